@@ -1,0 +1,156 @@
+/**
+ * Content-addressed blobs and their chunks. A slot lists the SHA-256 of the whole blob and of each
+ * chunk, so a receiver checks every chunk as it arrives (from the relay or from any peer) and never
+ * holds a bad byte for longer than one chunk.
+ */
+import { ErrorCode, fail, ok, type Result } from './errors.ts';
+import { sha256Hex } from './crypto.ts';
+import { bytesEqual, concatBytes } from './bytes.ts';
+import { DEFAULT_CHUNK_SIZE } from './limits.ts';
+
+/** What a slot says about its blob: enough to fetch and verify it chunk by chunk. */
+export interface BlobDescriptor {
+  readonly sha256: string;
+  readonly size: number;
+  readonly chunkSize: number;
+  readonly chunks: readonly string[];
+}
+
+/** Number of chunks a blob of `size` bytes has. */
+export function chunkCount(size: number, chunkSize: number): number {
+  return Math.ceil(size / chunkSize);
+}
+
+/** Expected byte length of chunk `index` of a blob. */
+export function chunkLength(desc: Pick<BlobDescriptor, 'size' | 'chunkSize'>, index: number): number {
+  return Math.min(desc.chunkSize, desc.size - index * desc.chunkSize);
+}
+
+/** The bytes of chunk `index` of a whole blob (a view, not a copy). */
+export function sliceChunk(blob: Uint8Array, index: number, chunkSize: number): Uint8Array {
+  return blob.subarray(index * chunkSize, Math.min(blob.length, (index + 1) * chunkSize));
+}
+
+/** Hashes a blob and its chunks: the descriptor a slot carries. */
+export async function describeBlob(
+  blob: Uint8Array,
+  chunkSize = DEFAULT_CHUNK_SIZE,
+): Promise<BlobDescriptor> {
+  const n = chunkCount(blob.length, chunkSize);
+  const chunks = await Promise.all(
+    Array.from({ length: n }, (_, i) => sha256Hex(sliceChunk(blob, i, chunkSize))),
+  );
+  return { sha256: await sha256Hex(blob), size: blob.length, chunkSize, chunks };
+}
+
+/** True when a descriptor's chunk list agrees with its size and chunk size. */
+export function chunkListFits(desc: BlobDescriptor): boolean {
+  return desc.chunks.length === chunkCount(desc.size, desc.chunkSize);
+}
+
+/** Checks one chunk against the descriptor: index in range, right length, right hash. */
+export async function verifyChunk(
+  desc: BlobDescriptor,
+  index: number,
+  bytes: Uint8Array,
+): Promise<Result<Uint8Array>> {
+  const expected = desc.chunks[index];
+  if (!Number.isSafeInteger(index) || index < 0 || expected === undefined) {
+    return fail(ErrorCode.BAD_MESSAGE, `chunk index ${index} out of range`);
+  }
+  if (bytes.length !== chunkLength(desc, index)) {
+    return fail(
+      ErrorCode.HASH_MISMATCH,
+      `chunk ${index} has ${bytes.length} bytes, expected ${chunkLength(desc, index)}`,
+    );
+  }
+  if ((await sha256Hex(bytes)) !== expected)
+    return fail(ErrorCode.HASH_MISMATCH, `chunk ${index} hash mismatch`);
+  return ok(bytes);
+}
+
+/** Checks a whole blob against a descriptor: size, every chunk and the whole-blob hash. */
+export async function verifyBlob(desc: BlobDescriptor, blob: Uint8Array): Promise<Result<Uint8Array>> {
+  if (blob.length !== desc.size)
+    return fail(ErrorCode.HASH_MISMATCH, `blob has ${blob.length} bytes, expected ${desc.size}`);
+  if (!chunkListFits(desc)) return fail(ErrorCode.BAD_SLOT, 'chunk list does not fit the blob size');
+  if ((await sha256Hex(blob)) !== desc.sha256) return fail(ErrorCode.HASH_MISMATCH, 'blob hash mismatch');
+  // The whole hash matched, but a descriptor could pair a right hash with wrong chunk hashes; a peer
+  // that trusts the chunk list must not be led astray by it.
+  const fresh = await describeBlob(blob, desc.chunkSize);
+  if (!fresh.chunks.every((h, i) => h === desc.chunks[i]))
+    return fail(ErrorCode.BAD_SLOT, 'chunk hashes do not match the blob');
+  return ok(blob);
+}
+
+/**
+ * Collects the chunks of one blob in any order, from any source, verifying each on arrival; yields the
+ * whole blob once every chunk is in and the whole-blob hash matches.
+ */
+export class BlobAssembler {
+  readonly desc: BlobDescriptor;
+  private readonly parts: (Uint8Array | undefined)[];
+  private have = 0;
+  private bytes = 0;
+
+  constructor(desc: BlobDescriptor) {
+    this.desc = desc;
+    this.parts = new Array<Uint8Array | undefined>(desc.chunks.length).fill(undefined);
+  }
+
+  /** Number of chunks held. */
+  get received(): number {
+    return this.have;
+  }
+
+  /** Bytes held so far (for progress bars). */
+  get receivedBytes(): number {
+    return this.bytes;
+  }
+
+  /** True once every chunk is held. */
+  get complete(): boolean {
+    return this.have === this.parts.length;
+  }
+
+  /** True when chunk `index` is already held. */
+  has(index: number): boolean {
+    return this.parts[index] !== undefined;
+  }
+
+  /** Indexes of the chunks still missing, in order. */
+  missing(): number[] {
+    const out: number[] = [];
+    this.parts.forEach((p, i) => p === undefined && out.push(i));
+    return out;
+  }
+
+  /**
+   * Verifies and keeps one chunk. A duplicate of a held chunk is accepted only if identical.
+   * A refused chunk leaves the assembler as it was.
+   */
+  async add(index: number, bytes: Uint8Array): Promise<Result<boolean>> {
+    const held = this.parts[index];
+    if (held)
+      return bytesEqual(held, bytes) ? ok(false) : fail(ErrorCode.HASH_MISMATCH, `chunk ${index} differs`);
+    const checked = await verifyChunk(this.desc, index, bytes);
+    if (!checked.ok) return checked;
+    if (this.parts[index] === undefined) {
+      // Copy: the caller's buffer may be a view into a reused network buffer.
+      this.parts[index] = bytes.slice();
+      this.have++;
+      this.bytes += bytes.length;
+    }
+    return ok(true);
+  }
+
+  /** The whole blob, verified against the whole-blob hash; fails if incomplete. */
+  async assemble(): Promise<Result<Uint8Array>> {
+    if (!this.complete)
+      return fail(ErrorCode.BLOB_MISSING, `${this.parts.length - this.have} chunks missing`);
+    const blob = concatBytes(this.parts.filter((p): p is Uint8Array => p !== undefined));
+    if ((await sha256Hex(blob)) !== this.desc.sha256)
+      return fail(ErrorCode.HASH_MISMATCH, 'blob hash mismatch');
+    return ok(blob);
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Every error code Patchcast puts on the wire or returns from a check, in one list.
+ *
+ * Codes are stable strings: tools match on them, people read the message beside them.
+ */
+export const ErrorCode = {
+  // Frame codec
+  FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
+  FRAME_TRUNCATED: 'FRAME_TRUNCATED',
+  BAD_UTF8: 'BAD_UTF8',
+  BAD_JSON: 'BAD_JSON',
+  // Message validation
+  BAD_MESSAGE: 'BAD_MESSAGE',
+  UNKNOWN_TYPE: 'UNKNOWN_TYPE',
+  // Release acceptance (the refusal codes of `acceptRelease`)
+  BAD_RELEASE: 'BAD_RELEASE',
+  WRONG_ROOM: 'WRONG_ROOM',
+  UNKNOWN_KEY: 'UNKNOWN_KEY',
+  BAD_SIGNATURE: 'BAD_SIGNATURE',
+  STALE_SEQ: 'STALE_SEQ',
+  EXPIRED: 'EXPIRED',
+  FROM_FUTURE: 'FROM_FUTURE',
+  BAD_SLOT: 'BAD_SLOT',
+  // Blobs and content
+  HASH_MISMATCH: 'HASH_MISMATCH',
+  BLOB_MISSING: 'BLOB_MISSING',
+  TOO_LARGE: 'TOO_LARGE',
+  BAD_IMAGE: 'BAD_IMAGE',
+  BAD_CONFIG: 'BAD_CONFIG',
+  BAD_SCRIPT: 'BAD_SCRIPT',
+  // Connections
+  HELLO_REQUIRED: 'HELLO_REQUIRED',
+  HELLO_TIMEOUT: 'HELLO_TIMEOUT',
+  HEARTBEAT_TIMEOUT: 'HEARTBEAT_TIMEOUT',
+  TOO_SLOW: 'TOO_SLOW',
+  TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
+  NO_SUCH_ROOM: 'NO_SUCH_ROOM',
+  FORBIDDEN: 'FORBIDDEN',
+  SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
+  INTERNAL: 'INTERNAL',
+} as const;
+
+/** One of the codes of {@link ErrorCode}. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** True when `value` is one of the known error codes. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ErrorCode, value);
+}
+
+/**
+ * An error with a code from {@link ErrorCode}, a human message and an optional cause.
+ * Thrown across module boundaries; converted to an `error` message on the wire.
+ */
+export class PatchcastError extends Error {
+  override readonly name = 'PatchcastError';
+  /** The stable code tools match on. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** A value or a typed error: what every validator and check in `protocol/` returns. */
+export type Result<T, C extends ErrorCode = ErrorCode> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly code: C; readonly message: string };
+
+/** Builds the success side of a {@link Result}. */
+export function ok<T>(value: T): { readonly ok: true; readonly value: T } {
+  return { ok: true, value };
+}
+
+/** Builds the failure side of a {@link Result}. */
+export function fail<C extends ErrorCode>(
+  code: C,
+  message: string,
+): { readonly ok: false; readonly code: C; readonly message: string } {
+  return { ok: false, code, message };
+}
+
+/** Returns the value of a result or throws it as a {@link PatchcastError}. */
+export function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw new PatchcastError(result.code, result.message);
+}
+
+/**
+ * Close codes for WebSocket connections (4000–4999 is the application range), named like the errors
+ * that cause them. TCP connections send the same code in their final `error` frame.
+ */
+export const CloseCode = {
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  BAD_MESSAGE: 4400,
+  FORBIDDEN: 4403,
+  HELLO_TIMEOUT: 4408,
+  HEARTBEAT_TIMEOUT: 4410,
+  FRAME_TOO_LARGE: 4413,
+  TOO_SLOW: 4429,
+  TOO_MANY_CONNECTIONS: 4430,
+  INTERNAL: 4500,
+} as const;
+
+/** One of the codes of {@link CloseCode}. */
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

@@ -1,0 +1,49 @@
+/**
+ * Sizes and times that every part of Patchcast agrees on. A receiver enforces them; a sender that
+ * respects them is never refused for size.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Default maximum size of one frame's JSON body (TCP and WebSocket alike). */
+export const MAX_FRAME_BYTES = 16 * MiB;
+
+/** Default size of one blob chunk: small enough to verify and pass on early, big enough to be cheap. */
+export const DEFAULT_CHUNK_SIZE = 64 * KiB;
+/** Smallest chunk size a release may declare. */
+export const MIN_CHUNK_SIZE = 1 * KiB;
+/** Largest chunk size a release may declare (a chunk travels base64 in one frame). */
+export const MAX_CHUNK_SIZE = 1 * MiB;
+/** Most chunks one `blob.get` may ask for. */
+export const MAX_CHUNKS_PER_REQUEST = 256;
+
+/** Largest logic script, in bytes of UTF-8 source. */
+export const MAX_SCRIPT_BYTES = 256 * KiB;
+/** Largest config blob, in bytes of UTF-8 JSON. */
+export const MAX_CONFIG_BYTES = 16 * KiB;
+/** Largest texture, in bytes of the encoded image. */
+export const MAX_TEXTURE_BYTES = 12 * MiB;
+/** Largest texture edge in pixels (decoded textures cost width × height × 4 bytes of memory). */
+export const MAX_TEXTURE_EDGE = 8192;
+/** Most slots in one release. */
+export const MAX_SLOTS = 16;
+
+/** How far in the future a release's `createdAt` may be and still be accepted (clock skew). */
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+/** Default lifetime of a release when the publisher does not choose one. */
+export const DEFAULT_RELEASE_LIFETIME_MS = 90 * 24 * 60 * 60 * 1000;
+
+/** Default heartbeat interval; a peer silent for {@link HEARTBEAT_MISSES} intervals is dropped. */
+export const HEARTBEAT_INTERVAL_MS = 10_000;
+/** Heartbeat intervals a connection may miss before it is dropped. */
+export const HEARTBEAT_MISSES = 3;
+/** Time a new connection has to say `hello`. */
+export const HELLO_TIMEOUT_MS = 5_000;
+
+/** Longest version label. */
+export const MAX_VERSION_LENGTH = 64;
+/** Longest release notes. */
+export const MAX_NOTES_LENGTH = 2_000;
+/** Longest free-text string a client reports (platform, error). */
+export const MAX_CLIENT_TEXT_LENGTH = 1_000;

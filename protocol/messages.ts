@@ -1,0 +1,256 @@
+/**
+ * The messages of the relay channels (WebSocket and framed TCP) and of the swarm: one schema and one
+ * validator per message, and the union of them all. Every message is a JSON object with a `type`.
+ */
+import * as v from 'valibot';
+import { ErrorCode, fail, type Result } from './errors.ts';
+import { MAX_CHUNK_SIZE, MAX_CHUNKS_PER_REQUEST, MAX_CLIENT_TEXT_LENGTH } from './limits.ts';
+import {
+  Count,
+  IsoTime,
+  RoomName,
+  Sha256Hex,
+  SignedReleaseSchema,
+  SlotName,
+  VersionLabel,
+} from './release.ts';
+import { validator, type Validator } from './validate.ts';
+
+/** Version of this message set, sent in `hello`. */
+export const PROTOCOL_VERSION = 1;
+
+/** Message kinds. */
+export const MessageType = {
+  hello: 'hello',
+  welcome: 'welcome',
+  release: 'release',
+  blobGet: 'blob.get',
+  blob: 'blob',
+  heartbeat: 'heartbeat',
+  ack: 'ack',
+  roster: 'roster',
+  error: 'error',
+} as const;
+/** One of {@link MessageType}. */
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+/** Who is on the other end of a connection. */
+export const Role = { player: 'player', admin: 'admin', cli: 'cli' } as const;
+/** One of {@link Role}. */
+export type Role = (typeof Role)[keyof typeof Role];
+
+/** How a client reaches the relay (or a peer): shown in the roster. */
+export const Transport = { ws: 'ws', tcp: 'tcp', legacyTcp: 'legacy-tcp', peer: 'peer' } as const;
+/** One of {@link Transport}. */
+export type Transport = (typeof Transport)[keyof typeof Transport];
+
+/** Free text a client reports (platform, an error): bounded, stored and shown as text only. */
+export const ClientText = v.pipe(v.string(), v.maxLength(MAX_CLIENT_TEXT_LENGTH));
+/** A client id: letters, digits, `-`, `_`, `.`, `:`, up to 64. */
+export const ClientId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'invalid client id'));
+
+/** What a client holds of one slot. */
+export const HeldSlotSchema = v.object({ version: VersionLabel, sha256: Sha256Hex });
+/** What a client holds of one slot. */
+export type HeldSlot = v.InferOutput<typeof HeldSlotSchema>;
+
+/** Delivery counters a client reports (swarm accounting). */
+export const TrafficSchema = v.object({
+  bytesFromRelay: Count,
+  bytesFromPeers: Count,
+  peers: v.pipe(Count, v.maxValue(1000)),
+});
+/** Delivery counters. */
+export type Traffic = v.InferOutput<typeof TrafficSchema>;
+
+/** Client → relay, first message: who it is and what it holds. */
+export const HelloSchema = v.object({
+  type: v.literal(MessageType.hello),
+  v: v.literal(PROTOCOL_VERSION),
+  room: RoomName,
+  role: v.picklist(Object.values(Role)),
+  clientId: ClientId,
+  platform: v.exactOptional(ClientText),
+  /** The seq of the release the client holds (0 for none). */
+  seq: Count,
+  slots: v.exactOptional(v.record(SlotName, HeldSlotSchema)),
+  /** The client's PeerJS id, when it takes part in the swarm. */
+  peerId: v.exactOptional(ClientId),
+});
+/** `hello`. */
+export type Hello = v.InferOutput<typeof HelloSchema>;
+
+/** Relay → client, answer to `hello`. */
+export const WelcomeSchema = v.object({
+  type: v.literal(MessageType.welcome),
+  clientId: ClientId,
+  room: RoomName,
+  /** Seq of the relay's latest release for the room (0 for none). */
+  seq: Count,
+  heartbeatMs: v.pipe(Count, v.minValue(100)),
+  maxFrameBytes: Count,
+  serverTime: IsoTime,
+  /** Other swarm members of the room the client may connect to (PeerJS ids). */
+  peers: v.exactOptional(v.pipe(v.array(ClientId), v.maxLength(64))),
+});
+/** `welcome`. */
+export type Welcome = v.InferOutput<typeof WelcomeSchema>;
+
+/** A signed release, announced by the relay or passed on by a peer. */
+export const ReleaseMessageSchema = v.object({
+  type: v.literal(MessageType.release),
+  signed: SignedReleaseSchema,
+});
+/** `release`. */
+export type ReleaseMessage = v.InferOutput<typeof ReleaseMessageSchema>;
+
+/** Asks for `count` chunks of a blob starting at chunk `from`. */
+export const BlobGetSchema = v.object({
+  type: v.literal(MessageType.blobGet),
+  sha256: Sha256Hex,
+  from: Count,
+  count: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(MAX_CHUNKS_PER_REQUEST)),
+});
+/** `blob.get`. */
+export type BlobGet = v.InferOutput<typeof BlobGetSchema>;
+
+/** One chunk of a blob, base64 (JSON channels only; the swarm sends chunks as binary). */
+export const BlobSchema = v.object({
+  type: v.literal(MessageType.blob),
+  sha256: Sha256Hex,
+  index: Count,
+  data: v.pipe(v.string(), v.maxLength(Math.ceil(MAX_CHUNK_SIZE / 3) * 4)),
+});
+/** `blob`. */
+export type BlobMessage = v.InferOutput<typeof BlobSchema>;
+
+/** Keep-alive, with the client's delivery counters. */
+export const HeartbeatSchema = v.object({
+  type: v.literal(MessageType.heartbeat),
+  t: v.exactOptional(v.pipe(v.number(), v.finite())),
+  traffic: v.exactOptional(TrafficSchema),
+});
+/** `heartbeat`. */
+export type Heartbeat = v.InferOutput<typeof HeartbeatSchema>;
+
+/** Outcome of applying one slot. */
+export const AckStatus = { applied: 'applied', failed: 'failed', skipped: 'skipped' } as const;
+/** One of {@link AckStatus}. */
+export type AckStatus = (typeof AckStatus)[keyof typeof AckStatus];
+
+/** Client → relay: the outcome of applying one slot of a release. */
+export const AckSchema = v.object({
+  type: v.literal(MessageType.ack),
+  seq: Count,
+  slot: SlotName,
+  version: VersionLabel,
+  sha256: Sha256Hex,
+  status: v.picklist(Object.values(AckStatus)),
+  error: v.exactOptional(ClientText),
+});
+/** `ack`. */
+export type Ack = v.InferOutput<typeof AckSchema>;
+
+/** What the roster knows of one slot of one client. */
+export const RosterSlotSchema = v.object({
+  version: VersionLabel,
+  sha256: v.exactOptional(Sha256Hex),
+  seq: Count,
+  status: v.picklist(Object.values(AckStatus)),
+  error: v.exactOptional(ClientText),
+});
+/** A roster slot. */
+export type RosterSlot = v.InferOutput<typeof RosterSlotSchema>;
+
+/** One client in the roster. */
+export const RosterClientSchema = v.object({
+  clientId: ClientId,
+  room: RoomName,
+  role: v.picklist(Object.values(Role)),
+  transport: v.picklist(Object.values(Transport)),
+  platform: ClientText,
+  address: ClientText,
+  connectedAt: IsoTime,
+  lastHeartbeat: IsoTime,
+  /** Seq of the release the client last reported holding. */
+  seq: Count,
+  slots: v.record(SlotName, RosterSlotSchema),
+  lastAck: v.exactOptional(
+    v.object({
+      seq: Count,
+      slot: SlotName,
+      status: v.picklist(Object.values(AckStatus)),
+      error: v.exactOptional(ClientText),
+      at: IsoTime,
+    }),
+  ),
+  traffic: TrafficSchema,
+});
+/** A roster entry. */
+export type RosterClient = v.InferOutput<typeof RosterClientSchema>;
+
+/** Relay → admins: the whole roster of a room (sent on change, throttled). */
+export const RosterSchema = v.object({
+  type: v.literal(MessageType.roster),
+  room: RoomName,
+  seq: Count,
+  at: IsoTime,
+  clients: v.array(RosterClientSchema),
+});
+/** `roster`. */
+export type Roster = v.InferOutput<typeof RosterSchema>;
+
+/** Either way: something was refused. `fatal` means the sender closes the connection next. */
+export const ErrorMessageSchema = v.object({
+  type: v.literal(MessageType.error),
+  code: v.picklist(Object.values(ErrorCode)),
+  message: ClientText,
+  fatal: v.exactOptional(v.boolean()),
+});
+/** `error`. */
+export type ErrorMessage = v.InferOutput<typeof ErrorMessageSchema>;
+
+/** Any message of the relay and swarm channels. */
+export type Message =
+  Hello | Welcome | ReleaseMessage | BlobGet | BlobMessage | Heartbeat | Ack | Roster | ErrorMessage;
+
+/** The message of a given type. */
+export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
+
+/** One validator per message type. */
+export const messageValidators: { readonly [T in MessageType]: Validator<MessageOf<T>> } = {
+  hello: validator(HelloSchema, ErrorCode.BAD_MESSAGE, 'hello'),
+  welcome: validator(WelcomeSchema, ErrorCode.BAD_MESSAGE, 'welcome'),
+  release: validator(ReleaseMessageSchema, ErrorCode.BAD_MESSAGE, 'release message'),
+  'blob.get': validator(BlobGetSchema, ErrorCode.BAD_MESSAGE, 'blob.get'),
+  blob: validator(BlobSchema, ErrorCode.BAD_MESSAGE, 'blob'),
+  heartbeat: validator(HeartbeatSchema, ErrorCode.BAD_MESSAGE, 'heartbeat'),
+  ack: validator(AckSchema, ErrorCode.BAD_MESSAGE, 'ack'),
+  roster: validator(RosterSchema, ErrorCode.BAD_MESSAGE, 'roster'),
+  error: validator(ErrorMessageSchema, ErrorCode.BAD_MESSAGE, 'error message'),
+};
+
+function isMessageType(value: unknown): value is MessageType {
+  return typeof value === 'string' && Object.hasOwn(messageValidators, value);
+}
+
+/** Validates any message: dispatches on `type`, then applies that message's validator. */
+export function parseMessage(input: unknown): Result<Message> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return fail(ErrorCode.BAD_MESSAGE, 'message is not a JSON object');
+  }
+  const type: unknown = 'type' in input ? input.type : undefined;
+  if (!isMessageType(type))
+    return fail(ErrorCode.UNKNOWN_TYPE, `unknown message type ${JSON.stringify(type) ?? 'undefined'}`);
+  return messageValidators[type](input);
+}
+
+/** Builds an `error` message (message text truncated to the wire limit). */
+export function errorMessage(code: ErrorCode, message: string, fatal = false): ErrorMessage {
+  return {
+    type: MessageType.error,
+    code,
+    message: message.slice(0, MAX_CLIENT_TEXT_LENGTH),
+    ...(fatal ? { fatal } : {}),
+  };
+}

@@ -1,0 +1,39 @@
+import { defineConfig } from 'vitest/config';
+
+// Three layers, one command: pure/unit and real-socket integration tests in Node, DOM unit tests in
+// happy-dom, and browser tests that drive Debian's Chromium (they run one file at a time: two cores).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          include: ['protocol/**/*.test.ts', 'signaling/**/*.test.ts', 'bench/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'dom',
+          include: ['player/**/*.test.ts', 'admin-site/**/*.test.ts'],
+          environment: 'happy-dom',
+          testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['tests/browser/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
