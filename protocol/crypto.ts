@@ -63,7 +63,13 @@ export async function importSigningKey(
   extractable = true,
 ): Promise<SigningKey> {
   const jwk: JsonWebKey = { kty: 'OKP', crv: 'Ed25519', x: publicKey, d: secretKey };
-  const privateKey = await subtle().importKey('jwk', jwk, { name: 'Ed25519' }, extractable, ['sign']);
+  let privateKey: CryptoKey;
+  try {
+    privateKey = await subtle().importKey('jwk', jwk, { name: 'Ed25519' }, extractable, ['sign']);
+  } catch (cause) {
+    // Node checks that `d` and `x` agree at import; browsers may not. Either way, one message.
+    throw new TypeError('secret key does not belong to the public key', { cause });
+  }
   // Importing only proves the seed is 32 bytes; prove it matches the public key by a round trip.
   const probe = new Uint8Array([0x70, 0x63]);
   const sig = new Uint8Array(await subtle().sign({ name: 'Ed25519' }, privateKey, probe));

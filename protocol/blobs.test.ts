@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { BlobAssembler, describeBlob, sliceChunk, verifyBlob, verifyChunk } from './blobs.ts';
+import { ErrorCode } from './errors.ts';
+
+const blob = new Uint8Array(10_000).map((_, i) => Math.imul(i + 1, 2654435761) >>> 24);
+
+describe('blobs and chunks', () => {
+  it('describes a blob: hash, size and one hash per chunk', async () => {
+    const desc = await describeBlob(blob, 4096);
+    expect(desc.size).toBe(10_000);
+    expect(desc.chunks).toHaveLength(3);
+    expect((await verifyBlob(desc, blob)).ok).toBe(true);
+  });
+
+  it('refuses a chunk with a wrong hash, a wrong length or an index out of range', async () => {
+    const desc = await describeBlob(blob, 4096);
+    const bad = sliceChunk(blob, 1, 4096).slice();
+    bad[0] = bad[0]! ^ 1;
+    expect(await verifyChunk(desc, 1, bad)).toMatchObject({ ok: false, code: ErrorCode.HASH_MISMATCH });
+    expect(await verifyChunk(desc, 1, bad.subarray(1))).toMatchObject({
+      ok: false,
+      code: ErrorCode.HASH_MISMATCH,
+    });
+    expect(await verifyChunk(desc, 3, bad)).toMatchObject({ ok: false, code: ErrorCode.BAD_MESSAGE });
+    expect(await verifyChunk(desc, -1, bad)).toMatchObject({ ok: false, code: ErrorCode.BAD_MESSAGE });
+  });
+
+  it('refuses a whole blob whose chunk list lies even when the whole hash is right', async () => {
+    const desc = await describeBlob(blob, 4096);
+    const lying = { ...desc, chunks: [desc.chunks[1]!, desc.chunks[0]!, desc.chunks[2]!] };
+    expect(await verifyBlob(lying, blob)).toMatchObject({ ok: false, code: ErrorCode.BAD_SLOT });
+  });
+
+  it('property: chunks in any order reassemble to the blob; a bad chunk changes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 1, maxLength: 5000 }),
+        fc.integer({ min: 1, max: 1500 }),
+        fc.func(fc.integer()),
+        async (bytes, chunkSize, order) => {
+          const desc = await describeBlob(bytes, chunkSize);
+          const asm = new BlobAssembler(desc);
+          const indexes = desc.chunks.map((_, i) => i).sort((a, b) => order(a) - order(b));
+          for (const i of indexes) {
+            const corrupt = sliceChunk(bytes, i, chunkSize).slice();
+            corrupt[0] = corrupt[0]! ^ 0xff;
+            expect((await asm.add(i, corrupt)).ok).toBe(false);
+            expect(asm.has(i)).toBe(false);
+            expect((await asm.add(i, sliceChunk(bytes, i, chunkSize))).ok).toBe(true);
+          }
+          expect(asm.complete).toBe(true);
+          expect(asm.missing()).toEqual([]);
+          const whole = await asm.assemble();
+          expect(whole.ok && whole.value).toEqual(bytes);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('tracks progress and refuses to assemble an incomplete blob', async () => {
+    const desc = await describeBlob(blob, 4096);
+    const asm = new BlobAssembler(desc);
+    await asm.add(2, sliceChunk(blob, 2, 4096));
+    expect(asm.receivedBytes).toBe(10_000 - 8192);
+    expect(asm.missing()).toEqual([0, 1]);
+    expect(await asm.assemble()).toMatchObject({ ok: false, code: ErrorCode.BLOB_MISSING });
+  });
+});
