@@ -1,0 +1,385 @@
+/**
+ * The "Room & keys" page: choose the room and the relay, generate or import the room's key, download
+ * an encrypted backup, and share the player link.
+ */
+import QRCode from 'qrcode';
+import { generateSigningKey } from '../../protocol/crypto.ts';
+import { fromKeyFile, toKeyFile } from '../../protocol/keys.ts';
+import {
+  decryptBackup,
+  encryptKeyFile,
+  KeyImportError,
+  MIN_PASSPHRASE_LENGTH,
+  parseKeyText,
+  type ParsedKeyText,
+} from '../lib/backup.ts';
+import { basePath } from '../lib/context.ts';
+import { byId, download, h, replaceChildren, say } from '../lib/dom.ts';
+import {
+  deleteKey,
+  listKeys,
+  loadKey,
+  markBackedUp,
+  saveKey,
+  signingKeyOf,
+  type StoredKey,
+} from '../lib/keystore.ts';
+import { fetchLatest } from '../lib/relay.ts';
+import { describeError } from '../lib/refusals.ts';
+import { getRelayUrl, getRoom, isRoomName, playerLink, setRelayUrl, setRoom } from '../lib/settings.ts';
+
+const roomForm = byId('room-form', HTMLFormElement);
+const roomInput = byId('room-input', HTMLInputElement);
+const roomList = byId('room-list', HTMLDataListElement);
+const roomStatus = byId('room-status', HTMLElement);
+const relayForm = byId('relay-form', HTMLFormElement);
+const relayInput = byId('relay-input', HTMLInputElement);
+const relayStatus = byId('relay-status', HTMLElement);
+const keyInfo = byId('key-info', HTMLElement);
+const generateButton = byId('generate', HTMLButtonElement);
+const deleteButton = byId('delete-key', HTMLButtonElement);
+const keyStatus = byId('key-status', HTMLElement);
+const backupForm = byId('backup-form', HTMLFormElement);
+const backupPass = byId('backup-pass', HTMLInputElement);
+const backupPass2 = byId('backup-pass2', HTMLInputElement);
+const backupButton = byId('backup-button', HTMLButtonElement);
+const backupStatus = byId('backup-status', HTMLElement);
+const importForm = byId('import-form', HTMLFormElement);
+const importFile = byId('import-file', HTMLInputElement);
+const importPassWrap = byId('import-pass-wrap', HTMLElement);
+const importPass = byId('import-pass', HTMLInputElement);
+const importRoom = byId('import-room', HTMLInputElement);
+const importButton = byId('import-button', HTMLButtonElement);
+const importStatus = byId('import-status', HTMLElement);
+const linkArea = byId('link-area', HTMLElement);
+
+let room = getRoom();
+let key: StoredKey | null = null;
+let picked: ParsedKeyText | null = null;
+
+/** Updates the shared context bar after a change. */
+function refreshContextBar(): void {
+  const bar = document.getElementById('context-bar');
+  if (!bar) return;
+  replaceChildren(
+    bar,
+    h('span', {}, 'Room ', h('strong', { 'data-testid': 'ctx-room' }, room ?? 'none chosen')),
+    ' · ',
+    key
+      ? h('span', {}, 'key ', h('code', { 'data-testid': 'ctx-key' }, key.keyId))
+      : h('span', { class: 'warn-text' }, 'no key in this browser'),
+    ' · ',
+    h('span', {}, 'relay ', h('code', {}, getRelayUrl())),
+  );
+}
+
+async function showRoomOnRelay(): Promise<void> {
+  if (!room) return;
+  try {
+    const latest = await fetchLatest(getRelayUrl(), room);
+    if (!latest) {
+      say(
+        roomStatus,
+        'info',
+        `Room “${room}” has no release on the relay yet. Your first publish creates it with this browser’s key.`,
+      );
+    } else {
+      const r = latest.release;
+      const mine = key && r.keyId === key.keyId;
+      say(
+        roomStatus,
+        mine || !key ? 'ok' : 'warn',
+        `Room “${room}” is live: release ${r.version} (seq ${r.seq}), signed by key `,
+        h('code', {}, r.keyId),
+        mine
+          ? ' — this browser’s key.'
+          : key
+            ? ' — not this browser’s key; the relay may refuse your releases.'
+            : '.',
+      );
+    }
+  } catch (error) {
+    const d = describeError(error);
+    say(roomStatus, 'warn', d.words, h('span', { class: 'detail' }, d.detail));
+  }
+}
+
+async function showKey(): Promise<void> {
+  key = room ? await loadKey(room) : null;
+  generateButton.disabled = !room;
+  generateButton.textContent = key ? 'Replace with a new key' : 'Generate a new key';
+  deleteButton.disabled = !key;
+  backupButton.disabled = !key;
+  if (!room) {
+    replaceChildren(keyInfo, h('p', { class: 'empty' }, 'Choose a room first.'));
+  } else if (!key) {
+    replaceChildren(
+      keyInfo,
+      h(
+        'p',
+        { class: 'warn-text', 'data-testid': 'no-key' },
+        `No key for room “${room}” in this browser. Generate one (new room) or import one.`,
+      ),
+    );
+  } else {
+    replaceChildren(
+      keyInfo,
+      h(
+        'dl',
+        { class: 'facts' },
+        h('dt', {}, 'Key id'),
+        h('dd', {}, h('code', { 'data-testid': 'key-id' }, key.keyId)),
+        h('dt', {}, 'Public key'),
+        h('dd', {}, h('code', { 'data-testid': 'public-key' }, key.publicKey)),
+        h('dt', {}, 'Stored'),
+        h(
+          'dd',
+          {},
+          `${key.source === 'generated' ? 'generated' : 'imported'} ${new Date(key.createdAt).toLocaleString()}`,
+        ),
+        h('dt', {}, 'Backup'),
+        h(
+          'dd',
+          {},
+          key.backedUpAt
+            ? `downloaded ${new Date(key.backedUpAt).toLocaleString()}`
+            : h('span', { class: 'warn-text' }, 'none yet — download one below'),
+        ),
+      ),
+    );
+  }
+  await showLink();
+  refreshContextBar();
+}
+
+async function showLink(): Promise<void> {
+  if (!room || !key) {
+    replaceChildren(linkArea, h('p', { class: 'empty' }, 'Generate or import a key to get the player link.'));
+    return;
+  }
+  const link = playerLink({
+    origin: location.origin,
+    base: basePath(),
+    room,
+    publicKey: key.publicKey,
+    relay: getRelayUrl(),
+  });
+  const input = h('input', {
+    type: 'text',
+    readonly: true,
+    value: link,
+    'aria-label': 'Player link',
+    id: 'player-link',
+  });
+  input.value = link;
+  const copy = h('button', { type: 'button', id: 'copy-link' }, 'Copy');
+  const copied = h('span', { role: 'status', class: 'hint' });
+  copy.addEventListener('click', () => {
+    void (async () => {
+      try {
+        await navigator.clipboard.writeText(link);
+        copied.textContent = 'Copied.';
+      } catch {
+        input.select();
+        copied.textContent = 'Select the link and copy it (Ctrl+C).';
+      }
+    })();
+  });
+  const canvas = h('canvas', { class: 'qr', role: 'img', 'aria-label': 'QR code of the player link' });
+  replaceChildren(
+    linkArea,
+    h(
+      'div',
+      { class: 'link-box' },
+      input,
+      copy,
+      h('a', { class: 'button', href: link, target: '_blank', rel: 'noopener' }, 'Open'),
+    ),
+    copied,
+    canvas,
+  );
+  await QRCode.toCanvas(canvas, link, { width: 168, margin: 1, errorCorrectionLevel: 'M' });
+}
+
+async function listRooms(): Promise<void> {
+  const keys = await listKeys();
+  replaceChildren(roomList, ...keys.map((k) => h('option', { value: k.room })));
+}
+
+roomForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const name = roomInput.value.trim();
+  if (!isRoomName(name)) {
+    say(
+      roomStatus,
+      'error',
+      'Room names use lower-case letters, digits, - and _ (up to 64, starting with a letter or digit).',
+    );
+    return;
+  }
+  setRoom(name);
+  room = name;
+  importRoom.value = name;
+  say(roomStatus, 'info', `Working on room “${name}”.`);
+  void showKey().then(showRoomOnRelay);
+});
+
+relayForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  try {
+    const url = setRelayUrl(relayInput.value);
+    relayInput.value = url === location.origin ? '' : url;
+    say(relayStatus, 'ok', 'Relay set to ', h('code', {}, url), '.');
+    void showLink().then(showRoomOnRelay);
+    refreshContextBar();
+  } catch (error) {
+    say(relayStatus, 'error', error instanceof Error ? error.message : String(error));
+  }
+});
+
+generateButton.addEventListener('click', () => {
+  void (async () => {
+    if (!room) return;
+    if (
+      key &&
+      !confirm(
+        `Replace the key of room “${room}” in this browser? Without a backup of the old key, you can no longer publish to a room it created.`,
+      )
+    ) {
+      return;
+    }
+    const signing = await generateSigningKey(true);
+    await saveKey(room, signing, 'generated');
+    say(keyStatus, 'ok', 'New key generated and stored in this browser. Download an encrypted backup next.');
+    await showKey();
+    await listRooms();
+  })().catch((error: unknown) => say(keyStatus, 'error', `Could not generate a key: ${String(error)}`));
+});
+
+deleteButton.addEventListener('click', () => {
+  void (async () => {
+    if (!room || !key) return;
+    if (!confirm(`Forget the key of room “${room}” in this browser? Only a backup can bring it back.`))
+      return;
+    await deleteKey(room);
+    say(keyStatus, 'info', 'Key removed from this browser.');
+    await showKey();
+    await listRooms();
+  })();
+});
+
+backupForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void (async () => {
+    if (!room || !key) return;
+    if (backupPass.value.length < MIN_PASSPHRASE_LENGTH) {
+      say(backupStatus, 'error', `The passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters.`);
+      return;
+    }
+    if (backupPass.value !== backupPass2.value) {
+      say(backupStatus, 'error', 'The two passphrases differ.');
+      return;
+    }
+    backupButton.disabled = true;
+    say(backupStatus, 'info', 'Encrypting…');
+    try {
+      const file = await toKeyFile(signingKeyOf(key), room);
+      const backup = await encryptKeyFile(file, backupPass.value);
+      download(`patchcast-${room}-${key.keyId}.backup.json`, `${JSON.stringify(backup, null, 2)}\n`);
+      await markBackedUp(room);
+      backupPass.value = '';
+      backupPass2.value = '';
+      say(backupStatus, 'ok', 'Backup downloaded. Keep the file and the passphrase apart.');
+      await showKey();
+    } catch (error) {
+      say(
+        backupStatus,
+        'error',
+        `Could not write the backup: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    } finally {
+      backupButton.disabled = !key;
+    }
+  })();
+});
+
+importFile.addEventListener('change', () => {
+  void (async () => {
+    picked = null;
+    importPassWrap.hidden = true;
+    const file = importFile.files?.[0];
+    if (!file) return;
+    try {
+      if (file.size > 64 * 1024)
+        throw new KeyImportError('BAD_FILE', 'This file is far too large to be a key file.');
+      picked = parseKeyText(await file.text());
+      const fileRoom = picked.kind === 'key-file' ? picked.file.room : picked.backup.room;
+      if (fileRoom) importRoom.value = fileRoom;
+      else if (room) importRoom.value = room;
+      importPassWrap.hidden = picked.kind !== 'backup';
+      importPass.required = picked.kind === 'backup';
+      const id = picked.kind === 'key-file' ? picked.file.keyId : picked.backup.keyId;
+      say(
+        importStatus,
+        'info',
+        picked.kind === 'backup' ? 'Encrypted backup of key ' : 'Plain key file of key ',
+        h('code', {}, id),
+        picked.kind === 'backup' ? '. Enter its passphrase.' : '.',
+      );
+    } catch (error) {
+      say(importStatus, 'error', error instanceof Error ? error.message : String(error));
+    }
+  })();
+});
+
+importForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void (async () => {
+    if (!picked) {
+      say(importStatus, 'error', 'Choose a key file or backup first.');
+      return;
+    }
+    const target = importRoom.value.trim();
+    if (!isRoomName(target)) {
+      say(importStatus, 'error', 'Enter a valid room name for this key.');
+      return;
+    }
+    importButton.disabled = true;
+    say(importStatus, 'info', picked.kind === 'backup' ? 'Decrypting…' : 'Importing…');
+    try {
+      const file =
+        picked.kind === 'backup' ? await decryptBackup(picked.backup, importPass.value) : picked.file;
+      const signing = await fromKeyFile(file, true);
+      const existing = await loadKey(target);
+      if (existing && existing.keyId !== signing.keyId) {
+        if (!confirm(`Room “${target}” already has another key in this browser. Replace it?`)) return;
+      }
+      await saveKey(target, signing, 'imported');
+      setRoom(target);
+      room = target;
+      roomInput.value = target;
+      importPass.value = '';
+      say(importStatus, 'ok', 'Key ', h('code', {}, signing.keyId), ` imported for room “${target}”.`);
+      await showKey();
+      await listRooms();
+      await showRoomOnRelay();
+    } catch (error) {
+      say(importStatus, 'error', error instanceof Error ? error.message : String(error));
+    } finally {
+      importButton.disabled = false;
+    }
+  })();
+});
+
+async function start(): Promise<void> {
+  const relay = getRelayUrl();
+  relayInput.value = relay === location.origin ? '' : relay;
+  if (room) {
+    roomInput.value = room;
+    importRoom.value = room;
+  }
+  await listRooms();
+  await showKey();
+  await showRoomOnRelay();
+}
+void start();

@@ -1,0 +1,63 @@
+/**
+ * Every code the relay (or the site itself) may answer with, in plain words for the person publishing:
+ * what happened and, where there is one, what to do about it.
+ */
+import { ErrorCode } from '../../protocol/errors.ts';
+import { LocalCode, RelayError, type RelayErrorCode } from './relay.ts';
+
+const WORDS: { readonly [C in RelayErrorCode]: string } = {
+  [ErrorCode.FRAME_TOO_LARGE]: 'The message was too large for the relay.',
+  [ErrorCode.FRAME_TRUNCATED]: 'The message was cut off on its way to the relay. Try again.',
+  [ErrorCode.BAD_UTF8]: 'The relay could not read the message (it was not valid UTF-8 text).',
+  [ErrorCode.BAD_JSON]: 'The relay could not read the message (it was not valid JSON).',
+  [ErrorCode.BAD_MESSAGE]: 'The relay did not understand the request (its shape was wrong).',
+  [ErrorCode.UNKNOWN_TYPE]: 'The relay does not know this kind of message.',
+  [ErrorCode.BAD_RELEASE]: 'The relay refused the release: it is not a well-formed release.',
+  [ErrorCode.WRONG_ROOM]: 'The release is for a different room than the one it was sent to.',
+  [ErrorCode.UNKNOWN_KEY]:
+    'The relay does not trust this key for this room. The room was created with another key: import that key (or its backup) to publish here.',
+  [ErrorCode.BAD_SIGNATURE]:
+    'The signature does not verify: the release was changed after signing, or signed with the wrong key.',
+  [ErrorCode.STALE_SEQ]:
+    'Someone published a newer release in the meantime. Reload to start from the latest release, then publish again.',
+  [ErrorCode.EXPIRED]: 'The release has already expired. Check this computer’s clock.',
+  [ErrorCode.FROM_FUTURE]: 'The release is dated in the future. Check this computer’s clock.',
+  [ErrorCode.BAD_SLOT]: 'One of the release’s slots is not valid.',
+  [ErrorCode.HASH_MISMATCH]:
+    'A file’s contents do not match the fingerprint (SHA-256) the release gives for it.',
+  [ErrorCode.BLOB_MISSING]: 'The relay lacks a file the release names, and it was not sent along.',
+  [ErrorCode.TOO_LARGE]: 'A file, or the whole request, is larger than the relay accepts.',
+  [ErrorCode.BAD_IMAGE]: 'The texture is not an image the relay can decode (PNG, JPEG or WebP).',
+  [ErrorCode.BAD_CONFIG]: 'The theme settings are not valid (colours must be #rrggbb).',
+  [ErrorCode.BAD_SCRIPT]: 'The relay refused the script (too large or not valid UTF-8 text).',
+  [ErrorCode.HELLO_REQUIRED]: 'The connection must start with a hello.',
+  [ErrorCode.HELLO_TIMEOUT]: 'The connection said nothing in time and was closed.',
+  [ErrorCode.HEARTBEAT_TIMEOUT]: 'The connection went silent and was closed.',
+  [ErrorCode.TOO_SLOW]: 'The connection fell too far behind and was closed.',
+  [ErrorCode.TOO_MANY_CONNECTIONS]: 'The relay has too many connections from this address right now.',
+  [ErrorCode.NO_SUCH_ROOM]: 'The relay has no room of that name yet. Publishing a first release creates it.',
+  [ErrorCode.FORBIDDEN]: 'The relay does not allow this.',
+  [ErrorCode.SERVER_SHUTDOWN]: 'The relay is shutting down. Try again in a moment.',
+  [ErrorCode.INTERNAL]: 'The relay had an internal error. The previous release is still being served.',
+  [LocalCode.NETWORK]:
+    'Could not reach the relay. Check the relay address on the Keys page and that the server is running.',
+  [LocalCode.HTTP]: 'The relay answered with an unexpected error.',
+  [LocalCode.BAD_RESPONSE]: 'The relay’s answer could not be understood.',
+};
+
+/** Plain words for a code. */
+export function describeCode(code: RelayErrorCode): string {
+  return WORDS[code];
+}
+
+/** Plain words for any error thrown while talking to the relay, with the relay's own message after. */
+export function describeError(error: unknown): { code: string; words: string; detail: string } {
+  if (error instanceof RelayError) {
+    const missing = error.missing.length
+      ? ` Missing: ${error.missing.map((s) => s.slice(0, 12)).join(', ')}.`
+      : '';
+    return { code: error.code, words: describeCode(error.code), detail: `${error.message}${missing}` };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'ERROR', words: 'Something went wrong in this page.', detail: message };
+}

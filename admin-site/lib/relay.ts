@@ -1,0 +1,197 @@
+/**
+ * The relay's HTTP API as the admin site uses it. The relay is untrusted: every answer goes through a
+ * schema, a blob is checked against its hash, and any failure becomes a {@link RelayError} whose code
+ * is one of protocol's `ErrorCode`s or `NETWORK`/`HTTP`/`BAD_RESPONSE` for what the relay did not name.
+ */
+import * as v from 'valibot';
+import { toBase64 } from '../../protocol/bytes.ts';
+import { sha256Hex } from '../../protocol/crypto.ts';
+import { ErrorCode, isErrorCode } from '../../protocol/errors.ts';
+import { RosterClientSchema, type RosterClient } from '../../protocol/messages.ts';
+import {
+  Count,
+  RoomName,
+  SignedReleaseSchema,
+  VersionLabel,
+  type SignedRelease,
+} from '../../protocol/release.ts';
+
+/** Codes for failures the relay did not name itself. */
+export const LocalCode = { NETWORK: 'NETWORK', HTTP: 'HTTP', BAD_RESPONSE: 'BAD_RESPONSE' } as const;
+/** A code of a {@link RelayError}. */
+export type RelayErrorCode = ErrorCode | (typeof LocalCode)[keyof typeof LocalCode];
+
+/** A failed call to the relay. */
+export class RelayError extends Error {
+  override readonly name = 'RelayError';
+  readonly code: RelayErrorCode;
+  /** HTTP status, when there was an answer. */
+  readonly status: number | undefined;
+  /** Blobs the relay says it lacks (for `BLOB_MISSING`). */
+  readonly missing: readonly string[];
+
+  constructor(
+    code: RelayErrorCode,
+    message: string,
+    details: { status?: number; missing?: readonly string[]; cause?: unknown } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.status = details.status;
+    this.missing = details.missing ?? [];
+  }
+}
+
+/** The relay's error body: `{ error: { code, message, missing? } }`. */
+export const ErrorBodySchema = v.object({
+  error: v.object({
+    code: v.string(),
+    message: v.pipe(v.string(), v.maxLength(4000)),
+    missing: v.exactOptional(v.array(v.string())),
+  }),
+});
+
+/** The relay's answer to a publish. */
+export const PublishedSchema = v.object({ room: RoomName, seq: Count, version: VersionLabel });
+/** What a publish returns. */
+export type Published = v.InferOutput<typeof PublishedSchema>;
+
+const HistorySchema = v.union([
+  v.array(SignedReleaseSchema),
+  v.object({ releases: v.array(SignedReleaseSchema) }),
+]);
+const RosterBodySchema = v.union([
+  v.array(RosterClientSchema),
+  v.object({ clients: v.array(RosterClientSchema) }),
+]);
+
+/** `fetch`, as a parameter so tests can pass their own. */
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+async function call(fetchFn: Fetch, url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetchFn(url, init);
+  } catch (cause) {
+    throw new RelayError(LocalCode.NETWORK, `Could not reach the relay at ${new URL(url).origin}.`, {
+      cause,
+    });
+  }
+}
+
+async function failure(res: Response): Promise<RelayError> {
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    body = undefined;
+  }
+  const parsed = v.safeParse(ErrorBodySchema, body);
+  if (parsed.success) {
+    const { code, message, missing } = parsed.output.error;
+    return new RelayError(isErrorCode(code) ? code : LocalCode.HTTP, message, {
+      status: res.status,
+      ...(missing ? { missing } : {}),
+    });
+  }
+  return new RelayError(LocalCode.HTTP, `The relay answered HTTP ${res.status} ${res.statusText}.`, {
+    status: res.status,
+  });
+}
+
+async function json<S extends v.GenericSchema>(res: Response, schema: S): Promise<v.InferOutput<S>> {
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch (cause) {
+    throw new RelayError(LocalCode.BAD_RESPONSE, 'The relay answered with something that is not JSON.', {
+      status: res.status,
+      cause,
+    });
+  }
+  const parsed = v.safeParse(schema, body, { abortEarly: true });
+  if (!parsed.success) {
+    throw new RelayError(
+      LocalCode.BAD_RESPONSE,
+      `The relay's answer has an unexpected shape (${parsed.issues[0].message}).`,
+      {
+        status: res.status,
+      },
+    );
+  }
+  return parsed.output;
+}
+
+const roomPath = (relay: string, room: string) => `${relay}/api/rooms/${encodeURIComponent(room)}`;
+
+/** Sends a signed release and the blobs it names; returns the relay's `{ room, seq, version }`. */
+export async function publishRelease(
+  relay: string,
+  signed: SignedRelease,
+  blobs: ReadonlyMap<string, Uint8Array>,
+  fetchFn: Fetch = fetch,
+): Promise<Published> {
+  const body = JSON.stringify({
+    signed,
+    blobs: Object.fromEntries([...blobs].map(([sha, bytes]) => [sha, toBase64(bytes)])),
+  });
+  const res = await call(fetchFn, `${roomPath(relay, signed.release.room)}/releases`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  if (!res.ok) throw await failure(res);
+  return json(res, PublishedSchema);
+}
+
+/** The room's latest signed release, or null when the room has none (HTTP 404). */
+export async function fetchLatest(
+  relay: string,
+  room: string,
+  fetchFn: Fetch = fetch,
+): Promise<SignedRelease | null> {
+  const res = await call(fetchFn, `${roomPath(relay, room)}/release`, { cache: 'no-store' });
+  if (res.status === 404) return null;
+  if (!res.ok) throw await failure(res);
+  return json(res, SignedReleaseSchema);
+}
+
+/** Every release of the room the relay keeps, newest first. Empty when the room does not exist. */
+export async function fetchHistory(
+  relay: string,
+  room: string,
+  fetchFn: Fetch = fetch,
+): Promise<SignedRelease[]> {
+  const res = await call(fetchFn, `${roomPath(relay, room)}/releases`, { cache: 'no-store' });
+  if (res.status === 404) return [];
+  if (!res.ok) throw await failure(res);
+  const body = await json(res, HistorySchema);
+  const list = Array.isArray(body) ? body : body.releases;
+  return [...list].sort((a, b) => b.release.seq - a.release.seq);
+}
+
+/** The room's roster, once (the dashboard gets it live over `/ws`; this is for a first paint). */
+export async function fetchRoster(
+  relay: string,
+  room: string,
+  fetchFn: Fetch = fetch,
+): Promise<RosterClient[]> {
+  const res = await call(fetchFn, `${roomPath(relay, room)}/clients`, { cache: 'no-store' });
+  if (res.status === 404) return [];
+  if (!res.ok) throw await failure(res);
+  const body = await json(res, RosterBodySchema);
+  return Array.isArray(body) ? body : body.clients;
+}
+
+/** A blob's bytes, checked against its SHA-256 (the relay could hand back anything). */
+export async function fetchBlob(relay: string, sha256: string, fetchFn: Fetch = fetch): Promise<Uint8Array> {
+  const res = await call(fetchFn, `${relay}/api/blobs/${encodeURIComponent(sha256)}`);
+  if (!res.ok) throw await failure(res);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if ((await sha256Hex(bytes)) !== sha256) {
+    throw new RelayError(
+      ErrorCode.HASH_MISMATCH,
+      `The relay sent the wrong bytes for blob ${sha256.slice(0, 12)}….`,
+    );
+  }
+  return bytes;
+}
