@@ -1,0 +1,35 @@
+/**
+ * The logic script editor: CodeMirror 6 with JavaScript highlighting. Loaded with a dynamic import by
+ * the publish page only, so no other page pays for it.
+ */
+import { basicSetup, EditorView } from 'codemirror';
+import { javascript } from '@codemirror/lang-javascript';
+
+/** The few things the publish page does with the editor. */
+export interface ScriptEditor {
+  getText(): string;
+  setText(text: string): void;
+  focus(): void;
+}
+
+/** Mounts an editor in `parent`; `onChange` is called after every edit. */
+export function createEditor(parent: HTMLElement, text: string, onChange: () => void): ScriptEditor {
+  const view = new EditorView({
+    doc: text,
+    parent,
+    extensions: [
+      basicSetup,
+      javascript(),
+      EditorView.lineWrapping,
+      EditorView.contentAttributes.of({ 'aria-label': 'Logic script (JavaScript)' }),
+      EditorView.updateListener.of((update) => {
+        if (update.docChanged) onChange();
+      }),
+    ],
+  });
+  return {
+    getText: () => view.state.doc.toString(),
+    setText: (next) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: next } }),
+    focus: () => view.focus(),
+  };
+}
