@@ -1,0 +1,256 @@
+/**
+ * The dashboard: the room's roster pushed live over `/ws`, counts per release and per slot version,
+ * the adoption chart, failures per release and the peer offload ratio. Every string a client reported
+ * is put in the page as text (see `lib/dom.ts`).
+ */
+import type { Roster, RosterClient } from '../../protocol/messages.ts';
+import type { SignedRelease } from '../../protocol/release.ts';
+import { AdoptionSeries, FailureLog, playersOf, summarize, type RosterSummary } from '../lib/adoption.ts';
+import { createAdoptionChart } from '../lib/chart.ts';
+import { basePath, loadContext } from '../lib/context.ts';
+import { ago, byId, h, replaceChildren, say } from '../lib/dom.ts';
+import { fetchHistory } from '../lib/relay.ts';
+import { describeError } from '../lib/refusals.ts';
+import { openRosterSocket } from '../lib/roster-socket.ts';
+import { relayWebSocketUrl } from '../lib/settings.ts';
+import { formatBytes } from '../lib/texture.ts';
+
+const gate = byId('gate', HTMLElement);
+const conn = byId('conn', HTMLElement);
+const statPlayers = byId('stat-players', HTMLElement);
+const statLatest = byId('stat-latest', HTMLElement);
+const statAdoption = byId('stat-adoption', HTMLElement);
+const statFailures = byId('stat-failures', HTMLElement);
+const chartHost = byId('chart', HTMLElement);
+const bySeq = byId('by-seq', HTMLElement);
+const bySlot = byId('by-slot', HTMLElement);
+const failuresHost = byId('failures', HTMLElement);
+const rosterBody = byId('roster', HTMLElement);
+const rosterEmpty = byId('roster-empty', HTMLElement);
+
+const series = new AdoptionSeries();
+const failures = new FailureLog();
+const versions = new Map<number, string>();
+let lastRoster: Roster | null = null;
+let relay = location.origin;
+let room = '';
+let historyLoading: Promise<void> | null = null;
+
+const label = (seq: number) => (versions.has(seq) ? `${versions.get(seq) ?? ''} (seq ${seq})` : `seq ${seq}`);
+
+async function loadVersions(): Promise<void> {
+  historyLoading ??= (async () => {
+    try {
+      const list: SignedRelease[] = await fetchHistory(relay, room);
+      for (const s of list) versions.set(s.release.seq, s.release.version);
+    } catch {
+      // Labels are a nicety: without history the tables show seq numbers.
+    } finally {
+      historyLoading = null;
+    }
+  })();
+  return historyLoading;
+}
+
+function statusCell(c: RosterClient): HTMLElement {
+  const cell = h('td', {});
+  const slots = Object.entries(c.slots).sort(([a], [b]) => a.localeCompare(b));
+  if (slots.length === 0) cell.append(h('span', { class: 'empty' }, 'nothing applied'));
+  for (const [name, s] of slots) {
+    const kind = s.status === 'applied' ? 'ok' : s.status === 'failed' ? 'error' : 'warn';
+    cell.append(
+      h(
+        'div',
+        {},
+        h('b', {}, name),
+        ' ',
+        h('span', { class: `badge ${kind}`, title: s.status }, s.version),
+        s.status === 'applied' ? null : ` ${s.status}`,
+      ),
+    );
+  }
+  return cell;
+}
+
+function ackCell(c: RosterClient): HTMLElement {
+  const a = c.lastAck;
+  if (!a) return h('td', { class: 'empty' }, '—');
+  return h(
+    'td',
+    {},
+    h(
+      'span',
+      { class: `badge ${a.status === 'applied' ? 'ok' : a.status === 'failed' ? 'error' : 'warn'}` },
+      a.status,
+    ),
+    ` ${a.slot} · seq ${a.seq} · ${ago(a.at)}`,
+    a.error ? h('div', { class: 'hint', 'data-testid': 'ack-error' }, a.error) : null,
+  );
+}
+
+function drawRoster(clients: readonly RosterClient[]): void {
+  const players = playersOf(clients).sort((a, b) => a.connectedAt.localeCompare(b.connectedAt));
+  rosterEmpty.hidden = players.length > 0;
+  replaceChildren(
+    rosterBody,
+    ...players.map((c) =>
+      h(
+        'tr',
+        { 'data-client': c.clientId },
+        h('td', {}, h('code', {}, c.clientId)),
+        h('td', {}, c.transport),
+        h('td', { 'data-testid': 'platform' }, c.platform),
+        h('td', { class: 'num' }, String(c.seq)),
+        statusCell(c),
+        h('td', { title: c.lastHeartbeat }, ago(c.lastHeartbeat)),
+        ackCell(c),
+      ),
+    ),
+  );
+}
+
+function drawSummary(s: RosterSummary): void {
+  statPlayers.textContent = String(s.players);
+  statLatest.textContent = s.latestSeq === 0 ? 'none' : label(s.latestSeq);
+  statAdoption.textContent =
+    s.adoption === null ? '—' : `${Math.round(s.adoption * 100)}% (${s.onLatest}/${s.players})`;
+  replaceChildren(
+    bySeq,
+    ...s.bySeq.map((r) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, label(r.seq), r.seq === s.latestSeq ? h('span', { class: 'badge ok' }, 'newest') : null),
+        h('td', { class: 'num' }, String(r.players)),
+        h('td', { class: 'num' }, formatBytes(r.bytesFromRelay)),
+        h('td', { class: 'num' }, formatBytes(r.bytesFromPeers)),
+        h('td', { class: 'num' }, r.offload === null ? '—' : `${Math.round(r.offload * 100)}%`),
+      ),
+    ),
+  );
+  if (s.bySlotVersion.size === 0) {
+    replaceChildren(bySlot, h('p', { class: 'empty' }, 'No players yet.'));
+  } else {
+    replaceChildren(
+      bySlot,
+      h(
+        'ul',
+        { class: 'plain' },
+        ...[...s.bySlotVersion].map(([slot, counts]) =>
+          h(
+            'li',
+            {},
+            h('b', {}, slot),
+            ': ',
+            [...counts]
+              .sort(([, a], [, b]) => b - a)
+              .map(([v, n]) => `${v} × ${n}`)
+              .join(', '),
+          ),
+        ),
+      ),
+    );
+  }
+}
+
+function drawFailures(): void {
+  statFailures.textContent = String(failures.size);
+  const groups = failures.byRelease();
+  if (groups.length === 0) {
+    replaceChildren(failuresHost, h('p', { class: 'empty' }, 'No failed applies seen.'));
+    return;
+  }
+  replaceChildren(
+    failuresHost,
+    ...groups.map((g) =>
+      h(
+        'div',
+        {},
+        h('h3', {}, `${label(g.seq)}: ${g.failures.length} failed`),
+        h(
+          'ul',
+          {},
+          ...g.failures.map((f) =>
+            h(
+              'li',
+              {},
+              h('code', {}, f.clientId),
+              ` · ${f.slot} ${f.version}: `,
+              h('span', { class: 'warn-text' }, f.error),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+async function start(): Promise<void> {
+  const ctx = await loadContext();
+  relay = ctx.relay;
+  if (!ctx.room) {
+    say(gate, 'warn', 'Choose a room first on ', h('a', { href: basePath() }, 'Room & keys'), '.');
+    replaceChildren(conn);
+    return;
+  }
+  room = ctx.room;
+  const chart = createAdoptionChart(chartHost);
+  await loadVersions();
+  openRosterSocket({
+    url: relayWebSocketUrl(relay),
+    room,
+    onRoster: (roster) => {
+      const newRelease = lastRoster !== null && roster.seq !== lastRoster.seq;
+      lastRoster = roster;
+      const summary = summarize(roster);
+      series.add(Date.now(), summary);
+      if (failures.record(roster.clients)) drawFailures();
+      drawRoster(roster.clients);
+      drawSummary(summary);
+      chart.update(series.data());
+      if (newRelease || !versions.has(roster.seq)) {
+        void loadVersions().then(() => {
+          if (lastRoster) drawSummary(summarize(lastRoster));
+          drawFailures();
+        });
+      }
+    },
+    onState: (state) => {
+      switch (state.kind) {
+        case 'connecting':
+          say(
+            conn,
+            'info',
+            state.attempt > 1 ? `Reconnecting (attempt ${state.attempt})…` : 'Connecting to the relay…',
+          );
+          break;
+        case 'open':
+          say(conn, 'ok', 'Live: the relay pushes every change of the roster.');
+          break;
+        case 'waiting':
+          say(
+            conn,
+            'warn',
+            `Disconnected (${state.reason}). Retrying in ${(state.retryInMs / 1000).toFixed(1)} s…`,
+          );
+          break;
+        case 'closed':
+          say(conn, 'info', 'Closed.');
+      }
+    },
+    onError: (code, message) => say(gate, 'error', `Relay says ${code}: `, message),
+  });
+  // Between roster updates nothing changed: extend the chart with the last state and keep the
+  // "x s ago" cells honest. (No request goes out; the relay pushes every change.)
+  setInterval(() => {
+    if (!lastRoster) return;
+    drawRoster(lastRoster.clients);
+    series.add(Date.now(), summarize(lastRoster));
+    chart.update(series.data());
+  }, 5000);
+}
+
+start().catch((error: unknown) => {
+  const d = describeError(error);
+  say(gate, 'error', d.words, h('span', { class: 'detail' }, d.detail));
+});
