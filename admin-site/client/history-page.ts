@@ -66,7 +66,7 @@ async function rollback(target: SignedRelease): Promise<void> {
       key: signingKeyOf(key),
     });
     // The relay already holds every blob of an older release: nothing to upload.
-    const answer = await publishRelease(ctx.relay, signed, new Map());
+    const answer = await publishRelease(ctx.relay, signed, new Map(), key.publicKey);
     say(
       status,
       'ok',

@@ -8,7 +8,7 @@ import { parseConfigBlob, parseTheme, WellKnownSlot, type ThemeConfig } from '..
 import { verifyReleaseSignature, type SignedRelease, type Slot } from '../../protocol/release.ts';
 import { loadContext, basePath, type AdminContext } from '../lib/context.ts';
 import { byId, h, replaceChildren, say } from '../lib/dom.ts';
-import { DRY_RUN_FRAMES, WORLD, type DryRunReport } from '../lib/dry-run.ts';
+import type { DryRunResult } from '../lib/dry-run.ts';
 import type { ScriptEditor } from '../lib/editor.ts';
 import { signingKeyOf } from '../lib/keystore.ts';
 import { planSlots, sameTheme } from '../lib/publish-plan.ts';
@@ -59,7 +59,7 @@ let liveTheme: ThemeConfig | null = null;
 let texture: CheckedTexture | null = null;
 let editor: ScriptEditor | null = null;
 /** The last dry run and the exact text it ran. */
-let dryRun: { text: string; report: DryRunReport } | null = null;
+let dryRun: { text: string; report: DryRunResult } | null = null;
 let busy = false;
 
 const scriptText = () => editor?.getText() ?? liveScript ?? STARTER_SCRIPT;
@@ -184,15 +184,16 @@ async function showCurrent(): Promise<void> {
   }
 }
 
-function drawPath(report: DryRunReport): void {
+/** Draws the ball's path of a dry run over the 800 × 600 world. */
+function drawPath(report: DryRunResult, world: { width: number; height: number }): void {
   const g = dryPath.getContext('2d');
   if (!g || report.path.length === 0) {
     dryPath.hidden = true;
     return;
   }
   dryPath.hidden = false;
-  const sx = dryPath.width / WORLD.width;
-  const sy = dryPath.height / WORLD.height;
+  const sx = dryPath.width / world.width;
+  const sy = dryPath.height / world.height;
   g.clearRect(0, 0, dryPath.width, dryPath.height);
   g.strokeStyle = '#888';
   g.strokeRect(0.5, 0.5, dryPath.width - 1, dryPath.height - 1);
@@ -210,37 +211,43 @@ function drawPath(report: DryRunReport): void {
   }
 }
 
-const FAILURE_WORDS: Record<Exclude<DryRunReport, { ok: true }>['kind'], string> = {
-  load: 'The script did not load',
-  throw: 'The script threw an error',
-  timeout: 'The script took too long (an endless loop?)',
-  'bad-output': 'The script returned a bad ball',
-  unavailable: 'The dry run could not start',
-};
-
-async function runDryRun(): Promise<DryRunReport> {
+async function runDryRun(): Promise<DryRunResult> {
   const text = scriptText();
   dryRunButton.disabled = true;
-  say(dryStatus, 'info', `Running ${DRY_RUN_FRAMES} frames in the player’s sandbox…`);
+  say(dryStatus, 'info', 'Running the script in the player’s sandbox…');
   try {
-    const { dryRunScript } = await import('../lib/sandbox-runner.ts');
+    const { dryRunScript, DRY_RUN_FRAMES, WORLD } = await import('../lib/dry-run.ts');
     const report = await dryRunScript(text, DRY_RUN_FRAMES);
     dryRun = { text, report };
     if (report.ok) {
       say(
         dryStatus,
         'ok',
-        `Dry run passed: ${report.frames} frames in ${report.ms.toFixed(0)} ms, the ball stayed valid.`,
+        `Dry run passed: ${report.frames} frames, ${report.meanMs.toFixed(2)} ms per frame on average (worst ${report.maxMs.toFixed(1)} ms); every ball was valid.`,
       );
     } else {
       say(
         dryStatus,
         'error',
-        `${FAILURE_WORDS[report.kind]}${report.frame > 0 ? ` at frame ${report.frame}` : ''}.`,
-        h('span', { class: 'detail', 'data-testid': 'dry-error' }, report.message),
+        report.frames === 0
+          ? 'The script failed to start. '
+          : `The script failed after ${report.frames} good frames. `,
+        h('span', { class: 'detail', 'data-testid': 'dry-error' }, report.error ?? ''),
       );
     }
-    drawPath(report);
+    drawPath(report, WORLD);
+    return report;
+  } catch (error) {
+    const report: DryRunResult = {
+      ok: false,
+      frames: 0,
+      error: `the dry run could not start: ${String(error)}`,
+      meanMs: 0,
+      maxMs: 0,
+      path: [],
+    };
+    dryRun = { text, report };
+    say(dryStatus, 'error', report.error ?? '');
     return report;
   } finally {
     dryRunButton.disabled = false;
@@ -325,7 +332,7 @@ async function publish(): Promise<void> {
       slots,
     });
     say(publishStatus, 'info', 'Sending to the relay…');
-    const answer = await publishRelease(ctx.relay, built.signed, built.blobs);
+    const answer = await publishRelease(ctx.relay, built.signed, built.blobs, key.publicKey);
     const dashboard = `${basePath()}dashboard/`;
     say(
       publishStatus,
@@ -404,6 +411,7 @@ async function start(): Promise<void> {
   const keysPage = basePath();
   if (!ctx.room) {
     say(gate, 'warn', 'Choose a room first on ', h('a', { href: keysPage }, 'Room & keys'), '.');
+    replaceChildren(current, h('p', { class: 'empty' }, 'No room chosen.'));
   } else if (!ctx.key) {
     say(
       gate,

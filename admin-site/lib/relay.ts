@@ -123,15 +123,21 @@ async function json<S extends v.GenericSchema>(res: Response, schema: S): Promis
 
 const roomPath = (relay: string, room: string) => `${relay}/api/rooms/${encodeURIComponent(room)}`;
 
-/** Sends a signed release and the blobs it names; returns the relay's `{ room, seq, version }`. */
+/**
+ * Sends a signed release and the blobs it names; returns the relay's `{ room, seq, version }`. The
+ * public key goes along for a room's first release (the relay makes it the room key); for an existing
+ * room the relay ignores it and checks the signature against the keys it already trusts.
+ */
 export async function publishRelease(
   relay: string,
   signed: SignedRelease,
   blobs: ReadonlyMap<string, Uint8Array>,
+  publicKey: string,
   fetchFn: Fetch = fetch,
 ): Promise<Published> {
   const body = JSON.stringify({
     signed,
+    publicKey,
     blobs: Object.fromEntries([...blobs].map(([sha, bytes]) => [sha, toBase64(bytes)])),
   });
   const res = await call(fetchFn, `${roomPath(relay, signed.release.room)}/releases`, {
