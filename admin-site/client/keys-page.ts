@@ -14,6 +14,7 @@ import {
   type ParsedKeyText,
 } from '../lib/backup.ts';
 import { basePath } from '../lib/context.ts';
+import { showContextBar } from '../lib/context-bar.ts';
 import { byId, download, h, replaceChildren, say } from '../lib/dom.ts';
 import {
   deleteKey,
@@ -24,7 +25,7 @@ import {
   signingKeyOf,
   type StoredKey,
 } from '../lib/keystore.ts';
-import { fetchLatest } from '../lib/relay.ts';
+import { checkHealth, fetchLatest } from '../lib/relay.ts';
 import { describeError } from '../lib/refusals.ts';
 import { getRelayUrl, getRoom, isRoomName, playerLink, setRelayUrl, setRoom } from '../lib/settings.ts';
 
@@ -35,6 +36,7 @@ const roomStatus = byId('room-status', HTMLElement);
 const relayForm = byId('relay-form', HTMLFormElement);
 const relayInput = byId('relay-input', HTMLInputElement);
 const relayStatus = byId('relay-status', HTMLElement);
+const relayTest = byId('relay-test', HTMLButtonElement);
 const keyInfo = byId('key-info', HTMLElement);
 const generateButton = byId('generate', HTMLButtonElement);
 const deleteButton = byId('delete-key', HTMLButtonElement);
@@ -59,18 +61,7 @@ let picked: ParsedKeyText | null = null;
 
 /** Updates the shared context bar after a change. */
 function refreshContextBar(): void {
-  const bar = document.getElementById('context-bar');
-  if (!bar) return;
-  replaceChildren(
-    bar,
-    h('span', {}, 'Room ', h('strong', { 'data-testid': 'ctx-room' }, room ?? 'none chosen')),
-    ' · ',
-    key
-      ? h('span', {}, 'key ', h('code', { 'data-testid': 'ctx-key' }, key.keyId))
-      : h('span', { class: 'warn-text' }, 'no key in this browser'),
-    ' · ',
-    h('span', {}, 'relay ', h('code', {}, getRelayUrl())),
-  );
+  showContextBar({ relay: getRelayUrl(), room, key });
 }
 
 async function showRoomOnRelay(): Promise<void> {
@@ -235,6 +226,18 @@ relayForm.addEventListener('submit', (event) => {
   } catch (error) {
     say(relayStatus, 'error', error instanceof Error ? error.message : String(error));
   }
+});
+
+relayTest.addEventListener('click', () => {
+  const relay = getRelayUrl();
+  say(relayStatus, 'info', 'Asking ', h('code', {}, relay), '…');
+  checkHealth(relay).then(
+    () => say(relayStatus, 'ok', 'The relay at ', h('code', {}, relay), ' answers.'),
+    (error: unknown) => {
+      const d = describeError(error);
+      say(relayStatus, 'error', d.words, h('span', { class: 'detail' }, d.detail));
+    },
+  );
 });
 
 generateButton.addEventListener('click', () => {

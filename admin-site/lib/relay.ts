@@ -201,3 +201,9 @@ export async function fetchBlob(relay: string, sha256: string, fetchFn: Fetch = 
   }
   return bytes;
 }
+
+/** Checks that the relay answers `GET /healthz`; throws a {@link RelayError} when it does not. */
+export async function checkHealth(relay: string, fetchFn: Fetch = fetch): Promise<void> {
+  const res = await call(fetchFn, `${relay}/healthz`, { cache: 'no-store' });
+  if (!res.ok) throw await failure(res);
+}
