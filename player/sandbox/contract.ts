@@ -1,0 +1,91 @@
+/**
+ * The logic script contract: what a script receives and what it must return. A script is an ES module
+ * that exports `update(ball, world, dt)` and returns the new ball. The page checks every value that
+ * comes back from the worker here, on its own side: the worker runs untrusted code, so nothing it
+ * says is believed before this check.
+ */
+import * as v from 'valibot';
+import { ErrorCode, fail, ok, type Result } from '../../protocol/errors.ts';
+
+/** The ball, in world units; velocity in world units per second; `y` grows downward, as on a screen. */
+export interface Ball {
+  readonly x: number;
+  readonly y: number;
+  readonly vx: number;
+  readonly vy: number;
+  readonly radius: number;
+}
+
+/** The world the ball lives in; `time` is seconds since the game started. */
+export interface World {
+  readonly width: number;
+  readonly height: number;
+  readonly time: number;
+}
+
+/** The demo game's world: the seed's 800 × 600 screen. */
+export const WORLD_WIDTH = 800;
+/** See {@link WORLD_WIDTH}. */
+export const WORLD_HEIGHT = 600;
+
+/** Largest magnitude accepted for any number a script returns: beyond it a value is junk, not physics. */
+export const MAX_MAGNITUDE = 1e6;
+/** Radius a script may return (the theme's `ballRadius` is 2–150; a script may pulse around it). */
+export const MIN_RADIUS = 1;
+/** See {@link MIN_RADIUS}. */
+export const MAX_RADIUS = 300;
+
+const Coordinate = v.pipe(
+  v.number('must be a finite number'),
+  v.finite('must be a finite number'),
+  v.minValue(-MAX_MAGNITUDE, `must be within ±${MAX_MAGNITUDE}`),
+  v.maxValue(MAX_MAGNITUDE, `must be within ±${MAX_MAGNITUDE}`),
+);
+
+/** What `update` must return. Extra properties are ignored (and not passed back next frame). */
+export const BallSchema = v.object({
+  x: Coordinate,
+  y: Coordinate,
+  vx: Coordinate,
+  vy: Coordinate,
+  radius: v.pipe(
+    v.number('must be a finite number'),
+    v.finite('must be a finite number'),
+    v.minValue(MIN_RADIUS, `must be at least ${MIN_RADIUS}`),
+    v.maxValue(MAX_RADIUS, `must be at most ${MAX_RADIUS}`),
+  ),
+});
+
+/**
+ * Checks one value returned by a script. The message names the first bad field the way a scripter
+ * reads it: `update() returned NaN for ball.x`.
+ */
+export function checkBall(value: unknown): Result<Ball, typeof ErrorCode.BAD_SCRIPT> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail(ErrorCode.BAD_SCRIPT, `update() returned ${describe(value)}, not a ball object`);
+  }
+  const parsed = v.safeParse(BallSchema, value, { abortEarly: true });
+  if (parsed.success) return ok(parsed.output);
+  const issue = parsed.issues[0];
+  const key = issue?.path?.map((p) => String(p.key)).join('.') ?? '';
+  const got = issue ? describe(issue.input) : 'an invalid value';
+  return fail(
+    ErrorCode.BAD_SCRIPT,
+    `update() returned ${got} for ball.${key}: ${issue?.message ?? 'invalid'}`,
+  );
+}
+
+/** A short, safe description of a value for an error message (never the value's own `toString`). */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
+  if (typeof value === 'string') return `a string`;
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** A ball that starts where the seed's did: middle of the screen, moving diagonally. */
+export function initialBall(radius = 15): Ball {
+  return { x: WORLD_WIDTH / 2, y: WORLD_HEIGHT / 2, vx: 240, vy: 180, radius };
+}
