@@ -48,11 +48,15 @@ export function chunkListFits(desc: BlobDescriptor): boolean {
   return desc.chunks.length === chunkCount(desc.size, desc.chunkSize);
 }
 
+/** Computes the SHA-256 hex of bytes. Swappable so that a simulation can memoize it. */
+export type Hasher = (bytes: Uint8Array) => Promise<string>;
+
 /** Checks one chunk against the descriptor: index in range, right length, right hash. */
 export async function verifyChunk(
   desc: BlobDescriptor,
   index: number,
   bytes: Uint8Array,
+  hash: Hasher = sha256Hex,
 ): Promise<Result<Uint8Array>> {
   const expected = desc.chunks[index];
   if (!Number.isSafeInteger(index) || index < 0 || expected === undefined) {
@@ -64,8 +68,7 @@ export async function verifyChunk(
       `chunk ${index} has ${bytes.length} bytes, expected ${chunkLength(desc, index)}`,
     );
   }
-  if ((await sha256Hex(bytes)) !== expected)
-    return fail(ErrorCode.HASH_MISMATCH, `chunk ${index} hash mismatch`);
+  if ((await hash(bytes)) !== expected) return fail(ErrorCode.HASH_MISMATCH, `chunk ${index} hash mismatch`);
   return ok(bytes);
 }
 
@@ -93,8 +96,11 @@ export class BlobAssembler {
   private have = 0;
   private bytes = 0;
 
-  constructor(desc: BlobDescriptor) {
+  private readonly hash: Hasher;
+
+  constructor(desc: BlobDescriptor, hash: Hasher = sha256Hex) {
     this.desc = desc;
+    this.hash = hash;
     this.parts = new Array<Uint8Array | undefined>(desc.chunks.length).fill(undefined);
   }
 
@@ -133,11 +139,13 @@ export class BlobAssembler {
     const held = this.parts[index];
     if (held)
       return bytesEqual(held, bytes) ? ok(false) : fail(ErrorCode.HASH_MISMATCH, `chunk ${index} differs`);
-    const checked = await verifyChunk(this.desc, index, bytes);
+    const checked = await verifyChunk(this.desc, index, bytes, this.hash);
     if (!checked.ok) return checked;
     if (this.parts[index] === undefined) {
       // Copy: the caller's buffer may be a view into a reused network buffer.
-      this.parts[index] = bytes.slice();
+      // Kept as given, not copied: callers hand over buffers they don't reuse (each data channel
+      // message and each decoded base64 chunk is its own buffer), and copies add up in a swarm.
+      this.parts[index] = bytes;
       this.have++;
       this.bytes += bytes.length;
     }
@@ -149,8 +157,13 @@ export class BlobAssembler {
     if (!this.complete)
       return fail(ErrorCode.BLOB_MISSING, `${this.parts.length - this.have} chunks missing`);
     const blob = concatBytes(this.parts.filter((p): p is Uint8Array => p !== undefined));
-    if ((await sha256Hex(blob)) !== this.desc.sha256)
+    if ((await this.hash(blob)) !== this.desc.sha256)
       return fail(ErrorCode.HASH_MISMATCH, 'blob hash mismatch');
     return ok(blob);
+  }
+
+  /** A chunk held, or undefined (lets a peer serve chunks before it has the whole blob). */
+  chunk(index: number): Uint8Array | undefined {
+    return this.parts[index];
   }
 }

@@ -1,0 +1,194 @@
+/**
+ * Simulates a room of N players receiving one patch through the swarm: the production `Swarm` on
+ * simulated links (latency, per-node uplink bandwidth), a simulated relay with the production deferral
+ * policy, and a share of players leaving mid-transfer.
+ */
+import { describeBlob, type BlobDescriptor } from '../../protocol/blobs.ts';
+import { Swarm } from '../../protocol/swarm/swarm.ts';
+import { decodeChunkFrame } from '../../protocol/swarm/wire.ts';
+import { SimLink, SimRelay, syncHasher, Uplink, VirtualClock } from './sim-net.ts';
+
+/** Parameters of one simulated run. */
+export interface SimParams {
+  readonly peers: number;
+  readonly blobBytes: number;
+  readonly chunkSize?: number;
+  /** Links each player opens on joining (it accepts more, up to the swarm's maxPeers). */
+  readonly connectTo?: number;
+  readonly maxPeers?: number;
+  readonly latencyMs?: readonly [number, number];
+  /** Player uplink, bytes per ms (1000 = 1 MB/s). */
+  readonly peerUpBytesPerMs?: number;
+  readonly relayUpBytesPerMs?: number;
+  readonly relayHoldMs?: number;
+  /** Share of players that leave mid-transfer. */
+  readonly leaveFraction?: number;
+  readonly seed?: number;
+  /** Give up after this much virtual time. */
+  readonly limitMs?: number;
+}
+
+/** What a run measured. */
+export interface SimResult {
+  readonly peers: number;
+  readonly stayed: number;
+  readonly completed: number;
+  readonly left: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly maxMs: number;
+  readonly relayBytes: number;
+  readonly peerBytes: number;
+  readonly offload: number;
+  /** Longest chain of peer-to-peer hops a chunk took to reach a player. */
+  readonly rounds: number;
+  readonly events: number;
+  readonly wallMs: number;
+}
+
+/** A small deterministic PRNG (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+interface SimNode {
+  readonly id: string;
+  readonly swarm: Swarm;
+  readonly uplink: Uplink;
+  readonly life: { alive: boolean };
+  doneAt: number | null;
+  readonly depth: Int32Array;
+}
+
+/** Runs one simulation. */
+export async function simulate(params: SimParams): Promise<SimResult> {
+  const started = performance.now();
+  const random = prng(params.seed ?? 1);
+  const chunkSize = params.chunkSize ?? 64 * 1024;
+  const [latMin, latMax] = params.latencyMs ?? [10, 60];
+  const clock = new VirtualClock();
+  const blob = new Uint8Array(params.blobBytes);
+  for (let i = 0; i < blob.length; i += 4)
+    new DataView(blob.buffer).setUint32(i, Math.floor(random() * 2 ** 32));
+  const desc: BlobDescriptor = await describeBlob(blob, chunkSize);
+  const relay = new SimRelay(
+    clock,
+    new Map([[desc.sha256, { bytes: blob, chunkSize, chunks: desc.chunks.length }]]),
+    {
+      bytesPerMs: params.relayUpBytesPerMs ?? 100_000,
+      latencyMs: 30,
+      ...(params.relayHoldMs === undefined ? {} : { holdMs: params.relayHoldMs }),
+    },
+  );
+
+  const nodes: SimNode[] = [];
+  for (let i = 0; i < params.peers; i++) {
+    const id = `p${i}`;
+    const life = { alive: true };
+    const swarm = new Swarm({
+      relay: relay.sourceFor(() => life.alive),
+      clock,
+      random,
+      hash: syncHasher,
+      ...(params.maxPeers === undefined ? {} : { maxPeers: params.maxPeers }),
+    });
+    const node: SimNode = {
+      id,
+      swarm,
+      life,
+      uplink: new Uplink(clock, params.peerUpBytesPerMs ?? 2_000),
+      doneAt: null,
+      depth: new Int32Array(desc.chunks.length).fill(-1),
+    };
+    nodes.push(node);
+  }
+
+  // Topology: each player links to a few random others (as a player joining picks from the relay's list).
+  const connectTo = params.connectTo ?? 3;
+  for (const node of nodes) {
+    for (let k = 0; k < connectTo * 3 && node.swarm.peerCount < connectTo; k++) {
+      const other = nodes[Math.floor(random() * nodes.length)]!;
+      if (other === node || !node.swarm.canAdd(other.id) || !other.swarm.canAdd(node.id)) continue;
+      const latency = latMin + random() * (latMax - latMin);
+      const [mine, theirs] = SimLink.pair(clock, node, other, latency);
+      tapChunks(mine, other, node);
+      tapChunks(theirs, node, other);
+      node.swarm.addPeer(mine);
+      other.swarm.addPeer(theirs);
+    }
+  }
+
+  // Publish at t = 0: the relay announces to everyone; a share of players leave mid-transfer.
+  const leaving = new Set<SimNode>();
+  const leaveCount = Math.round((params.leaveFraction ?? 0.1) * nodes.length);
+  while (leaving.size < leaveCount) leaving.add(nodes[Math.floor(random() * nodes.length)]!);
+  const expectedMs = (params.blobBytes / (params.peerUpBytesPerMs ?? 2_000)) * 2;
+  for (const node of leaving) {
+    clock.setTimeout(() => {
+      node.life.alive = false;
+      node.swarm.close();
+    }, random() * expectedMs);
+  }
+  for (const node of nodes) {
+    clock.setTimeout(() => {
+      if (!node.life.alive) return;
+      void node.swarm.fetch(desc).then((result) => {
+        if (result.ok && node.life.alive) node.doneAt = clock.now();
+      });
+    }, 30);
+  }
+
+  const stayed = nodes.filter((n) => !leaving.has(n));
+  await clock.run(() => stayed.every((n) => n.doneAt !== null), params.limitMs ?? 600_000);
+
+  const times = stayed.flatMap((n) => (n.doneAt === null ? [] : [n.doneAt])).sort((a, b) => a - b);
+  const peerBytes = nodes.reduce((sum, n) => sum + n.swarm.stats.bytesFromPeers, 0);
+  let rounds = 0;
+  for (const n of stayed) for (const d of n.depth) rounds = Math.max(rounds, d);
+  for (const node of nodes) node.swarm.close();
+  return {
+    peers: params.peers,
+    stayed: stayed.length,
+    completed: times.length,
+    left: leaving.size,
+    p50Ms: percentile(times, 50),
+    p95Ms: percentile(times, 95),
+    maxMs: times.at(-1) ?? NaN,
+    relayBytes: relay.bytesSent,
+    peerBytes,
+    offload: peerBytes / (peerBytes + relay.bytesSent),
+    rounds,
+    events: clock.events,
+    wallMs: performance.now() - started,
+  };
+
+  /** Records, per player and chunk, how many peer hops the first copy took (relay = 0). */
+  function tapChunks(link: SimLink, from: SimNode, to: SimNode): void {
+    const attach = link.attach.bind(link);
+    link.attach = (handlers) =>
+      attach({
+        ...handlers,
+        message: (data) => {
+          if (typeof data !== 'string') {
+            const frame = decodeChunkFrame(data);
+            if (frame.ok && to.depth[frame.value.index] === -1) {
+              to.depth[frame.value.index] = Math.max(0, from.depth[frame.value.index] ?? 0) + 1;
+            }
+          }
+          handlers.message(data);
+        },
+      });
+  }
+}

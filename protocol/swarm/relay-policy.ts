@@ -1,0 +1,77 @@
+/**
+ * How the relay keeps its egress near one copy of a patch when players can help each other: the
+ * first request for a chunk is served at once; later requests for the same chunk, from clients that
+ * said they have peers (`mayDefer`), are told to get it from the swarm, and the relay lets out at most
+ * one more copy of that chunk per `holdMs` — a trickle that rescues a part of the swarm the chunk
+ * hasn't reached, without a flood when a large swarm is merely slow. A client with no peers is always
+ * served at once.
+ */
+import type { Clock } from './clock.ts';
+
+/** The relay's answer for one chunk request. */
+export type RelayDecision =
+  { readonly serve: true } | { readonly serve: false; readonly retryAfterMs: number };
+
+/** Options of {@link RelayChunkPolicy}. */
+export interface RelayChunkPolicyOptions {
+  readonly clock: Clock;
+  /** Copies of each chunk served at once before deferring (default 1). */
+  readonly copies?: number;
+  /** After the first copies, at most one more copy of a chunk per this long to clients with peers (default 1500 ms). */
+  readonly holdMs?: number;
+  /** Blobs remembered at most (oldest forgotten first). */
+  readonly maxBlobs?: number;
+}
+
+interface ChunkLedger {
+  readonly served: Uint32Array;
+  readonly lastAt: Float64Array;
+}
+
+/** Per-chunk serve counts for the relay's defer-to-swarm decision. */
+export class RelayChunkPolicy {
+  private readonly clock: Clock;
+  private readonly copies: number;
+  private readonly holdMs: number;
+  private readonly maxBlobs: number;
+  private readonly ledgers = new Map<string, ChunkLedger>();
+
+  constructor(options: RelayChunkPolicyOptions) {
+    this.clock = options.clock;
+    this.copies = options.copies ?? 1;
+    this.holdMs = options.holdMs ?? 1500;
+    this.maxBlobs = options.maxBlobs ?? 64;
+  }
+
+  /** Decides one request; a `serve` decision is recorded as a copy served. */
+  decide(sha256: string, chunkCount: number, index: number, mayDefer: boolean): RelayDecision {
+    const ledger = this.ledger(sha256, chunkCount);
+    const now = this.clock.now();
+    const served = ledger.served[index] ?? 0;
+    const since = now - ledger.lastAt[index]!;
+    if (mayDefer && served >= this.copies && since < this.holdMs) {
+      return { serve: false, retryAfterMs: Math.max(50, Math.ceil(this.holdMs - since)) };
+    }
+    if (mayDefer) ledger.lastAt[index] = now;
+    ledger.served[index] = served + 1;
+    return { serve: true };
+  }
+
+  /** Copies of a chunk served so far (for tests and metrics). */
+  servedCount(sha256: string, index: number): number {
+    return this.ledgers.get(sha256)?.served[index] ?? 0;
+  }
+
+  private ledger(sha256: string, chunkCount: number): ChunkLedger {
+    let ledger = this.ledgers.get(sha256);
+    if (!ledger || ledger.served.length !== chunkCount) {
+      ledger = { served: new Uint32Array(chunkCount), lastAt: new Float64Array(chunkCount).fill(-Infinity) };
+      this.ledgers.set(sha256, ledger);
+      if (this.ledgers.size > this.maxBlobs) {
+        const oldest = this.ledgers.keys().next().value;
+        if (oldest !== undefined) this.ledgers.delete(oldest);
+      }
+    }
+    return ledger;
+  }
+}
