@@ -195,6 +195,13 @@ async function start(): Promise<void> {
   }
   room = ctx.room;
   const chart = createAdoptionChart(chartHost);
+  // The chart's last point is also kept on its element, for tools and tests that can't read a canvas.
+  const plot = () => {
+    chart.update(series.data());
+    chartHost.dataset['samples'] = String(series.length);
+    chartHost.dataset['lastPercent'] = String(series.percent.at(-1) ?? '');
+    chartHost.dataset['latestSeq'] = String(series.latestSeqs.at(-1) ?? '');
+  };
   await loadVersions();
   openRosterSocket({
     url: relayWebSocketUrl(relay),
@@ -207,7 +214,7 @@ async function start(): Promise<void> {
       if (failures.record(roster.clients)) drawFailures();
       drawRoster(roster.clients);
       drawSummary(summary);
-      chart.update(series.data());
+      plot();
       if (newRelease || !versions.has(roster.seq)) {
         void loadVersions().then(() => {
           if (lastRoster) drawSummary(summarize(lastRoster));
@@ -246,7 +253,7 @@ async function start(): Promise<void> {
     if (!lastRoster) return;
     drawRoster(lastRoster.clients);
     series.add(Date.now(), summarize(lastRoster));
-    chart.update(series.data());
+    plot();
   }, 5000);
 }
 
