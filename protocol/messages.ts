@@ -26,6 +26,9 @@ export const MessageType = {
   release: 'release',
   blobGet: 'blob.get',
   blob: 'blob',
+  blobDefer: 'blob.defer',
+  peersGet: 'peers.get',
+  peers: 'peers',
   heartbeat: 'heartbeat',
   ack: 'ack',
   roster: 'roster',
@@ -110,6 +113,8 @@ export const BlobGetSchema = v.object({
   sha256: Sha256Hex,
   from: Count,
   count: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(MAX_CHUNKS_PER_REQUEST)),
+  /** The client has swarm peers: the relay may answer `blob.defer` ("get it from them") instead. */
+  defer: v.exactOptional(v.boolean()),
 });
 /** `blob.get`. */
 export type BlobGet = v.InferOutput<typeof BlobGetSchema>;
@@ -123,6 +128,32 @@ export const BlobSchema = v.object({
 });
 /** `blob`. */
 export type BlobMessage = v.InferOutput<typeof BlobSchema>;
+
+/**
+ * Relay → client: "your peers can give you this chunk; ask me again after `retryAfterMs` if they
+ * don't". Only ever sent for a `blob.get` with `defer: true`.
+ */
+export const BlobDeferSchema = v.object({
+  type: v.literal(MessageType.blobDefer),
+  sha256: Sha256Hex,
+  index: Count,
+  retryAfterMs: v.pipe(Count, v.maxValue(60_000)),
+});
+/** `blob.defer`. */
+export type BlobDefer = v.InferOutput<typeof BlobDeferSchema>;
+
+/** Client → relay: asks for swarm members of its room to connect to. */
+export const PeersGetSchema = v.object({ type: v.literal(MessageType.peersGet) });
+/** `peers.get`. */
+export type PeersGet = v.InferOutput<typeof PeersGetSchema>;
+
+/** Relay → client: PeerJS ids of other swarm members of the room (a random sample). */
+export const PeersSchema = v.object({
+  type: v.literal(MessageType.peers),
+  peers: v.pipe(v.array(ClientId), v.maxLength(64)),
+});
+/** `peers`. */
+export type PeersMessage = v.InferOutput<typeof PeersSchema>;
 
 /** Keep-alive, with the client's delivery counters. */
 export const HeartbeatSchema = v.object({
@@ -212,7 +243,18 @@ export type ErrorMessage = v.InferOutput<typeof ErrorMessageSchema>;
 
 /** Any message of the relay and swarm channels. */
 export type Message =
-  Hello | Welcome | ReleaseMessage | BlobGet | BlobMessage | Heartbeat | Ack | Roster | ErrorMessage;
+  | Hello
+  | Welcome
+  | ReleaseMessage
+  | BlobGet
+  | BlobMessage
+  | BlobDefer
+  | PeersGet
+  | PeersMessage
+  | Heartbeat
+  | Ack
+  | Roster
+  | ErrorMessage;
 
 /** The message of a given type. */
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
@@ -224,6 +266,9 @@ export const messageValidators: { readonly [T in MessageType]: Validator<Message
   release: validator(ReleaseMessageSchema, ErrorCode.BAD_MESSAGE, 'release message'),
   'blob.get': validator(BlobGetSchema, ErrorCode.BAD_MESSAGE, 'blob.get'),
   blob: validator(BlobSchema, ErrorCode.BAD_MESSAGE, 'blob'),
+  'blob.defer': validator(BlobDeferSchema, ErrorCode.BAD_MESSAGE, 'blob.defer'),
+  'peers.get': validator(PeersGetSchema, ErrorCode.BAD_MESSAGE, 'peers.get'),
+  peers: validator(PeersSchema, ErrorCode.BAD_MESSAGE, 'peers'),
   heartbeat: validator(HeartbeatSchema, ErrorCode.BAD_MESSAGE, 'heartbeat'),
   ack: validator(AckSchema, ErrorCode.BAD_MESSAGE, 'ack'),
   roster: validator(RosterSchema, ErrorCode.BAD_MESSAGE, 'roster'),
