@@ -76,7 +76,7 @@ export function openRosterSocket(options: RosterSocketOptions): () => void {
         clearInterval(beatTimer);
         const every = Math.max(1000, Math.min(msg.heartbeatMs, HEARTBEAT_INTERVAL_MS));
         beatTimer = setInterval(() => {
-          if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'heartbeat', t: Date.now() }));
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'heartbeat', t: Date.now() }));
         }, every);
       } else if (msg.type === 'roster' && msg.room === options.room) {
         options.onRoster(msg);
