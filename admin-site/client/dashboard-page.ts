@@ -28,7 +28,7 @@ const failuresHost = byId('failures', HTMLElement);
 const rosterBody = byId('roster', HTMLElement);
 const rosterEmpty = byId('roster-empty', HTMLElement);
 
-const series = new AdoptionSeries();
+let series = new AdoptionSeries();
 const failures = new FailureLog();
 const versions = new Map<number, string>();
 let lastRoster: Roster | null = null;
@@ -194,6 +194,20 @@ async function start(): Promise<void> {
     return;
   }
   room = ctx.room;
+  // Samples survive a reload of this tab (sessionStorage), so the chart shows more than "since now".
+  const storeKey = `patchcast.admin.adoption.${room}`;
+  try {
+    series = AdoptionSeries.fromRows(JSON.parse(sessionStorage.getItem(storeKey) ?? '[]'));
+  } catch {
+    series = new AdoptionSeries();
+  }
+  let saveTimer: ReturnType<typeof setTimeout> | undefined;
+  const save = () => {
+    saveTimer ??= setTimeout(() => {
+      saveTimer = undefined;
+      sessionStorage.setItem(storeKey, JSON.stringify(series.toRows()));
+    }, 2000);
+  };
   const chart = createAdoptionChart(chartHost);
   // The chart's last point is also kept on its element, for tools and tests that can't read a canvas.
   const plot = () => {
@@ -201,7 +215,9 @@ async function start(): Promise<void> {
     chartHost.dataset['samples'] = String(series.length);
     chartHost.dataset['lastPercent'] = String(series.percent.at(-1) ?? '');
     chartHost.dataset['latestSeq'] = String(series.latestSeqs.at(-1) ?? '');
+    save();
   };
+  if (series.length > 0) plot();
   await loadVersions();
   openRosterSocket({
     url: relayWebSocketUrl(relay),

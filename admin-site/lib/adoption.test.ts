@@ -86,3 +86,22 @@ describe('AdoptionSeries', () => {
     expect(n).toEqual([1, 1, 1]);
   });
 });
+
+describe('AdoptionSeries storage', () => {
+  it('round-trips through rows and drops junk', () => {
+    const series = new AdoptionSeries();
+    series.add(1000, summarize({ seq: 1, clients: [client('a', 1)] }));
+    series.add(2000, summarize({ seq: 2, clients: [client('a', 1)] }));
+    const back = AdoptionSeries.fromRows(JSON.parse(JSON.stringify(series.toRows())));
+    expect(back.data()).toEqual(series.data());
+    expect(back.latestSeqs).toEqual([1, 2]);
+    expect(AdoptionSeries.fromRows([[1, 'x', 1, 1]]).length).toBe(0);
+    expect(AdoptionSeries.fromRows({ not: 'rows' }).length).toBe(0);
+    expect(
+      AdoptionSeries.fromRows([
+        [2, 50, 1, 1],
+        [1, 50, 1, 1],
+      ]).length,
+    ).toBe(0);
+  });
+});

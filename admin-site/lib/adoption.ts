@@ -3,6 +3,7 @@
  * spreads over time, failures per release, and how much of the bytes came from peers. Pure functions
  * and small classes, no DOM: the dashboard page draws what these return.
  */
+import * as v from 'valibot';
 import type { Roster, RosterClient } from '../../protocol/messages.ts';
 
 /** Clients that play (admin dashboards watching the room are not players). */
@@ -129,6 +130,19 @@ export class FailureLog {
   }
 }
 
+const finite = v.pipe(v.number(), v.finite());
+const StoredRowsSchema = v.pipe(
+  v.array(
+    v.tuple([
+      finite,
+      v.nullable(v.pipe(finite, v.minValue(0), v.maxValue(100))),
+      v.nullable(v.pipe(finite, v.minValue(0))),
+      v.pipe(finite, v.minValue(0)),
+    ]),
+  ),
+  v.check((rows) => rows.every((r, i) => i === 0 || (rows[i - 1]?.[0] ?? 0) <= r[0]), 'samples out of order'),
+);
+
 /** uPlot's data layout: x values (Unix seconds), then one array per series. */
 export type ChartData = [number[], (number | null)[], (number | null)[]];
 
@@ -162,6 +176,30 @@ export class AdoptionSeries {
     this.percent.splice(i, 1);
     this.players.splice(i, 1);
     this.latestSeqs.splice(i, 1);
+  }
+
+  /** The samples as `[unix seconds, percent | null, players, latest seq]` rows, for storage. */
+  toRows(): [number, number | null, number | null, number][] {
+    return this.times.map((t, i) => [
+      t,
+      this.percent[i] ?? null,
+      this.players[i] ?? null,
+      this.latestSeqs[i] ?? 0,
+    ]);
+  }
+
+  /** A series from stored rows; rows that don't parse are dropped (storage is outside input). */
+  static fromRows(rows: unknown, limit = 5000): AdoptionSeries {
+    const series = new AdoptionSeries(limit);
+    const parsed = v.safeParse(StoredRowsSchema, rows);
+    if (!parsed.success) return series;
+    for (const [t, pct, players, seq] of parsed.output.slice(-limit)) {
+      series.times.push(t);
+      series.percent.push(pct);
+      series.players.push(players);
+      series.latestSeqs.push(seq);
+    }
+    return series;
   }
 
   /** The samples in uPlot's layout. */
