@@ -433,7 +433,12 @@ async function start(): Promise<void> {
   setTheme(liveTheme);
   const { createEditor } = await import('../lib/editor.ts');
   editorHost.replaceChildren();
-  editor = createEditor(editorHost, liveScript ?? STARTER_SCRIPT, () => refresh());
+  editor = createEditor(
+    editorHost,
+    liveScript ?? STARTER_SCRIPT,
+    () => refresh(),
+    () => void runDryRun(),
+  );
   refresh();
 }
 void start();

@@ -3,6 +3,7 @@
  * the publish page only, so no other page pays for it.
  */
 import { basicSetup, EditorView } from 'codemirror';
+import { keymap } from '@codemirror/view';
 import { javascript } from '@codemirror/lang-javascript';
 
 /** The few things the publish page does with the editor. */
@@ -12,12 +13,26 @@ export interface ScriptEditor {
   focus(): void;
 }
 
-/** Mounts an editor in `parent`; `onChange` is called after every edit. */
-export function createEditor(parent: HTMLElement, text: string, onChange: () => void): ScriptEditor {
+/** Mounts an editor in `parent`; `onChange` is called after every edit, `onRun` on Ctrl/Cmd+Enter. */
+export function createEditor(
+  parent: HTMLElement,
+  text: string,
+  onChange: () => void,
+  onRun: () => void,
+): ScriptEditor {
   const view = new EditorView({
     doc: text,
     parent,
     extensions: [
+      keymap.of([
+        {
+          key: 'Mod-Enter',
+          run: () => {
+            onRun();
+            return true;
+          },
+        },
+      ]),
       basicSetup,
       javascript(),
       EditorView.lineWrapping,
