@@ -17,3 +17,4 @@ export * from './messages.ts';
 export * from './legacy.ts';
 export * from './config.ts';
 export * from './build.ts';
+export * from './http.ts';

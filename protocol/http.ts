@@ -1,0 +1,151 @@
+/**
+ * The relay's HTTP API: paths, request bodies and answers, one schema and one validator each, shared
+ * by the relay (which parses requests), the CLI and the admin site (which parse answers). JSON bodies
+ * only; blobs travel as standard base64 inside a publish, or raw through `PUT /api/blobs/:sha256`.
+ */
+import * as v from 'valibot';
+import { ErrorCode } from './errors.ts';
+import { RosterClientSchema } from './messages.ts';
+import {
+  Count,
+  IsoTime,
+  KeyId,
+  PublicKeyText,
+  RoomName,
+  Sha256Hex,
+  SignedReleaseSchema,
+  VersionLabel,
+} from './release.ts';
+import { SignedRotationSchema } from './keys.ts';
+import { validator } from './validate.ts';
+
+/** Paths of the HTTP API, relative to the relay's origin. */
+export const ApiPath = {
+  /** `POST` a release; `GET` the history, newest first. */
+  releases: (room: string) => `/api/rooms/${encodeURIComponent(room)}/releases`,
+  /** `GET` the latest signed release (404 `NO_SUCH_ROOM` when there is none). */
+  release: (room: string) => `/api/rooms/${encodeURIComponent(room)}/release`,
+  /** `GET` the roster. */
+  clients: (room: string) => `/api/rooms/${encodeURIComponent(room)}/clients`,
+  /** `GET` trusted keys and rotation records; `POST` a signed rotation record. */
+  keys: (room: string) => `/api/rooms/${encodeURIComponent(room)}/keys`,
+  /** `GET` the rooms the relay knows. */
+  rooms: () => '/api/rooms',
+  /** `GET` or `PUT` one blob's raw bytes. */
+  blob: (sha256: string) => `/api/blobs/${encodeURIComponent(sha256)}`,
+  health: () => '/healthz',
+  metrics: () => '/metrics',
+} as const;
+
+/** Standard base64 with padding, as `btoa` and `Buffer#toString('base64')` write it. */
+export const Base64Text = v.pipe(
+  v.string(),
+  v.check((s) => s.length % 4 === 0, 'base64 length is not a multiple of 4'),
+  v.regex(/^[A-Za-z0-9+/]*={0,2}$/, 'invalid base64'),
+);
+
+/**
+ * `POST /api/rooms/:room/releases`. `signed` stays `unknown` here on purpose: `acceptRelease` is the
+ * one place that decides about a release, with its own refusal codes. `publicKey` is only read when
+ * the room does not exist yet: the first release creates the room and its key becomes the room key.
+ */
+export const PublishBodySchema = v.object({
+  signed: v.unknown(),
+  /** Blobs the relay lacks: SHA-256 hex → standard base64 of the bytes. */
+  blobs: v.exactOptional(v.record(Sha256Hex, Base64Text)),
+  publicKey: v.exactOptional(PublicKeyText),
+});
+/** A publish request body. */
+export type PublishBody = v.InferOutput<typeof PublishBodySchema>;
+/** Validates a publish request body. */
+export const parsePublishBody = validator(PublishBodySchema, ErrorCode.BAD_MESSAGE, 'publish body');
+
+/** 201 answer to a publish. */
+export const PublishedSchema = v.object({ room: RoomName, seq: Count, version: VersionLabel });
+/** A publish answer. */
+export type Published = v.InferOutput<typeof PublishedSchema>;
+/** Validates a publish answer. */
+export const parsePublished = validator(PublishedSchema, ErrorCode.BAD_MESSAGE, 'publish answer');
+
+/** Every 4xx/5xx answer: a code from {@link ErrorCode}, words for people, and missing blobs if any. */
+export const ErrorBodySchema = v.object({
+  error: v.object({
+    code: v.picklist(Object.values(ErrorCode)),
+    message: v.pipe(v.string(), v.maxLength(4000)),
+    missing: v.exactOptional(v.array(Sha256Hex)),
+  }),
+});
+/** An error answer. */
+export type ErrorBody = v.InferOutput<typeof ErrorBodySchema>;
+/** Validates an error answer. */
+export const parseErrorBody = validator(ErrorBodySchema, ErrorCode.BAD_MESSAGE, 'error answer');
+
+/** Builds an error answer body. */
+export function errorBody(code: ErrorCode, message: string, missing?: readonly string[]): ErrorBody {
+  return {
+    error: { code, message: message.slice(0, 4000), ...(missing ? { missing: [...missing] } : {}) },
+  };
+}
+
+/** `GET /api/rooms/:room/releases`: every release the relay keeps, newest first. */
+export const HistoryBodySchema = v.object({ room: RoomName, releases: v.array(SignedReleaseSchema) });
+/** A history answer. */
+export type HistoryBody = v.InferOutput<typeof HistoryBodySchema>;
+/** Validates a history answer. */
+export const parseHistoryBody = validator(HistoryBodySchema, ErrorCode.BAD_MESSAGE, 'history answer');
+
+/** `GET /api/rooms/:room/clients`: the roster, as admins get it over `/ws`. */
+export const RosterBodySchema = v.object({
+  room: RoomName,
+  seq: Count,
+  at: IsoTime,
+  clients: v.array(RosterClientSchema),
+});
+/** A roster answer. */
+export type RosterBody = v.InferOutput<typeof RosterBodySchema>;
+/** Validates a roster answer. */
+export const parseRosterBody = validator(RosterBodySchema, ErrorCode.BAD_MESSAGE, 'roster answer');
+
+/** One trusted key of a room. */
+export const TrustedKeySchema = v.object({ keyId: KeyId, publicKey: PublicKeyText });
+
+/**
+ * `GET /api/rooms/:room/keys`: what the relay trusts, and the signed rotation records that led there,
+ * so a player that pinned an older key can follow the chain with `extendTrust` (never trusting the
+ * relay's list itself).
+ */
+export const KeysBodySchema = v.object({
+  room: RoomName,
+  keys: v.array(TrustedKeySchema),
+  rotations: v.array(SignedRotationSchema),
+});
+/** A keys answer. */
+export type KeysBody = v.InferOutput<typeof KeysBodySchema>;
+/** Validates a keys answer. */
+export const parseKeysBody = validator(KeysBodySchema, ErrorCode.BAD_MESSAGE, 'keys answer');
+
+/** `PUT /api/blobs/:sha256` answer: `stored` is false when the relay had the blob already. */
+export const BlobPutAnswerSchema = v.object({ sha256: Sha256Hex, size: Count, stored: v.boolean() });
+/** A blob upload answer. */
+export type BlobPutAnswer = v.InferOutput<typeof BlobPutAnswerSchema>;
+/** Validates a blob upload answer. */
+export const parseBlobPutAnswer = validator(BlobPutAnswerSchema, ErrorCode.BAD_MESSAGE, 'blob answer');
+
+/** One room in `GET /api/rooms`. */
+export const RoomSummarySchema = v.object({
+  room: RoomName,
+  seq: Count,
+  version: v.nullable(VersionLabel),
+  updatedAt: v.nullable(IsoTime),
+  clients: Count,
+  keys: Count,
+});
+/** A room summary. */
+export type RoomSummary = v.InferOutput<typeof RoomSummarySchema>;
+
+/** `GET /api/rooms`. */
+export const RoomsBodySchema = v.object({ rooms: v.array(RoomSummarySchema) });
+/** A rooms answer. */
+export type RoomsBody = v.InferOutput<typeof RoomsBodySchema>;
+/** Validates a rooms answer. */
+export const parseRoomsBody = validator(RoomsBodySchema, ErrorCode.BAD_MESSAGE, 'rooms answer');

@@ -1,0 +1,66 @@
+/**
+ * `patchcast serve`: the relay, with the demo room on a fresh data dir. Flags win over environment
+ * variables, which win over defaults.
+ */
+import { resolve } from 'node:path';
+import { startServer } from '../server.ts';
+import { flag, intFlag, type Io, type ParsedArgs } from './io.ts';
+
+/** Help text of `serve`. */
+export const SERVE_HELP = `patchcast serve [options]
+
+Runs the relay: HTTP API, static site, WebSocket /ws, PeerJS /peerjs, TCP fallback.
+
+  --host ADDR        address to bind (PATCHCAST_HOST, default 127.0.0.1)
+  --http-port N      HTTP and WebSocket port (PATCHCAST_HTTP_PORT, default 8787)
+  --tcp-port N       TCP port, framed and seed-compatible (PATCHCAST_TCP_PORT, default 8788)
+  --data-dir DIR     where rooms, releases and blobs live (PATCHCAST_DATA_DIR, default ./.patchcast)
+  --static-dir DIR   the built site to serve at / (default ./dist)
+  --legacy-room R    the room seed-protocol clients join (default demo)
+  --no-demo          do not create the demo room on a fresh data dir
+`;
+
+/** Runs `serve` until SIGINT/SIGTERM. */
+export async function serve(args: ParsedArgs, io: Io): Promise<number> {
+  const env = io.env;
+  const host = flag(args, 'host') ?? env['PATCHCAST_HOST'] ?? '127.0.0.1';
+  const httpPort = intFlag(args, 'http-port') ?? Number(env['PATCHCAST_HTTP_PORT'] ?? 8787);
+  const tcpPort = intFlag(args, 'tcp-port') ?? Number(env['PATCHCAST_TCP_PORT'] ?? 8788);
+  const dataDir = resolve(flag(args, 'data-dir') ?? env['PATCHCAST_DATA_DIR'] ?? '.patchcast');
+  const staticDir = resolve(flag(args, 'static-dir') ?? 'dist');
+  const legacyRoom = flag(args, 'legacy-room') ?? 'demo';
+  if (!Number.isInteger(httpPort) || !Number.isInteger(tcpPort)) {
+    io.err('serve: ports must be integers');
+    return 2;
+  }
+  const server = await startServer({
+    host,
+    httpPort,
+    tcpPort,
+    dataDir,
+    staticDir,
+    demo: !args.bools.has('no-demo'),
+    hub: { legacyRoom },
+    log: (m) => io.err(m),
+  });
+  io.out(`patchcast relay on ${server.url}  (data: ${dataDir})`);
+  io.out(`  admin site   ${server.url}/`);
+  io.out(`  WebSocket    ws://${server.host}:${server.httpPort}/ws    PeerJS ${server.url}/peerjs`);
+  io.out(`  TCP          ${server.host}:${server.tcpPort}  (framed protocol and seed clients)`);
+  if (server.demo) {
+    const { demo } = server;
+    io.out(`  demo room    ${demo.created ? 'created' : 'loaded'}; key file ${demo.keyPath}`);
+    if (demo.publicKey) {
+      io.out(`  player       ${server.url}/play/?room=${demo.room}&key=${demo.publicKey}`);
+    }
+  }
+  await new Promise<void>((done) => {
+    const stop = () => done();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  io.out('shutting down');
+  await server.close();
+  // The PeerJS server keeps timers of its own that cannot be stopped: leave explicitly.
+  process.exit(0);
+}

@@ -1,0 +1,86 @@
+/**
+ * The demo room a fresh data dir starts with: a room key written where the operator can find it
+ * (`<data dir>/keys/demo.key.json`, the format `patchcast keygen` writes, mode 0600) and a first
+ * release with the four well-known slots, published through the same path as any other release.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  buildRelease,
+  configBytes,
+  fromKeyFile,
+  generateSigningKey,
+  parseKeyFile,
+  toKeyFile,
+  utf8,
+  type SigningKey,
+} from '../../protocol/index.ts';
+import type { Relay } from '../relay/relay.ts';
+import { writeFileAtomic } from '../store/atomic.ts';
+import { DEFAULT_LOGIC_JS, DEFAULT_THEME, SEED_PYTHON_SCRIPT, makeBackgroundPng } from './defaults.ts';
+
+/** The demo room's name. */
+export const DEMO_ROOM = 'demo';
+
+/** What the operator is told about the demo room. */
+export interface DemoInfo {
+  readonly room: string;
+  /** The room's public key (for the player URL), or null if the room has a key we don't hold. */
+  readonly publicKey: string | null;
+  readonly keyPath: string;
+  /** True when this start created the room. */
+  readonly created: boolean;
+}
+
+async function readKey(path: string): Promise<SigningKey | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+  const parsed = parseKeyFile(JSON.parse(text));
+  if (!parsed.ok) throw new Error(`${path}: ${parsed.message}`);
+  return fromKeyFile(parsed.value);
+}
+
+/** Creates the demo room if the data dir has none; returns what to print either way. */
+export async function ensureDemoRoom(relay: Relay, dataDir: string): Promise<DemoInfo> {
+  const keyPath = join(dataDir, 'keys', `${DEMO_ROOM}.key.json`);
+  const existing = relay.store.room(DEMO_ROOM);
+  if (existing && existing.history.length > 0) {
+    const key = await readKey(keyPath).catch(() => null);
+    const publicKey =
+      key && existing.trusted.has(key.keyId) ? key.publicKey : ([...existing.trusted.values()][0] ?? null);
+    return { room: DEMO_ROOM, publicKey, keyPath, created: false };
+  }
+  // A key file without a room is what a crash between the two writes leaves: reuse the key.
+  let key = await readKey(keyPath);
+  if (!key) {
+    key = await generateSigningKey(true);
+    await writeFileAtomic(keyPath, `${JSON.stringify(await toKeyFile(key, DEMO_ROOM), null, 2)}\n`, {
+      mode: 0o600,
+    });
+  }
+  const built = await buildRelease({
+    room: DEMO_ROOM,
+    key,
+    previous: null,
+    version: '1.0.0',
+    notes: 'demo room: bouncing ball, grid background, seed theme',
+    slots: {
+      logic: { kind: 'script', lang: 'js', bytes: utf8(DEFAULT_LOGIC_JS), version: '1.0.0' },
+      background: { kind: 'texture', mime: 'image/png', bytes: await makeBackgroundPng(), version: '1.0.0' },
+      theme: { kind: 'config', bytes: configBytes(DEFAULT_THEME), version: '1.0.0' },
+      legacy: { kind: 'script', lang: 'python', bytes: utf8(SEED_PYTHON_SCRIPT), version: '1.0.0' },
+    },
+  });
+  const result = await relay.publish({
+    room: DEMO_ROOM,
+    candidate: built.signed,
+    blobs: built.blobs,
+    publicKey: key.publicKey,
+  });
+  if (!result.ok) throw new Error(`demo release refused: ${result.code}: ${result.message}`);
+  return { room: DEMO_ROOM, publicKey: key.publicKey, keyPath, created: true };
+}

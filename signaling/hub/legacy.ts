@@ -1,0 +1,135 @@
+/**
+ * The seed's view of a release: what a client of the old Python server expects on the wire.
+ *
+ *   script_logic.content              = the `legacy` slot's Python source (version = that slot's)
+ *   background_config.background_color = the `theme` slot's background as [r, g, b]
+ *   background_config.background_image = base64 of the `background` texture (null without one)
+ *
+ * Each frame (`initial_config` and the two `hot_update`s) is encoded once per release and shared by
+ * every seed connection.
+ */
+import {
+  LegacyType,
+  LegacyUpdateType,
+  WellKnownSlot,
+  hexToRgb,
+  parseConfigBlob,
+  type InitialConfig,
+  type LegacyBackgroundConfig,
+  type LegacyScriptConfig,
+  type SignedRelease,
+} from '../../protocol/index.ts';
+import type { RelayStore } from '../store/store.ts';
+import { SEED_BACKGROUND_RGB, SEED_PYTHON_SCRIPT } from '../demo/defaults.ts';
+import type { Payload } from './outbox.ts';
+import { payloadOf } from './payloads.ts';
+
+/** The seed frames of one release. */
+export interface LegacyView {
+  readonly seq: number;
+  /** Identity of the script content: a change means a `script_logic` update. */
+  readonly scriptKey: string;
+  readonly scriptVersion: string;
+  /** Identity of the background (image and colour). */
+  readonly backgroundKey: string;
+  readonly backgroundVersion: string;
+  readonly initial: Payload;
+  readonly scriptUpdate: Payload;
+  readonly backgroundUpdate: Payload;
+}
+
+/** The seed's `last_update` format: `YYYY-MM-DD HH:MM:SS`. */
+function seedTime(iso: string): string {
+  return iso.slice(0, 19).replace('T', ' ');
+}
+
+const DEFAULT_TIME = '1970-01-01T00:00:00.000Z';
+
+/** Builds the seed frames of a release (or of an empty room, with the seed's defaults). */
+export async function buildLegacyView(
+  store: RelayStore,
+  signed: SignedRelease | null,
+  now = Date.now(),
+): Promise<LegacyView> {
+  const release = signed?.release;
+  const lastUpdate = seedTime(release?.createdAt ?? DEFAULT_TIME);
+  const scriptSlot = release?.slots[WellKnownSlot.legacyLogic];
+  const bgSlot = release?.slots[WellKnownSlot.background];
+  const themeSlot = release?.slots[WellKnownSlot.theme];
+
+  let content = SEED_PYTHON_SCRIPT;
+  if (scriptSlot?.kind === 'script') {
+    const bytes = await store.readBlob(scriptSlot.sha256);
+    if (bytes) content = new TextDecoder().decode(bytes);
+  }
+  const script: LegacyScriptConfig = {
+    version: scriptSlot?.version ?? '1.0.0',
+    last_update: lastUpdate,
+    content,
+    enabled: true,
+  };
+
+  let rgb: [number, number, number] = SEED_BACKGROUND_RGB;
+  if (themeSlot?.kind === 'config') {
+    const bytes = await store.readBlob(themeSlot.sha256);
+    const theme = bytes ? parseConfigBlob(WellKnownSlot.theme, bytes) : null;
+    const colour = theme?.ok ? theme.value['background'] : undefined;
+    if (typeof colour === 'string') rgb = hexToRgb(colour);
+  }
+  let image: string | null = null;
+  if (bgSlot?.kind === 'texture') {
+    const bytes = await store.readBlob(bgSlot.sha256);
+    if (bytes) image = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64');
+  }
+  const backgroundVersion = bgSlot?.version ?? themeSlot?.version ?? '1.0.0';
+  const background: LegacyBackgroundConfig = {
+    version: backgroundVersion,
+    last_update: lastUpdate,
+    background_color: rgb,
+    background_image: image,
+    enabled: true,
+  };
+  const initial: InitialConfig = {
+    type: LegacyType.initialConfig,
+    script_logic: script,
+    background_config: background,
+  };
+  const timestamp = now / 1000;
+  return {
+    seq: release?.seq ?? 0,
+    scriptKey: scriptSlot?.sha256 ?? 'default',
+    scriptVersion: script.version,
+    backgroundKey: `${bgSlot?.sha256 ?? 'none'}:${rgb.join(',')}`,
+    backgroundVersion,
+    initial: payloadOf(initial),
+    scriptUpdate: payloadOf({
+      type: LegacyType.hotUpdate,
+      update_type: LegacyUpdateType.script,
+      config: script,
+      timestamp,
+    }),
+    backgroundUpdate: payloadOf({
+      type: LegacyType.hotUpdate,
+      update_type: LegacyUpdateType.background,
+      config: background,
+      timestamp,
+    }),
+  };
+}
+
+/** The latest view per room, built once per release. */
+export class LegacyViews {
+  private readonly views = new Map<string, { seq: number; view: Promise<LegacyView> }>();
+
+  constructor(private readonly store: RelayStore) {}
+
+  /** The view of `signed` (the room's latest release, or null). */
+  get(room: string, signed: SignedRelease | null): Promise<LegacyView> {
+    const seq = signed?.release.seq ?? 0;
+    const hit = this.views.get(room);
+    if (hit && hit.seq === seq) return hit.view;
+    const view = buildLegacyView(this.store, signed);
+    this.views.set(room, { seq, view });
+    return view;
+  }
+}

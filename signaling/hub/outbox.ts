@@ -1,0 +1,260 @@
+/**
+ * One connection's bounded send queue. Small control messages (welcome, release announcements,
+ * roster, errors) go first and need no slot; bulk messages (blob chunks, seed frames carrying a whole
+ * image) wait for a write slot from the {@link WriteScheduler}. At most `windowBytes` are handed to
+ * the transport and not yet flushed, so a connection that stops reading stops costing anything but
+ * its queue, and its queue is bounded: past `maxQueuedBytes`, or with no progress for
+ * `dropAfterMs`, the owner is told it is too slow and drops it.
+ *
+ * A message sent with a `key` supersedes any unsent message with the same key: a newer release
+ * announcement (or seed `hot_update`) replaces an older one that never left.
+ */
+import type { SlotHolder, WriteScheduler } from './fanout.ts';
+
+/** An encoded message: a complete TCP frame; its body (`frame.subarray(4)`) is the JSON text. */
+export interface Payload {
+  readonly frame: Uint8Array;
+}
+
+/** Where an outbox writes. */
+export interface Sink {
+  /** Largest piece per write; `Infinity` when a message must go in one write (WebSocket). */
+  readonly sliceBytes: number;
+  /** The bytes of a payload on this wire: the frame (TCP) or the body (WebSocket). */
+  bytesOf(payload: Payload): Uint8Array;
+  /** Writes bytes; `done` runs once they are handed to the kernel, or with an error. */
+  write(bytes: Uint8Array, done: (error?: Error | null) => void): void;
+}
+
+/** How a message is queued. */
+export interface SendOptions {
+  /** Needs a write slot (big or many). */
+  readonly bulk?: boolean;
+  /** Replaces an unsent message with the same key. */
+  readonly key?: string;
+}
+
+/** Limits of an outbox. */
+export interface OutboxLimits {
+  readonly windowBytes: number;
+  readonly maxQueuedBytes: number;
+  readonly dropAfterMs: number;
+}
+
+interface Item {
+  readonly payload: Payload | (() => Payload);
+  readonly size: number;
+  readonly key: string | undefined;
+  readonly bulk: boolean;
+}
+
+interface Current {
+  readonly bytes: Uint8Array;
+  offset: number;
+  readonly bulk: boolean;
+}
+
+/** The send side of one connection. */
+export class Outbox implements SlotHolder {
+  private readonly control: Item[] = [];
+  private readonly bulk: Item[] = [];
+  private current: Current | null = null;
+  private inflight = 0;
+  private queued = 0;
+  private hasSlot = false;
+  private pumping = false;
+  /** After `finish`: nothing new is queued, the current message and the last one go without a slot. */
+  private closing = false;
+  private closed = false;
+  private drainWaiters: (() => void)[] = [];
+  lastProgress: number;
+  /** Bytes handed to the transport and flushed. */
+  sentBytes = 0;
+  /** Called once when the connection falls too far behind. */
+  onTooSlow: (why: string) => void = () => {};
+  /** Called with every flushed byte count (metrics). */
+  onSent: (bytes: number) => void = () => {};
+
+  constructor(
+    private readonly sink: Sink,
+    private readonly scheduler: WriteScheduler,
+    private readonly limits: OutboxLimits,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.lastProgress = now();
+  }
+
+  /** Bytes waiting (unsent messages, the unsent rest of the current one, and unflushed writes). */
+  get pendingBytes(): number {
+    return this.queued + this.inflight;
+  }
+
+  /** Messages waiting to be sent. */
+  get pendingMessages(): number {
+    return this.control.length + this.bulk.length + (this.current ? 1 : 0);
+  }
+
+  /** True when nothing is queued or unflushed. */
+  get idle(): boolean {
+    return this.pendingBytes === 0 && this.current === null;
+  }
+
+  /**
+   * Queues a message. A lazy payload (a function) is encoded only when its turn comes, so that a
+   * burst of requested chunks costs nothing until it is written; `size` is then its estimate.
+   */
+  send(payload: Payload | (() => Payload), options: SendOptions = {}, size?: number): void {
+    if (this.closed || this.closing) return;
+    const bytes = size ?? (typeof payload === 'function' ? 0 : payload.frame.length);
+    const bulk = options.bulk ?? false;
+    if (this.idle) this.lastProgress = this.now();
+    if (options.key !== undefined) this.dropKey(options.key);
+    (bulk ? this.bulk : this.control).push({ payload, size: bytes, key: options.key, bulk });
+    this.queued += bytes;
+    if (this.pendingBytes > this.limits.maxQueuedBytes) {
+      this.onTooSlow(
+        `send queue of ${this.pendingBytes} bytes is over the limit of ${this.limits.maxQueuedBytes}`,
+      );
+      return;
+    }
+    this.pump();
+  }
+
+  /** True when an unsent message with this key is queued. */
+  hasQueued(key: string): boolean {
+    return this.control.some((i) => i.key === key) || this.bulk.some((i) => i.key === key);
+  }
+
+  private dropKey(key: string): void {
+    for (const list of [this.control, this.bulk]) {
+      const at = list.findIndex((i) => i.key === key);
+      if (at >= 0) {
+        this.queued -= list[at]!.size;
+        list.splice(at, 1);
+      }
+    }
+  }
+
+  /** Too far behind? Called by the hub's liveness sweep. */
+  checkStall(): void {
+    if (this.closed || this.idle) return;
+    const quiet = this.now() - this.lastProgress;
+    if (quiet > this.limits.dropAfterMs) {
+      this.onTooSlow(
+        `no progress sending for ${Math.round(quiet)} ms with ${this.pendingBytes} bytes queued`,
+      );
+    }
+  }
+
+  granted(): void {
+    this.hasSlot = true;
+    this.lastProgress = this.now();
+    this.pump();
+  }
+
+  revoked(): void {
+    this.hasSlot = false;
+  }
+
+  private wantSlot(): void {
+    if (!this.hasSlot && !this.closing) this.scheduler.request(this);
+  }
+
+  private mayWriteBulk(): boolean {
+    return this.hasSlot || this.closing;
+  }
+
+  private pump(): void {
+    if (this.pumping || this.closed) return;
+    this.pumping = true;
+    try {
+      while (this.inflight < this.limits.windowBytes) {
+        if (!this.current) {
+          let item = this.control.shift();
+          if (!item && this.bulk.length > 0) {
+            if (!this.mayWriteBulk()) {
+              this.wantSlot();
+              break;
+            }
+            item = this.bulk.shift();
+          }
+          if (!item) break;
+          this.queued -= item.size;
+          const payload = typeof item.payload === 'function' ? item.payload() : item.payload;
+          const bytes = this.sink.bytesOf(payload);
+          this.queued += bytes.length;
+          this.current = { bytes, offset: 0, bulk: item.bulk };
+        } else if (this.current.bulk && !this.mayWriteBulk()) {
+          this.wantSlot();
+          break;
+        }
+        const cur = this.current;
+        const piece = cur.bytes.subarray(cur.offset, cur.offset + this.sink.sliceBytes);
+        cur.offset += piece.length;
+        if (cur.offset >= cur.bytes.length) this.current = null;
+        this.queued -= piece.length;
+        this.inflight += piece.length;
+        this.sink.write(piece, (error) => this.written(piece.length, error));
+      }
+      if (this.hasSlot && this.bulk.length === 0 && this.current?.bulk !== true) {
+        this.hasSlot = false;
+        this.scheduler.release(this);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private written(bytes: number, error?: Error | null): void {
+    this.inflight -= bytes;
+    if (error) return;
+    this.lastProgress = this.now();
+    this.sentBytes += bytes;
+    this.onSent(bytes);
+    if (this.idle) this.wakeDrainWaiters();
+    // A stalled holder lost its slot; progress puts it back in line (pump asks for one).
+    this.pump();
+  }
+
+  /**
+   * Drops every unsent message, lets a half-written one complete (the framing must stay intact),
+   * queues `last` (an error frame) and resolves once everything is flushed. The caller bounds the
+   * wait: a peer that does not read never lets it resolve.
+   */
+  finish(last: Payload | null): Promise<void> {
+    if (this.closed || this.closing) return Promise.resolve();
+    this.closing = true;
+    this.control.length = 0;
+    this.bulk.length = 0;
+    this.queued = this.current ? this.current.bytes.length - this.current.offset : 0;
+    if (last) {
+      this.control.push({ payload: last, size: last.frame.length, key: undefined, bulk: false });
+      this.queued += last.frame.length;
+    }
+    this.release();
+    const flushed = new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    this.pump();
+    if (this.idle) this.wakeDrainWaiters();
+    return flushed;
+  }
+
+  private wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Stops for good: frees the slot and forgets the queue. */
+  close(): void {
+    this.closed = true;
+    this.control.length = 0;
+    this.bulk.length = 0;
+    this.release();
+    this.wakeDrainWaiters();
+  }
+
+  private release(): void {
+    this.hasSlot = false;
+    this.scheduler.release(this);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Prometheus metrics (`GET /metrics`) through prom-client, in a registry of our own so that two
+ * servers in one process (tests, benchmarks) never share counters.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The metrics one server keeps. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly connections = new Gauge({
+    name: 'patchcast_connections',
+    help: 'Open relay connections, by transport',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
+  readonly connectionsTotal = new Counter({
+    name: 'patchcast_connections_total',
+    help: 'Relay connections accepted since start, by transport',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
+  readonly releasesPublished = new Counter({
+    name: 'patchcast_releases_published_total',
+    help: 'Releases accepted and stored',
+    registers: [this.registry],
+  });
+  readonly refusals = new Counter({
+    name: 'patchcast_refusals_total',
+    help: 'Refused publishes, rotations and socket messages, by error code and source',
+    labelNames: ['code', 'source'] as const,
+    registers: [this.registry],
+  });
+  readonly bytesSent = new Counter({
+    name: 'patchcast_bytes_sent_total',
+    help: 'Bytes flushed to relay connections, by transport',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
+  readonly acks = new Counter({
+    name: 'patchcast_acks_total',
+    help: 'Slot acks received, by status',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly dropped = new Counter({
+    name: 'patchcast_connections_dropped_total',
+    help: 'Connections closed by the relay, by error code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly slotRevocations = new Counter({
+    name: 'patchcast_fanout_slot_revocations_total',
+    help: 'Write slots taken back from connections that stopped reading',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'patchcast_process_' });
+  }
+
+  /** The text exposition format. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Content type of {@link text}. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

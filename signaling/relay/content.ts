@@ -1,0 +1,83 @@
+/**
+ * What the relay checks inside a blob before it stores a release naming it: a texture must really
+ * decode (every pixel, within the size limits), a config must pass the protocol's config check, a
+ * script must be UTF-8 text within its size. The signature says who published; this says the bytes
+ * are what the slot claims, so junk is refused at the door and never fanned out.
+ */
+import sharp from 'sharp';
+import {
+  ErrorCode,
+  MAX_SCRIPT_BYTES,
+  MAX_TEXTURE_BYTES,
+  MAX_TEXTURE_EDGE,
+  fail,
+  ok,
+  parseConfigBlob,
+  type Result,
+  type Slot,
+  type TextureMime,
+} from '../../protocol/index.ts';
+
+const FORMAT_OF_MIME: Record<TextureMime, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/webp': 'webp',
+};
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Checks that a texture decodes fully as the claimed type and within {@link MAX_TEXTURE_EDGE}. */
+export async function checkTexture(bytes: Uint8Array, mime: TextureMime): Promise<Result<null>> {
+  if (bytes.length > MAX_TEXTURE_BYTES)
+    return fail(ErrorCode.TOO_LARGE, `texture is over ${MAX_TEXTURE_BYTES} bytes`);
+  const options = { limitInputPixels: MAX_TEXTURE_EDGE * MAX_TEXTURE_EDGE, failOn: 'error' } as const;
+  try {
+    const meta = await sharp(bytes, options).metadata();
+    if (meta.format !== FORMAT_OF_MIME[mime]) {
+      return fail(ErrorCode.BAD_IMAGE, `texture is ${meta.format ?? 'not an image'}, not ${mime}`);
+    }
+    const width = meta.width ?? 0;
+    const height = meta.height ?? 0;
+    if (width < 1 || height < 1 || width > MAX_TEXTURE_EDGE || height > MAX_TEXTURE_EDGE) {
+      return fail(
+        ErrorCode.BAD_IMAGE,
+        `texture is ${width}×${height}; each side must be 1–${MAX_TEXTURE_EDGE}`,
+      );
+    }
+    // stats() reads every pixel, so a truncated or corrupt image body fails here, while its output
+    // stays a few numbers (no full-size buffer is kept).
+    await sharp(bytes, options).stats();
+    return ok(null);
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    return fail(ErrorCode.BAD_IMAGE, `texture does not decode as ${mime}: ${detail}`);
+  }
+}
+
+/** Checks that a script is UTF-8 text without NUL characters, within {@link MAX_SCRIPT_BYTES}. */
+export function checkScript(bytes: Uint8Array): Result<null> {
+  if (bytes.length > MAX_SCRIPT_BYTES)
+    return fail(ErrorCode.TOO_LARGE, `script is over ${MAX_SCRIPT_BYTES} bytes`);
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    return fail(ErrorCode.BAD_SCRIPT, 'script is not valid UTF-8');
+  }
+  if (text.includes('\u0000')) return fail(ErrorCode.BAD_SCRIPT, 'script contains NUL characters');
+  return ok(null);
+}
+
+/** Checks one slot's blob according to its kind. */
+export async function checkContent(name: string, slot: Slot, bytes: Uint8Array): Promise<Result<null>> {
+  switch (slot.kind) {
+    case 'texture':
+      return checkTexture(bytes, slot.mime);
+    case 'config': {
+      const parsed = parseConfigBlob(name, bytes);
+      return parsed.ok ? ok(null) : parsed;
+    }
+    case 'script':
+      return checkScript(bytes);
+  }
+}

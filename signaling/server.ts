@@ -1,0 +1,189 @@
+/**
+ * The one process: HTTP (API, static site, `/metrics`), WebSocket `/ws`, PeerJS signaling at
+ * `/peerjs`, and the TCP port (framed + seed-compatible), over one relay store. Binds 127.0.0.1
+ * unless told otherwise.
+ */
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { Server as NetServer, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { ExpressPeerServer } from 'peer';
+import { WebSocketServer } from 'ws';
+import { MAX_FRAME_BYTES } from '../protocol/index.ts';
+import { ensureDemoRoom, type DemoInfo } from './demo/seed.ts';
+import { Hub, type HubOptions } from './hub/hub.ts';
+import { apiErrorHandler, apiRouter } from './http/api.ts';
+import { staticRouter } from './http/static.ts';
+import { Metrics } from './metrics.ts';
+import { Relay } from './relay/relay.ts';
+import { RelayStore } from './store/store.ts';
+import { createTcpServer } from './transports/tcp.ts';
+import { WsEndpoint } from './transports/ws.ts';
+
+/** Options of {@link startServer}. */
+export interface ServerOptions {
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly httpPort?: number;
+  readonly tcpPort?: number;
+  readonly dataDir: string;
+  /** The built site to serve at `/`, or null for none. */
+  readonly staticDir?: string | null;
+  /** Create the demo room when the data dir has none (default false; `serve` turns it on). */
+  readonly demo?: boolean;
+  /** Largest publish body (default 64 MiB). */
+  readonly maxBodyBytes?: number;
+  /** Largest frame a client may send (default 1 MiB: client messages are small). */
+  readonly maxInboundFrameBytes?: number;
+  /** Listen backlog of both ports (default 4096; the kernel may cap it at `somaxconn`). */
+  readonly backlog?: number;
+  readonly hub?: Partial<HubOptions>;
+  /** Where operator messages go (default: stderr). */
+  readonly log?: (message: string) => void;
+  /** Clock for release acceptance (tests). */
+  readonly now?: () => number;
+}
+
+/** A running server. */
+export interface RunningServer {
+  readonly host: string;
+  readonly httpPort: number;
+  readonly tcpPort: number;
+  /** `http://host:port` */
+  readonly url: string;
+  readonly relay: Relay;
+  readonly hub: Hub;
+  readonly metrics: Metrics;
+  readonly demo: DemoInfo | null;
+  /** Closes every connection and both ports. */
+  close(): Promise<void>;
+}
+
+function listen(
+  server: HttpServer | NetServer,
+  port: number,
+  host: string,
+  backlog: number,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host, backlog }, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+const HOUR = 60 * 60 * 1000;
+
+/** Starts the server. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const startedAt = Date.now();
+  const store = await RelayStore.open(options.dataDir, { log });
+  const relay = new Relay(store, options.now);
+  const metrics = new Metrics();
+  const maxInbound = options.maxInboundFrameBytes ?? 1024 * 1024;
+  const hub = new Hub(relay, metrics, { maxFrameBytes: MAX_FRAME_BYTES, ...options.hub });
+
+  const removed = await store.collectGarbage(HOUR);
+  if (removed > 0) log(`removed ${removed} unpublished upload(s) older than an hour`);
+  const gcTimer = setInterval(() => void store.collectGarbage(HOUR).catch(() => 0), HOUR);
+  gcTimer.unref();
+
+  const demo = options.demo ? await ensureDemoRoom(relay, options.dataDir) : null;
+
+  const app = express();
+  app.disable('x-powered-by');
+  const http = createHttpServer(app);
+  // Our `/ws` endpoint and PeerJS's both take upgrades from this one server. Both are `noServer`
+  // and the upgrade is routed here by path: two `ws` servers attached with `server:` would each
+  // see every upgrade, and the one whose path does not match aborts the other's handshake.
+  let peerWss: WebSocketServer | null = null;
+  app.use(
+    '/peerjs',
+    ExpressPeerServer(http, {
+      path: '/',
+      allow_discovery: false,
+      createWebSocketServer: (wsOptions) => {
+        peerWss = new WebSocketServer({
+          noServer: true,
+          ...(wsOptions.path ? { path: wsOptions.path } : {}),
+        });
+        return peerWss;
+      },
+    }),
+  );
+  app.use(
+    apiRouter({ relay, hub, metrics, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024, startedAt }),
+  );
+  app.use(apiErrorHandler);
+  if (options.staticDir) app.use(staticRouter(options.staticDir));
+
+  const ws = new WsEndpoint(hub, maxInbound);
+  http.on('upgrade', (req, socket, head) => {
+    const path = new URL(req.url ?? '/', 'http://relay').pathname;
+    if (path === '/ws') return ws.handleUpgrade(req, socket, head);
+    const peer: WebSocketServer | null = peerWss;
+    if (peer && path.startsWith('/peerjs')) {
+      return peer.handleUpgrade(req, socket, head, (client) => peer.emit('connection', client, req));
+    }
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+
+  const tcp = createTcpServer(hub, { maxInboundFrameBytes: maxInbound });
+  const tcpSockets = new Set<Socket>();
+  tcp.on('connection', (socket: Socket) => {
+    tcpSockets.add(socket);
+    socket.on('close', () => tcpSockets.delete(socket));
+  });
+
+  const backlog = options.backlog ?? 4096;
+  const httpPort = await listen(http, options.httpPort ?? 8787, host, backlog);
+  let tcpPort: number;
+  try {
+    tcpPort = await listen(tcp, options.tcpPort ?? 8788, host, backlog);
+  } catch (error) {
+    http.close();
+    throw error;
+  }
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      clearInterval(gcTimer);
+      hub.close();
+      // A moment for the SERVER_SHUTDOWN frames to leave, then everything goes.
+      await new Promise((r) => setTimeout(r, 100));
+      ws.close();
+      const peer: WebSocketServer | null = peerWss;
+      if (peer) {
+        for (const client of peer.clients) client.terminate();
+        peer.close();
+      }
+      for (const socket of tcpSockets) socket.destroy();
+      await Promise.all([
+        new Promise<void>((r) => tcp.close(() => r())),
+        new Promise<void>((r) => {
+          http.close(() => r());
+          http.closeAllConnections();
+        }),
+      ]);
+    })();
+    return closing;
+  };
+
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    host,
+    httpPort,
+    tcpPort,
+    url: `http://${shownHost}:${httpPort}`,
+    relay,
+    hub,
+    metrics,
+    demo,
+    close,
+  };
+}

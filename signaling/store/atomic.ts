@@ -1,0 +1,61 @@
+/**
+ * Crash-safe file writes: a file either has its old content or its new content, never a torn mix,
+ * whatever moment the process dies at (SIGKILL included). The recipe is the classic one: write a temp
+ * file in the same directory, fsync it, rename it over the target, fsync the directory.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** Prefix of temp files; anything with it left in a directory is debris of a crash. */
+export const TEMP_PREFIX = '.tmp-';
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes `bytes` to `path` atomically and durably; creates the parent directory if needed. */
+export async function writeFileAtomic(
+  path: string,
+  bytes: Uint8Array | string,
+  options: { readonly mode?: number } = {},
+): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `${TEMP_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`);
+  const handle = await open(temp, 'wx', options.mode ?? 0o644);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await fsyncDir(dir);
+}
+
+/** Removes the temp files a crash left in `dir` (not recursive). */
+export async function removeTempFiles(dir: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  const debris = names.filter((n) => n.startsWith(TEMP_PREFIX));
+  await Promise.all(debris.map((n) => rm(join(dir, n), { force: true })));
+  return debris.length;
+}

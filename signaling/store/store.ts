@@ -1,0 +1,299 @@
+/**
+ * The relay's data dir: rooms (trusted keys, rotation records), every signed release of every room,
+ * and content-addressed blobs. Everything is written with {@link writeFileAtomic}, and in an order
+ * that makes any crash harmless: a release's blobs are durable before the release file is written,
+ * and a release exists exactly when its file does. So after a SIGKILL at any moment, a reload finds
+ * either the old latest release or the new one, complete.
+ *
+ * Layout:
+ *   blobs/<aa>/<sha256>              raw bytes
+ *   rooms/<room>/room.json           { format, room, createdAt, keys, rotations }
+ *   rooms/<room>/releases/<seq>.json a SignedRelease (seq zero-padded so names sort)
+ */
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as v from 'valibot';
+import {
+  IsoTime,
+  PublicKeyText,
+  RoomName,
+  SignedRotationSchema,
+  parseSignedRelease,
+  trustKeys,
+  verifyReleaseSignature,
+  type SignedRelease,
+  type SignedRotation,
+} from '../../protocol/index.ts';
+import { ByteLru } from './lru.ts';
+import { removeTempFiles, writeFileAtomic } from './atomic.ts';
+
+/** What the relay knows of one room. */
+export interface RoomState {
+  readonly room: string;
+  readonly createdAt: string;
+  /** Key id → public key: every key the room trusts now. */
+  trusted: Map<string, string>;
+  /** Rotation records accepted, in order (players follow them with `extendTrust`). */
+  rotations: SignedRotation[];
+  /** Every release, ascending seq; the last one is the latest. */
+  history: SignedRelease[];
+}
+
+/** The latest release of a room, or null. */
+export function latestOf(room: RoomState | undefined): SignedRelease | null {
+  return room?.history.at(-1) ?? null;
+}
+
+const RoomRecordSchema = v.object({
+  format: v.literal(1),
+  room: RoomName,
+  createdAt: IsoTime,
+  keys: v.array(PublicKeyText),
+  rotations: v.array(SignedRotationSchema),
+});
+type RoomRecord = v.InferOutput<typeof RoomRecordSchema>;
+
+/** Something to tell the operator about (a skipped file, a cleaned temp file). */
+export type StoreLog = (message: string) => void;
+
+/** Options of {@link RelayStore.open}. */
+export interface StoreOptions {
+  /** Bytes of blobs kept in memory (default 256 MiB). */
+  readonly cacheBytes?: number;
+  readonly log?: StoreLog;
+}
+
+const SHA_RE = /^[0-9a-f]{64}$/;
+const SEQ_FILE_RE = /^(\d{1,16})\.json$/;
+
+function seqFileName(seq: number): string {
+  return `${String(seq).padStart(12, '0')}.json`;
+}
+
+/** The data dir, loaded into memory at start (except blob bytes, which are read on demand). */
+export class RelayStore {
+  private readonly roomsByName = new Map<string, RoomState>();
+  private readonly blobSet = new Set<string>();
+  private readonly cache: ByteLru<string, Uint8Array>;
+  private readonly log: StoreLog;
+
+  private constructor(
+    readonly dir: string,
+    options: StoreOptions,
+  ) {
+    this.cache = new ByteLru(options.cacheBytes ?? 256 * 1024 * 1024, (b) => b.length);
+    this.log = options.log ?? (() => {});
+  }
+
+  /** Opens (creating if needed) a data dir and loads it. */
+  static async open(dir: string, options: StoreOptions = {}): Promise<RelayStore> {
+    const store = new RelayStore(dir, options);
+    await mkdir(join(dir, 'blobs'), { recursive: true });
+    await mkdir(join(dir, 'rooms'), { recursive: true });
+    await store.loadBlobs();
+    await store.loadRooms();
+    return store;
+  }
+
+  /** Every room. */
+  rooms(): IterableIterator<RoomState> {
+    return this.roomsByName.values();
+  }
+
+  /** One room, or undefined. */
+  room(name: string): RoomState | undefined {
+    return this.roomsByName.get(name);
+  }
+
+  /** True when the blob is stored. */
+  hasBlob(sha256: string): boolean {
+    return this.blobSet.has(sha256);
+  }
+
+  private blobPath(sha256: string): string {
+    return join(this.dir, 'blobs', sha256.slice(0, 2), sha256);
+  }
+
+  /** A stored blob's bytes (from memory if cached), or null. */
+  async readBlob(sha256: string): Promise<Uint8Array | null> {
+    if (!this.blobSet.has(sha256)) return null;
+    const cached = this.cache.get(sha256);
+    if (cached) return cached;
+    try {
+      const bytes = new Uint8Array(await readFile(this.blobPath(sha256)));
+      this.cache.set(sha256, bytes);
+      return bytes;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Stores a blob whose hash the caller has checked. Returns false when it was there already. */
+  async putBlob(sha256: string, bytes: Uint8Array): Promise<boolean> {
+    if (!SHA_RE.test(sha256)) throw new TypeError(`not a sha256: ${sha256}`);
+    this.cache.set(sha256, bytes);
+    if (this.blobSet.has(sha256)) return false;
+    await writeFileAtomic(this.blobPath(sha256), bytes);
+    this.blobSet.add(sha256);
+    return true;
+  }
+
+  /** Creates a room or rewrites its keys and rotation records. */
+  async saveRoom(state: RoomState): Promise<void> {
+    const record: RoomRecord = {
+      format: 1,
+      room: state.room,
+      createdAt: state.createdAt,
+      keys: [...state.trusted.values()],
+      rotations: state.rotations,
+    };
+    await writeFileAtomic(join(this.dir, 'rooms', state.room, 'room.json'), JSON.stringify(record, null, 2));
+    this.roomsByName.set(state.room, state);
+  }
+
+  /**
+   * Appends a release to its room (which must exist). Every blob it names must be stored already:
+   * that ordering is what makes a crash between the two writes harmless.
+   */
+  async saveRelease(signed: SignedRelease): Promise<void> {
+    const state = this.roomsByName.get(signed.release.room);
+    if (!state) throw new Error(`no room ${signed.release.room}`);
+    for (const slot of Object.values(signed.release.slots)) {
+      if (!this.blobSet.has(slot.sha256)) throw new Error(`blob ${slot.sha256} is not stored`);
+    }
+    await writeFileAtomic(
+      join(this.dir, 'rooms', state.room, 'releases', seqFileName(signed.release.seq)),
+      JSON.stringify(signed),
+    );
+    state.history.push(signed);
+  }
+
+  /** Every blob named by some release. */
+  referencedBlobs(): Set<string> {
+    const out = new Set<string>();
+    for (const room of this.roomsByName.values())
+      for (const signed of room.history)
+        for (const slot of Object.values(signed.release.slots)) out.add(slot.sha256);
+    return out;
+  }
+
+  /**
+   * Deletes blobs that no release names and that are older than `minAgeMs` (uploads that were never
+   * published). Returns how many went.
+   */
+  async collectGarbage(minAgeMs: number, now = Date.now()): Promise<number> {
+    const keep = this.referencedBlobs();
+    let removed = 0;
+    for (const sha of [...this.blobSet]) {
+      if (keep.has(sha)) continue;
+      try {
+        const info = await stat(this.blobPath(sha));
+        if (now - info.mtimeMs < minAgeMs) continue;
+        await rm(this.blobPath(sha), { force: true });
+      } catch {
+        // Gone already: forget it below.
+      }
+      this.blobSet.delete(sha);
+      this.cache.delete(sha);
+      removed++;
+    }
+    return removed;
+  }
+
+  private async loadBlobs(): Promise<void> {
+    const root = join(this.dir, 'blobs');
+    for (const prefix of await readdir(root)) {
+      const sub = join(root, prefix);
+      const removed = await removeTempFiles(sub);
+      if (removed) this.log(`removed ${removed} unfinished blob write(s) in ${sub}`);
+      let names: string[];
+      try {
+        names = await readdir(sub);
+      } catch {
+        continue;
+      }
+      for (const name of names) if (SHA_RE.test(name) && name.startsWith(prefix)) this.blobSet.add(name);
+    }
+  }
+
+  private async loadRooms(): Promise<void> {
+    const root = join(this.dir, 'rooms');
+    for (const name of await readdir(root)) {
+      if (!v.is(RoomName, name)) continue;
+      try {
+        await this.loadRoom(join(root, name), name);
+      } catch (error) {
+        this.log(`room ${name} not loaded: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
+  private async loadRoom(dir: string, name: string): Promise<void> {
+    await removeTempFiles(dir);
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(join(dir, 'room.json'), 'utf8'));
+    } catch {
+      // A room dir without a room record is the debris of a crash before the room was created.
+      return;
+    }
+    const parsed = v.safeParse(RoomRecordSchema, json);
+    if (!parsed.success || parsed.output.room !== name) throw new Error('room.json is malformed');
+    const record = parsed.output;
+    const state: RoomState = {
+      room: name,
+      createdAt: record.createdAt,
+      trusted: await trustKeys(record.keys),
+      rotations: record.rotations,
+      history: [],
+    };
+    const releasesDir = join(dir, 'releases');
+    await removeTempFiles(releasesDir);
+    let files: string[] = [];
+    try {
+      files = await readdir(releasesDir);
+    } catch {
+      files = [];
+    }
+    const seqs = files
+      .map((f) => SEQ_FILE_RE.exec(f))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ file: m[0], seq: Number(m[1]) }))
+      .sort((a, b) => a.seq - b.seq);
+    for (const { file, seq } of seqs) {
+      const loaded = await this.loadRelease(join(releasesDir, file), state);
+      if (!loaded.ok) {
+        this.log(`room ${name}: release file ${file} skipped: ${loaded.why}`);
+        continue;
+      }
+      if (loaded.signed.release.seq !== seq) {
+        this.log(`room ${name}: release file ${file} skipped: it holds seq ${loaded.signed.release.seq}`);
+        continue;
+      }
+      state.history.push(loaded.signed);
+    }
+    this.roomsByName.set(name, state);
+  }
+
+  private async loadRelease(
+    path: string,
+    state: RoomState,
+  ): Promise<{ ok: true; signed: SignedRelease } | { ok: false; why: string }> {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(path, 'utf8'));
+    } catch (error) {
+      return { ok: false, why: error instanceof Error ? error.message : String(error) };
+    }
+    const parsed = parseSignedRelease(json);
+    if (!parsed.ok) return { ok: false, why: parsed.message };
+    const signed = parsed.value;
+    if (signed.release.room !== state.room) return { ok: false, why: 'wrong room' };
+    const key = state.trusted.get(signed.release.keyId);
+    if (!key || !(await verifyReleaseSignature(signed, key))) return { ok: false, why: 'bad signature' };
+    for (const slot of Object.values(signed.release.slots)) {
+      if (!this.blobSet.has(slot.sha256)) return { ok: false, why: `blob ${slot.sha256} missing` };
+    }
+    return { ok: true, signed };
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The TCP port: our framed protocol (`[4-byte length][JSON]`) and, told apart by the first byte, the
+ * seed's protocol (an unframed `{"type":"client_info",…}` hello, then frames). Frames are reassembled
+ * across reads and capped in size before a body byte is buffered.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import {
+  ErrorCode,
+  FrameDecoder,
+  decodeBody,
+  looksLikeLegacyHello,
+  scanJsonObjectEnd,
+  type Transport,
+} from '../../protocol/index.ts';
+import type { Conn, Wire } from '../hub/conn.ts';
+import type { Hub } from '../hub/hub.ts';
+import type { Payload } from '../hub/outbox.ts';
+
+/** Options of {@link createTcpServer}. */
+export interface TcpOptions {
+  /** Largest frame a client may send. */
+  readonly maxInboundFrameBytes: number;
+  /** Largest unframed seed hello (the seed server read it with one `recv(1024)`). */
+  readonly maxLegacyHelloBytes?: number;
+  /** Bytes per write of a big frame: the unit of progress the fan-out scheduler sees. */
+  readonly sliceBytes?: number;
+}
+
+class TcpWire implements Wire {
+  transport: Transport = 'tcp';
+  readonly address: string;
+  readonly port: number;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly sliceBytes: number,
+  ) {
+    this.address = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+    this.port = socket.remotePort ?? 0;
+  }
+
+  bytesOf(payload: Payload): Uint8Array {
+    return payload.frame;
+  }
+
+  write(bytes: Uint8Array, done: (error?: Error | null) => void): void {
+    if (this.socket.destroyed) return done(new Error('socket destroyed'));
+    this.socket.write(bytes, done);
+  }
+
+  end(): void {
+    this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Serves one TCP connection. */
+function serveSocket(hub: Hub, socket: Socket, options: TcpOptions): void {
+  socket.setNoDelay(true);
+  const wire = new TcpWire(socket, options.sliceBytes ?? 256 * 1024);
+  const conn: Conn = hub.open(wire);
+  const decoder = new FrameDecoder({ maxFrameBytes: options.maxInboundFrameBytes });
+  const maxHello = options.maxLegacyHelloBytes ?? 8 * 1024;
+  let mode: 'sniff' | 'framed' | 'legacy-hello' | 'legacy' = 'sniff';
+  let helloBytes = Buffer.alloc(0);
+
+  const feed = (bytes: Uint8Array) => {
+    for (const frame of decoder.push(bytes)) {
+      if (mode === 'legacy') hub.receiveLegacy(conn, frame);
+      else hub.receive(conn, frame);
+    }
+  };
+
+  socket.on('data', (chunk: Buffer) => {
+    if (!conn.live) return;
+    if (mode === 'sniff') mode = looksLikeLegacyHello(chunk[0] ?? 0) ? 'legacy-hello' : 'framed';
+    if (mode !== 'legacy-hello') return feed(chunk);
+    helloBytes = Buffer.concat([helloBytes, chunk]);
+    const end = scanJsonObjectEnd(helloBytes);
+    if (end < 0) {
+      if (helloBytes.length > maxHello) {
+        hub.fail(conn, ErrorCode.BAD_MESSAGE, `seed hello is over ${maxHello} bytes or not a JSON object`);
+      }
+      return;
+    }
+    const body = decodeBody(helloBytes.subarray(0, end));
+    const rest = helloBytes.subarray(end);
+    helloBytes = Buffer.alloc(0);
+    mode = 'legacy';
+    if (!body.ok) return hub.fail(conn, body.code, body.message);
+    hub.receiveLegacyHello(conn, body.value);
+    if (rest.length > 0) feed(rest);
+  });
+  socket.on('end', () => {
+    if (conn.live) {
+      for (const frame of decoder.end()) {
+        if (mode === 'legacy') hub.receiveLegacy(conn, frame);
+        else hub.receive(conn, frame);
+      }
+    }
+    // The peer will send nothing more; whatever we still owe it is flushed by the error path or lost.
+    if (conn.live) socket.end();
+  });
+  socket.on('error', () => {
+    // 'close' follows; a reset is an ordinary way for a client to leave.
+  });
+  socket.on('close', () => hub.closed(conn));
+}
+
+/** Creates the TCP server (not listening yet). */
+export function createTcpServer(hub: Hub, options: TcpOptions): Server {
+  const server = createServer({ noDelay: true }, (socket) => serveSocket(hub, socket, options));
+  return server;
+}
