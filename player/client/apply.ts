@@ -1,0 +1,89 @@
+/**
+ * The seam between the patch client and the game: the game registers one handler per kind of slot
+ * and says how applying went. The client decodes what it can check itself (UTF-8 scripts, config
+ * JSON against protocol's schema) before a handler sees anything.
+ */
+import { fromUtf8 } from '../../protocol/bytes.ts';
+import { parseConfigBlob, type ConfigObject } from '../../protocol/config.ts';
+import type { ConfigSlot, ScriptSlot, Slot, TextureSlot } from '../../protocol/release.ts';
+
+/** How applying one slot went. */
+export type ApplyOutcome =
+  | { readonly status: 'applied' }
+  | { readonly status: 'failed'; readonly error: string }
+  | { readonly status: 'skipped'; readonly reason: string };
+
+/** A slot to apply, with where it comes from. */
+export interface SlotChange<S extends Slot = Slot> {
+  readonly name: string;
+  readonly slot: S;
+  /** Seq of the release that names it. */
+  readonly seq: number;
+  /** True when applied from the cache at boot (no ack is sent for those). */
+  readonly fromCache: boolean;
+}
+
+type Handler<S extends Slot, T> = (change: SlotChange<S>, content: T) => ApplyOutcome | Promise<ApplyOutcome>;
+
+/** What the game does with each kind of slot. A kind without a handler is skipped. */
+export interface PatchHandlers {
+  /** A JavaScript logic script (UTF-8 source). Python scripts are for seed clients: never passed. */
+  readonly script?: Handler<ScriptSlot, string>;
+  /** An image (PNG, JPEG or WebP bytes, `slot.mime`). */
+  readonly texture?: Handler<TextureSlot, Uint8Array>;
+  /** A config object (for `theme`, already checked against the theme schema). */
+  readonly config?: Handler<ConfigSlot, ConfigObject>;
+}
+
+/** Error text of anything thrown by a handler. */
+function thrown(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+async function run<S extends Slot, T>(
+  handler: Handler<S, T> | undefined,
+  change: SlotChange<S>,
+  content: T,
+): Promise<ApplyOutcome> {
+  if (!handler) return { status: 'skipped', reason: `this player has no ${change.slot.kind} handler` };
+  try {
+    return await handler(change, content);
+  } catch (error) {
+    return { status: 'failed', error: thrown(error) };
+  }
+}
+
+/** Decodes and applies one slot's verified blob through the matching handler. */
+export async function applySlot(
+  handlers: PatchHandlers,
+  change: SlotChange,
+  bytes: Uint8Array,
+): Promise<ApplyOutcome> {
+  const { slot } = change;
+  switch (slot.kind) {
+    case 'script': {
+      if (slot.lang === 'python')
+        return { status: 'skipped', reason: 'a python script is for seed-protocol clients' };
+      let source: string;
+      try {
+        source = fromUtf8(bytes);
+      } catch {
+        return { status: 'failed', error: 'BAD_SCRIPT: the script is not UTF-8' };
+      }
+      return run(handlers.script, { ...change, slot }, source);
+    }
+    case 'texture':
+      return run(handlers.texture, { ...change, slot }, bytes);
+    case 'config': {
+      const parsed = parseConfigBlob(change.name, bytes);
+      if (!parsed.ok) return { status: 'failed', error: `${parsed.code}: ${parsed.message}` };
+      return run(handlers.config, { ...change, slot }, parsed.value);
+    }
+  }
+}
+
+/** Order in which a release's slots are applied: configs (cheap, visible), then textures, then scripts. */
+export function applyOrder(a: Slot, b: Slot): number {
+  const rank = { config: 0, texture: 1, script: 2 } as const;
+  return rank[a.kind] - rank[b.kind];
+}

@@ -1,0 +1,379 @@
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createStore, keys } from 'idb-keyval';
+import { buildRelease, configBytes, type BuiltRelease, type SlotInput } from '../../protocol/build.ts';
+import { utf8 } from '../../protocol/bytes.ts';
+import { generateSigningKey, type SigningKey } from '../../protocol/crypto.ts';
+import { signRotation } from '../../protocol/keys.ts';
+import type { Release } from '../../protocol/release.ts';
+import { idbCache, type PatchCache } from '../cache/cache.ts';
+import type { ApplyOutcome, PatchHandlers } from './apply.ts';
+import { PatchClient, type AppliedDetail } from './patch-client.ts';
+import { startMiniRelay, type MiniRelay } from './testing/mini-relay.ts';
+
+const ROOM = 'demo';
+let relay: MiniRelay;
+let key: SigningKey;
+let dbCount = 0;
+let store: ReturnType<typeof createStore>;
+let cache: PatchCache;
+const clients: PatchClient[] = [];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(check: () => T | undefined | false | null, ms = 5_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(10);
+  }
+}
+
+/** A game that records what it was asked to apply; a script containing FAIL fails. */
+function game() {
+  const applied: string[] = [];
+  const handlers: PatchHandlers = {
+    script: (change, source): ApplyOutcome => {
+      applied.push(`${change.name}:${change.slot.version}${change.fromCache ? ':cache' : ''}`);
+      return source.includes('FAIL')
+        ? { status: 'failed', error: 'update() threw Error: FAIL' }
+        : { status: 'applied' };
+    },
+    texture: (change) => {
+      applied.push(`${change.name}:${change.slot.version}${change.fromCache ? ':cache' : ''}`);
+      return { status: 'applied' };
+    },
+    config: (change, value) => {
+      applied.push(
+        `${change.name}:${change.slot.version}:${JSON.stringify(value)}${change.fromCache ? ':cache' : ''}`,
+      );
+      return { status: 'applied' };
+    },
+  };
+  return { applied, handlers };
+}
+
+function client(handlers: PatchHandlers, extra: Partial<ConstructorParameters<typeof PatchClient>[0]> = {}) {
+  const c = new PatchClient({
+    room: ROOM,
+    publicKey: key.publicKey,
+    server: relay.url,
+    handlers,
+    cache,
+    platform: 'unit test',
+    backoff: { initialMs: 20, maxMs: 100 },
+    ...extra,
+  });
+  clients.push(c);
+  return c;
+}
+
+const script = (text: string, version: string): SlotInput => ({ kind: 'script', bytes: utf8(text), version });
+const texture = (size: number, version: string): SlotInput => ({
+  kind: 'texture',
+  bytes: new Uint8Array(size).map((_, i) => (i * 7) & 255),
+  version,
+  mime: 'image/png',
+});
+const theme = (background: string, version: string): SlotInput => ({
+  kind: 'config',
+  bytes: configBytes({ background }),
+  version,
+});
+
+async function release(
+  previous: Release | null,
+  slots: Record<string, SlotInput>,
+  signer = key,
+): Promise<BuiltRelease> {
+  return buildRelease({ room: ROOM, key: signer, previous, slots, chunkSize: 1024 });
+}
+
+function nextApplied(c: PatchClient): Promise<AppliedDetail> {
+  return new Promise((resolve) =>
+    c.addEventListener('applied', (e) => resolve((e as CustomEvent<AppliedDetail>).detail), { once: true }),
+  );
+}
+
+beforeEach(async () => {
+  relay = await startMiniRelay({ heartbeatMs: 100 });
+  key = await generateSigningKey();
+  store = createStore(`player-test-${++dbCount}`, 'cache');
+  cache = idbCache(store);
+});
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await relay.close();
+});
+
+describe('PatchClient', () => {
+  it('says hello, applies a release, acks every slot, and stores it', async () => {
+    const g = game();
+    const c = client(g.handlers);
+    await c.start();
+    const hello = await until(() => relay.hellos[0]);
+    expect(hello).toMatchObject({
+      type: 'hello',
+      v: 1,
+      room: ROOM,
+      role: 'player',
+      seq: 0,
+      platform: 'unit test',
+    });
+    expect(hello.clientId).toMatch(/^p-[0-9a-f]{12}$/);
+
+    const r1 = await release(null, {
+      logic: script('export function update(b) { return b; }', '1.0.0'),
+      background: texture(5000, '1.0.0'),
+      theme: theme('#112233', '1.0.0'),
+    });
+    const applied = nextApplied(c);
+    relay.publish(r1);
+    const detail = await applied;
+    expect(detail).toMatchObject({ seq: 1, fromCache: false });
+    expect(Object.values(detail.slots).map((s) => s.status)).toEqual(['applied', 'applied', 'applied']);
+    // Config first, then the texture, then the script.
+    expect(g.applied).toEqual(['theme:1.0.0:{"background":"#112233"}', 'background:1.0.0', 'logic:1.0.0']);
+    await until(() => relay.acks.length === 3);
+    expect(relay.acks.map((a) => [a.slot, a.status, a.seq])).toEqual([
+      ['theme', 'applied', 1],
+      ['background', 'applied', 1],
+      ['logic', 'applied', 1],
+    ]);
+    const status = c.status();
+    expect(status).toMatchObject({ room: ROOM, seq: 1, mode: 'relay', lastError: null, loading: null });
+    expect(status.slots['background']).toEqual({
+      version: '1.0.0',
+      sha256: r1.signed.release.slots['background']!.sha256,
+    });
+    expect(status.bytesFromRelay).toBe([...r1.blobs.values()].reduce((n, b) => n + b.length, 0));
+    // 5000 bytes in 1 KiB chunks arrive in windows of `blob.get`.
+    expect(relay.blobGets.length).toBeGreaterThan(0);
+    // A heartbeat carries the traffic counters.
+    await until(() => relay.heartbeats.length > 0);
+
+    const stored = await keys(store);
+    expect(stored).toContain(`patchcast:room:${ROOM}:state`);
+    expect(stored).toContain(`patchcast:room:${ROOM}:release:1`);
+    expect(stored.filter((k) => String(k).includes(':blob:'))).toHaveLength(3);
+  });
+
+  it('boots from the cache with no relay at all, then catches up when the relay returns', async () => {
+    const g1 = game();
+    const first = client(g1.handlers);
+    await first.start();
+    await until(() => relay.hellos.length === 1);
+    const r1 = await release(null, { logic: script('export function update(b) { return b; }', '1.0.0') });
+    const applied = nextApplied(first);
+    relay.publish(r1);
+    await applied;
+    first.close();
+    const url = relay.url;
+    await relay.close();
+
+    // Offline: the cache alone is enough to apply what was held.
+    const g2 = game();
+    relay = await startMiniRelay();
+    const second = client(g2.handlers, { server: url });
+    const booted = nextApplied(second);
+    await second.start();
+    expect(await booted).toMatchObject({
+      seq: 1,
+      fromCache: true,
+      slots: { logic: { status: 'applied', version: '1.0.0' } },
+    });
+    expect(g2.applied).toEqual(['logic:1.0.0:cache']);
+    expect(second.status()).toMatchObject({
+      seq: 1,
+      mode: 'offline',
+      slots: { logic: { version: '1.0.0' } },
+    });
+    second.close();
+
+    // Back online (a new relay holding a newer release): hello says seq 1, the client catches up.
+    const r2 = await release(r1.signed.release, {
+      logic: script('export function update(b) { return b; } // 2', '2.0.0'),
+    });
+    relay.publish(r2);
+    const third = client(game().handlers);
+    const caughtUp = new Promise<AppliedDetail>((resolve) =>
+      third.addEventListener('applied', (e) => {
+        const d = (e as CustomEvent<AppliedDetail>).detail;
+        if (!d.fromCache) resolve(d);
+      }),
+    );
+    await third.start();
+    expect(relay.hellos.at(-1)?.seq ?? (await until(() => relay.hellos.at(-1)))?.seq).toBe(1);
+    expect(await caughtUp).toMatchObject({ seq: 2, slots: { logic: { version: '2.0.0' } } });
+  });
+
+  it('reconnects with backoff after the connection drops, and says hello with what it holds', async () => {
+    const c = client(game().handlers);
+    await c.start();
+    await until(() => relay.hellos.length === 1);
+    const r1 = await release(null, { theme: theme('#010203', '1') });
+    const applied = nextApplied(c);
+    relay.publish(r1);
+    await applied;
+    relay.dropAll();
+    await until(() => c.status().mode === 'offline');
+    // Published while the client is away: it gets it after its own reconnect.
+    const r2 = await release(r1.signed.release, { theme: theme('#040506', '2') });
+    relay.publish(r2);
+    await until(() => relay.hellos.length === 2, 3_000);
+    expect(relay.hellos[1]).toMatchObject({ seq: 1, slots: { theme: { version: '1' } } });
+    await until(() => c.status().seq === 2);
+    expect(c.status().mode).toBe('relay');
+  });
+
+  it('refuses a release signed by another key, an older seq and a tampered blob — none reaches IndexedDB', async () => {
+    const c = client(game().handlers);
+    await c.start();
+    await until(() => relay.hellos.length === 1);
+    const r1 = await release(null, { theme: theme('#010203', '1') });
+    const applied = nextApplied(c);
+    relay.publish(r1);
+    await applied;
+    const before = (await keys(store)).sort();
+
+    const refusals: string[] = [];
+    c.addEventListener('refused', (e) => refusals.push((e as CustomEvent<{ code: string }>).detail.code));
+
+    const stranger = await generateSigningKey();
+    const foreign = await release(r1.signed.release, { theme: theme('#ffffff', 'evil') }, stranger);
+    relay.announce(foreign.signed);
+    await until(() => refusals.length === 1);
+    expect(refusals).toEqual(['UNKNOWN_KEY']);
+
+    const old = await release(null, { theme: theme('#000000', 'old') });
+    relay.announce(old.signed);
+    await until(() => refusals.length === 2);
+    expect(refusals[1]).toBe('STALE_SEQ');
+    expect(c.status().lastError).toContain('STALE_SEQ');
+
+    const bad = await release(r1.signed.release, { background: texture(3000, 'tampered') });
+    const sha = bad.signed.release.slots['background']!.sha256;
+    relay.tamper(sha);
+    relay.publish(bad);
+    const ack = await until(() => relay.acks.find((a) => a.slot === 'background'));
+    expect(ack).toMatchObject({ seq: 2, status: 'failed' });
+    expect(ack.error).toContain('HASH_MISMATCH');
+    expect(c.status().seq).toBe(1);
+    expect((await keys(store)).sort()).toEqual(before);
+  });
+
+  it('acks a slot the game could not apply as failed, keeps the old content, and does not retry it', async () => {
+    const g = game();
+    const c = client(g.handlers);
+    await c.start();
+    await until(() => relay.hellos.length === 1);
+    const r1 = await release(null, { logic: script('export function update(b) { return b; }', '1') });
+    let applied = nextApplied(c);
+    relay.publish(r1);
+    await applied;
+    const r2 = await release(r1.signed.release, { logic: script('FAIL', '2') });
+    applied = nextApplied(c);
+    relay.publish(r2);
+    expect((await applied).slots['logic']).toMatchObject({
+      status: 'failed',
+      version: '2',
+      error: 'update() threw Error: FAIL',
+    });
+    expect(c.status()).toMatchObject({ seq: 2, slots: { logic: { version: '1' } } });
+    const ack = await until(() => relay.acks.find((a) => a.seq === 2 && a.slot === 'logic'));
+    expect(ack).toMatchObject({ status: 'failed', error: 'update() threw Error: FAIL' });
+    // A later release that still names the failed script: failed again, without trying it.
+    const r3 = await release(r2.signed.release, { theme: theme('#123456', '3') });
+    applied = nextApplied(c);
+    relay.publish(r3);
+    expect((await applied).slots['logic']).toMatchObject({ status: 'failed' });
+    expect(g.applied.filter((a) => a.startsWith('logic'))).toEqual(['logic:1', 'logic:2']);
+  });
+
+  it('lets a newer release supersede one that is still downloading', async () => {
+    const g = game();
+    const c = client(g.handlers);
+    await c.start();
+    await until(() => relay.hellos.length === 1);
+    relay.pause();
+    const r1 = await release(null, { background: texture(20_000, 'slow') });
+    relay.publish(r1);
+    await until(() => c.status().loading?.seq === 1);
+    const r2 = await release(r1.signed.release, { background: texture(3_000, 'fast') });
+    const applied = nextApplied(c);
+    relay.publish(r2);
+    relay.resume();
+    expect(await applied).toMatchObject({ seq: 2, slots: { background: { version: 'fast' } } });
+    await sleep(100);
+    expect(g.applied).toEqual(['background:fast']);
+    expect((await keys(store)).filter((k) => String(k).includes(':release:'))).toEqual([
+      `patchcast:room:${ROOM}:release:2`,
+    ]);
+  });
+
+  it('follows a key rotation signed by the pinned key', async () => {
+    const c = client(game().handlers);
+    await c.start();
+    await until(() => relay.hellos.length === 1);
+    const next = await generateSigningKey();
+    relay.rotations = [await signRotation(ROOM, next.publicKey, key)];
+    const r1 = await release(null, { theme: theme('#0a0b0c', 'rotated') }, next);
+    const applied = nextApplied(c);
+    relay.publish(r1);
+    expect(await applied).toMatchObject({ seq: 1, slots: { theme: { status: 'applied' } } });
+  });
+
+  it('skips a slot outside its staged rollout and a python script', async () => {
+    const c = client(game().handlers);
+    await c.start();
+    await until(() => relay.hellos.length === 1);
+    const built = await buildRelease({
+      room: ROOM,
+      key,
+      previous: null,
+      slots: {
+        theme: { ...theme('#0a0b0c', '1'), rolloutPercent: 0 },
+        legacy: { kind: 'script', lang: 'python', bytes: utf8('print(1)'), version: '1' },
+      },
+    });
+    const applied = nextApplied(c);
+    relay.publish(built);
+    const detail = await applied;
+    expect(detail.slots['theme']).toMatchObject({
+      status: 'skipped',
+      error: 'outside the staged rollout (0%)',
+    });
+    expect(detail.slots['legacy']).toMatchObject({ status: 'skipped' });
+    expect(c.status().slots).toEqual({});
+  });
+
+  it('reports a run-time failure: acks it and falls back in what it holds', async () => {
+    const c = client(game().handlers);
+    await c.start();
+    await until(() => relay.hellos.length === 1);
+    const r1 = await release(null, { logic: script('export function update(b) { return b; }', '1') });
+    let applied = nextApplied(c);
+    relay.publish(r1);
+    await applied;
+    const r2 = await release(r1.signed.release, {
+      logic: script('export function update(b) { return b; } //2', '2'),
+    });
+    applied = nextApplied(c);
+    relay.publish(r2);
+    await applied;
+    const sha1 = r1.signed.release.slots['logic']!.sha256;
+    const sha2 = r2.signed.release.slots['logic']!.sha256;
+    await c.reportFailure('logic', sha2, 'update() took longer than 50 ms (stopped)', sha1);
+    expect(c.status().slots['logic']).toEqual({ version: '1', sha256: sha1 });
+    const ack = await until(() => relay.acks.find((a) => a.status === 'failed'));
+    expect(ack).toMatchObject({ seq: 2, slot: 'logic', version: '2', sha256: sha2 });
+    // The fallback survives a reboot: its blob was kept.
+    c.close();
+    const g = game();
+    const again = client(g.handlers);
+    await again.start();
+    expect(g.applied).toEqual(['logic:1:cache']);
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * Blobs from the relay: `blob.get` requests over the current transport, `blob` chunks back, each one
+ * verified against the slot's chunk hashes as it lands (`BlobAssembler`). A window of requests stays
+ * in flight; a reconnect re-asks for whatever is still missing; a chunk that fails its hash is asked
+ * for again a few times, then the fetch fails.
+ */
+import { BlobAssembler, type BlobDescriptor } from '../../protocol/blobs.ts';
+import { fromBase64 } from '../../protocol/bytes.ts';
+import { ErrorCode, fail, type Result } from '../../protocol/errors.ts';
+import { MAX_CHUNKS_PER_REQUEST } from '../../protocol/limits.ts';
+import { MessageType, type BlobGet, type BlobMessage } from '../../protocol/messages.ts';
+import type { BlobSource, FetchOptions, Traffic } from './transport.ts';
+
+/** Options of {@link RelayBlobs}. */
+export interface RelayBlobsOptions {
+  /** Chunks asked for at once per blob (default 16). */
+  readonly window?: number;
+  /** With chunks outstanding and none arriving for this long, ask again (default 8 s). */
+  readonly stallMs?: number;
+  /** Bad chunks tolerated per blob before the fetch fails (default 3). */
+  readonly maxBadChunks?: number;
+}
+
+interface Job {
+  readonly desc: BlobDescriptor;
+  readonly asm: BlobAssembler;
+  /** Chunks asked for and not yet received. */
+  readonly outstanding: Set<number>;
+  readonly waiters: Set<(result: Result<Uint8Array>) => void>;
+  readonly progress: Set<(received: number, total: number) => void>;
+  badChunks: number;
+  stallTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** The default {@link BlobSource}: everything from the relay. */
+export class RelayBlobs implements BlobSource {
+  private readonly jobs = new Map<string, Job>();
+  private readonly window: number;
+  private readonly stallMs: number;
+  private readonly maxBadChunks: number;
+  private bytes = 0;
+  /** Sends on the current connection; false while there is none. */
+  private readonly send: (message: BlobGet) => boolean;
+
+  constructor(send: (message: BlobGet) => boolean, options: RelayBlobsOptions = {}) {
+    this.send = send;
+    this.window = Math.min(options.window ?? 16, MAX_CHUNKS_PER_REQUEST);
+    this.stallMs = options.stallMs ?? 8_000;
+    this.maxBadChunks = options.maxBadChunks ?? 3;
+  }
+
+  traffic(): Traffic {
+    return { bytesFromRelay: this.bytes, bytesFromPeers: 0, peers: 0 };
+  }
+
+  fetch(desc: BlobDescriptor, options: FetchOptions = {}): Promise<Result<Uint8Array>> {
+    let job = this.jobs.get(desc.sha256);
+    if (!job) {
+      job = {
+        desc,
+        asm: new BlobAssembler(desc),
+        outstanding: new Set(),
+        waiters: new Set(),
+        progress: new Set(),
+        badChunks: 0,
+        stallTimer: undefined,
+      };
+      this.jobs.set(desc.sha256, job);
+    }
+    const theJob = job;
+    const onProgress = options.onProgress;
+    if (onProgress) theJob.progress.add(onProgress);
+    const result = new Promise<Result<Uint8Array>>((resolve) => {
+      const waiter = (r: Result<Uint8Array>) => {
+        options.signal?.removeEventListener('abort', abort);
+        if (onProgress) theJob.progress.delete(onProgress);
+        resolve(r);
+      };
+      const abort = () => {
+        theJob.waiters.delete(waiter);
+        waiter(fail(ErrorCode.INTERNAL, 'fetch superseded'));
+        if (theJob.waiters.size === 0) this.drop(theJob);
+      };
+      theJob.waiters.add(waiter);
+      if (options.signal?.aborted) abort();
+      else options.signal?.addEventListener('abort', abort, { once: true });
+    });
+    this.pump(theJob);
+    return result;
+  }
+
+  /** The connection (re)opened: ask again for everything still missing. */
+  connected(): void {
+    for (const job of this.jobs.values()) {
+      job.outstanding.clear();
+      this.pump(job);
+    }
+  }
+
+  /** Takes a `blob` message from the relay. */
+  async receive(message: BlobMessage): Promise<void> {
+    const job = this.jobs.get(message.sha256);
+    // A late answer to a request asked again after a stall is still welcome; a duplicate is not.
+    if (!job || job.asm.has(message.index) || message.index >= job.desc.chunks.length) return;
+    job.outstanding.delete(message.index);
+    let bytes: Uint8Array;
+    try {
+      bytes = fromBase64(message.data);
+    } catch {
+      return this.bad(job, `chunk ${message.index} is not base64`);
+    }
+    const added = await job.asm.add(message.index, bytes);
+    if (!added.ok) return this.bad(job, added.message);
+    if (added.value) {
+      this.bytes += bytes.length;
+      for (const p of job.progress) p(job.asm.receivedBytes, job.desc.size);
+    }
+    if (job.asm.complete) {
+      if (this.jobs.get(job.desc.sha256) === job) this.finish(job, await job.asm.assemble());
+      return;
+    }
+    this.pump(job);
+  }
+
+  private bad(job: Job, why: string): void {
+    job.badChunks++;
+    if (job.badChunks > this.maxBadChunks) {
+      this.finish(job, fail(ErrorCode.HASH_MISMATCH, `the relay sent bad chunks (${why})`));
+      return;
+    }
+    this.pump(job);
+  }
+
+  /** Asks for the next missing chunks, up to the window, in contiguous runs. */
+  private pump(job: Job): void {
+    if (this.jobs.get(job.desc.sha256) !== job) return;
+    const room = this.window - job.outstanding.size;
+    if (room > 0) {
+      const wanted = job.asm
+        .missing()
+        .filter((i) => !job.outstanding.has(i))
+        .slice(0, room);
+      let i = 0;
+      while (i < wanted.length) {
+        const from = wanted[i]!;
+        let count = 1;
+        while (i + count < wanted.length && wanted[i + count] === from + count) count++;
+        const sent = this.send({ type: MessageType.blobGet, sha256: job.desc.sha256, from, count });
+        if (!sent) break;
+        for (let k = 0; k < count; k++) job.outstanding.add(from + k);
+        i += count;
+      }
+    }
+    clearTimeout(job.stallTimer);
+    if (job.outstanding.size > 0) {
+      job.stallTimer = setTimeout(() => {
+        job.outstanding.clear();
+        this.pump(job);
+      }, this.stallMs);
+    }
+  }
+
+  private finish(job: Job, result: Result<Uint8Array>): void {
+    this.drop(job);
+    for (const w of [...job.waiters]) w(result);
+    job.waiters.clear();
+  }
+
+  private drop(job: Job): void {
+    clearTimeout(job.stallTimer);
+    this.jobs.delete(job.desc.sha256);
+  }
+
+  /** Abandons every fetch. */
+  close(): void {
+    for (const job of [...this.jobs.values()]) this.finish(job, fail(ErrorCode.INTERNAL, 'player closed'));
+  }
+}

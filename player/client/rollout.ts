@@ -1,0 +1,24 @@
+/**
+ * Staged rollout: a slot with `rollout: { percent }` is applied by that share of players. Each player
+ * falls in a bucket from 0 to 99, fixed by its client id and the blob, so the same player decides the
+ * same way on every boot and a new blob draws a new sample of players.
+ */
+import { sha256 } from '../../protocol/crypto.ts';
+import { utf8 } from '../../protocol/bytes.ts';
+
+/** The player's bucket (0–99) for one blob of one slot. */
+export async function rolloutBucket(clientId: string, slot: string, blobSha256: string): Promise<number> {
+  const digest = await sha256(utf8(`${clientId}\n${slot}\n${blobSha256}`));
+  return ((digest[0]! << 8) | digest[1]!) % 100;
+}
+
+/** True when this player takes the slot's new content. */
+export async function inRollout(
+  clientId: string,
+  slot: string,
+  blobSha256: string,
+  percent: number | undefined,
+): Promise<boolean> {
+  if (percent === undefined || percent >= 100) return true;
+  return (await rolloutBucket(clientId, slot, blobSha256)) < percent;
+}

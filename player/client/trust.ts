@@ -1,0 +1,48 @@
+/**
+ * Which keys the player trusts for its room: the one pinned in its URL, extended along the key
+ * rotation records the relay hands out (each signed by a key already trusted; the relay can't add
+ * keys on its own). Also the check a cached release gets at boot.
+ */
+import * as v from 'valibot';
+import { extendTrust, trustKeys, type TrustedKeys } from '../../protocol/keys.ts';
+import { verifyReleaseSignature, type SignedRelease } from '../../protocol/release.ts';
+
+/** The pinned key, extended by `rotations`. */
+export async function computeTrust(
+  room: string,
+  pinned: string,
+  rotations: readonly unknown[],
+): Promise<TrustedKeys> {
+  return extendTrust(await trustKeys([pinned]), rotations, room);
+}
+
+/**
+ * Checks a release read back from the cache: right room, trusted key, good signature. Expiry is
+ * not checked: it guards against taking an old release as *new*, and this one was taken already.
+ */
+export async function verifyCachedRelease(
+  signed: SignedRelease,
+  room: string,
+  trusted: TrustedKeys,
+): Promise<boolean> {
+  const key = trusted.get(signed.release.keyId);
+  return signed.release.room === room && key !== undefined && verifyReleaseSignature(signed, key);
+}
+
+const KeysAnswer = v.object({ rotations: v.pipe(v.array(v.unknown()), v.maxLength(64)) });
+
+/** Fetches a room's rotation records from the relay (`GET /api/rooms/:room/keys`); [] on any failure. */
+export async function fetchRotations(server: string, room: string): Promise<unknown[]> {
+  try {
+    const url = new URL(
+      `api/rooms/${encodeURIComponent(room)}/keys`,
+      server.endsWith('/') ? server : `${server}/`,
+    );
+    const response = await fetch(url, { cache: 'no-store' });
+    if (!response.ok) return [];
+    const parsed = v.safeParse(KeysAnswer, await response.json());
+    return parsed.success ? parsed.output.rotations : [];
+  } catch {
+    return [];
+  }
+}
