@@ -172,10 +172,9 @@ export class Outbox implements SlotHolder {
         if (!this.current) {
           let item = this.control.shift();
           if (!item && this.bulk.length > 0) {
-            if (!this.mayWriteBulk()) {
-              this.wantSlot();
-              break;
-            }
+            // The scheduler may grant at once, from inside this call.
+            if (!this.mayWriteBulk()) this.wantSlot();
+            if (!this.mayWriteBulk()) break;
             item = this.bulk.shift();
           }
           if (!item) break;
@@ -186,7 +185,7 @@ export class Outbox implements SlotHolder {
           this.current = { bytes, offset: 0, bulk: item.bulk };
         } else if (this.current.bulk && !this.mayWriteBulk()) {
           this.wantSlot();
-          break;
+          if (!this.mayWriteBulk()) break;
         }
         const cur = this.current;
         const piece = cur.bytes.subarray(cur.offset, cur.offset + this.sink.sliceBytes);

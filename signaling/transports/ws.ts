@@ -64,6 +64,8 @@ export class WsEndpoint {
       noServer: true,
       maxPayload: maxInboundFrameBytes,
       perMessageDeflate: false,
+      // Our decoder checks UTF-8 itself, so that bad text gets a BAD_UTF8 error, not a bare close.
+      skipUTF8Validation: true,
     });
   }
 

@@ -1,0 +1,295 @@
+/**
+ * One suite, run against both relay transports (WebSocket `/ws` and framed TCP): hello/welcome,
+ * release on connect and on publish, chunked blobs, acks and heartbeats in the roster, liveness,
+ * and the protocol errors every client may make.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  BlobAssembler,
+  ErrorCode,
+  fromBase64,
+  trustKeys,
+  utf8,
+  type SignedRelease,
+} from '../protocol/index.ts';
+import { PatchClient, type ClientEvent } from './client/client.ts';
+import { tcpConnector, wsConnector, type Connector } from './client/channel.ts';
+import {
+  RawConn,
+  TestRoom,
+  startTestServer,
+  until,
+  type TestServer,
+  type TransportName,
+} from './testing/helpers.ts';
+
+function connectorFor(server: TestServer, transport: TransportName): Connector {
+  return transport === 'ws'
+    ? wsConnector(`ws://${server.host}:${server.httpPort}/ws`)
+    : tcpConnector(server.host, server.tcpPort);
+}
+
+describe.each<TransportName>(['ws', 'tcp'])('relay over %s', (transport) => {
+  let server: TestServer;
+  let room: TestRoom;
+  const open: RawConn[] = [];
+  const clients: PatchClient[] = [];
+
+  const connect = async () => {
+    const c = await RawConn.open(server, transport);
+    open.push(c);
+    return c;
+  };
+
+  beforeEach(async () => {
+    server = await startTestServer({
+      hub: { heartbeatMs: 300, helloTimeoutMs: 400, rosterIntervalMs: 50 },
+    });
+    room = await TestRoom.create(server.url);
+  });
+
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.stop();
+    for (const c of open.splice(0)) c.close();
+    await server.dispose();
+  });
+
+  it('welcomes a hello and sends the newer release', async () => {
+    const c = await connect();
+    c.hello({ clientId: 'alice', platform: 'test' });
+    const welcome = await c.next('welcome');
+    expect(welcome).toMatchObject({ clientId: 'alice', room: 'test', seq: 1 });
+    expect(welcome.heartbeatMs).toBe(300);
+    const release = await c.next('release');
+    expect(release.signed).toEqual(room.latest);
+  });
+
+  it('sends no release to a client that holds the latest', async () => {
+    const c = await connect();
+    c.hello({ seq: 1 });
+    await c.next('welcome');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.messages.map((m) => m.type)).toEqual(['welcome']);
+  });
+
+  it('gives a duplicate client id a suffix', async () => {
+    const a = await connect();
+    const b = await connect();
+    a.hello({ clientId: 'same' });
+    expect((await a.next('welcome')).clientId).toBe('same');
+    b.hello({ clientId: 'same' });
+    expect((await b.next('welcome')).clientId).toBe('same-2');
+  });
+
+  it('serves a blob in chunks that verify against the slot', async () => {
+    const big = utf8('x'.repeat(5000) + 'y'.repeat(3000));
+    const built = await room.build({
+      chunkSize: 1024,
+      slots: { logic: { kind: 'script', lang: 'js', bytes: big, version: '2.0.0' } },
+    });
+    expect((await room.publish(built)).status).toBe(201);
+    const slot = built.signed.release.slots['logic']!;
+    expect(slot.chunks.length).toBe(8);
+    const c = await connect();
+    c.hello({ seq: 1 });
+    await c.next('release', (m) => m.signed.release.seq === 2);
+    c.send({ type: 'blob.get', sha256: slot.sha256, from: 0, count: 5 });
+    c.send({ type: 'blob.get', sha256: slot.sha256, from: 5, count: 100 });
+    const assembler = new BlobAssembler(slot);
+    for (let i = 0; i < 8; i++) {
+      const chunk = await c.next('blob', (m) => m.index === i);
+      expect((await assembler.add(i, fromBase64(chunk.data))).ok).toBe(true);
+    }
+    const whole = await assembler.assemble();
+    expect(whole.ok && whole.value).toEqual(big);
+  });
+
+  it('answers a request for an unknown blob with a non-fatal error and keeps the connection', async () => {
+    const c = await connect();
+    c.hello();
+    await c.next('welcome');
+    c.send({ type: 'blob.get', sha256: 'a'.repeat(64), from: 0, count: 1 });
+    const error = await c.next('error');
+    expect(error.code).toBe(ErrorCode.BLOB_MISSING);
+    expect(error.fatal).toBeUndefined();
+    c.send({ type: 'heartbeat' });
+    const slot = room.latest!.release.slots['theme']!;
+    c.send({ type: 'blob.get', sha256: slot.sha256, from: 0, count: 1 });
+    expect((await c.next('blob')).sha256).toBe(slot.sha256);
+  });
+
+  it('pushes a new release to every connected client of the room at once', async () => {
+    const conns = await Promise.all([connect(), connect(), connect()]);
+    conns.forEach((c, i) => c.hello({ clientId: `p${i}`, seq: 1 }));
+    await Promise.all(conns.map((c) => c.next('welcome')));
+    const other = await connect();
+    other.hello({ room: 'elsewhere' });
+    await other.next('welcome');
+    const built = await room.publishScript('export function update(b){return b}//2', '2.0.0');
+    for (const c of conns) {
+      const m = await c.next('release', (r) => r.signed.release.seq === 2, 2_000);
+      expect(m.signed).toEqual(built.signed);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(other.messages.some((m) => m.type === 'release')).toBe(false);
+  });
+
+  it('keeps admins up to date with the roster: joins, acks with errors, leaves', async () => {
+    const admin = await connect();
+    admin.hello({ role: 'admin', clientId: 'admin' });
+    const first = await admin.next('roster');
+    expect(first.clients.map((c) => c.clientId)).toEqual(['admin']);
+
+    const player = await connect();
+    player.hello({ clientId: 'p1', platform: '<img src=x onerror=alert(1)>', seq: 0 });
+    await player.next('release');
+    await admin.next('roster', (r) => r.clients.some((c) => c.clientId === 'p1'));
+    const slot = room.latest!.release.slots['logic']!;
+    player.send({
+      type: 'ack',
+      seq: 1,
+      slot: 'logic',
+      version: slot.version,
+      sha256: slot.sha256,
+      status: 'failed',
+      error: 'update() returned NaN',
+    });
+    const withAck = await admin.next('roster', (r) =>
+      r.clients.some((c) => c.clientId === 'p1' && c.lastAck?.status === 'failed'),
+    );
+    const p1 = withAck.clients.find((c) => c.clientId === 'p1')!;
+    expect(p1.platform).toBe('<img src=x onerror=alert(1)>');
+    expect(p1.transport).toBe(transport);
+    expect(p1.slots['logic']).toMatchObject({ status: 'failed', error: 'update() returned NaN', seq: 1 });
+    player.close();
+    await admin.next('roster', (r) => !r.clients.some((c) => c.clientId === 'p1'));
+  });
+
+  it('records heartbeats and traffic counters', async () => {
+    const c = await connect();
+    c.hello({ clientId: 'beater', seq: 1 });
+    await c.next('welcome');
+    c.send({ type: 'heartbeat', t: 1, traffic: { bytesFromRelay: 10, bytesFromPeers: 90, peers: 2 } });
+    await until(() => {
+      const entry = server.hub.rosterOf('test').clients.find((x) => x.clientId === 'beater');
+      return entry?.traffic.bytesFromPeers === 90;
+    });
+  });
+
+  it('drops a client that goes silent after hello', async () => {
+    const c = await connect();
+    c.hello({ seq: 1 });
+    await c.next('welcome');
+    const error = await c.next('error', () => true, 3_000);
+    expect(error).toMatchObject({ code: ErrorCode.HEARTBEAT_TIMEOUT, fatal: true });
+    const ended = await c.waitEnd();
+    if (transport === 'ws') expect(ended.code).toBe(4410);
+  });
+
+  it('drops a connection that never says hello', async () => {
+    const c = await connect();
+    const error = await c.next('error', () => true, 3_000);
+    expect(error).toMatchObject({ code: ErrorCode.HELLO_TIMEOUT, fatal: true });
+    const ended = await c.waitEnd();
+    if (transport === 'ws') expect(ended.code).toBe(4408);
+  });
+
+  it('refuses a message before hello', async () => {
+    const c = await connect();
+    c.send({ type: 'heartbeat' });
+    expect(await c.next('error')).toMatchObject({ code: ErrorCode.HELLO_REQUIRED, fatal: true });
+    await c.waitEnd();
+  });
+
+  it('refuses invalid JSON instead of a hello, with an error and a close', async () => {
+    const c = await connect();
+    c.sendBody(utf8('{"type": "hello", oops'));
+    expect(await c.next('error')).toMatchObject({ code: ErrorCode.BAD_JSON, fatal: true });
+    const ended = await c.waitEnd();
+    if (transport === 'ws') expect(ended.code).toBe(4400);
+  });
+
+  it('refuses invalid UTF-8', async () => {
+    const c = await connect();
+    c.sendBody(new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]));
+    expect(await c.next('error')).toMatchObject({ code: ErrorCode.BAD_UTF8, fatal: true });
+    await c.waitEnd();
+  });
+
+  it('refuses valid JSON of the wrong shape', async () => {
+    const c = await connect();
+    c.send({ type: 'hello', v: 1, room: 'NOT A ROOM', role: 'player', clientId: 'x', seq: 0 });
+    expect(await c.next('error')).toMatchObject({ code: ErrorCode.BAD_MESSAGE, fatal: true });
+    await c.waitEnd();
+    const d = await connect();
+    d.send([1, 2, 3]);
+    expect(await d.next('error')).toMatchObject({ code: ErrorCode.BAD_MESSAGE, fatal: true });
+    const e = await connect();
+    e.send({ type: 'launch-missiles' });
+    expect(await e.next('error')).toMatchObject({ code: ErrorCode.UNKNOWN_TYPE, fatal: true });
+  });
+
+  it('after hello, answers bad messages without closing, up to a budget', async () => {
+    const c = await connect();
+    c.hello({ seq: 1 });
+    await c.next('welcome');
+    c.sendBody(utf8('not json'));
+    expect(await c.next('error')).toMatchObject({ code: ErrorCode.BAD_JSON });
+    expect(c.messages.at(-1)).not.toHaveProperty('fatal');
+    c.send({ type: 'roster', room: 'test', seq: 1, at: new Date().toISOString(), clients: [] });
+    expect(await c.next('error', (e) => e.code === ErrorCode.FORBIDDEN)).toBeTruthy();
+    for (let i = 0; i < 12; i++) c.sendBody(utf8('junk'));
+    expect(await c.next('error', (e) => e.fatal === true)).toBeTruthy();
+    await c.waitEnd();
+  });
+
+  it('a headless client follows the room: fetches, verifies, caches, acks, and gets the next release', async () => {
+    const events: ClientEvent[] = [];
+    const client = new PatchClient({
+      room: 'test',
+      trustedKeys: await trustKeys([room.key.publicKey]),
+      connect: connectorFor(server, transport),
+      clientId: 'headless',
+      platform: 'node test',
+      chunkWindow: 2,
+      onEvent: (e) => events.push(e),
+    });
+    clients.push(client);
+    await client.start();
+    await client.waitForSeq(1);
+    await until(() => {
+      const entry = server.hub.rosterOf('test').clients.find((c) => c.clientId === 'headless');
+      return entry?.slots['background']?.status === 'applied' && entry.seq === 1;
+    });
+    const built = await room.build({
+      chunkSize: 1024,
+      slots: {
+        logic: { kind: 'script', lang: 'js', bytes: utf8('//' + 'z'.repeat(10_000)), version: '3.0.0' },
+      },
+    });
+    expect((await room.publish(built)).status).toBe(201);
+    await client.waitForSeq(2);
+    const held: SignedRelease | null = client.release;
+    expect(held?.release.slots['logic']?.version).toBe('3.0.0');
+    expect(events.filter((e) => e.type === 'applied').map((e) => e.type === 'applied' && e.seq)).toEqual([
+      1, 2,
+    ]);
+    await until(() => server.hub.rosterOf('test').clients.find((c) => c.clientId === 'headless')?.seq === 2);
+  });
+
+  it('a headless client refuses a release signed by a key it does not trust', async () => {
+    const events: ClientEvent[] = [];
+    const client = new PatchClient({
+      room: 'test',
+      trustedKeys: await trustKeys([(await TestRoom.create(server.url, 'other')).key.publicKey]),
+      connect: connectorFor(server, transport),
+      clientId: 'wary',
+      onEvent: (e) => events.push(e),
+    });
+    clients.push(client);
+    await client.start();
+    await until(() => events.some((e) => e.type === 'refused'));
+    expect(events.find((e) => e.type === 'refused')).toMatchObject({ code: ErrorCode.UNKNOWN_KEY });
+    expect(client.seq).toBe(0);
+  });
+});

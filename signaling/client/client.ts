@@ -1,0 +1,524 @@
+/**
+ * The headless patch client: follows one room through the relay, accepts a release only through the
+ * protocol's `acceptRelease` under pinned keys, fetches the blobs it lacks in verified chunks, stores
+ * release and blobs in its cache once complete, applies, and acks every slot. It reconnects with
+ * exponential backoff and jitter, and starts from its cache, so it keeps its last release while the
+ * relay is down. Transport-free: it talks to a {@link Connector}.
+ */
+import {
+  AckStatus,
+  BlobAssembler,
+  ErrorCode,
+  MAX_CHUNKS_PER_REQUEST,
+  MessageType,
+  PROTOCOL_VERSION,
+  acceptRelease,
+  parseConfigBlob,
+  parseMessage,
+  sha256,
+  type AckStatus as Status,
+  type DecodedFrame,
+  type ErrorCode as Code,
+  type Message,
+  type Role,
+  type SignedRelease,
+  type Slot,
+  type TrustedKeys,
+} from '../../protocol/index.ts';
+import type { Channel, Connector } from './channel.ts';
+import { MemoryCache, type ClientCache, type Held } from './cache.ts';
+
+/** The outcome of applying one slot. */
+export interface SlotOutcome {
+  readonly status: Status;
+  readonly error?: string;
+}
+
+/** Applies a verified, complete release; returns the outcome per slot. */
+export type Applier = (held: Held) => Promise<Record<string, SlotOutcome>>;
+
+/** What the client reports. */
+export type ClientEvent =
+  | { readonly type: 'connected'; readonly clientId: string; readonly relaySeq: number }
+  | {
+      readonly type: 'applied';
+      readonly seq: number;
+      readonly version: string;
+      readonly from: 'cache' | 'relay';
+    }
+  | { readonly type: 'refused'; readonly code: Code; readonly message: string }
+  | { readonly type: 'relay-error'; readonly code: Code; readonly message: string; readonly fatal: boolean }
+  | { readonly type: 'disconnected'; readonly reason: string; readonly retryInMs: number }
+  | { readonly type: 'progress'; readonly sha256: string; readonly received: number; readonly total: number };
+
+/** Options of {@link PatchClient}. */
+export interface PatchClientOptions {
+  readonly room: string;
+  /** Keys the client trusts (pinned): key id → public key. */
+  readonly trustedKeys: TrustedKeys;
+  readonly connect: Connector;
+  readonly clientId: string;
+  readonly role?: Role;
+  readonly platform?: string;
+  readonly cache?: ClientCache;
+  readonly apply?: Applier;
+  readonly onEvent?: (event: ClientEvent) => void;
+  /** Chunks asked for per `blob.get` (default 64). */
+  readonly chunkWindow?: number;
+  /** Chunks of one blob requested and not yet received (default 256). */
+  readonly maxInflightChunks?: number;
+  /** A blob fetch with no chunk for this long gives up the connection (default 15 s). */
+  readonly fetchStallMs?: number;
+  readonly backoffMinMs?: number;
+  readonly backoffMaxMs?: number;
+  readonly random?: () => number;
+  readonly now?: () => number;
+}
+
+/**
+ * Backoff before reconnect attempt `n` (1-based): exponential from `min` to `max`, with "equal
+ * jitter" (half fixed, half random) so a crowd of clients does not come back in step.
+ */
+export function backoffDelay(attempt: number, min: number, max: number, random: () => number): number {
+  const base = Math.min(max, min * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base / 2 + (base / 2) * random());
+}
+
+/** Deterministic rollout bucket 0–99 of a client for a blob: the same client stays in or out. */
+export async function rolloutBucket(clientId: string, sha: string): Promise<number> {
+  const digest = await sha256(new TextEncoder().encode(`${clientId}:${sha}`));
+  return (((digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!) >>> 0) % 100;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Why a script blob is not usable text, or null when it is. */
+function checkScriptText(bytes: Uint8Array): string | null {
+  try {
+    strictUtf8.decode(bytes);
+    return null;
+  } catch {
+    return 'script is not valid UTF-8';
+  }
+}
+
+/** The default applier of a headless client: checks configs and scripts; textures are kept as bytes. */
+export const checkingApplier: Applier = async (held) => {
+  const out: Record<string, SlotOutcome> = {};
+  for (const [name, slot] of Object.entries(held.signed.release.slots)) {
+    const bytes = held.blobs.get(slot.sha256);
+    if (!bytes) {
+      out[name] = { status: AckStatus.failed, error: 'blob missing' };
+      continue;
+    }
+    if (slot.kind === 'config') {
+      const parsed = parseConfigBlob(name, bytes);
+      out[name] = parsed.ok
+        ? { status: AckStatus.applied }
+        : { status: AckStatus.failed, error: parsed.message };
+    } else if (slot.kind === 'script') {
+      const checked = checkScriptText(bytes);
+      out[name] =
+        checked === null ? { status: AckStatus.applied } : { status: AckStatus.failed, error: checked };
+    } else {
+      out[name] = { status: AckStatus.applied };
+    }
+  }
+  return out;
+};
+
+class FetchAborted extends Error {
+  override readonly name = 'FetchAborted';
+}
+
+interface Fetch {
+  readonly slot: Slot;
+  readonly assembler: BlobAssembler;
+  next: number;
+  inflight: number;
+  lastChunkAt: number;
+  resolve: (bytes: Uint8Array) => void;
+  reject: (error: Error) => void;
+}
+
+/** The client. */
+export class PatchClient {
+  private channel: Channel | null = null;
+  private held: Held | null = null;
+  private stopped = true;
+  private attempt = 0;
+  private generation = 0;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private stallTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly fetches = new Map<string, Fetch>();
+  /** Assemblers survive reconnects, so a resumed fetch asks only for missing chunks. */
+  private readonly partial = new Map<string, BlobAssembler>();
+  private readonly waiters = new Set<{ seq: number; resolve: () => void }>();
+  private readonly cache: ClientCache;
+  private readonly apply: Applier;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  /** The id the relay gave this client (it may differ from the one asked for). */
+  clientId: string;
+  /** Bytes of blob chunks received from the relay. */
+  bytesFromRelay = 0;
+
+  constructor(private readonly options: PatchClientOptions) {
+    this.cache = options.cache ?? new MemoryCache();
+    this.apply = options.apply ?? checkingApplier;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.clientId = options.clientId;
+  }
+
+  /** The release the client holds, or null. */
+  get release(): SignedRelease | null {
+    return this.held?.signed ?? null;
+  }
+
+  /** The seq held (0 for none). */
+  get seq(): number {
+    return this.held?.signed.release.seq ?? 0;
+  }
+
+  /** True while a channel is open. */
+  get connected(): boolean {
+    return this.channel !== null;
+  }
+
+  private emit(event: ClientEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  /** Loads the cache (applying what it holds), then connects and keeps connected until `stop()`. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    const cached = await this.cache.load(this.options.trustedKeys);
+    if (cached && cached.signed.release.room === this.options.room) {
+      this.held = cached;
+      await this.apply(cached);
+      this.emit({ type: 'applied', seq: this.seq, version: cached.signed.release.version, from: 'cache' });
+      this.wake();
+    }
+    this.stallTimer = setInterval(() => this.checkStalls(), 1000);
+    this.stallTimer.unref();
+    void this.connect();
+  }
+
+  /** Resolves once the client holds `seq` or more. */
+  waitForSeq(seq: number, timeoutMs = 10_000): Promise<void> {
+    if (this.seq >= seq) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        seq,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`timed out waiting for seq ${seq} (holding ${this.seq})`));
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) {
+      if (this.seq >= w.seq) {
+        this.waiters.delete(w);
+        w.resolve();
+      }
+    }
+  }
+
+  /** Disconnects for good. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    clearInterval(this.heartbeat);
+    clearInterval(this.stallTimer);
+    this.abortFetches('stopped');
+    this.channel?.close();
+    this.channel = null;
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    this.attempt++;
+    const opened: { channel: Channel | null } = { channel: null };
+    let channel: Channel;
+    try {
+      channel = await this.options.connect({
+        onFrame: (frame) => this.onFrame(frame),
+        onClose: (reason) => this.onClose(opened.channel, reason),
+      });
+      opened.channel = channel;
+    } catch (error) {
+      return this.scheduleReconnect(error instanceof Error ? error.message : String(error));
+    }
+    if (this.stopped) return channel.close();
+    this.channel = channel;
+    const slots = this.held
+      ? Object.fromEntries(
+          Object.entries(this.held.signed.release.slots).map(([n, s]) => [
+            n,
+            { version: s.version, sha256: s.sha256 },
+          ]),
+        )
+      : undefined;
+    channel.send({
+      type: MessageType.hello,
+      v: PROTOCOL_VERSION,
+      room: this.options.room,
+      role: this.options.role ?? 'player',
+      clientId: this.options.clientId,
+      ...(this.options.platform === undefined ? {} : { platform: this.options.platform }),
+      seq: this.seq,
+      ...(slots ? { slots } : {}),
+    });
+  }
+
+  private onClose(channel: Channel | null, reason: string): void {
+    if (channel === null || this.channel !== channel) return;
+    this.channel = null;
+    clearInterval(this.heartbeat);
+    this.abortFetches(reason);
+    this.scheduleReconnect(reason);
+  }
+
+  private scheduleReconnect(reason: string): void {
+    if (this.stopped) return;
+    const delay = backoffDelay(
+      this.attempt,
+      this.options.backoffMinMs ?? 250,
+      this.options.backoffMaxMs ?? 10_000,
+      this.random,
+    );
+    this.emit({ type: 'disconnected', reason, retryInMs: delay });
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => void this.connect(), delay);
+  }
+
+  private send(message: Message): void {
+    this.channel?.send(message);
+  }
+
+  private onFrame(frame: DecodedFrame): void {
+    if (!frame.ok) return;
+    const parsed = parseMessage(frame.value);
+    if (!parsed.ok) return;
+    const msg = parsed.value;
+    switch (msg.type) {
+      case MessageType.welcome: {
+        this.attempt = 0;
+        this.clientId = msg.clientId;
+        clearInterval(this.heartbeat);
+        this.heartbeat = setInterval(
+          () =>
+            this.send({
+              type: MessageType.heartbeat,
+              t: this.now(),
+              traffic: { bytesFromRelay: this.bytesFromRelay, bytesFromPeers: 0, peers: 0 },
+            }),
+          msg.heartbeatMs,
+        );
+        this.heartbeat.unref();
+        this.emit({ type: 'connected', clientId: msg.clientId, relaySeq: msg.seq });
+        return;
+      }
+      case MessageType.release:
+        void this.onRelease(msg.signed).catch((error: unknown) => {
+          if (!(error instanceof FetchAborted)) throw error;
+        });
+        return;
+      case MessageType.blob:
+        return this.onChunk(msg.sha256, msg.index, msg.data);
+      case MessageType.error:
+        this.emit({ type: 'relay-error', code: msg.code, message: msg.message, fatal: msg.fatal ?? false });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async onRelease(candidate: unknown): Promise<void> {
+    const generation = ++this.generation;
+    const accepted = await acceptRelease({
+      candidate,
+      room: this.options.room,
+      trustedKeys: this.options.trustedKeys,
+      current: this.held?.signed.release ?? null,
+      now: this.now(),
+    });
+    if (!accepted.ok) {
+      if (accepted.code !== ErrorCode.STALE_SEQ || generation === this.generation) {
+        this.emit({ type: 'refused', code: accepted.code, message: accepted.message });
+      }
+      return;
+    }
+    const signed = accepted.value;
+    if (generation !== this.generation) return;
+    const slots = Object.entries(signed.release.slots);
+    let blobs: Map<string, Uint8Array>;
+    try {
+      const fetched = await Promise.all(
+        slots.map(async ([, slot]) => {
+          const have = this.held?.blobs.get(slot.sha256) ?? (await this.cache.blob(slot));
+          return [slot.sha256, have ?? (await this.fetchBlob(slot))] as const;
+        }),
+      );
+      blobs = new Map(fetched);
+    } catch (error) {
+      if (error instanceof FetchAborted) return;
+      // A blob that does not verify: the release is not applied; say so per slot.
+      const message = error instanceof Error ? error.message : String(error);
+      for (const [name, slot] of slots)
+        this.ack(signed, name, slot, { status: AckStatus.failed, error: message });
+      return;
+    }
+    if (generation !== this.generation) return;
+    const held: Held = { signed, blobs };
+    await this.cache.save(held);
+    this.held = held;
+    for (const slot of slots) this.partial.delete(slot[1].sha256);
+    const outcomes = await this.apply(held);
+    for (const [name, slot] of slots) {
+      let outcome = outcomes[name] ?? { status: AckStatus.applied };
+      const percent = slot.rollout?.percent;
+      if (percent !== undefined && outcome.status === AckStatus.applied) {
+        if ((await rolloutBucket(this.clientId, slot.sha256)) >= percent)
+          outcome = { status: AckStatus.skipped };
+      }
+      this.ack(signed, name, slot, outcome);
+    }
+    this.emit({ type: 'applied', seq: signed.release.seq, version: signed.release.version, from: 'relay' });
+    this.wake();
+  }
+
+  private ack(signed: SignedRelease, name: string, slot: Slot, outcome: SlotOutcome): void {
+    this.send({
+      type: MessageType.ack,
+      seq: signed.release.seq,
+      slot: name,
+      version: slot.version,
+      sha256: slot.sha256,
+      status: outcome.status,
+      ...(outcome.error === undefined ? {} : { error: outcome.error.slice(0, 1000) }),
+    });
+  }
+
+  private fetchBlob(slot: Slot): Promise<Uint8Array> {
+    const running = this.fetches.get(slot.sha256);
+    if (running) {
+      return new Promise((resolve, reject) => {
+        const { resolve: r0, reject: j0 } = running;
+        running.resolve = (b) => {
+          r0(b);
+          resolve(b);
+        };
+        running.reject = (e) => {
+          j0(e);
+          reject(e);
+        };
+      });
+    }
+    return new Promise((resolve, reject) => {
+      let assembler = this.partial.get(slot.sha256);
+      if (!assembler) {
+        assembler = new BlobAssembler(slot);
+        this.partial.set(slot.sha256, assembler);
+      }
+      const fetch: Fetch = {
+        slot,
+        assembler,
+        next: 0,
+        inflight: 0,
+        lastChunkAt: performance.now(),
+        resolve,
+        reject,
+      };
+      this.fetches.set(slot.sha256, fetch);
+      if (assembler.complete) void this.finishFetch(fetch);
+      else this.pumpFetch(fetch);
+    });
+  }
+
+  private pumpFetch(fetch: Fetch): void {
+    const window = Math.min(this.options.chunkWindow ?? 64, MAX_CHUNKS_PER_REQUEST);
+    const maxInflight = this.options.maxInflightChunks ?? 256;
+    const total = fetch.slot.chunks.length;
+    while (fetch.next < total && fetch.inflight < maxInflight) {
+      // Skip chunks held from an earlier, interrupted fetch.
+      while (fetch.next < total && fetch.assembler.has(fetch.next)) fetch.next++;
+      if (fetch.next >= total) break;
+      let count = 1;
+      while (
+        count < window &&
+        fetch.inflight + count < maxInflight &&
+        fetch.next + count < total &&
+        !fetch.assembler.has(fetch.next + count)
+      ) {
+        count++;
+      }
+      this.send({ type: MessageType.blobGet, sha256: fetch.slot.sha256, from: fetch.next, count });
+      fetch.next += count;
+      fetch.inflight += count;
+    }
+  }
+
+  private onChunk(sha: string, index: number, data: string): void {
+    const fetch = this.fetches.get(sha);
+    if (!fetch) return;
+    const bytes = new Uint8Array(Buffer.from(data, 'base64'));
+    this.bytesFromRelay += bytes.length;
+    fetch.inflight = Math.max(0, fetch.inflight - 1);
+    fetch.lastChunkAt = performance.now();
+    void fetch.assembler.add(index, bytes).then((added) => {
+      if (this.fetches.get(sha) !== fetch) return;
+      if (!added.ok) {
+        this.fetches.delete(sha);
+        this.partial.delete(sha);
+        fetch.reject(new Error(`${added.code}: ${added.message}`));
+        return;
+      }
+      this.emit({
+        type: 'progress',
+        sha256: sha,
+        received: fetch.assembler.received,
+        total: fetch.slot.chunks.length,
+      });
+      if (fetch.assembler.complete) void this.finishFetch(fetch);
+      else this.pumpFetch(fetch);
+    });
+  }
+
+  private async finishFetch(fetch: Fetch): Promise<void> {
+    const whole = await fetch.assembler.assemble();
+    this.fetches.delete(fetch.slot.sha256);
+    if (whole.ok) fetch.resolve(whole.value);
+    else {
+      this.partial.delete(fetch.slot.sha256);
+      fetch.reject(new Error(`${whole.code}: ${whole.message}`));
+    }
+  }
+
+  private abortFetches(reason: string): void {
+    for (const fetch of this.fetches.values()) fetch.reject(new FetchAborted(reason));
+    this.fetches.clear();
+  }
+
+  /** A fetch that stopped moving: the relay refused a request or went quiet; start over. */
+  private checkStalls(): void {
+    const limit = this.options.fetchStallMs ?? 15_000;
+    const t = performance.now();
+    for (const fetch of this.fetches.values()) {
+      if (t - fetch.lastChunkAt > limit) {
+        this.channel?.close();
+        return;
+      }
+    }
+  }
+}

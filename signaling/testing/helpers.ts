@@ -1,0 +1,324 @@
+/**
+ * Test helpers: a server on ephemeral ports over a temp data dir, rooms with keys, releases built
+ * and published over real HTTP, and a raw connection that speaks the wire protocol over either
+ * transport so one suite runs against both.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect as netConnect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import sharp from 'sharp';
+import {
+  ApiPath,
+  FrameDecoder,
+  buildRelease,
+  configBytes,
+  decodeBody,
+  encodeFrame,
+  generateSigningKey,
+  parseMessage,
+  toBase64,
+  utf8,
+  type BuildReleaseInput,
+  type BuiltRelease,
+  type Message,
+  type SignedRelease,
+  type SigningKey,
+} from '../../protocol/index.ts';
+import { startServer, type RunningServer, type ServerOptions } from '../server.ts';
+
+/** A server for one test, with its temp dir. */
+export interface TestServer extends RunningServer {
+  readonly dataDir: string;
+  /** Closes the server and removes the data dir. */
+  dispose(): Promise<void>;
+}
+
+/** Starts a server on ephemeral ports over a fresh temp data dir. */
+export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'patchcast-test-')));
+  const server = await startServer({
+    httpPort: 0,
+    tcpPort: 0,
+    staticDir: null,
+    log: () => {},
+    ...options,
+    dataDir,
+  });
+  return {
+    ...server,
+    dataDir,
+    dispose: async () => {
+      await server.close();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A PNG of the given size, plain colour. */
+export async function pngBytes(width = 64, height = 48, colour = '#3366cc'): Promise<Uint8Array> {
+  return new Uint8Array(
+    await sharp({ create: { width, height, channels: 3, background: colour } })
+      .png()
+      .toBuffer(),
+  );
+}
+
+/** A PNG of about `bytes` bytes (random pixels do not compress). */
+export async function bigPngBytes(bytes: number): Promise<Uint8Array> {
+  const side = Math.ceil(Math.sqrt(bytes / 3));
+  const raw = Buffer.alloc(side * side * 3);
+  let x = 12345;
+  for (let i = 0; i < raw.length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    raw[i] = x >>> 24;
+  }
+  return new Uint8Array(
+    await sharp(raw, { raw: { width: side, height: side, channels: 3 } })
+      .png({ compressionLevel: 0 })
+      .toBuffer(),
+  );
+}
+
+/** POSTs a built release; returns the HTTP status and JSON body. */
+export async function postRelease(
+  url: string,
+  built: BuiltRelease,
+  extra: { publicKey?: string; omitBlobs?: boolean } = {},
+): Promise<{ status: number; body: unknown }> {
+  const body = {
+    signed: built.signed,
+    ...(extra.omitBlobs
+      ? {}
+      : { blobs: Object.fromEntries([...built.blobs].map(([k, b]) => [k, toBase64(b)])) }),
+    ...(extra.publicKey ? { publicKey: extra.publicKey } : {}),
+  };
+  const res = await fetch(url + ApiPath.releases(built.signed.release.room), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** A room with its key, publishing over HTTP. */
+export class TestRoom {
+  latest: SignedRelease | null = null;
+
+  constructor(
+    readonly url: string,
+    readonly room: string,
+    readonly key: SigningKey,
+  ) {}
+
+  /** Creates a room with a fresh key and a first release (logic, theme, background). */
+  static async create(url: string, room = 'test'): Promise<TestRoom> {
+    const r = new TestRoom(url, room, await generateSigningKey());
+    const built = await r.build({
+      slots: {
+        logic: {
+          kind: 'script',
+          lang: 'js',
+          bytes: utf8('export function update(b){return b}\n'),
+          version: '1.0.0',
+        },
+        theme: { kind: 'config', bytes: configBytes({ background: '#102030' }), version: '1.0.0' },
+        background: { kind: 'texture', mime: 'image/png', bytes: await pngBytes(), version: '1.0.0' },
+      },
+    });
+    const res = await r.publish(built, { publicKey: r.key.publicKey });
+    if (res.status !== 201) throw new Error(`first publish failed: ${JSON.stringify(res.body)}`);
+    return r;
+  }
+
+  /** Builds the next release on top of the latest. */
+  build(input: Partial<Omit<BuildReleaseInput, 'room' | 'key'>>): Promise<BuiltRelease> {
+    return buildRelease({
+      room: this.room,
+      key: this.key,
+      previous: this.latest?.release ?? null,
+      slots: {},
+      ...input,
+    });
+  }
+
+  /** Publishes; on 201 the release becomes the latest. */
+  async publish(built: BuiltRelease, extra: { publicKey?: string; omitBlobs?: boolean } = {}) {
+    const res = await postRelease(this.url, built, extra);
+    if (res.status === 201) this.latest = built.signed;
+    return res;
+  }
+
+  /** Builds and publishes a new logic script. */
+  async publishScript(source: string, version: string) {
+    const built = await this.build({
+      slots: { logic: { kind: 'script', lang: 'js', bytes: utf8(source), version } },
+    });
+    const res = await this.publish(built);
+    if (res.status !== 201) throw new Error(`publish failed: ${JSON.stringify(res.body)}`);
+    return built;
+  }
+}
+
+/** Which transport a raw connection uses. */
+export type TransportName = 'ws' | 'tcp';
+
+/** What ended a raw connection. */
+export interface Ended {
+  /** WebSocket close code (undefined for TCP). */
+  readonly code: number | undefined;
+}
+
+/** A connection that speaks the wire protocol directly, recording every message. */
+export class RawConn {
+  readonly messages: Message[] = [];
+  readonly junk: unknown[] = [];
+  readonly ended: Promise<Ended>;
+  private readonly waiters: { test: (m: Message) => boolean; resolve: (m: Message) => void }[] = [];
+  private endedFlag = false;
+  private markEnded!: (e: Ended) => void;
+
+  private constructor(
+    private readonly sendBytes: (bytes: Uint8Array) => void,
+    readonly close: () => void,
+  ) {
+    this.ended = new Promise((resolve) => {
+      this.markEnded = (e) => {
+        this.endedFlag = true;
+        resolve(e);
+      };
+    });
+  }
+
+  /** True once the connection ended. */
+  get isEnded(): boolean {
+    return this.endedFlag;
+  }
+
+  /** Opens a raw connection over `transport`. */
+  static open(server: RunningServer, transport: TransportName): Promise<RawConn> {
+    return transport === 'ws' ? RawConn.openWs(server) : RawConn.openTcp(server);
+  }
+
+  static openTcp(server: RunningServer): Promise<RawConn> {
+    return new Promise((resolve, reject) => {
+      const socket: Socket = netConnect({ host: server.host, port: server.tcpPort });
+      const decoder = new FrameDecoder({ maxFrameBytes: 64 * 1024 * 1024 });
+      const conn = new RawConn(
+        (bytes) => socket.write(bytes),
+        () => socket.destroy(),
+      );
+      conn.socket = socket;
+      socket.on('connect', () => resolve(conn));
+      socket.on('error', reject);
+      socket.on('data', (chunk: Buffer) => {
+        for (const frame of decoder.push(chunk)) conn.take(frame.ok ? frame.value : frame);
+      });
+      socket.on('close', () => conn.markEnded({ code: undefined }));
+    });
+  }
+
+  static openWs(server: RunningServer): Promise<RawConn> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://${server.host}:${server.httpPort}/ws`);
+      const conn = new RawConn(
+        (bytes) => ws.send(bytes, { binary: false }),
+        () => ws.terminate(),
+      );
+      ws.on('open', () => resolve(conn));
+      ws.on('error', reject);
+      ws.on('message', (data: Buffer) => {
+        const frame = decodeBody(new Uint8Array(data));
+        conn.take(frame.ok ? frame.value : frame);
+      });
+      ws.on('close', (code) => conn.markEnded({ code }));
+    });
+  }
+
+  /** The TCP socket, for tests that write raw bytes or stop reading. */
+  socket: Socket | undefined;
+
+  private take(value: unknown): void {
+    const parsed = parseMessage(value);
+    if (!parsed.ok) {
+      this.junk.push(value);
+      return;
+    }
+    this.messages.push(parsed.value);
+    for (const w of [...this.waiters]) {
+      if (w.test(parsed.value)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(parsed.value);
+      }
+    }
+  }
+
+  /** Sends a message (any JSON value). */
+  send(value: unknown): void {
+    this.sendBytes(this.encode(value));
+  }
+
+  /** Sends the body bytes as one frame/message. */
+  sendBody(body: Uint8Array): void {
+    if (this.socket) {
+      const header = Buffer.alloc(4);
+      header.writeUInt32BE(body.length);
+      this.socket.write(Buffer.concat([header, body]));
+    } else this.sendBytes(body);
+  }
+
+  private encode(value: unknown): Uint8Array {
+    return this.socket ? encodeFrame(value) : utf8(JSON.stringify(value));
+  }
+
+  /** Says hello. */
+  hello(fields: Partial<Record<string, unknown>> = {}): void {
+    this.send({ type: 'hello', v: 1, room: 'test', role: 'player', clientId: 'c1', seq: 0, ...fields });
+  }
+
+  /** The first message (already received or to come) of a type, optionally matching. */
+  next<T extends Message['type']>(
+    type: T,
+    test: (m: Extract<Message, { type: T }>) => boolean = () => true,
+    timeoutMs = 5_000,
+  ): Promise<Extract<Message, { type: T }>> {
+    const match = (m: Message): m is Extract<Message, { type: T }> => m.type === type;
+    const full = (m: Message) => match(m) && test(m);
+    const have = this.messages.find(full);
+    if (have && match(have)) return Promise.resolve(have);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${type} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({
+        test: full,
+        resolve: (m) => {
+          clearTimeout(timer);
+          if (match(m)) resolve(m);
+        },
+      });
+    });
+  }
+
+  /** Waits for the end of the connection. */
+  waitEnd(timeoutMs = 5_000): Promise<Ended> {
+    return Promise.race([
+      this.ended,
+      new Promise<Ended>((_, reject) =>
+        setTimeout(() => reject(new Error('connection did not end')), timeoutMs),
+      ),
+    ]);
+  }
+}
+
+/** Waits until `test` is true, polling. */
+export async function until(
+  test: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+  what = 'condition',
+): Promise<void> {
+  const start = Date.now();
+  while (!(await test())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
