@@ -195,7 +195,8 @@ export class Outbox implements SlotHolder {
         this.inflight += piece.length;
         this.sink.write(piece, (error) => this.written(piece.length, error));
       }
-      if (this.hasSlot && this.bulk.length === 0 && this.current?.bulk !== true) {
+      // The slot is held until the bulk bytes are flushed, so "N at a time" means N sockets filling.
+      if (this.hasSlot && this.bulk.length === 0 && this.current?.bulk !== true && this.inflight === 0) {
         this.hasSlot = false;
         this.scheduler.release(this);
       }

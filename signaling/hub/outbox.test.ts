@@ -1,0 +1,147 @@
+/**
+ * The send queue and the write scheduler, driven by a sink whose writes complete when the test says
+ * so (a socket that reads or does not).
+ */
+import { describe, expect, it } from 'vitest';
+import { WriteScheduler } from './fanout.ts';
+import { Outbox, type Payload, type Sink } from './outbox.ts';
+
+class TestSink implements Sink {
+  readonly sliceBytes: number;
+  readonly written: Uint8Array[] = [];
+  private pending: (() => void)[] = [];
+
+  constructor(sliceBytes = Infinity) {
+    this.sliceBytes = sliceBytes;
+  }
+
+  bytesOf(payload: Payload): Uint8Array {
+    return payload.frame;
+  }
+
+  write(bytes: Uint8Array, done: (error?: Error | null) => void): void {
+    this.written.push(bytes);
+    this.pending.push(() => done(null));
+  }
+
+  /** Completes every write so far (the peer read them). */
+  flush(): void {
+    for (const done of this.pending.splice(0)) done();
+  }
+
+  text(): string {
+    return this.written.map((b) => new TextDecoder().decode(b)).join('');
+  }
+}
+
+const payload = (text: string): Payload => ({ frame: new TextEncoder().encode(text) });
+const limits = { windowBytes: 10, maxQueuedBytes: 100, dropAfterMs: 1_000 };
+
+describe('Outbox', () => {
+  it('writes control messages at once, up to the window', () => {
+    const sink = new TestSink();
+    const box = new Outbox(sink, new WriteScheduler(), limits);
+    box.send(payload('aaaa'));
+    box.send(payload('bbbbbbb'));
+    box.send(payload('cc'));
+    expect(sink.text()).toBe('aaaabbbbbbb');
+    sink.flush();
+    expect(sink.text()).toBe('aaaabbbbbbbcc');
+  });
+
+  it('lets a newer message with the same key replace an unsent older one', () => {
+    const sink = new TestSink();
+    const box = new Outbox(sink, new WriteScheduler(), limits);
+    box.send(payload('0123456789'));
+    box.send(payload('r1'), { key: 'release' });
+    box.send(payload('x'));
+    box.send(payload('r2'), { key: 'release' });
+    sink.flush();
+    sink.flush();
+    expect(sink.text()).toBe('0123456789xr2');
+  });
+
+  it('slices big messages and keeps their bytes in order', () => {
+    const sink = new TestSink(4);
+    const box = new Outbox(sink, new WriteScheduler(), { ...limits, windowBytes: 8 });
+    box.send(payload('abcdefghijkl'), { bulk: true });
+    box.send(payload('Z'));
+    expect(sink.written.map((b) => b.length)).toEqual([4, 4]);
+    sink.flush();
+    sink.flush();
+    expect(sink.text()).toBe('abcdefghijklZ');
+  });
+
+  it('reports a queue over its limit as too slow', () => {
+    const sink = new TestSink();
+    const box = new Outbox(sink, new WriteScheduler(), limits);
+    const why: string[] = [];
+    box.onTooSlow = (w) => why.push(w);
+    for (let i = 0; i < 12; i++) box.send(payload('0123456789'));
+    expect(why.length).toBeGreaterThan(0);
+  });
+
+  it('reports no progress for too long as too slow', () => {
+    let t = 0;
+    const sink = new TestSink();
+    const box = new Outbox(sink, new WriteScheduler(), limits, () => t);
+    const why: string[] = [];
+    box.onTooSlow = (w) => why.push(w);
+    box.send(payload('0123456789'));
+    t = 900;
+    box.checkStall();
+    expect(why).toEqual([]);
+    t = 1_100;
+    box.checkStall();
+    expect(why.length).toBe(1);
+  });
+
+  it('finishes with a last message after the half-written one, then resolves', async () => {
+    const sink = new TestSink(4);
+    const box = new Outbox(sink, new WriteScheduler(), { ...limits, windowBytes: 4 });
+    box.send(payload('abcdefgh'), { bulk: true });
+    box.send(payload('never'));
+    const done = box.finish(payload('ERR'));
+    sink.flush();
+    sink.flush();
+    sink.flush();
+    await done;
+    expect(sink.text()).toBe('abcdefghERR');
+  });
+});
+
+describe('WriteScheduler', () => {
+  it('lets a few connections write bulk at once, and the next in line when one is done', () => {
+    const scheduler = new WriteScheduler({ maxActive: 2 });
+    const sinks = [new TestSink(), new TestSink(), new TestSink()];
+    const boxes = sinks.map((s) => new Outbox(s, scheduler, limits));
+    boxes.forEach((b) => b.send(payload('12345'), { bulk: true }));
+    expect(sinks.map((s) => s.written.length)).toEqual([1, 1, 0]);
+    expect(scheduler.waitingCount).toBe(1);
+    sinks[0]!.flush();
+    expect(sinks[2]!.written.length).toBe(1);
+    scheduler.close();
+  });
+
+  it('takes the slot from a holder that stopped reading, so it holds back no one', () => {
+    let t = 0;
+    const scheduler = new WriteScheduler({ maxActive: 1, stallMs: 100, now: () => t });
+    const stuck = new TestSink();
+    const good = new TestSink();
+    const a = new Outbox(stuck, scheduler, limits, () => t);
+    const b = new Outbox(good, scheduler, limits, () => t);
+    a.send(payload('0123456789'), { bulk: true });
+    a.send(payload('more'), { bulk: true });
+    b.send(payload('hello'), { bulk: true });
+    expect(good.written.length).toBe(0);
+    t = 150;
+    scheduler.sweep();
+    expect(scheduler.revocations).toBe(1);
+    expect(good.text()).toBe('hello');
+    // The stuck one comes back in line when it moves again.
+    good.flush();
+    stuck.flush();
+    expect(stuck.text()).toBe('0123456789more');
+    scheduler.close();
+  });
+});
