@@ -3,9 +3,9 @@
  * rotation records the relay hands out (each signed by a key already trusted; the relay can't add
  * keys on its own). Also the check a cached release gets at boot.
  */
-import * as v from 'valibot';
 import { extendTrust, trustKeys, type TrustedKeys } from '../../protocol/keys.ts';
 import { verifyReleaseSignature, type SignedRelease } from '../../protocol/release.ts';
+import { ApiPath, parseKeysBody } from '../../protocol/http.ts';
 
 /** The pinned key, extended by `rotations`. */
 export async function computeTrust(
@@ -29,19 +29,13 @@ export async function verifyCachedRelease(
   return signed.release.room === room && key !== undefined && verifyReleaseSignature(signed, key);
 }
 
-const KeysAnswer = v.object({ rotations: v.pipe(v.array(v.unknown()), v.maxLength(64)) });
-
 /** Fetches a room's rotation records from the relay (`GET /api/rooms/:room/keys`); [] on any failure. */
 export async function fetchRotations(server: string, room: string): Promise<unknown[]> {
   try {
-    const url = new URL(
-      `api/rooms/${encodeURIComponent(room)}/keys`,
-      server.endsWith('/') ? server : `${server}/`,
-    );
-    const response = await fetch(url, { cache: 'no-store' });
+    const response = await fetch(new URL(ApiPath.keys(room), server), { cache: 'no-store' });
     if (!response.ok) return [];
-    const parsed = v.safeParse(KeysAnswer, await response.json());
-    return parsed.success ? parsed.output.rotations : [];
+    const parsed = parseKeysBody(await response.json());
+    return parsed.ok && parsed.value.room === room ? parsed.value.rotations.slice(0, 64) : [];
   } catch {
     return [];
   }

@@ -58,7 +58,7 @@ export async function startMiniRelay(options: { heartbeatMs?: number } = {}): Pr
     if (/^\/api\/rooms\/[^/]+\/keys$/.test(req.url ?? '')) {
       res
         .writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' })
-        .end(JSON.stringify({ rotations: state.rotations }));
+        .end(JSON.stringify({ room: 'demo', keys: [], rotations: state.rotations }));
       return;
     }
     res.writeHead(404).end();

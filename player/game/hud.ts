@@ -1,0 +1,103 @@
+/**
+ * The heads-up display: versions, seq, connection mode, peers, traffic, a progress bar while a
+ * release downloads, and the last error. Everything is set as text (a version label or an error is
+ * data from outside, never markup). Updates are batched to at most one per frame.
+ */
+import type { PatchStatus } from '../client/patch-client.ts';
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(2)} MiB`;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  text = '',
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.textContent = text;
+  return node;
+}
+
+/** The HUD; see the file comment. */
+export class Hud {
+  private readonly fields: Record<
+    'room' | 'mode' | 'seq' | 'logic' | 'background' | 'theme' | 'peers' | 'traffic' | 'fps',
+    HTMLElement
+  >;
+  private readonly progress: HTMLProgressElement;
+  private readonly progressRow: HTMLElement;
+  private readonly progressLabel: HTMLElement;
+  private readonly error: HTMLElement;
+  private pending: { status: PatchStatus; fps: number } | null = null;
+
+  constructor(root: HTMLElement) {
+    root.replaceChildren();
+    const list = el('dl');
+    const field = (key: string, label: string): HTMLElement => {
+      const value = el('dd', { id: `hud-${key}` });
+      list.append(el('dt', {}, label), value);
+      return value;
+    };
+    this.fields = {
+      room: field('room', 'room'),
+      mode: field('mode', 'mode'),
+      seq: field('seq', 'seq'),
+      logic: field('logic', 'logic'),
+      background: field('background', 'background'),
+      theme: field('theme', 'theme'),
+      peers: field('peers', 'peers'),
+      traffic: field('traffic', 'bytes'),
+      fps: field('fps', 'fps'),
+    };
+    this.progressRow = el('div', { class: 'hud-progress', hidden: '' });
+    this.progressLabel = el('span', { id: 'hud-progress-label' });
+    this.progress = el('progress', { id: 'hud-progress', max: '1', value: '0' });
+    this.progressRow.append(this.progressLabel, this.progress);
+    this.error = el('p', { id: 'hud-error', class: 'hud-error', role: 'status' });
+    root.append(el('h1', {}, 'Patchcast'), list, this.progressRow, this.error);
+  }
+
+  /** Queues new values; `flush` (once per frame) writes them. */
+  set(status: PatchStatus, fps: number): void {
+    this.pending = { status, fps };
+  }
+
+  /** Writes the queued values to the DOM. */
+  flush(): void {
+    if (!this.pending) return;
+    const { status, fps } = this.pending;
+    this.pending = null;
+    const f = this.fields;
+    const text = (node: HTMLElement, value: string) => {
+      if (node.textContent !== value) node.textContent = value;
+    };
+    text(f.room, status.room);
+    text(f.mode, status.mode);
+    f.mode.dataset['mode'] = status.mode;
+    text(f.seq, String(status.seq));
+    text(f.logic, status.slots['logic']?.version ?? 'built-in');
+    text(f.background, status.slots['background']?.version ?? 'colour');
+    text(f.theme, status.slots['theme']?.version ?? 'default');
+    text(f.peers, String(status.peers));
+    text(
+      f.traffic,
+      `relay ${formatBytes(status.bytesFromRelay)} · peers ${formatBytes(status.bytesFromPeers)}`,
+    );
+    text(f.fps, fps > 0 ? fps.toFixed(0) : '–');
+    const loading = status.loading;
+    this.progressRow.hidden = !loading || loading.total === 0;
+    if (loading && loading.total > 0) {
+      this.progress.value = loading.received / loading.total;
+      text(
+        this.progressLabel,
+        `seq ${loading.seq}: ${formatBytes(loading.received)} / ${formatBytes(loading.total)}`,
+      );
+    }
+    text(this.error, status.lastError ?? '');
+    this.error.hidden = !status.lastError;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The demo player page (`/play/?room=R&key=PUBKEY[&server=URL]`): the library's parts put together.
+ * The frame loop owns nothing but drawing: the ball comes from the logic host (never waited for),
+ * patches come from the patch client, and each patch goes to the part of the scene it changes.
+ *
+ * For tests and embedders: `window.patchcast.status()` and a `patchcast:applied` event on `window`
+ * (see `docs/player.md`).
+ */
+import { parseTheme } from '../../protocol/config.ts';
+import { PatchClient, type AppliedDetail, type PatchStatus } from '../client/patch-client.ts';
+import type { ApplyOutcome, PatchHandlers } from '../client/apply.ts';
+import { initialBall, WORLD_HEIGHT, WORLD_WIDTH } from '../sandbox/contract.ts';
+import { BOUNCE, BUILTIN_LOGIC } from '../sandbox/examples.ts';
+import { LogicHost } from '../sandbox/logic-host.ts';
+import { GameScene } from '../game/scene.ts';
+import { Hud } from '../game/hud.ts';
+import { decodeTexture } from '../game/texture.ts';
+import { FrameMeter } from './frame-meter.ts';
+import { parsePlayerParams } from './params.ts';
+import { registerServiceWorker } from '../sw/register.ts';
+
+const DEFAULT_RADIUS = 15;
+
+function platform(): string {
+  const ua = navigator.userAgent;
+  const browser = /(Chrome|Firefox|Safari)\/(\d+)/.exec(ua);
+  return `${browser ? `${browser[1]} ${browser[2]}` : 'browser'} / ${navigator.platform || 'unknown'}`;
+}
+
+function mustFind<T extends Element>(selector: string, type: new () => T): T {
+  const found = document.querySelector(selector);
+  if (!(found instanceof type)) throw new Error(`the page has no ${selector}`);
+  return found;
+}
+
+/** Starts the page. */
+export function main(): void {
+  const canvas = mustFind('#game', HTMLCanvasElement);
+  const hud = new Hud(mustFind('#hud', HTMLElement));
+  const scene = new GameScene(canvas);
+  const meter = new FrameMeter();
+  let client: PatchClient | null = null;
+
+  const host = new LogicHost(initialBall(DEFAULT_RADIUS), {
+    onFailure: (failed, error, now) => {
+      if (failed.id === BUILTIN_LOGIC.id || !client) return;
+      void client.reportFailure(
+        'logic',
+        failed.id,
+        error,
+        now && now.id !== BUILTIN_LOGIC.id ? now.id : null,
+      );
+    },
+  });
+  void host.install(BOUNCE, BUILTIN_LOGIC);
+
+  const offline: PatchStatus = {
+    room: '–',
+    seq: 0,
+    slots: {},
+    mode: 'offline',
+    peers: 0,
+    bytesFromRelay: 0,
+    bytesFromPeers: 0,
+    lastError: null,
+    clientId: null,
+    loading: null,
+  };
+  let status = offline;
+
+  const handlers: PatchHandlers = {
+    async script(change, source): Promise<ApplyOutcome> {
+      if (change.name !== 'logic')
+        return { status: 'skipped', reason: 'only the logic slot drives the ball' };
+      const installed = await host.install(source, { id: change.slot.sha256, version: change.slot.version });
+      return installed.ok ? { status: 'applied' } : { status: 'failed', error: installed.message };
+    },
+    async texture(change, bytes): Promise<ApplyOutcome> {
+      if (change.name !== 'background')
+        return { status: 'skipped', reason: 'only the background slot is drawn' };
+      const decoded = await decodeTexture(bytes, change.slot.mime);
+      scene.setBackground(decoded);
+      return { status: 'applied' };
+    },
+    config(change, value): ApplyOutcome {
+      if (change.name !== 'theme')
+        return { status: 'skipped', reason: `config slot ${change.name} is not used` };
+      const theme = parseTheme(value);
+      if (!theme.ok) return { status: 'failed', error: `${theme.code}: ${theme.message}` };
+      scene.setTheme(theme.value);
+      host.setRadius(theme.value.ballRadius ?? DEFAULT_RADIUS);
+      return { status: 'applied' };
+    },
+  };
+
+  const params = parsePlayerParams(location.search, location.origin);
+  if (params.ok) {
+    client = new PatchClient({
+      room: params.value.room,
+      publicKey: params.value.key,
+      server: params.value.server,
+      handlers,
+      platform: platform(),
+    });
+    const c = client;
+    status = c.status();
+    c.addEventListener('status', () => (status = c.status()));
+    c.addEventListener('applied', (event) => {
+      if (!(event instanceof CustomEvent)) return;
+      const detail: AppliedDetail = event.detail;
+      status = c.status();
+      window.dispatchEvent(new CustomEvent('patchcast:applied', { detail }));
+    });
+    void c.start();
+  } else {
+    status = { ...offline, lastError: params.message };
+  }
+
+  Object.defineProperty(window, 'patchcast', {
+    value: Object.freeze({
+      /** What the player holds and how it is connected (see docs/player.md). */
+      status: (): PatchStatus => client?.status() ?? status,
+      /** The ball as last drawn, and the logic running (for tests). */
+      ball: () => host.ball,
+      logic: () => host.running,
+      /** Frames drawn and the longest frame (ms) since the last reset. */
+      frames: (reset = false) => meter.read(reset),
+    }),
+    enumerable: true,
+  });
+
+  addEventListener('resize', () => scene.resize());
+  const started = performance.now();
+  const frame = (now: number) => {
+    const dt = meter.tick(now);
+    host.tick({ width: WORLD_WIDTH, height: WORLD_HEIGHT, time: (now - started) / 1000 }, dt);
+    scene.setBall(host.ball);
+    scene.render();
+    hud.set(status, meter.fps);
+    hud.flush();
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+
+  if (import.meta.env.PROD) registerServiceWorker(import.meta.env.BASE_URL);
+}
