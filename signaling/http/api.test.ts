@@ -101,12 +101,15 @@ describe('publish', () => {
   it('takes blobs uploaded raw with PUT, checking their hash', async () => {
     const png = await pngBytes(100, 100, '#00ff00');
     const sha = await sha256Hex(png);
-    const wrong = await fetch(server.url + ApiPath.blob('0'.repeat(64)), { method: 'PUT', body: png });
+    const wrong = await fetch(server.url + ApiPath.blob('0'.repeat(64)), {
+      method: 'PUT',
+      body: new Uint8Array(png),
+    });
     expect(wrong.status).toBe(422);
-    const put = await fetch(server.url + ApiPath.blob(sha), { method: 'PUT', body: png });
+    const put = await fetch(server.url + ApiPath.blob(sha), { method: 'PUT', body: new Uint8Array(png) });
     expect(put.status).toBe(201);
     expect(await put.json()).toEqual({ sha256: sha, size: png.length, stored: true });
-    const again = await fetch(server.url + ApiPath.blob(sha), { method: 'PUT', body: png });
+    const again = await fetch(server.url + ApiPath.blob(sha), { method: 'PUT', body: new Uint8Array(png) });
     expect(again.status).toBe(200);
     const built = await room.build({
       slots: { background: { kind: 'texture', mime: 'image/png', bytes: png, version: '2' } },
@@ -223,7 +226,10 @@ describe('publish', () => {
 
   it('refuses a body that is not JSON, the wrong shape, or over the limit', async () => {
     const post = async (body: string | Uint8Array) => {
-      const res = await fetch(server.url + ApiPath.releases('test'), { method: 'POST', body });
+      const res = await fetch(server.url + ApiPath.releases('test'), {
+        method: 'POST',
+        body: typeof body === 'string' ? body : new Uint8Array(body),
+      });
       return { status: res.status, body: await res.json() };
     };
     await expectRefused(await post('{"signed": '), ErrorCode.BAD_JSON, 400);
