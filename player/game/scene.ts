@@ -194,5 +194,7 @@ export class GameScene {
     this.walls.forEach((material, i) => {
       material.color.copy(this.backgroundColor).lerp(new Color(0xffffff), light[i] ?? 0.1);
     });
+    // Around the box: the same colour, much darker.
+    this.scene.background = this.backgroundColor.clone().lerp(new Color(0x000000), 0.65);
   }
 }

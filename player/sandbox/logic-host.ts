@@ -8,7 +8,14 @@
  * replaces anything.
  */
 import type { Ball, World } from './contract.ts';
-import { ScriptSandbox, type SandboxOptions, type ScriptResult } from './sandbox.ts';
+import {
+  ScriptSandbox,
+  type SandboxOptions,
+  type SandboxWorker,
+  type ScriptResult,
+  type SpawnSandbox,
+} from './sandbox.ts';
+import { spawnBrowserSandbox } from './browser-worker.ts';
 
 /** Which script is which, for acks and status: a slot's blob hash and version, or the built-in one. */
 export interface ScriptIdentity {
@@ -46,10 +53,24 @@ export class LogicHost {
   private installing: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private readonly options: LogicHostOptions;
+  /** A worker started ahead of need: a new script skips the worker's start-up time. */
+  private spare: SandboxWorker | null = null;
+  private readonly spawnFresh: SpawnSandbox;
 
   constructor(ball: Ball, options: LogicHostOptions = {}) {
     this.current = ball;
-    this.options = options;
+    this.spawnFresh = options.spawn ?? spawnBrowserSandbox;
+    // Every sandbox this host opens takes the spare worker (and a new spare starts behind it).
+    this.options = { ...options, spawn: () => this.takeWorker() };
+  }
+
+  private takeWorker(): SandboxWorker {
+    const worker = this.spare ?? this.spawnFresh();
+    this.spare = null;
+    setTimeout(() => {
+      if (!this.disposed && !this.spare) this.spare = this.spawnFresh();
+    }, 0);
+    return worker;
   }
 
   /** The last good ball. */
@@ -166,6 +187,8 @@ export class LogicHost {
   /** Terminates every sandbox. */
   dispose(): void {
     this.disposed = true;
+    this.spare?.terminate();
+    this.spare = null;
     this.active?.terminate();
     this.active = null;
     void this.standby?.then((s) => s?.terminate());

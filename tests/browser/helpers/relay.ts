@@ -115,7 +115,8 @@ export async function latestRelease(url: string, room: string): Promise<SignedRe
 
 /**
  * Signs and publishes the room's next release (the given slots changed, the rest carried over),
- * as the CLI and the admin site do. Resolves when the relay has accepted it (or throws its refusal).
+ * as the CLI and the admin site do. Resolves when the relay has accepted it (or throws its refusal),
+ * with the times the request went out and the answer came back (`Date.now()`).
  */
 export async function publish(
   url: string,
@@ -123,19 +124,21 @@ export async function publish(
   key: SigningKey,
   slots: Record<string, SlotInput>,
   extra: { version?: string; chunkSize?: number } = {},
-): Promise<Published & { signed: SignedRelease }> {
+): Promise<Published & { signed: SignedRelease; sentAt: number; acceptedAt: number }> {
   const previous = await latestRelease(url, room);
   const built = await buildRelease({ room, key, previous: previous?.release ?? null, slots, ...extra });
   const blobs: Record<string, string> = {};
   for (const [sha, bytes] of built.blobs) blobs[sha] = toBase64(bytes);
+  const sentAt = Date.now();
   const res = await fetch(`${url}${ApiPath.releases(room)}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ signed: built.signed, blobs, publicKey: key.publicKey }),
   });
   const body: unknown = await res.json();
+  const acceptedAt = Date.now();
   if (!res.ok) throw new Error(`publish refused (${res.status}): ${JSON.stringify(body)}`);
   const published = parsePublished(body);
   if (!published.ok) throw new Error(published.message);
-  return { ...published.value, signed: built.signed };
+  return { ...published.value, signed: built.signed, sentAt, acceptedAt };
 }
