@@ -3,6 +3,8 @@
  * result.
  */
 import { CliError, parseArgv, processIo, type Io, type ParsedArgs } from './io.ts';
+import { HELP as COMMAND_HELP, history, keygen, publish, rollback, roomCreate, status } from './commands.ts';
+import { PLAY_HELP, play } from './play.ts';
 import { SERVE_HELP, serve } from './serve.ts';
 
 type Command = (args: ParsedArgs, io: Io) => Promise<number>;
@@ -25,6 +27,13 @@ patchcast <command> --help for its options. Docs: docs/cli.md
 
 const commands: Record<string, { run: Command; help: string }> = {
   serve: { run: serve, help: SERVE_HELP },
+  keygen: { run: keygen, help: COMMAND_HELP.keygen },
+  'room create': { run: roomCreate, help: COMMAND_HELP.roomCreate },
+  publish: { run: publish, help: COMMAND_HELP.publish },
+  status: { run: status, help: COMMAND_HELP.status },
+  history: { run: history, help: COMMAND_HELP.history },
+  rollback: { run: rollback, help: COMMAND_HELP.rollback },
+  play: { run: play, help: PLAY_HELP },
 };
 
 /** Runs the CLI; returns the exit code. */
@@ -42,6 +51,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   if (name === undefined || name === 'help') {
     io.out(HELP);
     return name === undefined && !parsed.bools.has('help') ? 2 : 0;
+  }
+  if (name === 'room') {
+    io.err('usage: patchcast room create --room R --key key.json [--server URL]');
+    return 2;
   }
   const command = commands[name];
   if (!command) {

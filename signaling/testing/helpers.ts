@@ -107,7 +107,7 @@ export class TestRoom {
   latest: SignedRelease | null = null;
 
   constructor(
-    readonly url: string,
+    public url: string,
     readonly room: string,
     readonly key: SigningKey,
   ) {}
