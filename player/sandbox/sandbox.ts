@@ -20,10 +20,14 @@ export interface SandboxWorker {
 /** Starts a fresh sandbox worker. */
 export type SpawnSandbox = () => SandboxWorker;
 
-/** Default time budget of one `update` call. Generous next to a frame: it catches hangs, not slowness. */
-export const DEFAULT_STEP_BUDGET_MS = 50;
+/**
+ * Default time budget of one `update` call. Generous next to a frame on purpose: it catches hangs,
+ * not slowness, and a busy machine (two cores, software WebGL) can delay an honest reply by tens of
+ * milliseconds. The frame loop never waits for the call either way.
+ */
+export const DEFAULT_STEP_BUDGET_MS = 200;
 /** Default time budget for evaluating a script module (its top-level code). */
-export const DEFAULT_LOAD_BUDGET_MS = 2_000;
+export const DEFAULT_LOAD_BUDGET_MS = 3_000;
 /** Longest error text kept (the wire limit for client text is 1000). */
 const MAX_ERROR_TEXT = 500;
 
