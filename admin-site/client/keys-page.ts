@@ -25,7 +25,7 @@ import {
   signingKeyOf,
   type StoredKey,
 } from '../lib/keystore.ts';
-import { checkHealth, fetchLatest } from '../lib/relay.ts';
+import { checkHealth, fetchLatest, fetchRooms } from '../lib/relay.ts';
 import { describeError } from '../lib/refusals.ts';
 import { getRelayUrl, getRoom, isRoomName, playerLink, setRelayUrl, setRoom } from '../lib/settings.ts';
 
@@ -192,9 +192,19 @@ async function showLink(): Promise<void> {
   await QRCode.toCanvas(canvas, link, { width: 168, margin: 1, errorCorrectionLevel: 'M' });
 }
 
+/** Fills the room picker: rooms this browser has keys for, then rooms the relay knows. */
 async function listRooms(): Promise<void> {
   const keys = await listKeys();
-  replaceChildren(roomList, ...keys.map((k) => h('option', { value: k.room })));
+  const options = new Map(keys.map((k) => [k.room, 'key in this browser']));
+  try {
+    for (const r of await fetchRooms(getRelayUrl())) {
+      if (!options.has(r.room))
+        options.set(r.room, r.version ? `on the relay: ${r.version}` : 'on the relay');
+    }
+  } catch {
+    // The relay is optional here: the picker still lists the rooms with keys.
+  }
+  replaceChildren(roomList, ...[...options].map(([room, label]) => h('option', { value: room, label })));
 }
 
 roomForm.addEventListener('submit', (event) => {

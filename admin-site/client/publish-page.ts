@@ -289,6 +289,7 @@ async function publish(): Promise<void> {
   if (!room || !key) return;
   busy = true;
   refresh();
+  say(publishStatus, 'info', 'Checking…');
   try {
     const text = scriptText();
     if (text !== liveScript && (dryRun?.text !== text || !dryRun.report.ok) && !override.checked) {

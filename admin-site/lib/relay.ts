@@ -6,15 +6,21 @@
 import * as v from 'valibot';
 import { toBase64 } from '../../protocol/bytes.ts';
 import { sha256Hex } from '../../protocol/crypto.ts';
-import { ErrorCode, isErrorCode } from '../../protocol/errors.ts';
-import { RosterClientSchema, type RosterClient } from '../../protocol/messages.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import {
-  Count,
-  RoomName,
-  SignedReleaseSchema,
-  VersionLabel,
-  type SignedRelease,
-} from '../../protocol/release.ts';
+  ApiPath,
+  ErrorBodySchema,
+  HistoryBodySchema,
+  PublishedSchema,
+  RoomsBodySchema,
+  RosterBodySchema,
+  type Published,
+  type RoomSummary,
+} from '../../protocol/http.ts';
+import type { RosterClient } from '../../protocol/messages.ts';
+import { SignedReleaseSchema, type SignedRelease } from '../../protocol/release.ts';
+
+export type { Published, RoomSummary };
 
 /** Codes for failures the relay did not name itself. */
 export const LocalCode = { NETWORK: 'NETWORK', HTTP: 'HTTP', BAD_RESPONSE: 'BAD_RESPONSE' } as const;
@@ -42,29 +48,6 @@ export class RelayError extends Error {
   }
 }
 
-/** The relay's error body: `{ error: { code, message, missing? } }`. */
-export const ErrorBodySchema = v.object({
-  error: v.object({
-    code: v.string(),
-    message: v.pipe(v.string(), v.maxLength(4000)),
-    missing: v.exactOptional(v.array(v.string())),
-  }),
-});
-
-/** The relay's answer to a publish. */
-export const PublishedSchema = v.object({ room: RoomName, seq: Count, version: VersionLabel });
-/** What a publish returns. */
-export type Published = v.InferOutput<typeof PublishedSchema>;
-
-const HistorySchema = v.union([
-  v.array(SignedReleaseSchema),
-  v.object({ releases: v.array(SignedReleaseSchema) }),
-]);
-const RosterBodySchema = v.union([
-  v.array(RosterClientSchema),
-  v.object({ clients: v.array(RosterClientSchema) }),
-]);
-
 /** `fetch`, as a parameter so tests can pass their own. */
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -88,7 +71,7 @@ async function failure(res: Response): Promise<RelayError> {
   const parsed = v.safeParse(ErrorBodySchema, body);
   if (parsed.success) {
     const { code, message, missing } = parsed.output.error;
-    return new RelayError(isErrorCode(code) ? code : LocalCode.HTTP, message, {
+    return new RelayError(code, message, {
       status: res.status,
       ...(missing ? { missing } : {}),
     });
@@ -121,8 +104,6 @@ async function json<S extends v.GenericSchema>(res: Response, schema: S): Promis
   return parsed.output;
 }
 
-const roomPath = (relay: string, room: string) => `${relay}/api/rooms/${encodeURIComponent(room)}`;
-
 /**
  * Sends a signed release and the blobs it names; returns the relay's `{ room, seq, version }`. The
  * public key goes along for a room's first release (the relay makes it the room key); for an existing
@@ -140,7 +121,7 @@ export async function publishRelease(
     publicKey,
     blobs: Object.fromEntries([...blobs].map(([sha, bytes]) => [sha, toBase64(bytes)])),
   });
-  const res = await call(fetchFn, `${roomPath(relay, signed.release.room)}/releases`, {
+  const res = await call(fetchFn, `${relay}${ApiPath.releases(signed.release.room)}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body,
@@ -155,7 +136,7 @@ export async function fetchLatest(
   room: string,
   fetchFn: Fetch = fetch,
 ): Promise<SignedRelease | null> {
-  const res = await call(fetchFn, `${roomPath(relay, room)}/release`, { cache: 'no-store' });
+  const res = await call(fetchFn, `${relay}${ApiPath.release(room)}`, { cache: 'no-store' });
   if (res.status === 404) return null;
   if (!res.ok) throw await failure(res);
   return json(res, SignedReleaseSchema);
@@ -167,12 +148,11 @@ export async function fetchHistory(
   room: string,
   fetchFn: Fetch = fetch,
 ): Promise<SignedRelease[]> {
-  const res = await call(fetchFn, `${roomPath(relay, room)}/releases`, { cache: 'no-store' });
+  const res = await call(fetchFn, `${relay}${ApiPath.releases(room)}`, { cache: 'no-store' });
   if (res.status === 404) return [];
   if (!res.ok) throw await failure(res);
-  const body = await json(res, HistorySchema);
-  const list = Array.isArray(body) ? body : body.releases;
-  return [...list].sort((a, b) => b.release.seq - a.release.seq);
+  const body = await json(res, HistoryBodySchema);
+  return [...body.releases].sort((a, b) => b.release.seq - a.release.seq);
 }
 
 /** The room's roster, once (the dashboard gets it live over `/ws`; this is for a first paint). */
@@ -181,16 +161,15 @@ export async function fetchRoster(
   room: string,
   fetchFn: Fetch = fetch,
 ): Promise<RosterClient[]> {
-  const res = await call(fetchFn, `${roomPath(relay, room)}/clients`, { cache: 'no-store' });
+  const res = await call(fetchFn, `${relay}${ApiPath.clients(room)}`, { cache: 'no-store' });
   if (res.status === 404) return [];
   if (!res.ok) throw await failure(res);
-  const body = await json(res, RosterBodySchema);
-  return Array.isArray(body) ? body : body.clients;
+  return (await json(res, RosterBodySchema)).clients;
 }
 
 /** A blob's bytes, checked against its SHA-256 (the relay could hand back anything). */
 export async function fetchBlob(relay: string, sha256: string, fetchFn: Fetch = fetch): Promise<Uint8Array> {
-  const res = await call(fetchFn, `${relay}/api/blobs/${encodeURIComponent(sha256)}`);
+  const res = await call(fetchFn, `${relay}${ApiPath.blob(sha256)}`);
   if (!res.ok) throw await failure(res);
   const bytes = new Uint8Array(await res.arrayBuffer());
   if ((await sha256Hex(bytes)) !== sha256) {
@@ -204,6 +183,13 @@ export async function fetchBlob(relay: string, sha256: string, fetchFn: Fetch = 
 
 /** Checks that the relay answers `GET /healthz`; throws a {@link RelayError} when it does not. */
 export async function checkHealth(relay: string, fetchFn: Fetch = fetch): Promise<void> {
-  const res = await call(fetchFn, `${relay}/healthz`, { cache: 'no-store' });
+  const res = await call(fetchFn, `${relay}${ApiPath.health()}`, { cache: 'no-store' });
   if (!res.ok) throw await failure(res);
+}
+
+/** The rooms the relay knows (for the room picker). */
+export async function fetchRooms(relay: string, fetchFn: Fetch = fetch): Promise<RoomSummary[]> {
+  const res = await call(fetchFn, `${relay}${ApiPath.rooms()}`, { cache: 'no-store' });
+  if (!res.ok) throw await failure(res);
+  return (await json(res, RoomsBodySchema)).rooms;
 }
