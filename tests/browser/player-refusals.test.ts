@@ -1,0 +1,122 @@
+/**
+ * The relay is not trusted: a player pointed (`&server=`) at a relay that lies — a release signed by
+ * another key, an older seq, a blob whose chunks were tampered with — refuses each one, keeps what it
+ * has, and none of it reaches IndexedDB. Real Chromium, real IndexedDB; the lying relay is the
+ * player's test relay (`player/client/testing/mini-relay.ts`), the page is served by the real one.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { buildRelease, configBytes, type BuiltRelease } from '../../protocol/build.ts';
+import { generateSigningKey, type SigningKey } from '../../protocol/crypto.ts';
+import { startMiniRelay, type MiniRelay } from '../../player/client/testing/mini-relay.ts';
+import { launchChromium } from './helpers/admin-env.ts';
+import { startRelayProcess, type RelayProcess } from './helpers/relay.ts';
+import { openPlayer, storedKeys, waitForApplied, waitForStatus } from './helpers/player.ts';
+
+let site: RelayProcess;
+let liar: MiniRelay;
+let ctx: BrowserContext;
+let key: SigningKey;
+let page: Page;
+let errors: string[];
+
+const theme = (background: string) => ({
+  kind: 'config' as const,
+  bytes: configBytes({ background }),
+  version: background,
+});
+
+async function next(
+  previous: BuiltRelease | null,
+  slots: Parameters<typeof buildRelease>[0]['slots'],
+  signer = key,
+) {
+  return buildRelease({
+    room: 'demo',
+    key: signer,
+    previous: previous?.signed.release ?? null,
+    slots,
+    chunkSize: 4096,
+  });
+}
+
+beforeAll(async () => {
+  site = await startRelayProcess({ args: ['--no-demo'] });
+  liar = await startMiniRelay();
+  key = await generateSigningKey();
+  ctx = await launchChromium();
+  ({ page, errors } = await openPlayer(
+    ctx,
+    `${site.url}/play/?room=demo&key=${key.publicKey}&server=${liar.url}`,
+  ));
+  await page.setViewportSize({ width: 640, height: 480 });
+});
+
+afterAll(async () => {
+  await ctx?.close();
+  await liar?.close();
+  await site?.stop();
+});
+
+describe('refused releases never reach IndexedDB', () => {
+  let first: BuiltRelease;
+  let second: BuiltRelease;
+  let before: string[];
+
+  it('takes an honest release first', async () => {
+    await waitForStatus(page, (s) => s.mode === 'relay');
+    first = await next(null, { theme: theme('#203040') });
+    liar.publish(first);
+    await waitForApplied(page, 1);
+    before = (await storedKeys(page)).sort();
+    expect(before).toContain('patchcast:room:demo:release:1');
+  });
+
+  it('refuses a release signed by another key', async () => {
+    const stranger = await generateSigningKey();
+    const foreign = await next(first, { theme: theme('#ff0000') }, stranger);
+    liar.announce(foreign.signed);
+    const status = await waitForStatus(page, (s) => s.lastError?.includes('UNKNOWN_KEY') ?? false);
+    expect(status.seq).toBe(1);
+    expect(status.slots['theme']?.version).toBe('#203040');
+    expect((await storedKeys(page)).sort()).toEqual(before);
+  });
+
+  it('refuses an older seq', async () => {
+    second = await next(first, { theme: theme('#304050') });
+    liar.publish(second);
+    await waitForApplied(page, 2);
+    before = (await storedKeys(page)).sort();
+    // A validly signed release, but seq 1 again (replayed by the relay): a rollback attack.
+    liar.announce(first.signed);
+    const status = await waitForStatus(page, (s) => s.lastError?.includes('STALE_SEQ') ?? false);
+    expect(status.seq).toBe(2);
+    expect((await storedKeys(page)).sort()).toEqual(before);
+  });
+
+  it('refuses a blob whose chunks were tampered with', async () => {
+    const bad = await next(second, {
+      background: {
+        kind: 'texture',
+        mime: 'image/png',
+        version: 'tampered',
+        bytes: new Uint8Array(20_000).map((_, i) => (i * 31) & 255),
+      },
+    });
+    const sha = bad.signed.release.slots['background']?.sha256;
+    if (!sha) throw new Error('no background slot');
+    liar.tamper(sha);
+    liar.publish(bad);
+    const status = await waitForStatus(page, (s) => s.lastError?.includes('HASH_MISMATCH') ?? false);
+    expect(status.seq).toBe(2);
+    expect(status.slots['background']).toBeUndefined();
+    expect((await storedKeys(page)).sort()).toEqual(before);
+    await expect
+      .poll(() => liar.acks.find((a) => a.seq === 3 && a.slot === 'background')?.status)
+      .toBe('failed');
+  });
+
+  it('raised no page error', () => {
+    expect(errors).toEqual([]);
+  });
+});
