@@ -194,10 +194,10 @@ function drawPath(report: DryRunResult, world: { width: number; height: number }
   dryPath.hidden = false;
   const sx = dryPath.width / world.width;
   const sy = dryPath.height / world.height;
-  g.clearRect(0, 0, dryPath.width, dryPath.height);
-  g.strokeStyle = '#888';
-  g.strokeRect(0.5, 0.5, dryPath.width - 1, dryPath.height - 1);
-  g.strokeStyle = report.ok ? '#3451d1' : '#b3261e';
+  // Drawn in the theme's colours, so the preview looks like the game.
+  g.fillStyle = themeBackground.value;
+  g.fillRect(0, 0, dryPath.width, dryPath.height);
+  g.strokeStyle = report.ok ? 'rgba(255, 255, 255, 0.75)' : '#ff5a4f';
   g.lineWidth = 1.5;
   g.beginPath();
   report.path.forEach((b, i) => (i === 0 ? g.moveTo(b.x * sx, b.y * sy) : g.lineTo(b.x * sx, b.y * sy)));
