@@ -5,10 +5,10 @@
  * for again a few times, then the fetch fails.
  */
 import { BlobAssembler, type BlobDescriptor } from '../../protocol/blobs.ts';
-import { fromBase64 } from '../../protocol/bytes.ts';
 import { ErrorCode, fail, type Result } from '../../protocol/errors.ts';
 import { MAX_CHUNKS_PER_REQUEST } from '../../protocol/limits.ts';
 import { MessageType, type BlobGet, type BlobMessage } from '../../protocol/messages.ts';
+import { decodeBase64 } from './base64.ts';
 import type { BlobSource, FetchOptions, Traffic } from './transport.ts';
 
 /** Options of {@link RelayBlobs}. */
@@ -105,7 +105,7 @@ export class RelayBlobs implements BlobSource {
     job.outstanding.delete(message.index);
     let bytes: Uint8Array;
     try {
-      bytes = fromBase64(message.data);
+      bytes = decodeBase64(message.data);
     } catch {
       return this.bad(job, `chunk ${message.index} is not base64`);
     }
