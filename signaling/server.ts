@@ -37,6 +37,8 @@ export interface ServerOptions {
   readonly maxInboundFrameBytes?: number;
   /** Listen backlog of both ports (default 4096; the kernel may cap it at `somaxconn`). */
   readonly backlog?: number;
+  /** Bytes per write of a big TCP frame: the unit of progress the fan-out scheduler sees. */
+  readonly tcpSliceBytes?: number;
   readonly hub?: Partial<HubOptions>;
   /** Where operator messages go (default: stderr). */
   readonly log?: (message: string) => void;
@@ -132,7 +134,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
-  const tcp = createTcpServer(hub, { maxInboundFrameBytes: maxInbound });
+  const tcp = createTcpServer(hub, {
+    maxInboundFrameBytes: maxInbound,
+    ...(options.tcpSliceBytes ? { sliceBytes: options.tcpSliceBytes } : {}),
+  });
   const tcpSockets = new Set<Socket>();
   tcp.on('connection', (socket: Socket) => {
     tcpSockets.add(socket);

@@ -546,13 +546,21 @@ export class Hub {
           backgroundVersion: view.backgroundVersion,
         };
         if (!sent || conn.outbox.hasQueued('legacy:initial')) {
-          conn.outbox.send(view.initial, { bulk: true, key: 'legacy:initial' });
+          conn.outbox.send(
+            view.initial,
+            { bulk: true, key: 'legacy:initial' },
+            view.scriptSize + view.backgroundSize,
+          );
         } else {
           if (view.scriptKey !== sent.script) {
-            conn.outbox.send(view.scriptUpdate, { bulk: true, key: 'legacy:script' });
+            conn.outbox.send(view.scriptUpdate, { bulk: true, key: 'legacy:script' }, view.scriptSize);
           }
           if (view.backgroundKey !== sent.background) {
-            conn.outbox.send(view.backgroundUpdate, { bulk: true, key: 'legacy:background' });
+            conn.outbox.send(
+              view.backgroundUpdate,
+              { bulk: true, key: 'legacy:background' },
+              view.backgroundSize,
+            );
           }
         }
         conn.legacySent = next;

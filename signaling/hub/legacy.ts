@@ -22,9 +22,9 @@ import {
 import type { RelayStore } from '../store/store.ts';
 import { SEED_BACKGROUND_RGB, SEED_PYTHON_SCRIPT } from '../demo/defaults.ts';
 import type { Payload } from './outbox.ts';
-import { payloadOf } from './payloads.ts';
+import { BASE64_SLOT, jsonWithBase64, payloadOf } from './payloads.ts';
 
-/** The seed frames of one release. */
+/** The seed frames of one release; each is encoded on first use, then shared. */
 export interface LegacyView {
   readonly seq: number;
   /** Identity of the script content: a change means a `script_logic` update. */
@@ -33,9 +33,12 @@ export interface LegacyView {
   /** Identity of the background (image and colour). */
   readonly backgroundKey: string;
   readonly backgroundVersion: string;
-  readonly initial: Payload;
-  readonly scriptUpdate: Payload;
-  readonly backgroundUpdate: Payload;
+  /** Size estimates of the frames, for queue accounting before they are encoded. */
+  readonly scriptSize: number;
+  readonly backgroundSize: number;
+  initial(): Payload;
+  scriptUpdate(): Payload;
+  backgroundUpdate(): Payload;
 }
 
 /** The seed's `last_update` format: `YYYY-MM-DD HH:MM:SS`. */
@@ -44,6 +47,11 @@ function seedTime(iso: string): string {
 }
 
 const DEFAULT_TIME = '1970-01-01T00:00:00.000Z';
+
+function once<T>(make: () => T): () => T {
+  let value: { v: T } | null = null;
+  return () => (value ??= { v: make() }).v;
+}
 
 /** Builds the seed frames of a release (or of an empty room, with the seed's defaults). */
 export async function buildLegacyView(
@@ -76,23 +84,22 @@ export async function buildLegacyView(
     const colour = theme?.ok ? theme.value['background'] : undefined;
     if (typeof colour === 'string') rgb = hexToRgb(colour);
   }
-  let image: string | null = null;
-  if (bgSlot?.kind === 'texture') {
-    const bytes = await store.readBlob(bgSlot.sha256);
-    if (bytes) image = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64');
-  }
+  const image = bgSlot?.kind === 'texture' ? await store.readBlob(bgSlot.sha256) : null;
+  const imageBase64 = once(() =>
+    image ? Buffer.from(image.buffer, image.byteOffset, image.length).toString('base64') : null,
+  );
   const backgroundVersion = bgSlot?.version ?? themeSlot?.version ?? '1.0.0';
-  const background: LegacyBackgroundConfig = {
+  // The image goes into the frames as bytes, not through JSON.stringify (see jsonWithBase64).
+  const background = (): LegacyBackgroundConfig => ({
     version: backgroundVersion,
     last_update: lastUpdate,
     background_color: rgb,
-    background_image: image,
+    background_image: imageBase64() === null ? null : BASE64_SLOT,
     enabled: true,
-  };
-  const initial: InitialConfig = {
-    type: LegacyType.initialConfig,
-    script_logic: script,
-    background_config: background,
+  });
+  const frame = (message: object): Payload => {
+    const b64 = imageBase64();
+    return b64 === null ? payloadOf(message) : jsonWithBase64(message, b64);
   };
   const timestamp = now / 1000;
   return {
@@ -101,19 +108,32 @@ export async function buildLegacyView(
     scriptVersion: script.version,
     backgroundKey: `${bgSlot?.sha256 ?? 'none'}:${rgb.join(',')}`,
     backgroundVersion,
-    initial: payloadOf(initial),
-    scriptUpdate: payloadOf({
-      type: LegacyType.hotUpdate,
-      update_type: LegacyUpdateType.script,
-      config: script,
-      timestamp,
+    scriptSize: content.length * 2 + 500,
+    backgroundSize: (image ? Math.ceil(image.length / 3) * 4 : 0) + 500,
+    initial: once(() => {
+      const initial: InitialConfig = {
+        type: LegacyType.initialConfig,
+        script_logic: script,
+        background_config: background(),
+      };
+      return frame(initial);
     }),
-    backgroundUpdate: payloadOf({
-      type: LegacyType.hotUpdate,
-      update_type: LegacyUpdateType.background,
-      config: background,
-      timestamp,
-    }),
+    scriptUpdate: once(() =>
+      payloadOf({
+        type: LegacyType.hotUpdate,
+        update_type: LegacyUpdateType.script,
+        config: script,
+        timestamp,
+      }),
+    ),
+    backgroundUpdate: once(() =>
+      frame({
+        type: LegacyType.hotUpdate,
+        update_type: LegacyUpdateType.background,
+        config: background(),
+        timestamp,
+      }),
+    ),
   };
 }
 

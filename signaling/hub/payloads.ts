@@ -43,13 +43,35 @@ export class ChunkCache {
     if (hit) return hit;
     const start = index * chunkSize;
     const bytes = Buffer.from(blob.buffer, blob.byteOffset + start, Math.min(chunkSize, blob.length - start));
-    const payload = payloadOf({
-      type: MessageType.blob,
-      sha256,
-      index,
-      data: bytes.toString('base64'),
-    });
+    const payload = jsonWithBase64(
+      { type: MessageType.blob, sha256, index, data: BASE64_SLOT },
+      bytes.toString('base64'),
+    );
     this.lru.set(key, payload);
     return payload;
   }
+}
+
+/** Placeholder for a big base64 string inside a JSON message (never valid base64 itself). */
+export const BASE64_SLOT = '\u0000base64\u0000';
+
+/**
+ * Frames a message that has one big base64 string (marked by {@link BASE64_SLOT}) without running
+ * the big string through `JSON.stringify` and a UTF-8 encoder: base64 needs no escaping and is
+ * ASCII, so the frame is the JSON around it with the string's bytes written in place.
+ */
+export function jsonWithBase64(message: object, base64: string): Payload {
+  const json = JSON.stringify(message);
+  const marker = JSON.stringify(BASE64_SLOT).slice(1, -1);
+  const at = json.indexOf(marker);
+  if (at < 0) throw new TypeError('message has no base64 slot');
+  const before = Buffer.from(json.slice(0, at), 'utf8');
+  const after = Buffer.from(json.slice(at + marker.length), 'utf8');
+  const bodyLength = before.length + base64.length + after.length;
+  const frame = Buffer.allocUnsafe(4 + bodyLength);
+  frame.writeUInt32BE(bodyLength, 0);
+  before.copy(frame, 4);
+  frame.write(base64, 4 + before.length, 'latin1');
+  after.copy(frame, 4 + before.length + base64.length);
+  return { frame };
 }

@@ -56,16 +56,17 @@ export type ReleaseListener = (signed: SignedRelease, previous: SignedRelease | 
 export class Relay {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly contentChecked = new Set<string>();
-  private listener: ReleaseListener = () => {};
+  private readonly listeners = new Set<ReleaseListener>();
 
   constructor(
     readonly store: RelayStore,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Sets the one listener for new releases (the hub). */
-  onRelease(listener: ReleaseListener): void {
-    this.listener = listener;
+  /** Adds a listener for new releases (the hub; benchmarks); returns its removal. */
+  onRelease(listener: ReleaseListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** The latest release of a room, or null. */
@@ -167,7 +168,7 @@ export class Relay {
       await this.store.saveRoom(room);
     }
     await this.store.saveRelease(signed);
-    this.listener(signed, previous);
+    for (const listener of this.listeners) listener(signed, previous);
     return { ok: true, signed, previous, createdRoom };
   }
 

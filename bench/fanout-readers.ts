@@ -1,0 +1,274 @@
+/**
+ * The receiving side of the fan-out benchmark, in its own process (as the seed's measurements had
+ * their readers in one Python process): N sockets that speak our framed protocol, the seed's
+ * protocol, or nothing at all (for the bare baselines), driven over IPC by `fanout.ts`.
+ *
+ * The readers are deliberately light: they track frame boundaries and parse only small frames (the
+ * release, welcome, initial config), and count big ones (chunks, `hot_update`) by their first bytes.
+ * Verification is not what is measured here; the integration tests verify every byte.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import * as v from 'valibot';
+import { encodeFrame } from '../protocol/index.ts';
+
+const Kind = v.picklist(['ours', 'legacy', 'raw']);
+const CommandSchema = v.variant('cmd', [
+  v.object({
+    cmd: v.literal('connect'),
+    kind: Kind,
+    host: v.string(),
+    port: v.number(),
+    n: v.number(),
+    room: v.string(),
+    seq: v.number(),
+    held: v.array(v.string()),
+    sloth: v.boolean(),
+    expectBytes: v.number(),
+  }),
+  v.object({
+    cmd: v.literal('churn'),
+    kind: Kind,
+    host: v.string(),
+    port: v.number(),
+    room: v.string(),
+    seq: v.number(),
+    count: v.number(),
+    durationMs: v.number(),
+  }),
+  v.object({ cmd: v.literal('collect'), timeoutMs: v.number() }),
+  v.object({ cmd: v.literal('close') }),
+  v.object({ cmd: v.literal('exit') }),
+]);
+type Command = v.InferOutput<typeof CommandSchema>;
+type ConnectCommand = Extract<Command, { cmd: 'connect' }>;
+
+const now = () => performance.timeOrigin + performance.now();
+const SMALL = 64 * 1024;
+const BLOB_PREFIX = Buffer.from('{"type":"blob"');
+const HOT_PREFIX = Buffer.from('{"type":"hot_update"');
+
+/** Splits a byte stream into frames without buffering big bodies. */
+class FrameScanner {
+  private header = Buffer.alloc(4);
+  private headerHave = 0;
+  private remaining = -1;
+  private head: Buffer[] = [];
+  private headLength = 0;
+  private small: Buffer[] | null = null;
+
+  constructor(private readonly onFrame: (prefix: Buffer, body: Buffer | null) => void) {}
+
+  push(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.remaining < 0) {
+        const take = Math.min(4 - this.headerHave, chunk.length - at);
+        chunk.copy(this.header, this.headerHave, at, at + take);
+        this.headerHave += take;
+        at += take;
+        if (this.headerHave < 4) return;
+        this.remaining = this.header.readUInt32BE(0);
+        this.headerHave = 0;
+        this.head = [];
+        this.headLength = 0;
+        this.small = this.remaining <= SMALL ? [] : null;
+        if (this.remaining === 0) this.finish();
+        continue;
+      }
+      const take = Math.min(this.remaining, chunk.length - at);
+      const piece = chunk.subarray(at, at + take);
+      if (this.small) this.small.push(piece);
+      if (this.headLength < 32) {
+        this.head.push(piece.subarray(0, 32 - this.headLength));
+        this.headLength += Math.min(piece.length, 32 - this.headLength);
+      }
+      this.remaining -= take;
+      at += take;
+      if (this.remaining === 0) this.finish();
+    }
+  }
+
+  private finish(): void {
+    const prefix = Buffer.concat(this.head);
+    const body = this.small ? Buffer.concat(this.small) : null;
+    this.remaining = -1;
+    this.small = null;
+    this.onFrame(prefix, body);
+  }
+}
+
+const ReleaseSlots = v.object({
+  type: v.literal('release'),
+  signed: v.object({
+    release: v.object({
+      seq: v.number(),
+      slots: v.record(v.string(), v.object({ sha256: v.string(), chunks: v.array(v.string()) })),
+    }),
+  }),
+});
+
+interface Reader {
+  socket: Socket;
+  ready: boolean;
+  doneAt: number | null;
+  wanted: number;
+  got: number;
+  bytes: number;
+}
+
+let readers: Reader[] = [];
+let extra: Socket[] = [];
+let churning = false;
+
+function send(message: object): void {
+  process.send?.(message);
+}
+
+function openReader(
+  c: Pick<ConnectCommand, 'kind' | 'host' | 'port' | 'room' | 'seq' | 'expectBytes'>,
+  id: string,
+  held: Set<string>,
+  sloth: boolean,
+): Promise<Reader> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host: c.host, port: c.port, noDelay: true });
+    const r: Reader = { socket, ready: c.kind === 'raw', doneAt: null, wanted: 0, got: 0, bytes: 0 };
+    let settled = false;
+    const settle = () => {
+      if (!settled) {
+        settled = true;
+        resolve(r);
+      }
+    };
+    const scanner = new FrameScanner((prefix, body) => {
+      if (c.kind === 'ours') {
+        if (prefix.subarray(0, BLOB_PREFIX.length).equals(BLOB_PREFIX)) {
+          r.got++;
+          if (r.got >= r.wanted && r.wanted > 0 && r.doneAt === null) r.doneAt = now();
+          return;
+        }
+        if (!body) return;
+        const json: unknown = JSON.parse(body.toString('utf8'));
+        if (typeof json === 'object' && json !== null && 'type' in json && json.type === 'welcome') {
+          r.ready = true;
+          settle();
+          return;
+        }
+        const release = v.safeParse(ReleaseSlots, json);
+        if (!release.success) return;
+        for (const slot of Object.values(release.output.signed.release.slots)) {
+          if (held.has(slot.sha256)) continue;
+          for (let from = 0; from < slot.chunks.length; from += 256) {
+            const count = Math.min(256, slot.chunks.length - from);
+            socket.write(encodeFrame({ type: 'blob.get', sha256: slot.sha256, from, count }));
+            r.wanted += count;
+          }
+        }
+        if (sloth) socket.pause();
+      } else if (c.kind === 'legacy') {
+        if (!r.ready) {
+          r.ready = true;
+          settle();
+          if (sloth) socket.pause();
+          return;
+        }
+        if (prefix.subarray(0, HOT_PREFIX.length).equals(HOT_PREFIX) && r.doneAt === null) r.doneAt = now();
+      }
+    });
+    socket.on('connect', () => {
+      if (c.kind === 'ours') {
+        socket.write(
+          encodeFrame({ type: 'hello', v: 1, room: c.room, role: 'player', clientId: id, seq: c.seq }),
+        );
+      } else if (c.kind === 'legacy') {
+        socket.write(JSON.stringify({ type: 'client_info', version: '1.0.0', platform: 'bench' }));
+      } else settle();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (c.kind === 'raw') {
+        r.bytes += chunk.length;
+        if (r.bytes >= c.expectBytes && r.doneAt === null) r.doneAt = now();
+        return;
+      }
+      scanner.push(chunk);
+    });
+    socket.on('error', (error) => {
+      if (!settled) {
+        settled = true;
+        reject(error);
+      }
+    });
+    socket.on('close', () => settle());
+  });
+}
+
+async function connectAll(c: ConnectCommand): Promise<void> {
+  const held = new Set(c.held);
+  const start = now();
+  if (c.sloth) extra.push((await openReader(c, 'sloth', held, true)).socket);
+  const results = await Promise.allSettled(
+    Array.from({ length: c.n }, (_, i) => openReader(c, `r${i}`, held, false)),
+  );
+  readers = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const ready = readers.filter((r) => r.ready).length;
+  send({ type: 'connected', ready, failed: c.n - ready, ms: now() - start });
+}
+
+async function churn(c: Extract<Command, { cmd: 'churn' }>): Promise<void> {
+  churning = true;
+  const until = now() + c.durationMs;
+  const one = async (i: number) => {
+    while (churning && now() < until) {
+      try {
+        const r = await openReader({ ...c, expectBytes: 0 }, `churn${i}`, new Set(), false);
+        extra.push(r.socket);
+        await new Promise((t) => setTimeout(t, 20 + Math.random() * 150));
+        r.socket.destroy();
+      } catch {
+        await new Promise((t) => setTimeout(t, 20));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: c.count }, (_, i) => one(i)));
+}
+
+async function collect(timeoutMs: number): Promise<void> {
+  const deadline = now() + timeoutMs;
+  while (readers.some((r) => r.doneAt === null) && now() < deadline)
+    await new Promise((t) => setTimeout(t, 5));
+  churning = false;
+  const done = readers.flatMap((r) => (r.doneAt === null ? [] : [r.doneAt]));
+  send({ type: 'results', done, n: readers.length });
+}
+
+function closeAll(): void {
+  churning = false;
+  for (const r of readers) r.socket.destroy();
+  for (const s of extra) s.destroy();
+  readers = [];
+  extra = [];
+  send({ type: 'closed' });
+}
+
+process.on('message', (raw: unknown) => {
+  const parsed = v.safeParse(CommandSchema, raw);
+  if (!parsed.success) return;
+  const c = parsed.output;
+  switch (c.cmd) {
+    case 'connect':
+      void connectAll(c);
+      return;
+    case 'churn':
+      void churn(c);
+      return;
+    case 'collect':
+      void collect(c.timeoutMs);
+      return;
+    case 'close':
+      return closeAll();
+    case 'exit':
+      closeAll();
+      process.exit(0);
+  }
+});
+send({ type: 'up' });
