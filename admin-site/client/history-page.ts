@@ -3,11 +3,12 @@
  * confirmation) to any earlier release.
  */
 import { buildRollback } from '../../protocol/build.ts';
-import { changedSlots, verifyReleaseSignature, type SignedRelease } from '../../protocol/release.ts';
+import { changedSlots, type SignedRelease } from '../../protocol/release.ts';
 import { basePath, loadContext, type AdminContext } from '../lib/context.ts';
 import { byId, h, replaceChildren, say } from '../lib/dom.ts';
 import { signingKeyOf } from '../lib/keystore.ts';
-import { fetchHistory, fetchLatest, publishRelease } from '../lib/relay.ts';
+import { fetchHistory, fetchKeys, fetchLatest, publishRelease } from '../lib/relay.ts';
+import { signerOf } from '../lib/signer.ts';
 import { describeError } from '../lib/refusals.ts';
 import { formatBytes } from '../lib/texture.ts';
 
@@ -92,13 +93,14 @@ async function rollback(target: SignedRelease): Promise<void> {
 async function show(): Promise<void> {
   if (!ctx.room) return;
   const list = await fetchHistory(ctx.relay, ctx.room);
+  const roomKeys = (await fetchKeys(ctx.relay, ctx.room).catch(() => null))?.keys ?? [];
   empty.hidden = list.length > 0;
   const rows: HTMLElement[] = [];
   for (const [i, signed] of list.entries()) {
     const r = signed.release;
     const older = list[i + 1]?.release ?? null;
     const changed = changedSlots(older, r);
-    const mine = ctx.key ? await verifyReleaseSignature(signed, ctx.key.publicKey) : false;
+    const signer = await signerOf(signed, ctx.key?.publicKey ?? null, roomKeys);
     const button = h(
       'button',
       {
@@ -142,9 +144,13 @@ async function show(): Promise<void> {
         h(
           'td',
           {},
-          mine
+          signer.kind === 'mine'
             ? h('span', { class: 'badge ok' }, 'your key')
-            : h('span', { class: 'badge', title: `key ${r.keyId}` }, `key ${r.keyId.slice(0, 8)}…`),
+            : h(
+                'span',
+                { class: signer.kind === 'room-key' ? 'badge' : 'badge warn', title: `key ${r.keyId}` },
+                `${signer.kind === 'room-key' ? 'room key' : 'unchecked key'} ${r.keyId.slice(0, 8)}…`,
+              ),
         ),
         h('td', {}, button),
       ),

@@ -4,7 +4,7 @@
  */
 import QRCode from 'qrcode';
 import { generateSigningKey } from '../../protocol/crypto.ts';
-import { fromKeyFile, toKeyFile } from '../../protocol/keys.ts';
+import { fromKeyFile, signRotation, toKeyFile } from '../../protocol/keys.ts';
 import {
   decryptBackup,
   encryptKeyFile,
@@ -25,7 +25,7 @@ import {
   signingKeyOf,
   type StoredKey,
 } from '../lib/keystore.ts';
-import { checkHealth, fetchLatest, fetchRooms } from '../lib/relay.ts';
+import { checkHealth, fetchKeys, fetchLatest, fetchRooms, postRotation } from '../lib/relay.ts';
 import { describeError } from '../lib/refusals.ts';
 import { getRelayUrl, getRoom, isRoomName, playerLink, setRelayUrl, setRoom } from '../lib/settings.ts';
 
@@ -41,6 +41,8 @@ const keyInfo = byId('key-info', HTMLElement);
 const generateButton = byId('generate', HTMLButtonElement);
 const deleteButton = byId('delete-key', HTMLButtonElement);
 const keyStatus = byId('key-status', HTMLElement);
+const rotateButton = byId('rotate', HTMLButtonElement);
+const rotateStatus = byId('rotate-status', HTMLElement);
 const backupForm = byId('backup-form', HTMLFormElement);
 const backupPass = byId('backup-pass', HTMLInputElement);
 const backupPass2 = byId('backup-pass2', HTMLInputElement);
@@ -101,6 +103,7 @@ async function showKey(): Promise<void> {
   generateButton.textContent = key ? 'Replace with a new key' : 'Generate a new key';
   deleteButton.disabled = !key;
   backupButton.disabled = !key;
+  rotateButton.disabled = !key;
   if (!room) {
     replaceChildren(keyInfo, h('p', { class: 'empty' }, 'Choose a room first.'));
   } else if (!key) {
@@ -267,6 +270,61 @@ generateButton.addEventListener('click', () => {
     await showKey();
     await listRooms();
   })().catch((error: unknown) => say(keyStatus, 'error', `Could not generate a key: ${String(error)}`));
+});
+
+rotateButton.addEventListener('click', () => {
+  void (async () => {
+    if (!room || !key) return;
+    const current = key;
+    const relay = getRelayUrl();
+    const trusted = await fetchKeys(relay, room);
+    if (!trusted) {
+      say(
+        rotateStatus,
+        'error',
+        `Room “${room}” does not exist on the relay yet: publish a first release instead.`,
+      );
+      return;
+    }
+    if (!trusted.keys.some((k) => k.keyId === current.keyId)) {
+      say(
+        rotateStatus,
+        'error',
+        'The relay does not trust this browser’s key for this room, so it cannot sign a rotation.',
+      );
+      return;
+    }
+    if (
+      !confirm(
+        `Add a new key to room “${room}”, signed by key ${current.keyId}? This browser will then sign with the new key.`,
+      )
+    ) {
+      return;
+    }
+    rotateButton.disabled = true;
+    say(rotateStatus, 'info', 'Signing the rotation in this browser…');
+    try {
+      const next = await generateSigningKey(true);
+      const record = await signRotation(room, next.publicKey, signingKeyOf(current));
+      const answer = await postRotation(relay, room, record);
+      await saveKey(room, next, 'generated');
+      say(
+        rotateStatus,
+        'ok',
+        'Rotated: the room now trusts ',
+        String(answer.keys.length),
+        ' keys; this browser signs with ',
+        h('code', { 'data-testid': 'rotated-key' }, next.keyId),
+        '. Download a backup of the new key.',
+      );
+      await showKey();
+    } catch (error) {
+      const d = describeError(error);
+      say(rotateStatus, 'error', d.words, h('span', { class: 'detail' }, `${d.code}: ${d.detail}`));
+    } finally {
+      rotateButton.disabled = !key;
+    }
+  })();
 });
 
 deleteButton.addEventListener('click', () => {

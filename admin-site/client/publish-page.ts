@@ -5,14 +5,15 @@
 import { buildRelease, suggestNextVersion } from '../../protocol/build.ts';
 import { fromUtf8 } from '../../protocol/bytes.ts';
 import { parseConfigBlob, parseTheme, WellKnownSlot, type ThemeConfig } from '../../protocol/config.ts';
-import { verifyReleaseSignature, type SignedRelease, type Slot } from '../../protocol/release.ts';
+import type { SignedRelease, Slot } from '../../protocol/release.ts';
 import { loadContext, basePath, type AdminContext } from '../lib/context.ts';
 import { byId, h, replaceChildren, say } from '../lib/dom.ts';
 import type { DryRunResult } from '../lib/dry-run.ts';
 import type { ScriptEditor } from '../lib/editor.ts';
 import { signingKeyOf } from '../lib/keystore.ts';
 import { planSlots, sameTheme } from '../lib/publish-plan.ts';
-import { fetchBlob, fetchLatest, publishRelease } from '../lib/relay.ts';
+import { fetchBlob, fetchKeys, fetchLatest, publishRelease } from '../lib/relay.ts';
+import { signerOf, type Signer } from '../lib/signer.ts';
 import { describeError } from '../lib/refusals.ts';
 import { STARTER_SCRIPT } from '../lib/starter-script.ts';
 import { checkTexture, formatBytes, TextureError, type CheckedTexture } from '../lib/texture.ts';
@@ -106,6 +107,25 @@ function refresh(): void {
   publishButton.disabled = busy || !ctx.key || changes.length === 0 || (dryFailed && !override.checked);
 }
 
+function signerBadge(signer: Signer): HTMLElement {
+  switch (signer.kind) {
+    case 'mine':
+      return h('span', { class: 'badge ok' }, 'signed by your key');
+    case 'room-key':
+      return h(
+        'span',
+        { class: 'badge', title: signer.keyId },
+        `signed by room key ${signer.keyId.slice(0, 8)}…`,
+      );
+    case 'unknown':
+      return h(
+        'span',
+        { class: 'badge warn', title: signer.keyId },
+        'signed by a key this browser cannot check',
+      );
+  }
+}
+
 function slotChip(name: string, slot: Slot): HTMLElement {
   const extra = slot.rollout ? ` · rollout ${slot.rollout.percent}%` : '';
   return h(
@@ -134,7 +154,8 @@ async function showCurrent(): Promise<void> {
     return;
   }
   const r = latest.release;
-  const verified = ctx.key ? await verifyReleaseSignature(latest, ctx.key.publicKey) : false;
+  const roomKeys = (await fetchKeys(ctx.relay, r.room).catch(() => null))?.keys ?? [];
+  const signer = await signerOf(latest, ctx.key?.publicKey ?? null, roomKeys);
   replaceChildren(
     current,
     h(
@@ -144,13 +165,7 @@ async function showCurrent(): Promise<void> {
       ` · seq `,
       h('span', { 'data-testid': 'live-seq' }, String(r.seq)),
       ` · ${new Date(r.createdAt).toLocaleString()} · `,
-      verified
-        ? h('span', { class: 'badge ok' }, 'signed by your key')
-        : h(
-            'span',
-            { class: 'badge warn' },
-            ctx.key ? 'not signed by your key' : 'signature not checked (no key)',
-          ),
+      signerBadge(signer),
     ),
     r.notes ? h('p', { class: 'hint' }, r.notes) : null,
     h('div', { class: 'slots' }, ...Object.entries(r.slots).map(([n, s]) => slotChip(n, s))),
@@ -306,7 +321,8 @@ async function publish(): Promise<void> {
     say(publishStatus, 'info', 'Signing in this browser…');
     // Start from what the relay holds right now, so the new seq follows the latest release.
     const previous = await fetchLatest(ctx.relay, room);
-    if (previous && !(await verifyReleaseSignature(previous, key.publicKey))) {
+    const roomKeys = previous ? ((await fetchKeys(ctx.relay, room).catch(() => null))?.keys ?? []) : [];
+    if (previous && (await signerOf(previous, key.publicKey, roomKeys)).kind === 'unknown') {
       // A room may trust several keys (rotation); carrying over slots we cannot check is still the
       // admin's call, so say it plainly rather than refuse.
       say(

@@ -11,16 +11,19 @@ import {
   ApiPath,
   ErrorBodySchema,
   HistoryBodySchema,
+  KeysBodySchema,
   PublishedSchema,
   RoomsBodySchema,
   RosterBodySchema,
+  type KeysBody,
   type Published,
   type RoomSummary,
 } from '../../protocol/http.ts';
+import type { SignedRotation } from '../../protocol/keys.ts';
 import type { RosterClient } from '../../protocol/messages.ts';
 import { SignedReleaseSchema, type SignedRelease } from '../../protocol/release.ts';
 
-export type { Published, RoomSummary };
+export type { KeysBody, Published, RoomSummary };
 
 /** Codes for failures the relay did not name itself. */
 export const LocalCode = { NETWORK: 'NETWORK', HTTP: 'HTTP', BAD_RESPONSE: 'BAD_RESPONSE' } as const;
@@ -192,4 +195,32 @@ export async function fetchRooms(relay: string, fetchFn: Fetch = fetch): Promise
   const res = await call(fetchFn, `${relay}${ApiPath.rooms()}`, { cache: 'no-store' });
   if (!res.ok) throw await failure(res);
   return (await json(res, RoomsBodySchema)).rooms;
+}
+
+/** The keys the relay trusts for a room, and the rotation records behind them (null: no such room). */
+export async function fetchKeys(
+  relay: string,
+  room: string,
+  fetchFn: Fetch = fetch,
+): Promise<KeysBody | null> {
+  const res = await call(fetchFn, `${relay}${ApiPath.keys(room)}`, { cache: 'no-store' });
+  if (res.status === 404) return null;
+  if (!res.ok) throw await failure(res);
+  return json(res, KeysBodySchema);
+}
+
+/** Sends a signed rotation record: the room then also trusts its new key. */
+export async function postRotation(
+  relay: string,
+  room: string,
+  rotation: SignedRotation,
+  fetchFn: Fetch = fetch,
+): Promise<KeysBody> {
+  const res = await call(fetchFn, `${relay}${ApiPath.keys(room)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(rotation),
+  });
+  if (!res.ok) throw await failure(res);
+  return json(res, KeysBodySchema);
 }

@@ -319,4 +319,28 @@ describe('admin site end to end (real relay, real player)', () => {
       await site.close();
     }
   });
+
+  it('rotates the key: a player pinned to the old key applies a release signed by the new one', async () => {
+    const player = await browser.newPage();
+    await player.goto(playerLink);
+    const seq = await liveSeq();
+    await expect.poll(async () => (await playerStatus(player))?.seq, { timeout: 20_000 }).toBe(seq);
+
+    await admin.goto(relay.url);
+    const oldKeyId = await admin.locator('[data-testid=key-id]').textContent();
+    admin.once('dialog', (d) => void d.accept());
+    await admin.click('#rotate');
+    const newKeyId = await admin.locator('[data-testid=rotated-key]').textContent({ timeout: 20_000 });
+    expect(newKeyId).toMatch(/^[0-9a-f]{16}$/);
+    expect(newKeyId).not.toBe(oldKeyId);
+    expect(await admin.locator('[data-testid=key-id]').textContent()).toBe(newKeyId);
+
+    await openPublish(admin);
+    await admin.fill('#theme-ball', '#abcdef');
+    expect(await publish(admin, '4.0.0')).toBe(seq + 1);
+    await expect
+      .poll(async () => (await playerStatus(player))?.slots['theme']?.version, { timeout: 20_000 })
+      .toBe('4.0.0');
+    await player.close();
+  });
 });
