@@ -15,59 +15,22 @@ import { acceptRelease } from '../../protocol/accept.ts';
 import { verifyBlob } from '../../protocol/blobs.ts';
 import { ErrorCode, type Result } from '../../protocol/errors.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../../protocol/limits.ts';
-import {
-  AckStatus,
-  MessageType,
-  PROTOCOL_VERSION,
-  type HeldSlot,
-  type Message,
-} from '../../protocol/messages.ts';
+import { AckStatus, MessageType, PROTOCOL_VERSION, type Message } from '../../protocol/messages.ts';
 import type { SignedRelease, Slot } from '../../protocol/release.ts';
 import type { TrustedKeys } from '../../protocol/keys.ts';
 import { idbCache, type PatchCache } from '../cache/cache.ts';
-import { emptyRoomState, MAX_FAILED, MAX_HISTORY, type HeldEntry, type RoomState } from '../cache/schema.ts';
-import { applyOrder, applySlot, type ApplyOutcome, type PatchHandlers } from './apply.ts';
+import { emptyRoomState, type RoomState } from '../cache/schema.ts';
+import type { ApplyOutcome, PatchHandlers } from './apply.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import { bootFromCache } from './boot.ts';
 import { RelayBlobs } from './relay-blobs.ts';
-import { inRollout } from './rollout.ts';
+import { applyRelease, needsBlob, remember } from './release-apply.ts';
+import { heldSlots, MAX_ERROR_TEXT, type AppliedDetail, type PatchStatus } from './status.ts';
 import type { BlobSource, ConnectTransport, PatchTransport, Traffic } from './transport.ts';
-import { computeTrust, fetchRotations, verifyCachedRelease } from './trust.ts';
+import { computeTrust, fetchRotations } from './trust.ts';
 import { relaySocketUrl, webSocketTransport } from './ws-transport.ts';
 
-/** How the player gets its patches now. */
-export type ConnectionMode = 'relay' | 'peer' | 'offline';
-
-/** What `status()` returns (and `window.patchcast.status()` on the demo page). */
-export interface PatchStatus {
-  readonly room: string;
-  /** Seq of the newest release accepted (0 for none). */
-  readonly seq: number;
-  /** What each slot holds and applies now. */
-  readonly slots: Readonly<Record<string, HeldSlot>>;
-  readonly mode: ConnectionMode;
-  readonly peers: number;
-  readonly bytesFromRelay: number;
-  readonly bytesFromPeers: number;
-  readonly lastError: string | null;
-  /** The id the relay knows this player by (null before the first `welcome` and without a cache). */
-  readonly clientId: string | null;
-  /** The release being fetched, with verified bytes so far (null when idle). */
-  readonly loading: { readonly seq: number; readonly received: number; readonly total: number } | null;
-}
-
-/** One slot's outcome in an `applied` event. */
-export interface SlotOutcome extends HeldSlot {
-  readonly status: AckStatus;
-  readonly error?: string;
-}
-
-/** Detail of the `applied` event: a release (or the cache at boot) was applied. */
-export interface AppliedDetail {
-  readonly seq: number;
-  readonly version: string;
-  readonly fromCache: boolean;
-  readonly slots: Readonly<Record<string, SlotOutcome>>;
-}
+export type { AppliedDetail, ConnectionMode, PatchStatus, SlotOutcome } from './status.ts';
 
 /** Options of {@link PatchClient}. */
 export interface PatchClientOptions {
@@ -95,7 +58,7 @@ export interface PatchClientOptions {
   readonly now?: () => number;
 }
 
-const MAX_ERROR = 500;
+const MAX_ERROR = MAX_ERROR_TEXT;
 
 /** The patch client; see the file comment. Events: `status`, `applied`, `refused`. */
 export class PatchClient extends EventTarget {
@@ -139,15 +102,10 @@ export class PatchClient extends EventTarget {
   /** A snapshot of what the player holds and how it is connected. */
   status(): PatchStatus {
     const traffic = this.traffic();
-    const slots: Record<string, HeldSlot> = {};
-    for (const [name, entries] of Object.entries(this.state.held)) {
-      const top = entries.at(-1);
-      if (top) slots[name] = { version: top.version, sha256: top.sha256 };
-    }
     return {
       room: this.options.room,
       seq: this.state.seq,
-      slots,
+      slots: heldSlots(this.state),
       mode: traffic.peers > 0 ? 'peer' : this.welcomed ? 'relay' : 'offline',
       peers: traffic.peers,
       bytesFromRelay: traffic.bytesFromRelay,
@@ -247,61 +205,24 @@ export class PatchClient extends EventTarget {
   // ---- boot ------------------------------------------------------------------------------------
 
   private async boot(): Promise<void> {
-    let state: RoomState;
-    try {
-      state = await this.cache.state(this.options.room);
-    } catch (error) {
-      this.setError(`cache unavailable: ${String(error)}`);
-      return;
-    }
-    const trusted = await computeTrust(this.options.room, this.options.publicKey, state.rotations);
-    const latest = state.seq > 0 ? await this.cache.release(this.options.room, state.seq) : null;
-    if (state.seq > 0 && (!latest || !(await verifyCachedRelease(latest, this.options.room, trusted)))) {
-      this.setError('cache: the stored release does not verify under the pinned key; starting empty');
-      return;
-    }
-    const held: Record<string, HeldEntry[]> = {};
-    const outcomes: Record<string, SlotOutcome> = {};
-    const names = Object.keys(state.held).sort((a, b) => {
-      const sa = latest?.release.slots[a];
-      const sb = latest?.release.slots[b];
-      return sa && sb ? applyOrder(sa, sb) : 0;
+    const booted = await bootFromCache({
+      room: this.options.room,
+      publicKey: this.options.publicKey,
+      cache: this.cache,
+      handlers: this.options.handlers,
     });
-    for (const name of names) {
-      const entries = [...(state.held[name] ?? [])];
-      // Newest first; an entry that doesn't verify or apply any more gives way to the one before it.
-      while (entries.length > 0) {
-        const entry = entries.at(-1)!;
-        const outcome = await this.bootSlot(name, entry, trusted, latest);
-        if (outcome?.status === 'applied') {
-          held[name] = entries;
-          outcomes[name] = { version: entry.version, sha256: entry.sha256, status: 'applied' };
-          break;
-        }
-        entries.pop();
-      }
-    }
-    this.trusted = trusted;
-    this.state = { ...state, held };
-    if (latest) {
-      this.emitApplied({ seq: state.seq, version: latest.release.version, fromCache: true, slots: outcomes });
+    this.trusted = booted.trusted;
+    this.state = booted.state;
+    if (booted.error) this.setError(booted.error);
+    if (booted.latest) {
+      this.emitApplied({
+        seq: booted.state.seq,
+        version: booted.latest.release.version,
+        fromCache: true,
+        slots: booted.outcomes,
+      });
     }
     this.emitStatus();
-  }
-
-  private async bootSlot(
-    name: string,
-    entry: HeldEntry,
-    trusted: TrustedKeys,
-    latest: SignedRelease | null,
-  ): Promise<ApplyOutcome | null> {
-    const room = this.options.room;
-    const signed = latest?.release.seq === entry.seq ? latest : await this.cache.release(room, entry.seq);
-    if (!signed || !(await verifyCachedRelease(signed, room, trusted))) return null;
-    const slot = signed.release.slots[name];
-    const bytes = await this.cache.blob(room, entry.sha256);
-    if (!slot || slot.sha256 !== entry.sha256 || !bytes || !(await verifyBlob(slot, bytes)).ok) return null;
-    return applySlot(this.options.handlers, { name, slot, seq: entry.seq, fromCache: true }, bytes);
   }
 
   // ---- connection ------------------------------------------------------------------------------
@@ -328,7 +249,7 @@ export class PatchClient extends EventTarget {
   }
 
   private hello(): void {
-    const slots = this.status().slots;
+    const slots = heldSlots(this.state);
     const peerId = this.options.peerId?.();
     this.send({
       type: MessageType.hello,
@@ -424,12 +345,7 @@ export class PatchClient extends EventTarget {
     const loading = { seq: release.seq, controller, received: 0, total: 0 };
     this.loading = loading;
     this.emitStatus();
-    const wanted = Object.entries(release.slots).filter(
-      ([name, slot]) =>
-        this.state.held[name]?.at(-1)?.sha256 !== slot.sha256 &&
-        this.state.failed[slot.sha256] === undefined &&
-        !(slot.kind === 'script' && slot.lang === 'python'),
-    );
+    const wanted = Object.entries(release.slots).filter(([name, slot]) => needsBlob(this.state, name, slot));
     const got = new Map<string, Uint8Array>();
     const received = new Map<string, number>();
     loading.total = wanted.reduce((sum, [, slot]) => sum + slot.size, 0);
@@ -478,76 +394,30 @@ export class PatchClient extends EventTarget {
   private async applyRelease(signed: SignedRelease, blobs: ReadonlyMap<string, Uint8Array>): Promise<void> {
     const { release } = signed;
     if (release.seq <= this.state.seq || this.closed) return;
-    const held: Record<string, HeldEntry[]> = {};
-    let failed = this.state.failed;
-    const keepBlobs = new Map<string, Uint8Array>();
-    const outcomes: Record<string, SlotOutcome> = {};
-    const slots = Object.entries(release.slots).sort(([, a], [, b]) => applyOrder(a, b));
-    for (const [name, slot] of slots) {
-      const entries = [...(this.state.held[name] ?? [])];
-      const outcome = await this.decide(name, slot, release.seq, entries, blobs.get(slot.sha256));
-      if (outcome.status === 'applied') {
-        // The new content goes on top of the slot's history (once: a rollback reuses an old entry).
-        const rest = entries.filter((e) => e.sha256 !== slot.sha256);
-        held[name] = [...rest, { seq: release.seq, version: slot.version, sha256: slot.sha256 }].slice(
-          -MAX_HISTORY,
-        );
-        const bytes = blobs.get(slot.sha256);
-        if (bytes) keepBlobs.set(slot.sha256, bytes);
-      } else if (entries.length > 0) {
-        held[name] = entries;
-      }
-      if (outcome.status === 'failed') failed = remember(failed, slot.sha256, outcome.error);
-      outcomes[name] = {
-        version: slot.version,
-        sha256: slot.sha256,
-        status: outcome.status,
-        ...(outcome.status === 'failed' ? { error: outcome.error } : {}),
-        ...(outcome.status === 'skipped' ? { error: outcome.reason } : {}),
-      };
-    }
-    const state: RoomState = { ...this.state, seq: release.seq, held, failed };
+    const result = await applyRelease({
+      state: this.state,
+      signed,
+      blobs,
+      handlers: this.options.handlers,
+      clientId: this.clientId ?? 'p-anonymous',
+    });
     try {
-      await this.cache.commit(this.options.room, { state, releases: [signed], blobs: keepBlobs });
+      await this.cache.commit(this.options.room, {
+        state: result.state,
+        releases: [signed],
+        blobs: result.keepBlobs,
+      });
     } catch (error) {
       this.setError(`cache: ${String(error)}`);
     }
-    this.state = state;
-    for (const [name, slot] of slots) {
-      const o = outcomes[name]!;
-      this.ack(
-        release.seq,
-        name,
-        slot,
-        o.status === 'failed'
-          ? { status: 'failed', error: o.error ?? '' }
-          : o.status === 'skipped'
-            ? { status: 'skipped', reason: o.error ?? '' }
-            : { status: 'applied' },
-      );
-    }
-    this.emitApplied({ seq: release.seq, version: release.version, fromCache: false, slots: outcomes });
-  }
-
-  /** Applies one slot of a release, or says why not. */
-  private async decide(
-    name: string,
-    slot: Slot,
-    seq: number,
-    entries: readonly HeldEntry[],
-    bytes: Uint8Array | undefined,
-  ): Promise<ApplyOutcome> {
-    if (entries.at(-1)?.sha256 === slot.sha256) return { status: 'applied' };
-    const knownBad = this.state.failed[slot.sha256];
-    if (knownBad !== undefined) return { status: 'failed', error: knownBad };
-    if (slot.kind === 'script' && slot.lang === 'python') {
-      return { status: 'skipped', reason: 'a python script is for seed-protocol clients' };
-    }
-    if (!(await inRollout(this.clientId ?? 'p-anonymous', name, slot.sha256, slot.rollout?.percent))) {
-      return { status: 'skipped', reason: `outside the staged rollout (${slot.rollout?.percent ?? 100}%)` };
-    }
-    if (!bytes) return { status: 'failed', error: 'BLOB_MISSING: the blob was not fetched' };
-    return applySlot(this.options.handlers, { name, slot, seq, fromCache: false }, bytes);
+    this.state = result.state;
+    for (const [name, slot, outcome] of result.slots) this.ack(release.seq, name, slot, outcome);
+    this.emitApplied({
+      seq: release.seq,
+      version: release.version,
+      fromCache: false,
+      slots: result.outcomes,
+    });
   }
 
   private ack(seq: number, name: string, slot: Slot, outcome: ApplyOutcome): void {
@@ -577,15 +447,4 @@ export class PatchClient extends EventTarget {
   private emitApplied(detail: AppliedDetail): void {
     this.dispatchEvent(new CustomEvent<AppliedDetail>('applied', { detail }));
   }
-}
-
-/** Adds a failed blob to the remembered set, dropping the oldest past the bound. */
-function remember(
-  failed: Readonly<Record<string, string>>,
-  sha256: string,
-  error: string,
-): Record<string, string> {
-  const entries = Object.entries(failed).filter(([k]) => k !== sha256);
-  entries.push([sha256, error.slice(0, MAX_ERROR)]);
-  return Object.fromEntries(entries.slice(-MAX_FAILED));
 }

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay } from './backoff.ts';
+import { inRollout, rolloutBucket } from './rollout.ts';
+import { decodeBase64 } from './base64.ts';
+import { relaySocketUrl } from './ws-transport.ts';
+import { parsePlayerParams } from '../page/params.ts';
+import { FrameMeter } from '../page/frame-meter.ts';
+
+describe('backoffDelay', () => {
+  it('grows, is capped, and keeps at least half of each step', () => {
+    const low = (a: number) => backoffDelay(a, { initialMs: 100, maxMs: 1000 }, () => 0);
+    const high = (a: number) => backoffDelay(a, { initialMs: 100, maxMs: 1000 }, () => 1);
+    expect([0, 1, 2, 3, 4, 10].map(low)).toEqual([50, 100, 200, 400, 500, 500]);
+    expect([0, 1, 2, 3, 4, 10].map(high)).toEqual([100, 200, 400, 800, 1000, 1000]);
+  });
+});
+
+describe('rollout', () => {
+  it('puts a player in a fixed bucket per blob', async () => {
+    const a = await rolloutBucket('p-0123456789ab', 'logic', 'a'.repeat(64));
+    expect(a).toBe(await rolloutBucket('p-0123456789ab', 'logic', 'a'.repeat(64)));
+    expect(a).toBeGreaterThanOrEqual(0);
+    expect(a).toBeLessThan(100);
+  });
+  it('takes about the given share of players', async () => {
+    let taken = 0;
+    for (let i = 0; i < 400; i++) if (await inRollout(`p-${i}`, 'logic', 'b'.repeat(64), 25)) taken++;
+    expect(taken).toBeGreaterThan(60);
+    expect(taken).toBeLessThan(140);
+    expect(await inRollout('p-x', 'logic', 'b'.repeat(64), undefined)).toBe(true);
+    expect(await inRollout('p-x', 'logic', 'b'.repeat(64), 0)).toBe(false);
+  });
+});
+
+describe('decodeBase64', () => {
+  it('decodes, and refuses what is not base64', () => {
+    expect([...decodeBase64('AAEC/w==')]).toEqual([0, 1, 2, 255]);
+    expect(() => decodeBase64('@@@@')).toThrow();
+  });
+});
+
+describe('relaySocketUrl', () => {
+  it('maps http(s) origins to ws(s)://…/ws', () => {
+    expect(relaySocketUrl('http://127.0.0.1:8787')).toBe('ws://127.0.0.1:8787/ws');
+    expect(relaySocketUrl('https://relay.example/')).toBe('wss://relay.example/ws');
+  });
+});
+
+describe('parsePlayerParams', () => {
+  const key = 'A'.repeat(43);
+  it('reads room, key and an optional server', () => {
+    expect(parsePlayerParams(`?room=demo&key=${key}`, 'http://127.0.0.1:8787')).toEqual({
+      ok: true,
+      value: { room: 'demo', key, server: 'http://127.0.0.1:8787' },
+    });
+    expect(parsePlayerParams(`?room=demo&key=${key}&server=https://r.example:9/x`, 'http://h')).toMatchObject(
+      {
+        ok: true,
+        value: { server: 'https://r.example:9' },
+      },
+    );
+  });
+  it.each([
+    ['?key=x', 'room'],
+    ['?room=Demo!&key=x', 'room'],
+    ['?room=demo&key=short', 'key'],
+    [`?room=demo&key=${'A'.repeat(43)}&server=javascript:alert(1)`, 'http'],
+  ])('refuses %s', (search, word) => {
+    const r = parsePlayerParams(search, 'http://h');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toContain(word);
+  });
+});
+
+describe('FrameMeter', () => {
+  it('measures intervals and the longest frame', () => {
+    const m = new FrameMeter();
+    expect(m.tick(1000)).toBe(0);
+    expect(m.tick(1016)).toBeCloseTo(0.016);
+    m.tick(1116);
+    expect(m.read(true)).toEqual({ frames: 2, longestMs: 100 });
+    expect(m.read()).toEqual({ frames: 0, longestMs: 0 });
+    expect(m.fps).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,51 @@
+/** What the patch client tells the game and tools: its status, and what an applied release did. */
+import type { AckStatus, HeldSlot } from '../../protocol/messages.ts';
+import type { RoomState } from '../cache/schema.ts';
+
+/** How the player gets its patches now. */
+export type ConnectionMode = 'relay' | 'peer' | 'offline';
+
+/** What `status()` returns (and `window.patchcast.status()` on the demo page). */
+export interface PatchStatus {
+  readonly room: string;
+  /** Seq of the newest release accepted (0 for none). */
+  readonly seq: number;
+  /** What each slot holds and applies now. */
+  readonly slots: Readonly<Record<string, HeldSlot>>;
+  readonly mode: ConnectionMode;
+  readonly peers: number;
+  readonly bytesFromRelay: number;
+  readonly bytesFromPeers: number;
+  readonly lastError: string | null;
+  /** This player's client id (from the cache, else from the relay's `welcome`; null before either). */
+  readonly clientId: string | null;
+  /** The release being fetched, with verified bytes so far (null when idle). */
+  readonly loading: { readonly seq: number; readonly received: number; readonly total: number } | null;
+}
+
+/** One slot's outcome in an `applied` event (`error` also carries the reason of a skip). */
+export interface SlotOutcome extends HeldSlot {
+  readonly status: AckStatus;
+  readonly error?: string;
+}
+
+/** Detail of the `applied` event: a release (or the cache at boot) was applied. */
+export interface AppliedDetail {
+  readonly seq: number;
+  readonly version: string;
+  readonly fromCache: boolean;
+  readonly slots: Readonly<Record<string, SlotOutcome>>;
+}
+
+/** What each slot holds now: the top of its history. */
+export function heldSlots(state: RoomState): Record<string, HeldSlot> {
+  const slots: Record<string, HeldSlot> = {};
+  for (const [name, entries] of Object.entries(state.held)) {
+    const top = entries.at(-1);
+    if (top) slots[name] = { version: top.version, sha256: top.sha256 };
+  }
+  return slots;
+}
+
+/** Longest error text kept or sent (the wire limit for client text is 1000). */
+export const MAX_ERROR_TEXT = 500;

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { Hud } from './hud.ts';
+import type { PatchStatus } from '../client/status.ts';
+
+const base: PatchStatus = {
+  room: 'demo',
+  seq: 7,
+  slots: { logic: { version: '1.2.0', sha256: 'a'.repeat(64) } },
+  mode: 'relay',
+  peers: 2,
+  bytesFromRelay: 2048,
+  bytesFromPeers: 3 * 1024 * 1024,
+  lastError: null,
+  clientId: 'p-1',
+  loading: null,
+};
+
+describe('Hud', () => {
+  it('shows versions, mode, peers and traffic', () => {
+    const root = document.createElement('aside');
+    const hud = new Hud(root);
+    hud.set(base, 59.6);
+    hud.flush();
+    const text = (id: string) => root.querySelector(`#hud-${id}`)?.textContent;
+    expect(text('seq')).toBe('7');
+    expect(text('logic')).toBe('1.2.0');
+    expect(text('background')).toBe('colour');
+    expect(text('mode')).toBe('relay');
+    expect(root.querySelector<HTMLElement>('#hud-mode')?.dataset['mode']).toBe('relay');
+    expect(text('traffic')).toBe('relay 2.0 KiB · peers 3.00 MiB');
+    expect(text('fps')).toBe('60');
+    expect(root.querySelector<HTMLElement>('.hud-progress')?.hidden).toBe(true);
+  });
+
+  it('shows a progress bar while a release downloads', () => {
+    const root = document.createElement('aside');
+    const hud = new Hud(root);
+    hud.set({ ...base, loading: { seq: 8, received: 1024 * 1024, total: 4 * 1024 * 1024 } }, 60);
+    hud.flush();
+    expect(root.querySelector<HTMLElement>('.hud-progress')?.hidden).toBe(false);
+    expect(root.querySelector<HTMLProgressElement>('#hud-progress')?.value).toBeCloseTo(0.25);
+    expect(root.querySelector('#hud-progress-label')?.textContent).toBe('seq 8: 1.00 MiB / 4.00 MiB');
+  });
+
+  it('writes errors and versions as text, never as markup', () => {
+    const root = document.createElement('aside');
+    const hud = new Hud(root);
+    const evil = '<img src=x onerror=alert(1)>';
+    hud.set({ ...base, lastError: evil, slots: { logic: { version: evil, sha256: 'b'.repeat(64) } } }, 60);
+    hud.flush();
+    expect(root.querySelector('img')).toBeNull();
+    expect(root.querySelector('#hud-error')?.textContent).toBe(evil);
+    expect(root.querySelector('#hud-logic')?.textContent).toBe(evil);
+  });
+});
