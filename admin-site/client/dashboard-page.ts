@@ -88,24 +88,31 @@ function ackCell(c: RosterClient): HTMLElement {
   );
 }
 
+/** Rows drawn at most: past that the counts above tell the story, and a huge table only slows the tab. */
+const MAX_ROWS = 500;
+
 function drawRoster(clients: readonly RosterClient[]): void {
   const players = playersOf(clients).sort((a, b) => a.connectedAt.localeCompare(b.connectedAt));
   rosterEmpty.hidden = players.length > 0;
+  const more = players.length - MAX_ROWS;
   replaceChildren(
     rosterBody,
-    ...players.map((c) =>
-      h(
-        'tr',
-        { 'data-client': c.clientId },
-        h('td', {}, h('code', {}, c.clientId)),
-        h('td', {}, c.transport),
-        h('td', { 'data-testid': 'platform' }, c.platform),
-        h('td', { class: 'num' }, String(c.seq)),
-        statusCell(c),
-        h('td', { title: c.lastHeartbeat }, ago(c.lastHeartbeat)),
-        ackCell(c),
+    ...players
+      .slice(0, MAX_ROWS)
+      .map((c) =>
+        h(
+          'tr',
+          { 'data-client': c.clientId },
+          h('td', {}, h('code', {}, c.clientId)),
+          h('td', {}, c.transport),
+          h('td', { 'data-testid': 'platform' }, c.platform),
+          h('td', { class: 'num' }, String(c.seq)),
+          statusCell(c),
+          h('td', { title: c.lastHeartbeat }, ago(c.lastHeartbeat)),
+          ackCell(c),
+        ),
       ),
-    ),
+    more > 0 ? h('tr', {}, h('td', { colspan: 7, class: 'empty' }, `… and ${more} more players.`)) : null,
   );
 }
 
