@@ -5,6 +5,7 @@
  * as text; the backup publishes from a fresh profile; and `dist/` works from a plain static server.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,9 +139,12 @@ describe('admin site end to end (real relay, real player)', () => {
 
     // 2. A texture.
     await openPublish(admin);
-    const png = await sharp({ create: { width: 256, height: 128, channels: 3, background: '#2a9d8f' } })
+    // Noise: a PNG over 64 KiB, so it goes up as a raw blob upload before the publish.
+    const noise = randomBytes(256 * 128 * 3);
+    const png = await sharp(noise, { raw: { width: 256, height: 128, channels: 3 } })
       .png()
       .toBuffer();
+    expect(png.length).toBeGreaterThan(64 * 1024);
     await admin.setInputFiles('#texture-file', { name: 'bg.png', mimeType: 'image/png', buffer: png });
     await expect.poll(() => admin.locator('#texture-status').textContent()).toContain('256×128');
     const seq2 = await publish(admin, '1.0.1');
