@@ -69,6 +69,8 @@ export class PatchClient extends EventTarget {
   private readonly blobs: BlobSource;
   private state: RoomState;
   private clientId: string | null = null;
+  /** The id the relay gave this connection (it may add a suffix to a duplicate id). */
+  private relayClientId: string | null = null;
   private trusted: TrustedKeys | null = null;
   private trustRefreshedAt = -Infinity;
   private transport: PatchTransport | null = null;
@@ -111,7 +113,7 @@ export class PatchClient extends EventTarget {
       bytesFromRelay: traffic.bytesFromRelay,
       bytesFromPeers: traffic.bytesFromPeers,
       lastError: this.lastError,
-      clientId: this.clientId,
+      clientId: this.relayClientId ?? this.clientId,
       loading: this.loading
         ? { seq: this.loading.seq, received: this.loading.received, total: this.loading.total }
         : null,
@@ -269,7 +271,7 @@ export class PatchClient extends EventTarget {
       case MessageType.welcome:
         this.welcomed = true;
         this.attempt = 0;
-        this.clientId ??= message.clientId;
+        this.relayClientId = message.clientId;
         clearInterval(this.heartbeatTimer);
         this.heartbeatTimer = setInterval(
           () => this.heartbeat(),

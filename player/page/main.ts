@@ -21,10 +21,12 @@ import { registerServiceWorker } from '../sw/register.ts';
 
 const DEFAULT_RADIUS = 15;
 
+/** Browser and OS for the roster, from the user agent (free text; the relay stores it as text only). */
 function platform(): string {
   const ua = navigator.userAgent;
-  const browser = /(Chrome|Firefox|Safari)\/(\d+)/.exec(ua);
-  return `${browser ? `${browser[1]} ${browser[2]}` : 'browser'} / ${navigator.platform || 'unknown'}`;
+  const browser = /(Firefox|Edg|Chrome|Safari)\/(\d+)/.exec(ua);
+  const os = /(Android|iPhone|iPad|CrOS|Windows|Mac OS X|Linux)/.exec(ua)?.[1] ?? 'unknown OS';
+  return `${browser ? `${browser[1]} ${browser[2]}` : 'browser'} / ${os}`;
 }
 
 function mustFind<T extends Element>(selector: string, type: new () => T): T {
