@@ -9,6 +9,7 @@ import {
   BoxGeometry,
   CircleGeometry,
   Color,
+  DataTexture,
   DirectionalLight,
   DoubleSide,
   EdgesGeometry,
@@ -54,6 +55,12 @@ export class GameScene {
   private readonly wallShadow: Mesh<CircleGeometry, MeshBasicMaterial>;
   private readonly floorShadow: Mesh<CircleGeometry, MeshBasicMaterial>;
   private texture: Texture | null = null;
+  /**
+   * The back wall always has a map — this 1 × 1 white one until a background arrives — so that
+   * swapping in a texture never changes the material's shader: compiling a new shader variant in the
+   * middle of the game is exactly the long frame a texture swap must not cause.
+   */
+  private readonly blank: DataTexture;
   private backgroundColor = new Color(DEFAULT_BACKGROUND);
 
   constructor(canvas: HTMLCanvasElement) {
@@ -68,9 +75,12 @@ export class GameScene {
     sun.position.set(-350, 500, 700);
     this.scene.add(sun);
 
+    this.blank = new DataTexture(new Uint8Array([255, 255, 255, 255]), 1, 1);
+    this.blank.colorSpace = SRGBColorSpace;
+    this.blank.needsUpdate = true;
     this.backWall = new Mesh(
       new PlaneGeometry(WORLD_WIDTH, WORLD_HEIGHT),
-      new MeshBasicMaterial({ color: this.backgroundColor }),
+      new MeshBasicMaterial({ color: this.backgroundColor, map: this.blank }),
     );
     this.backWall.position.z = -DEPTH / 2;
     this.scene.add(this.backWall);
@@ -117,6 +127,8 @@ export class GameScene {
     );
     this.scene.add(this.ball);
     this.resize();
+    // Compile every shader now, before the first frame, rather than during the game.
+    this.renderer.compile(this.scene, this.camera);
   }
 
   /** Fits the camera so that the box's front opening fills the canvas. */
@@ -176,7 +188,6 @@ export class GameScene {
     const material = this.backWall.material;
     material.map = texture;
     material.color.set(0xffffff);
-    material.needsUpdate = true;
     if (old) {
       old.dispose();
       if (old.image instanceof ImageBitmap) old.image.close();
