@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import WebSocket from 'ws';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../../tests/browser/helpers/admin-env.ts';
-import { startRelayProcess } from '../../tests/browser/helpers/relay.ts';
+import { latestRelease, startRelayProcess } from '../../tests/browser/helpers/relay.ts';
 
 const OUT = 'docs/images';
 
@@ -91,16 +91,16 @@ async function main(): Promise<void> {
     await admin.fill('#notes', 'Gravity with a damped bounce');
     await admin.click('#publish');
     await waitOk(admin, '#publish-status');
-    const latest = (await (await fetch(`${relay.url}/api/rooms/demo/release`)).json()) as {
-      release: { seq: number; slots: { logic: { sha256: string } } };
-    };
+    const latest = await latestRelease(relay.url, 'demo');
+    const logic = latest?.release.slots['logic'];
+    if (!latest || !logic) throw new Error('no logic slot after publishing');
     ws.send(
       JSON.stringify({
         type: 'ack',
         seq: latest.release.seq,
         slot: 'logic',
         version: '1.1.0',
-        sha256: latest.release.slots.logic.sha256,
+        sha256: logic.sha256,
         status: 'failed',
         error: 'update() took longer than 50 ms (stopped)',
       }),

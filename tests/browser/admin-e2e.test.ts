@@ -10,11 +10,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import * as v from 'valibot';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium, serveStatic, type StaticServer } from './helpers/admin-env.ts';
-import { startRelayProcess, type RelayProcess } from './helpers/relay.ts';
+import { latestRelease, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
 
 const ROOM = 'e2e-admin';
 const PASS = 'e2e backup passphrase';
@@ -27,26 +28,25 @@ let playerLink = '';
 let backupFile = '';
 const contexts: BrowserContext[] = [];
 
-/** What the player reports through its documented `window.patchcast.status()`. */
-interface PlayerStatus {
-  seq: number;
-  slots: Record<string, { version: string; sha256: string }>;
-}
+/** What the player reports through its documented `window.patchcast.status()` (the part used here). */
+const PlayerStatusSchema = v.object({
+  seq: v.number(),
+  slots: v.record(v.string(), v.object({ version: v.string() })),
+});
 
-function playerStatus(page: Page): Promise<PlayerStatus | null> {
-  return page.evaluate(() => {
+async function playerStatus(page: Page): Promise<v.InferOutput<typeof PlayerStatusSchema> | null> {
+  const raw: unknown = await page.evaluate(() => {
     const api: unknown = Reflect.get(window, 'patchcast');
     if (typeof api !== 'object' || api === null) return null;
     const status: unknown = Reflect.get(api, 'status');
-    return typeof status === 'function' ? (status as () => PlayerStatus).call(api) : null;
+    return typeof status === 'function' ? Reflect.apply(status, api, []) : null;
   });
+  const parsed = v.safeParse(PlayerStatusSchema, raw);
+  return parsed.success ? parsed.output : null;
 }
 
 async function liveSeq(): Promise<number> {
-  const res = await fetch(`${relay.url}/api/rooms/${ROOM}/release`);
-  if (res.status === 404) return 0;
-  const body = (await res.json()) as { release: { seq: number } };
-  return body.release.seq;
+  return (await latestRelease(relay.url, ROOM))?.release.seq ?? 0;
 }
 
 async function openPublish(page: Page): Promise<void> {

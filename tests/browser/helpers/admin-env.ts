@@ -7,7 +7,6 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext } from 'playwright-core';
 
 /** Launches headless Chromium with a fresh profile (the TOOLCHAIN recipe). */
@@ -77,7 +76,7 @@ export async function serveStatic(dir: string, base = '/'): Promise<StaticServer
     }
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
+  const port = portOf(server);
   return {
     url: `http://127.0.0.1:${port}${base}`,
     port,
@@ -89,7 +88,13 @@ export async function serveStatic(dir: string, base = '/'): Promise<StaticServer
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
+  const port = portOf(server);
   await new Promise<void>((ok) => server.close(() => ok()));
   return port;
+}
+
+function portOf(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('server is not listening on TCP');
+  return address.port;
 }
