@@ -10,7 +10,15 @@ import type { ConfigSlot, ScriptSlot, Slot, TextureSlot } from '../../protocol/r
 /** How applying one slot went. */
 export type ApplyOutcome =
   | { readonly status: 'applied' }
-  | { readonly status: 'failed'; readonly error: string }
+  | {
+      readonly status: 'failed';
+      readonly error: string;
+      /**
+       * The failure may not be the content's fault (a script timed out on a starved machine): it is
+       * acked, but not remembered, so a later release naming the same blob tries it again.
+       */
+      readonly transient?: boolean;
+    }
   | { readonly status: 'skipped'; readonly reason: string };
 
 /** A slot to apply, with where it comes from. */

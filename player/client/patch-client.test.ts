@@ -36,6 +36,8 @@ function game() {
   const handlers: PatchHandlers = {
     script: (change, source): ApplyOutcome => {
       applied.push(`${change.name}:${change.slot.version}${change.fromCache ? ':cache' : ''}`);
+      if (source.includes('SLOW'))
+        return { status: 'failed', error: 'update() took longer', transient: true };
       return source.includes('FAIL')
         ? { status: 'failed', error: 'update() threw Error: FAIL' }
         : { status: 'applied' };
@@ -290,6 +292,38 @@ describe('PatchClient', () => {
     relay.publish(r3);
     expect((await applied).slots['logic']).toMatchObject({ status: 'failed' });
     expect(g.applied.filter((a) => a.startsWith('logic'))).toEqual(['logic:1', 'logic:2']);
+  });
+
+  it('tries a script that only timed out again when a later release names it', async () => {
+    const g = game();
+    const c = client(g.handlers);
+    await c.start();
+    await until(() => relay.hellos.length === 1);
+    const r1 = await release(null, { logic: script('SLOW', '1') });
+    let applied = nextApplied(c);
+    relay.publish(r1);
+    expect((await applied).slots['logic']).toMatchObject({ status: 'failed', error: 'update() took longer' });
+    const r2 = await release(r1.signed.release, { theme: theme('#123456', '2') });
+    applied = nextApplied(c);
+    relay.publish(r2);
+    await applied;
+    expect(g.applied.filter((a) => a.startsWith('logic'))).toEqual(['logic:1', 'logic:1']);
+  });
+
+  it('shrugs off junk from the relay: records it, stays connected, still takes releases', async () => {
+    const c = client(game().handlers);
+    await c.start();
+    await until(() => relay.hellos.length === 1);
+    relay.sendRaw('not json');
+    await until(() => c.status().lastError?.includes('frame is not JSON'));
+    relay.sendRaw(JSON.stringify({ type: 'release', signed: { release: 'nope' } }));
+    await until(() => c.status().lastError?.includes('BAD_MESSAGE'));
+    relay.sendRaw(new Uint8Array([1, 2, 3]));
+    await until(() => c.status().lastError?.includes('binary frame'));
+    const applied = nextApplied(c);
+    relay.publish(await release(null, { theme: theme('#0f0f0f', 'after-junk') }));
+    expect(await applied).toMatchObject({ seq: 1 });
+    expect(relay.hellos).toHaveLength(1);
   });
 
   it('lets a newer release supersede one that is still downloading', async () => {

@@ -170,14 +170,16 @@ export class PatchClient extends EventTarget {
 
   /**
    * The game dropped a slot's content after it was applied (a logic script that failed at run time).
-   * Acks the failure, remembers it, and records `nowRunning` (a blob hash, or null for the game's
-   * built-in content) as what the slot holds.
+   * Acks the failure, records `nowRunning` (a blob hash, or null for the game's built-in content) as
+   * what the slot holds, and — unless `transient` (a timeout, which a starved machine can cause) —
+   * remembers the blob as failed.
    */
   async reportFailure(
     slot: string,
     failedSha256: string,
     error: string,
     nowRunning: string | null,
+    options: { readonly transient?: boolean } = {},
   ): Promise<void> {
     const entries = [...(this.state.held[slot] ?? [])];
     const failed = entries.find((e) => e.sha256 === failedSha256);
@@ -185,7 +187,10 @@ export class PatchClient extends EventTarget {
     const held = { ...this.state.held };
     if (entries.length > 0) held[slot] = entries;
     else delete held[slot];
-    const state = { ...this.state, held, failed: remember(this.state.failed, failedSha256, error) };
+    const failedSet = options.transient
+      ? this.state.failed
+      : remember(this.state.failed, failedSha256, error);
+    const state = { ...this.state, held, failed: failedSet };
     this.state = state;
     this.setError(`${slot}: ${error}`);
     this.send({

@@ -51,7 +51,8 @@ export async function applyRelease(input: {
     } else if (entries.length > 0) {
       held[name] = entries;
     }
-    if (outcome.status === 'failed') failed = remember(failed, slot.sha256, outcome.error);
+    if (outcome.status === 'failed' && !outcome.transient)
+      failed = remember(failed, slot.sha256, outcome.error);
     outcomes[name] = {
       version: slot.version,
       sha256: slot.sha256,

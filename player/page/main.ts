@@ -44,14 +44,10 @@ export function main(): void {
   let client: PatchClient | null = null;
 
   const host = new LogicHost(initialBall(DEFAULT_RADIUS), {
-    onFailure: (failed, error, now) => {
+    onFailure: (failed, error, now, timedOut) => {
       if (failed.id === BUILTIN_LOGIC.id || !client) return;
-      void client.reportFailure(
-        'logic',
-        failed.id,
-        error,
-        now && now.id !== BUILTIN_LOGIC.id ? now.id : null,
-      );
+      const running = now && now.id !== BUILTIN_LOGIC.id ? now.id : null;
+      void client.reportFailure('logic', failed.id, error, running, { transient: timedOut });
     },
   });
   void host.install(BOUNCE, BUILTIN_LOGIC);
@@ -75,7 +71,8 @@ export function main(): void {
       if (change.name !== 'logic')
         return { status: 'skipped', reason: 'only the logic slot drives the ball' };
       const installed = await host.install(source, { id: change.slot.sha256, version: change.slot.version });
-      return installed.ok ? { status: 'applied' } : { status: 'failed', error: installed.message };
+      if (installed.ok) return { status: 'applied' };
+      return { status: 'failed', error: installed.message, transient: installed.timedOut };
     },
     async texture(change, bytes): Promise<ApplyOutcome> {
       if (change.name !== 'background')

@@ -31,8 +31,17 @@ export interface LogicHostOptions extends SandboxOptions {
   readonly maxDt?: number;
   /** Good scripts kept to fall back on (default 4, the first one included). */
   readonly keep?: number;
-  /** A running script failed and was dropped; `now` is what runs instead (null: nothing is left). */
-  readonly onFailure?: (failed: ScriptIdentity, error: string, now: ScriptIdentity | null) => void;
+  /**
+   * A running script failed and was dropped; `now` is what runs instead (null: nothing is left).
+   * `timedOut`: it overran its budget (which a starved machine can cause), rather than threw or
+   * answered junk.
+   */
+  readonly onFailure?: (
+    failed: ScriptIdentity,
+    error: string,
+    now: ScriptIdentity | null,
+    timedOut: boolean,
+  ) => void;
 }
 
 interface Script {
@@ -147,7 +156,7 @@ export class LogicHost {
       this.inFlight = false;
       if (this.active !== sandbox) return;
       if (!result.ok) {
-        this.fail(result.message);
+        this.fail(result.message, result.timedOut);
         return;
       }
       // A theme change that landed while the call ran wins over the radius the script returned.
@@ -157,12 +166,12 @@ export class LogicHost {
   }
 
   /** Drops the running script and promotes the standby. */
-  private fail(error: string): void {
+  private fail(error: string, timedOut: boolean): void {
     const failed = this.stack.pop();
     this.active?.terminate();
     this.active = null;
     const now = this.stack.at(-1) ?? null;
-    if (failed) this.options.onFailure?.(failed.identity, error, now?.identity ?? null);
+    if (failed) this.options.onFailure?.(failed.identity, error, now?.identity ?? null, timedOut);
     const standby = this.standby;
     this.standby = null;
     if (!now || this.disposed) return;
@@ -170,7 +179,7 @@ export class LogicHost {
       if (this.disposed || this.stack.at(-1) !== now || !sandbox?.alive) {
         sandbox?.terminate();
         if (!this.disposed && this.stack.at(-1) === now && !this.active)
-          this.fail('its sandbox did not start');
+          this.fail('its sandbox did not start', false);
         return;
       }
       this.active = sandbox;

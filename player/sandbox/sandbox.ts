@@ -6,7 +6,7 @@
  * fresh one (see `logic-host.ts` for the game's standby, `dryRun` for the admin's rehearsal).
  */
 import { wrap, type Endpoint, type Remote } from 'comlink';
-import { ErrorCode, fail, ok, type Result } from '../../protocol/errors.ts';
+import { ErrorCode, fail, ok } from '../../protocol/errors.ts';
 import { checkBall, type Ball, type World } from './contract.ts';
 import type { SandboxApi } from './sandbox-api.ts';
 import { spawnBrowserSandbox } from './browser-worker.ts';
@@ -41,15 +41,24 @@ export interface SandboxOptions {
   readonly spawn?: SpawnSandbox;
 }
 
-/** A script failure as the sandbox reports it (code `BAD_SCRIPT`, message for people and acks). */
-export type ScriptResult<T> = Result<T, typeof ErrorCode.BAD_SCRIPT>;
-
-function badScript(message: string): {
+/**
+ * A script failure as the sandbox reports it: code `BAD_SCRIPT`, a message for people and acks, and
+ * whether it was a timeout. A timeout may be the machine's fault (a starved worker thread looks
+ * exactly like a hung one), so callers don't hold it against the script for ever; a throw or a junk
+ * answer is the script's own.
+ */
+export interface ScriptFailure {
   readonly ok: false;
-  readonly code: 'BAD_SCRIPT';
+  readonly code: typeof ErrorCode.BAD_SCRIPT;
   readonly message: string;
-} {
-  return fail(ErrorCode.BAD_SCRIPT, message.slice(0, MAX_ERROR_TEXT));
+  readonly timedOut: boolean;
+}
+
+/** A value, or a {@link ScriptFailure}. */
+export type ScriptResult<T> = { readonly ok: true; readonly value: T } | ScriptFailure;
+
+function badScript(message: string, timedOut = false): ScriptFailure {
+  return { ...fail(ErrorCode.BAD_SCRIPT, message.slice(0, MAX_ERROR_TEXT)), timedOut };
 }
 
 /** Resolves after one round through the task queue: lets a reply that is already queued land first. */
@@ -122,7 +131,7 @@ export class ScriptSandbox {
     );
     if (!outcome.settled) {
       sandbox.terminate();
-      return badScript(`loading the script took longer than ${loadBudget} ms (stopped)`);
+      return badScript(`loading the script took longer than ${loadBudget} ms (stopped)`, true);
     }
     // The answer's shape is checked too: the script may have replaced the worker's messaging.
     const answer: unknown = outcome.value;
@@ -159,7 +168,7 @@ export class ScriptSandbox {
       if (this.dead) return badScript('the sandbox was terminated');
       const result = outcome.settled
         ? this.check(outcome.value)
-        : badScript(`update() took longer than ${this.budgetMs} ms (stopped)`);
+        : badScript(`update() took longer than ${this.budgetMs} ms (stopped)`, true);
       if (!result.ok) this.terminate();
       return result;
     } finally {
@@ -173,7 +182,8 @@ export class ScriptSandbox {
       const error: unknown = Reflect.get(answer, 'error');
       return badScript(typeof error === 'string' ? error : 'update() failed');
     }
-    return checkBall(Reflect.get(answer, 'ball'));
+    const ball = checkBall(Reflect.get(answer, 'ball'));
+    return ball.ok ? ball : badScript(ball.message);
   }
 
   /** Stops the worker now; pending and later calls fail. */

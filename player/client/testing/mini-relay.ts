@@ -23,6 +23,8 @@ export interface MiniRelay {
   readonly heartbeats: number[];
   /** Stores a release and its blobs as the room's latest, and announces it to every client. */
   publish(built: BuiltRelease): void;
+  /** Sends raw text to every client (junk, for robustness tests). */
+  sendRaw(text: string | Uint8Array): void;
   /** Sends a release message to every client without storing it (for refusal tests). */
   announce(signed: unknown): void;
   /** From now on, serves corrupted chunks for this blob. */
@@ -152,6 +154,9 @@ export async function startMiniRelay(options: { heartbeatMs?: number } = {}): Pr
       latest = built.signed;
       for (const [sha, bytes] of built.blobs) blobs.set(sha, bytes);
       for (const socket of sockets) send(socket, { type: 'release', signed: built.signed });
+    },
+    sendRaw(text) {
+      for (const socket of sockets) socket.send(text);
     },
     announce(signed) {
       for (const socket of sockets) socket.send(JSON.stringify({ type: 'release', signed }));
