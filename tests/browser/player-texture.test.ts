@@ -46,6 +46,30 @@ async function fourMegabytePng(): Promise<Uint8Array> {
   );
 }
 
+/** Records, every frame, whether the HUD's progress bar shows and how full it is. */
+async function startProgressSampler(p: Page): Promise<void> {
+  await p.evaluate(() => {
+    const samples: { visible: boolean; fraction: number }[] = [];
+    Reflect.set(window, '__progress', samples);
+    const sample = () => {
+      const row = document.querySelector<HTMLElement>('.hud-progress');
+      const bar = document.querySelector<HTMLProgressElement>('#hud-progress');
+      samples.push({ visible: row !== null && !row.hidden, fraction: bar?.value ?? 0 });
+      if (samples.length < 2_000) requestAnimationFrame(sample);
+    };
+    requestAnimationFrame(sample);
+  });
+}
+
+async function readProgressSamples(p: Page): Promise<{ visible: boolean; fraction: number }[]> {
+  const raw: unknown = await p.evaluate(() => Reflect.get(window, '__progress'));
+  if (!Array.isArray(raw)) throw new Error('no progress samples');
+  return raw.map((r: unknown) => ({
+    visible: typeof r === 'object' && r !== null && Reflect.get(r, 'visible') === true,
+    fraction: typeof r === 'object' && r !== null ? Number(Reflect.get(r, 'fraction')) : 0,
+  }));
+}
+
 beforeAll(async () => {
   relay = await startRelayProcess();
   key = await demoKey(relay.dataDir);
@@ -80,6 +104,7 @@ async function attempt(version: string): Promise<Attempt> {
   await page.waitForTimeout(500);
   const idle = await readFrameProbe(page);
   await startFrameProbe(page);
+  await startProgressSampler(page);
   const published = await publish(relay.url, 'demo', key, {
     background: { kind: 'texture', bytes: png, mime: 'image/png', version },
   });
@@ -87,6 +112,10 @@ async function attempt(version: string): Promise<Attempt> {
   expect(applied.detail.slots['background']).toMatchObject({ status: 'applied', version });
   await page.waitForTimeout(300); // the frames right after the swap count too
   const during = await readFrameProbe(page);
+  // While it arrived, the HUD showed a progress bar that moved.
+  const seen = await readProgressSamples(page);
+  expect(seen.some((p) => p.visible && p.fraction > 0 && p.fraction < 1)).toBe(true);
+  expect(seen.at(-1)?.visible).toBe(false);
   return {
     textureBytes: png.length,
     publishToAppliedMs: applied.at - published.sentAt,
