@@ -7,9 +7,7 @@
  */
 import {
   AckStatus,
-  BlobAssembler,
   ErrorCode,
-  MAX_CHUNKS_PER_REQUEST,
   MessageType,
   PROTOCOL_VERSION,
   acceptRelease,
@@ -27,6 +25,7 @@ import {
 } from '../../protocol/index.ts';
 import type { Channel, Connector } from './channel.ts';
 import { MemoryCache, type ClientCache, type Held } from './cache.ts';
+import { BlobFetcher, FetchAborted } from './fetcher.ts';
 
 /** The outcome of applying one slot. */
 export interface SlotOutcome {
@@ -127,20 +126,6 @@ export const checkingApplier: Applier = async (held) => {
   return out;
 };
 
-class FetchAborted extends Error {
-  override readonly name = 'FetchAborted';
-}
-
-interface Fetch {
-  readonly slot: Slot;
-  readonly assembler: BlobAssembler;
-  next: number;
-  inflight: number;
-  lastChunkAt: number;
-  resolve: (bytes: Uint8Array) => void;
-  reject: (error: Error) => void;
-}
-
 /** The client. */
 export class PatchClient {
   private channel: Channel | null = null;
@@ -151,9 +136,7 @@ export class PatchClient {
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private stallTimer: ReturnType<typeof setInterval> | undefined;
-  private readonly fetches = new Map<string, Fetch>();
-  /** Assemblers survive reconnects, so a resumed fetch asks only for missing chunks. */
-  private readonly partial = new Map<string, BlobAssembler>();
+  private readonly fetcher: BlobFetcher;
   private readonly waiters = new Set<{ seq: number; resolve: () => void }>();
   private readonly cache: ClientCache;
   private readonly apply: Applier;
@@ -170,6 +153,12 @@ export class PatchClient {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.clientId = options.clientId;
+    this.fetcher = new BlobFetcher({
+      send: (message) => this.send(message),
+      onProgress: (sha256, received, total) => this.emit({ type: 'progress', sha256, received, total }),
+      ...(options.chunkWindow === undefined ? {} : { chunkWindow: options.chunkWindow }),
+      ...(options.maxInflightChunks === undefined ? {} : { maxInflightChunks: options.maxInflightChunks }),
+    });
   }
 
   /** The release the client holds, or null. */
@@ -240,7 +229,7 @@ export class PatchClient {
     clearTimeout(this.retry);
     clearInterval(this.heartbeat);
     clearInterval(this.stallTimer);
-    this.abortFetches('stopped');
+    this.fetcher.abort('stopped');
     this.channel?.close();
     this.channel = null;
   }
@@ -285,7 +274,7 @@ export class PatchClient {
     if (channel === null || this.channel !== channel) return;
     this.channel = null;
     clearInterval(this.heartbeat);
-    this.abortFetches(reason);
+    this.fetcher.abort(reason);
     this.scheduleReconnect(reason);
   }
 
@@ -334,8 +323,11 @@ export class PatchClient {
           if (!(error instanceof FetchAborted)) throw error;
         });
         return;
-      case MessageType.blob:
-        return this.onChunk(msg.sha256, msg.index, msg.data);
+      case MessageType.blob: {
+        const bytes = new Uint8Array(Buffer.from(msg.data, 'base64'));
+        this.bytesFromRelay += bytes.length;
+        return this.fetcher.chunk(msg.sha256, msg.index, bytes);
+      }
       case MessageType.error:
         this.emit({ type: 'relay-error', code: msg.code, message: msg.message, fatal: msg.fatal ?? false });
         return;
@@ -367,7 +359,7 @@ export class PatchClient {
       const fetched = await Promise.all(
         slots.map(async ([, slot]) => {
           const have = this.held?.blobs.get(slot.sha256) ?? (await this.cache.blob(slot));
-          return [slot.sha256, have ?? (await this.fetchBlob(slot))] as const;
+          return [slot.sha256, have ?? (await this.fetcher.fetch(slot))] as const;
         }),
       );
       blobs = new Map(fetched);
@@ -383,7 +375,7 @@ export class PatchClient {
     const held: Held = { signed, blobs };
     await this.cache.save(held);
     this.held = held;
-    for (const slot of slots) this.partial.delete(slot[1].sha256);
+    for (const [, slot] of slots) this.fetcher.forget(slot.sha256);
     const outcomes = await this.apply(held);
     for (const [name, slot] of slots) {
       let outcome = outcomes[name] ?? { status: AckStatus.applied };
@@ -410,115 +402,8 @@ export class PatchClient {
     });
   }
 
-  private fetchBlob(slot: Slot): Promise<Uint8Array> {
-    const running = this.fetches.get(slot.sha256);
-    if (running) {
-      return new Promise((resolve, reject) => {
-        const { resolve: r0, reject: j0 } = running;
-        running.resolve = (b) => {
-          r0(b);
-          resolve(b);
-        };
-        running.reject = (e) => {
-          j0(e);
-          reject(e);
-        };
-      });
-    }
-    return new Promise((resolve, reject) => {
-      let assembler = this.partial.get(slot.sha256);
-      if (!assembler) {
-        assembler = new BlobAssembler(slot);
-        this.partial.set(slot.sha256, assembler);
-      }
-      const fetch: Fetch = {
-        slot,
-        assembler,
-        next: 0,
-        inflight: 0,
-        lastChunkAt: performance.now(),
-        resolve,
-        reject,
-      };
-      this.fetches.set(slot.sha256, fetch);
-      if (assembler.complete) void this.finishFetch(fetch);
-      else this.pumpFetch(fetch);
-    });
-  }
-
-  private pumpFetch(fetch: Fetch): void {
-    const window = Math.min(this.options.chunkWindow ?? 64, MAX_CHUNKS_PER_REQUEST);
-    const maxInflight = this.options.maxInflightChunks ?? 256;
-    const total = fetch.slot.chunks.length;
-    while (fetch.next < total && fetch.inflight < maxInflight) {
-      // Skip chunks held from an earlier, interrupted fetch.
-      while (fetch.next < total && fetch.assembler.has(fetch.next)) fetch.next++;
-      if (fetch.next >= total) break;
-      let count = 1;
-      while (
-        count < window &&
-        fetch.inflight + count < maxInflight &&
-        fetch.next + count < total &&
-        !fetch.assembler.has(fetch.next + count)
-      ) {
-        count++;
-      }
-      this.send({ type: MessageType.blobGet, sha256: fetch.slot.sha256, from: fetch.next, count });
-      fetch.next += count;
-      fetch.inflight += count;
-    }
-  }
-
-  private onChunk(sha: string, index: number, data: string): void {
-    const fetch = this.fetches.get(sha);
-    if (!fetch) return;
-    const bytes = new Uint8Array(Buffer.from(data, 'base64'));
-    this.bytesFromRelay += bytes.length;
-    fetch.inflight = Math.max(0, fetch.inflight - 1);
-    fetch.lastChunkAt = performance.now();
-    void fetch.assembler.add(index, bytes).then((added) => {
-      if (this.fetches.get(sha) !== fetch) return;
-      if (!added.ok) {
-        this.fetches.delete(sha);
-        this.partial.delete(sha);
-        fetch.reject(new Error(`${added.code}: ${added.message}`));
-        return;
-      }
-      this.emit({
-        type: 'progress',
-        sha256: sha,
-        received: fetch.assembler.received,
-        total: fetch.slot.chunks.length,
-      });
-      if (fetch.assembler.complete) void this.finishFetch(fetch);
-      else this.pumpFetch(fetch);
-    });
-  }
-
-  private async finishFetch(fetch: Fetch): Promise<void> {
-    const whole = await fetch.assembler.assemble();
-    this.fetches.delete(fetch.slot.sha256);
-    if (whole.ok) fetch.resolve(whole.value);
-    else {
-      this.partial.delete(fetch.slot.sha256);
-      fetch.reject(new Error(`${whole.code}: ${whole.message}`));
-    }
-  }
-
-  private abortFetches(reason: string): void {
-    for (const fetch of this.fetches.values()) fetch.reject(new FetchAborted(reason));
-    this.fetches.clear();
-  }
-
   /** A fetch that stopped moving: the relay refused a request or went quiet; start over. */
   private checkStalls(): void {
-    const limit = this.options.fetchStallMs ?? 15_000;
-    const t = performance.now();
-    for (const fetch of this.fetches.values()) {
-      if (t - fetch.lastChunkAt > limit) {
-        this.channel?.close();
-        return;
-      }
-    }
+    if (this.fetcher.stalled(this.options.fetchStallMs ?? 15_000)) this.channel?.close();
   }
 }

@@ -277,7 +277,7 @@ describe('reading', () => {
       headers: { 'if-none-match': res.headers.get('etag') ?? '' },
     });
     expect(again.status).toBe(304);
-    expect((await fetch(server.url + ApiPath.blob('f'.repeat(64)))).status).toBe(409);
+    expect((await fetch(server.url + ApiPath.blob('f'.repeat(64)))).status).toBe(404);
     expect((await fetch(server.url + ApiPath.blob('nope'))).status).toBe(400);
   });
 

@@ -69,9 +69,15 @@ export function httpStatusOf(code: Code): number {
   }
 }
 
-function refuse(res: Response, code: Code, message: string, missing?: readonly string[]): void {
+function refuse(
+  res: Response,
+  code: Code,
+  message: string,
+  missing?: readonly string[],
+  status = httpStatusOf(code),
+): void {
   res
-    .status(httpStatusOf(code))
+    .status(status)
     .set('cache-control', 'no-store')
     .json(errorBody(code, message, missing));
 }
@@ -309,7 +315,7 @@ export function apiRouter(deps: ApiDeps): Router {
         return;
       }
       const bytes = await relay.store.readBlob(sha);
-      if (!bytes) return refuse(res, ErrorCode.BLOB_MISSING, `no blob ${sha}`);
+      if (!bytes) return refuse(res, ErrorCode.BLOB_MISSING, `no blob ${sha}`, undefined, 404);
       res
         .set('content-type', mimeOf(relay, sha))
         .set('cache-control', 'public, max-age=31536000, immutable')

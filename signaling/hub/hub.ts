@@ -6,10 +6,8 @@
  * disturbing anybody else.
  */
 import {
-  AckStatus,
   ErrorCode,
   MessageType,
-  WellKnownSlot,
   type BlobDescriptor,
   type DecodedFrame,
   type ErrorCode as Code,
@@ -17,19 +15,17 @@ import {
   type Message,
   type Roster,
   type SignedRelease,
-  parseClientInfo,
-  parseLegacyClientMessage,
   parseMessage,
-  LegacyUpdateType,
 } from '../../protocol/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Relay } from '../relay/relay.ts';
 import { Conn, closeCodeOf, type Wire } from './conn.ts';
 import { WriteScheduler, type SchedulerOptions } from './fanout.ts';
-import { LegacyViews } from './legacy.ts';
 import { Outbox, type OutboxLimits, type Payload } from './outbox.ts';
 import { ChunkCache, chunkPayloadEstimate, errorPayload, payloadOf } from './payloads.ts';
-import { RosterEntry, uniqueClientId } from './roster.ts';
+import { RosterEntry } from './roster.ts';
+import { Rooms } from './rooms.ts';
+import { SeedSessions } from './seed-sessions.ts';
 
 /** Tunables of the hub. */
 export interface HubOptions {
@@ -71,16 +67,6 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   scheduler: { maxActive: 4, stallMs: 250 },
 };
 
-/** A room's live side. */
-interface Presence {
-  readonly sessions: Map<string, Conn>;
-  readonly admins: Set<Conn>;
-  pending: 'none' | 'soft' | 'hard';
-  timer: ReturnType<typeof setTimeout> | undefined;
-  timerDue: number;
-  lastSent: number;
-}
-
 const now = () => performance.now();
 
 /** The hub. One per server. */
@@ -89,11 +75,11 @@ export class Hub {
   readonly scheduler: WriteScheduler;
   private readonly conns = new Set<Conn>();
   private readonly perIp = new Map<string, number>();
-  private readonly rooms = new Map<string, Presence>();
+  readonly rooms: Rooms;
   private readonly blobIndex = new Map<string, Map<string, BlobDescriptor>>();
   private readonly releasePayloads = new Map<string, { seq: number; payload: Payload }>();
   private readonly chunks = new ChunkCache();
-  private readonly legacyViews: LegacyViews;
+  private readonly seeds: SeedSessions;
   private readonly sweepTimer: ReturnType<typeof setInterval>;
   private nextId = 1;
 
@@ -107,7 +93,20 @@ export class Hub {
       ...this.options.scheduler,
       onRevoke: () => metrics.slotRevocations.inc(),
     });
-    this.legacyViews = new LegacyViews(relay.store);
+    this.rooms = new Rooms((room) => relay.latest(room)?.release.seq ?? 0, this.options.rosterIntervalMs);
+    this.seeds = new SeedSessions({
+      rooms: this.rooms,
+      relay,
+      metrics,
+      legacyRoom: this.options.legacyRoom,
+      fail: (conn, code, message) => this.fail(conn, code, message),
+      refuse: (conn, code, message, fatal) => this.refuse(conn, code, message, fatal),
+      retag: (conn) => {
+        metrics.connections.dec({ transport: conn.wire.transport });
+        conn.wire.transport = 'legacy-tcp';
+        metrics.connections.inc({ transport: conn.wire.transport });
+      },
+    });
     relay.onRelease((signed) => this.released(signed));
     const every = Math.max(20, Math.min(1000, this.options.heartbeatMs / 4, this.options.helloTimeoutMs / 4));
     this.sweepTimer = setInterval(() => this.sweep(), every);
@@ -152,14 +151,7 @@ export class Hub {
     if (left <= 0) this.perIp.delete(ip);
     else this.perIp.set(ip, left);
     this.metrics.connections.dec({ transport: conn.wire.transport });
-    const entry = conn.entry;
-    if (!entry) return;
-    const presence = this.rooms.get(entry.room);
-    if (!presence) return;
-    if (presence.sessions.get(entry.clientId) === conn) presence.sessions.delete(entry.clientId);
-    presence.admins.delete(conn);
-    this.touchRoster(entry.room, 'hard');
-    this.forgetIfEmpty(entry.room);
+    this.rooms.leave(conn);
   }
 
   /** Sends a fatal error, then closes (forcibly after the grace time). */
@@ -175,7 +167,8 @@ export class Hub {
     });
   }
 
-  private refuse(conn: Conn, code: Code, message: string, fatal: boolean): void {
+  /** Refuses a message: a non-fatal `error`, or a fatal one before hello or past the budget. */
+  refuse(conn: Conn, code: Code, message: string, fatal: boolean): void {
     this.metrics.refusals.inc({ code, source: 'socket' });
     if (fatal || conn.state === 'pending') return this.fail(conn, code, message);
     if (++conn.badMessages > this.options.badMessageBudget) {
@@ -189,7 +182,7 @@ export class Hub {
     clearInterval(this.sweepTimer);
     for (const conn of [...this.conns])
       this.fail(conn, ErrorCode.SERVER_SHUTDOWN, 'the relay is shutting down');
-    for (const presence of this.rooms.values()) clearTimeout(presence.timer);
+    this.rooms.close();
     this.scheduler.close();
   }
 
@@ -239,12 +232,12 @@ export class Hub {
     switch (msg.type) {
       case MessageType.heartbeat:
         entry.beat(msg.traffic);
-        this.touchRoster(entry.room, 'soft');
+        this.rooms.touch(entry.room, 'soft');
         return;
       case MessageType.ack:
         entry.ack(msg);
         this.metrics.acks.inc({ status: msg.status });
-        this.touchRoster(entry.room, 'hard');
+        this.rooms.touch(entry.room, 'hard');
         return;
       case MessageType.blobGet:
         void this.blobGet(conn, entry.room, msg.sha256, msg.from, msg.count);
@@ -259,30 +252,8 @@ export class Hub {
     }
   }
 
-  private presence(room: string): Presence {
-    let p = this.rooms.get(room);
-    if (!p) {
-      p = {
-        sessions: new Map(),
-        admins: new Set(),
-        pending: 'none',
-        timer: undefined,
-        timerDue: 0,
-        lastSent: -Infinity,
-      };
-      this.rooms.set(room, p);
-    }
-    return p;
-  }
-
-  private forgetIfEmpty(room: string): void {
-    const p = this.rooms.get(room);
-    if (p && p.sessions.size === 0 && !p.timer) this.rooms.delete(room);
-  }
-
   private hello(conn: Conn, hello: Hello): void {
-    const presence = this.presence(hello.room);
-    const clientId = uniqueClientId(hello.clientId, (id) => presence.sessions.has(id));
+    const clientId = this.rooms.freeId(hello.room, hello.clientId);
     const entry = new RosterEntry(
       clientId,
       hello.room,
@@ -296,11 +267,10 @@ export class Hub {
     conn.entry = entry;
     conn.peerId = hello.peerId;
     conn.state = 'open';
-    presence.sessions.set(clientId, conn);
-    if (hello.role === 'admin') presence.admins.add(conn);
+    this.rooms.join(conn);
 
     const latest = this.relay.latest(hello.room);
-    const peers = [...presence.sessions.values()]
+    const peers = [...this.rooms.sessions(hello.room)]
       .filter((c) => c !== conn && c.peerId !== undefined)
       .slice(-32)
       .map((c) => c.peerId ?? '');
@@ -320,7 +290,6 @@ export class Hub {
       conn.outbox.send(this.releasePayload(latest), { key: 'release' });
     }
     if (hello.role === 'admin') conn.outbox.send(payloadOf(this.rosterOf(hello.room)), { key: 'roster' });
-    this.touchRoster(hello.room, 'hard');
   }
 
   private releasePayload(signed: SignedRelease): Payload {
@@ -402,171 +371,38 @@ export class Hub {
     const room = signed.release.room;
     this.metrics.releasesPublished.inc();
     this.blobIndex.delete(room);
-    const presence = this.rooms.get(room);
-    if (!presence) return;
     const payload = this.releasePayload(signed);
-    for (const conn of presence.sessions.values()) {
+    for (const conn of this.rooms.sessions(room)) {
       if (conn.state !== 'open') continue;
-      if (conn.protocol === 'legacy') this.legacySync(conn);
+      if (conn.protocol === 'legacy') this.seeds.sync(conn);
       else if ((conn.entry?.seq ?? 0) < signed.release.seq) conn.outbox.send(payload, { key: 'release' });
     }
-    this.touchRoster(room, 'hard');
+    this.rooms.touch(room, 'hard');
   }
 
-  // ---- roster --------------------------------------------------------------------------------
+  // ---- roster and the seed's protocol -------------------------------------------------------
 
   /** The roster of a room. */
   rosterOf(room: string): Roster {
-    const presence = this.rooms.get(room);
-    return {
-      type: MessageType.roster,
-      room,
-      seq: this.relay.latest(room)?.release.seq ?? 0,
-      at: new Date().toISOString(),
-      clients: presence
-        ? [...presence.sessions.values()].flatMap((c) => (c.entry ? [c.entry.toJSON()] : []))
-        : [],
-    };
+    return this.rooms.rosterOf(room);
   }
 
   /** Connected clients per room. */
   clientCount(room: string): number {
-    return this.rooms.get(room)?.sessions.size ?? 0;
+    return this.rooms.clientCount(room);
   }
-
-  /**
-   * Marks a room's roster changed. `hard` changes (joins, leaves, acks) reach admins within
-   * `rosterIntervalMs`; `soft` ones (heartbeats) within a second.
-   */
-  private touchRoster(room: string, kind: 'soft' | 'hard'): void {
-    const p = this.rooms.get(room);
-    if (!p || p.admins.size === 0) return;
-    if (kind === 'hard') p.pending = 'hard';
-    else if (p.pending === 'none') p.pending = 'soft';
-    const interval =
-      p.pending === 'hard' ? this.options.rosterIntervalMs : Math.max(1000, this.options.rosterIntervalMs);
-    const due = Math.max(now(), p.lastSent + interval);
-    if (p.timer && p.timerDue <= due) return;
-    clearTimeout(p.timer);
-    p.timerDue = due;
-    p.timer = setTimeout(() => this.flushRoster(room), due - now());
-    p.timer.unref();
-  }
-
-  private flushRoster(room: string): void {
-    const p = this.rooms.get(room);
-    if (!p) return;
-    p.timer = undefined;
-    p.pending = 'none';
-    p.lastSent = now();
-    if (p.admins.size > 0) {
-      const payload = payloadOf(this.rosterOf(room));
-      for (const admin of p.admins) if (admin.state === 'open') admin.outbox.send(payload, { key: 'roster' });
-    }
-    this.forgetIfEmpty(room);
-  }
-
-  // ---- the seed's protocol -------------------------------------------------------------------
 
   /** The unframed `client_info` a seed client opens with. */
   receiveLegacyHello(conn: Conn, json: unknown): void {
     if (!conn.live) return;
     conn.lastSeen = now();
-    conn.protocol = 'legacy';
-    if (conn.wire.transport !== 'legacy-tcp') {
-      this.metrics.connections.dec({ transport: conn.wire.transport });
-      conn.wire.transport = 'legacy-tcp';
-      this.metrics.connections.inc({ transport: conn.wire.transport });
-    }
-    const info = parseClientInfo(json);
-    if (!info.ok) return this.fail(conn, info.code, info.message);
-    const room = this.options.legacyRoom;
-    const presence = this.presence(room);
-    const requested = `${conn.wire.address}:${conn.wire.port}`.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 64);
-    const clientId = uniqueClientId(requested, (id) => presence.sessions.has(id));
-    const platform = [info.value.platform ?? 'seed client', info.value.version].filter(Boolean).join(' ');
-    const entry = new RosterEntry(
-      clientId,
-      room,
-      'player',
-      conn.wire.transport,
-      platform,
-      conn.wire.address,
-      0,
-    );
-    conn.entry = entry;
-    conn.state = 'open';
-    presence.sessions.set(clientId, conn);
-    this.legacySync(conn);
-    this.touchRoster(room, 'hard');
+    this.seeds.hello(conn, json);
   }
 
   /** A framed message from a seed client (`heartbeat`, `ack_update`). */
   receiveLegacy(conn: Conn, frame: DecodedFrame): void {
     if (!conn.live) return;
     conn.lastSeen = now();
-    const entry = conn.entry;
-    if (!frame.ok) return this.refuse(conn, frame.code, frame.message, frame.fatal);
-    const parsed = parseLegacyClientMessage(frame.value);
-    if (!parsed.ok) return this.refuse(conn, parsed.code, parsed.message, false);
-    if (!entry) return this.fail(conn, ErrorCode.HELLO_REQUIRED, 'send client_info first');
-    const msg = parsed.value;
-    if (msg.type === 'heartbeat') {
-      entry.beat(undefined);
-      this.touchRoster(entry.room, 'soft');
-      return;
-    }
-    const sent = conn.legacySent;
-    const script = msg.update_type === LegacyUpdateType.script;
-    const slot = script ? WellKnownSlot.legacyLogic : WellKnownSlot.background;
-    const version = msg.version ?? (script ? sent?.scriptVersion : sent?.backgroundVersion) ?? '?';
-    entry.legacyAck(slot, sent?.seq ?? 0, version, msg.success);
-    this.metrics.acks.inc({ status: msg.success ? AckStatus.applied : AckStatus.failed });
-    this.touchRoster(entry.room, 'hard');
-  }
-
-  /**
-   * Brings a seed client up to the room's latest release: `initial_config` first (rebuilt if a newer
-   * release comes before it left), then a `hot_update` per changed part, each superseding an unsent
-   * older one of its kind.
-   */
-  private legacySync(conn: Conn): void {
-    conn.legacyChain = conn.legacyChain
-      .then(async () => {
-        const room = conn.room;
-        if (!room || conn.state !== 'open') return;
-        const view = await this.legacyViews.get(room, this.relay.latest(room));
-        if (conn.state !== 'open') return;
-        const sent = conn.legacySent;
-        const next = {
-          seq: view.seq,
-          script: view.scriptKey,
-          background: view.backgroundKey,
-          scriptVersion: view.scriptVersion,
-          backgroundVersion: view.backgroundVersion,
-        };
-        if (!sent || conn.outbox.hasQueued('legacy:initial')) {
-          conn.outbox.send(
-            view.initial,
-            { bulk: true, key: 'legacy:initial' },
-            view.scriptSize + view.backgroundSize,
-          );
-        } else {
-          if (view.scriptKey !== sent.script) {
-            conn.outbox.send(view.scriptUpdate, { bulk: true, key: 'legacy:script' }, view.scriptSize);
-          }
-          if (view.backgroundKey !== sent.background) {
-            conn.outbox.send(
-              view.backgroundUpdate,
-              { bulk: true, key: 'legacy:background' },
-              view.backgroundSize,
-            );
-          }
-        }
-        conn.legacySent = next;
-      })
-      .catch((error: unknown) => {
-        this.fail(conn, ErrorCode.INTERNAL, `could not build the seed update: ${String(error)}`);
-      });
+    this.seeds.receive(conn, frame);
   }
 }

@@ -1,0 +1,138 @@
+/**
+ * Who is in which room, and the live roster each room's admins get: the whole roster on every change,
+ * throttled — joins, leaves and acks within `intervalMs`, heartbeat-only changes at most once a
+ * second — and always as one message that replaces any unsent older one.
+ */
+import { MessageType, type Roster } from '../../protocol/index.ts';
+import type { Conn } from './conn.ts';
+import { payloadOf } from './payloads.ts';
+import { uniqueClientId } from './roster.ts';
+
+/** How much a change matters to an admin watching the roster. */
+export type RosterChange = 'soft' | 'hard';
+
+interface Room {
+  readonly sessions: Map<string, Conn>;
+  readonly admins: Set<Conn>;
+  pending: 'none' | RosterChange;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  timerDue: number;
+  lastSent: number;
+}
+
+const now = () => performance.now();
+
+/** The rooms of one hub. */
+export class Rooms {
+  private readonly rooms = new Map<string, Room>();
+
+  constructor(
+    /** The seq of a room's latest release (0 for none). */
+    private readonly seqOf: (room: string) => number,
+    private readonly intervalMs: number,
+  ) {}
+
+  private ensure(name: string): Room {
+    let room = this.rooms.get(name);
+    if (!room) {
+      room = {
+        sessions: new Map(),
+        admins: new Set(),
+        pending: 'none',
+        timer: undefined,
+        timerDue: 0,
+        lastSent: -Infinity,
+      };
+      this.rooms.set(name, room);
+    }
+    return room;
+  }
+
+  /** A client id for `requested` that no live connection of the room uses. */
+  freeId(room: string, requested: string): string {
+    const sessions = this.rooms.get(room)?.sessions;
+    return uniqueClientId(requested, (id) => sessions?.has(id) ?? false);
+  }
+
+  /** Adds a connection (its roster entry must be set). */
+  join(conn: Conn): void {
+    const entry = conn.entry;
+    if (!entry) throw new Error('join before hello');
+    const room = this.ensure(entry.room);
+    room.sessions.set(entry.clientId, conn);
+    if (entry.role === 'admin') room.admins.add(conn);
+    this.touch(entry.room, 'hard');
+  }
+
+  /** Removes a connection. */
+  leave(conn: Conn): void {
+    const entry = conn.entry;
+    const room = entry ? this.rooms.get(entry.room) : undefined;
+    if (!entry || !room) return;
+    if (room.sessions.get(entry.clientId) === conn) room.sessions.delete(entry.clientId);
+    room.admins.delete(conn);
+    this.touch(entry.room, 'hard');
+    this.forgetIfEmpty(entry.room);
+  }
+
+  /** The live connections of a room. */
+  sessions(room: string): IterableIterator<Conn> {
+    return (this.rooms.get(room)?.sessions ?? new Map<string, Conn>()).values();
+  }
+
+  /** Connected clients of a room. */
+  clientCount(room: string): number {
+    return this.rooms.get(room)?.sessions.size ?? 0;
+  }
+
+  /** The roster of a room. */
+  rosterOf(room: string): Roster {
+    const sessions = this.rooms.get(room)?.sessions;
+    return {
+      type: MessageType.roster,
+      room,
+      seq: this.seqOf(room),
+      at: new Date().toISOString(),
+      clients: sessions ? [...sessions.values()].flatMap((c) => (c.entry ? [c.entry.toJSON()] : [])) : [],
+    };
+  }
+
+  /** Marks a room's roster changed; its admins hear of it soon. */
+  touch(name: string, kind: RosterChange): void {
+    const room = this.rooms.get(name);
+    if (!room || room.admins.size === 0) return;
+    if (kind === 'hard') room.pending = 'hard';
+    else if (room.pending === 'none') room.pending = 'soft';
+    const interval = room.pending === 'hard' ? this.intervalMs : Math.max(1000, this.intervalMs);
+    const due = Math.max(now(), room.lastSent + interval);
+    if (room.timer && room.timerDue <= due) return;
+    clearTimeout(room.timer);
+    room.timerDue = due;
+    room.timer = setTimeout(() => this.flush(name), due - now());
+    room.timer.unref();
+  }
+
+  private flush(name: string): void {
+    const room = this.rooms.get(name);
+    if (!room) return;
+    room.timer = undefined;
+    room.pending = 'none';
+    room.lastSent = now();
+    if (room.admins.size > 0) {
+      const payload = payloadOf(this.rosterOf(name));
+      for (const admin of room.admins)
+        if (admin.state === 'open') admin.outbox.send(payload, { key: 'roster' });
+    }
+    this.forgetIfEmpty(name);
+  }
+
+  private forgetIfEmpty(name: string): void {
+    const room = this.rooms.get(name);
+    if (room && room.sessions.size === 0 && !room.timer) this.rooms.delete(name);
+  }
+
+  /** Stops the timers. */
+  close(): void {
+    for (const room of this.rooms.values()) clearTimeout(room.timer);
+  }
+}
