@@ -291,6 +291,10 @@ export class PatchClient extends EventTarget {
       case MessageType.blob:
         void this.relayBlobs.receive(message);
         return;
+      case MessageType.blobDefer:
+        this.relayBlobs.deferred(message);
+        this.options.onRelayMessage?.(message);
+        return;
       case MessageType.error:
         this.setError(`relay: ${message.code}: ${message.message}`);
         return;

@@ -7,7 +7,8 @@
 import { BlobAssembler, type BlobDescriptor } from '../../protocol/blobs.ts';
 import { ErrorCode, fail, type Result } from '../../protocol/errors.ts';
 import { MAX_CHUNKS_PER_REQUEST } from '../../protocol/limits.ts';
-import { MessageType, type BlobGet, type BlobMessage } from '../../protocol/messages.ts';
+import { MessageType, type BlobDefer, type BlobGet, type BlobMessage } from '../../protocol/messages.ts';
+import type { RelayAnswer, RelaySource } from '../../protocol/swarm/swarm.ts';
 import { decodeBase64 } from './base64.ts';
 import type { BlobSource, FetchOptions, Traffic } from './transport.ts';
 
@@ -32,9 +33,15 @@ interface Job {
   stallTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
-/** The default {@link BlobSource}: everything from the relay. */
-export class RelayBlobs implements BlobSource {
+/**
+ * The default {@link BlobSource}: everything from the relay. Also a swarm `RelaySource`: single
+ * chunks on request (`getChunk`), which the relay may defer to the swarm (`blob.defer`); the swarm
+ * verifies those itself.
+ */
+export class RelayBlobs implements BlobSource, RelaySource {
   private readonly jobs = new Map<string, Job>();
+  /** Single-chunk requests of the swarm: `sha256:index` → who waits for the answer. */
+  private readonly singles = new Map<string, ((answer: RelayAnswer) => void)[]>();
   private readonly window: number;
   private readonly stallMs: number;
   private readonly maxBadChunks: number;
@@ -97,8 +104,59 @@ export class RelayBlobs implements BlobSource {
     }
   }
 
+  /** Asks the relay for one chunk (for the swarm); fails after `stallMs` without an answer. */
+  getChunk(sha256: string, index: number, mayDefer: boolean): Promise<RelayAnswer> {
+    const key = `${sha256}:${index}`;
+    return new Promise((resolve) => {
+      const waiting = this.singles.get(key) ?? [];
+      const timer = setTimeout(
+        () => answer({ kind: 'error', message: 'the relay did not answer' }),
+        this.stallMs,
+      );
+      const answer = (a: RelayAnswer) => {
+        clearTimeout(timer);
+        const list = this.singles.get(key);
+        const at = list?.indexOf(answer) ?? -1;
+        if (list && at >= 0) list.splice(at, 1);
+        if (list?.length === 0) this.singles.delete(key);
+        resolve(a);
+      };
+      waiting.push(answer);
+      this.singles.set(key, waiting);
+      const get: BlobGet = {
+        type: MessageType.blobGet,
+        sha256,
+        from: index,
+        count: 1,
+        ...(mayDefer ? { defer: true } : {}),
+      };
+      if (!this.send(get)) answer({ kind: 'error', message: 'not connected to the relay' });
+    });
+  }
+
+  /** Takes a `blob.defer` message from the relay: the swarm should get the chunk from peers. */
+  deferred(message: BlobDefer): void {
+    for (const answer of [...(this.singles.get(`${message.sha256}:${message.index}`) ?? [])]) {
+      answer({ kind: 'deferred', retryAfterMs: message.retryAfterMs });
+    }
+  }
+
   /** Takes a `blob` message from the relay. */
   async receive(message: BlobMessage): Promise<void> {
+    const single = this.singles.get(`${message.sha256}:${message.index}`);
+    const counted = single !== undefined;
+    if (single) {
+      let bytes: Uint8Array;
+      try {
+        bytes = decodeBase64(message.data);
+      } catch {
+        for (const answer of [...single]) answer({ kind: 'error', message: 'the chunk is not base64' });
+        return;
+      }
+      this.bytes += bytes.length;
+      for (const answer of [...single]) answer({ kind: 'chunk', bytes });
+      if (!this.jobs.has(message.sha256)) return;
+    }
     const job = this.jobs.get(message.sha256);
     // A late answer to a request asked again after a stall is still welcome; a duplicate is not.
     if (!job || job.asm.has(message.index) || message.index >= job.desc.chunks.length) return;
@@ -112,7 +170,7 @@ export class RelayBlobs implements BlobSource {
     const added = await job.asm.add(message.index, bytes);
     if (!added.ok) return this.bad(job, added.message);
     if (added.value) {
-      this.bytes += bytes.length;
+      if (!counted) this.bytes += bytes.length;
       for (const p of job.progress) p(job.asm.receivedBytes, job.desc.size);
     }
     if (job.asm.complete) {
@@ -171,8 +229,11 @@ export class RelayBlobs implements BlobSource {
     this.jobs.delete(job.desc.sha256);
   }
 
-  /** Abandons every fetch. */
+  /** Abandons every fetch and chunk request. */
   close(): void {
+    for (const list of [...this.singles.values()]) {
+      for (const answer of [...list]) answer({ kind: 'error', message: 'player closed' });
+    }
     for (const job of [...this.jobs.values()]) this.finish(job, fail(ErrorCode.INTERNAL, 'player closed'));
   }
 }
