@@ -4,7 +4,6 @@
  * waiting until its bytes are handed to the kernel (the seed's `sendall` loop is K = 1).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 
 /** How the bare server schedules its writes. */
 export type BaselineMode = { readonly kind: 'all' } | { readonly kind: 'pool'; readonly size: number };
@@ -28,7 +27,8 @@ export class BareServer {
         for (const w of bare.waiters.splice(0)) w();
       });
       server.listen({ port: 0, host, backlog: 4096 }, () => {
-        bare = new BareServer(server, (server.address() as AddressInfo).port);
+        const address = server.address();
+        bare = new BareServer(server, address !== null && typeof address === 'object' ? address.port : 0);
         resolve(bare);
       });
     });

@@ -89,8 +89,9 @@ class Readers {
 
   ask<T extends Reply['type']>(message: object, type: T): Promise<Extract<Reply, { type: T }>> {
     return new Promise((resolve) => {
+      const isWanted = (r: Reply): r is Extract<Reply, { type: T }> => r.type === type;
       const wait = (r: Reply) => {
-        if (r.type === type) resolve(r as Extract<Reply, { type: T }>);
+        if (isWanted(r)) resolve(r);
         else this.waiting.push(wait);
       };
       this.waiting.push(wait);

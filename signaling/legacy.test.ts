@@ -47,7 +47,7 @@ class SeedConn {
 
   static open(
     server: TestServer,
-    hello = { type: 'client_info', version: '1.0.0', platform: 'Pygame Client' },
+    hello: object = { type: 'client_info', version: '1.0.0', platform: 'Pygame Client' },
   ) {
     return new Promise<SeedConn>((resolve, reject) => {
       const socket = netConnect({ host: server.host, port: server.tcpPort }, () => {
@@ -104,8 +104,8 @@ afterEach(async () => {
   await server.dispose();
 });
 
-async function seed(hello?: Record<string, unknown>): Promise<SeedConn> {
-  const c = await SeedConn.open(server, hello as never);
+async function seed(hello?: object): Promise<SeedConn> {
+  const c = await (hello ? SeedConn.open(server, hello) : SeedConn.open(server));
   sockets.push(c.socket);
   return c;
 }

@@ -5,7 +5,6 @@
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { WebSocketServer } from 'ws';
@@ -71,7 +70,9 @@ function listen(
     server.once('error', reject);
     server.listen({ port, host, backlog }, () => {
       server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
+      const address = server.address();
+      if (address !== null && typeof address === 'object') resolve(address.port);
+      else reject(new Error('server is not listening on a TCP port'));
     });
   });
 }
