@@ -12,7 +12,6 @@
  * delivered a chunk: it asks its {@link BlobSource}.
  */
 import { acceptRelease } from '../../protocol/accept.ts';
-import { verifyBlob } from '../../protocol/blobs.ts';
 import { ErrorCode, type Result } from '../../protocol/errors.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../../protocol/limits.ts';
 import { AckStatus, MessageType, PROTOCOL_VERSION, type Message } from '../../protocol/messages.ts';
@@ -24,7 +23,8 @@ import type { ApplyOutcome, PatchHandlers } from './apply.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { bootFromCache } from './boot.ts';
 import { RelayBlobs } from './relay-blobs.ts';
-import { applyRelease, needsBlob, remember } from './release-apply.ts';
+import { applyRelease, remember } from './release-apply.ts';
+import { fetchReleaseBlobs } from './release-fetch.ts';
 import { heldSlots, MAX_ERROR_TEXT, type AppliedDetail, type PatchStatus } from './status.ts';
 import type { BlobSource, ConnectTransport, PatchTransport, Traffic } from './transport.ts';
 import { computeTrust, fetchRotations } from './trust.ts';
@@ -356,44 +356,32 @@ export class PatchClient extends EventTarget {
     const loading = { seq: release.seq, controller, received: 0, total: 0 };
     this.loading = loading;
     this.emitStatus();
-    const wanted = Object.entries(release.slots).filter(([name, slot]) => needsBlob(this.state, name, slot));
-    const got = new Map<string, Uint8Array>();
-    const received = new Map<string, number>();
-    loading.total = wanted.reduce((sum, [, slot]) => sum + slot.size, 0);
-    const results = await Promise.all(
-      wanted.map(async ([name, slot]) => {
-        const cached = await this.cache.blob(this.options.room, slot.sha256).catch(() => null);
-        if (cached && (await verifyBlob(slot, cached)).ok) {
-          received.set(slot.sha256, slot.size);
-          got.set(slot.sha256, cached);
-          return null;
-        }
-        const result = await this.blobs.fetch(slot, {
-          signal: controller.signal,
-          onProgress: (bytes) => {
-            received.set(slot.sha256, bytes);
-            loading.received = [...received.values()].reduce((a, b) => a + b, 0);
-            this.emitStatus();
-          },
-        });
-        if (result.ok) got.set(slot.sha256, result.value);
-        return result.ok ? null : { name, slot, error: `${result.code}: ${result.message}` };
-      }),
-    );
+    const fetched = await fetchReleaseBlobs({
+      release,
+      state: this.state,
+      room: this.options.room,
+      cache: this.cache,
+      blobs: this.blobs,
+      signal: controller.signal,
+      onProgress: (received, total) => {
+        loading.received = received;
+        loading.total = total;
+        this.emitStatus();
+      },
+    });
     if (controller.signal.aborted || this.closed) return;
-    const failures = results.filter((r) => r !== null);
-    if (failures.length > 0) {
+    if (fetched.failures.length > 0) {
       // All or nothing: a release is never applied in part. Nothing is stored; the relay will
       // offer the release again on the next connection.
       if (this.loading === loading) this.loading = null;
-      for (const f of failures) {
+      for (const f of fetched.failures) {
         this.setError(`${f.name}: ${f.error}`);
         this.ack(release.seq, f.name, f.slot, { status: 'failed', error: f.error });
       }
       this.emitStatus();
       return;
     }
-    const run = this.applying.then(() => this.applyRelease(signed, got));
+    const run = this.applying.then(() => this.applyRelease(signed, fetched.blobs));
     this.applying = run.catch(() => undefined);
     await run.catch((error: unknown) =>
       this.setError(`applying seq ${release.seq} failed: ${String(error)}`),
