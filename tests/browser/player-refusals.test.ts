@@ -1,7 +1,9 @@
 /**
  * The relay is not trusted: a player pointed (`&server=`) at a relay that lies — a release signed by
  * another key, an older seq, a blob whose chunks were tampered with — refuses each one, keeps what it
- * has, and none of it reaches IndexedDB. Real Chromium, real IndexedDB; the lying relay is the
+ * has, and none of it reaches IndexedDB. Content that is signed but unusable (an "image" that doesn't
+ * decode, a colour out of range; a real relay refuses those at publish) is acked as failed and the
+ * old content stays. Real Chromium, real IndexedDB; the lying relay is the
  * player's test relay (`player/client/testing/mini-relay.ts`), the page is served by the real one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +42,16 @@ async function next(
   });
 }
 
+/** A real 16 × 16 PNG. */
+async function tinyPng(): Promise<Uint8Array> {
+  const sharp = (await import('sharp')).default;
+  return new Uint8Array(
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#40a0ff' } })
+      .png()
+      .toBuffer(),
+  );
+}
+
 beforeAll(async () => {
   site = await startRelayProcess({ args: ['--no-demo'] });
   liar = await startMiniRelay();
@@ -61,6 +73,7 @@ afterAll(async () => {
 describe('refused releases never reach IndexedDB', () => {
   let first: BuiltRelease;
   let second: BuiltRelease;
+  let junk: BuiltRelease;
   let before: string[];
 
   it('takes an honest release first', async () => {
@@ -114,6 +127,41 @@ describe('refused releases never reach IndexedDB', () => {
     await expect
       .poll(() => liar.acks.find((a) => a.seq === 3 && a.slot === 'background')?.status)
       .toBe('failed');
+  });
+
+  it('acks an image that does not decode as failed and keeps the old background', async () => {
+    const good = await next(second, {
+      background: { kind: 'texture', mime: 'image/png', version: 'good-png', bytes: await tinyPng() },
+    });
+    liar.publish(good);
+    await waitForApplied(page, good.signed.release.seq);
+    // Signed, hashes right — but not an image (a relay would refuse it at publish; this one lies).
+    junk = await next(good, {
+      background: {
+        kind: 'texture',
+        mime: 'image/png',
+        version: 'not-an-image',
+        bytes: new Uint8Array(5000).fill(7),
+      },
+    });
+    liar.publish(junk);
+    const applied = await waitForApplied(page, junk.signed.release.seq);
+    expect(applied.detail.slots['background']).toMatchObject({ status: 'failed' });
+    expect(applied.detail.slots['background']?.error).toContain('BAD_IMAGE');
+    const status = await waitForStatus(page, (s) => s.seq === junk.signed.release.seq);
+    expect(status.slots['background']?.version).toBe('good-png');
+  });
+
+  it('acks a colour out of range as failed and keeps the old theme', async () => {
+    const bad = await next(junk, {
+      theme: { kind: 'config', bytes: configBytes({ background: '#zzzzzz' }), version: 'bad-colour' },
+    });
+    liar.publish(bad);
+    const applied = await waitForApplied(page, bad.signed.release.seq);
+    expect(applied.detail.slots['theme']).toMatchObject({ status: 'failed' });
+    expect(applied.detail.slots['theme']?.error).toContain('BAD_CONFIG');
+    const status = await waitForStatus(page, (s) => s.seq === bad.signed.release.seq);
+    expect(status.slots['theme']?.version).toBe('#304050');
   });
 
   it('raised no page error', () => {

@@ -57,10 +57,11 @@ export async function startMiniRelay(options: { heartbeatMs?: number } = {}): Pr
   };
 
   const http: Server = createServer((req, res) => {
-    if (/^\/api\/rooms\/[^/]+\/keys$/.test(req.url ?? '')) {
+    const keys = /^\/api\/rooms\/([^/]+)\/keys$/.exec(req.url ?? '');
+    if (keys) {
       res
         .writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' })
-        .end(JSON.stringify({ room: 'demo', keys: [], rotations: state.rotations }));
+        .end(JSON.stringify({ room: keys[1], keys: [], rotations: state.rotations }));
       return;
     }
     res.writeHead(404).end();
