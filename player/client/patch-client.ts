@@ -181,6 +181,19 @@ export class PatchClient extends EventTarget {
     nowRunning: string | null,
     options: { readonly transient?: boolean } = {},
   ): Promise<void> {
+    // Behind any release being applied, so that neither overwrites the other's state.
+    const run = this.applying.then(() => this.recordFailure(slot, failedSha256, error, nowRunning, options));
+    this.applying = run.catch(() => undefined);
+    await run;
+  }
+
+  private async recordFailure(
+    slot: string,
+    failedSha256: string,
+    error: string,
+    nowRunning: string | null,
+    options: { readonly transient?: boolean },
+  ): Promise<void> {
     const entries = [...(this.state.held[slot] ?? [])];
     const failed = entries.find((e) => e.sha256 === failedSha256);
     while (entries.length > 0 && entries.at(-1)?.sha256 !== nowRunning) entries.pop();
