@@ -118,6 +118,39 @@ describe.each<TransportName>(['ws', 'tcp'])('relay over %s', (transport) => {
     expect((await c.next('blob')).sha256).toBe(slot.sha256);
   });
 
+  it('answers peers.get with the swarm members of the room, and lists them in welcome', async () => {
+    const a = await connect();
+    a.hello({ clientId: 'a', peerId: 'peer-a' });
+    await a.next('welcome');
+    const b = await connect();
+    b.hello({ clientId: 'b', peerId: 'peer-b' });
+    expect((await b.next('welcome')).peers).toEqual(['peer-a']);
+    const c = await connect();
+    c.hello({ clientId: 'c' });
+    await c.next('welcome');
+    c.send({ type: 'peers.get' });
+    expect((await c.next('peers')).peers.sort()).toEqual(['peer-a', 'peer-b']);
+  });
+
+  it('defers a chunk already served to a client that has swarm peers', async () => {
+    const slot = room.latest!.release.slots['background']!;
+    const first = await connect();
+    first.hello({ clientId: 'first', seq: 1 });
+    await first.next('welcome');
+    first.send({ type: 'blob.get', sha256: slot.sha256, from: 0, count: 1, defer: true });
+    expect((await first.next('blob')).index).toBe(0);
+    const second = await connect();
+    second.hello({ clientId: 'second', seq: 1 });
+    await second.next('welcome');
+    second.send({ type: 'blob.get', sha256: slot.sha256, from: 0, count: 1, defer: true });
+    const deferred = await second.next('blob.defer');
+    expect(deferred).toMatchObject({ sha256: slot.sha256, index: 0 });
+    expect(deferred.retryAfterMs).toBeGreaterThan(0);
+    // Without peers (no defer flag) it is always served.
+    second.send({ type: 'blob.get', sha256: slot.sha256, from: 0, count: 1 });
+    expect((await second.next('blob')).index).toBe(0);
+  });
+
   it('pushes a new release to every connected client of the room at once', async () => {
     const conns = await Promise.all([connect(), connect(), connect()]);
     conns.forEach((c, i) => c.hello({ clientId: `p${i}`, seq: 1 }));

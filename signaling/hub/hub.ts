@@ -19,6 +19,8 @@ import {
 } from '../../protocol/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Relay } from '../relay/relay.ts';
+import { RelayChunkPolicy } from '../../protocol/swarm/relay-policy.ts';
+import { realClock } from '../../protocol/swarm/clock.ts';
 import { Conn, closeCodeOf, type Wire } from './conn.ts';
 import { WriteScheduler, type SchedulerOptions } from './fanout.ts';
 import { Outbox, type OutboxLimits, type Payload } from './outbox.ts';
@@ -79,6 +81,7 @@ export class Hub {
   private readonly blobIndex = new Map<string, Map<string, BlobDescriptor>>();
   private readonly releasePayloads = new Map<string, { seq: number; payload: Payload }>();
   private readonly chunks = new ChunkCache();
+  private readonly swarmPolicy = new RelayChunkPolicy({ clock: realClock });
   private readonly seeds: SeedSessions;
   private readonly sweepTimer: ReturnType<typeof setInterval>;
   private nextId = 1;
@@ -240,7 +243,12 @@ export class Hub {
         this.rooms.touch(entry.room, 'hard');
         return;
       case MessageType.blobGet:
-        void this.blobGet(conn, entry.room, msg.sha256, msg.from, msg.count);
+        void this.blobGet(conn, entry.room, msg.sha256, msg.from, msg.count, msg.defer ?? false);
+        return;
+      case MessageType.peersGet:
+        conn.outbox.send(payloadOf({ type: MessageType.peers, peers: this.peersFor(conn, 64) }), {
+          key: 'peers',
+        });
         return;
       case MessageType.error:
         // A client's word about something we sent: nothing to do but not to answer it.
@@ -270,10 +278,7 @@ export class Hub {
     this.rooms.join(conn);
 
     const latest = this.relay.latest(hello.room);
-    const peers = [...this.rooms.sessions(hello.room)]
-      .filter((c) => c !== conn && c.peerId !== undefined)
-      .slice(-32)
-      .map((c) => c.peerId ?? '');
+    const peers = this.peersFor(conn, 32);
     conn.outbox.send(
       payloadOf({
         type: MessageType.welcome,
@@ -323,6 +328,7 @@ export class Hub {
     sha256: string,
     from: number,
     count: number,
+    mayDefer: boolean,
   ): Promise<void> {
     const desc = this.descriptor(room, sha256);
     if (!desc) {
@@ -359,9 +365,27 @@ export class Hub {
     if (!conn.live) return;
     if (!blob) return this.refuse(conn, ErrorCode.BLOB_MISSING, `blob ${sha256} is not stored`, false);
     for (let i = from; i < end; i++) {
+      // A client with swarm peers may be told to get a chunk from them: the relay lets out about one
+      // copy of each chunk to the swarm (protocol/swarm/relay-policy.ts) and a trickle after that.
+      const decision = this.swarmPolicy.decide(sha256, total, i, mayDefer);
+      if (!decision.serve) {
+        conn.outbox.send(
+          payloadOf({ type: MessageType.blobDefer, sha256, index: i, retryAfterMs: decision.retryAfterMs }),
+        );
+        continue;
+      }
       const size = chunkPayloadEstimate(Math.min(desc.chunkSize, desc.size - i * desc.chunkSize));
       conn.outbox.send(() => this.chunks.chunk(sha256, blob, desc.chunkSize, i), { bulk: true }, size);
     }
+  }
+
+  /** PeerJS ids of other swarm members of the connection's room: the newest, up to `max`. */
+  private peersFor(conn: Conn, max: number): string[] {
+    const room = conn.room;
+    if (!room) return [];
+    const ids: string[] = [];
+    for (const c of this.rooms.sessions(room)) if (c !== conn && c.peerId !== undefined) ids.push(c.peerId);
+    return ids.slice(-max);
   }
 
   // ---- releases ------------------------------------------------------------------------------
