@@ -38,6 +38,8 @@ describe('RelayBlobs', () => {
     const r = await blobs.fetch(desc, { onProgress: (n) => progress.push(n) });
     expect(r.ok && [...r.value]).toEqual([...bytes]);
     expect(asked.every((g) => g.count <= 4)).toBe(true);
+    // Each of the 10 chunks asked for once: none again while its hash was being checked.
+    expect(asked.reduce((n, g) => n + g.count, 0)).toBe(10);
     expect(progress.at(-1)).toBe(10_000);
     expect(blobs.traffic()).toEqual({ bytesFromRelay: 10_000, bytesFromPeers: 0, peers: 0 });
   });

@@ -27,6 +27,8 @@ interface Job {
   readonly asm: BlobAssembler;
   /** Chunks asked for and not yet received. */
   readonly outstanding: Set<number>;
+  /** Chunks received whose hash is being checked. */
+  readonly verifying: Set<number>;
   readonly waiters: Set<(result: Result<Uint8Array>) => void>;
   readonly progress: Set<(received: number, total: number) => void>;
   badChunks: number;
@@ -67,6 +69,7 @@ export class RelayBlobs implements BlobSource, RelaySource {
         desc,
         asm: new BlobAssembler(desc),
         outstanding: new Set(),
+        verifying: new Set(),
         waiters: new Set(),
         progress: new Set(),
         badChunks: 0,
@@ -158,16 +161,21 @@ export class RelayBlobs implements BlobSource, RelaySource {
       if (!this.jobs.has(message.sha256)) return;
     }
     const job = this.jobs.get(message.sha256);
+    const index = message.index;
     // A late answer to a request asked again after a stall is still welcome; a duplicate is not.
-    if (!job || job.asm.has(message.index) || message.index >= job.desc.chunks.length) return;
-    job.outstanding.delete(message.index);
+    if (!job || job.asm.has(index) || job.verifying.has(index) || index >= job.desc.chunks.length) return;
     let bytes: Uint8Array;
     try {
       bytes = decodeBase64(message.data);
     } catch {
-      return this.bad(job, `chunk ${message.index} is not base64`);
+      job.outstanding.delete(index);
+      return this.bad(job, `chunk ${index} is not base64`);
     }
-    const added = await job.asm.add(message.index, bytes);
+    // Until its hash is checked the chunk is neither missing nor held: `pump` must not ask for it again.
+    job.verifying.add(index);
+    const added = await job.asm.add(index, bytes);
+    job.verifying.delete(index);
+    job.outstanding.delete(index);
     if (!added.ok) return this.bad(job, added.message);
     if (added.value) {
       if (!counted) this.bytes += bytes.length;
@@ -196,7 +204,7 @@ export class RelayBlobs implements BlobSource, RelaySource {
     if (room > 0) {
       const wanted = job.asm
         .missing()
-        .filter((i) => !job.outstanding.has(i))
+        .filter((i) => !job.outstanding.has(i) && !job.verifying.has(i))
         .slice(0, room);
       let i = 0;
       while (i < wanted.length) {
