@@ -15,6 +15,24 @@ const LOW_WATER = 256 * 1024;
 /** Options of a data connection made for the swarm: raw bytes, our own framing, reliable. */
 export const SWARM_CONNECT_OPTIONS = { serialization: 'raw', reliable: true } as const;
 
+/**
+ * PeerJS 1.5 handles an ICE candidate that arrives after its connection was closed by failing to add
+ * it and then dereferencing the connection's `provider`, which `close()` has nulled: an unhandled
+ * rejection (fatal in Node). Late candidates are normal (a peer leaves, a duplicate link is dropped),
+ * so the connection's signalling handler is made to swallow what it throws after a close.
+ */
+function guardLateSignals(conn: DataConnection): DataConnection {
+  const handle = conn.handleMessage.bind(conn);
+  conn.handleMessage = async (message) => {
+    try {
+      await handle(message);
+    } catch (error) {
+      if (conn.open) throw error;
+    }
+  };
+  return conn;
+}
+
 /** Wraps an open PeerJS data connection (serialization `raw`) as a swarm link. */
 export function linkFromConnection(conn: DataConnection): PeerLink {
   let handlers: PeerLinkHandlers | null = null;
@@ -124,7 +142,7 @@ export class PeerMesh {
   }
 
   private dial(id: string): void {
-    const conn = this.peer.connect(id, SWARM_CONNECT_OPTIONS);
+    const conn = guardLateSignals(this.peer.connect(id, SWARM_CONNECT_OPTIONS));
     this.dialing.set(id, conn);
     const timer = this.clock.setTimeout(() => {
       if (this.dialing.get(id) === conn) {
@@ -146,6 +164,7 @@ export class PeerMesh {
   }
 
   private incoming(conn: DataConnection): void {
+    guardLateSignals(conn);
     if (this.stopped || conn.serialization !== 'raw') {
       conn.close();
       return;

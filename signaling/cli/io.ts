@@ -32,6 +32,7 @@ export const BOOLEAN_FLAGS: ReadonlySet<string> = new Set([
   'force',
   'quiet',
   'once',
+  'p2p',
 ]);
 
 /** Parses argv; returns an error message for a flag missing its value. */

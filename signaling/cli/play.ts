@@ -9,6 +9,8 @@ import { trustKeys } from '../../protocol/index.ts';
 import { DirCache, MemoryCache } from '../client/cache.ts';
 import { tcpConnector, wsConnector, type Connector } from '../client/channel.ts';
 import { PatchClient, type ClientEvent } from '../client/client.ts';
+import { openClientSwarm } from '../p2p/client-swarm.ts';
+import type { SignalingAddress } from '../p2p/node-peer.ts';
 import { CliError, flag, flags, intFlag, type Io, type ParsedArgs } from './io.ts';
 
 /** Help text of `play`. */
@@ -24,6 +26,11 @@ The headless client. Prints one line per event (or JSON lines with --json).
   --platform TEXT    what to report as platform
   --once             exit after holding the relay's current release (or --timeout ms)
   --timeout MS       with --once: give up after this long (default 30000)
+  --p2p              join the room's swarm: fetch blobs from other players over WebRTC first, the
+                     relay for the rest; serve what we hold to them (node-webrtc)
+  --server URL       the relay's HTTP origin, for its PeerJS server (default $PATCHCAST_SERVER or
+                     http://127.0.0.1:8787)
+  --ice URL          a STUN/TURN server for --p2p (repeatable; none by default: loopback/LAN only)
 `;
 
 function describe(event: ClientEvent): string {
@@ -41,6 +48,13 @@ function describe(event: ClientEvent): string {
     case 'progress':
       return `blob ${event.sha256.slice(0, 12)}… ${event.received}/${event.total} chunks`;
   }
+}
+
+/** The relay's PeerJS server, from `--server` (its HTTP origin). */
+function signalingOf(args: ParsedArgs, io: Io): SignalingAddress {
+  const url = new URL(flag(args, 'server') ?? io.env['PATCHCAST_SERVER'] ?? 'http://127.0.0.1:8787');
+  const secure = url.protocol === 'https:';
+  return { host: url.hostname, port: Number(url.port || (secure ? 443 : 80)), path: '/peerjs', secure };
 }
 
 function connectorOf(args: ParsedArgs): Connector {
@@ -69,7 +83,16 @@ export async function play(args: ParsedArgs, io: Io): Promise<number> {
   let relaySeq = -1;
   let finish: (code: number) => void = () => {};
   const done = new Promise<number>((r) => (finish = r));
+  const holder: { client: PatchClient | null } = { client: null };
+  const swarm = args.bools.has('p2p')
+    ? await openClientSwarm({
+        signaling: signalingOf(args, io),
+        iceServers: flags(args, 'ice').map((urls) => ({ urls })),
+        onPeerRelease: (signed) => holder.client?.offerRelease(signed),
+      })
+    : undefined;
   const client: PatchClient = new PatchClient({
+    ...(swarm ? { swarm } : {}),
     room,
     trustedKeys: trusted,
     connect: connectorOf(args),
@@ -90,6 +113,7 @@ export async function play(args: ParsedArgs, io: Io): Promise<number> {
       }
     },
   });
+  holder.client = client;
   await client.start();
   const timeout = intFlag(args, 'timeout') ?? 30_000;
   const stop = () => finish(0);

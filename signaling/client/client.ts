@@ -26,6 +26,7 @@ import {
 import type { Channel, Connector } from './channel.ts';
 import { MemoryCache, type ClientCache, type Held } from './cache.ts';
 import { BlobFetcher, FetchAborted } from './fetcher.ts';
+import type { ClientSwarm } from '../p2p/client-swarm.ts';
 
 /** The outcome of applying one slot. */
 export interface SlotOutcome {
@@ -62,6 +63,8 @@ export interface PatchClientOptions {
   readonly cache?: ClientCache;
   readonly apply?: Applier;
   readonly onEvent?: (event: ClientEvent) => void;
+  /** Fetch blobs through a swarm of peers first (`patchcast play --p2p`); the relay alone without. */
+  readonly swarm?: ClientSwarm;
   /** Chunks asked for per `blob.get` (default 64). */
   readonly chunkWindow?: number;
   /** Chunks of one blob requested and not yet received (default 256). */
@@ -186,6 +189,7 @@ export class PatchClient {
     const cached = await this.cache.load(this.options.trustedKeys);
     if (cached && cached.signed.release.room === this.options.room) {
       this.held = cached;
+      this.options.swarm?.hold(cached.signed, cached.blobs);
       await this.apply(cached);
       this.emit({ type: 'applied', seq: this.seq, version: cached.signed.release.version, from: 'cache' });
       this.wake();
@@ -230,8 +234,16 @@ export class PatchClient {
     clearInterval(this.heartbeat);
     clearInterval(this.stallTimer);
     this.fetcher.abort('stopped');
+    this.options.swarm?.stop();
     this.channel?.close();
     this.channel = null;
+  }
+
+  /** A release from elsewhere (a swarm peer): checked and applied exactly like one from the relay. */
+  offerRelease(candidate: unknown): void {
+    void this.onRelease(candidate).catch((error: unknown) => {
+      if (!(error instanceof FetchAborted)) throw error;
+    });
   }
 
   private async connect(): Promise<void> {
@@ -250,6 +262,10 @@ export class PatchClient {
     }
     if (this.stopped) return channel.close();
     this.channel = channel;
+    this.options.swarm?.useRelay((message) => {
+      channel.send(message);
+      return this.channel === channel;
+    });
     const slots = this.held
       ? Object.fromEntries(
           Object.entries(this.held.signed.release.slots).map(([n, s]) => [
@@ -267,6 +283,7 @@ export class PatchClient {
       ...(this.options.platform === undefined ? {} : { platform: this.options.platform }),
       seq: this.seq,
       ...(slots ? { slots } : {}),
+      ...(this.options.swarm ? { peerId: this.options.swarm.peerId } : {}),
     });
   }
 
@@ -274,6 +291,7 @@ export class PatchClient {
     if (channel === null || this.channel !== channel) return;
     this.channel = null;
     clearInterval(this.heartbeat);
+    this.options.swarm?.useRelay(null);
     this.fetcher.abort(reason);
     this.scheduleReconnect(reason);
   }
@@ -300,6 +318,7 @@ export class PatchClient {
     const parsed = parseMessage(frame.value);
     if (!parsed.ok) return;
     const msg = parsed.value;
+    if (this.options.swarm?.onRelayMessage(msg)) return;
     switch (msg.type) {
       case MessageType.welcome: {
         this.attempt = 0;
@@ -310,7 +329,7 @@ export class PatchClient {
             this.send({
               type: MessageType.heartbeat,
               t: this.now(),
-              traffic: { bytesFromRelay: this.bytesFromRelay, bytesFromPeers: 0, peers: 0 },
+              traffic: this.traffic(),
             }),
           msg.heartbeatMs,
         );
@@ -359,7 +378,7 @@ export class PatchClient {
       const fetched = await Promise.all(
         slots.map(async ([, slot]) => {
           const have = this.held?.blobs.get(slot.sha256) ?? (await this.cache.blob(slot));
-          return [slot.sha256, have ?? (await this.fetcher.fetch(slot))] as const;
+          return [slot.sha256, have ?? (await this.fetchBlob(slot))] as const;
         }),
       );
       blobs = new Map(fetched);
@@ -375,6 +394,7 @@ export class PatchClient {
     const held: Held = { signed, blobs };
     await this.cache.save(held);
     this.held = held;
+    this.options.swarm?.hold(signed, blobs);
     for (const [, slot] of slots) this.fetcher.forget(slot.sha256);
     const outcomes = await this.apply(held);
     for (const [name, slot] of slots) {
@@ -388,6 +408,17 @@ export class PatchClient {
     }
     this.emit({ type: 'applied', seq: signed.release.seq, version: signed.release.version, from: 'relay' });
     this.wake();
+  }
+
+  /** Where the bytes came from so far (reported in heartbeats). */
+  traffic(): { bytesFromRelay: number; bytesFromPeers: number; peers: number } {
+    return (
+      this.options.swarm?.traffic() ?? { bytesFromRelay: this.bytesFromRelay, bytesFromPeers: 0, peers: 0 }
+    );
+  }
+
+  private fetchBlob(slot: Slot): Promise<Uint8Array> {
+    return this.options.swarm ? this.options.swarm.fetch(slot) : this.fetcher.fetch(slot);
   }
 
   private ack(signed: SignedRelease, name: string, slot: Slot, outcome: SlotOutcome): void {
