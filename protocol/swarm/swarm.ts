@@ -89,6 +89,8 @@ interface Job {
   /** chunk → where it was asked for, and the timer that gives up on it. */
   readonly inflight: Map<number, { readonly from: string; readonly timer: TimerHandle }>;
   readonly relayNotBefore: Map<number, number>;
+  /** Chunks the relay said our peers can give us. */
+  readonly deferred: Set<number>;
   readonly waiters: ((result: Result<Uint8Array>) => void)[];
   readonly progress: ((received: number, total: number) => void)[];
   done: boolean;
@@ -224,6 +226,7 @@ export class Swarm {
         order: this.shuffled(desc.chunks.length),
         inflight: new Map(),
         relayNotBefore: new Map(),
+        deferred: new Set(),
         waiters: [],
         progress: [],
         done: false,
@@ -349,11 +352,12 @@ export class Swarm {
     const peerOk = job.desc.chunkSize <= this.opts.maxPeerChunkBytes;
     const relayLimit = this.peers.size > 0 ? this.opts.relayInflightWithPeers : this.opts.relayInflightAlone;
     const now = this.opts.clock.now();
-    // While peers keep delivering, what they lack now will most likely come from them soon: the relay
-    // is asked only at the start, with no peers, or when the peers have gone quiet.
+    // A chunk the relay has told us to get from peers ("deferred": someone has it) is asked of the
+    // relay again only when our peers have gone quiet — while they keep delivering, it will most
+    // likely come from them. A chunk the relay never deferred is asked at once: nobody may have it.
     const quietSince = this.lastPeerChunkAt + this.opts.peerStallMs;
-    const relayOpen = this.peers.size === 0 || !peerOk || now >= quietSince;
-    if (!relayOpen) this.wakeAt(job, quietSince);
+    const peersQuiet = this.peers.size === 0 || !peerOk || now >= quietSince;
+    if (!peersQuiet && job.deferred.size > 0) this.wakeAt(job, quietSince);
     for (const index of job.order) {
       if (job.asm.has(index) || job.inflight.has(index)) continue;
       const peer = peerOk ? this.pickPeer(job.desc.sha256, index) : undefined;
@@ -361,7 +365,7 @@ export class Swarm {
         this.askPeer(job, index, peer);
       } else if (
         this.relay &&
-        relayOpen &&
+        (peersQuiet || !job.deferred.has(index)) &&
         this.relayInflight < relayLimit &&
         now >= (job.relayNotBefore.get(index) ?? 0)
       ) {
@@ -424,6 +428,7 @@ export class Swarm {
         }
         if (!added.ok) this.backOffRelay(job, index, 1000);
       } else if (answer.kind === 'deferred') {
+        job.deferred.add(index);
         this.backOffRelay(job, index, answer.retryAfterMs);
       } else {
         this.backOffRelay(job, index, 1000);

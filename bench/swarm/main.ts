@@ -1,0 +1,259 @@
+/**
+ * `npm run bench -- swarm`: how a patch spreads when players carry the bytes.
+ *
+ * Part 1, real: the relay (in this process) and N headless players (`patchcast play --p2p`'s client,
+ * node-webrtc over loopback) for N = 10, 30, 50. A 1 MB and a 5 MB texture are published; each row is
+ * one run with the swarm and, as the plain baseline in the same run, one with the same N players
+ * fetching from the relay alone. Columns: publish → applied p50/p95/max across players, chunk bytes
+ * the relay sent, that as a multiple of the patch, bytes between peers, offload = peer / all bytes.
+ *
+ * Part 2, simulated: the same `Swarm` code on a virtual clock with in-memory links (latency 10–60 ms,
+ * 2 MB/s uplink per player), 1,000 and 10,000 players, 10% of them leaving mid-transfer.
+ *
+ * Runs itself inside a loopback-only network namespace when it can (root): WebRTC then has nothing
+ * but `lo`, and `iceServers` is empty.
+ *
+ * Options: --n 10,30,50  --size 1mb,5mb  --sim 1000:1mb,10000:256kb  --no-baseline  --no-real  --json FILE
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { trustKeys, type SignedRelease } from '../../protocol/index.ts';
+import { tcpConnector } from '../../signaling/client/channel.ts';
+import { PatchClient } from '../../signaling/client/client.ts';
+import { openClientSwarm } from '../../signaling/p2p/client-swarm.ts';
+import { randomBytes } from 'node:crypto';
+import sharp from 'sharp';
+import { startTestServer, TestRoom, type TestServer } from '../../signaling/testing/helpers.ts';
+import { simulate, type SimResult } from './simulate.ts';
+
+interface RealRow {
+  readonly n: number;
+  readonly sizeBytes: number;
+  readonly mode: 'relay only' | 'swarm';
+  readonly applied: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly max: number;
+  readonly relayBytes: number;
+  readonly relayWireBytes: number;
+  readonly peerBytes: number;
+}
+
+const SIZES: Record<string, number> = { '256kb': 256 * 1024, '1mb': 1 << 20, '5mb': 5 << 20 };
+
+function parseArgs(argv: readonly string[]) {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const sizeOf = (s: string): number => {
+    const size = SIZES[s.toLowerCase()];
+    if (size === undefined) throw new Error(`unknown size ${s} (use ${Object.keys(SIZES).join(', ')})`);
+    return size;
+  };
+  return {
+    ns: (get('n') ?? '10,30,50').split(',').map(Number),
+    sizes: (get('size') ?? '1mb,5mb').split(',').map(sizeOf),
+    sims: (get('sim') ?? '1000:1mb,10000:256kb')
+      .split(',')
+      .filter(Boolean)
+      .map((spec) => {
+        const [peers, size] = spec.split(':');
+        return { peers: Number(peers), bytes: sizeOf(size ?? '1mb') };
+      }),
+    baseline: !argv.includes('--no-baseline'),
+    real: !argv.includes('--no-real'),
+    json: get('json'),
+  };
+}
+
+/** Re-runs this benchmark in a fresh network namespace with only `lo` up, when allowed. */
+function reexecIsolated(argv: readonly string[]): number | null {
+  if (process.env['PATCHCAST_NETNS'] === '1' || process.platform !== 'linux') return null;
+  const probe = spawnSync('unshare', ['-n', 'true'], { stdio: 'ignore' });
+  if (probe.status !== 0) return null;
+  const run = spawnSync(
+    'unshare',
+    [
+      '-n',
+      'sh',
+      '-c',
+      'ip link set lo up && exec "$@"',
+      'sh',
+      process.execPath,
+      'bin/bench.mjs',
+      'swarm',
+      ...argv,
+    ],
+    { stdio: 'inherit', env: { ...process.env, PATCHCAST_NETNS: '1' } },
+  );
+  return run.status ?? 1;
+}
+
+/** A PNG of about `bytes` bytes of random pixels: incompressible, and new on every call. */
+async function randomPng(bytes: number): Promise<Uint8Array> {
+  const side = Math.ceil(Math.sqrt(bytes / 3));
+  const raw = randomBytes(side * side * 3);
+  return new Uint8Array(
+    await sharp(raw, { raw: { width: side, height: side, channels: 3 } })
+      .png({ compressionLevel: 0 })
+      .toBuffer(),
+  );
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function until(cond: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+async function relayWireBytes(server: TestServer): Promise<number> {
+  const metric = await server.metrics.bytesSent.get();
+  return metric.values.reduce((sum, v) => sum + v.value, 0);
+}
+
+/** One run: N players (swarm or not) follow the room; a texture is published; time every apply. */
+async function runOnce(
+  server: TestServer,
+  room: TestRoom,
+  n: number,
+  sizeBytes: number,
+  swarm: boolean,
+): Promise<RealRow> {
+  const trusted = await trustKeys([room.key.publicKey]);
+  const clients: PatchClient[] = [];
+  for (let i = 0; i < n; i++) {
+    const holder: { client: PatchClient | null } = { client: null };
+    const clientSwarm = swarm
+      ? await openClientSwarm({
+          signaling: { host: '127.0.0.1', port: server.httpPort, path: '/peerjs' },
+          onPeerRelease: (signed: SignedRelease) => holder.client?.offerRelease(signed),
+        })
+      : undefined;
+    const client = new PatchClient({
+      room: room.room,
+      trustedKeys: trusted,
+      connect: tcpConnector('127.0.0.1', server.tcpPort),
+      clientId: `bench-${swarm ? 's' : 'r'}-${i}`,
+      ...(clientSwarm ? { swarm: clientSwarm } : {}),
+    });
+    holder.client = client;
+    clients.push(client);
+  }
+  try {
+    const current = room.latest?.release.seq ?? 0;
+    await Promise.all(clients.map((c) => c.start()));
+    await Promise.all(clients.map((c) => c.waitForSeq(current, 60_000)));
+    if (swarm) await until(() => clients.every((c) => c.traffic().peers >= Math.min(3, n - 1)), 20_000);
+    const before = clients.map((c) => c.traffic());
+    const wireBefore = await relayWireBytes(server);
+    const texture = await randomPng(sizeBytes);
+    const built = await room.build({
+      slots: { background: { kind: 'texture', mime: 'image/png', bytes: texture, version: `${Date.now()}` } },
+    });
+    const seq = built.signed.release.seq;
+    const started = performance.now();
+    const published = await room.publish(built);
+    if (published.status !== 201) throw new Error(`publish refused: ${JSON.stringify(published.body)}`);
+    const times = await Promise.all(
+      clients.map((c) =>
+        c.waitForSeq(seq, 120_000).then(
+          () => performance.now() - started,
+          () => Infinity,
+        ),
+      ),
+    );
+    const after = clients.map((c) => c.traffic());
+    const done = times.filter(Number.isFinite).sort((a, b) => a - b);
+    return {
+      n,
+      sizeBytes: texture.length,
+      mode: swarm ? 'swarm' : 'relay only',
+      applied: done.length,
+      p50: percentile(done, 50),
+      p95: percentile(done, 95),
+      max: done.at(-1) ?? NaN,
+      relayBytes: after.reduce((s, t, i) => s + t.bytesFromRelay - before[i]!.bytesFromRelay, 0),
+      relayWireBytes: (await relayWireBytes(server)) - wireBefore,
+      peerBytes: after.reduce((s, t, i) => s + t.bytesFromPeers - before[i]!.bytesFromPeers, 0),
+    };
+  } finally {
+    for (const c of clients) c.stop();
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+const mb = (b: number): string => `${(b / (1 << 20)).toFixed(2)} MB`;
+const ms = (t: number): string =>
+  Number.isFinite(t) ? (t >= 1000 ? `${(t / 1000).toFixed(2)} s` : `${Math.round(t)} ms`) : '—';
+
+function printReal(rows: readonly RealRow[]): void {
+  console.log('\nReal WebRTC (node-webrtc on loopback), relay in-process; one run per row\n');
+  console.log(
+    '| N | patch | mode | applied | p50 | p95 | max | relay sent (chunks) | ÷ patch | relay wire bytes | peer bytes | offload |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const all = r.relayBytes + r.peerBytes;
+    console.log(
+      `| ${r.n} | ${mb(r.sizeBytes)} | ${r.mode} | ${r.applied}/${r.n} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.max)} | ` +
+        `${mb(r.relayBytes)} | ${(r.relayBytes / r.sizeBytes).toFixed(2)}× | ${mb(r.relayWireBytes)} | ${mb(r.peerBytes)} | ` +
+        `${all > 0 ? ((100 * r.peerBytes) / all).toFixed(1) : '0.0'}% |`,
+    );
+  }
+}
+
+function printSim(rows: readonly (SimResult & { bytes: number })[]): void {
+  console.log(
+    '\nSimulated (same Swarm code, virtual clock, 10–60 ms links, 2 MB/s uplinks, 10% leave mid-transfer)\n',
+  );
+  console.log(
+    '| players | patch | stayed → applied | p50 | p95 | max | rounds (hops) | relay sent | ÷ patch | offload | events | wall |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.peers} | ${mb(r.bytes)} | ${r.stayed} → ${r.completed} | ${ms(r.p50Ms)} | ${ms(r.p95Ms)} | ${ms(r.maxMs)} | ${r.rounds} | ` +
+        `${mb(r.relayBytes)} | ${(r.relayBytes / r.bytes).toFixed(2)}× | ${(100 * r.offload).toFixed(1)}% | ${r.events} | ${ms(r.wallMs)} |`,
+    );
+  }
+}
+
+/** Entry point for `bin/bench.mjs`. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const isolated = reexecIsolated(argv);
+  if (isolated !== null) return isolated;
+  const args = parseArgs(argv);
+  const realRows: RealRow[] = [];
+  if (args.real) {
+    const server = await startTestServer();
+    try {
+      const room = await TestRoom.create(server.url, 'bench');
+      for (const size of args.sizes) {
+        for (const n of args.ns) {
+          if (args.baseline) realRows.push(await runOnce(server, room, n, size, false));
+          realRows.push(await runOnce(server, room, n, size, true));
+          console.error(`done: N=${n} ${mb(size)}`);
+        }
+      }
+    } finally {
+      await server.dispose();
+    }
+    printReal(realRows);
+  }
+  const simRows: (SimResult & { bytes: number })[] = [];
+  for (const sim of args.sims) {
+    simRows.push({ ...(await simulate({ peers: sim.peers, blobBytes: sim.bytes })), bytes: sim.bytes });
+    console.error(`done: simulation of ${sim.peers}`);
+  }
+  if (simRows.length > 0) printSim(simRows);
+  if (args.json) await writeFile(args.json, JSON.stringify({ real: realRows, sim: simRows }, null, 2));
+  return realRows.every((r) => r.applied === r.n) && simRows.every((r) => r.completed === r.stayed) ? 0 : 1;
+}
