@@ -20,6 +20,8 @@ export interface BootResult {
   /** The newest release held, verified (null for an empty or unusable cache). */
   readonly latest: SignedRelease | null;
   readonly outcomes: Readonly<Record<string, SlotOutcome>>;
+  /** The verified bytes of each slot applied, by hash (the swarm serves them to peers). */
+  readonly blobs: ReadonlyMap<string, Uint8Array>;
   /** Why the cache was not used, if it wasn't. */
   readonly error: string | null;
 }
@@ -42,6 +44,7 @@ export async function bootFromCache(input: {
       trusted,
       latest: null,
       outcomes: {},
+      blobs: new Map(),
       error: `cache unavailable: ${String(error)}`,
     };
   }
@@ -53,11 +56,13 @@ export async function bootFromCache(input: {
       trusted,
       latest: null,
       outcomes: {},
+      blobs: new Map(),
       error: 'cache: the stored release does not verify under the pinned key; starting empty',
     };
   }
   const held: Record<string, HeldEntry[]> = {};
   const outcomes: Record<string, SlotOutcome> = {};
+  const blobs = new Map<string, Uint8Array>();
   const names = Object.keys(state.held).sort((a, b) => {
     const sa = latest?.release.slots[a];
     const sb = latest?.release.slots[b];
@@ -66,16 +71,17 @@ export async function bootFromCache(input: {
   for (const name of names) {
     const entries = [...(state.held[name] ?? [])];
     for (let entry = entries.at(-1); entry; entry = entries.at(-1)) {
-      const outcome = await bootSlot(input, name, entry, trusted, latest).catch(() => null);
-      if (outcome?.status === 'applied') {
+      const booted = await bootSlot(input, name, entry, trusted, latest).catch(() => null);
+      if (booted?.outcome.status === 'applied') {
         held[name] = entries;
+        blobs.set(entry.sha256, booted.bytes);
         outcomes[name] = { version: entry.version, sha256: entry.sha256, status: 'applied' };
         break;
       }
       entries.pop();
     }
   }
-  return { state: { ...state, held }, trusted, latest, outcomes, error: null };
+  return { state: { ...state, held }, trusted, latest, outcomes, blobs, error: null };
 }
 
 async function bootSlot(
@@ -84,12 +90,13 @@ async function bootSlot(
   entry: HeldEntry,
   trusted: TrustedKeys,
   latest: SignedRelease | null,
-): Promise<ApplyOutcome | null> {
+): Promise<{ readonly outcome: ApplyOutcome; readonly bytes: Uint8Array } | null> {
   const { room, cache } = input;
   const signed = latest?.release.seq === entry.seq ? latest : await cache.release(room, entry.seq);
   if (!signed || !(await verifyCachedRelease(signed, room, trusted))) return null;
   const slot = signed.release.slots[name];
   const bytes = await cache.blob(room, entry.sha256);
   if (!slot || slot.sha256 !== entry.sha256 || !bytes || !(await verifyBlob(slot, bytes)).ok) return null;
-  return applySlot(input.handlers, { name, slot, seq: entry.seq, fromCache: true }, bytes);
+  const outcome = await applySlot(input.handlers, { name, slot, seq: entry.seq, fromCache: true }, bytes);
+  return { outcome, bytes };
 }

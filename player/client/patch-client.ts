@@ -235,6 +235,7 @@ export class PatchClient extends EventTarget {
     this.state = booted.state;
     if (booted.error) this.setError(booted.error);
     if (booted.latest) {
+      this.offerToPeers(booted.latest, booted.blobs);
       this.emitApplied({
         seq: booted.state.seq,
         version: booted.latest.release.version,
@@ -297,6 +298,7 @@ export class PatchClient extends EventTarget {
         );
         this.relayBlobs.connected();
         this.emitStatus();
+        this.options.onRelayMessage?.(message); // its `peers` are the swarm's
         return;
       case MessageType.release:
         void this.offerRelease(message.signed);
@@ -423,6 +425,7 @@ export class PatchClient extends EventTarget {
       this.setError(`cache: ${String(error)}`);
     }
     this.state = result.state;
+    this.offerToPeers(signed, blobs);
     for (const [name, slot, outcome] of result.slots) this.ack(release.seq, name, slot, outcome);
     this.emitApplied({
       seq: release.seq,
@@ -430,6 +433,15 @@ export class PatchClient extends EventTarget {
       fromCache: false,
       slots: result.outcomes,
     });
+  }
+
+  /** Tells the blob source (the swarm) which release we hold now, and which verified blobs it may serve. */
+  private offerToPeers(signed: SignedRelease, blobs: ReadonlyMap<string, Uint8Array>): void {
+    this.blobs.announce?.(signed);
+    for (const slot of Object.values(signed.release.slots)) {
+      const bytes = blobs.get(slot.sha256);
+      if (bytes) this.blobs.hold?.(slot, bytes);
+    }
   }
 
   private ack(seq: number, name: string, slot: Slot, outcome: ApplyOutcome): void {

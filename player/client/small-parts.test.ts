@@ -51,7 +51,7 @@ describe('parsePlayerParams', () => {
   it('reads room, key and an optional server', () => {
     expect(parsePlayerParams(`?room=demo&key=${key}`, 'http://127.0.0.1:8787')).toEqual({
       ok: true,
-      value: { room: 'demo', key, server: 'http://127.0.0.1:8787' },
+      value: { room: 'demo', key, server: 'http://127.0.0.1:8787', p2p: true, iceServers: [] },
     });
     expect(parsePlayerParams(`?room=demo&key=${key}&server=https://r.example:9/x`, 'http://h')).toMatchObject(
       {
@@ -60,8 +60,32 @@ describe('parsePlayerParams', () => {
       },
     );
   });
+  it('reads the swarm switch and the ICE servers', () => {
+    expect(parsePlayerParams(`?room=demo&key=${key}&p2p=off`, 'http://h')).toMatchObject({
+      ok: true,
+      value: { p2p: false, iceServers: [] },
+    });
+    const search = `?room=demo&key=${key}&ice=stun:stun.example:3478,turn:turn.example:3478?transport=udp,turns:turn.example:5349&iceUser=u1&iceCredential=s3cret`;
+    expect(parsePlayerParams(search, 'http://h')).toMatchObject({
+      ok: true,
+      value: {
+        p2p: true,
+        iceServers: [
+          { urls: ['stun:stun.example:3478'] },
+          {
+            urls: ['turn:turn.example:3478?transport=udp', 'turns:turn.example:5349'],
+            username: 'u1',
+            credential: 's3cret',
+          },
+        ],
+      },
+    });
+  });
   it.each([
     ['?key=x', 'room'],
+    [`?room=demo&key=${'A'.repeat(43)}&p2p=maybe`, 'p2p'],
+    [`?room=demo&key=${'A'.repeat(43)}&ice=http://evil.example`, 'ice'],
+    [`?room=demo&key=${'A'.repeat(43)}&ice=turn:t.example:3478`, 'iceUser'],
     ['?room=Demo!&key=x', 'room'],
     ['?room=demo&key=short', 'key'],
     [`?room=demo&key=${'A'.repeat(43)}&server=javascript:alert(1)`, 'http'],

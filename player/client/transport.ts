@@ -11,6 +11,7 @@
 import type { BlobDescriptor } from '../../protocol/blobs.ts';
 import type { Result } from '../../protocol/errors.ts';
 import type { Message } from '../../protocol/messages.ts';
+import type { SignedRelease } from '../../protocol/release.ts';
 
 /** Why a transport closed. */
 export interface CloseInfo {
@@ -61,6 +62,11 @@ export interface BlobSource {
   fetch(desc: BlobDescriptor, options?: FetchOptions): Promise<Result<Uint8Array>>;
   /** Offers a complete, verified blob to others (the swarm serves it to peers). */
   hold?(desc: BlobDescriptor, bytes: Uint8Array): void;
+  /**
+   * The player now holds `signed` (applied, or booted from the cache): the swarm passes it on to
+   * peers that hold less. Called before `hold` for the release's blobs.
+   */
+  announce?(signed: SignedRelease): void;
   /** Bytes delivered so far, by source. */
   traffic(): Traffic;
 }

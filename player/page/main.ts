@@ -1,10 +1,11 @@
 /**
- * The demo player page (`/play/?room=R&key=PUBKEY[&server=URL]`): the library's parts put together.
+ * The demo player page (`/play/?room=R&key=PUBKEY[&server=URL][&p2p=off][&ice=…]`): the library's
+ * parts put together.
  * The frame loop owns nothing but drawing: the ball comes from the logic host (never waited for),
  * patches come from the patch client, and each patch goes to the part of the scene it changes.
  *
- * For tests and embedders: `window.patchcast.status()` and a `patchcast:applied` event on `window`
- * (see `docs/player.md`).
+ * For tests and embedders: `window.patchcast.status()`, `window.patchcast.swarm()` and a
+ * `patchcast:applied` event on `window` (see `docs/player.md`).
  */
 import { parseTheme } from '../../protocol/config.ts';
 import { PatchClient, type AppliedDetail, type PatchStatus } from '../client/patch-client.ts';
@@ -18,6 +19,7 @@ import { decodeTexture } from '../game/texture.ts';
 import { FrameMeter } from './frame-meter.ts';
 import { parsePlayerParams } from './params.ts';
 import { registerServiceWorker } from '../sw/register.ts';
+import { noSwarm, PlayerSwarm, webRtcAvailable, type SwarmInfo } from '../swarm/player-swarm.ts';
 
 const DEFAULT_RADIUS = 15;
 
@@ -42,6 +44,8 @@ export function main(): void {
   const scene = new GameScene(canvas);
   const meter = new FrameMeter();
   let client: PatchClient | null = null;
+  let swarm: PlayerSwarm | null = null;
+  let swarmInfo: SwarmInfo = noSwarm('disabled');
 
   const host = new LogicHost(initialBall(DEFAULT_RADIUS), {
     onFailure: (failed, error, now, timedOut) => {
@@ -94,23 +98,39 @@ export function main(): void {
 
   const params = parsePlayerParams(location.search, location.origin);
   if (params.ok) {
+    // The swarm, when this browser has WebRTC; without it (or with `&p2p=off`) blobs come from the
+    // relay alone, and nothing else changes.
+    if (params.value.p2p && webRtcAvailable()) {
+      swarm = new PlayerSwarm({ server: params.value.server, iceServers: params.value.iceServers });
+    } else if (params.value.p2p) {
+      swarmInfo = noSwarm('unsupported');
+    }
     client = new PatchClient({
       room: params.value.room,
       publicKey: params.value.key,
       server: params.value.server,
       handlers,
       platform: platform(),
+      ...swarm?.clientOptions(),
     });
     const c = client;
+    swarm?.bind(c);
     status = c.status();
     c.addEventListener('status', () => (status = c.status()));
+    swarm?.addEventListener('change', () => (status = c.status()));
     c.addEventListener('applied', (event) => {
       if (!(event instanceof CustomEvent)) return;
       const detail: AppliedDetail = event.detail;
       status = c.status();
       window.dispatchEvent(new CustomEvent('patchcast:applied', { detail }));
     });
-    void c.start();
+    // The swarm starts once the cache is applied and the relay is being dialled: it never holds up
+    // boot or the first frame, and PeerJS loads in a chunk of its own.
+    const s = swarm;
+    void c.start().then(() => s?.start());
+    addEventListener('pagehide', (event) => {
+      if (!event.persisted) s?.stop();
+    });
   } else {
     status = { ...offline, lastError: params.message };
   }
@@ -119,6 +139,8 @@ export function main(): void {
     value: Object.freeze({
       /** What the player holds and how it is connected (see docs/player.md). */
       status: (): PatchStatus => client?.status() ?? status,
+      /** The swarm: state, our PeerJS id, linked peers, bad chunks seen (see docs/player.md). */
+      swarm: (): SwarmInfo => swarm?.info() ?? swarmInfo,
       /** The ball as last drawn, and the logic running (for tests). */
       ball: () => host.ball,
       logic: () => host.running,

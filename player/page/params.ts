@@ -1,4 +1,7 @@
-/** The player URL: `/play/?room=R&key=PUBKEY[&server=URL]`, validated (it comes from outside). */
+/**
+ * The player URL: `/play/?room=R&key=PUBKEY[&server=URL][&p2p=off][&ice=URLS&iceUser=U&iceCredential=C]`,
+ * validated (it comes from outside).
+ */
 import * as v from 'valibot';
 import { ErrorCode, fail, ok, type Result } from '../../protocol/errors.ts';
 import { PublicKeyText, RoomName } from '../../protocol/release.ts';
@@ -10,6 +13,38 @@ export interface PlayerParams {
   readonly key: string;
   /** The relay's HTTP origin (default: the page's own). */
   readonly server: string;
+  /** Whether to join the room's swarm (default yes; `&p2p=off` for relay only). */
+  readonly p2p: boolean;
+  /** STUN/TURN servers for WebRTC (default none). */
+  readonly iceServers: readonly RTCIceServer[];
+}
+
+/** A STUN or TURN server URL (RFC 7064/7065), as `RTCIceServer.urls` takes it. */
+const IceUrl = v.pipe(
+  v.string(),
+  v.regex(/^(stuns?|turns?):[A-Za-z0-9.[\]:-]{1,253}(\?transport=(udp|tcp))?$/, 'not a stun: or turn: URL'),
+);
+const IceUrls = v.pipe(v.array(IceUrl), v.maxLength(8, 'at most 8 ICE server URLs'));
+const IceSecret = v.pipe(v.string(), v.minLength(1), v.maxLength(256), v.regex(/^[\x21-\x7e]+$/));
+
+/** `&ice=stun:h:3478,turn:h:3478` (+ `&iceUser=`, `&iceCredential=` for the TURN ones) → ICE servers. */
+export function parseIceServers(query: URLSearchParams): Result<RTCIceServer[]> {
+  const given = query.get('ice');
+  if (!given) return ok([]);
+  const urls = v.safeParse(IceUrls, given.split(','));
+  if (!urls.success) return fail(ErrorCode.BAD_MESSAGE, `&ice=: ${urls.issues[0].message}`);
+  const stun = urls.output.filter((u) => u.startsWith('stun'));
+  const turn = urls.output.filter((u) => u.startsWith('turn'));
+  const servers: RTCIceServer[] = stun.length > 0 ? [{ urls: stun }] : [];
+  if (turn.length > 0) {
+    const username = v.safeParse(IceSecret, query.get('iceUser') ?? '');
+    const credential = v.safeParse(IceSecret, query.get('iceCredential') ?? '');
+    if (!username.success || !credential.success) {
+      return fail(ErrorCode.BAD_MESSAGE, 'a turn: URL needs &iceUser= and &iceCredential=');
+    }
+    servers.push({ urls: turn, username: username.output, credential: credential.output });
+  }
+  return ok(servers);
 }
 
 /** Reads and checks the player parameters from a query string. */
@@ -35,5 +70,17 @@ export function parsePlayerParams(search: string, origin: string): Result<Player
     }
     server = url.origin;
   }
-  return ok({ room: room.output, key: key.output, server });
+  const p2p = query.get('p2p');
+  if (p2p !== null && !['on', 'off', '1', '0'].includes(p2p)) {
+    return fail(ErrorCode.BAD_MESSAGE, '&p2p= is on or off');
+  }
+  const iceServers = parseIceServers(query);
+  if (!iceServers.ok) return iceServers;
+  return ok({
+    room: room.output,
+    key: key.output,
+    server,
+    p2p: p2p !== 'off' && p2p !== '0',
+    iceServers: iceServers.value,
+  });
 }

@@ -1,0 +1,266 @@
+/**
+ * The player's swarm: blobs from other players of the room over WebRTC data channels (PeerJS), the
+ * relay for what they don't give in time. The transport-free `Swarm` and `PeerMesh` of
+ * `protocol/swarm/` do the work; this file plugs them into the patch client's seams:
+ *
+ * - `blobSource`: a {@link BlobSource} backed by the `Swarm`, with the client's `RelayBlobs` as its
+ *   relay (single chunks, which the relay may defer to the swarm with `blob.defer`);
+ * - `onRelayMessage`: peer ids from `welcome.peers` and `peers` go to the mesh;
+ * - `peerId`: our PeerJS id, announced in `hello` so that the relay lists us to the others;
+ * - releases a peer passes on go to the client's `offerRelease` (the same `acceptRelease` path);
+ *   the client calls `announce` and `hold` once a release is applied (or booted from the cache).
+ *
+ * Nothing waits for WebRTC. Until the PeerJS peer is open, and for good when it can't open (no
+ * signaling server, WebRTC blocked), blobs come from the relay and the mode stays `relay`.
+ */
+import type { Peer } from 'peerjs';
+import type { SignedRelease } from '../../protocol/release.ts';
+import { MessageType, type Message } from '../../protocol/messages.ts';
+import type { PeerMesh, PeerMeshOptions } from '../../protocol/swarm/peerjs.ts';
+import { Swarm, type SwarmOptions } from '../../protocol/swarm/swarm.ts';
+import type { PatchClientOptions } from '../client/patch-client.ts';
+import type { RelayBlobs } from '../client/relay-blobs.ts';
+import type { BlobSource } from '../client/transport.ts';
+
+/** Where the swarm is: `open` once the PeerJS peer is registered with the signaling server. */
+export type SwarmState = 'disabled' | 'unsupported' | 'idle' | 'starting' | 'open' | 'failed' | 'stopped';
+
+/** What `window.patchcast.swarm()` returns on the demo page. */
+export interface SwarmInfo {
+  readonly state: SwarmState;
+  /** Our PeerJS id (null without a swarm). */
+  readonly peerId: string | null;
+  /** PeerJS ids of the peers linked now. */
+  readonly peers: readonly string[];
+  /** Chunks from peers that failed their hash (each one got its sender dropped and banned). */
+  readonly badChunks: number;
+  readonly peersDropped: number;
+  readonly bytesToPeers: number;
+  /** Why the swarm is not running, or its last trouble. */
+  readonly lastError: string | null;
+}
+
+/** What the swarm needs of the patch client. */
+export interface SwarmClient {
+  offerRelease(candidate: unknown): Promise<unknown>;
+  sendToRelay(message: Message): boolean;
+}
+
+/** Options of {@link PlayerSwarm}. */
+export interface PlayerSwarmOptions {
+  /** The relay's HTTP origin; its PeerJS server is at `/peerjs`. */
+  readonly server: string;
+  /** STUN/TURN servers; none by default (on loopback and most LANs host candidates are enough). */
+  readonly iceServers?: readonly RTCIceServer[];
+  /** Give up on the signaling server after this long (default 10 s). */
+  readonly openTimeoutMs?: number;
+  readonly swarm?: Omit<SwarmOptions, 'relay' | 'onPeerRelease' | 'onPeersChanged'>;
+  readonly mesh?: Omit<PeerMeshOptions, 'requestPeers'>;
+}
+
+/** True when the browser has WebRTC data channels at all. */
+export function webRtcAvailable(): boolean {
+  return typeof globalThis.RTCPeerConnection === 'function';
+}
+
+/** A PeerJS id of our own making, so `hello` can carry it before PeerJS has even loaded. */
+function newPeerId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(10));
+  return `pc-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** Reconnects to the signaling server after it dropped us: first after 1 s, at most every 30 s. */
+const RECONNECT_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
+/** A failed start is tried again on the next `welcome`, but not more often than this. */
+const RETRY_AFTER_MS = 10_000;
+
+/** The player's swarm; see the file comment. Fires `change` when links come and go. */
+export class PlayerSwarm extends EventTarget {
+  readonly id = newPeerId();
+  private readonly options: PlayerSwarmOptions;
+  private swarm: Swarm | null = null;
+  private client: SwarmClient | null = null;
+  private peer: Peer | null = null;
+  private mesh: PeerMesh | null = null;
+  /** Peer ids offered by the relay before the mesh was up. */
+  private offered: readonly string[] = [];
+  private state: SwarmState = 'idle';
+  private lastError: string | null = null;
+  private failedAt = -Infinity;
+  private reconnects = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: PlayerSwarmOptions) {
+    super();
+    this.options = options;
+  }
+
+  /** The patch client options that plug the swarm in: spread them into `new PatchClient({…})`. */
+  clientOptions(): Required<Pick<PatchClientOptions, 'blobSource' | 'onRelayMessage' | 'peerId'>> {
+    return {
+      blobSource: (relay) => this.source(relay),
+      onRelayMessage: (message) => this.onRelayMessage(message),
+      // Announced while PeerJS starts (the signaling server queues offers for a few seconds), not
+      // once we know it can't: then nobody should wait on a dial to us.
+      peerId: () => (this.state === 'failed' || this.state === 'stopped' ? undefined : this.id),
+    };
+  }
+
+  /** The client releases from peers go to, and relay messages (`peers.get`) go out through. */
+  bind(client: SwarmClient): void {
+    this.client = client;
+  }
+
+  /** Loads PeerJS and registers with the signaling server; resolves when up, or given up. */
+  async start(): Promise<void> {
+    if (this.state === 'starting' || this.state === 'open' || this.state === 'stopped') return;
+    this.setState('starting');
+    let peer: Peer;
+    let Mesh: typeof PeerMesh;
+    try {
+      const loaded = await import('./browser-peer.ts');
+      Mesh = loaded.PeerMesh;
+      peer = await loaded.openBrowserPeer(
+        loaded.signalingFor(this.options.server),
+        this.id,
+        this.options.iceServers ?? [],
+        this.options.openTimeoutMs ?? 10_000,
+      );
+    } catch (error) {
+      if (!this.still('starting')) return;
+      this.failedAt = Date.now();
+      this.lastError = `swarm off, relay only: ${error instanceof Error ? error.message : String(error)}`;
+      this.setState('failed');
+      return;
+    }
+    const swarm = this.swarm;
+    if (!this.still('starting') || !swarm) {
+      peer.destroy();
+      return;
+    }
+    this.peer = peer;
+    this.reconnects = 0;
+    this.mesh = new Mesh(peer, swarm, {
+      ...this.options.mesh,
+      requestPeers: () => void this.client?.sendToRelay({ type: MessageType.peersGet }),
+    });
+    this.watch(peer);
+    this.setState('open');
+    this.mesh.offer(this.offered);
+    this.offered = [];
+    this.client?.sendToRelay({ type: MessageType.peersGet });
+  }
+
+  /** Leaves the swarm: every link closes, downloads in flight fall back to nothing (the page is going). */
+  stop(): void {
+    this.setState('stopped');
+    clearTimeout(this.reconnectTimer);
+    this.mesh?.stop();
+    this.swarm?.close();
+    this.peer?.destroy();
+  }
+
+  /** For `window.patchcast.swarm()` and tests. */
+  info(): SwarmInfo {
+    const stats = this.swarm?.stats;
+    return {
+      state: this.state,
+      peerId: this.id,
+      peers: this.swarm?.peerIds() ?? [],
+      badChunks: stats?.badChunks ?? 0,
+      peersDropped: stats?.peersDropped ?? 0,
+      bytesToPeers: stats?.bytesToPeers ?? 0,
+      lastError: this.lastError,
+    };
+  }
+
+  private source(relay: RelayBlobs): BlobSource {
+    const swarm = new Swarm({
+      ...this.options.swarm,
+      relay,
+      onPeerRelease: (signed: SignedRelease) => void this.client?.offerRelease(signed),
+      onPeersChanged: () => this.dispatchEvent(new Event('change')),
+    });
+    this.swarm = swarm;
+    return {
+      // Without a swarm to ask, the relay's own windowed fetch is the quicker way.
+      fetch: (desc, options) =>
+        this.state === 'failed' ? relay.fetch(desc, options) : swarm.fetch(desc, options),
+      hold: (desc, bytes) => swarm.hold(desc, bytes),
+      announce: (signed) => swarm.announce(signed),
+      traffic: () => ({
+        // Counted where the bytes land: the relay's chunks (asked by the swarm or not), the
+        // peers' verified chunks.
+        bytesFromRelay: relay.traffic().bytesFromRelay,
+        bytesFromPeers: swarm.stats.bytesFromPeers,
+        peers: swarm.peerCount,
+      }),
+    };
+  }
+
+  private onRelayMessage(message: Message): void {
+    if (message.type === MessageType.welcome) {
+      this.offer(message.peers ?? []);
+      // Back on the relay after the swarm could not start (the relay was down, say): try again.
+      if (this.state === 'failed' && Date.now() - this.failedAt > RETRY_AFTER_MS) void this.start();
+    } else if (message.type === MessageType.peers) {
+      this.offer(message.peers);
+    }
+  }
+
+  private offer(ids: readonly string[]): void {
+    if (this.mesh && this.state === 'open') this.mesh.offer(ids);
+    else this.offered = ids;
+  }
+
+  /** Keeps the signaling connection: links stay up without it, but new ones need it. */
+  private watch(peer: Peer): void {
+    peer.on('error', (error) => {
+      // `peer-unavailable` is one dial to a player who left: the mesh handles it.
+      if (error.type !== 'peer-unavailable') this.lastError = `${error.type}: ${error.message}`;
+    });
+    peer.on('disconnected', () => {
+      if (this.state !== 'open' || peer.destroyed) return;
+      const delay = RECONNECT_MS[Math.min(this.reconnects++, RECONNECT_MS.length - 1)]!;
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = setTimeout(() => {
+        if (this.state === 'open' && peer.disconnected && !peer.destroyed) peer.reconnect();
+      }, delay);
+    });
+    peer.on('open', () => {
+      this.reconnects = 0;
+    });
+    peer.on('close', () => {
+      if (this.state !== 'open') return;
+      this.mesh?.stop();
+      this.mesh = null;
+      this.peer = null;
+      this.failedAt = Date.now();
+      this.setState('failed');
+    });
+  }
+
+  /** Whether the state is still `state` (after an await, someone may have stopped us). */
+  private still(state: SwarmState): boolean {
+    return this.state === state;
+  }
+
+  private setState(state: SwarmState): void {
+    if (this.state === 'stopped') return;
+    this.state = state;
+    this.dispatchEvent(new Event('change'));
+  }
+}
+
+/** The swarm info of a page without a swarm (switched off, or no WebRTC in this browser). */
+export function noSwarm(state: 'disabled' | 'unsupported'): SwarmInfo {
+  return {
+    state,
+    peerId: null,
+    peers: [],
+    badChunks: 0,
+    peersDropped: 0,
+    bytesToPeers: 0,
+    lastError: state === 'unsupported' ? 'no WebRTC in this browser: relay only' : null,
+  };
+}
