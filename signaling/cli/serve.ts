@@ -3,7 +3,8 @@
  * variables, which win over defaults.
  */
 import { resolve } from 'node:path';
-import { startServer } from '../server.ts';
+import { demoAdminLink } from '../demo/admin-link.ts';
+import { startServer, type RunningServer } from '../server.ts';
 import { flag, intFlag, type Io, type ParsedArgs } from './io.ts';
 
 /** Help text of `serve`. */
@@ -19,6 +20,40 @@ Runs the relay: HTTP API, static site, WebSocket /ws, PeerJS /peerjs, TCP fallba
   --legacy-room R    the room seed-protocol clients join (default demo)
   --no-demo          do not create the demo room on a fresh data dir
 `;
+
+/**
+ * What `serve` prints once it listens: the addresses, and for the demo room its player link and an
+ * admin link that carries the demo key in the URL fragment (`signaling/demo/admin-link.ts`), so a new
+ * user opens the admin with the key already in place. The link is printed only when the key file on
+ * disk holds a key the demo room trusts.
+ */
+export function serveBanner(
+  server: Pick<RunningServer, 'url' | 'host' | 'httpPort' | 'tcpPort' | 'demo'>,
+  dataDir: string,
+): string[] {
+  const lines = [
+    `patchcast relay on ${server.url}  (data: ${dataDir})`,
+    `  admin site   ${server.url}/`,
+    `  WebSocket    ws://${server.host}:${server.httpPort}/ws    PeerJS ${server.url}/peerjs`,
+    `  TCP          ${server.host}:${server.tcpPort}  (framed protocol and seed clients)`,
+  ];
+  const { demo } = server;
+  if (!demo) return lines;
+  lines.push(`  demo room    ${demo.created ? 'created' : 'loaded'}; key file ${demo.keyPath}`);
+  if (demo.publicKey) {
+    lines.push(`  player       ${server.url}/play/?room=${demo.room}&key=${demo.publicKey}`);
+  }
+  if (demo.keyFile) {
+    lines.push(
+      `  admin (demo key) ${demoAdminLink(`${server.url}/`, demo.keyFile)}`,
+      `               this link contains the demo room's secret key (in the #fragment, which the browser`,
+      `               never sends): whoever has it can publish to the demo room`,
+    );
+  } else {
+    lines.push(`  demo key     ${demo.keyPath} holds no key of the demo room: no admin link`);
+  }
+  return lines;
+}
 
 /** Runs `serve` until SIGINT/SIGTERM. */
 export async function serve(args: ParsedArgs, io: Io): Promise<number> {
@@ -43,17 +78,7 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
     hub: { legacyRoom },
     log: (m) => io.err(m),
   });
-  io.out(`patchcast relay on ${server.url}  (data: ${dataDir})`);
-  io.out(`  admin site   ${server.url}/`);
-  io.out(`  WebSocket    ws://${server.host}:${server.httpPort}/ws    PeerJS ${server.url}/peerjs`);
-  io.out(`  TCP          ${server.host}:${server.tcpPort}  (framed protocol and seed clients)`);
-  if (server.demo) {
-    const { demo } = server;
-    io.out(`  demo room    ${demo.created ? 'created' : 'loaded'}; key file ${demo.keyPath}`);
-    if (demo.publicKey) {
-      io.out(`  player       ${server.url}/play/?room=${demo.room}&key=${demo.publicKey}`);
-    }
-  }
+  for (const line of serveBanner(server, dataDir)) io.out(line);
   await new Promise<void>((done) => {
     const stop = () => done();
     process.once('SIGINT', stop);

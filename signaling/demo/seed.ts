@@ -13,6 +13,7 @@ import {
   parseKeyFile,
   toKeyFile,
   utf8,
+  type KeyFile,
   type SigningKey,
 } from '../../protocol/index.ts';
 import type { Relay } from '../relay/relay.ts';
@@ -28,11 +29,21 @@ export interface DemoInfo {
   /** The room's public key (for the player URL), or null if the room has a key we don't hold. */
   readonly publicKey: string | null;
   readonly keyPath: string;
+  /**
+   * The key file at `keyPath` when it holds a key the room trusts (what `serve`'s admin link
+   * carries), else null: a key file for another key must not be offered as the room's.
+   */
+  readonly keyFile: KeyFile | null;
   /** True when this start created the room. */
   readonly created: boolean;
 }
 
-async function readKey(path: string): Promise<SigningKey | null> {
+interface KeyOnDisk {
+  readonly file: KeyFile;
+  readonly key: SigningKey;
+}
+
+async function readKey(path: string): Promise<KeyOnDisk | null> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -41,7 +52,7 @@ async function readKey(path: string): Promise<SigningKey | null> {
   }
   const parsed = parseKeyFile(JSON.parse(text));
   if (!parsed.ok) throw new Error(`${path}: ${parsed.message}`);
-  return fromKeyFile(parsed.value);
+  return { file: parsed.value, key: await fromKeyFile(parsed.value) };
 }
 
 /** Creates the demo room if the data dir has none; returns what to print either way. */
@@ -49,19 +60,20 @@ export async function ensureDemoRoom(relay: Relay, dataDir: string): Promise<Dem
   const keyPath = join(dataDir, 'keys', `${DEMO_ROOM}.key.json`);
   const existing = relay.store.room(DEMO_ROOM);
   if (existing && existing.history.length > 0) {
-    const key = await readKey(keyPath).catch(() => null);
-    const publicKey =
-      key && existing.trusted.has(key.keyId) ? key.publicKey : ([...existing.trusted.values()][0] ?? null);
-    return { room: DEMO_ROOM, publicKey, keyPath, created: false };
+    const onDisk = await readKey(keyPath).catch(() => null);
+    const ours = onDisk && existing.trusted.has(onDisk.key.keyId) ? onDisk : null;
+    const publicKey = ours ? ours.key.publicKey : ([...existing.trusted.values()][0] ?? null);
+    return { room: DEMO_ROOM, publicKey, keyPath, keyFile: ours?.file ?? null, created: false };
   }
   // A key file without a room is what a crash between the two writes leaves: reuse the key.
-  let key = await readKey(keyPath);
-  if (!key) {
-    key = await generateSigningKey(true);
-    await writeFileAtomic(keyPath, `${JSON.stringify(await toKeyFile(key, DEMO_ROOM), null, 2)}\n`, {
-      mode: 0o600,
-    });
+  let onDisk = await readKey(keyPath);
+  if (!onDisk) {
+    const fresh = await generateSigningKey(true);
+    const file = await toKeyFile(fresh, DEMO_ROOM);
+    await writeFileAtomic(keyPath, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+    onDisk = { file, key: fresh };
   }
+  const { key } = onDisk;
   const built = await buildRelease({
     room: DEMO_ROOM,
     key,
@@ -82,5 +94,5 @@ export async function ensureDemoRoom(relay: Relay, dataDir: string): Promise<Dem
     publicKey: key.publicKey,
   });
   if (!result.ok) throw new Error(`demo release refused: ${result.code}: ${result.message}`);
-  return { room: DEMO_ROOM, publicKey: key.publicKey, keyPath, created: true };
+  return { room: DEMO_ROOM, publicKey: key.publicKey, keyPath, keyFile: onDisk.file, created: true };
 }
