@@ -1,0 +1,116 @@
+/**
+ * A lying swarm member for browser tests: a Node peer (node-webrtc, PeerJS on the relay's `/peerjs`)
+ * that runs the real `Swarm` and `PeerMesh`, joins a room through the relay like a player (its
+ * PeerJS id in `hello`, so the relay lists it to the others), says it holds a blob — and flips bytes
+ * in every chunk it sends. Everything but the flipped bytes is the honest code.
+ */
+import WebSocket from 'ws';
+import type { BlobDescriptor } from '../../../protocol/blobs.ts';
+import { decodeBody } from '../../../protocol/frame.ts';
+import { MessageType, parseMessage, PROTOCOL_VERSION, type Message } from '../../../protocol/messages.ts';
+import type { SignedRelease } from '../../../protocol/release.ts';
+import type { PeerLink } from '../../../protocol/swarm/peer.ts';
+import { PeerMesh } from '../../../protocol/swarm/peerjs.ts';
+import { Swarm } from '../../../protocol/swarm/swarm.ts';
+import { CHUNK_FRAME_HEADER, decodeChunkFrame } from '../../../protocol/swarm/wire.ts';
+import { openNodePeer } from '../../../signaling/p2p/node-peer.ts';
+
+/** The lying peer, as the test drives it. */
+export interface BadPeer {
+  readonly id: string;
+  /** Chunk frames it corrupted so far. */
+  corrupted(): number;
+  /** Ids of the players linked to it now. */
+  linked(): string[];
+  /** Says it holds `bytes` (whole, verified) — and will serve them corrupted. */
+  hold(desc: BlobDescriptor, bytes: Uint8Array): void;
+  /** Passes a release on to its links, as an honest peer does. */
+  announce(signed: SignedRelease): void;
+  stop(): void;
+}
+
+/** Flips bytes in the payload of every binary chunk frame the link sends; control messages pass. */
+function corrupting(link: PeerLink, count: () => void): PeerLink {
+  return {
+    id: link.id,
+    bufferedAmount: () => link.bufferedAmount(),
+    close: () => link.close(),
+    attach: (handlers) => link.attach(handlers),
+    send: (data) => {
+      if (typeof data === 'string' || !decodeChunkFrame(data).ok || data.length <= CHUNK_FRAME_HEADER) {
+        link.send(data);
+        return;
+      }
+      const bad = data.slice();
+      for (let i = CHUNK_FRAME_HEADER; i < bad.length; i += 997) bad[i]! ^= 0xff;
+      count();
+      link.send(bad);
+    },
+  };
+}
+
+/** A `Swarm` whose every link corrupts what it uploads. */
+class CorruptingSwarm extends Swarm {
+  corruptedFrames = 0;
+
+  override addPeer(link: PeerLink): boolean {
+    return super.addPeer(corrupting(link, () => this.corruptedFrames++));
+  }
+}
+
+/**
+ * Starts the lying peer: registers `id` with the relay's PeerJS server, then says hello to the relay
+ * in `room` as a player with that PeerJS id, and dials the peers the relay names.
+ */
+export async function openBadPeer(
+  relay: { httpPort: number },
+  room: string,
+  id = 'bad-peer',
+): Promise<BadPeer> {
+  const peer = await openNodePeer({ host: '127.0.0.1', port: relay.httpPort, path: '/peerjs' }, id);
+  const swarm = new CorruptingSwarm({ relay: null });
+  const ws = new WebSocket(`ws://127.0.0.1:${relay.httpPort}/ws`);
+  const send = (message: Message) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+  };
+  const mesh = new PeerMesh(peer, swarm, { requestPeers: () => send({ type: MessageType.peersGet }) });
+  let heartbeat: NodeJS.Timeout | undefined;
+  ws.on('message', (data: Buffer) => {
+    const frame = decodeBody(new Uint8Array(data));
+    if (!frame.ok) return;
+    const message = parseMessage(frame.value);
+    if (!message.ok) return;
+    if (message.value.type === MessageType.welcome) mesh.offer(message.value.peers ?? []);
+    if (message.value.type === MessageType.peers) mesh.offer(message.value.peers);
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  send({
+    type: MessageType.hello,
+    v: PROTOCOL_VERSION,
+    room,
+    role: 'player',
+    clientId: id,
+    platform: 'bad peer (test)',
+    seq: 0,
+    peerId: id,
+  });
+  heartbeat = setInterval(() => send({ type: MessageType.heartbeat, t: Date.now() }), 2_000);
+  return {
+    id,
+    corrupted: () => swarm.corruptedFrames,
+    linked: () => swarm.peerIds(),
+    hold: (desc, bytes) => swarm.hold(desc, bytes),
+    announce: (signed) => swarm.announce(signed),
+    stop: () => {
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+      mesh.stop();
+      swarm.close();
+      peer.destroy();
+      ws.close();
+    },
+  };
+}
