@@ -1,39 +1,57 @@
 /**
  * The publish page's dry run in real Chromium: scripts run in the player's sandbox worker; a script
  * that throws, hangs or returns junk is shown with its error and blocks the publish unless the admin
- * overrides it. Served from `dist/` by a plain static server; nothing here reaches a relay.
+ * overrides it. Served from `dist/` by a plain static server; nothing here reaches a relay. The admin
+ * page's Content-Security-Policy, inherited by the sandbox worker, refuses a script's `import()` of
+ * another origin: a canary server on loopback sees nothing (and does, with the policy switched off).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium, serveStatic, type StaticServer } from './helpers/admin-env.ts';
+import { bypassCsp, recordCspViolations, startCanary, type Canary } from './helpers/csp.ts';
 
 let site: StaticServer;
 let browser: BrowserContext;
 let page: Page;
+let canary: Canary;
+let violations: () => Promise<string[]>;
 
-async function loadScript(source: string): Promise<void> {
-  await page.setInputFiles('#script-file', {
+async function loadScript(source: string, on = page): Promise<void> {
+  await on.setInputFiles('#script-file', {
     name: 'logic.js',
     mimeType: 'text/javascript',
     buffer: Buffer.from(source),
   });
-  await expect.poll(() => page.locator('.cm-content').textContent()).toContain(source.slice(0, 20));
+  await expect.poll(() => on.locator('.cm-content').textContent()).toContain(source.slice(0, 20));
 }
 
-async function dryRunError(): Promise<string> {
-  await page.click('#dry-run');
-  await page.waitForSelector('#dry-status[data-kind=error], #dry-status[data-kind=ok]', { timeout: 20_000 });
-  await page.waitForFunction(
-    () => document.querySelector('#dry-status')?.getAttribute('data-kind') !== 'info',
-  );
-  return (await page.locator('#dry-status').textContent()) ?? '';
+async function dryRunError(on = page): Promise<string> {
+  await on.click('#dry-run');
+  await on.waitForSelector('#dry-status[data-kind=error], #dry-status[data-kind=ok]', { timeout: 20_000 });
+  await on.waitForFunction(() => document.querySelector('#dry-status')?.getAttribute('data-kind') !== 'info');
+  return (await on.locator('#dry-status').textContent()) ?? '';
+}
+
+/** A script that tries to load code from the canary at load time and on every frame. */
+function importer(port: number): string {
+  return `const url = 'http://127.0.0.1:${port}';
+try { await import(url + '/caught.js'); } catch {}
+let frame = 0;
+export function update(ball) {
+  if (frame++ < 3) import(url + '/frame-' + frame + '.js').catch(() => {});
+  return ball;
+}
+await import(url + '/top.js');
+`;
 }
 
 beforeAll(async () => {
   site = await serveStatic('dist');
+  canary = await startCanary();
   browser = await launchChromium();
   page = await browser.newPage();
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
+  violations = await recordCspViolations(page);
   await page.goto(site.url);
   await page.fill('#room-input', 'dry-run');
   await page.click('#room-form button[type=submit]');
@@ -46,6 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await site?.close();
+  await canary?.close();
 });
 
 describe('dry run (player sandbox, real Chromium)', () => {
@@ -89,5 +108,32 @@ describe('dry run (player sandbox, real Chromium)', () => {
   it('cannot reach the network from the script', async () => {
     await loadScript('export function update(b) { fetch("http://127.0.0.1:1/"); return b; }');
     expect(await dryRunError()).toMatch(/fetch/);
+  });
+
+  it('cannot import() code from another origin: the admin CSP holds in the sandbox worker', async () => {
+    await loadScript(importer(canary.port));
+    const text = await dryRunError();
+    expect(text).toContain('Failed to fetch dynamically imported module');
+    expect(await page.locator('#publish').isDisabled()).toBe(true);
+    // Give any request that did leave time to arrive.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(canary.hits).toEqual([]);
+    // The page's own policy was never in the way of the page (worker violations stay in the worker).
+    expect(await violations()).toEqual([]);
+  });
+
+  it('(control) with the policy switched off, the same script reaches the canary', async () => {
+    const open = await browser.newPage();
+    try {
+      await bypassCsp(open);
+      await open.goto(`${site.url}publish/`);
+      await open.waitForSelector('.cm-editor');
+      await loadScript(importer(canary.port), open);
+      expect(await dryRunError(open)).toContain('Dry run passed');
+      await expect.poll(() => canary.hits.length).toBeGreaterThan(0);
+      expect(canary.hits).toContain('GET /top.js');
+    } finally {
+      await open.close();
+    }
   });
 });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describeBlob } from '../../protocol/blobs.ts';
 import type { SigningKey } from '../../protocol/crypto.ts';
-import { openBadPeer, type BadPeer } from './helpers/bad-peer.ts';
+import { openTestPeer, type TestPeer } from './helpers/test-peer.ts';
 import { playerStatus, waitForApplied, waitForStatus } from './helpers/player.ts';
 import { demoKey, publish, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
 import { eventually, launchBrowser, openPlayers, randomPng, swarmInfo } from './helpers/swarm.ts';
@@ -17,13 +17,13 @@ import { eventually, launchBrowser, openPlayers, randomPng, swarmInfo } from './
 let relay: RelayProcess;
 let key: SigningKey;
 let browser: Browser;
-let bad: BadPeer;
+let bad: TestPeer;
 let contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   relay = await startRelayProcess();
   key = await demoKey(relay.dataDir);
-  bad = await openBadPeer(relay, 'demo');
+  bad = await openTestPeer(relay, 'demo', { id: 'bad-peer', corrupt: true });
   browser = await launchBrowser();
 });
 

@@ -1,8 +1,9 @@
 /**
- * A lying swarm member for browser tests: a Node peer (node-webrtc, PeerJS on the relay's `/peerjs`)
- * that runs the real `Swarm` and `PeerMesh`, joins a room through the relay like a player (its
- * PeerJS id in `hello`, so the relay lists it to the others), says it holds a blob — and flips bytes
- * in every chunk it sends. Everything but the flipped bytes is the honest code.
+ * A swarm member for browser tests, driven by the test: a Node peer (node-webrtc, PeerJS on the
+ * relay's `/peerjs`) that runs the real `Swarm` and `PeerMesh` and joins a room through the relay
+ * like a player (its PeerJS id in `hello`, so the relay names it to the others). The test says what
+ * it holds and which releases it passes on. With `corrupt`, it flips bytes in every chunk it sends —
+ * everything else is the honest code.
  */
 import WebSocket from 'ws';
 import type { BlobDescriptor } from '../../../protocol/blobs.ts';
@@ -15,14 +16,14 @@ import { Swarm } from '../../../protocol/swarm/swarm.ts';
 import { CHUNK_FRAME_HEADER, decodeChunkFrame } from '../../../protocol/swarm/wire.ts';
 import { openNodePeer } from '../../../signaling/p2p/node-peer.ts';
 
-/** The lying peer, as the test drives it. */
-export interface BadPeer {
+/** The Node peer, as the test drives it. */
+export interface TestPeer {
   readonly id: string;
   /** Chunk frames it corrupted so far. */
   corrupted(): number;
   /** Ids of the players linked to it now. */
   linked(): string[];
-  /** Says it holds `bytes` (whole, verified) — and will serve them corrupted. */
+  /** Says it holds `bytes` (whole, verified) and serves them (corrupted, if so made). */
   hold(desc: BlobDescriptor, bytes: Uint8Array): void;
   /** Passes a release on to its links, as an honest peer does. */
   announce(signed: SignedRelease): void;
@@ -49,26 +50,30 @@ function corrupting(link: PeerLink, count: () => void): PeerLink {
   };
 }
 
-/** A `Swarm` whose every link corrupts what it uploads. */
-class CorruptingSwarm extends Swarm {
+/** The honest `Swarm`, with the counter the test reads. */
+class CountingSwarm extends Swarm {
   corruptedFrames = 0;
+}
 
+/** A `Swarm` whose every link corrupts what it uploads. */
+class CorruptingSwarm extends CountingSwarm {
   override addPeer(link: PeerLink): boolean {
     return super.addPeer(corrupting(link, () => this.corruptedFrames++));
   }
 }
 
 /**
- * Starts the lying peer: registers `id` with the relay's PeerJS server, then says hello to the relay
- * in `room` as a player with that PeerJS id, and dials the peers the relay names.
+ * Starts the peer: registers `id` with the relay's PeerJS server, then says hello to the relay in
+ * `room` as a player with that PeerJS id, and dials the peers the relay names.
  */
-export async function openBadPeer(
+export async function openTestPeer(
   relay: { httpPort: number },
   room: string,
-  id = 'bad-peer',
-): Promise<BadPeer> {
+  options: { readonly id: string; readonly corrupt: boolean },
+): Promise<TestPeer> {
+  const id = options.id;
   const peer = await openNodePeer({ host: '127.0.0.1', port: relay.httpPort, path: '/peerjs' }, id);
-  const swarm = new CorruptingSwarm({ relay: null });
+  const swarm = options.corrupt ? new CorruptingSwarm({ relay: null }) : new CountingSwarm({ relay: null });
   const ws = new WebSocket(`ws://127.0.0.1:${relay.httpPort}/ws`);
   const send = (message: Message) => {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
@@ -93,7 +98,7 @@ export async function openBadPeer(
     room,
     role: 'player',
     clientId: id,
-    platform: 'bad peer (test)',
+    platform: options.corrupt ? 'corrupting test peer' : 'test peer',
     seq: 0,
     peerId: id,
   });
