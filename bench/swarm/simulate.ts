@@ -115,20 +115,26 @@ export async function simulate(params: SimParams): Promise<SimResult> {
     nodes.push(node);
   }
 
-  // Topology: each player links to a few random others (as a player joining picks from the relay's list).
+  // Topology: each player links to a few random others (as a player joining picks from the relay's
+  // list), and, like `PeerMesh`, dials more when links drop below that — here half a second after.
   const connectTo = params.connectTo ?? 3;
-  for (const node of nodes) {
+  const neighbours = new Map<SimNode, Set<SimNode>>(nodes.map((n) => [n, new Set()]));
+  const link = (node: SimNode): void => {
     for (let k = 0; k < connectTo * 3 && node.swarm.peerCount < connectTo; k++) {
       const other = nodes[Math.floor(random() * nodes.length)]!;
-      if (other === node || !node.swarm.canAdd(other.id) || !other.swarm.canAdd(node.id)) continue;
+      if (other === node || !other.life.alive) continue;
+      if (!node.swarm.canAdd(other.id) || !other.swarm.canAdd(node.id)) continue;
       const latency = latMin + random() * (latMax - latMin);
       const [mine, theirs] = SimLink.pair(clock, node, other, latency);
       tapChunks(mine, other, node);
       tapChunks(theirs, node, other);
       node.swarm.addPeer(mine);
       other.swarm.addPeer(theirs);
+      neighbours.get(node)!.add(other);
+      neighbours.get(other)!.add(node);
     }
-  }
+  };
+  for (const node of nodes) link(node);
 
   // Publish at t = 0: the relay announces to everyone; a share of players leave mid-transfer.
   const leaving = new Set<SimNode>();
@@ -139,6 +145,10 @@ export async function simulate(params: SimParams): Promise<SimResult> {
     clock.setTimeout(() => {
       node.life.alive = false;
       node.swarm.close();
+      for (const other of neighbours.get(node)!) {
+        neighbours.get(other)!.delete(node);
+        if (other.life.alive) clock.setTimeout(() => other.life.alive && link(other), 500);
+      }
     }, random() * expectedMs);
   }
   for (const node of nodes) {

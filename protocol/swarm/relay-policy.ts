@@ -1,10 +1,11 @@
 /**
  * How the relay keeps its egress near one copy of a patch when players can help each other: the
  * first request for a chunk is served at once; later requests for the same chunk, from clients that
- * said they have peers (`mayDefer`), are told to get it from the swarm, and the relay lets out at most
- * one more copy of that chunk per `holdMs` — a trickle that rescues a part of the swarm the chunk
- * hasn't reached, without a flood when a large swarm is merely slow. A client with no peers is always
- * served at once.
+ * said they have peers (`mayDefer`), are told to get it from the swarm. The relay then lets out one
+ * more copy of that chunk after `holdMs`, the next after twice that, and so on — a trickle that
+ * rescues a part of the swarm the chunk hasn't reached, without a flood when a large swarm is merely
+ * slow: over a transfer of T, at most about log2(T / holdMs) extra copies of each chunk. A client with
+ * no peers is always served at once.
  */
 import type { Clock } from './clock.ts';
 
@@ -17,14 +18,17 @@ export interface RelayChunkPolicyOptions {
   readonly clock: Clock;
   /** Copies of each chunk served at once before deferring (default 1). */
   readonly copies?: number;
-  /** After the first copies, at most one more copy of a chunk per this long to clients with peers (default 1500 ms). */
+  /** After the first copies, the next copy of a chunk to a client with peers waits this long, then twice that, … (default 1500 ms). */
   readonly holdMs?: number;
   /** Blobs remembered at most (oldest forgotten first). */
   readonly maxBlobs?: number;
 }
 
 interface ChunkLedger {
+  /** Copies served, to anyone. */
   readonly served: Uint32Array;
+  /** Copies served to clients with peers (the ones the trickle paces). */
+  readonly toSwarm: Uint32Array;
   readonly lastAt: Float64Array;
 }
 
@@ -47,13 +51,17 @@ export class RelayChunkPolicy {
   decide(sha256: string, chunkCount: number, index: number, mayDefer: boolean): RelayDecision {
     const ledger = this.ledger(sha256, chunkCount);
     const now = this.clock.now();
-    const served = ledger.served[index] ?? 0;
-    const since = now - ledger.lastAt[index]!;
-    if (mayDefer && served >= this.copies && since < this.holdMs) {
-      return { serve: false, retryAfterMs: Math.max(50, Math.ceil(this.holdMs - since)) };
+    const toSwarm = ledger.toSwarm[index]!;
+    if (mayDefer && toSwarm >= this.copies) {
+      const gap = this.holdMs * 2 ** (toSwarm - this.copies);
+      const since = now - ledger.lastAt[index]!;
+      if (since < gap) return { serve: false, retryAfterMs: Math.max(50, Math.ceil(gap - since)) };
     }
-    if (mayDefer) ledger.lastAt[index] = now;
-    ledger.served[index] = served + 1;
+    if (mayDefer) {
+      ledger.toSwarm[index] = toSwarm + 1;
+      ledger.lastAt[index] = now;
+    }
+    ledger.served[index]! += 1;
     return { serve: true };
   }
 
@@ -65,7 +73,11 @@ export class RelayChunkPolicy {
   private ledger(sha256: string, chunkCount: number): ChunkLedger {
     let ledger = this.ledgers.get(sha256);
     if (!ledger || ledger.served.length !== chunkCount) {
-      ledger = { served: new Uint32Array(chunkCount), lastAt: new Float64Array(chunkCount).fill(-Infinity) };
+      ledger = {
+        served: new Uint32Array(chunkCount),
+        toSwarm: new Uint32Array(chunkCount),
+        lastAt: new Float64Array(chunkCount).fill(-Infinity),
+      };
       this.ledgers.set(sha256, ledger);
       if (this.ledgers.size > this.maxBlobs) {
         const oldest = this.ledgers.keys().next().value;

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { Clock } from './clock.ts';
+import { RelayChunkPolicy } from './relay-policy.ts';
+
+function fakeClock(): Clock & { t: number } {
+  return {
+    t: 0,
+    now() {
+      return this.t;
+    },
+    setTimeout: () => 0,
+    clearTimeout: () => {},
+  };
+}
+
+const sha = 'c'.repeat(64);
+
+describe('relay chunk policy', () => {
+  it('serves the first copy of a chunk and defers the next to the swarm', () => {
+    const clock = fakeClock();
+    const policy = new RelayChunkPolicy({ clock, holdMs: 1000 });
+    expect(policy.decide(sha, 4, 0, true)).toEqual({ serve: true });
+    expect(policy.decide(sha, 4, 0, true)).toEqual({ serve: false, retryAfterMs: 1000 });
+    expect(policy.decide(sha, 4, 1, true)).toEqual({ serve: true }); // another chunk: nobody has it yet
+    clock.t = 400;
+    expect(policy.decide(sha, 4, 0, true)).toEqual({ serve: false, retryAfterMs: 600 });
+  });
+
+  it('always serves a client without peers, without delaying the swarm trickle', () => {
+    const clock = fakeClock();
+    const policy = new RelayChunkPolicy({ clock, holdMs: 1000 });
+    policy.decide(sha, 4, 0, true);
+    for (let i = 0; i < 5; i++) expect(policy.decide(sha, 4, 0, false)).toEqual({ serve: true });
+    expect(policy.servedCount(sha, 0)).toBe(6);
+    expect(policy.decide(sha, 4, 0, true).serve).toBe(false);
+  });
+
+  it('trickles further copies at doubling intervals', () => {
+    const clock = fakeClock();
+    const policy = new RelayChunkPolicy({ clock, holdMs: 1000 });
+    const served: number[] = [];
+    for (clock.t = 0; clock.t <= 16_000; clock.t += 100) {
+      if (policy.decide(sha, 1, 0, true).serve) served.push(clock.t);
+    }
+    // First copy at 0, then after 1 s, 2 s more, 4 s more, 8 s more.
+    expect(served).toEqual([0, 1000, 3000, 7000, 15000]);
+  });
+});
