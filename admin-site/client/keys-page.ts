@@ -4,7 +4,7 @@
  */
 import QRCode from 'qrcode';
 import { generateSigningKey } from '../../protocol/crypto.ts';
-import { fromKeyFile, signRotation, toKeyFile } from '../../protocol/keys.ts';
+import { signRotation, toKeyFile } from '../../protocol/keys.ts';
 import {
   decryptBackup,
   encryptKeyFile,
@@ -14,10 +14,12 @@ import {
   type ParsedKeyText,
 } from '../lib/backup.ts';
 import { basePath } from '../lib/context.ts';
+import { demoKeyFromAddress } from '../lib/demo-key.ts';
 import { showContextBar } from '../lib/context-bar.ts';
 import { byId, download, h, replaceChildren, say } from '../lib/dom.ts';
 import {
   deleteKey,
+  importKeyFile,
   listKeys,
   loadKey,
   markBackedUp,
@@ -57,7 +59,8 @@ const importButton = byId('import-button', HTMLButtonElement);
 const importStatus = byId('import-status', HTMLElement);
 const linkArea = byId('link-area', HTMLElement);
 
-let room = getRoom();
+/** Read in {@link start}, after a demo key link (if any) has chosen the room. */
+let room: string | null = null;
 let key: StoredKey | null = null;
 let picked: ParsedKeyText | null = null;
 
@@ -420,17 +423,25 @@ importForm.addEventListener('submit', (event) => {
     try {
       const file =
         picked.kind === 'backup' ? await decryptBackup(picked.backup, importPass.value) : picked.file;
-      const signing = await fromKeyFile(file, true);
-      const existing = await loadKey(target);
-      if (existing && existing.keyId !== signing.keyId) {
+      let done = await importKeyFile(target, file);
+      if (done.kind === 'conflict') {
         if (!confirm(`Room “${target}” already has another key in this browser. Replace it?`)) return;
+        done = await importKeyFile(target, file, { replace: true });
       }
-      await saveKey(target, signing, 'imported');
+      if (done.kind === 'conflict') return;
       setRoom(target);
       room = target;
       roomInput.value = target;
       importPass.value = '';
-      say(importStatus, 'ok', 'Key ', h('code', {}, signing.keyId), ` imported for room “${target}”.`);
+      say(
+        importStatus,
+        'ok',
+        'Key ',
+        h('code', {}, done.key.keyId),
+        done.kind === 'saved'
+          ? ` imported for room “${target}”.`
+          : ` is already this browser’s key for room “${target}”.`,
+      );
       await showKey();
       await listRooms();
       await showRoomOnRelay();
@@ -443,6 +454,8 @@ importForm.addEventListener('submit', (event) => {
 });
 
 async function start(): Promise<void> {
+  await demoKeyFromAddress();
+  room = getRoom();
   const relay = getRelayUrl();
   relayInput.value = relay === location.origin ? '' : relay;
   if (room) {

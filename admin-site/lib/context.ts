@@ -2,6 +2,7 @@
  * What every admin page starts from: the relay URL, the room being worked on and this browser's key
  * for it (if any).
  */
+import { demoKeyFromAddress } from './demo-key.ts';
 import { loadKey, type StoredKey } from './keystore.ts';
 import { getRelayUrl, getRoom } from './settings.ts';
 
@@ -12,8 +13,12 @@ export interface AdminContext {
   readonly key: StoredKey | null;
 }
 
-/** Reads the working context from local storage and IndexedDB. */
+/**
+ * Reads the working context from local storage and IndexedDB, once a demo key link (if the page was
+ * opened with one) has been imported.
+ */
 export async function loadContext(): Promise<AdminContext> {
+  await demoKeyFromAddress();
   const relay = getRelayUrl();
   const room = getRoom();
   const key = room === null ? null : await loadKey(room);

@@ -2,7 +2,16 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { createStore, set } from 'idb-keyval';
 import { generateSigningKey, signBytes, verifyBytes } from '../../protocol/crypto.ts';
-import { deleteKey, listKeys, loadKey, markBackedUp, saveKey, signingKeyOf } from './keystore.ts';
+import { toKeyFile } from '../../protocol/keys.ts';
+import {
+  deleteKey,
+  importKeyFile,
+  listKeys,
+  loadKey,
+  markBackedUp,
+  saveKey,
+  signingKeyOf,
+} from './keystore.ts';
 
 let n = 0;
 const freshStore = () => createStore(`test-${++n}`, 'keys');
@@ -35,5 +44,26 @@ describe('keystore', () => {
     await set('other', 'junk', store);
     expect(await loadKey('demo', store)).toBeNull();
     expect(await listKeys(store)).toEqual([]);
+  });
+
+  it('imports a key file: keeps the same key as it was, replaces another only when asked', async () => {
+    const store = freshStore();
+    const first = await generateSigningKey(true);
+    const file = await toKeyFile(first, 'demo');
+    expect(await importKeyFile('demo', file, {}, store)).toMatchObject({ kind: 'saved' });
+    expect((await loadKey('demo', store))?.source).toBe('imported');
+    await markBackedUp('demo', store);
+    expect(await importKeyFile('demo', file, {}, store)).toMatchObject({ kind: 'unchanged' });
+    expect((await loadKey('demo', store))?.backedUpAt).toBeTruthy();
+
+    const other = await toKeyFile(await generateSigningKey(true), 'demo');
+    expect(await importKeyFile('demo', other, {}, store)).toMatchObject({
+      kind: 'conflict',
+      existing: { keyId: first.keyId },
+      keyId: other.keyId,
+    });
+    expect((await loadKey('demo', store))?.keyId).toBe(first.keyId);
+    expect(await importKeyFile('demo', other, { replace: true }, store)).toMatchObject({ kind: 'saved' });
+    expect((await loadKey('demo', store))?.keyId).toBe(other.keyId);
   });
 });

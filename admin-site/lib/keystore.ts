@@ -9,6 +9,7 @@
 import * as v from 'valibot';
 import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
 import { keyIdOf, type SigningKey } from '../../protocol/crypto.ts';
+import { fromKeyFile, type KeyFile } from '../../protocol/keys.ts';
 import { IsoTime, KeyId, PublicKeyText, RoomName } from '../../protocol/release.ts';
 
 /** True for a WebCrypto key object (in this realm). */
@@ -83,6 +84,32 @@ export async function saveKey(
   };
   await set(room, v.parse(StoredKeySchema, record), store);
   return record;
+}
+
+/** What {@link importKeyFile} did. */
+export type KeyImport =
+  | { readonly kind: 'saved'; readonly key: StoredKey }
+  /** The room already had this very key: its record (and backup date) is kept as it was. */
+  | { readonly kind: 'unchanged'; readonly key: StoredKey }
+  /** The room has another key here and `replace` was not given: nothing was written. */
+  | { readonly kind: 'conflict'; readonly existing: StoredKey; readonly keyId: string };
+
+/**
+ * Stores the key of a key file (the CLI's, a decrypted backup's, or the demo link's) for a room,
+ * marked `imported`. Throws when the file's secret doesn't belong to its public key. Another key
+ * already stored for the room is replaced only with `replace` (after the admin said so).
+ */
+export async function importKeyFile(
+  room: string,
+  file: KeyFile,
+  options: { readonly replace?: boolean } = {},
+  store = keyStore(),
+): Promise<KeyImport> {
+  const signing = await fromKeyFile(file, true);
+  const existing = await loadKey(room, store);
+  if (existing?.keyId === signing.keyId) return { kind: 'unchanged', key: existing };
+  if (existing && options.replace !== true) return { kind: 'conflict', existing, keyId: signing.keyId };
+  return { kind: 'saved', key: await saveKey(room, signing, 'imported', store) };
 }
 
 /** Notes that a backup of a room's key was just written. */
