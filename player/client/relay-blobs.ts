@@ -101,6 +101,11 @@ export class RelayBlobs implements BlobSource, RelaySource {
 
   /** The connection (re)opened: ask again for everything still missing. */
   connected(): void {
+    // Single chunks asked on the old connection will never be answered: let the swarm ask again now
+    // rather than after `stallMs`.
+    for (const list of [...this.singles.values()]) {
+      for (const answer of [...list]) answer({ kind: 'error', message: 'reconnected to the relay' });
+    }
     for (const job of this.jobs.values()) {
       job.outstanding.clear();
       this.pump(job);

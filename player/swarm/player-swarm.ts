@@ -14,10 +14,11 @@
  * signaling server, WebRTC blocked), blobs come from the relay and the mode stays `relay`.
  */
 import type { Peer } from 'peerjs';
+import { ErrorCode, type Result } from '../../protocol/errors.ts';
 import type { SignedRelease } from '../../protocol/release.ts';
 import { MessageType, type Message } from '../../protocol/messages.ts';
 import type { PeerMesh, PeerMeshOptions } from '../../protocol/swarm/peerjs.ts';
-import { Swarm, type SwarmOptions } from '../../protocol/swarm/swarm.ts';
+import { Swarm, type RelayAnswer, type RelaySource, type SwarmOptions } from '../../protocol/swarm/swarm.ts';
 import type { PatchClientOptions } from '../client/patch-client.ts';
 import type { RelayBlobs } from '../client/relay-blobs.ts';
 import type { BlobSource } from '../client/transport.ts';
@@ -42,7 +43,7 @@ export interface SwarmInfo {
 
 /** What the swarm needs of the patch client. */
 export interface SwarmClient {
-  offerRelease(candidate: unknown): Promise<unknown>;
+  offerRelease(candidate: unknown): Promise<Result<SignedRelease>>;
   sendToRelay(message: Message): boolean;
 }
 
@@ -54,6 +55,8 @@ export interface PlayerSwarmOptions {
   readonly iceServers?: readonly RTCIceServer[];
   /** Give up on the signaling server after this long (default 10 s). */
   readonly openTimeoutMs?: number;
+  /** A chunk asked of the relay and not answered in this long may be asked of peers (default 3 s). */
+  readonly relayChunkTimeoutMs?: number;
   readonly swarm?: Omit<SwarmOptions, 'relay' | 'onPeerRelease' | 'onPeersChanged'>;
   readonly mesh?: Omit<PeerMeshOptions, 'requestPeers'>;
 }
@@ -68,6 +71,14 @@ function newPeerId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(10));
   return `pc-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
+
+/** Refusals no honest peer causes: the sender is banned. */
+const FORGED: ReadonlySet<string> = new Set([
+  ErrorCode.BAD_RELEASE,
+  ErrorCode.WRONG_ROOM,
+  ErrorCode.BAD_SIGNATURE,
+  ErrorCode.BAD_SLOT,
+]);
 
 /** Reconnects to the signaling server after it dropped us: first after 1 s, at most every 30 s. */
 const RECONNECT_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
@@ -177,8 +188,8 @@ export class PlayerSwarm extends EventTarget {
   private source(relay: RelayBlobs): BlobSource {
     const swarm = new Swarm({
       ...this.options.swarm,
-      relay,
-      onPeerRelease: (signed: SignedRelease) => void this.client?.offerRelease(signed),
+      relay: new PatientRelay(relay, this.options.relayChunkTimeoutMs ?? 3_000),
+      onPeerRelease: (signed, from) => void this.peerRelease(signed, from),
       onPeersChanged: () => this.dispatchEvent(new Event('change')),
     });
     this.swarm = swarm;
@@ -196,6 +207,17 @@ export class PlayerSwarm extends EventTarget {
         peers: swarm.peerCount,
       }),
     };
+  }
+
+  /**
+   * A release a peer passed on goes through the client's `acceptRelease`, like one from the relay.
+   * An honest peer passes on only what it accepted itself, so a forged or malformed release gets its
+   * sender dropped and banned; a stale, expired or not-yet-trusted one may be an honest race or
+   * clock skew, and is only refused.
+   */
+  private async peerRelease(signed: SignedRelease, from: string): Promise<void> {
+    const verdict = await this.client?.offerRelease(signed);
+    if (verdict && !verdict.ok && FORGED.has(verdict.code)) this.swarm?.removePeer(from, true);
   }
 
   private onRelayMessage(message: Message): void {
@@ -249,6 +271,39 @@ export class PlayerSwarm extends EventTarget {
     if (this.state === 'stopped') return;
     this.state = state;
     this.dispatchEvent(new Event('change'));
+  }
+}
+
+/**
+ * The relay as the swarm's chunk source, with a deadline. The swarm asks nobody else for a chunk it
+ * asked the relay for; a relay that is slow to answer (congested, or answering a request it can't
+ * serve with an error that names no chunk) would hold the chunk back from peers that have it. After
+ * `timeoutMs` the swarm hears "error" and may ask a peer; the request itself stays open, and asking
+ * the relay again for that chunk waits for it rather than sending another.
+ */
+class PatientRelay implements RelaySource {
+  private readonly pending = new Map<string, Promise<RelayAnswer>>();
+
+  constructor(
+    private readonly relay: RelaySource,
+    private readonly timeoutMs: number,
+  ) {}
+
+  getChunk(sha256: string, index: number, mayDefer: boolean): Promise<RelayAnswer> {
+    const key = `${sha256}:${index}`;
+    let asked = this.pending.get(key);
+    if (!asked) {
+      asked = this.relay.getChunk(sha256, index, mayDefer).finally(() => this.pending.delete(key));
+      this.pending.set(key, asked);
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<RelayAnswer>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ kind: 'error', message: 'the relay is slow to answer' }),
+        this.timeoutMs,
+      );
+    });
+    return Promise.race([asked, late]).finally(() => clearTimeout(timer));
   }
 }
 

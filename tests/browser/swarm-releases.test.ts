@@ -3,7 +3,8 @@
  * release signed with the room's key that the relay has never seen, with a new texture: two player
  * pages take the release from it, check it like one from the relay, fetch the texture from it and
  * from each other, and apply it — not one byte from the relay. Then the peer passes on a release
- * signed with a key the room doesn't trust: refused, and nothing changes.
+ * signed with a key the room doesn't trust (refused, nothing changes), and a forged one (refused,
+ * and the peer is banned).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
@@ -35,7 +36,7 @@ afterAll(async () => {
 });
 
 describe('releases passed on by peers', () => {
-  it('a signed release from a peer is applied; one signed by a stranger is refused', async () => {
+  it("a signed release from a peer is applied; a stranger's is refused; a forger is banned", async () => {
     const opened = await openPlayers(browser, `${relay.url}/play/?room=demo&key=${key.publicKey}`, 2, {
       webrtc: true,
     });
@@ -87,9 +88,25 @@ describe('releases passed on by peers', () => {
       expect(s.lastError).toContain('UNKNOWN_KEY');
       expect(s.seq).toBe(built.signed.release.seq);
       expect(s.slots['theme']?.version).not.toBe('forged');
-      // A peer that passes on a refused release is not banned for it: the signature is the guard.
+      // Not banned for it: a key we don't trust may be one the peer's page was configured with.
       expect((await swarmInfo(page)).peers).toContain(node.id);
     }
+
+    // A forgery: the room's signature over a release whose version was changed afterwards. No
+    // honest peer passes that on: refused, and the sender is dropped and banned.
+    const next = await buildRelease({ room: 'demo', key, previous: forged.signed.release, slots: {} });
+    node.announce({ ...next.signed, release: { ...next.signed.release, version: 'tampered' } });
+    for (const page of pages) {
+      const s = await waitForStatus(page, (st) => (st.lastError ?? '').includes('BAD_SIGNATURE'), 15_000);
+      expect(s.seq).toBe(built.signed.release.seq);
+      await eventually(
+        async () => !(await swarmInfo(page)).peers.includes(node.id),
+        5_000,
+        'the forger dropped',
+      );
+    }
+    await new Promise((r) => setTimeout(r, 6_000)); // it keeps dialling; banned, it stays out
+    for (const page of pages) expect((await swarmInfo(page)).peers).not.toContain(node.id);
     expect(opened.errors.flat()).toEqual([]);
   });
 });
