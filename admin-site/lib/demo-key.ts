@@ -121,6 +121,16 @@ export function demoKeyFromAddress(): Promise<DemoKeyOutcome> {
   return taken;
 }
 
+/**
+ * Opening the link in a tab that already shows that admin page only changes the fragment: no page
+ * load, no import. Reload then, so the page starts over with the key in its address.
+ */
+export function reloadOnDemoKeyLink(): void {
+  addEventListener('hashchange', () => {
+    if (parseDemoKeyFragment(location.hash).kind !== 'none') location.reload();
+  });
+}
+
 /** A notice for the admin, in words: what kind of message, its text and an optional detail. */
 export interface Notice {
   readonly kind: 'ok' | 'info' | 'warn' | 'error';

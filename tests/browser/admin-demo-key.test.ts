@@ -2,7 +2,8 @@
  * The demo room's admin link, in real Chromium against the real relay (`patchcast serve` with its
  * demo room): opened in a fresh profile, the link imports the demo key, leaves no fragment in the
  * address, and the admin publishes a colour to the demo room from the Publish page. A browser that
- * holds another demo key keeps it; a damaged link imports nothing.
+ * holds another demo key keeps it (also when the link is opened in a tab already showing the admin);
+ * a damaged link imports nothing.
  */
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { ApiPath } from '../../protocol/http.ts';
 import type { SigningKey } from '../../protocol/crypto.ts';
 import { launchChromium } from './helpers/admin-env.ts';
+import { printedAdminLink } from './helpers/demo-link.ts';
 import { demoKey, latestRelease, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
 
 let relay: RelayProcess;
@@ -27,17 +29,6 @@ async function freshPage(): Promise<Page> {
   return page;
 }
 
-/** The `admin (demo key)` link `serve` printed (its output may trail its first answer a little). */
-async function printedLink(): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const found = /^ {2}admin \(demo key\) (\S+)$/m.exec(relay.log())?.[1];
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`no admin link in:\n${relay.log()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function notice(page: Page): Promise<{ kind: string | null; text: string }> {
   await page.waitForSelector('#page-notice[data-kind]');
   return {
@@ -49,7 +40,7 @@ async function notice(page: Page): Promise<{ kind: string | null; text: string }
 beforeAll(async () => {
   relay = await startRelayProcess();
   key = await demoKey(relay.dataDir);
-  link = await printedLink();
+  link = await printedAdminLink(relay);
 });
 
 afterAll(async () => {
