@@ -10,7 +10,8 @@ import { flag, intFlag, type Io, type ParsedArgs } from './io.ts';
 /** Help text of `serve`. */
 export const SERVE_HELP = `patchcast serve [options]
 
-Runs the relay: HTTP API, static site, WebSocket /ws, PeerJS /peerjs, TCP fallback.
+Runs the relay: HTTP API, static site, WebSocket /ws, PeerJS /peerjs, TCP fallback. With the demo
+room, prints an admin link that carries the demo room's secret key in its #fragment.
 
   --host ADDR        address to bind (PATCHCAST_HOST, default 127.0.0.1)
   --http-port N      HTTP and WebSocket port (PATCHCAST_HTTP_PORT, default 8787)
