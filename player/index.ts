@@ -16,6 +16,14 @@ export type {
 } from './client/transport.ts';
 export { webSocketTransport, relaySocketUrl } from './client/ws-transport.ts';
 export { RelayBlobs } from './client/relay-blobs.ts';
+export {
+  PlayerSwarm,
+  webRtcAvailable,
+  type PlayerSwarmOptions,
+  type SwarmClient,
+  type SwarmInfo,
+  type SwarmState,
+} from './swarm/player-swarm.ts';
 export { idbCache, type PatchCache, type CacheUpdate } from './cache/cache.ts';
 export {
   ScriptSandbox,
