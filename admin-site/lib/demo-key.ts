@@ -4,8 +4,9 @@
  * (`signaling/demo/admin-link.ts`), so `npm start` needs no manual key import. A browser never sends
  * a fragment to a server.
  *
- * Any admin page that opens with such a fragment first takes it out of the address bar (so the key
- * stays in neither the session history nor a bookmark), then imports the key exactly as the Room &
+ * Any admin page that opens with such a fragment first takes it out of the address bar (so reloads,
+ * back/forward, bookmarks and copied addresses no longer carry the key; the browser's own history list
+ * still records the visited URL, which no page can erase), then imports the key exactly as the Room &
  * keys page imports a CLI key file, and selects its room. It never replaces another key the browser
  * holds for the room: that needs the page's import, where the admin confirms it.
  */
