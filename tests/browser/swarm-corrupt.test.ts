@@ -10,9 +10,16 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describeBlob } from '../../protocol/blobs.ts';
 import type { SigningKey } from '../../protocol/crypto.ts';
 import { openTestPeer, type TestPeer } from './helpers/test-peer.ts';
-import { playerStatus, waitForApplied, waitForStatus } from './helpers/player.ts';
+import { playerStatus, waitForApplied } from './helpers/player.ts';
 import { demoKey, publish, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
-import { eventually, launchBrowser, openPlayers, randomPng, swarmInfo } from './helpers/swarm.ts';
+import {
+  eventually,
+  launchBrowser,
+  openPlayers,
+  randomPng,
+  swarmInfo,
+  waitForMesh,
+} from './helpers/swarm.ts';
 
 let relay: RelayProcess;
 let key: SigningKey;
@@ -66,9 +73,7 @@ describe('a peer that serves corrupt chunks', () => {
     contexts = opened.contexts;
     const pages = opened.pages;
     // Every page links to the other two and to the liar (the relay names it in `welcome`).
-    for (const page of pages) {
-      await waitForStatus(page, (s) => s.seq >= 1 && s.mode === 'peer' && s.peers >= 3, 30_000);
-    }
+    await waitForMesh(pages, 3);
     await eventually(async () => bad.linked().length >= 3, 10_000, 'the bad peer linked to all three');
 
     // The liar says it holds the next texture before the relay has it, so it is the pages' first

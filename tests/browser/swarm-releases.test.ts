@@ -12,7 +12,14 @@ import { buildRelease, configBytes } from '../../protocol/build.ts';
 import { generateSigningKey, type SigningKey } from '../../protocol/crypto.ts';
 import { playerStatus, waitForApplied, waitForStatus } from './helpers/player.ts';
 import { demoKey, latestRelease, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
-import { eventually, launchBrowser, openPlayers, randomPng, swarmInfo } from './helpers/swarm.ts';
+import {
+  eventually,
+  launchBrowser,
+  openPlayers,
+  randomPng,
+  swarmInfo,
+  waitForMesh,
+} from './helpers/swarm.ts';
 import { openTestPeer, type TestPeer } from './helpers/test-peer.ts';
 
 let relay: RelayProcess;
@@ -42,9 +49,7 @@ describe('releases passed on by peers', () => {
     });
     contexts = opened.contexts;
     const pages = opened.pages;
-    for (const page of pages) {
-      await waitForStatus(page, (s) => s.seq >= 1 && s.mode === 'peer' && s.peers >= 2, 30_000);
-    }
+    await waitForMesh(pages, 2);
     await eventually(async () => node.linked().length >= 2, 10_000, 'the node peer linked to both pages');
     const before = await Promise.all(pages.map(playerStatus));
 

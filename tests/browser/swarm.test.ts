@@ -17,6 +17,7 @@ import {
   randomPng,
   relayBytesSent,
   swarmInfo,
+  waitForMesh,
 } from './helpers/swarm.ts';
 
 let relay: RelayProcess;
@@ -67,9 +68,7 @@ describe('three player pages in a swarm', () => {
     contexts = opened.contexts;
     const pages: Page[] = opened.pages;
     // Each page boots, takes the room's first release, and links to the other two.
-    for (const page of pages) {
-      await waitForStatus(page, (s) => s.seq >= 1 && s.mode === 'peer' && s.peers >= 2, 30_000);
-    }
+    await waitForMesh(pages, 2);
     const before: PlayerStatus[] = await Promise.all(pages.map(playerStatus));
     const metricsBefore = await relayBytesSent(relay.url);
 

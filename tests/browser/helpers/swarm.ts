@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import * as v from 'valibot';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ApiPath } from '../../../protocol/http.ts';
-import { openPlayer } from './player.ts';
+import { openPlayer, playerStatus } from './player.ts';
 
 /** Launches headless Debian Chromium with WebRTC allowed on loopback (see TOOLCHAIN). */
 export function launchBrowser(): Promise<Browser> {
@@ -137,6 +137,30 @@ export async function eventually(
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Waits until every page holds release `seq` or later and has at least `peers` links, mode `peer`.
+ * On a timeout the error shows every page's status and swarm, to tell a slow mesh from a broken one.
+ */
+export async function waitForMesh(pages: readonly Page[], peers: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const statuses = await Promise.all(pages.map(playerStatus));
+    if (statuses.every((s) => s.seq >= 1 && s.mode === 'peer' && s.peers >= peers)) return;
+    if (Date.now() > deadline) {
+      const swarms = await Promise.all(pages.map(swarmInfo));
+      const report = statuses.map((s, i) => ({
+        seq: s.seq,
+        mode: s.mode,
+        peers: s.peers,
+        lastError: s.lastError,
+        swarm: swarms[i],
+      }));
+      throw new Error(`the mesh did not form: ${JSON.stringify(report, null, 1)}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
