@@ -162,7 +162,10 @@ export class PlayerSwarm extends EventTarget {
     this.client?.sendToRelay({ type: MessageType.peersGet });
   }
 
-  /** Leaves the swarm: every link closes, downloads in flight fall back to nothing (the page is going). */
+  /**
+   * Leaves the swarm for good: every link closes, and downloads in flight through the swarm fail
+   * (the client tries the release again on its next connection); later ones go to the relay.
+   */
   stop(): void {
     this.setState('stopped');
     clearTimeout(this.reconnectTimer);
@@ -194,9 +197,12 @@ export class PlayerSwarm extends EventTarget {
     });
     this.swarm = swarm;
     return {
-      // Without a swarm to ask, the relay's own windowed fetch is the quicker way.
+      // Without a swarm to ask, the relay's own windowed fetch is the quicker way (and after
+      // `stop`, the only one: a closed swarm fetches nothing).
       fetch: (desc, options) =>
-        this.state === 'failed' ? relay.fetch(desc, options) : swarm.fetch(desc, options),
+        this.state === 'failed' || this.state === 'stopped'
+          ? relay.fetch(desc, options)
+          : swarm.fetch(desc, options),
       hold: (desc, bytes) => swarm.hold(desc, bytes),
       announce: (signed) => swarm.announce(signed),
       traffic: () => ({
