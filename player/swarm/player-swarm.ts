@@ -295,7 +295,7 @@ class PatientRelay implements RelaySource {
     private readonly timeoutMs: number,
   ) {}
 
-  getChunk(sha256: string, index: number, mayDefer: boolean): Promise<RelayAnswer> {
+  async getChunk(sha256: string, index: number, mayDefer: boolean): Promise<RelayAnswer> {
     const key = `${sha256}:${index}`;
     let asked = this.pending.get(key);
     if (!asked) {
@@ -309,7 +309,11 @@ class PatientRelay implements RelaySource {
         this.timeoutMs,
       );
     });
-    return Promise.race([asked, late]).finally(() => clearTimeout(timer));
+    try {
+      return await Promise.race([asked, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
