@@ -15,7 +15,7 @@ import {
   parseSignedRelease,
   sha256Hex,
 } from '../../protocol/index.ts';
-import { RawConn, pngBytes, startTestServer, type TestServer } from '../testing/helpers.ts';
+import { RawConn, pngBytes, startTestServer, until, type TestServer } from '../testing/helpers.ts';
 import type { Io } from './io.ts';
 import { main } from './main.ts';
 
@@ -121,8 +121,13 @@ describe('patchcast', () => {
     const c = await RawConn.open(server, 'tcp');
     c.hello({ room: 'cli', clientId: 'viewer', platform: 'bad\u001b[31mterm' });
     await c.next('welcome');
+    c.send({ type: 'heartbeat', traffic: { bytesFromRelay: 1024, bytesFromPeers: 3072, peers: 2 } });
+    await until(async () => (await run('status', '--room', 'cli')).out.includes('offload'));
     const st = await run('status', '--room', 'cli');
     expect(st.out).toContain('viewer');
+    expect(st.out).toMatch(
+      /seq \d+: 1 client\(s\), 1\.0 KiB from the relay, 3\.0 KiB from peers \(offload 75%\)/,
+    );
     expect(st.out).toContain('bad\\x1b[31mterm');
     const json = parseRosterBody(JSON.parse((await run('status', '--room', 'cli', '--json')).out));
     expect(json.ok && json.value.clients[0]?.clientId).toBe('viewer');

@@ -21,6 +21,7 @@ import {
   suggestNextVersion,
   toKeyFile,
   verifyReleaseSignature,
+  type RosterClient,
   type SigningKey,
   type SlotInput,
   type TextureMime,
@@ -273,7 +274,9 @@ export async function status(args: ParsedArgs, io: Io): Promise<number> {
   }
   io.out(`room ${room}: relay seq ${roster.seq}, ${roster.clients.length} client(s)`);
   if (roster.clients.length === 0) return 0;
-  const rows = [['CLIENT', 'ROLE', 'TRANSPORT', 'PLATFORM', 'SEQ', 'SLOTS', 'HEARTBEAT', 'LAST ACK']];
+  const rows = [
+    ['CLIENT', 'ROLE', 'TRANSPORT', 'PLATFORM', 'SEQ', 'SLOTS', 'PEERS', 'HEARTBEAT', 'LAST ACK'],
+  ];
   for (const c of roster.clients) {
     const slots = Object.entries(c.slots)
       .map(([n, s]) => `${n}=${s.version}${s.status === 'applied' ? '' : `(${s.status})`}`)
@@ -289,13 +292,38 @@ export async function status(args: ParsedArgs, io: Io): Promise<number> {
         c.platform || '-',
         String(c.seq),
         slots || '-',
+        String(c.traffic.peers),
         ago(c.lastHeartbeat),
         ack,
       ].map(printable),
     );
   }
   for (const line of table(rows)) io.out(line);
+  for (const line of offloadBySeq(roster.clients)) io.out(line);
   return 0;
+}
+
+/** Bytes from the relay and from peers, summed over the clients on each seq, and the offload ratio. */
+function offloadBySeq(clients: readonly RosterClient[]): string[] {
+  const bySeq = new Map<number, { n: number; relay: number; peers: number }>();
+  for (const c of clients) {
+    const sum = bySeq.get(c.seq) ?? { n: 0, relay: 0, peers: 0 };
+    sum.n++;
+    sum.relay += c.traffic.bytesFromRelay;
+    sum.peers += c.traffic.bytesFromPeers;
+    bySeq.set(c.seq, sum);
+  }
+  return [...bySeq]
+    .sort(([a], [b]) => b - a)
+    .map(([seq, s]) => {
+      const all = s.relay + s.peers;
+      const offload = all > 0 ? `offload ${Math.round((100 * s.peers) / all)}%` : 'no bytes yet';
+      return `seq ${seq}: ${s.n} client(s), ${kib(s.relay)} from the relay, ${kib(s.peers)} from peers (${offload})`;
+    });
+}
+
+function kib(bytes: number): string {
+  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
 /** `history` */
