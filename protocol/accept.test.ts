@@ -161,6 +161,20 @@ describe('acceptRelease', () => {
     });
   });
 
+  it('BAD_RELEASE, not a throw: a version or notes with an unpaired surrogate (not canonicalizable)', async () => {
+    for (const field of ['version', 'notes'] as const) {
+      const text = JSON.stringify(signed)
+        .replace('"first"', '"x"')
+        .replace(
+          field === 'version' ? '"version":"1.0.0","notes"' : '"notes":"x"',
+          field === 'version' ? '"version":"\\ud800","notes"' : '"notes":"\\ud800"',
+        );
+      const candidate: unknown = JSON.parse(text);
+      expect(JSON.stringify(candidate)).toContain('\\ud800');
+      expect(await acceptRelease(input(candidate))).toMatchObject({ ok: false, code: ErrorCode.BAD_RELEASE });
+    }
+  });
+
   it('BAD_RELEASE: junk, unknown fields, a missing signature', async () => {
     for (const junk of [null, 42, 'x', [], {}, { release: signed.release }, { ...signed, extra: 1 }]) {
       expect(await acceptRelease(input(junk))).toMatchObject({ ok: false, code: ErrorCode.BAD_RELEASE });

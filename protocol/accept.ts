@@ -87,7 +87,10 @@ export async function acceptRelease(input: AcceptInput): Promise<Result<SignedRe
   const publicKey = input.trustedKeys.get(release.keyId);
   if (publicKey === undefined)
     return fail(ErrorCode.UNKNOWN_KEY, `key ${release.keyId} is not trusted in this room`);
-  if (!(await verifyReleaseSignature(signed, publicKey))) {
+  // The schema admits only canonicalizable strings, so this cannot throw; if it ever does, the
+  // release is refused rather than the caller crashed ("never throws", above).
+  const verified = await verifyReleaseSignature(signed, publicKey).catch(() => false);
+  if (!verified) {
     return fail(ErrorCode.BAD_SIGNATURE, `signature does not verify under key ${release.keyId}`);
   }
   const floor = input.current?.seq ?? 0;

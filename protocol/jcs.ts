@@ -12,6 +12,11 @@ export type JsonValue =
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** True when a string has no unpaired surrogate, i.e. it can be canonicalized (I-JSON). */
+export function isWellFormedText(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
 function serializeString(s: string): string {
   // I-JSON (RFC 7493), which RFC 8785 builds on, forbids unpaired surrogates.
   if (LONE_SURROGATE.test(s)) throw new TypeError('JCS: string with an unpaired surrogate');

@@ -4,7 +4,7 @@
  */
 import * as v from 'valibot';
 import { ErrorCode } from './errors.ts';
-import { canonicalBytes } from './jcs.ts';
+import { canonicalBytes, isWellFormedText } from './jcs.ts';
 import { signBytes, verifyBytes, type SigningKey } from './crypto.ts';
 import {
   MAX_CHUNK_SIZE,
@@ -37,6 +37,7 @@ export const VersionLabel = v.pipe(
   v.minLength(1, 'empty version'),
   v.maxLength(MAX_VERSION_LENGTH, 'version too long'),
   v.regex(/^[^\p{Cc}]+$/u, 'version has control characters'),
+  v.check(isWellFormedText, 'version has an unpaired surrogate'),
 );
 /** An ISO-8601 UTC timestamp as `Date.prototype.toISOString` writes it. */
 export const IsoTime = v.pipe(
@@ -119,7 +120,13 @@ export const ReleaseSchema = v.strictObject({
   room: RoomName,
   seq: v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
   version: VersionLabel,
-  notes: v.exactOptional(v.pipe(v.string(), v.maxLength(MAX_NOTES_LENGTH))),
+  notes: v.exactOptional(
+    v.pipe(
+      v.string(),
+      v.maxLength(MAX_NOTES_LENGTH),
+      v.check(isWellFormedText, 'notes have an unpaired surrogate'),
+    ),
+  ),
   createdAt: IsoTime,
   expiresAt: IsoTime,
   keyId: KeyId,
@@ -148,7 +155,7 @@ export async function signRelease(release: Release, key: SigningKey): Promise<Si
 }
 
 /** Verifies a signed release's signature under one public key (base64url). */
-export function verifyReleaseSignature(signed: SignedRelease, publicKey: string): Promise<boolean> {
+export async function verifyReleaseSignature(signed: SignedRelease, publicKey: string): Promise<boolean> {
   return verifyBytes(publicKey, canonicalBytes(signed.release), signed.sig);
 }
 

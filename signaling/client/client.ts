@@ -136,6 +136,8 @@ export class PatchClient {
   private stopped = true;
   private attempt = 0;
   private generation = 0;
+  /** Seq of the release being fetched and applied (0 when none). */
+  private loadingSeq = 0;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private stallTimer: ReturnType<typeof setInterval> | undefined;
@@ -241,9 +243,7 @@ export class PatchClient {
 
   /** A release from elsewhere (a swarm peer): checked and applied exactly like one from the relay. */
   offerRelease(candidate: unknown): void {
-    void this.onRelease(candidate).catch((error: unknown) => {
-      if (!(error instanceof FetchAborted)) throw error;
-    });
+    this.take(candidate);
   }
 
   private async connect(): Promise<void> {
@@ -338,9 +338,7 @@ export class PatchClient {
         return;
       }
       case MessageType.release:
-        void this.onRelease(msg.signed).catch((error: unknown) => {
-          if (!(error instanceof FetchAborted)) throw error;
-        });
+        this.take(msg.signed);
         return;
       case MessageType.blob: {
         const bytes = new Uint8Array(Buffer.from(msg.data, 'base64'));
@@ -355,8 +353,16 @@ export class PatchClient {
     }
   }
 
+  /** Handles a release from anywhere; whatever goes wrong is reported, never thrown at the caller. */
+  private take(candidate: unknown): void {
+    void this.onRelease(candidate).catch((error: unknown) => {
+      if (error instanceof FetchAborted) return;
+      const message = error instanceof Error ? error.message : String(error);
+      this.emit({ type: 'refused', code: ErrorCode.INTERNAL, message: `release not applied: ${message}` });
+    });
+  }
+
   private async onRelease(candidate: unknown): Promise<void> {
-    const generation = ++this.generation;
     const accepted = await acceptRelease({
       candidate,
       room: this.options.room,
@@ -365,13 +371,26 @@ export class PatchClient {
       now: this.now(),
     });
     if (!accepted.ok) {
-      if (accepted.code !== ErrorCode.STALE_SEQ || generation === this.generation) {
+      // The same release offered again (by the relay and by peers) is not news.
+      if (accepted.code !== ErrorCode.STALE_SEQ) {
         this.emit({ type: 'refused', code: accepted.code, message: accepted.message });
       }
       return;
     }
     const signed = accepted.value;
-    if (generation !== this.generation) return;
+    // Only an accepted release that is newer than the one loading supersedes it: a refused or an
+    // older candidate must never cancel a good download.
+    if (signed.release.seq <= this.loadingSeq) return;
+    const generation = ++this.generation;
+    this.loadingSeq = signed.release.seq;
+    try {
+      await this.load(signed, generation);
+    } finally {
+      if (generation === this.generation) this.loadingSeq = 0;
+    }
+  }
+
+  private async load(signed: SignedRelease, generation: number): Promise<void> {
     const slots = Object.entries(signed.release.slots);
     let blobs: Map<string, Uint8Array>;
     try {
