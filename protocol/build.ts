@@ -7,8 +7,11 @@ import { describeBlob } from './blobs.ts';
 import { utf8 } from './bytes.ts';
 import type { SigningKey } from './crypto.ts';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_RELEASE_LIFETIME_MS } from './limits.ts';
+import { ErrorCode, fail, ok, type Result } from './errors.ts';
+import { extendTrust, trustKeys, type TrustedKeys } from './keys.ts';
 import {
   signRelease,
+  verifyReleaseSignature,
   type Release,
   type ScriptLang,
   type SignedRelease,
@@ -147,6 +150,46 @@ export async function buildRollback(input: {
     slots: structuredClone(input.target.slots),
   };
   return signRelease(release, input.key);
+}
+
+/**
+ * The keys a publisher trusts for a room: its own key and any pinned room keys, extended along the
+ * rotation records a relay serves (each checked with `acceptRotation`; the relay's own key list is
+ * never taken on its word).
+ */
+export async function publisherTrust(
+  room: string,
+  ownPublicKey: string,
+  pinned: readonly string[],
+  rotations: readonly unknown[],
+): Promise<TrustedKeys> {
+  return extendTrust(await trustKeys([ownPublicKey, ...pinned]), rotations, room);
+}
+
+/**
+ * Checks a release fetched from a relay before building on it — a publish carries its slots over, a
+ * rollback copies them, both take its seq — so that a relay cannot get a publisher to sign slots the
+ * relay chose: it must be of this room and signed by a key the publisher trusts.
+ */
+export async function checkBase(
+  candidate: SignedRelease,
+  room: string,
+  trusted: TrustedKeys,
+): Promise<Result<SignedRelease>> {
+  if (candidate.release.room !== room) {
+    return fail(ErrorCode.WRONG_ROOM, `the relay's release is for room "${candidate.release.room}"`);
+  }
+  const publicKey = trusted.get(candidate.release.keyId);
+  if (publicKey === undefined) {
+    return fail(
+      ErrorCode.UNKNOWN_KEY,
+      `seq ${candidate.release.seq} is signed by key ${candidate.release.keyId}, which this key does not trust`,
+    );
+  }
+  if (!(await verifyReleaseSignature(candidate, publicKey).catch(() => false))) {
+    return fail(ErrorCode.BAD_SIGNATURE, `seq ${candidate.release.seq}'s signature does not verify`);
+  }
+  return ok(candidate);
 }
 
 /** UTF-8 bytes of a JSON config object, for a config slot. */

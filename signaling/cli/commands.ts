@@ -20,15 +20,18 @@ import {
   signRotation,
   suggestNextVersion,
   toKeyFile,
+  checkBase,
+  publisherTrust,
   verifyReleaseSignature,
   type RosterClient,
+  type SignedRelease,
   type SigningKey,
   type SlotInput,
   type TextureMime,
 } from '../../protocol/index.ts';
 import * as v from 'valibot';
 import { writeFileAtomic } from '../store/atomic.ts';
-import { CliError, flag, intFlag, type Io, type ParsedArgs } from './io.ts';
+import { CliError, flag, flags, intFlag, type Io, type ParsedArgs } from './io.ts';
 import { RelayApi } from './relay-api.ts';
 
 /** Help texts. */
@@ -48,16 +51,18 @@ Content (any combination; slots not named carry over from the current release):
   --color '#rrggbb'    background colour (slot theme)
   --ball-color '#rrggbb', --ball-radius N   more of the theme
 Signs locally, uploads what the relay lacks, prints the new seq. On refusal, prints the code and
-exits with status 1.`,
+exits with status 1. The current release is built on only if a key we trust signed it: this key,
+a --trust PUBKEY (repeatable: another key of the room), or a key they added by rotation.`,
   status: `patchcast status --room R [--server URL] [--json]
 
 The connected clients of a room: transport, platform, what each applied, heartbeats, ack errors.`,
   history: `patchcast history --room R [--server URL] [--json]
 
 Every release of a room, newest first, with the slots each one changed.`,
-  rollback: `patchcast rollback --room R --key key.json --to-seq N [--server URL] [--version V]
+  rollback: `patchcast rollback --room R --key key.json --to-seq N [--server URL] [--version V] [--trust PUBKEY]
 
-Publishes a new release (higher seq) whose slots are those of release N.`,
+Publishes a new release (higher seq) whose slots are those of release N. Both release N and the
+current one must be signed by a key we trust (see publish --help).`,
 } as const;
 
 /** The relay URL: `--server`, `PATCHCAST_SERVER`, or the local default. */
@@ -163,20 +168,38 @@ function colour(args: ParsedArgs, name: string): string | undefined {
   return value;
 }
 
+/**
+ * Refuses to build on a release the relay sent unless a key we trust signed it — our own, a pinned
+ * `--trust` key, or one they reach through the room's rotation records. Otherwise a relay could get
+ * our key to sign slots it chose (a publish carries every other slot over; a rollback copies them).
+ */
+async function mustTrustBase(
+  api: RelayApi,
+  room: string,
+  key: SigningKey,
+  args: ParsedArgs,
+  base: SignedRelease,
+  what: string,
+): Promise<void> {
+  const keys = await api.keys(room).catch(() => null);
+  const trusted = await publisherTrust(room, key.publicKey, flags(args, 'trust'), keys?.rotations ?? []);
+  const checked = await checkBase(base, room, trusted);
+  if (!checked.ok) {
+    throw new CliError(
+      `not building on ${what} from the relay: ${checked.message}. If another key of this room signed ` +
+        'it, pass that key with --trust <public key>.',
+      1,
+      checked.code,
+    );
+  }
+}
+
 /** `publish` */
 export async function publish(args: ParsedArgs, io: Io): Promise<number> {
   const { key, room } = await keyAndRoom(args);
   const api = serverOf(args, io);
   const previous = await api.latest(room);
-  if (
-    previous &&
-    previous.release.keyId === key.keyId &&
-    !(await verifyReleaseSignature(previous, key.publicKey))
-  ) {
-    throw new CliError(
-      'the relay sent a current release whose signature does not verify; not building on it',
-    );
-  }
+  if (previous) await mustTrustBase(api, room, key, args, previous, 'the current release');
   const version = flag(args, 'version') ?? suggestNextVersion(previous?.release.version);
   const rollout = intFlag(args, 'rollout');
   if (rollout !== undefined && !(rollout >= 0 && rollout <= 100))
@@ -369,6 +392,8 @@ export async function rollback(args: ParsedArgs, io: Io): Promise<number> {
   if (!current || !target)
     throw new CliError(`room ${room} has no release ${toSeq}`, 1, ErrorCode.NO_SUCH_ROOM);
   if (target === current) throw new CliError(`release ${toSeq} is already the current one`, 2);
+  await mustTrustBase(api, room, key, args, current, 'the current release');
+  await mustTrustBase(api, room, key, args, target, `release ${toSeq}`);
   const version = flag(args, 'version');
   const signed = await buildRollback({
     current: current.release,
