@@ -1,7 +1,13 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStore, keys } from 'idb-keyval';
-import { buildRelease, configBytes, type BuiltRelease, type SlotInput } from '../../protocol/build.ts';
+import {
+  buildRelease,
+  buildRollback,
+  configBytes,
+  type BuiltRelease,
+  type SlotInput,
+} from '../../protocol/build.ts';
 import { utf8 } from '../../protocol/bytes.ts';
 import { generateSigningKey, type SigningKey } from '../../protocol/crypto.ts';
 import { signRotation } from '../../protocol/keys.ts';
@@ -381,6 +387,48 @@ describe('PatchClient', () => {
     });
     expect(detail.slots['legacy']).toMatchObject({ status: 'skipped' });
     expect(c.status().slots).toEqual({});
+  });
+
+  it('applies a rollback that arrives while the release it undoes is still being applied', async () => {
+    // Seq 1 logic X → seq 2 logic Y (the game is still running its trial frames) → seq 3 rolls back
+    // to X. X was held when 3 arrived, so its download fetched nothing; once 2 has landed, X must
+    // come back from the cache, not be acked as a missing blob and remembered as failed.
+    let gate: (() => void) | null = null;
+    const g = game();
+    const c = client({
+      ...g.handlers,
+      script: async (change, source) => {
+        if (source.includes('TRIAL')) await new Promise<void>((resolve) => (gate = resolve));
+        return g.handlers.script!(change, source);
+      },
+    });
+    await c.start();
+    await until(() => relay.hellos.length === 1);
+    const r1 = await release(null, { logic: script('export function update(b) { return b; }', 'X') });
+    let applied = nextApplied(c);
+    relay.publish(r1);
+    await applied;
+    const r2 = await release(r1.signed.release, {
+      logic: script('/* TRIAL */ export function update(b) { return b; }', 'Y'),
+    });
+    relay.publish(r2);
+    await until(() => gate);
+    const r3 = await buildRollback({ current: r2.signed.release, target: r1.signed.release, key });
+    relay.publish({ signed: r3, blobs: new Map() });
+    await until(() => c.status().loading === null || c.status().loading?.seq === 3);
+    await sleep(50);
+    applied = new Promise((resolve) =>
+      c.addEventListener('applied', (e) => {
+        const d = (e as CustomEvent<AppliedDetail>).detail;
+        if (d.seq === 3) resolve(d);
+      }),
+    );
+    gate!();
+    expect((await applied).slots['logic']).toMatchObject({ status: 'applied', version: 'X' });
+    const sha1 = r1.signed.release.slots['logic']!.sha256;
+    expect(c.status()).toMatchObject({ seq: 3, slots: { logic: { version: 'X', sha256: sha1 } } });
+    expect(await until(() => relay.acks.find((a) => a.seq === 3))).toMatchObject({ status: 'applied' });
+    expect((await cache.state(ROOM)).failed).toEqual({});
   });
 
   it('reports a run-time failure: acks it and falls back in what it holds', async () => {

@@ -396,7 +396,15 @@ export class PatchClient extends EventTarget {
       this.emitStatus();
       return;
     }
-    const run = this.applying.then(() => this.applyRelease(signed, fetched.blobs));
+    const progress = (received: number, total: number) => {
+      if (this.loading !== loading) return;
+      loading.received = received;
+      loading.total = total;
+      this.emitStatus();
+    };
+    const run = this.applying.then(() =>
+      this.applyRelease(signed, fetched.blobs, controller.signal, progress),
+    );
     this.applying = run.catch(() => undefined);
     await run.catch((error: unknown) =>
       this.setError(`applying seq ${release.seq} failed: ${String(error)}`),
@@ -405,9 +413,36 @@ export class PatchClient extends EventTarget {
     this.emitStatus();
   }
 
-  private async applyRelease(signed: SignedRelease, blobs: ReadonlyMap<string, Uint8Array>): Promise<void> {
+  private async applyRelease(
+    signed: SignedRelease,
+    fetchedBlobs: ReadonlyMap<string, Uint8Array>,
+    signal: AbortSignal,
+    onProgress: (received: number, total: number) => void,
+  ): Promise<void> {
     const { release } = signed;
     if (release.seq <= this.state.seq || this.closed) return;
+    // The download chose its blobs against the state of its start; a release applied since may have
+    // changed what this one needs (a rollback to content the release before it replaced). Whatever
+    // is missing now comes from the cache, else the network — all or nothing, as before.
+    const more = await fetchReleaseBlobs({
+      release,
+      state: this.state,
+      have: fetchedBlobs,
+      room: this.options.room,
+      cache: this.cache,
+      blobs: this.blobs,
+      signal,
+      onProgress,
+    });
+    if (signal.aborted || this.closed) return; // superseded: the newer release is applied instead
+    if (more.failures.length > 0) {
+      for (const f of more.failures) {
+        this.setError(`${f.name}: ${f.error}`);
+        this.ack(release.seq, f.name, f.slot, { status: 'failed', error: f.error });
+      }
+      return;
+    }
+    const blobs = new Map([...fetchedBlobs, ...more.blobs]);
     const result = await applyRelease({
       state: this.state,
       signed,

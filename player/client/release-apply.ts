@@ -88,7 +88,9 @@ async function decide(
   if (!(await inRollout(input.clientId, name, slot.sha256, slot.rollout?.percent))) {
     return { status: 'skipped', reason: `outside the staged rollout (${slot.rollout?.percent ?? 100}%)` };
   }
-  if (!bytes) return { status: 'failed', error: 'BLOB_MISSING: the blob was not fetched' };
+  // The client fetches what a release needs on top of the state it is applied to, so this is a bug
+  // of ours, not the blob's: never remembered against it.
+  if (!bytes) return { status: 'failed', error: 'BLOB_MISSING: the blob was not fetched', transient: true };
   const seq = input.signed.release.seq;
   return applySlot(input.handlers, { name, slot, seq, fromCache: false }, bytes);
 }

@@ -16,18 +16,23 @@ export interface FetchedBlobs {
   readonly failures: readonly { readonly name: string; readonly slot: Slot; readonly error: string }[];
 }
 
-/** Fetches every blob `release` needs on top of `state`, in parallel; reports verified bytes so far. */
+/**
+ * Fetches every blob `release` needs on top of `state` and doesn't `have` already, in parallel;
+ * reports verified bytes so far.
+ */
 export async function fetchReleaseBlobs(input: {
   readonly release: Release;
   readonly state: RoomState;
+  /** Blobs already fetched (by hash): not fetched again. */
+  readonly have?: ReadonlyMap<string, Uint8Array>;
   readonly room: string;
   readonly cache: PatchCache;
   readonly blobs: BlobSource;
   readonly signal: AbortSignal;
   readonly onProgress: (received: number, total: number) => void;
 }): Promise<FetchedBlobs> {
-  const wanted = Object.entries(input.release.slots).filter(([name, slot]) =>
-    needsBlob(input.state, name, slot),
+  const wanted = Object.entries(input.release.slots).filter(
+    ([name, slot]) => needsBlob(input.state, name, slot) && !input.have?.has(slot.sha256),
   );
   const total = wanted.reduce((sum, [, slot]) => sum + slot.size, 0);
   const received = new Map<string, number>();

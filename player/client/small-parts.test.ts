@@ -5,6 +5,11 @@ import { decodeBase64 } from './base64.ts';
 import { relaySocketUrl } from './ws-transport.ts';
 import { parsePlayerParams } from '../page/params.ts';
 import { FrameMeter } from '../page/frame-meter.ts';
+import { buildRelease } from '../../protocol/build.ts';
+import { utf8 } from '../../protocol/bytes.ts';
+import { generateSigningKey } from '../../protocol/crypto.ts';
+import { emptyRoomState } from '../cache/schema.ts';
+import { applyRelease } from './release-apply.ts';
 
 describe('backoffDelay', () => {
   it('grows, is capped, and keeps at least half of each step', () => {
@@ -105,5 +110,28 @@ describe('FrameMeter', () => {
     expect(m.read(true)).toEqual({ frames: 2, longestMs: 100 });
     expect(m.read()).toEqual({ frames: 0, longestMs: 0 });
     expect(m.fps).toBeGreaterThan(0);
+  });
+});
+
+describe('applyRelease', () => {
+  it('fails a slot whose blob is missing without remembering the blob as failed', async () => {
+    const key = await generateSigningKey();
+    const built = await buildRelease({
+      room: 'demo',
+      key,
+      previous: null,
+      slots: {
+        logic: { kind: 'script', bytes: utf8('export function update(b) { return b; }'), version: '1' },
+      },
+    });
+    const result = await applyRelease({
+      state: emptyRoomState('demo'),
+      signed: built.signed,
+      blobs: new Map(),
+      handlers: { script: () => ({ status: 'applied' }) },
+      clientId: 'p-0123456789ab',
+    });
+    expect(result.outcomes['logic']).toMatchObject({ status: 'failed' });
+    expect(result.state.failed).toEqual({});
   });
 });
