@@ -115,7 +115,23 @@ export class Relay {
     });
     if (!accepted.ok) return accepted;
     const signed = accepted.value;
+    // From here until the release is saved (and so names them), its blobs are safe from the
+    // garbage collector, which runs alongside.
+    const unpin = this.store.pinBlobs(Object.values(signed.release.slots).map((slot) => slot.sha256));
+    try {
+      return await this.storeRelease(input, state, trusted, previous, signed);
+    } finally {
+      unpin();
+    }
+  }
 
+  private async storeRelease(
+    input: PublishInput,
+    state: RoomState | undefined,
+    trusted: ReadonlyMap<string, string>,
+    previous: SignedRelease | null,
+    signed: SignedRelease,
+  ): Promise<Published | Refusal> {
     // Every blob the release names must be here or in the request; collect what is missing first,
     // so the publisher learns the whole list at once.
     const slots = Object.entries(signed.release.slots);

@@ -10,7 +10,7 @@
  *   rooms/<room>/room.json           { format, room, createdAt, keys, rotations }
  *   rooms/<room>/releases/<seq>.json a SignedRelease (seq zero-padded so names sort)
  */
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import {
@@ -74,6 +74,15 @@ function seqFileName(seq: number): string {
 export class RelayStore {
   private readonly roomsByName = new Map<string, RoomState>();
   private readonly blobSet = new Set<string>();
+  /** Every blob some release names. */
+  private readonly named = new Set<string>();
+  /** Blobs of publishes in flight (a count per blob): the garbage collector leaves them alone. */
+  private readonly pins = new Map<string, number>();
+  /** Blob files being removed by the garbage collector: a `putBlob` of one waits for it. */
+  private readonly deleting = new Map<string, Promise<void>>();
+  /** While a sweep runs: blobs `putBlob` was called with since it began (it must keep them). */
+  private touchedDuringSweep: Set<string> | null = null;
+  private sweep: Promise<number> | null = null;
   private readonly cache: ByteLru<string, Uint8Array>;
   private readonly log: StoreLog;
 
@@ -128,14 +137,54 @@ export class RelayStore {
     }
   }
 
-  /** Stores a blob whose hash the caller has checked. Returns false when it was there already. */
+  /**
+   * Stores a blob whose hash the caller has checked. Returns false when it was there already; its
+   * file's mtime is then refreshed, so an upload sent again (answered "known") gets a new hour before
+   * the garbage collector may remove it, like a new one.
+   */
   async putBlob(sha256: string, bytes: Uint8Array): Promise<boolean> {
     if (!SHA_RE.test(sha256)) throw new TypeError(`not a sha256: ${sha256}`);
+    this.touchedDuringSweep?.add(sha256);
     this.cache.set(sha256, bytes);
-    if (this.blobSet.has(sha256)) return false;
-    await writeFileAtomic(this.blobPath(sha256), bytes);
+    const path = this.blobPath(sha256);
+    if (this.blobSet.has(sha256)) {
+      try {
+        const t = new Date();
+        await utimes(path, t, t);
+        return false;
+      } catch {
+        // Its file is gone (removed by hand): write it again.
+      }
+    }
+    // A sweep may be removing this very file: let it finish, or it could remove the new one.
+    await this.deleting.get(sha256);
+    await writeFileAtomic(path, bytes);
     this.blobSet.add(sha256);
     return true;
+  }
+
+  /**
+   * Keeps blobs from the garbage collector until the returned function is called: a publish pins the
+   * blobs its release names from the moment it has read the release until the release is saved.
+   */
+  pinBlobs(sha256s: Iterable<string>): () => void {
+    const pinned = [...new Set(sha256s)];
+    for (const sha of pinned) this.pins.set(sha, (this.pins.get(sha) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      for (const sha of pinned) {
+        const left = (this.pins.get(sha) ?? 1) - 1;
+        if (left > 0) this.pins.set(sha, left);
+        else this.pins.delete(sha);
+      }
+    };
+  }
+
+  /** True when a release names the blob or a publish in flight has pinned it. */
+  private inUse(sha256: string): boolean {
+    return this.named.has(sha256) || this.pins.has(sha256);
   }
 
   /** Creates a room or rewrites its keys and rotation records. */
@@ -165,37 +214,60 @@ export class RelayStore {
       join(this.dir, 'rooms', state.room, 'releases', seqFileName(signed.release.seq)),
       JSON.stringify(signed),
     );
+    this.append(state, signed);
+  }
+
+  /** Adds a release to a room's history and its blobs to the named ones. */
+  private append(state: RoomState, signed: SignedRelease): void {
     state.history.push(signed);
+    for (const slot of Object.values(signed.release.slots)) this.named.add(slot.sha256);
   }
 
   /** Every blob named by some release. */
   referencedBlobs(): Set<string> {
-    const out = new Set<string>();
-    for (const room of this.roomsByName.values())
-      for (const signed of room.history)
-        for (const slot of Object.values(signed.release.slots)) out.add(slot.sha256);
-    return out;
+    return new Set(this.named);
   }
 
   /**
    * Deletes blobs that no release names and that are older than `minAgeMs` (uploads that were never
-   * published). Returns how many went.
+   * published). Returns how many went. Publishes go on meanwhile: a blob is checked again right
+   * before it goes — named by a release, pinned by a publish in flight, or passed to `putBlob` since
+   * the sweep began, it stays. One sweep at a time: a second call joins the running one.
    */
-  async collectGarbage(minAgeMs: number, now = Date.now()): Promise<number> {
-    const keep = this.referencedBlobs();
+  collectGarbage(minAgeMs: number, now = Date.now()): Promise<number> {
+    this.sweep ??= this.sweepNow(minAgeMs, now).finally(() => {
+      this.sweep = null;
+    });
+    return this.sweep;
+  }
+
+  private async sweepNow(minAgeMs: number, now: number): Promise<number> {
+    const touched = new Set<string>();
+    this.touchedDuringSweep = touched;
     let removed = 0;
-    for (const sha of [...this.blobSet]) {
-      if (keep.has(sha)) continue;
-      try {
-        const info = await stat(this.blobPath(sha));
-        if (now - info.mtimeMs < minAgeMs) continue;
-        await rm(this.blobPath(sha), { force: true });
-      } catch {
-        // Gone already: forget it below.
+    try {
+      for (const sha of [...this.blobSet]) {
+        if (this.inUse(sha)) continue;
+        const path = this.blobPath(sha);
+        let exists = true;
+        try {
+          if (now - (await stat(path)).mtimeMs < minAgeMs) continue;
+        } catch {
+          exists = false; // gone already: forget it
+        }
+        // The await above let publishes and uploads run: check again, and decide without awaiting.
+        if (this.inUse(sha) || touched.has(sha) || !this.blobSet.has(sha)) continue;
+        this.blobSet.delete(sha);
+        this.cache.delete(sha);
+        removed++;
+        if (!exists) continue;
+        const gone = rm(path, { force: true }).catch(() => {});
+        this.deleting.set(sha, gone);
+        await gone;
+        if (this.deleting.get(sha) === gone) this.deleting.delete(sha);
       }
-      this.blobSet.delete(sha);
-      this.cache.delete(sha);
-      removed++;
+    } finally {
+      this.touchedDuringSweep = null;
     }
     return removed;
   }
@@ -270,7 +342,7 @@ export class RelayStore {
         this.log(`room ${name}: release file ${file} skipped: it holds seq ${loaded.signed.release.seq}`);
         continue;
       }
-      state.history.push(loaded.signed);
+      this.append(state, loaded.signed);
     }
     this.roomsByName.set(name, state);
   }
