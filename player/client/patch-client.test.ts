@@ -431,6 +431,30 @@ describe('PatchClient', () => {
     expect((await cache.state(ROOM)).failed).toEqual({});
   });
 
+  it('does not download what it will skip: a slot outside its staged rollout', async () => {
+    const c = client(game().handlers);
+    await c.start();
+    await until(() => relay.hellos.length === 1);
+    const r1 = await buildRelease({
+      room: ROOM,
+      key,
+      previous: null,
+      slots: { background: { ...texture(20_000, '1'), rolloutPercent: 0 }, theme: theme('#010101', '1') },
+      chunkSize: 1024,
+    });
+    let applied = nextApplied(c);
+    relay.publish(r1);
+    expect((await applied).slots['background']).toMatchObject({ status: 'skipped' });
+    // A later release carrying the same slot over: still not fetched.
+    const r2 = await release(r1.signed.release, { theme: theme('#020202', '2') });
+    applied = nextApplied(c);
+    relay.publish(r2);
+    expect((await applied).slots['background']).toMatchObject({ status: 'skipped' });
+    const themeBytes = [r1, r2].reduce((n, r) => n + r.signed.release.slots['theme']!.size, 0);
+    expect(c.status().bytesFromRelay).toBe(themeBytes);
+    expect(relay.blobGets).toEqual([1, 1]);
+  });
+
   it('reports a run-time failure: acks it and falls back in what it holds', async () => {
     const c = client(game().handlers);
     await c.start();

@@ -106,11 +106,21 @@ export function remember(
   return Object.fromEntries(entries.slice(-MAX_FAILED));
 }
 
-/** Whether a slot needs its blob fetched for this release (not held, not known to fail, not python). */
-export function needsBlob(state: RoomState, name: string, slot: Slot): boolean {
+/**
+ * Whether a slot needs its blob fetched to apply the release on top of `state`: not what the slot
+ * applies now, not known to fail, not a python script, and within its staged rollout for this player
+ * (the same checks {@link applyRelease} makes before it looks at the bytes).
+ */
+export async function needsBlob(
+  state: RoomState,
+  name: string,
+  slot: Slot,
+  clientId: string,
+): Promise<boolean> {
   return (
     state.held[name]?.at(-1)?.sha256 !== slot.sha256 &&
     state.failed[slot.sha256] === undefined &&
-    !(slot.kind === 'script' && slot.lang === 'python')
+    !(slot.kind === 'script' && slot.lang === 'python') &&
+    (await inRollout(clientId, name, slot.sha256, slot.rollout?.percent))
   );
 }

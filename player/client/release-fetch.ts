@@ -1,6 +1,6 @@
 /**
  * Gathering the blobs an accepted release needs: the slots whose content the player doesn't apply
- * already, each from the cache when it is there and still verifies (a rollback to content held
+ * already and will apply (not known to fail, within its staged rollout), each from the cache when it is there and still verifies (a rollback to content held
  * before), else from the blob source — verified chunk by chunk, whoever delivers them.
  */
 import { verifyBlob } from '../../protocol/blobs.ts';
@@ -26,14 +26,18 @@ export async function fetchReleaseBlobs(input: {
   /** Blobs already fetched (by hash): not fetched again. */
   readonly have?: ReadonlyMap<string, Uint8Array>;
   readonly room: string;
+  /** This player's id: its staged rollout buckets. */
+  readonly clientId: string;
   readonly cache: PatchCache;
   readonly blobs: BlobSource;
   readonly signal: AbortSignal;
   readonly onProgress: (received: number, total: number) => void;
 }): Promise<FetchedBlobs> {
-  const wanted = Object.entries(input.release.slots).filter(
-    ([name, slot]) => needsBlob(input.state, name, slot) && !input.have?.has(slot.sha256),
-  );
+  const wanted: [string, Slot][] = [];
+  for (const [name, slot] of Object.entries(input.release.slots)) {
+    if (input.have?.has(slot.sha256)) continue;
+    if (await needsBlob(input.state, name, slot, input.clientId)) wanted.push([name, slot]);
+  }
   const total = wanted.reduce((sum, [, slot]) => sum + slot.size, 0);
   const received = new Map<string, number>();
   const report = () =>
