@@ -2,13 +2,13 @@
  * The history page: every release of the room with what it changed, and one-click rollback (with a
  * confirmation) to any earlier release.
  */
-import { buildRollback } from '../../protocol/build.ts';
+import { buildRollback, checkBase } from '../../protocol/build.ts';
 import { changedSlots, type SignedRelease } from '../../protocol/release.ts';
 import { basePath, loadContext, type AdminContext } from '../lib/context.ts';
 import { byId, h, replaceChildren, say } from '../lib/dom.ts';
 import { signingKeyOf } from '../lib/keystore.ts';
-import { fetchHistory, fetchKeys, fetchLatest, publishRelease } from '../lib/relay.ts';
-import { signerOf } from '../lib/signer.ts';
+import { fetchHistory, fetchLatest, publishRelease } from '../lib/relay.ts';
+import { browserTrust, signerOf } from '../lib/signer.ts';
 import { describeError } from '../lib/refusals.ts';
 import { formatBytes } from '../lib/texture.ts';
 
@@ -59,6 +59,19 @@ async function rollback(target: SignedRelease): Promise<void> {
   try {
     const latest = await fetchLatest(ctx.relay, room);
     if (!latest) throw new Error('The room has no release to roll back from.');
+    // A rollback signs the target's slots (and takes the live seq) with this browser's key: both must
+    // be signed by a key it trusts, or the relay could choose what gets signed.
+    const trusted = await browserTrust(ctx.relay, room, key);
+    for (const [what, release] of [
+      ['the live release', latest],
+      [`release ${target.release.seq}`, target],
+    ] as const) {
+      const base = await checkBase(release, room, trusted);
+      if (!base.ok)
+        throw new Error(
+          `Not rolled back: ${what} is not signed by a key this browser trusts (${base.code}).`,
+        );
+    }
     if (!(await confirmRollback(target, latest))) return;
     say(status, 'info', 'Signing the rollback in this browser…');
     const signed = await buildRollback({
@@ -93,14 +106,14 @@ async function rollback(target: SignedRelease): Promise<void> {
 async function show(): Promise<void> {
   if (!ctx.room) return;
   const list = await fetchHistory(ctx.relay, ctx.room);
-  const roomKeys = (await fetchKeys(ctx.relay, ctx.room).catch(() => null))?.keys ?? [];
+  const trusted = await browserTrust(ctx.relay, ctx.room, ctx.key);
   empty.hidden = list.length > 0;
   const rows: HTMLElement[] = [];
   for (const [i, signed] of list.entries()) {
     const r = signed.release;
     const older = list[i + 1]?.release ?? null;
     const changed = changedSlots(older, r);
-    const signer = await signerOf(signed, ctx.key?.publicKey ?? null, roomKeys);
+    const signer = await signerOf(signed, ctx.key?.publicKey ?? null, trusted);
     const button = h(
       'button',
       {

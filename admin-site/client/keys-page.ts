@@ -310,7 +310,11 @@ rotateButton.addEventListener('click', () => {
       const next = await generateSigningKey(true);
       const record = await signRotation(room, next.publicKey, signingKeyOf(current));
       const answer = await postRotation(relay, room, record);
-      await saveKey(room, next, 'generated');
+      // Keep the key we rotated from: releases it signed are still ours to build on and roll back to.
+      await saveKey(room, next, 'generated', undefined, undefined, [
+        ...(current.previousKeys ?? []),
+        current.publicKey,
+      ]);
       say(
         rotateStatus,
         'ok',

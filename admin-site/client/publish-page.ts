@@ -2,7 +2,7 @@
  * The publish page: edit the logic script (dry run first), pick a texture (checked to decode), set
  * the theme colours, then build and sign the release in this browser and send it to the relay.
  */
-import { buildRelease, suggestNextVersion } from '../../protocol/build.ts';
+import { buildRelease, checkBase, suggestNextVersion } from '../../protocol/build.ts';
 import { fromUtf8 } from '../../protocol/bytes.ts';
 import { parseConfigBlob, parseTheme, WellKnownSlot, type ThemeConfig } from '../../protocol/config.ts';
 import type { SignedRelease, Slot } from '../../protocol/release.ts';
@@ -12,8 +12,8 @@ import type { DryRunResult } from '../lib/dry-run.ts';
 import type { ScriptEditor } from '../lib/editor.ts';
 import { signingKeyOf } from '../lib/keystore.ts';
 import { planSlots, sameTheme } from '../lib/publish-plan.ts';
-import { fetchBlob, fetchKeys, fetchLatest, publishRelease } from '../lib/relay.ts';
-import { signerOf, type Signer } from '../lib/signer.ts';
+import { fetchBlob, fetchLatest, publishRelease } from '../lib/relay.ts';
+import { browserTrust, signerOf, type Signer } from '../lib/signer.ts';
 import { describeError } from '../lib/refusals.ts';
 import { STARTER_SCRIPT } from '../lib/starter-script.ts';
 import { checkTexture, formatBytes, TextureError, type CheckedTexture } from '../lib/texture.ts';
@@ -154,8 +154,8 @@ async function showCurrent(): Promise<void> {
     return;
   }
   const r = latest.release;
-  const roomKeys = (await fetchKeys(ctx.relay, r.room).catch(() => null))?.keys ?? [];
-  const signer = await signerOf(latest, ctx.key?.publicKey ?? null, roomKeys);
+  const trusted = await browserTrust(ctx.relay, r.room, ctx.key);
+  const signer = await signerOf(latest, ctx.key?.publicKey ?? null, trusted);
   replaceChildren(
     current,
     h(
@@ -321,15 +321,26 @@ async function publish(): Promise<void> {
     say(publishStatus, 'info', 'Signing in this browser…');
     // Start from what the relay holds right now, so the new seq follows the latest release.
     const previous = await fetchLatest(ctx.relay, room);
-    const roomKeys = previous ? ((await fetchKeys(ctx.relay, room).catch(() => null))?.keys ?? []) : [];
-    if (previous && (await signerOf(previous, key.publicKey, roomKeys)).kind === 'unknown') {
-      // A room may trust several keys (rotation); carrying over slots we cannot check is still the
-      // admin's call, so say it plainly rather than refuse.
-      say(
-        publishStatus,
-        'warn',
-        'Note: the live release was not signed by your key; its other slots are carried over as they are.',
-      );
+    if (previous) {
+      // Every slot of the live release is carried over and signed again with this key: only if a key
+      // this browser trusts signed it, or the relay could choose what the admin's key signs.
+      const base = await checkBase(previous, room, await browserTrust(ctx.relay, room, key));
+      if (!base.ok) {
+        say(
+          publishStatus,
+          'error',
+          h('strong', {}, 'Not published. '),
+          'The live release on the relay is not signed by a key this browser trusts for the room, so its slots cannot be carried over under your signature.',
+          h(
+            'span',
+            { class: 'detail' },
+            'Code ',
+            h('code', { 'data-testid': 'refusal-code' }, base.code),
+            `: ${base.message}`,
+          ),
+        );
+        return;
+      }
     }
     const version = versionInput.value.trim();
     const slots = planSlots({

@@ -30,6 +30,11 @@ export const StoredKeySchema = v.object({
   source: v.picklist(KeySource),
   /** When an encrypted backup of this key was last downloaded (reminds the admin to make one). */
   backedUpAt: v.exactOptional(IsoTime),
+  /**
+   * Public keys this browser signed with for the room before this one (kept on rotation), so that
+   * releases they signed are still recognised as the admin's own — never keys a relay lists.
+   */
+  previousKeys: v.exactOptional(v.array(PublicKeyText)),
 });
 
 /** A room key as stored in this browser. */
@@ -72,6 +77,7 @@ export async function saveKey(
   source: StoredKey['source'],
   store = keyStore(),
   now = new Date(),
+  previousKeys: readonly string[] = [],
 ): Promise<StoredKey> {
   if ((await keyIdOf(key.publicKey)) !== key.keyId) throw new TypeError('key id does not match public key');
   const record: StoredKey = {
@@ -81,6 +87,7 @@ export async function saveKey(
     privateKey: key.privateKey,
     createdAt: now.toISOString(),
     source,
+    ...(previousKeys.length > 0 ? { previousKeys: [...previousKeys] } : {}),
   };
   await set(room, v.parse(StoredKeySchema, record), store);
   return record;

@@ -1,23 +1,48 @@
 import { describe, expect, it } from 'vitest';
-import { buildRelease } from '../../protocol/build.ts';
+import { buildRelease, checkBase, publisherTrust } from '../../protocol/build.ts';
 import { utf8 } from '../../protocol/bytes.ts';
 import { generateSigningKey } from '../../protocol/crypto.ts';
+import { signRotation } from '../../protocol/keys.ts';
 import { signerOf } from './signer.ts';
 
-describe('signerOf', () => {
-  it('tells my key, another room key and an unknown key apart', async () => {
-    const mine = await generateSigningKey();
-    const old = await generateSigningKey();
-    const stranger = await generateSigningKey();
-    const slots = { logic: { kind: 'script' as const, bytes: utf8('x'), version: '1' } };
-    const byMe = (await buildRelease({ room: 'r', key: mine, previous: null, slots })).signed;
-    const byOld = (await buildRelease({ room: 'r', key: old, previous: null, slots })).signed;
-    const roomKeys = [old, mine].map((k) => ({ keyId: k.keyId, publicKey: k.publicKey }));
-    expect(await signerOf(byMe, mine.publicKey, roomKeys)).toEqual({ kind: 'mine' });
-    expect(await signerOf(byOld, mine.publicKey, roomKeys)).toEqual({ kind: 'room-key', keyId: old.keyId });
-    // A relay that lists a key under the wrong id (or a forged release) gets no credit.
-    const lying = [{ keyId: old.keyId, publicKey: stranger.publicKey }];
-    expect(await signerOf(byOld, mine.publicKey, lying)).toEqual({ kind: 'unknown', keyId: old.keyId });
-    expect(await signerOf(byMe, null, [])).toEqual({ kind: 'unknown', keyId: mine.keyId });
+const slots = { logic: { kind: 'script' as const, bytes: utf8('x'), version: '1' } };
+
+describe('signerOf and checkBase', () => {
+  it('tells my key, a key I held before, a key my key rotated in, and a stranger apart', async () => {
+    const [mine, old, added, stranger] = await Promise.all([1, 2, 3, 4].map(() => generateSigningKey()));
+    const by = async (k: typeof mine) =>
+      (await buildRelease({ room: 'r', key: k!, previous: null, slots })).signed;
+    const rotations = [await signRotation('r', added!.publicKey, mine!)];
+    const trusted = await publisherTrust('r', mine!.publicKey, [old!.publicKey], rotations);
+    expect(await signerOf(await by(mine), mine!.publicKey, trusted)).toEqual({ kind: 'mine' });
+    expect(await signerOf(await by(old), mine!.publicKey, trusted)).toEqual({
+      kind: 'room-key',
+      keyId: old!.keyId,
+    });
+    expect(await signerOf(await by(added), mine!.publicKey, trusted)).toEqual({
+      kind: 'room-key',
+      keyId: added!.keyId,
+    });
+    expect(await signerOf(await by(stranger), mine!.publicKey, trusted)).toEqual({
+      kind: 'unknown',
+      keyId: stranger!.keyId,
+    });
+    expect((await checkBase(await by(old), 'r', trusted)).ok).toBe(true);
+    expect(await checkBase(await by(stranger), 'r', trusted)).toMatchObject({
+      ok: false,
+      code: 'UNKNOWN_KEY',
+    });
+  });
+
+  it('gives no credit to a key a relay "rotated in" with a record signed by that key itself', async () => {
+    const [mine, relayKey] = await Promise.all([1, 2].map(() => generateSigningKey()));
+    const selfSigned = [await signRotation('r', relayKey!.publicKey, relayKey!)];
+    const trusted = await publisherTrust('r', mine!.publicKey, [], selfSigned);
+    const evil = (await buildRelease({ room: 'r', key: relayKey!, previous: null, slots })).signed;
+    expect(await checkBase(evil, 'r', trusted)).toMatchObject({ ok: false, code: 'UNKNOWN_KEY' });
+    expect(await signerOf(evil, mine!.publicKey, trusted)).toEqual({
+      kind: 'unknown',
+      keyId: relayKey!.keyId,
+    });
   });
 });

@@ -1,8 +1,14 @@
 /**
- * Who signed a release, as far as this browser can tell: its own key, another key the room trusts
- * (after a rotation, older releases are signed by the previous key), or nobody it knows.
+ * Which releases this browser's key may build on, and who signed a release as far as this browser can
+ * tell: its own key, another key it trusts for the room (a key it signed with before a rotation, or
+ * one those keys added by a signed rotation record), or a key it cannot vouch for. The relay's own
+ * list of room keys is never taken on its word: the relay is untrusted.
  */
+import { publisherTrust } from '../../protocol/build.ts';
+import type { TrustedKeys } from '../../protocol/keys.ts';
 import { verifyReleaseSignature, type SignedRelease } from '../../protocol/release.ts';
+import type { StoredKey } from './keystore.ts';
+import { fetchKeys } from './relay.ts';
 
 /** The verdict on a release's signature. */
 export type Signer =
@@ -11,19 +17,25 @@ export type Signer =
   | { readonly kind: 'unknown'; readonly keyId: string };
 
 /**
- * Checks a release against this browser's key, then against the keys the relay lists for the room.
- * The relay's list is only a hint (the relay is untrusted); what it can do is make a release look
- * "signed by a room key" when it is not mine, never make it look like mine.
+ * The keys this browser trusts for a room: its key, the keys it held before (rotations), extended
+ * along the relay's rotation records, each checked.
  */
+export async function browserTrust(relay: string, room: string, key: StoredKey | null): Promise<TrustedKeys> {
+  if (!key) return new Map();
+  const keys = await fetchKeys(relay, room).catch(() => null);
+  return publisherTrust(room, key.publicKey, key.previousKeys ?? [], keys?.rotations ?? []);
+}
+
+/** Who signed `signed`: this browser's key, another trusted key, or one it can't vouch for. */
 export async function signerOf(
   signed: SignedRelease,
   ownPublicKey: string | null,
-  roomKeys: readonly { readonly keyId: string; readonly publicKey: string }[],
+  trusted: TrustedKeys,
 ): Promise<Signer> {
   if (ownPublicKey && (await verifyReleaseSignature(signed, ownPublicKey))) return { kind: 'mine' };
-  const listed = roomKeys.find((k) => k.keyId === signed.release.keyId);
-  if (listed && (await verifyReleaseSignature(signed, listed.publicKey))) {
-    return { kind: 'room-key', keyId: listed.keyId };
+  const publicKey = trusted.get(signed.release.keyId);
+  if (publicKey && (await verifyReleaseSignature(signed, publicKey))) {
+    return { kind: 'room-key', keyId: signed.release.keyId };
   }
   return { kind: 'unknown', keyId: signed.release.keyId };
 }
