@@ -95,13 +95,32 @@ describe('withoutFragment', () => {
   });
 });
 
+/** A relay that vouches for any key (the import logic is what these tests are about). */
+const trusted = async (): Promise<boolean> => true;
+
 describe('takeDemoKey', () => {
+  it('refuses a key the relay does not trust for the demo room, importing nothing', async () => {
+    const store = freshStore();
+    const storage = memoryStorage();
+    const file = await demoFile();
+    const page = fakePage(demoAdminLink('http://127.0.0.1:8787/', file));
+    const asked: string[] = [];
+    const outcome = await takeDemoKey(page.place, page.hist, store, storage, async (room, keyId) => {
+      asked.push(`${room}:${keyId}`);
+      return false;
+    });
+    expect(outcome).toMatchObject({ kind: 'bad' });
+    expect(asked).toEqual([`demo:${file.keyId}`]);
+    expect(page.replaced).toEqual(['http://127.0.0.1:8787/']);
+    expect(await loadKey('demo', store)).toBeNull();
+  });
+
   it('clears the address, imports the key like a CLI key file and selects the room', async () => {
     const store = freshStore();
     const storage = memoryStorage();
     const file = await demoFile();
     const page = fakePage(demoAdminLink('http://127.0.0.1:8787/', file));
-    const outcome = await takeDemoKey(page.place, page.hist, store, storage);
+    const outcome = await takeDemoKey(page.place, page.hist, store, storage, trusted);
     expect(outcome).toEqual({ kind: 'imported', room: 'demo', keyId: file.keyId });
     expect(page.replaced).toEqual(['http://127.0.0.1:8787/']);
     expect(await loadKey('demo', store)).toMatchObject({
@@ -115,7 +134,7 @@ describe('takeDemoKey', () => {
 
     // The same link again: nothing changes.
     const again = fakePage(demoAdminLink('http://127.0.0.1:8787/', file));
-    expect(await takeDemoKey(again.place, again.hist, store, storage)).toEqual({
+    expect(await takeDemoKey(again.place, again.hist, store, storage, trusted)).toEqual({
       kind: 'already',
       room: 'demo',
       keyId: file.keyId,
@@ -130,7 +149,7 @@ describe('takeDemoKey', () => {
     storage.setItem('patchcast.admin.room', 'other');
     const file = await demoFile();
     const page = fakePage(demoAdminLink('http://127.0.0.1:8787/', file));
-    const outcome = await takeDemoKey(page.place, page.hist, store, storage);
+    const outcome = await takeDemoKey(page.place, page.hist, store, storage, trusted);
     expect(outcome).toEqual({
       kind: 'conflict',
       room: 'demo',
@@ -147,7 +166,7 @@ describe('takeDemoKey', () => {
     const store = freshStore();
     const storage = memoryStorage();
     const page = fakePage('http://127.0.0.1:8787/publish/#demo-key=garbage!');
-    const outcome = await takeDemoKey(page.place, page.hist, store, storage);
+    const outcome = await takeDemoKey(page.place, page.hist, store, storage, trusted);
     expect(outcome.kind).toBe('bad');
     expect(page.replaced).toEqual(['http://127.0.0.1:8787/publish/']);
     expect(await loadKey('demo', store)).toBeNull();
@@ -161,7 +180,7 @@ describe('takeDemoKey', () => {
     const file = await demoFile();
     const other = await demoFile();
     const page = fakePage(demoAdminLink('http://127.0.0.1:8787/', { ...file, secretKey: other.secretKey }));
-    const outcome = await takeDemoKey(page.place, page.hist, store, storage);
+    const outcome = await takeDemoKey(page.place, page.hist, store, storage, trusted);
     expect(outcome).toMatchObject({ kind: 'bad', message: expect.stringContaining('does not belong') });
     expect(await loadKey('demo', store)).toBeNull();
     expect(getRoom(storage)).toBeNull();
@@ -169,7 +188,9 @@ describe('takeDemoKey', () => {
 
   it('leaves an address without a demo key alone', async () => {
     const page = fakePage('http://127.0.0.1:8787/#main');
-    expect(await takeDemoKey(page.place, page.hist, freshStore(), memoryStorage())).toEqual({ kind: 'none' });
+    expect(await takeDemoKey(page.place, page.hist, freshStore(), memoryStorage(), trusted)).toEqual({
+      kind: 'none',
+    });
     expect(page.replaced).toEqual([]);
     expect(demoKeyNotice({ kind: 'none' })).toBeNull();
   });

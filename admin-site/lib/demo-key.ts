@@ -13,7 +13,20 @@
 import { fromBase64Url, fromUtf8 } from '../../protocol/bytes.ts';
 import { parseKeyFile, type KeyFile } from '../../protocol/keys.ts';
 import { importKeyFile, keyStore } from './keystore.ts';
-import { setRoom, type KeyValueStorage } from './settings.ts';
+import { fetchKeys } from './relay.ts';
+import { getRelayUrl, setRoom, type KeyValueStorage } from './settings.ts';
+
+/** Whether the relay says it trusts a key for a room (it is the relay that printed the link). */
+export type Vouch = (room: string, keyId: string) => Promise<boolean>;
+
+/**
+ * Asks the configured relay whether it trusts the key. Only a key of the running demo room is
+ * imported, so a crafted link can't plant a key of the sender's choosing in a visitor's browser.
+ */
+export const relayVouches: Vouch = async (room, keyId) => {
+  const keys = await fetchKeys(getRelayUrl(), room).catch(() => null);
+  return keys?.keys.some((k) => k.keyId === keyId) ?? false;
+};
 
 /** The fragment parameter that carries the key file (the name `signaling/demo/admin-link.ts` writes). */
 export const DEMO_KEY_PARAM = 'demo-key';
@@ -93,12 +106,19 @@ export async function takeDemoKey(
   hist: Pick<History, 'replaceState' | 'state'> = history,
   store = keyStore(),
   storage: KeyValueStorage = localStorage,
+  vouch: Vouch = relayVouches,
 ): Promise<DemoKeyOutcome> {
   const fragment = parseDemoKeyFragment(place.hash);
   if (fragment.kind === 'none') return fragment;
   hist.replaceState(hist.state, '', withoutFragment(place.href));
   if (fragment.kind === 'bad') return fragment;
   const { room, file } = fragment;
+  if (!(await vouch(room, file.keyId))) {
+    return {
+      kind: 'bad',
+      message: `the relay does not trust key ${file.keyId} for room ${room}; not imported`,
+    };
+  }
   try {
     const done = await importKeyFile(room, file, {}, store);
     if (done.kind === 'conflict') {
