@@ -19,6 +19,7 @@ import {
 } from '../../protocol/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Relay } from '../relay/relay.ts';
+import { latestOf, releaseAt } from '../store/store.ts';
 import { RelayChunkPolicy } from '../../protocol/swarm/relay-policy.ts';
 import { realClock } from '../../protocol/swarm/clock.ts';
 import { Conn, closeCodeOf, type Wire } from './conn.ts';
@@ -238,6 +239,14 @@ export class Hub {
         this.rooms.touch(entry.room, 'soft');
         return;
       case MessageType.ack:
+        if (!this.hasSlot(entry.room, msg.slot, msg.seq)) {
+          return this.refuse(
+            conn,
+            ErrorCode.BAD_MESSAGE,
+            `ack for slot ${msg.slot}, which neither release ${msg.seq} nor the latest of room ${entry.room} has`,
+            false,
+          );
+        }
         entry.ack(msg);
         this.metrics.acks.inc({ status: msg.status });
         this.rooms.touch(entry.room, 'hard');
@@ -271,7 +280,11 @@ export class Hub {
       conn.wire.address,
       hello.seq,
     );
-    if (hello.slots) entry.holds(hello.seq, hello.slots);
+    if (hello.slots) {
+      // Only slots the room's releases have: a client can't grow the roster with names of its own.
+      const known = Object.entries(hello.slots).filter(([name]) => this.hasSlot(hello.room, name, hello.seq));
+      entry.holds(hello.seq, Object.fromEntries(known));
+    }
     conn.entry = entry;
     conn.peerId = hello.peerId;
     conn.state = 'open';
@@ -295,6 +308,18 @@ export class Hub {
       conn.outbox.send(this.releasePayload(latest), { key: 'release' });
     }
     if (hello.role === 'admin') conn.outbox.send(payloadOf(this.rosterOf(hello.room)), { key: 'roster' });
+  }
+
+  /**
+   * True when the room's latest release, or its release `seq` (the one a client speaks of, which a
+   * newer publish may have superseded meanwhile), has a slot of this name.
+   */
+  private hasSlot(room: string, slot: string, seq: number): boolean {
+    const state = this.relay.store.room(room);
+    const latest = latestOf(state);
+    if (latest && Object.hasOwn(latest.release.slots, slot)) return true;
+    const named = releaseAt(state, seq);
+    return named !== null && Object.hasOwn(named.release.slots, slot);
   }
 
   private releasePayload(signed: SignedRelease): Payload {

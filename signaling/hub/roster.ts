@@ -6,6 +6,7 @@
 import {
   AckStatus,
   MAX_CLIENT_TEXT_LENGTH,
+  MAX_SLOTS,
   MAX_VERSION_LENGTH,
   type Ack,
   type HeldSlot,
@@ -18,6 +19,12 @@ import {
 
 /** The last ack of a client. */
 type LastAck = NonNullable<RosterClient['lastAck']>;
+
+/**
+ * Most slots one roster entry keeps. The hub only records slots of the room's releases; this bounds
+ * an entry even so (a client acking slots of many old releases), dropping the oldest recorded first.
+ */
+export const MAX_ROSTER_SLOTS = 2 * MAX_SLOTS;
 
 /** What the relay knows of one connected client. */
 export class RosterEntry {
@@ -43,17 +50,27 @@ export class RosterEntry {
     this.seq = seq;
   }
 
+  /** Sets a slot, keeping at most {@link MAX_ROSTER_SLOTS} (the most recently recorded). */
+  private record(name: string, slot: RosterSlot): void {
+    this.slots.delete(name);
+    this.slots.set(name, slot);
+    for (const oldest of this.slots.keys()) {
+      if (this.slots.size <= MAX_ROSTER_SLOTS) break;
+      this.slots.delete(oldest);
+    }
+  }
+
   /** Records what a client said it holds in its hello. */
   holds(seq: number, slots: Readonly<Record<string, HeldSlot>>): void {
     for (const [name, held] of Object.entries(slots)) {
-      this.slots.set(name, { version: held.version, sha256: held.sha256, seq, status: AckStatus.applied });
+      this.record(name, { version: held.version, sha256: held.sha256, seq, status: AckStatus.applied });
     }
   }
 
   /** Records an ack. */
   ack(ack: Ack, now = new Date()): void {
     const error = ack.error === undefined ? {} : { error: ack.error };
-    this.slots.set(ack.slot, {
+    this.record(ack.slot, {
       version: ack.version,
       sha256: ack.sha256,
       seq: ack.seq,
@@ -69,7 +86,7 @@ export class RosterEntry {
     const status = success ? AckStatus.applied : AckStatus.failed;
     const error = success ? {} : { error: 'the client reported that it could not apply the update' };
     const label = version.slice(0, MAX_VERSION_LENGTH) || '?';
-    this.slots.set(slot, { version: label, seq, status, ...error });
+    this.record(slot, { version: label, seq, status, ...error });
     if (success && seq > this.seq) this.seq = seq;
     this.lastAck = { seq, slot, status, ...error, at: now.toISOString() };
   }

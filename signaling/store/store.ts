@@ -44,6 +44,21 @@ export function latestOf(room: RoomState | undefined): SignedRelease | null {
   return room?.history.at(-1) ?? null;
 }
 
+/** The release of a room with this seq, or null (the history is in ascending seq). */
+export function releaseAt(room: RoomState | undefined, seq: number): SignedRelease | null {
+  const history = room?.history ?? [];
+  let lo = 0;
+  let hi = history.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = history[mid]!;
+    if (at.release.seq === seq) return at;
+    if (at.release.seq < seq) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return null;
+}
+
 const RoomRecordSchema = v.object({
   format: v.literal(1),
   room: RoomName,

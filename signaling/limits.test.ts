@@ -1,0 +1,120 @@
+/**
+ * What one client can make the relay hold or do: roster slots, per-room state for rooms that don't
+ * exist, `peers.get` answers, frame and hello sizes, pipelined `blob.get`s. Each bounded, each over
+ * both transports where it applies.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode, utf8 } from '../protocol/index.ts';
+import {
+  RawConn,
+  TestRoom,
+  startTestServer,
+  type TestServer,
+  type TransportName,
+} from './testing/helpers.ts';
+import { MAX_ROSTER_SLOTS, RosterEntry } from './hub/roster.ts';
+
+describe.each<TransportName>(['ws', 'tcp'])('over %s', (transport) => {
+  let server: TestServer;
+  let room: TestRoom;
+  const open: RawConn[] = [];
+
+  const connect = async () => {
+    const c = await RawConn.open(server, transport);
+    open.push(c);
+    return c;
+  };
+
+  beforeEach(async () => {
+    server = await startTestServer({ hub: { rosterIntervalMs: 20 } });
+    room = await TestRoom.create(server.url);
+  });
+
+  afterEach(async () => {
+    for (const c of open.splice(0)) c.close();
+    await server.dispose();
+  });
+
+  describe('the roster', () => {
+    const slotsOf = (clientId: string) =>
+      server.hub.rosterOf('test').clients.find((c) => c.clientId === clientId)?.slots ?? {};
+
+    it('records acks and held slots only for slots of the room, and counts the others as bad', async () => {
+      const logic = room.latest!.release.slots['logic']!;
+      const c = await connect();
+      c.hello({
+        clientId: 'p1',
+        seq: 1,
+        slots: {
+          logic: { version: logic.version, sha256: logic.sha256 },
+          made_up: { version: '1', sha256: logic.sha256 },
+        },
+      });
+      await c.next('welcome');
+      expect(Object.keys(slotsOf('p1'))).toEqual(['logic']);
+
+      const ack = (slot: string, seq = 1) => ({
+        type: 'ack',
+        seq,
+        slot,
+        version: '1',
+        sha256: logic.sha256,
+        status: 'applied',
+      });
+      c.send(ack('theme'));
+      for (let i = 0; i < 5; i++) c.send(ack(`junk-${i}`));
+      await c.next('error', (e) => e.message.includes('junk-4'));
+      expect(c.messages.filter((m) => m.type === 'error').length).toBe(5);
+      expect(Object.keys(slotsOf('p1')).sort()).toEqual(['logic', 'theme']);
+
+      // A flood of distinct names ends the connection once the bad-message budget is spent.
+      for (let i = 5; i < 1000; i++) c.send(ack(`junk-${i}`));
+      expect(await c.next('error', (e) => e.fatal === true)).toMatchObject({ code: ErrorCode.BAD_MESSAGE });
+      await c.waitEnd();
+    });
+
+    it('takes an ack for a slot the latest release dropped, when the ack names the release that had it', async () => {
+      const theme = room.latest!.release.slots['theme']!;
+      // seq 2 has no theme slot; a client still on seq 1 acks it.
+      const built = await room.build({ slots: {}, remove: ['theme'] });
+      expect((await room.publish(built)).status).toBe(201);
+      const c = await connect();
+      c.hello({ clientId: 'p2', seq: 1 });
+      await c.next('welcome');
+      const ack = (seq: number) => ({
+        type: 'ack',
+        seq,
+        slot: 'theme',
+        version: theme.version,
+        sha256: theme.sha256,
+        status: 'applied',
+      });
+      c.send(ack(2));
+      expect(await c.next('error')).toMatchObject({ code: ErrorCode.BAD_MESSAGE });
+      c.send(ack(1));
+      c.send({ type: 'heartbeat' });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(c.messages.filter((m) => m.type === 'error').length).toBe(1);
+      expect(slotsOf('p2')['theme']).toMatchObject({ seq: 1, status: 'applied' });
+    });
+  });
+});
+
+describe('a roster entry', () => {
+  it(`keeps at most ${MAX_ROSTER_SLOTS} slots, the most recently recorded`, () => {
+    const entry = new RosterEntry('c', 'test', 'player', 'tcp', '', '127.0.0.1', 0);
+    for (let i = 0; i < 100; i++) {
+      entry.ack({
+        type: 'ack',
+        seq: 1,
+        slot: `s${i}`,
+        version: '1',
+        sha256: 'a'.repeat(64),
+        status: 'applied',
+      });
+    }
+    const names = Object.keys(entry.toJSON().slots);
+    expect(names.length).toBe(MAX_ROSTER_SLOTS);
+    expect(names.at(-1)).toBe('s99');
+  });
+});
