@@ -353,6 +353,56 @@ describe('PatchClient', () => {
     ]);
   });
 
+  it('a release that supersedes a download reuses the blobs it had finished', async () => {
+    const g = game();
+    const c = client(g.handlers);
+    await c.start();
+    await until(() => relay.hellos.length === 1);
+    const r1 = await release(null, {
+      background: texture(20_000, 'T'),
+      logic: script('export function update(b) { return b; } // 1', '1'),
+    });
+    const t = r1.signed.release.slots['background']!;
+    relay.pause(r1.signed.release.slots['logic']!.sha256);
+    relay.publish(r1);
+    // The texture is whole and verified; the script is stuck.
+    await until(() => (c.status().loading?.received ?? 0) >= t.size);
+    const r2 = await release(r1.signed.release, {
+      logic: script('export function update(b) { return b; } // 2', '2'),
+    });
+    const applied = nextApplied(c);
+    relay.publish(r2);
+    relay.resume();
+    expect(await applied).toMatchObject({ seq: 2, slots: { background: { status: 'applied' } } });
+    expect(relay.chunksSent.get(t.sha256)).toBe(t.chunks.length);
+  });
+
+  it('a release that supersedes a download goes on with a blob both need, from where it was', async () => {
+    const c = client(game().handlers);
+    await c.start();
+    await until(() => relay.hellos.length === 1);
+    const r1 = await release(null, { background: texture(40_000, 'T') });
+    const t = r1.signed.release.slots['background']!;
+    // Hold the relay back once part of the texture is in.
+    let held = false;
+    c.addEventListener('status', () => {
+      if (!held && (c.status().loading?.received ?? 0) >= 8_000) {
+        held = true;
+        relay.pause();
+      }
+    });
+    relay.publish(r1);
+    await until(() => (c.status().loading?.received ?? 0) >= 8_000);
+    const r2 = await release(r1.signed.release, { theme: theme('#0a0a0a', '2') });
+    const applied = nextApplied(c);
+    relay.publish(r2);
+    await until(() => c.status().loading?.seq === 2);
+    await sleep(50);
+    relay.resume();
+    expect(await applied).toMatchObject({ seq: 2, slots: { background: { status: 'applied' } } });
+    expect(relay.chunksSent.get(t.sha256)).toBe(t.chunks.length);
+  });
+
   it('follows a key rotation signed by the pinned key', async () => {
     const c = client(game().handlers);
     await c.start();

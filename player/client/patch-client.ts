@@ -24,7 +24,7 @@ import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { bootFromCache } from './boot.ts';
 import { RelayBlobs } from './relay-blobs.ts';
 import { applyRelease, remember } from './release-apply.ts';
-import { fetchReleaseBlobs } from './release-fetch.ts';
+import { fetchReleaseBlobs, RecentBlobs } from './release-fetch.ts';
 import { heldSlots, MAX_ERROR_TEXT, type AppliedDetail, type PatchStatus } from './status.ts';
 import type { BlobSource, ConnectTransport, PatchTransport, Traffic } from './transport.ts';
 import { computeTrust, fetchRotations } from './trust.ts';
@@ -81,6 +81,8 @@ export class PatchClient extends EventTarget {
   private loading: { seq: number; controller: AbortController; received: number; total: number } | null =
     null;
   private applying: Promise<void> = Promise.resolve();
+  /** Blobs verified lately: a release that supersedes a download reuses what it had finished. */
+  private readonly recent = new RecentBlobs();
   private lastError: string | null = null;
   private closed = false;
 
@@ -126,6 +128,7 @@ export class PatchClient extends EventTarget {
     clearTimeout(this.reconnectTimer);
     clearInterval(this.heartbeatTimer);
     this.loading?.controller.abort();
+    this.recent.clear();
     this.relayBlobs.close();
     this.transport?.close(1000, 'player closed');
   }
@@ -163,8 +166,10 @@ export class PatchClient extends EventTarget {
     if (signed.release.seq <= this.state.seq || (this.loading && this.loading.seq >= signed.release.seq)) {
       return verdict;
     }
-    this.loading?.controller.abort();
-    void this.load(signed);
+    // The older download is abandoned once the new one has asked for its blobs: a blob both need
+    // keeps downloading from where it is.
+    const superseded = this.loading;
+    void this.load(signed, () => superseded?.controller.abort());
     return verdict;
   }
 
@@ -364,8 +369,11 @@ export class PatchClient extends EventTarget {
     return true;
   }
 
-  /** Fetches what a release needs, then queues its apply-and-commit behind any other. */
-  private async load(signed: SignedRelease): Promise<void> {
+  /**
+   * Fetches what a release needs, then queues its apply-and-commit behind any other. `started` runs
+   * once its fetches are asked for (it abandons the download this one supersedes).
+   */
+  private async load(signed: SignedRelease, started: () => void): Promise<void> {
     const { release } = signed;
     const controller = new AbortController();
     const loading = { seq: release.seq, controller, received: 0, total: 0 };
@@ -379,13 +387,16 @@ export class PatchClient extends EventTarget {
       cache: this.cache,
       blobs: this.blobs,
       signal: controller.signal,
+      recent: this.recent,
       onProgress: (received, total) => {
         loading.received = received;
         loading.total = total;
         this.emitStatus();
       },
-    });
-    if (controller.signal.aborted || this.closed) return;
+      onStarted: started,
+    }).finally(started);
+    // Superseded (a newer release is loading), or closed.
+    if (controller.signal.aborted || this.closed || this.loading !== loading) return;
     if (fetched.failures.length > 0) {
       // All or nothing: a release is never applied in part. Nothing is stored; the relay will
       // offer the release again on the next connection.
@@ -433,6 +444,7 @@ export class PatchClient extends EventTarget {
       clientId: this.clientId ?? 'p-anonymous',
       cache: this.cache,
       blobs: this.blobs,
+      recent: this.recent,
       signal,
       onProgress,
     });

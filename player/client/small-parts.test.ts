@@ -10,6 +10,7 @@ import { utf8 } from '../../protocol/bytes.ts';
 import { generateSigningKey } from '../../protocol/crypto.ts';
 import { emptyRoomState } from '../cache/schema.ts';
 import { applyRelease } from './release-apply.ts';
+import { RecentBlobs } from './release-fetch.ts';
 
 describe('backoffDelay', () => {
   it('grows, is capped, and keeps at least half of each step', () => {
@@ -133,5 +134,17 @@ describe('applyRelease', () => {
     });
     expect(result.outcomes['logic']).toMatchObject({ status: 'failed' });
     expect(result.state.failed).toEqual({});
+  });
+});
+
+describe('RecentBlobs', () => {
+  it('keeps the newest few blobs, within a byte budget', () => {
+    const recent = new RecentBlobs();
+    for (let i = 0; i <= RecentBlobs.maxCount; i++) recent.put(`b${i}`, new Uint8Array(10));
+    expect(recent.get('b0')).toBeUndefined();
+    expect(recent.get(`b${RecentBlobs.maxCount}`)).toHaveLength(10);
+    recent.put('big', new Uint8Array(RecentBlobs.maxBytes));
+    expect(recent.get('big')).toHaveLength(RecentBlobs.maxBytes);
+    expect(recent.get(`b${RecentBlobs.maxCount}`)).toBeUndefined();
   });
 });

@@ -21,6 +21,8 @@ export interface MiniRelay {
   readonly acks: Ack[];
   readonly blobGets: number[];
   readonly heartbeats: number[];
+  /** Chunks sent, by blob hash. */
+  readonly chunksSent: ReadonlyMap<string, number>;
   /** Stores a release and its blobs as the room's latest, and announces it to every client. */
   publish(built: BuiltRelease): void;
   /** Sends raw text to every client (junk, for robustness tests). */
@@ -29,8 +31,11 @@ export interface MiniRelay {
   announce(signed: unknown): void;
   /** From now on, serves corrupted chunks for this blob. */
   tamper(sha256: string): void;
-  /** Holds `blob.get` requests unanswered until `resume` (to catch a client mid-download). */
-  pause(): void;
+  /**
+   * Holds `blob.get` requests unanswered until `resume` (to catch a client mid-download); only
+   * those for the blob `sha256`, when given.
+   */
+  pause(sha256?: string): void;
   resume(): void;
   /** Key rotation records served at `/api/rooms/:room/keys`. */
   rotations: unknown[];
@@ -46,7 +51,8 @@ export async function startMiniRelay(options: { heartbeatMs?: number } = {}): Pr
   let latest: SignedRelease | null = null;
   const blobs = new Map<string, Uint8Array>();
   const tampered = new Set<string>();
-  let paused: (() => void)[] | null = null;
+  let paused: { readonly only: string | undefined; readonly waiting: (() => void)[] } | null = null;
+  const chunksSent = new Map<string, number>();
   const sockets = new Set<WebSocket>();
   const state = {
     hellos: [] as Hello[],
@@ -97,8 +103,8 @@ export async function startMiniRelay(options: { heartbeatMs?: number } = {}): Pr
           if (latest && latest.release.seq > message.seq) send(socket, { type: 'release', signed: latest });
           return;
         case 'blob.get': {
-          if (paused) {
-            paused.push(() => socket.emit('message', data));
+          if (paused && (paused.only === undefined || paused.only === message.sha256)) {
+            paused.waiting.push(() => socket.emit('message', data));
             return;
           }
           state.blobGets.push(message.count);
@@ -110,6 +116,7 @@ export async function startMiniRelay(options: { heartbeatMs?: number } = {}): Pr
             const chunk = sliceChunk(bytes, i, slot.chunkSize).slice();
             if (tampered.has(message.sha256)) chunk[0] = chunk[0]! ^ 0xff;
             send(socket, { type: 'blob', sha256: message.sha256, index: i, data: toBase64(chunk) });
+            chunksSent.set(message.sha256, (chunksSent.get(message.sha256) ?? 0) + 1);
           }
           return;
         }
@@ -142,6 +149,7 @@ export async function startMiniRelay(options: { heartbeatMs?: number } = {}): Pr
     get heartbeats() {
       return state.heartbeats;
     },
+    chunksSent,
     get rotations() {
       return state.rotations;
     },
@@ -165,11 +173,11 @@ export async function startMiniRelay(options: { heartbeatMs?: number } = {}): Pr
     tamper(sha256) {
       tampered.add(sha256);
     },
-    pause() {
-      paused ??= [];
+    pause(sha256) {
+      paused ??= { only: sha256, waiting: [] };
     },
     resume() {
-      const waiting = paused ?? [];
+      const waiting = paused?.waiting ?? [];
       paused = null;
       for (const replay of waiting) replay();
     },
