@@ -100,6 +100,33 @@ describe.each<TransportName>(['ws', 'tcp'])('over %s', (transport) => {
   });
 });
 
+describe('rooms that do not exist', () => {
+  let server: TestServer;
+  afterEach(async () => {
+    await server.dispose();
+  });
+
+  it('blob.get in ever-new rooms leaves nothing behind', async () => {
+    server = await startTestServer();
+    const room = await TestRoom.create(server.url);
+    const sha = room.latest!.release.slots['logic']!.sha256;
+    for (let i = 0; i < 50; i++) {
+      const c = await RawConn.open(server, 'tcp');
+      c.hello({ room: `nowhere-${i}` });
+      await c.next('welcome');
+      c.send({ type: 'blob.get', sha256: sha, from: 0, count: 1 });
+      expect(await c.next('error')).toMatchObject({ code: ErrorCode.BLOB_MISSING });
+      c.close();
+    }
+    const c = await RawConn.open(server, 'tcp');
+    c.hello({ room: 'test' });
+    c.send({ type: 'blob.get', sha256: sha, from: 0, count: 1 });
+    expect((await c.next('blob')).sha256).toBe(sha);
+    c.close();
+    expect([...server.hub['blobIndex'].keys()]).toEqual(['test']);
+  });
+});
+
 describe('a roster entry', () => {
   it(`keeps at most ${MAX_ROSTER_SLOTS} slots, the most recently recorded`, () => {
     const entry = new RosterEntry('c', 'test', 'player', 'tcp', '', '127.0.0.1', 0);

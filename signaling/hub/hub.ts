@@ -335,8 +335,10 @@ export class Hub {
   private descriptor(room: string, sha256: string): BlobDescriptor | undefined {
     let index = this.blobIndex.get(room);
     if (!index) {
-      index = new Map();
+      // Only rooms with releases get an index: any client may name any room.
       const history = this.relay.store.room(room)?.history ?? [];
+      if (history.length === 0) return undefined;
+      index = new Map();
       for (let i = history.length - 1; i >= 0; i--) {
         for (const slot of Object.values(history[i]!.release.slots)) {
           if (!index.has(slot.sha256)) index.set(slot.sha256, slot);
