@@ -14,17 +14,17 @@ function blobOf(size: number, seed: number): Uint8Array {
   return Uint8Array.from({ length: size }, () => Math.floor(r() * 256));
 }
 
-async function room(n: number, opts: { corruptFirst?: boolean } = {}) {
+async function room(
+  n: number,
+  opts: { corruptFirst?: boolean; muteFirst?: boolean; relayBytesPerMs?: number } = {},
+) {
   const clock = new VirtualClock();
   const bytes = blobOf(300_000, 7);
   const desc = await describeBlob(bytes, 16 * 1024);
   const relay = new SimRelay(
     clock,
     new Map([[desc.sha256, { bytes, chunkSize: 16 * 1024, chunks: desc.chunks.length }]]),
-    {
-      bytesPerMs: 50_000,
-      latencyMs: 20,
-    },
+    { bytesPerMs: opts.relayBytesPerMs ?? 50_000, latencyMs: 20 },
   );
   const releases: [number, string][] = [];
   const nodes = Array.from({ length: n }, (_, i) => {
@@ -43,6 +43,7 @@ async function room(n: number, opts: { corruptFirst?: boolean } = {}) {
     for (let j = i + 1; j < n; j++) {
       const [a, b] = SimLink.pair(clock, nodes[i]!, nodes[j]!, 5);
       if (opts.corruptFirst && i === 0) corrupt(a);
+      if (opts.muteFirst && i === 0) mute(a);
       nodes[i]!.swarm.addPeer(a);
       nodes[j]!.swarm.addPeer(b);
       links.push(a, b);
@@ -54,6 +55,12 @@ async function room(n: number, opts: { corruptFirst?: boolean } = {}) {
 /** True when a fetch result holds exactly `bytes` (vitest's deep equality is slow on big arrays). */
 function same(result: Result<Uint8Array>, bytes: Uint8Array): boolean {
   return result.ok && Buffer.from(result.value).equals(Buffer.from(bytes));
+}
+
+/** Makes a link drop every chunk it should send: a peer that claims chunks and never delivers. */
+function mute(link: SimLink): void {
+  const send = link.send.bind(link);
+  link.send = (data) => (typeof data === 'string' ? send(data) : undefined);
 }
 
 /** Makes a link flip one byte of every chunk it sends: a lying peer. */
@@ -92,6 +99,17 @@ describe('swarm', () => {
       expect(n.swarm.peerIds()).not.toContain('p0');
       expect(n.swarm.canAdd('p0')).toBe(false); // never asked again
     }
+  });
+
+  it('lets go of a peer that claims every chunk and never sends one', async () => {
+    // A slow relay, so the transfer outlasts the liar's eight timed-out requests.
+    const { clock, bytes, desc, nodes } = await room(2, { muteFirst: true, relayBytesPerMs: 40 });
+    nodes[0]!.swarm.hold(desc, bytes);
+    const result = nodes[1]!.swarm.fetch(desc);
+    await clock.run(() => false, 120_000);
+    expect(same(await result, bytes)).toBe(true);
+    expect(nodes[1]!.swarm.peerIds()).not.toContain('p0');
+    expect(nodes[1]!.swarm.stats.bytesFromRelay).toBe(bytes.length);
   });
 
   it('falls back to the relay alone when there are no peers', async () => {

@@ -25,6 +25,24 @@ export interface PeerLinkHandlers {
   close(): void;
 }
 
+/**
+ * Bounds on what we remember of a peer's claims, so that a peer can't grow our memory by naming
+ * endless blobs or chunk indexes: at most this many blobs (the oldest forgotten first)…
+ */
+const MAX_BLOBS_TRACKED = 16;
+/** …and chunk indexes below this (the most chunks a slot may have: 12 MiB in 1 KiB chunks). */
+export const MAX_CHUNK_INDEX = 12 * 1024;
+
+/** Remembers `key` in a map bounded to {@link MAX_BLOBS_TRACKED} entries, oldest out first. */
+function bounded<V>(map: Map<string, V>, key: string, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    if (map.size >= MAX_BLOBS_TRACKED) map.delete(map.keys().next().value!);
+    map.set(key, (value = make()));
+  }
+  return value;
+}
+
 /** Swarm-side state of one link. */
 export class PeerState {
   readonly link: PeerLink;
@@ -33,7 +51,7 @@ export class PeerState {
   /** Chunks the other side holds, by blob. */
   readonly has = new Map<string, Set<number>>();
   /** Blobs the other side holds whole (it may say so before we know the blob's chunk count). */
-  readonly hasAll = new Set<string>();
+  private readonly hasAll = new Map<string, true>();
   /** Chunks it said it can't give (busy, or timed out): not asked again until the time given. */
   private readonly refused = new Map<string, Map<number, number>>();
   /** Our requests to it in flight. */
@@ -57,17 +75,21 @@ export class PeerState {
 
   /** Records that the other side can't give a chunk before `until` (it said `peer.none`, or timed out). */
   unlearn(sha256: string, index: number, until: number): void {
-    let map = this.refused.get(sha256);
-    if (!map) this.refused.set(sha256, (map = new Map()));
-    map.set(index, until);
+    if (index >= MAX_CHUNK_INDEX) return;
+    bounded(this.refused, sha256, () => new Map<number, number>()).set(index, until);
+  }
+
+  /** Records that the other side holds a whole blob. */
+  learnAll(sha256: string): void {
+    bounded(this.hasAll, sha256, () => true);
   }
 
   /** Records that the other side holds chunks of a blob. */
   learn(sha256: string, indexes: Iterable<number>): void {
-    let set = this.has.get(sha256);
-    if (!set) this.has.set(sha256, (set = new Set()));
+    const set = bounded(this.has, sha256, () => new Set<number>());
     const refused = this.refused.get(sha256);
     for (const i of indexes) {
+      if (i >= MAX_CHUNK_INDEX) continue;
       set.add(i);
       refused?.delete(i);
     }

@@ -45,4 +45,20 @@ describe('relay chunk policy', () => {
     // First copy at 0, then after 1 s, 2 s more, 4 s more, 8 s more.
     expect(served).toEqual([0, 1000, 3000, 7000, 15000]);
   });
+
+  it('caps the gap, and starts afresh for a chunk nobody asked for in a long while', () => {
+    const clock = fakeClock();
+    const policy = new RelayChunkPolicy({ clock, holdMs: 1000, maxGapMs: 4000, idleResetMs: 20_000 });
+    const served: number[] = [];
+    for (clock.t = 0; clock.t <= 20_000; clock.t += 100) {
+      const d = policy.decide(sha, 1, 0, true);
+      if (d.serve) served.push(clock.t);
+      else expect(d.retryAfterMs).toBeLessThanOrEqual(4000);
+    }
+    expect(served).toEqual([0, 1000, 3000, 7000, 11000, 15000, 19000]);
+    // An hour later, a newcomer with peers (who may lack it too) is served at once.
+    clock.t = 3_600_000;
+    expect(policy.decide(sha, 1, 0, true)).toEqual({ serve: true });
+    expect(policy.decide(sha, 1, 0, true).serve).toBe(false);
+  });
 });

@@ -4,8 +4,10 @@
  * said they have peers (`mayDefer`), are told to get it from the swarm. The relay then lets out one
  * more copy of that chunk after `holdMs`, the next after twice that, and so on — a trickle that
  * rescues a part of the swarm the chunk hasn't reached, without a flood when a large swarm is merely
- * slow: over a transfer of T, at most about log2(T / holdMs) extra copies of each chunk. A client with
- * no peers is always served at once.
+ * slow: over a transfer of T, at most about log2(T / holdMs) extra copies of each chunk. The gap stops
+ * growing at `maxGapMs`, and a chunk nobody asked for in `idleResetMs` starts afresh (newcomers to an
+ * old release are not made to wait on a swarm that has long moved on). A client with no peers is
+ * always served at once.
  */
 import type { Clock } from './clock.ts';
 
@@ -20,6 +22,10 @@ export interface RelayChunkPolicyOptions {
   readonly copies?: number;
   /** After the first copies, the next copy of a chunk to a client with peers waits this long, then twice that, … (default 1500 ms). */
   readonly holdMs?: number;
+  /** The trickle's gap never grows past this (default 12 s). */
+  readonly maxGapMs?: number;
+  /** A chunk not served to the swarm for this long starts afresh (default 30 s). */
+  readonly idleResetMs?: number;
   /** Blobs remembered at most (oldest forgotten first). */
   readonly maxBlobs?: number;
 }
@@ -38,6 +44,8 @@ export class RelayChunkPolicy {
   private readonly copies: number;
   private readonly holdMs: number;
   private readonly maxBlobs: number;
+  private readonly maxGapMs: number;
+  private readonly idleResetMs: number;
   private readonly ledgers = new Map<string, ChunkLedger>();
 
   constructor(options: RelayChunkPolicyOptions) {
@@ -45,16 +53,19 @@ export class RelayChunkPolicy {
     this.copies = options.copies ?? 1;
     this.holdMs = options.holdMs ?? 1500;
     this.maxBlobs = options.maxBlobs ?? 64;
+    this.maxGapMs = options.maxGapMs ?? 12_000;
+    this.idleResetMs = Math.max(options.idleResetMs ?? 30_000, this.maxGapMs);
   }
 
   /** Decides one request; a `serve` decision is recorded as a copy served. */
   decide(sha256: string, chunkCount: number, index: number, mayDefer: boolean): RelayDecision {
     const ledger = this.ledger(sha256, chunkCount);
     const now = this.clock.now();
+    const since = now - ledger.lastAt[index]!;
+    if (since >= this.idleResetMs) ledger.toSwarm[index] = 0;
     const toSwarm = ledger.toSwarm[index]!;
     if (mayDefer && toSwarm >= this.copies) {
-      const gap = this.holdMs * 2 ** (toSwarm - this.copies);
-      const since = now - ledger.lastAt[index]!;
+      const gap = Math.min(this.maxGapMs, this.holdMs * 2 ** (toSwarm - this.copies));
       if (since < gap) return { serve: false, retryAfterMs: Math.max(50, Math.ceil(gap - since)) };
     }
     if (mayDefer) {

@@ -21,6 +21,7 @@ import {
   encodeBitfield,
   encodeChunkFrame,
   encodePeerMessage,
+  MAX_PEER_TEXT_BYTES,
   parsePeerMessage,
   PeerMessageType,
   type PeerMessage,
@@ -99,6 +100,8 @@ interface Job {
 }
 
 const RELAY = '(relay)';
+/** Requests a peer may let time out before the link is dropped. */
+const MAX_PEER_TIMEOUTS = 8;
 /** How long a peer that said `peer.none` for a chunk is not asked for it again. */
 const REFUSAL_BACKOFF_MS = 250;
 
@@ -279,7 +282,7 @@ export class Swarm {
         this.pumpAll();
         break;
       case PeerMessageType.have: {
-        if (msg.all) peer.hasAll.add(msg.sha256);
+        if (msg.all) peer.learnAll(msg.sha256);
         else peer.learn(msg.sha256, [msg.index]);
         const job = this.jobs.get(msg.sha256);
         // One new chunk on offer: try just that one (a full pump per `have` is quadratic in a swarm).
@@ -302,7 +305,7 @@ export class Swarm {
         if (job) {
           this.pump(job);
           // It may be askable again once the refusal lapses; look again then.
-          this.opts.clock.setTimeout(() => this.pump(job), REFUSAL_BACKOFF_MS + 1);
+          this.wakeAt(job, this.opts.clock.now() + REFUSAL_BACKOFF_MS);
         }
         break;
       }
@@ -405,6 +408,8 @@ export class Swarm {
       peer.timeouts++;
       peer.unlearn(job.desc.sha256, index, this.opts.clock.now() + 10 * REFUSAL_BACKOFF_MS);
       this.settle(job, index, peer);
+      // A peer that keeps claiming chunks it never sends is let go (not banned: it may be slow).
+      if (peer.timeouts >= MAX_PEER_TIMEOUTS) this.removePeer(peer.link.id);
       this.pump(job);
     }, this.opts.requestTimeoutMs);
     job.inflight.set(index, { from: peer.link.id, timer });
@@ -524,8 +529,15 @@ export class Swarm {
 
   /** Sends a release once per peer: after this, the peer counts as holding it. */
   private sendRelease(peer: PeerState, signed: SignedRelease): void {
+    const text = encodePeerMessage({ type: PeerMessageType.release, signed });
+    // A release too big for one data channel message (huge chunk lists) is left to the relay.
+    if (text.length > MAX_PEER_TEXT_BYTES) return;
     peer.seq = signed.release.seq;
-    this.send(peer, { type: PeerMessageType.release, signed });
+    try {
+      peer.link.send(text);
+    } catch {
+      this.removePeer(peer.link.id);
+    }
   }
 
   private broadcast(message: PeerMessage): void {
