@@ -35,6 +35,66 @@ describe.each<TransportName>(['ws', 'tcp'])('over %s', (transport) => {
     await server.dispose();
   });
 
+  describe('swarm peers', () => {
+    const joinSwarm = async (n: number, prefix: string) => {
+      const conns = await Promise.all(Array.from({ length: n }, () => connect()));
+      conns.forEach((c, i) => c.hello({ clientId: `${prefix}${i}`, peerId: `${prefix}-peer-${i}`, seq: 1 }));
+      await Promise.all(conns.map((c) => c.next('welcome')));
+      return conns.map((_, i) => `${prefix}-peer-${i}`);
+    };
+
+    it('welcome and peers carry a random sample of the swarm, not the newest members', async () => {
+      const members = await joinSwarm(80, 'm');
+      const samples: string[][] = [];
+      for (let i = 0; i < 4; i++) {
+        const c = await connect();
+        c.hello({ clientId: `newcomer${i}`, seq: 1 });
+        samples.push((await c.next('welcome')).peers ?? []);
+        c.send({ type: 'peers.get' });
+        samples.push((await c.next('peers')).peers);
+      }
+      for (const sample of samples) {
+        expect(new Set(sample).size).toBe(sample.length);
+        for (const id of sample) expect(members).toContain(id);
+      }
+      expect(samples.map((s) => s.length)).toEqual([32, 64, 32, 64, 32, 64, 32, 64]);
+      // 32 of 80 or 64 of 80: the same set twice is as likely as winning a lottery.
+      expect(new Set(samples.map((s) => [...s].sort().join())).size).toBe(samples.length);
+      const seen = new Set(samples.flat());
+      expect(seen.size).toBeGreaterThan(64);
+    });
+
+    it('a member is never offered itself, and one that left is offered no more', async () => {
+      const conns = await Promise.all([connect(), connect(), connect()]);
+      conns.forEach((c, i) => c.hello({ clientId: `s${i}`, peerId: `s-peer-${i}`, seq: 1 }));
+      await Promise.all(conns.map((c) => c.next('welcome')));
+      conns[1]!.close();
+      await new Promise((r) => setTimeout(r, 100));
+      conns[0]!.send({ type: 'peers.get' });
+      expect((await conns[0]!.next('peers')).peers).toEqual(['s-peer-2']);
+    });
+
+    it('draws at most one sample per second for a connection, answering others with the last', async () => {
+      const members = await joinSwarm(10, 'r');
+      const c = await connect();
+      c.hello({ clientId: 'asker', seq: 1 });
+      await c.next('welcome');
+      c.send({ type: 'peers.get' });
+      expect((await c.next('peers')).peers.sort()).toEqual([...members].sort());
+      const late = await connect();
+      late.hello({ clientId: 'late', peerId: 'late-peer', seq: 1 });
+      await late.next('welcome');
+      for (let i = 0; i < 50; i++) c.send({ type: 'peers.get' });
+      c.send({ type: 'heartbeat' });
+      await new Promise((r) => setTimeout(r, 100));
+      const answers = c.messages.flatMap((m) => (m.type === 'peers' ? [m.peers] : []));
+      for (const a of answers) expect(a).not.toContain('late-peer');
+      await new Promise((r) => setTimeout(r, 1000));
+      c.send({ type: 'peers.get' });
+      expect((await c.next('peers', (m) => m.peers.includes('late-peer'))).peers.length).toBe(11);
+    });
+  });
+
   describe('the roster', () => {
     const slotsOf = (clientId: string) =>
       server.hub.rosterOf('test').clients.find((c) => c.clientId === clientId)?.slots ?? {};

@@ -4,7 +4,7 @@
  * connection's {@link Outbox}.
  */
 import { CloseCode, ErrorCode, type Transport } from '../../protocol/index.ts';
-import type { Outbox, Sink } from './outbox.ts';
+import type { Outbox, Payload, Sink } from './outbox.ts';
 import type { RosterEntry } from './roster.ts';
 
 /** A transport's socket, as the hub sees it. */
@@ -47,6 +47,8 @@ export class Conn {
   lastSeen: number;
   /** Bad messages tolerated so far after hello. */
   badMessages = 0;
+  /** The last `peers` answer drawn for it and when (`peers.get` draws at most one per interval). */
+  lastPeers: { readonly at: number; readonly payload: Payload } | null = null;
   /** Seed-protocol state. */
   legacySent: LegacySent | null = null;
   /** Serializes the seed-protocol updates of this connection. */

@@ -49,6 +49,8 @@ export interface HubOptions {
   readonly rosterIntervalMs: number;
   /** How long a closing connection gets to flush its error frame. */
   readonly closeGraceMs: number;
+  /** Least time between two fresh `peers` samples for one connection (others get the last one). */
+  readonly peersIntervalMs: number;
   readonly outbox: OutboxLimits;
   readonly scheduler: SchedulerOptions;
 }
@@ -66,6 +68,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   badMessageBudget: 10,
   rosterIntervalMs: 200,
   closeGraceMs: 2_000,
+  peersIntervalMs: 1_000,
   outbox: { windowBytes: 1024 * 1024, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 30_000 },
   scheduler: { maxActive: 4, stallMs: 250 },
 };
@@ -255,9 +258,7 @@ export class Hub {
         void this.blobGet(conn, entry.room, msg.sha256, msg.from, msg.count, msg.defer ?? false);
         return;
       case MessageType.peersGet:
-        conn.outbox.send(payloadOf({ type: MessageType.peers, peers: this.peersFor(conn, 64) }), {
-          key: 'peers',
-        });
+        conn.outbox.send(this.peersAnswer(conn), { key: 'peers' });
         return;
       case MessageType.error:
         // A client's word about something we sent: nothing to do but not to answer it.
@@ -406,13 +407,20 @@ export class Hub {
     }
   }
 
-  /** PeerJS ids of other swarm members of the connection's room: the newest, up to `max`. */
+  /** PeerJS ids of other swarm members of the connection's room: a random sample of up to `max`. */
   private peersFor(conn: Conn, max: number): string[] {
     const room = conn.room;
-    if (!room) return [];
-    const ids: string[] = [];
-    for (const c of this.rooms.sessions(room)) if (c !== conn && c.peerId !== undefined) ids.push(c.peerId);
-    return ids.slice(-max);
+    return room ? this.rooms.samplePeers(room, conn, max) : [];
+  }
+
+  /** The answer to `peers.get`: a fresh sample at most once per `peersIntervalMs`, else the last one. */
+  private peersAnswer(conn: Conn): Payload {
+    const t = now();
+    const last = conn.lastPeers;
+    if (last && t - last.at < this.options.peersIntervalMs) return last.payload;
+    const payload = payloadOf({ type: MessageType.peers, peers: this.peersFor(conn, 64) });
+    conn.lastPeers = { at: t, payload };
+    return payload;
   }
 
   // ---- releases ------------------------------------------------------------------------------

@@ -14,6 +14,10 @@ export type RosterChange = 'soft' | 'hard';
 interface Room {
   readonly sessions: Map<string, Conn>;
   readonly admins: Set<Conn>;
+  /** Swarm members (connections that gave a PeerJS id), in no particular order. */
+  readonly swarm: Conn[];
+  /** Where each swarm member is in `swarm` (removal by swapping with the last). */
+  readonly swarmAt: Map<Conn, number>;
   pending: 'none' | RosterChange;
   timer: ReturnType<typeof setTimeout> | undefined;
   timerDue: number;
@@ -38,6 +42,8 @@ export class Rooms {
       room = {
         sessions: new Map(),
         admins: new Set(),
+        swarm: [],
+        swarmAt: new Map(),
         pending: 'none',
         timer: undefined,
         timerDue: 0,
@@ -61,6 +67,10 @@ export class Rooms {
     const room = this.ensure(entry.room);
     room.sessions.set(entry.clientId, conn);
     if (entry.role === 'admin') room.admins.add(conn);
+    if (conn.peerId !== undefined && !room.swarmAt.has(conn)) {
+      room.swarmAt.set(conn, room.swarm.length);
+      room.swarm.push(conn);
+    }
     this.touch(entry.room, 'hard');
   }
 
@@ -71,6 +81,15 @@ export class Rooms {
     if (!entry || !room) return;
     if (room.sessions.get(entry.clientId) === conn) room.sessions.delete(entry.clientId);
     room.admins.delete(conn);
+    const at = room.swarmAt.get(conn);
+    if (at !== undefined) {
+      const last = room.swarm.pop()!;
+      room.swarmAt.delete(conn);
+      if (last !== conn) {
+        room.swarm[at] = last;
+        room.swarmAt.set(last, at);
+      }
+    }
     this.touch(entry.room, 'hard');
     this.forgetIfEmpty(entry.room);
   }
@@ -78,6 +97,31 @@ export class Rooms {
   /** The live connections of a room. */
   sessions(room: string): IterableIterator<Conn> {
     return (this.rooms.get(room)?.sessions ?? new Map<string, Conn>()).values();
+  }
+
+  /**
+   * PeerJS ids of up to `max` swarm members of a room other than `self`, a uniform random sample: a
+   * partial Fisher–Yates shuffle of the room's member list, in place (its order means nothing), so a
+   * sample costs O(max) whatever the size of the room.
+   */
+  samplePeers(name: string, self: Conn, max: number, random: () => number = Math.random): string[] {
+    const room = this.rooms.get(name);
+    if (!room) return [];
+    const { swarm, swarmAt } = room;
+    const out: string[] = [];
+    for (let i = 0; i < swarm.length && out.length < max; i++) {
+      const j = i + Math.floor(random() * (swarm.length - i));
+      const picked = swarm[j]!;
+      if (j !== i) {
+        const displaced = swarm[i]!;
+        swarm[i] = picked;
+        swarm[j] = displaced;
+        swarmAt.set(picked, i);
+        swarmAt.set(displaced, j);
+      }
+      if (picked !== self && picked.peerId !== undefined) out.push(picked.peerId);
+    }
+    return out;
   }
 
   /** Connected clients of a room. */
