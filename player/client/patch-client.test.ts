@@ -14,7 +14,9 @@ import { signRotation } from '../../protocol/keys.ts';
 import type { Release } from '../../protocol/release.ts';
 import { idbCache, type PatchCache } from '../cache/cache.ts';
 import type { ApplyOutcome, PatchHandlers } from './apply.ts';
+import type { Message } from '../../protocol/messages.ts';
 import { PatchClient, type AppliedDetail } from './patch-client.ts';
+import type { ConnectTransport } from './transport.ts';
 import { startMiniRelay, type MiniRelay } from './testing/mini-relay.ts';
 
 const ROOM = 'demo';
@@ -233,6 +235,65 @@ describe('PatchClient', () => {
     await until(() => relay.hellos.length === 2, 3_000);
     expect(relay.hellos[1]).toMatchObject({ seq: 1, slots: { theme: { version: '1' } } });
     await until(() => c.status().seq === 2);
+    expect(c.status().mode).toBe('relay');
+  });
+
+  it('gives up a connection that carries nothing any more (half-open) and dials again', async () => {
+    // A connection that says welcome, then swallows everything sent and never answers or closes.
+    const connections: { sent: Message[]; closes: number[] }[] = [];
+    const connect: ConnectTransport = (handlers) => {
+      const conn = { sent: [] as Message[], closes: [] as number[] };
+      connections.push(conn);
+      let closed = false;
+      setTimeout(() => handlers.open(), 0);
+      return {
+        send(message) {
+          if (closed) return false;
+          conn.sent.push(message);
+          if (message.type === 'hello') {
+            const welcome: Message = {
+              type: 'welcome',
+              clientId: message.clientId,
+              room: ROOM,
+              seq: 0,
+              heartbeatMs: 100,
+              maxFrameBytes: 1024 * 1024,
+              serverTime: new Date().toISOString(),
+            };
+            setTimeout(() => handlers.message(welcome, 0), 0);
+          }
+          return true;
+        },
+        close(code = 1000, reason = '') {
+          if (closed) return;
+          closed = true;
+          conn.closes.push(code);
+          handlers.close({ code, reason });
+        },
+      };
+    };
+    const c = client(game().handlers, { connect });
+    await c.start();
+    await until(() => c.status().mode === 'relay');
+    const started = Date.now();
+    await until(() => connections.length === 2, 3_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(connections[0]!.closes).toEqual([4000]);
+    // It asked the relay something before giving up, and kept its heartbeats going.
+    const types = connections[0]!.sent.map((m) => m.type);
+    expect(types.filter((t) => t === 'peers.get').length).toBeGreaterThanOrEqual(2);
+    expect(types).toContain('heartbeat');
+    expect(c.status().lastError).toContain('nothing from the relay');
+    await until(() => c.status().mode === 'relay');
+  });
+
+  it('keeps an idle connection that answers', async () => {
+    const c = client(game().handlers);
+    await c.start();
+    await until(() => c.status().mode === 'relay');
+    await sleep(1_000); // ten heartbeats with nothing to say
+    expect(relay.hellos).toHaveLength(1);
+    expect(relay.connections).toBe(1);
     expect(c.status().mode).toBe('relay');
   });
 

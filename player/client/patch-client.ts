@@ -25,6 +25,7 @@ import { bootFromCache } from './boot.ts';
 import { RelayBlobs } from './relay-blobs.ts';
 import { applyRelease, remember } from './release-apply.ts';
 import { fetchReleaseBlobs, RecentBlobs } from './release-fetch.ts';
+import { Liveness, SILENT_TICKS } from './liveness.ts';
 import { heldSlots, MAX_ERROR_TEXT, type AppliedDetail, type PatchStatus } from './status.ts';
 import type { BlobSource, ConnectTransport, PatchTransport, Traffic } from './transport.ts';
 import { computeTrust, fetchRotations } from './trust.ts';
@@ -78,6 +79,7 @@ export class PatchClient extends EventTarget {
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private liveness = new Liveness();
   private loading: { seq: number; controller: AbortController; received: number; total: number } | null =
     null;
   private applying: Promise<void> = Promise.resolve();
@@ -256,9 +258,18 @@ export class PatchClient extends EventTarget {
   private connect(): void {
     if (this.closed) return;
     this.transport = this.connectTransport({
-      open: () => this.hello(),
-      message: (message) => this.onMessage(message),
-      invalid: (error) => this.setError(`relay sent junk: ${error}`),
+      open: () => {
+        this.hello();
+        this.startHeartbeat(HEARTBEAT_INTERVAL_MS); // until `welcome` says the relay's interval
+      },
+      message: (message) => {
+        this.liveness.heard();
+        this.onMessage(message);
+      },
+      invalid: (error) => {
+        this.liveness.heard();
+        this.setError(`relay sent junk: ${error}`);
+      },
       close: (info) => {
         this.transport = null;
         this.welcomed = false;
@@ -296,11 +307,7 @@ export class PatchClient extends EventTarget {
         this.welcomed = true;
         this.attempt = 0;
         this.relayClientId = message.clientId;
-        clearInterval(this.heartbeatTimer);
-        this.heartbeatTimer = setInterval(
-          () => this.heartbeat(),
-          message.heartbeatMs || HEARTBEAT_INTERVAL_MS,
-        );
+        this.startHeartbeat(message.heartbeatMs || HEARTBEAT_INTERVAL_MS);
         this.relayBlobs.connected();
         this.emitStatus();
         this.options.onRelayMessage?.(message); // its `peers` are the swarm's
@@ -329,7 +336,27 @@ export class PatchClient extends EventTarget {
     return this.send(message);
   }
 
-  private heartbeat(): void {
+  private startHeartbeat(intervalMs: number): void {
+    clearInterval(this.heartbeatTimer);
+    this.liveness = new Liveness();
+    this.heartbeatTimer = setInterval(() => this.heartbeat(intervalMs), intervalMs);
+  }
+
+  /**
+   * Every heartbeat interval: the heartbeat (once welcomed), and the check that the connection still
+   * carries anything (see `liveness.ts`): a connection silent for {@link SILENT_TICKS} intervals is
+   * closed (4000) and dialled again.
+   */
+  private heartbeat(intervalMs: number): void {
+    const verdict = this.liveness.tick();
+    if (verdict === 'dead') {
+      clearInterval(this.heartbeatTimer);
+      this.transport?.close(4000, `nothing from the relay for ${(SILENT_TICKS * intervalMs) / 1000} s`);
+      return;
+    }
+    if (!this.welcomed) return; // the hello is the question
+    // A question the relay always answers: its answer says the connection works both ways.
+    if (verdict === 'ask') this.send({ type: MessageType.peersGet });
     const { bytesFromRelay, bytesFromPeers, peers } = this.traffic();
     this.send({
       type: MessageType.heartbeat,

@@ -11,6 +11,7 @@ import { generateSigningKey } from '../../protocol/crypto.ts';
 import { emptyRoomState } from '../cache/schema.ts';
 import { applyRelease } from './release-apply.ts';
 import { RecentBlobs } from './release-fetch.ts';
+import { Liveness } from './liveness.ts';
 
 describe('backoffDelay', () => {
   it('grows, is capped, and keeps at least half of each step', () => {
@@ -146,5 +147,17 @@ describe('RecentBlobs', () => {
     recent.put('big', new Uint8Array(RecentBlobs.maxBytes));
     expect(recent.get('big')).toHaveLength(RecentBlobs.maxBytes);
     expect(recent.get(`b${RecentBlobs.maxCount}`)).toBeUndefined();
+  });
+});
+
+describe('Liveness', () => {
+  it('asks after a silent interval and gives up after three', () => {
+    const l = new Liveness();
+    expect(l.tick()).toBe('fine');
+    expect([l.tick(), l.tick(), l.tick()]).toEqual(['ask', 'ask', 'dead']);
+    const m = new Liveness();
+    expect([m.tick(), m.tick()]).toEqual(['fine', 'ask']);
+    m.heard();
+    expect([m.tick(), m.tick(), m.tick()]).toEqual(['fine', 'ask', 'ask']);
   });
 });

@@ -126,6 +126,10 @@ export async function startMiniRelay(options: { heartbeatMs?: number } = {}): Pr
         case 'heartbeat':
           state.heartbeats.push(Date.now());
           return;
+        case 'peers.get':
+          // As the real relay: always answered (the player's liveness check relies on it).
+          send(socket, { type: 'peers', peers: [] });
+          return;
         default:
           return;
       }
