@@ -35,6 +35,27 @@ describe.each<TransportName>(['ws', 'tcp'])('over %s', (transport) => {
     await server.dispose();
   });
 
+  it('welcome tells the largest frame the relay accepts from the client, and that is what it takes', async () => {
+    const limit = 1024 * 1024;
+    const c = await connect();
+    c.hello({ seq: 1 });
+    expect((await c.next('welcome')).maxFrameBytes).toBe(limit);
+    // A heartbeat padded (unknown fields are ignored) to exactly the limit, then one byte more.
+    const padded = (bytes: number) => {
+      const head = '{"type":"heartbeat","pad":"';
+      return utf8(head + 'x'.repeat(bytes - head.length - 2) + '"}');
+    };
+    c.sendBody(padded(limit));
+    c.send({ type: 'peers.get' });
+    await c.next('peers');
+    expect(c.messages.some((m) => m.type === 'error')).toBe(false);
+    c.sendBody(padded(limit + 1));
+    const ended = await c.waitEnd();
+    if (transport === 'tcp') {
+      expect(await c.next('error')).toMatchObject({ code: ErrorCode.FRAME_TOO_LARGE, fatal: true });
+    } else expect(ended.code).toBe(1009);
+  });
+
   describe('swarm peers', () => {
     const joinSwarm = async (n: number, prefix: string) => {
       const conns = await Promise.all(Array.from({ length: n }, () => connect()));

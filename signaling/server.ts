@@ -8,7 +8,6 @@ import type { Server as NetServer, Socket } from 'node:net';
 import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { WebSocketServer } from 'ws';
-import { MAX_FRAME_BYTES } from '../protocol/index.ts';
 import { ensureDemoRoom, type DemoInfo } from './demo/seed.ts';
 import { Hub, type HubOptions } from './hub/hub.ts';
 import { apiErrorHandler, apiRouter } from './http/api.ts';
@@ -88,7 +87,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const relay = new Relay(store, options.now);
   const metrics = new Metrics();
   const maxInbound = options.maxInboundFrameBytes ?? 1024 * 1024;
-  const hub = new Hub(relay, metrics, { maxFrameBytes: MAX_FRAME_BYTES, ...options.hub });
+  // welcome.maxFrameBytes tells a client the largest frame it may send: what the transports enforce.
+  const hub = new Hub(relay, metrics, { ...options.hub, maxFrameBytes: maxInbound });
 
   const removed = await store.collectGarbage(HOUR);
   if (removed > 0) log(`removed ${removed} unpublished upload(s) older than an hour`);

@@ -38,6 +38,10 @@ export interface HubOptions {
   /** Heartbeat interval of seed clients (they beat every 10 s whatever we say). */
   readonly legacyHeartbeatMs: number;
   readonly helloTimeoutMs: number;
+  /**
+   * The largest frame the relay accepts from a client, told to it in `welcome` (the transports
+   * enforce it: `maxInboundFrameBytes` of the server).
+   */
   readonly maxFrameBytes: number;
   /** The room seed-protocol clients join (they name none). */
   readonly legacyRoom: string;
@@ -61,7 +65,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   heartbeatMisses: 3,
   legacyHeartbeatMs: 10_000,
   helloTimeoutMs: 5_000,
-  maxFrameBytes: 16 * 1024 * 1024,
+  maxFrameBytes: 1024 * 1024,
   legacyRoom: 'demo',
   maxConnections: 20_000,
   maxConnectionsPerIp: 5_000,
