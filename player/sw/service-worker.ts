@@ -3,11 +3,14 @@
  *
  * - install: precache the player page and its hashed assets (the list is written in at build time);
  * - the player page (a navigation under `play/`): network first, the cached page when the network
- *   fails or takes over 3 s — whatever the query string (room and key vary);
+ *   fails, takes over 3 s or answers with an error (a proxy's 5xx) — whatever the query string (room
+ *   and key vary); see `strategies.ts`;
  * - `_astro/*` (content-hashed, immutable): cache first;
  * - everything else, and always `/api/`, `/ws` and `/peerjs`: not touched, straight to the network.
  *   Patches live in IndexedDB, verified; the service worker never caches relay data.
  */
+
+import { networkFirstPage } from './strategies.ts';
 
 // Written in by the build (`build-sw.mjs`).
 declare const __PRECACHE__: readonly string[];
@@ -40,21 +43,6 @@ const NETWORK_TIMEOUT_MS = 3_000;
 
 function neverCached(path: string): boolean {
   return /\/(api|peerjs)(\/|$)/.test(path) || /\/ws$/.test(path);
-}
-
-async function networkFirstPage(request: Request): Promise<Response> {
-  const cache = await caches.open(CACHE);
-  try {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), NETWORK_TIMEOUT_MS);
-    const response = await fetch(request, { signal: controller.signal });
-    clearTimeout(timer);
-    if (response.ok) await cache.put(PAGE, response.clone());
-    return response;
-  } catch {
-    const cached = await cache.match(PAGE, { ignoreSearch: true });
-    return cached ?? new Response('Patchcast player: offline, and not cached yet.', { status: 503 });
-  }
 }
 
 async function cacheFirst(request: Request): Promise<Response> {
@@ -92,10 +80,17 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || neverCached(url.pathname)) return;
   if (request.mode === 'navigate' && url.pathname.startsWith(PAGE)) {
-    event.respondWith(networkFirstPage(request));
+    event.respondWith(
+      caches.open(CACHE).then((cache) =>
+        networkFirstPage(request, {
+          cache,
+          fetch: (r, init) => fetch(r, init),
+          page: PAGE,
+          timeoutMs: NETWORK_TIMEOUT_MS,
+        }),
+      ),
+    );
   } else if (url.pathname.startsWith(`${BASE}_astro/`)) {
     event.respondWith(cacheFirst(request));
   }
 });
-
-export {};
