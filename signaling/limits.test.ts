@@ -4,7 +4,8 @@
  * both transports where it applies.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCode, utf8 } from '../protocol/index.ts';
+import { connect as netConnect } from 'node:net';
+import { ErrorCode, FrameDecoder, utf8 } from '../protocol/index.ts';
 import {
   RawConn,
   TestRoom,
@@ -205,6 +206,47 @@ describe('rooms that do not exist', () => {
     expect((await c.next('blob')).sha256).toBe(sha);
     c.close();
     expect([...server.hub['blobIndex'].keys()]).toEqual(['test']);
+  });
+});
+
+describe('the seed hello', () => {
+  let server: TestServer;
+  afterEach(async () => {
+    await server.dispose();
+  });
+
+  /** Sends `hello` in one write; resolves with the frames the relay sent and whether it closed. */
+  const seedHello = (hello: string) =>
+    new Promise<{ frames: unknown[]; closed: boolean }>((resolve, reject) => {
+      const frames: unknown[] = [];
+      const decoder = new FrameDecoder({ maxFrameBytes: 64 * 1024 * 1024 });
+      const socket = netConnect({ host: server.host, port: server.tcpPort }, () => socket.write(hello));
+      const done = (closed: boolean) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ frames, closed });
+      };
+      const timer = setTimeout(() => done(false), 1_000);
+      socket.on('data', (chunk: Buffer) => {
+        for (const f of decoder.push(chunk)) frames.push(f.ok ? f.value : f);
+      });
+      socket.on('close', () => done(true));
+      socket.on('error', reject);
+    });
+  const helloOf = (bytes: number) => {
+    const head = '{"type":"client_info","version":"1.0.0","platform":"Pygame Client","pad":"';
+    return head + 'P'.repeat(bytes - head.length - 2) + '"}';
+  };
+
+  it('is refused over 8 KiB even when it arrives in one piece', async () => {
+    server = await startTestServer({ hub: { legacyRoom: 'test' } });
+    await TestRoom.create(server.url);
+    const ok = await seedHello(helloOf(8 * 1024));
+    expect(ok.closed).toBe(false);
+    expect(ok.frames[0]).toMatchObject({ type: 'initial_config' });
+    const big = await seedHello(helloOf(8 * 1024 + 1));
+    expect(big.closed).toBe(true);
+    expect(big.frames).toEqual([expect.objectContaining({ type: 'error', code: ErrorCode.BAD_MESSAGE })]);
   });
 });
 

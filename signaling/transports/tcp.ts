@@ -80,12 +80,15 @@ function serveSocket(hub: Hub, socket: Socket, options: TcpOptions): void {
     if (mode !== 'legacy-hello') return feed(chunk);
     helloBytes = Buffer.concat([helloBytes, chunk]);
     const end = scanJsonObjectEnd(helloBytes);
-    if (end < 0) {
-      if (helloBytes.length > maxHello) {
-        hub.fail(conn, ErrorCode.BAD_MESSAGE, `seed hello is over ${maxHello} bytes or not a JSON object`);
-      }
-      return;
+    // The limit is on the hello itself, however the bytes arrived (frames may follow it at once).
+    if (end < 0 ? helloBytes.length > maxHello : end > maxHello) {
+      return hub.fail(
+        conn,
+        ErrorCode.BAD_MESSAGE,
+        `seed hello is over ${maxHello} bytes or not a JSON object`,
+      );
     }
+    if (end < 0) return;
     const body = decodeBody(helloBytes.subarray(0, end));
     const rest = helloBytes.subarray(end);
     helloBytes = Buffer.alloc(0);
