@@ -476,6 +476,46 @@ describe('PatchClient', () => {
     expect(await applied).toMatchObject({ seq: 1, slots: { theme: { status: 'applied' } } });
   });
 
+  it('keeps rotation records learnt while a release was being applied, for the next offline boot', async () => {
+    let gate: (() => void) | null = null;
+    const g = game();
+    const c = client({
+      ...g.handlers,
+      config: async (change, value) => {
+        if (change.slot.version === 'slow') await new Promise<void>((resolve) => (gate = resolve));
+        return g.handlers.config!(change, value);
+      },
+    });
+    await c.start();
+    await until(() => relay.hellos.length === 1);
+    const r1 = await release(null, { theme: theme('#010101', 'slow') });
+    relay.publish(r1);
+    await until(() => gate);
+    // While seq 1 is being applied, seq 2 comes signed by a key the pinned key rotated to.
+    const next = await generateSigningKey();
+    relay.rotations = [await signRotation(ROOM, next.publicKey, key)];
+    const r2 = await release(r1.signed.release, { theme: theme('#020202', '2') }, next);
+    relay.publish(r2);
+    await until(() => c.status().loading?.seq === 2);
+    const applied = new Promise<AppliedDetail>((resolve) =>
+      c.addEventListener('applied', (e) => {
+        const d = (e as CustomEvent<AppliedDetail>).detail;
+        if (d.seq === 2) resolve(d);
+      }),
+    );
+    gate!();
+    await applied;
+    expect((await cache.state(ROOM)).rotations).toHaveLength(1);
+    c.close();
+    // Offline, the cache alone: release 2 verifies under the stored rotation.
+    await relay.close();
+    relay = await startMiniRelay();
+    const again = client(game().handlers);
+    const booted = nextApplied(again);
+    await again.start();
+    expect(await booted).toMatchObject({ seq: 2, fromCache: true, slots: { theme: { version: '2' } } });
+  });
+
   it('skips a slot outside its staged rollout and a python script', async () => {
     const c = client(game().handlers);
     await c.start();

@@ -491,16 +491,15 @@ export class PatchClient extends EventTarget {
       handlers: this.options.handlers,
       clientId: this.clientId ?? 'p-anonymous',
     });
+    // Rotation records learnt while the handlers ran (a release signed by a newer key) are kept: the
+    // next offline boot needs them to trust what is committed here.
+    const state = { ...result.state, rotations: this.state.rotations };
     try {
-      await this.cache.commit(this.options.room, {
-        state: result.state,
-        releases: [signed],
-        blobs: result.keepBlobs,
-      });
+      await this.cache.commit(this.options.room, { state, releases: [signed], blobs: result.keepBlobs });
     } catch (error) {
       this.setError(`cache: ${String(error)}`);
     }
-    this.state = result.state;
+    this.state = { ...state, rotations: this.state.rotations };
     this.offerToPeers(signed, blobs);
     for (const [name, slot, outcome] of result.slots) this.ack(release.seq, name, slot, outcome);
     this.emitApplied({
