@@ -5,10 +5,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect as netConnect } from 'node:net';
-import { ErrorCode, FrameDecoder, utf8 } from '../protocol/index.ts';
+import { BlobAssembler, ErrorCode, FrameDecoder, fromBase64, sha256Hex, utf8 } from '../protocol/index.ts';
 import {
   RawConn,
   TestRoom,
+  bigPngBytes,
   startTestServer,
   type TestServer,
   type TransportName,
@@ -207,6 +208,67 @@ describe('rooms that do not exist', () => {
     c.close();
     expect([...server.hub['blobIndex'].keys()]).toEqual(['test']);
   });
+});
+
+describe('pipelined blob.get', () => {
+  let server: TestServer;
+  const open: RawConn[] = [];
+  afterEach(async () => {
+    for (const c of open.splice(0)) c.close();
+    await server.dispose();
+  });
+
+  it.each<TransportName>(['ws', 'tcp'])(
+    'over %s, requests past the queue limit get a non-fatal TOO_SLOW, and the blob still comes whole',
+    async (transport) => {
+      server = await startTestServer({
+        hub: { outbox: { windowBytes: 256 * 1024, maxQueuedBytes: 1024 * 1024, dropAfterMs: 30_000 } },
+      });
+      const room = await TestRoom.create(server.url);
+      const built = await room.build({
+        slots: {
+          big: { kind: 'texture', mime: 'image/png', bytes: await bigPngBytes(2_000_000), version: '1' },
+        },
+      });
+      expect((await room.publish(built)).status).toBe(201);
+      const slot = built.signed.release.slots['big']!;
+      const chunks = slot.chunks.length;
+      expect(chunks).toBeGreaterThan(20);
+
+      const c = await RawConn.open(server, transport);
+      open.push(c);
+      c.hello({ seq: 2 });
+      await c.next('welcome');
+      // Every chunk, ten times over, in one burst: ~20 MiB of answers for a 1 MiB queue.
+      for (let round = 0; round < 10; round++)
+        for (let i = 0; i < chunks; i++) c.send({ type: 'blob.get', sha256: slot.sha256, from: i, count: 1 });
+      c.send({ type: 'heartbeat' });
+      await c.next('error', (e) => e.code === ErrorCode.TOO_SLOW);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(c.isEnded).toBe(false);
+      const errors = c.messages.flatMap((m) => (m.type === 'error' ? [m] : []));
+      expect(errors.every((e) => e.code === ErrorCode.TOO_SLOW && e.fatal === undefined)).toBe(true);
+
+      // Ask again, one at a time, for whatever was refused: the blob comes whole.
+      const assembler = new BlobAssembler(slot);
+      const have = new Set<number>();
+      for (const m of c.messages) {
+        if (m.type === 'blob' && !have.has(m.index)) {
+          have.add(m.index);
+          expect((await assembler.add(m.index, fromBase64(m.data))).ok).toBe(true);
+        }
+      }
+      for (let i = 0; i < chunks; i++) {
+        if (have.has(i)) continue;
+        c.send({ type: 'blob.get', sha256: slot.sha256, from: i, count: 1 });
+        const chunk = await c.next('blob', (m) => m.index === i);
+        expect((await assembler.add(i, fromBase64(chunk.data))).ok).toBe(true);
+      }
+      const whole = await assembler.assemble();
+      expect(whole.ok && (await sha256Hex(whole.value))).toBe(slot.sha256);
+      expect(c.isEnded).toBe(false);
+    },
+  );
 });
 
 describe('the seed hello', () => {

@@ -47,6 +47,8 @@ export class Conn {
   lastSeen: number;
   /** Bad messages tolerated so far after hello. */
   badMessages = 0;
+  /** Estimated bytes of `blob.get` answers accepted but not queued yet (the blob is being read). */
+  blobBytesPending = 0;
   /** The last `peers` answer drawn for it and when (`peers.get` draws at most one per interval). */
   lastPeers: { readonly at: number; readonly payload: Payload } | null = null;
   /** Seed-protocol state. */

@@ -79,6 +79,9 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
 
 const now = () => performance.now();
 
+/** The part of a connection's send queue blob chunks may fill; the rest is for control messages. */
+const BLOB_QUEUE_SHARE = 15 / 16;
+
 /** The hub. One per server. */
 export class Hub {
   readonly options: HubOptions;
@@ -385,15 +388,24 @@ export class Hub {
     for (let i = from; i < end; i++) {
       estimate += chunkPayloadEstimate(Math.min(desc.chunkSize, desc.size - i * desc.chunkSize));
     }
-    if (conn.outbox.pendingBytes + estimate > this.options.outbox.maxQueuedBytes) {
-      return this.refuse(
-        conn,
-        ErrorCode.TOO_SLOW,
-        `too many chunks requested at once: ask for ${sha256} chunk ${from} again later`,
-        false,
-      );
+    // Requests still reading their blob count too: pipelined requests all pass this check before any
+    // of them queues a chunk, and their sum must fit. Part of the queue is kept for control messages.
+    const budget = this.options.outbox.maxQueuedBytes * BLOB_QUEUE_SHARE;
+    if (conn.outbox.pendingBytes + conn.blobBytesPending + estimate > budget) {
+      // Flow control, not misbehaviour: not a bad message. An unsent refusal is replaced by the next
+      // one, so a burst of refused requests can't fill the queue with errors.
+      this.metrics.refusals.inc({ code: ErrorCode.TOO_SLOW, source: 'socket' });
+      const why = `too many chunks requested at once: ask for ${sha256} chunk ${from} again later`;
+      conn.outbox.send(errorPayload(ErrorCode.TOO_SLOW, why, false), { key: 'blob.too-slow' });
+      return;
     }
-    const blob = await this.relay.store.readBlob(sha256);
+    conn.blobBytesPending += estimate;
+    let blob: Uint8Array | null;
+    try {
+      blob = await this.relay.store.readBlob(sha256);
+    } finally {
+      conn.blobBytesPending -= estimate;
+    }
     if (!conn.live) return;
     if (!blob) return this.refuse(conn, ErrorCode.BLOB_MISSING, `blob ${sha256} is not stored`, false);
     for (let i = from; i < end; i++) {
