@@ -71,7 +71,7 @@ export async function bootFromCache(input: {
   for (const name of names) {
     const entries = [...(state.held[name] ?? [])];
     for (let entry = entries.at(-1); entry; entry = entries.at(-1)) {
-      const booted = await bootSlot(input, name, entry, trusted, latest).catch(() => null);
+      const booted = await applyHeldEntry(input, name, entry, trusted, latest).catch(() => null);
       if (booted?.outcome.status === 'applied') {
         held[name] = entries;
         blobs.set(entry.sha256, booted.bytes);
@@ -84,7 +84,8 @@ export async function bootFromCache(input: {
   return { state: { ...state, held }, trusted, latest, outcomes, blobs, error: null };
 }
 
-async function bootSlot(
+/** Applies one held content again from the cache, verified again (at boot, and after a run-time failure). */
+export async function applyHeldEntry(
   input: { readonly room: string; readonly cache: PatchCache; readonly handlers: PatchHandlers },
   name: string,
   entry: HeldEntry,

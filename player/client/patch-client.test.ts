@@ -633,4 +633,39 @@ describe('PatchClient', () => {
     await again.start();
     expect(g.applied).toEqual(['logic:1:cache']);
   });
+
+  it('after a reload, a script failing at run time falls back to the one held before it', async () => {
+    const first = client(game().handlers);
+    await first.start();
+    await until(() => relay.hellos.length === 1);
+    const r1 = await release(null, { logic: script('export function update(b) { return b; }', '1') });
+    let applied = nextApplied(first);
+    relay.publish(r1);
+    await applied;
+    const r2 = await release(r1.signed.release, {
+      logic: script('export function update(b) { return b; } //2', '2'),
+    });
+    applied = nextApplied(first);
+    relay.publish(r2);
+    await applied;
+    first.close();
+    // The page reloads: the game gets the newest script only, and so falls back to its built-in one.
+    const g = game();
+    const c = client(g.handlers);
+    await c.start();
+    expect(g.applied).toEqual(['logic:2:cache']);
+    await until(() => c.status().mode === 'relay');
+    const sha1 = r1.signed.release.slots['logic']!.sha256;
+    const sha2 = r2.signed.release.slots['logic']!.sha256;
+    await c.reportFailure('logic', sha2, 'update() threw Error: late', null);
+    // The client installs the one it held before, instead of forgetting the slot's history.
+    expect(g.applied).toEqual(['logic:2:cache', 'logic:1:cache']);
+    expect(c.status().slots['logic']).toEqual({ version: '1', sha256: sha1 });
+    expect((await cache.state(ROOM)).held['logic']?.map((e) => e.version)).toEqual(['1']);
+    expect(await cache.blob(ROOM, sha1)).not.toBeNull();
+    expect(await until(() => relay.acks.find((a) => a.status === 'failed'))).toMatchObject({
+      seq: 2,
+      sha256: sha2,
+    });
+  });
 });

@@ -22,6 +22,7 @@ import { emptyRoomState, type RoomState } from '../cache/schema.ts';
 import type { ApplyOutcome, PatchHandlers } from './apply.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { bootFromCache } from './boot.ts';
+import { heldAfterFailure } from './fallback.ts';
 import { RelayBlobs } from './relay-blobs.ts';
 import { applyRelease, remember } from './release-apply.ts';
 import { fetchReleaseBlobs, RecentBlobs } from './release-fetch.ts';
@@ -201,9 +202,27 @@ export class PatchClient extends EventTarget {
     nowRunning: string | null,
     options: { readonly transient?: boolean },
   ): Promise<void> {
-    const entries = [...(this.state.held[slot] ?? [])];
-    const failed = entries.find((e) => e.sha256 === failedSha256);
-    while (entries.length > 0 && entries.at(-1)?.sha256 !== nowRunning) entries.pop();
+    const failed = this.state.held[slot]?.find((e) => e.sha256 === failedSha256);
+    this.setError(`${slot}: ${error}`);
+    this.send({
+      type: MessageType.ack,
+      seq: this.state.seq,
+      slot,
+      version: failed?.version ?? 'unknown',
+      sha256: failedSha256,
+      status: AckStatus.failed,
+      error: error.slice(0, MAX_ERROR),
+    });
+    const entries = await heldAfterFailure({
+      room: this.options.room,
+      cache: this.cache,
+      handlers: this.options.handlers,
+      trusted: await this.trust(),
+      slot,
+      entries: this.state.held[slot] ?? [],
+      failedSha256,
+      nowRunning,
+    });
     const held = { ...this.state.held };
     if (entries.length > 0) held[slot] = entries;
     else delete held[slot];
@@ -212,16 +231,7 @@ export class PatchClient extends EventTarget {
       : remember(this.state.failed, failedSha256, error);
     const state = { ...this.state, held, failed: failedSet };
     this.state = state;
-    this.setError(`${slot}: ${error}`);
-    this.send({
-      type: MessageType.ack,
-      seq: state.seq,
-      slot,
-      version: failed?.version ?? 'unknown',
-      sha256: failedSha256,
-      status: AckStatus.failed,
-      error: error.slice(0, MAX_ERROR),
-    });
+    this.emitStatus();
     await this.cache
       .commit(this.options.room, { state, releases: [], blobs: new Map() })
       .catch((e: unknown) => {

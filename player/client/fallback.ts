@@ -1,0 +1,39 @@
+/**
+ * What a slot holds after the game dropped its content at run time (a logic script that failed once
+ * running). The game says what it runs instead: one of the older contents the slot holds (the
+ * history is cut back to it), or its built-in content. The built-in one is what a game falls back to
+ * after a reload, too — at boot it was given only the newest content — so then the client installs
+ * the next content the slot holds, from the cache, verified and applied again as at boot; only when
+ * none of them applies does the slot hold nothing.
+ */
+import type { TrustedKeys } from '../../protocol/keys.ts';
+import type { PatchCache } from '../cache/cache.ts';
+import type { HeldEntry } from '../cache/schema.ts';
+import type { PatchHandlers } from './apply.ts';
+import { applyHeldEntry } from './boot.ts';
+
+/** The slot's history after its content `failedSha256` failed; `nowRunning` is null for built-in content. */
+export async function heldAfterFailure(input: {
+  readonly room: string;
+  readonly cache: PatchCache;
+  readonly handlers: PatchHandlers;
+  readonly trusted: TrustedKeys;
+  readonly slot: string;
+  readonly entries: readonly HeldEntry[];
+  readonly failedSha256: string;
+  readonly nowRunning: string | null;
+}): Promise<HeldEntry[]> {
+  const entries = [...input.entries];
+  const { nowRunning } = input;
+  if (nowRunning !== null || entries.every((e) => e.sha256 !== input.failedSha256)) {
+    while (entries.length > 0 && entries.at(-1)?.sha256 !== nowRunning) entries.pop();
+    return entries;
+  }
+  entries.splice(entries.findIndex((e) => e.sha256 === input.failedSha256));
+  for (let entry = entries.at(-1); entry; entry = entries.at(-1)) {
+    const applied = await applyHeldEntry(input, input.slot, entry, input.trusted, null).catch(() => null);
+    if (applied?.outcome.status === 'applied') break;
+    entries.pop();
+  }
+  return entries;
+}
