@@ -60,8 +60,6 @@ export interface PatchClientOptions {
   readonly now?: () => number;
 }
 
-const MAX_ERROR = MAX_ERROR_TEXT;
-
 /** The patch client; see the file comment. Events: `status`, `applied`, `refused`. */
 export class PatchClient extends EventTarget {
   private readonly options: PatchClientOptions;
@@ -211,7 +209,7 @@ export class PatchClient extends EventTarget {
       version: failed?.version ?? 'unknown',
       sha256: failedSha256,
       status: AckStatus.failed,
-      error: error.slice(0, MAX_ERROR),
+      error: error.slice(0, MAX_ERROR_TEXT),
     });
     const entries = await heldAfterFailure({
       room: this.options.room,
@@ -537,15 +535,15 @@ export class PatchClient extends EventTarget {
       version: slot.version,
       sha256: slot.sha256,
       status: outcome.status,
-      ...(outcome.status === 'failed' ? { error: outcome.error.slice(0, MAX_ERROR) } : {}),
-      ...(outcome.status === 'skipped' ? { error: outcome.reason.slice(0, MAX_ERROR) } : {}),
+      ...(outcome.status === 'failed' ? { error: outcome.error.slice(0, MAX_ERROR_TEXT) } : {}),
+      ...(outcome.status === 'skipped' ? { error: outcome.reason.slice(0, MAX_ERROR_TEXT) } : {}),
     });
   }
 
   // ---- events ----------------------------------------------------------------------------------
 
   private setError(message: string): void {
-    this.lastError = message.slice(0, MAX_ERROR);
+    this.lastError = message.slice(0, MAX_ERROR_TEXT);
     this.emitStatus();
   }
 

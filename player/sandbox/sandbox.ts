@@ -7,6 +7,7 @@
  */
 import { wrap, type Endpoint, type Remote } from 'comlink';
 import { ErrorCode, fail, ok } from '../../protocol/errors.ts';
+import { MAX_ERROR_TEXT } from '../client/status.ts';
 import { checkBall, type Ball, type World } from './contract.ts';
 import type { SandboxApi } from './sandbox-api.ts';
 import { spawnBrowserSandbox } from './browser-worker.ts';
@@ -28,8 +29,6 @@ export type SpawnSandbox = () => SandboxWorker;
 export const DEFAULT_STEP_BUDGET_MS = 200;
 /** Default time budget for evaluating a script module (its top-level code). */
 export const DEFAULT_LOAD_BUDGET_MS = 3_000;
-/** Longest error text kept (the wire limit for client text is 1000). */
-const MAX_ERROR_TEXT = 500;
 
 /** Options of {@link ScriptSandbox.open}. */
 export interface SandboxOptions {
