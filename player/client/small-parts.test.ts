@@ -12,6 +12,7 @@ import { emptyRoomState } from '../cache/schema.ts';
 import { applyRelease } from './release-apply.ts';
 import { RecentBlobs } from './release-fetch.ts';
 import { Liveness } from './liveness.ts';
+import { parseAppliedDetail } from './status.ts';
 
 describe('backoffDelay', () => {
   it('grows, is capped, and keeps at least half of each step', () => {
@@ -159,5 +160,30 @@ describe('Liveness', () => {
     expect([m.tick(), m.tick()]).toEqual(['fine', 'ask']);
     m.heard();
     expect([m.tick(), m.tick(), m.tick()]).toEqual(['fine', 'ask', 'ask']);
+  });
+});
+
+describe('parseAppliedDetail', () => {
+  it('takes what the client sends and nothing else', () => {
+    const detail = {
+      seq: 3,
+      version: '1.2.0',
+      fromCache: false,
+      slots: {
+        logic: { version: '1.2.0', sha256: 'a'.repeat(64), status: 'failed', error: 'update() threw' },
+        theme: { version: '1.0.0', sha256: 'b'.repeat(64), status: 'applied' },
+      },
+    };
+    expect(parseAppliedDetail(detail)).toEqual({ ok: true, value: detail });
+    for (const junk of [
+      null,
+      'applied',
+      { ...detail, seq: -1 },
+      { ...detail, fromCache: 'no' },
+      { ...detail, slots: { logic: { version: '1', sha256: 'x', status: 'applied' } } },
+      { ...detail, slots: { logic: { version: '1', sha256: 'a'.repeat(64), status: 'great' } } },
+    ]) {
+      expect(parseAppliedDetail(junk).ok).toBe(false);
+    }
   });
 });

@@ -1,5 +1,9 @@
 /** What the patch client tells the game and tools: its status, and what an applied release did. */
-import type { AckStatus, HeldSlot } from '../../protocol/messages.ts';
+import * as v from 'valibot';
+import { ErrorCode } from '../../protocol/errors.ts';
+import { AckStatus, HeldSlotSchema, type HeldSlot } from '../../protocol/messages.ts';
+import { Count, SlotName, VersionLabel } from '../../protocol/release.ts';
+import { validator } from '../../protocol/validate.ts';
 import type { RoomState } from '../cache/schema.ts';
 
 /** How the player gets its patches now. */
@@ -36,6 +40,28 @@ export interface AppliedDetail {
   readonly fromCache: boolean;
   readonly slots: Readonly<Record<string, SlotOutcome>>;
 }
+
+/**
+ * Checks the detail of an `applied` event: an event's `detail` is `any` to TypeScript, and anyone
+ * can dispatch an event on the client.
+ */
+export const parseAppliedDetail = validator(
+  v.object({
+    seq: Count,
+    version: VersionLabel,
+    fromCache: v.boolean(),
+    slots: v.record(
+      SlotName,
+      v.object({
+        ...HeldSlotSchema.entries,
+        status: v.picklist(Object.values(AckStatus)),
+        error: v.exactOptional(v.string()),
+      }),
+    ),
+  }),
+  ErrorCode.BAD_MESSAGE,
+  'applied event',
+);
 
 /** What each slot holds now: the top of its history. */
 export function heldSlots(state: RoomState): Record<string, HeldSlot> {

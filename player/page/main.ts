@@ -10,6 +10,7 @@
 import { parseTheme } from '../../protocol/config.ts';
 import { PatchClient, type AppliedDetail, type PatchStatus } from '../client/patch-client.ts';
 import type { ApplyOutcome, PatchHandlers } from '../client/apply.ts';
+import { parseAppliedDetail } from '../client/status.ts';
 import { initialBall, WORLD_HEIGHT, WORLD_WIDTH } from '../sandbox/contract.ts';
 import { BOUNCE, BUILTIN_LOGIC } from '../sandbox/examples.ts';
 import { LogicHost } from '../sandbox/logic-host.ts';
@@ -120,7 +121,9 @@ export function main(): void {
     swarm?.addEventListener('change', () => (status = c.status()));
     c.addEventListener('applied', (event) => {
       if (!(event instanceof CustomEvent)) return;
-      const detail: AppliedDetail = event.detail;
+      const parsed = parseAppliedDetail(event.detail);
+      if (!parsed.ok) return;
+      const detail: AppliedDetail = parsed.value;
       status = c.status();
       window.dispatchEvent(new CustomEvent('patchcast:applied', { detail }));
     });
