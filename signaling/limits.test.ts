@@ -11,6 +11,7 @@ import {
   TestRoom,
   bigPngBytes,
   startTestServer,
+  until,
   type TestServer,
   type TransportName,
 } from './testing/helpers.ts';
@@ -206,9 +207,36 @@ describe('rooms that do not exist', () => {
     c.send({ type: 'blob.get', sha256: sha, from: 0, count: 1 });
     expect((await c.next('blob')).sha256).toBe(sha);
     c.close();
-    expect([...server.hub['blobIndex'].keys()]).toEqual(['test']);
+    await until(() => server.hub.size === 0);
+    // No map anywhere in the hub (or what it holds) is keyed by one of those room names.
+    const keys = mapKeysIn(server.hub);
+    expect(keys).toContain('test');
+    expect(keys.filter((k) => k.startsWith('nowhere-'))).toEqual([]);
   });
 });
+
+/** The string keys of every Map reachable from `root` through own properties (a leak detector). */
+function mapKeysIn(root: unknown): string[] {
+  const keys: string[] = [];
+  const seen = new Set<unknown>();
+  const walk = (value: unknown, depth: number): void => {
+    if (typeof value !== 'object' || value === null || seen.has(value) || depth > 6) return;
+    if (ArrayBuffer.isView(value)) return;
+    seen.add(value);
+    if (value instanceof Map) {
+      for (const [k, v] of value) {
+        if (typeof k === 'string') keys.push(k);
+        walk(v, depth + 1);
+      }
+      return;
+    }
+    const values: unknown[] =
+      value instanceof Set || Array.isArray(value) ? [...value] : Object.values(value);
+    for (const v of values) walk(v, depth + 1);
+  };
+  walk(root, 0);
+  return keys;
+}
 
 describe('pipelined blob.get', () => {
   let server: TestServer;

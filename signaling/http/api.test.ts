@@ -402,6 +402,7 @@ describe('restart', () => {
       expect(history.ok && history.value.releases.map((r) => r.release.seq)).toEqual([2, 1]);
       const slot = room.latest!.release.slots['background']!;
       const blob = await fetch(again.url + ApiPath.blob(slot.sha256));
+      expect(blob.headers.get('content-type')).toBe('image/png');
       expect(await sha256Hex(new Uint8Array(await blob.arrayBuffer()))).toBe(slot.sha256);
       const built = await room.build({ slots: {} });
       room = new TestRoom(again.url, 'test', room.key);

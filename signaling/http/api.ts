@@ -113,16 +113,9 @@ function parseJson(body: unknown): { ok: true; value: unknown } | { ok: false; m
   }
 }
 
-/** A blob's content type: the mime of a texture slot naming it, else octet-stream. */
+/** A blob's content type: the mime of a texture slot naming it (the store's index), else octet-stream. */
 function mimeOf(relay: Relay, sha256: string): TextureMime | 'application/octet-stream' {
-  for (const room of relay.store.rooms()) {
-    for (let i = room.history.length - 1; i >= 0; i--) {
-      for (const slot of Object.values(room.history[i]!.release.slots)) {
-        if (slot.sha256 === sha256 && slot.kind === 'texture') return slot.mime;
-      }
-    }
-  }
-  return 'application/octet-stream';
+  return relay.store.mimeOf(sha256) ?? 'application/octet-stream';
 }
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;

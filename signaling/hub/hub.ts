@@ -8,7 +8,6 @@
 import {
   ErrorCode,
   MessageType,
-  type BlobDescriptor,
   type DecodedFrame,
   type ErrorCode as Code,
   type Hello,
@@ -89,7 +88,6 @@ export class Hub {
   private readonly conns = new Set<Conn>();
   private readonly perIp = new Map<string, number>();
   readonly rooms: Rooms;
-  private readonly blobIndex = new Map<string, Map<string, BlobDescriptor>>();
   private readonly releasePayloads = new Map<string, { seq: number; payload: Payload }>();
   private readonly chunks = new ChunkCache();
   private readonly swarmPolicy = new RelayChunkPolicy({ clock: realClock });
@@ -339,24 +337,6 @@ export class Hub {
     return payload;
   }
 
-  /** The chunking of a blob named by some release of `room` (newest release first). */
-  private descriptor(room: string, sha256: string): BlobDescriptor | undefined {
-    let index = this.blobIndex.get(room);
-    if (!index) {
-      // Only rooms with releases get an index: any client may name any room.
-      const history = this.relay.store.room(room)?.history ?? [];
-      if (history.length === 0) return undefined;
-      index = new Map();
-      for (let i = history.length - 1; i >= 0; i--) {
-        for (const slot of Object.values(history[i]!.release.slots)) {
-          if (!index.has(slot.sha256)) index.set(slot.sha256, slot);
-        }
-      }
-      this.blobIndex.set(room, index);
-    }
-    return index.get(sha256);
-  }
-
   private async blobGet(
     conn: Conn,
     room: string,
@@ -365,7 +345,8 @@ export class Hub {
     count: number,
     mayDefer: boolean,
   ): Promise<void> {
-    const desc = this.descriptor(room, sha256);
+    // The chunking of the newest release of the room naming the blob (the store's index).
+    const desc = this.relay.store.descriptor(room, sha256);
     if (!desc) {
       return this.refuse(
         conn,
@@ -445,7 +426,6 @@ export class Hub {
   private released(signed: SignedRelease): void {
     const room = signed.release.room;
     this.metrics.releasesPublished.inc();
-    this.blobIndex.delete(room);
     const payload = this.releasePayload(signed);
     for (const conn of this.rooms.sessions(room)) {
       if (conn.state !== 'open') continue;

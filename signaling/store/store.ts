@@ -23,6 +23,8 @@ import {
   verifyReleaseSignature,
   type SignedRelease,
   type SignedRotation,
+  type Slot,
+  type TextureMime,
 } from '../../protocol/index.ts';
 import { ByteLru } from './lru.ts';
 import { removeTempFiles, writeFileAtomic } from './atomic.ts';
@@ -89,8 +91,15 @@ function seqFileName(seq: number): string {
 export class RelayStore {
   private readonly roomsByName = new Map<string, RoomState>();
   private readonly blobSet = new Set<string>();
+  /**
+   * The blob index, kept up to date as releases are saved and loaded. Per room: each blob a release
+   * of it names → the slot of the newest such release (its chunking is how the blob is served there).
+   */
+  private readonly roomBlobs = new Map<string, Map<string, Slot>>();
   /** Every blob some release names. */
   private readonly named = new Set<string>();
+  /** Blob → the mime of the texture slot that last named it. */
+  private readonly textureMimes = new Map<string, TextureMime>();
   /** Blobs of publishes in flight (a count per blob): the garbage collector leaves them alone. */
   private readonly pins = new Map<string, number>();
   /** Blob files being removed by the garbage collector: a `putBlob` of one waits for it. */
@@ -232,10 +241,29 @@ export class RelayStore {
     this.append(state, signed);
   }
 
-  /** Adds a release to a room's history and its blobs to the named ones. */
+  /** Adds a release to a room's history and to the blob index (releases come in ascending seq). */
   private append(state: RoomState, signed: SignedRelease): void {
     state.history.push(signed);
-    for (const slot of Object.values(signed.release.slots)) this.named.add(slot.sha256);
+    let blobs = this.roomBlobs.get(state.room);
+    if (!blobs) {
+      blobs = new Map();
+      this.roomBlobs.set(state.room, blobs);
+    }
+    for (const slot of Object.values(signed.release.slots)) {
+      blobs.set(slot.sha256, slot);
+      this.named.add(slot.sha256);
+      if (slot.kind === 'texture') this.textureMimes.set(slot.sha256, slot.mime);
+    }
+  }
+
+  /** The slot of the newest release of `room` naming the blob (its size and chunking), if any. */
+  descriptor(room: string, sha256: string): Slot | undefined {
+    return this.roomBlobs.get(room)?.get(sha256);
+  }
+
+  /** The mime of a texture slot naming the blob, if any. */
+  mimeOf(sha256: string): TextureMime | undefined {
+    return this.textureMimes.get(sha256);
   }
 
   /** Every blob named by some release. */
