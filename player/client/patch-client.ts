@@ -39,7 +39,10 @@ export interface PatchClientOptions {
   readonly room: string;
   /** The room's pinned public key (raw Ed25519, base64url), from the player URL. */
   readonly publicKey: string;
-  /** The relay's HTTP origin, e.g. `http://127.0.0.1:8787`. */
+  /**
+   * The relay's HTTP base URL, e.g. `http://127.0.0.1:8787`; a path prefix is kept (`https://host/relay`
+   * → `wss://host/relay/ws`, `https://host/relay/api/…`).
+   */
   readonly server: string;
   readonly handlers: PatchHandlers;
   /** Free text for the roster (browser and OS). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelay } from './backoff.ts';
 import { inRollout, rolloutBucket } from './rollout.ts';
 import { decodeBase64 } from './base64.ts';
-import { relaySocketUrl } from './ws-transport.ts';
+import { relaySocketUrl, relayUrl } from './ws-transport.ts';
 import { parsePlayerParams } from '../page/params.ts';
 import { FrameMeter } from '../page/frame-meter.ts';
 import { buildRelease } from '../../protocol/build.ts';
@@ -51,6 +51,15 @@ describe('relaySocketUrl', () => {
   it('maps http(s) origins to ws(s)://…/ws', () => {
     expect(relaySocketUrl('http://127.0.0.1:8787')).toBe('ws://127.0.0.1:8787/ws');
     expect(relaySocketUrl('https://relay.example/')).toBe('wss://relay.example/ws');
+  });
+  it('keeps a path prefix, for the socket and the HTTP API alike', () => {
+    expect(relaySocketUrl('https://host.example/relay')).toBe('wss://host.example/relay/ws');
+    expect(relayUrl('https://host.example/relay/', '/api/rooms/demo/keys').href).toBe(
+      'https://host.example/relay/api/rooms/demo/keys',
+    );
+    expect(relayUrl('http://127.0.0.1:8787', '/api/rooms/demo/keys').href).toBe(
+      'http://127.0.0.1:8787/api/rooms/demo/keys',
+    );
   });
 });
 

@@ -6,6 +6,7 @@
 import { extendTrust, trustKeys, type TrustedKeys } from '../../protocol/keys.ts';
 import { verifyReleaseSignature, type SignedRelease } from '../../protocol/release.ts';
 import { ApiPath, parseKeysBody } from '../../protocol/http.ts';
+import { relayUrl } from './ws-transport.ts';
 
 /** The pinned key, extended by `rotations`. */
 export async function computeTrust(
@@ -32,7 +33,7 @@ export async function verifyCachedRelease(
 /** Fetches a room's rotation records from the relay (`GET /api/rooms/:room/keys`); [] on any failure. */
 export async function fetchRotations(server: string, room: string): Promise<unknown[]> {
   try {
-    const response = await fetch(new URL(ApiPath.keys(room), server), { cache: 'no-store' });
+    const response = await fetch(relayUrl(server, ApiPath.keys(room)), { cache: 'no-store' });
     if (!response.ok) return [];
     const parsed = parseKeysBody(await response.json());
     return parsed.ok && parsed.value.room === room ? parsed.value.rotations.slice(0, 64) : [];

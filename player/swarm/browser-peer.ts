@@ -5,24 +5,11 @@
  */
 import { Peer } from 'peerjs';
 import { PeerMesh } from '../../protocol/swarm/peerjs.ts';
+import type { SignalingAddress } from './signaling-address.ts';
 
 export { PeerMesh };
 
-/** Where the PeerJS signaling server is: the relay's `/peerjs`. */
-export interface SignalingAddress {
-  readonly host: string;
-  readonly port: number;
-  readonly path: string;
-  readonly secure: boolean;
-}
-
-/** The relay's PeerJS server, from the relay's HTTP origin (`http://host:port`). */
-export function signalingFor(server: string): SignalingAddress {
-  const url = new URL(server);
-  const secure = url.protocol === 'https:';
-  const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
-  return { host: url.hostname, port, path: '/peerjs', secure };
-}
+export { signalingFor, type SignalingAddress } from './signaling-address.ts';
 
 /**
  * Opens a PeerJS peer with our own id and resolves once the signaling server has registered it.

@@ -49,7 +49,7 @@ export interface SwarmClient {
 
 /** Options of {@link PlayerSwarm}. */
 export interface PlayerSwarmOptions {
-  /** The relay's HTTP origin; its PeerJS server is at `/peerjs`. */
+  /** The relay's HTTP base URL (as the client's `server`); its PeerJS server is at `/peerjs` under it. */
   readonly server: string;
   /** STUN/TURN servers; none by default (on loopback and most LANs host candidates are enough). */
   readonly iceServers?: readonly RTCIceServer[];
