@@ -14,6 +14,7 @@ import {
   type Message,
   type Roster,
   type SignedRelease,
+  chunkLength,
   parseMessage,
 } from '../../protocol/index.ts';
 import type { Metrics } from '../metrics.ts';
@@ -367,7 +368,7 @@ export class Hub {
     const end = Math.min(total, from + count);
     let estimate = 0;
     for (let i = from; i < end; i++) {
-      estimate += chunkPayloadEstimate(Math.min(desc.chunkSize, desc.size - i * desc.chunkSize));
+      estimate += chunkPayloadEstimate(chunkLength(desc, i));
     }
     // Requests still reading their blob count too: pipelined requests all pass this check before any
     // of them queues a chunk, and their sum must fit. Part of the queue is kept for control messages.
@@ -399,7 +400,7 @@ export class Hub {
         );
         continue;
       }
-      const size = chunkPayloadEstimate(Math.min(desc.chunkSize, desc.size - i * desc.chunkSize));
+      const size = chunkPayloadEstimate(chunkLength(desc, i));
       conn.outbox.send(() => this.chunks.chunk(sha256, blob, desc.chunkSize, i), { bulk: true }, size);
     }
   }

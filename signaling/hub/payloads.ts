@@ -7,6 +7,7 @@ import {
   encodeFrame,
   errorMessage,
   MessageType,
+  sliceChunk,
   type ErrorCode,
   type Message,
 } from '../../protocol/index.ts';
@@ -41,8 +42,8 @@ export class ChunkCache {
     const key = `${sha256}:${chunkSize}:${index}`;
     const hit = this.lru.get(key);
     if (hit) return hit;
-    const start = index * chunkSize;
-    const bytes = Buffer.from(blob.buffer, blob.byteOffset + start, Math.min(chunkSize, blob.length - start));
+    const view = sliceChunk(blob, index, chunkSize);
+    const bytes = Buffer.from(view.buffer, view.byteOffset, view.length);
     const payload = jsonWithBase64(
       { type: MessageType.blob, sha256, index, data: BASE64_SLOT },
       bytes.toString('base64'),
