@@ -197,27 +197,28 @@ export class Relay {
     candidate: unknown,
   ): Promise<{ ok: true; state: RoomState; created: boolean } | Refusal> {
     return this.serialize(room, async () => {
+      const parsed = parseSignedRotation(candidate);
+      if (!parsed.ok) return parsed;
+      const record = parsed.value;
       const state = this.store.room(room);
       if (state) {
-        const accepted = await acceptRotation(candidate, room, state.trusted);
+        const accepted = await acceptRotation(record, room, state.trusted);
         if (!accepted.ok) return accepted;
-        const record = parseSignedRotation(candidate);
-        if (!record.ok) return record;
         const next: RoomState = {
           ...state,
           trusted: accepted.value,
-          rotations: [...state.rotations, record.value],
+          rotations: [...state.rotations, record],
         };
         await this.store.saveRoom(next);
         return { ok: true as const, state: next, created: false };
       }
-      const genesis = await checkGenesis(room, candidate);
+      const genesis = await checkGenesis(room, record);
       if (!genesis.ok) return genesis;
       const created: RoomState = {
         room,
         createdAt: new Date(this.now()).toISOString(),
-        trusted: await trustKeys([genesis.record.rotation.newKey]),
-        rotations: [genesis.record],
+        trusted: await trustKeys([record.rotation.newKey]),
+        rotations: [record],
         history: [],
       };
       await this.store.saveRoom(created);
@@ -227,13 +228,8 @@ export class Relay {
 }
 
 /** A room's birth certificate: a rotation record for `room` signed by the very key it introduces. */
-async function checkGenesis(
-  room: string,
-  candidate: unknown,
-): Promise<{ ok: true; record: SignedRotation } | Refusal> {
-  const parsed = parseSignedRotation(candidate);
-  if (!parsed.ok) return parsed;
-  const { rotation, sig } = parsed.value;
+async function checkGenesis(room: string, record: SignedRotation): Promise<{ ok: true } | Refusal> {
+  const { rotation, sig } = record;
   if (rotation.room !== room) return fail(ErrorCode.WRONG_ROOM, `record is for room "${rotation.room}"`);
   if ((await keyIdOf(rotation.newKey)) !== rotation.newKeyId || rotation.keyId !== rotation.newKeyId) {
     return fail(
@@ -243,5 +239,5 @@ async function checkGenesis(
   }
   if (!(await verifyBytes(rotation.newKey, canonicalBytes(rotation), sig)))
     return fail(ErrorCode.BAD_SIGNATURE, 'record signature does not verify');
-  return { ok: true, record: parsed.value };
+  return { ok: true };
 }
