@@ -287,6 +287,23 @@ describe('PatchClient', () => {
     await until(() => c.status().mode === 'relay');
   });
 
+  it('says hello again when the peer id it announced changes, and only then', async () => {
+    let peerId: string | undefined = 'pc-0123456789abcdef0123';
+    const c = client(game().handlers, { peerId: () => peerId });
+    await c.start();
+    await until(() => c.status().mode === 'relay');
+    expect(relay.hellos[0]?.peerId).toBe(peerId);
+    c.peerIdChanged(); // the same id: nothing to say
+    peerId = undefined; // the swarm failed: the relay must stop listing us
+    c.peerIdChanged();
+    await until(() => relay.hellos.length === 2);
+    expect(relay.hellos[1]).not.toHaveProperty('peerId');
+    await until(() => c.status().mode === 'relay');
+    expect(c.status().lastError).toBeNull();
+    await sleep(100);
+    expect(relay.hellos).toHaveLength(2);
+  });
+
   it('keeps an idle connection that answers', async () => {
     const c = client(game().handlers);
     await c.start();

@@ -63,6 +63,9 @@ export interface PatchClientOptions {
   readonly now?: () => number;
 }
 
+/** Close code of a connection closed to say hello again (not an error). */
+const REHELLO = 4001;
+
 /** The patch client; see the file comment. Events: `status`, `applied`, `refused`. */
 export class PatchClient extends EventTarget {
   private readonly options: PatchClientOptions;
@@ -78,6 +81,8 @@ export class PatchClient extends EventTarget {
   private trustRefreshedAt = -Infinity;
   private transport: PatchTransport | null = null;
   private welcomed = false;
+  /** The peer id said in the last `hello` on this connection (null: no hello yet). */
+  private announcedPeerId: string | undefined | null = null;
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
@@ -284,8 +289,9 @@ export class PatchClient extends EventTarget {
       close: (info) => {
         this.transport = null;
         this.welcomed = false;
+        this.announcedPeerId = null;
         clearInterval(this.heartbeatTimer);
-        if (info.code !== 1000 && info.code !== 1005 && info.reason)
+        if (info.code !== 1000 && info.code !== 1005 && info.code !== REHELLO && info.reason)
           this.setError(`relay closed: ${info.reason}`);
         this.emitStatus();
         if (!this.closed) {
@@ -296,9 +302,20 @@ export class PatchClient extends EventTarget {
     });
   }
 
+  /**
+   * The id `peerId` gives changed (the swarm failed, or works again): the relay lists the id said in
+   * `hello` to other players, and has no other way to hear of a new one, so the client reconnects
+   * and says hello again.
+   */
+  peerIdChanged(): void {
+    if (this.announcedPeerId === null || this.options.peerId?.() === this.announcedPeerId) return;
+    this.transport?.close(REHELLO, 'peer id changed');
+  }
+
   private hello(): void {
     const slots = heldSlots(this.state);
     const peerId = this.options.peerId?.();
+    this.announcedPeerId = peerId;
     this.send({
       type: MessageType.hello,
       v: PROTOCOL_VERSION,

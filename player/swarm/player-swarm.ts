@@ -6,7 +6,8 @@
  * - `blobSource`: a {@link BlobSource} backed by the `Swarm`, with the client's `RelayBlobs` as its
  *   relay (single chunks, which the relay may defer to the swarm with `blob.defer`);
  * - `onRelayMessage`: peer ids from `welcome.peers` and `peers` go to the mesh;
- * - `peerId`: our PeerJS id, announced in `hello` so that the relay lists us to the others;
+ * - `peerId`: our PeerJS id, announced in `hello` so that the relay lists us to the others (and
+ *   withdrawn with a new `hello` when PeerJS fails: {@link SwarmClient.peerIdChanged});
  * - releases a peer passes on go to the client's `offerRelease` (the same `acceptRelease` path);
  *   the client calls `announce` and `hold` once a release is applied (or booted from the cache).
  *
@@ -45,6 +46,8 @@ export interface SwarmInfo {
 export interface SwarmClient {
   offerRelease(candidate: unknown): Promise<Result<SignedRelease>>;
   sendToRelay(message: Message): boolean;
+  /** Our peer id is announced, or withdrawn: the relay should hear it (a new `hello`). */
+  peerIdChanged?(): void;
 }
 
 /** Options of {@link PlayerSwarm}. */
@@ -98,6 +101,8 @@ export class PlayerSwarm extends EventTarget {
   private state: SwarmState = 'idle';
   private lastError: string | null = null;
   private failedAt = -Infinity;
+  /** Whether PeerJS ever failed to start or lost its server: from then on the id is announced once open. */
+  private everFailed = false;
   private reconnects = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -111,10 +116,18 @@ export class PlayerSwarm extends EventTarget {
     return {
       blobSource: (relay) => this.source(relay),
       onRelayMessage: (message) => this.onRelayMessage(message),
-      // Announced while PeerJS starts (the signaling server queues offers for a few seconds), not
-      // once we know it can't: then nobody should wait on a dial to us.
-      peerId: () => (this.state === 'failed' || this.state === 'stopped' ? undefined : this.id),
+      peerId: () => this.announcedId(),
     };
+  }
+
+  /**
+   * The id to announce in `hello`: from the start, while PeerJS starts (the signaling server queues
+   * offers for a few seconds), not once we know it can't — then nobody should wait on a dial to us;
+   * after a failure, only once it is open again.
+   */
+  private announcedId(): string | undefined {
+    if (this.state === 'open' || this.state === 'idle') return this.id;
+    return this.state === 'starting' && !this.everFailed ? this.id : undefined;
   }
 
   /** The client releases from peers go to, and relay messages (`peers.get`) go out through. */
@@ -275,8 +288,13 @@ export class PlayerSwarm extends EventTarget {
 
   private setState(state: SwarmState): void {
     if (this.state === 'stopped') return;
+    const announced = this.announcedId();
+    if (state === 'failed') this.everFailed = true;
     this.state = state;
     this.dispatchEvent(new Event('change'));
+    // The relay lists the id given in `hello` to the room's other players: a dead id is withdrawn,
+    // and one that works again is announced again.
+    if (this.announcedId() !== announced) this.client?.peerIdChanged?.();
   }
 }
 
