@@ -26,6 +26,7 @@ import {
 import type { Channel, Connector } from './channel.ts';
 import { MemoryCache, type ClientCache, type Held } from './cache.ts';
 import { BlobFetcher, FetchAborted } from './fetcher.ts';
+import { checkScript } from '../relay/script.ts';
 import type { ClientSwarm } from '../p2p/client-swarm.ts';
 
 /** The outcome of applying one slot. */
@@ -92,16 +93,10 @@ export async function rolloutBucket(clientId: string, sha: string): Promise<numb
   return (((digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!) >>> 0) % 100;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Why a script blob is not usable text, or null when it is. */
+/** Why a script blob is not usable text, or null when it is (the relay's own check). */
 function checkScriptText(bytes: Uint8Array): string | null {
-  try {
-    strictUtf8.decode(bytes);
-    return null;
-  } catch {
-    return 'script is not valid UTF-8';
-  }
+  const checked = checkScript(bytes);
+  return checked.ok ? null : checked.message;
 }
 
 /** The default applier of a headless client: checks configs and scripts; textures are kept as bytes. */

@@ -1,13 +1,13 @@
 /**
  * What the relay checks inside a blob before it stores a release naming it: a texture must really
  * decode (every pixel, within the size limits), a config must pass the protocol's config check, a
- * script must be UTF-8 text within its size. The signature says who published; this says the bytes
- * are what the slot claims, so junk is refused at the door and never fanned out.
+ * script must be UTF-8 text within its size (`script.ts`, shared with the headless client). The
+ * signature says who published; this says the bytes are what the slot claims, so junk is refused at
+ * the door and never fanned out.
  */
 import sharp from 'sharp';
 import {
   ErrorCode,
-  MAX_SCRIPT_BYTES,
   MAX_TEXTURE_BYTES,
   MAX_TEXTURE_EDGE,
   fail,
@@ -17,14 +17,13 @@ import {
   type Slot,
   type TextureMime,
 } from '../../protocol/index.ts';
+import { checkScript } from './script.ts';
 
 const FORMAT_OF_MIME: Record<TextureMime, string> = {
   'image/png': 'png',
   'image/jpeg': 'jpeg',
   'image/webp': 'webp',
 };
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Checks that a texture decodes fully as the claimed type and within {@link MAX_TEXTURE_EDGE}. */
 export async function checkTexture(bytes: Uint8Array, mime: TextureMime): Promise<Result<null>> {
@@ -52,20 +51,6 @@ export async function checkTexture(bytes: Uint8Array, mime: TextureMime): Promis
     const detail = cause instanceof Error ? cause.message : String(cause);
     return fail(ErrorCode.BAD_IMAGE, `texture does not decode as ${mime}: ${detail}`);
   }
-}
-
-/** Checks that a script is UTF-8 text without NUL characters, within {@link MAX_SCRIPT_BYTES}. */
-export function checkScript(bytes: Uint8Array): Result<null> {
-  if (bytes.length > MAX_SCRIPT_BYTES)
-    return fail(ErrorCode.TOO_LARGE, `script is over ${MAX_SCRIPT_BYTES} bytes`);
-  let text: string;
-  try {
-    text = strictUtf8.decode(bytes);
-  } catch {
-    return fail(ErrorCode.BAD_SCRIPT, 'script is not valid UTF-8');
-  }
-  if (text.includes('\u0000')) return fail(ErrorCode.BAD_SCRIPT, 'script contains NUL characters');
-  return ok(null);
 }
 
 /** Checks one slot's blob according to its kind. */
