@@ -8,9 +8,10 @@
  */
 import type { TrustedKeys } from '../../protocol/keys.ts';
 import type { PatchCache } from '../cache/cache.ts';
-import type { HeldEntry } from '../cache/schema.ts';
+import type { HeldEntry, RoomState } from '../cache/schema.ts';
 import type { PatchHandlers } from './apply.ts';
 import { applyHeldEntry } from './boot.ts';
+import { remember } from './release-apply.ts';
 
 /** The slot's history after its content `failedSha256` failed; `nowRunning` is null for built-in content. */
 export async function heldAfterFailure(input: {
@@ -36,4 +37,25 @@ export async function heldAfterFailure(input: {
     entries.pop();
   }
   return entries;
+}
+
+/**
+ * The room's state after a slot's content failed at run time: the slot's history as
+ * {@link heldAfterFailure} leaves it, and the blob remembered as failed unless `transient` (a
+ * timeout, which a starved machine can cause).
+ */
+export async function stateAfterFailure(
+  input: Omit<Parameters<typeof heldAfterFailure>[0], 'entries'> & {
+    readonly state: RoomState;
+    readonly error: string;
+    readonly transient: boolean;
+  },
+): Promise<RoomState> {
+  const { state, slot } = input;
+  const entries = await heldAfterFailure({ ...input, entries: state.held[slot] ?? [] });
+  const held = { ...state.held };
+  if (entries.length > 0) held[slot] = entries;
+  else delete held[slot];
+  const failed = input.transient ? state.failed : remember(state.failed, input.failedSha256, input.error);
+  return { ...state, held, failed };
 }

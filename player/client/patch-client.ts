@@ -4,8 +4,9 @@
  *   boot     cache → verify again → apply → draw (no network needed)
  *   connect  transport open → `hello` (seq and slots held) → `welcome` → heartbeats
  *   release  `acceptRelease` → fetch missing blobs (verified chunks, progress) → apply each slot
- *            → one atomic cache commit → `ack` per slot
+ *            → one atomic cache commit → `ack` per slot   (`release-pipeline.ts`)
  *   close    offline → reconnect with backoff and jitter → `hello` again → catch up
+ *            (`relay-connection.ts`)
  *
  * A newer release that arrives while one is loading supersedes it. Nothing reaches the cache before
  * its release was accepted and every blob verified. The client never learns which transport
@@ -13,23 +14,21 @@
  */
 import { acceptRelease } from '../../protocol/accept.ts';
 import { ErrorCode, type Result } from '../../protocol/errors.ts';
-import { HEARTBEAT_INTERVAL_MS } from '../../protocol/limits.ts';
-import { AckStatus, MessageType, PROTOCOL_VERSION, type Message } from '../../protocol/messages.ts';
-import type { SignedRelease, Slot } from '../../protocol/release.ts';
+import { MessageType, PROTOCOL_VERSION, type Hello, type Message } from '../../protocol/messages.ts';
+import type { SignedRelease } from '../../protocol/release.ts';
 import type { TrustedKeys } from '../../protocol/keys.ts';
 import { idbCache, type PatchCache } from '../cache/cache.ts';
 import { emptyRoomState, type RoomState } from '../cache/schema.ts';
-import type { ApplyOutcome, PatchHandlers } from './apply.ts';
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import type { PatchHandlers } from './apply.ts';
+import type { BackoffOptions } from './backoff.ts';
 import { bootFromCache } from './boot.ts';
-import { heldAfterFailure } from './fallback.ts';
+import { stateAfterFailure } from './fallback.ts';
 import { RelayBlobs } from './relay-blobs.ts';
-import { applyRelease, remember } from './release-apply.ts';
-import { fetchReleaseBlobs, RecentBlobs } from './release-fetch.ts';
-import { Liveness, SILENT_TICKS } from './liveness.ts';
-import { heldSlots, MAX_ERROR_TEXT, type AppliedDetail, type PatchStatus } from './status.ts';
-import type { BlobSource, ConnectTransport, PatchTransport, Traffic } from './transport.ts';
-import { computeTrust, fetchRotations } from './trust.ts';
+import { RelayConnection } from './relay-connection.ts';
+import { ReleasePipeline } from './release-pipeline.ts';
+import { ackOf, heldSlots, MAX_ERROR_TEXT, type AppliedDetail, type PatchStatus } from './status.ts';
+import type { BlobSource, ConnectTransport, Traffic } from './transport.ts';
+import { fetchRotations, RoomTrust } from './trust.ts';
 import { relaySocketUrl, webSocketTransport } from './ws-transport.ts';
 
 export type { AppliedDetail, ConnectionMode, PatchStatus, SlotOutcome } from './status.ts';
@@ -63,35 +62,19 @@ export interface PatchClientOptions {
   readonly now?: () => number;
 }
 
-/** Close code of a connection closed to say hello again (not an error). */
-const REHELLO = 4001;
-
 /** The patch client; see the file comment. Events: `status`, `applied`, `refused`. */
 export class PatchClient extends EventTarget {
   private readonly options: PatchClientOptions;
   private readonly cache: PatchCache;
-  private readonly connectTransport: ConnectTransport;
   private readonly relayBlobs: RelayBlobs;
   private readonly blobs: BlobSource;
   private state: RoomState;
   private clientId: string | null = null;
   /** The id the relay gave this connection (it may add a suffix to a duplicate id). */
   private relayClientId: string | null = null;
-  private trusted: TrustedKeys | null = null;
-  private trustRefreshedAt = -Infinity;
-  private transport: PatchTransport | null = null;
-  private welcomed = false;
-  /** The peer id said in the last `hello` on this connection (null: no hello yet). */
-  private announcedPeerId: string | undefined | null = null;
-  private attempt = 0;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
-  private liveness = new Liveness();
-  private loading: { seq: number; controller: AbortController; received: number; total: number } | null =
-    null;
-  private applying: Promise<void> = Promise.resolve();
-  /** Blobs verified lately: a release that supersedes a download reuses what it had finished. */
-  private readonly recent = new RecentBlobs();
+  private readonly trusted: RoomTrust;
+  private readonly relay: RelayConnection;
+  private readonly releases: ReleasePipeline;
   private lastError: string | null = null;
   private closed = false;
 
@@ -100,16 +83,45 @@ export class PatchClient extends EventTarget {
     this.options = options;
     this.state = emptyRoomState(options.room);
     this.cache = options.cache ?? idbCache();
-    this.connectTransport = options.connect ?? webSocketTransport(relaySocketUrl(options.server));
-    this.relayBlobs = new RelayBlobs((message) => this.transport?.send(message) ?? false);
+    this.trusted = new RoomTrust(
+      options.room,
+      options.publicKey,
+      options.fetchRotations ?? (() => fetchRotations(options.server, options.room)),
+    );
+    this.relay = new RelayConnection({
+      connect: options.connect ?? webSocketTransport(relaySocketUrl(options.server)),
+      hello: (peerId) => this.hello(peerId),
+      ...(options.peerId ? { peerId: options.peerId } : {}),
+      message: (message) => this.onMessage(message),
+      error: (text) => this.setError(text),
+      changed: () => this.emitStatus(),
+      traffic: () => this.traffic(),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.random ? { random: options.random } : {}),
+    });
+    this.relayBlobs = new RelayBlobs((message) => this.relay.send(message));
     this.blobs = options.blobSource?.(this.relayBlobs) ?? this.relayBlobs;
+    this.releases = new ReleasePipeline({
+      room: options.room,
+      cache: this.cache,
+      blobs: this.blobs,
+      handlers: options.handlers,
+      clientId: () => this.clientId ?? 'p-anonymous',
+      state: () => this.state,
+      setState: (state) => (this.state = state),
+      send: (message) => this.send(message),
+      error: (text) => this.setError(text),
+      changed: () => this.emitStatus(),
+      hold: (signed, blobs) => this.offerToPeers(signed, blobs),
+      applied: (detail) => this.emitApplied(detail),
+    });
   }
 
   /** Boots from the cache (applying what it holds), then connects. Resolves once the cache is applied. */
   async start(): Promise<void> {
     this.clientId = await this.cache.clientId().catch(() => null);
     await this.boot();
-    if (!this.closed) this.connect();
+    if (!this.closed) this.relay.start();
   }
 
   /** A snapshot of what the player holds and how it is connected. */
@@ -119,27 +131,22 @@ export class PatchClient extends EventTarget {
       room: this.options.room,
       seq: this.state.seq,
       slots: heldSlots(this.state),
-      mode: traffic.peers > 0 ? 'peer' : this.welcomed ? 'relay' : 'offline',
+      mode: traffic.peers > 0 ? 'peer' : this.relay.welcomed ? 'relay' : 'offline',
       peers: traffic.peers,
       bytesFromRelay: traffic.bytesFromRelay,
       bytesFromPeers: traffic.bytesFromPeers,
       lastError: this.lastError,
       clientId: this.relayClientId ?? this.clientId,
-      loading: this.loading
-        ? { seq: this.loading.seq, received: this.loading.received, total: this.loading.total }
-        : null,
+      loading: this.releases.progress,
     };
   }
 
   /** Stops: closes the connection, abandons downloads, stops timers. */
   close(): void {
     this.closed = true;
-    clearTimeout(this.reconnectTimer);
-    clearInterval(this.heartbeatTimer);
-    this.loading?.controller.abort();
-    this.recent.clear();
+    this.releases.close();
     this.relayBlobs.close();
-    this.transport?.close(1000, 'player closed');
+    this.relay.close();
   }
 
   /**
@@ -147,21 +154,17 @@ export class PatchClient extends EventTarget {
    * protocol's `acceptRelease`; if accepted and newer than anything loading, it is loaded.
    */
   async offerRelease(candidate: unknown): Promise<Result<SignedRelease>> {
-    let verdict = await acceptRelease({
-      candidate,
-      room: this.options.room,
-      trustedKeys: await this.trust(),
-      current: { seq: this.state.seq },
-      now: (this.options.now ?? Date.now)(),
-    });
-    if (!verdict.ok && verdict.code === ErrorCode.UNKNOWN_KEY && (await this.refreshTrust())) {
-      verdict = await acceptRelease({
+    const check = async () =>
+      acceptRelease({
         candidate,
         room: this.options.room,
         trustedKeys: await this.trust(),
         current: { seq: this.state.seq },
         now: (this.options.now ?? Date.now)(),
       });
+    let verdict = await check();
+    if (!verdict.ok && verdict.code === ErrorCode.UNKNOWN_KEY && (await this.refreshTrust())) {
+      verdict = await check();
     }
     if (!verdict.ok) {
       this.setError(`release refused: ${verdict.code}: ${verdict.message}`);
@@ -170,15 +173,8 @@ export class PatchClient extends EventTarget {
       );
       return verdict;
     }
-    const signed = verdict.value;
-    // The cache floor may have risen while the signature was checked; and a newer one may be loading.
-    if (signed.release.seq <= this.state.seq || (this.loading && this.loading.seq >= signed.release.seq)) {
-      return verdict;
-    }
-    // The older download is abandoned once the new one has asked for its blobs: a blob both need
-    // keeps downloading from where it is.
-    const superseded = this.loading;
-    void this.load(signed, () => superseded?.controller.abort());
+    // (Unless the cache floor rose while the signature was checked, or a newer one is loading.)
+    this.releases.take(verdict.value);
     return verdict;
   }
 
@@ -196,9 +192,7 @@ export class PatchClient extends EventTarget {
     options: { readonly transient?: boolean } = {},
   ): Promise<void> {
     // Behind any release being applied, so that neither overwrites the other's state.
-    const run = this.applying.then(() => this.recordFailure(slot, failedSha256, error, nowRunning, options));
-    this.applying = run.catch(() => undefined);
-    await run;
+    await this.releases.queue(() => this.recordFailure(slot, failedSha256, error, nowRunning, options));
   }
 
   private async recordFailure(
@@ -210,39 +204,26 @@ export class PatchClient extends EventTarget {
   ): Promise<void> {
     const failed = this.state.held[slot]?.find((e) => e.sha256 === failedSha256);
     this.setError(`${slot}: ${error}`);
-    this.send({
-      type: MessageType.ack,
-      seq: this.state.seq,
-      slot,
-      version: failed?.version ?? 'unknown',
-      sha256: failedSha256,
-      status: AckStatus.failed,
-      error: error.slice(0, MAX_ERROR_TEXT),
-    });
-    const entries = await heldAfterFailure({
+    const content = { version: failed?.version ?? 'unknown', sha256: failedSha256 };
+    this.send(ackOf(this.state.seq, slot, content, { status: 'failed', error }));
+    const next = await stateAfterFailure({
       room: this.options.room,
       cache: this.cache,
       handlers: this.options.handlers,
       trusted: await this.trust(),
+      state: this.state,
       slot,
-      entries: this.state.held[slot] ?? [],
       failedSha256,
       nowRunning,
+      error,
+      transient: options.transient ?? false,
     });
-    const held = { ...this.state.held };
-    if (entries.length > 0) held[slot] = entries;
-    else delete held[slot];
-    const failedSet = options.transient
-      ? this.state.failed
-      : remember(this.state.failed, failedSha256, error);
-    const state = { ...this.state, held, failed: failedSet };
+    const state = { ...next, rotations: this.state.rotations }; // (learnt meanwhile)
     this.state = state;
     this.emitStatus();
     await this.cache
       .commit(this.options.room, { state, releases: [], blobs: new Map() })
-      .catch((e: unknown) => {
-        this.setError(`cache: ${String(e)}`);
-      });
+      .catch((e: unknown) => this.setError(`cache: ${String(e)}`));
   }
 
   // ---- boot ------------------------------------------------------------------------------------
@@ -254,7 +235,7 @@ export class PatchClient extends EventTarget {
       cache: this.cache,
       handlers: this.options.handlers,
     });
-    this.trusted = booted.trusted;
+    this.trusted.set(booted.trusted);
     this.state = booted.state;
     if (booted.error) this.setError(booted.error);
     if (booted.latest) {
@@ -271,52 +252,8 @@ export class PatchClient extends EventTarget {
 
   // ---- connection ------------------------------------------------------------------------------
 
-  private connect(): void {
-    if (this.closed) return;
-    this.transport = this.connectTransport({
-      open: () => {
-        this.hello();
-        this.startHeartbeat(HEARTBEAT_INTERVAL_MS); // until `welcome` says the relay's interval
-      },
-      message: (message) => {
-        this.liveness.heard();
-        this.onMessage(message);
-      },
-      invalid: (error) => {
-        this.liveness.heard();
-        this.setError(`relay sent junk: ${error}`);
-      },
-      close: (info) => {
-        this.transport = null;
-        this.welcomed = false;
-        this.announcedPeerId = null;
-        clearInterval(this.heartbeatTimer);
-        if (info.code !== 1000 && info.code !== 1005 && info.code !== REHELLO && info.reason)
-          this.setError(`relay closed: ${info.reason}`);
-        this.emitStatus();
-        if (!this.closed) {
-          const delay = backoffDelay(this.attempt++, this.options.backoff, this.options.random);
-          this.reconnectTimer = setTimeout(() => this.connect(), delay);
-        }
-      },
-    });
-  }
-
-  /**
-   * The id `peerId` gives changed (the swarm failed, or works again): the relay lists the id said in
-   * `hello` to other players, and has no other way to hear of a new one, so the client reconnects
-   * and says hello again.
-   */
-  peerIdChanged(): void {
-    if (this.announcedPeerId === null || this.options.peerId?.() === this.announcedPeerId) return;
-    this.transport?.close(REHELLO, 'peer id changed');
-  }
-
-  private hello(): void {
-    const slots = heldSlots(this.state);
-    const peerId = this.options.peerId?.();
-    this.announcedPeerId = peerId;
-    this.send({
+  private hello(peerId: string | undefined): Hello {
+    return {
       type: MessageType.hello,
       v: PROTOCOL_VERSION,
       room: this.options.room,
@@ -324,18 +261,15 @@ export class PatchClient extends EventTarget {
       clientId: this.clientId ?? 'p-anonymous',
       ...(this.options.platform ? { platform: this.options.platform.slice(0, 200) } : {}),
       seq: this.state.seq,
-      slots,
+      slots: heldSlots(this.state),
       ...(peerId ? { peerId } : {}),
-    });
+    };
   }
 
   private onMessage(message: Message): void {
     switch (message.type) {
       case MessageType.welcome:
-        this.welcomed = true;
-        this.attempt = 0;
         this.relayClientId = message.clientId;
-        this.startHeartbeat(message.heartbeatMs || HEARTBEAT_INTERVAL_MS);
         this.relayBlobs.connected();
         this.emitStatus();
         this.options.onRelayMessage?.(message); // its `peers` are the swarm's
@@ -364,37 +298,16 @@ export class PatchClient extends EventTarget {
     return this.send(message);
   }
 
-  private startHeartbeat(intervalMs: number): void {
-    clearInterval(this.heartbeatTimer);
-    this.liveness = new Liveness();
-    this.heartbeatTimer = setInterval(() => this.heartbeat(intervalMs), intervalMs);
-  }
-
   /**
-   * Every heartbeat interval: the heartbeat (once welcomed), and the check that the connection still
-   * carries anything (see `liveness.ts`): a connection silent for {@link SILENT_TICKS} intervals is
-   * closed (4000) and dialled again.
+   * The id `peerId` gives changed (the swarm failed, or works again): the client says `hello` again
+   * on a new connection, so that the relay lists what is true.
    */
-  private heartbeat(intervalMs: number): void {
-    const verdict = this.liveness.tick();
-    if (verdict === 'dead') {
-      clearInterval(this.heartbeatTimer);
-      this.transport?.close(4000, `nothing from the relay for ${(SILENT_TICKS * intervalMs) / 1000} s`);
-      return;
-    }
-    if (!this.welcomed) return; // the hello is the question
-    // A question the relay always answers: its answer says the connection works both ways.
-    if (verdict === 'ask') this.send({ type: MessageType.peersGet });
-    const { bytesFromRelay, bytesFromPeers, peers } = this.traffic();
-    this.send({
-      type: MessageType.heartbeat,
-      t: Date.now(),
-      traffic: { bytesFromRelay, bytesFromPeers, peers },
-    });
+  peerIdChanged(): void {
+    this.relay.peerIdChanged();
   }
 
   private send(message: Message): boolean {
-    return this.transport?.send(message) ?? false;
+    return this.relay.send(message);
   }
 
   private traffic(): Traffic {
@@ -403,139 +316,16 @@ export class PatchClient extends EventTarget {
 
   // ---- releases --------------------------------------------------------------------------------
 
-  private async trust(): Promise<TrustedKeys> {
-    this.trusted ??= await computeTrust(this.options.room, this.options.publicKey, this.state.rotations);
-    return this.trusted;
+  private trust(): Promise<TrustedKeys> {
+    return this.trusted.keys(this.state.rotations);
   }
 
-  /** Fetches rotation records again (at most every 10 s); true when the trust set grew. */
+  /** Fetches rotation records again (see `RoomTrust.refresh`); true when the trust set grew. */
   private async refreshTrust(): Promise<boolean> {
-    const now = Date.now();
-    if (now - this.trustRefreshedAt < 10_000) return false;
-    this.trustRefreshedAt = now;
-    const rotations = await (
-      this.options.fetchRotations ?? (() => fetchRotations(this.options.server, this.options.room))
-    )();
-    const before = (await this.trust()).size;
-    const trusted = await computeTrust(this.options.room, this.options.publicKey, rotations);
-    if (trusted.size <= before) return false;
-    this.trusted = trusted;
-    this.state = { ...this.state, rotations: rotations.slice(0, 64) };
+    const rotations = await this.trusted.refresh(this.state.rotations);
+    if (!rotations) return false;
+    this.state = { ...this.state, rotations };
     return true;
-  }
-
-  /**
-   * Fetches what a release needs, then queues its apply-and-commit behind any other. `started` runs
-   * once its fetches are asked for (it abandons the download this one supersedes).
-   */
-  private async load(signed: SignedRelease, started: () => void): Promise<void> {
-    const { release } = signed;
-    const controller = new AbortController();
-    const loading = { seq: release.seq, controller, received: 0, total: 0 };
-    this.loading = loading;
-    this.emitStatus();
-    const fetched = await fetchReleaseBlobs({
-      release,
-      state: this.state,
-      room: this.options.room,
-      clientId: this.clientId ?? 'p-anonymous',
-      cache: this.cache,
-      blobs: this.blobs,
-      signal: controller.signal,
-      recent: this.recent,
-      onProgress: (received, total) => {
-        loading.received = received;
-        loading.total = total;
-        this.emitStatus();
-      },
-      onStarted: started,
-    }).finally(started);
-    // Superseded (a newer release is loading), or closed.
-    if (controller.signal.aborted || this.closed || this.loading !== loading) return;
-    if (fetched.failures.length > 0) {
-      // All or nothing: a release is never applied in part. Nothing is stored; the relay will
-      // offer the release again on the next connection.
-      if (this.loading === loading) this.loading = null;
-      for (const f of fetched.failures) {
-        this.setError(`${f.name}: ${f.error}`);
-        this.ack(release.seq, f.name, f.slot, { status: 'failed', error: f.error });
-      }
-      this.emitStatus();
-      return;
-    }
-    const progress = (received: number, total: number) => {
-      if (this.loading !== loading) return;
-      loading.received = received;
-      loading.total = total;
-      this.emitStatus();
-    };
-    const run = this.applying.then(() =>
-      this.applyRelease(signed, fetched.blobs, controller.signal, progress),
-    );
-    this.applying = run.catch(() => undefined);
-    await run.catch((error: unknown) =>
-      this.setError(`applying seq ${release.seq} failed: ${String(error)}`),
-    );
-    if (this.loading === loading) this.loading = null;
-    this.emitStatus();
-  }
-
-  private async applyRelease(
-    signed: SignedRelease,
-    fetchedBlobs: ReadonlyMap<string, Uint8Array>,
-    signal: AbortSignal,
-    onProgress: (received: number, total: number) => void,
-  ): Promise<void> {
-    const { release } = signed;
-    if (release.seq <= this.state.seq || this.closed) return;
-    // The download chose its blobs against the state of its start; a release applied since may have
-    // changed what this one needs (a rollback to content the release before it replaced). Whatever
-    // is missing now comes from the cache, else the network — all or nothing, as before.
-    const more = await fetchReleaseBlobs({
-      release,
-      state: this.state,
-      have: fetchedBlobs,
-      room: this.options.room,
-      clientId: this.clientId ?? 'p-anonymous',
-      cache: this.cache,
-      blobs: this.blobs,
-      recent: this.recent,
-      signal,
-      onProgress,
-    });
-    if (signal.aborted || this.closed) return; // superseded: the newer release is applied instead
-    if (more.failures.length > 0) {
-      for (const f of more.failures) {
-        this.setError(`${f.name}: ${f.error}`);
-        this.ack(release.seq, f.name, f.slot, { status: 'failed', error: f.error });
-      }
-      return;
-    }
-    const blobs = new Map([...fetchedBlobs, ...more.blobs]);
-    const result = await applyRelease({
-      state: this.state,
-      signed,
-      blobs,
-      handlers: this.options.handlers,
-      clientId: this.clientId ?? 'p-anonymous',
-    });
-    // Rotation records learnt while the handlers ran (a release signed by a newer key) are kept: the
-    // next offline boot needs them to trust what is committed here.
-    const state = { ...result.state, rotations: this.state.rotations };
-    try {
-      await this.cache.commit(this.options.room, { state, releases: [signed], blobs: result.keepBlobs });
-    } catch (error) {
-      this.setError(`cache: ${String(error)}`);
-    }
-    this.state = { ...state, rotations: this.state.rotations };
-    this.offerToPeers(signed, blobs);
-    for (const [name, slot, outcome] of result.slots) this.ack(release.seq, name, slot, outcome);
-    this.emitApplied({
-      seq: release.seq,
-      version: release.version,
-      fromCache: false,
-      slots: result.outcomes,
-    });
   }
 
   /** Tells the blob source (the swarm) which release we hold now, and which verified blobs it may serve. */
@@ -545,19 +335,6 @@ export class PatchClient extends EventTarget {
       const bytes = blobs.get(slot.sha256);
       if (bytes) this.blobs.hold?.(slot, bytes);
     }
-  }
-
-  private ack(seq: number, name: string, slot: Slot, outcome: ApplyOutcome): void {
-    this.send({
-      type: MessageType.ack,
-      seq,
-      slot: name,
-      version: slot.version,
-      sha256: slot.sha256,
-      status: outcome.status,
-      ...(outcome.status === 'failed' ? { error: outcome.error.slice(0, MAX_ERROR_TEXT) } : {}),
-      ...(outcome.status === 'skipped' ? { error: outcome.reason.slice(0, MAX_ERROR_TEXT) } : {}),
-    });
   }
 
   // ---- events ----------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 /** What the patch client tells the game and tools: its status, and what an applied release did. */
 import * as v from 'valibot';
 import { ErrorCode } from '../../protocol/errors.ts';
-import { AckStatus, HeldSlotSchema, type HeldSlot } from '../../protocol/messages.ts';
+import { AckStatus, HeldSlotSchema, MessageType, type Ack, type HeldSlot } from '../../protocol/messages.ts';
 import { Count, SlotName, VersionLabel } from '../../protocol/release.ts';
 import { validator } from '../../protocol/validate.ts';
 import type { RoomState } from '../cache/schema.ts';
+import type { ApplyOutcome } from './apply.ts';
 
 /** How the player gets its patches now. */
 export type ConnectionMode = 'relay' | 'peer' | 'offline';
@@ -75,3 +76,17 @@ export function heldSlots(state: RoomState): Record<string, HeldSlot> {
 
 /** Longest error text kept or sent (the wire limit for client text is 1000). */
 export const MAX_ERROR_TEXT = 500;
+
+/** The `ack` of one slot's outcome (a skip's reason goes in `error` too). */
+export function ackOf(seq: number, name: string, content: HeldSlot, outcome: ApplyOutcome): Ack {
+  return {
+    type: MessageType.ack,
+    seq,
+    slot: name,
+    version: content.version,
+    sha256: content.sha256,
+    status: outcome.status,
+    ...(outcome.status === 'failed' ? { error: outcome.error.slice(0, MAX_ERROR_TEXT) } : {}),
+    ...(outcome.status === 'skipped' ? { error: outcome.reason.slice(0, MAX_ERROR_TEXT) } : {}),
+  };
+}

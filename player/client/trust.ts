@@ -6,6 +6,7 @@
 import { extendTrust, trustKeys, type TrustedKeys } from '../../protocol/keys.ts';
 import { verifyReleaseSignature, type SignedRelease } from '../../protocol/release.ts';
 import { ApiPath, parseKeysBody } from '../../protocol/http.ts';
+import { MAX_ROTATIONS } from '../cache/schema.ts';
 import { relayUrl } from './ws-transport.ts';
 
 /** The pinned key, extended by `rotations`. */
@@ -39,5 +40,47 @@ export async function fetchRotations(server: string, room: string): Promise<unkn
     return parsed.ok && parsed.value.room === room ? parsed.value.rotations.slice(0, 64) : [];
   } catch {
     return [];
+  }
+}
+
+/**
+ * The keys the client trusts, kept: computed from the pinned key and the stored rotations on first
+ * use, extended when the relay serves rotation records that reach a new key.
+ */
+export class RoomTrust {
+  private trusted: TrustedKeys | null = null;
+  private refreshedAt = -Infinity;
+
+  constructor(
+    private readonly room: string,
+    private readonly pinned: string,
+    private readonly fetchRecords: () => Promise<unknown[]>,
+  ) {}
+
+  /** Sets the trust computed elsewhere (at boot). */
+  set(trusted: TrustedKeys): void {
+    this.trusted = trusted;
+  }
+
+  /** The keys trusted: the pinned key extended by `rotations` (computed once). */
+  async keys(rotations: readonly unknown[]): Promise<TrustedKeys> {
+    this.trusted ??= await computeTrust(this.room, this.pinned, rotations);
+    return this.trusted;
+  }
+
+  /**
+   * Fetches rotation records again (at most every 10 s); when they make the trust set grow, takes
+   * it and returns them (to be stored with the room's state), else null.
+   */
+  async refresh(rotations: readonly unknown[]): Promise<unknown[] | null> {
+    const now = Date.now();
+    if (now - this.refreshedAt < 10_000) return null;
+    this.refreshedAt = now;
+    const fetched = await this.fetchRecords();
+    const before = (await this.keys(rotations)).size;
+    const trusted = await computeTrust(this.room, this.pinned, fetched);
+    if (trusted.size <= before) return null;
+    this.trusted = trusted;
+    return fetched.slice(0, MAX_ROTATIONS);
   }
 }
