@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 // Three layers, one command: pure/unit and real-socket integration tests in Node, DOM unit tests in
-// happy-dom, and browser tests that drive Debian's Chromium (they run one file at a time: two cores).
+// happy-dom, and browser tests that drive Debian's Chromium. The browser tests measure frame times
+// and time budgets, so they run after the other two (groupOrder) and one file at a time: on two cores,
+// WebRTC and fan-out tests running beside them would make those figures the machine's, not ours.
 export default defineConfig({
   test: {
     projects: [
@@ -12,6 +14,7 @@ export default defineConfig({
           include: ['protocol/**/*.test.ts', 'signaling/**/*.test.ts', 'bench/**/*.test.ts'],
           environment: 'node',
           testTimeout: 30_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -21,6 +24,7 @@ export default defineConfig({
           include: ['player/**/*.test.ts', 'admin-site/**/*.test.ts'],
           environment: 'happy-dom',
           testTimeout: 30_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -32,6 +36,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

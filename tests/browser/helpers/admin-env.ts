@@ -8,24 +8,16 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium-args.ts';
 
 /** Launches headless Chromium with a fresh profile (the TOOLCHAIN recipe). */
 export async function launchChromium(): Promise<BrowserContext> {
   const ctx = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'chr-admin-')), {
-    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     headless: true,
     acceptDownloads: true,
     viewport: { width: 1280, height: 900 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--allow-loopback-in-peer-connection',
-    ],
+    args: [...CHROMIUM_ARGS],
   });
   await ctx.grantPermissions(['camera', 'microphone', 'clipboard-read', 'clipboard-write']);
   return ctx;

@@ -9,22 +9,14 @@ import * as v from 'valibot';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ApiPath } from '../../../protocol/http.ts';
 import { openPlayer, playerStatus } from './player.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium-args.ts';
 
 /** Launches headless Debian Chromium with WebRTC allowed on loopback (see TOOLCHAIN). */
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--allow-loopback-in-peer-connection',
-    ],
+    args: [...CHROMIUM_ARGS],
   });
 }
 

@@ -1,0 +1,30 @@
+/**
+ * The Content-Security-Policy of every page of the site — the admin pages and the player page — set
+ * as a `<meta>` tag (production builds only: the dev server injects inline scripts), so it travels
+ * with the static files to any host.
+ *
+ * - `script-src 'self' blob:`: code loads only from this origin and from `blob:` URLs. The script
+ *   sandbox's worker (the player's, and the publish page's dry run) starts from a `blob:` URL and
+ *   inherits this policy, so a logic script can't `import()` code from anywhere else
+ *   (docs/security.md, "Script sandbox").
+ * - `connect-src 'self' http: https: ws: wss:`: the relay is a run-time setting (`&server=` for the
+ *   player, `localStorage` for the admin), possibly another origin. A static site has no server to
+ *   write the chosen relay into a header, and a policy can only be tightened from within the page,
+ *   never widened — so it allows any http(s)/ws(s) origin, and refuses every other scheme.
+ * - `style-src 'unsafe-inline'`: `style="…"` attributes, the stylesheet Astro inlines (uPlot's) and
+ *   CodeMirror's injected styles. Styles can't run code; nothing here sets `innerHTML`.
+ * - `img-src blob: data:`: texture previews (`blob:`) and the inline favicon (`data:`).
+ * - `form-action 'none'`: every form is handled by script; none may ever submit (a passphrase in a
+ *   URL) if a script failed to load.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' blob:",
+  "worker-src 'self' blob:",
+  "connect-src 'self' http: https: ws: wss:",
+  "img-src 'self' blob: data:",
+  "style-src 'self' 'unsafe-inline'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
