@@ -11,7 +11,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'node',
-          include: ['protocol/**/*.test.ts', 'signaling/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: [
+            'protocol/**/*.test.ts',
+            'publisher/**/*.test.ts',
+            'signaling/**/*.test.ts',
+            'bench/**/*.test.ts',
+          ],
           environment: 'node',
           testTimeout: 30_000,
           sequence: { groupOrder: 0 },

@@ -26,16 +26,15 @@ import * as v from 'valibot';
 import {
   LegacyType,
   LegacyUpdateType,
-  buildRelease,
   configBytes,
   encodeFrame,
   generateSigningKey,
   toBase64,
   utf8,
-  type BuiltRelease,
   type SigningKey,
   type SlotInput,
 } from '../protocol/index.ts';
+import { buildRelease, type BuiltRelease } from '../publisher/build.ts';
 import { startServer, type RunningServer } from '../signaling/server.ts';
 import { BareServer, type BaselineMode } from './fanout-baseline.ts';
 

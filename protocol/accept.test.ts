@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { acceptRelease, type AcceptInput } from './accept.ts';
-import { buildRelease, buildRollback, configBytes } from './build.ts';
+import { buildRelease, buildRollback } from '../publisher/build.ts';
+import { configBytes } from './config.ts';
 import { utf8 } from './bytes.ts';
 import { generateSigningKey, type SigningKey } from './crypto.ts';
 import { ErrorCode } from './errors.ts';

@@ -4,7 +4,7 @@
  */
 import * as v from 'valibot';
 import { ErrorCode, fail, type Result } from './errors.ts';
-import { fromUtf8 } from './bytes.ts';
+import { fromUtf8, utf8 } from './bytes.ts';
 import { MAX_CONFIG_BYTES } from './limits.ts';
 import { validator } from './validate.ts';
 
@@ -55,4 +55,9 @@ export function parseConfigBlob(slot: string, bytes: Uint8Array): Result<ConfigO
   }
   if (slot === WellKnownSlot.theme) return parseTheme(value);
   return { ok: true, value: Object.fromEntries(Object.entries(value)) };
+}
+
+/** The bytes of a config slot's blob: the UTF-8 JSON of a config object. */
+export function configBytes(config: object): Uint8Array {
+  return utf8(JSON.stringify(config));
 }

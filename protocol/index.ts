@@ -16,5 +16,5 @@ export * from './frame.ts';
 export * from './messages.ts';
 export * from './legacy.ts';
 export * from './config.ts';
-export * from './build.ts';
+export * from './assemble.ts';
 export * from './http.ts';

@@ -9,14 +9,8 @@ import { mkdtemp, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ApiPath,
-  buildRelease,
-  generateSigningKey,
-  parseSignedRelease,
-  sha256Hex,
-  utf8,
-} from '../protocol/index.ts';
+import { ApiPath, generateSigningKey, parseSignedRelease, sha256Hex, utf8 } from '../protocol/index.ts';
+import { buildRelease } from '../publisher/build.ts';
 import { postRelease, startTestServer, type TestServer } from './testing/helpers.ts';
 
 const HOUR = 60 * 60 * 1000;

@@ -9,7 +9,7 @@ import { AdoptionSeries, FailureLog, playersOf, summarize, type RosterSummary } 
 import { createAdoptionChart } from '../lib/chart.ts';
 import { basePath, loadContext } from '../lib/context.ts';
 import { ago, byId, h, replaceChildren, say } from '../lib/dom.ts';
-import { fetchHistory } from '../lib/relay.ts';
+import { RelayApi } from '../../publisher/relay-api.ts';
 import { describeError } from '../lib/refusals.ts';
 import { openRosterSocket } from '../lib/roster-socket.ts';
 import { relayWebSocketUrl } from '../lib/settings.ts';
@@ -41,7 +41,7 @@ const label = (seq: number) => (versions.has(seq) ? `${versions.get(seq) ?? ''} 
 async function loadVersions(): Promise<void> {
   historyLoading ??= (async () => {
     try {
-      const list: SignedRelease[] = await fetchHistory(relay, room);
+      const list: SignedRelease[] = await new RelayApi(relay).history(room);
       for (const s of list) versions.set(s.release.seq, s.release.version);
     } catch {
       // Labels are a nicety: without history the tables show seq numbers.

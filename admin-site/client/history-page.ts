@@ -2,12 +2,11 @@
  * The history page: every release of the room with what it changed, and one-click rollback (with a
  * confirmation) to any earlier release.
  */
-import { buildRollback, checkBase } from '../../protocol/build.ts';
 import { changedSlots, type SignedRelease } from '../../protocol/release.ts';
 import { basePath, loadContext, type AdminContext } from '../lib/context.ts';
 import { byId, h, replaceChildren, say } from '../lib/dom.ts';
-import { signingKeyOf } from '../lib/keystore.ts';
-import { fetchHistory, fetchLatest, publishRelease } from '../lib/relay.ts';
+import { rollbackToSeq } from '../lib/publish-plan.ts';
+import { RelayApi } from '../../publisher/relay-api.ts';
 import { browserTrust, signerOf } from '../lib/signer.ts';
 import { describeError } from '../lib/refusals.ts';
 import { formatBytes } from '../lib/texture.ts';
@@ -57,35 +56,21 @@ async function rollback(target: SignedRelease): Promise<void> {
   const { room, key } = ctx;
   if (!room || !key) return;
   try {
-    const latest = await fetchLatest(ctx.relay, room);
-    if (!latest) throw new Error('The room has no release to roll back from.');
-    // A rollback signs the target's slots (and takes the live seq) with this browser's key: both must
-    // be signed by a key it trusts, or the relay could choose what gets signed.
-    const trusted = await browserTrust(ctx.relay, room, key);
-    for (const [what, release] of [
-      ['the live release', latest],
-      [`release ${target.release.seq}`, target],
-    ] as const) {
-      const base = await checkBase(release, room, trusted);
-      if (!base.ok)
-        throw new Error(
-          `Not rolled back: ${what} is not signed by a key this browser trusts (${base.code}).`,
-        );
-    }
-    if (!(await confirmRollback(target, latest))) return;
-    say(status, 'info', 'Signing the rollback in this browser…');
-    const signed = await buildRollback({
-      current: latest.release,
-      target: target.release,
-      key: signingKeyOf(key),
+    // The publisher checks that both the live release (the highest seq) and the target are signed by
+    // a key this browser trusts — it signs the target's slots and takes the live seq with this key,
+    // so otherwise the relay could choose what gets signed — then asks for confirmation.
+    const outcome = await rollbackToSeq({ relay: ctx.relay, room, key }, target.release.seq, {
+      confirm: confirmRollback,
+      onStep: (step) => {
+        if (step === 'sign') say(status, 'info', 'Signing the rollback in this browser…');
+      },
     });
-    // The relay already holds every blob of an older release: nothing to upload.
-    const answer = await publishRelease(ctx.relay, signed, new Map(), key.publicKey);
+    if (!outcome) return;
     say(
       status,
       'ok',
-      `Rolled back to ${target.release.version}: published as seq `,
-      h('strong', { 'data-testid': 'rollback-seq' }, String(answer.seq)),
+      `Rolled back to ${outcome.target.release.version}: published as seq `,
+      h('strong', { 'data-testid': 'rollback-seq' }, String(outcome.published.seq)),
       '. ',
       h('a', { href: `${basePath()}dashboard/` }, 'Watch players move back'),
       '.',
@@ -105,7 +90,7 @@ async function rollback(target: SignedRelease): Promise<void> {
 
 async function show(): Promise<void> {
   if (!ctx.room) return;
-  const list = await fetchHistory(ctx.relay, ctx.room);
+  const list = await new RelayApi(ctx.relay).history(ctx.room);
   const trusted = await browserTrust(ctx.relay, ctx.room, ctx.key);
   empty.hidden = list.length > 0;
   const rows: HTMLElement[] = [];

@@ -27,7 +27,7 @@ import {
   signingKeyOf,
   type StoredKey,
 } from '../lib/keystore.ts';
-import { checkHealth, fetchKeys, fetchLatest, fetchRooms, postRotation } from '../lib/relay.ts';
+import { RelayApi } from '../../publisher/relay-api.ts';
 import { describeError } from '../lib/refusals.ts';
 import { getRelayUrl, getRoom, isRoomName, playerLink, setRelayUrl, setRoom } from '../lib/settings.ts';
 
@@ -72,7 +72,7 @@ function refreshContextBar(): void {
 async function showRoomOnRelay(): Promise<void> {
   if (!room) return;
   try {
-    const latest = await fetchLatest(getRelayUrl(), room);
+    const latest = await new RelayApi(getRelayUrl()).latest(room);
     if (!latest) {
       say(
         roomStatus,
@@ -203,7 +203,7 @@ async function listRooms(): Promise<void> {
   const keys = await listKeys();
   const options = new Map(keys.map((k) => [k.room, 'key in this browser']));
   try {
-    for (const r of await fetchRooms(getRelayUrl())) {
+    for (const r of await new RelayApi(getRelayUrl()).rooms()) {
       if (!options.has(r.room))
         options.set(r.room, r.version ? `on the relay: ${r.version}` : 'on the relay');
     }
@@ -247,7 +247,7 @@ relayForm.addEventListener('submit', (event) => {
 relayTest.addEventListener('click', () => {
   const relay = getRelayUrl();
   say(relayStatus, 'info', 'Asking ', h('code', {}, relay), '…');
-  checkHealth(relay).then(
+  new RelayApi(relay).health().then(
     () => say(relayStatus, 'ok', 'The relay at ', h('code', {}, relay), ' answers.'),
     (error: unknown) => {
       const d = describeError(error);
@@ -280,7 +280,7 @@ rotateButton.addEventListener('click', () => {
     if (!room || !key) return;
     const current = key;
     const relay = getRelayUrl();
-    const trusted = await fetchKeys(relay, room);
+    const trusted = await new RelayApi(relay).keys(room);
     if (!trusted) {
       say(
         rotateStatus,
@@ -309,7 +309,7 @@ rotateButton.addEventListener('click', () => {
     try {
       const next = await generateSigningKey(true);
       const record = await signRotation(room, next.publicKey, signingKeyOf(current));
-      const answer = await postRotation(relay, room, record);
+      const answer = await new RelayApi(relay).rotate(room, record);
       // Keep the key we rotated from: releases it signed are still ours to build on and roll back to.
       await saveKey(room, next, 'generated', undefined, undefined, [
         ...(current.previousKeys ?? []),

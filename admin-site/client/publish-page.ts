@@ -2,7 +2,6 @@
  * The publish page: edit the logic script (dry run first), pick a texture (checked to decode), set
  * the theme colours, then build and sign the release in this browser and send it to the relay.
  */
-import { buildRelease, checkBase, suggestNextVersion } from '../../protocol/build.ts';
 import { fromUtf8 } from '../../protocol/bytes.ts';
 import { parseConfigBlob, parseTheme, WellKnownSlot, type ThemeConfig } from '../../protocol/config.ts';
 import type { SignedRelease, Slot } from '../../protocol/release.ts';
@@ -10,10 +9,10 @@ import { loadContext, basePath, type AdminContext } from '../lib/context.ts';
 import { byId, h, replaceChildren, say } from '../lib/dom.ts';
 import type { DryRunResult } from '../lib/dry-run.ts';
 import type { ScriptEditor } from '../lib/editor.ts';
-import { signingKeyOf } from '../lib/keystore.ts';
-import { planSlots, sameTheme } from '../lib/publish-plan.ts';
-import { fetchBlob, fetchLatest, publishRelease } from '../lib/relay.ts';
+import { publishDraft, sameTheme } from '../lib/publish-plan.ts';
 import { browserTrust, signerOf, type Signer } from '../lib/signer.ts';
+import { proposeVersion, type PublishStep } from '../../publisher/publisher.ts';
+import { RelayApi } from '../../publisher/relay-api.ts';
 import { describeError } from '../lib/refusals.ts';
 import { STARTER_SCRIPT } from '../lib/starter-script.ts';
 import { checkTexture, formatBytes, TextureError, type CheckedTexture } from '../lib/texture.ts';
@@ -50,6 +49,15 @@ const publishButton = byId('publish', HTMLButtonElement);
 const publishStatus = byId('publish-status', HTMLElement);
 const legacy = byId('legacy', HTMLDetailsElement);
 const legacySource = byId('legacy-source', HTMLElement);
+
+/** What the status line says while the publisher works. */
+const STEP_WORDS: { readonly [S in PublishStep]: string } = {
+  latest: 'Fetching the live release…',
+  trust: 'Checking who signed the live release…',
+  plan: 'Working out what changes…',
+  sign: 'Signing in this browser…',
+  upload: 'Sending to the relay…',
+};
 
 const DEFAULT_THEME = { background: '#1d2330', ball: '#ff6b3d', ballRadius: 24 } as const;
 
@@ -138,7 +146,8 @@ function slotChip(name: string, slot: Slot): HTMLElement {
 
 async function showCurrent(): Promise<void> {
   if (!ctx.room) return;
-  latest = await fetchLatest(ctx.relay, ctx.room);
+  const api = new RelayApi(ctx.relay);
+  latest = await api.latest(ctx.room);
   liveScript = null;
   liveTheme = null;
   if (!latest) {
@@ -150,7 +159,7 @@ async function showCurrent(): Promise<void> {
         `Room “${ctx.room}” has no release yet: the first one you publish creates it, signed by this browser’s key.`,
       ),
     );
-    versionInput.value = suggestNextVersion(undefined);
+    versionInput.value = await proposeVersion(api, ctx.room);
     return;
   }
   const r = latest.release;
@@ -170,12 +179,13 @@ async function showCurrent(): Promise<void> {
     r.notes ? h('p', { class: 'hint' }, r.notes) : null,
     h('div', { class: 'slots' }, ...Object.entries(r.slots).map(([n, s]) => slotChip(n, s))),
   );
-  versionInput.value = suggestNextVersion(r.version);
+  // The next label no release of the room used (after a rollback, not one already in the history).
+  versionInput.value = await proposeVersion(api, ctx.room);
   const logic = r.slots[WellKnownSlot.logic];
-  if (logic?.kind === 'script') liveScript = fromUtf8(await fetchBlob(ctx.relay, logic.sha256));
+  if (logic?.kind === 'script') liveScript = fromUtf8(await api.blob(logic.sha256));
   const theme = r.slots[WellKnownSlot.theme];
   if (theme?.kind === 'config') {
-    const parsed = parseConfigBlob(WellKnownSlot.theme, await fetchBlob(ctx.relay, theme.sha256));
+    const parsed = parseConfigBlob(WellKnownSlot.theme, await api.blob(theme.sha256));
     if (parsed.ok) {
       const t = parseTheme(parsed.value);
       if (t.ok) liveTheme = t.value;
@@ -183,7 +193,7 @@ async function showCurrent(): Promise<void> {
   }
   const bg = r.slots[WellKnownSlot.background];
   if (bg?.kind === 'texture') {
-    const bytes = await fetchBlob(ctx.relay, bg.sha256);
+    const bytes = await api.blob(bg.sha256);
     const url = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type: bg.mime }));
     replaceChildren(
       textureLive,
@@ -194,7 +204,7 @@ async function showCurrent(): Promise<void> {
   }
   const legacySlot = r.slots[WellKnownSlot.legacyLogic];
   if (legacySlot?.kind === 'script') {
-    legacySource.textContent = fromUtf8(await fetchBlob(ctx.relay, legacySlot.sha256));
+    legacySource.textContent = fromUtf8(await api.blob(legacySlot.sha256));
     legacy.hidden = false;
   }
 }
@@ -318,49 +328,19 @@ async function publish(): Promise<void> {
         return;
       }
     }
-    say(publishStatus, 'info', 'Signing in this browser…');
-    // Start from what the relay holds right now, so the new seq follows the latest release.
-    const previous = await fetchLatest(ctx.relay, room);
-    if (previous) {
-      // Every slot of the live release is carried over and signed again with this key: only if a key
-      // this browser trusts signed it, or the relay could choose what the admin's key signs.
-      const base = await checkBase(previous, room, await browserTrust(ctx.relay, room, key));
-      if (!base.ok) {
-        say(
-          publishStatus,
-          'error',
-          h('strong', {}, 'Not published. '),
-          'The live release on the relay is not signed by a key this browser trusts for the room, so its slots cannot be carried over under your signature.',
-          h(
-            'span',
-            { class: 'detail' },
-            'Code ',
-            h('code', { 'data-testid': 'refusal-code' }, base.code),
-            `: ${base.message}`,
-          ),
-        );
-        return;
-      }
-    }
     const version = versionInput.value.trim();
-    const slots = planSlots({
-      script: { text, current: liveScript },
-      texture,
-      theme: { value: formTheme(), current: liveTheme },
-      version,
-      rolloutPercent: Number(rollout.value),
-    });
     const notesText = notes.value.trim();
-    const built = await buildRelease({
-      room,
-      key: signingKeyOf(key),
-      previous: previous?.release ?? null,
-      version,
-      ...(notesText ? { notes: notesText } : {}),
-      slots,
-    });
-    say(publishStatus, 'info', 'Sending to the relay…');
-    const answer = await publishRelease(ctx.relay, built.signed, built.blobs, key.publicKey);
+    const { published: answer, changed } = await publishDraft(
+      { relay: ctx.relay, room, key },
+      {
+        script: { text, current: liveScript },
+        texture,
+        theme: { value: formTheme(), current: liveTheme },
+        version,
+        rolloutPercent: Number(rollout.value),
+      },
+      { notes: notesText, onStep: (step) => say(publishStatus, 'info', STEP_WORDS[step]) },
+    );
     const dashboard = `${basePath()}dashboard/`;
     say(
       publishStatus,
@@ -369,7 +349,7 @@ async function publish(): Promise<void> {
       h('strong', {}, answer.version),
       ' as seq ',
       h('strong', { 'data-testid': 'published-seq' }, String(answer.seq)),
-      ` (${Object.keys(slots).join(', ')}). `,
+      ` (${changed.join(', ')}). `,
       h('a', { href: dashboard }, 'Watch it spread on the dashboard'),
       '.',
     );

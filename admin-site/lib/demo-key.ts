@@ -13,7 +13,7 @@
 import { fromBase64Url, fromUtf8 } from '../../protocol/bytes.ts';
 import { parseKeyFile, type KeyFile } from '../../protocol/keys.ts';
 import { importKeyFile, keyStore } from './keystore.ts';
-import { fetchKeys } from './relay.ts';
+import { RelayApi } from '../../publisher/relay-api.ts';
 import { getRelayUrl, setRoom, type KeyValueStorage } from './settings.ts';
 
 /** Whether the relay says it trusts a key for a room (it is the relay that printed the link). */
@@ -24,7 +24,7 @@ export type Vouch = (room: string, keyId: string) => Promise<boolean>;
  * imported, so a crafted link can't plant a key of the sender's choosing in a visitor's browser.
  */
 export const relayVouches: Vouch = async (room, keyId) => {
-  const keys = await fetchKeys(getRelayUrl(), room).catch(() => null);
+  const keys = await new RelayApi(getRelayUrl()).keys(room).catch(() => null);
   return keys?.keys.some((k) => k.keyId === keyId) ?? false;
 };
 

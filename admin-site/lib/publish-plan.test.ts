@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { suggestNextVersion } from '../../protocol/build.ts';
-import { fromUtf8 } from '../../protocol/bytes.ts';
-import { planSlots, sameTheme, type PublishDraft } from './publish-plan.ts';
+import { utf8 } from '../../protocol/bytes.ts';
+import { draftChanges, sameTheme, type PublishDraft } from './publish-plan.ts';
 
 const base: PublishDraft = {
   script: { text: 'export function update(b){return b}', current: 'export function update(b){return b}' },
@@ -14,33 +13,36 @@ const base: PublishDraft = {
   rolloutPercent: 100,
 };
 
-describe('planSlots', () => {
+describe('draftChanges', () => {
   it('changes nothing when nothing changed (colour case does not count)', () => {
-    expect(planSlots(base)).toEqual({});
+    expect(draftChanges(base)).toEqual([]);
   });
 
-  it('puts a changed script in the logic slot with the release version', () => {
-    const slots = planSlots({ ...base, script: { text: 'x', current: 'y' } });
-    expect(Object.keys(slots)).toEqual(['logic']);
-    expect(slots['logic']).toMatchObject({ kind: 'script', version: '1.2.0' });
+  it('sets the logic slot to a changed script', () => {
+    const changes = draftChanges({ ...base, script: { text: 'x', current: 'y' } });
+    expect(changes).toEqual([
+      { op: 'set', slot: 'logic', content: { kind: 'script', lang: 'js', bytes: utf8('x') } },
+    ]);
   });
 
-  it('puts a texture and a changed theme in their slots, with the rollout', () => {
-    const slots = planSlots({
+  it('sets a picked texture and edits the theme, colours in lower case', () => {
+    const changes = draftChanges({
       ...base,
       texture: { bytes: new Uint8Array([1, 2, 3]), mime: 'image/png' },
-      theme: { value: { background: '#000000' }, current: null },
-      rolloutPercent: 25,
+      theme: { value: { background: '#ABCDEF' }, current: null },
     });
-    expect(Object.keys(slots).sort()).toEqual(['background', 'theme']);
-    expect(slots['background']).toMatchObject({ kind: 'texture', mime: 'image/png', rolloutPercent: 25 });
-    const theme = slots['theme'];
-    expect(theme?.kind).toBe('config');
-    expect(JSON.parse(fromUtf8(theme?.bytes ?? new Uint8Array()))).toEqual({ background: '#000000' });
+    expect(changes).toEqual([
+      {
+        op: 'set',
+        slot: 'background',
+        content: { kind: 'texture', mime: 'image/png', bytes: new Uint8Array([1, 2, 3]) },
+      },
+      { op: 'theme', patch: { background: '#abcdef' } },
+    ]);
   });
 
   it('never publishes an empty script', () => {
-    expect(planSlots({ ...base, script: { text: '  ', current: null } })).toEqual({});
+    expect(draftChanges({ ...base, script: { text: '  ', current: null } })).toEqual([]);
   });
 });
 
@@ -50,13 +52,5 @@ describe('sameTheme', () => {
     expect(sameTheme({ ballRadius: 10 }, { ballRadius: 11 })).toBe(false);
     expect(sameTheme(null, null)).toBe(true);
     expect(sameTheme({}, null)).toBe(false);
-  });
-});
-
-describe('version suggestion', () => {
-  it('bumps the last number', () => {
-    expect(suggestNextVersion(undefined)).toBe('1.0.0');
-    expect(suggestNextVersion('1.2.9')).toBe('1.2.10');
-    expect(suggestNextVersion('2.0.0-beta.3')).toBe('2.0.0-beta.4');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { describeCode, describeError } from './refusals.ts';
-import { LocalCode, RelayError } from './relay.ts';
+import { LocalCode, RelayError } from '../../publisher/errors.ts';
 
 describe('refusal wording', () => {
   it('has plain words for every error code, none of them the code itself', () => {
@@ -29,5 +29,13 @@ describe('refusal wording', () => {
     expect(d.detail).toContain('missing blobs');
     expect(d.detail).toContain('abababababab');
     expect(describeError(new Error('boom')).detail).toBe('boom');
+  });
+
+  it('says when the page would not build on a release the relay served', () => {
+    const d = describeError(
+      new RelayError(ErrorCode.UNKNOWN_KEY, 'signed by key abc', { untrusted: 'the live release' }),
+    );
+    expect(d.code).toBe('UNKNOWN_KEY');
+    expect(d.words).toMatch(/^The live release on the relay is not signed by a key this browser trusts/);
   });
 });

@@ -3,7 +3,7 @@
  * what happened and, where there is one, what to do about it.
  */
 import { ErrorCode } from '../../protocol/errors.ts';
-import { LocalCode, RelayError, type RelayErrorCode } from './relay.ts';
+import { LocalCode, RelayError, type RelayErrorCode } from '../../publisher/errors.ts';
 
 const WORDS: { readonly [C in RelayErrorCode]: string } = {
   [ErrorCode.FRAME_TOO_LARGE]: 'The message was too large for the relay.',
@@ -43,6 +43,8 @@ const WORDS: { readonly [C in RelayErrorCode]: string } = {
     'Could not reach the relay. Check the relay address on the Keys page and that the server is running.',
   [LocalCode.HTTP]: 'The relay answered with an unexpected error.',
   [LocalCode.BAD_RESPONSE]: 'The relay’s answer could not be understood.',
+  [LocalCode.NO_SUCH_RELEASE]: 'The relay has no release with that seq in this room’s history.',
+  [LocalCode.NOTHING_TO_PUBLISH]: 'Nothing to publish: everything you changed is already live.',
 };
 
 /** Plain words for a code. */
@@ -52,6 +54,15 @@ export function describeCode(code: RelayErrorCode): string {
 
 /** Plain words for any error thrown while talking to the relay, with the relay's own message after. */
 export function describeError(error: unknown): { code: string; words: string; detail: string } {
+  if (error instanceof RelayError && error.untrusted) {
+    // Not the relay's refusal: the publisher would not sign again what the relay served.
+    const what = error.untrusted.charAt(0).toUpperCase() + error.untrusted.slice(1);
+    return {
+      code: error.code,
+      words: `${what} on the relay is not signed by a key this browser trusts for the room, so its slots cannot be signed again under your key.`,
+      detail: error.message,
+    };
+  }
   if (error instanceof RelayError) {
     const missing = error.missing.length
       ? ` Missing: ${error.missing.map((s) => s.slice(0, 12)).join(', ')}.`

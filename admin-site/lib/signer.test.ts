@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildRelease, checkBase, publisherTrust } from '../../protocol/build.ts';
+import { buildRelease } from '../../publisher/build.ts';
+import { checkBase, publisherTrust } from '../../publisher/trust.ts';
 import { utf8 } from '../../protocol/bytes.ts';
 import { generateSigningKey } from '../../protocol/crypto.ts';
 import { signRotation } from '../../protocol/keys.ts';

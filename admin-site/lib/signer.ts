@@ -4,11 +4,11 @@
  * one those keys added by a signed rotation record), or a key it cannot vouch for. The relay's own
  * list of room keys is never taken on its word: the relay is untrusted.
  */
-import { publisherTrust } from '../../protocol/build.ts';
+import { publisherTrust } from '../../publisher/trust.ts';
 import type { TrustedKeys } from '../../protocol/keys.ts';
 import { verifyReleaseSignature, type SignedRelease } from '../../protocol/release.ts';
 import type { StoredKey } from './keystore.ts';
-import { fetchKeys } from './relay.ts';
+import { RelayApi } from '../../publisher/relay-api.ts';
 
 /** The verdict on a release's signature. */
 export type Signer =
@@ -22,7 +22,7 @@ export type Signer =
  */
 export async function browserTrust(relay: string, room: string, key: StoredKey | null): Promise<TrustedKeys> {
   if (!key) return new Map();
-  const keys = await fetchKeys(relay, room).catch(() => null);
+  const keys = await new RelayApi(relay).keys(room).catch(() => null);
   return publisherTrust(room, key.publicKey, key.previousKeys ?? [], keys?.rotations ?? []);
 }
 

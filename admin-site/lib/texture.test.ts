@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkTexture, formatBytes, sniffImageMime, TextureError, type Decoder } from './texture.ts';
+import { sniffImageMime } from '../../publisher/content.ts';
+import { checkTexture, formatBytes, TextureError, type Decoder } from './texture.ts';
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeBlob } from '../../protocol/blobs.ts';
-import { buildRelease } from '../../protocol/build.ts';
+import { buildRelease } from '../../publisher/build.ts';
 import { generateSigningKey } from '../../protocol/crypto.ts';
 import type { Result } from '../../protocol/errors.ts';
 import type { SignedRelease } from '../../protocol/release.ts';

@@ -1,7 +1,8 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { createStore, entries, set } from 'idb-keyval';
-import { buildRelease, configBytes } from '../../protocol/build.ts';
+import { buildRelease } from '../../publisher/build.ts';
+import { configBytes } from '../../protocol/config.ts';
 import { generateSigningKey } from '../../protocol/crypto.ts';
 import { utf8 } from '../../protocol/bytes.ts';
 import { bootFromCache } from '../client/boot.ts';

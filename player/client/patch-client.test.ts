@@ -1,13 +1,9 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStore, keys } from 'idb-keyval';
-import {
-  buildRelease,
-  buildRollback,
-  configBytes,
-  type BuiltRelease,
-  type SlotInput,
-} from '../../protocol/build.ts';
+import { buildRelease, buildRollback, type BuiltRelease } from '../../publisher/build.ts';
+import { configBytes } from '../../protocol/config.ts';
+import { type SlotInput } from '../../protocol/assemble.ts';
 import { utf8 } from '../../protocol/bytes.ts';
 import { generateSigningKey, type SigningKey } from '../../protocol/crypto.ts';
 import { signRotation } from '../../protocol/keys.ts';

@@ -5,7 +5,7 @@ import { decodeBase64 } from './base64.ts';
 import { relaySocketUrl, relayUrl } from './ws-transport.ts';
 import { parsePlayerParams } from '../page/params.ts';
 import { FrameMeter } from '../page/frame-meter.ts';
-import { buildRelease } from '../../protocol/build.ts';
+import { buildRelease } from '../../publisher/build.ts';
 import { utf8 } from '../../protocol/bytes.ts';
 import { generateSigningKey } from '../../protocol/crypto.ts';
 import { emptyRoomState } from '../cache/schema.ts';

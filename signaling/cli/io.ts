@@ -1,13 +1,18 @@
 /**
- * The CLI's plumbing: argument parsing (`--name value`, `--name=value`, boolean `--flag`) and the
- * output streams, passed in so that tests run commands in-process and read what they print.
+ * The CLI's plumbing: argument parsing with node's `util.parseArgs` in strict mode, against the option
+ * spec of each command (an unknown flag, a flag missing its value or a stray argument is a usage
+ * error, exit code 2), and the output streams, passed in so that tests run commands in-process and
+ * read what they print.
  */
+import { parseArgs } from 'node:util';
 
-/** Where a command writes, and the environment it reads. */
+/** Where a command writes, the environment it reads, and its clock. */
 export interface Io {
   out(line: string): void;
   err(line: string): void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The time releases are dated by (default: the system clock). */
+  readonly now?: () => Date;
 }
 
 /** The process's own streams and environment. */
@@ -17,55 +22,51 @@ export const processIo: Io = {
   env: process.env,
 };
 
+/** One flag of a command: a string value (repeatable with `multiple`) or a boolean switch. */
+export type OptionSpec =
+  | { readonly type: 'string'; readonly multiple?: boolean; readonly short?: string }
+  | { readonly type: 'boolean'; readonly short?: string };
+
+/** The flags a command takes, by long name (without `--`). `--help`/`-h` is added to every command. */
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
 /** Parsed command-line arguments. */
 export interface ParsedArgs {
   readonly positionals: string[];
+  /** String flags: every value, in order. */
   readonly values: Map<string, string[]>;
+  /** Boolean flags that were given. */
   readonly bools: Set<string>;
 }
 
-/** Flags that take no value. */
-export const BOOLEAN_FLAGS: ReadonlySet<string> = new Set([
-  'help',
-  'json',
-  'no-demo',
-  'force',
-  'quiet',
-  'once',
-  'p2p',
-]);
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const satisfies OptionSpecs;
 
-/** Parses argv; returns an error message for a flag missing its value. */
-export function parseArgv(argv: readonly string[]): ParsedArgs | string {
-  const out: ParsedArgs = { positionals: [], values: new Map(), bools: new Set() };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      out.positionals.push(...argv.slice(i + 1));
-      break;
+/**
+ * Parses a command's arguments (after its name) against its options, strictly: throws a
+ * {@link CliError} with exit code 2 for an unknown flag, a missing value or a positional argument.
+ */
+export function parseCommandArgs(argv: readonly string[], options: OptionSpecs): ParsedArgs {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...options, ...HELP_OPTION },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), 2);
+  }
+  const out: ParsedArgs = { positionals: [...parsed.positionals], values: new Map(), bools: new Set() };
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (value === true) out.bools.add(name);
+    else if (typeof value === 'string') out.values.set(name, [value]);
+    else if (Array.isArray(value)) {
+      out.values.set(
+        name,
+        value.filter((x): x is string => typeof x === 'string'),
+      );
     }
-    if (arg === '-h') {
-      out.bools.add('help');
-      continue;
-    }
-    if (!arg.startsWith('--')) {
-      out.positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (BOOLEAN_FLAGS.has(name) && eq < 0) {
-      out.bools.add(name);
-      continue;
-    }
-    let value: string | undefined;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      if (value === undefined) return `--${name} needs a value`;
-      i++;
-    }
-    out.values.set(name, [...(out.values.get(name) ?? []), value]);
   }
   return out;
 }

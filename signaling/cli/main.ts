@@ -1,13 +1,21 @@
 /**
  * `patchcast`: the command line. `bin/patchcast.mjs` calls {@link main} with argv and exits with its
- * result.
+ * result: 0 done, 1 refused or failed (the refusal code first on stderr), 2 a usage error (the usage
+ * follows on stderr).
  */
-import { CliError, parseArgv, processIo, type Io, type ParsedArgs } from './io.ts';
-import { HELP as COMMAND_HELP, history, keygen, publish, rollback, roomCreate, status } from './commands.ts';
-import { PLAY_HELP, play } from './play.ts';
-import { SERVE_HELP, serve } from './serve.ts';
+import { RelayError } from '../../publisher/errors.ts';
+import { HELP as COMMAND_HELP, OPTIONS, history, keygen, roomCreate, status } from './commands.ts';
+import { CliError, parseCommandArgs, processIo, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
+import { PLAY_HELP, PLAY_OPTIONS, play } from './play.ts';
+import { PUBLISH_HELP, PUBLISH_OPTIONS, publish, rollback } from './publish.ts';
+import { SERVE_HELP, SERVE_OPTIONS, serve } from './serve.ts';
 
-type Command = (args: ParsedArgs, io: Io) => Promise<number>;
+/** A command: what it runs, its help text, and the flags it takes. */
+interface Command {
+  readonly run: (args: ParsedArgs, io: Io) => Promise<number>;
+  readonly help: string;
+  readonly options: OptionSpecs;
+}
 
 const HELP = `patchcast — signed hot patches for running web games
 
@@ -16,7 +24,7 @@ Usage: patchcast <command> [options]
   serve        run the relay (HTTP, WebSocket, PeerJS, TCP) with the demo room
   keygen       write a new room key file (mode 0600)
   room create  create a room on a relay with a key
-  publish      sign and publish a script, texture or colour
+  publish      sign and publish slots: scripts, textures, configs (the demo's script, texture, colour)
   status       the roster of a room
   history      every release of a room
   rollback     publish a new release pointing at an older one's blobs
@@ -25,52 +33,65 @@ Usage: patchcast <command> [options]
 patchcast <command> --help for its options. Docs: docs/cli.md
 `;
 
-const commands: Record<string, { run: Command; help: string }> = {
-  serve: { run: serve, help: SERVE_HELP },
-  keygen: { run: keygen, help: COMMAND_HELP.keygen },
-  'room create': { run: roomCreate, help: COMMAND_HELP.roomCreate },
-  publish: { run: publish, help: COMMAND_HELP.publish },
-  status: { run: status, help: COMMAND_HELP.status },
-  history: { run: history, help: COMMAND_HELP.history },
-  rollback: { run: rollback, help: COMMAND_HELP.rollback },
-  play: { run: play, help: PLAY_HELP },
+const commands: Readonly<Record<string, Command>> = {
+  serve: { run: serve, help: SERVE_HELP, options: SERVE_OPTIONS },
+  keygen: { run: keygen, help: COMMAND_HELP.keygen, options: OPTIONS.keygen },
+  'room create': { run: roomCreate, help: COMMAND_HELP.roomCreate, options: OPTIONS.roomCreate },
+  publish: { run: publish, help: PUBLISH_HELP.publish, options: PUBLISH_OPTIONS.publish },
+  status: { run: status, help: COMMAND_HELP.status, options: OPTIONS.status },
+  history: { run: history, help: COMMAND_HELP.history, options: OPTIONS.history },
+  rollback: { run: rollback, help: PUBLISH_HELP.rollback, options: PUBLISH_OPTIONS.rollback },
+  play: { run: play, help: PLAY_HELP, options: PLAY_OPTIONS },
 };
+
+/** The words naming the command (`publish`, `room create`) and the arguments after them. */
+function commandOf(argv: readonly string[]): { name: string | undefined; rest: readonly string[] } {
+  const [first, second] = argv;
+  if (first === 'room' && second !== undefined && !second.startsWith('-')) {
+    return { name: `room ${second}`, rest: argv.slice(2) };
+  }
+  return { name: first, rest: argv.slice(1) };
+}
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  const parsed = parseArgv(argv);
-  if (typeof parsed === 'string') {
-    io.err(parsed);
-    return 2;
-  }
-  let name = parsed.positionals.shift();
-  if (name === 'room') {
-    const sub = parsed.positionals.shift();
-    name = sub === undefined ? 'room' : `room ${sub}`;
-  }
-  if (name === undefined || name === 'help') {
-    io.out(HELP);
-    return name === undefined && !parsed.bools.has('help') ? 2 : 0;
-  }
-  if (name === 'room') {
-    io.err('usage: patchcast room create --room R --key key.json [--server URL]');
-    return 2;
+  const { name, rest } = commandOf(argv);
+  if (name === undefined || name.startsWith('-') || name === 'help') {
+    const asked = name === 'help' || name === '--help' || name === '-h';
+    if (asked) io.out(HELP);
+    else io.err(name === undefined ? HELP : `unknown option: ${name}\n\n${HELP}`);
+    return asked ? 0 : 2;
   }
   const command = commands[name];
   if (!command) {
     io.err(`unknown command: ${name}\n\n${HELP}`);
     return 2;
   }
-  if (parsed.bools.has('help')) {
+  let args: ParsedArgs;
+  try {
+    args = parseCommandArgs(rest, command.options);
+  } catch (error) {
+    io.err(`${error instanceof Error ? error.message : String(error)}\n\n${command.help}`);
+    return 2;
+  }
+  if (args.bools.has('help')) {
     io.out(command.help);
     return 0;
   }
   try {
-    return await command.run(parsed, io);
+    return await command.run(args, io);
   } catch (error) {
     if (error instanceof CliError) {
       io.err(error.code ? `${error.code}: ${error.message}` : error.message);
       return error.exitCode;
+    }
+    if (error instanceof RelayError) {
+      const hint = error.untrusted
+        ? '. If another key of this room signed it, pass that key with --trust <public key>.'
+        : '';
+      const missing = error.missing.length ? ` (${error.missing.join(', ')})` : '';
+      io.err(`${error.code}: ${error.message}${missing}${hint}`);
+      return 1;
     }
     io.err(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;

@@ -11,7 +11,7 @@ import { tcpConnector, wsConnector, type Connector } from '../client/channel.ts'
 import { PatchClient, type ClientEvent } from '../client/client.ts';
 import { openClientSwarm } from '../p2p/client-swarm.ts';
 import type { SignalingAddress } from '../p2p/node-peer.ts';
-import { CliError, flag, flags, intFlag, type Io, type ParsedArgs } from './io.ts';
+import { CliError, flag, flags, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 
 /** Help text of `play`. */
 export const PLAY_HELP = `patchcast play --room R --key PUBKEY [--tcp HOST:PORT | --ws URL] [--cache DIR] [options]
@@ -32,6 +32,23 @@ The headless client. Prints one line per event (or JSON lines with --json).
                      http://127.0.0.1:8787)
   --ice URL          a STUN/TURN server for --p2p (repeatable; none by default: loopback/LAN only)
 `;
+
+/** The flags of `play` (anything else is a usage error). */
+export const PLAY_OPTIONS = {
+  room: { type: 'string' },
+  key: { type: 'string', multiple: true },
+  tcp: { type: 'string' },
+  ws: { type: 'string' },
+  cache: { type: 'string' },
+  'client-id': { type: 'string' },
+  platform: { type: 'string' },
+  once: { type: 'boolean' },
+  timeout: { type: 'string' },
+  p2p: { type: 'boolean' },
+  server: { type: 'string' },
+  ice: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+} as const satisfies OptionSpecs;
 
 function describe(event: ClientEvent): string {
   switch (event.type) {

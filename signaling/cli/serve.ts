@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { demoAdminLink } from '../demo/admin-link.ts';
 import { startServer, type RunningServer } from '../server.ts';
-import { flag, intFlag, type Io, type ParsedArgs } from './io.ts';
+import { flag, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 
 /** Help text of `serve`. */
 export const SERVE_HELP = `patchcast serve [options]
@@ -21,6 +21,17 @@ room, prints an admin link that carries the demo room's secret key in its #fragm
   --legacy-room R    the room seed-protocol clients join (default demo)
   --no-demo          do not create the demo room on a fresh data dir
 `;
+
+/** The flags of `serve` (anything else is a usage error). */
+export const SERVE_OPTIONS = {
+  host: { type: 'string' },
+  'http-port': { type: 'string' },
+  'tcp-port': { type: 'string' },
+  'data-dir': { type: 'string' },
+  'static-dir': { type: 'string' },
+  'legacy-room': { type: 'string' },
+  'no-demo': { type: 'boolean' },
+} as const satisfies OptionSpecs;
 
 /**
  * What `serve` prints once it listens: the addresses, and for the demo room its player link and an

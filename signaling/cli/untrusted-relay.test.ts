@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ApiPath,
-  buildRelease,
   fromKeyFile,
   generateSigningKey,
   parseKeyFile,
@@ -19,6 +18,7 @@ import {
   utf8,
   type SignedRelease,
 } from '../../protocol/index.ts';
+import { buildRelease } from '../../publisher/build.ts';
 import type { Io } from './io.ts';
 import { main } from './main.ts';
 

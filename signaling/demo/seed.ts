@@ -6,8 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  buildRelease,
+  DEFAULT_CHUNK_SIZE,
+  assembleRelease,
   configBytes,
+  describeSlots,
   fromKeyFile,
   generateSigningKey,
   parseKeyFile,
@@ -15,6 +17,7 @@ import {
   utf8,
   type KeyFile,
   type SigningKey,
+  type SlotInput,
 } from '../../protocol/index.ts';
 import type { Relay } from '../relay/relay.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
@@ -74,23 +77,27 @@ export async function ensureDemoRoom(relay: Relay, dataDir: string): Promise<Dem
     onDisk = { file, key: fresh };
   }
   const { key } = onDisk;
-  const built = await buildRelease({
+  // The relay signs nothing of its own: the demo room's first release is signed with the demo key,
+  // assembled from the protocol's parts (a publisher's carry-over rules have nothing to carry here).
+  const content: Record<string, SlotInput> = {
+    logic: { kind: 'script', lang: 'js', bytes: utf8(DEFAULT_LOGIC_JS), version: '1.0.0' },
+    background: { kind: 'texture', mime: 'image/png', bytes: await makeBackgroundPng(), version: '1.0.0' },
+    theme: { kind: 'config', bytes: configBytes(DEFAULT_THEME), version: '1.0.0' },
+    legacy: { kind: 'script', lang: 'python', bytes: utf8(SEED_PYTHON_SCRIPT), version: '1.0.0' },
+  };
+  const { slots, blobs } = await describeSlots(content, DEFAULT_CHUNK_SIZE);
+  const signed = await assembleRelease({
     room: DEMO_ROOM,
     key,
-    previous: null,
+    seq: 1,
     version: '1.0.0',
     notes: 'demo room: bouncing ball, grid background, seed theme',
-    slots: {
-      logic: { kind: 'script', lang: 'js', bytes: utf8(DEFAULT_LOGIC_JS), version: '1.0.0' },
-      background: { kind: 'texture', mime: 'image/png', bytes: await makeBackgroundPng(), version: '1.0.0' },
-      theme: { kind: 'config', bytes: configBytes(DEFAULT_THEME), version: '1.0.0' },
-      legacy: { kind: 'script', lang: 'python', bytes: utf8(SEED_PYTHON_SCRIPT), version: '1.0.0' },
-    },
+    slots,
   });
   const result = await relay.publish({
     room: DEMO_ROOM,
-    candidate: built.signed,
-    blobs: built.blobs,
+    candidate: signed,
+    blobs,
     publicKey: key.publicKey,
   });
   if (!result.ok) throw new Error(`demo release refused: ${result.code}: ${result.message}`);

@@ -7,7 +7,6 @@ import {
   ApiPath,
   ErrorCode,
   MAX_SCRIPT_BYTES,
-  buildRelease,
   configBytes,
   generateSigningKey,
   parseErrorBody,
@@ -19,8 +18,8 @@ import {
   signRotation,
   toBase64,
   utf8,
-  type BuiltRelease,
 } from '../../protocol/index.ts';
+import { buildRelease, type BuiltRelease } from '../../publisher/build.ts';
 import {
   RawConn,
   TestRoom,

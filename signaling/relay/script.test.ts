@@ -3,7 +3,8 @@
  * acks a script as applied): both refuse the same bytes for the same reason.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_SCRIPT_BYTES, buildRelease, generateSigningKey, utf8 } from '../../protocol/index.ts';
+import { MAX_SCRIPT_BYTES, generateSigningKey, utf8 } from '../../protocol/index.ts';
+import { buildRelease } from '../../publisher/build.ts';
 import { checkingApplier } from '../client/client.ts';
 import { checkContent } from './content.ts';
 import { checkScript } from './script.ts';

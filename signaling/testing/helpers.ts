@@ -12,7 +12,6 @@ import sharp from 'sharp';
 import {
   ApiPath,
   FrameDecoder,
-  buildRelease,
   configBytes,
   decodeBody,
   encodeFrame,
@@ -20,12 +19,11 @@ import {
   parseMessage,
   toBase64,
   utf8,
-  type BuildReleaseInput,
-  type BuiltRelease,
   type Message,
   type SignedRelease,
   type SigningKey,
 } from '../../protocol/index.ts';
+import { buildRelease, type BuildReleaseInput, type BuiltRelease } from '../../publisher/build.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../server.ts';
 
 /** A server for one test, with its temp dir. */

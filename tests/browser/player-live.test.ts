@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
-import { configBytes } from '../../protocol/build.ts';
+import { configBytes } from '../../protocol/config.ts';
 import { utf8 } from '../../protocol/bytes.ts';
 import type { SigningKey } from '../../protocol/crypto.ts';
 import { ApiPath, parseRosterBody } from '../../protocol/http.ts';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { configBytes } from '../../protocol/build.ts';
+import { configBytes } from '../../protocol/config.ts';
 import { utf8 } from '../../protocol/bytes.ts';
 import type { SigningKey } from '../../protocol/crypto.ts';
 import { SINE_PATH } from '../../player/sandbox/examples.ts';

@@ -8,7 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { buildRelease, configBytes, type BuiltRelease } from '../../protocol/build.ts';
+import { buildRelease, type BuiltRelease } from '../../publisher/build.ts';
+import { configBytes } from '../../protocol/config.ts';
 import { generateSigningKey, type SigningKey } from '../../protocol/crypto.ts';
 import { startMiniRelay, type MiniRelay } from '../../player/client/testing/mini-relay.ts';
 import { launchChromium } from './helpers/admin-env.ts';

@@ -8,7 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { buildRelease, configBytes } from '../../protocol/build.ts';
+import { buildRelease } from '../../publisher/build.ts';
+import { configBytes } from '../../protocol/config.ts';
 import { generateSigningKey, type SigningKey } from '../../protocol/crypto.ts';
 import { playerStatus, waitForApplied, waitForStatus } from './helpers/player.ts';
 import { demoKey, latestRelease, startRelayProcess, type RelayProcess } from './helpers/relay.ts';

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { chunkCount, sliceChunk } from '../../../protocol/blobs.ts';
 import { toBase64 } from '../../../protocol/bytes.ts';
-import type { BuiltRelease } from '../../../protocol/build.ts';
+import type { BuiltRelease } from '../../../publisher/build.ts';
 import { parseMessage, type Ack, type Hello, type Message } from '../../../protocol/messages.ts';
 import type { SignedRelease } from '../../../protocol/release.ts';
 

@@ -1,0 +1,194 @@
+/**
+ * The relay's HTTP API, typed: the one client the admin site and the CLI both use. The relay is
+ * untrusted: every answer goes through a validator of `protocol/http.ts`, a blob is checked against
+ * its hash, and every failure is a {@link RelayError} with the relay's code (or a local one).
+ */
+import { toBase64 } from '../protocol/bytes.ts';
+import { sha256Hex } from '../protocol/crypto.ts';
+import { ErrorCode } from '../protocol/errors.ts';
+import {
+  ApiPath,
+  parseBlobPutAnswer,
+  parseErrorBody,
+  parseHistoryBody,
+  parseKeysBody,
+  parsePublished,
+  parseRoomsBody,
+  parseRosterBody,
+  type KeysBody,
+  type Published,
+  type RoomSummary,
+  type RosterBody,
+} from '../protocol/http.ts';
+import type { SignedRotation } from '../protocol/keys.ts';
+import { parseSignedRelease, type SignedRelease } from '../protocol/release.ts';
+import type { Validator } from '../protocol/validate.ts';
+import { LocalCode, RelayError } from './errors.ts';
+
+export type { KeysBody, Published, RoomSummary, RosterBody };
+
+/** `fetch`, as a parameter so tests can pass their own. */
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/**
+ * Blobs at least this big go up raw (`PUT /api/blobs/:sha256`, after a `HEAD` shows the relay lacks
+ * them) before the release; smaller ones ride inside the publish as base64. Raw is a third smaller
+ * than base64 and builds no giant string, in a tab or in Node.
+ */
+export const RAW_UPLOAD_BYTES = 64 * 1024;
+
+/** The relay at `base` (e.g. `http://127.0.0.1:8787`; a trailing slash is dropped). */
+export class RelayApi {
+  readonly base: string;
+  readonly #fetch: Fetch;
+
+  constructor(base: string, fetchFn: Fetch = (input, init) => fetch(input, init)) {
+    this.base = base.replace(/\/+$/, '');
+    this.#fetch = fetchFn;
+  }
+
+  /** The room's latest signed release, or null when the room has none (HTTP 404). */
+  async latest(room: string): Promise<SignedRelease | null> {
+    const res = await this.#call(ApiPath.release(room), { cache: 'no-store' });
+    if (res.status === 404) return null;
+    return answer(res, parseSignedRelease);
+  }
+
+  /** Every release of the room the relay keeps, sorted by seq, highest first; empty for no room. */
+  async history(room: string): Promise<SignedRelease[]> {
+    const res = await this.#call(ApiPath.releases(room), { cache: 'no-store' });
+    if (res.status === 404) return [];
+    const body = await answer(res, parseHistoryBody);
+    return [...body.releases].sort((a, b) => b.release.seq - a.release.seq);
+  }
+
+  /** The room's roster (the dashboard gets it live over `/ws`; this is one snapshot). */
+  async roster(room: string): Promise<RosterBody> {
+    return answer(await this.#call(ApiPath.clients(room), { cache: 'no-store' }), parseRosterBody);
+  }
+
+  /** The keys the relay trusts for a room and the rotation records behind them; null: no such room. */
+  async keys(room: string): Promise<KeysBody | null> {
+    const res = await this.#call(ApiPath.keys(room), { cache: 'no-store' });
+    if (res.status === 404) return null;
+    return answer(res, parseKeysBody);
+  }
+
+  /** Sends a signed rotation record (a self-signed one creates the room). */
+  async rotate(room: string, record: SignedRotation): Promise<KeysBody> {
+    const res = await this.#call(ApiPath.keys(room), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(record),
+    });
+    return answer(res, parseKeysBody);
+  }
+
+  /** The rooms the relay knows. */
+  async rooms(): Promise<RoomSummary[]> {
+    return (await answer(await this.#call(ApiPath.rooms(), { cache: 'no-store' }), parseRoomsBody)).rooms;
+  }
+
+  /** Resolves when the relay answers `GET /healthz`. */
+  async health(): Promise<void> {
+    const res = await this.#call(ApiPath.health(), { cache: 'no-store' });
+    if (!res.ok) throw await refusal(res);
+  }
+
+  /** True when the relay holds the blob. */
+  async hasBlob(sha256: string): Promise<boolean> {
+    const res = await this.#call(ApiPath.blob(sha256), { method: 'HEAD' });
+    if (res.status === 404) return false;
+    if (!res.ok) throw await refusal(res);
+    return true;
+  }
+
+  /** A blob's bytes, checked against its SHA-256 (the relay could hand back anything). */
+  async blob(sha256: string): Promise<Uint8Array> {
+    const res = await this.#call(ApiPath.blob(sha256));
+    if (!res.ok) throw await refusal(res);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if ((await sha256Hex(bytes)) !== sha256) {
+      throw new RelayError(
+        ErrorCode.HASH_MISMATCH,
+        `the relay sent the wrong bytes for blob ${sha256.slice(0, 12)}…`,
+      );
+    }
+    return bytes;
+  }
+
+  /** Uploads one blob's raw bytes; the relay checks them against the hash in the path. */
+  async putBlob(sha256: string, bytes: Uint8Array): Promise<void> {
+    const res = await this.#call(ApiPath.blob(sha256), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(bytes),
+    });
+    await answer(res, parseBlobPutAnswer);
+  }
+
+  /**
+   * Publishes a signed release with the blobs it introduces: those of {@link RAW_UPLOAD_BYTES} or more
+   * go up raw first unless the relay has them, the rest ride along in the JSON. `publicKey` lets a
+   * room's first release create it; for an existing room the relay checks the signature against the
+   * keys it already trusts.
+   */
+  async publish(
+    signed: SignedRelease,
+    blobs: ReadonlyMap<string, Uint8Array>,
+    publicKey?: string,
+  ): Promise<Published> {
+    const inline: Record<string, string> = {};
+    for (const [sha, bytes] of blobs) {
+      if (bytes.length < RAW_UPLOAD_BYTES) inline[sha] = toBase64(bytes);
+      else if (!(await this.hasBlob(sha))) await this.putBlob(sha, bytes);
+    }
+    const res = await this.#call(ApiPath.releases(signed.release.room), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ signed, blobs: inline, ...(publicKey ? { publicKey } : {}) }),
+    });
+    return answer(res, parsePublished);
+  }
+
+  async #call(path: string, init?: RequestInit): Promise<Response> {
+    try {
+      return await this.#fetch(this.base + path, init);
+    } catch (cause) {
+      throw new RelayError(LocalCode.NETWORK, `could not reach the relay at ${this.base}`, { cause });
+    }
+  }
+}
+
+/** The relay's refusal as a {@link RelayError}: its code and message, or HTTP when it named none. */
+async function refusal(res: Response): Promise<RelayError> {
+  const parsed = parseErrorBody(await res.json().catch(() => null));
+  if (parsed.ok) {
+    const { code, message, missing } = parsed.value.error;
+    return new RelayError(code, message, { status: res.status, ...(missing ? { missing } : {}) });
+  }
+  return new RelayError(LocalCode.HTTP, `the relay answered HTTP ${res.status} ${res.statusText}`.trim(), {
+    status: res.status,
+  });
+}
+
+/** A successful answer's JSON through `validate`; a refusal or junk becomes a {@link RelayError}. */
+async function answer<T>(res: Response, validate: Validator<T>): Promise<T> {
+  if (!res.ok) throw await refusal(res);
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch (cause) {
+    throw new RelayError(LocalCode.BAD_RESPONSE, 'the relay answered with something that is not JSON', {
+      status: res.status,
+      cause,
+    });
+  }
+  const parsed = validate(body);
+  if (!parsed.ok) {
+    throw new RelayError(LocalCode.BAD_RESPONSE, `unexpected answer from the relay: ${parsed.message}`, {
+      status: res.status,
+    });
+  }
+  return parsed.value;
+}
