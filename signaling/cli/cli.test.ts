@@ -17,7 +17,7 @@ import {
 } from '../../protocol/index.ts';
 import { RawConn, pngBytes, startTestServer, until, type TestServer } from '../testing/helpers.ts';
 import type { Io } from './io.ts';
-import { main } from './main.ts';
+import { COMMANDS, main } from './main.ts';
 
 let server: TestServer;
 let dir: string;
@@ -45,6 +45,11 @@ async function keyFile(room = 'cli'): Promise<string> {
   return path;
 }
 
+async function latestSeq(room: string): Promise<number> {
+  const history = parseHistoryBody(await (await fetch(server.url + ApiPath.releases(room))).json());
+  return history.ok ? (history.value.releases[0]?.release.seq ?? 0) : 0;
+}
+
 async function latestVersionOf(room: string, slot: string): Promise<string | undefined> {
   const history = parseHistoryBody(await (await fetch(server.url + ApiPath.releases(room))).json());
   return history.ok ? history.value.releases[0]?.release.slots[slot]?.version : undefined;
@@ -55,6 +60,43 @@ describe('patchcast', () => {
     expect((await run('--help')).out).toContain('publish');
     expect((await run('publish', '--help')).out).toContain('--texture');
     expect((await run('frobnicate')).code).toBe(2);
+  });
+
+  it('refuses an unknown flag with the usage and exit code 2, and publishes nothing', async () => {
+    const key = await keyFile();
+    const script = join(dir, 'l.js');
+    await writeFile(script, 'export const v = 1;');
+    expect((await run('publish', '--key', key, '--script', script)).code).toBe(0);
+    const bogus = await run('publish', '--key', key, '--script', script, '--steps', '5,25,100', '--bogus');
+    expect(bogus.code).toBe(2);
+    expect(bogus.err).toMatch(/Unknown option '--steps'/);
+    expect(bogus.err).toContain('patchcast publish --room R');
+    const stray = await run('publish', '--key', key, 'extra');
+    expect(stray.code).toBe(2);
+    expect(stray.err).toMatch(/Unexpected argument 'extra'/);
+    const noValue = await run('publish', '--key');
+    expect(noValue.code).toBe(2);
+    expect((await run('serve', '--redis', 'redis://127.0.0.1:6379')).code).toBe(2);
+    expect((await run('play', '--room', 'cli', '--bogus')).code).toBe(2);
+    expect((await run('status', '--room', 'cli', '--json=yes')).code).toBe(2);
+    expect((await run('--bogus')).code).toBe(2);
+    expect(await latestSeq('cli')).toBe(1);
+  });
+
+  it('takes every flag its help names, and --flag=value', async () => {
+    for (const [name, command] of Object.entries(COMMANDS)) {
+      const named = new Set([...command.help.matchAll(/--([a-z][a-z0-9-]*)/g)].map((m) => m[1]!));
+      expect(named.size, name).toBeGreaterThan(0);
+      for (const flag of named) {
+        if (flag !== 'help') expect(Object.keys(command.options), `${name} --${flag}`).toContain(flag);
+      }
+    }
+    const key = await keyFile();
+    const script = join(dir, 'l.js');
+    await writeFile(script, 'export const v = 1;');
+    expect((await run('publish', `--key=${key}`, `--script=${script}`, '--version=7.0.0')).out).toContain(
+      'version 7.0.0',
+    );
   });
 
   it('keygen writes a key file readable only by its owner, and will not overwrite it', async () => {
@@ -172,7 +214,9 @@ describe('patchcast', () => {
     expect(res.code).toBe(0);
     expect(res.out).toContain('new seq 3');
     expect(await latestVersionOf('cli', 'logic')).toBe('1.0.0');
-    expect((await run('rollback', '--key', key, '--to-seq', '9')).code).toBe(1);
+    const missing = await run('rollback', '--key', key, '--to-seq', '9');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/^NO_SUCH_RELEASE: /);
   });
 
   it('play follows a room, caches it, acks, and starts from its cache when the relay is gone', async () => {
@@ -222,5 +266,83 @@ describe('patchcast', () => {
     expect(offline.out).toContain('applied seq 1 (version 1.0.0) from cache');
     expect(offline.out).toContain('disconnected');
     expect(offline.code).toBe(0);
+  });
+});
+
+describe('patchcast publish --slot / --remove', () => {
+  it('publishes, replaces and removes slots a game names', async () => {
+    const key = await keyFile('game');
+    const ai = join(dir, 'enemy-ai.script.js');
+    const level = join(dir, 'level-1.texture.png');
+    const tuning = join(dir, 'tuning.config.json');
+    await writeFile(ai, 'export function think(enemy, player, dt) { return enemy; }\n');
+    await writeFile(level, await pngBytes(32, 32, '#00aa00'));
+    await writeFile(tuning, '{"speed": 2, "enemies": 5}');
+    const first = await run(
+      'publish',
+      '--key',
+      key,
+      '--slot',
+      `enemy-ai=script:${ai}`,
+      '--slot',
+      `level-1=texture:${level}`,
+      '--slot',
+      `tuning=config:${tuning}`,
+    );
+    expect(first.err).toBe('');
+    expect(first.out).toContain('changed: enemy-ai, level-1, tuning');
+    const slots = async () => {
+      const r = parseSignedRelease(await (await fetch(server.url + ApiPath.release('game'))).json());
+      if (!r.ok) throw new Error(r.message);
+      return r.value.release.slots;
+    };
+    expect(await slots()).toMatchObject({
+      'enemy-ai': { kind: 'script', lang: 'js', version: '1.0.0' },
+      'level-1': { kind: 'texture', mime: 'image/png' },
+      tuning: { kind: 'config' },
+    });
+    // Replace one, remove another; the third carries over.
+    await writeFile(tuning, '{"speed": 3, "enemies": 5}');
+    const second = await run(
+      'publish',
+      '--key',
+      key,
+      '--slot',
+      `tuning=config:${tuning}`,
+      '--remove',
+      'level-1',
+    );
+    expect(second.out).toContain('changed: tuning, level-1');
+    const after = await slots();
+    expect(Object.keys(after).sort()).toEqual(['enemy-ai', 'tuning']);
+    expect(after['tuning']?.version).toBe('1.0.1');
+    expect(after['enemy-ai']?.version).toBe('1.0.0');
+    // The same content again is not a change.
+    const same = await run('publish', '--key', key, '--slot', `tuning=config:${tuning}`);
+    expect(same.code).toBe(1);
+    expect(same.err).toMatch(/^NOTHING_TO_PUBLISH: /);
+  });
+
+  it('refuses bad slot flags before talking to the relay', async () => {
+    const key = await keyFile('game');
+    const file = join(dir, 'x.js');
+    await writeFile(file, 'export const x = 1;');
+    const cases: [string[], RegExp][] = [
+      [['--slot', `Bad=script:${file}`], /^BAD_SLOT: /],
+      [['--slot', `ai=sound:${file}`], /expected NAME=script:FILE/],
+      [['--slot', `cfg=config:${file}`], /^BAD_CONFIG: /],
+      [
+        ['--script', file, '--slot', `logic=script:${file}`],
+        /slot logic is given by both --script and --slot/,
+      ],
+      [['--remove', 'theme', '--color', '#000000'], /slot theme is given by both/],
+      [['--rollout', '150', '--script', file], /--rollout/],
+    ];
+    for (const [flags, message] of cases) {
+      const res = await run('publish', '--key', key, ...flags);
+      expect(res.code, flags.join(' ')).toBe(2);
+      expect(res.err, flags.join(' ')).toMatch(message);
+    }
+    expect(await latestSeq('game')).toBe(0);
   });
 });

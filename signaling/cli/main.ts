@@ -11,7 +11,7 @@ import { PUBLISH_HELP, PUBLISH_OPTIONS, publish, rollback } from './publish.ts';
 import { SERVE_HELP, SERVE_OPTIONS, serve } from './serve.ts';
 
 /** A command: what it runs, its help text, and the flags it takes. */
-interface Command {
+export interface Command {
   readonly run: (args: ParsedArgs, io: Io) => Promise<number>;
   readonly help: string;
   readonly options: OptionSpecs;
@@ -33,7 +33,8 @@ Usage: patchcast <command> [options]
 patchcast <command> --help for its options. Docs: docs/cli.md
 `;
 
-const commands: Readonly<Record<string, Command>> = {
+/** Every command by name (`room create` is two words). */
+export const COMMANDS: Readonly<Record<string, Command>> = {
   serve: { run: serve, help: SERVE_HELP, options: SERVE_OPTIONS },
   keygen: { run: keygen, help: COMMAND_HELP.keygen, options: OPTIONS.keygen },
   'room create': { run: roomCreate, help: COMMAND_HELP.roomCreate, options: OPTIONS.roomCreate },
@@ -62,7 +63,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     else io.err(name === undefined ? HELP : `unknown option: ${name}\n\n${HELP}`);
     return asked ? 0 : 2;
   }
-  const command = commands[name];
+  const command = COMMANDS[name];
   if (!command) {
     io.err(`unknown command: ${name}\n\n${HELP}`);
     return 2;

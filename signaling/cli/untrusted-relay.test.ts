@@ -100,7 +100,8 @@ describe('the CLI against an untrusted relay', () => {
     const keyPath = await setUp();
     const res = await run('publish', '--key', keyPath, '--color', '#000000');
     expect(res.code).toBe(1);
-    expect(res.err).toMatch(/UNKNOWN_KEY: not building on the current release/);
+    expect(res.err).toMatch(/^UNKNOWN_KEY: not building on the live release/);
+    expect(res.err).toContain('pass that key with --trust');
     expect(posts).toEqual([]);
   });
 
@@ -108,7 +109,12 @@ describe('the CLI against an untrusted relay', () => {
     const keyPath = await setUp();
     const res = await run('rollback', '--key', keyPath, '--to-seq', '1');
     expect(res.code).toBe(1);
-    expect(res.err).toMatch(/UNKNOWN_KEY/);
+    expect(res.err).toMatch(/^UNKNOWN_KEY: not building on the live release/);
+    // The live release is the highest seq, whatever order the relay lists the history in.
+    history = [...history].reverse();
+    const unsorted = await run('rollback', '--key', keyPath, '--to-seq', '1');
+    expect(unsorted.code).toBe(1);
+    expect(unsorted.err).toMatch(/^UNKNOWN_KEY: not building on the live release/);
     expect(posts).toEqual([]);
   });
 });
