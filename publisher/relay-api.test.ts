@@ -40,9 +40,16 @@ describe('relay client', () => {
     await expect(api(() => Promise.reject(new TypeError('refused'))).latest('demo')).rejects.toMatchObject({
       code: 'NETWORK',
     });
-    expect(await api(answer('{}', { status: 404 })).latest('demo')).toBeNull();
-    expect(await api(answer('{}', { status: 404 })).history('demo')).toEqual([]);
-    expect(await api(answer('{}', { status: 404 })).keys('demo')).toBeNull();
+    const noRoom = () =>
+      answer(JSON.stringify({ error: { code: 'NO_SUCH_ROOM', message: 'no room' } }), { status: 404 });
+    expect(await api(noRoom()).latest('demo')).toBeNull();
+    expect(await api(noRoom()).history('demo')).toEqual([]);
+    expect(await api(noRoom()).keys('demo')).toBeNull();
+    // A 404 that is not the relay saying "no such room" is not an empty room.
+    await expect(api(answer('Not Found', { status: 404 })).history('demo')).rejects.toMatchObject({
+      code: 'HTTP',
+      status: 404,
+    });
   });
 
   it('refuses a blob whose bytes do not match its hash', async () => {

@@ -47,17 +47,17 @@ export class RelayApi {
     this.#fetch = fetchFn;
   }
 
-  /** The room's latest signed release, or null when the room has none (HTTP 404). */
+  /** The room's latest signed release, or null when the relay has no such room (`NO_SUCH_ROOM`). */
   async latest(room: string): Promise<SignedRelease | null> {
     const res = await this.#call(ApiPath.release(room), { cache: 'no-store' });
-    if (res.status === 404) return null;
+    if (await noSuchRoom(res)) return null;
     return answer(res, parseSignedRelease);
   }
 
-  /** Every release of the room the relay keeps, sorted by seq, highest first; empty for no room. */
+  /** Every release of the room the relay keeps, sorted by seq, highest first; empty: no such room. */
   async history(room: string): Promise<SignedRelease[]> {
     const res = await this.#call(ApiPath.releases(room), { cache: 'no-store' });
-    if (res.status === 404) return [];
+    if (await noSuchRoom(res)) return [];
     const body = await answer(res, parseHistoryBody);
     return [...body.releases].sort((a, b) => b.release.seq - a.release.seq);
   }
@@ -70,7 +70,7 @@ export class RelayApi {
   /** The keys the relay trusts for a room and the rotation records behind them; null: no such room. */
   async keys(room: string): Promise<KeysBody | null> {
     const res = await this.#call(ApiPath.keys(room), { cache: 'no-store' });
-    if (res.status === 404) return null;
+    if (await noSuchRoom(res)) return null;
     return answer(res, parseKeysBody);
   }
 
@@ -158,6 +158,17 @@ export class RelayApi {
       throw new RelayError(LocalCode.NETWORK, `could not reach the relay at ${this.base}`, { cause });
     }
   }
+}
+
+/**
+ * True when the relay says the room does not exist (404 with `NO_SUCH_ROOM`); any other 404 — a wrong
+ * address, a static server — is thrown as the refusal it is, not taken for an empty room.
+ */
+async function noSuchRoom(res: Response): Promise<boolean> {
+  if (res.status !== 404) return false;
+  const error = await refusal(res);
+  if (error.code === ErrorCode.NO_SUCH_ROOM) return true;
+  throw error;
 }
 
 /** The relay's refusal as a {@link RelayError}: its code and message, or HTTP when it named none. */
