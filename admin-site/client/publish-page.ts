@@ -4,13 +4,14 @@
  */
 import { fromUtf8 } from '../../protocol/bytes.ts';
 import { parseConfigBlob, parseTheme, WellKnownSlot, type ThemeConfig } from '../../protocol/config.ts';
-import type { SignedRelease, Slot } from '../../protocol/release.ts';
+import type { SignedRelease } from '../../protocol/release.ts';
 import { loadContext, basePath, type AdminContext } from '../lib/context.ts';
 import { byId, h, replaceChildren, say } from '../lib/dom.ts';
 import type { DryRunResult } from '../lib/dry-run.ts';
 import type { ScriptEditor } from '../lib/editor.ts';
 import { publishDraft, sameTheme } from '../lib/publish-plan.ts';
-import { browserTrust, signerOf, type Signer } from '../lib/signer.ts';
+import { browserTrust, signerOf } from '../lib/signer.ts';
+import { drawPath, signerBadge, slotChip } from '../lib/release-view.ts';
 import { proposeVersion, type PublishStep } from '../../publisher/publisher.ts';
 import { RelayApi } from '../../publisher/relay-api.ts';
 import { describeError } from '../lib/refusals.ts';
@@ -115,35 +116,6 @@ function refresh(): void {
   publishButton.disabled = busy || !ctx.key || changes.length === 0 || (dryFailed && !override.checked);
 }
 
-function signerBadge(signer: Signer): HTMLElement {
-  switch (signer.kind) {
-    case 'mine':
-      return h('span', { class: 'badge ok' }, 'signed by your key');
-    case 'room-key':
-      return h(
-        'span',
-        { class: 'badge', title: signer.keyId },
-        `signed by room key ${signer.keyId.slice(0, 8)}…`,
-      );
-    case 'unknown':
-      return h(
-        'span',
-        { class: 'badge warn', title: signer.keyId },
-        'signed by a key this browser cannot check',
-      );
-  }
-}
-
-function slotChip(name: string, slot: Slot): HTMLElement {
-  const extra = slot.rollout ? ` · rollout ${slot.rollout.percent}%` : '';
-  return h(
-    'span',
-    { class: 'slot' },
-    h('b', {}, name),
-    `${slot.version} · ${formatBytes(slot.size)}${extra}`,
-  );
-}
-
 async function showCurrent(): Promise<void> {
   if (!ctx.room) return;
   const api = new RelayApi(ctx.relay);
@@ -209,33 +181,6 @@ async function showCurrent(): Promise<void> {
   }
 }
 
-/** Draws the ball's path of a dry run over the 800 × 600 world. */
-function drawPath(report: DryRunResult, world: { width: number; height: number }): void {
-  const g = dryPath.getContext('2d');
-  if (!g || report.path.length === 0) {
-    dryPath.hidden = true;
-    return;
-  }
-  dryPath.hidden = false;
-  const sx = dryPath.width / world.width;
-  const sy = dryPath.height / world.height;
-  // Drawn in the theme's colours, so the preview looks like the game.
-  g.fillStyle = themeBackground.value;
-  g.fillRect(0, 0, dryPath.width, dryPath.height);
-  g.strokeStyle = report.ok ? 'rgba(255, 255, 255, 0.75)' : '#ff5a4f';
-  g.lineWidth = 1.5;
-  g.beginPath();
-  report.path.forEach((b, i) => (i === 0 ? g.moveTo(b.x * sx, b.y * sy) : g.lineTo(b.x * sx, b.y * sy)));
-  g.stroke();
-  const last = report.path[report.path.length - 1];
-  if (last) {
-    g.fillStyle = themeBall.value;
-    g.beginPath();
-    g.arc(last.x * sx, last.y * sy, Math.max(2, last.radius * sx), 0, Math.PI * 2);
-    g.fill();
-  }
-}
-
 async function runDryRun(): Promise<DryRunResult> {
   const text = scriptText();
   dryRunButton.disabled = true;
@@ -260,7 +205,7 @@ async function runDryRun(): Promise<DryRunResult> {
         h('span', { class: 'detail', 'data-testid': 'dry-error' }, report.error ?? ''),
       );
     }
-    drawPath(report, WORLD);
+    drawPath(dryPath, report, WORLD, { background: themeBackground.value, ball: themeBall.value });
     return report;
   } catch (error) {
     const report: DryRunResult = {
