@@ -11,7 +11,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import * as v from 'valibot';
 import { encodeFrame } from '../protocol/index.ts';
 
-const Kind = v.picklist(['ours', 'legacy', 'raw']);
+const Kind = v.picklist(['ours', 'seed', 'raw']);
 const CommandSchema = v.variant('cmd', [
   v.object({
     cmd: v.literal('connect'),
@@ -165,7 +165,7 @@ function openReader(
           }
         }
         if (sloth) socket.pause();
-      } else if (c.kind === 'legacy') {
+      } else if (c.kind === 'seed') {
         if (!r.ready) {
           r.ready = true;
           settle();
@@ -180,7 +180,7 @@ function openReader(
         socket.write(
           encodeFrame({ type: 'hello', v: 1, room: c.room, role: 'player', clientId: id, seq: c.seq }),
         );
-      } else if (c.kind === 'legacy') {
+      } else if (c.kind === 'seed') {
         socket.write(JSON.stringify({ type: 'client_info', version: '1.0.0', platform: 'bench' }));
       } else settle();
     });

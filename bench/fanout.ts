@@ -3,7 +3,7 @@
  * server writing the same bytes to the same number of sockets.
  *
  *   clients   our framed protocol (`ours`: release announce, then chunked blob requests) and the
- *             seed's protocol (`legacy`: one `hot_update` frame with the base64 image)
+ *             seed protocol (`seed`: one `hot_update` frame with the base64 image)
  *   N         10, 100, 500, 1000, all connecting at once
  *   payload   a script (~4 KB), a 1 MB and a 5 MB texture
  *   variant   plain; `sloth`: one client, connected first, that never reads; `churn`: clients joining
@@ -13,7 +13,7 @@
  * (`fanout-readers.ts`). Times are from the moment the relay accepted the release (the publish's
  * own validation and storage is the `accept` column) until each client has the last byte.
  *
- * Options: --n 10,100 --payload script,1mb,5mb --proto ours,legacy --variant plain,sloth,churn
+ * Options: --n 10,100 --payload script,1mb,5mb --proto ours,seed --variant plain,sloth,churn
  *          --pool 1,8 --active K --slice BYTES --window BYTES (relay tuning) --repeat R (median of R runs) --timeout 60000 --json FILE
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -24,8 +24,8 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import * as v from 'valibot';
 import {
-  LegacyType,
-  LegacyUpdateType,
+  SeedType,
+  SeedUpdateType,
   configBytes,
   encodeFrame,
   generateSigningKey,
@@ -38,7 +38,7 @@ import { buildRelease, type BuiltRelease } from '../publisher/build.ts';
 import { startServer, type RunningServer } from '../signaling/server.ts';
 import { BareServer, type BaselineMode } from './fanout-baseline.ts';
 
-type Proto = 'ours' | 'legacy';
+type Proto = 'ours' | 'seed';
 type Variant = 'plain' | 'sloth' | 'churn';
 type PayloadName = 'script' | '1mb' | '5mb';
 
@@ -143,7 +143,7 @@ async function payloadSlots(name: PayloadName): Promise<Record<string, SlotInput
   if (name === 'script') {
     return {
       logic: { kind: 'script', lang: 'js', bytes: scriptOf(4000, 'v2'), version: '2' },
-      legacy: { kind: 'script', lang: 'python', bytes: pythonOf(4000, 'v2'), version: '2' },
+      seed: { kind: 'script', lang: 'python', bytes: pythonOf(4000, 'v2'), version: '2' },
     };
   }
   const png = await noisePng(name === '1mb' ? 1_000_000 : 5_000_000);
@@ -155,8 +155,8 @@ function baselineBytes(slots: Record<string, SlotInput>): Uint8Array {
   const bg = slots['background'];
   if (bg) {
     return encodeFrame({
-      type: LegacyType.hotUpdate,
-      update_type: LegacyUpdateType.background,
+      type: SeedType.hotUpdate,
+      update_type: SeedUpdateType.background,
       config: {
         version: '2',
         last_update: '',
@@ -168,12 +168,12 @@ function baselineBytes(slots: Record<string, SlotInput>): Uint8Array {
     });
   }
   return encodeFrame({
-    type: LegacyType.hotUpdate,
-    update_type: LegacyUpdateType.script,
+    type: SeedType.hotUpdate,
+    update_type: SeedUpdateType.script,
     config: {
       version: '2',
       last_update: '',
-      content: new TextDecoder().decode(slots['legacy']!.bytes),
+      content: new TextDecoder().decode(slots['seed']!.bytes),
       enabled: true,
     },
     timestamp: 0,
@@ -210,7 +210,7 @@ async function setupRoom(server: RunningServer, key: SigningKey): Promise<BuiltR
     version: '1',
     slots: {
       logic: { kind: 'script', lang: 'js', bytes: scriptOf(200, 'v1'), version: '1' },
-      legacy: { kind: 'script', lang: 'python', bytes: pythonOf(200, 'v1'), version: '1' },
+      seed: { kind: 'script', lang: 'python', bytes: pythonOf(200, 'v1'), version: '1' },
       theme: { kind: 'config', bytes: configBytes({ background: '#1e2832' }), version: '1' },
     },
   });
@@ -233,7 +233,7 @@ async function runRelay(readers: Readers, o: RunOptions, slots: Record<string, S
     staticDir: null,
     log: () => {},
     hub: {
-      legacyRoom: 'bench',
+      seedRoom: 'bench',
       ...(o.active ? { scheduler: { maxActive: o.active, stallMs: 250 } } : {}),
       ...(o.windowBytes
         ? { outbox: { windowBytes: o.windowBytes, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 30_000 } }
@@ -406,7 +406,7 @@ async function median(times: number, run: () => Promise<Row>): Promise<Row> {
 export async function main(argv: readonly string[]): Promise<number> {
   const ns = listFlag(argv, 'n', ['10', '100', '500', '1000'] as const).map(Number);
   const payloads = listFlag(argv, 'payload', ['script', '1mb', '5mb'] as const);
-  const protos = listFlag(argv, 'proto', ['ours', 'legacy'] as const);
+  const protos = listFlag(argv, 'proto', ['ours', 'seed'] as const);
   const variants = listFlag(argv, 'variant', ['plain', 'sloth', 'churn'] as const);
   const poolAt = argv.indexOf('--pool');
   const pools = (poolAt >= 0 ? (argv[poolAt + 1] ?? '') : '1,8')

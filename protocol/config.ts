@@ -11,12 +11,15 @@ import { validator } from './validate.ts';
 /** An sRGB colour as `#rrggbb`. */
 export const HexColor = v.pipe(v.string(), v.regex(/^#[0-9a-fA-F]{6}$/, 'colour must be #rrggbb'));
 
-/** The well-known slot names of the demo game. */
+/**
+ * The well-known slot names of the demo game. `seed` holds the Python `update_ball_position` source
+ * that the relay hands to seed-protocol clients; the player never runs it.
+ */
 export const WellKnownSlot = {
   logic: 'logic',
   background: 'background',
   theme: 'theme',
-  legacyLogic: 'legacy',
+  seedScript: 'seed',
 } as const;
 
 /** The `theme` config: background and ball colours, ball radius in world units. */

@@ -14,7 +14,7 @@ export * from './blobs.ts';
 export * from './accept.ts';
 export * from './frame.ts';
 export * from './messages.ts';
-export * from './legacy.ts';
+export * from './seed.ts';
 export * from './config.ts';
 export * from './assemble.ts';
 export * from './http.ts';

@@ -43,7 +43,7 @@ export const Role = { player: 'player', admin: 'admin', cli: 'cli' } as const;
 export type Role = (typeof Role)[keyof typeof Role];
 
 /** How a client reaches the relay (or a peer): shown in the roster. */
-export const Transport = { ws: 'ws', tcp: 'tcp', legacyTcp: 'legacy-tcp', peer: 'peer' } as const;
+export const Transport = { ws: 'ws', tcp: 'tcp', seedTcp: 'seed-tcp', peer: 'peer' } as const;
 /** One of {@link Transport}. */
 export type Transport = (typeof Transport)[keyof typeof Transport];
 

@@ -27,7 +27,7 @@ beforeEach(async () => {
     hub: {
       helloTimeoutMs: 600,
       heartbeatMs: 1_000,
-      legacyRoom: 'test',
+      seedRoom: 'test',
       outbox: { windowBytes: 256 * 1024, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 1_500 },
       scheduler: { maxActive: 2, stallMs: 100 },
       closeGraceMs: 300,
@@ -187,7 +187,7 @@ describe('crowds and sloths', () => {
       'sloth dropped',
     );
     await until(
-      () => !server.hub.rosterOf('test').clients.some((c) => c.transport === 'legacy-tcp'),
+      () => !server.hub.rosterOf('test').clients.some((c) => c.transport === 'seed-tcp'),
       5_000,
       'seed sloth dropped',
     );

@@ -329,7 +329,7 @@ describe('the seed hello', () => {
   };
 
   it('is refused over 8 KiB even when it arrives in one piece', async () => {
-    server = await startTestServer({ hub: { legacyRoom: 'test' } });
+    server = await startTestServer({ hub: { seedRoom: 'test' } });
     await TestRoom.create(server.url);
     const ok = await seedHello(helloOf(8 * 1024));
     expect(ok.closed).toBe(false);

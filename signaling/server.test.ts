@@ -121,8 +121,8 @@ describe('demo room', () => {
       if (!signed.ok) throw new Error(signed.message);
       expect(await verifyReleaseSignature(signed.value, key.publicKey)).toBe(true);
       const slots = signed.value.release.slots;
-      expect(Object.keys(slots).sort()).toEqual(['background', 'legacy', 'logic', 'theme']);
-      expect(slots[WellKnownSlot.legacyLogic]).toMatchObject({ kind: 'script', lang: 'python' });
+      expect(Object.keys(slots).sort()).toEqual(['background', 'logic', 'seed', 'theme']);
+      expect(slots[WellKnownSlot.seedScript]).toMatchObject({ kind: 'script', lang: 'python' });
       expect(slots[WellKnownSlot.background]).toMatchObject({ kind: 'texture', mime: 'image/png' });
       const theme = await fetch(first.url + ApiPath.blob(slots['theme']!.sha256));
       expect(parseTheme(await theme.json())).toEqual({

@@ -8,7 +8,6 @@ import type { Server as NetServer, Socket } from 'node:net';
 import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { WebSocketServer } from 'ws';
-import { ensureDemoRoom, type DemoInfo } from './demo/seed.ts';
 import { Hub, type HubOptions } from './hub/hub.ts';
 import { apiErrorHandler, apiRouter } from './http/api.ts';
 import { staticRouter } from './http/static.ts';
@@ -27,8 +26,6 @@ export interface ServerOptions {
   readonly dataDir: string;
   /** The built site to serve at `/`, or null for none. */
   readonly staticDir?: string | null;
-  /** Create the demo room when the data dir has none (default false; `serve` turns it on). */
-  readonly demo?: boolean;
   /** Largest publish body (default 64 MiB). */
   readonly maxBodyBytes?: number;
   /** Largest frame a client may send (default 1 MiB: client messages are small). */
@@ -54,7 +51,6 @@ export interface RunningServer {
   readonly relay: Relay;
   readonly hub: Hub;
   readonly metrics: Metrics;
-  readonly demo: DemoInfo | null;
   /** Closes every connection and both ports. */
   close(): Promise<void>;
 }
@@ -94,8 +90,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (removed > 0) log(`removed ${removed} unpublished upload(s) older than an hour`);
   const gcTimer = setInterval(() => void store.collectGarbage(HOUR).catch(() => 0), HOUR);
   gcTimer.unref();
-
-  const demo = options.demo ? await ensureDemoRoom(relay, options.dataDir) : null;
 
   const app = express();
   app.disable('x-powered-by');
@@ -189,7 +183,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     relay,
     hub,
     metrics,
-    demo,
     close,
   };
 }

@@ -174,7 +174,7 @@ async function showCurrent(): Promise<void> {
       h('p', { class: 'hint' }, `${bg.version} · ${bg.mime} · ${formatBytes(bg.size)}`),
     );
   }
-  const legacySlot = r.slots[WellKnownSlot.legacyLogic];
+  const legacySlot = r.slots[WellKnownSlot.seedScript];
   if (legacySlot?.kind === 'script') {
     legacySource.textContent = fromUtf8(await api.blob(legacySlot.sha256));
     legacy.hidden = false;

@@ -30,7 +30,7 @@ export const relayVouches: Vouch = async (room, keyId) => {
 
 /** The fragment parameter that carries the key file (the name `signaling/demo/admin-link.ts` writes). */
 export const DEMO_KEY_PARAM = 'demo-key';
-/** The only room a link may carry a key for (`signaling/demo/seed.ts`). */
+/** The only room a link may carry a key for (`signaling/demo/demo-room.ts`). */
 export const DEMO_ROOM = 'demo';
 /** A key file's JSON is about 300 bytes; anything far longer is not one. */
 const MAX_PARAM_LENGTH = 4096;

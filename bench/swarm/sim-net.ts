@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Hasher } from '../../protocol/blobs.ts';
 import type { Clock, TimerHandle } from '../../protocol/swarm/clock.ts';
 import type { PeerLink, PeerLinkHandlers } from '../../protocol/swarm/peer.ts';
-import { RelayChunkPolicy } from '../../protocol/swarm/relay-policy.ts';
+import { DeferralPolicy } from '../../signaling/hub/deferral.ts';
 import type { RelayAnswer, RelaySource } from '../../protocol/swarm/swarm.ts';
 
 interface Event {
@@ -189,9 +189,9 @@ export class SimLink implements PeerLink {
   }
 }
 
-/** The relay, simulated: its own uplink and latency, the real {@link RelayChunkPolicy}. */
+/** The relay, simulated: its own uplink and latency, the real {@link DeferralPolicy}. */
 export class SimRelay {
-  readonly policy: RelayChunkPolicy;
+  readonly policy: DeferralPolicy;
   private readonly uplink: Uplink;
   /** Chunk bytes the relay sent. */
   bytesSent = 0;
@@ -205,7 +205,7 @@ export class SimRelay {
   ) {
     this.uplink = new Uplink(clock, opts.bytesPerMs);
     this.latency = opts.latencyMs;
-    this.policy = new RelayChunkPolicy({
+    this.policy = new DeferralPolicy({
       clock,
       ...(opts.holdMs === undefined ? {} : { holdMs: opts.holdMs }),
     });

@@ -29,7 +29,7 @@ Content (any combination; slots not named carry over from the current release):
                          a script FILE ending in .py is Python for seed clients
   --remove NAME          drop slot NAME from the release (repeatable)
   --script FILE          JavaScript logic module (the demo's slot logic)
-  --python FILE          Python update_ball_position script for seed clients (slot legacy)
+  --python FILE          Python update_ball_position script for seed-protocol clients (slot seed)
   --texture FILE         PNG, JPEG or WebP background (slot background)
   --color '#rrggbb'      background colour (slot theme)
   --ball-color '#rrggbb', --ball-radius N   more of the theme
@@ -168,7 +168,7 @@ export async function changesOf(args: ParsedArgs): Promise<Change[]> {
   if (python) {
     const bytes = await readInput(python);
     const content = { kind: 'script', lang: 'python', bytes } as const;
-    sets.push({ slot: WellKnownSlot.legacyLogic, content, flag: '--python' });
+    sets.push({ slot: WellKnownSlot.seedScript, content, flag: '--python' });
   }
   const texture = flag(args, 'texture');
   if (texture) {

@@ -61,7 +61,7 @@ describe('serve banner', () => {
   it('prints an admin link whose fragment is the demo key file, and says it holds the secret key', async () => {
     const server = await startTestServer({ dataDir, demo: true });
     try {
-      const lines = serveBanner(server, dataDir);
+      const lines = serveBanner(server, server.demo, dataDir);
       const link = adminLink(lines);
       if (link === null) throw new Error(`no admin link in:\n${lines.join('\n')}`);
       const url = new URL(link);
@@ -77,7 +77,7 @@ describe('serve banner', () => {
     const again = await startTestServer({ dataDir, demo: true });
     try {
       expect(again.demo?.created).toBe(false);
-      const link = adminLink(serveBanner(again, dataDir));
+      const link = adminLink(serveBanner(again, again.demo, dataDir));
       expect(link === null ? null : keyOfLink(link)).toEqual(await keyFileOnDisk());
     } finally {
       await again.close();
@@ -91,7 +91,7 @@ describe('serve banner', () => {
     await writeFile(join(dataDir, 'keys', 'demo.key.json'), JSON.stringify(stranger), { mode: 0o600 });
     const server = await startTestServer({ dataDir, demo: true });
     try {
-      const lines = serveBanner(server, dataDir);
+      const lines = serveBanner(server, server.demo, dataDir);
       expect(adminLink(lines)).toBeNull();
       expect(lines.join('\n')).not.toContain(stranger.secretKey);
       expect(lines.join('\n')).toContain('no admin link');
@@ -103,7 +103,7 @@ describe('serve banner', () => {
   it('prints no demo lines without the demo room', async () => {
     const server = await startTestServer({ dataDir, demo: false });
     try {
-      const text = serveBanner(server, dataDir).join('\n');
+      const text = serveBanner(server, server.demo, dataDir).join('\n');
       expect(text).not.toContain('demo');
       expect(text).toContain('admin site');
     } finally {

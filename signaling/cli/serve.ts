@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { demoAdminLink } from '../demo/admin-link.ts';
+import { ensureDemoRoom, type DemoInfo } from '../demo/demo-room.ts';
 import { startServer, type RunningServer } from '../server.ts';
 import { flag, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 
@@ -18,7 +19,7 @@ room, prints an admin link that carries the demo room's secret key in its #fragm
   --tcp-port N       TCP port, framed and seed-compatible (PATCHCAST_TCP_PORT, default 8788)
   --data-dir DIR     where rooms, releases and blobs live (PATCHCAST_DATA_DIR, default ./.patchcast)
   --static-dir DIR   the built site to serve at / (default ./dist)
-  --legacy-room R    the room seed-protocol clients join (default demo)
+  --seed-room R      the room seed-protocol clients join (default demo)
   --no-demo          do not create the demo room on a fresh data dir
 `;
 
@@ -29,7 +30,7 @@ export const SERVE_OPTIONS = {
   'tcp-port': { type: 'string' },
   'data-dir': { type: 'string' },
   'static-dir': { type: 'string' },
-  'legacy-room': { type: 'string' },
+  'seed-room': { type: 'string' },
   'no-demo': { type: 'boolean' },
 } as const satisfies OptionSpecs;
 
@@ -40,7 +41,8 @@ export const SERVE_OPTIONS = {
  * disk holds a key the demo room trusts.
  */
 export function serveBanner(
-  server: Pick<RunningServer, 'url' | 'host' | 'httpPort' | 'tcpPort' | 'demo'>,
+  server: Pick<RunningServer, 'url' | 'host' | 'httpPort' | 'tcpPort'>,
+  demo: DemoInfo | null,
   dataDir: string,
 ): string[] {
   const lines = [
@@ -49,7 +51,6 @@ export function serveBanner(
     `  WebSocket    ws://${server.host}:${server.httpPort}/ws    PeerJS ${server.url}/peerjs`,
     `  TCP          ${server.host}:${server.tcpPort}  (framed protocol and seed clients)`,
   ];
-  const { demo } = server;
   if (!demo) return lines;
   lines.push(`  demo room    ${demo.created ? 'created' : 'loaded'}; key file ${demo.keyPath}`);
   if (demo.publicKey) {
@@ -75,7 +76,7 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
   const tcpPort = intFlag(args, 'tcp-port') ?? Number(env['PATCHCAST_TCP_PORT'] ?? 8788);
   const dataDir = resolve(flag(args, 'data-dir') ?? env['PATCHCAST_DATA_DIR'] ?? '.patchcast');
   const staticDir = resolve(flag(args, 'static-dir') ?? 'dist');
-  const legacyRoom = flag(args, 'legacy-room') ?? 'demo';
+  const seedRoom = flag(args, 'seed-room') ?? 'demo';
   if (!Number.isInteger(httpPort) || !Number.isInteger(tcpPort)) {
     io.err('serve: ports must be integers');
     return 2;
@@ -86,11 +87,11 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
     tcpPort,
     dataDir,
     staticDir,
-    demo: !args.bools.has('no-demo'),
-    hub: { legacyRoom },
+    hub: { seedRoom },
     log: (m) => io.err(m),
   });
-  for (const line of serveBanner(server, dataDir)) io.out(line);
+  const demo = args.bools.has('no-demo') ? null : await ensureDemoRoom(server.relay, dataDir);
+  for (const line of serveBanner(server, demo, dataDir)) io.out(line);
   await new Promise<void>((done) => {
     const stop = () => done();
     process.once('SIGINT', stop);

@@ -1,8 +1,7 @@
 /**
- * The content of the demo room a fresh data dir starts with, and of the seed's defaults that the
- * seed-compatible port falls back on: a bouncing-ball logic script (the player's contract), the seed's
- * own Python `update_ball_position` (for the seed's Pygame client), a theme, and a background texture
- * drawn like the seed's (dark fill, grid lines every 50 px).
+ * The content of the demo room a fresh data dir starts with: a bouncing-ball logic script (the
+ * player's contract), a theme, and a background texture drawn like the seed's (dark fill, grid lines
+ * every 50 px). Its seed-protocol slot carries the seed's own Python script (`hub/seed-defaults.ts`).
  */
 import sharp from 'sharp';
 import type { ThemeConfig } from '../../protocol/index.ts';
@@ -25,27 +24,8 @@ export function update(ball, world, dt) {
 }
 `;
 
-/** The seed's default Python script, verbatim: what its Pygame client `exec()`s. */
-export const SEED_PYTHON_SCRIPT = `# 默认移动逻辑
-def update_ball_position(ball_x, ball_y, ball_speed_x, ball_speed_y, screen_width, screen_height):
-    # 基础移动逻辑
-    ball_x += ball_speed_x
-    ball_y += ball_speed_y
-
-    # 边界检测
-    if ball_x <= 0 or ball_x >= screen_width - 30:
-        ball_speed_x = -ball_speed_x
-    if ball_y <= 0 or ball_y >= screen_height - 30:
-        ball_speed_y = -ball_speed_y
-
-    return ball_x, ball_y, ball_speed_x, ball_speed_y
-`;
-
 /** The demo theme (the seed's colours). */
 export const DEFAULT_THEME: ThemeConfig = { background: '#1e2832', ball: '#ff6464', ballRadius: 15 };
-
-/** The seed's background colour, for rooms without a theme. */
-export const SEED_BACKGROUND_RGB: [number, number, number] = [30, 40, 50];
 
 /**
  * Draws the demo background: the seed's dark fill with a soft vertical gradient and grid lines every

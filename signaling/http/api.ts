@@ -13,22 +13,20 @@ import {
   Sha256Hex,
   errorBody,
   parsePublishBody,
-  sha256Hex,
   type ErrorCode as Code,
   type HistoryBody,
   type KeysBody,
   type Published,
   type RoomsBody,
   type RosterBody,
-  type TextureMime,
 } from '../../protocol/index.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Relay } from '../relay/relay.ts';
-import { latestOf } from '../store/store.ts';
 
 /** What the API needs. */
 export interface ApiDeps {
+  /** The relay service: every room, release, key and blob the API serves or changes goes through it. */
   readonly relay: Relay;
   readonly hub: Hub;
   readonly metrics: Metrics;
@@ -113,11 +111,6 @@ function parseJson(body: unknown): { ok: true; value: unknown } | { ok: false; m
   }
 }
 
-/** A blob's content type: the mime of a texture slot naming it (the store's index), else octet-stream. */
-function mimeOf(relay: Relay, sha256: string): TextureMime | 'application/octet-stream' {
-  return relay.store.mimeOf(sha256) ?? 'application/octet-stream';
-}
-
 type Handler = (req: Request, res: Response) => Promise<void> | void;
 
 /** Express 4 does not catch a rejected handler: route the rejection to the error handler. */
@@ -153,7 +146,7 @@ export function apiRouter(deps: ApiDeps): Router {
       res.set('cache-control', 'no-store').json({
         ok: true,
         uptimeMs: Date.now() - deps.startedAt,
-        rooms: [...relay.store.rooms()].length,
+        rooms: relay.roomCount(),
         connections: hub.size,
       });
     }),
@@ -170,17 +163,14 @@ export function apiRouter(deps: ApiDeps): Router {
     '/api/rooms',
     safe((_req, res) => {
       const body: RoomsBody = {
-        rooms: [...relay.store.rooms()].map((room) => {
-          const latest = latestOf(room);
-          return {
-            room: room.room,
-            seq: latest?.release.seq ?? 0,
-            version: latest?.release.version ?? null,
-            updatedAt: latest?.release.createdAt ?? null,
-            clients: hub.clientCount(room.room),
-            keys: room.trusted.size,
-          };
-        }),
+        rooms: relay.rooms().map((room) => ({
+          room: room.room,
+          seq: room.seq,
+          version: room.version,
+          updatedAt: room.updatedAt,
+          clients: hub.clientCount(room.room),
+          keys: room.keys,
+        })),
       };
       res.set('cache-control', 'no-store').json(body);
     }),
@@ -202,9 +192,9 @@ export function apiRouter(deps: ApiDeps): Router {
     safe((req, res) => {
       const room = roomParam(req, res);
       if (room === null) return;
-      const state = relay.store.room(room);
-      if (!state) return refuse(res, ErrorCode.NO_SUCH_ROOM, `no room "${room}"`);
-      const body: HistoryBody = { room, releases: [...state.history].reverse() };
+      const releases = relay.history(room);
+      if (!releases) return refuse(res, ErrorCode.NO_SUCH_ROOM, `no room "${room}"`);
+      const body: HistoryBody = { room, releases };
       res.set('cache-control', 'no-store').json(body);
     }),
   );
@@ -264,13 +254,9 @@ export function apiRouter(deps: ApiDeps): Router {
     safe((req, res) => {
       const room = roomParam(req, res);
       if (room === null) return;
-      const state = relay.store.room(room);
-      if (!state) return refuse(res, ErrorCode.NO_SUCH_ROOM, `no room "${room}"`);
-      const body: KeysBody = {
-        room,
-        keys: [...state.trusted].map(([keyId, publicKey]) => ({ keyId, publicKey })),
-        rotations: state.rotations,
-      };
+      const keys = relay.keys(room);
+      if (!keys) return refuse(res, ErrorCode.NO_SUCH_ROOM, `no room "${room}"`);
+      const body: KeysBody = { room, ...keys };
       res.set('cache-control', 'no-store').json(body);
     }),
   );
@@ -288,11 +274,7 @@ export function apiRouter(deps: ApiDeps): Router {
         metrics.refusals.inc({ code: result.code, source: 'rotation' });
         return refuse(res, result.code, result.message);
       }
-      const body: KeysBody = {
-        room,
-        keys: [...result.state.trusted].map(([keyId, publicKey]) => ({ keyId, publicKey })),
-        rotations: result.state.rotations,
-      };
+      const body: KeysBody = { room, ...result.keys };
       res.status(result.created ? 201 : 200).json(body);
     }),
   );
@@ -303,14 +285,14 @@ export function apiRouter(deps: ApiDeps): Router {
       const sha = shaParam(req, res);
       if (sha === null) return;
       const etag = `"${sha}"`;
-      if (req.headers['if-none-match'] === etag && relay.store.hasBlob(sha)) {
+      if (req.headers['if-none-match'] === etag && relay.hasBlob(sha)) {
         res.status(304).end();
         return;
       }
-      const bytes = await relay.store.readBlob(sha);
+      const bytes = await relay.readBlob(sha);
       if (!bytes) return refuse(res, ErrorCode.BLOB_MISSING, `no blob ${sha}`, undefined, 404);
       res
-        .set('content-type', mimeOf(relay, sha))
+        .set('content-type', relay.mimeOf(sha) ?? 'application/octet-stream')
         .set('cache-control', 'public, max-age=31536000, immutable')
         .set('etag', etag)
         .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
@@ -327,11 +309,12 @@ export function apiRouter(deps: ApiDeps): Router {
       if (!Buffer.isBuffer(body) || body.length === 0)
         return refuse(res, ErrorCode.BAD_MESSAGE, 'empty body');
       const bytes = new Uint8Array(body.buffer, body.byteOffset, body.length);
-      if ((await sha256Hex(bytes)) !== sha) {
-        metrics.refusals.inc({ code: ErrorCode.HASH_MISMATCH, source: 'upload' });
-        return refuse(res, ErrorCode.HASH_MISMATCH, `body does not hash to ${sha}`);
+      const result = await relay.upload(sha, bytes);
+      if (!result.ok) {
+        metrics.refusals.inc({ code: result.code, source: 'upload' });
+        return refuse(res, result.code, result.message);
       }
-      const stored = await relay.store.putBlob(sha, bytes);
+      const { stored } = result;
       res.status(stored ? 201 : 200).json({ sha256: sha, size: bytes.length, stored });
     }),
   );

@@ -1,15 +1,22 @@
 /**
- * One relay connection, whatever carries it. A transport (WebSocket, framed TCP, seed TCP) wraps its
- * socket in a {@link Wire} and feeds what it reads to the hub; the hub answers through the
- * connection's {@link Outbox}.
+ * One relay connection, whatever carries it and whatever it speaks. A transport (WebSocket, framed
+ * TCP, seed TCP) wraps its socket in a {@link Wire} and feeds what it reads to the hub; the hub
+ * answers through the connection's {@link Outbox}. What the connection says is understood by its
+ * {@link Session}: our protocol (`patch-session.ts`) or the seed protocol (`seed-session.ts`).
  */
-import { CloseCode, ErrorCode, type Transport } from '../../protocol/index.ts';
-import type { Outbox, Payload, Sink } from './outbox.ts';
+import {
+  CloseCode,
+  ErrorCode,
+  type DecodedFrame,
+  type SignedRelease,
+  type Transport,
+} from '../../protocol/index.ts';
+import type { Outbox, Sink } from './outbox.ts';
 import type { RosterEntry } from './roster.ts';
 
 /** A transport's socket, as the hub sees it. */
 export interface Wire extends Sink {
-  /** Changes once, from `tcp` to `legacy-tcp`, when a TCP client turns out to speak the seed's protocol. */
+  /** Changes once, from `tcp` to `seed-tcp`, when a TCP client turns out to speak the seed protocol. */
   transport: Transport;
   /** Remote IP address. */
   readonly address: string;
@@ -21,13 +28,14 @@ export interface Wire extends Sink {
   destroy(): void;
 }
 
-/** What a seed-protocol connection was last sent, to send `hot_update` only for what changed. */
-export interface LegacySent {
-  seq: number;
-  script: string;
-  background: string;
-  scriptVersion: string;
-  backgroundVersion: string;
+/** A connection's protocol, and its state in that protocol. */
+export interface Session {
+  /** The heartbeat interval its client keeps: silence for `heartbeatMisses` of them drops it. */
+  readonly heartbeatMs: number;
+  /** A frame (or a frame error) from the client. */
+  receive(frame: DecodedFrame): void;
+  /** A new release of the connection's room is durable: bring the client up to it. */
+  announce(signed: SignedRelease): void;
 }
 
 /** A connection's life: waiting for its hello, open, closing (error sent), closed. */
@@ -36,25 +44,17 @@ export type ConnState = 'pending' | 'open' | 'closing' | 'closed';
 /** One connection. */
 export class Conn {
   state: ConnState = 'pending';
-  /** Which protocol it speaks, known after its first message. */
-  protocol: 'ours' | 'legacy' | null = null;
+  /** What it speaks, known from its first message. */
+  session: Session | null = null;
   /** Its roster entry, after hello. */
   entry: RosterEntry | null = null;
-  /** Its PeerJS id, if it takes part in the swarm. */
+  /** Its PeerJS id, if it takes part in the swarm (said in its hello). */
   peerId: string | undefined;
   readonly openedAt: number;
   /** When it last sent anything (ms, `performance.now()` clock). */
   lastSeen: number;
   /** Bad messages tolerated so far after hello. */
   badMessages = 0;
-  /** Estimated bytes of `blob.get` answers accepted but not queued yet (the blob is being read). */
-  blobBytesPending = 0;
-  /** The last `peers` answer drawn for it and when (`peers.get` draws at most one per interval). */
-  lastPeers: { readonly at: number; readonly payload: Payload } | null = null;
-  /** Seed-protocol state. */
-  legacySent: LegacySent | null = null;
-  /** Serializes the seed-protocol updates of this connection. */
-  legacyChain: Promise<void> = Promise.resolve();
 
   constructor(
     readonly id: number,

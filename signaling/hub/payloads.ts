@@ -10,6 +10,7 @@ import {
   sliceChunk,
   type ErrorCode,
   type Message,
+  type SignedRelease,
 } from '../../protocol/index.ts';
 import { ByteLru } from '../store/lru.ts';
 import type { Payload } from './outbox.ts';
@@ -22,6 +23,21 @@ export function payloadOf(message: Message | object): Payload {
 /** Encodes an `error` message. */
 export function errorPayload(code: ErrorCode, message: string, fatal: boolean): Payload {
   return payloadOf(errorMessage(code, message, fatal));
+}
+
+/** The `release` message of each room's latest release, encoded once and sent to every connection. */
+export class ReleasePayloads {
+  private readonly byRoom = new Map<string, { seq: number; payload: Payload }>();
+
+  /** The encoded `release` message of `signed`. */
+  of(signed: SignedRelease): Payload {
+    const room = signed.release.room;
+    const hit = this.byRoom.get(room);
+    if (hit && hit.seq === signed.release.seq) return hit.payload;
+    const payload = payloadOf({ type: MessageType.release, signed });
+    this.byRoom.set(room, { seq: signed.release.seq, payload });
+    return payload;
+  }
 }
 
 /** Upper bound of the encoded size of a chunk message, for queue accounting before encoding. */

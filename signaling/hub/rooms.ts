@@ -12,7 +12,8 @@ import { uniqueClientId } from './roster.ts';
 export type RosterChange = 'soft' | 'hard';
 
 interface Room {
-  readonly sessions: Map<string, Conn>;
+  /** Connections by client id. */
+  readonly members: Map<string, Conn>;
   readonly admins: Set<Conn>;
   /** Swarm members (connections that gave a PeerJS id), in no particular order. */
   readonly swarm: Conn[];
@@ -40,7 +41,7 @@ export class Rooms {
     let room = this.rooms.get(name);
     if (!room) {
       room = {
-        sessions: new Map(),
+        members: new Map(),
         admins: new Set(),
         swarm: [],
         swarmAt: new Map(),
@@ -56,8 +57,8 @@ export class Rooms {
 
   /** A client id for `requested` that no live connection of the room uses. */
   freeId(room: string, requested: string): string {
-    const sessions = this.rooms.get(room)?.sessions;
-    return uniqueClientId(requested, (id) => sessions?.has(id) ?? false);
+    const members = this.rooms.get(room)?.members;
+    return uniqueClientId(requested, (id) => members?.has(id) ?? false);
   }
 
   /** Adds a connection (its roster entry must be set). */
@@ -65,7 +66,7 @@ export class Rooms {
     const entry = conn.entry;
     if (!entry) throw new Error('join before hello');
     const room = this.ensure(entry.room);
-    room.sessions.set(entry.clientId, conn);
+    room.members.set(entry.clientId, conn);
     if (entry.role === 'admin') room.admins.add(conn);
     if (conn.peerId !== undefined && !room.swarmAt.has(conn)) {
       room.swarmAt.set(conn, room.swarm.length);
@@ -79,7 +80,7 @@ export class Rooms {
     const entry = conn.entry;
     const room = entry ? this.rooms.get(entry.room) : undefined;
     if (!entry || !room) return;
-    if (room.sessions.get(entry.clientId) === conn) room.sessions.delete(entry.clientId);
+    if (room.members.get(entry.clientId) === conn) room.members.delete(entry.clientId);
     room.admins.delete(conn);
     const at = room.swarmAt.get(conn);
     if (at !== undefined) {
@@ -95,8 +96,8 @@ export class Rooms {
   }
 
   /** The live connections of a room. */
-  sessions(room: string): IterableIterator<Conn> {
-    return (this.rooms.get(room)?.sessions ?? new Map<string, Conn>()).values();
+  members(room: string): IterableIterator<Conn> {
+    return (this.rooms.get(room)?.members ?? new Map<string, Conn>()).values();
   }
 
   /**
@@ -126,18 +127,18 @@ export class Rooms {
 
   /** Connected clients of a room. */
   clientCount(room: string): number {
-    return this.rooms.get(room)?.sessions.size ?? 0;
+    return this.rooms.get(room)?.members.size ?? 0;
   }
 
   /** The roster of a room. */
   rosterOf(room: string): Roster {
-    const sessions = this.rooms.get(room)?.sessions;
+    const members = this.rooms.get(room)?.members;
     return {
       type: MessageType.roster,
       room,
       seq: this.seqOf(room),
       at: new Date().toISOString(),
-      clients: sessions ? [...sessions.values()].flatMap((c) => (c.entry ? [c.entry.toJSON()] : [])) : [],
+      clients: members ? [...members.values()].flatMap((c) => (c.entry ? [c.entry.toJSON()] : [])) : [],
     };
   }
 
@@ -172,7 +173,7 @@ export class Rooms {
 
   private forgetIfEmpty(name: string): void {
     const room = this.rooms.get(name);
-    if (room && room.sessions.size === 0 && !room.timer) this.rooms.delete(name);
+    if (room && room.members.size === 0 && !room.timer) this.rooms.delete(name);
   }
 
   /** Stops the timers. */

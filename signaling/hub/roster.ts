@@ -60,8 +60,8 @@ export class RosterEntry {
     }
   }
 
-  /** Records what a client said it holds in its hello. */
-  holds(seq: number, slots: Readonly<Record<string, HeldSlot>>): void {
+  /** Records the slots a client said it holds in its hello (as applied). */
+  recordHello(seq: number, slots: Readonly<Record<string, HeldSlot>>): void {
     for (const [name, held] of Object.entries(slots)) {
       this.record(name, { version: held.version, sha256: held.sha256, seq, status: AckStatus.applied });
     }
@@ -82,7 +82,7 @@ export class RosterEntry {
   }
 
   /** Records a seed client's `ack_update` (it names no hash; the slot's version is its label). */
-  legacyAck(slot: string, seq: number, version: string, success: boolean, now = new Date()): void {
+  seedAck(slot: string, seq: number, version: string, success: boolean, now = new Date()): void {
     const status = success ? AckStatus.applied : AckStatus.failed;
     const error = success ? {} : { error: 'the client reported that it could not apply the update' };
     const label = version.slice(0, MAX_VERSION_LENGTH) || '?';

@@ -1,7 +1,9 @@
 /**
- * The relay's decisions: accept a publish (through protocol's `acceptRelease`, then the blobs, then
- * their content), accept a key rotation, create a room. It owns no sockets: it stores through
- * {@link RelayStore} and tells its listener about each new release, and the hub fans it out.
+ * The relay service: the one door to the relay's rooms, releases and blobs, for the HTTP API and the
+ * hub alike. Its decisions — accept a publish (through protocol's `acceptRelease`, then the blobs,
+ * then their content), accept a key rotation, create a room, accept an upload — and its answers
+ * (latest release, history, keys, blobs, a blob's chunking). It owns no sockets: it stores through
+ * {@link RelayStore} and tells its listeners about each new release, and the hub fans it out.
  */
 import {
   ErrorCode,
@@ -16,10 +18,13 @@ import {
   verifyBytes,
   canonicalBytes,
   type ErrorCode as Code,
+  type KeysBody,
   type SignedRelease,
   type SignedRotation,
+  type Slot,
+  type TextureMime,
 } from '../../protocol/index.ts';
-import { latestOf, type RelayStore, type RoomState } from '../store/store.ts';
+import { latestOf, releaseAt, type RelayStore, type RoomState } from '../store/store.ts';
 import { checkContent } from './content.ts';
 
 /** A refusal: a code from the protocol's list, words, and the blobs the relay lacks (BLOB_MISSING). */
@@ -42,12 +47,26 @@ export interface PublishInput {
 }
 
 /** A publish that went through. */
-export interface Published {
+export interface AcceptedPublish {
   readonly ok: true;
   readonly signed: SignedRelease;
   readonly previous: SignedRelease | null;
   readonly createdRoom: boolean;
 }
+
+/** A room as the rooms list shows it. */
+export interface RoomOverview {
+  readonly room: string;
+  /** Seq of the latest release (0 for none). */
+  readonly seq: number;
+  readonly version: string | null;
+  readonly updatedAt: string | null;
+  /** Keys the room trusts. */
+  readonly keys: number;
+}
+
+/** A room's keys: what it trusts now, and the rotation records that led there. */
+export type RoomKeys = Omit<KeysBody, 'room'>;
 
 /** Told about every new release, after it is durable. */
 export type ReleaseListener = (signed: SignedRelease, previous: SignedRelease | null) => void;
@@ -59,6 +78,7 @@ export class Relay {
   private readonly listeners = new Set<ReleaseListener>();
 
   constructor(
+    /** The data dir (the server's maintenance and tests use it; everyone else asks the relay). */
     readonly store: RelayStore,
     private readonly now: () => number = Date.now,
   ) {}
@@ -69,10 +89,100 @@ export class Relay {
     return () => this.listeners.delete(listener);
   }
 
+  // ---- rooms and releases ------------------------------------------------------------------------
+
   /** The latest release of a room, or null. */
   latest(room: string): SignedRelease | null {
     return latestOf(this.store.room(room));
   }
+
+  /** Every room, with its latest release's seq, version and time. */
+  rooms(): RoomOverview[] {
+    return [...this.store.rooms()].map((state) => {
+      const latest = latestOf(state);
+      return {
+        room: state.room,
+        seq: latest?.release.seq ?? 0,
+        version: latest?.release.version ?? null,
+        updatedAt: latest?.release.createdAt ?? null,
+        keys: state.trusted.size,
+      };
+    });
+  }
+
+  /** How many rooms there are. */
+  roomCount(): number {
+    let count = 0;
+    for (const _ of this.store.rooms()) count++;
+    return count;
+  }
+
+  /** Every release of a room, newest first; null when there is no such room. */
+  history(room: string): SignedRelease[] | null {
+    const state = this.store.room(room);
+    return state ? [...state.history].reverse() : null;
+  }
+
+  /** The keys of a room; null when there is no such room. */
+  keys(room: string): RoomKeys | null {
+    const state = this.store.room(room);
+    return state ? keysOf(state) : null;
+  }
+
+  /** Key id → public key of every key a room trusts; null when there is no such room. */
+  trustedKeys(room: string): ReadonlyMap<string, string> | null {
+    return this.store.room(room)?.trusted ?? null;
+  }
+
+  /**
+   * True when the room's latest release, or its release `seq` (the one a client speaks of, which a
+   * newer publish may have superseded meanwhile), has a slot of this name.
+   */
+  namesSlot(room: string, slot: string, seq: number): boolean {
+    const state = this.store.room(room);
+    const latest = latestOf(state);
+    if (latest && Object.hasOwn(latest.release.slots, slot)) return true;
+    const named = releaseAt(state, seq);
+    return named !== null && Object.hasOwn(named.release.slots, slot);
+  }
+
+  // ---- blobs -------------------------------------------------------------------------------------
+
+  /** True when the blob is stored. */
+  hasBlob(sha256: string): boolean {
+    return this.store.hasBlob(sha256);
+  }
+
+  /** A stored blob's bytes, or null. */
+  readBlob(sha256: string): Promise<Uint8Array | null> {
+    return this.store.readBlob(sha256);
+  }
+
+  /** A blob's content type: the mime of a texture slot naming it, else null. */
+  mimeOf(sha256: string): TextureMime | null {
+    return this.store.mimeOf(sha256) ?? null;
+  }
+
+  /**
+   * How a blob is served in a room: the slot of the room's newest release naming it (its chunking),
+   * or null when no release of the room names it.
+   */
+  chunkingOf(room: string, sha256: string): Slot | null {
+    return this.store.descriptor(room, sha256) ?? null;
+  }
+
+  /**
+   * Stores uploaded bytes under their SHA-256, ahead of the release that will name them. `stored`
+   * is false when the blob was already there.
+   */
+  async upload(sha256: string, bytes: Uint8Array): Promise<{ ok: true; stored: boolean } | Refusal> {
+    if ((await sha256Hex(bytes)) !== sha256) {
+      return fail(ErrorCode.HASH_MISMATCH, `body does not hash to ${sha256}`);
+    }
+    return { ok: true, stored: await this.store.putBlob(sha256, bytes) };
+  }
+
+  // ---- publishing ----------------------------------------------------------------------------------
 
   /** Runs `task` after every earlier task on the same room: publishes of one room never interleave. */
   private serialize<T>(room: string, task: () => Promise<T>): Promise<T> {
@@ -90,11 +200,11 @@ export class Relay {
   }
 
   /** Accepts or refuses a publish. Never throws for bad input; a refusal leaves everything as it was. */
-  publish(input: PublishInput): Promise<Published | Refusal> {
+  publish(input: PublishInput): Promise<AcceptedPublish | Refusal> {
     return this.serialize(input.room, () => this.publishNow(input));
   }
 
-  private async publishNow(input: PublishInput): Promise<Published | Refusal> {
+  private async publishNow(input: PublishInput): Promise<AcceptedPublish | Refusal> {
     const state = this.store.room(input.room);
     let trusted: ReadonlyMap<string, string>;
     if (state) trusted = state.trusted;
@@ -131,7 +241,7 @@ export class Relay {
     trusted: ReadonlyMap<string, string>,
     previous: SignedRelease | null,
     signed: SignedRelease,
-  ): Promise<Published | Refusal> {
+  ): Promise<AcceptedPublish | Refusal> {
     // Every blob the release names must be here or in the request; collect what is missing first,
     // so the publisher learns the whole list at once.
     const slots = Object.entries(signed.release.slots);
@@ -195,7 +305,7 @@ export class Relay {
   rotate(
     room: string,
     candidate: unknown,
-  ): Promise<{ ok: true; state: RoomState; created: boolean } | Refusal> {
+  ): Promise<{ ok: true; keys: RoomKeys; created: boolean } | Refusal> {
     return this.serialize(room, async () => {
       const parsed = parseSignedRotation(candidate);
       if (!parsed.ok) return parsed;
@@ -210,7 +320,7 @@ export class Relay {
           rotations: [...state.rotations, record],
         };
         await this.store.saveRoom(next);
-        return { ok: true as const, state: next, created: false };
+        return { ok: true as const, keys: keysOf(next), created: false };
       }
       const genesis = await checkGenesis(room, record);
       if (!genesis.ok) return genesis;
@@ -222,9 +332,16 @@ export class Relay {
         history: [],
       };
       await this.store.saveRoom(created);
-      return { ok: true as const, state: created, created: true };
+      return { ok: true as const, keys: keysOf(created), created: true };
     });
   }
+}
+
+function keysOf(state: RoomState): RoomKeys {
+  return {
+    keys: [...state.trusted].map(([keyId, publicKey]) => ({ keyId, publicKey })),
+    rotations: state.rotations,
+  };
 }
 
 /** A room's birth certificate: a rotation record for `room` signed by the very key it introduces. */

@@ -24,29 +24,41 @@ import {
   type SigningKey,
 } from '../../protocol/index.ts';
 import { buildRelease, type BuildReleaseInput, type BuiltRelease } from '../../publisher/build.ts';
+import { ensureDemoRoom, type DemoInfo } from '../demo/demo-room.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../server.ts';
+
+/** Options of {@link startTestServer}. */
+export interface TestServerOptions extends Partial<ServerOptions> {
+  /** Create the demo room as `patchcast serve` does (default false). */
+  readonly demo?: boolean;
+}
 
 /** A server for one test, with its temp dir. */
 export interface TestServer extends RunningServer {
   readonly dataDir: string;
+  /** The demo room, when asked for. */
+  readonly demo: DemoInfo | null;
   /** Closes the server and removes the data dir. */
   dispose(): Promise<void>;
 }
 
 /** Starts a server on ephemeral ports over a fresh temp data dir. */
-export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const { demo: withDemo = false, ...serverOptions } = options;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'patchcast-test-')));
   const server = await startServer({
     httpPort: 0,
     tcpPort: 0,
     staticDir: null,
     log: () => {},
-    ...options,
+    ...serverOptions,
     dataDir,
   });
+  const demo = withDemo ? await ensureDemoRoom(server.relay, dataDir) : null;
   return {
     ...server,
     dataDir,
+    demo,
     dispose: async () => {
       await server.close();
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 /**
  * The TCP port: our framed protocol (`[4-byte length][JSON]`) and, told apart by the first byte, the
- * seed's protocol (an unframed `{"type":"client_info",…}` hello, then frames). Frames are reassembled
+ * seed protocol (an unframed `{"type":"client_info",…}` hello, then frames). Frames are reassembled
  * across reads and capped in size before a body byte is buffered.
  */
 import { createServer, type Server, type Socket } from 'node:net';
@@ -8,7 +8,7 @@ import {
   ErrorCode,
   FrameDecoder,
   decodeBody,
-  looksLikeLegacyHello,
+  looksLikeSeedHello,
   scanJsonObjectEnd,
   type Transport,
 } from '../../protocol/index.ts';
@@ -21,7 +21,7 @@ export interface TcpOptions {
   /** Largest frame a client may send. */
   readonly maxInboundFrameBytes: number;
   /** Largest unframed seed hello (the seed server read it with one `recv(1024)`). */
-  readonly maxLegacyHelloBytes?: number;
+  readonly maxSeedHelloBytes?: number;
   /** Bytes per write of a big frame: the unit of progress the fan-out scheduler sees. */
   readonly sliceBytes?: number;
 }
@@ -63,21 +63,19 @@ function serveSocket(hub: Hub, socket: Socket, options: TcpOptions): void {
   const wire = new TcpWire(socket, options.sliceBytes ?? 256 * 1024);
   const conn: Conn = hub.open(wire);
   const decoder = new FrameDecoder({ maxFrameBytes: options.maxInboundFrameBytes });
-  const maxHello = options.maxLegacyHelloBytes ?? 8 * 1024;
-  let mode: 'sniff' | 'framed' | 'legacy-hello' | 'legacy' = 'sniff';
+  const maxHello = options.maxSeedHelloBytes ?? 8 * 1024;
+  let mode: 'sniff' | 'framed' | 'seed-hello' | 'seed' = 'sniff';
   let helloBytes = Buffer.alloc(0);
 
   const feed = (bytes: Uint8Array) => {
-    for (const frame of decoder.push(bytes)) {
-      if (mode === 'legacy') hub.receiveLegacy(conn, frame);
-      else hub.receive(conn, frame);
-    }
+    // Frames after a seed hello go to the connection's seed session, like any other frame.
+    for (const frame of decoder.push(bytes)) hub.receive(conn, frame);
   };
 
   socket.on('data', (chunk: Buffer) => {
     if (!conn.live) return;
-    if (mode === 'sniff') mode = looksLikeLegacyHello(chunk[0] ?? 0) ? 'legacy-hello' : 'framed';
-    if (mode !== 'legacy-hello') return feed(chunk);
+    if (mode === 'sniff') mode = looksLikeSeedHello(chunk[0] ?? 0) ? 'seed-hello' : 'framed';
+    if (mode !== 'seed-hello') return feed(chunk);
     helloBytes = Buffer.concat([helloBytes, chunk]);
     const end = scanJsonObjectEnd(helloBytes);
     // The limit is on the hello itself, however the bytes arrived (frames may follow it at once).
@@ -92,17 +90,14 @@ function serveSocket(hub: Hub, socket: Socket, options: TcpOptions): void {
     const body = decodeBody(helloBytes.subarray(0, end));
     const rest = helloBytes.subarray(end);
     helloBytes = Buffer.alloc(0);
-    mode = 'legacy';
+    mode = 'seed';
     if (!body.ok) return hub.fail(conn, body.code, body.message);
-    hub.receiveLegacyHello(conn, body.value);
+    hub.receiveSeedHello(conn, body.value);
     if (rest.length > 0) feed(rest);
   });
   socket.on('end', () => {
     if (conn.live) {
-      for (const frame of decoder.end()) {
-        if (mode === 'legacy') hub.receiveLegacy(conn, frame);
-        else hub.receive(conn, frame);
-      }
+      for (const frame of decoder.end()) hub.receive(conn, frame);
     }
     // The peer will send nothing more; whatever we still owe it is flushed by the error path or lost.
     if (conn.live) socket.end();

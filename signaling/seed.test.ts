@@ -20,7 +20,7 @@ import {
   type HotUpdate,
   type InitialConfig,
 } from '../protocol/index.ts';
-import { SEED_PYTHON_SCRIPT } from './demo/defaults.ts';
+import { SEED_PYTHON_SCRIPT } from './hub/seed-defaults.ts';
 import { TestRoom, pngBytes, startTestServer, until, type TestServer } from './testing/helpers.ts';
 
 const PY_SCRIPT = `def update_ball_position(ball_x, ball_y, ball_speed_x, ball_speed_y, screen_width, screen_height):
@@ -92,10 +92,10 @@ let room: TestRoom;
 const sockets: Socket[] = [];
 
 beforeEach(async () => {
-  server = await startTestServer({ hub: { legacyRoom: 'test', rosterIntervalMs: 20 } });
+  server = await startTestServer({ hub: { seedRoom: 'test', rosterIntervalMs: 20 } });
   room = await TestRoom.create(server.url);
   const built = await room.build({
-    slots: { legacy: { kind: 'script', lang: 'python', bytes: utf8(PY_SCRIPT), version: '1.0.0' } },
+    slots: { seed: { kind: 'script', lang: 'python', bytes: utf8(PY_SCRIPT), version: '1.0.0' } },
   });
   expect((await room.publish(built)).status).toBe(201);
 });
@@ -111,7 +111,7 @@ async function seed(hello?: object): Promise<SeedConn> {
 }
 
 describe('seed protocol, TypeScript client', () => {
-  it('sends initial_config mapped from the legacy, theme and background slots', async () => {
+  it('sends initial_config mapped from the seed, theme and background slots', async () => {
     const c = await seed();
     const initial = await c.initial();
     expect(initial.script_logic).toMatchObject({ content: PY_SCRIPT, version: '1.0.0', enabled: true });
@@ -120,7 +120,7 @@ describe('seed protocol, TypeScript client', () => {
     expect(await sha256Hex(image)).toBe(room.latest!.release.slots['background']!.sha256);
   });
 
-  it('counts its heartbeats and ack_updates in the roster as legacy-tcp', async () => {
+  it('counts its heartbeats and ack_updates in the roster as seed-tcp', async () => {
     const c = await seed();
     await c.initial();
     c.send({ type: 'heartbeat', timestamp: Date.now() / 1000 });
@@ -130,7 +130,7 @@ describe('seed protocol, TypeScript client', () => {
       return entry?.lastAck?.status === 'failed';
     });
     const entry = server.hub.rosterOf('test').clients[0]!;
-    expect(entry.transport).toBe('legacy-tcp');
+    expect(entry.transport).toBe('seed-tcp');
     expect(entry.platform).toBe('Pygame Client 1.0.0');
     expect(entry.slots['background']).toMatchObject({ status: 'failed', version: '1.0.0' });
   });
@@ -149,7 +149,7 @@ describe('seed protocol, TypeScript client', () => {
     await room.publish(
       await room.build({
         slots: {
-          legacy: { kind: 'script', lang: 'python', bytes: utf8(SEED_PYTHON_SCRIPT), version: '2.0.0' },
+          seed: { kind: 'script', lang: 'python', bytes: utf8(SEED_PYTHON_SCRIPT), version: '2.0.0' },
         },
       }),
     );
@@ -246,12 +246,12 @@ describe.skipIf(!hasPython)("seed protocol, the seed's own client code (Python)"
       png: true,
       image_sha256: room.latest!.release.slots['background']!.sha256,
     });
-    await until(() => server.hub.rosterOf('test').clients.some((c) => c.transport === 'legacy-tcp'));
+    await until(() => server.hub.rosterOf('test').clients.some((c) => c.transport === 'seed-tcp'));
 
     await room.publish(
       await room.build({
         slots: {
-          legacy: { kind: 'script', lang: 'python', bytes: utf8(SEED_PYTHON_SCRIPT), version: '1.1.0' },
+          seed: { kind: 'script', lang: 'python', bytes: utf8(SEED_PYTHON_SCRIPT), version: '1.1.0' },
         },
       }),
     );
@@ -262,8 +262,8 @@ describe.skipIf(!hasPython)("seed protocol, the seed's own client code (Python)"
     );
     expect(events.filter((e) => e['event'] === 'script').at(-1)).toMatchObject({ ball: [409, 302, 3, 2] });
     await until(() => {
-      const c = server.hub.rosterOf('test').clients.find((x) => x.transport === 'legacy-tcp');
-      return c?.slots['legacy']?.version === '1.1.0' && c.slots['legacy'].status === 'applied';
+      const c = server.hub.rosterOf('test').clients.find((x) => x.transport === 'seed-tcp');
+      return c?.slots['seed']?.version === '1.1.0' && c.slots['seed'].status === 'applied';
     });
 
     const png = await pngBytes(320, 240, '#abcdef');
@@ -280,7 +280,7 @@ describe.skipIf(!hasPython)("seed protocol, the seed's own client code (Python)"
     expect(events.filter((e) => e['event'] === 'background').at(-1)).toMatchObject({
       image_sha256: await sha256Hex(png),
     });
-    const entry = server.hub.rosterOf('test').clients.find((x) => x.transport === 'legacy-tcp')!;
+    const entry = server.hub.rosterOf('test').clients.find((x) => x.transport === 'seed-tcp')!;
     expect(entry.platform).toBe('Pygame Client 1.0.0');
     expect(Date.parse(entry.lastHeartbeat)).toBeGreaterThan(0);
   }, 30_000);

@@ -9,15 +9,19 @@
  * old release are not made to wait on a swarm that has long moved on). A client with no peers is
  * always served at once.
  */
-import type { Clock } from './clock.ts';
 
-/** The relay's answer for one chunk request. */
-export type RelayDecision =
+/** The time the policy reads (ms; any monotonic-enough clock: the hub's wall clock, a simulation's). */
+export interface DeferralClock {
+  now(): number;
+}
+
+/** The relay's answer for one chunk request: serve it now, or tell the client to ask its peers. */
+export type DeferralDecision =
   { readonly serve: true } | { readonly serve: false; readonly retryAfterMs: number };
 
-/** Options of {@link RelayChunkPolicy}. */
-export interface RelayChunkPolicyOptions {
-  readonly clock: Clock;
+/** Options of {@link DeferralPolicy}. */
+export interface DeferralPolicyOptions {
+  readonly clock: DeferralClock;
   /** Copies of each chunk served at once before deferring (default 1). */
   readonly copies?: number;
   /** After the first copies, the next copy of a chunk to a client with peers waits this long, then twice that, … (default 1500 ms). */
@@ -39,8 +43,8 @@ interface ChunkLedger {
 }
 
 /** Per-chunk serve counts for the relay's defer-to-swarm decision. */
-export class RelayChunkPolicy {
-  private readonly clock: Clock;
+export class DeferralPolicy {
+  private readonly clock: DeferralClock;
   private readonly copies: number;
   private readonly holdMs: number;
   private readonly maxBlobs: number;
@@ -48,7 +52,7 @@ export class RelayChunkPolicy {
   private readonly idleResetMs: number;
   private readonly ledgers = new Map<string, ChunkLedger>();
 
-  constructor(options: RelayChunkPolicyOptions) {
+  constructor(options: DeferralPolicyOptions) {
     this.clock = options.clock;
     this.copies = options.copies ?? 1;
     this.holdMs = options.holdMs ?? 1500;
@@ -58,7 +62,7 @@ export class RelayChunkPolicy {
   }
 
   /** Decides one request; a `serve` decision is recorded as a copy served. */
-  decide(sha256: string, chunkCount: number, index: number, mayDefer: boolean): RelayDecision {
+  decide(sha256: string, chunkCount: number, index: number, mayDefer: boolean): DeferralDecision {
     const ledger = this.ledger(sha256, chunkCount);
     const now = this.clock.now();
     const since = now - ledger.lastAt[index]!;

@@ -1,24 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from './clock.ts';
-import { RelayChunkPolicy } from './relay-policy.ts';
+import { DeferralPolicy, type DeferralClock } from './deferral.ts';
 
-function fakeClock(): Clock & { t: number } {
+function fakeClock(): DeferralClock & { t: number } {
   return {
     t: 0,
     now() {
       return this.t;
     },
-    setTimeout: () => 0,
-    clearTimeout: () => {},
   };
 }
 
 const sha = 'c'.repeat(64);
 
-describe('relay chunk policy', () => {
+describe('swarm deferral policy', () => {
   it('serves the first copy of a chunk and defers the next to the swarm', () => {
     const clock = fakeClock();
-    const policy = new RelayChunkPolicy({ clock, holdMs: 1000 });
+    const policy = new DeferralPolicy({ clock, holdMs: 1000 });
     expect(policy.decide(sha, 4, 0, true)).toEqual({ serve: true });
     expect(policy.decide(sha, 4, 0, true)).toEqual({ serve: false, retryAfterMs: 1000 });
     expect(policy.decide(sha, 4, 1, true)).toEqual({ serve: true }); // another chunk: nobody has it yet
@@ -28,7 +25,7 @@ describe('relay chunk policy', () => {
 
   it('always serves a client without peers, without delaying the swarm trickle', () => {
     const clock = fakeClock();
-    const policy = new RelayChunkPolicy({ clock, holdMs: 1000 });
+    const policy = new DeferralPolicy({ clock, holdMs: 1000 });
     policy.decide(sha, 4, 0, true);
     for (let i = 0; i < 5; i++) expect(policy.decide(sha, 4, 0, false)).toEqual({ serve: true });
     expect(policy.servedCount(sha, 0)).toBe(6);
@@ -37,7 +34,7 @@ describe('relay chunk policy', () => {
 
   it('trickles further copies at doubling intervals', () => {
     const clock = fakeClock();
-    const policy = new RelayChunkPolicy({ clock, holdMs: 1000 });
+    const policy = new DeferralPolicy({ clock, holdMs: 1000 });
     const served: number[] = [];
     for (clock.t = 0; clock.t <= 16_000; clock.t += 100) {
       if (policy.decide(sha, 1, 0, true).serve) served.push(clock.t);
@@ -48,7 +45,7 @@ describe('relay chunk policy', () => {
 
   it('caps the gap, and starts afresh for a chunk nobody asked for in a long while', () => {
     const clock = fakeClock();
-    const policy = new RelayChunkPolicy({ clock, holdMs: 1000, maxGapMs: 4000, idleResetMs: 20_000 });
+    const policy = new DeferralPolicy({ clock, holdMs: 1000, maxGapMs: 4000, idleResetMs: 20_000 });
     const served: number[] = [];
     for (clock.t = 0; clock.t <= 20_000; clock.t += 100) {
       const d = policy.decide(sha, 1, 0, true);

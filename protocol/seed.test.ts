@@ -3,18 +3,18 @@ import { utf8 } from './bytes.ts';
 import { ErrorCode } from './errors.ts';
 import {
   hexToRgb,
-  looksLikeLegacyHello,
+  looksLikeSeedHello,
   parseClientInfo,
   parseHotUpdate,
-  parseLegacyClientMessage,
+  parseSeedClientMessage,
   scanJsonObjectEnd,
-} from './legacy.ts';
+} from './seed.ts';
 
 describe('seed protocol', () => {
   it("parses the seed client's exact hello", () => {
     // What HotUpdateGameClient.connect_to_server sends: json.dumps(client_info), unframed.
     const text = '{"type": "client_info", "version": "1.0.0", "platform": "Pygame Client"}';
-    expect(looksLikeLegacyHello(utf8(text)[0]!)).toBe(true);
+    expect(looksLikeSeedHello(utf8(text)[0]!)).toBe(true);
     expect(scanJsonObjectEnd(utf8(text))).toBe(utf8(text).length);
     expect(parseClientInfo(JSON.parse(text))).toEqual({
       ok: true,
@@ -30,21 +30,21 @@ describe('seed protocol', () => {
   });
 
   it('tells a framed stream from a seed hello by the first byte', () => {
-    expect(looksLikeLegacyHello(0x00)).toBe(false);
-    expect(looksLikeLegacyHello(0x7b)).toBe(true);
+    expect(looksLikeSeedHello(0x00)).toBe(false);
+    expect(looksLikeSeedHello(0x7b)).toBe(true);
   });
 
   it("parses the seed client's heartbeat and ack_update", () => {
-    expect(parseLegacyClientMessage({ type: 'heartbeat', timestamp: 1732363200.5 }).ok).toBe(true);
+    expect(parseSeedClientMessage({ type: 'heartbeat', timestamp: 1732363200.5 }).ok).toBe(true);
     expect(
-      parseLegacyClientMessage({
+      parseSeedClientMessage({
         type: 'ack_update',
         update_type: 'script_logic',
         success: true,
         version: '1.1.0',
       }).ok,
     ).toBe(true);
-    expect(parseLegacyClientMessage({ type: 'other' })).toMatchObject({
+    expect(parseSeedClientMessage({ type: 'other' })).toMatchObject({
       ok: false,
       code: ErrorCode.UNKNOWN_TYPE,
     });

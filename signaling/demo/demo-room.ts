@@ -1,5 +1,6 @@
 /**
- * The demo room a fresh data dir starts with: a room key written where the operator can find it
+ * Creating the demo room (only `patchcast serve` does; the relay itself knows no demo): the room a
+ * fresh data dir starts with: a room key written where the operator can find it
  * (`<data dir>/keys/demo.key.json`, the format `patchcast keygen` writes, mode 0600) and a first
  * release with the four well-known slots, published through the same path as any other release.
  */
@@ -15,13 +16,15 @@ import {
   parseKeyFile,
   toKeyFile,
   utf8,
+  WellKnownSlot,
   type KeyFile,
   type SigningKey,
   type SlotInput,
 } from '../../protocol/index.ts';
 import type { Relay } from '../relay/relay.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
-import { DEFAULT_LOGIC_JS, DEFAULT_THEME, SEED_PYTHON_SCRIPT, makeBackgroundPng } from './defaults.ts';
+import { SEED_PYTHON_SCRIPT } from '../hub/seed-defaults.ts';
+import { DEFAULT_LOGIC_JS, DEFAULT_THEME, makeBackgroundPng } from './defaults.ts';
 
 /** The demo room's name. */
 export const DEMO_ROOM = 'demo';
@@ -61,11 +64,11 @@ async function readKey(path: string): Promise<KeyOnDisk | null> {
 /** Creates the demo room if the data dir has none; returns what to print either way. */
 export async function ensureDemoRoom(relay: Relay, dataDir: string): Promise<DemoInfo> {
   const keyPath = join(dataDir, 'keys', `${DEMO_ROOM}.key.json`);
-  const existing = relay.store.room(DEMO_ROOM);
-  if (existing && existing.history.length > 0) {
+  const trusted = relay.trustedKeys(DEMO_ROOM);
+  if (trusted && relay.latest(DEMO_ROOM)) {
     const onDisk = await readKey(keyPath).catch(() => null);
-    const ours = onDisk && existing.trusted.has(onDisk.key.keyId) ? onDisk : null;
-    const publicKey = ours ? ours.key.publicKey : ([...existing.trusted.values()][0] ?? null);
+    const ours = onDisk && trusted.has(onDisk.key.keyId) ? onDisk : null;
+    const publicKey = ours ? ours.key.publicKey : ([...trusted.values()][0] ?? null);
     return { room: DEMO_ROOM, publicKey, keyPath, keyFile: ours?.file ?? null, created: false };
   }
   // A key file without a room is what a crash between the two writes leaves: reuse the key.
@@ -83,7 +86,12 @@ export async function ensureDemoRoom(relay: Relay, dataDir: string): Promise<Dem
     logic: { kind: 'script', lang: 'js', bytes: utf8(DEFAULT_LOGIC_JS), version: '1.0.0' },
     background: { kind: 'texture', mime: 'image/png', bytes: await makeBackgroundPng(), version: '1.0.0' },
     theme: { kind: 'config', bytes: configBytes(DEFAULT_THEME), version: '1.0.0' },
-    legacy: { kind: 'script', lang: 'python', bytes: utf8(SEED_PYTHON_SCRIPT), version: '1.0.0' },
+    [WellKnownSlot.seedScript]: {
+      kind: 'script',
+      lang: 'python',
+      bytes: utf8(SEED_PYTHON_SCRIPT),
+      version: '1.0.0',
+    },
   };
   const { slots, blobs } = await describeSlots(content, DEFAULT_CHUNK_SIZE);
   const signed = await assembleRelease({

@@ -1,5 +1,5 @@
 /**
- * The seed's protocol (`hot-update-blog.txt`), spoken on the TCP port so that clients of the old
+ * The seed protocol (the TCP protocol of the original Python system, `hot-update-blog.txt`), spoken on the TCP port so that clients of the old
  * server keep working: an unframed `client_info` hello, then framed `initial_config` / `hot_update`
  * from the server and framed `heartbeat` / `ack_update` from the client.
  */
@@ -8,21 +8,27 @@ import { ErrorCode, fail, type Result } from './errors.ts';
 import { MAX_CLIENT_TEXT_LENGTH } from './limits.ts';
 import { validator, type Validator } from './validate.ts';
 
+/**
+ * How often a seed client sends `heartbeat` (the seed's Pygame client beats every 10 s, whatever the
+ * server says: the seed protocol has no way to tell it otherwise).
+ */
+export const SEED_HEARTBEAT_INTERVAL_MS = 10_000;
+
 /** Seed message kinds. */
-export const LegacyType = {
+export const SeedType = {
   clientInfo: 'client_info',
   initialConfig: 'initial_config',
   hotUpdate: 'hot_update',
   heartbeat: 'heartbeat',
   ackUpdate: 'ack_update',
 } as const;
-/** One of {@link LegacyType}. */
-export type LegacyType = (typeof LegacyType)[keyof typeof LegacyType];
+/** One of {@link SeedType}. */
+export type SeedType = (typeof SeedType)[keyof typeof SeedType];
 
 /** The seed's two update types. */
-export const LegacyUpdateType = { script: 'script_logic', background: 'background_config' } as const;
-/** One of {@link LegacyUpdateType}. */
-export type LegacyUpdateType = (typeof LegacyUpdateType)[keyof typeof LegacyUpdateType];
+export const SeedUpdateType = { script: 'script_logic', background: 'background_config' } as const;
+/** One of {@link SeedUpdateType}. */
+export type SeedUpdateType = (typeof SeedUpdateType)[keyof typeof SeedUpdateType];
 
 const Text = v.pipe(v.string(), v.maxLength(MAX_CLIENT_TEXT_LENGTH));
 const Rgb = v.tuple([
@@ -33,7 +39,7 @@ const Rgb = v.tuple([
 
 /** Client → server, unframed first message. */
 export const ClientInfoSchema = v.object({
-  type: v.literal(LegacyType.clientInfo),
+  type: v.literal(SeedType.clientInfo),
   version: v.exactOptional(Text),
   platform: v.exactOptional(Text),
 });
@@ -41,17 +47,17 @@ export const ClientInfoSchema = v.object({
 export type ClientInfo = v.InferOutput<typeof ClientInfoSchema>;
 
 /** The seed's `script_logic` config: Python source defining `update_ball_position`. */
-export const LegacyScriptConfigSchema = v.object({
+export const SeedScriptConfigSchema = v.object({
   version: v.string(),
   last_update: v.string(),
   content: v.string(),
   enabled: v.boolean(),
 });
 /** `script_logic` config. */
-export type LegacyScriptConfig = v.InferOutput<typeof LegacyScriptConfigSchema>;
+export type SeedScriptConfig = v.InferOutput<typeof SeedScriptConfigSchema>;
 
 /** The seed's `background_config`: an RGB colour and an optional base64 image. */
-export const LegacyBackgroundConfigSchema = v.object({
+export const SeedBackgroundConfigSchema = v.object({
   version: v.string(),
   last_update: v.string(),
   background_color: Rgb,
@@ -59,13 +65,13 @@ export const LegacyBackgroundConfigSchema = v.object({
   enabled: v.boolean(),
 });
 /** `background_config`. */
-export type LegacyBackgroundConfig = v.InferOutput<typeof LegacyBackgroundConfigSchema>;
+export type SeedBackgroundConfig = v.InferOutput<typeof SeedBackgroundConfigSchema>;
 
 /** Server → client, first frame. */
 export const InitialConfigSchema = v.object({
-  type: v.literal(LegacyType.initialConfig),
-  script_logic: LegacyScriptConfigSchema,
-  background_config: LegacyBackgroundConfigSchema,
+  type: v.literal(SeedType.initialConfig),
+  script_logic: SeedScriptConfigSchema,
+  background_config: SeedBackgroundConfigSchema,
 });
 /** `initial_config`. */
 export type InitialConfig = v.InferOutput<typeof InitialConfigSchema>;
@@ -73,15 +79,15 @@ export type InitialConfig = v.InferOutput<typeof InitialConfigSchema>;
 /** Server → client: one changed config. */
 export const HotUpdateSchema = v.variant('update_type', [
   v.object({
-    type: v.literal(LegacyType.hotUpdate),
-    update_type: v.literal(LegacyUpdateType.script),
-    config: LegacyScriptConfigSchema,
+    type: v.literal(SeedType.hotUpdate),
+    update_type: v.literal(SeedUpdateType.script),
+    config: SeedScriptConfigSchema,
     timestamp: v.number(),
   }),
   v.object({
-    type: v.literal(LegacyType.hotUpdate),
-    update_type: v.literal(LegacyUpdateType.background),
-    config: LegacyBackgroundConfigSchema,
+    type: v.literal(SeedType.hotUpdate),
+    update_type: v.literal(SeedUpdateType.background),
+    config: SeedBackgroundConfigSchema,
     timestamp: v.number(),
   }),
 ]);
@@ -89,17 +95,17 @@ export const HotUpdateSchema = v.variant('update_type', [
 export type HotUpdate = v.InferOutput<typeof HotUpdateSchema>;
 
 /** Client → server keep-alive. */
-export const LegacyHeartbeatSchema = v.object({
-  type: v.literal(LegacyType.heartbeat),
+export const SeedHeartbeatSchema = v.object({
+  type: v.literal(SeedType.heartbeat),
   timestamp: v.exactOptional(v.number()),
 });
 /** Seed `heartbeat`. */
-export type LegacyHeartbeat = v.InferOutput<typeof LegacyHeartbeatSchema>;
+export type SeedHeartbeat = v.InferOutput<typeof SeedHeartbeatSchema>;
 
 /** Client → server: outcome of a `hot_update`. */
 export const AckUpdateSchema = v.object({
-  type: v.literal(LegacyType.ackUpdate),
-  update_type: v.picklist([LegacyUpdateType.script, LegacyUpdateType.background]),
+  type: v.literal(SeedType.ackUpdate),
+  update_type: v.picklist([SeedUpdateType.script, SeedUpdateType.background]),
   success: v.boolean(),
   version: v.exactOptional(Text),
 });
@@ -126,18 +132,18 @@ export const parseHotUpdate: Validator<HotUpdate> = validator(
 );
 
 /** A message a seed client sends after its hello. */
-export type LegacyClientMessage = LegacyHeartbeat | AckUpdate;
+export type SeedClientMessage = SeedHeartbeat | AckUpdate;
 
-const heartbeatValidator = validator(LegacyHeartbeatSchema, ErrorCode.BAD_MESSAGE, 'heartbeat');
+const heartbeatValidator = validator(SeedHeartbeatSchema, ErrorCode.BAD_MESSAGE, 'heartbeat');
 const ackUpdateValidator = validator(AckUpdateSchema, ErrorCode.BAD_MESSAGE, 'ack_update');
 
 /** Validates a framed message from a seed client (`heartbeat` or `ack_update`). */
-export function parseLegacyClientMessage(input: unknown): Result<LegacyClientMessage> {
+export function parseSeedClientMessage(input: unknown): Result<SeedClientMessage> {
   if (typeof input !== 'object' || input === null)
     return fail(ErrorCode.BAD_MESSAGE, 'message is not a JSON object');
   const type: unknown = 'type' in input ? input.type : undefined;
-  if (type === LegacyType.heartbeat) return heartbeatValidator(input);
-  if (type === LegacyType.ackUpdate) return ackUpdateValidator(input);
+  if (type === SeedType.heartbeat) return heartbeatValidator(input);
+  if (type === SeedType.ackUpdate) return ackUpdateValidator(input);
   return fail(ErrorCode.UNKNOWN_TYPE, `unknown seed message type ${JSON.stringify(type) ?? 'undefined'}`);
 }
 
@@ -145,7 +151,7 @@ export function parseLegacyClientMessage(input: unknown): Result<LegacyClientMes
  * True when the first byte of a TCP stream starts the seed's unframed JSON hello. A framed stream
  * cannot start with `{` (0x7b): that header would announce a frame of about 2 GB, far over any limit.
  */
-export function looksLikeLegacyHello(firstByte: number): boolean {
+export function looksLikeSeedHello(firstByte: number): boolean {
   return firstByte === 0x7b;
 }
 

@@ -1,7 +1,8 @@
 /**
- * The seed's view of a release: what a client of the old Python server expects on the wire.
+ * The seed's view of a release: what a seed-protocol client (a client of the original Python server)
+ * expects on the wire.
  *
- *   script_logic.content              = the `legacy` slot's Python source (version = that slot's)
+ *   script_logic.content              = the `seed` slot's Python source (version = that slot's)
  *   background_config.background_color = the `theme` slot's background as [r, g, b]
  *   background_config.background_image = base64 of the `background` texture (null without one)
  *
@@ -9,23 +10,37 @@
  * every seed connection.
  */
 import {
-  LegacyType,
-  LegacyUpdateType,
+  SeedType,
+  SeedUpdateType,
   WellKnownSlot,
   hexToRgb,
   parseConfigBlob,
   type InitialConfig,
-  type LegacyBackgroundConfig,
-  type LegacyScriptConfig,
+  type SeedBackgroundConfig,
+  type SeedScriptConfig,
   type SignedRelease,
+  type Slot,
 } from '../../protocol/index.ts';
-import type { RelayStore } from '../store/store.ts';
-import { SEED_BACKGROUND_RGB, SEED_PYTHON_SCRIPT } from '../demo/defaults.ts';
 import type { Payload } from './outbox.ts';
 import { BASE64_SLOT, jsonWithBase64, payloadOf } from './payloads.ts';
+import { SEED_BACKGROUND_RGB, SEED_PYTHON_SCRIPT } from './seed-defaults.ts';
+
+/** Reads a stored blob (the relay's `readBlob`). */
+export type ReadBlob = (sha256: string) => Promise<Uint8Array | null>;
+
+/**
+ * The name the seed slot had in releases published before it was renamed `seed`: such releases
+ * still feed seed-protocol clients (a signed release can't be renamed, only superseded).
+ */
+export const FORMER_SEED_SLOT = 'legacy';
+
+/** The seed-protocol script slot of a release, under its name or its former one. */
+export function seedScriptSlot(slots: Readonly<Record<string, Slot>>): Slot | undefined {
+  return slots[WellKnownSlot.seedScript] ?? slots[FORMER_SEED_SLOT];
+}
 
 /** The seed frames of one release; each is encoded on first use, then shared. */
-export interface LegacyView {
+export interface SeedView {
   readonly seq: number;
   /** Identity of the script content: a change means a `script_logic` update. */
   readonly scriptKey: string;
@@ -54,23 +69,23 @@ function once<T>(make: () => T): () => T {
 }
 
 /** Builds the seed frames of a release (or of an empty room, with the seed's defaults). */
-export async function buildLegacyView(
-  store: RelayStore,
+export async function buildSeedView(
+  readBlob: ReadBlob,
   signed: SignedRelease | null,
   now = Date.now(),
-): Promise<LegacyView> {
+): Promise<SeedView> {
   const release = signed?.release;
   const lastUpdate = seedTime(release?.createdAt ?? DEFAULT_TIME);
-  const scriptSlot = release?.slots[WellKnownSlot.legacyLogic];
+  const scriptSlot = release?.slots[WellKnownSlot.seedScript];
   const bgSlot = release?.slots[WellKnownSlot.background];
   const themeSlot = release?.slots[WellKnownSlot.theme];
 
   let content = SEED_PYTHON_SCRIPT;
   if (scriptSlot?.kind === 'script') {
-    const bytes = await store.readBlob(scriptSlot.sha256);
+    const bytes = await readBlob(scriptSlot.sha256);
     if (bytes) content = new TextDecoder().decode(bytes);
   }
-  const script: LegacyScriptConfig = {
+  const script: SeedScriptConfig = {
     version: scriptSlot?.version ?? '1.0.0',
     last_update: lastUpdate,
     content,
@@ -79,18 +94,18 @@ export async function buildLegacyView(
 
   let rgb: [number, number, number] = SEED_BACKGROUND_RGB;
   if (themeSlot?.kind === 'config') {
-    const bytes = await store.readBlob(themeSlot.sha256);
+    const bytes = await readBlob(themeSlot.sha256);
     const theme = bytes ? parseConfigBlob(WellKnownSlot.theme, bytes) : null;
     const colour = theme?.ok ? theme.value['background'] : undefined;
     if (typeof colour === 'string') rgb = hexToRgb(colour);
   }
-  const image = bgSlot?.kind === 'texture' ? await store.readBlob(bgSlot.sha256) : null;
+  const image = bgSlot?.kind === 'texture' ? await readBlob(bgSlot.sha256) : null;
   const imageBase64 = once(() =>
     image ? Buffer.from(image.buffer, image.byteOffset, image.length).toString('base64') : null,
   );
   const backgroundVersion = bgSlot?.version ?? themeSlot?.version ?? '1.0.0';
   // The image goes into the frames as bytes, not through JSON.stringify (see jsonWithBase64).
-  const background = (): LegacyBackgroundConfig => ({
+  const background = (): SeedBackgroundConfig => ({
     version: backgroundVersion,
     last_update: lastUpdate,
     background_color: rgb,
@@ -112,7 +127,7 @@ export async function buildLegacyView(
     backgroundSize: (image ? Math.ceil(image.length / 3) * 4 : 0) + 500,
     initial: once(() => {
       const initial: InitialConfig = {
-        type: LegacyType.initialConfig,
+        type: SeedType.initialConfig,
         script_logic: script,
         background_config: background(),
       };
@@ -120,16 +135,16 @@ export async function buildLegacyView(
     }),
     scriptUpdate: once(() =>
       payloadOf({
-        type: LegacyType.hotUpdate,
-        update_type: LegacyUpdateType.script,
+        type: SeedType.hotUpdate,
+        update_type: SeedUpdateType.script,
         config: script,
         timestamp,
       }),
     ),
     backgroundUpdate: once(() =>
       frame({
-        type: LegacyType.hotUpdate,
-        update_type: LegacyUpdateType.background,
+        type: SeedType.hotUpdate,
+        update_type: SeedUpdateType.background,
         config: background(),
         timestamp,
       }),
@@ -138,17 +153,17 @@ export async function buildLegacyView(
 }
 
 /** The latest view per room, built once per release. */
-export class LegacyViews {
-  private readonly views = new Map<string, { seq: number; view: Promise<LegacyView> }>();
+export class SeedViews {
+  private readonly views = new Map<string, { seq: number; view: Promise<SeedView> }>();
 
-  constructor(private readonly store: RelayStore) {}
+  constructor(private readonly readBlob: ReadBlob) {}
 
   /** The view of `signed` (the room's latest release, or null). */
-  get(room: string, signed: SignedRelease | null): Promise<LegacyView> {
+  get(room: string, signed: SignedRelease | null): Promise<SeedView> {
     const seq = signed?.release.seq ?? 0;
     const hit = this.views.get(room);
     if (hit && hit.seq === seq) return hit.view;
-    const view = buildLegacyView(this.store, signed);
+    const view = buildSeedView(this.readBlob, signed);
     this.views.set(room, { seq, view });
     return view;
   }

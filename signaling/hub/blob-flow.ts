@@ -1,0 +1,89 @@
+/**
+ * Answers to `blob.get`: the chunks a client asks for, within its send-queue budget, each encoded
+ * once for everyone (the chunk cache), or a `blob.defer` ("your peers have it") when the swarm
+ * deferral policy says the swarm should carry it.
+ */
+import { ErrorCode, MessageType, chunkLength, type BlobGet } from '../../protocol/index.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Relay } from '../relay/relay.ts';
+import type { Conn } from './conn.ts';
+import type { Connections } from './connections.ts';
+import { DeferralPolicy } from './deferral.ts';
+import { ChunkCache, chunkPayloadEstimate, errorPayload, payloadOf } from './payloads.ts';
+
+/** The part of a connection's send queue blob chunks may fill; the rest is for control messages. */
+export const BLOB_QUEUE_SHARE = 15 / 16;
+
+/** What the blob flow keeps per connection. */
+export interface BlobAccount {
+  /** Estimated bytes of answers accepted but not queued yet (the blob is being read). */
+  blobBytesPending: number;
+}
+
+/** The hub's `blob.get` answers. */
+export class BlobFlow {
+  private readonly chunks = new ChunkCache();
+  private readonly deferral = new DeferralPolicy({ clock: { now: () => Date.now() } });
+
+  constructor(
+    private readonly relay: Relay,
+    private readonly metrics: Metrics,
+    private readonly connections: Connections,
+    /** A connection's send-queue limit (`outbox.maxQueuedBytes`). */
+    private readonly maxQueuedBytes: number,
+  ) {}
+
+  /** Answers one `blob.get` of a connection in `room`. */
+  async serve(conn: Conn, account: BlobAccount, room: string, request: BlobGet): Promise<void> {
+    const { sha256, from, count } = request;
+    // The chunking of the newest release of the room naming the blob.
+    const desc = this.relay.chunkingOf(room, sha256);
+    if (!desc) {
+      const why = `no release of room ${room} names blob ${sha256}`;
+      return this.connections.refuse(conn, ErrorCode.BLOB_MISSING, why, false);
+    }
+    const total = desc.chunks.length;
+    if (from >= total) {
+      const why = `blob ${sha256} has ${total} chunks, from=${from}`;
+      return this.connections.refuse(conn, ErrorCode.BAD_MESSAGE, why, false);
+    }
+    const end = Math.min(total, from + count);
+    let estimate = 0;
+    for (let i = from; i < end; i++) estimate += chunkPayloadEstimate(chunkLength(desc, i));
+    // Requests still reading their blob count too: pipelined requests all pass this check before any
+    // of them queues a chunk, and their sum must fit. Part of the queue is kept for control messages.
+    const budget = this.maxQueuedBytes * BLOB_QUEUE_SHARE;
+    if (conn.outbox.pendingBytes + account.blobBytesPending + estimate > budget) {
+      // Flow control, not misbehaviour: not a bad message. An unsent refusal is replaced by the next
+      // one, so a burst of refused requests can't fill the queue with errors.
+      this.metrics.refusals.inc({ code: ErrorCode.TOO_SLOW, source: 'socket' });
+      const why = `too many chunks requested at once: ask for ${sha256} chunk ${from} again later`;
+      conn.outbox.send(errorPayload(ErrorCode.TOO_SLOW, why, false), { key: 'blob.too-slow' });
+      return;
+    }
+    account.blobBytesPending += estimate;
+    let blob: Uint8Array | null;
+    try {
+      blob = await this.relay.readBlob(sha256);
+    } finally {
+      account.blobBytesPending -= estimate;
+    }
+    if (!conn.live) return;
+    if (!blob) {
+      return this.connections.refuse(conn, ErrorCode.BLOB_MISSING, `blob ${sha256} is not stored`, false);
+    }
+    const mayDefer = request.defer ?? false;
+    for (let i = from; i < end; i++) {
+      // A client with swarm peers may be told to get a chunk from them: the relay lets out about one
+      // copy of each chunk to the swarm (deferral.ts) and a trickle after that.
+      const decision = this.deferral.decide(sha256, total, i, mayDefer);
+      if (!decision.serve) {
+        const { retryAfterMs } = decision;
+        conn.outbox.send(payloadOf({ type: MessageType.blobDefer, sha256, index: i, retryAfterMs }));
+        continue;
+      }
+      const size = chunkPayloadEstimate(chunkLength(desc, i));
+      conn.outbox.send(() => this.chunks.chunk(sha256, blob, desc.chunkSize, i), { bulk: true }, size);
+    }
+  }
+}

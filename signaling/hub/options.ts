@@ -1,0 +1,65 @@
+/**
+ * The hub's tunables and their defaults. The times every side must agree on (heartbeat interval and
+ * misses, hello timeout, the seed client's heartbeat) come from `protocol/`; the rest is the relay's
+ * own sizing.
+ */
+import {
+  HEARTBEAT_INTERVAL_MS,
+  HEARTBEAT_MISSES,
+  HELLO_TIMEOUT_MS,
+  SEED_HEARTBEAT_INTERVAL_MS,
+} from '../../protocol/index.ts';
+import type { SchedulerOptions } from './fanout.ts';
+import type { OutboxLimits } from './outbox.ts';
+
+/** Tunables of the hub. */
+export interface HubOptions {
+  readonly heartbeatMs: number;
+  /** Heartbeat intervals a client may miss. */
+  readonly heartbeatMisses: number;
+  /** Heartbeat interval of seed-protocol clients (they beat every 10 s whatever we say). */
+  readonly seedHeartbeatMs: number;
+  readonly helloTimeoutMs: number;
+  /**
+   * The largest frame the relay accepts from a client, told to it in `welcome` (the transports
+   * enforce it: `maxInboundFrameBytes` of the server).
+   */
+  readonly maxFrameBytes: number;
+  /** The room seed-protocol clients join (they name none). */
+  readonly seedRoom: string;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerIp: number;
+  /** Bad messages tolerated after hello before the connection is closed. */
+  readonly badMessageBudget: number;
+  /** Least time between two rosters to a room's admins. */
+  readonly rosterIntervalMs: number;
+  /** How long a closing connection gets to flush its error frame. */
+  readonly closeGraceMs: number;
+  /** Least time between two fresh `peers` samples for one connection (others get the last one). */
+  readonly peersIntervalMs: number;
+  readonly outbox: OutboxLimits;
+  readonly scheduler: SchedulerOptions;
+}
+
+/** Defaults of {@link HubOptions}. */
+export const DEFAULT_HUB_OPTIONS: HubOptions = {
+  heartbeatMs: HEARTBEAT_INTERVAL_MS,
+  heartbeatMisses: HEARTBEAT_MISSES,
+  seedHeartbeatMs: SEED_HEARTBEAT_INTERVAL_MS,
+  helloTimeoutMs: HELLO_TIMEOUT_MS,
+  maxFrameBytes: 1024 * 1024,
+  seedRoom: 'demo',
+  maxConnections: 20_000,
+  maxConnectionsPerIp: 5_000,
+  badMessageBudget: 10,
+  rosterIntervalMs: 200,
+  closeGraceMs: 2_000,
+  peersIntervalMs: 1_000,
+  outbox: { windowBytes: 1024 * 1024, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 30_000 },
+  scheduler: { maxActive: 4, stallMs: 250 },
+};
+
+/** Swarm peers suggested in `welcome`. */
+export const WELCOME_PEERS = 32;
+/** Swarm peers in a `peers` answer (the most the message may carry). */
+export const PEERS_ANSWER_MAX = 64;

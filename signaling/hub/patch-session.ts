@@ -1,0 +1,149 @@
+/**
+ * A connection that speaks our protocol (WebSocket `/ws`, framed TCP). Every frame goes through the
+ * protocol's validator; before `hello` nothing else is accepted, after it each message type goes to
+ * its handler in {@link HANDLERS}: heartbeats and acks feed the roster, `blob.get` the blob flow,
+ * `peers.get` a sample of the room's swarm.
+ */
+import {
+  ErrorCode,
+  MessageType,
+  parseMessage,
+  type DecodedFrame,
+  type Hello,
+  type SignedRelease,
+} from '../../protocol/index.ts';
+import type { BlobAccount } from './blob-flow.ts';
+import type { Conn, Session } from './conn.ts';
+import { now } from './connections.ts';
+import { PEERS_ANSWER_MAX, WELCOME_PEERS } from './options.ts';
+import type { Payload } from './outbox.ts';
+import type { HubParts } from './parts.ts';
+import { payloadOf } from './payloads.ts';
+import { HandlerRegistry } from './registry.ts';
+import { RosterEntry } from './roster.ts';
+
+/** One connection speaking our protocol. */
+export class PatchSession implements Session, BlobAccount {
+  readonly heartbeatMs: number;
+  blobBytesPending = 0;
+  /** The last `peers` answer drawn for it and when (`peers.get` draws at most one per interval). */
+  private lastPeers: { readonly at: number; readonly payload: Payload } | null = null;
+
+  constructor(
+    readonly conn: Conn,
+    readonly parts: HubParts,
+  ) {
+    this.heartbeatMs = parts.options.heartbeatMs;
+  }
+
+  receive(frame: DecodedFrame): void {
+    const { conn, parts } = this;
+    if (!frame.ok) return parts.connections.refuse(conn, frame.code, frame.message, frame.fatal);
+    const parsed = parseMessage(frame.value);
+    if (!parsed.ok) return parts.connections.refuse(conn, parsed.code, parsed.message, false);
+    const message = parsed.value;
+    if (conn.state === 'pending') {
+      if (message.type === MessageType.hello) return this.hello(message);
+      return parts.connections.fail(conn, ErrorCode.HELLO_REQUIRED, `say hello first (got ${message.type})`);
+    }
+    if (!HANDLERS.dispatch(this, message)) {
+      parts.connections.refuse(conn, ErrorCode.FORBIDDEN, `clients do not send ${message.type}`, false);
+    }
+  }
+
+  announce(signed: SignedRelease): void {
+    if ((this.conn.entry?.seq ?? 0) >= signed.release.seq) return;
+    this.conn.outbox.send(this.parts.releases.of(signed), { key: 'release' });
+  }
+
+  /** Puts the connection in its room's roster and answers `welcome` (+ the release it lacks, + roster). */
+  private hello(hello: Hello): void {
+    const { conn, parts } = this;
+    const clientId = parts.rooms.freeId(hello.room, hello.clientId);
+    const entry = new RosterEntry(
+      clientId,
+      hello.room,
+      hello.role,
+      conn.wire.transport,
+      hello.platform ?? '',
+      conn.wire.address,
+      hello.seq,
+    );
+    if (hello.slots) {
+      // Only slots the room's releases have: a client can't grow the roster with names of its own.
+      const known = Object.entries(hello.slots).filter(([name]) =>
+        parts.relay.namesSlot(hello.room, name, hello.seq),
+      );
+      entry.recordHello(hello.seq, Object.fromEntries(known));
+    }
+    conn.entry = entry;
+    conn.peerId = hello.peerId;
+    conn.state = 'open';
+    parts.rooms.join(conn);
+
+    const latest = parts.relay.latest(hello.room);
+    const peers = parts.rooms.samplePeers(hello.room, conn, WELCOME_PEERS);
+    conn.outbox.send(
+      payloadOf({
+        type: MessageType.welcome,
+        clientId,
+        room: hello.room,
+        seq: latest?.release.seq ?? 0,
+        heartbeatMs: parts.options.heartbeatMs,
+        maxFrameBytes: parts.options.maxFrameBytes,
+        serverTime: new Date().toISOString(),
+        ...(peers.length > 0 ? { peers } : {}),
+      }),
+    );
+    if (latest && latest.release.seq > hello.seq) {
+      conn.outbox.send(parts.releases.of(latest), { key: 'release' });
+    }
+    if (hello.role === 'admin')
+      conn.outbox.send(payloadOf(parts.rooms.rosterOf(hello.room)), { key: 'roster' });
+  }
+
+  /** The answer to `peers.get`: a fresh sample at most once per `peersIntervalMs`, else the last one. */
+  peersAnswer(room: string): Payload {
+    const t = now();
+    const last = this.lastPeers;
+    if (last && t - last.at < this.parts.options.peersIntervalMs) return last.payload;
+    const peers = this.parts.rooms.samplePeers(room, this.conn, PEERS_ANSWER_MAX);
+    const payload = payloadOf({ type: MessageType.peers, peers });
+    this.lastPeers = { at: t, payload };
+    return payload;
+  }
+}
+
+/** What a client may send after its hello, by type; anything else is refused as `FORBIDDEN`. */
+export const HANDLERS = new HandlerRegistry<PatchSession>()
+  .on(MessageType.heartbeat, ({ conn, parts }, message) => {
+    const entry = conn.entry;
+    if (!entry) return;
+    entry.beat(message.traffic);
+    parts.rooms.touch(entry.room, 'soft');
+  })
+  .on(MessageType.ack, ({ conn, parts }, message) => {
+    const entry = conn.entry;
+    if (!entry) return;
+    if (!parts.relay.namesSlot(entry.room, message.slot, message.seq)) {
+      const why = `ack for slot ${message.slot}, which neither release ${message.seq} nor the latest of room ${entry.room} has`;
+      return parts.connections.refuse(conn, ErrorCode.BAD_MESSAGE, why, false);
+    }
+    entry.ack(message);
+    parts.metrics.acks.inc({ status: message.status });
+    parts.rooms.touch(entry.room, 'hard');
+  })
+  .on(MessageType.blobGet, (session, message) => {
+    const room = session.conn.room;
+    if (room !== null) void session.parts.blobs.serve(session.conn, session, room, message);
+  })
+  .on(MessageType.peersGet, (session) => {
+    const room = session.conn.room;
+    if (room !== null) session.conn.outbox.send(session.peersAnswer(room), { key: 'peers' });
+  })
+  .on(MessageType.error, () => {
+    // A client's word about something we sent: nothing to do but not to answer it.
+  })
+  .on(MessageType.hello, ({ conn, parts }) => {
+    parts.connections.refuse(conn, ErrorCode.BAD_MESSAGE, 'hello was already said', false);
+  });
