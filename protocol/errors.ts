@@ -48,21 +48,6 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ErrorCode, value);
 }
 
-/**
- * An error with a code from {@link ErrorCode}, a human message and an optional cause.
- * Thrown across module boundaries; converted to an `error` message on the wire.
- */
-export class PatchcastError extends Error {
-  override readonly name = 'PatchcastError';
-  /** The stable code tools match on. */
-  readonly code: ErrorCode;
-
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-}
-
 /** A value or a typed error: what every validator and check in `protocol/` returns. */
 export type Result<T, C extends ErrorCode = ErrorCode> =
   | { readonly ok: true; readonly value: T }
@@ -81,12 +66,6 @@ export function fail<C extends ErrorCode>(
   return { ok: false, code, message };
 }
 
-/** Returns the value of a result or throws it as a {@link PatchcastError}. */
-export function unwrap<T>(result: Result<T>): T {
-  if (result.ok) return result.value;
-  throw new PatchcastError(result.code, result.message);
-}
-
 /**
  * Close codes for WebSocket connections (4000–4999 is the application range), named like the errors
  * that cause them. TCP connections send the same code in their final `error` frame.
@@ -94,6 +73,10 @@ export function unwrap<T>(result: Result<T>): T {
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
+  /** Sent by a player: the relay said nothing for too long, so it closes and dials again. */
+  RELAY_SILENT: 4000,
+  /** Sent by a player: it closes to say `hello` again (its PeerJS id changed); not an error. */
+  REHELLO: 4001,
   BAD_MESSAGE: 4400,
   FORBIDDEN: 4403,
   HELLO_TIMEOUT: 4408,

@@ -164,6 +164,17 @@ describe('seed protocol, TypeScript client', () => {
     expect(c.frames.length).toBe(3);
   });
 
+  it("still reads the script of a release published under the slot's former name, `legacy`", async () => {
+    const OLD = `${PY_SCRIPT}# published before the slot was renamed\n`;
+    const built = await room.build({
+      remove: ['seed'],
+      slots: { legacy: { kind: 'script', lang: 'python', bytes: utf8(OLD), version: '0.9.0' } },
+    });
+    expect((await room.publish(built)).status).toBe(201);
+    const c = await seed();
+    expect((await c.initial()).script_logic).toMatchObject({ content: OLD, version: '0.9.0' });
+  });
+
   it('replaces an unsent initial_config by the newest, for a client that reads late', async () => {
     const c = await seed();
     c.socket.pause();

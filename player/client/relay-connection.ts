@@ -4,6 +4,7 @@
  * close, and a new `hello` when the peer id to announce changed. What the relay's messages mean is
  * the client's business.
  */
+import { CloseCode } from '../../protocol/errors.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../../protocol/limits.ts';
 import { MessageType, type Hello, type Message } from '../../protocol/messages.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
@@ -28,11 +29,6 @@ export interface RelayConnectionOptions {
   readonly backoff?: BackoffOptions;
   readonly random?: () => number;
 }
-
-/** Close code of a connection closed to say hello again (not an error). */
-const REHELLO = 4001;
-/** Close code of a connection given up for silence. */
-const SILENT = 4000;
 
 /** See the file comment. */
 export class RelayConnection {
@@ -84,7 +80,7 @@ export class RelayConnection {
         this.welcomedNow = false;
         this.announcedPeerId = null;
         clearInterval(this.heartbeatTimer);
-        if (info.code !== 1000 && info.code !== 1005 && info.code !== REHELLO && info.reason)
+        if (info.code !== 1000 && info.code !== 1005 && info.code !== CloseCode.REHELLO && info.reason)
           this.options.error(`relay closed: ${info.reason}`);
         this.options.changed();
         if (!this.closed) {
@@ -106,7 +102,7 @@ export class RelayConnection {
    */
   peerIdChanged(): void {
     if (this.announcedPeerId === null || this.options.peerId?.() === this.announcedPeerId) return;
-    this.transport?.close(REHELLO, 'peer id changed');
+    this.transport?.close(CloseCode.REHELLO, 'peer id changed');
   }
 
   /** Closes for good. */
@@ -131,7 +127,10 @@ export class RelayConnection {
     const verdict = this.liveness.tick();
     if (verdict === 'dead') {
       clearInterval(this.heartbeatTimer);
-      this.transport?.close(SILENT, `nothing from the relay for ${(SILENT_TICKS * intervalMs) / 1000} s`);
+      this.transport?.close(
+        CloseCode.RELAY_SILENT,
+        `nothing from the relay for ${(SILENT_TICKS * intervalMs) / 1000} s`,
+      );
       return;
     }
     if (!this.welcomedNow) return; // the hello is the question

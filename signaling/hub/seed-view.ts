@@ -76,7 +76,7 @@ export async function buildSeedView(
 ): Promise<SeedView> {
   const release = signed?.release;
   const lastUpdate = seedTime(release?.createdAt ?? DEFAULT_TIME);
-  const scriptSlot = release?.slots[WellKnownSlot.seedScript];
+  const scriptSlot = release ? seedScriptSlot(release.slots) : undefined;
   const bgSlot = release?.slots[WellKnownSlot.background];
   const themeSlot = release?.slots[WellKnownSlot.theme];
 

@@ -25,8 +25,11 @@ const FORMAT_OF_MIME: Record<TextureMime, string> = {
   'image/webp': 'webp',
 };
 
-/** Checks that a texture decodes fully as the claimed type and within {@link MAX_TEXTURE_EDGE}. */
-export async function checkTexture(bytes: Uint8Array, mime: TextureMime): Promise<Result<null>> {
+/**
+ * The relay's texture check: the texture decodes fully as the claimed type, within
+ * {@link MAX_TEXTURE_EDGE} (the admin site checks in the browser before publishing, with its own).
+ */
+export async function checkTextureDecodes(bytes: Uint8Array, mime: TextureMime): Promise<Result<null>> {
   if (bytes.length > MAX_TEXTURE_BYTES)
     return fail(ErrorCode.TOO_LARGE, `texture is over ${MAX_TEXTURE_BYTES} bytes`);
   const options = { limitInputPixels: MAX_TEXTURE_EDGE * MAX_TEXTURE_EDGE, failOn: 'error' } as const;
@@ -57,7 +60,7 @@ export async function checkTexture(bytes: Uint8Array, mime: TextureMime): Promis
 export async function checkContent(name: string, slot: Slot, bytes: Uint8Array): Promise<Result<null>> {
   switch (slot.kind) {
     case 'texture':
-      return checkTexture(bytes, slot.mime);
+      return checkTextureDecodes(bytes, slot.mime);
     case 'config': {
       const parsed = parseConfigBlob(name, bytes);
       return parsed.ok ? ok(null) : parsed;

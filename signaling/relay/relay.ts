@@ -24,7 +24,7 @@ import {
   type Slot,
   type TextureMime,
 } from '../../protocol/index.ts';
-import { latestOf, releaseAt, type RelayStore, type RoomState } from '../store/store.ts';
+import { latestOf, releaseAt, type RelayStore, type StoredRoom } from '../store/store.ts';
 import { checkContent } from './content.ts';
 
 /** A refusal: a code from the protocol's list, words, and the blobs the relay lacks (BLOB_MISSING). */
@@ -237,7 +237,7 @@ export class Relay {
 
   private async storeRelease(
     input: PublishInput,
-    state: RoomState | undefined,
+    state: StoredRoom | undefined,
     trusted: ReadonlyMap<string, string>,
     previous: SignedRelease | null,
     signed: SignedRelease,
@@ -314,7 +314,7 @@ export class Relay {
       if (state) {
         const accepted = await acceptRotation(record, room, state.trusted);
         if (!accepted.ok) return accepted;
-        const next: RoomState = {
+        const next: StoredRoom = {
           ...state,
           trusted: accepted.value,
           rotations: [...state.rotations, record],
@@ -324,7 +324,7 @@ export class Relay {
       }
       const genesis = await checkGenesis(room, record);
       if (!genesis.ok) return genesis;
-      const created: RoomState = {
+      const created: StoredRoom = {
         room,
         createdAt: new Date(this.now()).toISOString(),
         trusted: await trustKeys([record.rotation.newKey]),
@@ -337,7 +337,7 @@ export class Relay {
   }
 }
 
-function keysOf(state: RoomState): RoomKeys {
+function keysOf(state: StoredRoom): RoomKeys {
   return {
     keys: [...state.trusted].map(([keyId, publicKey]) => ({ keyId, publicKey })),
     rotations: state.rotations,

@@ -29,8 +29,8 @@ import {
 import { ByteLru } from './lru.ts';
 import { removeTempFiles, writeFileAtomic } from './atomic.ts';
 
-/** What the relay knows of one room. */
-export interface RoomState {
+/** What the relay keeps of one room: the keys it trusts, its rotation records and every release. */
+export interface StoredRoom {
   readonly room: string;
   readonly createdAt: string;
   /** Key id → public key: every key the room trusts now. */
@@ -42,12 +42,12 @@ export interface RoomState {
 }
 
 /** The latest release of a room, or null. */
-export function latestOf(room: RoomState | undefined): SignedRelease | null {
+export function latestOf(room: StoredRoom | undefined): SignedRelease | null {
   return room?.history.at(-1) ?? null;
 }
 
 /** The release of a room with this seq, or null (the history is in ascending seq). */
-export function releaseAt(room: RoomState | undefined, seq: number): SignedRelease | null {
+export function releaseAt(room: StoredRoom | undefined, seq: number): SignedRelease | null {
   const history = room?.history ?? [];
   let lo = 0;
   let hi = history.length - 1;
@@ -89,7 +89,7 @@ function seqFileName(seq: number): string {
 
 /** The data dir, loaded into memory at start (except blob bytes, which are read on demand). */
 export class RelayStore {
-  private readonly roomsByName = new Map<string, RoomState>();
+  private readonly roomsByName = new Map<string, StoredRoom>();
   private readonly blobSet = new Set<string>();
   /**
    * The blob index, kept up to date as releases are saved and loaded. Per room: each blob a release
@@ -129,12 +129,12 @@ export class RelayStore {
   }
 
   /** Every room. */
-  rooms(): IterableIterator<RoomState> {
+  rooms(): IterableIterator<StoredRoom> {
     return this.roomsByName.values();
   }
 
   /** One room, or undefined. */
-  room(name: string): RoomState | undefined {
+  room(name: string): StoredRoom | undefined {
     return this.roomsByName.get(name);
   }
 
@@ -212,7 +212,7 @@ export class RelayStore {
   }
 
   /** Creates a room or rewrites its keys and rotation records. */
-  async saveRoom(state: RoomState): Promise<void> {
+  async saveRoom(state: StoredRoom): Promise<void> {
     const record: RoomRecord = {
       format: 1,
       room: state.room,
@@ -242,7 +242,7 @@ export class RelayStore {
   }
 
   /** Adds a release to a room's history and to the blob index (releases come in ascending seq). */
-  private append(state: RoomState, signed: SignedRelease): void {
+  private append(state: StoredRoom, signed: SignedRelease): void {
     state.history.push(signed);
     let blobs = this.roomBlobs.get(state.room);
     if (!blobs) {
@@ -355,7 +355,7 @@ export class RelayStore {
     const parsed = v.safeParse(RoomRecordSchema, json);
     if (!parsed.success || parsed.output.room !== name) throw new Error('room.json is malformed');
     const record = parsed.output;
-    const state: RoomState = {
+    const state: StoredRoom = {
       room: name,
       createdAt: record.createdAt,
       trusted: await trustKeys(record.keys),
@@ -392,7 +392,7 @@ export class RelayStore {
 
   private async loadRelease(
     path: string,
-    state: RoomState,
+    state: StoredRoom,
   ): Promise<{ ok: true; signed: SignedRelease } | { ok: false; why: string }> {
     let json: unknown;
     try {

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { MessageType, type Message } from '../../protocol/index.ts';
+import { HandlerRegistry } from './registry.ts';
+
+describe('handler registry', () => {
+  it('routes each message to the handler of its type, narrowed, and says when it has none', () => {
+    const seen: string[] = [];
+    const registry = new HandlerRegistry<string[]>()
+      .on(MessageType.heartbeat, (log, message) => log.push(`beat ${message.traffic?.peers ?? '-'}`))
+      .on(MessageType.peersGet, (log) => log.push('peers'));
+    const beat: Message = {
+      type: MessageType.heartbeat,
+      traffic: { bytesFromRelay: 0, bytesFromPeers: 0, peers: 3 },
+    };
+    expect(registry.dispatch(seen, beat)).toBe(true);
+    expect(registry.dispatch(seen, { type: MessageType.peersGet })).toBe(true);
+    expect(registry.dispatch(seen, { type: MessageType.peers, peers: [] })).toBe(false);
+    expect(seen).toEqual(['beat 3', 'peers']);
+    expect(registry.has(MessageType.heartbeat)).toBe(true);
+    expect(registry.has(MessageType.ack)).toBe(false);
+  });
+
+  it('lets a later registration of a type replace the earlier one', () => {
+    const seen: string[] = [];
+    const registry = new HandlerRegistry<string[]>()
+      .on(MessageType.peersGet, (log) => log.push('first'))
+      .on(MessageType.peersGet, (log) => log.push('second'));
+    registry.dispatch(seen, { type: MessageType.peersGet });
+    expect(seen).toEqual(['second']);
+  });
+});
