@@ -9,6 +9,7 @@ import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { WebSocketServer } from 'ws';
 import { Hub, type HubOptions } from './hub/hub.ts';
+import { DEFAULT_MAX_INBOUND_FRAME_BYTES } from './hub/options.ts';
 import { apiErrorHandler, apiRouter } from './http/api.ts';
 import { staticRouter } from './http/static.ts';
 import { Metrics } from './metrics.ts';
@@ -82,7 +83,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = await RelayStore.open(options.dataDir, { log });
   const relay = new Relay(store, options.now);
   const metrics = new Metrics();
-  const maxInbound = options.maxInboundFrameBytes ?? 1024 * 1024;
+  const maxInbound = options.maxInboundFrameBytes ?? DEFAULT_MAX_INBOUND_FRAME_BYTES;
   // welcome.maxFrameBytes tells a client the largest frame it may send: what the transports enforce.
   const hub = new Hub(relay, metrics, { ...options.hub, maxFrameBytes: maxInbound });
 

@@ -18,17 +18,30 @@ import {
   type KeysBody,
   type Published,
   type RoomsBody,
+  type Roster,
   type RosterBody,
 } from '../../protocol/index.ts';
-import type { Hub } from '../hub/hub.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Relay } from '../relay/relay.ts';
+
+/** What the API reads of who is connected (the hub): live state that no store holds. */
+export interface Presence {
+  /** Live connections. */
+  readonly size: number;
+  /** Connected clients of a room. */
+  clientCount(room: string): number;
+  /** The roster of a room. */
+  rosterOf(room: string): Roster;
+}
+
+/** Largest key-rotation body: one signed record is well under a kilobyte. */
+export const MAX_ROTATION_BODY_BYTES = 64 * 1024;
 
 /** What the API needs. */
 export interface ApiDeps {
   /** The relay service: every room, release, key and blob the API serves or changes goes through it. */
   readonly relay: Relay;
-  readonly hub: Hub;
+  readonly hub: Presence;
   readonly metrics: Metrics;
   /** Largest publish body (JSON with base64 blobs). */
   readonly maxBodyBytes: number;
@@ -263,7 +276,7 @@ export function apiRouter(deps: ApiDeps): Router {
 
   router.post(
     '/api/rooms/:room/keys',
-    rawAny(64 * 1024),
+    rawAny(MAX_ROTATION_BODY_BYTES),
     safe(async (req, res) => {
       const room = roomParam(req, res);
       if (room === null) return;

@@ -12,6 +12,12 @@ import {
 import type { SchedulerOptions } from './fanout.ts';
 import type { OutboxLimits } from './outbox.ts';
 
+/**
+ * The largest frame the relay accepts from a client, by default: client messages are small (a chunk
+ * request, an ack), and a frame header over it is refused before a body byte is buffered.
+ */
+export const DEFAULT_MAX_INBOUND_FRAME_BYTES = 1024 * 1024;
+
 /** Tunables of the hub. */
 export interface HubOptions {
   readonly heartbeatMs: number;
@@ -47,7 +53,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   heartbeatMisses: HEARTBEAT_MISSES,
   seedHeartbeatMs: SEED_HEARTBEAT_INTERVAL_MS,
   helloTimeoutMs: HELLO_TIMEOUT_MS,
-  maxFrameBytes: 1024 * 1024,
+  maxFrameBytes: DEFAULT_MAX_INBOUND_FRAME_BYTES,
   seedRoom: 'demo',
   maxConnections: 20_000,
   maxConnectionsPerIp: 5_000,

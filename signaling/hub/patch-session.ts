@@ -134,8 +134,19 @@ export const HANDLERS = new HandlerRegistry<PatchSession>()
     parts.rooms.touch(entry.room, 'hard');
   })
   .on(MessageType.blobGet, (session, message) => {
-    const room = session.conn.room;
-    if (room !== null) void session.parts.blobs.serve(session.conn, session, room, message);
+    const { conn, parts } = session;
+    const room = conn.room;
+    if (room === null) return;
+    parts.blobs.serve(conn, session, room, message).catch((error: unknown) => {
+      // A read error of the data dir: this request fails, the relay and the connection go on.
+      if (conn.live)
+        parts.connections.refuse(
+          conn,
+          ErrorCode.INTERNAL,
+          `could not read the blob: ${String(error)}`,
+          false,
+        );
+    });
   })
   .on(MessageType.peersGet, (session) => {
     const room = session.conn.room;
