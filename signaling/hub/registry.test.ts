@@ -20,12 +20,10 @@ describe('handler registry', () => {
     expect(registry.has(MessageType.ack)).toBe(false);
   });
 
-  it('lets a later registration of a type replace the earlier one', () => {
-    const seen: string[] = [];
-    const registry = new HandlerRegistry<string[]>()
-      .on(MessageType.peersGet, (log) => log.push('first'))
-      .on(MessageType.peersGet, (log) => log.push('second'));
-    registry.dispatch(seen, { type: MessageType.peersGet });
-    expect(seen).toEqual(['second']);
+  it('refuses a second handler for one type', () => {
+    const registry = new HandlerRegistry<string[]>().on(MessageType.peersGet, (log) => log.push('first'));
+    expect(() => registry.on(MessageType.peersGet, (log) => log.push('second'))).toThrow(
+      /already registered/,
+    );
   });
 });

@@ -16,8 +16,9 @@ function isOf<T extends MessageType>(message: Message, type: T): message is Mess
 export class HandlerRegistry<S> {
   private readonly handlers = new Map<MessageType, (session: S, message: Message) => void>();
 
-  /** Registers the handler of one message type (the last registration of a type wins). */
+  /** Registers the handler of one message type; a type has one handler, registering two is a bug. */
   on<T extends MessageType>(type: T, handler: Handler<S, T>): this {
+    if (this.handlers.has(type)) throw new Error(`a handler for ${type} is already registered`);
     this.handlers.set(type, (session, message) => {
       if (isOf(message, type)) handler(session, message);
     });

@@ -27,6 +27,9 @@ interface Room {
 
 const now = () => performance.now();
 
+/** Least time between two rosters sent for heartbeat-only changes (the "last seen" column). */
+export const SOFT_ROSTER_INTERVAL_MS = 1_000;
+
 /** The rooms of one hub. */
 export class Rooms {
   private readonly rooms = new Map<string, Room>();
@@ -148,7 +151,8 @@ export class Rooms {
     if (!room || room.admins.size === 0) return;
     if (kind === 'hard') room.pending = 'hard';
     else if (room.pending === 'none') room.pending = 'soft';
-    const interval = room.pending === 'hard' ? this.intervalMs : Math.max(1000, this.intervalMs);
+    const interval =
+      room.pending === 'hard' ? this.intervalMs : Math.max(SOFT_ROSTER_INTERVAL_MS, this.intervalMs);
     const due = Math.max(now(), room.lastSent + interval);
     if (room.timer && room.timerDue <= due) return;
     clearTimeout(room.timer);
