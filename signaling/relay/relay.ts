@@ -112,9 +112,7 @@ export class Relay {
 
   /** How many rooms there are. */
   roomCount(): number {
-    let count = 0;
-    for (const _ of this.store.rooms()) count++;
-    return count;
+    return [...this.store.rooms()].length;
   }
 
   /** Every release of a room, newest first; null when there is no such room. */
