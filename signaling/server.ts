@@ -36,6 +36,11 @@ export interface ServerOptions {
   /** Bytes per write of a big TCP frame: the unit of progress the fan-out scheduler sees. */
   readonly tcpSliceBytes?: number;
   readonly hub?: Partial<HubOptions>;
+  /**
+   * Work on the relay's rooms before the ports open, so nobody sees the relay without it (`serve`
+   * creates the demo room here: the relay itself knows no demo content).
+   */
+  readonly prepare?: (relay: Relay) => Promise<void>;
   /** Where operator messages go (default: stderr). */
   readonly log?: (message: string) => void;
   /** Clock for release acceptance (tests). */
@@ -91,6 +96,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (removed > 0) log(`removed ${removed} unpublished upload(s) older than an hour`);
   const gcTimer = setInterval(() => void store.collectGarbage(HOUR).catch(() => 0), HOUR);
   gcTimer.unref();
+
+  await options.prepare?.(relay);
 
   const app = express();
   app.disable('x-powered-by');

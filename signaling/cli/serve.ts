@@ -81,6 +81,7 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
     io.err('serve: ports must be integers');
     return 2;
   }
+  let demo: DemoInfo | null = null;
   const server = await startServer({
     host,
     httpPort,
@@ -89,8 +90,10 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
     staticDir,
     hub: { seedRoom },
     log: (m) => io.err(m),
+    prepare: async (relay) => {
+      if (!args.bools.has('no-demo')) demo = await ensureDemoRoom(relay, dataDir);
+    },
   });
-  const demo = args.bools.has('no-demo') ? null : await ensureDemoRoom(server.relay, dataDir);
   for (const line of serveBanner(server, demo, dataDir)) io.out(line);
   await new Promise<void>((done) => {
     const stop = () => done();

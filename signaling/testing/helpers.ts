@@ -46,6 +46,7 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const { demo: withDemo = false, ...serverOptions } = options;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'patchcast-test-')));
+  let demo: DemoInfo | null = null;
   const server = await startServer({
     httpPort: 0,
     tcpPort: 0,
@@ -53,8 +54,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     log: () => {},
     ...serverOptions,
     dataDir,
+    prepare: async (relay) => {
+      await serverOptions.prepare?.(relay);
+      if (withDemo) demo = await ensureDemoRoom(relay, dataDir);
+    },
   });
-  const demo = withDemo ? await ensureDemoRoom(server.relay, dataDir) : null;
   return {
     ...server,
     dataDir,
