@@ -16,6 +16,8 @@ export default defineConfig({
             'publisher/**/*.test.ts',
             'signaling/**/*.test.ts',
             'bench/**/*.test.ts',
+            'tests/client/**/*.test.ts',
+            'tests/*.test.ts',
           ],
           environment: 'node',
           testTimeout: 30_000,

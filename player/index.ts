@@ -1,10 +1,12 @@
 /**
- * The player library: what a game embeds to take Patchcast's signed hot patches. See `docs/player.md`.
+ * The player library for pages: what a game embeds to take Patchcast's signed hot patches — the
+ * platform-free core and the browser adapter. See `docs/player.md`; the Node adapter is
+ * `player/node/index.ts`.
  * Import from the files themselves where bundle size matters; this index pulls in all of them.
  */
-export { PatchClient, type PatchClientOptions } from './client/patch-client.ts';
-export type { AppliedDetail, ConnectionMode, PatchStatus, SlotOutcome } from './client/status.ts';
-export type { ApplyOutcome, PatchHandlers, SlotChange } from './client/apply.ts';
+export { PatchClient, type PatchClientOptions, type PatchEvents } from './core/patch-client.ts';
+export type { AppliedDetail, ConnectionMode, PatchStatus, SlotOutcome } from './core/status.ts';
+export type { ApplyOutcome, PatchHandlers, SlotChange } from './core/apply.ts';
 export type {
   BlobSource,
   CloseInfo,
@@ -13,18 +15,27 @@ export type {
   PatchTransport,
   Traffic,
   TransportHandlers,
-} from './client/transport.ts';
-export { webSocketTransport, relaySocketUrl } from './client/ws-transport.ts';
-export { RelayBlobs } from './client/relay-blobs.ts';
+} from './core/transport.ts';
+export { webSocketTransport } from './core/ws-transport.ts';
+export { relaySocketUrl, relayUrl } from './core/relay-url.ts';
+export { RelayBlobs } from './core/relay-blobs.ts';
 export {
   PlayerSwarm,
-  webRtcAvailable,
+  type OpenPeer,
   type PlayerSwarmOptions,
   type SwarmClient,
   type SwarmInfo,
   type SwarmState,
 } from './swarm/player-swarm.ts';
-export { idbCache, type PatchCache, type CacheUpdate } from './cache/cache.ts';
+export { idbCache } from './browser/idb-cache.ts';
+export type { PatchCache, CacheUpdate } from './core/cache.ts';
+export {
+  browserPatchClient,
+  browserSwarm,
+  openBrowserPeer,
+  webRtcAvailable,
+  type BrowserClientOptions,
+} from './browser/browser-client.ts';
 export {
   ScriptSandbox,
   type SandboxOptions,

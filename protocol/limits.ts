@@ -47,3 +47,18 @@ export const MAX_VERSION_LENGTH = 64;
 export const MAX_NOTES_LENGTH = 2_000;
 /** Longest free-text string a client reports (platform, error). */
 export const MAX_CLIENT_TEXT_LENGTH = 1_000;
+
+/** Longest error text a player keeps or sends in an `ack` (under {@link MAX_CLIENT_TEXT_LENGTH}). */
+export const MAX_ERROR_TEXT = 500;
+
+/** Chunks of one blob a player asks the relay for at once (its request window). */
+export const CHUNK_WINDOW = 16;
+/** With chunks asked for and none arriving for this long, a player asks again. */
+export const CHUNK_STALL_MS = 8_000;
+/** Bad chunks from the relay a player tolerates per blob before the fetch fails. */
+export const MAX_BAD_CHUNKS = 3;
+
+/** First reconnect delay of a client of the relay (see `backoff.ts`). */
+export const RECONNECT_INITIAL_MS = 500;
+/** Largest reconnect delay of a client of the relay. */
+export const RECONNECT_MAX_MS = 15_000;

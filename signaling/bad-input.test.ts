@@ -6,9 +6,8 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ErrorCode, FrameDecoder, encodeFrame, trustKeys } from '../protocol/index.ts';
-import { PatchClient } from './client/client.ts';
-import { tcpConnector } from './client/channel.ts';
+import { ErrorCode, FrameDecoder, encodeFrame } from '../protocol/index.ts';
+import { NodePlayer, tcpTransport } from '../player/node/index.ts';
 import {
   RawConn,
   TestRoom,
@@ -67,6 +66,22 @@ async function expectErrorThenClose(
     new Promise((_, j) => setTimeout(() => j(new Error('not closed')), timeoutMs)),
   ]);
   expect(conn.frames.at(-1)).toMatchObject({ type: 'error', code, fatal: true });
+}
+
+/**
+ * A well-behaved headless player over TCP (the relay's side is under test: it accepts what
+ * verifies, and runs no scripts).
+ */
+function player(clientId: string): NodePlayer {
+  const accept = () => ({ status: 'applied' as const });
+  return new NodePlayer({
+    room: 'test',
+    publicKey: room.key.publicKey,
+    server: server.url,
+    connect: tcpTransport(server.host, server.tcpPort),
+    clientId,
+    handlers: { script: accept, texture: accept, config: accept },
+  });
 }
 
 /** Checks the relay still serves a well-behaved client. */
@@ -163,19 +178,9 @@ describe('crowds and sloths', () => {
     seedSloth.write(JSON.stringify({ type: 'client_info', version: '1', platform: 'sloth' }));
     await new Promise((r) => setTimeout(r, 50));
 
-    const keys = await trustKeys([room.key.publicKey]);
     const started = performance.now();
-    const clients = Array.from(
-      { length: 20 },
-      (_, i) =>
-        new PatchClient({
-          room: 'test',
-          trustedKeys: keys,
-          connect: tcpConnector(server.host, server.tcpPort),
-          clientId: `reader-${i}`,
-        }),
-    );
-    cleanup.push(() => clients.forEach((c) => c.stop()));
+    const clients = Array.from({ length: 20 }, (_, i) => player(`reader-${i}`));
+    cleanup.push(() => clients.forEach((c) => c.close()));
     await Promise.all(clients.map((c) => c.start()));
     await Promise.all(clients.map((c) => c.waitForSeq(2, 10_000)));
     const took = performance.now() - started;
@@ -197,16 +202,8 @@ describe('crowds and sloths', () => {
 
   it('clients joining and leaving during a push disturb no one', async () => {
     const png = await bigPngBytes(1024 * 1024);
-    const keys = await trustKeys([room.key.publicKey]);
-    const make = (i: number) =>
-      new PatchClient({
-        room: 'test',
-        trustedKeys: keys,
-        connect: tcpConnector(server.host, server.tcpPort),
-        clientId: `s-${i}`,
-      });
-    const steady = Array.from({ length: 10 }, (_, i) => make(i));
-    cleanup.push(() => steady.forEach((c) => c.stop()));
+    const steady = Array.from({ length: 10 }, (_, i) => player(`s-${i}`));
+    cleanup.push(() => steady.forEach((c) => c.close()));
     await Promise.all(steady.map((c) => c.start()));
     await Promise.all(steady.map((c) => c.waitForSeq(1)));
     const built = await room.build({
@@ -227,6 +224,6 @@ describe('crowds and sloths', () => {
     expect((await room.publish(built)).status).toBe(201);
     await churn;
     await Promise.all(steady.map((c) => c.waitForSeq(2, 10_000)));
-    expect(steady.every((c) => c.release?.release.slots['background']?.sha256 === slot.sha256)).toBe(true);
+    expect(steady.every((c) => c.client.status().slots['background']?.sha256 === slot.sha256)).toBe(true);
   });
 });

@@ -8,12 +8,8 @@ import {
   BlobAssembler,
   ErrorCode,
   fromBase64,
-  trustKeys,
   utf8,
-  type SignedRelease,
 } from '../protocol/index.ts';
-import { PatchClient, type ClientEvent } from './client/client.ts';
-import { tcpConnector, wsConnector, type Connector } from './client/channel.ts';
 import {
   RawConn,
   TestRoom,
@@ -23,17 +19,11 @@ import {
   type TransportName,
 } from './testing/helpers.ts';
 
-function connectorFor(server: TestServer, transport: TransportName): Connector {
-  return transport === 'ws'
-    ? wsConnector(`ws://${server.host}:${server.httpPort}/ws`)
-    : tcpConnector(server.host, server.tcpPort);
-}
 
 describe.each<TransportName>(['ws', 'tcp'])('relay over %s', (transport) => {
   let server: TestServer;
   let room: TestRoom;
   const open: RawConn[] = [];
-  const clients: PatchClient[] = [];
 
   const connect = async () => {
     const c = await RawConn.open(server, transport);
@@ -49,7 +39,6 @@ describe.each<TransportName>(['ws', 'tcp'])('relay over %s', (transport) => {
   });
 
   afterEach(async () => {
-    for (const c of clients.splice(0)) c.stop();
     for (const c of open.splice(0)) c.close();
     await server.dispose();
   });
@@ -274,55 +263,5 @@ describe.each<TransportName>(['ws', 'tcp'])('relay over %s', (transport) => {
     for (let i = 0; i < 12; i++) c.sendBody(utf8('junk'));
     expect(await c.next('error', (e) => e.fatal === true)).toBeTruthy();
     await c.waitEnd();
-  });
-
-  it('a headless client follows the room: fetches, verifies, caches, acks, and gets the next release', async () => {
-    const events: ClientEvent[] = [];
-    const client = new PatchClient({
-      room: 'test',
-      trustedKeys: await trustKeys([room.key.publicKey]),
-      connect: connectorFor(server, transport),
-      clientId: 'headless',
-      platform: 'node test',
-      chunkWindow: 2,
-      onEvent: (e) => events.push(e),
-    });
-    clients.push(client);
-    await client.start();
-    await client.waitForSeq(1);
-    await until(() => {
-      const entry = server.hub.rosterOf('test').clients.find((c) => c.clientId === 'headless');
-      return entry?.slots['background']?.status === 'applied' && entry.seq === 1;
-    });
-    const built = await room.build({
-      chunkSize: 1024,
-      slots: {
-        logic: { kind: 'script', lang: 'js', bytes: utf8('//' + 'z'.repeat(10_000)), version: '3.0.0' },
-      },
-    });
-    expect((await room.publish(built)).status).toBe(201);
-    await client.waitForSeq(2);
-    const held: SignedRelease | null = client.release;
-    expect(held?.release.slots['logic']?.version).toBe('3.0.0');
-    expect(events.filter((e) => e.type === 'applied').map((e) => e.type === 'applied' && e.seq)).toEqual([
-      1, 2,
-    ]);
-    await until(() => server.hub.rosterOf('test').clients.find((c) => c.clientId === 'headless')?.seq === 2);
-  });
-
-  it('a headless client refuses a release signed by a key it does not trust', async () => {
-    const events: ClientEvent[] = [];
-    const client = new PatchClient({
-      room: 'test',
-      trustedKeys: await trustKeys([(await TestRoom.create(server.url, 'other')).key.publicKey]),
-      connect: connectorFor(server, transport),
-      clientId: 'wary',
-      onEvent: (e) => events.push(e),
-    });
-    clients.push(client);
-    await client.start();
-    await until(() => events.some((e) => e.type === 'refused'));
-    expect(events.find((e) => e.type === 'refused')).toMatchObject({ code: ErrorCode.UNKNOWN_KEY });
-    expect(client.seq).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
 import type { Roster } from '../../protocol/messages.ts';
-import { backoffMs, openRosterSocket, type SocketState } from './roster-socket.ts';
+import { openRosterSocket, type SocketState } from './roster-socket.ts';
 
 const servers: WebSocketServer[] = [];
 afterEach(() => {
@@ -33,15 +33,6 @@ const welcome = (clientId: string) =>
 const roster = (seq: number) =>
   JSON.stringify({ type: 'roster', room: 'demo', seq, at: new Date().toISOString(), clients: [] });
 
-describe('backoffMs', () => {
-  it('doubles from 0.5 s to 15 s with ±50 % jitter', () => {
-    expect(backoffMs(1, () => 0.5)).toBe(500);
-    expect(backoffMs(3, () => 0.5)).toBe(2000);
-    expect(backoffMs(20, () => 0.5)).toBe(15_000);
-    expect(backoffMs(1, () => 0)).toBe(250);
-    expect(backoffMs(1, () => 0.999)).toBeLessThanOrEqual(750);
-  });
-});
 
 describe('openRosterSocket (real WebSocket server)', () => {
   it('says hello as an admin, hands on valid rosters only, and reconnects after a drop', async () => {

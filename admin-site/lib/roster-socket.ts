@@ -5,6 +5,7 @@
  */
 import { parseMessage, PROTOCOL_VERSION, type Roster } from '../../protocol/messages.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../../protocol/limits.ts';
+import { backoffDelay } from '../../protocol/backoff.ts';
 
 /** The state of the line, for the page to show. */
 export type SocketState =
@@ -25,11 +26,6 @@ export interface RosterSocketOptions {
   readonly random?: () => number;
 }
 
-/** Backoff before reconnect attempt `n` (1-based): 0.5 s doubling to 15 s, with ±50 % jitter. */
-export function backoffMs(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(15_000, 500 * 2 ** Math.max(0, attempt - 1));
-  return Math.round(base * (0.5 + random()));
-}
 
 /** Opens the line; returns a function that closes it for good. */
 export function openRosterSocket(options: RosterSocketOptions): () => void {
@@ -87,7 +83,7 @@ export function openRosterSocket(options: RosterSocketOptions): () => void {
     ws.addEventListener('close', (event) => {
       clearInterval(beatTimer);
       if (stopped || socket !== ws) return;
-      const retryInMs = backoffMs(attempt + 1, random);
+      const retryInMs = backoffDelay(attempt, {}, random);
       options.onState({ kind: 'waiting', retryInMs, reason: event.reason || `closed (${event.code})` });
       retryTimer = setTimeout(connect, retryInMs);
     });

@@ -17,10 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { trustKeys, type SignedRelease } from '../../protocol/index.ts';
-import { tcpConnector } from '../../signaling/client/channel.ts';
-import { PatchClient } from '../../signaling/client/client.ts';
-import { openClientSwarm } from '../../signaling/p2p/client-swarm.ts';
+import { NodePlayer, tcpTransport } from '../../player/node/index.ts';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { startTestServer, TestRoom, type TestServer } from '../../signaling/testing/helpers.ts';
@@ -127,32 +124,28 @@ async function runOnce(
   sizeBytes: number,
   swarm: boolean,
 ): Promise<RealRow> {
-  const trusted = await trustKeys([room.key.publicKey]);
-  const clients: PatchClient[] = [];
+  const clients: NodePlayer[] = [];
   for (let i = 0; i < n; i++) {
-    const holder: { client: PatchClient | null } = { client: null };
-    const clientSwarm = swarm
-      ? await openClientSwarm({
-          signaling: { host: '127.0.0.1', port: server.httpPort, path: '/peerjs' },
-          onPeerRelease: (signed: SignedRelease) => holder.client?.offerRelease(signed),
-        })
-      : undefined;
-    const client = new PatchClient({
+    // Delivery is measured, not scripts: the players accept what verifies (no sandbox workers).
+    const accept = () => ({ status: 'applied' as const });
+    const client = new NodePlayer({
       room: room.room,
-      trustedKeys: trusted,
-      connect: tcpConnector('127.0.0.1', server.tcpPort),
+      publicKey: room.key.publicKey,
+      server: server.url,
+      connect: tcpTransport('127.0.0.1', server.tcpPort),
       clientId: `bench-${swarm ? 's' : 'r'}-${i}`,
-      ...(clientSwarm ? { swarm: clientSwarm } : {}),
+      handlers: { script: accept, texture: accept, config: accept },
+      ...(swarm ? { p2p: {} } : {}),
     });
-    holder.client = client;
     clients.push(client);
   }
+  const traffic = (c: NodePlayer) => c.client.status();
   try {
     const current = room.latest?.release.seq ?? 0;
     await Promise.all(clients.map((c) => c.start()));
     await Promise.all(clients.map((c) => c.waitForSeq(current, 60_000)));
-    if (swarm) await until(() => clients.every((c) => c.traffic().peers >= Math.min(3, n - 1)), 20_000);
-    const before = clients.map((c) => c.traffic());
+    if (swarm) await until(() => clients.every((c) => traffic(c).peers >= Math.min(3, n - 1)), 20_000);
+    const before = clients.map(traffic);
     const wireBefore = await relayWireBytes(server);
     const texture = await randomPng(sizeBytes);
     const built = await room.build({
@@ -170,7 +163,7 @@ async function runOnce(
         ),
       ),
     );
-    const after = clients.map((c) => c.traffic());
+    const after = clients.map(traffic);
     const done = times.filter(Number.isFinite).sort((a, b) => a - b);
     return {
       n,
@@ -185,7 +178,7 @@ async function runOnce(
       peerBytes: after.reduce((s, t, i) => s + t.bytesFromPeers - before[i]!.bytesFromPeers, 0),
     };
   } finally {
-    for (const c of clients) c.stop();
+    for (const c of clients) c.close();
     await new Promise((r) => setTimeout(r, 300));
   }
 }

@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import type { Hasher } from '../../protocol/blobs.ts';
 import type { Clock, TimerHandle } from '../../protocol/swarm/clock.ts';
-import type { PeerLink, PeerLinkHandlers } from '../../protocol/swarm/peer.ts';
+import type { PeerLink, PeerLinkHandlers } from '../../player/swarm/peer.ts';
 import { DeferralPolicy } from '../../signaling/hub/deferral.ts';
-import type { RelayAnswer, RelaySource } from '../../protocol/swarm/swarm.ts';
+import type { RelayAnswer, RelaySource } from '../../player/swarm/swarm.ts';
 
 interface Event {
   readonly at: number;

@@ -4,7 +4,7 @@
  * policy, and a share of players leaving mid-transfer.
  */
 import { describeBlob, type BlobDescriptor } from '../../protocol/blobs.ts';
-import { Swarm } from '../../protocol/swarm/swarm.ts';
+import { Swarm } from '../../player/swarm/swarm.ts';
 import { decodeChunkFrame } from '../../protocol/swarm/wire.ts';
 import { SimLink, SimRelay, syncHasher, Uplink, VirtualClock } from './sim-net.ts';
 

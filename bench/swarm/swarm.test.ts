@@ -4,7 +4,7 @@ import { buildRelease } from '../../publisher/build.ts';
 import { generateSigningKey } from '../../protocol/crypto.ts';
 import type { Result } from '../../protocol/errors.ts';
 import type { SignedRelease } from '../../protocol/release.ts';
-import { Swarm } from '../../protocol/swarm/swarm.ts';
+import { Swarm } from '../../player/swarm/swarm.ts';
 import { CHUNK_FRAME_HEADER } from '../../protocol/swarm/wire.ts';
 import { SimLink, SimRelay, syncHasher, Uplink, VirtualClock } from './sim-net.ts';
 import { prng, simulate } from './simulate.ts';

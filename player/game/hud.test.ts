@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Hud } from './hud.ts';
-import type { PatchStatus } from '../client/status.ts';
+import type { PatchStatus } from '../core/status.ts';
 
 const base: PatchStatus = {
   room: 'demo',

@@ -8,9 +8,10 @@
  * `patchcast:applied` event on `window` (see `docs/player.md`).
  */
 import { parseTheme } from '../../protocol/config.ts';
-import { PatchClient, type AppliedDetail, type PatchStatus } from '../client/patch-client.ts';
-import type { ApplyOutcome, PatchHandlers } from '../client/apply.ts';
-import { parseAppliedDetail } from '../client/status.ts';
+import type { PatchClient, AppliedDetail, PatchStatus } from '../core/patch-client.ts';
+import { browserPatchClient, browserSwarm, webRtcAvailable } from '../browser/browser-client.ts';
+import type { ApplyOutcome, PatchHandlers } from '../core/apply.ts';
+import { parseAppliedDetail } from '../core/status.ts';
 import { initialBall, WORLD_HEIGHT, WORLD_WIDTH } from '../sandbox/contract.ts';
 import { BOUNCE, BUILTIN_LOGIC } from '../sandbox/examples.ts';
 import { LogicHost } from '../sandbox/logic-host.ts';
@@ -20,7 +21,7 @@ import { decodeTexture } from '../game/texture.ts';
 import { FrameMeter } from './frame-meter.ts';
 import { parsePlayerParams } from './params.ts';
 import { registerServiceWorker } from '../sw/register.ts';
-import { noSwarm, PlayerSwarm, webRtcAvailable, type SwarmInfo } from '../swarm/player-swarm.ts';
+import { noSwarm, type PlayerSwarm, type SwarmInfo } from '../swarm/player-swarm.ts';
 
 const DEFAULT_RADIUS = 15;
 
@@ -102,11 +103,11 @@ export function main(): void {
     // The swarm, when this browser has WebRTC; without it (or with `&p2p=off`) blobs come from the
     // relay alone, and nothing else changes.
     if (params.value.p2p && webRtcAvailable()) {
-      swarm = new PlayerSwarm({ server: params.value.server, iceServers: params.value.iceServers });
+      swarm = browserSwarm({ server: params.value.server, iceServers: params.value.iceServers });
     } else if (params.value.p2p) {
       swarmInfo = noSwarm('unsupported');
     }
-    client = new PatchClient({
+    client = browserPatchClient({
       room: params.value.room,
       publicKey: params.value.key,
       server: params.value.server,

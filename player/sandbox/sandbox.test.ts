@@ -4,7 +4,7 @@ import { ScriptSandbox } from './sandbox.ts';
 import { dryRun } from './dry-run.ts';
 import { LogicHost, type ScriptIdentity } from './logic-host.ts';
 import { BOUNCE, GRAVITY, SINE_PATH } from './examples.ts';
-import { liveWorkers, spawnNodeSandbox } from './testing/node-sandbox.ts';
+import { liveWorkers, spawnNodeSandbox } from '../node/node-sandbox.ts';
 import { lockDown, REMOVED_GLOBALS } from './lockdown.ts';
 
 const spawn = spawnNodeSandbox;

@@ -7,7 +7,7 @@
  */
 import { wrap, type Endpoint, type Remote } from 'comlink';
 import { ErrorCode, fail, ok } from '../../protocol/errors.ts';
-import { MAX_ERROR_TEXT } from '../client/status.ts';
+import { MAX_ERROR_TEXT } from '../../protocol/limits.ts';
 import { checkBall, type Ball, type World } from './contract.ts';
 import type { SandboxApi } from './sandbox-api.ts';
 import { spawnBrowserSandbox } from './browser-worker.ts';

@@ -1,13 +1,19 @@
+// @vitest-environment node
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createStore } from 'idb-keyval';
+import WebSocket from 'ws';
 import { generateSigningKey } from '../../protocol/crypto.ts';
-import { idbCache } from '../cache/cache.ts';
-import { PatchClient } from '../client/patch-client.ts';
-import { startMiniRelay, type MiniRelay } from '../client/testing/mini-relay.ts';
+import { browserPatchClient } from '../browser/browser-client.ts';
+import { idbCache } from '../browser/idb-cache.ts';
+import { startTestServer, type TestServer } from '../../signaling/testing/helpers.ts';
+import { startMeddler, type Meddler } from '../../tests/client/helpers/meddler.ts';
 import { PlayerSwarm } from './player-swarm.ts';
 
-let relay: MiniRelay;
+if (!('WebSocket' in globalThis)) Object.assign(globalThis, { WebSocket });
+
+let relay: TestServer;
+let meddler: Meddler;
 const closers: (() => void)[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(check: () => boolean, ms = 5_000): Promise<void> {
@@ -19,22 +25,29 @@ async function until(check: () => boolean, ms = 5_000): Promise<void> {
 }
 
 beforeEach(async () => {
-  relay = await startMiniRelay({ heartbeatMs: 1_000 });
+  relay = await startTestServer();
+  meddler = await startMeddler(relay);
 });
 
 afterEach(async () => {
   for (const close of closers.splice(0)) close();
-  await relay.close();
+  await meddler.close();
+  await relay.dispose();
 });
 
 describe('PlayerSwarm', () => {
   it('withdraws its peer id from the relay when PeerJS cannot start', async () => {
-    // The mini relay has no PeerJS server: the swarm fails, and the relay must stop listing us.
-    const swarm = new PlayerSwarm({ server: relay.url, openTimeoutMs: 300 });
-    const client = new PatchClient({
+    // The platform's PeerJS peer never opens (WebRTC blocked, say): the relay must stop listing us.
+    const swarm = new PlayerSwarm({
+      server: meddler.url,
+      openPeer: async () => {
+        throw new Error('WebRTC is blocked here');
+      },
+    });
+    const client = browserPatchClient({
       room: 'demo',
       publicKey: (await generateSigningKey()).publicKey,
-      server: relay.url,
+      server: meddler.url,
       handlers: {},
       cache: idbCache(createStore('swarm-test', 'cache')),
       backoff: { initialMs: 20, maxMs: 100 },
@@ -47,10 +60,10 @@ describe('PlayerSwarm', () => {
     );
     await client.start();
     await until(() => client.status().mode === 'relay');
-    expect(relay.hellos[0]?.peerId).toBe(swarm.id);
+    expect(meddler.hellos[0]?.peerId).toBe(swarm.id);
     await swarm.start();
-    expect(swarm.info().state).toBe('failed');
-    await until(() => relay.hellos.length === 2);
-    expect(relay.hellos[1]).not.toHaveProperty('peerId');
+    expect(swarm.info()).toMatchObject({ state: 'failed', lastError: expect.stringContaining('WebRTC is blocked') });
+    await until(() => meddler.hellos.length === 2);
+    expect(meddler.hellos[1]).not.toHaveProperty('peerId');
   });
 });

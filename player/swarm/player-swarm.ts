@@ -1,7 +1,9 @@
 /**
  * The player's swarm: blobs from other players of the room over WebRTC data channels (PeerJS), the
- * relay for what they don't give in time. The transport-free `Swarm` and `PeerMesh` of
- * `protocol/swarm/` do the work; this file plugs them into the patch client's seams:
+ * relay for what they don't give in time. The transport-free `Swarm` (`swarm.ts`) and `PeerMesh`
+ * (`peerjs.ts`) do the work; this file plugs them into the patch client's seams. The PeerJS peer
+ * itself is the platform's ({@link OpenPeer}: the browser's WebRTC in `player/browser/`,
+ * node-webrtc in `player/node/`); everything else here is the same in a page and in Node:
  *
  * - `blobSource`: a {@link BlobSource} backed by the `Swarm`, with the client's `RelayBlobs` as its
  *   relay (single chunks, which the relay may defer to the swarm with `blob.defer`);
@@ -18,11 +20,12 @@ import type { Peer } from 'peerjs';
 import { ErrorCode, type Result } from '../../protocol/errors.ts';
 import type { SignedRelease } from '../../protocol/release.ts';
 import { MessageType, type Message } from '../../protocol/messages.ts';
-import type { PeerMesh, PeerMeshOptions } from '../../protocol/swarm/peerjs.ts';
-import { Swarm, type RelayAnswer, type RelaySource, type SwarmOptions } from '../../protocol/swarm/swarm.ts';
-import type { PatchClientOptions } from '../client/patch-client.ts';
-import type { RelayBlobs } from '../client/relay-blobs.ts';
-import type { BlobSource } from '../client/transport.ts';
+import { PeerMesh, type PeerMeshOptions } from './peerjs.ts';
+import { signalingFor, type SignalingAddress } from './signaling-address.ts';
+import { Swarm, type RelayAnswer, type RelaySource, type SwarmOptions } from './swarm.ts';
+import type { PatchClientOptions } from '../core/patch-client.ts';
+import type { RelayBlobs } from '../core/relay-blobs.ts';
+import type { BlobSource } from '../core/transport.ts';
 
 /** Where the swarm is: `open` once the PeerJS peer is registered with the signaling server. */
 export type SwarmState = 'disabled' | 'unsupported' | 'idle' | 'starting' | 'open' | 'failed' | 'stopped';
@@ -50,8 +53,21 @@ export interface SwarmClient {
   peerIdChanged?(): void;
 }
 
+/**
+ * Opens a PeerJS peer with our own id on the signaling server and resolves once it is registered;
+ * rejects (having destroyed the peer) on an error or after `timeoutMs`. The platform's part.
+ */
+export type OpenPeer = (
+  address: SignalingAddress,
+  id: string,
+  iceServers?: readonly RTCIceServer[],
+  timeoutMs?: number,
+) => Promise<Peer>;
+
 /** Options of {@link PlayerSwarm}. */
 export interface PlayerSwarmOptions {
+  /** Opens the PeerJS peer (the adapter's). */
+  readonly openPeer: OpenPeer;
   /** The relay's HTTP base URL (as the client's `server`); its PeerJS server is at `/peerjs` under it. */
   readonly server: string;
   /** STUN/TURN servers; none by default (on loopback and most LANs host candidates are enough). */
@@ -62,11 +78,6 @@ export interface PlayerSwarmOptions {
   readonly relayChunkTimeoutMs?: number;
   readonly swarm?: Omit<SwarmOptions, 'relay' | 'onPeerRelease' | 'onPeersChanged'>;
   readonly mesh?: Omit<PeerMeshOptions, 'requestPeers'>;
-}
-
-/** True when the browser has WebRTC data channels at all. */
-export function webRtcAvailable(): boolean {
-  return typeof globalThis.RTCPeerConnection === 'function';
 }
 
 /** A PeerJS id of our own making, so `hello` can carry it before PeerJS has even loaded. */
@@ -140,12 +151,9 @@ export class PlayerSwarm extends EventTarget {
     if (this.state === 'starting' || this.state === 'open' || this.state === 'stopped') return;
     this.setState('starting');
     let peer: Peer;
-    let Mesh: typeof PeerMesh;
     try {
-      const loaded = await import('./browser-peer.ts');
-      Mesh = loaded.PeerMesh;
-      peer = await loaded.openBrowserPeer(
-        loaded.signalingFor(this.options.server),
+      peer = await this.options.openPeer(
+        signalingFor(this.options.server),
         this.id,
         this.options.iceServers ?? [],
         this.options.openTimeoutMs ?? 10_000,
@@ -164,7 +172,7 @@ export class PlayerSwarm extends EventTarget {
     }
     this.peer = peer;
     this.reconnects = 0;
-    this.mesh = new Mesh(peer, swarm, {
+    this.mesh = new PeerMesh(peer, swarm, {
       ...this.options.mesh,
       requestPeers: () => void this.client?.sendToRelay({ type: MessageType.peersGet }),
     });

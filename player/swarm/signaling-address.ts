@@ -1,5 +1,5 @@
 /** Where a relay's PeerJS signaling server is (apart from `browser-peer.ts`, which loads PeerJS). */
-import { relayUrl } from '../client/ws-transport.ts';
+import { relayUrl } from '../core/relay-url.ts';
 
 /** Where the PeerJS signaling server is: the relay's `/peerjs`. */
 export interface SignalingAddress {

@@ -244,7 +244,7 @@ describe('patchcast', () => {
     );
     expect(played.code).toBe(0);
     expect(played.out).toContain('applied seq 1 (version 1.0.0) from relay');
-    expect(JSON.parse(await readFile(join(cache, 'release.json'), 'utf8')).release.seq).toBe(1);
+    expect(JSON.parse(await readFile(join(cache, 'cli', 'state.json'), 'utf8')).seq).toBe(1);
     const roster = parseRosterBody(await (await fetch(server.url + ApiPath.clients('cli'))).json());
     expect(roster.ok).toBe(true);
 

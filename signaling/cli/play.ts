@@ -1,35 +1,40 @@
 /**
- * `patchcast play`: the headless client as a command. Follows a room over TCP (or WebSocket),
- * verifies under the pinned key(s), keeps its cache in a directory, acks, reconnects, and starts from
- * its cache when the relay is down.
+ * `patchcast play`: a real player, headless — the one patch client on the player's Node adapter
+ * (`player/node/`). It follows a room over TCP (or WebSocket), verifies under the pinned key(s),
+ * keeps its cache in a directory, runs logic scripts in the Node sandbox with the page's contract
+ * checks and trial frames, downloads only the slots its staged rollouts include, acks every slot,
+ * reconnects, and starts from its cache when the relay is down.
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { trustKeys } from '../../protocol/index.ts';
-import { DirCache, MemoryCache } from '../client/cache.ts';
-import { tcpConnector, wsConnector, type Connector } from '../client/channel.ts';
-import { PatchClient, type ClientEvent } from '../client/client.ts';
-import { openClientSwarm } from '../p2p/client-swarm.ts';
-import type { SignalingAddress } from '../p2p/node-peer.ts';
+import type {
+  AppliedDetail,
+  ConnectedDetail,
+  ConnectTransport,
+  DisconnectedDetail,
+  RefusedDetail,
+} from '../../player/node/index.ts';
+import { loadNodeAdapter } from '../../player/node/load.ts';
+import { trustKeys } from '../../protocol/keys.ts';
 import { CliError, flag, flags, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 
 /** Help text of `play`. */
 export const PLAY_HELP = `patchcast play --room R --key PUBKEY [--tcp HOST:PORT | --ws URL] [--cache DIR] [options]
 
-The headless client. Prints one line per event (or JSON lines with --json).
+A headless player. Prints one line per event (or JSON lines with --json).
 
   --key PUBKEY       the room's public key (base64url); repeat for several
   --tcp HOST:PORT    the relay's TCP port (default 127.0.0.1:8788)
   --ws URL           use the WebSocket endpoint instead (ws://host:port/ws)
-  --cache DIR        keep the accepted release and blobs here, and start from them
-  --client-id ID     the id to ask for (default play-<random>)
+  --cache DIR        keep accepted releases and blobs here, and start from them
+  --client-id ID     the client id (default play-<random>): it fixes the staged-rollout buckets
   --platform TEXT    what to report as platform
   --once             exit after holding the relay's current release (or --timeout ms)
   --timeout MS       with --once: give up after this long (default 30000)
   --p2p              join the room's swarm: fetch blobs from other players over WebRTC first, the
                      relay for the rest; serve what we hold to them (node-webrtc)
-  --server URL       the relay's HTTP origin, for its PeerJS server (default $PATCHCAST_SERVER or
-                     http://127.0.0.1:8787)
+  --server URL       the relay's HTTP base URL, for key rotations and its PeerJS server (default
+                     $PATCHCAST_SERVER, else the --ws URL's origin, else http://127.0.0.1:8787)
   --ice URL          a STUN/TURN server for --p2p (repeatable; none by default: loopback/LAN only)
 `;
 
@@ -50,37 +55,54 @@ export const PLAY_OPTIONS = {
   json: { type: 'boolean' },
 } as const satisfies OptionSpecs;
 
-function describe(event: ClientEvent): string {
+/** One event of the player, as printed. */
+type PlayEvent =
+  | ({ readonly type: 'connected' } & ConnectedDetail)
+  | ({ readonly type: 'applied' } & AppliedDetail)
+  | ({ readonly type: 'refused' } & RefusedDetail)
+  | ({ readonly type: 'disconnected' } & DisconnectedDetail)
+  | { readonly type: 'progress'; readonly seq: number; readonly received: number; readonly total: number };
+
+function describe(event: PlayEvent): string {
   switch (event.type) {
     case 'connected':
-      return `connected as ${event.clientId}; relay seq ${event.relaySeq}`;
-    case 'applied':
-      return `applied seq ${event.seq} (version ${event.version}) from ${event.from}`;
+      return `connected as ${event.clientId}; relay seq ${event.seq}`;
+    case 'applied': {
+      const from = event.fromCache ? 'cache' : 'relay';
+      const slots = Object.entries(event.slots).map(
+        ([name, s]) => `\n  ${name} ${s.version}: ${s.status}${s.error === undefined ? '' : ` (${s.error})`}`,
+      );
+      return `applied seq ${event.seq} (version ${event.version}) from ${from}${slots.join('')}`;
+    }
     case 'refused':
       return `refused a release: ${event.code}: ${event.message}`;
-    case 'relay-error':
-      return `relay error ${event.code}${event.fatal ? ' (fatal)' : ''}: ${event.message}`;
     case 'disconnected':
-      return `disconnected (${event.reason}); retrying in ${event.retryInMs} ms`;
+      return `disconnected (${event.reason || `code ${event.code}`})${event.retryInMs === null ? '' : `; retrying in ${event.retryInMs} ms`}`;
     case 'progress':
-      return `blob ${event.sha256.slice(0, 12)}… ${event.received}/${event.total} chunks`;
+      return `seq ${event.seq}: ${event.received}/${event.total} bytes`;
   }
 }
 
-/** The relay's PeerJS server, from `--server` (its HTTP origin). */
-function signalingOf(args: ParsedArgs, io: Io): SignalingAddress {
-  const url = new URL(flag(args, 'server') ?? io.env['PATCHCAST_SERVER'] ?? 'http://127.0.0.1:8787');
-  const secure = url.protocol === 'https:';
-  return { host: url.hostname, port: Number(url.port || (secure ? 443 : 80)), path: '/peerjs', secure };
+/** The relay's HTTP base URL: `--server`, the environment, the `--ws` URL's origin, or the default. */
+function serverOf(args: ParsedArgs, io: Io): string {
+  const given = flag(args, 'server') ?? io.env['PATCHCAST_SERVER'];
+  if (given) return given;
+  const ws = flag(args, 'ws');
+  if (ws) {
+    const url = new URL(ws);
+    url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+    return url.origin;
+  }
+  return 'http://127.0.0.1:8787';
 }
 
-function connectorOf(args: ParsedArgs): Connector {
+function connectOf(args: ParsedArgs, node: Awaited<ReturnType<typeof loadNodeAdapter>>): ConnectTransport {
+  const { nodeWebSocketTransport, parseHostPort, tcpTransport } = node;
   const ws = flag(args, 'ws');
-  if (ws) return wsConnector(ws);
-  const tcp = flag(args, 'tcp') ?? '127.0.0.1:8788';
-  const m = /^(.+):(\d+)$/.exec(tcp);
-  if (!m) throw new CliError('--tcp must be HOST:PORT', 2);
-  return tcpConnector(m[1]!.replace(/^\[(.*)\]$/, '$1'), Number(m[2]));
+  if (ws) return nodeWebSocketTransport(ws);
+  const tcp = parseHostPort(flag(args, 'tcp') ?? '127.0.0.1:8788');
+  if (!tcp) throw new CliError('--tcp must be HOST:PORT', 2);
+  return tcpTransport(tcp.host, tcp.port);
 }
 
 /** Runs `play` until SIGINT/SIGTERM (or, with --once, until up to date). */
@@ -88,59 +110,57 @@ export async function play(args: ParsedArgs, io: Io): Promise<number> {
   const room = flag(args, 'room');
   const keys = flags(args, 'key');
   if (!room || keys.length === 0) throw new CliError('--room and --key are required', 2);
-  let trusted;
   try {
-    trusted = await trustKeys(keys);
+    await trustKeys(keys);
   } catch {
     throw new CliError('--key must be a base64url Ed25519 public key', 2);
   }
   const cacheDir = flag(args, 'cache');
   const json = args.bools.has('json');
   const once = args.bools.has('once');
+  const node = await loadNodeAdapter();
+  const player = new node.NodePlayer({
+    room,
+    publicKey: keys,
+    server: serverOf(args, io),
+    connect: connectOf(args, node),
+    clientId: flag(args, 'client-id') ?? `play-${randomBytes(4).toString('hex')}`,
+    platform: flag(args, 'platform') ?? `patchcast play (Node ${process.version})`,
+    ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),
+    ...(args.bools.has('p2p') ? { p2p: { iceServers: flags(args, 'ice').map((urls) => ({ urls })) } } : {}),
+  });
+  const client = player.client;
   let relaySeq = -1;
   let finish: (code: number) => void = () => {};
   const done = new Promise<number>((r) => (finish = r));
-  const holder: { client: PatchClient | null } = { client: null };
-  const swarm = args.bools.has('p2p')
-    ? await openClientSwarm({
-        signaling: signalingOf(args, io),
-        iceServers: flags(args, 'ice').map((urls) => ({ urls })),
-        onPeerRelease: (signed) => holder.client?.offerRelease(signed),
-      })
-    : undefined;
-  const client: PatchClient = new PatchClient({
-    ...(swarm ? { swarm } : {}),
-    room,
-    trustedKeys: trusted,
-    connect: connectorOf(args),
-    clientId: flag(args, 'client-id') ?? `play-${randomBytes(4).toString('hex')}`,
-    platform: flag(args, 'platform') ?? `patchcast play (Node ${process.version})`,
-    cache: cacheDir ? new DirCache(resolve(cacheDir)) : new MemoryCache(),
-    onEvent: (event) => {
-      if (event.type === 'progress' && !json) return;
-      io.out(json ? JSON.stringify(event) : describe(event));
-      if (event.type === 'connected') relaySeq = event.relaySeq;
-      if (
-        once &&
-        relaySeq >= 0 &&
-        client.seq >= relaySeq &&
-        (event.type === 'connected' || event.type === 'applied')
-      ) {
-        finish(0);
-      }
-    },
+  const print = (event: PlayEvent) => {
+    if (event.type === 'progress' && !json) return;
+    io.out(json ? JSON.stringify(event) : describe(event));
+    if (event.type === 'connected') relaySeq = event.seq;
+    const upToDate = relaySeq >= 0 && client.status().seq >= relaySeq;
+    if (once && upToDate && (event.type === 'connected' || event.type === 'applied')) finish(0);
+  };
+  client.on('connected', (detail) => print({ type: 'connected', ...detail }));
+  client.on('applied', (detail) => print({ type: 'applied', ...detail }));
+  client.on('refused', (detail) => print({ type: 'refused', ...detail }));
+  client.on('disconnected', (detail) => print({ type: 'disconnected', ...detail }));
+  let lastProgress = '';
+  client.addEventListener('status', () => {
+    const loading = client.status().loading;
+    const key = loading ? `${loading.seq}:${loading.received}` : '';
+    if (loading && key !== lastProgress) print({ type: 'progress', ...loading });
+    lastProgress = key;
   });
-  holder.client = client;
-  await client.start();
+  await player.start();
   const timeout = intFlag(args, 'timeout') ?? 30_000;
   const stop = () => finish(0);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const timer = once ? setTimeout(() => finish(client.seq > 0 ? 0 : 1), timeout) : undefined;
+  const timer = once ? setTimeout(() => finish(client.status().seq > 0 ? 0 : 1), timeout) : undefined;
   const code = await done;
   clearTimeout(timer);
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
-  client.stop();
+  player.close();
   return code;
 }

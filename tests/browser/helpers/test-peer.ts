@@ -10,11 +10,11 @@ import type { BlobDescriptor } from '../../../protocol/blobs.ts';
 import { decodeBody } from '../../../protocol/frame.ts';
 import { MessageType, parseMessage, PROTOCOL_VERSION, type Message } from '../../../protocol/messages.ts';
 import type { SignedRelease } from '../../../protocol/release.ts';
-import type { PeerLink } from '../../../protocol/swarm/peer.ts';
-import { PeerMesh } from '../../../protocol/swarm/peerjs.ts';
-import { Swarm } from '../../../protocol/swarm/swarm.ts';
+import type { PeerLink } from '../../../player/swarm/peer.ts';
+import { PeerMesh } from '../../../player/swarm/peerjs.ts';
+import { Swarm } from '../../../player/swarm/swarm.ts';
 import { CHUNK_FRAME_HEADER, decodeChunkFrame } from '../../../protocol/swarm/wire.ts';
-import { openNodePeer } from '../../../signaling/p2p/node-peer.ts';
+import { openNodePeer } from '../../../player/node/node-peer.ts';
 
 /** The Node peer, as the test drives it. */
 export interface TestPeer {
@@ -72,7 +72,10 @@ export async function openTestPeer(
   options: { readonly id: string; readonly corrupt: boolean },
 ): Promise<TestPeer> {
   const id = options.id;
-  const peer = await openNodePeer({ host: '127.0.0.1', port: relay.httpPort, path: '/peerjs' }, id);
+  const peer = await openNodePeer(
+    { host: '127.0.0.1', port: relay.httpPort, path: '/peerjs', secure: false },
+    id,
+  );
   const swarm = options.corrupt ? new CorruptingSwarm({ relay: null }) : new CountingSwarm({ relay: null });
   const ws = new WebSocket(`ws://127.0.0.1:${relay.httpPort}/ws`);
   const send = (message: Message) => {

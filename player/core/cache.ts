@@ -1,0 +1,55 @@
+/**
+ * What the patch client needs from a cache: per room, one state record, the signed releases the held
+ * slots came from and the blobs they name; plus the player's client id. Adapters implement it on
+ * IndexedDB (`player/browser/idb-cache.ts`) and on files (`player/node/file-cache.ts`); whatever an
+ * adapter reads back is validated (`schema.ts`) and verified again by the client before it is used.
+ */
+import { toHex } from '../../protocol/bytes.ts';
+import type { SignedRelease } from '../../protocol/release.ts';
+import type { RoomState } from './schema.ts';
+
+/** What the patch client needs from a cache (see the file comment). */
+export interface PatchCache {
+  /** This player's client id, created on first use and kept. */
+  clientId(): Promise<string>;
+  /** The room's state, or an empty one (also when what is stored doesn't validate). */
+  state(room: string): Promise<RoomState>;
+  /** A stored release, structure-checked (its signature is the caller's to verify), or null. */
+  release(room: string, seq: number): Promise<SignedRelease | null>;
+  /** A stored blob (the caller verifies its hash), or null. */
+  blob(room: string, sha256: string): Promise<Uint8Array | null>;
+  /**
+   * Writes `state`, the given releases and blobs, and deletes the room's releases and blobs that
+   * `state` no longer references — atomically.
+   */
+  commit(room: string, update: CacheUpdate): Promise<void>;
+}
+
+/** One atomic write: the new state and what it needs that the cache may not have yet. */
+export interface CacheUpdate {
+  readonly state: RoomState;
+  readonly releases: readonly SignedRelease[];
+  readonly blobs: ReadonlyMap<string, Uint8Array>;
+}
+
+/** A new random client id: `p-` and 12 hex digits. */
+export function newClientId(): string {
+  return `p-${toHex(crypto.getRandomValues(new Uint8Array(6)))}`;
+}
+
+/** What a room's state needs kept: the newest release, and each held entry's release and blob. */
+export function referenced(state: RoomState): {
+  readonly releases: Set<number>;
+  readonly blobs: Set<string>;
+} {
+  const releases = new Set<number>();
+  const blobs = new Set<string>();
+  if (state.seq > 0) releases.add(state.seq);
+  for (const entries of Object.values(state.held)) {
+    for (const entry of entries) {
+      releases.add(entry.seq);
+      blobs.add(entry.sha256);
+    }
+  }
+  return { releases, blobs };
+}

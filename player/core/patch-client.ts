@@ -1,0 +1,429 @@
+/**
+ * The patch client: the player's side of the relay protocol, as a small state machine.
+ *
+ *   boot     cache → verify again → apply → draw (no network needed)
+ *   connect  transport open → `hello` (seq and slots held) → `welcome` → heartbeats
+ *   release  `acceptRelease` → fetch missing blobs (verified chunks, progress) → apply each slot
+ *            → one atomic cache commit → `ack` per slot   (`release-pipeline.ts`)
+ *   close    offline → reconnect with backoff and jitter → `hello` again → catch up
+ *            (`relay-connection.ts`)
+ *
+ * A newer release that arrives while one is loading supersedes it. Nothing reaches the cache before
+ * its release was accepted and every blob verified. The client never learns which transport
+ * delivered a chunk: it asks its {@link BlobSource}.
+ */
+import { acceptRelease } from '../../protocol/accept.ts';
+import { ErrorCode, type Result } from '../../protocol/errors.ts';
+import { MessageType, PROTOCOL_VERSION, type Hello, type Message } from '../../protocol/messages.ts';
+import type { Release, SignedRelease } from '../../protocol/release.ts';
+import { inRollout } from '../../protocol/rollout.ts';
+import type { TrustedKeys } from '../../protocol/keys.ts';
+import type { PatchCache } from './cache.ts';
+import { emptyRoomState, type RoomState } from './schema.ts';
+import type { PatchHandlers } from './apply.ts';
+import type { BackoffOptions } from '../../protocol/backoff.ts';
+import { bootFromCache } from './boot.ts';
+import { stateAfterFailure } from './fallback.ts';
+import { RelayBlobs } from './relay-blobs.ts';
+import { RelayConnection } from './relay-connection.ts';
+import { ReleasePipeline } from './release-pipeline.ts';
+import { MAX_ERROR_TEXT } from '../../protocol/limits.ts';
+import {
+  ackOf,
+  heldSlots,
+  type AppliedDetail,
+  type ConnectedDetail,
+  type DisconnectedDetail,
+  type PatchStatus,
+  type RefusedDetail,
+} from './status.ts';
+import type { BlobSource, ConnectTransport, Traffic } from './transport.ts';
+import { fetchRotations, RoomTrust } from './trust.ts';
+
+export type {
+  AppliedDetail,
+  ConnectedDetail,
+  ConnectionMode,
+  DisconnectedDetail,
+  PatchStatus,
+  RefusedDetail,
+  SlotOutcome,
+} from './status.ts';
+
+/** Options of {@link PatchClient}. */
+export interface PatchClientOptions {
+  readonly room: string;
+  /** The room's pinned public key (raw Ed25519, base64url), from the player URL; or several. */
+  readonly publicKey: string | readonly string[];
+  /**
+   * The relay's HTTP base URL, e.g. `http://127.0.0.1:8787`; a path prefix is kept (`https://host/relay`
+   * → `wss://host/relay/ws`, `https://host/relay/api/…`).
+   */
+  readonly server: string;
+  readonly handlers: PatchHandlers;
+  /** Free text for the roster (browser and OS). */
+  readonly platform?: string;
+  /** Where releases, blobs and the client id are kept (the adapter's: IndexedDB, files). */
+  readonly cache: PatchCache;
+  /** The client id to use instead of the one the cache keeps (`patchcast play --client-id`). */
+  readonly clientId?: string;
+  /** Opens a relay connection (the adapter's: WebSocket, framed TCP). */
+  readonly connect: ConnectTransport;
+  /** Wraps the relay's blob source (the swarm plugs in here). */
+  readonly blobSource?: (relay: RelayBlobs) => BlobSource;
+  /** Rotation records of the room (default: `GET {server}/api/rooms/:room/keys`). */
+  readonly fetchRotations?: () => Promise<unknown[]>;
+  /** Relay messages the client itself doesn't handle (`blob.defer`, `peers`: the swarm's). */
+  readonly onRelayMessage?: (message: Message) => void;
+  /** The PeerJS id to announce in `hello`, when the swarm runs. */
+  readonly peerId?: () => string | undefined;
+  readonly backoff?: BackoffOptions;
+  readonly random?: () => number;
+  readonly now?: () => number;
+}
+
+/** The events of a {@link PatchClient} and their details. */
+export interface PatchEvents {
+  readonly applied: AppliedDetail;
+  readonly refused: RefusedDetail;
+  readonly connected: ConnectedDetail;
+  readonly disconnected: DisconnectedDetail;
+}
+
+/** The client id used before the cache could give one (a cache that fails). */
+const ANONYMOUS = 'p-anonymous';
+
+/**
+ * The patch client; see the file comment. Events: `status` (anything in {@link PatchClient.status}
+ * changed), `applied` ({@link AppliedDetail}), `refused` ({@link RefusedDetail}), `connected`
+ * ({@link ConnectedDetail}), `disconnected` ({@link DisconnectedDetail}).
+ */
+export class PatchClient extends EventTarget {
+  private readonly options: PatchClientOptions;
+  private readonly cache: PatchCache;
+  private readonly relayBlobs: RelayBlobs;
+  private readonly blobs: BlobSource;
+  private state: RoomState;
+  private clientId: string | null = null;
+  /** The id the relay gave this connection (it may add a suffix to a duplicate id). */
+  private relayClientId: string | null = null;
+  private readonly trusted: RoomTrust;
+  private readonly relay: RelayConnection;
+  private readonly releases: ReleasePipeline;
+  private lastError: string | null = null;
+  private closed = false;
+  private readonly listeners = new Map<
+    keyof PatchEvents,
+    Set<(detail: PatchEvents[keyof PatchEvents]) => void>
+  >();
+
+  constructor(options: PatchClientOptions) {
+    super();
+    this.options = options;
+    this.state = emptyRoomState(options.room);
+    this.cache = options.cache;
+    this.trusted = new RoomTrust(
+      options.room,
+      options.publicKey,
+      options.fetchRotations ?? (() => fetchRotations(options.server, options.room)),
+    );
+    this.relay = new RelayConnection({
+      connect: options.connect,
+      hello: (peerId) => this.hello(peerId),
+      ...(options.peerId ? { peerId: options.peerId } : {}),
+      message: (message) => this.onMessage(message),
+      error: (text) => this.setError(text),
+      changed: () => this.emitStatus(),
+      traffic: () => this.traffic(),
+      closed: (info, retryInMs) => this.emit('disconnected', { ...info, retryInMs }),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      ...(options.random ? { random: options.random } : {}),
+    });
+    this.relayBlobs = new RelayBlobs((message) => this.relay.send(message));
+    this.blobs = options.blobSource?.(this.relayBlobs) ?? this.relayBlobs;
+    this.releases = new ReleasePipeline({
+      room: options.room,
+      cache: this.cache,
+      blobs: this.blobs,
+      handlers: options.handlers,
+      clientId: () => this.clientId ?? ANONYMOUS,
+      state: () => this.state,
+      setState: (state) => (this.state = state),
+      send: (message) => this.send(message),
+      error: (text) => this.setError(text),
+      changed: () => this.emitStatus(),
+      hold: (signed, blobs) => this.offerToPeers(signed, blobs),
+      applied: (detail) => this.emitApplied(detail),
+    });
+  }
+
+  /** Boots from the cache (applying what it holds), then connects. Resolves once the cache is applied. */
+  async start(): Promise<void> {
+    await this.ownClientId();
+    await this.boot();
+    if (!this.closed) this.relay.start();
+  }
+
+  /** This player's client id: the option, else the cache's (null when the cache has none to give). */
+  async ownClientId(): Promise<string | null> {
+    this.clientId ??= this.options.clientId ?? (await this.cache.clientId().catch(() => null));
+    return this.clientId;
+  }
+
+  /**
+   * Which slots of `release` this player takes under their staged rollouts (`protocol/rollout.ts`):
+   * a slot it doesn't take is neither downloaded nor applied, and is acked `skipped`.
+   */
+  async rolloutDecisions(release: Release): Promise<Record<string, boolean>> {
+    const id = (await this.ownClientId()) ?? ANONYMOUS;
+    const out: Record<string, boolean> = {};
+    for (const [name, slot] of Object.entries(release.slots))
+      out[name] = await inRollout(id, name, slot.sha256, slot.rollout?.percent);
+    return out;
+  }
+
+  /** A snapshot of what the player holds and how it is connected. */
+  status(): PatchStatus {
+    const traffic = this.traffic();
+    return {
+      room: this.options.room,
+      seq: this.state.seq,
+      slots: heldSlots(this.state),
+      mode: traffic.peers > 0 ? 'peer' : this.relay.welcomed ? 'relay' : 'offline',
+      peers: traffic.peers,
+      bytesFromRelay: traffic.bytesFromRelay,
+      bytesFromPeers: traffic.bytesFromPeers,
+      lastError: this.lastError,
+      clientId: this.relayClientId ?? this.clientId,
+      loading: this.releases.progress,
+    };
+  }
+
+  /** Stops: closes the connection, abandons downloads, stops timers. */
+  close(): void {
+    this.closed = true;
+    this.releases.close();
+    this.relayBlobs.close();
+    this.relay.close();
+  }
+
+  /**
+   * Offers a release from anywhere (the relay, or a peer through the swarm). It is checked with
+   * protocol's `acceptRelease`; if accepted and newer than anything loading, it is loaded.
+   */
+  async offerRelease(candidate: unknown): Promise<Result<SignedRelease>> {
+    const check = async () =>
+      acceptRelease({
+        candidate,
+        room: this.options.room,
+        trustedKeys: await this.trust(),
+        current: { seq: this.state.seq },
+        now: (this.options.now ?? Date.now)(),
+      });
+    let verdict = await check();
+    if (!verdict.ok && verdict.code === ErrorCode.UNKNOWN_KEY && (await this.refreshTrust())) {
+      verdict = await check();
+    }
+    if (!verdict.ok) {
+      this.setError(`release refused: ${verdict.code}: ${verdict.message}`);
+      this.emit('refused', { code: verdict.code, message: verdict.message });
+      return verdict;
+    }
+    // (Unless the cache floor rose while the signature was checked, or a newer one is loading.)
+    this.releases.take(verdict.value);
+    return verdict;
+  }
+
+  /**
+   * The game dropped a slot's content after it was applied (a logic script that failed at run time).
+   * Acks the failure, records `nowRunning` (a blob hash, or null for the game's built-in content) as
+   * what the slot holds, and — unless `transient` (a timeout, which a starved machine can cause) —
+   * remembers the blob as failed.
+   */
+  async reportFailure(
+    slot: string,
+    failedSha256: string,
+    error: string,
+    nowRunning: string | null,
+    options: { readonly transient?: boolean } = {},
+  ): Promise<void> {
+    // Behind any release being applied, so that neither overwrites the other's state.
+    await this.releases.queue(() => this.recordFailure(slot, failedSha256, error, nowRunning, options));
+  }
+
+  private async recordFailure(
+    slot: string,
+    failedSha256: string,
+    error: string,
+    nowRunning: string | null,
+    options: { readonly transient?: boolean },
+  ): Promise<void> {
+    const failed = this.state.held[slot]?.find((e) => e.sha256 === failedSha256);
+    this.setError(`${slot}: ${error}`);
+    const content = { version: failed?.version ?? 'unknown', sha256: failedSha256 };
+    this.send(ackOf(this.state.seq, slot, content, { status: 'failed', error }));
+    const next = await stateAfterFailure({
+      room: this.options.room,
+      cache: this.cache,
+      handlers: this.options.handlers,
+      trusted: await this.trust(),
+      state: this.state,
+      slot,
+      failedSha256,
+      nowRunning,
+      error,
+      transient: options.transient ?? false,
+    });
+    const state = { ...next, rotations: this.state.rotations }; // (learnt meanwhile)
+    this.state = state;
+    this.emitStatus();
+    await this.cache
+      .commit(this.options.room, { state, releases: [], blobs: new Map() })
+      .catch((e: unknown) => this.setError(`cache: ${String(e)}`));
+  }
+
+  // ---- boot ------------------------------------------------------------------------------------
+
+  private async boot(): Promise<void> {
+    const booted = await bootFromCache({
+      room: this.options.room,
+      publicKey: this.options.publicKey,
+      cache: this.cache,
+      handlers: this.options.handlers,
+    });
+    this.trusted.set(booted.trusted);
+    this.state = booted.state;
+    if (booted.error) this.setError(booted.error);
+    if (booted.latest) {
+      this.offerToPeers(booted.latest, booted.blobs);
+      this.emitApplied({
+        seq: booted.state.seq,
+        version: booted.latest.release.version,
+        fromCache: true,
+        slots: booted.outcomes,
+      });
+    }
+    this.emitStatus();
+  }
+
+  // ---- connection ------------------------------------------------------------------------------
+
+  private hello(peerId: string | undefined): Hello {
+    return {
+      type: MessageType.hello,
+      v: PROTOCOL_VERSION,
+      room: this.options.room,
+      role: 'player',
+      clientId: this.clientId ?? ANONYMOUS,
+      ...(this.options.platform ? { platform: this.options.platform.slice(0, 200) } : {}),
+      seq: this.state.seq,
+      slots: heldSlots(this.state),
+      ...(peerId ? { peerId } : {}),
+    };
+  }
+
+  private onMessage(message: Message): void {
+    switch (message.type) {
+      case MessageType.welcome:
+        this.relayClientId = message.clientId;
+        this.relayBlobs.connected();
+        this.emitStatus();
+        this.emit('connected', { clientId: message.clientId, seq: message.seq });
+        this.options.onRelayMessage?.(message); // its `peers` are the swarm's
+        return;
+      case MessageType.release:
+        void this.offerRelease(message.signed);
+        return;
+      case MessageType.blob:
+        void this.relayBlobs.receive(message);
+        return;
+      case MessageType.blobDefer:
+        this.relayBlobs.deferred(message);
+        this.options.onRelayMessage?.(message);
+        return;
+      case MessageType.error:
+        this.setError(`relay: ${message.code}: ${message.message}`);
+        return;
+      default:
+        this.options.onRelayMessage?.(message);
+        return;
+    }
+  }
+
+  /** Sends a message to the relay on the current connection (for the swarm: `peers.get`); false if offline. */
+  sendToRelay(message: Message): boolean {
+    return this.send(message);
+  }
+
+  /**
+   * The id `peerId` gives changed (the swarm failed, or works again): the client says `hello` again
+   * on a new connection, so that the relay lists what is true.
+   */
+  peerIdChanged(): void {
+    this.relay.peerIdChanged();
+  }
+
+  private send(message: Message): boolean {
+    return this.relay.send(message);
+  }
+
+  private traffic(): Traffic {
+    return this.blobs.traffic();
+  }
+
+  // ---- releases --------------------------------------------------------------------------------
+
+  private trust(): Promise<TrustedKeys> {
+    return this.trusted.keys(this.state.rotations);
+  }
+
+  /** Fetches rotation records again (see `RoomTrust.refresh`); true when the trust set grew. */
+  private async refreshTrust(): Promise<boolean> {
+    const rotations = await this.trusted.refresh(this.state.rotations);
+    if (!rotations) return false;
+    this.state = { ...this.state, rotations };
+    return true;
+  }
+
+  /** Tells the blob source (the swarm) which release we hold now, and which verified blobs it may serve. */
+  private offerToPeers(signed: SignedRelease, blobs: ReadonlyMap<string, Uint8Array>): void {
+    this.blobs.announce?.(signed);
+    for (const slot of Object.values(signed.release.slots)) {
+      const bytes = blobs.get(slot.sha256);
+      if (bytes) this.blobs.hold?.(slot, bytes);
+    }
+  }
+
+  // ---- events ----------------------------------------------------------------------------------
+
+  private setError(message: string): void {
+    this.lastError = message.slice(0, MAX_ERROR_TEXT);
+    this.emitStatus();
+  }
+
+  private emitStatus(): void {
+    this.dispatchEvent(new Event('status'));
+  }
+
+  private emitApplied(detail: AppliedDetail): void {
+    this.emit('applied', detail);
+  }
+
+  private emit<K extends keyof PatchEvents>(type: K, detail: PatchEvents[K]): void {
+    this.dispatchEvent(new CustomEvent<PatchEvents[K]>(type, { detail }));
+    for (const listener of [...(this.listeners.get(type) ?? [])]) listener(detail);
+  }
+
+  /**
+   * Listens to one kind of event, typed (the `CustomEvent`s on the client carry the same details, but
+   * anyone may dispatch on an `EventTarget`: these come from the client only). Returns the unsubscribe.
+   */
+  on<K extends keyof PatchEvents>(type: K, listener: (detail: PatchEvents[K]) => void): () => void {
+    const set = this.listeners.get(type) ?? new Set();
+    // (One map for every kind; each set only ever holds listeners of its own key.)
+    const untyped = listener as (detail: PatchEvents[keyof PatchEvents]) => void;
+    set.add(untyped);
+    this.listeners.set(type, set);
+    return () => set.delete(untyped);
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The patch client's releases, from download to commit: an accepted release's blobs are fetched
+ * (a newer release supersedes the download: it asks for its own blobs first, so that one both need
+ * goes on from where it was); then, behind any other apply, what the state it is applied to still
+ * lacks is fetched too (a rollback arriving while the release it undoes was applied), each slot is
+ * applied, the result is committed in one transaction, and every slot is acked. All or nothing: a
+ * blob that can't be had fails the release and nothing is stored.
+ */
+import type { Message } from '../../protocol/messages.ts';
+import type { Release, SignedRelease, Slot } from '../../protocol/release.ts';
+import type { PatchCache } from './cache.ts';
+import type { RoomState } from './schema.ts';
+import type { ApplyOutcome, PatchHandlers } from './apply.ts';
+import { applyRelease } from './release-apply.ts';
+import { fetchReleaseBlobs, RecentBlobs, type FetchedBlobs } from './release-fetch.ts';
+import { ackOf, type AppliedDetail } from './status.ts';
+import type { BlobSource } from './transport.ts';
+
+/** What the pipeline needs of the client. */
+export interface PipelineHost {
+  readonly room: string;
+  readonly cache: PatchCache;
+  readonly blobs: BlobSource;
+  readonly handlers: PatchHandlers;
+  clientId(): string;
+  /** The room's state now. */
+  state(): RoomState;
+  setState(state: RoomState): void;
+  send(message: Message): boolean;
+  error(text: string): void;
+  /** Loading progress changed. */
+  changed(): void;
+  /** A release was applied and committed: the player holds it, and the verified bytes of its slots. */
+  hold(signed: SignedRelease, blobs: ReadonlyMap<string, Uint8Array>): void;
+  /** …and once its slots are acked. */
+  applied(detail: AppliedDetail): void;
+}
+
+interface Loading {
+  readonly seq: number;
+  readonly controller: AbortController;
+  received: number;
+  total: number;
+}
+
+/** See the file comment. */
+export class ReleasePipeline {
+  private readonly host: PipelineHost;
+  private loading: Loading | null = null;
+  private applying: Promise<void> = Promise.resolve();
+  /** Blobs verified lately: a release that supersedes a download reuses what it had finished. */
+  private readonly recent = new RecentBlobs();
+  private closed = false;
+
+  constructor(host: PipelineHost) {
+    this.host = host;
+  }
+
+  /** The release being fetched, with verified bytes so far (null when idle). */
+  get progress(): { readonly seq: number; readonly received: number; readonly total: number } | null {
+    return (
+      this.loading && { seq: this.loading.seq, received: this.loading.received, total: this.loading.total }
+    );
+  }
+
+  /** Loads an accepted release, unless it is not newer than the state or what is loading already. */
+  take(signed: SignedRelease): void {
+    const { seq } = signed.release;
+    if (this.closed || seq <= this.host.state().seq || (this.loading && this.loading.seq >= seq)) return;
+    const superseded = this.loading;
+    void this.load(signed, () => superseded?.controller.abort());
+  }
+
+  /** Runs `task` behind any release being applied, so that neither overwrites the other's state. */
+  queue(task: () => Promise<void>): Promise<void> {
+    const run = this.applying.then(task);
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Abandons downloads; nothing more is applied. */
+  close(): void {
+    this.closed = true;
+    this.loading?.controller.abort();
+    this.recent.clear();
+  }
+
+  /**
+   * Fetches what a release needs, then queues its apply-and-commit. `started` runs once its fetches
+   * are asked for: it abandons the download this one supersedes.
+   */
+  private async load(signed: SignedRelease, started: () => void): Promise<void> {
+    const { release } = signed;
+    const controller = new AbortController();
+    const loading: Loading = { seq: release.seq, controller, received: 0, total: 0 };
+    this.loading = loading;
+    this.host.changed();
+    const progress = (received: number, total: number) => {
+      if (this.loading !== loading) return;
+      loading.received = received;
+      loading.total = total;
+      this.host.changed();
+    };
+    const fetched = await this.gather(release, controller.signal, progress, { onStarted: started }).finally(
+      started,
+    );
+    // Superseded (a newer release is loading), or closed.
+    if (controller.signal.aborted || this.closed || this.loading !== loading) return;
+    if (fetched.failures.length > 0) {
+      // Nothing is stored; the relay offers the release again on the next connection.
+      this.loading = null;
+      this.refuseParts(release.seq, fetched.failures);
+      return;
+    }
+    await this.queue(() => this.apply(signed, fetched.blobs, controller.signal, progress)).catch(
+      (error: unknown) => this.host.error(`applying seq ${release.seq} failed: ${String(error)}`),
+    );
+    if (this.loading === loading) this.loading = null;
+    this.host.changed();
+  }
+
+  /** The blobs `release` needs on top of the state as it is now (see `release-fetch.ts`). */
+  private gather(
+    release: Release,
+    signal: AbortSignal,
+    onProgress: (received: number, total: number) => void,
+    more: Pick<Parameters<typeof fetchReleaseBlobs>[0], 'have' | 'onStarted'>,
+  ): Promise<FetchedBlobs> {
+    const { room, cache, blobs } = this.host;
+    const [state, clientId, recent] = [this.host.state(), this.host.clientId(), this.recent];
+    return fetchReleaseBlobs({
+      ...more,
+      release,
+      state,
+      room,
+      clientId,
+      cache,
+      blobs,
+      recent,
+      signal,
+      onProgress,
+    });
+  }
+
+  private async apply(
+    signed: SignedRelease,
+    fetchedBlobs: ReadonlyMap<string, Uint8Array>,
+    signal: AbortSignal,
+    onProgress: (received: number, total: number) => void,
+  ): Promise<void> {
+    const { release } = signed;
+    if (release.seq <= this.host.state().seq || this.closed) return;
+    // The download chose its blobs against the state of its start; a release applied since may have
+    // changed what this one needs (a rollback to content the release before it replaced). Whatever
+    // is missing now comes from the cache, else the network — all or nothing, as before.
+    const more = await this.gather(release, signal, onProgress, { have: fetchedBlobs });
+    if (signal.aborted || this.closed) return; // superseded: the newer release is applied instead
+    if (more.failures.length > 0) return this.refuseParts(release.seq, more.failures);
+    const blobs = new Map([...fetchedBlobs, ...more.blobs]);
+    const result = await applyRelease({
+      state: this.host.state(),
+      signed,
+      blobs,
+      handlers: this.host.handlers,
+      clientId: this.host.clientId(),
+    });
+    // Rotation records learnt while the handlers ran (a release signed by a newer key) are kept: the
+    // next offline boot needs them to trust what is committed here.
+    const state = { ...result.state, rotations: this.host.state().rotations };
+    try {
+      await this.host.cache.commit(this.host.room, { state, releases: [signed], blobs: result.keepBlobs });
+    } catch (error) {
+      this.host.error(`cache: ${String(error)}`);
+    }
+    this.host.setState({ ...state, rotations: this.host.state().rotations });
+    this.host.hold(signed, blobs);
+    for (const [name, slot, outcome] of result.slots) this.ack(release.seq, name, slot, outcome);
+    const { seq, version } = release;
+    this.host.applied({ seq, version, fromCache: false, slots: result.outcomes });
+  }
+
+  private ack(seq: number, name: string, slot: Slot, outcome: ApplyOutcome): void {
+    this.host.send(ackOf(seq, name, slot, outcome));
+  }
+
+  /** All or nothing: blobs that could not be had fail the release, acked per slot. */
+  private refuseParts(seq: number, failures: FetchedBlobs['failures']): void {
+    for (const f of failures) {
+      this.host.error(`${f.name}: ${f.error}`);
+      this.ack(seq, f.name, f.slot, { status: 'failed', error: f.error });
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * `patchcast play` is a real player: it runs the logic script in the Node sandbox with the page's
+ * contract checks and trial frames, so a script that throws on its first call is acked `failed` with
+ * the error (and never held), while a good one is applied.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RawConn, startTestServer, TestRoom, type TestServer } from '../testing/helpers.ts';
+import type { Io } from './io.ts';
+import { main } from './main.ts';
+
+let server: TestServer;
+let room: TestRoom;
+
+beforeEach(async () => {
+  server = await startTestServer();
+  room = await TestRoom.create(server.url, 'plays');
+});
+afterEach(async () => {
+  await server.dispose();
+});
+
+async function play(clientId: string): Promise<{ code: number; out: string }> {
+  const out: string[] = [];
+  const io: Io = { out: (l) => out.push(l), err: (l) => out.push(l), env: { PATCHCAST_SERVER: server.url } };
+  const argv = [
+    'play',
+    '--room',
+    'plays',
+    '--key',
+    room.key.publicKey,
+    '--tcp',
+    `${server.host}:${server.tcpPort}`,
+  ];
+  const code = await main([...argv, '--client-id', clientId, '--once', '--timeout', '20000'], io);
+  return { code, out: out.join('\n') };
+}
+
+describe('patchcast play runs scripts', () => {
+  it('acks a script that throws on its first call as failed, with the error', async () => {
+    await room.publishScript(
+      'export function update(ball) { throw new Error("boom on call one"); }',
+      '2.0.0',
+    );
+    // An admin watches the roster: the relay must hear the failure with its error.
+    const admin = await RawConn.open(server, 'ws');
+    admin.hello({ role: 'admin', clientId: 'admin', room: 'plays' });
+    const heard = admin.next('roster', (r) =>
+      r.clients.some((c) => c.clientId.startsWith('thrower') && c.lastAck?.status === 'failed'),
+      30_000,
+    );
+    const played = await play('thrower');
+    expect(played.code).toBe(0);
+    expect(played.out).toMatch(/applied seq 2 \(version .*\) from relay/);
+    expect(played.out).toMatch(/logic 2\.0\.0: failed \(.*boom on call one/);
+    const roster = await heard;
+    const ack = roster.clients.find((c) => c.clientId.startsWith('thrower'))?.lastAck;
+    expect(ack).toMatchObject({ slot: 'logic', seq: 2, status: 'failed' });
+    expect(ack?.error).toContain('boom on call one');
+    admin.close();
+  });
+
+  it('applies a script that keeps the contract', async () => {
+    await room.publishScript(
+      'export function update(ball, world, dt) { return { ...ball, x: ball.x + 1 }; }',
+      '3.0.0',
+    );
+    const played = await play('keeper');
+    expect(played.code).toBe(0);
+    expect(played.out).toMatch(/logic 3\.0\.0: applied/);
+  });
+});

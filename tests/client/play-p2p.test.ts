@@ -1,0 +1,109 @@
+// @vitest-environment node
+/**
+ * `patchcast play --p2p`: headless players (the Node adapter's `NodePlayer` with the swarm on
+ * node-webrtc), the real relay (its PeerJS server, its `blob.defer` policy), real WebRTC between
+ * them. Runs inside the test runner's loopback-only network namespace.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodePlayer, openNodePeer, signalingFor, tcpTransport } from '../../player/node/index.ts';
+import { PeerMesh } from '../../player/swarm/peerjs.ts';
+import { Swarm } from '../../player/swarm/swarm.ts';
+import { bigPngBytes, startTestServer, TestRoom, type TestServer } from '../../signaling/testing/helpers.ts';
+
+let server: TestServer;
+let room: TestRoom;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  room = await TestRoom.create(server.url, 'swarm');
+});
+
+afterAll(async () => {
+  await server.dispose();
+});
+
+function p2pPlayer(i: number): NodePlayer {
+  // Delivery is under test: the players accept what verifies (no sandbox workers).
+  const accept = () => ({ status: 'applied' as const });
+  return new NodePlayer({
+    room: 'swarm',
+    publicKey: room.key.publicKey,
+    server: server.url,
+    connect: tcpTransport('127.0.0.1', server.tcpPort),
+    clientId: `p2p-${i}`,
+    handlers: { script: accept, texture: accept, config: accept },
+    p2p: {},
+  });
+}
+
+describe('patchcast play --p2p (headless players in a swarm)', () => {
+  it('spreads a 1 MB texture mostly peer to peer; the relay sends about one copy', async () => {
+    const players = [0, 1, 2, 3, 4].map(p2pPlayer);
+    const traffic = (p: NodePlayer) => p.client.status();
+    try {
+      await Promise.all(players.map((p) => p.start()));
+      await Promise.all(players.map((p) => p.waitForSeq(1)));
+      // Let the mesh form (each player dials the peers the relay offered in `welcome`).
+      await until(() => players.every((p) => traffic(p).peers >= 2), 15_000);
+      const before = players.map(traffic);
+      const texture = await bigPngBytes(1 << 20);
+      const built = await room.build({
+        slots: { background: { kind: 'texture', mime: 'image/png', bytes: texture, version: '2.0.0' } },
+      });
+      const res = await room.publish(built);
+      expect(res.status).toBe(201);
+      await Promise.all(players.map((p) => p.waitForSeq(2, 30_000)));
+      const after = players.map(traffic);
+      const relay = after.reduce((s, t, i) => s + t.bytesFromRelay - before[i]!.bytesFromRelay, 0);
+      const peers = after.reduce((s, t, i) => s + t.bytesFromPeers - before[i]!.bytesFromPeers, 0);
+      expect(relay + peers).toBeGreaterThanOrEqual(5 * texture.length);
+      expect(relay).toBeLessThanOrEqual(2 * texture.length);
+      expect(peers).toBeGreaterThan(2.5 * texture.length);
+      for (const p of players) {
+        expect(p.client.status().slots['background']?.sha256).toBe(built.signed.release.slots['background']?.sha256);
+      }
+    } finally {
+      for (const p of players) p.close();
+    }
+  });
+
+  it('bans a peer that passes on a forged release (the core does it, for Node as for pages)', async () => {
+    const player = p2pPlayer(5);
+    // A lying peer: the real swarm code on a node-webrtc peer, passing on a release it never checked.
+    const liar = await openNodePeer(signalingFor(server.url), 'pc-liar000000000000001');
+    const liarSwarm = new Swarm({ relay: null });
+    const liarMesh = new PeerMesh(liar, liarSwarm, { requestPeers: () => {} });
+    try {
+      await player.start();
+      await player.waitForSeq(1);
+      liarMesh.offer([player.swarm!.id]);
+      await until(() => player.swarm!.info().peers.includes(liar.id), 15_000);
+      const latest = room.latest!;
+      const forged = { ...latest, release: { ...latest.release, seq: latest.release.seq + 5 } };
+      const refused: string[] = [];
+      player.client.on('refused', (d) => refused.push(d.code));
+      liarSwarm.announce(forged);
+      await until(() => !player.swarm!.info().peers.includes(liar.id), 10_000);
+      expect(refused).toContain('BAD_SIGNATURE');
+      expect(player.swarm!.info().peersDropped).toBeGreaterThanOrEqual(1);
+      expect(player.client.status().seq).toBe(latest.release.seq);
+      // Banned: it is not taken back when it dials again.
+      liarMesh.offer([player.swarm!.id]);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(player.swarm!.info().peers).not.toContain(liar.id);
+    } finally {
+      liarMesh.stop();
+      liarSwarm.close();
+      liar.destroy();
+      player.close();
+    }
+  });
+});
+
+async function until(cond: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
