@@ -70,7 +70,10 @@ export function tcpTransport(
         if (closed) return;
         closed = true;
         clearTimeout(timer);
-        socket.destroy();
+        // A graceful end, so that what was just written (the last acks of `play --once`) still
+        // reaches the relay; a peer that doesn't finish the close in time is cut off.
+        socket.end();
+        setTimeout(() => socket.destroy(), 2_000).unref();
         handlers.close({ code, reason });
       },
     };

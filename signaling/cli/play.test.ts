@@ -4,18 +4,23 @@
  * the error (and never held), while a good one is applied.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RawConn, startTestServer, TestRoom, type TestServer } from '../testing/helpers.ts';
+import { startTestServer, TestRoom, until, type TestServer } from '../testing/helpers.ts';
+import { startMeddler, type Meddler } from '../../tests/client/helpers/meddler.ts';
 import type { Io } from './io.ts';
 import { main } from './main.ts';
 
 let server: TestServer;
 let room: TestRoom;
+let meddler: Meddler;
 
 beforeEach(async () => {
   server = await startTestServer();
   room = await TestRoom.create(server.url, 'plays');
+  // (Between play and the relay, to read the acks it sends.)
+  meddler = await startMeddler(server);
 });
 afterEach(async () => {
+  await meddler.close();
   await server.dispose();
 });
 
@@ -29,7 +34,7 @@ async function play(clientId: string): Promise<{ code: number; out: string }> {
     '--key',
     room.key.publicKey,
     '--tcp',
-    `${server.host}:${server.tcpPort}`,
+    `${meddler.host}:${meddler.tcpPort}`,
   ];
   const code = await main([...argv, '--client-id', clientId, '--once', '--timeout', '20000'], io);
   return { code, out: out.join('\n') };
@@ -41,22 +46,17 @@ describe('patchcast play runs scripts', () => {
       'export function update(ball) { throw new Error("boom on call one"); }',
       '2.0.0',
     );
-    // An admin watches the roster: the relay must hear the failure with its error.
-    const admin = await RawConn.open(server, 'ws');
-    admin.hello({ role: 'admin', clientId: 'admin', room: 'plays' });
-    const heard = admin.next('roster', (r) =>
-      r.clients.some((c) => c.clientId.startsWith('thrower') && c.lastAck?.status === 'failed'),
-      30_000,
-    );
     const played = await play('thrower');
     expect(played.code).toBe(0);
     expect(played.out).toMatch(/applied seq 2 \(version .*\) from relay/);
     expect(played.out).toMatch(/logic 2\.0\.0: failed \(.*boom on call one/);
-    const roster = await heard;
-    const ack = roster.clients.find((c) => c.clientId.startsWith('thrower'))?.lastAck;
-    expect(ack).toMatchObject({ slot: 'logic', seq: 2, status: 'failed' });
+    // What went over the wire to the relay: the ack, with the error.
+    await until(() => meddler.acks.some((a) => a.slot === 'logic'));
+    const ack = meddler.acks.find((a) => a.slot === 'logic');
+    expect(ack).toMatchObject({ seq: 2, version: '2.0.0', status: 'failed' });
     expect(ack?.error).toContain('boom on call one');
-    admin.close();
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/patchcast_acks_total\{status="failed"\} 1\b/);
   });
 
   it('applies a script that keeps the contract', async () => {
