@@ -33,7 +33,6 @@ const welcome = (clientId: string) =>
 const roster = (seq: number) =>
   JSON.stringify({ type: 'roster', room: 'demo', seq, at: new Date().toISOString(), clients: [] });
 
-
 describe('openRosterSocket (real WebSocket server)', () => {
   it('says hello as an admin, hands on valid rosters only, and reconnects after a drop', async () => {
     const hellos: unknown[] = [];

@@ -26,7 +26,6 @@ export interface RosterSocketOptions {
   readonly random?: () => number;
 }
 
-
 /** Opens the line; returns a function that closes it for good. */
 export function openRosterSocket(options: RosterSocketOptions): () => void {
   const create = options.createSocket ?? ((url: string) => new WebSocket(url));

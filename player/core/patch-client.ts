@@ -19,6 +19,9 @@ import type { Release, SignedRelease } from '../../protocol/release.ts';
 import { inRollout } from '../../protocol/rollout.ts';
 import type { TrustedKeys } from '../../protocol/keys.ts';
 import type { PatchCache } from './cache.ts';
+import { ClientEvents } from './events.ts';
+
+export type { PatchEvents } from './events.ts';
 import { emptyRoomState, type RoomState } from './schema.ts';
 import type { PatchHandlers } from './apply.ts';
 import type { BackoffOptions } from '../../protocol/backoff.ts';
@@ -82,14 +85,6 @@ export interface PatchClientOptions {
   readonly now?: () => number;
 }
 
-/** The events of a {@link PatchClient} and their details. */
-export interface PatchEvents {
-  readonly applied: AppliedDetail;
-  readonly refused: RefusedDetail;
-  readonly connected: ConnectedDetail;
-  readonly disconnected: DisconnectedDetail;
-}
-
 /** The client id used before the cache could give one (a cache that fails). */
 const ANONYMOUS = 'p-anonymous';
 
@@ -98,7 +93,7 @@ const ANONYMOUS = 'p-anonymous';
  * changed), `applied` ({@link AppliedDetail}), `refused` ({@link RefusedDetail}), `connected`
  * ({@link ConnectedDetail}), `disconnected` ({@link DisconnectedDetail}).
  */
-export class PatchClient extends EventTarget {
+export class PatchClient extends ClientEvents {
   private readonly options: PatchClientOptions;
   private readonly cache: PatchCache;
   private readonly relayBlobs: RelayBlobs;
@@ -112,10 +107,6 @@ export class PatchClient extends EventTarget {
   private readonly releases: ReleasePipeline;
   private lastError: string | null = null;
   private closed = false;
-  private readonly listeners = new Map<
-    keyof PatchEvents,
-    Set<(detail: PatchEvents[keyof PatchEvents]) => void>
-  >();
 
   constructor(options: PatchClientOptions) {
     super();
@@ -401,29 +392,7 @@ export class PatchClient extends EventTarget {
     this.emitStatus();
   }
 
-  private emitStatus(): void {
-    this.dispatchEvent(new Event('status'));
-  }
-
   private emitApplied(detail: AppliedDetail): void {
     this.emit('applied', detail);
-  }
-
-  private emit<K extends keyof PatchEvents>(type: K, detail: PatchEvents[K]): void {
-    this.dispatchEvent(new CustomEvent<PatchEvents[K]>(type, { detail }));
-    for (const listener of [...(this.listeners.get(type) ?? [])]) listener(detail);
-  }
-
-  /**
-   * Listens to one kind of event, typed (the `CustomEvent`s on the client carry the same details, but
-   * anyone may dispatch on an `EventTarget`: these come from the client only). Returns the unsubscribe.
-   */
-  on<K extends keyof PatchEvents>(type: K, listener: (detail: PatchEvents[K]) => void): () => void {
-    const set = this.listeners.get(type) ?? new Set();
-    // (One map for every kind; each set only ever holds listeners of its own key.)
-    const untyped = listener as (detail: PatchEvents[keyof PatchEvents]) => void;
-    set.add(untyped);
-    this.listeners.set(type, set);
-    return () => set.delete(untyped);
   }
 }

@@ -51,7 +51,9 @@ async function next(
 async function tinyPng(background = '#40a0ff'): Promise<Uint8Array> {
   const sharp = (await import('sharp')).default;
   return new Uint8Array(
-    await sharp({ create: { width: 16, height: 16, channels: 3, background } }).png().toBuffer(),
+    await sharp({ create: { width: 16, height: 16, channels: 3, background } })
+      .png()
+      .toBuffer(),
   );
 }
 

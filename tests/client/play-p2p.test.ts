@@ -60,7 +60,9 @@ describe('patchcast play --p2p (headless players in a swarm)', () => {
       expect(relay).toBeLessThanOrEqual(2 * texture.length);
       expect(peers).toBeGreaterThan(2.5 * texture.length);
       for (const p of players) {
-        expect(p.client.status().slots['background']?.sha256).toBe(built.signed.release.slots['background']?.sha256);
+        expect(p.client.status().slots['background']?.sha256).toBe(
+          built.signed.release.slots['background']?.sha256,
+        );
       }
     } finally {
       for (const p of players) p.close();
