@@ -45,16 +45,19 @@ describe.each(adapters)('releases offered from elsewhere ($name adapter)', (adap
     try {
       const built = await room.build({
         slots: {
-          background: { kind: 'texture', mime: 'image/png', bytes: await bigPngBytes(3 << 20), version: '9' },
+          background: { kind: 'texture', mime: 'image/png', bytes: await bigPngBytes(1 << 20), version: '9' },
         },
       });
       const good = built.signed;
       const forged = { ...good, release: { ...good.release, seq: good.release.seq + 1 } };
       const applied = nextApplied(c.client);
+      // The relay pushes the good release; while its blob downloads (held back here), a "peer"
+      // offers a forgery.
+      meddler.pause(good.release.slots['background']!.sha256);
       await room.publish(built);
-      // The relay pushes the good release; while its 3 MB blob downloads, a "peer" offers a forgery.
       await until(() => c.client.status().loading?.seq === good.release.seq);
       expect((await c.client.offerRelease(forged)).ok).toBe(false);
+      meddler.resume();
       expect(await applied).toMatchObject({ seq: good.release.seq });
       expect(c.client.status().slots['background']?.sha256).toBe(good.release.slots['background']?.sha256);
       expect(c.refused).toContain('BAD_SIGNATURE');
