@@ -5,7 +5,16 @@
  * Import from the files themselves where bundle size matters; this index pulls in all of them.
  */
 export { PatchClient, type PatchClientOptions, type PatchEvents } from './core/patch-client.ts';
-export type { AppliedDetail, ConnectionMode, PatchStatus, SlotOutcome } from './core/status.ts';
+export type {
+  AppliedDetail,
+  ConnectedDetail,
+  ConnectionMode,
+  DisconnectedDetail,
+  PatchStatus,
+  RefusedDetail,
+  SlotOutcome,
+} from './core/status.ts';
+export { memoryCache } from './core/memory-cache.ts';
 export type { ApplyOutcome, PatchHandlers, SlotChange } from './core/apply.ts';
 export type {
   BlobSource,

@@ -18,3 +18,5 @@ export * from './seed.ts';
 export * from './config.ts';
 export * from './assemble.ts';
 export * from './http.ts';
+export * from './rollout.ts';
+export * from './backoff.ts';
