@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Hasher } from '../../protocol/blobs.ts';
-import type { Clock, TimerHandle } from '../../protocol/swarm/clock.ts';
+import type { Clock, TimerHandle } from '../../player/swarm/clock.ts';
 import type { PeerLink, PeerLinkHandlers } from '../../player/swarm/peer.ts';
 import { DeferralPolicy } from '../../signaling/hub/deferral.ts';
 import type { RelayAnswer, RelaySource } from '../../player/swarm/swarm.ts';

@@ -4,8 +4,8 @@
  * this file needs no platform API of its own; it only uses PeerJS's types.
  */
 import type { DataConnection, Peer } from 'peerjs';
-import type { Clock } from '../../protocol/swarm/clock.ts';
-import { realClock } from '../../protocol/swarm/clock.ts';
+import type { Clock } from './clock.ts';
+import { realClock } from './clock.ts';
 import type { PeerLink, PeerLinkHandlers } from './peer.ts';
 import type { Swarm } from './swarm.ts';
 

@@ -14,7 +14,7 @@ import { sha256Hex } from '../../protocol/crypto.ts';
 import { ErrorCode, fail, ok, type Result } from '../../protocol/errors.ts';
 import type { SignedRelease } from '../../protocol/release.ts';
 import type { RelayAnswer, RelaySource } from '../core/transport.ts';
-import { realClock, type Clock, type TimerHandle } from '../../protocol/swarm/clock.ts';
+import { realClock, type Clock, type TimerHandle } from './clock.ts';
 import { PeerState, type PeerLink } from './peer.ts';
 import {
   decodeBitfield,
