@@ -4,12 +4,7 @@
  * and the protocol errors every client may make.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  BlobAssembler,
-  ErrorCode,
-  fromBase64,
-  utf8,
-} from '../protocol/index.ts';
+import { BlobAssembler, ErrorCode, fromBase64, utf8 } from '../protocol/index.ts';
 import {
   RawConn,
   TestRoom,
@@ -18,7 +13,6 @@ import {
   type TestServer,
   type TransportName,
 } from './testing/helpers.ts';
-
 
 describe.each<TransportName>(['ws', 'tcp'])('relay over %s', (transport) => {
   let server: TestServer;

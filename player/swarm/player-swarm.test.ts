@@ -62,7 +62,10 @@ describe('PlayerSwarm', () => {
     await until(() => client.status().mode === 'relay');
     expect(meddler.hellos[0]?.peerId).toBe(swarm.id);
     await swarm.start();
-    expect(swarm.info()).toMatchObject({ state: 'failed', lastError: expect.stringContaining('WebRTC is blocked') });
+    expect(swarm.info()).toMatchObject({
+      state: 'failed',
+      lastError: expect.stringContaining('WebRTC is blocked'),
+    });
     await until(() => meddler.hellos.length === 2);
     expect(meddler.hellos[1]).not.toHaveProperty('peerId');
   });
