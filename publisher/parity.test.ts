@@ -1,7 +1,7 @@
 /**
  * The admin site and the CLI publish through the one publisher: driven through their own entry
  * points — the admin's `publishDraft`/`rollbackToSeq` (what the Publish and History pages call, from
- * the page's draft) and `patchcast publish`/`rollback` (from argv) — against two real relays holding
+ * the page's slot board) and `patchcast publish`/`rollback` (from argv) — against two real relays holding
  * the same base, with the same key and clock, they produce byte-identical signed releases.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishDraft, rollbackToSeq } from '../admin-site/lib/publish-plan.ts';
 import type { StoredKey } from '../admin-site/lib/keystore.ts';
+import { SlotBoard } from '../admin-site/lib/slot-board.ts';
 import { utf8 } from '../protocol/bytes.ts';
 import { configBytes } from '../protocol/config.ts';
 import { generateSigningKey } from '../protocol/crypto.ts';
@@ -93,18 +94,18 @@ afterAll(async () => {
 
 describe('the admin and the CLI publish through one publisher', () => {
   it('give byte-identical signed releases for a script, a texture and a colour', async () => {
-    // The admin: the Publish page's draft — the form's theme is the live one with the background
-    // changed, and the version field holds the proposed label.
+    // The admin: the Publish page's slot board, built from the live release — the script edited, a
+    // texture picked, the theme's background changed — and the version field's proposed label.
+    const board = SlotBoard.fromRelease((await latest(admin)).release);
+    board.setLive('logic', { kind: 'script', text: OLD_SCRIPT });
+    board.setLive('theme', { kind: 'theme', value: THEME });
+    board.edit('logic', { kind: 'script', text: NEW_SCRIPT });
+    board.edit('background', { kind: 'texture', bytes: texture, mime: 'image/png' });
+    board.edit('theme', { kind: 'theme', value: { ...THEME, background: '#334455' } });
     const version = await proposeVersion(new RelayApi(admin.url), ROOM);
     const viaAdmin = await publishDraft(
       { relay: admin.url, room: ROOM, key: stored },
-      {
-        script: { text: NEW_SCRIPT, current: OLD_SCRIPT },
-        texture: { bytes: texture, mime: 'image/png' },
-        theme: { value: { ...THEME, background: '#334455' }, current: THEME },
-        version,
-        rolloutPercent: 100,
-      },
+      { changes: board.plan().changes, version, rolloutPercent: 100 },
       { notes: 'faster ball' },
       { now },
     );

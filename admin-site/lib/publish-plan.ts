@@ -1,12 +1,9 @@
 /**
- * From what the admin changed on the publish page to the publisher's changes, and the page's calls
- * into the one publisher (`publisher/publisher.ts`) — the same module `patchcast publish` and
- * `patchcast rollback` use. No DOM here, so the rules are unit-tested and the admin's path is
- * compared with the CLI's (`publisher/parity.test.ts`).
+ * The pages' calls into the one publisher (`publisher/publisher.ts`) — the same module `patchcast
+ * publish` and `patchcast rollback` use: the Publish page publishes its slot board's changes
+ * (`slot-board.ts`), the History page rolls back. No DOM here, so the admin's path is compared with
+ * the CLI's (`publisher/parity.test.ts`).
  */
-import { utf8 } from '../../protocol/bytes.ts';
-import { WellKnownSlot, type ThemeConfig } from '../../protocol/config.ts';
-import type { TextureMime } from '../../protocol/release.ts';
 import type { Change } from '../../publisher/plan.ts';
 import {
   publishChanges,
@@ -20,61 +17,12 @@ import {
 import { RelayApi, type Fetch } from '../../publisher/relay-api.ts';
 import { signingKeyOf, type StoredKey } from './keystore.ts';
 
-/** What the page holds when Publish is pressed. */
+/** What the page publishes: the slot board's changes (`slot-board.ts`) and the release's fields. */
 export interface PublishDraft {
-  /** The editor's text, and the script in the current release (null when the room has none). */
-  readonly script: { readonly text: string; readonly current: string | null };
-  /** A picked texture that passed its checks, or null. */
-  readonly texture: { readonly bytes: Uint8Array; readonly mime: TextureMime } | null;
-  /** The theme on the form, and the current one (null when the room has none). */
-  readonly theme: { readonly value: ThemeConfig; readonly current: ThemeConfig | null };
+  readonly changes: readonly Change[];
   readonly version: string;
   /** 1–100; 100 means everyone. */
   readonly rolloutPercent: number;
-}
-
-/** True when two themes say the same (colour case does not matter). */
-export function sameTheme(a: ThemeConfig | null, b: ThemeConfig | null): boolean {
-  if (!a || !b) return a === b;
-  return (
-    a.background?.toLowerCase() === b.background?.toLowerCase() &&
-    a.ball?.toLowerCase() === b.ball?.toLowerCase() &&
-    a.ballRadius === b.ballRadius
-  );
-}
-
-/**
- * The changes a draft asks for: the logic script when edited (never an empty one), a picked texture,
- * and the form's theme as an edit of the live theme when it differs (colours in lower case).
- */
-export function draftChanges(draft: PublishDraft): Change[] {
-  const changes: Change[] = [];
-  if (draft.script.text !== draft.script.current && draft.script.text.trim() !== '') {
-    changes.push({
-      op: 'set',
-      slot: WellKnownSlot.logic,
-      content: { kind: 'script', lang: 'js', bytes: utf8(draft.script.text) },
-    });
-  }
-  if (draft.texture) {
-    changes.push({
-      op: 'set',
-      slot: WellKnownSlot.background,
-      content: { kind: 'texture', bytes: draft.texture.bytes, mime: draft.texture.mime },
-    });
-  }
-  if (!sameTheme(draft.theme.value, draft.theme.current)) {
-    const { background, ball, ballRadius } = draft.theme.value;
-    changes.push({
-      op: 'theme',
-      patch: {
-        ...(background === undefined ? {} : { background: background.toLowerCase() }),
-        ...(ball === undefined ? {} : { ball: ball.toLowerCase() }),
-        ...(ballRadius === undefined ? {} : { ballRadius }),
-      },
-    });
-  }
-  return changes;
 }
 
 /** Where the admin publishes, with which key of this browser. */
@@ -109,7 +57,7 @@ export function publishDraft(
   deps: AdminDeps = {},
 ): Promise<PublishOutcome> {
   return publishChanges(adminPublisher(target, deps), {
-    changes: draftChanges(draft),
+    changes: draft.changes,
     version: draft.version,
     rolloutPercent: draft.rolloutPercent,
     ...(options.notes ? { notes: options.notes } : {}),
