@@ -1,43 +1,33 @@
 /**
- * The publish page: edit the logic script (dry run first), pick a texture (checked to decode), set
- * the theme colours, then build and sign the release in this browser and send it to the relay.
+ * The publish page, built from the room's live release: every slot it holds is listed with its kind
+ * and can be replaced (scripts checked in the player's sandbox first, textures checked to decode,
+ * configs checked as JSON) or removed, and slots can be added; then the release is built and signed
+ * in this browser and sent to the relay through the one publisher. The slot model is
+ * `../lib/slot-board.ts`; the cards are `slot-cards.ts`.
  */
 import { fromUtf8 } from '../../protocol/bytes.ts';
-import { parseConfigBlob, parseTheme, WellKnownSlot, type ThemeConfig } from '../../protocol/config.ts';
-import type { SignedRelease } from '../../protocol/release.ts';
+import { parseConfigBlob, parseTheme } from '../../protocol/config.ts';
+import type { SignedRelease, SlotKind } from '../../protocol/release.ts';
 import { loadContext, basePath, type AdminContext } from '../lib/context.ts';
 import { byId, h, replaceChildren, say } from '../lib/dom.ts';
 import type { DryRunResult } from '../lib/dry-run.ts';
-import type { ScriptEditor } from '../lib/editor.ts';
-import { publishDraft, sameTheme } from '../lib/publish-plan.ts';
+import { publishDraft } from '../lib/publish-plan.ts';
 import { browserTrust, signerOf } from '../lib/signer.ts';
 import { drawPath, signerBadge, slotChip } from '../lib/release-view.ts';
+import { contractOf, isThemeSlot, SlotBoard, type SlotStatus } from '../lib/slot-board.ts';
 import { proposeVersion, type PublishStep } from '../../publisher/publisher.ts';
 import { RelayApi } from '../../publisher/relay-api.ts';
 import { describeError } from '../lib/refusals.ts';
 import { STARTER_SCRIPT } from '../lib/starter-script.ts';
-import { checkTexture, formatBytes, TextureError, type CheckedTexture } from '../lib/texture.ts';
+import { drawCards, partId, updateBadges, type CardHooks } from './slot-cards.ts';
 
 const gate = byId('gate', HTMLElement);
 const current = byId('current', HTMLElement);
-const logicBadge = byId('logic-badge', HTMLElement);
-const scriptFile = byId('script-file', HTMLInputElement);
-const scriptRevert = byId('script-revert', HTMLButtonElement);
-const editorHost = byId('editor', HTMLElement);
-const dryRunButton = byId('dry-run', HTMLButtonElement);
-const dryStatus = byId('dry-status', HTMLElement);
-const dryPath = byId('dry-path', HTMLCanvasElement);
-const textureBadge = byId('texture-badge', HTMLElement);
-const textureFile = byId('texture-file', HTMLInputElement);
-const textureStatus = byId('texture-status', HTMLElement);
-const texturePreview = byId('texture-preview', HTMLImageElement);
-const textureClear = byId('texture-clear', HTMLButtonElement);
-const textureLive = byId('texture-live', HTMLElement);
-const themeBadge = byId('theme-badge', HTMLElement);
-const themeBackground = byId('theme-background', HTMLInputElement);
-const themeBall = byId('theme-ball', HTMLInputElement);
-const themeRadius = byId('theme-radius', HTMLInputElement);
-const themeRevert = byId('theme-revert', HTMLButtonElement);
+const slotsHost = byId('slots', HTMLElement);
+const addForm = byId('add-slot-form', HTMLFormElement);
+const addName = byId('add-slot-name', HTMLInputElement);
+const addKind = byId('add-slot-kind', HTMLSelectElement);
+const addStatus = byId('add-slot-status', HTMLElement);
 const form = byId('publish-form', HTMLFormElement);
 const versionInput = byId('version', HTMLInputElement);
 const rollout = byId('rollout', HTMLInputElement);
@@ -48,8 +38,6 @@ const overrideWrap = byId('override-wrap', HTMLElement);
 const override = byId('override', HTMLInputElement);
 const publishButton = byId('publish', HTMLButtonElement);
 const publishStatus = byId('publish-status', HTMLElement);
-const legacy = byId('legacy', HTMLDetailsElement);
-const legacySource = byId('legacy-source', HTMLElement);
 
 /** What the status line says while the publisher works. */
 const STEP_WORDS: { readonly [S in PublishStep]: string } = {
@@ -60,78 +48,102 @@ const STEP_WORDS: { readonly [S in PublishStep]: string } = {
   upload: 'Sending to the relay…',
 };
 
-const DEFAULT_THEME = { background: '#1d2330', ball: '#ff6b3d', ballRadius: 24 } as const;
+const PLAN_WORDS: { readonly [S in SlotStatus]: string } = {
+  unchanged: '',
+  changed: 'replaced',
+  new: 'added',
+  removed: 'removed',
+  offered: '',
+};
 
 let ctx: AdminContext = { relay: location.origin, room: null, key: null };
-let latest: SignedRelease | null = null;
-let liveScript: string | null = null;
-let liveTheme: ThemeConfig | null = null;
-let texture: CheckedTexture | null = null;
-let editor: ScriptEditor | null = null;
-/** The last dry run and the exact text it ran. */
-let dryRun: { text: string; report: DryRunResult } | null = null;
+let board = SlotBoard.fromRelease(null, { starterScript: STARTER_SCRIPT });
+/** Each script slot's last check and the exact text it ran. */
+const checks = new Map<string, { text: string; report: DryRunResult }>();
 let busy = false;
 
-const scriptText = () => editor?.getText() ?? liveScript ?? STARTER_SCRIPT;
+const api = () => new RelayApi(ctx.relay);
 
-function formTheme(): ThemeConfig {
-  const radius = Number(themeRadius.value);
-  return {
-    background: themeBackground.value.toLowerCase(),
-    ball: themeBall.value.toLowerCase(),
-    ...(Number.isFinite(radius) ? { ballRadius: radius } : {}),
-  };
+/** The text of a script slot the publish would send, or null when it sends none. */
+function scriptToSend(name: string): string | null {
+  const entry = board.get(name);
+  const status = board.status(name);
+  if (entry?.kind !== 'script' || entry.readOnly || (status !== 'changed' && status !== 'new')) return null;
+  return entry.draft?.kind === 'script' ? entry.draft.text : null;
 }
 
-function setTheme(theme: ThemeConfig | null): void {
-  themeBackground.value = theme?.background?.toLowerCase() ?? DEFAULT_THEME.background;
-  themeBall.value = theme?.ball?.toLowerCase() ?? DEFAULT_THEME.ball;
-  themeRadius.value = String(theme?.ballRadius ?? DEFAULT_THEME.ballRadius);
+/** Script slots the publish would send whose last check, of that very text, failed. */
+function failedChecks(): string[] {
+  return board.entries().flatMap((e) => {
+    const text = scriptToSend(e.name);
+    const check = checks.get(e.name);
+    return text !== null && check?.text === text && !check.report.ok ? [e.name] : [];
+  });
 }
 
-function badge(el: HTMLElement, changed: boolean, text = changed ? 'changed' : 'unchanged'): void {
-  el.textContent = text;
-  el.className = changed ? 'badge warn' : 'badge';
-}
-
-/** Refreshes the badges, the plan line and the Publish button from the page's state. */
+/** Refreshes the badges, the plan line and the Publish button from the board. */
 function refresh(): void {
-  const scriptChanged = scriptText() !== liveScript;
-  const themeChanged = !sameTheme(formTheme(), liveTheme);
-  badge(logicBadge, scriptChanged);
-  badge(textureBadge, texture !== null, texture ? 'new file' : 'unchanged');
-  badge(themeBadge, themeChanged);
-  const changes = [
-    scriptChanged && 'logic script',
-    texture && 'background texture',
-    themeChanged && 'theme',
-  ].filter((x): x is string => typeof x === 'string');
-  const dryFailed = scriptChanged && dryRun?.text === scriptText() && !dryRun.report.ok;
-  overrideWrap.hidden = !dryFailed;
-  if (!dryFailed) override.checked = false;
+  updateBadges(board);
+  const { changed, problems } = board.plan();
+  const failed = failedChecks();
+  overrideWrap.hidden = failed.length === 0;
+  if (failed.length === 0) override.checked = false;
   rolloutOut.value = rollout.value;
-  plan.textContent = changes.length
-    ? `This release changes: ${changes.join(', ')}. ${Number(rollout.value) < 100 ? `Only ${rollout.value}% of players will apply it.` : 'Every player will apply it.'}`
-    : 'Nothing changed yet: edit the script, pick a texture or change a colour.';
-  publishButton.disabled = busy || !ctx.key || changes.length === 0 || (dryFailed && !override.checked);
+  const reach =
+    Number(rollout.value) < 100
+      ? `Only ${rollout.value}% of players will apply it.`
+      : 'Every player will apply it.';
+  plan.textContent = problems.length
+    ? `Not ready: ${problems.join('; ')}.`
+    : changed.length
+      ? `This release changes: ${changed.map((c) => `${c.name} (${PLAN_WORDS[c.status]})`).join(', ')}. ${reach}`
+      : 'Nothing changed yet: edit a slot, add one or remove one.';
+  publishButton.disabled =
+    busy ||
+    !ctx.key ||
+    changed.length === 0 ||
+    problems.length > 0 ||
+    (failed.length > 0 && !override.checked);
+}
+
+/** Loads the live content of the board's text slots (scripts, configs, the theme). */
+async function loadLiveContent(relay: RelayApi): Promise<void> {
+  for (const entry of board.entries()) {
+    const slot = entry.live;
+    if (!slot || slot.kind === 'texture') continue;
+    const bytes = await relay.blob(slot.sha256);
+    if (slot.kind === 'script') {
+      board.setLive(entry.name, { kind: 'script', text: fromUtf8(bytes) });
+    } else if (isThemeSlot(entry.name, slot.kind)) {
+      const parsed = parseConfigBlob(entry.name, bytes);
+      const theme = parsed.ok ? parseTheme(parsed.value) : parsed;
+      board.setLive(
+        entry.name,
+        theme.ok ? { kind: 'theme', value: theme.value } : { kind: 'config', text: fromUtf8(bytes) },
+      );
+    } else {
+      board.setLive(entry.name, { kind: 'config', text: fromUtf8(bytes) });
+    }
+  }
 }
 
 async function showCurrent(): Promise<void> {
   if (!ctx.room) return;
-  const api = new RelayApi(ctx.relay);
-  latest = await api.latest(ctx.room);
-  liveScript = null;
-  liveTheme = null;
+  const relay = api();
+  const latest: SignedRelease | null = await relay.latest(ctx.room);
+  board = SlotBoard.fromRelease(latest?.release ?? null, { starterScript: STARTER_SCRIPT });
+  checks.clear();
+  versionInput.value = await proposeVersion(relay, ctx.room);
   if (!latest) {
     replaceChildren(
       current,
       h(
         'p',
         {},
-        `Room “${ctx.room}” has no release yet: the first one you publish creates it, signed by this browser’s key.`,
+        `Room “${ctx.room}” has no release yet: the first one you publish creates it, signed by this browser’s key. `,
+        'The demo game’s slots are offered below; add your own game’s slots instead if it is another game.',
       ),
     );
-    versionInput.value = await proposeVersion(api, ctx.room);
     return;
   }
   const r = latest.release;
@@ -151,107 +163,81 @@ async function showCurrent(): Promise<void> {
     r.notes ? h('p', { class: 'hint' }, r.notes) : null,
     h('div', { class: 'slots' }, ...Object.entries(r.slots).map(([n, s]) => slotChip(n, s))),
   );
-  // The next label no release of the room used (after a rollback, not one already in the history).
-  versionInput.value = await proposeVersion(api, ctx.room);
-  const logic = r.slots[WellKnownSlot.logic];
-  if (logic?.kind === 'script') liveScript = fromUtf8(await api.blob(logic.sha256));
-  const theme = r.slots[WellKnownSlot.theme];
-  if (theme?.kind === 'config') {
-    const parsed = parseConfigBlob(WellKnownSlot.theme, await api.blob(theme.sha256));
-    if (parsed.ok) {
-      const t = parseTheme(parsed.value);
-      if (t.ok) liveTheme = t.value;
-    }
-  }
-  const bg = r.slots[WellKnownSlot.background];
-  if (bg?.kind === 'texture') {
-    const bytes = await api.blob(bg.sha256);
-    const url = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type: bg.mime }));
-    replaceChildren(
-      textureLive,
-      h('h3', {}, 'Live texture'),
-      h('img', { class: 'preview', src: url, alt: `Live background, version ${bg.version}` }),
-      h('p', { class: 'hint' }, `${bg.version} · ${bg.mime} · ${formatBytes(bg.size)}`),
-    );
-  }
-  const legacySlot = r.slots[WellKnownSlot.seedScript];
-  if (legacySlot?.kind === 'script') {
-    legacySource.textContent = fromUtf8(await api.blob(legacySlot.sha256));
-    legacy.hidden = false;
-  }
+  await loadLiveContent(relay);
 }
 
-async function runDryRun(): Promise<DryRunResult> {
-  const text = scriptText();
-  dryRunButton.disabled = true;
-  say(dryStatus, 'info', 'Running the script in the player’s sandbox…');
+/** Runs the check of a script slot (a dry run of its contract, or a load check) and shows it. */
+async function runCheck(name: string): Promise<DryRunResult> {
+  const entry = board.get(name);
+  const text = entry?.draft?.kind === 'script' ? entry.draft.text : '';
+  const ids = entry ?? { name, demo: false };
+  const button = document.getElementById(partId(ids, 'check'));
+  const status = document.getElementById(partId(ids, 'check-status')) ?? publishStatus;
+  const canvas = document.getElementById(partId(ids, 'path'));
+  if (button instanceof HTMLButtonElement) button.disabled = true;
+  const ball = contractOf(name) === 'ball';
+  say(
+    status,
+    'info',
+    ball ? 'Running the script in the player’s sandbox…' : 'Loading the module in the player’s sandbox…',
+  );
+  let report: DryRunResult;
   try {
-    const { dryRunScript, DRY_RUN_FRAMES, WORLD } = await import('../lib/dry-run.ts');
-    const report = await dryRunScript(text, DRY_RUN_FRAMES);
-    dryRun = { text, report };
-    if (report.ok) {
+    const { checkScript, WORLD } = await import('../lib/dry-run.ts');
+    report = await checkScript(name, text);
+    if (report.ok && report.contract === 'ball') {
       say(
-        dryStatus,
+        status,
         'ok',
         `Dry run passed: ${report.frames} frames, ${report.meanMs.toFixed(2)} ms per frame on average (worst ${report.maxMs.toFixed(1)} ms); every ball was valid.`,
       );
+    } else if (report.ok) {
+      say(
+        status,
+        'ok',
+        'No contract for this slot: load check only. The module loads in the player’s sandbox.',
+      );
     } else {
       say(
-        dryStatus,
+        status,
         'error',
-        report.frames === 0
-          ? 'The script failed to start. '
-          : `The script failed after ${report.frames} good frames. `,
+        report.frames > 0
+          ? `The script failed after ${report.frames} good frames. `
+          : report.contract
+            ? 'The script failed to start. '
+            : 'No contract for this slot: load check only. The module failed to load. ',
         h('span', { class: 'detail', 'data-testid': 'dry-error' }, report.error ?? ''),
       );
     }
-    drawPath(dryPath, report, WORLD, { background: themeBackground.value, ball: themeBall.value });
-    return report;
+    if (canvas instanceof HTMLCanvasElement) {
+      const theme = board.get('theme')?.draft;
+      const colours = theme?.kind === 'theme' ? theme.value : {};
+      drawPath(canvas, report, WORLD, {
+        background: colours.background ?? '#1d2330',
+        ball: colours.ball ?? '#ff6b3d',
+      });
+    }
   } catch (error) {
-    const report: DryRunResult = {
-      ok: false,
-      frames: 0,
-      error: `the dry run could not start: ${String(error)}`,
-      meanMs: 0,
-      maxMs: 0,
-      path: [],
-    };
-    dryRun = { text, report };
-    say(dryStatus, 'error', report.error ?? '');
-    return report;
-  } finally {
-    dryRunButton.disabled = false;
-    refresh();
+    const message = `the check could not start: ${String(error)}`;
+    report = { ok: false, contract: null, frames: 0, error: message, meanMs: 0, maxMs: 0, path: [] };
+    say(status, 'error', message);
   }
+  checks.set(name, { text, report });
+  if (button instanceof HTMLButtonElement) button.disabled = false;
+  refresh();
+  return report;
 }
 
-async function pickTexture(file: File): Promise<void> {
-  texture = null;
-  texturePreview.hidden = true;
-  textureClear.hidden = true;
-  say(textureStatus, 'info', `Checking ${file.name}…`);
-  try {
-    const checked = await checkTexture(new Uint8Array(await file.arrayBuffer()));
-    texture = checked;
-    texturePreview.src = URL.createObjectURL(
-      new Blob([new Uint8Array(checked.bytes)], { type: checked.mime }),
-    );
-    texturePreview.hidden = false;
-    textureClear.hidden = false;
-    say(
-      textureStatus,
-      'ok',
-      `${file.name}: ${checked.mime}, ${checked.width}×${checked.height} px, ${formatBytes(checked.bytes.length)} — decodes fine.`,
-    );
-  } catch (error) {
-    textureFile.value = '';
-    say(
-      textureStatus,
-      'error',
-      error instanceof TextureError ? error.message : `Could not read the file: ${String(error)}`,
-    );
+/** Checks every script the publish would send whose text has no passing check yet; true: all pass. */
+async function checkScriptsToSend(): Promise<string | null> {
+  for (const entry of board.entries()) {
+    const text = scriptToSend(entry.name);
+    if (text === null) continue;
+    const last = checks.get(entry.name);
+    const report = last?.text === text ? last.report : await runCheck(entry.name);
+    if (!report.ok) return entry.name;
   }
-  refresh();
+  return null;
 }
 
 async function publish(): Promise<void> {
@@ -261,32 +247,23 @@ async function publish(): Promise<void> {
   refresh();
   say(publishStatus, 'info', 'Checking…');
   try {
-    const text = scriptText();
-    if (text !== liveScript && (dryRun?.text !== text || !dryRun.report.ok) && !override.checked) {
-      const report = dryRun?.text === text ? dryRun.report : await runDryRun();
-      if (!report.ok) {
+    if (!override.checked) {
+      const failed = await checkScriptsToSend();
+      if (failed !== null) {
         say(
           publishStatus,
           'error',
-          'Not published: the script failed its dry run. Fix it, or tick “Publish even though…”.',
+          `Not published: the script failed its dry run (slot ${failed}). Fix it, or tick “Publish even though…”.`,
         );
         return;
       }
     }
-    const version = versionInput.value.trim();
-    const notesText = notes.value.trim();
+    const { changes } = board.plan();
     const { published: answer, changed } = await publishDraft(
       { relay: ctx.relay, room, key },
-      {
-        script: { text, current: liveScript },
-        texture,
-        theme: { value: formTheme(), current: liveTheme },
-        version,
-        rolloutPercent: Number(rollout.value),
-      },
-      { notes: notesText, onStep: (step) => say(publishStatus, 'info', STEP_WORDS[step]) },
+      { changes, version: versionInput.value.trim(), rolloutPercent: Number(rollout.value) },
+      { notes: notes.value.trim(), onStep: (step) => say(publishStatus, 'info', STEP_WORDS[step]) },
     );
-    const dashboard = `${basePath()}dashboard/`;
     say(
       publishStatus,
       'ok',
@@ -295,16 +272,12 @@ async function publish(): Promise<void> {
       ' as seq ',
       h('strong', { 'data-testid': 'published-seq' }, String(answer.seq)),
       ` (${changed.join(', ')}). `,
-      h('a', { href: dashboard }, 'Watch it spread on the dashboard'),
+      h('a', { href: `${basePath()}dashboard/` }, 'Watch it spread on the dashboard'),
       '.',
     );
-    texture = null;
-    textureFile.value = '';
-    texturePreview.hidden = true;
-    textureClear.hidden = true;
-    replaceChildren(textureStatus);
     notes.value = '';
     await showCurrent();
+    drawCards(slotsHost, hooks);
   } catch (error) {
     const d = describeError(error);
     say(
@@ -326,34 +299,35 @@ async function publish(): Promise<void> {
   }
 }
 
-scriptFile.addEventListener('change', () => {
-  const file = scriptFile.files?.[0];
-  if (!file || !editor) return;
-  void file.text().then((text) => {
-    editor?.setText(text);
-    scriptFile.value = '';
-  });
+const hooks: CardHooks = {
+  get board() {
+    return board;
+  },
+  changed: refresh,
+  restructured: () => {
+    drawCards(slotsHost, hooks);
+    refresh();
+  },
+  check: (name) => void runCheck(name),
+  liveBlob: (sha256) => api().blob(sha256),
+};
+
+addForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const name = addName.value.trim();
+  const kind = addKind.value;
+  if (kind !== 'script' && kind !== 'texture' && kind !== 'config') return;
+  const added = board.add(name, kind satisfies SlotKind);
+  if (!added.ok) {
+    say(addStatus, 'error', added.message);
+    return;
+  }
+  say(addStatus, 'ok', `Slot “${name}” (${kind}) added: give it content below, then publish.`);
+  addName.value = '';
+  hooks.restructured();
+  document.getElementById(partId(added.value, 'h'))?.scrollIntoView({ block: 'nearest' });
 });
-scriptRevert.addEventListener('click', () => editor?.setText(liveScript ?? STARTER_SCRIPT));
-dryRunButton.addEventListener('click', () => void runDryRun());
-textureFile.addEventListener('change', () => {
-  const file = textureFile.files?.[0];
-  if (file) void pickTexture(file);
-});
-textureClear.addEventListener('click', () => {
-  texture = null;
-  textureFile.value = '';
-  texturePreview.hidden = true;
-  textureClear.hidden = true;
-  replaceChildren(textureStatus);
-  refresh();
-});
-for (const input of [themeBackground, themeBall, themeRadius, rollout, override])
-  input.addEventListener('input', refresh);
-themeRevert.addEventListener('click', () => {
-  setTheme(liveTheme);
-  refresh();
-});
+for (const input of [rollout, override]) input.addEventListener('input', refresh);
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   void publish();
@@ -374,24 +348,17 @@ async function start(): Promise<void> {
       ' first. You can still edit and dry-run a script here.',
     );
   }
-  refresh();
   if (ctx.room) {
     try {
       await showCurrent();
     } catch (error) {
+      // The live release could not be read: the page offers what it offers a room with none.
+      board = SlotBoard.fromRelease(null, { starterScript: STARTER_SCRIPT });
       const d = describeError(error);
       replaceChildren(current, h('p', { class: 'warn-text' }, d.words), h('p', { class: 'hint' }, d.detail));
     }
   }
-  setTheme(liveTheme);
-  const { createEditor } = await import('../lib/editor.ts');
-  editorHost.replaceChildren();
-  editor = createEditor(
-    editorHost,
-    liveScript ?? STARTER_SCRIPT,
-    () => refresh(),
-    () => void runDryRun(),
-  );
+  drawCards(slotsHost, hooks);
   refresh();
 }
 void start();

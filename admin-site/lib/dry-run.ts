@@ -1,22 +1,32 @@
 /**
- * The dry run of a logic script before it is published. The script runs in the player's own sandbox
- * (`player/sandbox/`: the same worker, lockdown, time budget and output checks that players use) for
- * a few hundred simulated frames; this file only collects the ball's path for a preview. The publish
- * page imports it on demand, so the worker is bundled but only fetched when a dry run starts.
+ * Checking a script slot before it is published, in the player's own sandbox (`player/sandbox/`: the
+ * same worker, lockdown, time budgets and output checks that players use). A slot whose contract the
+ * page knows gets a dry run: the demo's `logic` slot runs the ball contract for a few hundred
+ * simulated frames, and its path is collected for a preview. Any other script slot has no contract
+ * here yet, so it gets a load check only: its module is evaluated in the sandbox (top-level code,
+ * imports, within the load budget) and nothing is called. The publish page imports this file on
+ * demand, so the worker is bundled but only fetched when a check starts.
  */
 import { dryRun } from '../../player/sandbox/dry-run.ts';
 import { WORLD_HEIGHT, WORLD_WIDTH, type Ball } from '../../player/sandbox/contract.ts';
+import { ScriptSandbox } from '../../player/sandbox/sandbox.ts';
+import { contractOf } from './slot-board.ts';
 
 /** Number of frames a dry run simulates (5 s at 60 fps). */
 export const DRY_RUN_FRAMES = 300;
 
-/** The world of the script contract, for drawing the path. */
+/** The world of the ball contract, for drawing the path. */
 export const WORLD = { width: WORLD_WIDTH, height: WORLD_HEIGHT } as const;
 
-/** How a dry run went. */
+/** The contract a slot's script is checked against: `ball` (the demo's `update`), or none. */
+export type ContractName = ReturnType<typeof contractOf>;
+
+/** How a check went. */
 export interface DryRunResult {
   readonly ok: boolean;
-  /** Frames that completed. */
+  /** The contract it ran (null: the module was only loaded). */
+  readonly contract: ContractName;
+  /** Frames that completed (0 for a load check). */
   readonly frames: number;
   /** The failure in the words a player would ack it with, or null. */
   readonly error: string | null;
@@ -27,16 +37,50 @@ export interface DryRunResult {
   readonly path: readonly Ball[];
 }
 
-/** Runs `source` for `frames` frames in a fresh player sandbox, which is terminated afterwards. */
+/** Runs `source` for `frames` frames of the ball contract in a fresh player sandbox. */
 export async function dryRunScript(source: string, frames = DRY_RUN_FRAMES): Promise<DryRunResult> {
   const path: Ball[] = [];
   const report = await dryRun(source, { frames, onFrame: (ball) => path.push(ball) });
   return {
     ok: report.ok,
+    contract: 'ball',
     frames: report.frames,
     error: report.ok ? null : (report.error ?? 'the script failed'),
     meanMs: report.meanMs,
     maxMs: report.maxMs,
     path,
   };
+}
+
+/**
+ * Loads `source` in a fresh player sandbox and calls nothing. Today's sandbox loads a module only if it
+ * exports `update`, so the sandbox loads a two-line wrapper that re-exports the script (from a Blob URL
+ * this page made) next to an `update` of its own; the script's top-level code runs in the sandbox.
+ */
+export async function loadCheck(source: string): Promise<DryRunResult> {
+  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  const result = (error: string | null): DryRunResult => ({
+    ok: error === null,
+    contract: null,
+    frames: 0,
+    error,
+    meanMs: 0,
+    maxMs: 0,
+    path: [],
+  });
+  try {
+    const opened = await ScriptSandbox.open(
+      `export * from ${JSON.stringify(url)};\nexport function update(ball) { return ball; }\n`,
+    );
+    if (!opened.ok) return result(opened.message);
+    opened.value.terminate();
+    return result(null);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+/** The check for a script slot: a dry run of its contract, or a load check when it has none. */
+export function checkScript(slot: string, source: string): Promise<DryRunResult> {
+  return contractOf(slot) === 'ball' ? dryRunScript(source) : loadCheck(source);
 }

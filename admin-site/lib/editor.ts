@@ -1,5 +1,5 @@
 /**
- * The logic script editor: CodeMirror 6 with JavaScript highlighting. Loaded with a dynamic import by
+ * The script editor: CodeMirror 6 with JavaScript highlighting. Loaded with a dynamic import by
  * the publish page only, so no other page pays for it.
  */
 import { basicSetup, EditorView } from 'codemirror';
@@ -13,12 +13,16 @@ export interface ScriptEditor {
   focus(): void;
 }
 
-/** Mounts an editor in `parent`; `onChange` is called after every edit, `onRun` on Ctrl/Cmd+Enter. */
+/**
+ * Mounts an editor in `parent`; `onChange` is called after every edit, `onRun` on Ctrl/Cmd+Enter;
+ * `label` names it for assistive technology.
+ */
 export function createEditor(
   parent: HTMLElement,
   text: string,
   onChange: () => void,
   onRun: () => void,
+  label = 'Logic script (JavaScript)',
 ): ScriptEditor {
   const view = new EditorView({
     doc: text,
@@ -36,7 +40,7 @@ export function createEditor(
       basicSetup,
       javascript(),
       EditorView.lineWrapping,
-      EditorView.contentAttributes.of({ 'aria-label': 'Logic script (JavaScript)' }),
+      EditorView.contentAttributes.of({ 'aria-label': label }),
       EditorView.updateListener.of((update) => {
         if (update.docChanged) onChange();
       }),

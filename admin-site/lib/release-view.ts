@@ -27,14 +27,14 @@ export function signerBadge(signer: Signer): HTMLElement {
   }
 }
 
-/** One slot of a release: name, version, size, rollout. */
+/** One slot of a release: name, kind, version, size, rollout. */
 export function slotChip(name: string, slot: Slot): HTMLElement {
   const extra = slot.rollout ? ` · rollout ${slot.rollout.percent}%` : '';
   return h(
     'span',
     { class: 'slot' },
     h('b', {}, name),
-    `${slot.version} · ${formatBytes(slot.size)}${extra}`,
+    `${slot.kind} · ${slot.version} · ${formatBytes(slot.size)}${extra}`,
   );
 }
 

@@ -76,7 +76,10 @@ describe('SlotBoard of a game’s own room', () => {
     expect(board.add('x'.repeat(33), 'texture')).toMatchObject({ ok: false, code: 'BAD_SLOT' });
     expect(board.add('tuning', 'config')).toMatchObject({ ok: false, code: 'BAD_SLOT' });
     board.remove('tuning');
-    expect(board.add('tuning', 'config')).toMatchObject({ ok: false, message: expect.stringContaining('removal') });
+    expect(board.add('tuning', 'config')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('removal'),
+    });
     expect(board.add('level-2', 'texture').ok).toBe(true);
     board.restore('tuning');
     board.setLive('tuning', { kind: 'config', text: '{}' });
@@ -95,7 +98,10 @@ describe('SlotBoard of the demo game', () => {
   it('keeps the demo’s slots, the theme edited as a patch of the live theme', () => {
     const board = SlotBoard.fromRelease(demo());
     expect(board.entries().map((e) => e.name)).toEqual(['logic', 'background', 'theme']);
-    board.setLive('theme', { kind: 'theme', value: { background: '#112233', ball: '#FF0000', ballRadius: 20 } });
+    board.setLive('theme', {
+      kind: 'theme',
+      value: { background: '#112233', ball: '#FF0000', ballRadius: 20 },
+    });
     board.edit('theme', { kind: 'theme', value: { background: '#112233', ball: '#ff0000', ballRadius: 20 } });
     expect(board.status('theme')).toBe('unchanged');
     board.edit('theme', { kind: 'theme', value: { background: '#ABCDEF', ball: '#ff0000', ballRadius: 20 } });
@@ -111,7 +117,10 @@ describe('SlotBoard of the demo game', () => {
       ['background', 'offered'],
       ['theme', 'offered'],
     ]);
-    expect(board.get('logic')?.draft).toEqual({ kind: 'script', text: 'export function update(b) { return b; }' });
+    expect(board.get('logic')?.draft).toEqual({
+      kind: 'script',
+      text: 'export function update(b) { return b; }',
+    });
     expect(board.plan().changes).toEqual([]);
     board.edit('logic', { kind: 'script', text: 'export function update(b) { return { ...b }; }' });
     board.include('theme');

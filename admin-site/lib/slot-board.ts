@@ -15,7 +15,13 @@ import { utf8 } from '../../protocol/bytes.ts';
 import { parseConfigBlob, WellKnownSlot, type ThemeConfig } from '../../protocol/config.ts';
 import { ErrorCode, fail, ok, type Result } from '../../protocol/errors.ts';
 import { MAX_SLOTS } from '../../protocol/limits.ts';
-import { SlotName, type Release, type Slot, type SlotKind, type TextureMime } from '../../protocol/release.ts';
+import {
+  SlotName,
+  type Release,
+  type Slot,
+  type SlotKind,
+  type TextureMime,
+} from '../../protocol/release.ts';
 import type { Change } from '../../publisher/plan.ts';
 
 /** What the page holds for a slot's content. A theme is a config edited with colour pickers. */
@@ -88,6 +94,14 @@ export function sameTheme(a: ThemeConfig | null, b: ThemeConfig | null): boolean
   );
 }
 
+/**
+ * The script contract the page knows for a slot: `ball` (the demo's `update(ball, world, dt)`) for
+ * `logic`, none for any other slot — those get a load check only (`dry-run.ts`).
+ */
+export function contractOf(slot: string): 'ball' | null {
+  return slot === WellKnownSlot.logic ? 'ball' : null;
+}
+
 /** True for the slot the theme colour pickers edit. */
 export const isThemeSlot = (name: string, kind: SlotKind): boolean =>
   name === WellKnownSlot.theme && kind === 'config';
@@ -129,7 +143,16 @@ export class SlotBoard {
     for (const [name, slot] of slots) {
       const demo = DEMO_SLOTS.some((d) => d.name === name && d.kind === slot.kind);
       const readOnly = slot.kind === 'script' && slot.lang === 'python';
-      board.put({ name, kind: slot.kind, live: slot, state: 'live', liveContent: null, draft: null, readOnly, demo });
+      board.put({
+        name,
+        kind: slot.kind,
+        live: slot,
+        state: 'live',
+        liveContent: null,
+        draft: null,
+        readOnly,
+        demo,
+      });
     }
     const logic = release?.slots[WellKnownSlot.logic];
     if (!release || logic?.kind === 'script') {
@@ -159,7 +182,8 @@ export class SlotBoard {
   edit(name: string, draft: Draft | null): void {
     const entry = this.slots.get(name);
     if (!entry || entry.readOnly || entry.state === 'removed') return;
-    this.put({ ...entry, draft, state: entry.state === 'offered' ? 'added' : entry.state });
+    // Picking content for an offered slot adds it; clearing a picker does not.
+    this.put({ ...entry, draft, state: entry.state === 'offered' && draft !== null ? 'added' : entry.state });
   }
 
   /** Puts an offered slot in the publish as it is (the starter script, the default theme). */
@@ -172,7 +196,8 @@ export class SlotBoard {
   revert(name: string): void {
     const entry = this.slots.get(name);
     if (!entry) return;
-    if (entry.live) this.put({ ...entry, draft: entry.liveContent?.kind === 'texture' ? null : entry.liveContent });
+    if (entry.live)
+      this.put({ ...entry, draft: entry.liveContent?.kind === 'texture' ? null : entry.liveContent });
     else this.put({ ...entry, draft: emptyDraft(name, entry.kind, this.starter) });
   }
 
@@ -287,9 +312,17 @@ function toChange(entry: SlotEntry): Change | string {
   switch (draft.kind) {
     case 'script':
       if (draft.text.trim() === '') return 'the script is empty';
-      return { op: 'set', slot: entry.name, content: { kind: 'script', lang: 'js', bytes: utf8(draft.text) } };
+      return {
+        op: 'set',
+        slot: entry.name,
+        content: { kind: 'script', lang: 'js', bytes: utf8(draft.text) },
+      };
     case 'texture':
-      return { op: 'set', slot: entry.name, content: { kind: 'texture', bytes: draft.bytes, mime: draft.mime } };
+      return {
+        op: 'set',
+        slot: entry.name,
+        content: { kind: 'texture', bytes: draft.bytes, mime: draft.mime },
+      };
     case 'config': {
       const bytes = utf8(draft.text);
       const parsed = parseConfigBlob(entry.name, bytes);
