@@ -354,6 +354,8 @@ async function start(): Promise<void> {
     } catch (error) {
       // The live release could not be read: the page offers what it offers a room with none.
       board = SlotBoard.fromRelease(null, { starterScript: STARTER_SCRIPT });
+      // A label to start from; the publisher fetches the live release again and says what fails.
+      if (!versionInput.value) versionInput.value = '1.0.0';
       const d = describeError(error);
       replaceChildren(current, h('p', { class: 'warn-text' }, d.words), h('p', { class: 'hint' }, d.detail));
     }
