@@ -19,7 +19,8 @@ import { proposeVersion, type PublishStep } from '../../publisher/publisher.ts';
 import { RelayApi } from '../../publisher/relay-api.ts';
 import { describeError } from '../lib/refusals.ts';
 import { STARTER_SCRIPT } from '../lib/starter-script.ts';
-import { drawCards, partId, updateBadges, type CardHooks } from './slot-cards.ts';
+import { partId, type CardHooks } from './card-parts.ts';
+import { drawCards, updateBadges } from './slot-cards.ts';
 
 const gate = byId('gate', HTMLElement);
 const current = byId('current', HTMLElement);

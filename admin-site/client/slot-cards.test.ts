@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Release, Slot } from '../../protocol/release.ts';
 import { SlotBoard } from '../lib/slot-board.ts';
-import { drawCards, partId, type CardHooks } from './slot-cards.ts';
+import { partId, type CardHooks } from './card-parts.ts';
+import { drawCards } from './slot-cards.ts';
 
 const SHA = 'b'.repeat(64);
 const common = { sha256: SHA, size: 10, version: '1.0.0', chunkSize: 65536, chunks: [SHA] };

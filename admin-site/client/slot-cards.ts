@@ -1,72 +1,22 @@
 /**
  * The Publish page's slot cards, one per slot of the board (`../lib/slot-board.ts`): a script editor
- * (CodeMirror) with its check, an image picker with a preview checked to decode, a JSON editor checked
- * as the relay will, or — for the demo's `theme` slot — the colour pickers. Every card can remove its
- * slot (or undo that). Cards write to the board; the page redraws badges and the plan.
+ * with its check (`script-card.ts`), an image picker with a preview checked to decode, a JSON editor
+ * checked as the relay will, or — for the demo's `theme` slot — the colour pickers. Every card can
+ * remove its slot (or undo that). Cards write to the board; the page redraws badges and the plan.
  */
-import { WellKnownSlot, type ThemeConfig } from '../../protocol/config.ts';
+import type { ThemeConfig } from '../../protocol/config.ts';
 import type { SlotKind } from '../../protocol/release.ts';
 import { h, replaceChildren, say, type Child } from '../lib/dom.ts';
-import type { ScriptEditor } from '../lib/editor.ts';
 import {
   checkConfigText,
-  contractOf,
   DEFAULT_THEME,
   type SlotBoard,
   type SlotEntry,
   type SlotStatus,
 } from '../lib/slot-board.ts';
 import { checkTexture, formatBytes, TextureError } from '../lib/texture.ts';
-
-/** What the cards need from the page. */
-export interface CardHooks {
-  readonly board: SlotBoard;
-  /** After a content edit: badges, plan line, Publish button. */
-  changed(): void;
-  /** After a slot was added, removed or restored: the cards are drawn again. */
-  restructured(): void;
-  /** Runs the check of a script slot (dry run or load check) and shows it. */
-  check(name: string): void;
-  /** The bytes of a live blob (checked against its hash), for a texture's live preview. */
-  liveBlob(sha256: string): Promise<Uint8Array>;
-}
-
-/**
- * Element ids of a card. The demo's slots keep the ids the page had before it showed any room's slots
- * (`script-file`, `texture-file`, `theme-ball`…), so links, tests and tools that name them still work;
- * any other slot's parts are `slot-NAME-PART`.
- */
-const DEMO_IDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  [WellKnownSlot.logic]: {
-    badge: 'logic-badge',
-    file: 'script-file',
-    revert: 'script-revert',
-    editor: 'editor',
-    check: 'dry-run',
-    'check-status': 'dry-status',
-    path: 'dry-path',
-  },
-  [WellKnownSlot.background]: {
-    badge: 'texture-badge',
-    file: 'texture-file',
-    status: 'texture-status',
-    preview: 'texture-preview',
-    clear: 'texture-clear',
-    live: 'texture-live',
-  },
-  [WellKnownSlot.theme]: {
-    badge: 'theme-badge',
-    background: 'theme-background',
-    ball: 'theme-ball',
-    radius: 'theme-radius',
-    revert: 'theme-revert',
-  },
-};
-
-/** The id of a part of a slot's card. */
-export function partId(entry: Pick<SlotEntry, 'name' | 'demo'>, part: string): string {
-  return (entry.demo ? DEMO_IDS[entry.name]?.[part] : undefined) ?? `slot-${entry.name}-${part}`;
-}
+import { button, partId, type CardHooks } from './card-parts.ts';
+import { clearEditors, scriptBody } from './script-card.ts';
 
 const KIND_WORDS: Readonly<Record<SlotKind, string>> = {
   script: 'script',
@@ -82,12 +32,6 @@ const BADGE_WORDS: Readonly<Record<SlotStatus, string>> = {
   offered: 'not in the release',
 };
 
-/** The script editors on the page, by slot. */
-const editors = new Map<string, ScriptEditor>();
-
-/** The editor of a script slot, once loaded. */
-export const editorOf = (name: string): ScriptEditor | undefined => editors.get(name);
-
 /** Sets every card's badge from the board. */
 export function updateBadges(board: SlotBoard): void {
   for (const entry of board.entries()) {
@@ -102,23 +46,12 @@ export function updateBadges(board: SlotBoard): void {
 
 /** Draws every slot's card into `host`. */
 export function drawCards(host: HTMLElement, hooks: CardHooks): void {
-  editors.clear();
+  clearEditors();
   const cards = hooks.board.entries().map((entry) => card(entry, hooks));
   if (cards.length === 0) {
     replaceChildren(host, h('p', { class: 'empty card' }, 'This release has no slots. Add one below.'));
   } else replaceChildren(host, ...cards);
   updateBadges(hooks.board);
-}
-
-function button(
-  id: string,
-  text: string,
-  onClick: () => void,
-  attrs: Record<string, string> = {},
-): HTMLElement {
-  const el = h('button', { id, type: 'button', ...attrs }, text);
-  el.addEventListener('click', onClick);
-  return el;
 }
 
 function card(entry: SlotEntry, hooks: CardHooks): HTMLElement {
@@ -176,118 +109,6 @@ function cardBody(entry: SlotEntry, hooks: CardHooks): Child[] {
   if (entry.kind === 'script') return scriptBody(entry, hooks);
   if (entry.kind === 'texture') return textureBody(entry, hooks);
   return entry.draft?.kind === 'theme' ? themeBody(entry, hooks) : configBody(entry, hooks);
-}
-
-function scriptBody(entry: SlotEntry, hooks: CardHooks): Child[] {
-  const id = (part: string) => partId(entry, part);
-  const text = entry.draft?.kind === 'script' ? entry.draft.text : '';
-  if (entry.readOnly) {
-    return [
-      h(
-        'p',
-        { class: 'hint' },
-        'Python, for clients of the seed protocol: carried over unchanged in every release; publish it with the CLI.',
-      ),
-      h('pre', { class: 'log', id: id('source') }, text),
-    ];
-  }
-  const ball = contractOf(entry.name) === 'ball';
-  const setText = (next: string) => {
-    const editor = editors.get(entry.name);
-    if (editor) editor.setText(next);
-    else {
-      hooks.board.edit(entry.name, { kind: 'script', text: next });
-      hooks.changed();
-    }
-  };
-  const file = h('input', {
-    id: id('file'),
-    type: 'file',
-    accept: '.js,.mjs,text/javascript',
-    class: 'visually-hidden',
-  });
-  file.addEventListener('change', () => {
-    const picked = file.files?.[0];
-    if (picked) void picked.text().then((t) => ((file.value = ''), setText(t)));
-  });
-  const editorHost = h(
-    'div',
-    { id: id('editor'), class: 'editor' },
-    h('p', { class: 'hint', style: 'padding:8px' }, 'Loading the editor…'),
-  );
-  void import('../lib/editor.ts').then(({ createEditor }) => {
-    if (!editorHost.isConnected) return;
-    editorHost.replaceChildren();
-    const editor = createEditor(
-      editorHost,
-      text,
-      () => {
-        hooks.board.edit(entry.name, { kind: 'script', text: editor.getText() });
-        hooks.changed();
-      },
-      () => hooks.check(entry.name),
-      `Script of slot ${entry.name} (JavaScript)`,
-    );
-    editors.set(entry.name, editor);
-  });
-  return [
-    h(
-      'div',
-      { class: 'buttons' },
-      h('label', { class: 'button', for: id('file') }, 'Open .js file…'),
-      file,
-      entry.live
-        ? button(id('revert'), 'Revert to live', () => {
-            hooks.board.revert(entry.name);
-            const reverted = hooks.board.get(entry.name)?.draft;
-            setText(reverted?.kind === 'script' ? reverted.text : '');
-          })
-        : null,
-    ),
-    ball
-      ? h(
-          'p',
-          { class: 'hint' },
-          'An ES module exporting ',
-          h('code', {}, 'update(ball, world, dt)'),
-          ' that returns ',
-          h('code', {}, '{ x, y, vx, vy, radius }'),
-          '; ',
-          h('code', {}, 'world = { width: 800, height: 600, time }'),
-          '. It runs in a sandboxed worker on every player: no network, no storage, a small time budget per frame.',
-        )
-      : h(
-          'p',
-          { class: 'hint' },
-          'An ES module, run in a sandboxed worker on every player. No contract for this slot: its check ',
-          'only loads the module in the player’s sandbox (top-level code and imports run; nothing is called).',
-        ),
-    editorHost,
-    h(
-      'div',
-      { class: 'buttons' },
-      button(id('check'), ball ? 'Dry run (300 frames)' : 'Load check', () => hooks.check(entry.name), {
-        'aria-keyshortcuts': 'Control+Enter',
-      }),
-      h('span', { class: 'hint' }, 'or Ctrl+Enter in the editor'),
-    ),
-    h(
-      'div',
-      { class: 'dry-run-out' },
-      h('p', { id: id('check-status'), class: 'status', role: 'status', 'aria-live': 'polite' }),
-      ball
-        ? h('canvas', {
-            id: id('path'),
-            class: 'path',
-            width: 400,
-            height: 300,
-            role: 'img',
-            'aria-label': 'Path of the ball during the dry run',
-            hidden: true,
-          })
-        : null,
-    ),
-  ];
 }
 
 function textureBody(entry: SlotEntry, hooks: CardHooks): Child[] {
