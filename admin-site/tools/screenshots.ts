@@ -1,12 +1,16 @@
 /**
  * Regenerates the README's screenshots of the admin site (`docs/images/admin-publish.png`,
- * `docs/images/admin-dashboard.png`) from a real run: a relay with its demo room, the demo key
+ * `docs/images/admin-dashboard.png`, `docs/images/admin-publish-custom.png`) from a real run: a relay with its demo room, the demo key
  * imported through the site, three player pages, one hand-made client that fails an apply, and a few
  * releases published through the site. Run after `npm run build`:
  *
  *     npx tsx admin-site/tools/screenshots.ts
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import WebSocket from 'ws';
 import type { Page } from 'playwright-core';
@@ -14,6 +18,7 @@ import { launchChromium } from '../../tests/browser/helpers/admin-env.ts';
 import { latestRelease, startRelayProcess } from '../../tests/browser/helpers/relay.ts';
 
 const OUT = 'docs/images';
+const run = promisify(execFile);
 
 const GRAVITY = `// Gravity with a damped bounce (1.1.0)
 export function update(ball, world, dt) {
@@ -34,6 +39,62 @@ export function update(ball, world, dt) {
 
 async function waitOk(page: Page, selector: string): Promise<void> {
   await page.waitForSelector(`${selector}[data-kind=ok]`, { timeout: 30_000 });
+}
+
+/**
+ * A game's own room (made with the CLI: `enemy-ai`, `level-1`, `tuning`) on the Publish page, mid-edit:
+ * its JSON replaced, a slot added, one marked for removal.
+ */
+async function customRoom(relayUrl: string, admin: Page): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'shots-'));
+  const put = (name: string, content: string | Buffer) => {
+    writeFileSync(join(dir, name), content);
+    return join(dir, name);
+  };
+  const cli = (...args: string[]) => run(process.execPath, ['bin/patchcast.mjs', ...args]);
+  const key = join(dir, 'arena.key.json');
+  await cli('keygen', '--out', key, '--room', 'arena');
+  const level = await sharp({ create: { width: 320, height: 180, channels: 3, background: '#2d6a4f' } })
+    .png()
+    .toBuffer();
+  await cli(
+    'publish',
+    '--server',
+    relayUrl,
+    '--room',
+    'arena',
+    '--key',
+    key,
+    '--version',
+    '1.0.0',
+    '--slot',
+    `enemy-ai=script:${put('ai.js', 'export function think(enemy, player, dt) {\n  const dx = player.x - enemy.x;\n  return { ...enemy, vx: Math.sign(dx) * 80 };\n}\n')}`,
+    '--slot',
+    `level-1=texture:${put('level-1.png', level)}`,
+    '--slot',
+    `tuning=config:${put('tuning.json', '{"speed":1,"spawnEvery":3}')}`,
+  );
+  await admin.goto(relayUrl);
+  await admin.setInputFiles('#import-file', key);
+  await admin.click('#import-button');
+  await admin.waitForSelector('[data-testid=key-id]');
+  await admin.goto(`${relayUrl}/publish/`);
+  await admin.waitForSelector('#slot-enemy-ai-editor .cm-editor');
+  await admin.fill('#slot-tuning-json', '{\n  "speed": 2.5,\n  "spawnEvery": 2\n}\n');
+  await admin.click('#slot-level-1-remove');
+  await admin.fill('#add-slot-name', 'boss-ai');
+  await admin.click('#add-slot-form button[type=submit]');
+  await admin.setInputFiles('#slot-boss-ai-file', {
+    name: 'boss-ai.js',
+    mimeType: 'text/javascript',
+    buffer: Buffer.from(
+      'export function think(boss, player, dt) {\n  return { ...boss, rage: boss.rage + dt };\n}\n',
+    ),
+  });
+  await admin.click('#slot-enemy-ai-check');
+  await waitOk(admin, '#slot-enemy-ai-check-status');
+  await admin.fill('#notes', 'Faster enemies, level 1 retired, a boss on the way');
+  await admin.screenshot({ path: `${OUT}/admin-publish-custom.png`, fullPage: true });
 }
 
 async function main(): Promise<void> {
@@ -153,6 +214,8 @@ async function main(): Promise<void> {
     });
     await admin.fill('#notes', 'Bouncier ball, tried on a quarter of players first');
     await admin.screenshot({ path: `${OUT}/admin-publish.png`, fullPage: true });
+
+    await customRoom(relay.url, admin);
 
     clearInterval(beat);
     ws.close();
