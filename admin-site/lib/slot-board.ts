@@ -221,22 +221,22 @@ export class SlotBoard {
     const used = this.entries().filter((e) => e.state === 'live' || e.state === 'added').length;
     if (used >= MAX_SLOTS) return fail(ErrorCode.BAD_SLOT, `a release holds at most ${MAX_SLOTS} slots`);
     const demo = DEMO_SLOTS.some((d) => d.name === name && d.kind === kind);
-    if (existing && existing.kind === kind) {
-      this.put({ ...existing, state: 'added' });
-    } else {
-      this.slots.delete(name);
-      this.put({
-        name,
-        kind,
-        live: null,
-        state: 'added',
-        liveContent: null,
-        draft: emptyDraft(name, kind, this.starter),
-        readOnly: false,
-        demo,
-      });
-    }
-    return ok(this.slots.get(name)!);
+    const entry: SlotEntry =
+      existing && existing.kind === kind
+        ? { ...existing, state: 'added' }
+        : {
+            name,
+            kind,
+            live: null,
+            state: 'added',
+            liveContent: null,
+            draft: emptyDraft(name, kind, this.starter),
+            readOnly: false,
+            demo,
+          };
+    this.slots.delete(name); // an added slot goes to the end of the page
+    this.put(entry);
+    return ok(entry);
   }
 
   /** Removes a slot: a live one is dropped by the publish; an added one goes (a demo one back on offer). */
