@@ -18,6 +18,7 @@ export default defineConfig({
             'bench/**/*.test.ts',
             'tests/client/**/*.test.ts',
             'tests/*.test.ts',
+            'scripts/**/*.test.ts',
           ],
           environment: 'node',
           testTimeout: 30_000,

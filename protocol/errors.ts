@@ -33,8 +33,12 @@ export const ErrorCode = {
   HELLO_TIMEOUT: 'HELLO_TIMEOUT',
   HEARTBEAT_TIMEOUT: 'HEARTBEAT_TIMEOUT',
   TOO_SLOW: 'TOO_SLOW',
+  /** An HTTP client did not send its headers, or its whole request, in the time the relay allows. */
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
   NO_SUCH_ROOM: 'NO_SUCH_ROOM',
+  /** The relay found the room's files damaged at start: it serves nothing and accepts nothing there. */
+  ROOM_QUARANTINED: 'ROOM_QUARANTINED',
   FORBIDDEN: 'FORBIDDEN',
   SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
   INTERNAL: 'INTERNAL',

@@ -87,8 +87,16 @@ export function errorBody(code: ErrorCode, message: string, missing?: readonly s
   };
 }
 
-/** `GET /api/rooms/:room/releases`: every release the relay keeps, newest first. */
-export const HistoryBodySchema = v.object({ room: RoomName, releases: v.array(SignedReleaseSchema) });
+/**
+ * `GET /api/rooms/:room/releases`: every release the relay keeps, newest first, and the highest seq
+ * it ever accepted in the room (`lastSeq`: above the newest release's when that one's file was lost).
+ * A publisher's next seq must be above `lastSeq`.
+ */
+export const HistoryBodySchema = v.object({
+  room: RoomName,
+  releases: v.array(SignedReleaseSchema),
+  lastSeq: v.exactOptional(Count),
+});
 /** A history answer. */
 export type HistoryBody = v.InferOutput<typeof HistoryBodySchema>;
 /** Validates a history answer. */
@@ -131,7 +139,14 @@ export type BlobPutAnswer = v.InferOutput<typeof BlobPutAnswerSchema>;
 /** Validates a blob upload answer. */
 export const parseBlobPutAnswer = validator(BlobPutAnswerSchema, ErrorCode.BAD_MESSAGE, 'blob answer');
 
-/** One room in `GET /api/rooms`. */
+/** Words about damage of the relay's data dir. */
+const DamageText = v.pipe(v.string(), v.maxLength(4000));
+
+/**
+ * One room in `GET /api/rooms`. `lastSeq`: the highest seq the relay ever accepted there (a
+ * publisher goes above it); `degraded`: what is missing from the relay's data dir for this room (a
+ * blob, a lost release), when anything is.
+ */
 export const RoomSummarySchema = v.object({
   room: RoomName,
   seq: Count,
@@ -139,12 +154,20 @@ export const RoomSummarySchema = v.object({
   updatedAt: v.nullable(IsoTime),
   clients: Count,
   keys: Count,
+  lastSeq: v.exactOptional(Count),
+  degraded: v.exactOptional(v.array(DamageText)),
 });
 /** A room summary. */
 export type RoomSummary = v.InferOutput<typeof RoomSummarySchema>;
 
-/** `GET /api/rooms`. */
-export const RoomsBodySchema = v.object({ rooms: v.array(RoomSummarySchema) });
+/**
+ * `GET /api/rooms`. `quarantined`: rooms whose files the relay found damaged at start; it serves
+ * nothing and accepts nothing for them (`ROOM_QUARANTINED`) until its operator repairs them.
+ */
+export const RoomsBodySchema = v.object({
+  rooms: v.array(RoomSummarySchema),
+  quarantined: v.exactOptional(v.array(v.object({ room: RoomName, reason: DamageText }))),
+});
 /** A rooms answer. */
 export type RoomsBody = v.InferOutput<typeof RoomsBodySchema>;
 /** Validates a rooms answer. */

@@ -58,6 +58,25 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'patchcast_process_' });
   }
 
+  /**
+   * `patchcast_store_rooms{state}`: rooms of the data dir that are `ok`, `degraded` (a blob or a
+   * release missing) or `quarantined` (damaged, not loaded), read through `read` at every scrape.
+   */
+  watchStore(read: () => { ok: number; degraded: number; quarantined: number }): void {
+    new Gauge({
+      name: 'patchcast_store_rooms',
+      help: 'Rooms of the data dir by state: ok, degraded (a blob or release missing), quarantined (damaged)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const counts = read();
+        this.set({ state: 'ok' }, counts.ok);
+        this.set({ state: 'degraded' }, counts.degraded);
+        this.set({ state: 'quarantined' }, counts.quarantined);
+      },
+    });
+  }
+
   /** The text exposition format. */
   text(): Promise<string> {
     return this.registry.metrics();

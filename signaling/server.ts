@@ -12,6 +12,12 @@ import { Hub, type HubOptions } from './hub/hub.ts';
 import { DEFAULT_MAX_INBOUND_FRAME_BYTES } from './hub/options.ts';
 import { apiErrorHandler, apiRouter } from './http/api.ts';
 import { staticRouter } from './http/static.ts';
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_HEADER_TIMEOUT_MS,
+  httpServerOptions,
+  watchHttpTimeouts,
+} from './http/timeouts.ts';
 import { Metrics } from './metrics.ts';
 import { Relay } from './relay/relay.ts';
 import { RelayStore } from './store/store.ts';
@@ -31,6 +37,10 @@ export interface ServerOptions {
   readonly maxBodyBytes?: number;
   /** Largest frame a client may send (default 1 MiB: client messages are small). */
   readonly maxInboundFrameBytes?: number;
+  /** Time for an HTTP client to send its headers (default 10 s). */
+  readonly headerTimeoutMs?: number;
+  /** Time for an HTTP client to send a whole request, body included (default 120 s). */
+  readonly bodyTimeoutMs?: number;
   /** Listen backlog of both ports (default 4096; the kernel may cap it at `somaxconn`). */
   readonly backlog?: number;
   /** Bytes per write of a big TCP frame: the unit of progress the fan-out scheduler sees. */
@@ -61,16 +71,38 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** A port the server could not bind (taken, forbidden, no such address): `code` is the system's. */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+  constructor(
+    /** Which of the server's ports: `HTTP` (API, site, WebSocket) or `TCP` (framed and seed). */
+    readonly what: 'HTTP' | 'TCP',
+    readonly host: string,
+    readonly port: number,
+    /** `EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`, … */
+    readonly code: string,
+    options: { cause: unknown },
+  ) {
+    super(
+      `cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port} for ${what} (${code})`,
+      options,
+    );
+  }
+}
+
 function listen(
   server: HttpServer | NetServer,
+  what: 'HTTP' | 'TCP',
   port: number,
   host: string,
   backlog: number,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException) =>
+      reject(new ListenError(what, host, port, error.code ?? 'UNKNOWN', { cause: error }));
+    server.once('error', failed);
     server.listen({ port, host, backlog }, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       const address = server.address();
       if (address !== null && typeof address === 'object') resolve(address.port);
       else reject(new Error('server is not listening on a TCP port'));
@@ -88,6 +120,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = await RelayStore.open(options.dataDir, { log });
   const relay = new Relay(store, options.now);
   const metrics = new Metrics();
+  metrics.watchStore(() => {
+    const report = store.report();
+    const rooms = [...store.rooms()].length;
+    return {
+      ok: rooms - report.degraded.length,
+      degraded: report.degraded.length,
+      quarantined: report.quarantined.length,
+    };
+  });
   const maxInbound = options.maxInboundFrameBytes ?? DEFAULT_MAX_INBOUND_FRAME_BYTES;
   // welcome.maxFrameBytes tells a client the largest frame it may send: what the transports enforce.
   const hub = new Hub(relay, metrics, { ...options.hub, maxFrameBytes: maxInbound });
@@ -101,7 +142,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const app = express();
   app.disable('x-powered-by');
-  const http = createHttpServer(app);
+  const timeouts = {
+    headerTimeoutMs: options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+  };
+  const http = createHttpServer(httpServerOptions(timeouts), app);
+  watchHttpTimeouts(http, timeouts, metrics, log);
   // Our `/ws` endpoint and PeerJS's both take upgrades from this one server. Both are `noServer`
   // and the upgrade is routed here by path: two `ws` servers attached with `server:` would each
   // see every upgrade, and the one whose path does not match aborts the other's handshake.
@@ -148,10 +194,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   const backlog = options.backlog ?? 4096;
-  const httpPort = await listen(http, options.httpPort ?? 8787, host, backlog);
+  const httpPort = await listen(http, 'HTTP', options.httpPort ?? 8787, host, backlog);
   let tcpPort: number;
   try {
-    tcpPort = await listen(tcp, options.tcpPort ?? 8788, host, backlog);
+    tcpPort = await listen(tcp, 'TCP', options.tcpPort ?? 8788, host, backlog);
   } catch (error) {
     http.close();
     throw error;

@@ -36,6 +36,10 @@ const WORDS: { readonly [C in RelayErrorCode]: string } = {
   [ErrorCode.TOO_SLOW]: 'The connection fell too far behind and was closed.',
   [ErrorCode.TOO_MANY_CONNECTIONS]: 'The relay has too many connections from this address right now.',
   [ErrorCode.NO_SUCH_ROOM]: 'The relay has no room of that name yet. Publishing a first release creates it.',
+  [ErrorCode.REQUEST_TIMEOUT]:
+    'The relay closed the connection: the request took too long to arrive. Check the network and try again.',
+  [ErrorCode.ROOM_QUARANTINED]:
+    "The relay found this room's files damaged when it started and refuses to serve or change it. Its operator must repair or move the room's directory and restart the relay.",
   [ErrorCode.FORBIDDEN]: 'The relay does not allow this.',
   [ErrorCode.SERVER_SHUTDOWN]: 'The relay is shutting down. Try again in a moment.',
   [ErrorCode.INTERNAL]: 'The relay had an internal error. The previous release is still being served.',

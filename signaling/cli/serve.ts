@@ -4,8 +4,9 @@
  */
 import { resolve } from 'node:path';
 import { demoAdminLink } from '../demo/admin-link.ts';
-import { ensureDemoRoom, type DemoInfo } from '../demo/demo-room.ts';
-import { startServer, type RunningServer } from '../server.ts';
+import type { DemoInfo } from '../demo/demo-room.ts';
+import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADER_TIMEOUT_MS } from '../http/timeouts.ts';
+import type { ListenError, RunningServer } from '../server.ts';
 import { flag, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 
 /** Help text of `serve`. */
@@ -21,6 +22,9 @@ room, prints an admin link that carries the demo room's secret key in its #fragm
   --static-dir DIR   the built site to serve at / (default ./dist)
   --seed-room R      the room seed-protocol clients join (default demo)
   --no-demo          do not create the demo room on a fresh data dir
+  --header-timeout MS  time an HTTP client has to send its headers (default ${DEFAULT_HEADER_TIMEOUT_MS})
+  --body-timeout MS    time an HTTP client has to send a whole request, body included
+                       (default ${DEFAULT_BODY_TIMEOUT_MS}); past either: 408, connection closed
 `;
 
 /** The flags of `serve` (anything else is a usage error). */
@@ -32,6 +36,8 @@ export const SERVE_OPTIONS = {
   'static-dir': { type: 'string' },
   'seed-room': { type: 'string' },
   'no-demo': { type: 'boolean' },
+  'header-timeout': { type: 'string' },
+  'body-timeout': { type: 'string' },
 } as const satisfies OptionSpecs;
 
 /**
@@ -68,7 +74,21 @@ export function serveBanner(
   return lines;
 }
 
-/** Runs `serve` until SIGINT/SIGTERM. */
+/** One line that says which port could not be bound, why, and what to do. */
+export function listenAdvice(error: ListenError): string {
+  const flagName = error.what === 'HTTP' ? '--http-port' : '--tcp-port';
+  const why =
+    error.code === 'EADDRINUSE'
+      ? 'the port is taken (another relay?)'
+      : error.code === 'EACCES'
+        ? 'permission denied (ports under 1024 need privileges)'
+        : error.code === 'EADDRNOTAVAIL'
+          ? 'this machine has no such address (see --host)'
+          : 'the system refused';
+  return `${error.message}: ${why}; choose another with ${flagName}`;
+}
+
+/** Runs `serve` until SIGINT/SIGTERM; returns 1 at once when a port cannot be bound. */
 export async function serve(args: ParsedArgs, io: Io): Promise<number> {
   const env = io.env;
   const host = flag(args, 'host') ?? env['PATCHCAST_HOST'] ?? '127.0.0.1';
@@ -81,19 +101,43 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
     io.err('serve: ports must be integers');
     return 2;
   }
+  const headerTimeoutMs = intFlag(args, 'header-timeout') ?? DEFAULT_HEADER_TIMEOUT_MS;
+  const bodyTimeoutMs = intFlag(args, 'body-timeout') ?? DEFAULT_BODY_TIMEOUT_MS;
+  if (!(headerTimeoutMs > 0) || !(bodyTimeoutMs > 0)) {
+    io.err('serve: --header-timeout and --body-timeout take a number of milliseconds above 0');
+    return 2;
+  }
+  // Loaded here, not at the top: the relay's packages (express, PeerJS, sharp, prom-client) take
+  // longer to load than a whole `publish` runs, and only `serve` needs them.
+  const [{ ListenError, startServer }, { DEMO_ROOM, ensureDemoRoom }] = await Promise.all([
+    import('../server.ts'),
+    import('../demo/demo-room.ts'),
+  ]);
   let demo: DemoInfo | null = null;
-  const server = await startServer({
-    host,
-    httpPort,
-    tcpPort,
-    dataDir,
-    staticDir,
-    hub: { seedRoom },
-    log: (m) => io.err(m),
-    prepare: async (relay) => {
-      if (!args.bools.has('no-demo')) demo = await ensureDemoRoom(relay, dataDir);
-    },
-  });
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      host,
+      httpPort,
+      tcpPort,
+      dataDir,
+      staticDir,
+      headerTimeoutMs,
+      bodyTimeoutMs,
+      hub: { seedRoom },
+      log: (m) => io.err(m),
+      prepare: async (relay) => {
+        // A quarantined demo room (the store reported it) is left as it is: the relay runs without it.
+        if (!args.bools.has('no-demo') && relay.quarantineReason(DEMO_ROOM) === undefined) {
+          demo = await ensureDemoRoom(relay, dataDir);
+        }
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof ListenError)) throw error;
+    io.err(`serve: ${listenAdvice(error)}`);
+    return 1;
+  }
   for (const line of serveBanner(server, demo, dataDir)) io.out(line);
   await new Promise<void>((done) => {
     const stop = () => done();

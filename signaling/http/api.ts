@@ -59,6 +59,7 @@ export function httpStatusOf(code: Code): number {
       return 404;
     case ErrorCode.STALE_SEQ:
     case ErrorCode.BLOB_MISSING:
+    case ErrorCode.ROOM_QUARANTINED:
       return 409;
     case ErrorCode.TOO_LARGE:
     case ErrorCode.FRAME_TOO_LARGE:
@@ -161,6 +162,8 @@ export function apiRouter(deps: ApiDeps): Router {
         uptimeMs: Date.now() - deps.startedAt,
         rooms: relay.roomCount(),
         connections: hub.size,
+        // Rooms the data dir could not load (quarantined) or lacks something for (degraded).
+        dataDir: relay.dataDir(),
       });
     }),
   );
@@ -183,7 +186,10 @@ export function apiRouter(deps: ApiDeps): Router {
           updatedAt: room.updatedAt,
           clients: hub.clientCount(room.room),
           keys: room.keys,
+          lastSeq: room.lastSeq,
+          ...(room.degraded.length > 0 ? { degraded: [...room.degraded] } : {}),
         })),
+        quarantined: relay.dataDir().quarantined.map((q) => ({ room: q.room, reason: q.reason })),
       };
       res.set('cache-control', 'no-store').json(body);
     }),
@@ -194,6 +200,10 @@ export function apiRouter(deps: ApiDeps): Router {
     safe((req, res) => {
       const room = roomParam(req, res);
       if (room === null) return;
+      const quarantined = relay.quarantineReason(room);
+      if (quarantined !== undefined) {
+        return refuse(res, ErrorCode.ROOM_QUARANTINED, `room "${room}" is quarantined: ${quarantined}`);
+      }
       const latest = relay.latest(room);
       if (!latest) return refuse(res, ErrorCode.NO_SUCH_ROOM, `room "${room}" has no release`);
       res.set('cache-control', 'no-store').json(latest);
@@ -207,7 +217,7 @@ export function apiRouter(deps: ApiDeps): Router {
       if (room === null) return;
       const releases = relay.history(room);
       if (!releases) return refuse(res, ErrorCode.NO_SUCH_ROOM, `no room "${room}"`);
-      const body: HistoryBody = { room, releases };
+      const body: HistoryBody = { room, releases, lastSeq: relay.lastSeq(room) };
       res.set('cache-control', 'no-store').json(body);
     }),
   );

@@ -24,7 +24,7 @@ import {
   type Slot,
   type TextureMime,
 } from '../../protocol/index.ts';
-import { latestOf, releaseAt, type RelayStore, type StoredRoom } from '../store/store.ts';
+import { latestOf, releaseAt, type DataDirReport, type RelayStore, type StoredRoom } from '../store/store.ts';
 import { checkContent } from './content.ts';
 
 /** A refusal: a code from the protocol's list, words, and the blobs the relay lacks (BLOB_MISSING). */
@@ -63,6 +63,10 @@ export interface RoomOverview {
   readonly updatedAt: string | null;
   /** Keys the room trusts. */
   readonly keys: number;
+  /** The highest seq the room ever accepted (above `seq` when that release's file was lost). */
+  readonly lastSeq: number;
+  /** What the data dir lacks for this room (empty when nothing). */
+  readonly degraded: readonly string[];
 }
 
 /** A room's keys: what it trusts now, and the rotation records that led there. */
@@ -106,8 +110,25 @@ export class Relay {
         version: latest?.release.version ?? null,
         updatedAt: latest?.release.createdAt ?? null,
         keys: state.trusted.size,
+        lastSeq: this.store.lastSeq(state.room),
+        degraded: this.store.damageOf(state.room),
       };
     });
+  }
+
+  /** The highest seq a room ever accepted: a publisher goes above it. */
+  lastSeq(room: string): number {
+    return this.store.lastSeq(room);
+  }
+
+  /** Why a room is quarantined (its files are damaged: it is neither served nor changed), or undefined. */
+  quarantineReason(room: string): string | undefined {
+    return this.store.quarantineReason(room);
+  }
+
+  /** Rooms the data dir could not load (quarantined) or lacks something for (degraded). */
+  dataDir(): DataDirReport {
+    return this.store.report();
   }
 
   /** How many rooms there are. */
@@ -202,7 +223,19 @@ export class Relay {
     return this.serialize(input.room, () => this.publishNow(input));
   }
 
+  /** A refusal for a room whose files the store found damaged, or null. */
+  private quarantined(room: string): Refusal | null {
+    const reason = this.store.quarantineReason(room);
+    if (reason === undefined) return null;
+    return fail(
+      ErrorCode.ROOM_QUARANTINED,
+      `room "${room}" is quarantined (${reason}): the relay's operator must repair it first`,
+    );
+  }
+
   private async publishNow(input: PublishInput): Promise<AcceptedPublish | Refusal> {
+    const quarantined = this.quarantined(input.room);
+    if (quarantined) return quarantined;
     const state = this.store.room(input.room);
     let trusted: ReadonlyMap<string, string>;
     if (state) trusted = state.trusted;
@@ -218,9 +251,18 @@ export class Relay {
       candidate: input.candidate,
       room: input.room,
       trustedKeys: trusted,
-      current: previous ? previous.release : null,
+      // The floor is the highest seq ever accepted here, even if that release's file was lost since:
+      // players that got it refuse anything at or below it.
+      current: state ? { seq: this.store.lastSeq(input.room) } : null,
       now: this.now(),
     });
+    if (!accepted.ok && accepted.code === ErrorCode.STALE_SEQ) {
+      const last = this.store.lastSeq(input.room);
+      return fail(
+        ErrorCode.STALE_SEQ,
+        `${accepted.message}: the last seq this relay accepted in room "${input.room}" is ${last}; publish ${last + 1} or above`,
+      );
+    }
     if (!accepted.ok) return accepted;
     const signed = accepted.value;
     // From here until the release is saved (and so names them), its blobs are safe from the
@@ -305,6 +347,8 @@ export class Relay {
     candidate: unknown,
   ): Promise<{ ok: true; keys: RoomKeys; created: boolean } | Refusal> {
     return this.serialize(room, async () => {
+      const quarantined = this.quarantined(room);
+      if (quarantined) return quarantined;
       const parsed = parseSignedRotation(candidate);
       if (!parsed.ok) return parsed;
       const record = parsed.value;

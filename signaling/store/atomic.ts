@@ -1,22 +1,52 @@
 /**
  * Crash-safe file writes: a file either has its old content or its new content, never a torn mix,
  * whatever moment the process dies at (SIGKILL included). The recipe is the classic one: write a temp
- * file in the same directory, fsync it, rename it over the target, fsync the directory.
+ * file in the same directory, fsync it, rename it over the target, fsync the directory. Directories
+ * made on the way are fsynced into their parents too: a new directory's entry is otherwise only in
+ * the page cache, and a power cut could lose the directory with every durable file in it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Prefix of temp files; anything with it left in a directory is debris of a crash. */
 export const TEMP_PREFIX = '.tmp-';
 
-async function fsyncDir(dir: string): Promise<void> {
+/** Flushes a directory's entries (names created, renamed or removed in it) to the disk. */
+export async function fsyncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();
   } finally {
     await handle.close();
   }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `mkdir -p`, durably: every directory it creates is fsynced into its parent, the deepest first and
+ * the oldest existing ancestor last. `sync` is for tests.
+ */
+export async function mkdirDurable(
+  dir: string,
+  sync: (dir: string) => Promise<void> = fsyncDir,
+): Promise<void> {
+  const created: string[] = [];
+  for (let at = dir; !(await exists(at)); at = dirname(at)) {
+    created.push(at);
+    if (dirname(at) === at) break;
+  }
+  if (created.length === 0) return;
+  await mkdir(dir, { recursive: true });
+  for (const made of created) await sync(dirname(made));
 }
 
 /** Writes `bytes` to `path` atomically and durably; creates the parent directory if needed. */
@@ -26,7 +56,7 @@ export async function writeFileAtomic(
   options: { readonly mode?: number } = {},
 ): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
+  await mkdirDurable(dir);
   const temp = join(dir, `${TEMP_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`);
   const handle = await open(temp, 'wx', options.mode ?? 0o644);
   try {

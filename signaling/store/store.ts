@@ -5,29 +5,23 @@
  * and a release exists exactly when its file does. So after a SIGKILL at any moment, a reload finds
  * either the old latest release or the new one, complete.
  *
+ * Damage it did not cause (a torn or unreadable file, a lost blob) fails loudly, never silently: a
+ * room whose record is damaged is quarantined (reported, not loaded, and never created again over
+ * its files); a room missing a blob or a release file is degraded (reported; it keeps its newest
+ * release, never silently rolls back to an older one); and every room remembers the highest seq it
+ * ever accepted (`last-seq.json`), so a lost release never lets a publisher reuse its seq.
+ *
  * Layout:
  *   blobs/<aa>/<sha256>              raw bytes
- *   rooms/<room>/room.json           { format, room, createdAt, keys, rotations }
- *   rooms/<room>/releases/<seq>.json a SignedRelease (seq zero-padded so names sort)
+ *   rooms/<room>/…                   see room-files.ts
  */
-import { mkdir, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as v from 'valibot';
-import {
-  IsoTime,
-  PublicKeyText,
-  RoomName,
-  SignedRotationSchema,
-  parseSignedRelease,
-  trustKeys,
-  verifyReleaseSignature,
-  type SignedRelease,
-  type SignedRotation,
-  type Slot,
-  type TextureMime,
-} from '../../protocol/index.ts';
+import type { SignedRelease, SignedRotation, Slot, TextureMime } from '../../protocol/index.ts';
 import { ByteLru } from './lru.ts';
-import { removeTempFiles, writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic } from './atomic.ts';
+import { loadDataDir } from './load.ts';
+import { roomFiles, seqFileName, type RoomRecord } from './room-files.ts';
 
 /** What the relay keeps of one room: the keys it trusts, its rotation records and every release. */
 export interface StoredRoom {
@@ -61,15 +55,6 @@ export function releaseAt(room: StoredRoom | undefined, seq: number): SignedRele
   return null;
 }
 
-const RoomRecordSchema = v.object({
-  format: v.literal(1),
-  room: RoomName,
-  createdAt: IsoTime,
-  keys: v.array(PublicKeyText),
-  rotations: v.array(SignedRotationSchema),
-});
-type RoomRecord = v.InferOutput<typeof RoomRecordSchema>;
-
 /** Something to tell the operator about (a skipped file, a cleaned temp file). */
 export type StoreLog = (message: string) => void;
 
@@ -80,12 +65,13 @@ export interface StoreOptions {
   readonly log?: StoreLog;
 }
 
-const SHA_RE = /^[0-9a-f]{64}$/;
-const SEQ_FILE_RE = /^(\d{1,16})\.json$/;
-
-function seqFileName(seq: number): string {
-  return `${String(seq).padStart(12, '0')}.json`;
+/** What is wrong with the data dir: rooms not loaded, and rooms loaded with something missing. */
+export interface DataDirReport {
+  readonly quarantined: readonly { readonly room: string; readonly reason: string }[];
+  readonly degraded: readonly { readonly room: string; readonly reasons: readonly string[] }[];
 }
+
+const SHA_RE = /^[0-9a-f]{64}$/;
 
 /** The data dir, loaded into memory at start (except blob bytes, which are read on demand). */
 export class RelayStore {
@@ -107,6 +93,12 @@ export class RelayStore {
   /** While a sweep runs: blobs `putBlob` was called with since it began (it must keep them). */
   private touchedDuringSweep: Set<string> | null = null;
   private sweep: Promise<number> | null = null;
+  /** Rooms whose record is damaged: room → why. Not loaded; nothing may create them again. */
+  private readonly quarantine = new Map<string, string>();
+  /** The highest seq each room ever accepted, as last recorded on disk or accepted since. */
+  private readonly lastSeqs = new Map<string, number>();
+  /** Damage found at load (unreadable release files, …), until the room's next release. */
+  private readonly loadDamage = new Map<string, string[]>();
   private readonly cache: ByteLru<string, Uint8Array>;
   private readonly log: StoreLog;
 
@@ -121,11 +113,65 @@ export class RelayStore {
   /** Opens (creating if needed) a data dir and loads it. */
   static async open(dir: string, options: StoreOptions = {}): Promise<RelayStore> {
     const store = new RelayStore(dir, options);
-    await mkdir(join(dir, 'blobs'), { recursive: true });
-    await mkdir(join(dir, 'rooms'), { recursive: true });
-    await store.loadBlobs();
-    await store.loadRooms();
+    const loaded = await loadDataDir(dir, store.log);
+    for (const sha of loaded.blobs) store.blobSet.add(sha);
+    for (const [room, reason] of loaded.quarantined) store.quarantine.set(room, reason);
+    for (const { state, releases, lastSeq, damage } of loaded.rooms) {
+      store.roomsByName.set(state.room, state);
+      for (const signed of releases) store.append(state, signed);
+      store.lastSeqs.set(state.room, lastSeq);
+      if (damage.length > 0) store.loadDamage.set(state.room, [...damage]);
+      const reasons = store.damageOf(state.room);
+      if (reasons.length > 0) store.log(`room ${state.room} DEGRADED: ${reasons.join('; ')}`);
+    }
     return store;
+  }
+
+  /** Why a room is quarantined, or undefined when it is not. */
+  quarantineReason(room: string): string | undefined {
+    return this.quarantine.get(room);
+  }
+
+  /**
+   * The highest seq the room ever accepted: its latest release's, or higher when that release's file
+   * was lost. A publisher must go above it (players that saw it refuse anything else as STALE_SEQ).
+   */
+  lastSeq(room: string): number {
+    const latest = latestOf(this.roomsByName.get(room))?.release.seq ?? 0;
+    return Math.max(latest, this.lastSeqs.get(room) ?? 0);
+  }
+
+  /** What is wrong with a loaded room now (empty when nothing is): missing blobs, lost releases. */
+  damageOf(room: string): string[] {
+    const state = this.roomsByName.get(room);
+    if (!state) return [];
+    const reasons = [...(this.loadDamage.get(room) ?? [])];
+    const latest = latestOf(state);
+    const last = this.lastSeq(room);
+    if (last > (latest?.release.seq ?? 0)) {
+      reasons.push(
+        `release seq ${last} was accepted but its file is lost; the newest intact release is ${latest ? `seq ${latest.release.seq}` : 'none'}`,
+      );
+    }
+    for (const [name, slot] of Object.entries(latest?.release.slots ?? {})) {
+      if (!this.blobSet.has(slot.sha256)) {
+        reasons.push(`blob ${slot.sha256} of slot ${name} (seq ${latest?.release.seq}) is missing`);
+      }
+    }
+    return reasons;
+  }
+
+  /** Every quarantined room and every degraded one, with the reasons. */
+  report(): DataDirReport {
+    const degraded: { room: string; reasons: string[] }[] = [];
+    for (const room of this.roomsByName.keys()) {
+      const reasons = this.damageOf(room);
+      if (reasons.length > 0) degraded.push({ room, reasons });
+    }
+    return {
+      quarantined: [...this.quarantine].map(([room, reason]) => ({ room, reason })),
+      degraded,
+    };
   }
 
   /** Every room. */
@@ -156,7 +202,14 @@ export class RelayStore {
       const bytes = new Uint8Array(await readFile(this.blobPath(sha256)));
       this.cache.set(sha256, bytes);
       return bytes;
-    } catch {
+    } catch (error) {
+      // Lost under a running relay: forget it (an upload puts it back) and say so, once.
+      if (this.blobSet.delete(sha256)) {
+        const rooms = [...this.roomBlobs].filter(([, blobs]) => blobs.has(sha256)).map(([room]) => room);
+        this.log(
+          `blob ${sha256} is missing from the data dir (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})${rooms.length > 0 ? `; named in room(s) ${rooms.join(', ')}` : ''}`,
+        );
+      }
       return null;
     }
   }
@@ -211,8 +264,10 @@ export class RelayStore {
     return this.named.has(sha256) || this.pins.has(sha256);
   }
 
-  /** Creates a room or rewrites its keys and rotation records. */
+  /** Creates a room or rewrites its keys and rotation records (never over a quarantined room). */
   async saveRoom(state: StoredRoom): Promise<void> {
+    const quarantined = this.quarantine.get(state.room);
+    if (quarantined !== undefined) throw new Error(`room ${state.room} is quarantined: ${quarantined}`);
     const record: RoomRecord = {
       format: 1,
       room: state.room,
@@ -220,13 +275,18 @@ export class RelayStore {
       keys: [...state.trusted.values()],
       rotations: state.rotations,
     };
-    await writeFileAtomic(join(this.dir, 'rooms', state.room, 'room.json'), JSON.stringify(record, null, 2));
+    await writeFileAtomic(roomFiles(this.roomDir(state.room)).record, JSON.stringify(record, null, 2));
     this.roomsByName.set(state.room, state);
+  }
+
+  private roomDir(room: string): string {
+    return join(this.dir, 'rooms', room);
   }
 
   /**
    * Appends a release to its room (which must exist). Every blob it names must be stored already:
-   * that ordering is what makes a crash between the two writes harmless.
+   * that ordering is what makes a crash between the two writes harmless. The room's last-seq record
+   * follows the release file (a crash between the two leaves the file's name to tell the seq).
    */
   async saveRelease(signed: SignedRelease): Promise<void> {
     const state = this.roomsByName.get(signed.release.room);
@@ -234,11 +294,19 @@ export class RelayStore {
     for (const slot of Object.values(signed.release.slots)) {
       if (!this.blobSet.has(slot.sha256)) throw new Error(`blob ${slot.sha256} is not stored`);
     }
-    await writeFileAtomic(
-      join(this.dir, 'rooms', state.room, 'releases', seqFileName(signed.release.seq)),
-      JSON.stringify(signed),
-    );
+    const files = roomFiles(this.roomDir(state.room));
+    await writeFileAtomic(join(files.releases, seqFileName(signed.release.seq)), JSON.stringify(signed));
     this.append(state, signed);
+    this.loadDamage.delete(state.room);
+    if (signed.release.seq > (this.lastSeqs.get(state.room) ?? 0)) {
+      this.lastSeqs.set(state.room, signed.release.seq);
+      try {
+        await writeFileAtomic(files.lastSeq, JSON.stringify({ format: 1, seq: signed.release.seq }));
+      } catch (error) {
+        // The release is durable, and its file's name tells its seq: say so, and go on.
+        this.log(`room ${state.room}: last-seq record not written: ${String(error)}`);
+      }
+    }
   }
 
   /** Adds a release to a room's history and to the blob index (releases come in ascending seq). */
@@ -313,102 +381,5 @@ export class RelayStore {
       this.touchedDuringSweep = null;
     }
     return removed;
-  }
-
-  private async loadBlobs(): Promise<void> {
-    const root = join(this.dir, 'blobs');
-    for (const prefix of await readdir(root)) {
-      const sub = join(root, prefix);
-      const removed = await removeTempFiles(sub);
-      if (removed) this.log(`removed ${removed} unfinished blob write(s) in ${sub}`);
-      let names: string[];
-      try {
-        names = await readdir(sub);
-      } catch {
-        continue;
-      }
-      for (const name of names) if (SHA_RE.test(name) && name.startsWith(prefix)) this.blobSet.add(name);
-    }
-  }
-
-  private async loadRooms(): Promise<void> {
-    const root = join(this.dir, 'rooms');
-    for (const name of await readdir(root)) {
-      if (!v.is(RoomName, name)) continue;
-      try {
-        await this.loadRoom(join(root, name), name);
-      } catch (error) {
-        this.log(`room ${name} not loaded: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  }
-
-  private async loadRoom(dir: string, name: string): Promise<void> {
-    await removeTempFiles(dir);
-    let json: unknown;
-    try {
-      json = JSON.parse(await readFile(join(dir, 'room.json'), 'utf8'));
-    } catch {
-      // A room dir without a room record is the debris of a crash before the room was created.
-      return;
-    }
-    const parsed = v.safeParse(RoomRecordSchema, json);
-    if (!parsed.success || parsed.output.room !== name) throw new Error('room.json is malformed');
-    const record = parsed.output;
-    const state: StoredRoom = {
-      room: name,
-      createdAt: record.createdAt,
-      trusted: await trustKeys(record.keys),
-      rotations: record.rotations,
-      history: [],
-    };
-    const releasesDir = join(dir, 'releases');
-    await removeTempFiles(releasesDir);
-    let files: string[] = [];
-    try {
-      files = await readdir(releasesDir);
-    } catch {
-      files = [];
-    }
-    const seqs = files
-      .map((f) => SEQ_FILE_RE.exec(f))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ file: m[0], seq: Number(m[1]) }))
-      .sort((a, b) => a.seq - b.seq);
-    for (const { file, seq } of seqs) {
-      const loaded = await this.loadRelease(join(releasesDir, file), state);
-      if (!loaded.ok) {
-        this.log(`room ${name}: release file ${file} skipped: ${loaded.why}`);
-        continue;
-      }
-      if (loaded.signed.release.seq !== seq) {
-        this.log(`room ${name}: release file ${file} skipped: it holds seq ${loaded.signed.release.seq}`);
-        continue;
-      }
-      this.append(state, loaded.signed);
-    }
-    this.roomsByName.set(name, state);
-  }
-
-  private async loadRelease(
-    path: string,
-    state: StoredRoom,
-  ): Promise<{ ok: true; signed: SignedRelease } | { ok: false; why: string }> {
-    let json: unknown;
-    try {
-      json = JSON.parse(await readFile(path, 'utf8'));
-    } catch (error) {
-      return { ok: false, why: error instanceof Error ? error.message : String(error) };
-    }
-    const parsed = parseSignedRelease(json);
-    if (!parsed.ok) return { ok: false, why: parsed.message };
-    const signed = parsed.value;
-    if (signed.release.room !== state.room) return { ok: false, why: 'wrong room' };
-    const key = state.trusted.get(signed.release.keyId);
-    if (!key || !(await verifyReleaseSignature(signed, key))) return { ok: false, why: 'bad signature' };
-    for (const slot of Object.values(signed.release.slots)) {
-      if (!this.blobSet.has(slot.sha256)) return { ok: false, why: `blob ${slot.sha256} missing` };
-    }
-    return { ok: true, signed };
   }
 }

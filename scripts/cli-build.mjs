@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// The `patchcast` CLI compiled to JavaScript, so running it costs no TypeScript compile.
+// `npm run build` builds it (scripts/build.mjs; or run this file alone); `bin/patchcast.mjs` asks
+// `compiledCli()` for the compiled entry, which rebuilds it first when a source changed since (a dev
+// checkout, another engineer's edit), so the bin never runs stale code.
+//
+// The bundle starts at signaling/cli/main.ts and follows its imports, wherever the code lives. npm
+// packages stay imports, resolved from node_modules at run time (sharp and @roamhq/wrtc are native),
+// except a few small pure-JavaScript ones every command loads (BUNDLED_PACKAGES).
+// What the CLI loads with `await import()` (the relay, for `serve`) lands in chunks of its own, so a
+// `publish` never loads express or PeerJS. Beside the output, a manifest lists every source file the
+// bundle was made from with its size and mtime: the freshness check is a stat per file (~1 ms).
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The repository this file belongs to. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The entry point, relative to the root: everything the CLI runs is reached from it. */
+export const CLI_ENTRY = 'signaling/cli/main.ts';
+/** Where the compiled CLI goes, relative to the root (gitignored). */
+export const CLI_OUT_DIR = join('build', 'cli');
+const MANIFEST_FORMAT = 1;
+/**
+ * Packages bundled in: pure JavaScript that every command loads. Loading ws and valibot from
+ * node_modules (resolution, CommonJS detection) costs a `publish` about 0.1 s of CPU, a fifth of all.
+ * Every other package stays an import: native ones must, and the relay's load only for `serve`.
+ */
+const BUNDLED_PACKAGES = new Set(['ws', 'valibot']);
+
+/** The package a bare import names (`@scope/name/sub` → `@scope/name`), or null for a path. */
+function packageOf(specifier) {
+  if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:')) return null;
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? null);
+}
+
+/** esbuild plugin: every package is external except {@link BUNDLED_PACKAGES}. */
+const externalPackages = {
+  name: 'external-packages',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const name = packageOf(args.path);
+      if (name === null || BUNDLED_PACKAGES.has(name)) return undefined;
+      // Optional native helpers that a bundled package requires inside try/catch stay external too.
+      return { path: args.path, external: true };
+    });
+  },
+};
+/** Chunks of older builds are removed once this old (a CLI started before may still load them). */
+const OLD_CHUNK_MS = 60 * 60 * 1000;
+
+function paths(root) {
+  const out = join(root, CLI_OUT_DIR);
+  return { out, bundle: join(out, 'main.mjs'), manifest: join(out, 'manifest.json') };
+}
+
+/** Size and mtime of a file, or null when it is gone. */
+function fingerprint(path) {
+  try {
+    const s = statSync(path);
+    return { size: s.size, mtimeMs: s.mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True when the compiled CLI exists and every source it was built from still has the size and mtime
+ * it had then (a source that changed, moved or vanished makes it stale; a new import can only come
+ * with a change to a file already listed).
+ */
+export function cliIsFresh(root = REPO_ROOT) {
+  const at = paths(root);
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(at.manifest, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (manifest?.format !== MANIFEST_FORMAT || !Array.isArray(manifest.inputs)) return false;
+  if (fingerprint(at.bundle) === null) return false;
+  for (const input of manifest.inputs) {
+    const now = fingerprint(join(root, input.path));
+    if (now === null || now.size !== input.size || now.mtimeMs !== input.mtimeMs) return false;
+  }
+  return true;
+}
+
+function writeAtomic(path, text) {
+  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(temp, text);
+  renameSync(temp, path);
+}
+
+/** Removes chunks no longer part of the build, once they are old enough that nothing loads them. */
+function pruneChunks(dir, keep) {
+  let names;
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    if (keep.has(path)) continue;
+    const at = fingerprint(path);
+    if (at !== null && Date.now() - at.mtimeMs > OLD_CHUNK_MS) rmSync(path, { force: true });
+  }
+}
+
+/** Builds the CLI into `<root>/build/cli/`; returns the number of source files it is made of. */
+export async function buildCli(root = REPO_ROOT) {
+  const { build } = await import('esbuild');
+  const at = paths(root);
+  const startedAt = Date.now();
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [CLI_ENTRY],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    plugins: [externalPackages],
+    // Bundled CommonJS (ws) may `require` what stays outside (its optional native helpers).
+    banner: {
+      js: [
+        `// Generated by scripts/cli-build.mjs from ${CLI_ENTRY}: do not edit.`,
+        "import { createRequire as __patchcastRequire } from 'node:module';",
+        'const require = __patchcastRequire(import.meta.url);',
+      ].join('\n'),
+    },
+    splitting: true,
+    outdir: at.out,
+    entryNames: '[name]',
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+    legalComments: 'none',
+  });
+  const inputs = Object.keys(result.metafile.inputs).map((path) => {
+    const now = fingerprint(join(root, path));
+    // A file changed while esbuild ran may be in the bundle as it was before: an impossible
+    // fingerprint makes the next run build again (so does a file that vanished meanwhile).
+    const settled = now !== null && now.mtimeMs < startedAt - 100;
+    return { path, size: settled ? now.size : -1, mtimeMs: settled ? now.mtimeMs : -1 };
+  });
+  if (!result.outputFiles.some((f) => f.path === at.bundle)) throw new Error('esbuild produced no main.mjs');
+  // Chunks first (named by content hash: rewriting one changes nothing), the entry next, the
+  // manifest last: a CLI that sees the new manifest finds everything the entry imports.
+  const outputs = [...result.outputFiles].sort(
+    (a, b) => Number(a.path === at.bundle) - Number(b.path === at.bundle),
+  );
+  for (const file of outputs) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    writeAtomic(file.path, file.text);
+  }
+  writeAtomic(at.manifest, JSON.stringify({ format: MANIFEST_FORMAT, entry: CLI_ENTRY, inputs }, null, 1));
+  pruneChunks(join(at.out, 'chunks'), new Set(outputs.map((f) => f.path)));
+  return inputs.length;
+}
+
+/**
+ * The compiled CLI's URL, rebuilt first when a source changed; null when it cannot be built here
+ * (no esbuild, a read-only checkout, a syntax error): the caller then runs the TypeScript with tsx.
+ */
+export async function compiledCli(root = REPO_ROOT) {
+  if (!cliIsFresh(root)) {
+    try {
+      await buildCli(root);
+    } catch {
+      return null;
+    }
+  }
+  return pathToFileURL(paths(root).bundle).href;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const started = Date.now();
+  const files = await buildCli();
+  const where = relative(process.cwd(), paths(REPO_ROOT).out) || '.';
+  console.log(`cli: compiled to ${where}/ from ${files} source files in ${Date.now() - started} ms`);
+}

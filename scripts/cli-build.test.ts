@@ -1,0 +1,102 @@
+/**
+ * The compiled CLI: built from its entry point with npm packages left as imports and lazily imported
+ * code in chunks of its own; rebuilt when any source it was made from changes; and when it cannot be
+ * built, `compiledCli` says so (the bin then runs the TypeScript through tsx). On a throwaway tree,
+ * then the real bin.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI_ENTRY, REPO_ROOT, buildCli, cliIsFresh, compiledCli } from './cli-build.mjs';
+
+let root: string;
+
+/** Writes a source as saved a while ago (a file saved while a build runs is never taken as built). */
+async function put(path: string, text: string): Promise<void> {
+  await mkdir(join(root, path, '..'), { recursive: true });
+  await writeFile(join(root, path), text);
+  const before = new Date(Date.now() - 10_000);
+  await utimes(join(root, path), before, before);
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'patchcast-cli-build-'));
+  await put(
+    CLI_ENTRY,
+    [
+      "import { word } from '../../protocol/word.ts';",
+      "import * as v from 'valibot';",
+      "import { Registry } from 'prom-client';",
+      'export async function main(argv: readonly string[]): Promise<number> {',
+      "  const { heavy } = await import('../server.ts');",
+      '  return v.is(v.string(), word) && Registry ? heavy(argv.length) : 1;',
+      '}',
+    ].join('\n'),
+  );
+  await put('protocol/word.ts', "export const word: string = 'one';\n");
+  // The repo's packages, for the ones the build bundles in.
+  await symlink(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
+  await put(
+    'signaling/server.ts',
+    "import sharp from 'sharp';\nexport const heavy = (n: number) => n + (sharp ? 0 : 0);\n",
+  );
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('the compiled CLI', () => {
+  it('bundles from the entry point, keeps packages external (not valibot) and lazy imports in chunks', async () => {
+    expect(cliIsFresh(root)).toBe(false);
+    const files = await buildCli(root);
+    expect(cliIsFresh(root)).toBe(true);
+    const manifest = await readFile(join(root, 'build/cli/manifest.json'), 'utf8');
+    for (const source of [CLI_ENTRY, 'protocol/word.ts', 'signaling/server.ts']) {
+      expect(manifest).toContain(`"${source}"`);
+    }
+    expect(files).toBeGreaterThan(3); // valibot's own files are sources too
+    const main = await readFile(join(root, 'build/cli/main.mjs'), 'utf8');
+    expect(main).toContain('"one"');
+    expect(main).toMatch(/from "prom-client"/);
+    expect(main).not.toMatch(/from "valibot"/);
+    expect(main).not.toContain('sharp');
+    const chunks = await readdir(join(root, 'build/cli/chunks'));
+    const server = chunks.find((c) => c.startsWith('server-'));
+    if (!server) throw new Error(`no server chunk in ${chunks.join(', ')}`);
+    expect(await readFile(join(root, 'build/cli/chunks', server), 'utf8')).toMatch(/from "sharp"/);
+  });
+
+  it('is stale after any source it was made from changes, and compiledCli rebuilds it', async () => {
+    await buildCli(root);
+    await put('protocol/word.ts', "export const word: string = 'two';\n");
+    expect(cliIsFresh(root)).toBe(false);
+    const url = await compiledCli(root);
+    expect(url).toBe(`file://${join(root, 'build/cli/main.mjs')}`);
+    expect(cliIsFresh(root)).toBe(true);
+    expect(await readFile(join(root, 'build/cli/main.mjs'), 'utf8')).toContain('"two"');
+    await rm(join(root, 'signaling/server.ts'));
+    expect(cliIsFresh(root)).toBe(false);
+  });
+
+  it('is stale when a source was saved while it was built', async () => {
+    await writeFile(join(root, 'protocol/word.ts'), "export const word: string = 'new';\n");
+    await buildCli(root);
+    expect(cliIsFresh(root)).toBe(false);
+  });
+
+  it('returns null when the sources do not build, so the bin falls back to tsx', async () => {
+    await put('protocol/word.ts', 'export const word: string = ;\n');
+    expect(await compiledCli(root)).toBeNull();
+  });
+
+  it('is what the real bin runs', async () => {
+    const bin = fileURLToPath(new URL('../bin/patchcast.mjs', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, '--help']);
+    expect(stdout).toContain('Usage: patchcast <command>');
+    expect(cliIsFresh()).toBe(true);
+  });
+});

@@ -1,0 +1,40 @@
+/**
+ * Durable directories: a directory that `writeFileAtomic` (or the store) creates is fsynced into its
+ * parent, every level of it, so a power cut cannot lose a directory whose files were fsynced.
+ */
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdirDurable, writeFileAtomic } from './atomic.ts';
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'patchcast-atomic-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('mkdirDurable', () => {
+  it('creates every missing level and fsyncs each into its parent, deepest first', async () => {
+    const synced: string[] = [];
+    const record = async (dir: string) => {
+      synced.push(dir);
+    };
+    await mkdirDurable(join(root, 'a', 'b', 'c'), record);
+    expect((await stat(join(root, 'a', 'b', 'c'))).isDirectory()).toBe(true);
+    expect(synced).toEqual([join(root, 'a', 'b'), join(root, 'a'), root]);
+
+    synced.length = 0;
+    await mkdirDurable(join(root, 'a', 'b', 'c'), record);
+    expect(synced).toEqual([]);
+    await mkdirDurable(join(root, 'a', 'd'), record);
+    expect(synced).toEqual([join(root, 'a')]);
+  });
+
+  it('is what writeFileAtomic uses for a file in a new directory (with the real fsync)', async () => {
+    await writeFileAtomic(join(root, 'rooms', 'r', 'releases', 'x.json'), '{}');
+    expect(await readFile(join(root, 'rooms', 'r', 'releases', 'x.json'), 'utf8')).toBe('{}');
+  });
+});
