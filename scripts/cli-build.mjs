@@ -11,6 +11,7 @@
 // `publish` never loads express or PeerJS. Beside the output, a manifest lists every source file the
 // bundle was made from with its size and mtime: the freshness check is a stat per file (~1 ms).
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -34,6 +35,36 @@ function packageOf(specifier) {
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? null);
 }
+
+/**
+ * esbuild plugin: what the sources say about where they are stays true in the bundle. Code that
+ * finds a file beside itself (`import.meta.dirname`, `import.meta.url`: a worker script, a module
+ * hook) gets its source file's place, not the bundle's. And the one Vite-only import the player's
+ * shared code makes (`?worker&url`, the browser sandbox's worker) is answered as the Node adapter's
+ * hook answers it (player/node/vite-imports.mjs): an empty URL, never used in Node.
+ */
+const sourcePlaces = {
+  name: 'source-places',
+  setup(build) {
+    build.onResolve({ filter: /\?worker&url$/ }, (args) => ({
+      path: args.path,
+      namespace: 'vite-worker-url',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'vite-worker-url' }, () => ({
+      contents: 'export default "";',
+      loader: 'js',
+    }));
+    build.onLoad({ filter: /\.[cm]?ts$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes('import.meta.')) return undefined;
+      const contents = text
+        .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
+        .replaceAll('import.meta.filename', JSON.stringify(args.path))
+        .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+      return { contents, loader: 'ts' };
+    });
+  },
+};
 
 /** esbuild plugin: every package is external except {@link BUNDLED_PACKAGES}. */
 const externalPackages = {
@@ -122,7 +153,7 @@ export async function buildCli(root = REPO_ROOT) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    plugins: [externalPackages],
+    plugins: [sourcePlaces, externalPackages],
     // Bundled CommonJS (ws) may `require` what stays outside (its optional native helpers).
     banner: {
       js: [
@@ -141,7 +172,9 @@ export async function buildCli(root = REPO_ROOT) {
     logLevel: 'silent',
     legalComments: 'none',
   });
-  const inputs = Object.keys(result.metafile.inputs).map((path) => {
+  // Files only: a virtual module (`namespace:…`) has no file to watch.
+  const files = Object.keys(result.metafile.inputs).filter((path) => !/^[a-z-]+:/.test(path));
+  const inputs = files.map((path) => {
     const now = fingerprint(join(root, path));
     // A file changed while esbuild ran may be in the bundle as it was before: an impossible
     // fingerprint makes the next run build again (so does a file that vanished meanwhile).

@@ -88,6 +88,18 @@ describe('the compiled CLI', () => {
     expect(cliIsFresh(root)).toBe(false);
   });
 
+  it("keeps a source's own place (import.meta) and answers Vite's ?worker&url import", async () => {
+    await put(
+      'protocol/word.ts',
+      "export const word: string = import.meta.dirname;\nimport u from './w.ts?worker&url';\nexport const url = u;\n",
+    );
+    await buildCli(root);
+    const main = await readFile(join(root, 'build/cli/main.mjs'), 'utf8');
+    expect(main).toContain(JSON.stringify(join(root, 'protocol')));
+    expect(main).not.toMatch(/from "[^"]*\?worker&url"/);
+    expect(cliIsFresh(root)).toBe(true);
+  });
+
   it('returns null when the sources do not build, so the bin falls back to tsx', async () => {
     await put('protocol/word.ts', 'export const word: string = ;\n');
     expect(await compiledCli(root)).toBeNull();
