@@ -1,25 +1,36 @@
 /**
- * Spawns the sandbox as a browser module worker. Kept apart from `sandbox.ts` so that tests in Node
- * can pass their own spawner (a `worker_threads` worker) and never touch the browser-only parts.
+ * Spawns the sandbox as a browser module worker. Kept apart from `sandbox.ts` so that Node passes its
+ * own spawner (a `worker_threads` worker) and never touches the browser-only parts.
  *
- * The worker starts from a tiny `blob:` module that imports the bundled worker script. A worker from
- * a `blob:` URL inherits the page's Content-Security-Policy, so the player page's policy
- * (`script-src 'self' blob:`) also binds the script inside: a dynamic `import()` of any other origin
- * is refused by the browser. A worker started straight from its URL would get the policy of that
- * file's HTTP response instead, which a static host rarely sets.
+ * The worker starts from its own URL (never a `blob:` URL, which would inherit the page's policy), so
+ * the HTTP response of that file sets its Content-Security-Policy: `default-src 'none'` from the
+ * relay's static server (docs/security.md says what static hosts should send). The QuickJS engine is
+ * compiled once per page — which is why the page's policy allows `'wasm-unsafe-eval'` — and each
+ * worker instantiates the compiled module it is given, so the worker needs no network at all.
  */
 import workerUrl from './sandbox.worker.ts?worker&url';
+import engineUrl from '@jitl/quickjs-wasmfile-release-sync/wasm?url';
 import type { SandboxWorker } from './sandbox.ts';
 
-let bootstrap: string | null = null;
+let compiled: Promise<WebAssembly.Module> | null = null;
+
+/** The QuickJS engine, fetched and compiled once per page (a failed attempt is tried again later). */
+export function compiledEngine(): Promise<WebAssembly.Module> {
+  compiled ??= (async () => {
+    const response = await fetch(new URL(engineUrl, location.href));
+    if (!response.ok) throw new Error(`the script engine did not load (HTTP ${response.status})`);
+    // compileStreaming needs `application/wasm`, which not every static host sends.
+    return WebAssembly.compile(await response.arrayBuffer());
+  })();
+  compiled.catch(() => (compiled = null));
+  return compiled;
+}
 
 /** A fresh module worker running `sandbox.worker.ts` (Vite bundles it at build time). */
 export function spawnBrowserSandbox(): SandboxWorker {
-  bootstrap ??= URL.createObjectURL(
-    new Blob([`import ${JSON.stringify(new URL(workerUrl, location.href).href)};`], {
-      type: 'text/javascript',
-    }),
-  );
-  const worker = new Worker(bootstrap, { type: 'module', name: 'patchcast-sandbox' });
-  return { endpoint: worker, terminate: () => worker.terminate() };
+  const worker = new Worker(new URL(workerUrl, location.href), {
+    type: 'module',
+    name: 'patchcast-sandbox',
+  });
+  return { endpoint: worker, terminate: () => worker.terminate(), wasm: compiledEngine };
 }

@@ -85,6 +85,28 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
+/**
+ * What a script slot's module must export and how its answers are checked: the sandbox, its trial
+ * calls and its fallback know a contract only through this. Arguments go in as JSON data; the result
+ * comes back as JSON data (plus NaN and ±Infinity, so a validator can name them) and is believed
+ * only once `check` accepts it.
+ */
+export interface ScriptContract<T> {
+  /** The exported function to call (a module may instead export it as `default`). */
+  readonly entry: string;
+  /** The function as a scripter reads it, for messages: `update(ball, world, dt)`. */
+  readonly signature: string;
+  /** The page's own check of a result; never trusts the value's own methods. */
+  check(value: unknown): Result<T, typeof ErrorCode.BAD_SCRIPT>;
+}
+
+/** The demo's contract: `update(ball, world, dt)` returns the next ball. */
+export const BALL_CONTRACT: ScriptContract<Ball> = {
+  entry: 'update',
+  signature: 'update(ball, world, dt)',
+  check: checkBall,
+};
+
 /** A ball that starts where the seed's did: middle of the screen, moving diagonally. */
 export function initialBall(radius = 15): Ball {
   return { x: WORLD_WIDTH / 2, y: WORLD_HEIGHT / 2, vx: 240, vy: 180, radius };

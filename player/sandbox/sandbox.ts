@@ -1,63 +1,106 @@
 /**
- * The page side of the script sandbox: one script in one fresh worker, reached through Comlink. Every
- * call has a time budget kept by the page (a script stuck in `while (true) {}` can't be interrupted
- * from inside its worker, so the page terminates the worker), and every answer is checked here
- * before it is believed. A sandbox that failed once is terminated and stays dead: callers start a
- * fresh one (see `logic-host.ts` for the game's standby, `dryRun` for the admin's rehearsal).
+ * The page side of the script sandbox: one script in one fresh worker, the script itself inside
+ * QuickJS there (`engine.ts`). Every request goes over a fresh channel that is closed once answered;
+ * every reply is parsed (`wire.ts`) and every result checked by the contract's validator before it is
+ * believed; every call has a deadline kept by the page as well as by the engine. The worker is
+ * terminated on any failure, on any message it sends unasked, and when a ping between calls goes
+ * unanswered. A sandbox that failed once stays dead: callers start a fresh one (see `logic-host.ts`
+ * for the game's standby, `dry-run.ts` for the admin's rehearsal). No method here throws or hangs.
  */
-import { wrap, type Endpoint, type Remote } from 'comlink';
-import { ErrorCode, fail, ok } from '../../protocol/errors.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import { MAX_ERROR_TEXT } from '../../protocol/limits.ts';
-import { checkBall, type Ball, type World } from './contract.ts';
-import type { SandboxApi } from './sandbox-api.ts';
+import { BALL_CONTRACT, type Ball, type ScriptContract, type World } from './contract.ts';
+import {
+  DEFAULT_MEMORY_BYTES,
+  Fault,
+  parseExportNames,
+  parseReply,
+  reviveNonFinite,
+  type SandboxRequest,
+} from './wire.ts';
 import { spawnBrowserSandbox } from './browser-worker.ts';
 
-/** A worker running the sandbox API, as the page holds it. */
+/** How the page talks to a worker: a browser `Worker`, or Comlink's adapter of a Node one. */
+export interface SandboxEndpoint {
+  postMessage(message: unknown, transfer: Transferable[]): void;
+  addEventListener(type: string, listener: (event: Event) => void): void;
+}
+
+/** A worker running `serve.ts`, as the page holds it. */
 export interface SandboxWorker {
-  readonly endpoint: Endpoint;
+  readonly endpoint: SandboxEndpoint;
   terminate(): void;
+  /** The compiled engine to hand the worker (browsers compile it once per page); absent: none. */
+  readonly wasm?: () => Promise<WebAssembly.Module>;
 }
 
 /** Starts a fresh sandbox worker. */
 export type SpawnSandbox = () => SandboxWorker;
 
 /**
- * Default time budget of one `update` call. Generous next to a frame on purpose: it catches hangs,
- * not slowness, and a busy machine (two cores, software WebGL) can delay an honest reply by tens of
+ * Default time budget of one call. Generous next to a frame on purpose: it catches hangs, not
+ * slowness, and a busy machine (two cores, software WebGL) can delay an honest reply by tens of
  * milliseconds. The frame loop never waits for the call either way.
  */
 export const DEFAULT_STEP_BUDGET_MS = 200;
 /** Default time budget for evaluating a script module (its top-level code). */
 export const DEFAULT_LOAD_BUDGET_MS = 3_000;
+/** Time a fresh worker gets to start its engine (a cold start compiles nothing: the page did). */
+export const START_BUDGET_MS = 10_000;
+/** An idle sandbox is pinged this often; nothing of the script may run between calls. */
+export const PING_INTERVAL_MS = 1_000;
+/** Time an idle worker gets to answer a ping: it has nothing else to do. */
+export const PING_BUDGET_MS = 1_000;
 
 /** Options of {@link ScriptSandbox.open}. */
 export interface SandboxOptions {
-  /** Budget of one `update` call, in ms (default {@link DEFAULT_STEP_BUDGET_MS}). */
+  /** Budget of one call, in ms (default {@link DEFAULT_STEP_BUDGET_MS}). */
   readonly budgetMs?: number;
   /** Budget for loading the module, in ms (default {@link DEFAULT_LOAD_BUDGET_MS}). */
   readonly loadBudgetMs?: number;
+  /** Memory ceiling of the script's engine, in bytes (default 64 MiB). */
+  readonly memoryBytes?: number;
   /** Starts the worker (default: a browser module worker). */
   readonly spawn?: SpawnSandbox;
 }
 
 /**
  * A script failure as the sandbox reports it: code `BAD_SCRIPT`, a message for people and acks, and
- * whether it was a timeout. A timeout may be the machine's fault (a starved worker thread looks
- * exactly like a hung one), so callers don't hold it against the script for ever; a throw or a junk
- * answer is the script's own.
+ * its cause. `transient` when it may not be the script's fault — a timeout (a starved worker thread
+ * looks exactly like a hung one) or a failure of the sandbox itself — so callers don't hold it
+ * against the script for ever; a throw, a junk answer, or running out of memory is the script's own.
  */
 export interface ScriptFailure {
   readonly ok: false;
   readonly code: typeof ErrorCode.BAD_SCRIPT;
   readonly message: string;
+  readonly fault: Fault;
   readonly timedOut: boolean;
+  readonly transient: boolean;
 }
 
 /** A value, or a {@link ScriptFailure}. */
 export type ScriptResult<T> = { readonly ok: true; readonly value: T } | ScriptFailure;
 
-function badScript(message: string, timedOut = false): ScriptFailure {
-  return { ...fail(ErrorCode.BAD_SCRIPT, message.slice(0, MAX_ERROR_TEXT)), timedOut };
+/** A failure with its message cut to what an ack carries. */
+export function scriptFailure(message: string, fault: Fault): ScriptFailure {
+  return {
+    ok: false,
+    code: ErrorCode.BAD_SCRIPT,
+    message: message.slice(0, MAX_ERROR_TEXT),
+    fault,
+    timedOut: fault === Fault.TIMEOUT,
+    transient: fault === Fault.TIMEOUT || fault === Fault.HOST,
+  };
+}
+
+/** Text for anything thrown on the page's side; never calls the value's own conversions. */
+export function thrownText(error: unknown): string {
+  if (error instanceof Error) {
+    const message: unknown = Reflect.get(error, 'message');
+    return typeof message === 'string' ? message : 'an error';
+  }
+  return typeof error === 'string' ? error : `a thrown ${typeof error}`;
 }
 
 /** Resolves after one round through the task queue: lets a reply that is already queued land first. */
@@ -72,123 +115,223 @@ function nextTask(): Promise<void> {
   });
 }
 
-type Outcome<T> = { readonly settled: true; readonly value: T } | { readonly settled: false };
-
-/**
- * Waits for `call` at most `ms`. When the timer fires, the page may just have been busy (a long
- * frame) while the reply sat in the queue, so it looks once more after a task before giving up.
- */
-async function withinBudget<T>(call: Promise<T>, ms: number): Promise<Outcome<T>> {
-  let outcome: Outcome<T> = { settled: false };
-  const settled = call.then((value) => {
-    outcome = { settled: true, value };
-    return outcome;
-  });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<Outcome<T>>((resolve) => {
-    timer = setTimeout(() => {
-      void nextTask().then(() => resolve(outcome));
-    }, ms);
-  });
-  try {
-    return await Promise.race([settled, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+type Outcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly fault: Fault; readonly error: string; readonly late?: true };
 
 /** One script in one worker. */
 export class ScriptSandbox {
-  private readonly worker: SandboxWorker;
-  private readonly remote: Remote<SandboxApi>;
-  private readonly budgetMs: number;
-  private dead = false;
+  private dead: ScriptFailure | null = null;
+  /** A call is in flight (pings don't count). */
   private busy = false;
+  private pinging: Promise<void> | null = null;
+  private entry = '';
+  private pingTimer: ReturnType<typeof setTimeout> | undefined;
+  private abort: ((outcome: Outcome) => void) | null = null;
+  /** Called once if the sandbox dies while idle (a ping failed, or the worker spoke unasked). */
+  onLost: ((failure: ScriptFailure) => void) | null = null;
 
-  private constructor(worker: SandboxWorker, budgetMs: number) {
-    this.worker = worker;
-    this.remote = wrap<SandboxApi>(worker.endpoint);
-    this.budgetMs = budgetMs;
+  private constructor(
+    private readonly worker: SandboxWorker,
+    private readonly budgetMs: number,
+  ) {
+    // Every reply comes on its request's own port: anything on the worker's channel is unasked.
+    worker.endpoint.addEventListener('message', () =>
+      this.lose(scriptFailure('the sandbox sent a message it was not asked for', Fault.SCRIPT)),
+    );
+    worker.endpoint.addEventListener('messageerror', () =>
+      this.lose(scriptFailure('the sandbox sent a message that cannot be read', Fault.SCRIPT)),
+    );
+    worker.endpoint.addEventListener('error', () =>
+      this.lose(scriptFailure('the sandbox worker failed', Fault.HOST)),
+    );
   }
 
-  /** Loads `source` in a fresh worker; fails (and terminates the worker) if it doesn't load in time. */
-  static async open(source: string, options: SandboxOptions = {}): Promise<ScriptResult<ScriptSandbox>> {
-    let worker: SandboxWorker;
+  /**
+   * Starts a fresh worker and loads `source` in it; the script must export the contract's function.
+   * Fails (and terminates the worker) on any problem.
+   */
+  static async open(
+    source: string,
+    options: SandboxOptions = {},
+    contract: Pick<ScriptContract<unknown>, 'entry' | 'signature'> = BALL_CONTRACT,
+  ): Promise<ScriptResult<ScriptSandbox>> {
+    let sandbox: ScriptSandbox;
+    let wasm: WebAssembly.Module | null = null;
     try {
-      worker = (options.spawn ?? spawnBrowserSandbox)();
+      const worker = (options.spawn ?? spawnBrowserSandbox)();
+      sandbox = new ScriptSandbox(worker, options.budgetMs ?? DEFAULT_STEP_BUDGET_MS);
+      if (worker.wasm) wasm = await worker.wasm();
     } catch (error) {
-      return badScript(`could not start the sandbox worker: ${String(error)}`);
+      return scriptFailure(`could not start the sandbox: ${thrownText(error)}`, Fault.HOST);
     }
-    const sandbox = new ScriptSandbox(worker, options.budgetMs ?? DEFAULT_STEP_BUDGET_MS);
+    const memoryBytes = options.memoryBytes ?? DEFAULT_MEMORY_BYTES;
+    const started = await sandbox.request({ kind: 'start', wasm, memoryBytes }, START_BUDGET_MS);
+    if (!started.ok) {
+      sandbox.terminate();
+      return scriptFailure(`could not start the sandbox: ${started.error}`, Fault.HOST);
+    }
     const loadBudget = options.loadBudgetMs ?? DEFAULT_LOAD_BUDGET_MS;
-    const outcome = await withinBudget(
-      sandbox.remote.load(source).then(
-        (answer) => answer,
-        (error: unknown) => ({ ok: false as const, error: `the sandbox failed: ${String(error)}` }),
-      ),
-      loadBudget,
-    );
-    if (!outcome.settled) {
+    const loaded = await sandbox.request({ kind: 'load', source, budgetMs: loadBudget }, loadBudget);
+    const failure = loaded.ok ? null : sandbox.describe(loaded, 'loading the script', loadBudget);
+    const names = loaded.ok ? parseExportNames(loaded.value) : null;
+    const entry = names?.includes(contract.entry)
+      ? contract.entry
+      : names?.includes('default')
+        ? 'default'
+        : null;
+    if (failure || !entry) {
       sandbox.terminate();
-      return badScript(`loading the script took longer than ${loadBudget} ms (stopped)`, true);
+      return (
+        failure ??
+        scriptFailure(
+          names
+            ? `the script does not export a function ${contract.signature}`
+            : 'the sandbox answered junk',
+          Fault.SCRIPT,
+        )
+      );
     }
-    // The answer's shape is checked too: the script may have replaced the worker's messaging.
-    const answer: unknown = outcome.value;
-    if (typeof answer !== 'object' || answer === null || Reflect.get(answer, 'ok') !== true) {
-      sandbox.terminate();
-      const error: unknown =
-        typeof answer === 'object' && answer !== null ? Reflect.get(answer, 'error') : null;
-      return badScript(typeof error === 'string' ? error : 'the script did not load');
-    }
-    return ok(sandbox);
+    sandbox.entry = entry;
+    sandbox.schedulePing();
+    return { ok: true, value: sandbox };
   }
 
   /** True until the sandbox is terminated (by a failure or by its owner). */
   get alive(): boolean {
-    return !this.dead;
+    return this.dead === null;
   }
 
   /**
-   * Calls `update(ball, world, dt)` once. A call that throws, runs past the budget or returns
-   * anything but a well-formed ball fails and terminates the sandbox. One call at a time.
+   * Calls the script's function once with `args` (JSON data) and checks what it returns with the
+   * contract's validator. A call that throws, runs past the budget or out of memory, or returns
+   * anything the validator refuses fails and terminates the sandbox. One call at a time.
    */
-  async step(ball: Ball, world: World, dt: number): Promise<ScriptResult<Ball>> {
-    if (this.dead) return badScript('the sandbox was terminated');
-    if (this.busy) return badScript('a call is already running');
-    this.busy = true;
+  async call<T>(contract: ScriptContract<T>, args: readonly unknown[]): Promise<ScriptResult<T>> {
+    if (this.dead) return this.dead;
+    if (this.busy) return scriptFailure('a call is already running', Fault.HOST);
+    let json: string;
     try {
-      const outcome = await withinBudget(
-        this.remote.step(ball, world, dt).then(
-          (answer) => answer,
-          (error: unknown) => ({ ok: false as const, error: `the sandbox failed: ${String(error)}` }),
-        ),
-        this.budgetMs,
-      );
-      if (this.dead) return badScript('the sandbox was terminated');
-      const result = outcome.settled
-        ? this.check(outcome.value)
-        : badScript(`update() took longer than ${this.budgetMs} ms (stopped)`, true);
-      if (!result.ok) this.terminate();
-      return result;
-    } finally {
-      this.busy = false;
+      json = JSON.stringify(args);
+    } catch (error) {
+      return scriptFailure(`the arguments could not be sent: ${thrownText(error)}`, Fault.HOST);
     }
+    const what = `${contract.entry}()`;
+    this.busy = true;
+    clearTimeout(this.pingTimer);
+    await this.pinging;
+    const outcome = await this.request(
+      { kind: 'call', name: this.entry, args: json, budgetMs: this.budgetMs },
+      this.budgetMs,
+    );
+    this.busy = false;
+    const result = outcome.ok
+      ? this.check(contract, outcome.value)
+      : this.describe(outcome, what, this.budgetMs);
+    if (!result.ok) this.fail(result);
+    else this.schedulePing();
+    return result;
   }
 
-  private check(answer: unknown): ScriptResult<Ball> {
-    if (typeof answer !== 'object' || answer === null) return badScript('the sandbox answered junk');
-    if (Reflect.get(answer, 'ok') !== true) {
-      const error: unknown = Reflect.get(answer, 'error');
-      return badScript(typeof error === 'string' ? error : 'update() failed');
-    }
-    const ball = checkBall(Reflect.get(answer, 'ball'));
-    return ball.ok ? ball : badScript(ball.message);
+  /** The demo's contract: `update(ball, world, dt)` returns the next ball. */
+  step(ball: Ball, world: World, dt: number): Promise<ScriptResult<Ball>> {
+    return this.call(BALL_CONTRACT, [ball, world, dt]);
   }
 
   /** Stops the worker now; pending and later calls fail. */
   terminate(): void {
+    this.fail(scriptFailure('the sandbox was terminated', Fault.HOST));
+  }
+
+  private check<T>(contract: ScriptContract<T>, value: unknown): ScriptResult<T> {
+    let parsed: unknown;
+    try {
+      if (value !== undefined && typeof value !== 'string') throw new TypeError('not JSON text');
+      parsed = value === undefined ? undefined : JSON.parse(value, reviveNonFinite);
+    } catch {
+      return scriptFailure('the sandbox answered junk', Fault.SCRIPT);
+    }
+    const checked = contract.check(parsed);
+    return checked.ok ? checked : scriptFailure(checked.message, Fault.SCRIPT);
+  }
+
+  private describe(outcome: Outcome & { ok: false }, what: string, budgetMs: number): ScriptFailure {
+    switch (outcome.fault) {
+      case Fault.TIMEOUT:
+        return scriptFailure(`${what} took longer than ${budgetMs} ms (stopped)`, Fault.TIMEOUT);
+      case Fault.MEMORY:
+        return scriptFailure(`${what} ran out of memory (stopped)`, Fault.MEMORY);
+      default:
+        return scriptFailure(outcome.error, outcome.fault);
+    }
+  }
+
+  /** Sends one request on a fresh channel and waits at most `budgetMs` for its one reply. */
+  private request(request: SandboxRequest, budgetMs: number): Promise<Outcome> {
+    if (this.dead) return Promise.resolve({ ok: false, fault: this.dead.fault, error: this.dead.message });
+    return new Promise<Outcome>((resolve) => {
+      const channel = new MessageChannel();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (outcome: Outcome): void => {
+        if (this.abort !== finish) return;
+        this.abort = null;
+        clearTimeout(timer);
+        channel.port1.close();
+        resolve(outcome);
+      };
+      this.abort = finish;
+      channel.port1.onmessage = (event: MessageEvent<unknown>) => {
+        const reply = parseReply(event.data);
+        finish(
+          reply.ok === 'junk'
+            ? { ok: false, fault: Fault.SCRIPT, error: 'the sandbox answered junk' }
+            : reply,
+        );
+      };
+      // When the timer fires the page may just have been busy (a long frame) while the reply sat in
+      // the queue, so it looks once more after a task before giving up.
+      timer = setTimeout(
+        () => void nextTask().then(() => finish({ ok: false, fault: Fault.TIMEOUT, error: 'no answer' })),
+        budgetMs,
+      );
+      try {
+        this.worker.endpoint.postMessage({ ...request, port: channel.port2 }, [channel.port2]);
+      } catch (error) {
+        finish({ ok: false, fault: Fault.HOST, error: `the request could not be sent: ${thrownText(error)}` });
+      }
+    });
+  }
+
+  private schedulePing(): void {
+    clearTimeout(this.pingTimer);
     if (this.dead) return;
-    this.dead = true;
-    this.worker.terminate();
+    this.pingTimer = setTimeout(() => {
+      if (this.busy || this.dead || this.pinging) return;
+      this.pinging = this.request({ kind: 'ping' }, PING_BUDGET_MS).then((outcome) => {
+        this.pinging = null;
+        if (!outcome.ok) {
+          this.lose(scriptFailure('the sandbox did not answer a ping between calls', Fault.HOST));
+        } else if (!this.busy) this.schedulePing();
+      });
+    }, PING_INTERVAL_MS);
+  }
+
+  /** Dies on its own; the owner hears of it through {@link onLost} unless a call will tell it. */
+  private lose(failure: ScriptFailure): void {
+    if (this.dead) return;
+    this.fail(failure);
+    if (!this.busy) this.onLost?.(failure);
+  }
+
+  private fail(failure: ScriptFailure): void {
+    if (this.dead) return;
+    this.dead = failure;
+    clearTimeout(this.pingTimer);
+    this.abort?.({ ok: false, fault: failure.fault, error: failure.message });
+    try {
+      this.worker.terminate();
+    } catch {
+      // Already gone.
+    }
   }
 }

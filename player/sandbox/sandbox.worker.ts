@@ -1,27 +1,17 @@
 /**
- * The sandbox worker (browser entry). Order matters: every network, storage and timer global goes
- * first, and only then can a script be evaluated (by `load`, through a Blob URL module import).
- * Comlink needs only the scope's `addEventListener` and `postMessage`, which stay. If anything could
- * not be removed, the worker refuses to load scripts at all.
+ * The sandbox worker (browser entry), started from its own URL so that it runs under its own
+ * Content-Security-Policy (`default-src 'none'`, set by the relay's static server: see
+ * docs/security.md). Order matters: every network, storage and timer global of the worker scope goes
+ * first — defence in depth, since scripts run inside QuickJS and never see this scope — and only
+ * then does it answer the page. If anything could not be removed, it refuses to start an engine.
  */
-import { expose } from 'comlink';
-import { createSandboxApi } from './sandbox-api.ts';
 import { lockDown } from './lockdown.ts';
-
-const createObjectURL = URL.createObjectURL.bind(URL);
-const revokeObjectURL = URL.revokeObjectURL.bind(URL);
-
-async function evaluate(source: string): Promise<object> {
-  const url = createObjectURL(new Blob([source], { type: 'text/javascript' }));
-  try {
-    const namespace: unknown = await import(/* @vite-ignore */ url);
-    if (typeof namespace !== 'object' || namespace === null) throw new TypeError('not a module');
-    return namespace;
-  } finally {
-    revokeObjectURL(url);
-  }
-}
+import { serveSandbox } from './serve.ts';
+import { ScriptEngine } from './engine.ts';
 
 const { remaining } = lockDown(self);
-const refuse = () => Promise.reject(new Error(`the sandbox could not remove ${remaining.join(', ')}`));
-expose(createSandboxApi(remaining.length === 0 ? evaluate : refuse));
+serveSandbox(self, (wasm, memoryBytes) =>
+  remaining.length === 0
+    ? ScriptEngine.open(wasm, { memoryBytes })
+    : Promise.reject(new Error(`the sandbox could not remove ${remaining.join(', ')}`)),
+);

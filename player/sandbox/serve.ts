@@ -1,0 +1,68 @@
+/**
+ * The worker side of the sandbox, shared by the browser worker and the Node one: it starts the
+ * engine, loads one script, and answers each request on the port that came with it. It holds no
+ * timers and no listeners but the one below, so when it has answered, the worker is idle until the
+ * page asks again. The script never sees any of this: it lives inside the engine (`engine.ts`).
+ */
+import { ScriptEngine } from './engine.ts';
+import { Fault, parseRequest, type SandboxReply, type SandboxRequest } from './wire.ts';
+
+/** The worker's own end of its channel to the page (`self`, or a `worker_threads` port adapter). */
+export interface WorkerScope {
+  addEventListener(type: 'message', listener: (event: Event) => void): void;
+}
+
+/** Starts an engine; tests pass their own. */
+export type OpenEngine = (wasm: WebAssembly.Module | null, memoryBytes: number) => Promise<ScriptEngine>;
+
+function hostFault(error: unknown): SandboxReply {
+  const message = error instanceof Error ? error.message : 'unknown error';
+  return { ok: false, fault: Fault.HOST, error: `the sandbox failed: ${message}` };
+}
+
+/** Serves requests from `scope` until the worker is terminated. */
+export function serveSandbox(
+  scope: WorkerScope,
+  openEngine: OpenEngine = (wasm, memoryBytes) => ScriptEngine.open(wasm, { memoryBytes }),
+): void {
+  let engine: Promise<ScriptEngine> | null = null;
+  // One request at a time, in order (the page never sends a second before the first is answered).
+  let queue: Promise<void> = Promise.resolve();
+
+  async function answer(request: SandboxRequest): Promise<SandboxReply> {
+    if (request.kind === 'start') {
+      if (engine) return { ok: false, fault: Fault.HOST, error: 'the sandbox was already started' };
+      engine = openEngine(request.wasm, request.memoryBytes);
+      await engine;
+      return { ok: true, value: null };
+    }
+    if (!engine) return { ok: false, fault: Fault.HOST, error: 'the sandbox was not started' };
+    const running = await engine;
+    switch (request.kind) {
+      case 'ping':
+        return { ok: true, value: null };
+      case 'load': {
+        const loaded = running.load(request.source, request.budgetMs);
+        return loaded.ok ? loaded : { ok: false, fault: loaded.fault, error: loaded.error };
+      }
+      case 'call': {
+        const called = running.call(request.name, request.args, request.budgetMs);
+        return called.ok ? { ok: true, value: called.value } : { ok: false, fault: called.fault, error: called.error };
+      }
+    }
+  }
+
+  scope.addEventListener('message', (event) => {
+    // A browser MessageEvent, or Comlink's `{ data }` from a Node port: only `data` is read.
+    const parsed = parseRequest(Reflect.get(event, 'data'));
+    if (!parsed) return;
+    queue = queue.then(async () => {
+      const reply = await answer(parsed.request).catch(hostFault);
+      try {
+        parsed.port.postMessage(reply);
+      } finally {
+        parsed.port.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,146 @@
+/**
+ * The messages between the page and its sandbox worker. Every request carries a fresh `MessagePort`
+ * for its one reply; the page closes that port once the reply (or the deadline) is in, so a worker
+ * has nowhere to talk between calls — and anything it sends on its own scope's channel gets it
+ * terminated. Nothing a worker sends is believed before {@link parseReply} has read it: the page
+ * assumes the worker may be compromised and reads only plain own data properties.
+ */
+import { MAX_ERROR_TEXT } from '../../protocol/limits.ts';
+
+/** Bytes of WebAssembly memory one sandbox may use by default: its hard ceiling (64 MiB). */
+export const DEFAULT_MEMORY_BYTES = 64 << 20;
+
+const NON_FINITE: Readonly<Record<string, number>> = {
+  '\u0000NaN': NaN,
+  '\u0000Infinity': Infinity,
+  '\u0000-Infinity': -Infinity,
+};
+
+/** JSON reviver for the engine's spelling of non-finite numbers in a result (see `engine.ts`). */
+export function reviveNonFinite(_key: string, value: unknown): unknown {
+  return typeof value === 'string' && Object.hasOwn(NON_FINITE, value) ? NON_FINITE[value] : value;
+}
+
+/** Where a reply goes: the page's end of a fresh channel (a browser or a `worker_threads` port). */
+export interface ReplyPort {
+  postMessage(message: unknown): void;
+  close(): void;
+}
+
+/** Page → worker. `start` comes first, once; then `load`, once; then `call`s and `ping`s. */
+export type SandboxRequest =
+  | {
+      readonly kind: 'start';
+      /** The compiled engine (browser pages compile it once), or null: the worker loads its own. */
+      readonly wasm: WebAssembly.Module | null;
+      readonly memoryBytes: number;
+    }
+  | { readonly kind: 'load'; readonly source: string; readonly budgetMs: number }
+  | {
+      readonly kind: 'call';
+      readonly name: string;
+      /** The arguments as a JSON array. */
+      readonly args: string;
+      readonly budgetMs: number;
+    }
+  | { readonly kind: 'ping' };
+
+/** Why a request failed: the script's own doing, one of its limits, or the sandbox itself. */
+export const Fault = {
+  SCRIPT: 'script',
+  TIMEOUT: 'timeout',
+  MEMORY: 'memory',
+  HOST: 'host',
+} as const;
+/** See {@link Fault}. */
+export type Fault = (typeof Fault)[keyof typeof Fault];
+
+/** Worker → page, on the request's port. `value`: the names a module exports, or a result's JSON. */
+export type SandboxReply =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly fault: Fault; readonly error: string };
+
+/** A reply as the page reads it: a {@link SandboxReply}, or `junk` (the worker broke the protocol). */
+export type ParsedReply = SandboxReply | { readonly ok: 'junk' };
+
+const FAULTS: ReadonlySet<unknown> = new Set(Object.values(Fault));
+
+/** An own data property of `value` (never a getter: a reply is plain data or it is junk). */
+function own(value: object, key: string): { readonly found: boolean; readonly value: unknown } {
+  const descriptor = Reflect.getOwnPropertyDescriptor(value, key);
+  return descriptor && 'value' in descriptor
+    ? { found: true, value: descriptor.value }
+    : { found: false, value: undefined };
+}
+
+/** Reads one reply; anything but an object of the shape above is junk. Never throws. */
+export function parseReply(data: unknown): ParsedReply {
+  try {
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return { ok: 'junk' };
+    if (Reflect.getPrototypeOf(data) !== Object.prototype) return { ok: 'junk' };
+    const ok = own(data, 'ok');
+    if (ok.value === true) return { ok: true, value: own(data, 'value').value };
+    if (ok.value !== false) return { ok: 'junk' };
+    const fault = own(data, 'fault').value;
+    const error = own(data, 'error').value;
+    if (!FAULTS.has(fault) || typeof error !== 'string') return { ok: 'junk' };
+    return { ok: false, fault: fault as Fault, error: error.slice(0, MAX_ERROR_TEXT) };
+  } catch {
+    // A proxy, or something stranger than structured clone can make: junk all the same.
+    return { ok: 'junk' };
+  }
+}
+
+/** The exported function names of a `load` reply, or null when the value isn't a list of names. */
+export function parseExportNames(value: unknown): string[] | null {
+  if (!Array.isArray(value) || value.length > 1_000) return null;
+  const names: string[] = [];
+  for (const name of value) {
+    if (typeof name !== 'string') return null;
+    names.push(name);
+  }
+  return names;
+}
+
+/** A request as the worker reads it (the page is trusted, but a port must still be a port). */
+export function parseRequest(
+  data: unknown,
+): { readonly request: SandboxRequest; readonly port: ReplyPort } | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const field = (key: string): unknown => Reflect.get(data, key);
+  const port = field('port');
+  if (typeof port !== 'object' || port === null) return null;
+  const postMessage: unknown = Reflect.get(port, 'postMessage');
+  const close: unknown = Reflect.get(port, 'close');
+  if (typeof postMessage !== 'function' || typeof close !== 'function') return null;
+  const reply: ReplyPort = {
+    postMessage: (message) => void Reflect.apply(postMessage, port, [message]),
+    close: () => void Reflect.apply(close, port, []),
+  };
+  const budgetMs = field('budgetMs');
+  const budget = typeof budgetMs === 'number' && budgetMs > 0 ? budgetMs : null;
+  switch (field('kind')) {
+    case 'start': {
+      const wasm = field('wasm');
+      const memoryBytes = field('memoryBytes');
+      if (!(wasm === null || wasm instanceof WebAssembly.Module)) return null;
+      if (typeof memoryBytes !== 'number' || !(memoryBytes > 0)) return null;
+      return { request: { kind: 'start', wasm, memoryBytes }, port: reply };
+    }
+    case 'load': {
+      const source = field('source');
+      if (typeof source !== 'string' || budget === null) return null;
+      return { request: { kind: 'load', source, budgetMs: budget }, port: reply };
+    }
+    case 'call': {
+      const name = field('name');
+      const args = field('args');
+      if (typeof name !== 'string' || typeof args !== 'string' || budget === null) return null;
+      return { request: { kind: 'call', name, args, budgetMs: budget }, port: reply };
+    }
+    case 'ping':
+      return { request: { kind: 'ping' }, port: reply };
+    default:
+      return null;
+  }
+}
