@@ -12,4 +12,9 @@ export default defineConfig({
   build: { format: 'directory' },
   server: { host: '127.0.0.1' },
   devToolbar: { enabled: false },
+  // The script sandbox's worker is one self-contained ES module: it runs under its own CSP
+  // (`default-src 'none'`), which lets it load no further chunk (docs/security.md).
+  vite: {
+    worker: { format: 'es', rollupOptions: { output: { inlineDynamicImports: true } } },
+  },
 });

@@ -3,10 +3,10 @@
  * as a `<meta>` tag (production builds only: the dev server injects inline scripts), so it travels
  * with the static files to any host.
  *
- * - `script-src 'self' blob:`: code loads only from this origin and from `blob:` URLs. The script
- *   sandbox's worker (the player's, and the publish page's dry run) starts from a `blob:` URL and
- *   inherits this policy, so a logic script can't `import()` code from anywhere else
- *   (docs/security.md, "Script sandbox").
+ * - `script-src 'self' 'wasm-unsafe-eval'`, `worker-src 'self'`: code and workers load only from
+ *   this origin; `'wasm-unsafe-eval'` lets the page compile the script sandbox's engine (QuickJS in
+ *   WebAssembly) once and hand it to each sandbox worker. The worker starts from its own URL under
+ *   its own, stricter policy (docs/security.md, "Script sandbox").
  * - `connect-src 'self' http: https: ws: wss:`: the relay is a run-time setting (`&server=` for the
  *   player, `localStorage` for the admin), possibly another origin. A static site has no server to
  *   write the chosen relay into a header, and a policy can only be tightened from within the page,
@@ -19,8 +19,8 @@
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self' blob:",
-  "worker-src 'self' blob:",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
   "connect-src 'self' http: https: ws: wss:",
   "img-src 'self' blob: data:",
   "style-src 'self' 'unsafe-inline'",

@@ -50,10 +50,10 @@ export function main(): void {
   let swarmInfo: SwarmInfo = noSwarm('disabled');
 
   const host = new LogicHost(initialBall(DEFAULT_RADIUS), {
-    onFailure: (failed, error, now, timedOut) => {
+    onFailure: (failed, error, now, transient) => {
       if (failed.id === BUILTIN_LOGIC.id || !client) return;
       const running = now && now.id !== BUILTIN_LOGIC.id ? now.id : null;
-      void client.reportFailure('logic', failed.id, error, running, { transient: timedOut });
+      void client.reportFailure('logic', failed.id, error, running, { transient });
     },
   });
   void host.install(BOUNCE, BUILTIN_LOGIC);
@@ -78,7 +78,7 @@ export function main(): void {
         return { status: 'skipped', reason: 'only the logic slot drives the ball' };
       const installed = await host.install(source, { id: change.slot.sha256, version: change.slot.version });
       if (installed.ok) return { status: 'applied' };
-      return { status: 'failed', error: installed.message, transient: installed.timedOut };
+      return { status: 'failed', error: installed.message, transient: installed.transient };
     },
     async texture(change, bytes): Promise<ApplyOutcome> {
       if (change.name !== 'background')

@@ -1,20 +1,25 @@
 /**
  * Runs the game's logic script for the frame loop without ever holding it up. The loop calls `tick`
- * every frame; `tick` sends at most one `update` call to the active sandbox (one Comlink round trip
- * per frame) and returns at once; the ball the loop draws is the last good answer. A script that
- * fails — throws, hangs past the budget, returns junk — is dropped: its worker is terminated, the
- * warm standby that runs the previous good script takes over from the last good ball, and a new
- * standby is started behind it. A new script is tried for a few frames in its own worker before it
- * replaces anything.
+ * every frame; `tick` sends at most one `update` call to the active sandbox (one round trip per
+ * frame) and returns at once; the ball the loop draws is the last good answer. A script that fails —
+ * throws, hangs past the budget, runs out of memory, returns junk, or its worker misbehaves — is
+ * dropped: its worker is terminated, the standby (a fresh sandbox loaded with the previous good
+ * script from its cached source) takes over from the last good ball, and a new standby is started
+ * behind it. A new script is tried for a few frames in its own worker before it replaces anything;
+ * the worker it replaces is terminated. Every path is total: whatever goes wrong becomes a failed
+ * script (or, when the sandbox itself failed, a transient one), never a stuck host.
  */
 import type { Ball, World } from './contract.ts';
 import {
   ScriptSandbox,
+  scriptFailure,
+  thrownText,
   type SandboxOptions,
   type SandboxWorker,
   type ScriptResult,
   type SpawnSandbox,
 } from './sandbox.ts';
+import { Fault } from './wire.ts';
 import { spawnBrowserSandbox } from './browser-worker.ts';
 
 /** Which script is which, for acks and status: a slot's blob hash and version, or the built-in one. */
@@ -33,14 +38,14 @@ export interface LogicHostOptions extends SandboxOptions {
   readonly keep?: number;
   /**
    * A running script failed and was dropped; `now` is what runs instead (null: nothing is left).
-   * `timedOut`: it overran its budget (which a starved machine can cause), rather than threw or
-   * answered junk.
+   * `transient`: it overran its budget (which a starved machine can cause) or its sandbox failed,
+   * rather than threw, ran out of memory or answered junk — not to be held against it for ever.
    */
   readonly onFailure?: (
     failed: ScriptIdentity,
     error: string,
     now: ScriptIdentity | null,
-    timedOut: boolean,
+    transient: boolean,
   ) => void;
 }
 
@@ -103,7 +108,13 @@ export class LogicHost {
    * and the one before becomes the standby. Installs run one after another, in call order.
    */
   install(source: string, identity: ScriptIdentity): Promise<ScriptResult<ScriptIdentity>> {
-    const run = this.installing.then(() => this.tryInstall({ source, identity }));
+    // Total: a rejection anywhere (a bug here, a sandbox that broke) is a transient failure of this
+    // install, and the next install runs all the same.
+    const run = this.installing.then(() =>
+      this.tryInstall({ source, identity }).catch((error: unknown) =>
+        scriptFailure(`the sandbox failed: ${thrownText(error)}`, Fault.HOST),
+      ),
+    );
     this.installing = run;
     return run;
   }
@@ -117,22 +128,50 @@ export class LogicHost {
     const dt = 1 / 60;
     for (let frame = 0; frame < (this.options.trialFrames ?? 10); frame++) {
       const result = await sandbox.step(ball, this.world(frame * dt), dt);
-      if (!result.ok) return { ...result, message: `trial frame ${frame}: ${result.message}` };
+      if (!result.ok) {
+        sandbox.terminate();
+        return { ...result, message: `trial frame ${frame}: ${result.message}` };
+      }
       ball = result.value;
     }
     if (this.disposed) {
       sandbox.terminate();
       return { ok: true, value: script.identity };
     }
-    // The old active sandbox is warm and runs the previous good script: it is the new standby.
-    const previous = this.active;
-    void this.standby?.then((s) => s?.terminate());
-    this.standby = previous ? Promise.resolve(previous) : null;
-    this.active = sandbox;
+    // The replaced worker is terminated, never kept running; the standby is a fresh sandbox loaded
+    // with the previous script's cached source.
+    const below = this.stack.at(-1);
+    this.active?.terminate();
+    this.setActive(sandbox);
     this.stack.push(script);
     const keep = Math.max(2, this.options.keep ?? 4);
     if (this.stack.length > keep) this.stack.splice(1, this.stack.length - keep);
+    this.replaceStandby(below ?? null);
     return { ok: true, value: script.identity };
+  }
+
+  private setActive(sandbox: ScriptSandbox): void {
+    this.active = sandbox;
+    // Died while idle (it spoke unasked, or missed a ping): the script is dropped like any failure.
+    sandbox.onLost = (failure) => {
+      if (this.active === sandbox) this.fail(failure.message, failure.transient);
+    };
+  }
+
+  /** Terminates the standby and starts a fresh one for `script` (none for null). */
+  private replaceStandby(script: Script | null): void {
+    void this.standby?.then((s) => s?.terminate());
+    const standby = script ? this.spawn(script) : null;
+    this.standby = standby;
+    void standby?.then((sandbox) => {
+      if (!sandbox) return;
+      // A standby that dies while waiting is replaced by a fresh one, once.
+      sandbox.onLost = () => {
+        if (this.standby === standby && !this.disposed) {
+          this.standby = this.spawn(script!);
+        }
+      };
+    });
   }
 
   /** World for a step: the size given at construction time is the demo's 800 × 600. */
@@ -152,45 +191,66 @@ export class LogicHost {
     this.pendingDt = 0;
     this.inFlight = true;
     const epoch = this.radiusEpoch;
-    void sandbox.step(this.current, world, stepDt).then((result) => {
+    const settle = (result: ScriptResult<Ball>): void => {
       this.inFlight = false;
       if (this.active !== sandbox) return;
       if (!result.ok) {
-        this.fail(result.message, result.timedOut);
+        this.fail(result.message, result.transient);
         return;
       }
       // A theme change that landed while the call ran wins over the radius the script returned.
       this.current =
         epoch === this.radiusEpoch ? result.value : { ...result.value, radius: this.current.radius };
-    });
+    };
+    sandbox
+      .step(this.current, world, stepDt)
+      .then(settle, (error: unknown) => {
+        sandbox.terminate();
+        settle(scriptFailure(`the sandbox failed: ${thrownText(error)}`, Fault.HOST));
+      })
+      .catch(() => {
+        // `settle` itself threw (an onFailure handler): the next tick starts afresh.
+        this.inFlight = false;
+      });
   }
 
   /** Drops the running script and promotes the standby. */
-  private fail(error: string, timedOut: boolean): void {
+  private fail(error: string, transient: boolean): void {
     const failed = this.stack.pop();
     this.active?.terminate();
     this.active = null;
     const now = this.stack.at(-1) ?? null;
-    if (failed) this.options.onFailure?.(failed.identity, error, now?.identity ?? null, timedOut);
     const standby = this.standby;
     this.standby = null;
+    if (failed) {
+      try {
+        this.options.onFailure?.(failed.identity, error, now?.identity ?? null, transient);
+      } catch {
+        // The handler's own trouble; the host goes on.
+      }
+    }
     if (!now || this.disposed) return;
     void (standby ?? this.spawn(now)).then((sandbox) => {
       if (this.disposed || this.stack.at(-1) !== now || !sandbox?.alive) {
         sandbox?.terminate();
+        // A standby that could not start is the sandbox's failure, not the script's.
         if (!this.disposed && this.stack.at(-1) === now && !this.active)
-          this.fail('its sandbox did not start', false);
+          this.fail('its sandbox did not start', true);
         return;
       }
-      this.active = sandbox;
-      const below = this.stack.at(-2);
-      this.standby = below ? this.spawn(below) : null;
+      this.setActive(sandbox);
+      this.replaceStandby(this.stack.at(-2) ?? null);
     });
   }
 
+  /** A fresh sandbox loaded with `script` (null when it did not start). Never rejects. */
   private async spawn(script: Script): Promise<ScriptSandbox | null> {
-    const opened = await ScriptSandbox.open(script.source, this.options);
-    return opened.ok ? opened.value : null;
+    try {
+      const opened = await ScriptSandbox.open(script.source, this.options);
+      return opened.ok ? opened.value : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Terminates every sandbox. */

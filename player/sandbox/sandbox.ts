@@ -185,9 +185,7 @@ export class ScriptSandbox {
       return (
         failure ??
         scriptFailure(
-          names
-            ? `the script does not export a function ${contract.signature}`
-            : 'the sandbox answered junk',
+          names ? `the script does not export a function ${contract.signature}` : 'the sandbox answered junk',
           Fault.SCRIPT,
         )
       );
@@ -297,7 +295,11 @@ export class ScriptSandbox {
       try {
         this.worker.endpoint.postMessage({ ...request, port: channel.port2 }, [channel.port2]);
       } catch (error) {
-        finish({ ok: false, fault: Fault.HOST, error: `the request could not be sent: ${thrownText(error)}` });
+        finish({
+          ok: false,
+          fault: Fault.HOST,
+          error: `the request could not be sent: ${thrownText(error)}`,
+        });
       }
     });
   }

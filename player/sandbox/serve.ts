@@ -47,7 +47,9 @@ export function serveSandbox(
       }
       case 'call': {
         const called = running.call(request.name, request.args, request.budgetMs);
-        return called.ok ? { ok: true, value: called.value } : { ok: false, fault: called.fault, error: called.error };
+        return called.ok
+          ? { ok: true, value: called.value }
+          : { ok: false, fault: called.fault, error: called.error };
       }
     }
   }

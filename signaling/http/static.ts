@@ -8,6 +8,18 @@ import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import express, { type Router } from 'express';
 
+/**
+ * The Content-Security-Policy of the script sandbox's worker file (`_astro/sandbox.worker-HASH.js`).
+ * A worker started from its own URL runs under the policy of that response, not the page's: the
+ * worker needs nothing — the page hands it the compiled engine and a port per call — so it may load,
+ * connect to and run nothing else. Static hosts should send the same header for that file
+ * (docs/security.md, "Script sandbox").
+ */
+export const SANDBOX_WORKER_CSP = "default-src 'none'";
+
+/** The sandbox worker's file name as Vite emits it. */
+const SANDBOX_WORKER_FILE = /^sandbox\.worker-[\w-]+\.js$/;
+
 /** Serves `dir`; when it does not exist, every page says how to build it. */
 export function staticRouter(dir: string): Router {
   const router = express.Router();
@@ -32,6 +44,9 @@ export function staticRouter(dir: string): Router {
           res.setHeader('cache-control', 'no-cache');
         }
         if (path.endsWith('.webmanifest')) res.setHeader('content-type', 'application/manifest+json');
+        if (SANDBOX_WORKER_FILE.test(path.split(sep).at(-1) ?? '')) {
+          res.setHeader('content-security-policy', SANDBOX_WORKER_CSP);
+        }
       },
     }),
   );

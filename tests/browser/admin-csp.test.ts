@@ -53,7 +53,7 @@ describe('admin Content-Security-Policy (real relay, real Chromium)', () => {
     const policy = await policyOf(admin);
     expect(policy).toEqual(
       expect.arrayContaining([
-        "script-src 'self' blob:",
+        "script-src 'self' 'wasm-unsafe-eval'",
         "object-src 'none'",
         "base-uri 'none'",
         "connect-src 'self' http: https: ws: wss:",
@@ -67,7 +67,7 @@ describe('admin Content-Security-Policy (real relay, real Chromium)', () => {
 
   it('Publish: editor, dry run, texture preview and a publish, no violation', async () => {
     await admin.goto(`${relay.url}/publish/`);
-    expect(await policyOf(admin)).toContain("script-src 'self' blob:");
+    expect(await policyOf(admin)).toContain("script-src 'self' 'wasm-unsafe-eval'");
     await admin.waitForSelector('.cm-editor');
     await admin.waitForFunction(() => !document.querySelector('#current')?.textContent?.includes('Loading'));
     await admin.click('#dry-run');
