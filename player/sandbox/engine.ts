@@ -45,7 +45,9 @@ export interface EngineLimits {
 // loads), and nothing they call can be replaced by it. Non-finite numbers have no JSON form; they
 // cross as the strings `reviveNonFinite` (wire.ts) reads back, so that a validator on the page can
 // say "returned NaN for ball.x" rather than "returned null".
-const HELPERS = `({
+// `Atomics.wait` could block the worker's thread past any interrupt: with no other thread to share
+// memory with, a script has no use for either name, and loses both.
+const HELPERS = `delete globalThis.Atomics; delete globalThis.SharedArrayBuffer; ({
   parse: JSON.parse,
   write: (() => {
     const stringify = JSON.stringify;

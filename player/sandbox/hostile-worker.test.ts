@@ -1,0 +1,261 @@
+/**
+ * The page side against a worker that lies: whatever a (compromised) worker sends, says or doesn't
+ * say, the sandbox fails that script, terminates the worker and goes on; the logic host never sticks,
+ * and never blames a script for its own failures. The worker here is a fake on purpose — a real one
+ * can't be made to misbehave this way (its script lives inside QuickJS): this is defence in depth.
+ */
+import { describe, expect, it } from 'vitest';
+import { initialBall, type Ball } from './contract.ts';
+import { PING_INTERVAL_MS, ScriptSandbox, type SandboxWorker, type ScriptFailure } from './sandbox.ts';
+import { LogicHost, type ScriptIdentity } from './logic-host.ts';
+
+const world = { width: 800, height: 600, time: 0 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Request {
+  readonly kind: string;
+  readonly source?: string;
+  readonly args?: string;
+}
+type Answer = (request: Request, port: MessagePort) => void;
+
+/** An honest answer: starts, loads (exports `update`), moves the ball one unit right per call. */
+const honest: Answer = (request, port) => {
+  if (request.kind === 'load') port.postMessage({ ok: true, value: ['update'] });
+  else if (request.kind === 'call') {
+    const [ball] = JSON.parse(request.args ?? '[]') as [Ball];
+    port.postMessage({ ok: true, value: JSON.stringify({ ...ball, x: ball.x + 1 }) });
+  } else port.postMessage({ ok: true, value: null });
+};
+
+interface Fake extends SandboxWorker {
+  readonly target: EventTarget;
+  terminated: boolean;
+  readonly loaded: string[];
+}
+
+/** A fake worker that answers with `answer` (honest unless told otherwise). */
+function fake(answer: Answer = honest): Fake {
+  const target = new EventTarget();
+  const worker: Fake = {
+    target,
+    terminated: false,
+    loaded: [],
+    endpoint: {
+      postMessage(message: unknown) {
+        const request = message as Request & { port: MessagePort };
+        if (worker.terminated) return;
+        if (request.kind === 'load' && request.source) worker.loaded.push(request.source);
+        answer(request, request.port);
+      },
+      addEventListener: (type, listener) => target.addEventListener(type, listener),
+    },
+    terminate() {
+      worker.terminated = true;
+    },
+  };
+  return worker;
+}
+
+/** Honest until the `n`th call, which `then` answers. */
+function turnsAt(n: number, then: Answer): Answer {
+  let calls = 0;
+  return (request, port) => {
+    if (request.kind === 'call' && ++calls >= n) then(request, port);
+    else honest(request, port);
+  };
+}
+
+async function openWith(worker: Fake, budgetMs = 200): Promise<ScriptSandbox> {
+  const opened = await ScriptSandbox.open('source', { spawn: () => worker, budgetMs });
+  if (!opened.ok) throw new Error(opened.message);
+  return opened.value;
+}
+
+describe('ScriptSandbox against a lying worker', () => {
+  it.each([
+    [
+      'an error that cannot be turned into text',
+      { ok: false, fault: 'script', error: { toString: 0, valueOf: 0 } },
+    ],
+    ['an error object', { ok: false, error: { toString: 0, valueOf: 0 } }],
+    ['a result that is not JSON text', { ok: true, value: { toString: 0, valueOf: 0 } }],
+    ['a result that is not JSON', { ok: true, value: '{x:' }],
+    ['a wrong ok', { ok: 'yes' }],
+    ['null', null],
+    ['a string', 'ok'],
+    ['an array', [true]],
+  ])('fails the script and terminates the worker on %s', async (_, junk) => {
+    const worker = fake(turnsAt(1, (_request, port) => port.postMessage(junk)));
+    const sandbox = await openWith(worker);
+    const r = await sandbox.step(initialBall(), world, 0.016);
+    expect(r).toMatchObject({ ok: false, code: 'BAD_SCRIPT', fault: 'script', transient: false });
+    expect(worker.terminated).toBe(true);
+    expect(sandbox.alive).toBe(false);
+  });
+
+  it('fails a load answered with junk', async () => {
+    const worker = fake((request, port) =>
+      port.postMessage(
+        request.kind === 'load' ? { ok: true, value: [{ toString: 0 }] } : { ok: true, value: null },
+      ),
+    );
+    const opened = await ScriptSandbox.open('source', { spawn: () => worker });
+    expect(opened).toMatchObject({ ok: false, message: 'the sandbox answered junk', transient: false });
+    expect(worker.terminated).toBe(true);
+  });
+
+  it('times out a call that is never answered, transiently (a starved machine looks the same)', async () => {
+    const worker = fake(turnsAt(1, () => undefined));
+    const sandbox = await openWith(worker, 100);
+    const started = Date.now();
+    const r = await sandbox.step(initialBall(), world, 0.016);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(r).toMatchObject({
+      ok: false,
+      message: 'update() took longer than 100 ms (stopped)',
+      transient: true,
+    });
+    expect(worker.terminated).toBe(true);
+  });
+
+  it('terminates a worker that sends anything unasked, and tells its owner', async () => {
+    const worker = fake();
+    const sandbox = await openWith(worker);
+    const lost: ScriptFailure[] = [];
+    sandbox.onLost = (failure) => lost.push(failure);
+    expect((await sandbox.step(initialBall(), world, 0.016)).ok).toBe(true);
+    worker.target.dispatchEvent(new Event('message'));
+    expect(worker.terminated).toBe(true);
+    expect(lost).toMatchObject([
+      { message: 'the sandbox sent a message it was not asked for', transient: false },
+    ]);
+    expect(await sandbox.step(initialBall(), world, 0.016)).toMatchObject({ ok: false });
+  });
+
+  it('ignores a second answer to one request: its port is closed', async () => {
+    const worker = fake((request, port) => {
+      honest(request, port);
+      if (request.kind === 'call') port.postMessage({ ok: 'junk' });
+    });
+    const sandbox = await openWith(worker);
+    for (let i = 0; i < 3; i++) expect((await sandbox.step(initialBall(), world, 0.016)).ok).toBe(true);
+    expect(sandbox.alive).toBe(true);
+    sandbox.terminate();
+  });
+
+  it('terminates an idle worker that does not answer a ping', async () => {
+    const worker = fake((request, port) => {
+      if (request.kind !== 'ping') honest(request, port);
+    });
+    const sandbox = await openWith(worker);
+    const lost: ScriptFailure[] = [];
+    sandbox.onLost = (failure) => lost.push(failure);
+    await sleep(PING_INTERVAL_MS * 2 + 500);
+    expect(worker.terminated).toBe(true);
+    expect(lost).toMatchObject([
+      { message: 'the sandbox did not answer a ping between calls', transient: true },
+    ]);
+  });
+
+  it('keeps an idle worker that answers its pings', async () => {
+    const worker = fake();
+    const sandbox = await openWith(worker);
+    await sleep(PING_INTERVAL_MS * 2 + 500);
+    expect(sandbox.alive).toBe(true);
+    sandbox.terminate();
+  });
+
+  it('reports a worker that cannot start as the sandbox’s failure, not the script’s', async () => {
+    const thrown = await ScriptSandbox.open('source', {
+      spawn: () => {
+        throw { toString: 0, valueOf: 0 };
+      },
+    });
+    expect(thrown).toMatchObject({ ok: false, fault: 'host', transient: true });
+    const noEngine = await ScriptSandbox.open('source', {
+      spawn: () => ({ ...fake(), wasm: () => Promise.reject(new Error('no engine')) }),
+    });
+    expect(noEngine).toMatchObject({ ok: false, fault: 'host', transient: true });
+  });
+});
+
+describe('LogicHost against a lying worker', () => {
+  const id = (name: string): ScriptIdentity => ({ id: name, version: name });
+
+  /** A host whose workers answer as the source says: `junk@N` lies at call N, else honest. */
+  function host(workers: Fake[], onFailure?: (failed: string, transient: boolean) => void): LogicHost {
+    return new LogicHost(initialBall(), {
+      budgetMs: 200,
+      onFailure: (failed, _error, _now, transient) => onFailure?.(failed.id, transient),
+      spawn: () => {
+        let source = '';
+        let calls = 0;
+        const worker = fake((request, port) => {
+          if (request.kind === 'load') source = request.source ?? '';
+          const at = /^junk@(\d+)$/.exec(source);
+          if (request.kind === 'call' && at && ++calls >= Number(at[1])) {
+            port.postMessage({ ok: false, error: { toString: 0 } });
+          } else honest(request, port);
+        });
+        workers.push(worker);
+        return worker;
+      },
+    });
+  }
+
+  it('refuses a script that lies during its trial and installs the next good one', async () => {
+    const workers: Fake[] = [];
+    const h = host(workers);
+    expect((await h.install('good-1', id('good-1'))).ok).toBe(true);
+    const bad = await h.install('junk@3', id('bad'));
+    expect(bad).toMatchObject({ ok: false, transient: false });
+    expect(h.running?.id).toBe('good-1');
+    expect(await h.install('good-2', id('good-2'))).toEqual({ ok: true, value: id('good-2') });
+    expect(h.running?.id).toBe('good-2');
+    h.dispose();
+  });
+
+  it('keeps installing after a failure of its own, and calls that one transient', async () => {
+    let fail = true;
+    const h = new LogicHost(initialBall(), {
+      spawn: () => {
+        if (fail) throw new Error('no worker for you');
+        return fake();
+      },
+    });
+    expect(await h.install('a', id('a'))).toMatchObject({ ok: false, transient: true });
+    fail = false;
+    expect((await h.install('b', id('b'))).ok).toBe(true);
+    h.dispose();
+  });
+
+  it('drops a running script whose worker starts lying, and goes on with a fresh standby', async () => {
+    const workers: Fake[] = [];
+    const failures: [string, boolean][] = [];
+    const h = host(workers, (failed, transient) => failures.push([failed, transient]));
+    await h.install('good', id('good'));
+    await h.install('junk@15', id('liar'));
+    // The worker that ran `good` was terminated when it was replaced; the standby is a fresh one.
+    const goodWorkers = () => workers.filter((w) => w.loaded.includes('good'));
+    for (let i = 0; i < 100 && goodWorkers().length < 2; i++) await sleep(10);
+    expect(goodWorkers().length).toBe(2);
+    expect(goodWorkers()[0]?.terminated).toBe(true);
+    expect(goodWorkers()[1]?.terminated).toBe(false);
+    for (let i = 0; i < 40 && h.running?.id !== 'good'; i++) {
+      h.tick(world, 1 / 60);
+      await sleep(10);
+    }
+    expect(failures).toEqual([['liar', false]]);
+    expect(h.running?.id).toBe('good');
+    const x = h.ball.x;
+    for (let i = 0; i < 40 && h.ball.x === x; i++) {
+      h.tick(world, 1 / 60);
+      await sleep(10);
+    }
+    expect(h.ball.x).toBeGreaterThan(x);
+    expect(workers.filter((w) => w.loaded.includes('junk@15')).every((w) => w.terminated)).toBe(true);
+    h.dispose();
+    expect(workers.every((w) => w.terminated || w.loaded.length === 0)).toBe(true);
+  });
+});
