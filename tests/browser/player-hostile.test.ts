@@ -165,12 +165,17 @@ describe('hostile scripts (real relay, real Chromium)', () => {
     await goodScriptRuns();
   });
 
-  it('a good script refused after a wedge at its trial is not remembered as failed', async () => {
-    // The previous test's scripts ran; the page reloads from its cache and still runs the good one.
-    const before = await runningLogic(page);
+  it('a good script published after a wedge at trial runs, and still runs after a reload', async () => {
+    const wedge = await publishScript(`const wedge = ${REWRITE_POST}; let n = 0;
+      export function update(b) { if (++n === 2) wedge(); return { ...b, x: (b.x + 3) % 700 + 20 }; }`);
+    await waitForApplied(page, wedge.seq);
+    const good = await publishScript(GOOD(versions));
+    await waitForApplied(page, good.seq);
+    // The page reloads from its cache: the good script was never remembered as failed.
     await page.reload();
     await page.waitForFunction(() => 'patchcast' in window);
-    await expect.poll(async () => (await runningLogic(page))?.id, { timeout: 10_000 }).toBe(before?.id);
+    const sha = good.signed.release.slots['logic']?.sha256;
+    await expect.poll(async () => (await runningLogic(page))?.id, { timeout: 10_000 }).toBe(sha);
     await expect.poll(ballMoves, { timeout: 5_000 }).toBe(true);
   });
 
