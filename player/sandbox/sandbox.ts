@@ -126,7 +126,9 @@ export class ScriptSandbox {
   private busy = false;
   private pinging: Promise<void> | null = null;
   private entry = '';
-  private pingTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  /** When the worker last answered anything (a call proves it idle between calls as well as a ping). */
+  private lastAnswer = 0;
   private abort: ((outcome: Outcome) => void) | null = null;
   /** Called once if the sandbox dies while idle (a ping failed, or the worker spoke unasked). */
   onLost: ((failure: ScriptFailure) => void) | null = null;
@@ -191,7 +193,7 @@ export class ScriptSandbox {
       );
     }
     sandbox.entry = entry;
-    sandbox.schedulePing();
+    sandbox.startPings();
     return { ok: true, value: sandbox };
   }
 
@@ -216,7 +218,6 @@ export class ScriptSandbox {
     }
     const what = `${contract.entry}()`;
     this.busy = true;
-    clearTimeout(this.pingTimer);
     await this.pinging;
     const outcome = await this.request(
       { kind: 'call', name: this.entry, args: json, budgetMs: this.budgetMs },
@@ -227,7 +228,7 @@ export class ScriptSandbox {
       ? this.check(contract, outcome.value)
       : this.describe(outcome, what, this.budgetMs);
     if (!result.ok) this.fail(result);
-    else this.schedulePing();
+    else this.lastAnswer = performance.now();
     return result;
   }
 
@@ -304,18 +305,21 @@ export class ScriptSandbox {
     });
   }
 
-  private schedulePing(): void {
-    clearTimeout(this.pingTimer);
-    if (this.dead) return;
-    this.pingTimer = setTimeout(() => {
+  /**
+   * Pings the worker whenever it has been idle for {@link PING_INTERVAL_MS}: one interval timer per
+   * sandbox rather than a timer per call (the game calls 60 times a second).
+   */
+  private startPings(): void {
+    this.lastAnswer = performance.now();
+    this.pingTimer = setInterval(() => {
       if (this.busy || this.dead || this.pinging) return;
+      if (performance.now() - this.lastAnswer < PING_INTERVAL_MS) return;
       this.pinging = this.request({ kind: 'ping' }, PING_BUDGET_MS).then((outcome) => {
         this.pinging = null;
-        if (!outcome.ok) {
-          this.lose(scriptFailure('the sandbox did not answer a ping between calls', Fault.HOST));
-        } else if (!this.busy) this.schedulePing();
+        if (outcome.ok) this.lastAnswer = performance.now();
+        else this.lose(scriptFailure('the sandbox did not answer a ping between calls', Fault.HOST));
       });
-    }, PING_INTERVAL_MS);
+    }, PING_INTERVAL_MS / 2);
   }
 
   /** Dies on its own; the owner hears of it through {@link onLost} unless a call will tell it. */
@@ -328,7 +332,7 @@ export class ScriptSandbox {
   private fail(failure: ScriptFailure): void {
     if (this.dead) return;
     this.dead = failure;
-    clearTimeout(this.pingTimer);
+    clearInterval(this.pingTimer);
     this.abort?.({ ok: false, fault: failure.fault, error: failure.message });
     try {
       this.worker.terminate();
