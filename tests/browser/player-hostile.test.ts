@@ -278,6 +278,15 @@ describe('hostile scripts (real relay, real Chromium)', () => {
       .toMatchObject({ seq: hog.seq, status: 'failed', error: expect.stringMatching(/out of memory/) });
   });
 
+  it("runs its sandbox workers from their own URL, under default-src 'none'", async () => {
+    const urls = page.workers().map((w) => w.url());
+    const sandboxes = urls.filter((url) => /\/_astro\/sandbox\.worker-[\w-]+\.js$/.test(url));
+    expect(sandboxes.length).toBeGreaterThan(0);
+    expect(urls.filter((url) => url.startsWith('blob:'))).toEqual([]);
+    const response = await fetch(sandboxes[0] ?? '');
+    expect(response.headers.get('content-security-policy')).toBe("default-src 'none'");
+  });
+
   it('raised no page error', () => {
     expect(errors).toEqual([]);
   });
