@@ -49,11 +49,20 @@ export {
   ScriptSandbox,
   type SandboxOptions,
   type SandboxWorker,
+  type ScriptFailure,
+  type ScriptResult,
   type SpawnSandbox,
 } from './sandbox/sandbox.ts';
 export { dryRun, type DryRunOptions, type DryRunReport } from './sandbox/dry-run.ts';
 export { LogicHost, type LogicHostOptions, type ScriptIdentity } from './sandbox/logic-host.ts';
-export { checkBall, initialBall, type Ball, type World } from './sandbox/contract.ts';
+export {
+  BALL_CONTRACT,
+  checkBall,
+  initialBall,
+  type Ball,
+  type ScriptContract,
+  type World,
+} from './sandbox/contract.ts';
 export { BOUNCE, GRAVITY, SINE_PATH } from './sandbox/examples.ts';
 export { decodeTexture, type DecodedTexture } from './game/texture.ts';
 export { GameScene } from './game/scene.ts';
