@@ -4,12 +4,23 @@
  * through Comlink's Node endpoint. `patchcast play` runs scripts in it; unit tests of the sandbox too.
  */
 import { Worker } from 'node:worker_threads';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { SandboxWorker } from '../sandbox/sandbox.ts';
 
 /** Live workers, so a test can check that failures terminate theirs. */
 export const liveWorkers = new Set<Worker>();
+
+let compiled: Promise<WebAssembly.Module> | null = null;
+
+/** The QuickJS engine, compiled once per process and shared with every worker (as a page does). */
+function compiledEngine(): Promise<WebAssembly.Module> {
+  const path = createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
+  compiled ??= readFile(path).then((bytes) => WebAssembly.compile(bytes));
+  return compiled;
+}
 
 /** A fresh `worker_threads` sandbox. */
 export function spawnNodeSandbox(): SandboxWorker {
@@ -20,5 +31,6 @@ export function spawnNodeSandbox(): SandboxWorker {
   return {
     endpoint: nodeEndpoint(worker),
     terminate: () => void worker.terminate(),
+    wasm: compiledEngine,
   };
 }

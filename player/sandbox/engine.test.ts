@@ -145,13 +145,18 @@ describe('ScriptEngine', () => {
     expect(JSON.parse(r.value, reviveNonFinite)).toEqual([NaN, Infinity, -Infinity, 1]);
   });
 
-  it('keeps nothing running between calls: queued jobs and promise callbacks stay queued', async () => {
+  it('runs promise jobs within the call that queued them, and nothing between calls', async () => {
     const engine = await engineWith(`
       let ticks = 0;
-      const spin = () => { ticks++; Promise.resolve().then(spin); };
-      export function f() { if (ticks === 0) spin(); return ticks; }`);
-    expect(call(engine)).toEqual({ ok: true, value: '1' });
+      export function f() { Promise.resolve().then(() => ticks++); return ticks; }`);
+    expect(call(engine)).toEqual({ ok: true, value: '0' });
     await new Promise((r) => setTimeout(r, 50));
     expect(call(engine)).toEqual({ ok: true, value: '1' });
+    expect(call(engine)).toEqual({ ok: true, value: '2' });
+    // A chain that never ends is a loop like any other: stopped at the deadline.
+    const spinner = await engineWith(`
+      const spin = () => Promise.resolve().then(spin);
+      export function f() { spin(); return 1; }`);
+    expect(call(spinner, [], 50)).toMatchObject({ ok: false, fault: 'timeout' });
   });
 });

@@ -3,7 +3,8 @@
  * worker. A script runs in a realm that has nothing but ECMAScript itself — no `postMessage`, no
  * timers, no network, no `import()` that reaches anything — and its memory is the engine's linear
  * memory, created here with a hard maximum. An interrupt handler stops it at the call's deadline.
- * QuickJS has no event loop of its own: between two calls nothing of the script runs.
+ * QuickJS has no event loop of its own: promise jobs a script queues run before its call returns,
+ * within the deadline, and between two calls nothing of the script runs.
  *
  * Values cross as JSON text (the one format both realms parse the same way), so a getter, a proxy
  * or a `toJSON` in a result runs inside QuickJS, under the deadline, and what leaves is a string.
@@ -136,6 +137,12 @@ export class ScriptEngine {
         return this.failure(written.error, `${name}() returned a value that can't be read: `);
       const out = written.value;
       try {
+        // Promise jobs the call queued run now, inside the call and its deadline: none is left to
+        // run between calls, and none piles up in memory call after call.
+        const jobs = this.runtime.executePendingJobs();
+        if (jobs.error) return this.failure(jobs.error, `${name}() queued a job that threw `);
+        // An interrupted job only rejects its promise: the clock says whether the call overran.
+        if (now() > this.deadline) return { ok: false, fault: 'timeout', error: 'interrupted' };
         if (this.vm.typeof(out) === 'undefined') return { ok: true, value: undefined };
         if (this.length(out) > MAX_RESULT_CHARS) {
           return {
@@ -178,7 +185,12 @@ export class ScriptEngine {
   }
 
   private settle(value: QuickJSHandle): EngineResult<QuickJSHandle> {
-    this.runtime.executePendingJobs();
+    const jobs = this.runtime.executePendingJobs();
+    if (jobs.error || now() > this.deadline) {
+      value.dispose();
+      if (jobs.error) return this.failure(jobs.error, 'loading the script failed: ');
+      return { ok: false, fault: 'timeout', error: 'interrupted' };
+    }
     const state = this.vm.getPromiseState(value);
     if (state.type === 'fulfilled') {
       if (state.notAPromise) return { ok: true, value };
