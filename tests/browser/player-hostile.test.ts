@@ -255,11 +255,12 @@ describe('hostile scripts (real relay, real Chromium)', () => {
     const good = await runningLogic(page);
     const before = chromiumRssMib();
     let peak = before;
-    // 8–16 MB more per call after its trial, kept; it stops by itself at about 1.6 GB.
+    // 2–4 MB more per call after its trial, kept (each call stays quick: it is memory that must stop
+    // it, not its budget); it stops by itself at 0.8–1.6 GB.
     const hog = await publishScript(`
       const keep = []; let n = 0;
       export function update(b) {
-        if (++n > 20 && keep.length < 100) keep.push(new Array(2e6).fill(n));
+        if (++n > 20 && keep.length < 400) keep.push(new Array(5e5).fill(n));
         return { ...b, x: (b.x + 3) % 700 + 20 };
       }`);
     const sampler = setInterval(() => (peak = Math.max(peak, chromiumRssMib())), 100);
@@ -275,7 +276,13 @@ describe('hostile scripts (real relay, real Chromium)', () => {
     expect(await ballMoves()).toBe(true);
     await expect
       .poll(rosterLogic, { timeout: 5_000 })
-      .toMatchObject({ seq: hog.seq, status: 'failed', error: expect.stringMatching(/out of memory/) });
+      // Out of memory; on a starved machine a call (QuickJS collecting garbage near its ceiling) may
+      // run out of time first — stopped either way, with the tab's memory bounded above.
+      .toMatchObject({
+        seq: hog.seq,
+        status: 'failed',
+        error: expect.stringMatching(/out of memory|took longer than/),
+      });
   });
 
   it("runs its sandbox workers from their own URL, under default-src 'none'", async () => {
