@@ -219,18 +219,23 @@ describe('hostile scripts (real relay, real Chromium)', () => {
   });
 
   it('a script that floods the page with messages leaves the frame rate within 10 % of baseline', async () => {
-    // Frames the page's own loop drew in `ms`, measured the same way both times: after the script
-    // was applied and its new standby started (1.5 s), so only the running script differs.
-    const frames = async (ms: number): Promise<number> => {
+    // Frames the page's own loop drew, measured the same way both times: after the script was
+    // applied and its new standby started (1.5 s), then the median of five 1.5 s windows, so that
+    // a load spike from elsewhere on the machine moves one window, not the verdict.
+    const frames = async (): Promise<number> => {
       await page.waitForTimeout(1_500);
-      await page.evaluate(() => Reflect.get(window, 'patchcast').frames(true));
-      await page.waitForTimeout(ms);
-      const read: unknown = await page.evaluate(() => Reflect.get(window, 'patchcast').frames(false));
-      return Number(Reflect.get(read as object, 'frames'));
+      const counts: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        await page.evaluate(() => Reflect.get(window, 'patchcast').frames(true));
+        await page.waitForTimeout(1_500);
+        const read: unknown = await page.evaluate(() => Reflect.get(window, 'patchcast').frames(false));
+        counts.push(Number(Reflect.get(read as object, 'frames')));
+      }
+      return counts.sort((x, y) => x - y)[2] ?? 0;
     };
     const good = await publishScript(GOOD(versions));
     expect((await waitForApplied(page, good.seq)).detail.slots['logic']?.status).toBe('applied');
-    const baseline = await frames(4_000);
+    const baseline = await frames();
     const flood = await publishScript(`
       const big = new Uint8Array(4 << 20);
       if (typeof MessageChannel === 'function' && typeof self !== 'undefined') {
@@ -245,8 +250,8 @@ describe('hostile scripts (real relay, real Chromium)', () => {
       }
       export function update(b, w, dt) { return { ...b, x: (b.x + 200 * dt) % w.width + 1, y: 300 }; }`);
     expect((await waitForApplied(page, flood.seq)).detail.slots['logic']?.status).toBe('applied');
-    const flooded = await frames(4_000);
-    console.log(`flood: ${baseline} frames in 4 s before, ${flooded} with the flooding script`);
+    const flooded = await frames();
+    console.log(`flood: median ${baseline} frames per 1.5 s before, ${flooded} with the flooding script`);
     expect(flooded).toBeGreaterThanOrEqual(baseline * 0.9);
   });
 
