@@ -230,6 +230,28 @@ describe('LogicHost against a lying worker', () => {
     h.dispose();
   });
 
+  it('replaces a standby that dies while it waits, without blaming its script', async () => {
+    const workers: Fake[] = [];
+    const failures: [string, boolean][] = [];
+    const h = host(workers, (failed, transient) => failures.push([failed, transient]));
+    await h.install('good', id('good'));
+    await h.install('junk@15', id('liar'));
+    const goodWorkers = () => workers.filter((w) => w.loaded.includes('good'));
+    for (let i = 0; i < 100 && goodWorkers().length < 2; i++) await sleep(10);
+    // The standby speaks unasked: it is terminated and a fresh one loads the same script.
+    goodWorkers()[1]?.target.dispatchEvent(new Event('message'));
+    expect(goodWorkers()[1]?.terminated).toBe(true);
+    for (let i = 0; i < 100 && goodWorkers().length < 3; i++) await sleep(10);
+    expect(goodWorkers().length).toBe(3);
+    for (let i = 0; i < 60 && h.running?.id !== 'good'; i++) {
+      h.tick(world, 1 / 60);
+      await sleep(10);
+    }
+    expect(failures).toEqual([['liar', false]]);
+    expect(h.running?.id).toBe('good');
+    h.dispose();
+  });
+
   it('drops a running script whose worker starts lying, and goes on with a fresh standby', async () => {
     const workers: Fake[] = [];
     const failures: [string, boolean][] = [];

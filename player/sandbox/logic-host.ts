@@ -230,7 +230,10 @@ export class LogicHost {
       }
     }
     if (!now || this.disposed) return;
-    void (standby ?? this.spawn(now)).then((sandbox) => {
+    void (async () => {
+      let sandbox = await (standby ?? this.spawn(now));
+      // A standby that died while it waited is replaced, not held against its script.
+      if (sandbox && !sandbox.alive) sandbox = await this.spawn(now);
       if (this.disposed || this.stack.at(-1) !== now || !sandbox?.alive) {
         sandbox?.terminate();
         // A standby that could not start is the sandbox's failure, not the script's.
@@ -240,7 +243,7 @@ export class LogicHost {
       }
       this.setActive(sandbox);
       this.replaceStandby(this.stack.at(-2) ?? null);
-    });
+    })();
   }
 
   /** A fresh sandbox loaded with `script` (null when it did not start). Never rejects. */

@@ -158,13 +158,14 @@ export class ScriptSandbox {
     options: SandboxOptions = {},
     contract: Pick<ScriptContract<unknown>, 'entry' | 'signature'> = BALL_CONTRACT,
   ): Promise<ScriptResult<ScriptSandbox>> {
-    let sandbox: ScriptSandbox;
+    let sandbox: ScriptSandbox | null = null;
     let wasm: WebAssembly.Module | null = null;
     try {
       const worker = (options.spawn ?? spawnBrowserSandbox)();
       sandbox = new ScriptSandbox(worker, options.budgetMs ?? DEFAULT_STEP_BUDGET_MS);
       if (worker.wasm) wasm = await worker.wasm();
     } catch (error) {
+      sandbox?.terminate();
       return scriptFailure(`could not start the sandbox: ${thrownText(error)}`, Fault.HOST);
     }
     const memoryBytes = options.memoryBytes ?? DEFAULT_MEMORY_BYTES;
