@@ -251,8 +251,17 @@ describe('hostile scripts (real relay, real Chromium)', () => {
       export function update(b, w, dt) { return { ...b, x: (b.x + 200 * dt) % w.width + 1, y: 300 }; }`);
     expect((await waitForApplied(page, flood.seq)).detail.slots['logic']?.status).toBe('applied');
     const flooded = await frames();
-    console.log(`flood: median ${baseline} frames per 1.5 s before, ${flooded} with the flooding script`);
-    expect(flooded).toBeGreaterThanOrEqual(baseline * 0.9);
+    // The baseline brackets the flood (a good script again after it), so that the machine's load
+    // drifting over the half minute this takes doesn't read as the flood's doing. (Against the
+    // plain-worker sandbox the replaced flooder kept flooding as the standby: that only lowers the
+    // second baseline, and the check still failed there.)
+    const after = await publishScript(GOOD(versions));
+    expect((await waitForApplied(page, after.seq)).detail.slots['logic']?.status).toBe('applied');
+    const baselineAfter = await frames();
+    console.log(
+      `flood: median ${baseline} and ${baselineAfter} frames per 1.5 s without, ${flooded} with the flooding script`,
+    );
+    expect(flooded).toBeGreaterThanOrEqual(((baseline + baselineAfter) / 2) * 0.9);
   });
 
   it('a script that allocates without bound is stopped; the tab grows by less than 256 MB', async () => {
