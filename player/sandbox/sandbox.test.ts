@@ -240,9 +240,10 @@ describe('LogicHost', () => {
 
   it('falls back to the standby when a running script fails later', async () => {
     const failures: [string, string, string | null][] = [];
+    // A budget that a starved machine (two cores, parallel test files) still meets for honest calls.
     const host = new LogicHost(initialBall(), {
       spawn,
-      budgetMs: 100,
+      budgetMs: 400,
       onFailure: (failed, error, now) => failures.push([failed.id, error, now?.id ?? null]),
     });
     await host.install(BOUNCE, identity('bounce'));
@@ -251,11 +252,11 @@ describe('LogicHost', () => {
       'export function update(b, w, dt) { if (w.time > 1) while (true) {} return { ...b, x: b.x + 1 }; }';
     expect(await host.install(late, identity('late'))).toMatchObject({ ok: true });
     expect(host.running?.id).toBe('late');
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 100 && failures.length === 0; i++) {
       host.tick({ width: 800, height: 600, time: 2 }, 1 / 60);
       await sleep(20);
     }
-    expect(failures).toEqual([['late', 'update() took longer than 100 ms (stopped)', 'bounce']]);
+    expect(failures).toEqual([['late', 'update() took longer than 400 ms (stopped)', 'bounce']]);
     expect(host.running?.id).toBe('bounce');
     // The standby (a fresh sandbox loaded with the bounce source) takes over and moves the ball.
     const x = host.ball.x;
