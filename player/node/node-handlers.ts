@@ -56,7 +56,7 @@ export class NodeGame {
         version: change.slot.version,
       });
       if (installed.ok) return { status: 'applied' };
-      return { status: 'failed', error: installed.message, transient: installed.timedOut };
+      return { status: 'failed', error: installed.message, transient: installed.transient };
     },
     texture: (change, bytes): ApplyOutcome => {
       if (change.name !== 'background')

@@ -54,8 +54,8 @@ export class NodePlayer {
     this.fps = fps ?? 20;
     this.game = new NodeGame({
       ...logic,
-      onFailure: (failed, error, now, timedOut) =>
-        void this.client.reportFailure('logic', failed.id, error, now?.id ?? null, { transient: timedOut }),
+      onFailure: (failed, error, now, transient) =>
+        void this.client.reportFailure('logic', failed.id, error, now?.id ?? null, { transient }),
     });
     this.swarm = p2p ? new PlayerSwarm({ ...p2p, server: options.server, openPeer: openNodePeer }) : null;
     this.client = new PatchClient({

@@ -260,7 +260,10 @@ describe('LogicHost', () => {
     expect(host.running?.id).toBe('bounce');
     // The standby (a fresh sandbox loaded with the bounce source) takes over and moves the ball.
     const x = host.ball.x;
-    for (let i = 0; i < 200 && host.ball.x === x; i++) await frames(host, 1);
+    // Up to 15 s: on a starved machine a fresh Node worker (tsx compiling it) takes seconds to start.
+    for (const until = Date.now() + 15_000; host.ball.x === x && Date.now() < until;) {
+      await frames(host, 1);
+    }
     expect(host.ball.x).not.toBe(x);
     host.dispose();
   });
