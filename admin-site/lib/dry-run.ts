@@ -53,31 +53,21 @@ export async function dryRunScript(source: string, frames = DRY_RUN_FRAMES): Pro
 }
 
 /**
- * Loads `source` in a fresh player sandbox and calls nothing. Today's sandbox loads a module only if it
- * exports `update`, so the sandbox loads a two-line wrapper that re-exports the script (from a Blob URL
- * this page made) next to an `update` of its own; the script's top-level code runs in the sandbox.
+ * Loads `source` in a fresh player sandbox and calls nothing: its top-level code runs there, within
+ * the load budget, and no exported function is required.
  */
 export async function loadCheck(source: string): Promise<DryRunResult> {
-  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
-  const result = (error: string | null): DryRunResult => ({
-    ok: error === null,
+  const opened = await ScriptSandbox.open(source, {}, null);
+  if (opened.ok) opened.value.terminate();
+  return {
+    ok: opened.ok,
     contract: null,
     frames: 0,
-    error,
+    error: opened.ok ? null : opened.message,
     meanMs: 0,
     maxMs: 0,
     path: [],
-  });
-  try {
-    const opened = await ScriptSandbox.open(
-      `export * from ${JSON.stringify(url)};\nexport function update(ball) { return ball; }\n`,
-    );
-    if (!opened.ok) return result(opened.message);
-    opened.value.terminate();
-    return result(null);
-  } finally {
-    URL.revokeObjectURL(url);
-  }
+  };
 }
 
 /** The check for a script slot: a dry run of its contract, or a load check when it has none. */

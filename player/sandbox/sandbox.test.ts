@@ -111,6 +111,14 @@ describe('ScriptSandbox (worker_threads)', () => {
     if (!opened.ok) expect(opened.message).toContain('does not export a function update');
   });
 
+  it('loads a module without a contract (a load check), and still refuses one whose top level throws', async () => {
+    const loaded = await ScriptSandbox.open('export const tuning = { speed: 2 };', { spawn }, null);
+    expect(loaded.ok).toBe(true);
+    if (loaded.ok) loaded.value.terminate();
+    const thrown = await ScriptSandbox.open('throw new Error("bad level");', { spawn }, null);
+    expect(thrown).toMatchObject({ ok: false, message: 'loading the script failed: Error: bad level' });
+  });
+
   it('refuses a syntax error', async () => {
     const opened = await ScriptSandbox.open('export function update( {', { spawn });
     expect(opened.ok).toBe(false);

@@ -150,13 +150,14 @@ export class ScriptSandbox {
   }
 
   /**
-   * Starts a fresh worker and loads `source` in it; the script must export the contract's function.
+   * Starts a fresh worker and loads `source` in it; the script must export the contract's function
+   * (with `contract` null, nothing is required: a load check of a slot without a known contract).
    * Fails (and terminates the worker) on any problem.
    */
   static async open(
     source: string,
     options: SandboxOptions = {},
-    contract: Pick<ScriptContract<unknown>, 'entry' | 'signature'> = BALL_CONTRACT,
+    contract: Pick<ScriptContract<unknown>, 'entry' | 'signature'> | null = BALL_CONTRACT,
   ): Promise<ScriptResult<ScriptSandbox>> {
     let sandbox: ScriptSandbox | null = null;
     let wasm: WebAssembly.Module | null = null;
@@ -178,20 +179,21 @@ export class ScriptSandbox {
     const loaded = await sandbox.request({ kind: 'load', source, budgetMs: loadBudget }, loadBudget);
     const failure = loaded.ok ? null : sandbox.describe(loaded, 'loading the script', loadBudget);
     const names = loaded.ok ? parseExportNames(loaded.value) : null;
-    const entry = names?.includes(contract.entry)
-      ? contract.entry
-      : names?.includes('default')
-        ? 'default'
-        : null;
-    if (failure || !entry) {
+    // No contract: a load check, nothing to call ('' never names an export).
+    const entry = !names
+      ? null
+      : !contract
+        ? ''
+        : names.includes(contract.entry)
+          ? contract.entry
+          : names.includes('default')
+            ? 'default'
+            : null;
+    if (failure || entry === null) {
       sandbox.terminate();
-      return (
-        failure ??
-        scriptFailure(
-          names ? `the script does not export a function ${contract.signature}` : 'the sandbox answered junk',
-          Fault.SCRIPT,
-        )
-      );
+      const missing =
+        names && contract ? `the script does not export a function ${contract.signature}` : null;
+      return failure ?? scriptFailure(missing ?? 'the sandbox answered junk', Fault.SCRIPT);
     }
     sandbox.entry = entry;
     sandbox.startPings();
