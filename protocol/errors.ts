@@ -40,6 +40,10 @@ export const ErrorCode = {
   /** The relay found the room's files damaged at start: it serves nothing and accepts nothing there. */
   ROOM_QUARANTINED: 'ROOM_QUARANTINED',
   FORBIDDEN: 'FORBIDDEN',
+  /** A `roster.auth` that no trusted key of the room signed. */
+  NOT_AUTHORIZED: 'NOT_AUTHORIZED',
+  /** A PeerJS id the relay will not list: another session's, registered elsewhere, over a cap. */
+  PEER_ID_REFUSED: 'PEER_ID_REFUSED',
   SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
   INTERNAL: 'INTERNAL',
 } as const;

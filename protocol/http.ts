@@ -102,11 +102,15 @@ export type HistoryBody = v.InferOutput<typeof HistoryBodySchema>;
 /** Validates a history answer. */
 export const parseHistoryBody = validator(HistoryBodySchema, ErrorCode.BAD_MESSAGE, 'history answer');
 
-/** `GET /api/rooms/:room/clients`: the roster, as admins get it over `/ws`. */
+/**
+ * `GET /api/rooms/:room/clients`: how many clients a room has. Per-client entries (ids, addresses)
+ * are only for admins that proved a room key over `/ws`; here `clients` is always empty.
+ */
 export const RosterBodySchema = v.object({
   room: RoomName,
   seq: Count,
   at: IsoTime,
+  count: v.exactOptional(Count),
   clients: v.array(RosterClientSchema),
 });
 /** A roster answer. */

@@ -8,7 +8,9 @@ import { MAX_CHUNK_SIZE, MAX_CHUNKS_PER_REQUEST, MAX_CLIENT_TEXT_LENGTH } from '
 import {
   Count,
   IsoTime,
+  PublicKeyText,
   RoomName,
+  SignatureText,
   Sha256Hex,
   SignedReleaseSchema,
   SlotName,
@@ -32,6 +34,7 @@ export const MessageType = {
   heartbeat: 'heartbeat',
   ack: 'ack',
   roster: 'roster',
+  rosterAuth: 'roster.auth',
   error: 'error',
 } as const;
 /** One of {@link MessageType}. */
@@ -51,6 +54,9 @@ export type Transport = (typeof Transport)[keyof typeof Transport];
 export const ClientText = v.pipe(v.string(), v.maxLength(MAX_CLIENT_TEXT_LENGTH));
 /** A client id: letters, digits, `-`, `_`, `.`, `:`, up to 64. */
 export const ClientId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'invalid client id'));
+
+/** A client's secret: 22 to 86 base64url characters (at least 128 bits). */
+export const ClientSecret = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22,86}$/, 'invalid client secret'));
 
 /** What a client holds of one slot. */
 export const HeldSlotSchema = v.object({ version: VersionLabel, sha256: Sha256Hex });
@@ -77,11 +83,19 @@ export const HelloSchema = v.object({
   /** The seq of the release the client holds (0 for none). */
   seq: Count,
   slots: v.exactOptional(v.record(SlotName, HeldSlotSchema)),
-  /** The client's PeerJS id, when it takes part in the swarm. */
+  /** The client's PeerJS id, when it takes part in the swarm (say it after PeerJS opened it). */
   peerId: v.exactOptional(ClientId),
+  /**
+   * A random secret only this client holds (it keeps it with its client id): the relay binds the
+   * client id to it, and gives the id to a later hello only if it says the same secret.
+   */
+  clientSecret: v.exactOptional(ClientSecret),
 });
 /** `hello`. */
 export type Hello = v.InferOutput<typeof HelloSchema>;
+
+/** A roster challenge nonce: 43 base64url characters (32 random bytes). */
+export const RosterNonce = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/, 'invalid nonce'));
 
 /** Relay → client, answer to `hello`. */
 export const WelcomeSchema = v.object({
@@ -95,6 +109,11 @@ export const WelcomeSchema = v.object({
   serverTime: IsoTime,
   /** Other swarm members of the room the client may connect to (PeerJS ids). */
   peers: v.exactOptional(v.pipe(v.array(ClientId), v.maxLength(64))),
+  /**
+   * To an admin: the nonce it signs with a room key (`roster.auth`) before the relay shows it the
+   * room's roster.
+   */
+  challenge: v.exactOptional(RosterNonce),
 });
 /** `welcome`. */
 export type Welcome = v.InferOutput<typeof WelcomeSchema>;
@@ -231,6 +250,23 @@ export const RosterSchema = v.object({
 /** `roster`. */
 export type Roster = v.InferOutput<typeof RosterSchema>;
 
+/**
+ * Admin → relay: proof of a room key, answering the welcome's `challenge`: an Ed25519 signature by
+ * one of the room's trusted keys over {@link rosterChallengeBytes}.
+ */
+export const RosterAuthSchema = v.object({
+  type: v.literal(MessageType.rosterAuth),
+  publicKey: PublicKeyText,
+  sig: SignatureText,
+});
+/** `roster.auth`. */
+export type RosterAuth = v.InferOutput<typeof RosterAuthSchema>;
+
+/** The bytes an admin signs to see a room's roster: `patchcast-roster|<room>|<nonce>`. */
+export function rosterChallengeBytes(room: string, nonce: string): Uint8Array {
+  return new TextEncoder().encode(`patchcast-roster|${room}|${nonce}`);
+}
+
 /** Either way: something was refused. `fatal` means the sender closes the connection next. */
 export const ErrorMessageSchema = v.object({
   type: v.literal(MessageType.error),
@@ -254,6 +290,7 @@ export type Message =
   | Heartbeat
   | Ack
   | Roster
+  | RosterAuth
   | ErrorMessage;
 
 /** The message of a given type. */
@@ -272,6 +309,7 @@ export const messageValidators: { readonly [T in MessageType]: Validator<Message
   heartbeat: validator(HeartbeatSchema, ErrorCode.BAD_MESSAGE, 'heartbeat'),
   ack: validator(AckSchema, ErrorCode.BAD_MESSAGE, 'ack'),
   roster: validator(RosterSchema, ErrorCode.BAD_MESSAGE, 'roster'),
+  'roster.auth': validator(RosterAuthSchema, ErrorCode.BAD_MESSAGE, 'roster.auth'),
   error: validator(ErrorMessageSchema, ErrorCode.BAD_MESSAGE, 'error message'),
 };
 

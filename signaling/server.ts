@@ -6,8 +6,6 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
 import express from 'express';
-import { ExpressPeerServer } from 'peer';
-import { WebSocketServer } from 'ws';
 import { Hub, type HubOptions } from './hub/hub.ts';
 import { DEFAULT_MAX_INBOUND_FRAME_BYTES } from './hub/options.ts';
 import { apiErrorHandler, apiRouter } from './http/api.ts';
@@ -22,6 +20,11 @@ import { Metrics } from './metrics.ts';
 import { Relay } from './relay/relay.ts';
 import { RelayStore } from './store/store.ts';
 import { createTcpServer } from './transports/tcp.ts';
+import {
+  DEFAULT_PEERJS_MAX_MESSAGE_BYTES,
+  DEFAULT_PEERJS_PER_ADDRESS,
+  PeerJsEndpoint,
+} from './transports/peerjs.ts';
 import { WsEndpoint } from './transports/ws.ts';
 
 /** Options of {@link startServer}. */
@@ -46,6 +49,10 @@ export interface ServerOptions {
   /** Bytes per write of a big TCP frame: the unit of progress the fan-out scheduler sees. */
   readonly tcpSliceBytes?: number;
   readonly hub?: Partial<HubOptions>;
+  /** Most `/peerjs` sockets from one address (default {@link DEFAULT_PEERJS_PER_ADDRESS}). */
+  readonly peerjsPerAddress?: number;
+  /** Largest PeerJS message (default {@link DEFAULT_PEERJS_MAX_MESSAGE_BYTES}). */
+  readonly peerjsMaxMessageBytes?: number;
   /**
    * Work on the relay's rooms before the ports open, so nobody sees the relay without it (`serve`
    * creates the demo room here: the relay itself knows no demo content).
@@ -151,21 +158,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Our `/ws` endpoint and PeerJS's both take upgrades from this one server. Both are `noServer`
   // and the upgrade is routed here by path: two `ws` servers attached with `server:` would each
   // see every upgrade, and the one whose path does not match aborts the other's handshake.
-  let peerWss: WebSocketServer | null = null;
-  app.use(
-    '/peerjs',
-    ExpressPeerServer(http, {
-      path: '/',
-      allow_discovery: false,
-      createWebSocketServer: (wsOptions) => {
-        peerWss = new WebSocketServer({
-          noServer: true,
-          ...(wsOptions.path ? { path: wsOptions.path } : {}),
-        });
-        return peerWss;
-      },
-    }),
-  );
+  const peerjs = new PeerJsEndpoint(http, {
+    maxPerAddress: options.peerjsPerAddress ?? DEFAULT_PEERJS_PER_ADDRESS,
+    maxMessageBytes: options.peerjsMaxMessageBytes ?? DEFAULT_PEERJS_MAX_MESSAGE_BYTES,
+    peerIds: hub.peerIds,
+    metrics,
+    log,
+  });
+  app.use('/peerjs', peerjs.app);
   app.use(
     apiRouter({ relay, hub, metrics, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024, startedAt }),
   );
@@ -176,10 +176,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   http.on('upgrade', (req, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://relay').pathname;
     if (path === '/ws') return ws.handleUpgrade(req, socket, head);
-    const peer: WebSocketServer | null = peerWss;
-    if (peer && path.startsWith('/peerjs')) {
-      return peer.handleUpgrade(req, socket, head, (client) => peer.emit('connection', client, req));
-    }
+    if (path.startsWith('/peerjs')) return peerjs.handleUpgrade(req, socket, head);
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
@@ -211,11 +208,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // A moment for the SERVER_SHUTDOWN frames to leave, then everything goes.
       await new Promise((r) => setTimeout(r, 100));
       ws.close();
-      const peer: WebSocketServer | null = peerWss;
-      if (peer) {
-        for (const client of peer.clients) client.terminate();
-        peer.close();
-      }
+      peerjs.close();
       for (const socket of tcpSockets) socket.destroy();
       await Promise.all([
         new Promise<void>((r) => tcp.close(() => r())),

@@ -41,6 +41,8 @@ const WORDS: { readonly [C in RelayErrorCode]: string } = {
   [ErrorCode.ROOM_QUARANTINED]:
     "The relay found this room's files damaged when it started and refuses to serve or change it. Its operator must repair or move the room's directory and restart the relay.",
   [ErrorCode.FORBIDDEN]: 'The relay does not allow this.',
+  [ErrorCode.NOT_AUTHORIZED]: 'The roster is shown only to holders of a key this room trusts.',
+  [ErrorCode.PEER_ID_REFUSED]: 'The relay will not list this swarm id.',
   [ErrorCode.SERVER_SHUTDOWN]: 'The relay is shutting down. Try again in a moment.',
   [ErrorCode.INTERNAL]: 'The relay had an internal error. The previous release is still being served.',
   [LocalCode.NETWORK]:

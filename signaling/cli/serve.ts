@@ -25,6 +25,9 @@ room, prints an admin link that carries the demo room's secret key in its #fragm
   --header-timeout MS  time an HTTP client has to send its headers (default ${DEFAULT_HEADER_TIMEOUT_MS})
   --body-timeout MS    time an HTTP client has to send a whole request, body included
                        (default ${DEFAULT_BODY_TIMEOUT_MS}); past either: 408, connection closed
+  --peerjs-per-ip N  most /peerjs sockets from one address (default 2500)
+  --peerjs-max-message-bytes N
+                     largest PeerJS message; bigger ones close the socket (default 65536)
 `;
 
 /** The flags of `serve` (anything else is a usage error). */
@@ -38,6 +41,8 @@ export const SERVE_OPTIONS = {
   'no-demo': { type: 'boolean' },
   'header-timeout': { type: 'string' },
   'body-timeout': { type: 'string' },
+  'peerjs-per-ip': { type: 'string' },
+  'peerjs-max-message-bytes': { type: 'string' },
 } as const satisfies OptionSpecs;
 
 /**
@@ -107,6 +112,17 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
     io.err('serve: --header-timeout and --body-timeout take a number of milliseconds above 0');
     return 2;
   }
+  const peerjsPerAddress = intFlag(args, 'peerjs-per-ip');
+  const peerjsMaxMessageBytes = intFlag(args, 'peerjs-max-message-bytes');
+  for (const [name, value] of [
+    ['peerjs-per-ip', peerjsPerAddress],
+    ['peerjs-max-message-bytes', peerjsMaxMessageBytes],
+  ] as const) {
+    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+      io.err(`serve: --${name} must be a positive integer`);
+      return 2;
+    }
+  }
   // Loaded here, not at the top: the relay's packages (express, PeerJS, sharp, prom-client) take
   // longer to load than a whole `publish` runs, and only `serve` needs them.
   const [{ ListenError, startServer }, { DEMO_ROOM, ensureDemoRoom }] = await Promise.all([
@@ -117,6 +133,8 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
   let server: RunningServer;
   try {
     server = await startServer({
+      ...(peerjsPerAddress !== undefined ? { peerjsPerAddress } : {}),
+      ...(peerjsMaxMessageBytes !== undefined ? { peerjsMaxMessageBytes } : {}),
       host,
       httpPort,
       tcpPort,

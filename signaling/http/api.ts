@@ -267,7 +267,8 @@ export function apiRouter(deps: ApiDeps): Router {
       const room = roomParam(req, res);
       if (room === null) return;
       const roster = hub.rosterOf(room);
-      const body: RosterBody = { room, seq: roster.seq, at: roster.at, clients: roster.clients };
+      // Counts only: entries (ids, addresses) go to admins that proved a room key over /ws.
+      const body: RosterBody = { room, seq: roster.seq, at: roster.at, count: roster.clients.length, clients: [] };
       res.set('cache-control', 'no-store').json(body);
     }),
   );

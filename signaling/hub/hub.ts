@@ -13,8 +13,10 @@ import { BlobFlow } from './blob-flow.ts';
 import type { Conn, Wire } from './conn.ts';
 import { Connections, now } from './connections.ts';
 import { WriteScheduler } from './fanout.ts';
+import type { PeerIds } from './peer-ids.ts';
 import { DEFAULT_HUB_OPTIONS, type HubOptions } from './options.ts';
 import type { HubParts } from './parts.ts';
+import { ClientIds } from './client-ids.ts';
 import { PatchSession } from './patch-session.ts';
 import { ReleasePayloads } from './payloads.ts';
 import { Rooms } from './rooms.ts';
@@ -50,6 +52,7 @@ export class Hub {
       relay,
       metrics,
       connections,
+      clientIds: new ClientIds(),
       rooms,
       releases: new ReleasePayloads(),
       blobs: new BlobFlow(relay, metrics, connections, this.options.outbox.maxQueuedBytes),
@@ -98,7 +101,12 @@ export class Hub {
     session.hello(json);
   }
 
-  /** The roster of a room. */
+  /** PeerJS ids: the server reports registrations on `/peerjs` here. */
+  get peerIds(): PeerIds {
+    return this.rooms.peerIds;
+  }
+
+  /** The roster of a room, whole (addresses included): for the relay's own use, never for anonymous callers. */
   rosterOf(room: string): Roster {
     return this.rooms.rosterOf(room);
   }

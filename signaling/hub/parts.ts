@@ -5,6 +5,7 @@
 import type { Metrics } from '../metrics.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { BlobFlow } from './blob-flow.ts';
+import type { ClientIds } from './client-ids.ts';
 import type { Connections } from './connections.ts';
 import type { HubOptions } from './options.ts';
 import type { ReleasePayloads } from './payloads.ts';
@@ -19,6 +20,8 @@ export interface HubParts {
   readonly metrics: Metrics;
   /** Refusals and closes. */
   readonly connections: Connections;
+  /** Client ids bound to their players' secrets. */
+  readonly clientIds: ClientIds;
   /** Who is in which room; the admins' live roster. */
   readonly rooms: Rooms;
   /** Each room's latest `release` message, encoded once. */

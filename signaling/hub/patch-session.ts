@@ -9,9 +9,13 @@ import {
   MessageType,
   parseMessage,
   type DecodedFrame,
+  rosterChallengeBytes,
+  verifyBytes,
   type Hello,
+  type RosterAuth,
   type SignedRelease,
 } from '../../protocol/index.ts';
+import { randomBytes } from 'node:crypto';
 import type { BlobAccount } from './blob-flow.ts';
 import type { Conn, Session } from './conn.ts';
 import { now } from './connections.ts';
@@ -26,6 +30,8 @@ import { RosterEntry } from './roster.ts';
 export class PatchSession implements Session, BlobAccount {
   readonly heartbeatMs: number;
   blobBytesPending = 0;
+  /** The nonce an admin signs to see the roster, until it answers (one try). */
+  private challenge: string | null = null;
   /** The last `peers` answer drawn for it and when (`peers.get` draws at most one per interval). */
   private lastPeers: { readonly at: number; readonly payload: Payload } | null = null;
 
@@ -59,7 +65,9 @@ export class PatchSession implements Session, BlobAccount {
   /** Puts the connection in its room's roster and answers `welcome` (+ the release it lacks, + roster). */
   private hello(hello: Hello): void {
     const { conn, parts } = this;
-    const clientId = parts.rooms.freeId(hello.room, hello.clientId);
+    const clientId = parts.clientIds.claim(hello.room, hello.clientId, hello.clientSecret, (id) =>
+      parts.rooms.has(hello.room, id),
+    );
     const entry = new RosterEntry(
       clientId,
       hello.room,
@@ -77,10 +85,15 @@ export class PatchSession implements Session, BlobAccount {
       entry.recordHello(hello.seq, Object.fromEntries(known));
     }
     conn.entry = entry;
-    conn.peerId = hello.peerId;
     conn.state = 'open';
+    if (hello.peerId !== undefined) {
+      const refused = parts.rooms.peerIds.claim(conn, hello.peerId);
+      if (refused) parts.connections.refuse(conn, refused.code, refused.message, false);
+      else conn.peerId = hello.peerId;
+    }
     parts.rooms.join(conn);
 
+    if (hello.role === 'admin') this.challenge = randomBytes(32).toString('base64url');
     const latest = parts.relay.latest(hello.room);
     const peers = parts.rooms.samplePeers(hello.room, conn, WELCOME_PEERS);
     conn.outbox.send(
@@ -93,13 +106,34 @@ export class PatchSession implements Session, BlobAccount {
         maxFrameBytes: parts.options.maxFrameBytes,
         serverTime: new Date().toISOString(),
         ...(peers.length > 0 ? { peers } : {}),
+        ...(this.challenge !== null ? { challenge: this.challenge } : {}),
       }),
     );
     if (latest && latest.release.seq > hello.seq) {
       conn.outbox.send(parts.releases.of(latest), { key: 'release' });
     }
-    if (hello.role === 'admin')
-      conn.outbox.send(payloadOf(parts.rooms.rosterOf(hello.room)), { key: 'roster' });
+  }
+
+  /** An admin's answer to its challenge: a room key's signature admits it to the roster. */
+  async authenticate(auth: RosterAuth): Promise<void> {
+    const { conn, parts } = this;
+    const room = conn.room;
+    const nonce = this.challenge;
+    this.challenge = null;
+    if (room === null || nonce === null) {
+      return parts.connections.refuse(conn, ErrorCode.FORBIDDEN, 'no roster challenge to answer', false);
+    }
+    const trusted = [...(parts.relay.trustedKeys(room)?.values() ?? [])];
+    const valid =
+      trusted.includes(auth.publicKey) &&
+      (await verifyBytes(auth.publicKey, rosterChallengeBytes(room, nonce), auth.sig));
+    if (!conn.live) return;
+    if (!valid) {
+      const why = `roster of room ${room}: not signed by a key the room trusts`;
+      return parts.connections.refuse(conn, ErrorCode.NOT_AUTHORIZED, why, false);
+    }
+    parts.rooms.admit(conn);
+    conn.outbox.send(payloadOf(parts.rooms.rosterOf(room)), { key: 'roster' });
   }
 
   /** The answer to `peers.get`: a fresh sample at most once per `peersIntervalMs`, else the last one. */
@@ -151,6 +185,11 @@ export const HANDLERS = new HandlerRegistry<PatchSession>()
   .on(MessageType.peersGet, (session) => {
     const room = session.conn.room;
     if (room !== null) session.conn.outbox.send(session.peersAnswer(room), { key: 'peers' });
+  })
+  .on(MessageType.rosterAuth, (session, message) => {
+    session.authenticate(message).catch(() => {
+      // verifyBytes never throws; nothing else here does.
+    });
   })
   .on(MessageType.error, () => {
     // A client's word about something we sent: nothing to do but not to answer it.

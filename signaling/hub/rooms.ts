@@ -6,6 +6,7 @@
 import { MessageType, type Roster } from '../../protocol/index.ts';
 import type { Conn } from './conn.ts';
 import { payloadOf } from './payloads.ts';
+import { PeerIds } from './peer-ids.ts';
 import { uniqueClientId } from './roster.ts';
 
 /** How much a change matters to an admin watching the roster. */
@@ -27,6 +28,9 @@ interface Room {
 
 const now = () => performance.now();
 
+/** How many members a peer sample draws per place it fills (some are skipped: unlisted, same address). */
+export const SAMPLE_DRAWS_PER_PEER = 4;
+
 /** Least time between two rosters sent for heartbeat-only changes (the "last seen" column). */
 export const SOFT_ROSTER_INTERVAL_MS = 1_000;
 
@@ -38,6 +42,8 @@ export class Rooms {
     /** The seq of a room's latest release (0 for none). */
     private readonly seqOf: (room: string) => number,
     private readonly intervalMs: number,
+    /** Which PeerJS ids may be suggested. */
+    readonly peerIds = new PeerIds(),
   ) {}
 
   private ensure(name: string): Room {
@@ -60,8 +66,12 @@ export class Rooms {
 
   /** A client id for `requested` that no live connection of the room uses. */
   freeId(room: string, requested: string): string {
-    const members = this.rooms.get(room)?.members;
-    return uniqueClientId(requested, (id) => members?.has(id) ?? false);
+    return uniqueClientId(requested, (id) => this.has(room, id));
+  }
+
+  /** True if a live connection of the room has this client id. */
+  has(room: string, clientId: string): boolean {
+    return this.rooms.get(room)?.members.has(clientId) ?? false;
   }
 
   /** Adds a connection (its roster entry must be set). */
@@ -70,7 +80,6 @@ export class Rooms {
     if (!entry) throw new Error('join before hello');
     const room = this.ensure(entry.room);
     room.members.set(entry.clientId, conn);
-    if (entry.role === 'admin') room.admins.add(conn);
     if (conn.peerId !== undefined && !room.swarmAt.has(conn)) {
       room.swarmAt.set(conn, room.swarm.length);
       room.swarm.push(conn);
@@ -78,8 +87,16 @@ export class Rooms {
     this.touch(entry.room, 'hard');
   }
 
+  /** Adds an admin that proved a room key: it gets the room's roster from now on. */
+  admit(conn: Conn): void {
+    const entry = conn.entry;
+    if (!entry) throw new Error('admit before hello');
+    this.ensure(entry.room).admins.add(conn);
+  }
+
   /** Removes a connection. */
   leave(conn: Conn): void {
+    this.peerIds.release(conn);
     const entry = conn.entry;
     const room = entry ? this.rooms.get(entry.room) : undefined;
     if (!entry || !room) return;
@@ -104,16 +121,21 @@ export class Rooms {
   }
 
   /**
-   * PeerJS ids of up to `max` swarm members of a room other than `self`, a uniform random sample: a
+   * PeerJS ids of up to `max` swarm members of a room other than `self`: a random sample drawn by a
    * partial Fisher–Yates shuffle of the room's member list, in place (its order means nothing), so a
-   * sample costs O(max) whatever the size of the room.
+   * sample costs O(max) whatever the size of the room. Only members whose id the relay saw register
+   * from their own address ({@link PeerIds.listable}) are suggested, one per address first: an address
+   * with many ids gets more places only when no other address is left among those drawn.
    */
   samplePeers(name: string, self: Conn, max: number, random: () => number = Math.random): string[] {
     const room = this.rooms.get(name);
     if (!room) return [];
     const { swarm, swarmAt } = room;
     const out: string[] = [];
-    for (let i = 0; i < swarm.length && out.length < max; i++) {
+    const spare: string[] = [];
+    const addresses = new Set<string>();
+    const draws = Math.min(swarm.length, SAMPLE_DRAWS_PER_PEER * max);
+    for (let i = 0; i < draws && out.length < max; i++) {
       const j = i + Math.floor(random() * (swarm.length - i));
       const picked = swarm[j]!;
       if (j !== i) {
@@ -123,7 +145,17 @@ export class Rooms {
         swarmAt.set(picked, i);
         swarmAt.set(displaced, j);
       }
-      if (picked !== self && picked.peerId !== undefined) out.push(picked.peerId);
+      if (picked === self || picked.peerId === undefined || !this.peerIds.listable(picked)) continue;
+      const address = picked.wire.address;
+      if (addresses.has(address)) spare.push(picked.peerId);
+      else {
+        addresses.add(address);
+        out.push(picked.peerId);
+      }
+    }
+    for (const id of spare) {
+      if (out.length >= max) break;
+      out.push(id);
     }
     return out;
   }
