@@ -17,6 +17,7 @@ import {
   VersionLabel,
 } from './release.ts';
 import { validator, type Validator } from './validate.ts';
+import { signBytes, type SigningKey } from './crypto.ts';
 
 /** Version of this message set, sent in `hello`. */
 export const PROTOCOL_VERSION = 1;
@@ -265,6 +266,12 @@ export type RosterAuth = v.InferOutput<typeof RosterAuthSchema>;
 /** The bytes an admin signs to see a room's roster: `patchcast-roster|<room>|<nonce>`. */
 export function rosterChallengeBytes(room: string, nonce: string): Uint8Array {
   return new TextEncoder().encode(`patchcast-roster|${room}|${nonce}`);
+}
+
+/** The `roster.auth` answer to a challenge, signed with a room key. */
+export async function signRosterChallenge(key: SigningKey, room: string, nonce: string): Promise<RosterAuth> {
+  const sig = await signBytes(key, rosterChallengeBytes(room, nonce));
+  return { type: MessageType.rosterAuth, publicKey: key.publicKey, sig };
 }
 
 /** Either way: something was refused. `fatal` means the sender closes the connection next. */

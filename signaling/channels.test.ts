@@ -8,6 +8,7 @@ import { BlobAssembler, ErrorCode, fromBase64, utf8 } from '../protocol/index.ts
 import {
   RawConn,
   TestRoom,
+  registerPeerIds,
   startTestServer,
   until,
   type TestServer,
@@ -102,6 +103,7 @@ describe.each<TransportName>(['ws', 'tcp'])('relay over %s', (transport) => {
   });
 
   it('answers peers.get with the swarm members of the room, and lists them in welcome', async () => {
+    registerPeerIds(server, 'peer-a', 'peer-b');
     const a = await connect();
     a.hello({ clientId: 'a', peerId: 'peer-a' });
     await a.next('welcome');
@@ -152,7 +154,7 @@ describe.each<TransportName>(['ws', 'tcp'])('relay over %s', (transport) => {
 
   it('keeps admins up to date with the roster: joins, acks with errors, leaves', async () => {
     const admin = await connect();
-    admin.hello({ role: 'admin', clientId: 'admin' });
+    await admin.adminHello(room.key);
     const first = await admin.next('roster');
     expect(first.clients.map((c) => c.clientId)).toEqual(['admin']);
 

@@ -10,6 +10,7 @@ import {
   RawConn,
   TestRoom,
   bigPngBytes,
+  registerPeerIds,
   startTestServer,
   until,
   type TestServer,
@@ -62,6 +63,7 @@ describe.each<TransportName>(['ws', 'tcp'])('over %s', (transport) => {
   describe('swarm peers', () => {
     const joinSwarm = async (n: number, prefix: string) => {
       const conns = await Promise.all(Array.from({ length: n }, () => connect()));
+      registerPeerIds(server, ...conns.map((_, i) => `${prefix}-peer-${i}`));
       conns.forEach((c, i) => c.hello({ clientId: `${prefix}${i}`, peerId: `${prefix}-peer-${i}`, seq: 1 }));
       await Promise.all(conns.map((c) => c.next('welcome')));
       return conns.map((_, i) => `${prefix}-peer-${i}`);
@@ -90,6 +92,7 @@ describe.each<TransportName>(['ws', 'tcp'])('over %s', (transport) => {
 
     it('a member is never offered itself, and one that left is offered no more', async () => {
       const conns = await Promise.all([connect(), connect(), connect()]);
+      registerPeerIds(server, 's-peer-0', 's-peer-1', 's-peer-2');
       conns.forEach((c, i) => c.hello({ clientId: `s${i}`, peerId: `s-peer-${i}`, seq: 1 }));
       await Promise.all(conns.map((c) => c.next('welcome')));
       conns[1]!.close();
@@ -106,6 +109,7 @@ describe.each<TransportName>(['ws', 'tcp'])('over %s', (transport) => {
       c.send({ type: 'peers.get' });
       expect((await c.next('peers')).peers.sort()).toEqual([...members].sort());
       const late = await connect();
+      registerPeerIds(server, 'late-peer');
       late.hello({ clientId: 'late', peerId: 'late-peer', seq: 1 });
       await late.next('welcome');
       for (let i = 0; i < 50; i++) c.send({ type: 'peers.get' });

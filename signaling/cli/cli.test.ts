@@ -164,15 +164,20 @@ describe('patchcast', () => {
     c.hello({ room: 'cli', clientId: 'viewer', platform: 'bad\u001b[31mterm' });
     await c.next('welcome');
     c.send({ type: 'heartbeat', traffic: { bytesFromRelay: 1024, bytesFromPeers: 3072, peers: 2 } });
-    await until(async () => (await run('status', '--room', 'cli')).out.includes('offload'));
-    const st = await run('status', '--room', 'cli');
+    const anonymous = await run('status', '--room', 'cli');
+    expect(anonymous.out).toContain('1 client(s) (per-client entries need --key)');
+    expect(anonymous.out).not.toContain('viewer');
+    await until(async () => (await run('status', '--room', 'cli', '--key', key)).out.includes('offload'));
+    const st = await run('status', '--room', 'cli', '--key', key);
     expect(st.out).toContain('viewer');
     expect(st.out).toMatch(
       /seq \d+: 1 client\(s\), 1\.0 KiB from the relay, 3\.0 KiB from peers \(offload 75%\)/,
     );
     expect(st.out).toContain('bad\\x1b[31mterm');
-    const json = parseRosterBody(JSON.parse((await run('status', '--room', 'cli', '--json')).out));
-    expect(json.ok && json.value.clients[0]?.clientId).toBe('viewer');
+    const json = parseRosterBody(
+      JSON.parse((await run('status', '--room', 'cli', '--key', key, '--json')).out),
+    );
+    expect(json.ok && json.value.clients.find((x) => x.role === 'player')?.clientId).toBe('viewer');
     c.close();
   });
 

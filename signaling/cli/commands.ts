@@ -18,6 +18,7 @@ import {
 import { RelayError } from '../../publisher/errors.ts';
 import { RelayApi } from '../../publisher/relay-api.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
+import { signedRoster } from './roster-ws.ts';
 import { CliError, flag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 
 /** Help texts. */
@@ -28,9 +29,11 @@ Writes a new Ed25519 room key (file mode 0600). Keep it secret: it can publish t
   roomCreate: `patchcast room create --room R --key key.json [--server URL]
 
 Creates room R on the relay with the key as its room key (a record signed by the key itself).`,
-  status: `patchcast status --room R [--server URL] [--json]
+  status: `patchcast status --room R [--key key.json] [--server URL] [--json]
 
-The connected clients of a room: transport, platform, what each applied, heartbeats, ack errors.`,
+The connected clients of a room: transport, platform, what each applied, heartbeats, ack errors.
+Per-client entries need --key (a key the room trusts signs the relay's challenge); without it, only
+the number of clients.`,
   history: `patchcast history --room R [--server URL] [--json]
 
 Every release of a room, newest first, with the slots each one changed.`,
@@ -40,7 +43,12 @@ Every release of a room, newest first, with the slots each one changed.`,
 export const OPTIONS = {
   keygen: { out: { type: 'string' }, room: { type: 'string' }, force: { type: 'boolean' } },
   roomCreate: { room: { type: 'string' }, key: { type: 'string' }, server: { type: 'string' } },
-  status: { room: { type: 'string' }, server: { type: 'string' }, json: { type: 'boolean' } },
+  status: {
+    room: { type: 'string' },
+    key: { type: 'string' },
+    server: { type: 'string' },
+    json: { type: 'boolean' },
+  },
   history: { room: { type: 'string' }, server: { type: 'string' }, json: { type: 'boolean' } },
 } as const satisfies Record<string, OptionSpecs>;
 
@@ -145,8 +153,23 @@ function printable(text: string): string {
 
 /** `status` */
 export async function status(args: ParsedArgs, io: Io): Promise<number> {
-  const room = need(args, 'room');
-  const roster = await serverOf(args, io).roster(room);
+  const keyPath = flag(args, 'key');
+  if (keyPath === undefined) {
+    const room = need(args, 'room');
+    const counts = await serverOf(args, io).roster(room);
+    if (args.bools.has('json')) {
+      io.out(JSON.stringify(counts, null, 2));
+      return 0;
+    }
+    const n = counts.count ?? counts.clients.length;
+    io.out(`room ${room}: relay seq ${counts.seq}, ${n} client(s) (per-client entries need --key)`);
+    return 0;
+  }
+  const { key, room: fileRoom } = await loadKey(keyPath);
+  const room = flag(args, 'room') ?? fileRoom;
+  if (room === undefined) throw new CliError('--room is required (the key file names no room)', 2);
+  const server = flag(args, 'server') ?? io.env['PATCHCAST_SERVER'] ?? 'http://127.0.0.1:8787';
+  const roster = await signedRoster(server, room, key);
   if (args.bools.has('json')) {
     io.out(JSON.stringify(roster, null, 2));
     return 0;

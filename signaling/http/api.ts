@@ -268,7 +268,13 @@ export function apiRouter(deps: ApiDeps): Router {
       if (room === null) return;
       const roster = hub.rosterOf(room);
       // Counts only: entries (ids, addresses) go to admins that proved a room key over /ws.
-      const body: RosterBody = { room, seq: roster.seq, at: roster.at, count: roster.clients.length, clients: [] };
+      const body: RosterBody = {
+        room,
+        seq: roster.seq,
+        at: roster.at,
+        count: roster.clients.length,
+        clients: [],
+      };
       res.set('cache-control', 'no-store').json(body);
     }),
   );

@@ -39,7 +39,10 @@ export class PeerIds {
     }
     const at = this.registered.get(id);
     if (at !== undefined && at !== conn.wire.address) {
-      return { code: ErrorCode.PEER_ID_REFUSED, message: `PeerJS id ${id} is registered from another address` };
+      return {
+        code: ErrorCode.PEER_ID_REFUSED,
+        message: `PeerJS id ${id} is registered from another address`,
+      };
     }
     this.claims.set(id, conn);
     return null;
@@ -53,8 +56,6 @@ export class PeerIds {
   /** True if the relay may suggest `conn`'s PeerJS id: registered, from its own address, claimed by it. */
   listable(conn: Conn): boolean {
     const id = conn.peerId;
-    return (
-      id !== undefined && this.claims.get(id) === conn && this.registered.get(id) === conn.wire.address
-    );
+    return id !== undefined && this.claims.get(id) === conn && this.registered.get(id) === conn.wire.address;
   }
 }

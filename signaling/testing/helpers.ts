@@ -17,6 +17,7 @@ import {
   encodeFrame,
   generateSigningKey,
   parseMessage,
+  signRosterChallenge,
   toBase64,
   utf8,
   type Message,
@@ -40,6 +41,14 @@ export interface TestServer extends RunningServer {
   readonly demo: DemoInfo | null;
   /** Closes the server and removes the data dir. */
   dispose(): Promise<void>;
+}
+
+/**
+ * Tells the relay these PeerJS ids are registered from 127.0.0.1, as its `/peerjs` endpoint does when
+ * a real PeerJS socket registers (that path is tested in `signaling/peerjs.test.ts`).
+ */
+export function registerPeerIds(server: RunningServer, ...ids: string[]): void {
+  for (const id of ids) server.hub.peerIds.register(id, '127.0.0.1');
 }
 
 /** Starts a server on ephemeral ports over a fresh temp data dir. */
@@ -289,6 +298,15 @@ export class RawConn {
   /** Says hello. */
   hello(fields: Partial<Record<string, unknown>> = {}): void {
     this.send({ type: 'hello', v: 1, room: 'test', role: 'player', clientId: 'c1', seq: 0, ...fields });
+  }
+
+  /** Says hello as an admin and answers the roster challenge with `key` (a key of the room). */
+  async adminHello(key: SigningKey, fields: Partial<Record<string, unknown>> = {}): Promise<void> {
+    const room = typeof fields['room'] === 'string' ? fields['room'] : 'test';
+    this.hello({ role: 'admin', clientId: 'admin', ...fields });
+    const welcome = await this.next('welcome');
+    if (welcome.challenge === undefined) throw new Error('the relay sent no roster challenge');
+    this.send(await signRosterChallenge(key, room, welcome.challenge));
   }
 
   /** The first message (already received or to come) of a type, optionally matching. */
