@@ -55,6 +55,9 @@ export class PeerJsEndpoint {
       const address = socket ? this.addressOf.get(socket) : undefined;
       if (address !== undefined) options.peerIds.register(client.getId(), address);
     });
+    // The peer server re-emits its sockets' errors (an oversize message among them) on itself: with no
+    // listener, that would throw and take the relay down. Each is counted where the socket fails.
+    this.app.on('error', () => {});
     this.app.on('disconnect', (client) => {
       const socket = client.getSocket();
       const address = socket ? this.addressOf.get(socket) : undefined;
