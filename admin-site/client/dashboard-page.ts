@@ -11,6 +11,7 @@ import { basePath, loadContext } from '../lib/context.ts';
 import { ago, byId, h, replaceChildren, say } from '../lib/dom.ts';
 import { RelayApi } from '../../publisher/relay-api.ts';
 import { describeError } from '../lib/refusals.ts';
+import { signingKeyOf } from '../lib/keystore.ts';
 import { openRosterSocket } from '../lib/roster-socket.ts';
 import { relayWebSocketUrl } from '../lib/settings.ts';
 import { formatBytes } from '../lib/texture.ts';
@@ -226,9 +227,21 @@ async function start(): Promise<void> {
   };
   if (series.length > 0) plot();
   await loadVersions();
+  if (!ctx.key) {
+    say(
+      gate,
+      'warn',
+      'The roster is shown only to holders of a room key: add this room’s key on ',
+      h('a', { href: basePath() }, 'Room & keys'),
+      '.',
+    );
+    replaceChildren(conn);
+    return;
+  }
   openRosterSocket({
     url: relayWebSocketUrl(relay),
     room,
+    key: signingKeyOf(ctx.key),
     onRoster: (roster) => {
       const newRelease = lastRoster !== null && roster.seq !== lastRoster.seq;
       lastRoster = roster;

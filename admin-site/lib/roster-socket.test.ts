@@ -4,6 +4,8 @@ import WebSocket, { WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
 import type { Roster } from '../../protocol/messages.ts';
 import { openRosterSocket, type SocketState } from './roster-socket.ts';
+import { generateSigningKey } from '../../protocol/crypto.ts';
+import { RawConn, TestRoom, startTestServer } from '../../signaling/testing/helpers.ts';
 
 const servers: WebSocketServer[] = [];
 afterEach(() => {
@@ -53,6 +55,7 @@ describe('openRosterSocket (real WebSocket server)', () => {
     const close = openRosterSocket({
       url,
       room: 'demo',
+      key: await generateSigningKey(),
       onRoster: (r) => rosters.push(r),
       onState: (s) => states.push(s),
       createSocket: (u) => new WebSocket(u) as unknown as globalThis.WebSocket,
@@ -70,5 +73,41 @@ describe('openRosterSocket (real WebSocket server)', () => {
       'open',
       'closed',
     ]);
+  });
+
+  it('signs the relay challenge with the room key it holds, and only then gets the roster', async () => {
+    const relay = await startTestServer();
+    try {
+      const room = await TestRoom.create(relay.url);
+      const player = await RawConn.open(relay, 'ws');
+      player.hello({ clientId: 'p1', seq: 1 });
+      await player.next('welcome');
+      const url = `ws://${relay.host}:${relay.httpPort}/ws`;
+      const open = (key: Awaited<ReturnType<typeof generateSigningKey>>) => {
+        const rosters: Roster[] = [];
+        const errors: string[] = [];
+        const close = openRosterSocket({
+          url,
+          room: 'test',
+          key,
+          onRoster: (r) => rosters.push(r),
+          onState: () => {},
+          onError: (code) => errors.push(code),
+          createSocket: (u) => new WebSocket(u) as unknown as globalThis.WebSocket,
+        });
+        return { rosters, errors, close };
+      };
+      const stranger = open(await generateSigningKey());
+      await expect.poll(() => stranger.errors, { timeout: 5000 }).toEqual(['NOT_AUTHORIZED']);
+      expect(stranger.rosters).toEqual([]);
+      stranger.close();
+      const admin = open(room.key);
+      await expect.poll(() => admin.rosters.length, { timeout: 5000 }).toBeGreaterThan(0);
+      expect(admin.rosters[0]!.clients.some((c) => c.clientId === 'p1')).toBe(true);
+      admin.close();
+      player.close();
+    } finally {
+      await relay.dispose();
+    }
   });
 });

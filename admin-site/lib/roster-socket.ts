@@ -1,9 +1,12 @@
 /**
- * The dashboard's live line to the relay: a WebSocket to `/ws` that says `hello` as an admin, keeps
+ * The dashboard's live line to the relay: a WebSocket to `/ws` that says `hello` as an admin, signs
+ * the welcome's challenge with the room key the site holds (the relay shows the roster only to a key
+ * the room trusts), keeps
  * a heartbeat, hands every validated `roster` message to the page, and reconnects with exponential
  * backoff and jitter. No polling: the relay pushes the whole roster on every change.
  */
-import { parseMessage, PROTOCOL_VERSION, type Roster } from '../../protocol/messages.ts';
+import { parseMessage, PROTOCOL_VERSION, signRosterChallenge, type Roster } from '../../protocol/messages.ts';
+import type { SigningKey } from '../../protocol/crypto.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../../protocol/limits.ts';
 import { backoffDelay } from '../../protocol/backoff.ts';
 
@@ -18,6 +21,8 @@ export type SocketState =
 export interface RosterSocketOptions {
   readonly url: string;
   readonly room: string;
+  /** A key of the room: it signs the relay's roster challenge. */
+  readonly key: SigningKey;
   readonly onRoster: (roster: Roster) => void;
   readonly onState: (state: SocketState) => void;
   /** Relay `error` messages, already validated. */
@@ -69,6 +74,11 @@ export function openRosterSocket(options: RosterSocketOptions): () => void {
         attempt = 0;
         options.onState({ kind: 'open', clientId: msg.clientId });
         clearInterval(beatTimer);
+        if (msg.challenge !== undefined) {
+          void signRosterChallenge(options.key, options.room, msg.challenge).then((auth) => {
+            if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(auth));
+          });
+        }
         const every = Math.max(1000, Math.min(msg.heartbeatMs, HEARTBEAT_INTERVAL_MS));
         beatTimer = setInterval(() => {
           if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'heartbeat', t: Date.now() }));
