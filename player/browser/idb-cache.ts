@@ -13,11 +13,12 @@ import {
   parseStoredClientId,
   type RoomState,
 } from '../core/schema.ts';
-import { newClientId, referenced, type PatchCache } from '../core/cache.ts';
+import { isClientSecret, newClientId, newClientSecret, referenced, type PatchCache } from '../core/cache.ts';
 
 export type { CacheUpdate, PatchCache } from '../core/cache.ts';
 
 const CLIENT_ID_KEY = 'patchcast:client-id';
+const CLIENT_SECRET_KEY = 'patchcast:client-secret';
 const roomPrefix = (room: string) => `patchcast:room:${room}:`;
 const stateKey = (room: string) => `${roomPrefix(room)}state`;
 const releaseKey = (room: string, seq: number) => `${roomPrefix(room)}release:${seq}`;
@@ -42,6 +43,16 @@ export function defaultStore(): UseStore {
 export function idbCache(store: UseStore = defaultStore()): PatchCache {
   const get = (key: string) => store('readonly', (s) => promisifyRequest<unknown>(s.get(key)));
   return {
+    async clientSecret() {
+      const stored = await get(CLIENT_SECRET_KEY);
+      if (isClientSecret(stored)) return stored;
+      const secret = newClientSecret();
+      await store('readwrite', (s) => {
+        s.put(secret, CLIENT_SECRET_KEY);
+        return promisifyRequest(s.transaction);
+      });
+      return secret;
+    },
     async clientId() {
       const stored = parseStoredClientId(await get(CLIENT_ID_KEY));
       if (stored.ok) return stored.value;

@@ -4,7 +4,7 @@
  * IndexedDB (`player/browser/idb-cache.ts`) and on files (`player/node/file-cache.ts`); whatever an
  * adapter reads back is validated (`schema.ts`) and verified again by the client before it is used.
  */
-import { toHex } from '../../protocol/bytes.ts';
+import { toBase64Url, toHex } from '../../protocol/bytes.ts';
 import type { SignedRelease } from '../../protocol/release.ts';
 import type { RoomState } from './schema.ts';
 
@@ -12,6 +12,12 @@ import type { RoomState } from './schema.ts';
 export interface PatchCache {
   /** This player's client id, created on first use and kept. */
   clientId(): Promise<string>;
+  /**
+   * The secret that goes with the client id, created on first use and kept beside it: the relay gives
+   * the id only to a hello that says it, so nobody else can take the id over. A cache without it
+   * connects without a secret (the relay then binds nothing).
+   */
+  clientSecret?(): Promise<string>;
   /** The room's state, or an empty one (also when what is stored doesn't validate). */
   state(room: string): Promise<RoomState>;
   /** A stored release, structure-checked (its signature is the caller's to verify), or null. */
@@ -35,6 +41,16 @@ export interface CacheUpdate {
 /** A new random client id: `p-` and 12 hex digits. */
 export function newClientId(): string {
   return `p-${toHex(crypto.getRandomValues(new Uint8Array(6)))}`;
+}
+
+/** A new random client secret: 32 random bytes, base64url (43 characters). */
+export function newClientSecret(): string {
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+/** True for a stored client secret of the right shape (else the cache makes a new one). */
+export function isClientSecret(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value);
 }
 
 /** What a room's state needs kept: the newest release, and each held entry's release and blob. */

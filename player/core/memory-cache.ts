@@ -2,7 +2,7 @@
  * A {@link PatchCache} in memory: for a player that keeps nothing between runs (`patchcast play`
  * without `--cache`) and for tests. Commits are atomic as the others' are: one assignment.
  */
-import { newClientId, referenced, type PatchCache } from './cache.ts';
+import { newClientId, newClientSecret, referenced, type PatchCache } from './cache.ts';
 import { emptyRoomState, type RoomState } from './schema.ts';
 import type { SignedRelease } from '../../protocol/release.ts';
 
@@ -15,8 +15,10 @@ interface Room {
 /** A fresh in-memory cache; `clientId` fixes the id it gives (default: a new random one). */
 export function memoryCache(clientId: string = newClientId()): PatchCache {
   const rooms = new Map<string, Room>();
+  const secret = newClientSecret();
   return {
     clientId: async () => clientId,
+    clientSecret: async () => secret,
     state: async (room) => rooms.get(room)?.state ?? emptyRoomState(room),
     release: async (room, seq) => rooms.get(room)?.releases.get(seq) ?? null,
     blob: async (room, sha256) => rooms.get(room)?.blobs.get(sha256) ?? null,

@@ -100,6 +100,8 @@ export class PatchClient extends ClientEvents {
   private readonly blobs: BlobSource;
   private state: RoomState;
   private clientId: string | null = null;
+  /** The secret the relay binds the client id to (the cache's), said in every hello. */
+  private clientSecret: string | null = null;
   /** The id the relay gave this connection (it may add a suffix to a duplicate id). */
   private relayClientId: string | null = null;
   private readonly trusted: RoomTrust;
@@ -158,6 +160,7 @@ export class PatchClient extends ClientEvents {
   /** This player's client id: the option, else the cache's (null when the cache has none to give). */
   async ownClientId(): Promise<string | null> {
     this.clientId ??= this.options.clientId ?? (await this.cache.clientId().catch(() => null));
+    this.clientSecret ??= (await this.cache.clientSecret?.().catch(() => null)) ?? null;
     return this.clientId;
   }
 
@@ -310,6 +313,7 @@ export class PatchClient extends ClientEvents {
       seq: this.state.seq,
       slots: heldSlots(this.state),
       ...(peerId ? { peerId } : {}),
+      ...(this.clientSecret !== null ? { clientSecret: this.clientSecret } : {}),
     };
   }
 

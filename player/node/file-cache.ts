@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseSignedRelease } from '../../protocol/release.ts';
-import { newClientId, referenced, type PatchCache } from '../core/cache.ts';
+import { isClientSecret, newClientId, newClientSecret, referenced, type PatchCache } from '../core/cache.ts';
 import { emptyRoomState, parseRoomState, parseStoredClientId } from '../core/schema.ts';
 
 const TEMP_PREFIX = '.tmp-';
@@ -69,7 +69,19 @@ export function fileCache(dir: string): PatchCache {
   const releasePath = (room: string, seq: number) => join(roomDir(room), 'releases', `${seq}.json`);
   const blobPath = (room: string, sha256: string) => join(roomDir(room), 'blobs', sha256);
   let clientId: Promise<string> | null = null;
+  let clientSecret: Promise<string> | null = null;
   return {
+    clientSecret() {
+      clientSecret ??= (async () => {
+        const path = join(dir, 'client-secret');
+        const stored = (await readOrNull(path))?.toString('utf8').trim();
+        if (isClientSecret(stored)) return stored;
+        const secret = newClientSecret();
+        await writeAtomic(path, secret);
+        return secret;
+      })();
+      return clientSecret;
+    },
     clientId() {
       clientId ??= (async () => {
         const path = join(dir, 'client-id');

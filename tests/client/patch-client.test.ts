@@ -17,7 +17,7 @@ import type { PatchHandlers } from '../../player/core/apply.ts';
 import type { PatchCache } from '../../player/core/cache.ts';
 import type { PatchClient } from '../../player/core/patch-client.ts';
 import type { ConnectTransport } from '../../player/core/transport.ts';
-import { startTestServer, type TestServer } from '../../signaling/testing/helpers.ts';
+import { RawConn, startTestServer, type TestServer } from '../../signaling/testing/helpers.ts';
 import { adapters, type ClientOptions } from './helpers/adapters.ts';
 import { startMeddler, type Meddler } from './helpers/meddler.ts';
 import {
@@ -120,6 +120,29 @@ describe.each(adapters)('PatchClient through the $name adapter, on the real rela
     expect((await cache.state(ROOM)).seq).toBe(1);
     expect((await cache.release(ROOM, 1))?.sig).toBe(r1.signed.sig);
     for (const [sha256, bytes] of r1.blobs) expect(await cache.blob(ROOM, sha256)).toEqual(bytes);
+  });
+
+  it('keeps its client id across a reload, and nobody else can take it meanwhile', async () => {
+    const first = client(game().handlers);
+    await first.start();
+    const hello = await until(() => meddler.hellos[0]);
+    expect(hello.clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const id = await until(() => first.status().clientId ?? undefined);
+    await until(() => relay.hub.rosterOf(ROOM).clients.some((c) => c.clientId === id) || undefined);
+    first.close(); // the page reloads
+    await until(() => !relay.hub.rosterOf(ROOM).clients.some((c) => c.clientId === id) || undefined);
+    const thief = await RawConn.open(relay, 'ws');
+    thief.hello({ room: ROOM, clientId: id });
+    expect((await thief.next('welcome')).clientId).not.toBe(id);
+    thief.close();
+    const second = client(game().handlers);
+    await second.start();
+    const back = await until(() => meddler.hellos[1]);
+    expect(back.clientSecret).toBe(hello.clientSecret);
+    await until(
+      () =>
+        relay.hub.rosterOf(ROOM).clients.some((c) => c.clientId === id && c.role === 'player') || undefined,
+    );
   });
 
   it('boots from the cache with no relay at all, then catches up when the relay returns', async () => {
