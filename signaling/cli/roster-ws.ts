@@ -23,7 +23,7 @@ function wsUrlOf(server: string): string {
   return url.toString();
 }
 
-/** Opens `/ws`, answers the roster challenge with `key`, resolves with the room's roster. */
+/** Opens `/ws`, answers the roster challenge with `key`, resolves with the room's roster (without itself). */
 export function signedRoster(
   server: string,
   room: string,
@@ -32,6 +32,7 @@ export function signedRoster(
 ): Promise<Roster> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(wsUrlOf(server));
+    let self = '';
     const done = (error: Error | null, roster?: Roster) => {
       clearTimeout(timer);
       ws.close();
@@ -58,13 +59,15 @@ export function signedRoster(
       if (!parsed.ok) return;
       const message = parsed.value;
       if (message.type === 'welcome') {
+        self = message.clientId;
         if (message.challenge === undefined) return done(new CliError('the relay sent no roster challenge'));
         signRosterChallenge(key, room, message.challenge).then(
           (auth) => ws.send(JSON.stringify(auth)),
           (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
         );
       } else if (message.type === 'roster' && message.room === room) {
-        done(null, message);
+        // Without its own admin session: the CLI reports the others.
+        done(null, { ...message, clients: message.clients.filter((c) => c.clientId !== self) });
       } else if (message.type === 'error') {
         done(new CliError(`${message.code}: ${message.message}`, 1, message.code));
       }
