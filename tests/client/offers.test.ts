@@ -55,13 +55,16 @@ describe.each(adapters)('releases offered from elsewhere ($name adapter)', (adap
       // offers a forgery.
       meddler.pause(good.release.slots['background']!.sha256);
       await room.publish(built);
-      await until(() => c.client.status().loading?.seq === good.release.seq);
+      // A loaded machine may take a while to start the download; the blob stays held meanwhile.
+      await until(() => c.client.status().loading?.seq === good.release.seq, 20_000);
       expect((await c.client.offerRelease(forged)).ok).toBe(false);
       meddler.resume();
       expect(await applied).toMatchObject({ seq: good.release.seq });
       expect(c.client.status().slots['background']?.sha256).toBe(good.release.slots['background']?.sha256);
       expect(c.refused).toContain('BAD_SIGNATURE');
     } finally {
+      // Never leave the blob held: the next test's client boots from this same latest release.
+      meddler.resume();
       c.close();
     }
   });
