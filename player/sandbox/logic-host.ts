@@ -28,9 +28,19 @@ export interface ScriptIdentity {
   readonly version: string;
 }
 
+/**
+ * Trial frames before a new script takes over: enough to catch a script that throws, hangs or answers
+ * junk from its first calls; a later failure is caught while running and falls back the same way.
+ */
+export const DEFAULT_TRIAL_FRAMES = 3;
+
 /** Options of {@link LogicHost}. */
 export interface LogicHostOptions extends SandboxOptions {
-  /** Frames a new script runs on a copy of the ball before it takes over (default 10). */
+  /**
+   * Frames a new script runs on a copy of the ball before it takes over (default
+   * {@link DEFAULT_TRIAL_FRAMES}). Each is one round trip through the page's event loop — on a page
+   * busy rendering, about one rendered frame — so this is the swap's latency as well as its check.
+   */
   readonly trialFrames?: number;
   /** Longest simulated step, in seconds: after a stall the ball moves on, it doesn't jump (default 0.1). */
   readonly maxDt?: number;
@@ -126,7 +136,7 @@ export class LogicHost {
     const sandbox = opened.value;
     let ball = this.current;
     const dt = 1 / 60;
-    for (let frame = 0; frame < (this.options.trialFrames ?? 10); frame++) {
+    for (let frame = 0; frame < (this.options.trialFrames ?? DEFAULT_TRIAL_FRAMES); frame++) {
       const result = await sandbox.step(ball, this.world(frame * dt), dt);
       if (!result.ok) {
         sandbox.terminate();

@@ -15,9 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { utf8 } from '../../protocol/bytes.ts';
 import type { SigningKey } from '../../protocol/crypto.ts';
-import { ApiPath, parseRosterBody } from '../../protocol/http.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './helpers/chromium-args.ts';
-import { demoKey, publish, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
+import { adminRoster, demoKey, publish, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
 import { ballPosition, openPlayer, runningLogic, waitForApplied, waitForStatus } from './helpers/player.ts';
 
 let relay: RelayProcess;
@@ -37,9 +36,7 @@ async function publishScript(source: string, version = `v${++versions}`) {
 
 /** What the relay heard from the player about its logic slot. */
 async function rosterLogic() {
-  const roster = parseRosterBody(await (await fetch(`${relay.url}${ApiPath.clients('demo')}`)).json());
-  if (!roster.ok) throw new Error(roster.message);
-  return roster.value.clients.find((c) => c.role === 'player')?.slots['logic'];
+  return (await adminRoster(relay.url, 'demo', key)).find((c) => c.role === 'player')?.slots['logic'];
 }
 
 async function ballMoves(): Promise<boolean> {

@@ -10,10 +10,9 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { configBytes } from '../../protocol/config.ts';
 import { utf8 } from '../../protocol/bytes.ts';
 import type { SigningKey } from '../../protocol/crypto.ts';
-import { ApiPath, parseRosterBody } from '../../protocol/http.ts';
 import { GRAVITY } from '../../player/sandbox/examples.ts';
 import { launchChromium } from './helpers/admin-env.ts';
-import { demoKey, publish, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
+import { adminRoster, demoKey, publish, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
 import {
   ballPosition,
   openPlayer,
@@ -154,10 +153,7 @@ describe('player live updates (real relay, real Chromium)', () => {
   });
 
   it('acked every slot to the relay: the roster shows the new versions', async () => {
-    const res = await fetch(`${relay.url}${ApiPath.clients('demo')}`);
-    const roster = parseRosterBody(await res.json());
-    if (!roster.ok) throw new Error(roster.message);
-    const me = roster.value.clients.find((c) => c.role === 'player');
+    const me = (await adminRoster(relay.url, 'demo', key)).find((c) => c.role === 'player');
     expect(me?.transport).toBe('ws');
     expect(me?.slots['logic']).toMatchObject({ version: '2.0.0', status: 'applied' });
     expect(me?.slots['background']).toMatchObject({ version: '2.1.0', status: 'applied' });

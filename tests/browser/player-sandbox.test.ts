@@ -10,9 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { utf8 } from '../../protocol/bytes.ts';
 import type { SigningKey } from '../../protocol/crypto.ts';
-import { ApiPath, parseRosterBody } from '../../protocol/http.ts';
 import { launchChromium } from './helpers/admin-env.ts';
-import { demoKey, publish, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
+import { adminRoster, demoKey, publish, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
 import {
   ballPosition,
   openPlayer,
@@ -44,9 +43,7 @@ async function ballMoves(): Promise<boolean> {
 }
 
 async function rosterLogic() {
-  const roster = parseRosterBody(await (await fetch(`${relay.url}${ApiPath.clients('demo')}`)).json());
-  if (!roster.ok) throw new Error(roster.message);
-  return roster.value.clients.find((c) => c.role === 'player');
+  return (await adminRoster(relay.url, 'demo', key)).find((c) => c.role === 'player');
 }
 
 beforeAll(async () => {

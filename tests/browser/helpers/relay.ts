@@ -15,6 +15,8 @@ import type { SigningKey } from '../../../protocol/crypto.ts';
 import { ApiPath, parsePublished, type Published } from '../../../protocol/http.ts';
 import { fromKeyFile, parseKeyFile } from '../../../protocol/keys.ts';
 import { parseSignedRelease, type SignedRelease } from '../../../protocol/release.ts';
+import { WebSocket } from 'ws';
+import { parseMessage, signRosterChallenge, type RosterClient } from '../../../protocol/messages.ts';
 import { freePort } from './admin-env.ts';
 
 /** A running relay process. */
@@ -142,4 +144,39 @@ export async function publish(
   const published = parsePublished(body);
   if (!published.ok) throw new Error(published.message);
   return { ...published.value, signed: built.signed, sentAt, acceptedAt };
+}
+
+/**
+ * The room's roster as an admin sees it: over `/ws`, after signing the relay's challenge with `key`
+ * (the HTTP API gives anonymous callers a count only).
+ */
+export async function adminRoster(url: string, room: string, key: SigningKey): Promise<RosterClient[]> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`);
+  try {
+    return await new Promise<RosterClient[]>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no roster within 5 s')), 5_000);
+      ws.on('error', reject);
+      ws.on('open', () =>
+        ws.send(JSON.stringify({ type: 'hello', v: 1, room, role: 'admin', clientId: 'test-admin', seq: 0 })),
+      );
+      ws.on('message', (data: Buffer) => {
+        const parsed = parseMessage(JSON.parse(data.toString('utf8')));
+        if (!parsed.ok) return;
+        const message = parsed.value;
+        if (message.type === 'welcome' && message.challenge !== undefined) {
+          void signRosterChallenge(key, room, message.challenge).then((auth) =>
+            ws.send(JSON.stringify(auth)),
+          );
+        } else if (message.type === 'roster') {
+          clearTimeout(timer);
+          resolve(message.clients.filter((c) => c.clientId !== 'test-admin'));
+        } else if (message.type === 'error') {
+          clearTimeout(timer);
+          reject(new Error(`${message.code}: ${message.message}`));
+        }
+      });
+    });
+  } finally {
+    ws.close();
+  }
 }
