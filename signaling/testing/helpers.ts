@@ -28,6 +28,12 @@ import { buildRelease, type BuildReleaseInput, type BuiltRelease } from '../../p
 import { ensureDemoRoom, type DemoInfo } from '../demo/demo-room.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../server.ts';
 
+/** The operator token of every test server (unless a test gives its own `creation`). */
+export const TEST_OPERATOR_TOKEN = 'test-operator-token-0123456789';
+
+/** The header that makes a request an operator's on a test server. */
+export const OPERATOR_HEADERS = { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` } as const;
+
 /** Options of {@link startTestServer}. */
 export interface TestServerOptions extends Partial<ServerOptions> {
   /** Create the demo room as `patchcast serve` does (default false). */
@@ -61,6 +67,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     tcpPort: 0,
     staticDir: null,
     log: () => {},
+    creation: {
+      operatorToken: TEST_OPERATOR_TOKEN,
+      openRooms: false,
+      maxRoomsPerAddress: 0,
+      reserved: new Set(),
+    },
     ...serverOptions,
     dataDir,
     prepare: async (relay) => {
@@ -108,7 +120,7 @@ export async function bigPngBytes(bytes: number): Promise<Uint8Array> {
 export async function postRelease(
   url: string,
   built: BuiltRelease,
-  extra: { publicKey?: string; omitBlobs?: boolean } = {},
+  extra: { publicKey?: string; omitBlobs?: boolean; anonymous?: boolean } = {},
 ): Promise<{ status: number; body: unknown }> {
   const body = {
     signed: built.signed,
@@ -119,7 +131,7 @@ export async function postRelease(
   };
   const res = await fetch(url + ApiPath.releases(built.signed.release.room), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(extra.anonymous ? {} : OPERATOR_HEADERS) },
     body: JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };
@@ -167,7 +179,10 @@ export class TestRoom {
   }
 
   /** Publishes; on 201 the release becomes the latest. */
-  async publish(built: BuiltRelease, extra: { publicKey?: string; omitBlobs?: boolean } = {}) {
+  async publish(
+    built: BuiltRelease,
+    extra: { publicKey?: string; omitBlobs?: boolean; anonymous?: boolean } = {},
+  ) {
     const res = await postRelease(this.url, built, extra);
     if (res.status === 201) this.latest = built.signed;
     return res;
