@@ -31,7 +31,7 @@ Writes a new Ed25519 room key (file mode 0600). Keep it secret: it can publish t
 
 Creates room R on the relay with the key as its room key (a record signed by the key itself). Only an
 operator of the relay may create rooms: give the relay's operator token (the file serve printed, or
-PATCHCAST_OPERATOR_TOKEN), unless the relay runs with --open-rooms.`,
+PATCHCAST_OPERATOR_TOKEN), unless the relay lets anyone create rooms (serve's open-rooms mode).`,
   status: `patchcast status --room R [--key key.json] [--server URL] [--json]
 
 The connected clients of a room: transport, platform, what each applied, heartbeats, ack errors.

@@ -222,23 +222,21 @@ export class Relay {
   }
 
   /**
-   * What an upload of `sha256` may be, before its body is read: `stored` when the relay has it
-   * already, the declared size when a verified release of a room names it and the relay lacks it,
-   * else a refusal (`UPLOAD_NOT_EXPECTED`).
+   * What an upload of `sha256` may be, before its body is read: the declared size when a verified
+   * release of a room named it as missing (within the upload window), else `stored` when the relay
+   * has it already, else a refusal (`UPLOAD_NOT_EXPECTED`).
    */
   expectUpload(
     sha256: string,
   ): { ok: true; stored: true } | { ok: true; stored: false; size: number } | Refusal {
-    if (this.store.hasBlob(sha256)) return { ok: true, stored: true };
     const expected = this.expected.get(sha256);
-    if (!expected || expected.until < this.now()) {
-      this.expected.delete(sha256);
-      return fail(
-        ErrorCode.UPLOAD_NOT_EXPECTED,
-        `no verified release names blob ${sha256}: publish the release first (its BLOB_MISSING answer lists what to upload)`,
-      );
-    }
-    return { ok: true, stored: false, size: expected.size };
+    if (expected && expected.until >= this.now()) return { ok: true, stored: false, size: expected.size };
+    this.expected.delete(sha256);
+    if (this.store.hasBlob(sha256)) return { ok: true, stored: true };
+    return fail(
+      ErrorCode.UPLOAD_NOT_EXPECTED,
+      `no verified release names blob ${sha256}: publish the release first (its BLOB_MISSING answer lists what to upload)`,
+    );
   }
 
   /**
@@ -255,7 +253,8 @@ export class Relay {
     if ((await sha256Hex(bytes)) !== sha256) {
       return fail(ErrorCode.HASH_MISMATCH, `body does not hash to ${sha256}`);
     }
-    this.expected.delete(sha256);
+    // Expected until the release naming it is stored (or the window closes): the publisher may send
+    // it again, and an upload sent again is kept fresh for the garbage collector.
     return { ok: true, stored: await this.store.putBlob(sha256, bytes) };
   }
 
