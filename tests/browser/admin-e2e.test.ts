@@ -15,7 +15,12 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium, serveStatic, type StaticServer } from './helpers/admin-env.ts';
-import { latestRelease, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
+import {
+  BROWSER_OPERATOR_TOKEN,
+  latestRelease,
+  startRelayProcess,
+  type RelayProcess,
+} from './helpers/relay.ts';
 
 const ROOM = 'e2e-admin';
 const PASS = 'e2e backup passphrase';
@@ -90,6 +95,11 @@ beforeAll(async () => {
   relay = await startRelayProcess();
   browser = await launchChromium();
   contexts.push(browser);
+  // The admin creates rooms by publishing their first release: that takes the relay's operator token.
+  await browser.addInitScript((token) => {
+    if (!localStorage.getItem('patchcast.admin.operatorToken'))
+      localStorage.setItem('patchcast.admin.operatorToken', token);
+  }, BROWSER_OPERATOR_TOKEN);
   admin = await browser.newPage();
   admin.on('pageerror', (e) => console.error('admin pageerror:', e.message));
 });

@@ -17,6 +17,9 @@ import { fromKeyFile, parseKeyFile } from '../../../protocol/keys.ts';
 import { parseSignedRelease, type SignedRelease } from '../../../protocol/release.ts';
 import { freePort } from './admin-env.ts';
 
+/** The operator token every relay process of the browser tests runs with (it creates rooms). */
+export const BROWSER_OPERATOR_TOKEN = 'browser-tests-operator-token-0123';
+
 /** A running relay process. */
 export interface RelayProcess {
   /** `http://127.0.0.1:<port>`: the built site, the API, `/ws`. */
@@ -60,7 +63,10 @@ export async function startRelayProcess(options: RelayProcessOptions = {}): Prom
       dataDir,
       ...(options.args ?? []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PATCHCAST_OPERATOR_TOKEN: BROWSER_OPERATOR_TOKEN },
+    },
   );
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -133,7 +139,7 @@ export async function publish(
   const sentAt = Date.now();
   const res = await fetch(`${url}${ApiPath.releases(room)}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${BROWSER_OPERATOR_TOKEN}` },
     body: JSON.stringify({ signed: built.signed, blobs, publicKey: key.publicKey }),
   });
   const body: unknown = await res.json();
