@@ -113,9 +113,10 @@ export class Relay {
     this.decoder = new DecodeQueue(this.limits.decodeTimeoutMs);
   }
 
-  /** True when the room exists. */
+  /** True when the room exists (loaded or quarantined). */
   hasRoom(room: string): boolean {
-    return this.store.room(room) !== undefined;
+    // A quarantined room exists too: nobody may create it again over its files.
+    return this.store.room(room) !== undefined || this.store.quarantineReason(room) !== undefined;
   }
 
   /** Adds a listener for new releases (the hub; benchmarks); returns its removal. */
@@ -233,6 +234,11 @@ export class Relay {
     if (expected && expected.until >= this.now()) return { ok: true, stored: false, size: expected.size };
     this.expected.delete(sha256);
     if (this.store.hasBlob(sha256)) return { ok: true, stored: true };
+    // A blob a stored (so verified) release names but the data dir lost: its upload heals the room.
+    for (const state of this.store.rooms()) {
+      const slot = this.store.descriptor(state.room, sha256);
+      if (slot) return { ok: true, stored: false, size: slot.size };
+    }
     return fail(
       ErrorCode.UPLOAD_NOT_EXPECTED,
       `no verified release names blob ${sha256}: publish the release first (its BLOB_MISSING answer lists what to upload)`,
