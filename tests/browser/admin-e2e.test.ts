@@ -275,7 +275,7 @@ describe('admin site end to end (real relay, real player)', () => {
     expect(seq).toBe(before + 1);
   });
 
-  it('refuses, in plain words, a publish signed by a key the room does not trust', async () => {
+  it('shows the relay content in its editors only after a key this browser trusts verified it', async () => {
     const fresh = await launchChromium();
     contexts.push(fresh);
     const page = await fresh.newPage();
@@ -286,15 +286,11 @@ describe('admin site end to end (real relay, real player)', () => {
     await page.waitForSelector('[data-testid=key-id]');
     await openPublish(page);
     const seqBefore = await liveSeq();
-    await page.fill('#theme-ball', '#000000');
-    await page.click('#publish');
-    await page.waitForSelector('#publish-status[data-kind=error]', { timeout: 20_000 });
-    // The page refuses before the relay could: the live release isn't signed by a key this browser
-    // trusts, so its slots can't be carried over under this key.
-    expect(await page.locator('[data-testid=refusal-code]').textContent()).toBe('UNKNOWN_KEY');
-    expect(await page.locator('#publish-status').textContent()).toContain(
-      'not signed by a key this browser trusts',
-    );
+    // The live release is signed by a key this browser does not trust: it is shown (version, signer
+    // badge, slot chips) but its script and theme are never loaded into the editors to be signed
+    // again (issue 10). (The publisher's own UNKNOWN_KEY refusal is tested in publisher/.)
+    await page.waitForSelector('[data-testid=live-version]');
+    expect(await page.locator('#theme-ball').count()).toBe(0);
     expect(await liveSeq()).toBe(seqBefore);
   });
 
