@@ -28,6 +28,17 @@ export const ErrorCode = {
   BAD_IMAGE: 'BAD_IMAGE',
   BAD_CONFIG: 'BAD_CONFIG',
   BAD_SCRIPT: 'BAD_SCRIPT',
+  /** An upload of a blob that no verified release of a room names (publish the release first). */
+  UPLOAD_NOT_EXPECTED: 'UPLOAD_NOT_EXPECTED',
+  /** A room's quota (bytes, blobs) or an address's quota of rooms is used up. */
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
+  /** A request body sent compressed (`Content-Encoding`): the relay reads only plain bodies. */
+  UNSUPPORTED_ENCODING: 'UNSUPPORTED_ENCODING',
+  // Operators
+  /** Creating a room takes the relay's operator token (`Authorization: Bearer …`). */
+  OPERATOR_REQUIRED: 'OPERATOR_REQUIRED',
+  /** The relay serves no room to seed-protocol clients (its operator named none). */
+  NO_SEED_ROOM: 'NO_SEED_ROOM',
   // Connections
   HELLO_REQUIRED: 'HELLO_REQUIRED',
   HELLO_TIMEOUT: 'HELLO_TIMEOUT',

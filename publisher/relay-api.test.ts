@@ -1,11 +1,12 @@
-// The relay client's handling of answers an honest relay never gives (the CLI and admin tests cover
-// the real relay): each fetch here returns a crafted `Response`.
+// The relay client's handling of answers an honest relay never gives (each fetch returns a crafted
+// `Response`), and its publishing flow against the real relay.
 import { describe, expect, it } from 'vitest';
 import { utf8 } from '../protocol/bytes.ts';
 import { generateSigningKey, sha256Hex } from '../protocol/crypto.ts';
 import { buildRelease } from './build.ts';
 import { RelayError } from './errors.ts';
 import { RAW_UPLOAD_BYTES, RelayApi, type Fetch } from './relay-api.ts';
+import { TEST_OPERATOR_TOKEN, bigPngBytes, startTestServer } from '../signaling/testing/helpers.ts';
 
 const R = 'http://relay.test';
 const answer =
@@ -73,54 +74,50 @@ describe('relay client', () => {
     expect(seqs).toEqual([3, 2, 1]);
   });
 
-  it('sends big blobs raw first unless the relay has them, and small ones inline', async () => {
-    const key = await generateSigningKey();
-    const big = new Uint8Array(RAW_UPLOAD_BYTES).fill(7);
-    const held = new Uint8Array(RAW_UPLOAD_BYTES + 1).fill(9);
-    const small = new Uint8Array(RAW_UPLOAD_BYTES - 1).fill(1);
-    const built = await buildRelease({
-      room: 'demo',
-      key,
-      previous: null,
-      slots: {
-        logic: { kind: 'script', bytes: small, version: '1' },
-        background: { kind: 'texture', bytes: big, mime: 'image/png', version: '1' },
-        other: { kind: 'texture', bytes: held, mime: 'image/png', version: '1' },
-      },
-    });
-    const heldSha = await sha256Hex(held);
-    const calls: { url: string; method: string; body: unknown }[] = [];
-    const f: Fetch = (url, init) => {
-      const method = init?.method ?? 'GET';
-      calls.push({ url, method, body: init?.body });
-      if (method === 'HEAD')
-        return Promise.resolve(new Response(null, { status: url.endsWith(heldSha) ? 200 : 404 }));
-      if (method === 'PUT') {
-        return Promise.resolve(
-          new Response(JSON.stringify({ sha256: url.slice(-64), size: 1, stored: true })),
-        );
-      }
-      return Promise.resolve(
-        new Response(JSON.stringify({ room: 'demo', seq: 1, version: '1.0.0' }), { status: 201 }),
-      );
-    };
-    expect(await api(f).publish(built.signed, built.blobs, key.publicKey)).toEqual({
-      room: 'demo',
-      seq: 1,
-      version: '1.0.0',
-    });
-    const bigSha = await sha256Hex(big);
-    expect(calls.map((c) => `${c.method} ${c.url.slice(R.length)}`)).toEqual([
-      `HEAD /api/blobs/${bigSha}`,
-      `PUT /api/blobs/${bigSha}`,
-      `HEAD /api/blobs/${heldSha}`,
-      'POST /api/rooms/demo/releases',
-    ]);
-    const sent: unknown = JSON.parse(String(calls.at(-1)?.body));
-    expect(sent).toEqual({
-      publicKey: key.publicKey,
-      signed: built.signed,
-      blobs: { [await sha256Hex(small)]: expect.any(String) },
-    });
+  it('on a real relay: the release first, then the big blobs it lacks raw, then the release again', async () => {
+    const server = await startTestServer();
+    try {
+      const key = await generateSigningKey();
+      const big = await bigPngBytes(RAW_UPLOAD_BYTES * 2);
+      const small = utf8('export function update(b){return b}\n');
+      const built = await buildRelease({
+        room: 'raw',
+        key,
+        previous: null,
+        slots: {
+          logic: { kind: 'script', bytes: small, version: '1' },
+          background: { kind: 'texture', bytes: big, mime: 'image/png', version: '1' },
+        },
+      });
+      const calls: { url: string; method: string; status: number; body: unknown }[] = [];
+      const f: Fetch = async (url, init) => {
+        const res = await fetch(url, init);
+        calls.push({ url, method: init?.method ?? 'GET', status: res.status, body: init?.body });
+        return res;
+      };
+      const relay = new RelayApi(server.url, f, TEST_OPERATOR_TOKEN);
+      expect(await relay.publish(built.signed, built.blobs, key.publicKey)).toMatchObject({
+        room: 'raw',
+        seq: 1,
+      });
+      const bigSha = await sha256Hex(big);
+      expect(calls.map((c) => `${c.method} ${c.url.slice(server.url.length)} ${c.status}`)).toEqual([
+        'POST /api/rooms/raw/releases 409',
+        `PUT /api/blobs/${bigSha} 201`,
+        'POST /api/rooms/raw/releases 201',
+      ]);
+      expect(JSON.parse(String(calls[0]?.body))).toEqual({
+        publicKey: key.publicKey,
+        signed: built.signed,
+        blobs: { [await sha256Hex(small)]: expect.any(String) },
+      });
+      // The next release names the same texture: the relay has it, nothing goes up raw.
+      calls.length = 0;
+      const next = await buildRelease({ room: 'raw', key, previous: built.signed.release, slots: {} });
+      await relay.publish(next.signed, next.blobs);
+      expect(calls.map((c) => c.method)).toEqual(['POST']);
+    } finally {
+      await server.dispose();
+    }
   });
 });

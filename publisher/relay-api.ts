@@ -31,9 +31,9 @@ export type { KeysBody, Published, RoomSummary, RosterBody };
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 /**
- * Blobs at least this big go up raw (`PUT /api/blobs/:sha256`, after a `HEAD` shows the relay lacks
- * them) before the release; smaller ones ride inside the publish as base64. Raw is a third smaller
- * than base64 and builds no giant string, in a tab or in Node.
+ * Blobs at least this big go up raw (`PUT /api/blobs/:sha256`) after the relay has verified the
+ * release naming them and answered which it lacks; smaller ones ride inside the publish as base64.
+ * Raw is a third smaller than base64 and builds no giant string, in a tab or in Node.
  */
 export const RAW_UPLOAD_BYTES = 64 * 1024;
 
@@ -41,10 +41,28 @@ export const RAW_UPLOAD_BYTES = 64 * 1024;
 export class RelayApi {
   readonly base: string;
   readonly #fetch: Fetch;
+  readonly #operatorToken: string | null;
 
-  constructor(base: string, fetchFn: Fetch = (input, init) => fetch(input, init)) {
+  /**
+   * `operatorToken`: the relay's operator token, sent (as `Authorization: Bearer …`) with the requests
+   * that may create a room; only an operator may create rooms on a relay that is not open.
+   */
+  constructor(
+    base: string,
+    fetchFn: Fetch = (input, init) => fetch(input, init),
+    operatorToken: string | null = null,
+  ) {
     this.base = base.replace(/\/+$/, '');
     this.#fetch = fetchFn;
+    this.#operatorToken = operatorToken;
+  }
+
+  /** Headers of a JSON request that may create a room. */
+  #creating(): Record<string, string> {
+    return {
+      'content-type': 'application/json',
+      ...(this.#operatorToken ? { authorization: `Bearer ${this.#operatorToken}` } : {}),
+    };
   }
 
   /** The room's latest signed release, or null when the relay has no such room (`NO_SUCH_ROOM`). */
@@ -78,7 +96,7 @@ export class RelayApi {
   async rotate(room: string, record: SignedRotation): Promise<KeysBody> {
     const res = await this.#call(ApiPath.keys(room), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: this.#creating(),
       body: JSON.stringify(record),
     });
     return answer(res, parseKeysBody);
@@ -128,10 +146,11 @@ export class RelayApi {
   }
 
   /**
-   * Publishes a signed release with the blobs it introduces: those of {@link RAW_UPLOAD_BYTES} or more
-   * go up raw first unless the relay has them, the rest ride along in the JSON. `publicKey` lets a
-   * room's first release create it; for an existing room the relay checks the signature against the
-   * keys it already trusts.
+   * Publishes a signed release with the blobs it introduces. Those under {@link RAW_UPLOAD_BYTES} ride
+   * along in the JSON. The relay verifies the release first (room, key, signature, seq) and answers
+   * `BLOB_MISSING` with the blobs it lacks; only then does it accept their uploads, so those of
+   * {@link RAW_UPLOAD_BYTES} or more go up raw and the release is sent once more. `publicKey` lets a
+   * room's first release create it (an operator's, see the constructor).
    */
   async publish(
     signed: SignedRelease,
@@ -139,16 +158,17 @@ export class RelayApi {
     publicKey?: string,
   ): Promise<Published> {
     const inline: Record<string, string> = {};
-    for (const [sha, bytes] of blobs) {
-      if (bytes.length < RAW_UPLOAD_BYTES) inline[sha] = toBase64(bytes);
-      else if (!(await this.hasBlob(sha))) await this.putBlob(sha, bytes);
-    }
-    const res = await this.#call(ApiPath.releases(signed.release.room), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ signed, blobs: inline, ...(publicKey ? { publicKey } : {}) }),
-    });
-    return answer(res, parsePublished);
+    for (const [sha, bytes] of blobs) if (bytes.length < RAW_UPLOAD_BYTES) inline[sha] = toBase64(bytes);
+    const body = JSON.stringify({ signed, blobs: inline, ...(publicKey ? { publicKey } : {}) });
+    const post = () =>
+      this.#call(ApiPath.releases(signed.release.room), { method: 'POST', headers: this.#creating(), body });
+    const first = await post();
+    if (first.status !== 409) return answer(first, parsePublished);
+    const error = await refusal(first);
+    const missing = error.code === ErrorCode.BLOB_MISSING ? (error.missing ?? []) : [];
+    if (missing.length === 0 || missing.some((sha) => !blobs.has(sha))) throw error;
+    for (const sha of missing) await this.putBlob(sha, blobs.get(sha)!);
+    return answer(await post(), parsePublished);
   }
 
   async #call(path: string, init?: RequestInit): Promise<Response> {

@@ -20,7 +20,7 @@ import {
   verifyReleaseSignature,
   type SignedRelease,
 } from '../protocol/index.ts';
-import { TestRoom, bigPngBytes } from './testing/helpers.ts';
+import { TEST_OPERATOR_TOKEN, TestRoom, bigPngBytes } from './testing/helpers.ts';
 
 const bin = fileURLToPath(new URL('../bin/patchcast.mjs', import.meta.url));
 const children: ChildProcess[] = [];
@@ -45,7 +45,10 @@ function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
       '--static-dir',
       join(dataDir, 'no-site'),
     ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, PATCHCAST_OPERATOR_TOKEN: TEST_OPERATOR_TOKEN },
+    },
   );
   children.push(child);
   return new Promise((resolve, reject) => {

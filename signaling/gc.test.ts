@@ -47,8 +47,27 @@ function blobFile(dataDir: string, sha: string): string {
   return join(dataDir, 'blobs', sha.slice(0, 2), sha);
 }
 
-async function put(server: TestServer, bytes: Uint8Array): Promise<{ status: number; sha: string }> {
+/** Makes the relay expect `bytes` as an upload: a verified release names them (and is refused for now). */
+async function announce(server: TestServer, bytes: Uint8Array): Promise<void> {
+  const key = await generateSigningKey();
+  const built = await buildRelease({
+    room: 'announced',
+    key,
+    previous: null,
+    slots: { logic: { kind: 'script', lang: 'js', bytes, version: '1.0.0' } },
+  });
+  const res = await postRelease(server.url, built, { publicKey: key.publicKey, omitBlobs: true });
+  expect(res.status).toBe(409);
+}
+
+/** Uploads `bytes`; announced first by a release unless `again` (the relay still expects them). */
+async function put(
+  server: TestServer,
+  bytes: Uint8Array,
+  again = false,
+): Promise<{ status: number; sha: string }> {
   const sha = await sha256Hex(bytes);
+  if (!again) await announce(server, bytes);
   const res = await fetch(server.url + ApiPath.blob(sha), { method: 'PUT', body: new Uint8Array(bytes) });
   await res.arrayBuffer();
   return { status: res.status, sha };
@@ -64,10 +83,9 @@ describe('garbage collection of uploads', () => {
   it('keeps the blob of a publish that lands mid-sweep; the release survives a restart', async () => {
     const dataDir = await dataDirWithJunk(JUNK);
     const server = await start(dataDir);
-    // Uploaded first, published later (what the CLI does with big blobs).
+    // Announced by a verified release, uploaded, then published again (what the publisher does with
+    // big blobs).
     const script = utf8('export function update(b){return b} // uploaded with PUT');
-    const { status, sha } = await put(server, script);
-    expect(status).toBe(201);
     const key = await generateSigningKey();
     const built = await buildRelease({
       room: 'gc',
@@ -75,6 +93,12 @@ describe('garbage collection of uploads', () => {
       previous: null,
       slots: { logic: { kind: 'script', lang: 'js', bytes: script, version: '1.0.0' } },
     });
+    expect((await postRelease(server.url, built, { publicKey: key.publicKey, omitBlobs: true })).status).toBe(
+      409,
+    );
+    const sha = await sha256Hex(script);
+    const res0 = await fetch(server.url + ApiPath.blob(sha), { method: 'PUT', body: new Uint8Array(script) });
+    expect(res0.status).toBe(201);
 
     // The hourly sweep, as if two hours had passed: every blob no release names is old enough to go,
     // the upload above included, and it comes last (after the thousands of junk files).
@@ -106,7 +130,7 @@ describe('garbage collection of uploads', () => {
     await utimes(blobFile(dataDir, sha), twoHoursAgo, twoHoursAgo);
 
     // "Known" — so the client will publish without sending it again.
-    expect((await put(server, bytes)).status).toBe(200);
+    expect((await put(server, bytes, true)).status).toBe(200);
     expect(Date.now() - (await stat(blobFile(dataDir, sha))).mtimeMs).toBeLessThan(60_000);
     expect(await server.relay.store.collectGarbage(HOUR)).toBe(0);
     expect(await blobStatus(server, sha)).toBe(200);
@@ -123,7 +147,7 @@ describe('garbage collection of uploads', () => {
       swept = true;
       return n;
     });
-    expect((await put(server, bytes)).status).toBe(200);
+    expect((await put(server, bytes, true)).status).toBe(200);
     expect(swept, 'the upload must land while the sweep runs').toBe(false);
     expect(await sweep).toBe(JUNK);
     expect(await blobStatus(server, sha)).toBe(200);

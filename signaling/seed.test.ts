@@ -216,6 +216,20 @@ describe('seed protocol, TypeScript client', () => {
     expect(c.closed).toBe(false);
   });
 
+  it('refuses seed clients with NO_SEED_ROOM when the operator named no seed room', async () => {
+    const bare = await startTestServer();
+    try {
+      const c = await SeedConn.open(bare);
+      expect(await c.frame(0)).toMatchObject({ type: 'error', code: 'NO_SEED_ROOM', fatal: true });
+      await until(() => c.closed);
+      // The relay goes on serving: a second one is refused the same way, nothing crashed.
+      const d = await SeedConn.open(bare);
+      expect(await d.frame(0)).toMatchObject({ code: 'NO_SEED_ROOM' });
+    } finally {
+      await bare.dispose();
+    }
+  });
+
   it('closes a seed hello that is not a client_info', async () => {
     const c = await seed({ type: 'something_else' });
     expect(await c.frame(0)).toMatchObject({ type: 'error', code: 'BAD_MESSAGE', fatal: true });

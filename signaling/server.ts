@@ -17,7 +17,9 @@ import {
   watchHttpTimeouts,
 } from './http/timeouts.ts';
 import { Metrics } from './metrics.ts';
-import { Relay } from './relay/relay.ts';
+import type { RoomCreationPolicy } from './http/operators.ts';
+import { DEFAULT_MAX_PUBLISH_BODY_BYTES } from './relay/limits.ts';
+import { Relay, type RelayLimits } from './relay/relay.ts';
 import { RelayStore } from './store/store.ts';
 import { createTcpServer } from './transports/tcp.ts';
 import {
@@ -36,7 +38,7 @@ export interface ServerOptions {
   readonly dataDir: string;
   /** The built site to serve at `/`, or null for none. */
   readonly staticDir?: string | null;
-  /** Largest publish body (default 64 MiB). */
+  /** Largest publish body (default {@link DEFAULT_MAX_PUBLISH_BODY_BYTES}). */
   readonly maxBodyBytes?: number;
   /** Largest frame a client may send (default 1 MiB: client messages are small). */
   readonly maxInboundFrameBytes?: number;
@@ -53,6 +55,10 @@ export interface ServerOptions {
   readonly peerjsPerAddress?: number;
   /** Largest PeerJS message (default {@link DEFAULT_PEERJS_MAX_MESSAGE_BYTES}). */
   readonly peerjsMaxMessageBytes?: number;
+  /** Who may create rooms over HTTP (default: nobody; `serve` gives an operator token). */
+  readonly creation?: RoomCreationPolicy;
+  /** Upload window, per-room pending bytes, texture pixel cap, decode deadline. */
+  readonly relayLimits?: Partial<RelayLimits>;
   /**
    * Work on the relay's rooms before the ports open, so nobody sees the relay without it (`serve`
    * creates the demo room here: the relay itself knows no demo content).
@@ -125,7 +131,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const startedAt = Date.now();
   const store = await RelayStore.open(options.dataDir, { log });
-  const relay = new Relay(store, options.now);
+  const relay = new Relay(store, options.now, options.relayLimits);
   const metrics = new Metrics();
   metrics.watchStore(() => {
     const report = store.report();
@@ -167,7 +173,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   app.use('/peerjs', peerjs.app);
   app.use(
-    apiRouter({ relay, hub, metrics, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024, startedAt }),
+    apiRouter({
+      relay,
+      hub,
+      metrics,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_PUBLISH_BODY_BYTES,
+      startedAt,
+      log,
+      ...(options.creation ? { creation: options.creation } : {}),
+    }),
   );
   app.use(apiErrorHandler);
   if (options.staticDir) app.use(staticRouter(options.staticDir));

@@ -29,7 +29,16 @@ import {
 } from '../lib/keystore.ts';
 import { RelayApi } from '../../publisher/relay-api.ts';
 import { describeError } from '../lib/refusals.ts';
-import { getRelayUrl, getRoom, isRoomName, playerLink, setRelayUrl, setRoom } from '../lib/settings.ts';
+import {
+  getOperatorToken,
+  getRelayUrl,
+  getRoom,
+  isRoomName,
+  playerLink,
+  setOperatorToken,
+  setRelayUrl,
+  setRoom,
+} from '../lib/settings.ts';
 
 const roomForm = byId('room-form', HTMLFormElement);
 const roomInput = byId('room-input', HTMLInputElement);
@@ -244,6 +253,24 @@ relayForm.addEventListener('submit', (event) => {
   }
 });
 
+const operatorForm = byId('operator-form', HTMLFormElement);
+const operatorInput = byId('operator-input', HTMLInputElement);
+const operatorStatus = byId('operator-status', HTMLElement);
+operatorInput.value = getOperatorToken() ?? '';
+operatorForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  try {
+    setOperatorToken(operatorInput.value);
+    say(
+      operatorStatus,
+      'ok',
+      getOperatorToken() ? 'Operator token saved in this browser.' : 'Operator token forgotten.',
+    );
+  } catch (error) {
+    say(operatorStatus, 'error', error instanceof Error ? error.message : String(error));
+  }
+});
+
 relayTest.addEventListener('click', () => {
   const relay = getRelayUrl();
   say(relayStatus, 'info', 'Asking ', h('code', {}, relay), '…');
@@ -309,7 +336,7 @@ rotateButton.addEventListener('click', () => {
     try {
       const next = await generateSigningKey(true);
       const record = await signRotation(room, next.publicKey, signingKeyOf(current));
-      const answer = await new RelayApi(relay).rotate(room, record);
+      const answer = await new RelayApi(relay, undefined, getOperatorToken()).rotate(room, record);
       // Keep the key we rotated from: releases it signed are still ours to build on and roll back to.
       await saveKey(room, next, 'generated', undefined, undefined, [
         ...(current.previousKeys ?? []),

@@ -164,7 +164,9 @@ async function showCurrent(): Promise<void> {
     r.notes ? h('p', { class: 'hint' }, r.notes) : null,
     h('div', { class: 'slots' }, ...Object.entries(r.slots).map(([n, s]) => slotChip(n, s))),
   );
-  await loadLiveContent(relay);
+  // The editors start from the relay's content only once a key this browser trusts verified the
+  // release (issue 10): an unverified one is shown (badge, chips) but never loaded to be signed again.
+  if (signer.kind !== 'unknown') await loadLiveContent(relay);
 }
 
 /** Runs the check of a script slot (a dry run of its contract, or a load check) and shows it. */

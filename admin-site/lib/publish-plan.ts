@@ -16,6 +16,7 @@ import {
 } from '../../publisher/publisher.ts';
 import { RelayApi, type Fetch } from '../../publisher/relay-api.ts';
 import { signingKeyOf, type StoredKey } from './keystore.ts';
+import { getOperatorToken } from './settings.ts';
 
 /** What the page publishes: the slot board's changes (`slot-board.ts`) and the release's fields. */
 export interface PublishDraft {
@@ -30,6 +31,8 @@ export interface AdminTarget {
   readonly relay: string;
   readonly room: string;
   readonly key: StoredKey;
+  /** The relay's operator token, which a room's first publish needs (default: the stored setting). */
+  readonly operatorToken?: string | null;
 }
 
 /** Injected for tests: the relay's `fetch` and the clock. */
@@ -41,7 +44,7 @@ export interface AdminDeps {
 /** The publisher for this browser's key: the keys it signed with before a rotation are trusted too. */
 export function adminPublisher(target: AdminTarget, deps: AdminDeps = {}): PublisherContext {
   return {
-    api: new RelayApi(target.relay, deps.fetch),
+    api: new RelayApi(target.relay, deps.fetch, target.operatorToken ?? getOperatorToken()),
     room: target.room,
     key: signingKeyOf(target.key),
     pinned: target.key.previousKeys ?? [],

@@ -30,6 +30,13 @@ const WORDS: { readonly [C in RelayErrorCode]: string } = {
   [ErrorCode.BAD_IMAGE]: 'The texture is not an image the relay can decode (PNG, JPEG or WebP).',
   [ErrorCode.BAD_CONFIG]: 'The theme settings are not valid (colours must be #rrggbb).',
   [ErrorCode.BAD_SCRIPT]: 'The relay refused the script (too large or not valid UTF-8 text).',
+  [ErrorCode.UPLOAD_NOT_EXPECTED]:
+    'The relay accepts a file only for a release it has verified: publish the release first, then upload.',
+  [ErrorCode.QUOTA_EXCEEDED]: 'The room (or this address) has used up its quota on the relay.',
+  [ErrorCode.UNSUPPORTED_ENCODING]: 'The relay accepts only uncompressed requests.',
+  [ErrorCode.OPERATOR_REQUIRED]:
+    'Only an operator of the relay can create a room: enter the relay’s operator token on the Keys page (the relay printed where it is).',
+  [ErrorCode.NO_SEED_ROOM]: 'The relay serves no room to seed-protocol clients.',
   [ErrorCode.HELLO_REQUIRED]: 'The connection must start with a hello.',
   [ErrorCode.HELLO_TIMEOUT]: 'The connection said nothing in time and was closed.',
   [ErrorCode.HEARTBEAT_TIMEOUT]: 'The connection went silent and was closed.',

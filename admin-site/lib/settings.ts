@@ -7,6 +7,7 @@ import { RoomName } from '../../protocol/release.ts';
 
 const RELAY_KEY = 'patchcast.admin.relay';
 const ROOM_KEY = 'patchcast.admin.room';
+const OPERATOR_KEY = 'patchcast.admin.operatorToken';
 
 /** The subset of `Storage` these functions use, so tests can pass a plain object. */
 export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
@@ -60,6 +61,26 @@ export function relayWebSocketUrl(relay: string): string {
   const url = new URL(`${relay}/ws`);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   return url.toString();
+}
+
+/**
+ * The relay's operator token, which creating a room takes (a room's first publish, a genesis
+ * record); null when none is stored. Kept in this browser like the relay URL.
+ */
+export function getOperatorToken(
+  storage: KeyValueStorage | null = globalThis.localStorage ?? null,
+): string | null {
+  const stored = storage?.getItem(OPERATOR_KEY) ?? null;
+  return stored !== null && /^\S{16,}$/.test(stored) ? stored : null;
+}
+
+/** Stores the operator token; an empty string forgets it. */
+export function setOperatorToken(text: string, storage: KeyValueStorage = localStorage): void {
+  const token = text.trim();
+  if (token === '') return storage.removeItem(OPERATOR_KEY);
+  if (!/^\S{16,}$/.test(token))
+    throw new TypeError('An operator token is at least 16 characters, without spaces.');
+  storage.setItem(OPERATOR_KEY, token);
 }
 
 /** True when `text` is a valid room name. */

@@ -15,7 +15,14 @@ import {
   parseSignedRelease,
   sha256Hex,
 } from '../../protocol/index.ts';
-import { RawConn, pngBytes, startTestServer, until, type TestServer } from '../testing/helpers.ts';
+import {
+  RawConn,
+  TEST_OPERATOR_TOKEN,
+  pngBytes,
+  startTestServer,
+  until,
+  type TestServer,
+} from '../testing/helpers.ts';
 import type { Io } from './io.ts';
 import { COMMANDS, main } from './main.ts';
 
@@ -34,7 +41,11 @@ afterEach(async () => {
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), env: { PATCHCAST_SERVER: server.url } };
+  const io: Io = {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    env: { PATCHCAST_SERVER: server.url, PATCHCAST_OPERATOR_TOKEN: TEST_OPERATOR_TOKEN },
+  };
   const code = await main(argv, io);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }

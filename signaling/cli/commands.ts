@@ -19,6 +19,7 @@ import { RelayError } from '../../publisher/errors.ts';
 import { RelayApi } from '../../publisher/relay-api.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
 import { signedRoster } from './roster-ws.ts';
+import { clientOperatorToken } from './operator-token.ts';
 import { CliError, flag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 
 /** Help texts. */
@@ -26,9 +27,11 @@ export const HELP = {
   keygen: `patchcast keygen --out key.json [--room R] [--force]
 
 Writes a new Ed25519 room key (file mode 0600). Keep it secret: it can publish to the room.`,
-  roomCreate: `patchcast room create --room R --key key.json [--server URL]
+  roomCreate: `patchcast room create --room R --key key.json --operator-token-file F [--server URL]
 
-Creates room R on the relay with the key as its room key (a record signed by the key itself).`,
+Creates room R on the relay with the key as its room key (a record signed by the key itself). Only an
+operator of the relay may create rooms: give the relay's operator token (the file serve printed, or
+PATCHCAST_OPERATOR_TOKEN), unless the relay lets anyone create rooms (serve's open-rooms mode).`,
   status: `patchcast status --room R [--key key.json] [--server URL] [--json]
 
 The connected clients of a room: transport, platform, what each applied, heartbeats, ack errors.
@@ -42,7 +45,12 @@ Every release of a room, newest first, with the slots each one changed.`,
 /** The flags of each command here (anything else is a usage error). */
 export const OPTIONS = {
   keygen: { out: { type: 'string' }, room: { type: 'string' }, force: { type: 'boolean' } },
-  roomCreate: { room: { type: 'string' }, key: { type: 'string' }, server: { type: 'string' } },
+  roomCreate: {
+    room: { type: 'string' },
+    key: { type: 'string' },
+    server: { type: 'string' },
+    'operator-token-file': { type: 'string' },
+  },
   status: {
     room: { type: 'string' },
     key: { type: 'string' },
@@ -52,9 +60,16 @@ export const OPTIONS = {
   history: { room: { type: 'string' }, server: { type: 'string' }, json: { type: 'boolean' } },
 } as const satisfies Record<string, OptionSpecs>;
 
-/** The relay: `--server`, `PATCHCAST_SERVER`, or the local default. */
-export function serverOf(args: ParsedArgs, io: Io): RelayApi {
-  return new RelayApi(flag(args, 'server') ?? io.env['PATCHCAST_SERVER'] ?? 'http://127.0.0.1:8787');
+/**
+ * The relay: `--server`, `PATCHCAST_SERVER`, or the local default; with the operator token when the
+ * command may create a room.
+ */
+export function serverOf(args: ParsedArgs, io: Io, operatorToken: string | null = null): RelayApi {
+  return new RelayApi(
+    flag(args, 'server') ?? io.env['PATCHCAST_SERVER'] ?? 'http://127.0.0.1:8787',
+    undefined,
+    operatorToken,
+  );
 }
 
 /** A required flag's value (a usage error when missing). */
@@ -112,7 +127,7 @@ export async function keygen(args: ParsedArgs, io: Io): Promise<number> {
 /** `room create` */
 export async function roomCreate(args: ParsedArgs, io: Io): Promise<number> {
   const { key, room } = await keyAndRoom(args);
-  const api = serverOf(args, io);
+  const api = serverOf(args, io, await clientOperatorToken(flag(args, 'operator-token-file'), io.env));
   const record = await signRotation(room, key.publicKey, key);
   try {
     await api.rotate(room, record);

@@ -18,6 +18,7 @@ import { sniffImageMime } from '../../publisher/content.ts';
 import type { Change, SlotContent } from '../../publisher/plan.ts';
 import { publishChanges, rollbackTo, type PublisherContext } from '../../publisher/publisher.ts';
 import { keyAndRoom, serverOf } from './commands.ts';
+import { clientOperatorToken } from './operator-token.ts';
 import { CliError, flag, flags, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 
 /** Help texts. */
@@ -38,7 +39,9 @@ Content equal to what is live is not a change (NOTHING_TO_PUBLISH when nothing e
 --version defaults to the next label no release of the room used.
 Signs locally, uploads what the relay lacks, prints the new seq. On refusal, prints the code and
 exits with status 1. The current release is built on only if a key we trust signed it: this key,
-a --trust PUBKEY (repeatable: another key of the room), or a key they added by rotation.`,
+a --trust PUBKEY (repeatable: another key of the room), or a key they added by rotation.
+A first publish creates the room: that takes the relay's --operator-token-file (or
+PATCHCAST_OPERATOR_TOKEN).`,
   rollback: `patchcast rollback --room R --key key.json --to-seq N [--server URL] [--version V] [--trust PUBKEY] [--json]
 
 Publishes a new release (above the highest seq) whose slots are those of release N; a seq the room
@@ -52,6 +55,7 @@ export const PUBLISH_OPTIONS = {
     room: { type: 'string' },
     key: { type: 'string' },
     server: { type: 'string' },
+    'operator-token-file': { type: 'string' },
     trust: { type: 'string', multiple: true },
     slot: { type: 'string', multiple: true },
     remove: { type: 'string', multiple: true },
@@ -199,7 +203,7 @@ export async function changesOf(args: ParsedArgs): Promise<Change[]> {
 async function publisherOf(args: ParsedArgs, io: Io): Promise<PublisherContext> {
   const { key, room } = await keyAndRoom(args);
   return {
-    api: serverOf(args, io),
+    api: serverOf(args, io, await clientOperatorToken(flag(args, 'operator-token-file'), io.env)),
     room,
     key,
     pinned: flags(args, 'trust'),

@@ -5,9 +5,12 @@
 import { resolve } from 'node:path';
 import { demoAdminLink } from '../demo/admin-link.ts';
 import type { DemoInfo } from '../demo/demo-room.ts';
+import { DEFAULT_OPEN_ROOMS_PER_ADDRESS } from '../http/operators.ts';
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADER_TIMEOUT_MS } from '../http/timeouts.ts';
+import { DEFAULT_MAX_PUBLISH_BODY_BYTES, DEFAULT_RELAY_LIMITS } from '../relay/limits.ts';
 import type { ListenError, RunningServer } from '../server.ts';
-import { flag, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
+import { CliError, flag, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
+import { serveOperatorToken, type OperatorToken } from './operator-token.ts';
 
 /** Help text of `serve`. */
 export const SERVE_HELP = `patchcast serve [options]
@@ -20,7 +23,8 @@ room, prints an admin link that carries the demo room's secret key in its #fragm
   --tcp-port N       TCP port, framed and seed-compatible (PATCHCAST_TCP_PORT, default 8788)
   --data-dir DIR     where rooms, releases and blobs live (PATCHCAST_DATA_DIR, default ./.patchcast)
   --static-dir DIR   the built site to serve at / (default ./dist)
-  --seed-room R      the room seed-protocol clients join (default demo)
+  --seed-room R      the room seed-protocol clients join; they run its Python script unsandboxed
+                     (default: the demo room unless --no-demo; else none, and seed clients are refused)
   --no-demo          do not create the demo room on a fresh data dir
   --header-timeout MS  time an HTTP client has to send its headers (default ${DEFAULT_HEADER_TIMEOUT_MS})
   --body-timeout MS    time an HTTP client has to send a whole request, body included
@@ -28,6 +32,21 @@ room, prints an admin link that carries the demo room's secret key in its #fragm
   --peerjs-per-ip N  most /peerjs sockets from one address (default 2500)
   --peerjs-max-message-bytes N
                      largest PeerJS message; bigger ones close the socket (default 65536)
+
+Who may create rooms:
+  --operator-token-file F  the operator token (PATCHCAST_OPERATOR_TOKEN; default: DATA_DIR/operator-token,
+                     generated with mode 0600 on first start). Only requests that show it
+                     (Authorization: Bearer …) create rooms
+  --open-rooms       also let anyone create rooms (experiments), within --open-rooms-per-address
+  --open-rooms-per-address N  rooms one address may create on an open relay (default 5)
+
+Limits of publishing:
+  --max-publish-bytes N       largest publish body, refused from Content-Length before reading
+                              (default 4194304; blobs of 64 KiB or more go up raw after the release)
+  --max-pending-upload-bytes N  bytes a room's verified releases may await as uploads (default 67108864)
+  --upload-window-ms N        how long those uploads are accepted (default 600000)
+  --max-texture-pixels N      largest width × height a texture header may declare (default 16777216)
+  --decode-timeout-ms N       longest one texture decode may take; decodes run one at a time (default 5000)
 `;
 
 /** The flags of `serve` (anything else is a usage error). */
@@ -43,7 +62,23 @@ export const SERVE_OPTIONS = {
   'body-timeout': { type: 'string' },
   'peerjs-per-ip': { type: 'string' },
   'peerjs-max-message-bytes': { type: 'string' },
+  'operator-token-file': { type: 'string' },
+  'open-rooms': { type: 'boolean' },
+  'open-rooms-per-address': { type: 'string' },
+  'max-publish-bytes': { type: 'string' },
+  'max-pending-upload-bytes': { type: 'string' },
+  'upload-window-ms': { type: 'string' },
+  'max-texture-pixels': { type: 'string' },
+  'decode-timeout-ms': { type: 'string' },
 } as const satisfies OptionSpecs;
+
+/** A positive integer flag, or its default; a usage error otherwise. */
+function positive(args: ParsedArgs, name: string, fallback: number): number {
+  const value = intFlag(args, name) ?? fallback;
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new CliError(`--${name} must be a positive integer`, 2);
+  return value;
+}
 
 /**
  * What `serve` prints once it listens: the addresses, and for the demo room its player link and an
@@ -93,6 +128,25 @@ export function listenAdvice(error: ListenError): string {
   return `${error.message}: ${why}; choose another with ${flagName}`;
 }
 
+/** What `serve` prints about who may create rooms and which room seed clients get. */
+export function operatorBanner(
+  operator: OperatorToken,
+  openRooms: boolean,
+  seedRoom: string | null,
+): string[] {
+  const where = operator.path === null ? 'PATCHCAST_OPERATOR_TOKEN' : operator.path;
+  return [
+    `  operator     token ${operator.generated ? 'generated into' : 'from'} ${where}: it creates rooms` +
+      ` (patchcast room create --operator-token-file …; the admin site's Keys page)`,
+    openRooms
+      ? `  open rooms   ON: anyone may create rooms (a few per address); not for a public relay`
+      : `  open rooms   off: anonymous room creation is refused (OPERATOR_REQUIRED)`,
+    seedRoom === null
+      ? `  seed clients refused (no --seed-room)`
+      : `  seed clients room ${seedRoom}: they run its Python script unsandboxed`,
+  ];
+}
+
 /** Runs `serve` until SIGINT/SIGTERM; returns 1 at once when a port cannot be bound. */
 export async function serve(args: ParsedArgs, io: Io): Promise<number> {
   const env = io.env;
@@ -101,7 +155,7 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
   const tcpPort = intFlag(args, 'tcp-port') ?? Number(env['PATCHCAST_TCP_PORT'] ?? 8788);
   const dataDir = resolve(flag(args, 'data-dir') ?? env['PATCHCAST_DATA_DIR'] ?? '.patchcast');
   const staticDir = resolve(flag(args, 'static-dir') ?? 'dist');
-  const seedRoom = flag(args, 'seed-room') ?? 'demo';
+  const withDemo = !args.bools.has('no-demo');
   if (!Number.isInteger(httpPort) || !Number.isInteger(tcpPort)) {
     io.err('serve: ports must be integers');
     return 2;
@@ -123,12 +177,30 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
       return 2;
     }
   }
+  const creationLimits = {
+    maxRoomsPerAddress: positive(args, 'open-rooms-per-address', DEFAULT_OPEN_ROOMS_PER_ADDRESS),
+    maxBodyBytes: positive(args, 'max-publish-bytes', DEFAULT_MAX_PUBLISH_BODY_BYTES),
+    relayLimits: {
+      maxPendingBytesPerRoom: positive(
+        args,
+        'max-pending-upload-bytes',
+        DEFAULT_RELAY_LIMITS.maxPendingBytesPerRoom,
+      ),
+      uploadWindowMs: positive(args, 'upload-window-ms', DEFAULT_RELAY_LIMITS.uploadWindowMs),
+      maxTexturePixels: positive(args, 'max-texture-pixels', DEFAULT_RELAY_LIMITS.maxTexturePixels),
+      decodeTimeoutMs: positive(args, 'decode-timeout-ms', DEFAULT_RELAY_LIMITS.decodeTimeoutMs),
+    },
+  };
   // Loaded here, not at the top: the relay's packages (express, PeerJS, sharp, prom-client) take
   // longer to load than a whole `publish` runs, and only `serve` needs them.
   const [{ ListenError, startServer }, { DEMO_ROOM, ensureDemoRoom }] = await Promise.all([
     import('../server.ts'),
     import('../demo/demo-room.ts'),
   ]);
+  // Seed clients run the seed room's Python unsandboxed: only a room the operator names (or the demo).
+  const seedRoom = flag(args, 'seed-room') ?? (withDemo ? DEMO_ROOM : null);
+  const operator = await serveOperatorToken(flag(args, 'operator-token-file'), env, dataDir);
+  const openRooms = args.bools.has('open-rooms');
   let demo: DemoInfo | null = null;
   let server: RunningServer;
   try {
@@ -143,10 +215,18 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
       headerTimeoutMs,
       bodyTimeoutMs,
       hub: { seedRoom },
+      creation: {
+        operatorToken: operator.token,
+        openRooms,
+        maxRoomsPerAddress: creationLimits.maxRoomsPerAddress,
+        reserved: new Set(seedRoom === null ? [] : [seedRoom]),
+      },
+      maxBodyBytes: creationLimits.maxBodyBytes,
+      relayLimits: creationLimits.relayLimits,
       log: (m) => io.err(m),
       prepare: async (relay) => {
         // A quarantined demo room (the store reported it) is left as it is: the relay runs without it.
-        if (!args.bools.has('no-demo') && relay.quarantineReason(DEMO_ROOM) === undefined) {
+        if (withDemo && relay.quarantineReason(DEMO_ROOM) === undefined) {
           demo = await ensureDemoRoom(relay, dataDir);
         }
       },
@@ -157,6 +237,7 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
     return 1;
   }
   for (const line of serveBanner(server, demo, dataDir)) io.out(line);
+  for (const line of operatorBanner(operator, openRooms, seedRoom)) io.out(line);
   await new Promise<void>((done) => {
     const stop = () => done();
     process.once('SIGINT', stop);

@@ -107,6 +107,8 @@ export async function ensureDemoRoom(relay: Relay, dataDir: string): Promise<Dem
     candidate: signed,
     blobs,
     publicKey: key.publicKey,
+    // The relay's own operator (serve) creates the demo room.
+    mayCreate: true,
   });
   if (!result.ok) throw new Error(`demo release refused: ${result.code}: ${result.message}`);
   return { room: DEMO_ROOM, publicKey: key.publicKey, keyPath, keyFile: onDisk.file, created: true };

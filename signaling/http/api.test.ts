@@ -24,6 +24,7 @@ import {
   RawConn,
   TestRoom,
   pngBytes,
+  OPERATOR_HEADERS,
   postRelease,
   startTestServer,
   type TestServer,
@@ -97,12 +98,22 @@ describe('publish', () => {
     expect((await room.publish(built)).status).toBe(201);
   });
 
-  it('takes blobs uploaded raw with PUT, checking their hash', async () => {
+  it('takes blobs uploaded raw with PUT once a verified release names them, checking their hash', async () => {
     const png = await pngBytes(100, 100, '#00ff00');
     const sha = await sha256Hex(png);
-    const wrong = await fetch(server.url + ApiPath.blob('0'.repeat(64)), {
+    const early = await fetch(server.url + ApiPath.blob(sha), { method: 'PUT', body: new Uint8Array(png) });
+    await expectRefused(
+      { status: early.status, body: await early.json() },
+      ErrorCode.UPLOAD_NOT_EXPECTED,
+      403,
+    );
+    const built = await room.build({
+      slots: { background: { kind: 'texture', mime: 'image/png', bytes: png, version: '2' } },
+    });
+    expect((await room.publish(built, { omitBlobs: true })).status).toBe(409);
+    const wrong = await fetch(server.url + ApiPath.blob(sha), {
       method: 'PUT',
-      body: new Uint8Array(png),
+      body: new Uint8Array(png.length).fill(7),
     });
     expect(wrong.status).toBe(422);
     const put = await fetch(server.url + ApiPath.blob(sha), { method: 'PUT', body: new Uint8Array(png) });
@@ -110,9 +121,6 @@ describe('publish', () => {
     expect(await put.json()).toEqual({ sha256: sha, size: png.length, stored: true });
     const again = await fetch(server.url + ApiPath.blob(sha), { method: 'PUT', body: new Uint8Array(png) });
     expect(again.status).toBe(200);
-    const built = await room.build({
-      slots: { background: { kind: 'texture', mime: 'image/png', bytes: png, version: '2' } },
-    });
     expect((await room.publish(built, { omitBlobs: true })).status).toBe(201);
   });
 
@@ -154,6 +162,7 @@ describe('publish', () => {
     const built = await room.build({ slots: {} });
     const res = await fetch(server.url + ApiPath.releases('other'), {
       method: 'POST',
+      headers: OPERATOR_HEADERS,
       body: JSON.stringify({ signed: built.signed, publicKey: room.key.publicKey }),
     });
     await expectRefused({ status: res.status, body: await res.json() }, ErrorCode.WRONG_ROOM, 400);
@@ -359,6 +368,7 @@ describe('keys', () => {
     const record = await signRotation('born', key.publicKey, key);
     const res = await fetch(server.url + ApiPath.keys('born'), {
       method: 'POST',
+      headers: OPERATOR_HEADERS,
       body: JSON.stringify(record),
     });
     expect(res.status).toBe(201);

@@ -23,6 +23,8 @@ import {
 } from '../../protocol/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Relay } from '../relay/relay.ts';
+import { CLOSED_ROOMS, RoomCreation, type CreationDecision, type RoomCreationPolicy } from './operators.ts';
+import { refusalLogger } from './refusal-log.ts';
 
 /** What the API reads of who is connected (the hub): live state that no store holds. */
 export interface Presence {
@@ -43,9 +45,13 @@ export interface ApiDeps {
   readonly relay: Relay;
   readonly hub: Presence;
   readonly metrics: Metrics;
-  /** Largest publish body (JSON with base64 blobs). */
+  /** Largest publish body (JSON with base64 blobs), checked against `Content-Length` before reading. */
   readonly maxBodyBytes: number;
   readonly startedAt: number;
+  /** Who may create rooms (default: nobody over HTTP). */
+  readonly creation?: RoomCreationPolicy;
+  /** Where refusal log lines go (rate-limited; default: nowhere). */
+  readonly log?: (message: string) => void;
 }
 
 /** The HTTP status that goes with a refusal code. */
@@ -54,7 +60,14 @@ export function httpStatusOf(code: Code): number {
     case ErrorCode.UNKNOWN_KEY:
     case ErrorCode.BAD_SIGNATURE:
     case ErrorCode.FORBIDDEN:
+    case ErrorCode.UPLOAD_NOT_EXPECTED:
       return 403;
+    case ErrorCode.OPERATOR_REQUIRED:
+      return 401;
+    case ErrorCode.QUOTA_EXCEEDED:
+      return 429;
+    case ErrorCode.UNSUPPORTED_ENCODING:
+      return 415;
     case ErrorCode.NO_SUCH_ROOM:
       return 404;
     case ErrorCode.STALE_SEQ:
@@ -92,6 +105,11 @@ function refuse(
     .status(status)
     .set('cache-control', 'no-store')
     .json(errorBody(code, message, missing));
+}
+
+/** The address a request came from, for quotas and logs. */
+function addressOf(req: Request): string {
+  return req.socket.remoteAddress ?? 'unknown';
 }
 
 function roomParam(req: Request, res: Response): string | null {
@@ -140,12 +158,58 @@ function safe(handler: Handler) {
 export function apiRouter(deps: ApiDeps): Router {
   const { relay, hub, metrics } = deps;
   const router = express.Router();
-  const rawAny = (limit: number) => express.raw({ type: () => true, limit });
+  // Bodies are read only as plain bytes within `limit` (from Content-Length, before a byte is read):
+  // a compressed body is refused, never inflated.
+  const rawAny = (limit: number) => express.raw({ type: () => true, limit, inflate: false });
+  const creation = new RoomCreation(deps.creation ?? CLOSED_ROOMS);
+  const logRefusal = refusalLogger(deps.log ?? (() => {}));
+  /** A refusal that is counted in /metrics and logged. */
+  const refuseCounted = (
+    req: Request,
+    res: Response,
+    source: string,
+    code: Code,
+    message: string,
+    missing?: readonly string[],
+  ): void => {
+    metrics.refusals.inc({ code, source });
+    logRefusal(source, code, message, addressOf(req));
+    refuse(res, code, message, missing);
+  };
+  /** Locals a gate leaves for its handler. */
+  const decisions = new WeakMap<Request, Extract<CreationDecision, { ok: true }>>();
+  /**
+   * Before a body is read: refuse a compressed one, and a request that would create a room its sender
+   * may not create (the cheapest checks first: no byte of the body has been read yet).
+   */
+  const gate =
+    (source: string, createsRooms: boolean) => (req: Request, res: Response, next: NextFunction) => {
+      const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+      if (encoding !== 'identity') {
+        return refuseCounted(
+          req,
+          res,
+          source,
+          ErrorCode.UNSUPPORTED_ENCODING,
+          `Content-Encoding ${encoding} is not accepted`,
+        );
+      }
+      if (createsRooms) {
+        const room = req.params['room'];
+        if (v.is(RoomName, room) && !relay.hasRoom(room)) {
+          const decision = creation.decide(room, req.headers, addressOf(req));
+          if (!decision.ok) return refuseCounted(req, res, source, decision.code, decision.message);
+          decisions.set(req, decision);
+          res.once('close', decision.release);
+        }
+      }
+      next();
+    };
 
   router.use('/api', (req, res, next) => {
     res.set('access-control-allow-origin', '*');
     res.set('access-control-allow-methods', 'GET, HEAD, POST, PUT, OPTIONS');
-    res.set('access-control-allow-headers', 'content-type');
+    res.set('access-control-allow-headers', 'content-type, authorization');
     res.set('access-control-max-age', '600');
     if (req.method === 'OPTIONS') {
       res.status(204).end();
@@ -224,33 +288,32 @@ export function apiRouter(deps: ApiDeps): Router {
 
   router.post(
     '/api/rooms/:room/releases',
+    gate('publish', true),
     rawAny(deps.maxBodyBytes),
     safe(async (req, res) => {
       const room = roomParam(req, res);
       if (room === null) return;
       const json = parseJson(req.body);
-      if (!json.ok) {
-        metrics.refusals.inc({ code: ErrorCode.BAD_JSON, source: 'publish' });
-        return refuse(res, ErrorCode.BAD_JSON, json.message);
-      }
+      if (!json.ok) return refuseCounted(req, res, 'publish', ErrorCode.BAD_JSON, json.message);
       const body = parsePublishBody(json.value);
-      if (!body.ok) {
-        metrics.refusals.inc({ code: body.code, source: 'publish' });
-        return refuse(res, body.code, body.message);
-      }
-      const blobs = new Map<string, Uint8Array>();
-      for (const [sha, b64] of Object.entries(body.value.blobs ?? {})) {
-        blobs.set(sha, new Uint8Array(Buffer.from(b64, 'base64')));
-      }
+      if (!body.ok) return refuseCounted(req, res, 'publish', body.code, body.message);
+      // The blobs stay base64 text here: the relay decodes only those the verified release names.
+      const decision = decisions.get(req);
       const result = await relay.publish({
         room,
         candidate: body.value.signed,
-        blobs,
+        blobs: new Map(Object.entries(body.value.blobs ?? {})),
+        mayCreate: decision !== undefined,
         ...(body.value.publicKey === undefined ? {} : { publicKey: body.value.publicKey }),
       });
       if (!result.ok) {
-        metrics.refusals.inc({ code: result.code, source: 'publish' });
-        return refuse(res, result.code, result.message, result.missing);
+        return refuseCounted(req, res, 'publish', result.code, result.message, result.missing);
+      }
+      if (result.createdRoom) {
+        decision?.commit();
+        deps.log?.(
+          `room "${room}" created by ${decision?.operator === true ? 'an operator' : `${addressOf(req)} (open rooms)`}`,
+        );
       }
       const answer: Published = {
         room,
@@ -293,16 +356,21 @@ export function apiRouter(deps: ApiDeps): Router {
 
   router.post(
     '/api/rooms/:room/keys',
+    gate('rotation', true),
     rawAny(MAX_ROTATION_BODY_BYTES),
     safe(async (req, res) => {
       const room = roomParam(req, res);
       if (room === null) return;
       const json = parseJson(req.body);
-      if (!json.ok) return refuse(res, ErrorCode.BAD_JSON, json.message);
-      const result = await relay.rotate(room, json.value);
-      if (!result.ok) {
-        metrics.refusals.inc({ code: result.code, source: 'rotation' });
-        return refuse(res, result.code, result.message);
+      if (!json.ok) return refuseCounted(req, res, 'rotation', ErrorCode.BAD_JSON, json.message);
+      const decision = decisions.get(req);
+      const result = await relay.rotate(room, json.value, decision !== undefined);
+      if (!result.ok) return refuseCounted(req, res, 'rotation', result.code, result.message);
+      if (result.created) {
+        decision?.commit();
+        deps.log?.(
+          `room "${room}" created by ${decision?.operator === true ? 'an operator' : `${addressOf(req)} (open rooms)`}`,
+        );
       }
       const body: KeysBody = { room, ...result.keys };
       res.status(result.created ? 201 : 200).json(body);
@@ -331,7 +399,20 @@ export function apiRouter(deps: ApiDeps): Router {
 
   router.put(
     '/api/blobs/:sha256',
-    rawAny(MAX_TEXTURE_BYTES),
+    gate('upload', false),
+    // Before the body is read: only a blob that a verified release named (and the relay lacks) may
+    // come up, and no more bytes than that release declared for it.
+    (req, res, next) => {
+      const sha = shaParam(req, res);
+      if (sha === null) return;
+      const expected = relay.expectUpload(sha);
+      if (!expected.ok) return refuseCounted(req, res, 'upload', expected.code, expected.message);
+      if (expected.stored) {
+        res.status(200).json({ sha256: sha, size: 0, stored: false });
+        return;
+      }
+      rawAny(Math.min(expected.size, MAX_TEXTURE_BYTES))(req, res, next);
+    },
     safe(async (req, res) => {
       const sha = shaParam(req, res);
       if (sha === null) return;
@@ -340,10 +421,7 @@ export function apiRouter(deps: ApiDeps): Router {
         return refuse(res, ErrorCode.BAD_MESSAGE, 'empty body');
       const bytes = new Uint8Array(body.buffer, body.byteOffset, body.length);
       const result = await relay.upload(sha, bytes);
-      if (!result.ok) {
-        metrics.refusals.inc({ code: result.code, source: 'upload' });
-        return refuse(res, result.code, result.message);
-      }
+      if (!result.ok) return refuseCounted(req, res, 'upload', result.code, result.message);
       const { stored } = result;
       res.status(stored ? 201 : 200).json({ sha256: sha, size: bytes.length, stored });
     }),
@@ -359,6 +437,8 @@ export function apiErrorHandler(err: unknown, _req: Request, res: Response, next
   if (res.headersSent) return next(err);
   const type = typeof err === 'object' && err !== null && 'type' in err ? err.type : undefined;
   if (type === 'entity.too.large') return refuse(res, ErrorCode.TOO_LARGE, 'request body is over the limit');
+  if (type === 'encoding.unsupported')
+    return refuse(res, ErrorCode.UNSUPPORTED_ENCODING, 'compressed request bodies are not accepted');
   if ((typeof type === 'string' && type.startsWith('entity.')) || type === 'request.aborted') {
     return refuse(res, ErrorCode.BAD_MESSAGE, `bad request body (${type})`);
   }

@@ -20,9 +20,23 @@ export const SANDBOX_WORKER_CSP = "default-src 'none'";
 /** The sandbox worker's file name as Vite emits it. */
 const SANDBOX_WORKER_FILE = /^sandbox\.worker-[\w-]+\.js$/;
 
+/**
+ * Headers on every page the relay serves: no other site may frame them (clickjacking on the pages
+ * that hold room keys). `frame-ancestors` works only as a header — browsers ignore it in the site's
+ * `<meta>` policy (admin-site/lib/csp.ts) — so a static host must send these itself (docs/admin.md).
+ */
+export const FRAME_HEADERS = {
+  'content-security-policy': "frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+} as const;
+
 /** Serves `dir`; when it does not exist, every page says how to build it. */
 export function staticRouter(dir: string): Router {
   const router = express.Router();
+  router.use((_req, res, next) => {
+    res.set(FRAME_HEADERS);
+    next();
+  });
   if (!existsSync(dir)) {
     router.get('/', (_req, res) => {
       res

@@ -91,6 +91,7 @@ export function closeCodeOf(code: ErrorCode): CloseCode {
     case ErrorCode.TOO_MANY_CONNECTIONS:
       return CloseCode.TOO_MANY_CONNECTIONS;
     case ErrorCode.FORBIDDEN:
+    case ErrorCode.NO_SEED_ROOM:
       return CloseCode.FORBIDDEN;
     case ErrorCode.SERVER_SHUTDOWN:
       return CloseCode.GOING_AWAY;

@@ -31,8 +31,11 @@ export interface HubOptions {
    * enforce it: `maxInboundFrameBytes` of the server).
    */
   readonly maxFrameBytes: number;
-  /** The room seed-protocol clients join (they name none). */
-  readonly seedRoom: string;
+  /**
+   * The room seed-protocol clients join (they name none), or null: then the relay refuses them with
+   * `NO_SEED_ROOM`. Seed clients run its Python script unsandboxed, so only an operator names it.
+   */
+  readonly seedRoom: string | null;
   readonly maxConnections: number;
   readonly maxConnectionsPerIp: number;
   /** Bad messages tolerated after hello before the connection is closed. */
@@ -54,7 +57,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   seedHeartbeatMs: SEED_HEARTBEAT_INTERVAL_MS,
   helloTimeoutMs: HELLO_TIMEOUT_MS,
   maxFrameBytes: DEFAULT_MAX_INBOUND_FRAME_BYTES,
-  seedRoom: 'demo',
+  seedRoom: null,
   maxConnections: 20_000,
   maxConnectionsPerIp: 5_000,
   badMessageBudget: 10,

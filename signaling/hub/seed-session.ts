@@ -47,6 +47,13 @@ export class SeedSession implements Session {
     const info = parseClientInfo(json);
     if (!info.ok) return parts.connections.fail(conn, info.code, info.message);
     const room = parts.options.seedRoom;
+    if (room === null) {
+      return parts.connections.fail(
+        conn,
+        ErrorCode.NO_SEED_ROOM,
+        'this relay serves no room to seed-protocol clients (its operator names one with --seed-room)',
+      );
+    }
     // The seed protocol has no client id: the address names the client.
     const requested = `${conn.wire.address}:${conn.wire.port}`.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 64);
     const platform = [info.value.platform ?? 'seed client', info.value.version].filter(Boolean).join(' ');

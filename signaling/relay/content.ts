@@ -1,6 +1,6 @@
 /**
  * What the relay checks inside a blob before it stores a release naming it: a texture must really
- * decode (every pixel, within the size limits), a config must pass the protocol's config check, a
+ * declare a sane size in its header and then decode (every pixel, within the limits, one at a time), a config must pass the protocol's config check, a
  * script must be UTF-8 text within its size (`script.ts`, shared with the headless client). The
  * signature says who published; this says the bytes are what the slot claims, so junk is refused at
  * the door and never fanned out.
@@ -17,6 +17,8 @@ import {
   type Slot,
   type TextureMime,
 } from '../../protocol/index.ts';
+import type { DecodeQueue } from './decode-queue.ts';
+import { declaredSize } from './image-header.ts';
 import { checkScript } from './script.ts';
 
 const FORMAT_OF_MIME: Record<TextureMime, string> = {
@@ -25,31 +27,56 @@ const FORMAT_OF_MIME: Record<TextureMime, string> = {
   'image/webp': 'webp',
 };
 
+/** How the relay bounds its texture checks. */
+export interface DecodeBounds {
+  /** Largest width × height the header may declare. */
+  readonly maxPixels: number;
+  /** Where decodes run (one at a time, with a deadline). */
+  readonly decode: DecodeQueue;
+}
+
 /**
- * The relay's texture check: the texture decodes fully as the claimed type, within
- * {@link MAX_TEXTURE_EDGE} (the admin site checks in the browser before publishing, with its own).
+ * The relay's texture check: the header's declared size first (no decode: a bomb is refused here in
+ * microseconds), then a full decode as the claimed type in the {@link DecodeQueue}, within
+ * {@link MAX_TEXTURE_EDGE} and the pixel cap (the admin site checks in the browser before publishing).
  */
-export async function checkTextureDecodes(bytes: Uint8Array, mime: TextureMime): Promise<Result<null>> {
+export async function checkTextureDecodes(
+  bytes: Uint8Array,
+  mime: TextureMime,
+  bounds: DecodeBounds,
+): Promise<Result<null>> {
   if (bytes.length > MAX_TEXTURE_BYTES)
     return fail(ErrorCode.TOO_LARGE, `texture is over ${MAX_TEXTURE_BYTES} bytes`);
-  const options = { limitInputPixels: MAX_TEXTURE_EDGE * MAX_TEXTURE_EDGE, failOn: 'error' } as const;
+  const declared = declaredSize(bytes, mime);
+  if (!declared) return fail(ErrorCode.BAD_IMAGE, `texture has no ${mime} header the relay can read`);
+  const { width, height } = declared;
+  if (width < 1 || height < 1 || width > MAX_TEXTURE_EDGE || height > MAX_TEXTURE_EDGE) {
+    return fail(
+      ErrorCode.BAD_IMAGE,
+      `texture declares ${width}×${height}; each side must be 1–${MAX_TEXTURE_EDGE}`,
+    );
+  }
+  if (width * height > bounds.maxPixels) {
+    return fail(
+      ErrorCode.TOO_LARGE,
+      `texture declares ${width}×${height} = ${width * height} pixels; the relay decodes at most ${bounds.maxPixels}`,
+    );
+  }
+  const options = { limitInputPixels: bounds.maxPixels, failOn: 'error' } as const;
   try {
-    const meta = await sharp(bytes, options).metadata();
-    if (meta.format !== FORMAT_OF_MIME[mime]) {
-      return fail(ErrorCode.BAD_IMAGE, `texture is ${meta.format ?? 'not an image'}, not ${mime}`);
-    }
-    const width = meta.width ?? 0;
-    const height = meta.height ?? 0;
-    if (width < 1 || height < 1 || width > MAX_TEXTURE_EDGE || height > MAX_TEXTURE_EDGE) {
-      return fail(
-        ErrorCode.BAD_IMAGE,
-        `texture is ${width}×${height}; each side must be 1–${MAX_TEXTURE_EDGE}`,
-      );
-    }
-    // stats() reads every pixel, so a truncated or corrupt image body fails here, while its output
-    // stays a few numbers (no full-size buffer is kept).
-    await sharp(bytes, options).stats();
-    return ok(null);
+    return await bounds.decode.run(async (seconds) => {
+      const meta = await sharp(bytes, options).metadata();
+      if (meta.format !== FORMAT_OF_MIME[mime]) {
+        return fail(ErrorCode.BAD_IMAGE, `texture is ${meta.format ?? 'not an image'}, not ${mime}`);
+      }
+      if (meta.width !== width || meta.height !== height) {
+        return fail(ErrorCode.BAD_IMAGE, `texture header and image disagree on its size`);
+      }
+      // stats() reads every pixel, so a truncated or corrupt image body fails here, while its output
+      // stays a few numbers (no full-size buffer is kept).
+      await sharp(bytes, options).timeout({ seconds }).stats();
+      return ok(null);
+    });
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message : String(cause);
     return fail(ErrorCode.BAD_IMAGE, `texture does not decode as ${mime}: ${detail}`);
@@ -57,10 +84,15 @@ export async function checkTextureDecodes(bytes: Uint8Array, mime: TextureMime):
 }
 
 /** Checks one slot's blob according to its kind. */
-export async function checkContent(name: string, slot: Slot, bytes: Uint8Array): Promise<Result<null>> {
+export async function checkContent(
+  name: string,
+  slot: Slot,
+  bytes: Uint8Array,
+  bounds: DecodeBounds,
+): Promise<Result<null>> {
   switch (slot.kind) {
     case 'texture':
-      return checkTextureDecodes(bytes, slot.mime);
+      return checkTextureDecodes(bytes, slot.mime, bounds);
     case 'config': {
       const parsed = parseConfigBlob(name, bytes);
       return parsed.ok ? ok(null) : parsed;

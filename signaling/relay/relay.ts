@@ -26,6 +26,10 @@ import {
 } from '../../protocol/index.ts';
 import { latestOf, releaseAt, type DataDirReport, type RelayStore, type StoredRoom } from '../store/store.ts';
 import { checkContent } from './content.ts';
+import { DecodeQueue } from './decode-queue.ts';
+import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './limits.ts';
+
+export { DEFAULT_RELAY_LIMITS, type RelayLimits };
 
 /** A refusal: a code from the protocol's list, words, and the blobs the relay lacks (BLOB_MISSING). */
 export interface Refusal {
@@ -40,10 +44,25 @@ export interface PublishInput {
   readonly room: string;
   /** The signed release, straight from the request: `acceptRelease` validates it. */
   readonly candidate: unknown;
-  /** Blob bytes sent with the release, by SHA-256 (the hash is checked here). */
-  readonly blobs: ReadonlyMap<string, Uint8Array>;
+  /**
+   * Blobs sent with the release, by SHA-256 (the hash is checked here): bytes, or base64 text that
+   * is decoded only after the release verified, and only for blobs it names.
+   */
+  readonly blobs: ReadonlyMap<string, Uint8Array | string>;
   /** For a room's first release: the key that becomes the room key. */
   readonly publicKey?: string;
+  /**
+   * May this publish create the room? Only an operator (or an open relay's quota) may; without it a
+   * publish to a room that does not exist is refused with `OPERATOR_REQUIRED`. Default false.
+   */
+  readonly mayCreate?: boolean;
+}
+
+/** A blob a verified release named and the relay lacked: the only kind of upload it accepts. */
+interface ExpectedUpload {
+  readonly room: string;
+  readonly size: number;
+  readonly until: number;
 }
 
 /** A publish that went through. */
@@ -80,12 +99,25 @@ export class Relay {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly contentChecked = new Set<string>();
   private readonly listeners = new Set<ReleaseListener>();
+  private readonly expected = new Map<string, ExpectedUpload>();
+  private readonly decoder: DecodeQueue;
+  readonly limits: RelayLimits;
 
   constructor(
     /** The data dir (the server's maintenance and tests use it; everyone else asks the relay). */
     readonly store: RelayStore,
     private readonly now: () => number = Date.now,
-  ) {}
+    limits: Partial<RelayLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_RELAY_LIMITS, ...limits };
+    this.decoder = new DecodeQueue(this.limits.decodeTimeoutMs);
+  }
+
+  /** True when the room exists (loaded or quarantined). */
+  hasRoom(room: string): boolean {
+    // A quarantined room exists too: nobody may create it again over its files.
+    return this.store.room(room) !== undefined || this.store.quarantineReason(room) !== undefined;
+  }
 
   /** Adds a listener for new releases (the hub; benchmarks); returns its removal. */
   onRelease(listener: ReleaseListener): () => void {
@@ -191,14 +223,67 @@ export class Relay {
   }
 
   /**
-   * Stores uploaded bytes under their SHA-256, ahead of the release that will name them. `stored`
-   * is false when the blob was already there.
+   * What an upload of `sha256` may be, before its body is read: the declared size when a verified
+   * release of a room named it as missing (within the upload window), else `stored` when the relay
+   * has it already, else a refusal (`UPLOAD_NOT_EXPECTED`).
+   */
+  expectUpload(
+    sha256: string,
+  ): { ok: true; stored: true } | { ok: true; stored: false; size: number } | Refusal {
+    const expected = this.expected.get(sha256);
+    if (expected && expected.until >= this.now()) return { ok: true, stored: false, size: expected.size };
+    this.expected.delete(sha256);
+    if (this.store.hasBlob(sha256)) return { ok: true, stored: true };
+    // A blob a stored (so verified) release names but the data dir lost: its upload heals the room.
+    for (const state of this.store.rooms()) {
+      const slot = this.store.descriptor(state.room, sha256);
+      if (slot) return { ok: true, stored: false, size: slot.size };
+    }
+    return fail(
+      ErrorCode.UPLOAD_NOT_EXPECTED,
+      `no verified release names blob ${sha256}: publish the release first (its BLOB_MISSING answer lists what to upload)`,
+    );
+  }
+
+  /**
+   * Stores the bytes of a blob a verified release named ({@link expectUpload}), after checking size
+   * and hash. `stored` is false when the blob was already there.
    */
   async upload(sha256: string, bytes: Uint8Array): Promise<{ ok: true; stored: boolean } | Refusal> {
+    const expected = this.expectUpload(sha256);
+    if (!expected.ok) return expected;
+    if (expected.stored) return { ok: true, stored: false };
+    if (bytes.length !== expected.size) {
+      return fail(ErrorCode.HASH_MISMATCH, `blob ${sha256} is ${expected.size} bytes, not ${bytes.length}`);
+    }
     if ((await sha256Hex(bytes)) !== sha256) {
       return fail(ErrorCode.HASH_MISMATCH, `body does not hash to ${sha256}`);
     }
+    // Expected until the release naming it is stored (or the window closes): the publisher may send
+    // it again, and an upload sent again is kept fresh for the garbage collector.
     return { ok: true, stored: await this.store.putBlob(sha256, bytes) };
+  }
+
+  /** Remembers the missing blobs of a verified release as uploads to accept, within the room's quota. */
+  private expectBlobs(room: string, slots: readonly Slot[], missing: readonly string[]): Refusal | null {
+    const now = this.now();
+    let pending = 0;
+    for (const [sha, e] of this.expected) {
+      if (e.until < now) this.expected.delete(sha);
+      else if (e.room === room && !missing.includes(sha)) pending += e.size;
+    }
+    const sizes = new Map(slots.map((slot) => [slot.sha256, slot.size]));
+    for (const sha of missing) pending += sizes.get(sha) ?? 0;
+    if (pending > this.limits.maxPendingBytesPerRoom) {
+      return fail(
+        ErrorCode.QUOTA_EXCEEDED,
+        `room "${room}" would await ${pending} bytes of uploads; the relay allows ${this.limits.maxPendingBytesPerRoom}`,
+      );
+    }
+    for (const sha of missing) {
+      this.expected.set(sha, { room, size: sizes.get(sha) ?? 0, until: now + this.limits.uploadWindowMs });
+    }
+    return null;
   }
 
   // ---- publishing ----------------------------------------------------------------------------------
@@ -239,7 +324,12 @@ export class Relay {
     const state = this.store.room(input.room);
     let trusted: ReadonlyMap<string, string>;
     if (state) trusted = state.trusted;
-    else if (input.publicKey !== undefined) trusted = await trustKeys([input.publicKey]);
+    else if (input.mayCreate !== true) {
+      return fail(
+        ErrorCode.OPERATOR_REQUIRED,
+        `room "${input.room}" does not exist, and only an operator of the relay may create rooms`,
+      );
+    } else if (input.publicKey !== undefined) trusted = await trustKeys([input.publicKey]);
     else {
       return fail(
         ErrorCode.NO_SUCH_ROOM,
@@ -293,6 +383,12 @@ export class Relay {
       ),
     ];
     if (missing.length > 0) {
+      const quota = this.expectBlobs(
+        input.room,
+        slots.map(([, slot]) => slot),
+        missing,
+      );
+      if (quota) return quota;
       return {
         ok: false,
         code: ErrorCode.BLOB_MISSING,
@@ -300,19 +396,28 @@ export class Relay {
         missing,
       };
     }
-    for (const [sha, bytes] of input.blobs) {
-      if ((await sha256Hex(bytes)) !== sha)
-        return fail(ErrorCode.HASH_MISMATCH, `blob sent as ${sha} has another hash`);
+    // Only now, with the release verified, are the blobs it names decoded (and nothing else is).
+    const sent = new Map<string, Uint8Array>();
+    for (const [, slot] of slots) {
+      const raw = input.blobs.get(slot.sha256);
+      if (raw === undefined || sent.has(slot.sha256)) continue;
+      const bytes = typeof raw === 'string' ? decodeBase64Capped(raw, slot.size) : raw;
+      if (bytes === null || bytes.length !== slot.size || (await sha256Hex(bytes)) !== slot.sha256)
+        return fail(ErrorCode.HASH_MISMATCH, `blob sent as ${slot.sha256} has another size or hash`);
+      sent.set(slot.sha256, bytes);
     }
     const bytesOf = new Map<string, Uint8Array>();
     for (const [name, slot] of slots) {
-      const bytes = input.blobs.get(slot.sha256) ?? (await this.store.readBlob(slot.sha256));
+      const bytes = sent.get(slot.sha256) ?? (await this.store.readBlob(slot.sha256));
       if (!bytes) return fail(ErrorCode.BLOB_MISSING, `blob of slot ${name} could not be read`);
       const whole = await verifyBlob(slot, bytes);
       if (!whole.ok) return fail(whole.code, `slot ${name}: ${whole.message}`);
       const memo = `${slot.sha256}:${slot.kind}:${slot.kind === 'texture' ? slot.mime : name}`;
       if (!this.contentChecked.has(memo)) {
-        const content = await checkContent(name, slot, bytes);
+        const content = await checkContent(name, slot, bytes, {
+          maxPixels: this.limits.maxTexturePixels,
+          decode: this.decoder,
+        });
         if (!content.ok) return fail(content.code, `slot ${name}: ${content.message}`);
         this.contentChecked.add(memo);
       }
@@ -320,7 +425,10 @@ export class Relay {
     }
 
     // Durable in this order: blobs, then the room (if new), then the release file.
-    for (const [sha, bytes] of bytesOf) await this.store.putBlob(sha, bytes);
+    for (const [sha, bytes] of bytesOf) {
+      await this.store.putBlob(sha, bytes);
+      this.expected.delete(sha);
+    }
     let room = state;
     const createdRoom = !room;
     if (!room) {
@@ -345,6 +453,7 @@ export class Relay {
   rotate(
     room: string,
     candidate: unknown,
+    mayCreate = false,
   ): Promise<{ ok: true; keys: RoomKeys; created: boolean } | Refusal> {
     return this.serialize(room, async () => {
       const quarantined = this.quarantined(room);
@@ -364,6 +473,12 @@ export class Relay {
         await this.store.saveRoom(next);
         return { ok: true as const, keys: keysOf(next), created: false };
       }
+      if (!mayCreate) {
+        return fail(
+          ErrorCode.OPERATOR_REQUIRED,
+          `room "${room}" does not exist, and only an operator of the relay may create rooms`,
+        );
+      }
       const genesis = await checkGenesis(room, record);
       if (!genesis.ok) return genesis;
       const created: StoredRoom = {
@@ -377,6 +492,16 @@ export class Relay {
       return { ok: true as const, keys: keysOf(created), created: true };
     });
   }
+}
+
+/**
+ * Decodes standard base64 of a blob declared `size` bytes long; null when the text cannot be that
+ * size (checked from its length before any byte is decoded).
+ */
+function decodeBase64Capped(text: string, size: number): Uint8Array | null {
+  if (text.length > Math.ceil(size / 3) * 4) return null;
+  const bytes = Buffer.from(text, 'base64');
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 function keysOf(state: StoredRoom): RoomKeys {

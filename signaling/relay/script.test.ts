@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_SCRIPT_BYTES, generateSigningKey, utf8 } from '../../protocol/index.ts';
 import { buildRelease } from '../../publisher/build.ts';
 import { checkContent } from './content.ts';
+import { DecodeQueue } from './decode-queue.ts';
 import { checkScript } from './script.ts';
 
 const cases: [string, Uint8Array][] = [
@@ -30,7 +31,10 @@ describe('the script check', () => {
       slots: { logic: { kind: 'script', lang: 'js', bytes, version: '1' } },
     });
     const slot = built.signed.release.slots['logic']!;
-    const content = await checkContent('logic', slot, bytes);
+    const content = await checkContent('logic', slot, bytes, {
+      maxPixels: 1,
+      decode: new DecodeQueue(1000),
+    });
     expect(content).toEqual(relay);
   });
 });

@@ -25,7 +25,7 @@ import {
   utf8,
   type SignedRelease,
 } from '../../protocol/index.ts';
-import { TestRoom } from '../testing/helpers.ts';
+import { TEST_OPERATOR_TOKEN, TestRoom } from '../testing/helpers.ts';
 
 const bin = fileURLToPath(new URL('../../bin/patchcast.mjs', import.meta.url));
 
@@ -64,7 +64,10 @@ function serve(demo = false): Promise<Relay> {
       '--static-dir',
       dataDir,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PATCHCAST_OPERATOR_TOKEN: TEST_OPERATOR_TOKEN },
+    },
   );
   running.push(child);
   const log: string[] = [];

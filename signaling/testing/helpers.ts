@@ -16,6 +16,7 @@ import {
   decodeBody,
   encodeFrame,
   generateSigningKey,
+  parseErrorBody,
   parseMessage,
   signRosterChallenge,
   toBase64,
@@ -25,8 +26,15 @@ import {
   type SigningKey,
 } from '../../protocol/index.ts';
 import { buildRelease, type BuildReleaseInput, type BuiltRelease } from '../../publisher/build.ts';
+import { RAW_UPLOAD_BYTES } from '../../publisher/relay-api.ts';
 import { ensureDemoRoom, type DemoInfo } from '../demo/demo-room.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../server.ts';
+
+/** The operator token of every test server (unless a test gives its own `creation`). */
+export const TEST_OPERATOR_TOKEN = 'test-operator-token-0123456789';
+
+/** The header that makes a request an operator's on a test server. */
+export const OPERATOR_HEADERS = { authorization: `Bearer ${TEST_OPERATOR_TOKEN}` } as const;
 
 /** Options of {@link startTestServer}. */
 export interface TestServerOptions extends Partial<ServerOptions> {
@@ -61,6 +69,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     tcpPort: 0,
     staticDir: null,
     log: () => {},
+    creation: {
+      operatorToken: TEST_OPERATOR_TOKEN,
+      openRooms: false,
+      maxRoomsPerAddress: 0,
+      reserved: new Set(),
+    },
     ...serverOptions,
     dataDir,
     prepare: async (relay) => {
@@ -104,25 +118,43 @@ export async function bigPngBytes(bytes: number): Promise<Uint8Array> {
   );
 }
 
-/** POSTs a built release; returns the HTTP status and JSON body. */
+/**
+ * POSTs a built release as the publisher does: blobs under {@link RAW_UPLOAD_BYTES} inline, and when
+ * the relay answers `BLOB_MISSING`, the big ones raw (`PUT`) and the release again (`omitBlobs`: none
+ * sent at all). Returns the last HTTP status and JSON body.
+ */
 export async function postRelease(
   url: string,
   built: BuiltRelease,
-  extra: { publicKey?: string; omitBlobs?: boolean } = {},
+  extra: { publicKey?: string; omitBlobs?: boolean; anonymous?: boolean } = {},
 ): Promise<{ status: number; body: unknown }> {
+  const inline = [...built.blobs].filter(([, b]) => b.length < RAW_UPLOAD_BYTES);
   const body = {
     signed: built.signed,
-    ...(extra.omitBlobs
-      ? {}
-      : { blobs: Object.fromEntries([...built.blobs].map(([k, b]) => [k, toBase64(b)])) }),
+    ...(extra.omitBlobs ? {} : { blobs: Object.fromEntries(inline.map(([k, b]) => [k, toBase64(b)])) }),
     ...(extra.publicKey ? { publicKey: extra.publicKey } : {}),
   };
-  const res = await fetch(url + ApiPath.releases(built.signed.release.room), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
+  const post = async () => {
+    const res = await fetch(url + ApiPath.releases(built.signed.release.room), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(extra.anonymous ? {} : OPERATOR_HEADERS) },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as unknown };
+  };
+  const first = await post();
+  if (extra.omitBlobs || first.status !== 409) return first;
+  const refusal = parseErrorBody(first.body);
+  const missing = refusal.ok ? (refusal.value.error.missing ?? []) : [];
+  if (missing.length === 0 || missing.some((sha) => !built.blobs.has(sha))) return first;
+  for (const sha of missing) {
+    const put = await fetch(url + ApiPath.blob(sha), {
+      method: 'PUT',
+      body: new Uint8Array(built.blobs.get(sha)!),
+    });
+    if (!put.ok) return { status: put.status, body: (await put.json()) as unknown };
+  }
+  return post();
 }
 
 /** A room with its key, publishing over HTTP. */
@@ -167,7 +199,10 @@ export class TestRoom {
   }
 
   /** Publishes; on 201 the release becomes the latest. */
-  async publish(built: BuiltRelease, extra: { publicKey?: string; omitBlobs?: boolean } = {}) {
+  async publish(
+    built: BuiltRelease,
+    extra: { publicKey?: string; omitBlobs?: boolean; anonymous?: boolean } = {},
+  ) {
     const res = await postRelease(this.url, built, extra);
     if (res.status === 201) this.latest = built.signed;
     return res;

@@ -19,6 +19,9 @@ import { WebSocket } from 'ws';
 import { parseMessage, signRosterChallenge, type RosterClient } from '../../../protocol/messages.ts';
 import { freePort } from './admin-env.ts';
 
+/** The operator token every relay process of the browser tests runs with (it creates rooms). */
+export const BROWSER_OPERATOR_TOKEN = 'browser-tests-operator-token-0123';
+
 /** A running relay process. */
 export interface RelayProcess {
   /** `http://127.0.0.1:<port>`: the built site, the API, `/ws`. */
@@ -62,7 +65,10 @@ export async function startRelayProcess(options: RelayProcessOptions = {}): Prom
       dataDir,
       ...(options.args ?? []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PATCHCAST_OPERATOR_TOKEN: BROWSER_OPERATOR_TOKEN },
+    },
   );
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -135,7 +141,7 @@ export async function publish(
   const sentAt = Date.now();
   const res = await fetch(`${url}${ApiPath.releases(room)}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${BROWSER_OPERATOR_TOKEN}` },
     body: JSON.stringify({ signed: built.signed, blobs, publicKey: key.publicKey }),
   });
   const body: unknown = await res.json();
