@@ -13,6 +13,7 @@ import type { PatchClient } from '../../player/core/patch-client.ts';
 let server: TestServer;
 let meddler: Meddler;
 let room: TestRoom;
+let textures = 0;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -45,7 +46,14 @@ describe.each(adapters)('releases offered from elsewhere ($name adapter)', (adap
     try {
       const built = await room.build({
         slots: {
-          background: { kind: 'texture', mime: 'image/png', bytes: await bigPngBytes(1 << 20), version: '9' },
+          // A texture of its own per adapter: the client must have something left to download (the
+          // previous run's release already holds a texture of the same size, and so the same bytes).
+          background: {
+            kind: 'texture',
+            mime: 'image/png',
+            bytes: await bigPngBytes((1 << 20) + 4096 * ++textures),
+            version: '9',
+          },
         },
       });
       const good = built.signed;

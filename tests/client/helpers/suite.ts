@@ -6,13 +6,13 @@ import sharp from 'sharp';
 import { buildRelease, type BuiltRelease } from '../../../publisher/build.ts';
 import { configBytes } from '../../../protocol/config.ts';
 import type { SlotInput } from '../../../protocol/assemble.ts';
-import { toBase64, utf8 } from '../../../protocol/bytes.ts';
+import { utf8 } from '../../../protocol/bytes.ts';
 import type { SigningKey } from '../../../protocol/crypto.ts';
 import { ApiPath } from '../../../protocol/http.ts';
 import type { Release } from '../../../protocol/release.ts';
 import type { ApplyOutcome, PatchHandlers } from '../../../player/core/apply.ts';
 import type { AppliedDetail, PatchClient } from '../../../player/core/patch-client.ts';
-import type { TestServer } from '../../../signaling/testing/helpers.ts';
+import { postRelease, type TestServer } from '../../../signaling/testing/helpers.ts';
 
 export const ROOM = 'demo';
 
@@ -100,18 +100,13 @@ export function release(
   return buildRelease({ room: ROOM, key, previous, slots, chunkSize: 1024 });
 }
 
-/** Publishes to the real relay (seq 1 names the room's key, `publicKey`); throws unless accepted. */
+/**
+ * Publishes to the real relay as the publisher does (seq 1 names the room's key, `publicKey`, and
+ * creates the room as the relay's operator); throws unless accepted.
+ */
 export async function publish(relay: TestServer, built: BuiltRelease, publicKey: string): Promise<void> {
-  const res = await fetch(relay.url + ApiPath.releases(ROOM), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      signed: built.signed,
-      blobs: Object.fromEntries([...built.blobs].map(([k, b]) => [k, toBase64(b)])),
-      ...(built.signed.release.seq === 1 ? { publicKey } : {}),
-    }),
-  });
-  if (res.status !== 201) throw new Error(`publish refused: ${res.status} ${await res.text()}`);
+  const res = await postRelease(relay.url, built, built.signed.release.seq === 1 ? { publicKey } : {});
+  if (res.status !== 201) throw new Error(`publish refused: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 /** Posts a key rotation record to the real relay. */
