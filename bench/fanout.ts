@@ -219,6 +219,8 @@ async function setupRoom(server: RunningServer, key: SigningKey): Promise<BuiltR
     candidate: first.signed,
     blobs: first.blobs,
     publicKey: key.publicKey,
+    // The benchmark is the relay's operator: its first publish creates the room.
+    mayCreate: true,
   });
   if (!res.ok) throw new Error(`setup publish refused: ${res.code} ${res.message}`);
   return first;

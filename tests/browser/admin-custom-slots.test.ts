@@ -15,7 +15,12 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { fromUtf8 } from '../../protocol/bytes.ts';
 import { RelayApi } from '../../publisher/relay-api.ts';
 import { launchChromium } from './helpers/admin-env.ts';
-import { latestRelease, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
+import {
+  BROWSER_OPERATOR_TOKEN,
+  latestRelease,
+  startRelayProcess,
+  type RelayProcess,
+} from './helpers/relay.ts';
 
 const ROOM = 'arena';
 const AI = 'export function think(enemy, player, dt) { return { ...enemy, x: enemy.x + dt }; }\n';
@@ -31,7 +36,10 @@ let page: Page;
 const keyFile = join(dir, 'arena.key.json');
 
 async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['bin/patchcast.mjs', ...args]);
+  // As the relay's operator: the first publish creates the room.
+  const { stdout } = await run(process.execPath, ['bin/patchcast.mjs', ...args], {
+    env: { ...process.env, PATCHCAST_OPERATOR_TOKEN: BROWSER_OPERATOR_TOKEN },
+  });
   return stdout;
 }
 
