@@ -13,10 +13,10 @@ import { configBytes } from '../../protocol/config.ts';
 import { generateSigningKey, type SigningKey } from '../../protocol/crypto.ts';
 import { toBase64 } from '../../protocol/bytes.ts';
 import { ApiPath } from '../../protocol/http.ts';
-import { startTestServer, type TestServer } from '../../signaling/testing/helpers.ts';
+import { startTestServer, TEST_OPERATOR_TOKEN, type TestServer } from '../../signaling/testing/helpers.ts';
 import { startMeddler, type Meddler } from '../client/helpers/meddler.ts';
 import { launchChromium } from './helpers/admin-env.ts';
-import { BROWSER_OPERATOR_TOKEN, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
+import { startRelayProcess, type RelayProcess } from './helpers/relay.ts';
 import { openPlayer, storedKeys, waitForApplied, waitForStatus } from './helpers/player.ts';
 
 let site: RelayProcess;
@@ -61,7 +61,7 @@ async function tinyPng(background = '#40a0ff'): Promise<Uint8Array> {
 async function publish(built: BuiltRelease): Promise<void> {
   const res = await fetch(relay.url + ApiPath.releases('demo'), {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${BROWSER_OPERATOR_TOKEN}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_OPERATOR_TOKEN}` },
     body: JSON.stringify({
       signed: built.signed,
       blobs: Object.fromEntries([...built.blobs].map(([k, b]) => [k, toBase64(b)])),
