@@ -417,6 +417,8 @@ describe.each(adapters)('PatchClient through the $name adapter, on the real rela
     });
     const applied = nextApplied(c);
     await publish(r2);
+    // Release the held script only once the client has seen r2 (else r1 may finish first).
+    await until(() => (c.status().loading?.seq ?? c.status().seq) >= 2);
     meddler.resume();
     expect(await applied).toMatchObject({ seq: 2, slots: { background: { status: 'applied' } } });
     expect(meddler.chunksSent.get(t.sha256)).toBe(t.chunks.length);
