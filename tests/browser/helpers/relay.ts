@@ -17,10 +17,11 @@ import { fromKeyFile, parseKeyFile } from '../../../protocol/keys.ts';
 import { parseSignedRelease, type SignedRelease } from '../../../protocol/release.ts';
 import { WebSocket } from 'ws';
 import { parseMessage, signRosterChallenge, type RosterClient } from '../../../protocol/messages.ts';
+import { postRelease, TEST_OPERATOR_TOKEN } from '../../../signaling/testing/helpers.ts';
 import { freePort } from './admin-env.ts';
 
 /** The operator token every relay process of the browser tests runs with (it creates rooms). */
-export const BROWSER_OPERATOR_TOKEN = 'browser-tests-operator-token-0123';
+export const BROWSER_OPERATOR_TOKEN = TEST_OPERATOR_TOKEN;
 
 /** A running relay process. */
 export interface RelayProcess {
@@ -136,17 +137,11 @@ export async function publish(
 ): Promise<Published & { signed: SignedRelease; sentAt: number; acceptedAt: number }> {
   const previous = await latestRelease(url, room);
   const built = await buildRelease({ room, key, previous: previous?.release ?? null, slots, ...extra });
-  const blobs: Record<string, string> = {};
-  for (const [sha, bytes] of built.blobs) blobs[sha] = toBase64(bytes);
   const sentAt = Date.now();
-  const res = await fetch(`${url}${ApiPath.releases(room)}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${BROWSER_OPERATOR_TOKEN}` },
-    body: JSON.stringify({ signed: built.signed, blobs, publicKey: key.publicKey }),
-  });
-  const body: unknown = await res.json();
+  // As the publisher does: small blobs inline, the rest uploaded raw when the relay asks for them.
+  const { status, body } = await postRelease(url, built, { publicKey: key.publicKey });
   const acceptedAt = Date.now();
-  if (!res.ok) throw new Error(`publish refused (${res.status}): ${JSON.stringify(body)}`);
+  if (status !== 201) throw new Error(`publish refused (${status}): ${JSON.stringify(body)}`);
   const published = parsePublished(body);
   if (!published.ok) throw new Error(published.message);
   return { ...published.value, signed: built.signed, sentAt, acceptedAt };
