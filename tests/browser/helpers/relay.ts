@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRelease } from '../../../publisher/build.ts';
 import { type SlotInput } from '../../../protocol/assemble.ts';
-import { toBase64 } from '../../../protocol/bytes.ts';
 import type { SigningKey } from '../../../protocol/crypto.ts';
 import { ApiPath, parsePublished, type Published } from '../../../protocol/http.ts';
 import { fromKeyFile, parseKeyFile } from '../../../protocol/keys.ts';
