@@ -126,7 +126,7 @@ export async function bigPngBytes(bytes: number): Promise<Uint8Array> {
 export async function postRelease(
   url: string,
   built: BuiltRelease,
-  extra: { publicKey?: string; omitBlobs?: boolean; anonymous?: boolean } = {},
+  extra: { publicKey?: string; omitBlobs?: boolean; anonymous?: boolean; operatorToken?: string } = {},
 ): Promise<{ status: number; body: unknown }> {
   const inline = [...built.blobs].filter(([, b]) => b.length < RAW_UPLOAD_BYTES);
   const body = {
@@ -137,7 +137,14 @@ export async function postRelease(
   const post = async () => {
     const res = await fetch(url + ApiPath.releases(built.signed.release.room), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(extra.anonymous ? {} : OPERATOR_HEADERS) },
+      headers: {
+        'content-type': 'application/json',
+        ...(extra.anonymous
+          ? {}
+          : extra.operatorToken
+            ? { authorization: `Bearer ${extra.operatorToken}` }
+            : OPERATOR_HEADERS),
+      },
       body: JSON.stringify(body),
     });
     return { status: res.status, body: (await res.json()) as unknown };
@@ -201,7 +208,7 @@ export class TestRoom {
   /** Publishes; on 201 the release becomes the latest. */
   async publish(
     built: BuiltRelease,
-    extra: { publicKey?: string; omitBlobs?: boolean; anonymous?: boolean } = {},
+    extra: { publicKey?: string; omitBlobs?: boolean; anonymous?: boolean; operatorToken?: string } = {},
   ) {
     const res = await postRelease(this.url, built, extra);
     if (res.status === 201) this.latest = built.signed;

@@ -16,11 +16,11 @@ import { fromKeyFile, parseKeyFile } from '../../../protocol/keys.ts';
 import { parseSignedRelease, type SignedRelease } from '../../../protocol/release.ts';
 import { WebSocket } from 'ws';
 import { parseMessage, signRosterChallenge, type RosterClient } from '../../../protocol/messages.ts';
-import { postRelease, TEST_OPERATOR_TOKEN } from '../../../signaling/testing/helpers.ts';
+import { postRelease } from '../../../signaling/testing/helpers.ts';
 import { freePort } from './admin-env.ts';
 
 /** The operator token every relay process of the browser tests runs with (it creates rooms). */
-export const BROWSER_OPERATOR_TOKEN = TEST_OPERATOR_TOKEN;
+export const BROWSER_OPERATOR_TOKEN = 'browser-tests-operator-token-0123';
 
 /** A running relay process. */
 export interface RelayProcess {
@@ -138,7 +138,10 @@ export async function publish(
   const built = await buildRelease({ room, key, previous: previous?.release ?? null, slots, ...extra });
   const sentAt = Date.now();
   // As the publisher does: small blobs inline, the rest uploaded raw when the relay asks for them.
-  const { status, body } = await postRelease(url, built, { publicKey: key.publicKey });
+  const { status, body } = await postRelease(url, built, {
+    publicKey: key.publicKey,
+    operatorToken: BROWSER_OPERATOR_TOKEN,
+  });
   const acceptedAt = Date.now();
   if (status !== 201) throw new Error(`publish refused (${status}): ${JSON.stringify(body)}`);
   const published = parsePublished(body);
