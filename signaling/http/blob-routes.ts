@@ -1,0 +1,63 @@
+/** `GET/PUT /api/blobs/:sha256`: content-addressed blobs, immutable once stored. */
+import express, { type Router } from 'express';
+import { ErrorCode, MAX_TEXTURE_BYTES } from '../../protocol/index.ts';
+import type { ApiContext } from './api-context.ts';
+import { refuse, safe, shaParam } from './respond.ts';
+
+/** The blob routes. */
+export function blobRoutes(ctx: ApiContext): Router {
+  const { relay } = ctx.deps;
+  const router = express.Router();
+
+  router.get(
+    '/api/blobs/:sha256',
+    safe(async (req, res) => {
+      const sha = shaParam(req, res);
+      if (sha === null) return;
+      const etag = `"${sha}"`;
+      if (req.headers['if-none-match'] === etag && relay.hasBlob(sha)) {
+        res.status(304).end();
+        return;
+      }
+      const bytes = await relay.readBlob(sha);
+      if (!bytes) return refuse(res, ErrorCode.BLOB_MISSING, `no blob ${sha}`, undefined, 404);
+      res
+        .set('content-type', relay.mimeOf(sha) ?? 'application/octet-stream')
+        .set('cache-control', 'public, max-age=31536000, immutable')
+        .set('etag', etag)
+        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+    }),
+  );
+
+  router.put(
+    '/api/blobs/:sha256',
+    ctx.gate('upload', false),
+    // Before the body is read: only a blob that a verified release named (and the relay lacks) may
+    // come up, and no more bytes than that release declared for it.
+    (req, res, next) => {
+      const sha = shaParam(req, res);
+      if (sha === null) return;
+      const expected = relay.expectUpload(sha);
+      if (!expected.ok) return ctx.refuseCounted(req, res, 'upload', expected.code, expected.message);
+      if (expected.stored) {
+        res.status(200).json({ sha256: sha, size: 0, stored: false });
+        return;
+      }
+      ctx.rawBody(Math.min(expected.size, MAX_TEXTURE_BYTES))(req, res, next);
+    },
+    safe(async (req, res) => {
+      const sha = shaParam(req, res);
+      if (sha === null) return;
+      const body: unknown = req.body;
+      if (!Buffer.isBuffer(body) || body.length === 0)
+        return refuse(res, ErrorCode.BAD_MESSAGE, 'empty body');
+      const bytes = new Uint8Array(body.buffer, body.byteOffset, body.length);
+      const result = await relay.upload(sha, bytes);
+      if (!result.ok) return ctx.refuseCounted(req, res, 'upload', result.code, result.message);
+      const { stored } = result;
+      res.status(stored ? 201 : 200).json({ sha256: sha, size: bytes.length, stored });
+    }),
+  );
+
+  return router;
+}

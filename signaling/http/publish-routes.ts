@@ -1,0 +1,68 @@
+/**
+ * The write side of rooms: `POST /api/rooms/:room/releases` (a signed release) and
+ * `POST /api/rooms/:room/keys` (a signed key rotation). Either may create the room, if the gate allowed it.
+ */
+import express, { type Router } from 'express';
+import { ErrorCode, parsePublishBody, type KeysBody, type Published } from '../../protocol/index.ts';
+import type { ApiContext } from './api-context.ts';
+import { parseJson, roomParam, safe } from './respond.ts';
+
+/** Largest key-rotation body: one signed record is well under a kilobyte. */
+export const MAX_ROTATION_BODY_BYTES = 64 * 1024;
+
+/** The room write routes. */
+export function publishRoutes(ctx: ApiContext): Router {
+  const { relay, maxBodyBytes } = ctx.deps;
+  const router = express.Router();
+
+  router.post(
+    '/api/rooms/:room/releases',
+    ctx.gate('publish', true),
+    ctx.rawBody(maxBodyBytes),
+    safe(async (req, res) => {
+      const room = roomParam(req, res);
+      if (room === null) return;
+      const json = parseJson(req.body);
+      if (!json.ok) return ctx.refuseCounted(req, res, 'publish', ErrorCode.BAD_JSON, json.message);
+      const body = parsePublishBody(json.value);
+      if (!body.ok) return ctx.refuseCounted(req, res, 'publish', body.code, body.message);
+      // The blobs stay base64 text here: the relay decodes only those the verified release names.
+      const result = await relay.publish({
+        room,
+        candidate: body.value.signed,
+        blobs: new Map(Object.entries(body.value.blobs ?? {})),
+        mayCreate: ctx.creationOf(req) !== undefined,
+        ...(body.value.publicKey === undefined ? {} : { publicKey: body.value.publicKey }),
+      });
+      if (!result.ok) {
+        return ctx.refuseCounted(req, res, 'publish', result.code, result.message, result.missing);
+      }
+      if (result.createdRoom) ctx.roomCreated(req, room);
+      const answer: Published = {
+        room,
+        seq: result.signed.release.seq,
+        version: result.signed.release.version,
+      };
+      res.status(201).json(answer);
+    }),
+  );
+
+  router.post(
+    '/api/rooms/:room/keys',
+    ctx.gate('rotation', true),
+    ctx.rawBody(MAX_ROTATION_BODY_BYTES),
+    safe(async (req, res) => {
+      const room = roomParam(req, res);
+      if (room === null) return;
+      const json = parseJson(req.body);
+      if (!json.ok) return ctx.refuseCounted(req, res, 'rotation', ErrorCode.BAD_JSON, json.message);
+      const result = await relay.rotate(room, json.value, ctx.creationOf(req) !== undefined);
+      if (!result.ok) return ctx.refuseCounted(req, res, 'rotation', result.code, result.message);
+      if (result.created) ctx.roomCreated(req, room);
+      const body: KeysBody = { room, ...result.keys };
+      res.status(result.created ? 201 : 200).json(body);
+    }),
+  );
+
+  return router;
+}
