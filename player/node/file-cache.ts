@@ -20,7 +20,11 @@ import { emptyRoomState, parseRoomState, parseStoredClientId } from '../core/sch
 
 const TEMP_PREFIX = '.tmp-';
 
-/** Writes a file so that it holds the old bytes or the new ones, never a mix (temp, fsync, rename). */
+/**
+ * Writes a file so that it holds the old bytes or the new ones, never a mix (temp, fsync, rename, then
+ * fsync of the directory so the rename itself survives a power cut). The relay's store has its own
+ * (`signaling/store/atomic.ts`): the player and the relay ship apart and share only `protocol/`.
+ */
 async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = join(dirname(path), `${TEMP_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`);
@@ -35,6 +39,12 @@ async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<vo
     await rm(temp, { force: true });
     throw error;
   });
+  const dir = await open(dirname(path), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
 }
 
 async function readOrNull(path: string): Promise<Buffer | null> {
