@@ -1,11 +1,13 @@
 /**
  * Simulates a room of N players receiving one patch through the swarm: the production `Swarm` on
  * simulated links (latency, per-node uplink bandwidth), a simulated relay with the production deferral
- * policy, and a share of players leaving mid-transfer.
+ * policy, a share of players leaving mid-transfer, and, if asked, liar peers (`liar.ts`) that claim
+ * every chunk, deliver none, and keep dialling honest players.
  */
 import { describeBlob, type BlobDescriptor } from '../../protocol/blobs.ts';
 import { Swarm } from '../../player/swarm/swarm.ts';
 import { decodeChunkFrame } from '../../protocol/swarm/wire.ts';
+import { LIAR_MODES, SimLiar, type LiarMode } from './liar.ts';
 import { SimLink, SimRelay, syncHasher, Uplink, VirtualClock } from './sim-net.ts';
 
 /** Parameters of one simulated run. */
@@ -26,11 +28,18 @@ export interface SimParams {
   readonly seed?: number;
   /** Give up after this much virtual time. */
   readonly limitMs?: number;
+  /** Liar peers besides the `peers` honest players (default 0). */
+  readonly liars?: number;
+  /** Their modes, dealt round-robin (default: none, stall, bad). */
+  readonly liarModes?: readonly LiarMode[];
+  /** Links each liar keeps dialling to honest players (default 6: as many as a player takes). */
+  readonly liarLinks?: number;
 }
 
 /** What a run measured. */
 export interface SimResult {
   readonly peers: number;
+  readonly liars: number;
   readonly stayed: number;
   readonly completed: number;
   readonly left: number;
@@ -42,6 +51,10 @@ export interface SimResult {
   readonly offload: number;
   /** Longest chain of peer-to-peer hops a chunk took to reach a player. */
   readonly rounds: number;
+  /** Links the honest players dropped (liars caught, and players who left). */
+  readonly peersDropped: number;
+  /** `peer.get`s the liars received: requests they wasted. */
+  readonly liarRequests: number;
   readonly events: number;
   readonly wallMs: number;
 }
@@ -65,11 +78,19 @@ function percentile(sorted: number[], p: number): number {
 
 interface SimNode {
   readonly id: string;
+  readonly liar?: undefined;
   readonly swarm: Swarm;
   readonly uplink: Uplink;
   readonly life: { alive: boolean };
   doneAt: number | null;
   readonly depth: Int32Array;
+}
+
+interface LiarNode {
+  readonly id: string;
+  readonly liar: SimLiar;
+  readonly uplink: Uplink;
+  readonly life: { alive: boolean };
 }
 
 /** Runs one simulation. */
@@ -93,6 +114,7 @@ export async function simulate(params: SimParams): Promise<SimResult> {
     },
   );
 
+  const connectTo = params.connectTo ?? 3;
   const nodes: SimNode[] = [];
   for (let i = 0; i < params.peers; i++) {
     const id = `p${i}`;
@@ -103,6 +125,10 @@ export async function simulate(params: SimParams): Promise<SimResult> {
       random,
       hash: syncHasher,
       ...(params.maxPeers === undefined ? {} : { maxPeers: params.maxPeers }),
+      // Like `PeerMesh`, a player below its target dials more (here half a second later).
+      onPeersChanged: (count) => {
+        if (count < connectTo && life.alive) clock.setTimeout(() => life.alive && link(node), 500);
+      },
     });
     const node: SimNode = {
       id,
@@ -115,13 +141,31 @@ export async function simulate(params: SimParams): Promise<SimResult> {
     nodes.push(node);
   }
 
+  const liars: LiarNode[] = [];
+  const modes = params.liarModes ?? LIAR_MODES;
+  for (let i = 0; i < (params.liars ?? 0); i++) {
+    const id = `liar${i}`;
+    const liar = new SimLiar(id, modes[i % modes.length]!, desc);
+    liars.push({
+      id,
+      liar,
+      uplink: new Uplink(clock, params.peerUpBytesPerMs ?? 2_000),
+      life: { alive: true },
+    });
+  }
+  /** Whom a player may pick from the relay's list: honest players and liars alike. */
+  const everyone: (SimNode | LiarNode)[] = [...nodes, ...liars];
+
   // Topology: each player links to a few random others (as a player joining picks from the relay's
   // list), and, like `PeerMesh`, dials more when links drop below that — here half a second after.
-  const connectTo = params.connectTo ?? 3;
   const neighbours = new Map<SimNode, Set<SimNode>>(nodes.map((n) => [n, new Set()]));
   const link = (node: SimNode): void => {
     for (let k = 0; k < connectTo * 3 && node.swarm.peerCount < connectTo; k++) {
-      const other = nodes[Math.floor(random() * nodes.length)]!;
+      const other = everyone[Math.floor(random() * everyone.length)]!;
+      if (other.liar) {
+        linkLiar(other, node);
+        continue;
+      }
       if (other === node || !other.life.alive) continue;
       if (!node.swarm.canAdd(other.id) || !other.swarm.canAdd(node.id)) continue;
       const latency = latMin + random() * (latMax - latMin);
@@ -134,7 +178,24 @@ export async function simulate(params: SimParams): Promise<SimResult> {
       neighbours.get(other)!.add(node);
     }
   };
+  /** A liar links to `victim` if it takes it; when the link drops, the liar dials another victim. */
+  const linkLiar = (liar: LiarNode, victim: SimNode): boolean => {
+    if (!victim.life.alive || !victim.swarm.canAdd(liar.id)) return false;
+    const latency = latMin + random() * (latMax - latMin);
+    const [mine, theirs] = SimLink.pair(clock, victim, liar, latency);
+    liar.liar.attach(theirs, () => clock.setTimeout(() => dialVictims(liar), 1_000));
+    victim.swarm.addPeer(mine);
+    return true;
+  };
+  const liarLinks = params.liarLinks ?? 6;
+  const dialVictims = (liar: LiarNode): void => {
+    if (!liar.life.alive) return;
+    for (let k = 0; k < liarLinks * 3 && liar.liar.linkCount < liarLinks; k++) {
+      linkLiar(liar, nodes[Math.floor(random() * nodes.length)]!);
+    }
+  };
   for (const node of nodes) link(node);
+  for (const liar of liars) dialVictims(liar);
 
   // Publish at t = 0: the relay announces to everyone; a share of players leave mid-transfer.
   const leaving = new Set<SimNode>();
@@ -167,9 +228,13 @@ export async function simulate(params: SimParams): Promise<SimResult> {
   const peerBytes = nodes.reduce((sum, n) => sum + n.swarm.stats.bytesFromPeers, 0);
   let rounds = 0;
   for (const n of stayed) for (const d of n.depth) rounds = Math.max(rounds, d);
+  const peersDropped = stayed.reduce((sum, n) => sum + n.swarm.stats.peersDropped, 0);
+  for (const liar of liars) liar.life.alive = false;
+  for (const liar of liars) liar.liar.close();
   for (const node of nodes) node.swarm.close();
   return {
     peers: params.peers,
+    liars: liars.length,
     stayed: stayed.length,
     completed: times.length,
     left: leaving.size,
@@ -180,6 +245,8 @@ export async function simulate(params: SimParams): Promise<SimResult> {
     peerBytes,
     offload: peerBytes / (peerBytes + relay.bytesSent),
     rounds,
+    peersDropped,
+    liarRequests: liars.reduce((sum, l) => sum + l.liar.requests, 0),
     events: clock.events,
     wallMs: performance.now() - started,
   };
