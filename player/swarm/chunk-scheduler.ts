@@ -1,0 +1,274 @@
+/**
+ * Request scheduling: which chunk of a blob being fetched is asked of whom, and when. Peers that hold
+ * a chunk first, at most a few requests in flight to each; the relay for what no peer gives in time
+ * (a chunk the relay never deferred at once, a deferred one only when our peers have gone quiet).
+ * Every chunk is checked against the signed chunk hashes before it is kept; a peer whose chunk fails
+ * is dropped and banned.
+ */
+import type { BlobDescriptor } from '../../protocol/blobs.ts';
+import { ErrorCode, fail, type Result } from '../../protocol/errors.ts';
+import { decodeChunkFrame, PeerMessageType, type PeerMessage } from '../../protocol/swarm/wire.ts';
+import type { RelaySource } from '../core/transport.ts';
+import { newFetchJob, RELAY, type FetchJob } from './fetch-job.ts';
+import type { HeldBlobs } from './held-blobs.ts';
+import type { PeerState } from './peer.ts';
+import { pickPeer } from './peer-choice.ts';
+import type { ResolvedSwarmOptions, SwarmStats } from './swarm-options.ts';
+
+/** Requests a peer may let time out before the link is dropped. */
+const MAX_PEER_TIMEOUTS = 8;
+/** How long a peer that said `peer.none` for a chunk is not asked for it again. */
+export const REFUSAL_BACKOFF_MS = 250;
+
+/** What the scheduler needs of the swarm around it. */
+export interface SchedulerHost {
+  readonly opts: ResolvedSwarmOptions;
+  readonly relay: RelaySource | null;
+  readonly stats: SwarmStats;
+  readonly peers: ReadonlyMap<string, PeerState>;
+  readonly held: HeldBlobs;
+  isClosed(): boolean;
+  send(peer: PeerState, message: PeerMessage): void;
+  broadcast(message: PeerMessage): void;
+  removePeer(id: string, ban?: boolean): void;
+}
+
+/** The downloads of one swarm. */
+export class ChunkScheduler {
+  private readonly jobs = new Map<string, FetchJob>();
+  private relayInflight = 0;
+  private lastPeerChunkAt = -Infinity;
+
+  constructor(private readonly host: SchedulerHost) {}
+
+  /** The job fetching `sha256`, if any. */
+  job(sha256: string): FetchJob | undefined {
+    return this.jobs.get(sha256);
+  }
+
+  /** Every job in progress. */
+  all(): IterableIterator<FetchJob> {
+    return this.jobs.values();
+  }
+
+  /** Fetches a blob; several calls share one job (see `Swarm.fetch`). */
+  fetch(
+    desc: BlobDescriptor,
+    opts: { signal?: AbortSignal; onProgress?: (received: number, total: number) => void },
+  ): Promise<Result<Uint8Array>> {
+    let job = this.jobs.get(desc.sha256);
+    if (!job) {
+      job = newFetchJob(desc, this.host.opts.hash, this.host.opts.random);
+      this.jobs.set(desc.sha256, job);
+    }
+    const theJob = job;
+    if (opts.onProgress) theJob.progress.push(opts.onProgress);
+    const result = new Promise<Result<Uint8Array>>((resolve) => {
+      theJob.waiters.push(resolve);
+      opts.signal?.addEventListener('abort', () => {
+        const i = theJob.waiters.indexOf(resolve);
+        if (i >= 0) theJob.waiters.splice(i, 1);
+        resolve(fail(ErrorCode.INTERNAL, 'fetch aborted'));
+        if (theJob.waiters.length === 0) this.finish(theJob, null);
+      });
+    });
+    this.pump(theJob);
+    return result;
+  }
+
+  /** Ends every job with `result`. */
+  finishAll(result: Result<Uint8Array>): void {
+    for (const job of this.jobs.values()) this.finish(job, result);
+  }
+
+  pumpAll(): void {
+    for (const job of this.jobs.values()) this.pump(job);
+  }
+
+  /** A peer said it holds a chunk (or, `all`, a whole blob). */
+  offered(peer: PeerState, sha256: string, index: number, all: boolean): void {
+    const job = this.jobs.get(sha256);
+    // One new chunk on offer: try just that one (a full pump per `have` is quadratic in a swarm).
+    if (job && !all) this.tryChunk(job, index, peer);
+    else if (job) this.pump(job);
+  }
+
+  /** A peer said `peer.none` for a chunk. */
+  refused(peer: PeerState, sha256: string, index: number): void {
+    const now = this.host.opts.clock.now();
+    peer.unlearn(sha256, index, now + REFUSAL_BACKOFF_MS);
+    const job = this.jobs.get(sha256);
+    const pending = job?.inflight.get(index);
+    if (job && pending?.from === peer.link.id) this.settle(job, index, peer);
+    if (job) {
+      this.pump(job);
+      // It may be askable again once the refusal lapses; look again then.
+      this.wakeAt(job, now + REFUSAL_BACKOFF_MS);
+    }
+  }
+
+  /** A binary chunk frame from a peer. */
+  async received(peer: PeerState, data: Uint8Array): Promise<void> {
+    const frame = decodeChunkFrame(data);
+    if (!frame.ok) return this.host.removePeer(peer.link.id, true);
+    const { sha256, index, bytes } = frame.value;
+    const job = this.jobs.get(sha256);
+    const pending = job?.inflight.get(index);
+    // Only what we asked this peer for: unsolicited bytes are not ours to hold.
+    if (!job || pending?.from !== peer.link.id) return;
+    this.settle(job, index, peer);
+    const added = await job.asm.add(index, bytes);
+    if (!added.ok) {
+      this.host.stats.badChunks++;
+      this.host.removePeer(peer.link.id, true);
+    } else if (added.value) {
+      this.host.stats.bytesFromPeers += bytes.length;
+      this.lastPeerChunkAt = this.host.opts.clock.now();
+      this.gained(job, index);
+    }
+    this.pump(job);
+  }
+
+  /** A link closed: what it owed us is asked elsewhere. */
+  forget(peer: PeerState): void {
+    for (const job of this.jobs.values()) {
+      for (const [index, pending] of job.inflight)
+        if (pending.from === peer.link.id) this.settle(job, index, peer);
+    }
+  }
+
+  /** Starts requests for missing chunks: peers that hold them first, the relay for the rest. */
+  private pump(job: FetchJob): void {
+    const { opts, peers, relay } = this.host;
+    if (job.done || this.host.isClosed()) return;
+    const peerOk = job.desc.chunkSize <= opts.maxPeerChunkBytes;
+    const relayLimit = peers.size > 0 ? opts.relayInflightWithPeers : opts.relayInflightAlone;
+    const now = opts.clock.now();
+    // A chunk the relay has told us to get from peers ("deferred": someone has it) is asked of the
+    // relay again only when our peers have gone quiet — while they keep delivering, it will most
+    // likely come from them. A chunk the relay never deferred is asked at once: nobody may have it.
+    const quietSince = this.lastPeerChunkAt + opts.peerStallMs;
+    const peersQuiet = peers.size === 0 || !peerOk || now >= quietSince;
+    if (!peersQuiet && job.deferred.size > 0) this.wakeAt(job, quietSince);
+    for (const index of job.order) {
+      if (job.asm.has(index) || job.inflight.has(index)) continue;
+      const peer = peerOk
+        ? pickPeer(peers.values(), job.desc.sha256, index, now, opts.maxInflightPerPeer, opts.random)
+        : undefined;
+      if (peer) {
+        this.askPeer(job, index, peer);
+      } else if (
+        relay &&
+        (peersQuiet || !job.deferred.has(index)) &&
+        this.relayInflight < relayLimit &&
+        now >= (job.relayNotBefore.get(index) ?? 0)
+      ) {
+        this.askRelay(job, index, relay);
+      }
+    }
+  }
+
+  /** Asks `peer` for one chunk it just offered, if we still need it and the peer has room. */
+  private tryChunk(job: FetchJob, index: number, peer: PeerState): void {
+    const { opts } = this.host;
+    if (job.done || job.asm.has(index) || job.inflight.has(index)) return;
+    if (job.desc.chunkSize > opts.maxPeerChunkBytes || peer.inflight >= opts.maxInflightPerPeer) return;
+    this.askPeer(job, index, peer);
+  }
+
+  private askPeer(job: FetchJob, index: number, peer: PeerState): void {
+    const { clock, requestTimeoutMs } = this.host.opts;
+    peer.inflight++;
+    const timer = clock.setTimeout(() => {
+      if (job.inflight.get(index)?.from !== peer.link.id) return;
+      peer.timeouts++;
+      peer.unlearn(job.desc.sha256, index, clock.now() + 10 * REFUSAL_BACKOFF_MS);
+      this.settle(job, index, peer);
+      // A peer that keeps claiming chunks it never sends is let go (not banned: it may be slow).
+      if (peer.timeouts >= MAX_PEER_TIMEOUTS) this.host.removePeer(peer.link.id);
+      this.pump(job);
+    }, requestTimeoutMs);
+    job.inflight.set(index, { from: peer.link.id, timer });
+    this.host.send(peer, { type: PeerMessageType.get, sha256: job.desc.sha256, index });
+  }
+
+  private askRelay(job: FetchJob, index: number, relay: RelaySource): void {
+    this.relayInflight++;
+    job.inflight.set(index, { from: RELAY, timer: undefined });
+    const mayDefer = this.host.peers.size > 0;
+    void relay.getChunk(job.desc.sha256, index, mayDefer).then(async (answer) => {
+      this.relayInflight--;
+      if (job.inflight.get(index)?.from === RELAY) job.inflight.delete(index);
+      if (job.done) return this.pumpAll();
+      if (answer.kind === 'chunk') {
+        const added = await job.asm.add(index, answer.bytes);
+        if (added.ok && added.value) {
+          this.host.stats.bytesFromRelay += answer.bytes.length;
+          this.gained(job, index);
+        }
+        if (!added.ok) this.backOffRelay(job, index, 1000);
+      } else if (answer.kind === 'deferred') {
+        job.deferred.add(index);
+        this.backOffRelay(job, index, answer.retryAfterMs);
+      } else {
+        this.backOffRelay(job, index, 1000);
+      }
+      this.pumpAll();
+    });
+  }
+
+  private backOffRelay(job: FetchJob, index: number, ms: number): void {
+    const until = this.host.opts.clock.now() + ms;
+    job.relayNotBefore.set(index, until);
+    this.wakeAt(job, until);
+  }
+
+  /** Pumps `job` again at `at` (one timer per job: the earliest wins, later ones re-arm). */
+  private wakeAt(job: FetchJob, at: number): void {
+    const { clock } = this.host.opts;
+    if (job.wakeAt !== null && job.wakeAt <= at) return;
+    clock.clearTimeout(job.wakeTimer);
+    job.wakeAt = at;
+    job.wakeTimer = clock.setTimeout(
+      () => {
+        job.wakeAt = null;
+        this.pump(job);
+      },
+      at - clock.now() + 1,
+    );
+  }
+
+  /** Clears a request to a peer (answered, refused or timed out). */
+  private settle(job: FetchJob, index: number, peer: PeerState): void {
+    const pending = job.inflight.get(index);
+    if (!pending || pending.from !== peer.link.id) return;
+    this.host.opts.clock.clearTimeout(pending.timer);
+    job.inflight.delete(index);
+    peer.inflight = Math.max(0, peer.inflight - 1);
+  }
+
+  /** A verified chunk arrived: tell peers, report progress, finish the blob when whole. */
+  private gained(job: FetchJob, index: number): void {
+    this.host.broadcast({ type: PeerMessageType.have, sha256: job.desc.sha256, index });
+    for (const cb of job.progress) cb(job.asm.receivedBytes, job.desc.size);
+    if (job.asm.complete) {
+      void job.asm.assemble().then((whole) => {
+        if (whole.ok) this.host.held.holdAssembled(job);
+        this.finish(job, whole);
+      });
+    }
+  }
+
+  private finish(job: FetchJob, result: Result<Uint8Array> | null): void {
+    if (job.done) return;
+    job.done = true;
+    this.jobs.delete(job.desc.sha256);
+    for (const [index, pending] of job.inflight) {
+      this.host.opts.clock.clearTimeout(pending.timer);
+      const peer = this.host.peers.get(pending.from);
+      if (peer) peer.inflight = Math.max(0, peer.inflight - 1);
+      job.inflight.delete(index);
+    }
+    if (result) for (const resolve of job.waiters.splice(0)) resolve(result);
+  }
+}

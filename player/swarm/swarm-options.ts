@@ -1,0 +1,67 @@
+/**
+ * The swarm's knobs and counters: {@link SwarmOptions} as a caller gives them, and the same with every
+ * default filled in, as the swarm's parts read them.
+ */
+import { sha256Hex } from '../../protocol/crypto.ts';
+import type { Hasher } from '../../protocol/blobs.ts';
+import type { SignedRelease } from '../../protocol/release.ts';
+import type { RelaySource } from '../core/transport.ts';
+import { realClock, type Clock } from './clock.ts';
+
+/** Byte and event counters, reported in heartbeats and status. */
+export interface SwarmStats {
+  bytesFromPeers: number;
+  bytesFromRelay: number;
+  bytesToPeers: number;
+  badChunks: number;
+  peersDropped: number;
+}
+
+/** Options of `Swarm`. */
+export interface SwarmOptions {
+  readonly relay: RelaySource | null;
+  /** Called with a release a peer passed on; the owner checks it with `acceptRelease`. */
+  readonly onPeerRelease?: (candidate: SignedRelease, fromPeer: string) => void;
+  readonly onPeersChanged?: (count: number) => void;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly hash?: Hasher;
+  /** Most links kept (default 6). */
+  readonly maxPeers?: number;
+  /** Requests in flight to one peer (default 4). */
+  readonly maxInflightPerPeer?: number;
+  /** Relay requests in flight while we have peers (default 2) and without (default 16). */
+  readonly relayInflightWithPeers?: number;
+  readonly relayInflightAlone?: number;
+  /** A peer request unanswered after this is asked elsewhere (default 2000 ms). */
+  readonly requestTimeoutMs?: number;
+  /** Uploads queued per peer before we answer `peer.none` (default 16). */
+  readonly maxUploadQueue?: number;
+  /** Data channel buffer high-water mark (default 1 MiB). */
+  readonly bufferHighWater?: number;
+  /** Chunks larger than this go through the relay only (data channel message limit). */
+  readonly maxPeerChunkBytes?: number;
+  /** Peers that delivered nothing for this long count as stalled: the relay is asked (default 750 ms). */
+  readonly peerStallMs?: number;
+}
+
+/** {@link SwarmOptions} with the defaults filled in (the callbacks and the relay stay with the swarm). */
+export type ResolvedSwarmOptions = Required<Omit<SwarmOptions, 'onPeerRelease' | 'onPeersChanged' | 'relay'>>;
+
+/** Fills in the defaults. */
+export function resolveSwarmOptions(options: SwarmOptions): ResolvedSwarmOptions {
+  return {
+    clock: options.clock ?? realClock,
+    random: options.random ?? Math.random,
+    hash: options.hash ?? sha256Hex,
+    maxPeers: options.maxPeers ?? 6,
+    maxInflightPerPeer: options.maxInflightPerPeer ?? 4,
+    relayInflightWithPeers: options.relayInflightWithPeers ?? 2,
+    relayInflightAlone: options.relayInflightAlone ?? 16,
+    requestTimeoutMs: options.requestTimeoutMs ?? 2000,
+    maxUploadQueue: options.maxUploadQueue ?? 16,
+    bufferHighWater: options.bufferHighWater ?? 1024 * 1024,
+    maxPeerChunkBytes: options.maxPeerChunkBytes ?? 192 * 1024,
+    peerStallMs: options.peerStallMs ?? 750,
+  };
+}
