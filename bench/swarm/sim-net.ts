@@ -197,6 +197,8 @@ export class SimRelay {
   bytesSent = 0;
   requests = 0;
   deferred = 0;
+  /** `swarm.starved` messages heard (either way). */
+  starvedSignals = 0;
 
   constructor(
     private readonly clock: VirtualClock,
@@ -212,9 +214,17 @@ export class SimRelay {
   }
   private readonly latency: number;
 
-  /** A client's view of the relay. */
+  /**
+   * A client's view of the relay. Like the relay's connection, it keeps the client's `swarm.starved`
+   * flag: a starved client's requests are never deferred.
+   */
   sourceFor(isAlive: () => boolean): RelaySource {
+    let starved = false;
     return {
+      starved: (on) => {
+        this.starvedSignals++;
+        this.clock.setTimeout(() => (starved = on), this.latency);
+      },
       getChunk: (sha256, index, mayDefer) =>
         new Promise<RelayAnswer>((resolve) => {
           this.requests++;
@@ -223,7 +233,7 @@ export class SimRelay {
             if (!isAlive()) return;
             const blob = this.blobs.get(sha256);
             if (!blob) return resolve({ kind: 'error', message: 'no such blob' });
-            const decision = this.policy.decide(sha256, blob.chunks, index, mayDefer);
+            const decision = this.policy.decide(sha256, blob.chunks, index, mayDefer && !starved);
             if (!decision.serve) {
               this.deferred++;
               this.clock.setTimeout(

@@ -55,6 +55,8 @@ export interface SimResult {
   readonly peersDropped: number;
   /** `peer.get`s the liars received: requests they wasted. */
   readonly liarRequests: number;
+  /** `swarm.starved` signals the relay heard. */
+  readonly starvedSignals: number;
   readonly events: number;
   readonly wallMs: number;
 }
@@ -247,6 +249,7 @@ export async function simulate(params: SimParams): Promise<SimResult> {
     rounds,
     peersDropped,
     liarRequests: liars.reduce((sum, l) => sum + l.liar.requests, 0),
+    starvedSignals: relay.starvedSignals,
     events: clock.events,
     wallMs: performance.now() - started,
   };

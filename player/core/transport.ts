@@ -78,6 +78,11 @@ export interface BlobSource {
 export interface RelaySource {
   /** Asks for one chunk. `mayDefer`: the relay may answer "get it from your peers" instead. */
   getChunk(sha256: string, index: number, mayDefer: boolean): Promise<RelayAnswer>;
+  /**
+   * The swarm is starved (it has peers, and they have given it nothing for a while), or no longer:
+   * while starved, the relay serves every chunk we ask for rather than deferring it to our peers.
+   */
+  starved?(starved: boolean): void;
 }
 
 /** The relay's answer to one chunk request. */

@@ -1,9 +1,14 @@
 /**
  * Request scheduling: which chunk of a blob being fetched is asked of whom, and when. Peers that hold
- * a chunk first, at most a few requests in flight to each; the relay for what no peer gives in time
- * (a chunk the relay never deferred at once, a deferred one only when our peers have gone quiet).
- * Every chunk is checked against the signed chunk hashes before it is kept; a peer whose chunk fails
- * is dropped and banned.
+ * a chunk first (those that delivered before those that haven't, `peer-score.ts`), at most a few
+ * requests in flight to each; the relay for what no peer gives in time (a chunk the relay never
+ * deferred at once, a deferred one only when our peers have gone quiet). Every chunk is checked
+ * against the signed chunk hashes before it is kept; a peer whose chunk fails is dropped and banned,
+ * one that refuses or stalls requests for chunks it claimed gets strikes.
+ *
+ * A download that has peers and gets nothing from them for `starvedAfterMs` is starved: the relay is
+ * told (`RelaySource.starved`, the `swarm.starved` message), asked as if we had no peers, and serves
+ * us directly until peers deliver again.
  */
 import type { BlobDescriptor } from '../../protocol/blobs.ts';
 import { ErrorCode, fail, type Result } from '../../protocol/errors.ts';
@@ -12,11 +17,19 @@ import type { RelaySource } from '../core/transport.ts';
 import { newFetchJob, RELAY, type FetchJob } from './fetch-job.ts';
 import type { HeldBlobs } from './held-blobs.ts';
 import type { PeerState } from './peer.ts';
-import { pickPeer } from './peer-choice.ts';
+import {
+  credit,
+  deadlineFor,
+  inflightLimit,
+  pickPeer,
+  strike,
+  STRIKE_REFUSED,
+  STRIKE_TIMEOUT,
+} from './peer-score.ts';
 import type { ResolvedSwarmOptions, SwarmStats } from './swarm-options.ts';
 
-/** Requests a peer may let time out before the link is dropped. */
-const MAX_PEER_TIMEOUTS = 8;
+/** Verified peer chunks that end a starvation (the relay may defer to our peers again). */
+const STARVED_CLEAR_CHUNKS = 4;
 /** How long a peer that said `peer.none` for a chunk is not asked for it again. */
 export const REFUSAL_BACKOFF_MS = 250;
 
@@ -38,6 +51,11 @@ export class ChunkScheduler {
   private readonly jobs = new Map<string, FetchJob>();
   private relayInflight = 0;
   private lastPeerChunkAt = -Infinity;
+  /** Since when we have been waiting on peers: the first job's start, then the last peer chunk. */
+  private peerWaitSince = 0;
+  private starved = false;
+  /** Verified peer chunks since we said we were starved. */
+  private fedSinceStarved = 0;
 
   constructor(private readonly host: SchedulerHost) {}
 
@@ -58,6 +76,7 @@ export class ChunkScheduler {
   ): Promise<Result<Uint8Array>> {
     let job = this.jobs.get(desc.sha256);
     if (!job) {
+      if (this.jobs.size === 0) this.peerWaitSince = this.host.opts.clock.now();
       job = newFetchJob(desc, this.host.opts.hash, this.host.opts.random);
       this.jobs.set(desc.sha256, job);
     }
@@ -74,6 +93,11 @@ export class ChunkScheduler {
     });
     this.pump(theJob);
     return result;
+  }
+
+  /** True while we told the relay we are starved. */
+  get isStarved(): boolean {
+    return this.starved;
   }
 
   /** Ends every job with `result`. */
@@ -99,7 +123,11 @@ export class ChunkScheduler {
     peer.unlearn(sha256, index, now + REFUSAL_BACKOFF_MS);
     const job = this.jobs.get(sha256);
     const pending = job?.inflight.get(index);
-    if (job && pending?.from === peer.link.id) this.settle(job, index, peer);
+    if (job && pending?.from === peer.link.id) {
+      // We asked only because it said it holds the chunk: a refusal is a broken promise.
+      this.settle(job, index, peer);
+      if (strike(peer, STRIKE_REFUSED)) return this.host.removePeer(peer.link.id, true);
+    }
     if (job) {
       this.pump(job);
       // It may be askable again once the refusal lapses; look again then.
@@ -121,10 +149,13 @@ export class ChunkScheduler {
     if (!added.ok) {
       this.host.stats.badChunks++;
       this.host.removePeer(peer.link.id, true);
-    } else if (added.value) {
-      this.host.stats.bytesFromPeers += bytes.length;
-      this.lastPeerChunkAt = this.host.opts.clock.now();
-      this.gained(job, index);
+    } else {
+      credit(peer);
+      if (added.value) {
+        this.host.stats.bytesFromPeers += bytes.length;
+        this.fedByPeers();
+        this.gained(job, index);
+      }
     }
     this.pump(job);
   }
@@ -142,13 +173,15 @@ export class ChunkScheduler {
     const { opts, peers, relay } = this.host;
     if (job.done || this.host.isClosed()) return;
     const peerOk = job.desc.chunkSize <= opts.maxPeerChunkBytes;
-    const relayLimit = peers.size > 0 ? opts.relayInflightWithPeers : opts.relayInflightAlone;
     const now = opts.clock.now();
+    this.checkStarved(job, now);
+    const alone = peers.size === 0 || this.starved;
+    const relayLimit = alone ? opts.relayInflightAlone : opts.relayInflightWithPeers;
     // A chunk the relay has told us to get from peers ("deferred": someone has it) is asked of the
     // relay again only when our peers have gone quiet — while they keep delivering, it will most
     // likely come from them. A chunk the relay never deferred is asked at once: nobody may have it.
     const quietSince = this.lastPeerChunkAt + opts.peerStallMs;
-    const peersQuiet = peers.size === 0 || !peerOk || now >= quietSince;
+    const peersQuiet = alone || !peerOk || now >= quietSince;
     if (!peersQuiet && job.deferred.size > 0) this.wakeAt(job, quietSince);
     for (const index of job.order) {
       if (job.asm.has(index) || job.inflight.has(index)) continue;
@@ -172,22 +205,25 @@ export class ChunkScheduler {
   private tryChunk(job: FetchJob, index: number, peer: PeerState): void {
     const { opts } = this.host;
     if (job.done || job.asm.has(index) || job.inflight.has(index)) return;
-    if (job.desc.chunkSize > opts.maxPeerChunkBytes || peer.inflight >= opts.maxInflightPerPeer) return;
+    if (job.desc.chunkSize > opts.maxPeerChunkBytes) return;
+    if (peer.inflight >= inflightLimit(peer, opts.maxInflightPerPeer)) return;
     this.askPeer(job, index, peer);
   }
 
   private askPeer(job: FetchJob, index: number, peer: PeerState): void {
-    const { clock, requestTimeoutMs } = this.host.opts;
+    const { clock, requestTimeoutMs, probationTimeoutMs } = this.host.opts;
     peer.inflight++;
-    const timer = clock.setTimeout(() => {
-      if (job.inflight.get(index)?.from !== peer.link.id) return;
-      peer.timeouts++;
-      peer.unlearn(job.desc.sha256, index, clock.now() + 10 * REFUSAL_BACKOFF_MS);
-      this.settle(job, index, peer);
-      // A peer that keeps claiming chunks it never sends is let go (not banned: it may be slow).
-      if (peer.timeouts >= MAX_PEER_TIMEOUTS) this.host.removePeer(peer.link.id);
-      this.pump(job);
-    }, requestTimeoutMs);
+    const timer = clock.setTimeout(
+      () => {
+        if (job.inflight.get(index)?.from !== peer.link.id) return;
+        peer.unlearn(job.desc.sha256, index, clock.now() + 10 * REFUSAL_BACKOFF_MS);
+        this.settle(job, index, peer);
+        // A peer that keeps claiming chunks it never sends is let go, and not asked again.
+        if (strike(peer, STRIKE_TIMEOUT)) this.host.removePeer(peer.link.id, true);
+        this.pump(job);
+      },
+      deadlineFor(peer, requestTimeoutMs, probationTimeoutMs),
+    );
     job.inflight.set(index, { from: peer.link.id, timer });
     this.host.send(peer, { type: PeerMessageType.get, sha256: job.desc.sha256, index });
   }
@@ -195,7 +231,7 @@ export class ChunkScheduler {
   private askRelay(job: FetchJob, index: number, relay: RelaySource): void {
     this.relayInflight++;
     job.inflight.set(index, { from: RELAY, timer: undefined });
-    const mayDefer = this.host.peers.size > 0;
+    const mayDefer = this.host.peers.size > 0 && !this.starved;
     void relay.getChunk(job.desc.sha256, index, mayDefer).then(async (answer) => {
       this.relayInflight--;
       if (job.inflight.get(index)?.from === RELAY) job.inflight.delete(index);
@@ -215,6 +251,29 @@ export class ChunkScheduler {
       }
       this.pumpAll();
     });
+  }
+
+  /** Starved: we have peers, a download, and no chunk from them for `starvedAfterMs`. */
+  private checkStarved(job: FetchJob, now: number): void {
+    if (this.starved || this.host.peers.size === 0) return;
+    const at = this.peerWaitSince + this.host.opts.starvedAfterMs;
+    if (now >= at) this.setStarved(true);
+    else this.wakeAt(job, at);
+  }
+
+  /** A verified chunk came from a peer. */
+  private fedByPeers(): void {
+    const now = this.host.opts.clock.now();
+    this.lastPeerChunkAt = now;
+    this.peerWaitSince = now;
+    if (this.starved && ++this.fedSinceStarved >= STARVED_CLEAR_CHUNKS) this.setStarved(false);
+  }
+
+  private setStarved(starved: boolean): void {
+    if (this.starved === starved) return;
+    this.starved = starved;
+    this.fedSinceStarved = 0;
+    this.host.relay?.starved?.(starved);
   }
 
   private backOffRelay(job: FetchJob, index: number, ms: number): void {
@@ -270,5 +329,6 @@ export class ChunkScheduler {
       job.inflight.delete(index);
     }
     if (result) for (const resolve of job.waiters.splice(0)) resolve(result);
+    if (this.jobs.size === 0) this.setStarved(false);
   }
 }

@@ -56,8 +56,12 @@ export class PeerState {
   private readonly refused = new Map<string, Map<number, number>>();
   /** Our requests to it in flight. */
   inflight = 0;
-  /** Requests of ours it let time out. */
-  timeouts = 0;
+  /** Chunks it delivered to us that passed their hash check: its record (see `peer-score.ts`). */
+  delivered = 0;
+  /** Requests of ours it failed (refused a chunk it claimed, let time out), less one per delivery. */
+  strikes = 0;
+  /** Releases it passed on that we refused. */
+  refusedReleases = 0;
   /** Frames waiting for the channel's buffer to drain. */
   private readonly queue: Uint8Array[] = [];
   private readonly highWater: number;

@@ -43,6 +43,13 @@ export interface SwarmOptions {
   readonly maxPeerChunkBytes?: number;
   /** Peers that delivered nothing for this long count as stalled: the relay is asked (default 750 ms). */
   readonly peerStallMs?: number;
+  /** A request to a peer that has not delivered yet counts as stalled after this (default 1000 ms). */
+  readonly probationTimeoutMs?: number;
+  /**
+   * A download that got no chunk from peers for this long, though we have peers, tells the relay we
+   * are starved (`swarm.starved`): the relay then serves us directly (default 1500 ms).
+   */
+  readonly starvedAfterMs?: number;
 }
 
 /** {@link SwarmOptions} with the defaults filled in (the callbacks and the relay stay with the swarm). */
@@ -63,5 +70,7 @@ export function resolveSwarmOptions(options: SwarmOptions): ResolvedSwarmOptions
     bufferHighWater: options.bufferHighWater ?? 1024 * 1024,
     maxPeerChunkBytes: options.maxPeerChunkBytes ?? 192 * 1024,
     peerStallMs: options.peerStallMs ?? 750,
+    probationTimeoutMs: options.probationTimeoutMs ?? 1000,
+    starvedAfterMs: options.starvedAfterMs ?? 1500,
   };
 }
