@@ -18,7 +18,7 @@ export const STRIKE_REFUSED = 1;
 /** Strikes for a request it let time out (it cost us the whole deadline). */
 export const STRIKE_TIMEOUT = 2;
 /** Requests in flight to a peer that has not delivered yet. */
-export const PROBATION_INFLIGHT = 2;
+export const PROBATION_INFLIGHT = 1;
 
 /** True once `peer` has delivered a verified chunk. */
 export function proven(peer: PeerState): boolean {

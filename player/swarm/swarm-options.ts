@@ -70,7 +70,7 @@ export function resolveSwarmOptions(options: SwarmOptions): ResolvedSwarmOptions
     bufferHighWater: options.bufferHighWater ?? 1024 * 1024,
     maxPeerChunkBytes: options.maxPeerChunkBytes ?? 192 * 1024,
     peerStallMs: options.peerStallMs ?? 750,
-    probationTimeoutMs: options.probationTimeoutMs ?? 1000,
+    probationTimeoutMs: options.probationTimeoutMs ?? 500,
     starvedAfterMs: options.starvedAfterMs ?? 1500,
   };
 }
