@@ -21,6 +21,7 @@ const valid = {
   'blob.defer': { type: 'blob.defer', sha256: sha, index: 2, retryAfterMs: 1500 },
   'peers.get': { type: 'peers.get' },
   peers: { type: 'peers', peers: ['p-1-peer', 'p-2-peer'] },
+  'swarm.starved': { type: 'swarm.starved', starved: true },
   heartbeat: { type: 'heartbeat', traffic: { bytesFromRelay: 10, bytesFromPeers: 90, peers: 2 } },
   ack: { type: 'ack', seq: 3, slot: 'logic', version: '1.0.1', sha256: sha, status: 'failed', error: 'boom' },
   roster: { type: 'roster', room: 'demo', seq: 3, at: '2026-11-23T12:00:00.000Z', clients: [] },
@@ -53,6 +54,8 @@ describe('messages', () => {
     expect(parseMessage({ ...valid.ack, status: 'maybe' }).ok).toBe(false);
     expect(parseMessage({ ...valid.ack, error: 'x'.repeat(5000) }).ok).toBe(false);
     expect(parseMessage({ ...valid.hello, clientId: '<img src=x>' }).ok).toBe(false);
+    expect(parseMessage({ type: 'swarm.starved', starved: 'yes' }).ok).toBe(false);
+    expect(parseMessage({ type: 'swarm.starved' }).ok).toBe(false);
   });
 
   it('keeps client text as text: markup is data, not refused, not altered', () => {

@@ -32,6 +32,7 @@ export const MessageType = {
   blobDefer: 'blob.defer',
   peersGet: 'peers.get',
   peers: 'peers',
+  swarmStarved: 'swarm.starved',
   heartbeat: 'heartbeat',
   ack: 'ack',
   roster: 'roster',
@@ -167,6 +168,18 @@ export const PeersGetSchema = v.object({ type: v.literal(MessageType.peersGet) }
 /** `peers.get`. */
 export type PeersGet = v.InferOutput<typeof PeersGetSchema>;
 
+/**
+ * Client → relay: "my swarm peers give me nothing: serve me directly" (`starved: true`), or "they
+ * deliver again" (`false`). While a connection is starved, the relay never answers its `blob.get`
+ * with `blob.defer`. Said once per change; it grants nothing a `blob.get` without `defer` couldn't.
+ */
+export const SwarmStarvedSchema = v.object({
+  type: v.literal(MessageType.swarmStarved),
+  starved: v.boolean(),
+});
+/** `swarm.starved`. */
+export type SwarmStarved = v.InferOutput<typeof SwarmStarvedSchema>;
+
 /** Relay → client: PeerJS ids of other swarm members of the room (a random sample). */
 export const PeersSchema = v.object({
   type: v.literal(MessageType.peers),
@@ -294,6 +307,7 @@ export type Message =
   | BlobDefer
   | PeersGet
   | PeersMessage
+  | SwarmStarved
   | Heartbeat
   | Ack
   | Roster
@@ -313,6 +327,7 @@ export const messageValidators: { readonly [T in MessageType]: Validator<Message
   'blob.defer': validator(BlobDeferSchema, ErrorCode.BAD_MESSAGE, 'blob.defer'),
   'peers.get': validator(PeersGetSchema, ErrorCode.BAD_MESSAGE, 'peers.get'),
   peers: validator(PeersSchema, ErrorCode.BAD_MESSAGE, 'peers'),
+  'swarm.starved': validator(SwarmStarvedSchema, ErrorCode.BAD_MESSAGE, 'swarm.starved'),
   heartbeat: validator(HeartbeatSchema, ErrorCode.BAD_MESSAGE, 'heartbeat'),
   ack: validator(AckSchema, ErrorCode.BAD_MESSAGE, 'ack'),
   roster: validator(RosterSchema, ErrorCode.BAD_MESSAGE, 'roster'),

@@ -136,6 +136,27 @@ describe.each<TransportName>(['ws', 'tcp'])('relay over %s', (transport) => {
     expect((await second.next('blob')).index).toBe(0);
   });
 
+  it('serves a client that said swarm.starved directly, though it asks with defer, until it says otherwise', async () => {
+    const slot = room.latest!.release.slots['background']!;
+    const first = await connect();
+    first.hello({ clientId: 'fed', seq: 1 });
+    await first.next('welcome');
+    first.send({ type: 'blob.get', sha256: slot.sha256, from: 0, count: 1, defer: true });
+    await first.next('blob');
+    const starved = await connect();
+    starved.hello({ clientId: 'starved', seq: 1 });
+    await starved.next('welcome');
+    starved.send({ type: 'swarm.starved', starved: true });
+    for (let i = 0; i < 3; i++) {
+      starved.send({ type: 'blob.get', sha256: slot.sha256, from: 0, count: 1, defer: true });
+      expect((await starved.next('blob')).index).toBe(0);
+    }
+    starved.send({ type: 'swarm.starved', starved: false });
+    starved.send({ type: 'blob.get', sha256: slot.sha256, from: 0, count: 1, defer: true });
+    expect((await starved.next('blob.defer')).index).toBe(0);
+    expect(starved.messages.some((m) => m.type === 'error')).toBe(false);
+  });
+
   it('pushes a new release to every connected client of the room at once', async () => {
     const conns = await Promise.all([connect(), connect(), connect()]);
     conns.forEach((c, i) => c.hello({ clientId: `p${i}`, seq: 1 }));

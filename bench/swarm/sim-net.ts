@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Hasher } from '../../protocol/blobs.ts';
 import type { Clock, TimerHandle } from '../../player/swarm/clock.ts';
 import type { PeerLink, PeerLinkHandlers } from '../../player/swarm/peer.ts';
-import { DeferralPolicy } from '../../signaling/hub/deferral.ts';
+import { DeferralPolicy, mayDeferTo } from '../../signaling/hub/deferral.ts';
 import type { RelayAnswer, RelaySource } from '../../player/swarm/swarm.ts';
 
 interface Event {
@@ -233,7 +233,7 @@ export class SimRelay {
             if (!isAlive()) return;
             const blob = this.blobs.get(sha256);
             if (!blob) return resolve({ kind: 'error', message: 'no such blob' });
-            const decision = this.policy.decide(sha256, blob.chunks, index, mayDefer && !starved);
+            const decision = this.policy.decide(sha256, blob.chunks, index, mayDeferTo(mayDefer, starved));
             if (!decision.serve) {
               this.deferred++;
               this.clock.setTimeout(

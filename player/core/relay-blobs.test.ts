@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { describeBlob, sliceChunk } from '../../protocol/blobs.ts';
 import { toBase64 } from '../../protocol/bytes.ts';
-import type { BlobGet, Message } from '../../protocol/messages.ts';
+import type { BlobGet, Message, SwarmStarved } from '../../protocol/messages.ts';
 import { RelayBlobs } from './relay-blobs.ts';
 
 /** A relay in memory: answers each `blob.get` on the next tick, optionally corrupting or deferring. */
 function fakeRelay(blob: Uint8Array, chunkSize: number, mode: 'honest' | 'corrupt' | 'defer' = 'honest') {
   const asked: BlobGet[] = [];
+  const said: boolean[] = [];
   let blobs: RelayBlobs | null = null;
-  const send = (get: BlobGet): boolean => {
+  const send = (get: BlobGet | SwarmStarved): boolean => {
+    if (get.type === 'swarm.starved') {
+      said.push(get.starved);
+      return true;
+    }
     asked.push(get);
     setTimeout(() => {
       for (let i = get.from; i < get.from + get.count; i++) {
@@ -25,7 +30,7 @@ function fakeRelay(blob: Uint8Array, chunkSize: number, mode: 'honest' | 'corrup
     return true;
   };
   blobs = new RelayBlobs(send, { window: 4, stallMs: 500 });
-  return { blobs, asked };
+  return { blobs, asked, said };
 }
 
 const bytes = new Uint8Array(10_000).map((_, i) => (i * 13) & 255);
@@ -73,5 +78,15 @@ describe('RelayBlobs', () => {
     expect(deferring.asked[0]).toMatchObject({ from: 2, count: 1, defer: true });
     const offline = new RelayBlobs(() => false);
     expect(await offline.getChunk(desc.sha256, 0, false)).toMatchObject({ kind: 'error' });
+  });
+
+  it('tells the relay once per change that the swarm is starved, and again on a new connection', () => {
+    const { blobs, said } = fakeRelay(bytes, 1024);
+    blobs.starved(true);
+    blobs.starved(true);
+    blobs.connected();
+    blobs.starved(false);
+    blobs.connected();
+    expect(said).toEqual([true, true, false]);
   });
 });

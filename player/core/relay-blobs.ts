@@ -12,7 +12,13 @@ import {
   MAX_BAD_CHUNKS,
   MAX_CHUNKS_PER_REQUEST,
 } from '../../protocol/limits.ts';
-import { MessageType, type BlobDefer, type BlobGet, type BlobMessage } from '../../protocol/messages.ts';
+import {
+  MessageType,
+  type BlobDefer,
+  type BlobGet,
+  type BlobMessage,
+  type SwarmStarved,
+} from '../../protocol/messages.ts';
 import type { RelayAnswer, RelaySource } from './transport.ts';
 import { decodeBase64 } from './base64.ts';
 import type { BlobSource, FetchOptions, Traffic } from './transport.ts';
@@ -53,10 +59,12 @@ export class RelayBlobs implements BlobSource, RelaySource {
   private readonly stallMs: number;
   private readonly maxBadChunks: number;
   private bytes = 0;
+  /** What we last told the relay with `swarm.starved` (said again on a new connection). */
+  private isStarved = false;
   /** Sends on the current connection; false while there is none. */
-  private readonly send: (message: BlobGet) => boolean;
+  private readonly send: (message: BlobGet | SwarmStarved) => boolean;
 
-  constructor(send: (message: BlobGet) => boolean, options: RelayBlobsOptions = {}) {
+  constructor(send: (message: BlobGet | SwarmStarved) => boolean, options: RelayBlobsOptions = {}) {
     this.send = send;
     this.window = Math.min(options.window ?? CHUNK_WINDOW, MAX_CHUNKS_PER_REQUEST);
     this.stallMs = options.stallMs ?? CHUNK_STALL_MS;
@@ -104,8 +112,17 @@ export class RelayBlobs implements BlobSource, RelaySource {
     return result;
   }
 
+  /** The swarm's peers give it nothing (or deliver again): `swarm.starved` tells the relay. */
+  starved(starved: boolean): void {
+    if (starved === this.isStarved) return;
+    this.isStarved = starved;
+    this.send({ type: MessageType.swarmStarved, starved });
+  }
+
   /** The connection (re)opened: ask again for everything still missing. */
   connected(): void {
+    // A new connection starts unstarved on the relay's side.
+    if (this.isStarved) this.send({ type: MessageType.swarmStarved, starved: true });
     // Single chunks asked on the old connection will never be answered: let the swarm ask again now
     // rather than after `stallMs`.
     for (const list of [...this.singles.values()]) {

@@ -321,6 +321,10 @@ class PatientRelay implements RelaySource {
     private readonly timeoutMs: number,
   ) {}
 
+  starved(starved: boolean): void {
+    this.relay.starved?.(starved);
+  }
+
   async getChunk(sha256: string, index: number, mayDefer: boolean): Promise<RelayAnswer> {
     const key = `${sha256}:${index}`;
     let asked = this.pending.get(key);

@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Conn } from './conn.ts';
 import type { Connections } from './connections.ts';
-import { DeferralPolicy } from './deferral.ts';
+import { DeferralPolicy, mayDeferTo } from './deferral.ts';
 import { ChunkCache, chunkPayloadEstimate, errorPayload, payloadOf } from './payloads.ts';
 
 /** The part of a connection's send queue blob chunks may fill; the rest is for control messages. */
@@ -72,7 +72,7 @@ export class BlobFlow {
     if (!blob) {
       return this.connections.refuse(conn, ErrorCode.BLOB_MISSING, `blob ${sha256} is not stored`, false);
     }
-    const mayDefer = request.defer ?? false;
+    const mayDefer = mayDeferTo(request.defer ?? false, conn.swarmStarved);
     for (let i = from; i < end; i++) {
       // A client with swarm peers may be told to get a chunk from them: the relay lets out about one
       // copy of each chunk to the swarm (deferral.ts) and a trickle after that.

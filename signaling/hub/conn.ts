@@ -50,6 +50,8 @@ export class Conn {
   entry: RosterEntry | null = null;
   /** Its PeerJS id, if it takes part in the swarm (said in its hello). */
   peerId: string | undefined;
+  /** It said `swarm.starved`: its peers give it nothing, so its chunk requests are never deferred. */
+  swarmStarved = false;
   readonly openedAt: number;
   /** When it last sent anything (ms, `performance.now()` clock). */
   lastSeen: number;

@@ -102,3 +102,13 @@ export class DeferralPolicy {
     return ledger;
   }
 }
+
+/**
+ * Whether a request may be deferred at all: only if the client asked with `defer` (it has peers) and
+ * has not said `swarm.starved` (its peers give it nothing: deferring would leave it waiting on liars
+ * or on a part of the swarm the patch hasn't reached). A starved client is served like one without
+ * peers; it gains nothing it couldn't by leaving `defer` out.
+ */
+export function mayDeferTo(requested: boolean, starved: boolean): boolean {
+  return requested && !starved;
+}

@@ -186,6 +186,9 @@ export const HANDLERS = new HandlerRegistry<PatchSession>()
     const room = session.conn.room;
     if (room !== null) session.conn.outbox.send(session.peersAnswer(room), { key: 'peers' });
   })
+  .on(MessageType.swarmStarved, ({ conn }, message) => {
+    conn.swarmStarved = message.starved;
+  })
   .on(MessageType.rosterAuth, (session, message) => {
     session.authenticate(message).catch(() => {
       // verifyBytes never throws; nothing else here does.
