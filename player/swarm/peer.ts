@@ -60,8 +60,6 @@ export class PeerState {
   delivered = 0;
   /** Requests of ours it failed (refused a chunk it claimed, let time out), less one per delivery. */
   strikes = 0;
-  /** Releases it passed on that we refused. */
-  refusedReleases = 0;
   /** Frames waiting for the channel's buffer to drain. */
   private readonly queue: Uint8Array[] = [];
   private readonly highWater: number;

@@ -21,6 +21,7 @@ import { ErrorCode, type Result } from '../../protocol/errors.ts';
 import type { SignedRelease } from '../../protocol/release.ts';
 import { MessageType, type Message } from '../../protocol/messages.ts';
 import { PeerMesh, type PeerMeshOptions } from './peerjs.ts';
+import type { ReleaseVerdict } from './release-forwarding.ts';
 import { signalingFor, type SignalingAddress } from './signaling-address.ts';
 import { Swarm, type RelayAnswer, type RelaySource, type SwarmOptions } from './swarm.ts';
 import type { PatchClientOptions } from '../core/patch-client.ts';
@@ -213,7 +214,7 @@ export class PlayerSwarm extends EventTarget {
     const swarm = new Swarm({
       ...this.options.swarm,
       relay: new PatientRelay(relay, this.options.relayChunkTimeoutMs ?? 3_000),
-      onPeerRelease: (signed, from) => void this.peerRelease(signed, from),
+      onPeerRelease: (signed) => this.peerRelease(signed),
       onPeersChanged: () => this.dispatchEvent(new Event('change')),
     });
     this.swarm = swarm;
@@ -238,13 +239,14 @@ export class PlayerSwarm extends EventTarget {
 
   /**
    * A release a peer passed on goes through the client's `acceptRelease`, like one from the relay.
-   * An honest peer passes on only what it accepted itself, so a forged or malformed release gets its
-   * sender dropped and banned; a stale, expired or not-yet-trusted one may be an honest race or
-   * clock skew, and is only refused.
+   * An honest peer passes on only what it accepted, so a forged or malformed release gets its sender
+   * dropped and banned; a stale, expired or not-yet-trusted one may be an honest race or clock skew,
+   * and only counts against it (the swarm drops a peer after a few: `release-forwarding.ts`).
    */
-  private async peerRelease(signed: SignedRelease, from: string): Promise<void> {
+  private async peerRelease(signed: SignedRelease): Promise<ReleaseVerdict> {
     const verdict = await this.client?.offerRelease(signed);
-    if (verdict && !verdict.ok && FORGED.has(verdict.code)) this.swarm?.removePeer(from, true);
+    if (!verdict || verdict.ok) return 'accepted';
+    return FORGED.has(verdict.code) ? 'forged' : 'refused';
   }
 
   private onRelayMessage(message: Message): void {

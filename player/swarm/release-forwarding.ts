@@ -1,6 +1,10 @@
 /**
  * Release forwarding: a player that accepted a release passes it on to each link whose seq is lower,
  * once; a release a peer passes on goes to the owner, who checks it with `acceptRelease`.
+ *
+ * Junk releases cost little: one check at a time per peer (a newer release it sends meanwhile waits,
+ * replacing any older one waiting), a forged one bans its sender at once, and a peer whose releases
+ * are refused {@link MAX_REFUSED_RELEASES} times (unknown key, stale, expired) is dropped and banned.
  */
 import type { SignedRelease } from '../../protocol/release.ts';
 import { encodePeerMessage, MAX_PEER_TEXT_BYTES, PeerMessageType } from '../../protocol/swarm/wire.ts';
@@ -19,5 +23,62 @@ export function sendRelease(peer: PeerState, signed: SignedRelease): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The owner's word on a release a peer passed on. */
+export type ReleaseVerdict = 'accepted' | 'refused' | 'forged';
+
+/** The owner's check of a passed-on release (`acceptRelease`); no verdict counts as accepted. */
+export type ReleaseCheck = (candidate: SignedRelease, fromPeer: string) => void | Promise<ReleaseVerdict>;
+
+/** Refused releases from one peer before it is dropped and banned. */
+export const MAX_REFUSED_RELEASES = 3;
+
+interface Sender {
+  checking: boolean;
+  waiting: SignedRelease | null;
+  refused: number;
+}
+
+/** Releases peers pass on, on their way to the owner's check. */
+export class ReleaseInbox {
+  private readonly senders = new WeakMap<PeerState, Sender>();
+
+  constructor(
+    private readonly check: ReleaseCheck | undefined,
+    /** Our seq now: a release at or below it is not checked. */
+    private readonly seq: () => number,
+    private readonly ban: (peer: PeerState) => void,
+  ) {}
+
+  /** A release `peer` passed on. */
+  receive(peer: PeerState, signed: SignedRelease): void {
+    if (!this.check || signed.release.seq <= this.seq()) return;
+    let sender = this.senders.get(peer);
+    if (!sender) this.senders.set(peer, (sender = { checking: false, waiting: null, refused: 0 }));
+    if (sender.checking) {
+      if (!sender.waiting || sender.waiting.release.seq < signed.release.seq) sender.waiting = signed;
+      return;
+    }
+    sender.checking = true;
+    void this.judge(peer, sender, signed);
+  }
+
+  private async judge(peer: PeerState, sender: Sender, signed: SignedRelease): Promise<void> {
+    let verdict: ReleaseVerdict;
+    try {
+      verdict = (await this.check?.(signed, peer.link.id)) ?? 'accepted';
+    } catch {
+      verdict = 'accepted'; // the owner's own trouble is not the peer's fault
+    }
+    if (verdict === 'forged' || (verdict === 'refused' && ++sender.refused >= MAX_REFUSED_RELEASES)) {
+      sender.waiting = null;
+      this.ban(peer);
+    }
+    const next = sender.waiting;
+    sender.waiting = null;
+    if (next && next.release.seq > this.seq()) void this.judge(peer, sender, next);
+    else sender.checking = false;
   }
 }

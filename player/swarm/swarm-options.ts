@@ -4,9 +4,9 @@
  */
 import { sha256Hex } from '../../protocol/crypto.ts';
 import type { Hasher } from '../../protocol/blobs.ts';
-import type { SignedRelease } from '../../protocol/release.ts';
 import type { RelaySource } from '../core/transport.ts';
 import { realClock, type Clock } from './clock.ts';
+import type { ReleaseCheck } from './release-forwarding.ts';
 
 /** Byte and event counters, reported in heartbeats and status. */
 export interface SwarmStats {
@@ -20,8 +20,11 @@ export interface SwarmStats {
 /** Options of `Swarm`. */
 export interface SwarmOptions {
   readonly relay: RelaySource | null;
-  /** Called with a release a peer passed on; the owner checks it with `acceptRelease`. */
-  readonly onPeerRelease?: (candidate: SignedRelease, fromPeer: string) => void;
+  /**
+   * Called with a release a peer passed on; the owner checks it with `acceptRelease` and may answer
+   * with a verdict: `forged` bans the peer, `refused` counts against it (`release-forwarding.ts`).
+   */
+  readonly onPeerRelease?: ReleaseCheck;
   readonly onPeersChanged?: (count: number) => void;
   readonly clock?: Clock;
   readonly random?: () => number;

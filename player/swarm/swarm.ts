@@ -22,7 +22,7 @@ import {
 import { ChunkScheduler } from './chunk-scheduler.ts';
 import { HeldBlobs } from './held-blobs.ts';
 import { PeerState, type PeerLink } from './peer.ts';
-import { sendRelease } from './release-forwarding.ts';
+import { ReleaseInbox, sendRelease } from './release-forwarding.ts';
 import {
   resolveSwarmOptions,
   type ResolvedSwarmOptions,
@@ -48,11 +48,17 @@ export class Swarm {
   private readonly held = new HeldBlobs();
   private readonly banned = new Set<string>();
   private readonly scheduler: ChunkScheduler;
+  private readonly inbox: ReleaseInbox;
   private current: SignedRelease | null = null;
   private closed = false;
 
   constructor(private readonly options: SwarmOptions) {
     this.opts = resolveSwarmOptions(options);
+    this.inbox = new ReleaseInbox(
+      options.onPeerRelease,
+      () => this.seq,
+      (peer) => this.removePeer(peer.link.id, true),
+    );
     this.scheduler = new ChunkScheduler({
       opts: this.opts,
       relay: options.relay,
@@ -193,7 +199,7 @@ export class Swarm {
         break;
       case PeerMessageType.release:
         peer.seq = Math.max(peer.seq, msg.signed.release.seq);
-        if (msg.signed.release.seq > this.seq) this.options.onPeerRelease?.(msg.signed, peer.link.id);
+        this.inbox.receive(peer, msg.signed);
         break;
       case PeerMessageType.get:
         this.serve(peer, msg.sha256, msg.index);
