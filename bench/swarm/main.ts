@@ -10,10 +10,15 @@
  * Part 2, simulated: the same `Swarm` code on a virtual clock with in-memory links (latency 10–60 ms,
  * 2 MB/s uplink per player), 1,000 and 10,000 players, 10% of them leaving mid-transfer.
  *
+ * Part 3, simulated under attack: N players of whom a third are liars (claim every chunk, answer
+ * `peer.none`, stall, or send bad bytes, and keep dialling honest players), against the same honest
+ * players alone: every honest player should apply within 2× the honest-only time.
+ *
  * Runs itself inside a loopback-only network namespace when it can (root): WebRTC then has nothing
  * but `lo`, and `iceServers` is empty.
  *
- * Options: --n 10,30,50  --size 1mb,5mb  --sim 1000:1mb,10000:256kb  --no-baseline  --no-real  --json FILE
+ * Options: --n 10,30,50  --size 1mb,5mb  --sim 1000:1mb,10000:256kb  --liars 1000:1mb  --no-baseline
+ *          --no-real  --json FILE   (an empty --sim or --liars skips that part)
  */
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -57,6 +62,13 @@ function parseArgs(argv: readonly string[]) {
       .map((spec) => {
         const [peers, size] = spec.split(':');
         return { peers: Number(peers), bytes: sizeOf(size ?? '1mb') };
+      }),
+    liars: (get('liars') ?? '1000:1mb')
+      .split(',')
+      .filter(Boolean)
+      .map((spec) => {
+        const [players, size] = spec.split(':');
+        return { players: Number(players), bytes: sizeOf(size ?? '1mb') };
       }),
     baseline: !argv.includes('--no-baseline'),
     real: !argv.includes('--no-real'),
@@ -219,6 +231,45 @@ function printSim(rows: readonly (SimResult & { bytes: number })[]): void {
   }
 }
 
+interface LiarRow {
+  readonly players: number;
+  readonly bytes: number;
+  readonly honest: SimResult;
+  readonly attacked: SimResult;
+}
+
+/** Honest-only vs a third lying, same honest players, same seed. */
+async function runLiars(players: number, bytes: number): Promise<LiarRow> {
+  const liars = Math.floor(players / 3);
+  const base = { peers: players - liars, blobBytes: bytes, leaveFraction: 0, seed: 12 };
+  const honest = await simulate(base);
+  const attacked = await simulate({ ...base, liars, limitMs: 20 * honest.maxMs });
+  return { players, bytes, honest, attacked };
+}
+
+function printLiars(rows: readonly LiarRow[]): void {
+  console.log(
+    '\nSimulated with liars (a third of the players claim every chunk and answer none / stall / bad bytes, ' +
+      'and keep dialling; no one leaves)\n',
+  );
+  console.log(
+    '| players | patch | run | honest applied | p50 | p95 | max | max ÷ honest-only | relay sent | links dropped | liar requests | starved signals | wall |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const { players, bytes, honest, attacked } of rows) {
+    for (const [run, r] of [
+      ['honest only', honest],
+      [`${attacked.liars} liars`, attacked],
+    ] as const) {
+      console.log(
+        `| ${players - attacked.liars + r.liars} | ${mb(bytes)} | ${run} | ${r.completed}/${r.stayed} | ${ms(r.p50Ms)} | ${ms(r.p95Ms)} | ` +
+          `${ms(r.maxMs)} | ${(r.maxMs / honest.maxMs).toFixed(2)}× | ${mb(r.relayBytes)} | ${r.peersDropped} | ${r.liarRequests} | ` +
+          `${r.starvedSignals} | ${ms(r.wallMs)} |`,
+      );
+    }
+  }
+}
+
 /** Entry point for `bin/bench.mjs`. */
 export async function main(argv: readonly string[]): Promise<number> {
   const isolated = reexecIsolated(argv);
@@ -247,6 +298,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error(`done: simulation of ${sim.peers}`);
   }
   if (simRows.length > 0) printSim(simRows);
-  if (args.json) await writeFile(args.json, JSON.stringify({ real: realRows, sim: simRows }, null, 2));
-  return realRows.every((r) => r.applied === r.n) && simRows.every((r) => r.completed === r.stayed) ? 0 : 1;
+  const liarRows: LiarRow[] = [];
+  for (const spec of args.liars) {
+    liarRows.push(await runLiars(spec.players, spec.bytes));
+    console.error(`done: ${spec.players} players, a third lying`);
+  }
+  if (liarRows.length > 0) printLiars(liarRows);
+  if (args.json) {
+    await writeFile(args.json, JSON.stringify({ real: realRows, sim: simRows, liars: liarRows }, null, 2));
+  }
+  const liarsOk = liarRows.every(
+    (r) => r.attacked.completed === r.attacked.stayed && r.attacked.maxMs <= 2 * r.honest.maxMs,
+  );
+  return realRows.every((r) => r.applied === r.n) && simRows.every((r) => r.completed === r.stayed) && liarsOk
+    ? 0
+    : 1;
 }
