@@ -22,10 +22,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { NodePlayer, tcpTransport } from '../../player/node/index.ts';
+// The real part's modules load only when it runs: the Node player pulls in the sandbox's WebAssembly,
+// which tsx's loader can't import, and the simulated parts need none of it.
+import type { NodePlayer } from '../../player/node/index.ts';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
-import { startTestServer, TestRoom, type TestServer } from '../../signaling/testing/helpers.ts';
+import type { TestRoom, TestServer } from '../../signaling/testing/helpers.ts';
 import { simulate, type SimResult } from './simulate.ts';
 
 interface RealRow {
@@ -136,6 +138,7 @@ async function runOnce(
   sizeBytes: number,
   swarm: boolean,
 ): Promise<RealRow> {
+  const { NodePlayer, tcpTransport } = await import('../../player/node/index.ts');
   const clients: NodePlayer[] = [];
   for (let i = 0; i < n; i++) {
     // Delivery is measured, not scripts: the players accept what verifies (no sandbox workers).
@@ -277,6 +280,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
   const realRows: RealRow[] = [];
   if (args.real) {
+    const { startTestServer, TestRoom } = await import('../../signaling/testing/helpers.ts');
     const server = await startTestServer();
     try {
       const room = await TestRoom.create(server.url, 'bench');

@@ -2,8 +2,9 @@
  * A swarm member for browser tests, driven by the test: a Node peer (node-webrtc, PeerJS on the
  * relay's `/peerjs`) that runs the real `Swarm` and `PeerMesh` and joins a room through the relay
  * like a player (its PeerJS id in `hello`, so the relay names it to the others). The test says what
- * it holds and which releases it passes on. With `corrupt`, it flips bytes in every chunk it sends —
- * everything else is the honest code.
+ * it holds and which releases it passes on. With `corrupt`, it flips bytes in every chunk it sends;
+ * with `lie`, it answers every request for a chunk it holds with `peer.none` (`none`) or not at all
+ * (`stall`) — everything else is the honest code, so it claims (`peer.have`) what it holds.
  */
 import WebSocket from 'ws';
 import type { BlobDescriptor } from '../../../protocol/blobs.ts';
@@ -13,13 +14,18 @@ import type { SignedRelease } from '../../../protocol/release.ts';
 import type { PeerLink } from '../../../player/swarm/peer.ts';
 import { PeerMesh } from '../../../player/swarm/peerjs.ts';
 import { Swarm } from '../../../player/swarm/swarm.ts';
-import { CHUNK_FRAME_HEADER, decodeChunkFrame } from '../../../protocol/swarm/wire.ts';
+import {
+  CHUNK_FRAME_HEADER,
+  decodeChunkFrame,
+  encodePeerMessage,
+  PeerMessageType,
+} from '../../../protocol/swarm/wire.ts';
 import { openNodePeer } from '../../../player/node/node-peer.ts';
 
 /** The Node peer, as the test drives it. */
 export interface TestPeer {
   readonly id: string;
-  /** Chunk frames it corrupted so far. */
+  /** Chunk frames it corrupted (or, lying, withheld) so far. */
   corrupted(): number;
   /** Ids of the players linked to it now. */
   linked(): string[];
@@ -50,6 +56,28 @@ function corrupting(link: PeerLink, count: () => void): PeerLink {
   };
 }
 
+/** Replaces every chunk frame the link sends with `peer.none` (`none`) or with nothing (`stall`). */
+function withholding(link: PeerLink, mode: 'none' | 'stall', count: () => void): PeerLink {
+  return {
+    id: link.id,
+    bufferedAmount: () => link.bufferedAmount(),
+    close: () => link.close(),
+    attach: (handlers) => link.attach(handlers),
+    send: (data) => {
+      const frame = typeof data === 'string' ? null : decodeChunkFrame(data);
+      if (!frame?.ok) {
+        link.send(data);
+        return;
+      }
+      count();
+      if (mode === 'none') {
+        const { sha256, index } = frame.value;
+        link.send(encodePeerMessage({ type: PeerMessageType.none, sha256, index }));
+      }
+    },
+  };
+}
+
 /** The honest `Swarm`, with the counter the test reads. */
 class CountingSwarm extends Swarm {
   corruptedFrames = 0;
@@ -62,6 +90,16 @@ class CorruptingSwarm extends CountingSwarm {
   }
 }
 
+/** A `Swarm` that claims what it holds and never gives it. */
+class WithholdingSwarm extends CountingSwarm {
+  constructor(private readonly mode: 'none' | 'stall') {
+    super({ relay: null });
+  }
+  override addPeer(link: PeerLink): boolean {
+    return super.addPeer(withholding(link, this.mode, () => this.corruptedFrames++));
+  }
+}
+
 /**
  * Starts the peer: registers `id` with the relay's PeerJS server, then says hello to the relay in
  * `room` as a player with that PeerJS id, and dials the peers the relay names.
@@ -69,14 +107,18 @@ class CorruptingSwarm extends CountingSwarm {
 export async function openTestPeer(
   relay: { httpPort: number },
   room: string,
-  options: { readonly id: string; readonly corrupt: boolean },
+  options: { readonly id: string; readonly corrupt: boolean; readonly lie?: 'none' | 'stall' },
 ): Promise<TestPeer> {
   const id = options.id;
   const peer = await openNodePeer(
     { host: '127.0.0.1', port: relay.httpPort, path: '/peerjs', secure: false },
     id,
   );
-  const swarm = options.corrupt ? new CorruptingSwarm({ relay: null }) : new CountingSwarm({ relay: null });
+  const swarm = options.lie
+    ? new WithholdingSwarm(options.lie)
+    : options.corrupt
+      ? new CorruptingSwarm({ relay: null })
+      : new CountingSwarm({ relay: null });
   const ws = new WebSocket(`ws://127.0.0.1:${relay.httpPort}/ws`);
   const send = (message: Message) => {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
@@ -101,7 +143,11 @@ export async function openTestPeer(
     room,
     role: 'player',
     clientId: id,
-    platform: options.corrupt ? 'corrupting test peer' : 'test peer',
+    platform: options.lie
+      ? `lying test peer (${options.lie})`
+      : options.corrupt
+        ? 'corrupting test peer'
+        : 'test peer',
     seq: 0,
     peerId: id,
   });
