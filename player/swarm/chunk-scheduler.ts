@@ -21,6 +21,7 @@ import {
   credit,
   deadlineFor,
   inflightLimit,
+  nextAnswerMs,
   pickPeer,
   strike,
   STRIKE_REFUSED,
@@ -54,6 +55,8 @@ export class ChunkScheduler {
   /** Since when we have been waiting on peers: the first job's start, then the last peer chunk. */
   private peerWaitSince = 0;
   private starved = false;
+  /** Typical time from asking for a chunk to holding it (relay and peers), for probation deadlines. */
+  private answerMs: number | null = null;
   /** Verified peer chunks since we said we were starved. */
   private fedSinceStarved = 0;
 
@@ -145,6 +148,7 @@ export class ChunkScheduler {
     // Only what we asked this peer for: unsolicited bytes are not ours to hold.
     if (!job || pending?.from !== peer.link.id) return;
     this.settle(job, index, peer);
+    this.answered(pending.at);
     const added = await job.asm.add(index, bytes);
     if (!added.ok) {
       this.host.stats.badChunks++;
@@ -222,21 +226,23 @@ export class ChunkScheduler {
         if (strike(peer, STRIKE_TIMEOUT)) this.host.removePeer(peer.link.id, true);
         this.pump(job);
       },
-      deadlineFor(peer, requestTimeoutMs, probationTimeoutMs),
+      deadlineFor(peer, requestTimeoutMs, probationTimeoutMs, this.answerMs),
     );
-    job.inflight.set(index, { from: peer.link.id, timer });
+    job.inflight.set(index, { from: peer.link.id, at: clock.now(), timer });
     this.host.send(peer, { type: PeerMessageType.get, sha256: job.desc.sha256, index });
   }
 
   private askRelay(job: FetchJob, index: number, relay: RelaySource): void {
     this.relayInflight++;
-    job.inflight.set(index, { from: RELAY, timer: undefined });
+    const askedAt = this.host.opts.clock.now();
+    job.inflight.set(index, { from: RELAY, at: askedAt, timer: undefined });
     const mayDefer = this.host.peers.size > 0 && !this.starved;
     void relay.getChunk(job.desc.sha256, index, mayDefer).then(async (answer) => {
       this.relayInflight--;
       if (job.inflight.get(index)?.from === RELAY) job.inflight.delete(index);
       if (job.done) return this.pumpAll();
       if (answer.kind === 'chunk') {
+        this.answered(askedAt);
         const added = await job.asm.add(index, answer.bytes);
         if (added.ok && added.value) {
           this.host.stats.bytesFromRelay += answer.bytes.length;
@@ -251,6 +257,10 @@ export class ChunkScheduler {
       }
       this.pumpAll();
     });
+  }
+
+  private answered(askedAt: number): void {
+    this.answerMs = nextAnswerMs(this.answerMs, this.host.opts.clock.now() - askedAt);
   }
 
   /** Starved: we have peers, a download, and no chunk from them for `starvedAfterMs`. */

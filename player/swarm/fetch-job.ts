@@ -15,8 +15,8 @@ export interface FetchJob {
   readonly desc: BlobDescriptor;
   readonly asm: BlobAssembler;
   readonly order: number[];
-  /** chunk → where it was asked for, and the timer that gives up on it. */
-  readonly inflight: Map<number, { readonly from: string; readonly timer: TimerHandle }>;
+  /** chunk → where it was asked for, when, and the timer that gives up on it. */
+  readonly inflight: Map<number, { readonly from: string; readonly at: number; readonly timer: TimerHandle }>;
   readonly relayNotBefore: Map<number, number>;
   /** Chunks the relay said our peers can give us. */
   readonly deferred: Set<number>;

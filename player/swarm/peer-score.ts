@@ -30,9 +30,26 @@ export function inflightLimit(peer: PeerState, maxInflightPerPeer: number): numb
   return proven(peer) ? maxInflightPerPeer : Math.min(PROBATION_INFLIGHT, maxInflightPerPeer);
 }
 
-/** How long a request to `peer` may take before it counts as stalled. */
-export function deadlineFor(peer: PeerState, requestTimeoutMs: number, probationTimeoutMs: number): number {
-  return proven(peer) ? requestTimeoutMs : Math.min(requestTimeoutMs, probationTimeoutMs);
+/**
+ * How long a request to `peer` may take before it counts as stalled: `requestTimeoutMs` for a proven
+ * peer; for one on probation, three times the typical answer we get (`answerMs`, from the relay and
+ * proven peers alike), within [`probationTimeoutMs`, `requestTimeoutMs`]. On a fast network a liar
+ * is caught in half a second; on a slow or loaded one, honest newcomers get the time others take.
+ */
+export function deadlineFor(
+  peer: PeerState,
+  requestTimeoutMs: number,
+  probationTimeoutMs: number,
+  answerMs: number | null,
+): number {
+  if (proven(peer)) return requestTimeoutMs;
+  const typical = Math.max(probationTimeoutMs, 3 * (answerMs ?? 0));
+  return Math.min(requestTimeoutMs, typical);
+}
+
+/** Folds one answer time into the running estimate (an exponential moving average). */
+export function nextAnswerMs(estimate: number | null, sample: number): number {
+  return estimate === null ? sample : 0.8 * estimate + 0.2 * sample;
 }
 
 /** Records a failure; true when the peer has now earned its drop. */
