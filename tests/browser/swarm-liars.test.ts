@@ -4,12 +4,13 @@
  * Then two liar peers join — Node peers (node-webrtc, the real `Swarm` and `PeerMesh`, named to the
  * pages by the relay), a third of the room — that claim every chunk of the next texture before it is
  * published and answer every request for it with `peer.none` or with silence. Every page still
- * applies the next texture within 2× the honest-only time, and the liar that refuses is dropped.
+ * applies the next texture within 2× the honest-only time, and the liars waste a few requests each.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describeBlob } from '../../protocol/blobs.ts';
 import type { SigningKey } from '../../protocol/crypto.ts';
+import { MAX_STRIKES, STRIKE_TIMEOUT } from '../../player/swarm/peer-score.ts';
 import { openTestPeer, type TestPeer } from './helpers/test-peer.ts';
 import { waitForApplied } from './helpers/player.ts';
 import { demoKey, publish, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
@@ -104,8 +105,12 @@ describe('liar peers in a room of real pages', () => {
     // The liars were asked (they were the first to offer every chunk) and withheld what they claimed.
     expect(liars.every((l) => l.corrupted() > 0)).toBe(true);
     expect(attackedMax).toBeLessThanOrEqual(2 * honestMax);
-    // The one that answers `peer.none` is caught by every page it was asked by, and not linked again.
-    for (const info of infos) expect(info.peers).not.toContain('liar-none');
+    // Each page drops a liar after 4 refusals or 2 silences (and it is asked only while on probation,
+    // one request at a time, when the proven pages are busy): the liars wasted little, and pages that
+    // asked the refusing one often enough dropped it.
+    expect(liars[0]!.corrupted()).toBeLessThanOrEqual(PAGES * MAX_STRIKES);
+    expect(liars[1]!.corrupted()).toBeLessThanOrEqual(PAGES * (MAX_STRIKES / STRIKE_TIMEOUT));
+    expect(infos.filter((i) => i.peers.includes('liar-none')).length).toBeLessThan(PAGES);
     expect(opened.errors.flat()).toEqual([]);
   });
 });
