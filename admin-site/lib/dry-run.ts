@@ -10,6 +10,7 @@
 import { dryRun } from '../../player/sandbox/dry-run.ts';
 import { WORLD_HEIGHT, WORLD_WIDTH, type Ball } from '../../player/sandbox/contract.ts';
 import { ScriptSandbox } from '../../player/sandbox/sandbox.ts';
+import { viteSandbox } from '../../player/sandbox/vite-sandbox.ts';
 import { contractOf } from './slot-board.ts';
 
 /** Number of frames a dry run simulates (5 s at 60 fps). */
@@ -40,7 +41,7 @@ export interface DryRunResult {
 /** Runs `source` for `frames` frames of the ball contract in a fresh player sandbox. */
 export async function dryRunScript(source: string, frames = DRY_RUN_FRAMES): Promise<DryRunResult> {
   const path: Ball[] = [];
-  const report = await dryRun(source, { frames, onFrame: (ball) => path.push(ball) });
+  const report = await dryRun(source, { spawn: viteSandbox, frames, onFrame: (ball) => path.push(ball) });
   return {
     ok: report.ok,
     contract: 'ball',
@@ -57,7 +58,7 @@ export async function dryRunScript(source: string, frames = DRY_RUN_FRAMES): Pro
  * the load budget, and no exported function is required.
  */
 export async function loadCheck(source: string): Promise<DryRunResult> {
-  const opened = await ScriptSandbox.open(source, {}, null);
+  const opened = await ScriptSandbox.open(source, { spawn: viteSandbox }, null);
   if (opened.ok) opened.value.terminate();
   return {
     ok: opened.ok,
