@@ -98,6 +98,10 @@ export function main(): void {
       host.setRadius(theme.value.ballRadius ?? DEFAULT_RADIUS);
       return { status: 'applied' };
     },
+    removed(slot): void {
+      // No image: the theme's colour shows, as the seed showed its colour without a background.
+      if (slot.name === 'background') scene.clearBackground();
+    },
   };
 
   const params = parsePlayerParams(location.search, location.origin);

@@ -50,11 +50,7 @@ export class LogicHost {
       ...rest,
       trials: trialFrames ?? DEFAULT_TRIAL_FRAMES,
       // Each trial frame starts from the previous trial's ball; the first from the ball as it is now.
-      trialArgs: (frame, previous) => [
-        previous ?? this.current,
-        { ...this.lastWorld, time: frame * dt },
-        dt,
-      ],
+      trialArgs: (frame, previous) => [previous ?? this.current, { ...this.lastWorld, time: frame * dt }, dt],
     });
   }
 
