@@ -1,0 +1,17 @@
+/**
+ * The player's Node adapter: the platform-free patch client (`player/core/`) on Node — a file cache,
+ * the relay over framed TCP or WebSocket, the `worker_threads` script sandbox, the swarm on
+ * node-webrtc — and {@link NodePlayer}, which puts them together (`patchcast play`).
+ */
+export { NodePlayer, type NodePlayerOptions } from './node-player.ts';
+export { NodeGame } from './node-handlers.ts';
+export { fileCache } from './file-cache.ts';
+export { tcpTransport, parseHostPort, type TcpTransportOptions } from './tcp-transport.ts';
+export type { ConnectTransport } from '../core/transport.ts';
+export { nodeWebSocketTransport } from './ws-transport.ts';
+export { spawnNodeSandbox } from './node-sandbox.ts';
+export { openNodePeer } from './node-peer.ts';
+export { memoryCache } from '../core/memory-cache.ts';
+export { relaySocketUrl, relayUrl } from '../core/relay-url.ts';
+export { signalingFor, type SignalingAddress } from '../swarm/signaling-address.ts';
+export { PatchClient, type AppliedDetail, type ConnectedDetail, type DisconnectedDetail, type PatchClientOptions, type PatchEvents, type PatchStatus, type RefusedDetail, } from '../core/patch-client.ts';
