@@ -3,6 +3,7 @@
 // `prepack`), into lib/ (gitignored):
 //   player.js            the browser library (`patchcast/player`): our code bundled, npm packages kept
 //                        as imports for the game's bundler; no bundler-specific import anywhere
+//                        (lib-*.js: its chunks, shared with protocol.js or loaded on demand)
 //   sandbox.worker.js    the sandbox worker, self-contained (a worker loaded by URL resolves nothing)
 //   quickjs.wasm         the script engine the worker runs
 //   protocol.js          the wire (`patchcast/protocol`), for tools
@@ -101,13 +102,17 @@ export async function buildPackage({ root = REPO_ROOT, force = false, log = () =
   };
   await Promise.all([
     // The browser library: our files in, npm packages out (the game's bundler resolves and dedupes
-    // them); `browser-worker.ts` finds the worker and the engine beside this file.
+    // them); `browser-worker.ts` finds the worker and the engine beside this file. Split, so that
+    // what loads on demand (PeerJS, for the swarm) stays behind a dynamic import that a game which
+    // never starts the swarm drops; chunks sit beside the entries, so `import.meta.url` is lib/.
     build({
       ...common,
       entryPoints: { player: PLAYER_ENTRY, protocol: 'protocol/index.ts' },
       platform: 'browser',
       target: 'es2022',
       packages: 'external',
+      splitting: true,
+      chunkNames: 'lib-[name]-[hash]',
       outdir: lib,
     }),
     build({

@@ -98,8 +98,11 @@ export interface ScriptContract<T> {
   readonly entry: string;
   /** The function as a scripter reads it, for messages: `update(ball, world, dt)`. */
   readonly signature: string;
-  /** The page's own check of a result; never trusts the value's own methods. */
-  check(value: unknown): Result<T, typeof ErrorCode.BAD_SCRIPT>;
+  /**
+   * The page's own check of a result (plain JSON data), given the arguments of the call (e.g. one
+   * answer per enemy passed in); never trusts the value's own methods.
+   */
+  check(value: unknown, args: readonly unknown[]): Result<T, typeof ErrorCode.BAD_SCRIPT>;
   /**
    * Argument lists for the trial calls a new script must pass before it replaces the running one
    * (and for dry runs). None: the script is only loaded and its entry looked up before it runs.
@@ -115,9 +118,10 @@ export interface ContractSpec<T> {
   readonly signature?: string;
   /**
    * Checks one result and returns it typed, or throws an `Error` whose message says what is wrong
-   * (a hand-written check, or a schema library's `parse`). Runs on the page, on plain JSON data.
+   * (a hand-written check, or a schema library's `parse`). Runs on the page, on plain JSON data;
+   * `args` are the arguments the call was made with.
    */
-  readonly validate: (value: unknown) => T;
+  readonly validate: (value: unknown, args: readonly unknown[]) => T;
   /** Argument lists for trial calls (see {@link ScriptContract.samples}). */
   readonly samples?: readonly (readonly unknown[])[];
 }
@@ -132,9 +136,9 @@ export function defineContract<T>(spec: ContractSpec<T>): ScriptContract<T> {
     entry: spec.entry,
     signature,
     ...(spec.samples ? { samples: spec.samples } : {}),
-    check(value) {
+    check(value, args) {
       try {
-        return ok(spec.validate(value));
+        return ok(spec.validate(value, args));
       } catch (error) {
         const message: unknown = error instanceof Error ? Reflect.get(error, 'message') : null;
         const why = typeof message === 'string' ? message : `got ${describe(value)}`;

@@ -3,9 +3,9 @@
  * say why. The relay calls it before storing, the Node client and the player before applying, and
  * peers before passing a release on.
  */
-import { ErrorCode, type Result } from './errors.ts';
-import { type Release, type SignedRelease, type Slot } from './release.ts';
-import type { TrustedKeys } from './keys.ts';
+import { ErrorCode, type Result } from './errors.js';
+import { type Release, type SignedRelease, type Slot } from './release.js';
+import type { TrustedKeys } from './keys.js';
 /** The codes {@link acceptRelease} refuses with. */
 export type RefusalCode = typeof ErrorCode.BAD_RELEASE | typeof ErrorCode.WRONG_ROOM | typeof ErrorCode.UNKNOWN_KEY | typeof ErrorCode.BAD_SIGNATURE | typeof ErrorCode.STALE_SEQ | typeof ErrorCode.EXPIRED | typeof ErrorCode.FROM_FUTURE | typeof ErrorCode.BAD_SLOT;
 /** What {@link acceptRelease} needs to know. */

@@ -1,5 +1,5 @@
-import type { SigningKey } from './crypto.ts';
-import { type ScriptLang, type SignedRelease, type Slot, type TextureMime } from './release.ts';
+import type { SigningKey } from './crypto.js';
+import { type ScriptLang, type SignedRelease, type Slot, type TextureMime } from './release.js';
 /** New content for one slot, with the slot's version label and optional staged rollout. */
 export type SlotInput = {
     readonly kind: 'script';

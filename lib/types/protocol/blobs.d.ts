@@ -3,7 +3,7 @@
  * chunk, so a receiver checks every chunk as it arrives (from the relay or from any peer) and never
  * holds a bad byte for longer than one chunk.
  */
-import { type Result } from './errors.ts';
+import { type Result } from './errors.js';
 /** What a slot says about its blob: enough to fetch and verify it chunk by chunk. */
 export interface BlobDescriptor {
     readonly sha256: string;

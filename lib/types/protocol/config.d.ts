@@ -3,7 +3,7 @@
  * size) that the relay checks before storing and the player checks before applying.
  */
 import * as v from 'valibot';
-import { type Result } from './errors.ts';
+import { type Result } from './errors.js';
 /** An sRGB colour as `#rrggbb`. */
 export declare const HexColor: v.SchemaWithPipe<readonly [v.StringSchema<undefined>, v.RegexAction<string, "colour must be #rrggbb">]>;
 /**
@@ -25,7 +25,7 @@ export declare const ThemeConfigSchema: v.StrictObjectSchema<{
 /** A parsed theme. */
 export type ThemeConfig = v.InferOutput<typeof ThemeConfigSchema>;
 /** Validates a theme object. */
-export declare const parseTheme: import("./validate.ts").Validator<{
+export declare const parseTheme: import("./validate.js").Validator<{
     background?: string;
     ball?: string;
     ballRadius?: number;
@@ -36,7 +36,7 @@ export type ConfigObject = {
 };
 /**
  * Parses and checks a config blob: UTF-8, JSON, an object, within the size limit; for the `theme`
- * slot, also the theme schema.
+ * slot, also the theme schema; for the `contracts` slot, the declared contracts' schema.
  */
 export declare function parseConfigBlob(slot: string, bytes: Uint8Array): Result<ConfigObject>;
 /** The bytes of a config slot's blob: the UTF-8 JSON of a config object. */

@@ -4,7 +4,7 @@
  * The decoder takes bytes in any split, refuses a frame whose header announces more than the limit
  * before buffering a single body byte, and reports every problem as a typed error.
  */
-import { type ErrorCode as Code } from './errors.ts';
+import { type ErrorCode as Code } from './errors.js';
 /** Length of the frame header. */
 export declare const FRAME_HEADER_BYTES = 4;
 /** Frames the UTF-8 JSON of a value. */

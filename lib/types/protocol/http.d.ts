@@ -4,7 +4,7 @@
  * only; blobs travel as standard base64 inside a publish, or raw through `PUT /api/blobs/:sha256`.
  */
 import * as v from 'valibot';
-import { ErrorCode } from './errors.ts';
+import { ErrorCode } from './errors.js';
 /** Paths of the HTTP API, relative to the relay's origin. */
 export declare const ApiPath: {
     /** `POST` a release; `GET` the history, newest first. */
@@ -38,7 +38,7 @@ export declare const PublishBodySchema: v.ObjectSchema<{
 /** A publish request body. */
 export type PublishBody = v.InferOutput<typeof PublishBodySchema>;
 /** Validates a publish request body. */
-export declare const parsePublishBody: import("./validate.ts").Validator<{
+export declare const parsePublishBody: import("./validate.js").Validator<{
     signed: unknown;
     blobs?: {
         [x: string]: string;
@@ -54,7 +54,7 @@ export declare const PublishedSchema: v.ObjectSchema<{
 /** A publish answer. */
 export type Published = v.InferOutput<typeof PublishedSchema>;
 /** Validates a publish answer. */
-export declare const parsePublished: import("./validate.ts").Validator<{
+export declare const parsePublished: import("./validate.js").Validator<{
     room: string;
     seq: number;
     version: string;
@@ -70,7 +70,7 @@ export declare const ErrorBodySchema: v.ObjectSchema<{
 /** An error answer. */
 export type ErrorBody = v.InferOutput<typeof ErrorBodySchema>;
 /** Validates an error answer. */
-export declare const parseErrorBody: import("./validate.ts").Validator<{
+export declare const parseErrorBody: import("./validate.js").Validator<{
     error: {
         code: "FRAME_TOO_LARGE" | "FRAME_TRUNCATED" | "BAD_UTF8" | "BAD_JSON" | "BAD_MESSAGE" | "UNKNOWN_TYPE" | "BAD_RELEASE" | "WRONG_ROOM" | "UNKNOWN_KEY" | "BAD_SIGNATURE" | "STALE_SEQ" | "EXPIRED" | "FROM_FUTURE" | "BAD_SLOT" | "HASH_MISMATCH" | "BLOB_MISSING" | "TOO_LARGE" | "BAD_IMAGE" | "BAD_CONFIG" | "BAD_SCRIPT" | "UPLOAD_NOT_EXPECTED" | "QUOTA_EXCEEDED" | "UNSUPPORTED_ENCODING" | "OPERATOR_REQUIRED" | "NO_SEED_ROOM" | "HELLO_REQUIRED" | "HELLO_TIMEOUT" | "HEARTBEAT_TIMEOUT" | "TOO_SLOW" | "REQUEST_TIMEOUT" | "TOO_MANY_CONNECTIONS" | "NO_SUCH_ROOM" | "ROOM_QUARANTINED" | "FORBIDDEN" | "NOT_AUTHORIZED" | "PEER_ID_REFUSED" | "SERVER_SHUTDOWN" | "INTERNAL";
         message: string;
@@ -171,7 +171,7 @@ export declare const HistoryBodySchema: v.ObjectSchema<{
 /** A history answer. */
 export type HistoryBody = v.InferOutput<typeof HistoryBodySchema>;
 /** Validates a history answer. */
-export declare const parseHistoryBody: import("./validate.ts").Validator<{
+export declare const parseHistoryBody: import("./validate.js").Validator<{
     room: string;
     releases: {
         release: {
@@ -266,7 +266,7 @@ export declare const RosterBodySchema: v.ObjectSchema<{
 /** A roster answer. */
 export type RosterBody = v.InferOutput<typeof RosterBodySchema>;
 /** Validates a roster answer. */
-export declare const parseRosterBody: import("./validate.ts").Validator<{
+export declare const parseRosterBody: import("./validate.js").Validator<{
     room: string;
     seq: number;
     at: string;
@@ -336,7 +336,7 @@ export declare const KeysBodySchema: v.ObjectSchema<{
 /** A keys answer. */
 export type KeysBody = v.InferOutput<typeof KeysBodySchema>;
 /** Validates a keys answer. */
-export declare const parseKeysBody: import("./validate.ts").Validator<{
+export declare const parseKeysBody: import("./validate.js").Validator<{
     room: string;
     keys: {
         keyId: string;
@@ -364,7 +364,7 @@ export declare const BlobPutAnswerSchema: v.ObjectSchema<{
 /** A blob upload answer. */
 export type BlobPutAnswer = v.InferOutput<typeof BlobPutAnswerSchema>;
 /** Validates a blob upload answer. */
-export declare const parseBlobPutAnswer: import("./validate.ts").Validator<{
+export declare const parseBlobPutAnswer: import("./validate.js").Validator<{
     sha256: string;
     size: number;
     stored: boolean;
@@ -409,7 +409,7 @@ export declare const RoomsBodySchema: v.ObjectSchema<{
 /** A rooms answer. */
 export type RoomsBody = v.InferOutput<typeof RoomsBodySchema>;
 /** Validates a rooms answer. */
-export declare const parseRoomsBody: import("./validate.ts").Validator<{
+export declare const parseRoomsBody: import("./validate.js").Validator<{
     rooms: {
         room: string;
         seq: number;

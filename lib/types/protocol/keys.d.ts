@@ -3,8 +3,8 @@
  * (a new key, signed by a key the room already trusts).
  */
 import * as v from 'valibot';
-import { type Result } from './errors.ts';
-import { type SigningKey } from './crypto.ts';
+import { type Result } from './errors.js';
+import { type SigningKey } from './crypto.js';
 /** The on-disk key file (`patchcast keygen`): JSON, file mode 0600. */
 export declare const KeyFileSchema: v.StrictObjectSchema<{
     readonly format: v.LiteralSchema<"patchcast-key/1", undefined>;
@@ -19,7 +19,7 @@ export declare const KeyFileSchema: v.StrictObjectSchema<{
 /** A parsed key file. */
 export type KeyFile = v.InferOutput<typeof KeyFileSchema>;
 /** Validates a key file's structure. */
-export declare const parseKeyFile: import("./validate.ts").Validator<{
+export declare const parseKeyFile: import("./validate.js").Validator<{
     format: "patchcast-key/1";
     alg: "Ed25519";
     keyId: string;
@@ -62,7 +62,7 @@ export declare const SignedRotationSchema: v.StrictObjectSchema<{
 /** A signed rotation record. */
 export type SignedRotation = v.InferOutput<typeof SignedRotationSchema>;
 /** Validates a signed rotation record's structure. */
-export declare const parseSignedRotation: import("./validate.ts").Validator<{
+export declare const parseSignedRotation: import("./validate.js").Validator<{
     rotation: {
         format: 1;
         kind: "key-rotation";

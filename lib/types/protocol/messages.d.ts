@@ -3,9 +3,9 @@
  * validator per message, and the union of them all. Every message is a JSON object with a `type`.
  */
 import * as v from 'valibot';
-import { ErrorCode, type Result } from './errors.ts';
-import { type Validator } from './validate.ts';
-import { type SigningKey } from './crypto.ts';
+import { ErrorCode, type Result } from './errors.js';
+import { type Validator } from './validate.js';
+import { type SigningKey } from './crypto.js';
 /** Version of this message set, sent in `hello`. */
 export declare const PROTOCOL_VERSION = 1;
 /** Message kinds. */

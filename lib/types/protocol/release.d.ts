@@ -3,7 +3,7 @@
  * JSON of `release`; the signature travels beside it in a {@link SignedRelease}.
  */
 import * as v from 'valibot';
-import { type SigningKey } from './crypto.ts';
+import { type SigningKey } from './crypto.js';
 /** A room name: lower-case letters, digits, `-` and `_`, up to 64 characters. */
 export declare const RoomName: v.SchemaWithPipe<readonly [v.StringSchema<undefined>, v.RegexAction<string, "invalid room name">]>;
 /** A slot name: like a room name, up to 32 characters. */
@@ -284,7 +284,7 @@ export declare const SignedReleaseSchema: v.StrictObjectSchema<{
 /** A release with its signature. */
 export type SignedRelease = v.InferOutput<typeof SignedReleaseSchema>;
 /** Validates the structure of a signed release (not its signature: see `acceptRelease`). */
-export declare const parseSignedRelease: import("./validate.ts").Validator<{
+export declare const parseSignedRelease: import("./validate.js").Validator<{
     release: {
         format: 1;
         room: string;

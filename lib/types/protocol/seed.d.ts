@@ -4,8 +4,8 @@
  * from the server and framed `heartbeat` / `ack_update` from the client.
  */
 import * as v from 'valibot';
-import { type Result } from './errors.ts';
-import { type Validator } from './validate.ts';
+import { type Result } from './errors.js';
+import { type Validator } from './validate.js';
 /**
  * How often a seed client sends `heartbeat` (the seed's Pygame client beats every 10 s, whatever the
  * server says: the seed protocol has no way to tell it otherwise).

@@ -3,7 +3,7 @@
  * so that "parse, don't cast" has one implementation and one error format.
  */
 import * as v from 'valibot';
-import { type ErrorCode, type Result } from './errors.ts';
+import { type ErrorCode, type Result } from './errors.js';
 /** A schema of any output type, as valibot models it. */
 export type AnySchema = v.GenericSchema<unknown, unknown>;
 /** A function that turns `unknown` into a typed value or a typed error with `code`. */

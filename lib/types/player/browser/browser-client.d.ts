@@ -4,8 +4,8 @@
  * own once the page has booted). Scripts run in a module Worker (`player/sandbox/browser-worker.ts`,
  * the default of `LogicHost`). Everything else is the platform-free core (`player/core/`).
  */
-import { PatchClient, type PatchClientOptions } from '../core/patch-client.ts';
-import { PlayerSwarm, type OpenPeer, type PlayerSwarmOptions } from '../swarm/player-swarm.ts';
+import { PatchClient, type PatchClientOptions } from '../core/patch-client.js';
+import { PlayerSwarm, type OpenPeer, type PlayerSwarmOptions } from '../swarm/player-swarm.js';
 /** Options of {@link browserPatchClient}: the core's, with the platform's parts optional. */
 export type BrowserClientOptions = Omit<PatchClientOptions, 'cache' | 'connect'> & Partial<Pick<PatchClientOptions, 'cache' | 'connect'>>;
 /** A patch client on IndexedDB and the browser's WebSocket to `{server}/ws`. */

@@ -4,7 +4,7 @@
  * its own.
  */
 import { Peer } from 'peerjs';
-import type { SignalingAddress } from '../swarm/signaling-address.ts';
+import type { SignalingAddress } from '../swarm/signaling-address.js';
 /**
  * Opens a PeerJS peer with our own id and resolves once the signaling server has registered it.
  * Rejects (and destroys the peer) on an error or after `timeoutMs`.

@@ -5,9 +5,9 @@
  * transaction: a crash leaves the old cache or the new one, never half of each.
  */
 import { type UseStore } from 'idb-keyval';
-import { type RoomState } from '../core/schema.ts';
-import { type PatchCache } from '../core/cache.ts';
-export type { CacheUpdate, PatchCache } from '../core/cache.ts';
+import { type RoomState } from '../core/schema.js';
+import { type PatchCache } from '../core/cache.js';
+export type { CacheUpdate, PatchCache } from '../core/cache.js';
 /** Keys a state needs: the newest release, and each held entry's release and blob. */
 export declare function referencedKeys(room: string, state: RoomState): Set<string>;
 /** The default database and store of the player cache. */

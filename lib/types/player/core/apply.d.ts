@@ -1,5 +1,5 @@
-import { type ConfigObject } from '../../protocol/config.ts';
-import type { ConfigSlot, ScriptSlot, Slot, TextureSlot } from '../../protocol/release.ts';
+import { type ConfigObject } from '../../protocol/config.js';
+import type { ConfigSlot, ScriptSlot, Slot, TextureSlot } from '../../protocol/release.js';
 /** How applying one slot went. */
 export type ApplyOutcome = {
     readonly status: 'applied';

@@ -1,9 +1,9 @@
-import type { TrustedKeys } from '../../protocol/keys.ts';
-import type { SignedRelease } from '../../protocol/release.ts';
-import type { PatchCache } from './cache.ts';
-import { type HeldEntry, type RoomState } from './schema.ts';
-import { type ApplyOutcome, type PatchHandlers } from './apply.ts';
-import type { SlotOutcome } from './status.ts';
+import type { TrustedKeys } from '../../protocol/keys.js';
+import type { SignedRelease } from '../../protocol/release.js';
+import type { PatchCache } from './cache.js';
+import { type HeldEntry, type RoomState } from './schema.js';
+import { type ApplyOutcome, type PatchHandlers } from './apply.js';
+import type { SlotOutcome } from './status.js';
 /** What booting found. */
 export interface BootResult {
     readonly state: RoomState;

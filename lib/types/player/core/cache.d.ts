@@ -1,5 +1,5 @@
-import type { SignedRelease } from '../../protocol/release.ts';
-import type { RoomState } from './schema.ts';
+import type { SignedRelease } from '../../protocol/release.js';
+import type { RoomState } from './schema.js';
 /** What the patch client needs from a cache (see the file comment). */
 export interface PatchCache {
     /** This player's client id, created on first use and kept. */

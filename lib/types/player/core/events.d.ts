@@ -3,7 +3,7 @@
  * the compiler, and the same details as `CustomEvent`s on the `EventTarget` (the demo page listens
  * there). `status` (a plain `Event`) fires whenever the client's status changed.
  */
-import type { AppliedDetail, ConnectedDetail, DisconnectedDetail, RefusedDetail } from './status.ts';
+import type { AppliedDetail, ConnectedDetail, DisconnectedDetail, RefusedDetail } from './status.js';
 /** The events of the patch client and their details. */
 export interface PatchEvents {
     readonly applied: AppliedDetail;

@@ -6,10 +6,10 @@
  * the next content the slot holds, from the cache, verified and applied again as at boot; only when
  * none of them applies does the slot hold nothing.
  */
-import type { TrustedKeys } from '../../protocol/keys.ts';
-import type { PatchCache } from './cache.ts';
-import type { HeldEntry, RoomState } from './schema.ts';
-import type { PatchHandlers } from './apply.ts';
+import type { TrustedKeys } from '../../protocol/keys.js';
+import type { PatchCache } from './cache.js';
+import type { HeldEntry, RoomState } from './schema.js';
+import type { PatchHandlers } from './apply.js';
 /** The slot's history after its content `failedSha256` failed; `nowRunning` is null for built-in content. */
 export declare function heldAfterFailure(input: {
     readonly room: string;

@@ -1,15 +1,15 @@
-import { type Result } from '../../protocol/errors.ts';
-import { type Message } from '../../protocol/messages.ts';
-import type { Release, SignedRelease } from '../../protocol/release.ts';
-import type { PatchCache } from './cache.ts';
-import { ClientEvents } from './events.ts';
-export type { PatchEvents } from './events.ts';
-import type { PatchHandlers } from './apply.ts';
-import type { BackoffOptions } from '../../protocol/backoff.ts';
-import { RelayBlobs } from './relay-blobs.ts';
-import { type PatchStatus } from './status.ts';
-import type { BlobSource, ConnectTransport } from './transport.ts';
-export type { AppliedDetail, ConnectedDetail, ConnectionMode, DisconnectedDetail, PatchStatus, RefusedDetail, SlotOutcome, } from './status.ts';
+import { type Result } from '../../protocol/errors.js';
+import { type Message } from '../../protocol/messages.js';
+import type { Release, SignedRelease } from '../../protocol/release.js';
+import type { PatchCache } from './cache.js';
+import { ClientEvents } from './events.js';
+export type { PatchEvents } from './events.js';
+import type { PatchHandlers } from './apply.js';
+import type { BackoffOptions } from '../../protocol/backoff.js';
+import { RelayBlobs } from './relay-blobs.js';
+import { type PatchStatus } from './status.js';
+import type { BlobSource, ConnectTransport } from './transport.js';
+export type { AppliedDetail, ConnectedDetail, ConnectionMode, DisconnectedDetail, PatchStatus, RefusedDetail, SlotOutcome, } from './status.js';
 /** Options of {@link PatchClient}. */
 export interface PatchClientOptions {
     readonly room: string;

@@ -4,11 +4,11 @@
  * in flight; a reconnect re-asks for whatever is still missing; a chunk that fails its hash is asked
  * for again a few times, then the fetch fails.
  */
-import { type BlobDescriptor } from '../../protocol/blobs.ts';
-import { type Result } from '../../protocol/errors.ts';
-import { type BlobDefer, type BlobGet, type BlobMessage } from '../../protocol/messages.ts';
-import type { RelayAnswer, RelaySource } from './transport.ts';
-import type { BlobSource, FetchOptions, Traffic } from './transport.ts';
+import { type BlobDescriptor } from '../../protocol/blobs.js';
+import { type Result } from '../../protocol/errors.js';
+import { type BlobDefer, type BlobGet, type BlobMessage } from '../../protocol/messages.js';
+import type { RelayAnswer, RelaySource } from './transport.js';
+import type { BlobSource, FetchOptions, Traffic } from './transport.js';
 /** Options of {@link RelayBlobs}. */
 export interface RelayBlobsOptions {
     /** Chunks asked for at once per blob (default {@link CHUNK_WINDOW}). */

@@ -1,6 +1,6 @@
-import { type Hello, type Message } from '../../protocol/messages.ts';
-import { type BackoffOptions } from '../../protocol/backoff.ts';
-import type { CloseInfo, ConnectTransport, Traffic } from './transport.ts';
+import { type Hello, type Message } from '../../protocol/messages.js';
+import { type BackoffOptions } from '../../protocol/backoff.js';
+import type { CloseInfo, ConnectTransport, Traffic } from './transport.js';
 /** Options of {@link RelayConnection}. */
 export interface RelayConnectionOptions {
     readonly connect: ConnectTransport;

@@ -3,10 +3,10 @@
  * applied or skipped or failed; the result is the room's next state (with each slot's history and
  * the blobs known to fail) and what to keep in the cache. No I/O of its own but the game's handlers.
  */
-import type { Slot, SignedRelease } from '../../protocol/release.ts';
-import { type RoomState } from './schema.ts';
-import { type ApplyOutcome, type PatchHandlers } from './apply.ts';
-import type { SlotOutcome } from './status.ts';
+import type { Slot, SignedRelease } from '../../protocol/release.js';
+import { type RoomState } from './schema.js';
+import { type ApplyOutcome, type PatchHandlers } from './apply.js';
+import type { SlotOutcome } from './status.js';
 /** The outcome of applying a release. */
 export interface ReleaseOutcome {
     /** The room's state after the release. */

@@ -1,7 +1,7 @@
-import type { Release, Slot } from '../../protocol/release.ts';
-import type { PatchCache } from './cache.ts';
-import type { RoomState } from './schema.ts';
-import type { BlobSource } from './transport.ts';
+import type { Release, Slot } from '../../protocol/release.js';
+import type { PatchCache } from './cache.js';
+import type { RoomState } from './schema.js';
+import type { BlobSource } from './transport.js';
 /** What was fetched: the verified blobs by hash, and the slots whose blob could not be had. */
 export interface FetchedBlobs {
     readonly blobs: ReadonlyMap<string, Uint8Array>;

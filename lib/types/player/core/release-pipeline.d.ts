@@ -6,13 +6,13 @@
  * applied, the result is committed in one transaction, and every slot is acked. All or nothing: a
  * blob that can't be had fails the release and nothing is stored.
  */
-import type { Message } from '../../protocol/messages.ts';
-import type { SignedRelease } from '../../protocol/release.ts';
-import type { PatchCache } from './cache.ts';
-import type { RoomState } from './schema.ts';
-import type { PatchHandlers } from './apply.ts';
-import { type AppliedDetail } from './status.ts';
-import type { BlobSource } from './transport.ts';
+import type { Message } from '../../protocol/messages.js';
+import type { SignedRelease } from '../../protocol/release.js';
+import type { PatchCache } from './cache.js';
+import type { RoomState } from './schema.js';
+import type { PatchHandlers } from './apply.js';
+import { type AppliedDetail } from './status.js';
+import type { BlobSource } from './transport.js';
 /** What the pipeline needs of the client. */
 export interface PipelineHost {
     readonly room: string;

@@ -47,7 +47,7 @@ export declare const RoomStateSchema: v.StrictObjectSchema<{
 /** See {@link RoomStateSchema}. */
 export type RoomState = v.InferOutput<typeof RoomStateSchema>;
 /** Validates a stored room state. */
-export declare const parseRoomState: import("../../protocol/validate.ts").Validator<{
+export declare const parseRoomState: import("../../protocol/validate.js").Validator<{
     format: 1;
     room: string;
     seq: number;
@@ -64,8 +64,8 @@ export declare const parseRoomState: import("../../protocol/validate.ts").Valida
     rotations: unknown[];
 }, "BAD_MESSAGE">;
 /** Validates a stored blob: bytes, nothing else. */
-export declare const parseStoredBlob: import("../../protocol/validate.ts").Validator<Uint8Array<ArrayBuffer>, "BAD_MESSAGE">;
+export declare const parseStoredBlob: import("../../protocol/validate.js").Validator<Uint8Array<ArrayBuffer>, "BAD_MESSAGE">;
 /** Validates a stored client id. */
-export declare const parseStoredClientId: import("../../protocol/validate.ts").Validator<string, "BAD_MESSAGE">;
+export declare const parseStoredClientId: import("../../protocol/validate.js").Validator<string, "BAD_MESSAGE">;
 /** An empty state for a room. */
 export declare function emptyRoomState(room: string): RoomState;

@@ -1,6 +1,6 @@
-import { AckStatus, type Ack, type HeldSlot } from '../../protocol/messages.ts';
-import type { RoomState } from './schema.ts';
-import type { ApplyOutcome } from './apply.ts';
+import { AckStatus, type Ack, type HeldSlot } from '../../protocol/messages.js';
+import type { RoomState } from './schema.js';
+import type { ApplyOutcome } from './apply.js';
 /** How the player gets its patches now. */
 export type ConnectionMode = 'relay' | 'peer' | 'offline';
 /** What `status()` returns (and `window.patchcast.status()` on the demo page). */
@@ -59,7 +59,7 @@ export interface DisconnectedDetail {
  * Checks the detail of an `applied` event: an event's `detail` is `any` to TypeScript, and anyone
  * can dispatch an event on the client.
  */
-export declare const parseAppliedDetail: import("../../protocol/validate.ts").Validator<{
+export declare const parseAppliedDetail: import("../../protocol/validate.js").Validator<{
     seq: number;
     version: string;
     fromCache: boolean;

@@ -8,10 +8,10 @@
  *   from. The default one asks the relay over the transport (`relay-blobs.ts`); the swarm's asks
  *   peers first and the relay for the rest. The client never learns which one delivered a chunk.
  */
-import type { BlobDescriptor } from '../../protocol/blobs.ts';
-import type { Result } from '../../protocol/errors.ts';
-import type { Message } from '../../protocol/messages.ts';
-import type { SignedRelease } from '../../protocol/release.ts';
+import type { BlobDescriptor } from '../../protocol/blobs.js';
+import type { Result } from '../../protocol/errors.js';
+import type { Message } from '../../protocol/messages.js';
+import type { SignedRelease } from '../../protocol/release.js';
 /** Why a transport closed. */
 export interface CloseInfo {
     readonly code: number;

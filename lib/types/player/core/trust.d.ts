@@ -3,8 +3,8 @@
  * rotation records the relay hands out (each signed by a key already trusted; the relay can't add
  * keys on its own). Also the check a cached release gets at boot.
  */
-import { type TrustedKeys } from '../../protocol/keys.ts';
-import { type SignedRelease } from '../../protocol/release.ts';
+import { type TrustedKeys } from '../../protocol/keys.js';
+import { type SignedRelease } from '../../protocol/release.js';
 /** The pinned key, extended by `rotations`. */
 export declare function computeTrust(room: string, pinned: string | readonly string[], rotations: readonly unknown[]): Promise<TrustedKeys>;
 /**

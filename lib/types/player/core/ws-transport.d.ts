@@ -1,4 +1,4 @@
-import type { ConnectTransport } from './transport.ts';
+import type { ConnectTransport } from './transport.js';
 /** The WebSocket constructor (the browser's, or `ws`'s in Node). */
 export type WebSocketConstructor = new (url: string) => WebSocket;
 /** A {@link ConnectTransport} for a relay's WebSocket endpoint. */

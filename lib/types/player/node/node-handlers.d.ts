@@ -1,5 +1,5 @@
-import type { PatchHandlers } from '../core/apply.ts';
-import { LogicHost, type LogicHostOptions } from '../sandbox/logic-host.ts';
+import type { PatchHandlers } from '../core/apply.js';
+import { LogicHost, type LogicHostOptions } from '../sandbox/logic-host.js';
 /**
  * Budget for loading a script in Node. The worker thread compiles the sandbox's own TypeScript as it
  * starts (tsx), which on a busy machine takes seconds the page's bundled Worker never spends; the

@@ -1,4 +1,4 @@
-import type { OpenPeer } from '../swarm/player-swarm.ts';
+import type { OpenPeer } from '../swarm/player-swarm.js';
 /**
  * Opens a PeerJS peer in Node with our own id and resolves once the signaling server has registered
  * it; rejects (and destroys the peer) on an error or after `timeoutMs`. `iceServers` defaults to

@@ -5,12 +5,12 @@
  * swarm on node-webrtc — and a frame loop that runs the logic script as the page's does, so a
  * script that fails at run time is acked and dropped for the last good one here too.
  */
-import { PatchClient, type PatchClientOptions } from '../core/patch-client.ts';
-import type { PatchCache } from '../core/cache.ts';
-import type { ConnectTransport } from '../core/transport.ts';
-import type { PatchHandlers } from '../core/apply.ts';
-import { PlayerSwarm, type PlayerSwarmOptions } from '../swarm/player-swarm.ts';
-import type { LogicHostOptions } from '../sandbox/logic-host.ts';
+import { PatchClient, type PatchClientOptions } from '../core/patch-client.js';
+import type { PatchCache } from '../core/cache.js';
+import type { ConnectTransport } from '../core/transport.js';
+import type { PatchHandlers } from '../core/apply.js';
+import { PlayerSwarm, type PlayerSwarmOptions } from '../swarm/player-swarm.js';
+import type { LogicHostOptions } from '../sandbox/logic-host.js';
 /** Options of {@link NodePlayer}. */
 export interface NodePlayerOptions extends Omit<PatchClientOptions, 'cache' | 'connect' | 'handlers' | 'blobSource' | 'onRelayMessage' | 'peerId'> {
     /**
@@ -44,7 +44,7 @@ export declare class NodePlayer {
     /** Resolves once the player holds seq `seq` or newer; rejects after `timeoutMs`. */
     waitForSeq(seq: number, timeoutMs?: number): Promise<void>;
     /** The logic running now (null before any script was applied). */
-    get logic(): import("../index.ts").LogicHost | null;
+    get logic(): import("../index.js").LogicHost | null;
     /** Stops everything: the connection, the swarm, the frame loop, every sandbox worker. */
     close(): void;
 }

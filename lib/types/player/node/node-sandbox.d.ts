@@ -4,7 +4,7 @@
  * through Comlink's Node endpoint. `patchcast play` runs scripts in it; unit tests of the sandbox too.
  */
 import { Worker } from 'node:worker_threads';
-import type { SandboxWorker } from '../sandbox/sandbox.ts';
+import type { SandboxWorker } from '../sandbox/sandbox.js';
 /** Live workers, so a test can check that failures terminate theirs. */
 export declare const liveWorkers: Set<Worker>;
 /** A fresh `worker_threads` sandbox. */

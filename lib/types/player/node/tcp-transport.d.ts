@@ -1,4 +1,4 @@
-import type { ConnectTransport } from '../core/transport.ts';
+import type { ConnectTransport } from '../core/transport.js';
 /** Options of {@link tcpTransport}. */
 export interface TcpTransportOptions {
     /** Give up a connect that has not completed in this long (default 5 s). */

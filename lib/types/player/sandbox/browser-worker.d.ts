@@ -15,7 +15,7 @@
  * once per page — which is why the page's policy allows `'wasm-unsafe-eval'` — and each worker
  * instantiates the compiled module it is given, so the worker needs no network at all.
  */
-import type { SandboxWorker, SpawnSandbox } from './sandbox.ts';
+import type { SandboxWorker, SpawnSandbox } from './sandbox.js';
 /** Where the sandbox's two files are (same origin as the page: a Worker must be). */
 export interface SandboxUrls {
     /** The prebuilt worker module (`patchcast/sandbox.worker.js` in the package). */

@@ -3,8 +3,8 @@
  * player's trial): a fresh sandbox, a few hundred simulated frames with the player's own budget and
  * checks, a report, and the worker is gone.
  */
-import { type Ball } from './contract.ts';
-import { type SandboxOptions } from './sandbox.ts';
+import { type Ball } from './contract.js';
+import { type SandboxOptions } from './sandbox.js';
 /** Options of {@link dryRun}. */
 export interface DryRunOptions extends SandboxOptions {
     /** Frames to simulate (default 300: five seconds at 60 fps). */

@@ -6,10 +6,10 @@
  * loop draws is the last good answer. A new script is tried for a few frames on a copy of the ball,
  * from where the ball is now, before it replaces anything.
  */
-import { type Ball, type World } from './contract.ts';
-import type { ScriptResult } from './sandbox.ts';
-import { type ScriptHostOptions, type ScriptIdentity } from './script-host.ts';
-export { DEFAULT_TRIAL_FRAMES, type ScriptIdentity } from './script-host.ts';
+import { type Ball, type World } from './contract.js';
+import type { ScriptResult } from './sandbox.js';
+import { type ScriptHostOptions, type ScriptIdentity } from './script-host.js';
+export { DEFAULT_TRIAL_FRAMES, type ScriptIdentity } from './script-host.js';
 /** Options of {@link LogicHost}. */
 export interface LogicHostOptions extends Omit<ScriptHostOptions<Ball>, 'trialArgs' | 'trials'> {
     /**

@@ -7,9 +7,9 @@
  * unanswered. A sandbox that failed once stays dead: callers start a fresh one (see `logic-host.ts`
  * for the game's standby, `dry-run.ts` for the admin's rehearsal). No method here throws or hangs.
  */
-import { ErrorCode } from '../../protocol/errors.ts';
-import { type Ball, type ScriptContract, type World } from './contract.ts';
-import { Fault } from './wire.ts';
+import { ErrorCode } from '../../protocol/errors.js';
+import { type Ball, type ScriptContract, type World } from './contract.js';
+import { Fault } from './wire.js';
 /** How the page talks to a worker: a browser `Worker`, or Comlink's adapter of a Node one. */
 export interface SandboxEndpoint {
     postMessage(message: unknown, transfer: Transferable[]): void;

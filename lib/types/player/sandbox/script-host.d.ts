@@ -9,8 +9,8 @@
  * sandbox itself failed, a transient one), never a stuck host. The demo's ball (`logic-host.ts`) is
  * one user of this; a game's own contracts are others.
  */
-import type { ScriptContract } from './contract.ts';
-import { type SandboxOptions, type ScriptResult } from './sandbox.ts';
+import type { ScriptContract } from './contract.js';
+import { type SandboxOptions, type ScriptResult } from './sandbox.js';
 /** Which script is which, for acks and status: a slot's blob hash and version, or a built-in one. */
 export interface ScriptIdentity {
     readonly id: string;

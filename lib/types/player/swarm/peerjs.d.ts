@@ -4,9 +4,9 @@
  * this file needs no platform API of its own; it only uses PeerJS's types.
  */
 import type { DataConnection, Peer } from 'peerjs';
-import type { Clock } from './clock.ts';
-import type { PeerLink } from './peer.ts';
-import type { Swarm } from './swarm.ts';
+import type { Clock } from './clock.js';
+import type { PeerLink } from './peer.js';
+import type { Swarm } from './swarm.js';
 /** Options of a data connection made for the swarm: raw bytes, our own framing, reliable. */
 export declare const SWARM_CONNECT_OPTIONS: {
     readonly serialization: "raw";

@@ -17,13 +17,13 @@
  * signaling server, WebRTC blocked), blobs come from the relay and the mode stays `relay`.
  */
 import type { Peer } from 'peerjs';
-import { type Result } from '../../protocol/errors.ts';
-import type { SignedRelease } from '../../protocol/release.ts';
-import { type Message } from '../../protocol/messages.ts';
-import { type PeerMeshOptions } from './peerjs.ts';
-import { type SignalingAddress } from './signaling-address.ts';
-import { type SwarmOptions } from './swarm.ts';
-import type { PatchClientOptions } from '../core/patch-client.ts';
+import { type Result } from '../../protocol/errors.js';
+import type { SignedRelease } from '../../protocol/release.js';
+import { type Message } from '../../protocol/messages.js';
+import { type PeerMeshOptions } from './peerjs.js';
+import { type SignalingAddress } from './signaling-address.js';
+import { type SwarmOptions } from './swarm.js';
+import type { PatchClientOptions } from '../core/patch-client.js';
 /** Where the swarm is: `open` once the PeerJS peer is registered with the signaling server. */
 export type SwarmState = 'disabled' | 'unsupported' | 'idle' | 'starting' | 'open' | 'failed' | 'stopped';
 /** What `window.patchcast.swarm()` returns on the demo page. */

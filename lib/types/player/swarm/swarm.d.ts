@@ -8,13 +8,13 @@
  * from the relay only what no peer gives it in time. A peer that sends a bad chunk is dropped and
  * never asked again.
  */
-import { type BlobDescriptor, type Hasher } from '../../protocol/blobs.ts';
-import { type Result } from '../../protocol/errors.ts';
-import type { SignedRelease } from '../../protocol/release.ts';
-import type { RelaySource } from '../core/transport.ts';
-import { type Clock } from './clock.ts';
-import { type PeerLink } from './peer.ts';
-export type { RelayAnswer, RelaySource } from '../core/transport.ts';
+import { type BlobDescriptor, type Hasher } from '../../protocol/blobs.js';
+import { type Result } from '../../protocol/errors.js';
+import type { SignedRelease } from '../../protocol/release.js';
+import type { RelaySource } from '../core/transport.js';
+import { type Clock } from './clock.js';
+import { type PeerLink } from './peer.js';
+export type { RelayAnswer, RelaySource } from '../core/transport.js';
 /** Byte and event counters, reported in heartbeats and status. */
 export interface SwarmStats {
     bytesFromPeers: number;

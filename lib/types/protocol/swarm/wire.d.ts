@@ -3,7 +3,7 @@
  * text; chunks are binary (never base64), so a 5 MB texture costs 5 MB on the wire.
  */
 import * as v from 'valibot';
-import { type Result } from '../errors.ts';
+import { type Result } from '../errors.js';
 /** Peer message kinds. */
 export declare const PeerMessageType: {
     readonly hello: "peer.hello";
