@@ -40,18 +40,33 @@ export function declaredContract(declared: DeclaredContract): ScriptContract<unk
 /**
  * Loads `source` in a fresh sandbox and makes each declared trial call. `declared` null: no contract
  * is known for the slot, so the module is only loaded (its top-level code runs within the load
- * budget). A declared budget is used only when it is tighter than the player's.
+ * budget). A declared budget is used only when it is tighter than the player's. A failure that may
+ * not be the script's (a timeout: a busy machine, or the engine's first calls compiling its code)
+ * is tried once more in a fresh sandbox, as a player tries such a script again later; a script that
+ * really hangs fails both times.
  */
 export async function checkScript(
   source: string,
   declared: DeclaredContract | null,
   options: SandboxOptions = {},
 ): Promise<ContractCheck> {
+  const first = await checkOnce(source, declared, options);
+  return first.ok || !first.transient ? first.check : (await checkOnce(source, declared, options)).check;
+}
+
+async function checkOnce(
+  source: string,
+  declared: DeclaredContract | null,
+  options: SandboxOptions,
+): Promise<{ readonly ok: boolean; readonly transient: boolean; readonly check: ContractCheck }> {
   const playerBudget = options.budgetMs ?? DEFAULT_STEP_BUDGET_MS;
   const budgetMs = Math.min(playerBudget, declared?.budgetMs ?? playerBudget);
   const contract = declared ? declaredContract(declared) : null;
   const opened = await ScriptSandbox.open(source, { ...options, budgetMs }, contract);
-  if (!opened.ok) return { ok: false, calls: 0, error: opened.message, maxMs: 0 };
+  if (!opened.ok) {
+    const check = { ok: false, calls: 0, error: opened.message, maxMs: 0 };
+    return { ok: false, transient: opened.transient, check };
+  }
   const sandbox = opened.value;
   let maxMs = 0;
   try {
@@ -60,9 +75,12 @@ export async function checkScript(
       const started = performance.now();
       const result = await sandbox.call(contract!, samples[i] ?? []);
       maxMs = Math.max(maxMs, performance.now() - started);
-      if (!result.ok) return { ok: false, calls: i, error: `trial call ${i}: ${result.message}`, maxMs };
+      if (!result.ok) {
+        const check = { ok: false, calls: i, error: `trial call ${i}: ${result.message}`, maxMs };
+        return { ok: false, transient: result.transient, check };
+      }
     }
-    return { ok: true, calls: samples.length, maxMs };
+    return { ok: true, transient: false, check: { ok: true, calls: samples.length, maxMs } };
   } finally {
     sandbox.terminate();
   }

@@ -51,7 +51,7 @@ const CONTRACTS = JSON.stringify({
         [[], { x: 0, y: 0 }],
       ],
       returns: [{ vx: 'number', vy: 'number' }],
-      budgetMs: 100,
+      budgetMs: 150,
     },
   },
 });
@@ -99,7 +99,7 @@ describe('patchcast publish: the dry run against the room contract', () => {
       'export function think() { return []; }',
       /does not export a function steer\(arg1, arg2\)/,
     ],
-    ['hangs', 'export function steer() { for (;;) {} }', /took longer than 100 ms/],
+    ['hangs', 'export function steer() { for (;;) {} }', /took longer than 150 ms/],
   ])('refuses one that %s against the live contract, and publishes nothing', async (_, source, error) => {
     const r = await run('publish', '--key', key, '--slot', `enemy-ai=script:${await file('bad.js', source)}`);
     expect(r.code).toBe(1);
