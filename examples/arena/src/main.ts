@@ -59,7 +59,7 @@ const handlers: PatchHandlers = {
   },
   async texture(change, bytes): Promise<ApplyOutcome> {
     if (change.name !== 'floor') return { status: 'skipped', reason: 'only the floor is textured' };
-    const bitmap = await createImageBitmap(new Blob([bytes], { type: change.slot.mime }));
+    const bitmap = await createImageBitmap(new Blob([bytes.slice()], { type: change.slot.mime }));
     floor = draw.createPattern(bitmap, 'repeat');
     return { status: 'applied' };
   },
