@@ -151,10 +151,14 @@ export async function buildPackage({ root = REPO_ROOT, force = false, log = () =
   const wasm = createRequire(join(root, 'package.json')).resolve('@jitl/quickjs-wasmfile-release-sync/wasm');
   copyFileSync(wasm, join(lib, 'quickjs.wasm'));
   log(`package: bundles built in ${Date.now() - startedAt} ms`);
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.package.json'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.package.json'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
   if (tsc.status !== 0) throw new Error(`tsc (declarations) failed:\n${tsc.stdout}${tsc.stderr}`);
   rewriteDeclarations(join(lib, 'types'));
   writeFileSync(join(lib, MANIFEST), JSON.stringify({ format: MANIFEST_FORMAT, inputs }, null, 1));
