@@ -39,7 +39,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'browser',
-          include: ['tests/browser/**/*.test.ts'],
+          // The package's tests too: they pack and install the package (one at a time, after the rest).
+          include: ['tests/browser/**/*.test.ts', 'tests/package/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,

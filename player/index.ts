@@ -1,8 +1,9 @@
 /**
- * The player library for pages: what a game embeds to take Patchcast's signed hot patches — the
- * platform-free core and the browser adapter. See `docs/player.md`; the Node adapter is
- * `player/node/index.ts`.
- * Import from the files themselves where bundle size matters; this index pulls in all of them.
+ * The player library for pages (`patchcast/player` in the package): what a game embeds to take
+ * Patchcast's signed hot patches — the platform-free core, the browser adapter, the script sandbox
+ * and its contracts. See `docs/embedding.md`; the Node adapter is `player/node/index.ts`
+ * (`patchcast/node`). Nothing here imports a bundler-specific module, so any bundler builds it; the
+ * demo's Three.js scene is not part of it.
  */
 export { PatchClient, type PatchClientOptions, type PatchEvents } from './core/patch-client.ts';
 export type {
@@ -15,7 +16,7 @@ export type {
   SlotOutcome,
 } from './core/status.ts';
 export { memoryCache } from './core/memory-cache.ts';
-export type { ApplyOutcome, PatchHandlers, SlotChange } from './core/apply.ts';
+export type { ApplyOutcome, PatchHandlers, RemovedSlot, SlotChange } from './core/apply.ts';
 export type {
   BlobSource,
   CloseInfo,
@@ -54,15 +55,30 @@ export {
   type SpawnSandbox,
 } from './sandbox/sandbox.ts';
 export { dryRun, type DryRunOptions, type DryRunReport } from './sandbox/dry-run.ts';
-export { LogicHost, type LogicHostOptions, type ScriptIdentity } from './sandbox/logic-host.ts';
+export { checkScript, declaredContract, type ContractCheck } from './sandbox/declared.ts';
+export { LogicHost, type LogicHostOptions } from './sandbox/logic-host.ts';
+export {
+  DEFAULT_TRIAL_FRAMES,
+  ScriptHost,
+  type OnScriptFailure,
+  type ScriptHostOptions,
+  type ScriptIdentity,
+} from './sandbox/script-host.ts';
+export {
+  browserSandbox,
+  compiledEngine,
+  spawnBrowserSandbox,
+  type SandboxUrls,
+} from './sandbox/browser-worker.ts';
 export {
   BALL_CONTRACT,
   checkBall,
+  defineContract,
   initialBall,
   type Ball,
+  type ContractSpec,
   type ScriptContract,
   type World,
 } from './sandbox/contract.ts';
 export { BOUNCE, GRAVITY, SINE_PATH } from './sandbox/examples.ts';
 export { decodeTexture, type DecodedTexture } from './game/texture.ts';
-export { GameScene } from './game/scene.ts';

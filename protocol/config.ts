@@ -7,6 +7,7 @@ import { ErrorCode, fail, type Result } from './errors.ts';
 import { fromUtf8, utf8 } from './bytes.ts';
 import { MAX_CONFIG_BYTES } from './limits.ts';
 import { validator } from './validate.ts';
+import { CONTRACTS_SLOT, parseContracts } from './contracts.ts';
 
 /** An sRGB colour as `#rrggbb`. */
 export const HexColor = v.pipe(v.string(), v.regex(/^#[0-9a-fA-F]{6}$/, 'colour must be #rrggbb'));
@@ -39,7 +40,7 @@ export type ConfigObject = { readonly [key: string]: unknown };
 
 /**
  * Parses and checks a config blob: UTF-8, JSON, an object, within the size limit; for the `theme`
- * slot, also the theme schema.
+ * slot, also the theme schema; for the `contracts` slot, the declared contracts' schema.
  */
 export function parseConfigBlob(slot: string, bytes: Uint8Array): Result<ConfigObject> {
   if (bytes.length > MAX_CONFIG_BYTES)
@@ -57,6 +58,10 @@ export function parseConfigBlob(slot: string, bytes: Uint8Array): Result<ConfigO
     return fail(ErrorCode.BAD_CONFIG, 'config must be a JSON object');
   }
   if (slot === WellKnownSlot.theme) return parseTheme(value);
+  if (slot === CONTRACTS_SLOT) {
+    const contracts = parseContracts(value);
+    if (!contracts.ok) return contracts;
+  }
   return { ok: true, value: Object.fromEntries(Object.entries(value)) };
 }
 

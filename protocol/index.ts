@@ -16,6 +16,7 @@ export * from './frame.ts';
 export * from './messages.ts';
 export * from './seed.ts';
 export * from './config.ts';
+export * from './contracts.ts';
 export * from './assemble.ts';
 export * from './http.ts';
 export * from './rollout.ts';

@@ -39,10 +39,9 @@ function packageOf(specifier) {
 /**
  * esbuild plugin: what the sources say about where they are stays true in the bundle. Code that
  * finds a file beside itself (`import.meta.dirname`, `import.meta.url`: a worker script, a module
- * hook) gets its source file's place, not the bundle's. And the Vite-only imports the player's shared
- * code makes (`?worker&url`, the browser sandbox's worker; `?url`, its engine's wasm) are answered as
- * the Node adapter's hook answers them (player/node/vite-imports.mjs): an empty URL, never used in
- * Node.
+ * hook) gets its source file's place, not the bundle's. And a Vite-only import (`?worker&url`,
+ * `?url`: only the repository's own pages make them, `player/sandbox/vite-sandbox.ts`) would be
+ * answered with an empty URL, never used in Node.
  */
 const sourcePlaces = {
   name: 'source-places',

@@ -17,6 +17,7 @@ import { drawPath, signerBadge, slotChip } from '../lib/release-view.ts';
 import { contractOf, isThemeSlot, SlotBoard, type SlotStatus } from '../lib/slot-board.ts';
 import { proposeVersion, type PublishStep } from '../../publisher/publisher.ts';
 import { RelayApi } from '../../publisher/relay-api.ts';
+import { CONTRACTS_SLOT, parseContracts, type DeclaredContract } from '../../protocol/contracts.ts';
 import { describeError } from '../lib/refusals.ts';
 import { STARTER_SCRIPT } from '../lib/starter-script.ts';
 import { partId, type CardHooks } from './card-parts.ts';
@@ -169,6 +170,21 @@ async function showCurrent(): Promise<void> {
   if (signer.kind !== 'unknown') await loadLiveContent(relay);
 }
 
+/**
+ * The contract the room declares for a script slot: from the `contracts` config slot as this publish
+ * would send it (null: none, or a draft that does not parse — the relay would refuse that anyway).
+ */
+function declaredContract(name: string): DeclaredContract | null {
+  const draft = board.get(CONTRACTS_SLOT)?.draft;
+  if (draft?.kind !== 'config') return null;
+  try {
+    const parsed = parseContracts(JSON.parse(draft.text));
+    return parsed.ok ? (parsed.value.slots[name] ?? null) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Runs the check of a script slot (a dry run of its contract, or a load check) and shows it. */
 async function runCheck(name: string): Promise<DryRunResult> {
   const entry = board.get(name);
@@ -178,7 +194,8 @@ async function runCheck(name: string): Promise<DryRunResult> {
   const status = document.getElementById(partId(ids, 'check-status')) ?? publishStatus;
   const canvas = document.getElementById(partId(ids, 'path'));
   if (button instanceof HTMLButtonElement) button.disabled = true;
-  const ball = contractOf(name) === 'ball';
+  const declared = declaredContract(name);
+  const ball = contractOf(name) === 'ball' || declared !== null;
   say(
     status,
     'info',
@@ -187,8 +204,14 @@ async function runCheck(name: string): Promise<DryRunResult> {
   let report: DryRunResult;
   try {
     const { checkScript, WORLD } = await import('../lib/dry-run.ts');
-    report = await checkScript(name, text);
-    if (report.ok && report.contract === 'ball') {
+    report = await checkScript(name, text, declared);
+    if (report.ok && report.contract === 'declared') {
+      say(
+        status,
+        'ok',
+        `Dry run passed: ${report.frames} trial call(s) of the room’s declared contract (worst ${report.maxMs.toFixed(1)} ms).`,
+      );
+    } else if (report.ok && report.contract === 'ball') {
       say(
         status,
         'ok',

@@ -33,6 +33,15 @@ export interface SlotChange<S extends Slot = Slot> {
 
 type Handler<S extends Slot, T> = (change: SlotChange<S>, content: T) => ApplyOutcome | Promise<ApplyOutcome>;
 
+/** A slot that a new release no longer names, after it had applied content. */
+export interface RemovedSlot {
+  readonly name: string;
+  /** Seq of the release that dropped it. */
+  readonly seq: number;
+  /** What the slot applied last (its version label and blob hash). */
+  readonly previous: { readonly version: string; readonly sha256: string };
+}
+
 /** What the game does with each kind of slot. A kind without a handler is skipped. */
 export interface PatchHandlers {
   /** A JavaScript logic script (UTF-8 source). Python scripts are for seed clients: never passed. */
@@ -41,6 +50,13 @@ export interface PatchHandlers {
   readonly texture?: Handler<TextureSlot, Uint8Array>;
   /** A config object (for `theme`, already checked against the theme schema). */
   readonly config?: Handler<ConfigSlot, ConfigObject>;
+  /**
+   * A slot the new release no longer names: the game goes back to what it does without it (the demo
+   * shows the theme's plain colour when `background` goes, as the seed showed its colour with no
+   * image). Called after the release's other slots were applied; a removal has no ack, and a
+   * handler that throws changes nothing.
+   */
+  readonly removed?: (slot: RemovedSlot) => void | Promise<void>;
 }
 
 /** Error text of anything thrown by a handler. */

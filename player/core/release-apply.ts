@@ -63,8 +63,29 @@ export async function applyRelease(input: {
     };
     done.push([name, slot, outcome]);
   }
-  // Slots the release no longer names are dropped from what the player holds.
+  // Slots the release no longer names are dropped from what the player holds, and the game hears of
+  // each one that had content applied.
+  await announceRemovals(input.handlers, state, release.slots, release.seq);
   return { state: { ...state, seq: release.seq, held, failed }, slots: done, outcomes, keepBlobs };
+}
+
+/** Tells the game about each slot `state` applied that `slots` no longer names. */
+async function announceRemovals(
+  handlers: PatchHandlers,
+  state: RoomState,
+  slots: Readonly<Record<string, Slot>>,
+  seq: number,
+): Promise<void> {
+  if (!handlers.removed) return;
+  for (const [name, entries] of Object.entries(state.held)) {
+    const last = entries.at(-1);
+    if (Object.hasOwn(slots, name) || !last) continue;
+    try {
+      await handlers.removed({ name, seq, previous: { version: last.version, sha256: last.sha256 } });
+    } catch {
+      // The game's own trouble: a removal has no ack to carry it.
+    }
+  }
 }
 
 /** Applies one slot, or says why not. */

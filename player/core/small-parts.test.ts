@@ -118,6 +118,67 @@ describe('applyRelease', () => {
     expect(result.outcomes['logic']).toMatchObject({ status: 'failed' });
     expect(result.state.failed).toEqual({});
   });
+
+  it("tells the game's removed handler about each applied slot a release drops, once", async () => {
+    const key = await generateSigningKey();
+    const theme = utf8('{"background":"#123456"}');
+    const bg = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1]);
+    const first = await buildRelease({
+      room: 'demo',
+      key,
+      previous: null,
+      slots: {
+        theme: { kind: 'config', bytes: theme, version: 't1' },
+        background: { kind: 'texture', bytes: bg, mime: 'image/png', version: 'b1' },
+      },
+    });
+    const removed: unknown[] = [];
+    const handlers = {
+      config: () => ({ status: 'applied' }) as const,
+      texture: () => ({ status: 'applied' }) as const,
+      removed: (slot: unknown) => void removed.push(slot),
+    };
+    const one = await applyRelease({
+      state: emptyRoomState('demo'),
+      signed: first.signed,
+      blobs: first.blobs,
+      handlers,
+      clientId: 'p-0123456789ab',
+    });
+    expect(removed).toEqual([]);
+    const second = await buildRelease({
+      room: 'demo',
+      key,
+      previous: first.signed.release,
+      slots: {},
+      remove: ['background'],
+    });
+    const two = await applyRelease({
+      state: one.state,
+      signed: second.signed,
+      blobs: new Map(),
+      handlers: { ...handlers, removed: (slot: unknown) => void removed.push(slot) },
+      clientId: 'p-0123456789ab',
+    });
+    expect(removed).toEqual([
+      {
+        name: 'background',
+        seq: 2,
+        previous: { version: 'b1', sha256: first.signed.release.slots['background']!.sha256 },
+      },
+    ]);
+    expect(Object.keys(two.state.held)).toEqual(['theme']);
+    // The next release does not name it either: nothing more to announce.
+    const third = await buildRelease({ room: 'demo', key, previous: second.signed.release, slots: {} });
+    await applyRelease({
+      state: two.state,
+      signed: third.signed,
+      blobs: new Map(),
+      handlers,
+      clientId: 'p-0123456789ab',
+    });
+    expect(removed).toHaveLength(1);
+  });
 });
 
 describe('RecentBlobs', () => {

@@ -194,6 +194,18 @@ export class GameScene {
     }
   }
 
+  /** Takes the image off the back wall: the background colour shows again (the seed's "no image"). */
+  clearBackground(): void {
+    const old = this.texture;
+    if (!old) return;
+    this.texture = null;
+    const material = this.backWall.material;
+    material.map = this.blank;
+    material.color.copy(this.backgroundColor);
+    old.dispose();
+    if (old.image instanceof ImageBitmap) old.image.close();
+  }
+
   /** Draws one frame. */
   render(): void {
     this.renderer.render(this.scene, this.camera);

@@ -4,7 +4,10 @@
  * node-webrtc — and {@link NodePlayer}, which puts them together (`patchcast play`).
  */
 export { NodePlayer, type NodePlayerOptions } from './node-player.ts';
-export { NodeGame } from './node-handlers.ts';
+export { NodeGame, NODE_LOAD_BUDGET_MS } from './node-handlers.ts';
+export { checkScript, declaredContract, type ContractCheck } from '../sandbox/declared.ts';
+export { ScriptHost, type ScriptHostOptions, type ScriptIdentity } from '../sandbox/script-host.ts';
+export { defineContract, type ContractSpec, type ScriptContract } from '../sandbox/contract.ts';
 export { fileCache } from './file-cache.ts';
 export { tcpTransport, parseHostPort, type TcpTransportOptions } from './tcp-transport.ts';
 export type { ConnectTransport } from '../core/transport.ts';

@@ -1,17 +1,9 @@
 /**
- * Loads the Node adapter in plain Node (the `patchcast` CLI under tsx): first the module hook that
- * answers the browser sandbox's Vite-only worker-URL import (`vite-imports.mjs`), then the adapter.
- * Under Vite (vitest) the adapter may be imported directly.
+ * Loads the Node adapter on demand (the `patchcast` CLI loads it only for the commands that run
+ * scripts: `play`, and the dry run before `publish`), so other commands never start its imports.
  */
-import { register } from 'node:module';
 
-let hooked = false;
-
-/** The Node adapter (`index.ts`), loaded after the hook it needs outside Vite. */
+/** The Node adapter (`index.ts`). */
 export async function loadNodeAdapter(): Promise<typeof import('./index.ts')> {
-  if (!hooked) {
-    register('./vite-imports.mjs', import.meta.url);
-    hooked = true;
-  }
   return import('./index.ts');
 }

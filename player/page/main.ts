@@ -15,6 +15,7 @@ import { parseAppliedDetail } from '../core/status.ts';
 import { initialBall, WORLD_HEIGHT, WORLD_WIDTH } from '../sandbox/contract.ts';
 import { BOUNCE, BUILTIN_LOGIC } from '../sandbox/examples.ts';
 import { LogicHost } from '../sandbox/logic-host.ts';
+import { viteSandbox } from '../sandbox/vite-sandbox.ts';
 import { GameScene } from '../game/scene.ts';
 import { Hud } from '../game/hud.ts';
 import { decodeTexture } from '../game/texture.ts';
@@ -50,6 +51,7 @@ export function main(): void {
   let swarmInfo: SwarmInfo = noSwarm('disabled');
 
   const host = new LogicHost(initialBall(DEFAULT_RADIUS), {
+    spawn: viteSandbox,
     onFailure: (failed, error, now, transient) => {
       if (failed.id === BUILTIN_LOGIC.id || !client) return;
       const running = now && now.id !== BUILTIN_LOGIC.id ? now.id : null;
@@ -95,6 +97,10 @@ export function main(): void {
       scene.setTheme(theme.value);
       host.setRadius(theme.value.ballRadius ?? DEFAULT_RADIUS);
       return { status: 'applied' };
+    },
+    removed(slot): void {
+      // No image: the theme's colour shows, as the seed showed its colour without a background.
+      if (slot.name === 'background') scene.clearBackground();
     },
   };
 

@@ -87,17 +87,65 @@ function describe(value: unknown): string {
 
 /**
  * What a script slot's module must export and how its answers are checked: the sandbox, its trial
- * calls and its fallback know a contract only through this. Arguments go in as JSON data; the result
- * comes back as JSON data (plus NaN and ±Infinity, so a validator can name them) and is believed
- * only once `check` accepts it.
+ * calls, its fallback and the dry runs know a contract only through this. Arguments go in as JSON
+ * data (copied, never shared); the result comes back as JSON data (plus NaN and ±Infinity, so a
+ * validator can name them) and is believed only once `check` accepts it. A contract is code of the
+ * game, compiled into the page: nothing in a release can change it (see `declared.ts` for what a
+ * room publishes to its tools).
  */
 export interface ScriptContract<T> {
   /** The exported function to call (a module may instead export it as `default`). */
   readonly entry: string;
   /** The function as a scripter reads it, for messages: `update(ball, world, dt)`. */
   readonly signature: string;
-  /** The page's own check of a result; never trusts the value's own methods. */
-  check(value: unknown): Result<T, typeof ErrorCode.BAD_SCRIPT>;
+  /**
+   * The page's own check of a result (plain JSON data), given the arguments of the call (e.g. one
+   * answer per enemy passed in); never trusts the value's own methods.
+   */
+  check(value: unknown, args: readonly unknown[]): Result<T, typeof ErrorCode.BAD_SCRIPT>;
+  /**
+   * Argument lists for the trial calls a new script must pass before it replaces the running one
+   * (and for dry runs). None: the script is only loaded and its entry looked up before it runs.
+   */
+  readonly samples?: readonly (readonly unknown[])[];
+}
+
+/** What a game gives {@link defineContract}. */
+export interface ContractSpec<T> {
+  /** The exported function to call. */
+  readonly entry: string;
+  /** The function as a scripter reads it (default: `entry(…)`). */
+  readonly signature?: string;
+  /**
+   * Checks one result and returns it typed, or throws an `Error` whose message says what is wrong
+   * (a hand-written check, or a schema library's `parse`). Runs on the page, on plain JSON data;
+   * `args` are the arguments the call was made with.
+   */
+  readonly validate: (value: unknown, args: readonly unknown[]) => T;
+  /** Argument lists for trial calls (see {@link ScriptContract.samples}). */
+  readonly samples?: readonly (readonly unknown[])[];
+}
+
+/**
+ * A contract from a validator that throws: `defineContract({ entry: 'think', validate, samples })`.
+ * A refusal reads `think() returned junk: <the validator's message>`.
+ */
+export function defineContract<T>(spec: ContractSpec<T>): ScriptContract<T> {
+  const signature = spec.signature ?? `${spec.entry}(…)`;
+  return {
+    entry: spec.entry,
+    signature,
+    ...(spec.samples ? { samples: spec.samples } : {}),
+    check(value, args) {
+      try {
+        return ok(spec.validate(value, args));
+      } catch (error) {
+        const message: unknown = error instanceof Error ? Reflect.get(error, 'message') : null;
+        const why = typeof message === 'string' ? message : `got ${describe(value)}`;
+        return fail(ErrorCode.BAD_SCRIPT, `${spec.entry}() returned junk: ${why}`);
+      }
+    },
+  };
 }
 
 /** The demo's contract: `update(ball, world, dt)` returns the next ball. */
@@ -105,6 +153,7 @@ export const BALL_CONTRACT: ScriptContract<Ball> = {
   entry: 'update',
   signature: 'update(ball, world, dt)',
   check: checkBall,
+  samples: [[initialBall(), { width: WORLD_WIDTH, height: WORLD_HEIGHT, time: 0 }, 1 / 60]],
 };
 
 /** A ball that starts where the seed's did: middle of the screen, moving diagonally. */

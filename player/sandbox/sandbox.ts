@@ -228,7 +228,7 @@ export class ScriptSandbox {
     );
     this.busy = false;
     const result = outcome.ok
-      ? this.check(contract, outcome.value)
+      ? this.check(contract, outcome.value, args)
       : this.describe(outcome, what, this.budgetMs);
     if (!result.ok) this.fail(result);
     else this.lastAnswer = performance.now();
@@ -245,7 +245,7 @@ export class ScriptSandbox {
     this.fail(scriptFailure('the sandbox was terminated', Fault.HOST));
   }
 
-  private check<T>(contract: ScriptContract<T>, value: unknown): ScriptResult<T> {
+  private check<T>(contract: ScriptContract<T>, value: unknown, args: readonly unknown[]): ScriptResult<T> {
     let parsed: unknown;
     try {
       if (value !== undefined && typeof value !== 'string') throw new TypeError('not JSON text');
@@ -253,7 +253,7 @@ export class ScriptSandbox {
     } catch {
       return scriptFailure('the sandbox answered junk', Fault.SCRIPT);
     }
-    const checked = contract.check(parsed);
+    const checked = contract.check(parsed, args);
     return checked.ok ? checked : scriptFailure(checked.message, Fault.SCRIPT);
   }
 

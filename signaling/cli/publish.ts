@@ -18,12 +18,13 @@ import { sniffImageMime } from '../../publisher/content.ts';
 import type { Change, SlotContent } from '../../publisher/plan.ts';
 import { publishChanges, rollbackTo, type PublisherContext } from '../../publisher/publisher.ts';
 import { keyAndRoom, serverOf } from './commands.ts';
+import { describeDryRun, dryRunScripts, setsScripts } from './dry-run.ts';
 import { clientOperatorToken } from './operator-token.ts';
 import { CliError, flag, flags, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 
 /** Help texts. */
 export const PUBLISH_HELP = {
-  publish: `patchcast publish --room R --key key.json [--server URL] [content] [--version V] [--notes TEXT] [--rollout PCT] [--json]
+  publish: `patchcast publish --room R --key key.json [--server URL] [content] [--version V] [--notes TEXT] [--rollout PCT] [--dry-run | --force] [--json]
 
 Content (any combination; slots not named carry over from the current release):
   --slot NAME=KIND:FILE  new content for slot NAME, KIND one of script, texture, config (repeatable);
@@ -35,6 +36,12 @@ Content (any combination; slots not named carry over from the current release):
   --color '#rrggbb'      background colour (slot theme)
   --ball-color '#rrggbb', --ball-radius N   more of the theme
 The theme flags edit the live theme: the fields given replace its own, the others are kept.
+Every JavaScript script set is dry-run first, in the player's sandbox under Node, against the
+contract the room declares in its 'contracts' config slot (the one given, else the live one): the
+declared function must be exported and each sample call must pass within budget and return the
+declared shape; a slot without a declared contract is load-checked. A failure refuses the publish.
+  --dry-run              run the checks only; publish nothing
+  --force                publish without the dry run
 Content equal to what is live is not a change (NOTHING_TO_PUBLISH when nothing else changes).
 --version defaults to the next label no release of the room used.
 Signs locally, uploads what the relay lacks, prints the new seq. On refusal, prints the code and
@@ -68,6 +75,8 @@ export const PUBLISH_OPTIONS = {
     version: { type: 'string' },
     notes: { type: 'string' },
     rollout: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    force: { type: 'boolean' },
     json: { type: 'boolean' },
   },
   rollback: {
@@ -225,6 +234,27 @@ export async function publish(args: ParsedArgs, io: Io): Promise<number> {
     );
   }
   const ctx = await publisherOf(args, io);
+  const dryRunOnly = args.bools.has('dry-run');
+  if (dryRunOnly && args.bools.has('force'))
+    throw new CliError('--dry-run and --force exclude each other', 2);
+  if (dryRunOnly || (!args.bools.has('force') && setsScripts(changes))) {
+    const results = await dryRunScripts(changes, ctx.api, ctx.room);
+    // With --json, stdout carries the one JSON answer: the report goes to stderr.
+    const report = args.bools.has('json') ? io.err : io.out;
+    for (const result of results) report(describeDryRun(result));
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length > 0) {
+      throw new CliError(
+        `dry run failed for ${failed.map((r) => r.slot).join(', ')}: ${dryRunOnly ? 'nothing published' : 'publish refused (--force publishes anyway)'}`,
+        1,
+        ErrorCode.BAD_SCRIPT,
+      );
+    }
+    if (dryRunOnly) {
+      io.out(`dry run passed (${results.length} script(s)); nothing published`);
+      return 0;
+    }
+  }
   const version = flag(args, 'version');
   const notes = flag(args, 'notes');
   const outcome = await publishChanges(ctx, {

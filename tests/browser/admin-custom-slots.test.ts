@@ -2,7 +2,8 @@
  * The Publish page for a game's own room, in real Chromium against the real relay: a room created by
  * the CLI with slots `enemy-ai` (script), `level-1` (texture) and `tuning` (config) shows exactly
  * those, unchanged, and none of the demo's content; the admin replaces `tuning`'s JSON, adds a slot,
- * removes `level-1` and publishes; the relay's latest release holds exactly the expected slots.
+ * removes `level-1` and publishes; the relay's latest release holds exactly the expected slots. A
+ * script slot the room declares a contract for (its `contracts` config slot) is dry-run against it.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -212,5 +213,45 @@ describe('the Publish page of a room with its own slots', () => {
       ['tuning', 'config', 'unchanged'],
     ]);
     expect(await page.locator('#theme-ball').count()).toBe(0);
+  });
+
+  it('checks a script against the contract the room declares in its contracts slot', async () => {
+    const contracts = {
+      slots: {
+        'enemy-ai': {
+          entry: 'think',
+          samples: [[{ x: 1, y: 2 }, { x: 0, y: 0 }, 0.016]],
+          returns: { x: 'number', y: 'number' },
+        },
+      },
+    };
+    await cli(
+      'publish',
+      '--server',
+      relay.url,
+      '--room',
+      ROOM,
+      '--key',
+      keyFile,
+      '--slot',
+      `contracts=config:${file('contracts.json', JSON.stringify(contracts))}`,
+    );
+    await page.goto(`${relay.url}/publish/`);
+    await page.waitForSelector('#slot-enemy-ai-editor .cm-editor');
+    await page.click('#slot-enemy-ai-check');
+    await page.waitForSelector('#slot-enemy-ai-check-status[data-kind=ok]', { timeout: 20_000 });
+    expect(await page.locator('#slot-enemy-ai-check-status').textContent()).toContain(
+      '1 trial call(s) of the room’s declared contract',
+    );
+    await page.setInputFiles('#slot-enemy-ai-file', {
+      name: 'ai.js',
+      mimeType: 'text/javascript',
+      buffer: Buffer.from('export function think(e) { return { x: "left", y: e.y }; }\n'),
+    });
+    await page.click('#slot-enemy-ai-check');
+    await page.waitForSelector('#slot-enemy-ai-check-status[data-kind=error]', { timeout: 20_000 });
+    expect(await page.locator('#slot-enemy-ai-check-status [data-testid=dry-error]').textContent()).toContain(
+      'trial call 0: think() returned junk: result.x: expected a finite number, got string',
+    );
   });
 });

@@ -90,6 +90,20 @@ describe('patchcast publish → an open player', () => {
     expect(data[at + 1]!).toBeGreaterThan(120);
     expect(errors).toEqual([]);
   });
+
+  it('shows the theme colour again when the background slot is removed (the removed handler)', async () => {
+    const published = await cliPublish(['--remove', 'background', '--version', 'cli-no-bg']);
+    await waitForApplied(page, published.seq);
+    await waitForStatus(page, (s) => s.seq === published.seq && s.slots['background'] === undefined);
+    await page.waitForTimeout(200);
+    const { data, info } = await sharp(await page.screenshot())
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const at = (200 * info.width + 620) * info.channels;
+    // The theme's background is #2b4f7e (set above): blue over green, where the texture was green.
+    expect(data[at + 2]!).toBeGreaterThan(data[at + 1]!);
+    expect(errors).toEqual([]);
+  });
 });
 
 function file(name: string, content: string | Uint8Array): string {
