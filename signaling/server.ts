@@ -20,6 +20,7 @@ import { Metrics } from './metrics.ts';
 import type { RoomCreationPolicy } from './http/operators.ts';
 import { DEFAULT_MAX_PUBLISH_BODY_BYTES } from './relay/limits.ts';
 import { Relay, type RelayLimits } from './relay/relay.ts';
+import type { RoomStore } from './store/room-store.ts';
 import { RelayStore } from './store/store.ts';
 import { createTcpServer } from './transports/tcp.ts';
 import {
@@ -36,6 +37,16 @@ export interface ServerOptions {
   readonly httpPort?: number;
   readonly tcpPort?: number;
   readonly dataDir: string;
+  /**
+   * Share rooms, releases and blobs with other relay nodes through this Redis (see
+   * `signaling/cluster/`); the data dir is then unused. Without it: the data dir, one node.
+   */
+  readonly redis?: {
+    readonly url: string;
+    readonly prefix?: string;
+    readonly cacheBytes?: number;
+    readonly pollMs?: number;
+  };
   /** The built site to serve at `/`, or null for none. */
   readonly staticDir?: string | null;
   /** Largest publish body (default {@link DEFAULT_MAX_PUBLISH_BODY_BYTES}). */
@@ -130,7 +141,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const startedAt = Date.now();
-  const store = await RelayStore.open(options.dataDir, { log });
+  const store: RoomStore = options.redis
+    ? await (await import('./cluster/redis-store.ts')).ClusterStore.open({ ...options.redis, log })
+    : await RelayStore.open(options.dataDir, { log });
   const relay = new Relay(store, options.now, options.relayLimits);
   const metrics = new Metrics();
   metrics.watchStore(() => {
@@ -231,6 +244,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           http.closeAllConnections();
         }),
       ]);
+      await store.close?.();
     })();
     return closing;
   };

@@ -33,6 +33,13 @@ room, prints an admin link that carries the demo room's secret key in its #fragm
   --peerjs-max-message-bytes N
                      largest PeerJS message; bigger ones close the socket (default 65536)
 
+Several relay nodes (docs/deploy.md):
+  --redis URL        share rooms, releases and blobs with every node on this Redis (redis://HOST:PORT;
+                     PATCHCAST_REDIS_URL); the data dir then holds only the operator token and demo key.
+                     Give every node the same PATCHCAST_OPERATOR_TOKEN
+  --redis-prefix P   prefix of every key, to share one Redis between clusters (default patchcast:)
+  --redis-cache-bytes N  bytes of blobs each node keeps in memory (default 268435456)
+
 Who may create rooms:
   --operator-token-file F  the operator token (PATCHCAST_OPERATOR_TOKEN; default: DATA_DIR/operator-token,
                      generated with mode 0600 on first start). Only requests that show it
@@ -70,6 +77,9 @@ export const SERVE_OPTIONS = {
   'upload-window-ms': { type: 'string' },
   'max-texture-pixels': { type: 'string' },
   'decode-timeout-ms': { type: 'string' },
+  redis: { type: 'string' },
+  'redis-prefix': { type: 'string' },
+  'redis-cache-bytes': { type: 'string' },
 } as const satisfies OptionSpecs;
 
 /** A positive integer flag, or its default; a usage error otherwise. */
@@ -112,6 +122,11 @@ export function serveBanner(
     lines.push(`  demo key     ${demo.keyPath} holds no key of the demo room: no admin link`);
   }
   return lines;
+}
+
+/** A Redis URL without its password, for the banner. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
 /** One line that says which port could not be bound, why, and what to do. */
@@ -191,6 +206,20 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
       decodeTimeoutMs: positive(args, 'decode-timeout-ms', DEFAULT_RELAY_LIMITS.decodeTimeoutMs),
     },
   };
+  const redisUrl = flag(args, 'redis') ?? env['PATCHCAST_REDIS_URL'];
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^/\s]+/.test(redisUrl)) {
+    io.err('serve: --redis takes a URL like redis://HOST:PORT');
+    return 2;
+  }
+  const redisPrefix = flag(args, 'redis-prefix');
+  const redis =
+    redisUrl === undefined
+      ? undefined
+      : {
+          url: redisUrl,
+          ...(redisPrefix !== undefined ? { prefix: redisPrefix } : {}),
+          cacheBytes: positive(args, 'redis-cache-bytes', 256 * 1024 * 1024),
+        };
   // Loaded here, not at the top: the relay's packages (express, PeerJS, sharp, prom-client) take
   // longer to load than a whole `publish` runs, and only `serve` needs them.
   const [{ ListenError, startServer }, { DEMO_ROOM, ensureDemoRoom }] = await Promise.all([
@@ -211,6 +240,7 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
       httpPort,
       tcpPort,
       dataDir,
+      ...(redis ? { redis } : {}),
       staticDir,
       headerTimeoutMs,
       bodyTimeoutMs,
@@ -232,11 +262,16 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
       },
     });
   } catch (error) {
+    if (error instanceof Error && error.name === 'RedisUnreachable') {
+      io.err(`serve: ${error.message}`);
+      return 1;
+    }
     if (!(error instanceof ListenError)) throw error;
     io.err(`serve: ${listenAdvice(error)}`);
     return 1;
   }
   for (const line of serveBanner(server, demo, dataDir)) io.out(line);
+  if (redis) io.out(`  cluster      rooms, releases and blobs shared through ${redactRedisUrl(redis.url)}`);
   for (const line of operatorBanner(operator, openRooms, seedRoom)) io.out(line);
   await new Promise<void>((done) => {
     const stop = () => done();

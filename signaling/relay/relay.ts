@@ -3,7 +3,8 @@
  * hub alike. Its decisions — accept a publish (through protocol's `acceptRelease`, then the blobs,
  * then their content), accept a key rotation, create a room, accept an upload — and its answers
  * (latest release, history, keys, blobs, a blob's chunking). It owns no sockets: it stores through
- * {@link RelayStore} and tells its listeners about each new release, and the hub fans it out.
+ * a {@link RoomStore} (the data dir, or Redis shared by several nodes) and tells its listeners about
+ * each new release — its own, and those other nodes accepted — and the hub fans it out.
  */
 import {
   ErrorCode,
@@ -24,7 +25,8 @@ import {
   type Slot,
   type TextureMime,
 } from '../../protocol/index.ts';
-import { latestOf, releaseAt, type DataDirReport, type RelayStore, type StoredRoom } from '../store/store.ts';
+import { StoreConflict, type RoomStore } from '../store/room-store.ts';
+import { latestOf, releaseAt, type DataDirReport, type StoredRoom } from '../store/store.ts';
 import { checkContent } from './content.ts';
 import { DecodeQueue } from './decode-queue.ts';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './limits.ts';
@@ -105,12 +107,18 @@ export class Relay {
 
   constructor(
     /** The data dir (the server's maintenance and tests use it; everyone else asks the relay). */
-    readonly store: RelayStore,
+    readonly store: RoomStore,
     private readonly now: () => number = Date.now,
     limits: Partial<RelayLimits> = {},
   ) {
     this.limits = { ...DEFAULT_RELAY_LIMITS, ...limits };
     this.decoder = new DecodeQueue(this.limits.decodeTimeoutMs);
+    // A store shared with other nodes: their releases reach this node's listeners (the hub) too.
+    store.onExternalRelease?.((signed, previous) => this.emit(signed, previous));
+  }
+
+  private emit(signed: SignedRelease, previous: SignedRelease | null): void {
+    for (const listener of this.listeners) listener(signed, previous);
   }
 
   /** True when the room exists (loaded or quarantined). */
@@ -230,7 +238,7 @@ export class Relay {
   expectUpload(
     sha256: string,
   ): { ok: true; stored: true } | { ok: true; stored: false; size: number } | Refusal {
-    const expected = this.expected.get(sha256);
+    const expected = this.expected.get(sha256) ?? this.store.sharedExpectation?.(sha256, this.now());
     if (expected && expected.until >= this.now()) return { ok: true, stored: false, size: expected.size };
     this.expected.delete(sha256);
     if (this.store.hasBlob(sha256)) return { ok: true, stored: true };
@@ -283,6 +291,8 @@ export class Relay {
     for (const sha of missing) {
       this.expected.set(sha, { room, size: sizes.get(sha) ?? 0, until: now + this.limits.uploadWindowMs });
     }
+    // In a cluster the uploads may reach any node: tell them all.
+    this.store.shareExpectations?.(missing.map((sha256) => ({ sha256, ...this.expected.get(sha256)! })));
     return null;
   }
 
@@ -431,18 +441,33 @@ export class Relay {
     }
     let room = state;
     const createdRoom = !room;
-    if (!room) {
-      room = {
-        room: input.room,
-        createdAt: new Date(this.now()).toISOString(),
-        trusted: new Map(trusted),
-        rotations: [],
-        history: [],
-      };
-      await this.store.saveRoom(room);
+    try {
+      if (!room) {
+        room = {
+          room: input.room,
+          createdAt: new Date(this.now()).toISOString(),
+          trusted: new Map(trusted),
+          rotations: [],
+          history: [],
+        };
+        await this.store.saveRoom(room);
+      }
+      await this.store.saveRelease(signed);
+    } catch (error) {
+      // A shared store: another node got there first (or a blob expired meanwhile).
+      if (!(error instanceof StoreConflict)) throw error;
+      if (error.code === ErrorCode.BLOB_MISSING) {
+        const quota = this.expectBlobs(
+          input.room,
+          slots.map(([, slot]) => slot),
+          error.missing,
+        );
+        if (quota) return quota;
+        return { ok: false, code: error.code, message: error.message, missing: error.missing };
+      }
+      return fail(error.code, error.message);
     }
-    await this.store.saveRelease(signed);
-    for (const listener of this.listeners) listener(signed, previous);
+    this.emit(signed, previous);
     return { ok: true, signed, previous, createdRoom };
   }
 
@@ -470,7 +495,8 @@ export class Relay {
           trusted: accepted.value,
           rotations: [...state.rotations, record],
         };
-        await this.store.saveRoom(next);
+        const saved = await this.saveRoomOrRefuse(next);
+        if (saved) return saved;
         return { ok: true as const, keys: keysOf(next), created: false };
       }
       if (!mayCreate) {
@@ -488,9 +514,21 @@ export class Relay {
         rotations: [record],
         history: [],
       };
-      await this.store.saveRoom(created);
+      const saved = await this.saveRoomOrRefuse(created);
+      if (saved) return saved;
       return { ok: true as const, keys: keysOf(created), created: true };
     });
+  }
+
+  /** Saves a room's record; a refusal when a shared store's room moved on meanwhile. */
+  private async saveRoomOrRefuse(state: StoredRoom): Promise<Refusal | null> {
+    try {
+      await this.store.saveRoom(state);
+      return null;
+    } catch (error) {
+      if (error instanceof StoreConflict) return fail(error.code, error.message);
+      throw error;
+    }
   }
 }
 

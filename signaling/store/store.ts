@@ -22,6 +22,7 @@ import { ByteLru } from './lru.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { loadDataDir } from './load.ts';
 import { roomFiles, seqFileName, type RoomRecord } from './room-files.ts';
+import type { RoomStore } from './room-store.ts';
 
 /** What the relay keeps of one room: the keys it trusts, its rotation records and every release. */
 export interface StoredRoom {
@@ -74,7 +75,7 @@ export interface DataDirReport {
 const SHA_RE = /^[0-9a-f]{64}$/;
 
 /** The data dir, loaded into memory at start (except blob bytes, which are read on demand). */
-export class RelayStore {
+export class RelayStore implements RoomStore {
   private readonly roomsByName = new Map<string, StoredRoom>();
   private readonly blobSet = new Set<string>();
   /**

@@ -226,6 +226,9 @@ export class TestRoom {
   }
 }
 
+/** Where a raw connection goes: a relay's (or a balancer's) host and ports. */
+export type RelayAddress = Pick<RunningServer, 'host' | 'httpPort' | 'tcpPort'>;
+
 /** Which transport a raw connection uses. */
 export type TransportName = 'ws' | 'tcp';
 
@@ -262,11 +265,11 @@ export class RawConn {
   }
 
   /** Opens a raw connection over `transport`. */
-  static open(server: RunningServer, transport: TransportName): Promise<RawConn> {
+  static open(server: RelayAddress, transport: TransportName): Promise<RawConn> {
     return transport === 'ws' ? RawConn.openWs(server) : RawConn.openTcp(server);
   }
 
-  static openTcp(server: RunningServer): Promise<RawConn> {
+  static openTcp(server: RelayAddress): Promise<RawConn> {
     return new Promise((resolve, reject) => {
       const socket: Socket = netConnect({ host: server.host, port: server.tcpPort });
       const decoder = new FrameDecoder({ maxFrameBytes: 64 * 1024 * 1024 });
@@ -284,7 +287,7 @@ export class RawConn {
     });
   }
 
-  static openWs(server: RunningServer): Promise<RawConn> {
+  static openWs(server: RelayAddress): Promise<RawConn> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`ws://${server.host}:${server.httpPort}/ws`);
       const conn = new RawConn(

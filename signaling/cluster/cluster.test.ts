@@ -1,0 +1,155 @@
+/**
+ * Three relay nodes sharing rooms through a real Redis, behind a real haproxy: players on every node
+ * (over WebSocket and TCP, directly and through the balancer) apply a release published through any
+ * node; competing publishes to two nodes end with exactly one winner and one STALE_SEQ; a node
+ * started late catches up.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiPath, parseErrorBody, utf8 } from '../../protocol/index.ts';
+import { postRelease, TestRoom, until } from '../testing/helpers.ts';
+import { ClusterPlayer } from '../testing/cluster-player.ts';
+import { startCluster, startNode, type TestCluster, type TestNode } from '../testing/cluster.ts';
+
+let cluster: TestCluster;
+let room: TestRoom;
+const players: ClusterPlayer[] = [];
+
+const addressOf = (n: { httpPort: number; tcpPort: number }) => ({
+  host: '127.0.0.1',
+  httpPort: n.httpPort,
+  tcpPort: n.tcpPort,
+});
+
+async function latestSeq(url: string, name: string): Promise<number> {
+  const res = await fetch(url + ApiPath.release(name));
+  if (res.status !== 200) return 0;
+  const body = (await res.json()) as { release?: { seq?: unknown } };
+  return typeof body.release?.seq === 'number' ? body.release.seq : 0;
+}
+
+beforeAll(async () => {
+  cluster = await startCluster(3);
+  room = await TestRoom.create(cluster.nodes[0]!.url, 'shared');
+  // Two players on each node directly (one per transport), and six through the balancer.
+  let id = 0;
+  for (const node of cluster.nodes) {
+    for (const transport of ['ws', 'tcp'] as const) {
+      players.push(new ClusterPlayer(addressOf(node), transport, 'shared', `direct-${id++}`));
+    }
+  }
+  for (let i = 0; i < 6; i++) {
+    players.push(new ClusterPlayer(addressOf(cluster.balancer), i % 2 ? 'tcp' : 'ws', 'shared', `lb-${i}`));
+  }
+  await Promise.all(players.map((p) => p.start()));
+  await until(() => players.every((p) => p.seq === 1), 10_000, 'every player holds seq 1');
+}, 60_000);
+
+afterAll(async () => {
+  for (const p of players) p.stop();
+  await cluster?.dispose();
+}, 30_000);
+
+describe('a relay cluster on Redis behind haproxy', () => {
+  it('delivers a release published through any node, or through the balancer, to players on every node', async () => {
+    for (const [i, url] of [cluster.nodes[1]!.url, cluster.nodes[2]!.url, cluster.balancer.url].entries()) {
+      room.url = url;
+      const built = await room.publishScript(`export function update(b){return b} // ${i}\n`, `2.${i}.0`);
+      const seq = built.signed.release.seq;
+      await until(() => players.every((p) => p.seq === seq), 5_000, `every player applies seq ${seq}`);
+    }
+    for (const node of cluster.nodes)
+      expect(await latestSeq(node.url, 'shared')).toBe(room.latest?.release.seq);
+  });
+
+  it('serves a big blob uploaded through one node from every node (chunked in Redis)', async () => {
+    const big = new Uint8Array(1_300_000).map((_, i) => (i * 7919) % 251);
+    room.url = cluster.nodes[2]!.url;
+    const built = await room.build({
+      slots: {
+        level: {
+          kind: 'config',
+          bytes: utf8(JSON.stringify({ data: Buffer.from(big).toString('base64') })),
+          version: '1.0.0',
+        },
+      },
+    });
+    const res = await room.publish(built);
+    expect(res.status).toBe(201);
+    const sha = built.signed.release.slots['level']!.sha256;
+    for (const node of cluster.nodes) {
+      const got = await fetch(node.url + ApiPath.blob(sha));
+      expect(got.status).toBe(200);
+      expect((await got.arrayBuffer()).byteLength).toBe(built.blobs.get(sha)!.length);
+    }
+    const seq = built.signed.release.seq;
+    await until(() => players.every((p) => p.seq === seq), 5_000, 'every player applies the big release');
+  });
+
+  it('lets exactly one of two competing publishes win; the other gets STALE_SEQ', async () => {
+    for (let round = 0; round < 5; round++) {
+      const a = await room.build({
+        slots: {
+          logic: {
+            kind: 'script',
+            lang: 'js',
+            bytes: utf8(`export function update(b){return b} // a${round}\n`),
+            version: `3.${round}.0`,
+          },
+        },
+      });
+      const b = await room.build({
+        slots: {
+          logic: {
+            kind: 'script',
+            lang: 'js',
+            bytes: utf8(`export function update(b){return b} // b${round}\n`),
+            version: `3.${round}.1`,
+          },
+        },
+      });
+      expect(a.signed.release.seq).toBe(b.signed.release.seq);
+      const [ra, rb] = await Promise.all([
+        postRelease(cluster.nodes[0]!.url, a),
+        postRelease(cluster.nodes[1 + (round % 2)]!.url, b),
+      ]);
+      const statuses = [ra.status, rb.status].sort();
+      expect(statuses).toEqual([201, 409]);
+      const loser = ra.status === 409 ? ra : rb;
+      const refusal = parseErrorBody(loser.body);
+      expect(refusal.ok && refusal.value.error.code).toBe('STALE_SEQ');
+      const winner = ra.status === 201 ? a : b;
+      room.latest = winner.signed;
+      const seq = winner.signed.release.seq;
+      for (const node of cluster.nodes) {
+        await until(
+          async () => (await latestSeq(node.url, 'shared')) === seq,
+          3_000,
+          'every node has the winner',
+        );
+        const history = (await (await fetch(node.url + ApiPath.releases('shared'))).json()) as {
+          releases: { release: { version: string } }[];
+        };
+        expect(history.releases[0]?.release.version).toBe(winner.signed.release.version);
+      }
+      await until(() => players.every((p) => p.seq === seq), 5_000, 'every player applies the winner');
+    }
+  });
+
+  it('catches up a node started late', async () => {
+    let late: TestNode | null = null;
+    try {
+      late = await startNode(cluster.redis.url);
+      expect(await latestSeq(late.url, 'shared')).toBe(room.latest?.release.seq);
+      const player = new ClusterPlayer(addressOf(late), 'ws', 'shared', 'late-player');
+      await player.start();
+      await until(() => player.seq === room.latest?.release.seq, 5_000, 'the late node serves the latest');
+      // And it follows what others accept from now on.
+      room.url = cluster.nodes[0]!.url;
+      const built = await room.publishScript('export function update(b){return b} // late\n', '4.0.0');
+      await until(() => player.seq === built.signed.release.seq, 5_000, 'the late node announces');
+      player.stop();
+    } finally {
+      await late?.kill('SIGKILL');
+    }
+  });
+});

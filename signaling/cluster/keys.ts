@@ -1,0 +1,78 @@
+/**
+ * Where a relay cluster keeps things in Redis, and the events its nodes tell each other. Every key
+ * starts with one prefix (default `patchcast:`), so one Redis can hold several clusters.
+ *
+ *   <p>rooms                       SET     every room's name
+ *   <p>room:{R}                    STRING  the room record (room-files.ts' RoomRecord, as JSON)
+ *   <p>room:{R}:v                  STRING  how many times the record was written (rotations race on it)
+ *   <p>room:{R}:seq                STRING  the highest seq the room ever accepted
+ *   <p>room:{R}:releases           ZSET    every SignedRelease (JSON), scored by its seq
+ *   <p>blob:<sha>                  HASH    size, n: a blob's length and chunk count
+ *   <p>blob:<sha>:<i>              STRING  chunk i (at most REDIS_BLOB_CHUNK_BYTES)
+ *   <p>events                      channel the events below, as JSON
+ *
+ * A blob nobody published yet expires (its upload window, like the file store's garbage collector);
+ * the script that accepts a release makes the blobs it names permanent, atomically with the release.
+ * The Lua scripts build blob keys from the prefix, so the cluster needs one Redis (a primary, with
+ * replicas if you like), not Redis Cluster.
+ */
+import * as v from 'valibot';
+import { Count, RoomName, Sha256Hex } from '../../protocol/index.ts';
+
+/** The key prefix when none is given. */
+export const DEFAULT_REDIS_PREFIX = 'patchcast:';
+
+/** Largest value a blob chunk takes in Redis: big blobs are many keys, never one huge value. */
+export const REDIS_BLOB_CHUNK_BYTES = 256 * 1024;
+
+/** How long an upload nobody published stays in Redis (seconds): an hour, as in the file store. */
+export const REDIS_UNPUBLISHED_BLOB_TTL_S = 60 * 60;
+
+/** The keys of one cluster. */
+export function redisKeys(prefix: string) {
+  return {
+    prefix,
+    rooms: `${prefix}rooms`,
+    room: (room: string) => `${prefix}room:{${room}}`,
+    roomVersion: (room: string) => `${prefix}room:{${room}}:v`,
+    seq: (room: string) => `${prefix}room:{${room}}:seq`,
+    releases: (room: string) => `${prefix}room:{${room}}:releases`,
+    blob: (sha256: string) => `${prefix}blob:${sha256}`,
+    chunk: (sha256: string, index: number) => `${prefix}blob:${sha256}:${index}`,
+    events: `${prefix}events`,
+  } as const;
+}
+
+/** The keys of one cluster. */
+export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** What nodes tell each other (besides what they write): each names what to read again. */
+export const ClusterEventSchema = v.variant('type', [
+  /** A room accepted release `seq`: read the room's releases above yours. */
+  v.object({ type: v.literal('release'), room: RoomName, seq: Count, node: v.string() }),
+  /** A room was created or its keys changed: read its record again. */
+  v.object({ type: v.literal('room'), room: RoomName, node: v.string() }),
+  /** A blob was uploaded (it expires at `until` unless a release names it). */
+  v.object({ type: v.literal('blob'), sha256: Sha256Hex, until: Count, node: v.string() }),
+  /** A node expects these uploads (its verified release named them): any node may receive them. */
+  v.object({
+    type: v.literal('expect'),
+    node: v.string(),
+    uploads: v.array(v.object({ sha256: Sha256Hex, room: RoomName, size: Count, until: Count })),
+  }),
+]);
+
+/** One event between nodes. */
+export type ClusterEvent = v.InferOutput<typeof ClusterEventSchema>;
+
+/** Parses an event off the channel; null for anything else (logged by the caller). */
+export function parseClusterEvent(text: string): ClusterEvent | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const parsed = v.safeParse(ClusterEventSchema, json);
+  return parsed.success ? parsed.output : null;
+}

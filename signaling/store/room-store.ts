@@ -1,0 +1,90 @@
+/**
+ * What the relay needs of a store, as interfaces: {@link BlobStore} (content-addressed bytes) and
+ * {@link RoomStore} (rooms, key sets, releases, over a blob store). The data dir's `RelayStore`
+ * implements both as it is; `signaling/cluster/redis-store.ts` implements them over Redis, so that
+ * several relay nodes share one set of rooms. An S3-compatible blob store could implement
+ * {@link BlobStore} later.
+ *
+ * Reads are synchronous: a store keeps what the relay reads (rooms, histories, the blob index) in
+ * memory, and a shared store keeps that copy in step with the others. Writes are asynchronous, and a
+ * shared store may refuse one another node got in first ({@link StoreConflict}).
+ */
+import type { ErrorCode, SignedRelease, Slot, TextureMime } from '../../protocol/index.ts';
+import type { DataDirReport, StoredRoom } from './store.ts';
+
+/** Content-addressed bytes, by SHA-256 (hex). */
+export interface BlobStore {
+  /** True when the blob is stored (as far as this node knows now). */
+  hasBlob(sha256: string): boolean;
+  /** A stored blob's bytes, or null. */
+  readBlob(sha256: string): Promise<Uint8Array | null>;
+  /** Stores a blob whose hash the caller has checked; false when it was there already. */
+  putBlob(sha256: string, bytes: Uint8Array): Promise<boolean>;
+}
+
+/** Told about a release another node accepted, once this node's copy has it (in seq order). */
+export type ExternalReleaseListener = (signed: SignedRelease, previous: SignedRelease | null) => void;
+
+/** An upload a verified release made a node wait for: any node of a cluster may receive it. */
+export interface SharedExpectation {
+  readonly sha256: string;
+  readonly room: string;
+  readonly size: number;
+  /** Epoch ms after which it is no longer accepted. */
+  readonly until: number;
+}
+
+/** The rooms, key sets and releases of a relay, over a {@link BlobStore}. */
+export interface RoomStore extends BlobStore {
+  /** Every room. */
+  rooms(): IterableIterator<StoredRoom>;
+  /** One room, or undefined. */
+  room(name: string): StoredRoom | undefined;
+  /** The highest seq the room ever accepted (a publisher must go above it). */
+  lastSeq(room: string): number;
+  /** Why a room is quarantined, or undefined when it is not. */
+  quarantineReason(room: string): string | undefined;
+  /** What is wrong with a loaded room now (empty when nothing is). */
+  damageOf(room: string): string[];
+  /** Every quarantined room and every degraded one. */
+  report(): DataDirReport;
+  /** The slot of the newest release of `room` naming the blob (its size and chunking), if any. */
+  descriptor(room: string, sha256: string): Slot | undefined;
+  /** The mime of a texture slot naming the blob, if any. */
+  mimeOf(sha256: string): TextureMime | undefined;
+  /** Keeps blobs from the garbage collector until the returned function is called. */
+  pinBlobs(sha256s: Iterable<string>): () => void;
+  /** Creates a room or rewrites its keys and rotation records. May throw {@link StoreConflict}. */
+  saveRoom(state: StoredRoom): Promise<void>;
+  /** Appends a release whose blobs are stored. May throw {@link StoreConflict}. */
+  saveRelease(signed: SignedRelease): Promise<void>;
+  /** Removes uploads nobody published that are older than `minAgeMs`; returns how many went. */
+  collectGarbage(minAgeMs: number, now?: number): Promise<number>;
+
+  // ---- only stores shared by several nodes ------------------------------------------------------
+  /** Registers the listener for releases accepted by other nodes. */
+  onExternalRelease?(listener: ExternalReleaseListener): void;
+  /** Tells the other nodes which uploads this node now expects. */
+  shareExpectations?(expected: readonly SharedExpectation[]): void;
+  /** An upload another node expects, if any (still within its window). */
+  sharedExpectation?(sha256: string, now: number): SharedExpectation | undefined;
+  /** Lets go of connections and timers. */
+  close?(): Promise<void>;
+}
+
+/**
+ * A write the store refused because the shared state moved on under it: another node accepted a
+ * release with this seq or above (`STALE_SEQ`), created the room or rotated its keys first
+ * (`STALE_SEQ` too: the writer's view of the room is stale), or a blob the release names expired
+ * (`BLOB_MISSING`, with the blobs).
+ */
+export class StoreConflict extends Error {
+  override readonly name = 'StoreConflict';
+  constructor(
+    readonly code: typeof ErrorCode.STALE_SEQ | typeof ErrorCode.BLOB_MISSING,
+    message: string,
+    readonly missing: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
