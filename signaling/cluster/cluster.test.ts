@@ -4,9 +4,11 @@
  * node; competing publishes to two nodes end with exactly one winner and one STALE_SEQ; a node
  * started late catches up.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiPath, parseErrorBody, utf8 } from '../../protocol/index.ts';
-import { postRelease, TestRoom, until } from '../testing/helpers.ts';
+import { bigPngBytes, postRelease, TestRoom, until } from '../testing/helpers.ts';
+import { REDIS_BLOB_CHUNK_BYTES } from './keys.ts';
 import { ClusterPlayer } from '../testing/cluster-player.ts';
 import { startCluster, startNode, type TestCluster, type TestNode } from '../testing/cluster.ts';
 
@@ -62,27 +64,68 @@ describe('a relay cluster on Redis behind haproxy', () => {
   });
 
   it('serves a big blob uploaded through one node from every node (chunked in Redis)', async () => {
-    const big = new Uint8Array(1_300_000).map((_, i) => (i * 7919) % 251);
     room.url = cluster.nodes[2]!.url;
     const built = await room.build({
       slots: {
-        level: {
-          kind: 'config',
-          bytes: utf8(JSON.stringify({ data: Buffer.from(big).toString('base64') })),
-          version: '1.0.0',
+        background: {
+          kind: 'texture',
+          mime: 'image/png',
+          bytes: await bigPngBytes(1_300_000),
+          version: '2.0.0',
         },
       },
     });
     const res = await room.publish(built);
     expect(res.status).toBe(201);
-    const sha = built.signed.release.slots['level']!.sha256;
+    const sha = built.signed.release.slots['background']!.sha256;
     for (const node of cluster.nodes) {
       const got = await fetch(node.url + ApiPath.blob(sha));
       expect(got.status).toBe(200);
       expect((await got.arrayBuffer()).byteLength).toBe(built.blobs.get(sha)!.length);
     }
+    // In Redis: chunks of at most REDIS_BLOB_CHUNK_BYTES, made permanent by the release.
+    const redis = new Redis(cluster.redis.url);
+    try {
+      const [size, n] = await redis.hmget(`patchcast:blob:${sha}`, 'size', 'n');
+      expect(Number(size)).toBe(built.blobs.get(sha)!.length);
+      expect(Number(n)).toBe(Math.ceil(Number(size) / REDIS_BLOB_CHUNK_BYTES));
+      expect(Number(n)).toBeGreaterThan(1);
+      expect(await redis.strlen(`patchcast:blob:${sha}:0`)).toBe(REDIS_BLOB_CHUNK_BYTES);
+      expect(await redis.ttl(`patchcast:blob:${sha}:0`)).toBe(-1);
+    } finally {
+      redis.disconnect();
+    }
     const seq = built.signed.release.seq;
     await until(() => players.every((p) => p.seq === seq), 5_000, 'every player applies the big release');
+  });
+
+  it('takes the upload a release asked for on one node through another node', async () => {
+    const built = await room.build({
+      slots: {
+        background: {
+          kind: 'texture',
+          mime: 'image/png',
+          bytes: await bigPngBytes(300_000),
+          version: '2.1.0',
+        },
+      },
+    });
+    const first = await postRelease(cluster.nodes[0]!.url, built, { omitBlobs: true });
+    expect(first.status).toBe(409);
+    const sha = built.signed.release.slots['background']!.sha256;
+    const put = await fetch(cluster.nodes[1]!.url + ApiPath.blob(sha), {
+      method: 'PUT',
+      body: new Uint8Array(built.blobs.get(sha)!),
+    });
+    expect(put.status).toBeLessThan(300);
+    const again = await postRelease(cluster.nodes[2]!.url, built, { omitBlobs: true });
+    expect(again.status).toBe(201);
+    room.latest = built.signed;
+    await until(
+      () => players.every((p) => p.seq === built.signed.release.seq),
+      5_000,
+      'every player applies it',
+    );
   });
 
   it('lets exactly one of two competing publishes win; the other gets STALE_SEQ', async () => {

@@ -212,7 +212,7 @@ export async function startBalancer(nodes: readonly TestNode[]): Promise<TestBal
   const servers = (port: (n: TestNode) => number) =>
     nodes.map((n, i) => `  server n${i} 127.0.0.1:${port(n)} check inter 100ms fall 1 rise 2`).join('\n');
   const config = `global
-  maxconn 20000
+  maxconn 4000
 defaults
   timeout connect 1s
   timeout client 60s
@@ -239,8 +239,15 @@ ${servers((n) => n.tcpPort)}
 `;
   const path = join(dir, 'haproxy.cfg');
   await writeFile(path, config);
-  const child = spawn(HAPROXY, ['-db', '-f', path], { stdio: 'ignore' });
-  await Promise.all([waitForPort(httpPort), waitForPort(tcpPort)]);
+  const child = spawn(HAPROXY, ['-db', '-f', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const said: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => said.push(chunk.toString()));
+  try {
+    await Promise.all([waitForPort(httpPort), waitForPort(tcpPort)]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`haproxy did not start: ${said.join('')}`, { cause: error });
+  }
   return {
     httpPort,
     tcpPort,
