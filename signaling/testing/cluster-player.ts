@@ -32,6 +32,9 @@ export class ClusterPlayer {
     private readonly reconnectMs = 100,
   ) {}
 
+  /** True while connected and welcomed. */
+  connected = false;
+
   /** The seq of the release the player holds (0 for none). */
   get seq(): number {
     return this.applied.at(-1)?.seq ?? 0;
@@ -58,13 +61,17 @@ export class ClusterPlayer {
     if (!welcome) {
       conn.close();
     } else {
+      this.connected = true;
       const every = Math.max(100, Math.floor(welcome.heartbeatMs / 2));
       if (this.heartbeat) clearInterval(this.heartbeat);
       this.heartbeat = setInterval(() => conn.send({ type: 'heartbeat' }), every);
       this.follow(conn);
     }
     void conn.ended.then(() => {
-      if (this.conn === conn) this.conn = null;
+      if (this.conn === conn) {
+        this.conn = null;
+        this.connected = false;
+      }
       this.retry();
     });
   }
