@@ -20,6 +20,8 @@ import { Metrics } from './metrics.ts';
 import type { RoomCreationPolicy } from './http/operators.ts';
 import { DEFAULT_MAX_PUBLISH_BODY_BYTES } from './relay/limits.ts';
 import { Relay, type RelayLimits } from './relay/relay.ts';
+import type { ClusterMembership } from './cluster/join.ts';
+import type { ClusterStore } from './cluster/redis-store.ts';
 import type { RoomStore } from './store/room-store.ts';
 import { RelayStore } from './store/store.ts';
 import { createTcpServer } from './transports/tcp.ts';
@@ -141,9 +143,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const startedAt = Date.now();
-  const store: RoomStore = options.redis
+  // Loaded only for a cluster: a single node needs no Redis client.
+  const clusterStore: ClusterStore | null = options.redis
     ? await (await import('./cluster/redis-store.ts')).ClusterStore.open({ ...options.redis, log })
-    : await RelayStore.open(options.dataDir, { log });
+    : null;
+  const store: RoomStore = clusterStore ?? (await RelayStore.open(options.dataDir, { log }));
   const relay = new Relay(store, options.now, options.relayLimits);
   const metrics = new Metrics();
   metrics.watchStore(() => {
@@ -185,6 +189,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log,
   });
   app.use('/peerjs', peerjs.app);
+  const cluster: ClusterMembership | null = clusterStore
+    ? (await import('./cluster/join.ts')).joinCluster({ store: clusterStore, hub, peerjs, log })
+    : null;
   app.use(
     apiRouter({
       relay,
@@ -231,6 +238,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const close = () => {
     closing ??= (async () => {
       clearInterval(gcTimer);
+      cluster?.close();
       hub.close();
       // A moment for the SERVER_SHUTDOWN frames to leave, then everything goes.
       await new Promise((r) => setTimeout(r, 100));

@@ -9,7 +9,10 @@
  *   <p>room:{R}:releases           ZSET    every SignedRelease (JSON), scored by its seq
  *   <p>blob:<sha>                  HASH    size, n: a blob's length and chunk count
  *   <p>blob:<sha>:<i>              STRING  chunk i (at most REDIS_BLOB_CHUNK_BYTES)
+ *   <p>roster:{R}                  HASH    node → its clients of room R (roster-share.ts), expiring
+ *   <p>peers                       HASH    PeerJS id → the node holding its socket (peer-route.ts)
  *   <p>events                      channel the events below, as JSON
+ *   <p>node:<node>                 channel events for one node only (PeerJS messages for its peers)
  *
  * A blob nobody published yet expires (its upload window, like the file store's garbage collector);
  * the script that accepts a release makes the blobs it names permanent, atomically with the release.
@@ -39,7 +42,10 @@ export function redisKeys(prefix: string) {
     releases: (room: string) => `${prefix}room:{${room}}:releases`,
     blob: (sha256: string) => `${prefix}blob:${sha256}`,
     chunk: (sha256: string, index: number) => `${prefix}blob:${sha256}:${index}`,
+    roster: (room: string) => `${prefix}roster:{${room}}`,
+    peers: `${prefix}peers`,
     events: `${prefix}events`,
+    node: (node: string) => `${prefix}node:${node}`,
   } as const;
 }
 
@@ -59,6 +65,15 @@ export const ClusterEventSchema = v.variant('type', [
     type: v.literal('expect'),
     node: v.string(),
     uploads: v.array(v.object({ sha256: Sha256Hex, room: RoomName, size: Count, until: Count })),
+  }),
+  /** A node wrote its clients of a room (or has none left): read them again. */
+  v.object({ type: v.literal('roster'), room: RoomName, node: v.string() }),
+  /** A PeerJS message for a peer whose socket the receiving node holds (sent to that node only). */
+  v.object({
+    type: v.literal('peer'),
+    node: v.string(),
+    dst: v.pipe(v.string(), v.maxLength(64)),
+    message: v.pipe(v.string(), v.maxLength(1024 * 1024)),
   }),
 ]);
 

@@ -87,14 +87,17 @@ export class ClusterStore implements RoomStore {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly blobs: RedisBlobs;
   private listener: ExternalReleaseListener | null = null;
+  /** Listeners of the events other parts of the cluster handle (rosters, PeerJS messages). */
+  private readonly eventListeners = new Set<(event: ClusterEvent) => void>();
   private poller: NodeJS.Timeout | null = null;
   private connected = true;
   private closed = false;
 
   private constructor(
-    private readonly redis: Redis,
+    /** The command connection (other parts of the cluster write through it too). */
+    readonly redis: Redis,
     private readonly sub: Redis,
-    private readonly keys: RedisKeys,
+    readonly keys: RedisKeys,
     options: ClusterStoreOptions,
     private readonly log: StoreLog,
   ) {
@@ -131,7 +134,7 @@ export class ClusterStore implements RoomStore {
       log,
     );
     sub.on('message', (_channel: string, text: string) => store.heard(text));
-    await sub.subscribe(store.keys.events);
+    await sub.subscribe(store.keys.events, store.keys.node(store.node));
     await store.syncAll();
     // After an outage: catch up with everything written meanwhile.
     sub.on('ready', () => void store.back());
@@ -142,6 +145,12 @@ export class ClusterStore implements RoomStore {
     );
     store.poller.unref();
     return store;
+  }
+
+  /** Listens to the events of other nodes that the store does not handle itself. */
+  onEvent(listener: (event: ClusterEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
   }
 
   /** Registers the relay's listener for releases other nodes accepted. */
@@ -323,8 +332,10 @@ export class ClusterStore implements RoomStore {
 
   // ---- following the other nodes -----------------------------------------------------------------
 
-  private tell(event: ClusterEvent): void {
-    this.redis.publish(this.keys.events, JSON.stringify(event)).catch((error: unknown) => {
+  /** Tells every node (or only `node`) about something. */
+  tell(event: ClusterEvent, node?: string): void {
+    const channel = node === undefined ? this.keys.events : this.keys.node(node);
+    this.redis.publish(channel, JSON.stringify(event)).catch((error: unknown) => {
       this.log(`redis: event not published (${event.type}): ${String(error)}`);
     });
   }
@@ -346,6 +357,8 @@ export class ClusterStore implements RoomStore {
       case 'expect':
         for (const upload of event.uploads) this.expectations.set(upload.sha256, upload);
         return;
+      default:
+        for (const listener of this.eventListeners) listener(event);
     }
   }
 

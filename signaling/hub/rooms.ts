@@ -3,7 +3,7 @@
  * throttled — joins, leaves and acks within `intervalMs`, heartbeat-only changes at most once a
  * second — and always as one message that replaces any unsent older one.
  */
-import { MessageType, type Roster } from '../../protocol/index.ts';
+import { MessageType, type Roster, type RosterClient } from '../../protocol/index.ts';
 import type { Conn } from './conn.ts';
 import { payloadOf } from './payloads.ts';
 import { PeerIds } from './peer-ids.ts';
@@ -37,6 +37,10 @@ export const SOFT_ROSTER_INTERVAL_MS = 1_000;
 /** The rooms of one hub. */
 export class Rooms {
   private readonly rooms = new Map<string, Room>();
+  /** In a cluster: the clients of a room that other nodes hold (`signaling/cluster/roster-share.ts`). */
+  private remote: ((room: string) => readonly RosterClient[]) | null = null;
+  /** In a cluster: told of every join and leave here (the roster is shared soon after). */
+  onMembership: (() => void) | null = null;
 
   constructor(
     /** The seq of a room's latest release (0 for none). */
@@ -85,6 +89,7 @@ export class Rooms {
       room.swarm.push(conn);
     }
     this.touch(entry.room, 'hard');
+    this.onMembership?.();
   }
 
   /** Adds an admin that proved a room key: it gets the room's roster from now on. */
@@ -112,6 +117,7 @@ export class Rooms {
       }
     }
     this.touch(entry.room, 'hard');
+    this.onMembership?.();
     this.forgetIfEmpty(entry.room);
   }
 
@@ -160,13 +166,20 @@ export class Rooms {
     return out;
   }
 
-  /** Connected clients of a room. */
+  /** Connected clients of a room (on every node, in a cluster). */
   clientCount(room: string): number {
-    return this.rooms.get(room)?.members.size ?? 0;
+    return (this.rooms.get(room)?.members.size ?? 0) + this.remoteOf(room).length;
   }
 
-  /** The roster of a room. */
+  /** The roster of a room: this node's clients, and in a cluster the other nodes' too. */
   rosterOf(room: string): Roster {
+    const local = this.localRosterOf(room);
+    const remote = this.remoteOf(room);
+    return remote.length === 0 ? local : { ...local, clients: [...local.clients, ...remote] };
+  }
+
+  /** The roster of a room's clients connected to this node. */
+  localRosterOf(room: string): Roster {
     const members = this.rooms.get(room)?.members;
     return {
       type: MessageType.roster,
@@ -175,6 +188,24 @@ export class Rooms {
       at: new Date().toISOString(),
       clients: members ? [...members.values()].flatMap((c) => (c.entry ? [c.entry.toJSON()] : [])) : [],
     };
+  }
+
+  /** Rooms with clients connected to this node. */
+  localRoomNames(): string[] {
+    return [...this.rooms].filter(([, room]) => room.members.size > 0).map(([name]) => name);
+  }
+
+  /** In a cluster: where the other nodes' clients of a room come from. */
+  followRemote(remote: (room: string) => readonly RosterClient[]): void {
+    this.remote = remote;
+  }
+
+  /** The other nodes' clients of a room, but for ids connected here (a client that just moved). */
+  private remoteOf(room: string): readonly RosterClient[] {
+    const remote = this.remote?.(room) ?? [];
+    if (remote.length === 0) return remote;
+    const members = this.rooms.get(room)?.members;
+    return members ? remote.filter((c) => !members.has(c.clientId)) : remote;
   }
 
   /** Marks a room's roster changed; its admins hear of it soon. */

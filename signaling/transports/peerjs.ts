@@ -33,6 +33,12 @@ export class PeerJsEndpoint {
   private wss: WebSocketServer | null = null;
   private readonly perAddress = new Map<string, number>();
   private readonly addressOf = new WeakMap<WebSocket, string>();
+  /**
+   * In a cluster: sees each message a socket sends before the PeerJS server does, and returns true
+   * for one it takes over (a message for a peer on another node: `signaling/cluster/peer-route.ts`);
+   * `pass` hands it to the PeerJS server after all.
+   */
+  intercept: ((socket: WebSocket, data: unknown, pass: () => void) => boolean) | null = null;
 
   constructor(
     http: HttpServer,
@@ -103,6 +109,12 @@ export class PeerJsEndpoint {
         }
       });
       client.once('close', uncount);
+      // The PeerJS server has no hook for a destination it does not hold: messages pass by here first.
+      const emit = client.emit.bind(client);
+      client.emit = (event: string | symbol, ...args: unknown[]): boolean =>
+        event === 'message' && this.intercept?.(client, args[0], () => emit(event, ...args)) === true
+          ? true
+          : emit(event, ...args);
       wss.emit('connection', client, req);
     });
   }

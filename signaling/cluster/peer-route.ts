@@ -1,0 +1,114 @@
+/**
+ * PeerJS signaling across relay nodes. Each node records in Redis which PeerJS ids it holds sockets
+ * for (`<p>peers:<id>` → node, refreshed while the socket lives, expiring when the node dies). A
+ * signaling message (OFFER, ANSWER, CANDIDATE, LEAVE) whose destination has no socket here is looked
+ * up there and sent to the node that has it, which writes it to that socket — with the sender's id
+ * set by the relay, never taken from the message. A destination no node holds goes to the local
+ * PeerJS server as before (it queues it, then tells the sender the peer is unavailable).
+ */
+import type { WebSocket } from 'ws';
+import type { PeerJsEndpoint } from '../transports/peerjs.ts';
+import type { ClusterStore } from './redis-store.ts';
+
+/** How long a node's claim on a PeerJS id lasts without a refresh (ms). */
+export const PEER_CLAIM_TTL_MS = 15_000;
+
+/** How long a looked-up destination is remembered (ms). */
+const LOOKUP_CACHE_MS = 2_000;
+
+const ROUTED_TYPES = new Set(['OFFER', 'ANSWER', 'CANDIDATE', 'LEAVE']);
+
+/** Routes PeerJS messages between nodes. */
+export class PeerRoute {
+  private readonly local = new Map<string, WebSocket>();
+  private readonly idOf = new WeakMap<WebSocket, string>();
+  private readonly lookups = new Map<string, { node: string | null; at: number }>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly stopListening: () => void;
+  /** Messages routed to other nodes, and delivered here from other nodes. */
+  readonly counts = { sent: 0, delivered: 0 };
+
+  constructor(
+    private readonly store: ClusterStore,
+    peerjs: PeerJsEndpoint,
+    private readonly log: (message: string) => void = () => {},
+  ) {
+    peerjs.app.on('connection', (client) => {
+      const socket = client.getSocket();
+      if (!socket) return;
+      this.local.set(client.getId(), socket);
+      this.idOf.set(socket, client.getId());
+      this.claim([client.getId()]);
+    });
+    peerjs.app.on('disconnect', (client) => {
+      if (this.local.get(client.getId()) !== client.getSocket()) return;
+      this.local.delete(client.getId());
+      store.redis.del(this.key(client.getId())).catch(() => {});
+    });
+    peerjs.intercept = (socket, data, pass) => this.outgoing(socket, data, pass);
+    this.stopListening = store.onEvent((event) => {
+      if (event.type !== 'peer') return;
+      const socket = this.local.get(event.dst);
+      if (socket && socket.readyState === socket.OPEN) {
+        socket.send(event.message);
+        this.counts.delivered++;
+      }
+    });
+    this.timer = setInterval(() => this.claim([...this.local.keys()]), PEER_CLAIM_TTL_MS / 3);
+    this.timer.unref();
+  }
+
+  private key(id: string): string {
+    return `${this.store.keys.prefix}peer:${id}`;
+  }
+
+  private claim(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    const pipeline = this.store.redis.pipeline();
+    for (const id of ids) pipeline.set(this.key(id), this.store.node, 'PX', PEER_CLAIM_TTL_MS);
+    pipeline.exec().catch((error: unknown) => this.log(`redis: PeerJS ids not claimed: ${String(error)}`));
+  }
+
+  /** A message from a local socket: taken over (true) when its destination is not here. */
+  private outgoing(socket: WebSocket, data: unknown, pass: () => void): boolean {
+    const src = this.idOf.get(socket);
+    if (src === undefined) return false;
+    let message: unknown;
+    try {
+      message = JSON.parse(String(data));
+    } catch {
+      return false;
+    }
+    if (typeof message !== 'object' || message === null) return false;
+    const { type, dst, payload } = message as Record<string, unknown>;
+    if (typeof type !== 'string' || !ROUTED_TYPES.has(type)) return false;
+    if (typeof dst !== 'string' || dst.length > 64 || this.local.has(dst)) return false;
+    void this.nodeOf(dst).then((node) => {
+      if (node === null || node === this.store.node) return pass();
+      const forwarded = JSON.stringify({ type, src, dst, payload });
+      this.store.tell({ type: 'peer', node: this.store.node, dst, message: forwarded }, node);
+      this.counts.sent++;
+    });
+    return true;
+  }
+
+  /** The node holding `id`'s socket, or null when none does. */
+  private async nodeOf(id: string): Promise<string | null> {
+    const cached = this.lookups.get(id);
+    if (cached && Date.now() - cached.at < LOOKUP_CACHE_MS && cached.node !== null) return cached.node;
+    let node: string | null;
+    try {
+      node = await this.store.redis.get(this.key(id));
+    } catch {
+      node = null;
+    }
+    this.lookups.set(id, { node, at: Date.now() });
+    if (this.lookups.size > 10_000) this.lookups.clear();
+    return node;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.stopListening();
+  }
+}
