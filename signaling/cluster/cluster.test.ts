@@ -192,7 +192,7 @@ describe('a relay cluster on Redis behind haproxy', () => {
       await until(() => player.seq === built.signed.release.seq, 5_000, 'the late node announces');
       player.stop();
     } finally {
-      await late?.kill('SIGKILL');
+      await late?.dispose();
     }
   });
 });

@@ -25,7 +25,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(nodes.map((n) => n.kill('SIGKILL')));
+  await Promise.all(nodes.map((n) => n.dispose()));
   await redis?.dispose();
 }, 30_000);
 

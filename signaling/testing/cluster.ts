@@ -124,10 +124,15 @@ export interface TestNode {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same ports. */
   start(): Promise<void>;
+  /** SIGKILLs it and removes its data dir. */
+  dispose(): Promise<void>;
 }
 
-/** Starts a relay node sharing `redisUrl`, with no demo room and the test operator token. */
-export async function startNode(redisUrl: string, extraArgs: string[] = []): Promise<TestNode> {
+/**
+ * Starts a relay node sharing `redisUrl` (null: a single node on its own data dir), with no demo room
+ * and the test operator token.
+ */
+export async function startNode(redisUrl: string | null, extraArgs: string[] = []): Promise<TestNode> {
   await compiledCli(); // once, here: several nodes starting together must not all rebuild it
   const dataDir = await mkdtemp(join(tmpdir(), 'patchcast-node-'));
   const httpPort = await freePort();
@@ -149,14 +154,17 @@ export async function startNode(redisUrl: string, extraArgs: string[] = []): Pro
       await exited(c);
       child = null;
     },
+    dispose: async () => {
+      await node.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    },
     start: async () => {
       const c = spawn(
         process.execPath,
         [
           resolve(REPO_ROOT, 'bin/patchcast.mjs'),
           'serve',
-          '--redis',
-          redisUrl,
+          ...(redisUrl === null ? [] : ['--redis', redisUrl]),
           '--http-port',
           String(httpPort),
           '--tcp-port',
@@ -280,7 +288,7 @@ export async function startCluster(n = 3, nodeArgs: string[] = []): Promise<Test
     balancer,
     dispose: async () => {
       await balancer.dispose();
-      await Promise.all(nodes.map((node) => node.kill('SIGKILL')));
+      await Promise.all(nodes.map((node) => node.dispose()));
       await redis.dispose();
     },
   };
