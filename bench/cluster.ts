@@ -45,34 +45,39 @@ function numFlag(argv: readonly string[], name: string, fallback: number): numbe
   return value;
 }
 
-/** Publish → all applied, for `players` spread over `nodes`, publishing through the first. */
-async function measureDelivery(
-  nodes: readonly TestNode[],
-  name: string,
-  players: number,
-  releases: number,
-): Promise<number[]> {
-  const room = await TestRoom.create(nodes[0]!.url, name);
-  const clients = Array.from(
-    { length: players },
-    (_, i) =>
-      new ClusterPlayer(
-        {
-          host: '127.0.0.1',
-          httpPort: nodes[i % nodes.length]!.httpPort,
-          tcpPort: nodes[i % nodes.length]!.tcpPort,
-        },
-        'ws',
-        name,
-        `bench-${i}`,
-      ),
-  );
-  for (let i = 0; i < clients.length; i += 50)
-    await Promise.all(clients.slice(i, i + 50).map((c) => c.start()));
-  await until(() => clients.every((c) => c.seq === 1), 60_000, 'every player holds seq 1');
-  const times: number[] = [];
-  const perNode = nodes.map((): number[] => []);
-  for (let r = 0; r < releases; r++) {
+/** N players spread over some nodes (round robin), and a room published through the first node. */
+class Fleet {
+  private clients: ClusterPlayer[] = [];
+  private room: TestRoom | null = null;
+  /** Publish → applied times, all players, all releases measured. */
+  readonly times: number[] = [];
+  /** The same, by node. */
+  readonly perNode: number[][];
+  private published = 0;
+
+  constructor(
+    private readonly nodes: readonly TestNode[],
+    private readonly name: string,
+  ) {
+    this.perNode = nodes.map(() => []);
+  }
+
+  async start(players: number): Promise<void> {
+    this.room = await TestRoom.create(this.nodes[0]!.url, this.name);
+    this.clients = Array.from({ length: players }, (_, i) => {
+      const node = this.nodes[i % this.nodes.length]!;
+      const address = { host: '127.0.0.1', httpPort: node.httpPort, tcpPort: node.tcpPort };
+      return new ClusterPlayer(address, 'ws', this.name, `bench-${i}`);
+    });
+    for (let i = 0; i < this.clients.length; i += 50)
+      await Promise.all(this.clients.slice(i, i + 50).map((c) => c.start()));
+    await until(() => this.clients.every((c) => c.seq === 1), 60_000, 'every player holds seq 1');
+  }
+
+  /** Publishes one script release and waits until every player applied it; `record` keeps the times. */
+  async publish(record: boolean): Promise<void> {
+    const room = this.room!;
+    const r = this.published++;
     const started = Date.now();
     const built = await room.build({
       slots: {
@@ -87,26 +92,18 @@ async function measureDelivery(
     const res = await room.publish(built);
     if (res.status !== 201) throw new Error(`publish refused: ${JSON.stringify(res.body)}`);
     const seq = built.signed.release.seq;
-    await until(() => clients.every((c) => c.seq >= seq), 60_000, `every player applies seq ${seq}`);
-    for (const [i, c] of clients.entries()) {
+    await until(() => this.clients.every((c) => c.seq >= seq), 60_000, `every player applies seq ${seq}`);
+    if (!record) return;
+    for (const [i, c] of this.clients.entries()) {
       const ms = c.applied.find((a) => a.seq === seq)!.at - started;
-      times.push(ms);
-      perNode[i % nodes.length]!.push(ms);
+      this.times.push(ms);
+      this.perNode[i % this.nodes.length]!.push(ms);
     }
   }
-  for (const c of clients) c.stop();
-  if (nodes.length > 1) {
-    const medians = perNode.map((t) =>
-      quantile(
-        t.sort((a, b) => a - b),
-        0.5,
-      ),
-    );
-    console.log(
-      `${name}: publish → applied p50 by node (publishing through node 0): ${medians.map((m) => `${m} ms`).join(', ')}`,
-    );
+
+  stop(): void {
+    for (const c of this.clients) c.stop();
   }
-  return times.sort((a, b) => a - b);
 }
 
 /** Median time to an open data connection between peers registered at `a` and `b`. */
@@ -166,9 +163,32 @@ export async function main(argv: readonly string[]): Promise<number> {
       await quiet.publishScript(`export function update(b){return b} // c${r}\n`, `0.${r}.0`);
     const after = await redisCounters(probe);
 
-    const clustered = await measureDelivery(nodes, 'spread', players, releases);
+    // Both fleets connected at once; releases alternate between them, after one warm-up each, so
+    // the machine's load (shared, two cores) falls on both alike.
+    const spread = new Fleet(nodes, 'spread');
+    const alone = new Fleet([single], 'alone');
+    await spread.start(players);
+    await alone.start(players);
+    await spread.publish(false);
+    await alone.publish(false);
+    for (let r = 0; r < releases; r++) {
+      await spread.publish(true);
+      await alone.publish(true);
+    }
+    spread.stop();
+    alone.stop();
+    const medians = spread.perNode.map((t) =>
+      quantile(
+        t.sort((a, b) => a - b),
+        0.5,
+      ),
+    );
+    console.log(
+      `publish → applied p50 by node (publishing through node 0): ${medians.map((m) => `${m} ms`).join(', ')}`,
+    );
+    const clustered = spread.times.sort((a, b) => a - b);
+    const alone1 = alone.times.sort((a, b) => a - b);
     const crossPeers = await measurePeers(nodes[0]!, nodes[1]!, 'x', peers);
-    const alone = await measureDelivery([single], 'alone', players, releases);
     const samePeers = await measurePeers(single, single, 's', peers);
     rows.push(
       {
@@ -184,9 +204,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         setup: '1 node, no Redis',
         players,
         releases,
-        p50: quantile(alone, 0.5),
-        p95: quantile(alone, 0.95),
-        max: alone.at(-1)!,
+        p50: quantile(alone1, 0.5),
+        p95: quantile(alone1, 0.95),
+        max: alone1.at(-1)!,
         peerConnectMs: samePeers,
       },
     );
