@@ -178,6 +178,42 @@ describe('a relay cluster on Redis behind haproxy', () => {
     }
   });
 
+  it("counts the uploads every node awaits against a room's quota", async () => {
+    const limit = ['--max-pending-upload-bytes', '500000'];
+    const [a, b] = await Promise.all([
+      startNode(cluster.redis.url, limit),
+      startNode(cluster.redis.url, limit),
+    ]);
+    try {
+      const texture = async (bytes: number) =>
+        room.build({
+          slots: {
+            background: {
+              kind: 'texture',
+              mime: 'image/png',
+              bytes: await bigPngBytes(bytes),
+              version: '5.0.0',
+            },
+          },
+        });
+      const first = await postRelease(a.url, await texture(300_000), { omitBlobs: true });
+      expect(first.status).toBe(409);
+      const second = await texture(310_000);
+      // Node b hears of node a's expected uploads through Redis.
+      await until(
+        async () => {
+          const res = await postRelease(b.url, second, { omitBlobs: true });
+          const refusal = parseErrorBody(res.body);
+          return res.status === 429 && refusal.ok && refusal.value.error.code === 'QUOTA_EXCEEDED';
+        },
+        2_000,
+        'node b refuses over the room quota',
+      );
+    } finally {
+      await Promise.all([a.dispose(), b.dispose()]);
+    }
+  });
+
   it('catches up a node started late', async () => {
     let late: TestNode | null = null;
     try {

@@ -236,6 +236,15 @@ export class ClusterStore implements RoomStore {
     this.tell({ type: 'expect', node: this.node, uploads: [...expected] });
   }
 
+  sharedPendingBytes(room: string, now: number, except: readonly string[]): number {
+    const skip = new Set(except);
+    let bytes = 0;
+    for (const e of this.expectations.values()) {
+      if (e.room === room && e.until >= now && !skip.has(e.sha256)) bytes += e.size;
+    }
+    return bytes;
+  }
+
   sharedExpectation(sha256: string, now: number): SharedExpectation | undefined {
     const expected = this.expectations.get(sha256);
     if (expected && expected.until < now) this.expectations.delete(sha256);

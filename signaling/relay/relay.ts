@@ -275,7 +275,8 @@ export class Relay {
   /** Remembers the missing blobs of a verified release as uploads to accept, within the room's quota. */
   private expectBlobs(room: string, slots: readonly Slot[], missing: readonly string[]): Refusal | null {
     const now = this.now();
-    let pending = 0;
+    // In a cluster, the room's quota counts what every node awaits.
+    let pending = this.store.sharedPendingBytes?.(room, now, [...missing, ...this.expected.keys()]) ?? 0;
     for (const [sha, e] of this.expected) {
       if (e.until < now) this.expected.delete(sha);
       else if (e.room === room && !missing.includes(sha)) pending += e.size;

@@ -66,6 +66,8 @@ export interface RoomStore extends BlobStore {
   onExternalRelease?(listener: ExternalReleaseListener): void;
   /** Tells the other nodes which uploads this node now expects. */
   shareExpectations?(expected: readonly SharedExpectation[]): void;
+  /** Bytes of uploads other nodes expect for a room (within their windows), but for `except`. */
+  sharedPendingBytes?(room: string, now: number, except: readonly string[]): number;
   /** An upload another node expects, if any (still within its window). */
   sharedExpectation?(sha256: string, now: number): SharedExpectation | undefined;
   /** Lets go of connections and timers. */
