@@ -196,9 +196,9 @@ describe('a relay cluster on Redis behind haproxy', () => {
             },
           },
         });
-      const first = await postRelease(a.url, await texture(300_000), { omitBlobs: true });
+      const first = await postRelease(a.url, await texture(350_000), { omitBlobs: true });
       expect(first.status).toBe(409);
-      const second = await texture(310_000);
+      const second = await texture(360_000);
       // Node b hears of node a's expected uploads through Redis.
       await until(
         async () => {
