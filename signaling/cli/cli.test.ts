@@ -87,7 +87,7 @@ describe('patchcast', () => {
     expect(stray.err).toMatch(/Unexpected argument 'extra'/);
     const noValue = await run('publish', '--key');
     expect(noValue.code).toBe(2);
-    expect((await run('serve', '--redis', 'redis://127.0.0.1:6379')).code).toBe(2);
+    expect((await run('serve', '--no-such-flag')).code).toBe(2);
     expect((await run('play', '--room', 'cli', '--bogus')).code).toBe(2);
     expect((await run('status', '--room', 'cli', '--json=yes')).code).toBe(2);
     expect((await run('--bogus')).code).toBe(2);
