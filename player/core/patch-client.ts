@@ -22,7 +22,7 @@ import type { PatchCache } from './cache.ts';
 import { ClientEvents } from './events.ts';
 
 export type { PatchEvents } from './events.ts';
-import { emptyRoomState, type RoomState } from './schema.ts';
+import { emptyRoomState, withTrustRoot, type RoomState } from './schema.ts';
 import type { PatchHandlers } from './apply.ts';
 import type { BackoffOptions } from '../../protocol/backoff.ts';
 import { bootFromCache } from './boot.ts';
@@ -206,6 +206,7 @@ export class PatchClient extends ClientEvents {
    * protocol's `acceptRelease`; if accepted and newer than anything loading, it is loaded.
    */
   async offerRelease(candidate: unknown): Promise<Result<SignedRelease>> {
+    await this.trusted.settled(); // (a new connection's look at the key chain comes first)
     const check = async () =>
       acceptRelease({
         candidate,
@@ -268,7 +269,7 @@ export class PatchClient extends ClientEvents {
       error,
       transient: options.transient ?? false,
     });
-    const state = { ...next, rotations: this.state.rotations }; // (learnt meanwhile)
+    const state = withTrustRoot(next, this.state); // (learnt meanwhile)
     this.state = state;
     this.emitStatus();
     await this.cache
@@ -285,7 +286,7 @@ export class PatchClient extends ClientEvents {
       cache: this.cache,
       handlers: this.options.handlers,
     });
-    this.trusted.set(booted.trusted);
+    this.trusted.set(booted.trust);
     this.state = booted.state;
     if (booted.error) this.setError(booted.error);
     if (booted.latest) {
@@ -322,6 +323,7 @@ export class PatchClient extends ClientEvents {
       case MessageType.welcome:
         this.relayClientId = message.clientId;
         this.relayBlobs.connected();
+        void this.refreshTrust(true);
         this.emitStatus();
         this.emit('connected', { clientId: message.clientId, seq: message.seq });
         this.options.onRelayMessage?.(message); // its `peers` are the swarm's
@@ -369,14 +371,17 @@ export class PatchClient extends ClientEvents {
   // ---- releases --------------------------------------------------------------------------------
 
   private trust(): Promise<TrustedKeys> {
-    return this.trusted.keys(this.state.rotations);
+    return this.trusted.keys(this.state.trustRoot);
   }
 
-  /** Fetches rotation records again (see `RoomTrust.refresh`); true when the trust set grew. */
-  private async refreshTrust(): Promise<boolean> {
-    const rotations = await this.trusted.refresh(this.state.rotations);
-    if (!rotations) return false;
-    this.state = { ...this.state, rotations };
+  /**
+   * Fetches the room's rotation records again (see `RoomTrust.refresh`; `force` on a new connection,
+   * so a reconnecting player learns of removed keys); true when trust moved to a newer key set.
+   */
+  private async refreshTrust(force = false): Promise<boolean> {
+    const trustRoot = await this.trusted.refresh(this.state.trustRoot, force);
+    if (!trustRoot) return false;
+    this.state = { ...this.state, trustRoot };
     return true;
   }
 

@@ -9,6 +9,7 @@ import {
   changedSlots,
   fromKeyFile,
   generateSigningKey,
+  genesisKeySet,
   parseKeyFile,
   signRotation,
   toKeyFile,
@@ -128,7 +129,7 @@ export async function keygen(args: ParsedArgs, io: Io): Promise<number> {
 export async function roomCreate(args: ParsedArgs, io: Io): Promise<number> {
   const { key, room } = await keyAndRoom(args);
   const api = serverOf(args, io, await clientOperatorToken(flag(args, 'operator-token-file'), io.env));
-  const record = await signRotation(room, key.publicKey, key);
+  const record = await signRotation(genesisKeySet(room, [key.publicKey]), [key]);
   try {
     await api.rotate(room, record);
   } catch (error) {

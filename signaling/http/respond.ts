@@ -17,12 +17,16 @@ export function httpStatusOf(code: Code): number {
     case ErrorCode.OPERATOR_REQUIRED:
       return 401;
     case ErrorCode.QUOTA_EXCEEDED:
+    case ErrorCode.RATE_LIMITED:
       return 429;
+    case ErrorCode.STORAGE_FULL:
+      return 507;
     case ErrorCode.UNSUPPORTED_ENCODING:
       return 415;
     case ErrorCode.NO_SUCH_ROOM:
       return 404;
     case ErrorCode.STALE_SEQ:
+    case ErrorCode.STALE_KEY_SET:
     case ErrorCode.BLOB_MISSING:
     case ErrorCode.ROOM_QUARANTINED:
       return 409;
