@@ -41,7 +41,7 @@ import {
   type RefusedDetail,
 } from './status.ts';
 import type { BlobSource, ConnectTransport, Traffic } from './transport.ts';
-import { fetchRotations, RoomTrust } from './trust.ts';
+import { fetchRotations, RoomTrust, type TrustRefreshReason } from './trust.ts';
 
 export type {
   AppliedDetail,
@@ -216,7 +216,7 @@ export class PatchClient extends ClientEvents {
         now: (this.options.now ?? Date.now)(),
       });
     let verdict = await check();
-    if (!verdict.ok && verdict.code === ErrorCode.UNKNOWN_KEY && (await this.refreshTrust())) {
+    if (!verdict.ok && verdict.code === ErrorCode.UNKNOWN_KEY && (await this.refreshTrust('unknown-key'))) {
       verdict = await check();
     }
     if (!verdict.ok) {
@@ -224,6 +224,8 @@ export class PatchClient extends ClientEvents {
       this.emit('refused', { code: verdict.code, message: verdict.message });
       return verdict;
     }
+    // A release taken: look at the key chain again (a removal the player missed while connected).
+    void this.refreshTrust('release');
     // (Unless the cache floor rose while the signature was checked, or a newer one is loading.)
     this.releases.take(verdict.value);
     return verdict;
@@ -323,7 +325,7 @@ export class PatchClient extends ClientEvents {
       case MessageType.welcome:
         this.relayClientId = message.clientId;
         this.relayBlobs.connected();
-        void this.refreshTrust(true);
+        void this.refreshTrust('connect');
         this.emitStatus();
         this.emit('connected', { clientId: message.clientId, seq: message.seq });
         this.options.onRelayMessage?.(message); // its `peers` are the swarm's
@@ -375,11 +377,11 @@ export class PatchClient extends ClientEvents {
   }
 
   /**
-   * Fetches the room's rotation records again (see `RoomTrust.refresh`; `force` on a new connection,
-   * so a reconnecting player learns of removed keys); true when trust moved to a newer key set.
+   * Fetches the room's rotation records again (see `RoomTrust.refresh`); true when trust moved to a
+   * newer key set.
    */
-  private async refreshTrust(force = false): Promise<boolean> {
-    const trustRoot = await this.trusted.refresh(this.state.trustRoot, force);
+  private async refreshTrust(why: TrustRefreshReason): Promise<boolean> {
+    const trustRoot = await this.trusted.refresh(this.state.trustRoot, why);
     if (!trustRoot) return false;
     this.state = { ...this.state, trustRoot };
     return true;

@@ -78,13 +78,16 @@ export async function fetchRotations(server: string, room: string): Promise<unkn
   }
 }
 
+/** Why the client looks at the key chain again (see {@link RoomTrust.refresh}). */
+export type TrustRefreshReason = 'connect' | 'unknown-key' | 'release';
+
 /**
  * The keys the client trusts, kept: computed from the pinned keys and the stored trust root on first
  * use, moved on when the relay serves records that continue the chain.
  */
 export class RoomTrust {
   private state: KeySetState | null = null;
-  private refreshedAt = -Infinity;
+  private readonly refreshedAt = new Map<TrustRefreshReason, number>();
   private inFlight: Promise<TrustRoot | null> | null = null;
 
   constructor(
@@ -109,16 +112,21 @@ export class RoomTrust {
   }
 
   /**
-   * Fetches the rotation records again (at most every {@link TRUST_REFRESH_MS}, unless `force`: a new
-   * connection) and walks on from where trust stands; when that reached a newer key set, takes it and
-   * returns the new root (to be stored with the room's state), else null. A call while a fetch is under
-   * way shares its outcome (a release that arrives just after `welcome` waits for the walk it started).
+   * Fetches the rotation records again and walks on from where trust stands; when that reached a
+   * newer key set, takes it and returns the new root (to be stored with the room's state), else null.
+   * Why it is asked decides how often: `connect` (a reconnecting player learns of removed keys) and
+   * `release` (a release was taken — each is a new seq a trusted key signed, so peers can't make
+   * them up: a connected player learns of a removal by the next publish) always; `unknown-key` (a
+   * release by a key not trusted yet, which anyone can send) at most every {@link TRUST_REFRESH_MS}.
+   * A call while a fetch is under way shares its outcome.
    */
-  refresh(root: TrustRoot | undefined, force = false): Promise<TrustRoot | null> {
+  refresh(root: TrustRoot | undefined, why: TrustRefreshReason): Promise<TrustRoot | null> {
     if (this.inFlight) return this.inFlight;
-    const now = Date.now();
-    if (!force && now - this.refreshedAt < TRUST_REFRESH_MS) return Promise.resolve(null);
-    this.refreshedAt = now;
+    if (why === 'unknown-key') {
+      const now = Date.now();
+      if (now - (this.refreshedAt.get(why) ?? -Infinity) < TRUST_REFRESH_MS) return Promise.resolve(null);
+      this.refreshedAt.set(why, now);
+    }
     this.inFlight = this.walkOn(root).finally(() => (this.inFlight = null));
     return this.inFlight;
   }

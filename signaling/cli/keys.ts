@@ -5,7 +5,7 @@
  */
 import type { SigningKey } from '../../protocol/index.ts';
 import { changeRoomKeys } from '../../publisher/key-sets.ts';
-import { CliError, flags, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
+import { CliError, flag, flags, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 import { loadKey, need, serverOf } from './commands.ts';
 
 /** Help texts. */
@@ -14,7 +14,7 @@ export const KEYS_HELP = {
 
 The room's key set as the relay holds it: version, threshold, key ids, and how many signed records
 lead there. (Only what the relay says: players check every record themselves.)`,
-  set: `patchcast keys set --room R --key KEY.json [--key …] [--add KEY.json|PUBKEY …]
+  set: `patchcast keys set [--room R] --key KEY.json [--key …] [--add KEY.json|PUBKEY …]
                    [--remove KEYID …] [--threshold N] [--trust PUBKEY …] [--server URL]
 
 Signs and sends the room's next key set (version one above the current): the current keys, plus
@@ -62,9 +62,11 @@ async function added(value: string): Promise<{ publicKey: string; signer: Signin
 
 /** `keys set` */
 export async function keysSet(args: ParsedArgs, io: Io): Promise<number> {
-  const room = need(args, 'room');
-  const signers = await Promise.all(flags(args, 'key').map(async (path) => (await loadKey(path)).key));
-  if (signers.length === 0) throw new CliError('--key is required (a key file of the room)', 2);
+  const loaded = await Promise.all(flags(args, 'key').map((path) => loadKey(path)));
+  if (loaded.length === 0) throw new CliError('--key is required (a key file of the room)', 2);
+  const signers = loaded.map((l) => l.key);
+  const room = flag(args, 'room') ?? loaded.find((l) => l.room !== undefined)?.room;
+  if (!room) throw new CliError('--room is required (the key files name no room)', 2);
   const adds = await Promise.all(flags(args, 'add').map(added));
   const threshold = intFlag(args, 'threshold');
   if (threshold !== undefined && !(threshold >= 1)) throw new CliError('--threshold must be 1 or more', 2);
@@ -78,7 +80,9 @@ export async function keysSet(args: ParsedArgs, io: Io): Promise<number> {
       ...(threshold === undefined ? {} : { threshold }),
     },
   });
-  io.out(`room ${room}: key set version ${answer.version}, threshold ${answer.threshold} of ${answer.keys.length}`);
+  io.out(
+    `room ${room}: key set version ${answer.version}, threshold ${answer.threshold} of ${answer.keys.length}`,
+  );
   for (const k of answer.keys) io.out(`  ${k.keyId}`);
   return 0;
 }

@@ -54,7 +54,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
 function commandOf(argv: readonly string[]): { name: string | undefined; rest: readonly string[] } {
   const [first, second] = argv;
   if ((first === 'room' || first === 'keys') && second !== undefined && !second.startsWith('-')) {
-    return { name: `room ${second}`, rest: argv.slice(2) };
+    return { name: `${first} ${second}`, rest: argv.slice(2) };
   }
   return { name: first, rest: argv.slice(1) };
 }
