@@ -105,6 +105,8 @@ export class PatchClient extends ClientEvents {
   /** The id the relay gave this connection (it may add a suffix to a duplicate id). */
   private relayClientId: string | null = null;
   private readonly trusted: RoomTrust;
+  /** The key that signed the last release taken (a change makes the client look at the key chain). */
+  private lastKeyId: string | null = null;
   private readonly relay: RelayConnection;
   private readonly releases: ReleasePipeline;
   private lastError: string | null = null;
@@ -225,7 +227,9 @@ export class PatchClient extends ClientEvents {
       return verdict;
     }
     // A release taken: look at the key chain again (a removal the player missed while connected).
-    void this.refreshTrust('release');
+    const keyId = verdict.value.release.keyId;
+    void this.refreshTrust(this.lastKeyId !== null && keyId !== this.lastKeyId ? 'key-change' : 'release');
+    this.lastKeyId = keyId;
     // (Unless the cache floor rose while the signature was checked, or a newer one is loading.)
     this.releases.take(verdict.value);
     return verdict;
@@ -292,6 +296,7 @@ export class PatchClient extends ClientEvents {
     this.state = booted.state;
     if (booted.error) this.setError(booted.error);
     if (booted.latest) {
+      this.lastKeyId = booted.latest.release.keyId;
       this.offerToPeers(booted.latest, booted.blobs);
       this.emitApplied({
         seq: booted.state.seq,

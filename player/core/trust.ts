@@ -79,7 +79,7 @@ export async function fetchRotations(server: string, room: string): Promise<unkn
 }
 
 /** Why the client looks at the key chain again (see {@link RoomTrust.refresh}). */
-export type TrustRefreshReason = 'connect' | 'unknown-key' | 'release';
+export type TrustRefreshReason = 'connect' | 'key-change' | 'unknown-key' | 'release';
 
 /**
  * The keys the client trusts, kept: computed from the pinned keys and the stored trust root on first
@@ -115,14 +115,15 @@ export class RoomTrust {
    * Fetches the rotation records again and walks on from where trust stands; when that reached a
    * newer key set, takes it and returns the new root (to be stored with the room's state), else null.
    * Why it is asked decides how often: `connect` (a reconnecting player learns of removed keys) and
-   * `release` (a release was taken — each is a new seq a trusted key signed, so peers can't make
-   * them up: a connected player learns of a removal by the next publish) always; `unknown-key` (a
-   * release by a key not trusted yet, which anyone can send) at most every {@link TRUST_REFRESH_MS}.
+   * `key-change` (a release was taken that another key signed than the one before: only a trusted
+   * key can make that happen) always; `release` (a release was taken: a connected player learns of
+   * a removal by the next publishes) and `unknown-key` (a release by a key not trusted yet, which
+   * anyone can send) each at most every {@link TRUST_REFRESH_MS}.
    * A call while a fetch is under way shares its outcome.
    */
   refresh(root: TrustRoot | undefined, why: TrustRefreshReason): Promise<TrustRoot | null> {
     if (this.inFlight) return this.inFlight;
-    if (why === 'unknown-key') {
+    if (why === 'unknown-key' || why === 'release') {
       const now = Date.now();
       if (now - (this.refreshedAt.get(why) ?? -Infinity) < TRUST_REFRESH_MS) return Promise.resolve(null);
       this.refreshedAt.set(why, now);
