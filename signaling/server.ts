@@ -25,6 +25,7 @@ import type { ClusterMembership } from './cluster/join.ts';
 import type { ClusterStore } from './cluster/redis-store.ts';
 import type { RoomStore } from './store/room-store.ts';
 import { RelayStore } from './store/store.ts';
+import { DEFAULT_MAX_RELEASES_PER_ROOM, HistoryPruner } from './store/prune.ts';
 import { createTcpServer } from './transports/tcp.ts';
 import {
   DEFAULT_PEERJS_MAX_MESSAGE_BYTES,
@@ -76,6 +77,8 @@ export interface ServerOptions {
   readonly creation?: RoomCreationPolicy;
   /** Per-address socket caps and request / connection rates (`signaling/net/address-limits.ts`). */
   readonly addressLimits?: Partial<AddressLimitOptions>;
+  /** Releases one room keeps; older ones are pruned and their unnamed blobs collected (default 200). */
+  readonly maxReleasesPerRoom?: number;
   /** Upload window, per-room pending bytes, texture pixel cap, decode deadline. */
   readonly relayLimits?: Partial<RelayLimits>;
   /**
@@ -175,6 +178,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   gcTimer.unref();
 
   await options.prepare?.(relay);
+
+  const pruner = new HistoryPruner(store, {
+    maxReleases: options.maxReleasesPerRoom ?? DEFAULT_MAX_RELEASES_PER_ROOM,
+    blobMinAgeMs: relay.limits.uploadWindowMs,
+    log,
+  });
+  await pruner.pruneAll();
+  relay.onRelease((signed) => {
+    pruner.prune(signed.release.room).catch((error: unknown) => log(`prune: ${String(error)}`));
+  });
 
   const logRefusal = refusalLogger(log);
   const limits = new AddressLimits(options.addressLimits ?? {}, (code, source, address, why) => {

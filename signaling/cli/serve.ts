@@ -11,6 +11,7 @@ import { DEFAULT_MAX_PUBLISH_BODY_BYTES, DEFAULT_RELAY_LIMITS } from '../relay/l
 import type { ListenError, RunningServer } from '../server.ts';
 import { DEFAULT_ADDRESS_LIMITS, type AddressLimitOptions } from '../net/address-limits.ts';
 import { DEFAULT_HUB_OPTIONS } from '../hub/options.ts';
+import { DEFAULT_MAX_RELEASES_PER_ROOM } from '../store/prune.ts';
 import { CliError, flag, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 import { serveOperatorToken, type OperatorToken } from './operator-token.ts';
 
@@ -66,6 +67,8 @@ Limits of publishing:
   --upload-window-ms N        how long those uploads are accepted (default 600000)
   --max-texture-pixels N      largest width × height a texture header may declare (default 16777216)
   --decode-timeout-ms N       longest one texture decode may take; decodes run one at a time (default 5000)
+  --max-releases-per-room N   releases a room keeps; older history is pruned and blobs no kept release
+                              names are collected (default ${DEFAULT_MAX_RELEASES_PER_ROOM})
 `;
 
 /** The flags of `serve` (anything else is a usage error). */
@@ -100,6 +103,7 @@ export const SERVE_OPTIONS = {
   redis: { type: 'string' },
   'redis-prefix': { type: 'string' },
   'redis-cache-bytes': { type: 'string' },
+  'max-releases-per-room': { type: 'string' },
 } as const satisfies OptionSpecs;
 
 /** A positive integer flag, or its default; a usage error otherwise. */
@@ -290,6 +294,7 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
         reserved: new Set(seedRoom === null ? [] : [seedRoom]),
       },
       maxBodyBytes: creationLimits.maxBodyBytes,
+      maxReleasesPerRoom: positive(args, 'max-releases-per-room', DEFAULT_MAX_RELEASES_PER_ROOM),
       relayLimits: creationLimits.relayLimits,
       log: (m) => io.err(m),
       prepare: async (relay) => {
