@@ -5,6 +5,7 @@
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
+import { join } from 'node:path';
 import express from 'express';
 import { ErrorCode } from '../protocol/index.ts';
 import { Hub, type HubOptions } from './hub/hub.ts';
@@ -238,7 +239,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_PUBLISH_BODY_BYTES,
       startedAt,
       log,
-      ...(options.creation ? { creation: options.creation } : {}),
+      ...(options.creation
+        ? { creation: { countsFile: join(options.dataDir, 'open-rooms.json'), ...options.creation } }
+        : {}),
     }),
   );
   app.use(apiErrorHandler);
