@@ -93,7 +93,15 @@ export function genesisKeySet(
   threshold = 1,
   now = new Date(),
 ): KeySet {
-  return { format: 1, kind: 'key-set', room, version: 1, keys: [...publicKeys], threshold, createdAt: now.toISOString() };
+  return {
+    format: 1,
+    kind: 'key-set',
+    room,
+    version: 1,
+    keys: [...publicKeys],
+    threshold,
+    createdAt: now.toISOString(),
+  };
 }
 
 /** A change to a room's keys: keys to add (public keys), keys to remove (key ids), a new threshold. */
@@ -170,7 +178,10 @@ export async function acceptRotation(
     );
   }
   if (current.version !== null && keySet.version !== current.version + 1) {
-    return fail(ErrorCode.BAD_MESSAGE, `the next key set is version ${current.version + 1}, not ${keySet.version}`);
+    return fail(
+      ErrorCode.BAD_MESSAGE,
+      `the next key set is version ${current.version + 1}, not ${keySet.version}`,
+    );
   }
   const byCurrent = await goodSignatures(record, current.keys);
   if (byCurrent === 0) return fail(ErrorCode.UNKNOWN_KEY, 'no key the room trusts signed this key set');

@@ -93,7 +93,10 @@ describe('key sets', () => {
       code: ErrorCode.UNKNOWN_KEY,
     });
     const other = await signRotation({ ...(await record(2, [a!], [a!])).keySet, room: 'other' }, [a!]);
-    expect(await acceptRotation(other, 'demo', current)).toMatchObject({ ok: false, code: ErrorCode.WRONG_ROOM });
+    expect(await acceptRotation(other, 'demo', current)).toMatchObject({
+      ok: false,
+      code: ErrorCode.WRONG_ROOM,
+    });
     const good = await record(2, [a!], [a!]);
     const swapped = { ...good, keySet: { ...good.keySet, keys: [mallory!.publicKey] } };
     expect((await acceptRotation(swapped, 'demo', current)).ok).toBe(false);
@@ -122,7 +125,11 @@ describe('key sets', () => {
   it('nextKeySet adds, removes and keeps the threshold within the keys left', async () => {
     const [a, b, c] = await keys(3);
     const current = await stateOf((await record(4, [a!, b!], [a!, b!], 2)).keySet);
-    const next = await nextKeySet('demo', { ...current, version: 4 }, { add: [c!.publicKey], remove: [a!.keyId, b!.keyId] });
+    const next = await nextKeySet(
+      'demo',
+      { ...current, version: 4 },
+      { add: [c!.publicKey], remove: [a!.keyId, b!.keyId] },
+    );
     expect(next).toMatchObject({ version: 5, keys: [c!.publicKey], threshold: 1 });
   });
 });

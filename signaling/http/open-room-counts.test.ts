@@ -29,7 +29,14 @@ describe('open rooms per address', () => {
     expect((await createRoom('first')).status).toBe(201);
     expect((await createRoom('second')).status).toBe(429);
     const dataDir = server.dataDir;
-    await until(() => access(join(dataDir, 'open-rooms.json')).then(() => true, () => false), 5_000);
+    await until(
+      () =>
+        access(join(dataDir, 'open-rooms.json')).then(
+          () => true,
+          () => false,
+        ),
+      5_000,
+    );
     await server.close();
     server = await startTestServer({ creation: open, dataDir });
     const again = await createRoom('third');

@@ -97,7 +97,8 @@ describe('per-address limits', () => {
       });
       opened.push(ws);
     }
-    const upgrade = 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    const upgrade =
+      'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
       'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
     const refusedWs = await rawAnswer(server.httpPort, upgrade);
     expect(refusedWs).toMatch(/^HTTP\/1\.1 429/);

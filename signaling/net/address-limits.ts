@@ -72,7 +72,8 @@ export class TokenBuckets {
   private forgetFull(): void {
     const t = this.now();
     for (const [address, b] of this.buckets) {
-      if (b.tokens + ((t - b.at) / 1000) * this.limit.perSecond >= this.limit.burst) this.buckets.delete(address);
+      if (b.tokens + ((t - b.at) / 1000) * this.limit.perSecond >= this.limit.burst)
+        this.buckets.delete(address);
     }
     if (this.buckets.size >= MAX_TRACKED_ADDRESSES) {
       const oldest = this.buckets.keys().next();
@@ -116,11 +117,21 @@ export class AddressLimits {
   openSocket(address: string): boolean {
     const held = this.sockets.get(address) ?? 0;
     if (this.socketCount >= this.options.httpSockets) {
-      this.onRefusal(ErrorCode.TOO_MANY_CONNECTIONS, 'http', address, 'the relay holds its most HTTP sockets');
+      this.onRefusal(
+        ErrorCode.TOO_MANY_CONNECTIONS,
+        'http',
+        address,
+        'the relay holds its most HTTP sockets',
+      );
       return false;
     }
     if (held >= this.options.httpSocketsPerAddress) {
-      this.onRefusal(ErrorCode.TOO_MANY_CONNECTIONS, 'http', address, `${held} HTTP sockets from this address`);
+      this.onRefusal(
+        ErrorCode.TOO_MANY_CONNECTIONS,
+        'http',
+        address,
+        `${held} HTTP sockets from this address`,
+      );
       return false;
     }
     this.sockets.set(address, held + 1);

@@ -44,29 +44,38 @@ function serveOnTinyDisk(dataDir: string): Promise<string> {
 }
 
 describe('a full disk', () => {
-  it.skipIf(process.getuid?.() !== 0)('answers the publish that does not fit with STORAGE_FULL, and keeps serving', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'patchcast-full-'));
-    const url = await serveOnTinyDisk(dir);
-    const key = await generateSigningKey();
-    const first = await buildRelease({
-      room: 'full',
-      key,
-      previous: null,
-      slots: { logic: { kind: 'script', bytes: utf8('export {}'), version: '1' } },
-    });
-    expect((await postRelease(url, first, { publicKey: key.publicKey })).status).toBe(201);
-    const big = await buildRelease({
-      room: 'full',
-      key,
-      previous: first.signed.release,
-      slots: {
-        background: { kind: 'texture', mime: 'image/png', bytes: await bigPngBytes(1_500_000), version: '2' },
-      },
-    });
-    const refused = await postRelease(url, big);
-    expect(refused.status).toBe(507);
-    expect(refused.body).toMatchObject({ error: { code: ErrorCode.STORAGE_FULL } });
-    expect((await fetch(url + '/api/rooms')).status).toBe(200);
-    expect((await fetch(url + '/healthz')).status).toBe(200);
-  }, 60_000);
+  it.skipIf(process.getuid?.() !== 0)(
+    'answers the publish that does not fit with STORAGE_FULL, and keeps serving',
+    async () => {
+      dir = await mkdtemp(join(tmpdir(), 'patchcast-full-'));
+      const url = await serveOnTinyDisk(dir);
+      const key = await generateSigningKey();
+      const first = await buildRelease({
+        room: 'full',
+        key,
+        previous: null,
+        slots: { logic: { kind: 'script', bytes: utf8('export {}'), version: '1' } },
+      });
+      expect((await postRelease(url, first, { publicKey: key.publicKey })).status).toBe(201);
+      const big = await buildRelease({
+        room: 'full',
+        key,
+        previous: first.signed.release,
+        slots: {
+          background: {
+            kind: 'texture',
+            mime: 'image/png',
+            bytes: await bigPngBytes(1_500_000),
+            version: '2',
+          },
+        },
+      });
+      const refused = await postRelease(url, big);
+      expect(refused.status).toBe(507);
+      expect(refused.body).toMatchObject({ error: { code: ErrorCode.STORAGE_FULL } });
+      expect((await fetch(url + '/api/rooms')).status).toBe(200);
+      expect((await fetch(url + '/healthz')).status).toBe(200);
+    },
+    60_000,
+  );
 });
