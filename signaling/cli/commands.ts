@@ -134,7 +134,10 @@ export async function roomCreate(args: ParsedArgs, io: Io): Promise<number> {
     await api.rotate(room, record);
   } catch (error) {
     // A room that exists and already trusts this key is fine.
-    if (error instanceof RelayError && error.code === ErrorCode.UNKNOWN_KEY) {
+    if (
+      error instanceof RelayError &&
+      (error.code === ErrorCode.UNKNOWN_KEY || error.code === ErrorCode.STALE_KEY_SET)
+    ) {
       const keys = await api.keys(room).catch(() => null);
       if (keys?.keys.some((k) => k.keyId === key.keyId)) {
         io.out(`room ${room} exists and trusts key ${key.keyId}`);
