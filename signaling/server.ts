@@ -180,15 +180,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   await options.prepare?.(relay);
 
-  const pruner = new HistoryPruner(store, {
-    maxReleases: options.maxReleasesPerRoom ?? DEFAULT_MAX_RELEASES_PER_ROOM,
-    blobMinAgeMs: relay.limits.uploadWindowMs,
-    log,
-  });
-  await pruner.pruneAll();
-  relay.onRelease((signed) => {
-    pruner.prune(signed.release.room).catch((error: unknown) => log(`prune: ${String(error)}`));
-  });
+  // The releases kept per room: pruned on the file store (a cluster's Redis store keeps its own).
+  if (store instanceof RelayStore) {
+    const pruner = new HistoryPruner(store, {
+      maxReleases: options.maxReleasesPerRoom ?? DEFAULT_MAX_RELEASES_PER_ROOM,
+      blobMinAgeMs: relay.limits.uploadWindowMs,
+      log,
+    });
+    await pruner.pruneAll();
+    relay.onRelease((signed) => {
+      pruner.prune(signed.release.room).catch((error: unknown) => log(`prune: ${String(error)}`));
+    });
+  }
 
   const logRefusal = refusalLogger(log);
   const limits = new AddressLimits(options.addressLimits ?? {}, (code, source, address, why) => {
