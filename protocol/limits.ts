@@ -62,3 +62,17 @@ export const MAX_BAD_CHUNKS = 3;
 export const RECONNECT_INITIAL_MS = 500;
 /** Largest reconnect delay of a client of the relay. */
 export const RECONNECT_MAX_MS = 15_000;
+
+/**
+ * What a relay that shuts down tells its clients by default: come back in this long (`error`
+ * `SERVER_SHUTDOWN` with `retryAfterMs`). A restart usually takes about this.
+ */
+export const RESTART_HINT_MS = 1_000;
+/** The largest restart hint a client takes. */
+export const MAX_RESTART_HINT_MS = 60_000;
+/** After a restart hint, the first dials spread over this long (jitter: not all in the same ms). */
+export const RESTART_SPREAD_MS = 500;
+/** Until the relay is back, a client told of a restart dials again about this often (jittered). */
+export const RESTART_POLL_MS = 500;
+/** How long after a restart hint a client keeps dialling that often, before the usual backoff. */
+export const RESTART_WINDOW_MS = 60_000;

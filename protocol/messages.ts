@@ -4,7 +4,12 @@
  */
 import * as v from 'valibot';
 import { ErrorCode, fail, type Result } from './errors.ts';
-import { MAX_CHUNK_SIZE, MAX_CHUNKS_PER_REQUEST, MAX_CLIENT_TEXT_LENGTH } from './limits.ts';
+import {
+  MAX_CHUNK_SIZE,
+  MAX_CHUNKS_PER_REQUEST,
+  MAX_CLIENT_TEXT_LENGTH,
+  MAX_RESTART_HINT_MS,
+} from './limits.ts';
 import {
   Count,
   IsoTime,
@@ -287,12 +292,17 @@ export async function signRosterChallenge(key: SigningKey, room: string, nonce: 
   return { type: MessageType.rosterAuth, publicKey: key.publicKey, sig };
 }
 
-/** Either way: something was refused. `fatal` means the sender closes the connection next. */
+/**
+ * Either way: something was refused. `fatal` means the sender closes the connection next. With
+ * `SERVER_SHUTDOWN`, `retryAfterMs` is the relay's hint of when to come back (it is restarting):
+ * clients dial again then, spread by jitter (`restartDelay` in `backoff.ts`).
+ */
 export const ErrorMessageSchema = v.object({
   type: v.literal(MessageType.error),
   code: v.picklist(Object.values(ErrorCode)),
   message: ClientText,
   fatal: v.exactOptional(v.boolean()),
+  retryAfterMs: v.exactOptional(v.pipe(Count, v.maxValue(MAX_RESTART_HINT_MS))),
 });
 /** `error`. */
 export type ErrorMessage = v.InferOutput<typeof ErrorMessageSchema>;
@@ -350,12 +360,18 @@ export function parseMessage(input: unknown): Result<Message> {
   return messageValidators[type](input);
 }
 
-/** Builds an `error` message (message text truncated to the wire limit). */
-export function errorMessage(code: ErrorCode, message: string, fatal = false): ErrorMessage {
+/** Builds an `error` message (message text truncated to the wire limit), with a retry hint if given. */
+export function errorMessage(
+  code: ErrorCode,
+  message: string,
+  fatal = false,
+  retryAfterMs?: number,
+): ErrorMessage {
   return {
     type: MessageType.error,
     code,
     message: message.slice(0, MAX_CLIENT_TEXT_LENGTH),
     ...(fatal ? { fatal } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   };
 }

@@ -5,7 +5,11 @@
  * node-webrtc over loopback) for N = 10, 30, 50. A 1 MB and a 5 MB texture are published; each row is
  * one run with the swarm and, as the plain baseline in the same run, one with the same N players
  * fetching from the relay alone. Columns: publish → applied p50/p95/max across players, chunk bytes
- * the relay sent, that as a multiple of the patch, bytes between peers, offload = peer / all bytes.
+ * the relay sent, that as a multiple of the patch, bytes between peers, offload = peer / all bytes,
+ * and the swarm's "publish → all applied" (max) over the relay-only run's.
+ *
+ * Then the same with the relay's blob egress limited (`--egress-limit`, default 100 Mbit/s) for
+ * N = 50 and 5 MB: the relay is the bottleneck there, and the swarm carries the bytes.
  *
  * Part 2, simulated: the same `Swarm` code on a virtual clock with in-memory links (latency 10–60 ms,
  * 2 MB/s uplink per player), 1,000 and 10,000 players, 10% of them leaving mid-transfer.
@@ -17,8 +21,9 @@
  * Runs itself inside a loopback-only network namespace when it can (root): WebRTC then has nothing
  * but `lo`, and `iceServers` is empty.
  *
- * Options: --n 10,30,50  --size 1mb,5mb  --sim 1000:1mb,10000:256kb  --liars 1000:1mb  --no-baseline
- *          --no-real  --json FILE   (an empty --sim or --liars skips that part)
+ * Options: --n 10,30,50  --size 1mb,5mb  --egress 100mbit (none: skip)  --egress-n 50  --egress-size 5mb
+ *          --runs 1  --sim 1000:1mb,10000:256kb  --liars 1000:1mb  --no-baseline  --no-real  --json FILE
+ *          (an empty --sim or --liars skips that part)
  */
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -27,10 +32,14 @@ import { writeFile } from 'node:fs/promises';
 import type { NodePlayer } from '../../player/node/index.ts';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
+import { parseRate } from '../../signaling/hub/egress.ts';
 import type { TestRoom, TestServer } from '../../signaling/testing/helpers.ts';
 import { simulate, type SimResult } from './simulate.ts';
 
 interface RealRow {
+  readonly run: number;
+  /** The relay's egress limit (bytes/s), or null. */
+  readonly limit: number | null;
   readonly n: number;
   readonly sizeBytes: number;
   readonly mode: 'relay only' | 'swarm';
@@ -56,8 +65,8 @@ function parseArgs(argv: readonly string[]) {
     return size;
   };
   return {
-    ns: (get('n') ?? '10,30,50').split(',').map(Number),
-    sizes: (get('size') ?? '1mb,5mb').split(',').map(sizeOf),
+    ns: (get('n') ?? '10,30,50').split(',').filter(Boolean).map(Number),
+    sizes: (get('size') ?? '1mb,5mb').split(',').filter(Boolean).map(sizeOf),
     sims: (get('sim') ?? '1000:1mb,10000:256kb')
       .split(',')
       .filter(Boolean)
@@ -72,6 +81,10 @@ function parseArgs(argv: readonly string[]) {
         const [players, size] = spec.split(':');
         return { players: Number(players), bytes: sizeOf(size ?? '1mb') };
       }),
+    egress: get('egress') ?? '100mbit',
+    egressNs: (get('egress-n') ?? '50').split(',').filter(Boolean).map(Number),
+    egressSizes: (get('egress-size') ?? '5mb').split(',').filter(Boolean).map(sizeOf),
+    runs: Number(get('runs') ?? 1),
     baseline: !argv.includes('--no-baseline'),
     real: !argv.includes('--no-real'),
     json: get('json'),
@@ -137,6 +150,7 @@ async function runOnce(
   n: number,
   sizeBytes: number,
   swarm: boolean,
+  run: number,
 ): Promise<RealRow> {
   const { NodePlayer, tcpTransport } = await import('../../player/node/index.ts');
   const clients: NodePlayer[] = [];
@@ -181,6 +195,8 @@ async function runOnce(
     const after = clients.map(traffic);
     const done = times.filter(Number.isFinite).sort((a, b) => a - b);
     return {
+      run,
+      limit: server.hub.options.egressBytesPerSecond,
       n,
       sizeBytes: texture.length,
       mode: swarm ? 'swarm' : 'relay only',
@@ -202,19 +218,59 @@ const mb = (b: number): string => `${(b / (1 << 20)).toFixed(2)} MB`;
 const ms = (t: number): string =>
   Number.isFinite(t) ? (t >= 1000 ? `${(t / 1000).toFixed(2)} s` : `${Math.round(t)} ms`) : '—';
 
+const rate = (limit: number | null): string =>
+  limit === null ? 'none' : `${Math.round((limit * 8) / 1e6)} Mbit/s`;
+
 function printReal(rows: readonly RealRow[]): void {
   console.log('\nReal WebRTC (node-webrtc on loopback), relay in-process; one run per row\n');
   console.log(
-    '| N | patch | mode | applied | p50 | p95 | max | relay sent (chunks) | ÷ patch | relay wire bytes | peer bytes | offload |',
+    '| run | relay limit | N | patch | mode | applied | p50 | p95 | max | ÷ relay only (max) | relay sent (chunks) | ÷ patch | relay wire bytes | peer bytes | offload |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const all = r.relayBytes + r.peerBytes;
+    const base = rows.find(
+      (b) =>
+        b.mode === 'relay only' &&
+        b.run === r.run &&
+        b.limit === r.limit &&
+        b.n === r.n &&
+        Math.abs(b.sizeBytes - r.sizeBytes) < 1 << 16,
+    );
+    const ratio = r.mode === 'swarm' && base ? `${(r.max / base.max).toFixed(2)}×` : '';
     console.log(
-      `| ${r.n} | ${mb(r.sizeBytes)} | ${r.mode} | ${r.applied}/${r.n} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.max)} | ` +
+      `| ${r.run} | ${rate(r.limit)} | ${r.n} | ${mb(r.sizeBytes)} | ${r.mode} | ${r.applied}/${r.n} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.max)} | ${ratio} | ` +
         `${mb(r.relayBytes)} | ${(r.relayBytes / r.sizeBytes).toFixed(2)}× | ${mb(r.relayWireBytes)} | ${mb(r.peerBytes)} | ` +
         `${all > 0 ? ((100 * r.peerBytes) / all).toFixed(1) : '0.0'}% |`,
     );
+  }
+}
+
+/** Every size × N, relay-only then swarm, against one relay with the given egress limit. */
+async function realRuns(
+  limit: number | null,
+  sizes: readonly number[],
+  ns: readonly number[],
+  baseline: boolean,
+  run: number,
+  rows: RealRow[],
+): Promise<void> {
+  const { startTestServer, TestRoom } = await import('../../signaling/testing/helpers.ts');
+  const server = await startTestServer({ hub: { egressBytesPerSecond: limit } });
+  try {
+    // A fresh room per run: its players join holding nothing but a small first release, so no run
+    // starts by catching up the previous run's patch.
+    let rooms = 0;
+    const fresh = () => TestRoom.create(server.url, `bench-${++rooms}`);
+    for (const size of sizes) {
+      for (const n of ns) {
+        if (baseline) rows.push(await runOnce(server, await fresh(), n, size, false, run));
+        rows.push(await runOnce(server, await fresh(), n, size, true, run));
+        console.error(`done: run ${run}, limit ${rate(limit)}, N=${n} ${mb(size)}`);
+      }
+    }
+  } finally {
+    await server.dispose();
   }
 }
 
@@ -280,19 +336,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
   const realRows: RealRow[] = [];
   if (args.real) {
-    const { startTestServer, TestRoom } = await import('../../signaling/testing/helpers.ts');
-    const server = await startTestServer();
-    try {
-      const room = await TestRoom.create(server.url, 'bench');
-      for (const size of args.sizes) {
-        for (const n of args.ns) {
-          if (args.baseline) realRows.push(await runOnce(server, room, n, size, false));
-          realRows.push(await runOnce(server, room, n, size, true));
-          console.error(`done: N=${n} ${mb(size)}`);
-        }
-      }
-    } finally {
-      await server.dispose();
+    const limit = args.egress === 'none' ? null : parseRate(args.egress);
+    if (args.egress !== 'none' && limit === null) throw new Error(`--egress ${args.egress}: not a rate`);
+    for (let run = 1; run <= args.runs; run++) {
+      await realRuns(null, args.sizes, args.ns, args.baseline, run, realRows);
+      if (limit !== null)
+        await realRuns(limit, args.egressSizes, args.egressNs, args.baseline, run, realRows);
     }
     printReal(realRows);
   }

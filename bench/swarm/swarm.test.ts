@@ -17,14 +17,15 @@ function blobOf(size: number, seed: number): Uint8Array {
 
 async function room(
   n: number,
-  opts: { corruptFirst?: boolean; muteFirst?: boolean; relayBytesPerMs?: number } = {},
+  opts: { corruptFirst?: boolean; muteFirst?: boolean; relayBytesPerMs?: number; chunkSize?: number } = {},
 ) {
   const clock = new VirtualClock();
   const bytes = blobOf(300_000, 7);
-  const desc = await describeBlob(bytes, 16 * 1024);
+  const chunkSize = opts.chunkSize ?? 16 * 1024;
+  const desc = await describeBlob(bytes, chunkSize);
   const relay = new SimRelay(
     clock,
-    new Map([[desc.sha256, { bytes, chunkSize: 16 * 1024, chunks: desc.chunks.length }]]),
+    new Map([[desc.sha256, { bytes, chunkSize, chunks: desc.chunks.length }]]),
     { bytesPerMs: opts.relayBytesPerMs ?? 50_000, latencyMs: 20 },
   );
   const releases: [number, string][] = [];
@@ -103,8 +104,13 @@ describe('swarm', () => {
   });
 
   it('lets go of a peer that claims every chunk and never sends one', async () => {
-    // A slow relay, so the transfer outlasts the liar's eight timed-out requests.
-    const { clock, bytes, desc, nodes } = await room(2, { muteFirst: true, relayBytesPerMs: 40 });
+    // A slow relay, so the transfer outlasts the liar's eight timed-out requests, and more chunks
+    // than the relay's request window, so the liar keeps being asked.
+    const { clock, bytes, desc, nodes } = await room(2, {
+      muteFirst: true,
+      relayBytesPerMs: 40,
+      chunkSize: 4096,
+    });
     nodes[0]!.swarm.hold(desc, bytes);
     const result = nodes[1]!.swarm.fetch(desc);
     await clock.run(() => false, 120_000);

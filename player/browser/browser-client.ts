@@ -12,14 +12,19 @@ import { idbCache } from './idb-cache.ts';
 
 /** Options of {@link browserPatchClient}: the core's, with the platform's parts optional. */
 export type BrowserClientOptions = Omit<PatchClientOptions, 'cache' | 'connect'> &
-  Partial<Pick<PatchClientOptions, 'cache' | 'connect'>>;
+  Partial<Pick<PatchClientOptions, 'cache' | 'connect'>> & {
+    /** Every relay to use, in order (failover; default: `server` alone). */
+    readonly servers?: readonly string[];
+  };
 
-/** A patch client on IndexedDB and the browser's WebSocket to `{server}/ws`. */
+/** A patch client on IndexedDB and the browser's WebSocket to `{server}/ws` (each of `servers`). */
 export function browserPatchClient(options: BrowserClientOptions): PatchClient {
+  const { servers, ...rest } = options;
   return new PatchClient({
-    ...options,
+    ...rest,
     cache: options.cache ?? idbCache(),
-    connect: options.connect ?? webSocketTransport(relaySocketUrl(options.server)),
+    connect:
+      options.connect ?? (servers ?? [options.server]).map((s) => webSocketTransport(relaySocketUrl(s))),
   });
 }
 

@@ -1,19 +1,22 @@
 /**
  * The patch client's connection to the relay, kept up: one transport at a time, `hello` on open,
  * heartbeats and the liveness check (`liveness.ts`), reconnecting with backoff and jitter after any
- * close, and a new `hello` when the peer id to announce changed. What the relay's messages mean is
+ * close — or, when the relay said it is restarting and when to come back, at that time and often
+ * after it (`restartDelay`) — and a new `hello` when the peer id to announce changed. What the relay's messages mean is
  * the client's business.
  */
-import { CloseCode } from '../../protocol/errors.ts';
+import { CloseCode, ErrorCode } from '../../protocol/errors.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../../protocol/limits.ts';
 import { MessageType, type Hello, type Message } from '../../protocol/messages.ts';
-import { backoffDelay, type BackoffOptions } from '../../protocol/backoff.ts';
+import { backoffDelay, restartDelay, type BackoffOptions } from '../../protocol/backoff.ts';
 import { Liveness, SILENT_TICKS } from './liveness.ts';
+import { FAILOVER_JITTER_MS, RelayList } from './relay-list.ts';
 import type { CloseInfo, ConnectTransport, PatchTransport, Traffic } from './transport.ts';
 
 /** Options of {@link RelayConnection}. */
 export interface RelayConnectionOptions {
-  readonly connect: ConnectTransport;
+  /** How to reach the relay; several addresses: the next one when the current one dies (`relay-list.ts`). */
+  readonly connect: ConnectTransport | readonly ConnectTransport[];
   /** The `hello` to say on open (it tells what the player holds then), announcing `peerId`. */
   readonly hello: (peerId: string | undefined) => Hello;
   /** The peer id to announce, if any (the swarm's). */
@@ -44,9 +47,19 @@ export class RelayConnection {
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private liveness = new Liveness();
   private closed = false;
+  /** The relay's last "restarting, come back in …" (`Date.now()` when heard), until a `welcome`. */
+  private restart: { readonly hintMs: number; readonly at: number; attempt: number } | null = null;
+
+  private readonly relays: RelayList;
 
   constructor(options: RelayConnectionOptions) {
     this.options = options;
+    this.relays = new RelayList(options.connect);
+  }
+
+  /** Which of the relay addresses is in use (0-based, in the order given). */
+  get relayIndex(): number {
+    return this.relays.current;
   }
 
   /** True between the relay's `welcome` and the connection's close. */
@@ -57,7 +70,7 @@ export class RelayConnection {
   /** Dials the relay (and again after every close, until {@link close}). */
   start(): void {
     if (this.closed) return;
-    this.transport = this.options.connect({
+    this.transport = this.relays.connect({
       open: () => {
         const peerId = this.options.peerId?.();
         this.announcedPeerId = peerId;
@@ -69,7 +82,15 @@ export class RelayConnection {
         if (message.type === MessageType.welcome) {
           this.welcomedNow = true;
           this.attempt = 0;
+          this.restart = null;
+          this.relays.welcomed();
           this.startHeartbeat(message.heartbeatMs || HEARTBEAT_INTERVAL_MS);
+        } else if (
+          message.type === MessageType.error &&
+          message.code === ErrorCode.SERVER_SHUTDOWN &&
+          message.retryAfterMs !== undefined
+        ) {
+          this.restart = { hintMs: message.retryAfterMs, at: Date.now(), attempt: 0 };
         }
         this.options.message(message);
       },
@@ -89,11 +110,30 @@ export class RelayConnection {
           this.options.closed?.(info, null);
           return;
         }
-        const delay = backoffDelay(this.attempt++, this.options.backoff, this.options.random);
+        // A close of our own making to say hello again stays on this relay; anything else moves on.
+        const moved = info.code !== CloseCode.REHELLO && this.relays.failed();
+        const random = this.options.random ?? Math.random;
+        const delay = moved ? Math.round(random() * FAILOVER_JITTER_MS) : this.nextDelay();
         this.reconnectTimer = setTimeout(() => this.start(), delay);
         this.options.closed?.(info, delay);
       },
     });
+  }
+
+  /** The wait before the next dial: the relay's restart hint while it holds, else the backoff. */
+  private nextDelay(): number {
+    const restart = this.restart;
+    if (restart) {
+      const delay = restartDelay(
+        restart.hintMs,
+        restart.attempt++,
+        Date.now() - restart.at,
+        this.options.random,
+      );
+      if (delay !== null) return delay;
+      this.restart = null;
+    }
+    return backoffDelay(this.attempt++, this.options.backoff, this.options.random);
   }
 
   /** Sends on the current connection; false when there is none (the message is dropped). */

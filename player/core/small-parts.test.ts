@@ -40,12 +40,35 @@ describe('parsePlayerParams', () => {
   it('reads room, key and an optional server', () => {
     expect(parsePlayerParams(`?room=demo&key=${key}`, 'http://127.0.0.1:8787')).toEqual({
       ok: true,
-      value: { room: 'demo', key, server: 'http://127.0.0.1:8787', p2p: true, iceServers: [] },
+      value: {
+        room: 'demo',
+        key,
+        server: 'http://127.0.0.1:8787',
+        servers: ['http://127.0.0.1:8787'],
+        p2p: true,
+        iceServers: [],
+      },
     });
     expect(parsePlayerParams(`?room=demo&key=${key}&server=https://r.example:9/x`, 'http://h')).toMatchObject(
       {
         ok: true,
         value: { server: 'https://r.example:9' },
+      },
+    );
+  });
+  it('reads a comma list of relays for failover, the first being the server', () => {
+    const search = `?room=demo&key=${key}&server=http://a.example:8787,https://b.example/x,http://a.example:8787`;
+    expect(parsePlayerParams(search, 'http://h')).toMatchObject({
+      ok: true,
+      value: { server: 'http://a.example:8787', servers: ['http://a.example:8787', 'https://b.example'] },
+    });
+    const tooMany = Array.from({ length: 9 }, (_, i) => `http://r${i}.example`).join(',');
+    expect(parsePlayerParams(`?room=demo&key=${key}&server=${tooMany}`, 'http://h')).toMatchObject({
+      ok: false,
+    });
+    expect(parsePlayerParams(`?room=demo&key=${key}&server=http://a.example,nope`, 'http://h')).toMatchObject(
+      {
+        ok: false,
       },
     );
   });

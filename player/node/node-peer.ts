@@ -19,7 +19,15 @@ async function loadPeerJs(): Promise<PeerClass> {
     RTCSessionDescription: wrtc.RTCSessionDescription,
     RTCIceCandidate: wrtc.RTCIceCandidate,
   });
-  if (!('WebSocket' in globalThis)) Object.assign(globalThis, { WebSocket });
+  // PeerJS listens for `close` but not `error`; `ws` emits `error` when a socket still connecting is
+  // closed (a peer destroyed after its open timed out), and an unheard `error` ends the process.
+  class QuietWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args);
+      this.on('error', () => {});
+    }
+  }
+  if (!('WebSocket' in globalThis)) Object.assign(globalThis, { WebSocket: QuietWebSocket });
   // PeerJS ships CommonJS for Node: its exports sit on `default` (module interop, not data).
   const mod = await import('peerjs');
   const cjs = (mod as unknown as { default?: { Peer?: PeerClass } }).default;

@@ -27,8 +27,8 @@ export interface NodePlayerOptions extends Omit<
    * `node-handlers.ts`). A benchmark of delivery alone may pass handlers that only accept.
    */
   readonly handlers?: PatchHandlers;
-  /** How to reach the relay (`tcpTransport`, `nodeWebSocketTransport`). */
-  readonly connect: ConnectTransport;
+  /** How to reach the relay (`tcpTransport`, `nodeWebSocketTransport`); several: failover in that order. */
+  readonly connect: ConnectTransport | readonly ConnectTransport[];
   /** Keep releases and blobs in this directory and start from them (default: in memory only). */
   readonly cacheDir?: string;
   /** Or any other cache (wins over `cacheDir`). */

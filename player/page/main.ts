@@ -117,6 +117,7 @@ export function main(): void {
       room: params.value.room,
       publicKey: params.value.key,
       server: params.value.server,
+      servers: params.value.servers,
       handlers,
       platform: platform(),
       ...swarm?.clientOptions(),

@@ -1,6 +1,7 @@
 /**
- * The player URL: `/play/?room=R&key=PUBKEY[&server=URL][&p2p=off][&ice=URLS&iceUser=U&iceCredential=C]`,
- * validated (it comes from outside).
+ * The player URL: `/play/?room=R&key=PUBKEY[&server=URL[,URL…]][&p2p=off][&ice=URLS&iceUser=U&iceCredential=C]`,
+ * validated (it comes from outside). Several relays in `server`: the player moves to the next when
+ * its relay dies.
  */
 import * as v from 'valibot';
 import { ErrorCode, fail, ok, type Result } from '../../protocol/errors.ts';
@@ -11,13 +12,18 @@ export interface PlayerParams {
   readonly room: string;
   /** The room's pinned public key (base64url). */
   readonly key: string;
-  /** The relay's HTTP origin (default: the page's own). */
+  /** The relay's HTTP origin (default: the page's own); the first of `servers`. */
   readonly server: string;
+  /** Every relay the player may use, in order of preference (failover). */
+  readonly servers: readonly string[];
   /** Whether to join the room's swarm (default yes; `&p2p=off` for relay only). */
   readonly p2p: boolean;
   /** STUN/TURN servers for WebRTC (default none). */
   readonly iceServers: readonly RTCIceServer[];
 }
+
+/** The most relays a player URL may list. */
+export const MAX_RELAYS = 8;
 
 /** A STUN or TURN server URL (RFC 7064/7065), as `RTCIceServer.urls` takes it. */
 const IceUrl = v.pipe(
@@ -56,20 +62,25 @@ export function parsePlayerParams(search: string, origin: string): Result<Player
   const key = v.safeParse(PublicKeyText, query.get('key') ?? '');
   if (!key.success)
     return fail(ErrorCode.BAD_MESSAGE, "the URL needs &key= (the room's public key, base64url)");
-  let server = origin;
+  const servers: string[] = [];
   const given = query.get('server');
-  if (given) {
+  const list = given ? given.split(',') : [];
+  if (list.length > MAX_RELAYS)
+    return fail(ErrorCode.BAD_MESSAGE, `&server= names at most ${MAX_RELAYS} relays`);
+  for (const item of list) {
     let url: URL;
     try {
-      url = new URL(given);
+      url = new URL(item.trim());
     } catch {
-      return fail(ErrorCode.BAD_MESSAGE, '&server= is not a URL');
+      return fail(ErrorCode.BAD_MESSAGE, '&server= is not a URL (or a comma list of URLs)');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       return fail(ErrorCode.BAD_MESSAGE, '&server= must be an http or https URL');
     }
-    server = url.origin;
+    if (!servers.includes(url.origin)) servers.push(url.origin);
   }
+  if (servers.length === 0) servers.push(origin);
+  const server = servers[0]!;
   const p2p = query.get('p2p');
   if (p2p !== null && !['on', 'off', '1', '0'].includes(p2p)) {
     return fail(ErrorCode.BAD_MESSAGE, '&p2p= is on or off');
@@ -80,6 +91,7 @@ export function parsePlayerParams(search: string, origin: string): Result<Player
     room: room.output,
     key: key.output,
     server,
+    servers,
     p2p: p2p !== 'off' && p2p !== '0',
     iceServers: iceServers.value,
   });

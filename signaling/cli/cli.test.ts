@@ -88,6 +88,9 @@ describe('patchcast', () => {
     const noValue = await run('publish', '--key');
     expect(noValue.code).toBe(2);
     expect((await run('serve', '--no-such-flag')).code).toBe(2);
+    const egress = await run('serve', '--egress-limit', 'fast');
+    expect(egress.code).toBe(2);
+    expect(egress.err).toMatch(/--egress-limit takes bytes or bits per second/);
     expect((await run('play', '--room', 'cli', '--bogus')).code).toBe(2);
     expect((await run('status', '--room', 'cli', '--json=yes')).code).toBe(2);
     expect((await run('--bogus')).code).toBe(2);

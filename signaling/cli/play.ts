@@ -21,11 +21,12 @@ import { CliError, flag, flags, intFlag, type Io, type OptionSpecs, type ParsedA
 /** Help text of `play`. */
 export const PLAY_HELP = `patchcast play --room R --key PUBKEY [--tcp HOST:PORT | --ws URL] [--cache DIR] [options]
 
-A headless player. Prints one line per event (or JSON lines with --json).
+A headless player. Prints one line per event (or JSON lines with --json). Several relays (a comma
+list): the player uses the first and moves to the next when its relay dies.
 
   --key PUBKEY       the room's public key (base64url); repeat for several
-  --tcp HOST:PORT    the relay's TCP port (default 127.0.0.1:8788)
-  --ws URL           use the WebSocket endpoint instead (ws://host:port/ws)
+  --tcp HOST:PORT    the relay's TCP port (default 127.0.0.1:8788); HOST:PORT,HOST:PORT,… for several
+  --ws URL           use the WebSocket endpoint instead (ws://host:port/ws); URL,URL,… for several
   --cache DIR        keep accepted releases and blobs here, and start from them
   --client-id ID     the client id (default play-<random>): it fixes the staged-rollout buckets
   --platform TEXT    what to report as platform
@@ -34,7 +35,8 @@ A headless player. Prints one line per event (or JSON lines with --json).
   --p2p              join the room's swarm: fetch blobs from other players over WebRTC first, the
                      relay for the rest; serve what we hold to them (node-webrtc)
   --server URL       the relay's HTTP base URL, for key rotations and its PeerJS server (default
-                     $PATCHCAST_SERVER, else the --ws URL's origin, else http://127.0.0.1:8787)
+                     $PATCHCAST_SERVER, else the --ws URL's origin, else http://127.0.0.1:8787);
+                     URL,URL,… for several: without --tcp or --ws, the player then dials each one's /ws
   --ice URL          a STUN/TURN server for --p2p (repeatable; none by default: loopback/LAN only)
 `;
 
@@ -83,26 +85,67 @@ function describe(event: PlayEvent): string {
   }
 }
 
-/** The relay's HTTP base URL: `--server`, the environment, the `--ws` URL's origin, or the default. */
-function serverOf(args: ParsedArgs, io: Io): string {
-  const given = flag(args, 'server') ?? io.env['PATCHCAST_SERVER'];
-  if (given) return given;
-  const ws = flag(args, 'ws');
-  if (ws) {
-    const url = new URL(ws);
-    url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
-    return url.origin;
-  }
-  return 'http://127.0.0.1:8787';
+/** A comma list flag's items (none when the flag is absent). */
+function listFlag(args: ParsedArgs, name: string): string[] {
+  const given = flag(args, name);
+  if (given === undefined) return [];
+  const items = given.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new CliError(`--${name}: an empty item in the list`, 2);
+  return items;
 }
 
-function connectOf(args: ParsedArgs, node: Awaited<ReturnType<typeof loadNodeAdapter>>): ConnectTransport {
-  const { nodeWebSocketTransport, parseHostPort, tcpTransport } = node;
-  const ws = flag(args, 'ws');
-  if (ws) return nodeWebSocketTransport(ws);
-  const tcp = parseHostPort(flag(args, 'tcp') ?? '127.0.0.1:8788');
-  if (!tcp) throw new CliError('--tcp must be HOST:PORT', 2);
-  return tcpTransport(tcp.host, tcp.port);
+/** A URL flag's item, checked. */
+function urlOf(name: string, text: string, protocols: readonly string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError(`--${name}: ${text} is not a URL`, 2);
+  }
+  if (!protocols.includes(url.protocol))
+    throw new CliError(`--${name}: ${text} is not ${protocols.join(' or ')}`, 2);
+  return url;
+}
+
+/**
+ * The relays' HTTP base URLs: `--server` (a list), the environment, the `--ws` URLs' origins, or the
+ * default. The first is the player's `server` (key rotations, PeerJS).
+ */
+function serversOf(args: ParsedArgs, io: Io): string[] {
+  const given = flag(args, 'server') !== undefined ? listFlag(args, 'server') : [];
+  if (given.length > 0)
+    return given.map((s) => urlOf('server', s, ['http:', 'https:']).href.replace(/\/$/, ''));
+  const env = io.env['PATCHCAST_SERVER'];
+  if (env) return [env];
+  const ws = listFlag(args, 'ws');
+  if (ws.length > 0) {
+    return ws.map((s) => {
+      const url = urlOf('ws', s, ['ws:', 'wss:']);
+      url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+      return url.origin;
+    });
+  }
+  return ['http://127.0.0.1:8787'];
+}
+
+/** The relay addresses to dial, in order: `--ws`, `--tcp`, several `--server`s' /ws, or the default TCP port. */
+function connectsOf(
+  args: ParsedArgs,
+  servers: readonly string[],
+  node: Awaited<ReturnType<typeof loadNodeAdapter>>,
+): ConnectTransport[] {
+  const { nodeWebSocketTransport, parseHostPort, relaySocketUrl, tcpTransport } = node;
+  const ws = listFlag(args, 'ws');
+  if (ws.length > 0) return ws.map((url) => nodeWebSocketTransport(urlOf('ws', url, ['ws:', 'wss:']).href));
+  const tcp = listFlag(args, 'tcp');
+  if (tcp.length === 0 && servers.length > 1 && flag(args, 'server') !== undefined) {
+    return servers.map((s) => nodeWebSocketTransport(relaySocketUrl(s)));
+  }
+  return (tcp.length > 0 ? tcp : ['127.0.0.1:8788']).map((text) => {
+    const address = parseHostPort(text);
+    if (!address) throw new CliError('--tcp must be HOST:PORT (or a comma list of them)', 2);
+    return tcpTransport(address.host, address.port);
+  });
 }
 
 /** Runs `play` until SIGINT/SIGTERM (or, with --once, until up to date). */
@@ -119,11 +162,12 @@ export async function play(args: ParsedArgs, io: Io): Promise<number> {
   const json = args.bools.has('json');
   const once = args.bools.has('once');
   const node = await loadNodeAdapter();
+  const servers = serversOf(args, io);
   const player = new node.NodePlayer({
     room,
     publicKey: keys,
-    server: serverOf(args, io),
-    connect: connectOf(args, node),
+    server: servers[0]!,
+    connect: connectsOf(args, servers, node),
     clientId: flag(args, 'client-id') ?? `play-${randomBytes(4).toString('hex')}`,
     platform: flag(args, 'platform') ?? `patchcast play (Node ${process.version})`,
     ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}),

@@ -7,11 +7,10 @@ import { demoAdminLink } from '../demo/admin-link.ts';
 import type { DemoInfo } from '../demo/demo-room.ts';
 import { DEFAULT_OPEN_ROOMS_PER_ADDRESS } from '../http/operators.ts';
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADER_TIMEOUT_MS } from '../http/timeouts.ts';
+import { RESTART_HINT_MS } from '../../protocol/limits.ts';
+import { parseRate } from '../hub/egress.ts';
 import { DEFAULT_MAX_PUBLISH_BODY_BYTES, DEFAULT_RELAY_LIMITS } from '../relay/limits.ts';
 import type { ListenError, RunningServer } from '../server.ts';
-import { DEFAULT_ADDRESS_LIMITS, type AddressLimitOptions } from '../net/address-limits.ts';
-import { DEFAULT_HUB_OPTIONS } from '../hub/options.ts';
-import { DEFAULT_MAX_RELEASES_PER_ROOM } from '../store/prune.ts';
 import { CliError, flag, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 import { serveOperatorToken, type OperatorToken } from './operator-token.ts';
 
@@ -35,6 +34,10 @@ room, prints an admin link that carries the demo room's secret key in its #fragm
   --peerjs-per-ip N  most /peerjs sockets from one address (default 2500)
   --peerjs-max-message-bytes N
                      largest PeerJS message; bigger ones close the socket (default 65536)
+  --egress-limit RATE  the relay's blob egress, a token bucket standing in for its uplink: bytes
+                     (12MB, 500KiB) or bits (100mbit) per second (PATCHCAST_EGRESS_LIMIT; default
+                     none). Under it, swarm players are served at once; past it, the swarm carries
+                     what one copy has reached
 
 Several relay nodes (docs/deploy.md):
   --redis URL        share rooms, releases and blobs with every node on this Redis (redis://HOST:PORT;
@@ -42,16 +45,6 @@ Several relay nodes (docs/deploy.md):
                      Give every node the same PATCHCAST_OPERATOR_TOKEN
   --redis-prefix P   prefix of every key, to share one Redis between clusters (default patchcast:)
   --redis-cache-bytes N  bytes of blobs each node keeps in memory (default 268435456)
-Per-address limits (each refusal: a code, a log line, patchcast_refusals_total in /metrics):
-  --max-connections N         live /ws + TCP sessions in all (default ${DEFAULT_HUB_OPTIONS.maxConnections})
-  --max-connections-per-ip N  …from one address (default ${DEFAULT_HUB_OPTIONS.maxConnectionsPerIp})
-  --http-sockets N            sockets open on the HTTP port, /ws and /peerjs included (default ${DEFAULT_ADDRESS_LIMITS.httpSockets})
-  --http-sockets-per-ip N     …from one address, at most a quarter of --http-sockets (default ${DEFAULT_ADDRESS_LIMITS.httpSocketsPerAddress})
-  --requests-per-second N     HTTP requests of one address, on average (default ${DEFAULT_ADDRESS_LIMITS.requests.perSecond})
-  --request-burst N           …and at once (default ${DEFAULT_ADDRESS_LIMITS.requests.burst}); past it: 429 RATE_LIMITED
-  --connects-per-second N     new /ws, /peerjs and TCP connections of one address, on average
-                              (default ${DEFAULT_ADDRESS_LIMITS.connects.perSecond})
-  --connect-burst N           …and at once (default ${DEFAULT_ADDRESS_LIMITS.connects.burst})
 
 Who may create rooms:
   --operator-token-file F  the operator token (PATCHCAST_OPERATOR_TOKEN; default: DATA_DIR/operator-token,
@@ -67,8 +60,6 @@ Limits of publishing:
   --upload-window-ms N        how long those uploads are accepted (default 600000)
   --max-texture-pixels N      largest width × height a texture header may declare (default 16777216)
   --decode-timeout-ms N       longest one texture decode may take; decodes run one at a time (default 5000)
-  --max-releases-per-room N   releases a room keeps; older history is pruned and blobs no kept release
-                              names are collected (default ${DEFAULT_MAX_RELEASES_PER_ROOM})
 `;
 
 /** The flags of `serve` (anything else is a usage error). */
@@ -83,14 +74,6 @@ export const SERVE_OPTIONS = {
   'header-timeout': { type: 'string' },
   'body-timeout': { type: 'string' },
   'peerjs-per-ip': { type: 'string' },
-  'max-connections': { type: 'string' },
-  'max-connections-per-ip': { type: 'string' },
-  'http-sockets': { type: 'string' },
-  'http-sockets-per-ip': { type: 'string' },
-  'requests-per-second': { type: 'string' },
-  'request-burst': { type: 'string' },
-  'connects-per-second': { type: 'string' },
-  'connect-burst': { type: 'string' },
   'peerjs-max-message-bytes': { type: 'string' },
   'operator-token-file': { type: 'string' },
   'open-rooms': { type: 'boolean' },
@@ -103,7 +86,7 @@ export const SERVE_OPTIONS = {
   redis: { type: 'string' },
   'redis-prefix': { type: 'string' },
   'redis-cache-bytes': { type: 'string' },
-  'max-releases-per-room': { type: 'string' },
+  'egress-limit': { type: 'string' },
 } as const satisfies OptionSpecs;
 
 /** A positive integer flag, or its default; a usage error otherwise. */
@@ -216,6 +199,12 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
       return 2;
     }
   }
+  const egressText = flag(args, 'egress-limit') ?? env['PATCHCAST_EGRESS_LIMIT'];
+  const egressBytesPerSecond = egressText === undefined ? null : parseRate(egressText);
+  if (egressText !== undefined && egressBytesPerSecond === null) {
+    io.err('serve: --egress-limit takes bytes or bits per second: 12MB, 500KiB, 100mbit, 1gbit');
+    return 2;
+  }
   const creationLimits = {
     maxRoomsPerAddress: positive(args, 'open-rooms-per-address', DEFAULT_OPEN_ROOMS_PER_ADDRESS),
     maxBodyBytes: positive(args, 'max-publish-bytes', DEFAULT_MAX_PUBLISH_BODY_BYTES),
@@ -244,23 +233,6 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
           ...(redisPrefix !== undefined ? { prefix: redisPrefix } : {}),
           cacheBytes: positive(args, 'redis-cache-bytes', 256 * 1024 * 1024),
         };
-  const d = DEFAULT_ADDRESS_LIMITS;
-  const addressLimits: AddressLimitOptions = {
-    httpSockets: positive(args, 'http-sockets', d.httpSockets),
-    httpSocketsPerAddress: positive(args, 'http-sockets-per-ip', d.httpSocketsPerAddress),
-    requests: {
-      perSecond: positive(args, 'requests-per-second', d.requests.perSecond),
-      burst: positive(args, 'request-burst', d.requests.burst),
-    },
-    connects: {
-      perSecond: positive(args, 'connects-per-second', d.connects.perSecond),
-      burst: positive(args, 'connect-burst', d.connects.burst),
-    },
-  };
-  const hubLimits = {
-    maxConnections: positive(args, 'max-connections', DEFAULT_HUB_OPTIONS.maxConnections),
-    maxConnectionsPerIp: positive(args, 'max-connections-per-ip', DEFAULT_HUB_OPTIONS.maxConnectionsPerIp),
-  };
   // Loaded here, not at the top: the relay's packages (express, PeerJS, sharp, prom-client) take
   // longer to load than a whole `publish` runs, and only `serve` needs them.
   const [{ ListenError, startServer }, { DEMO_ROOM, ensureDemoRoom }] = await Promise.all([
@@ -285,8 +257,7 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
       staticDir,
       headerTimeoutMs,
       bodyTimeoutMs,
-      hub: { seedRoom, ...hubLimits },
-      addressLimits,
+      hub: { seedRoom, egressBytesPerSecond },
       creation: {
         operatorToken: operator.token,
         openRooms,
@@ -294,7 +265,6 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
         reserved: new Set(seedRoom === null ? [] : [seedRoom]),
       },
       maxBodyBytes: creationLimits.maxBodyBytes,
-      maxReleasesPerRoom: positive(args, 'max-releases-per-room', DEFAULT_MAX_RELEASES_PER_ROOM),
       relayLimits: creationLimits.relayLimits,
       log: (m) => io.err(m),
       prepare: async (relay) => {
@@ -322,7 +292,9 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
     process.once('SIGTERM', stop);
   });
   io.out('shutting down');
-  await server.close();
+  // Clients are told to come back in a moment: a stop is most often a restart, and a player that
+  // dials on its own backoff would be back seconds after the relay is (`restartDelay`).
+  await server.close({ retryAfterMs: RESTART_HINT_MS });
   // The PeerJS server keeps timers of its own that cannot be stopped: leave explicitly.
   process.exit(0);
 }

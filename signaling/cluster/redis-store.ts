@@ -15,7 +15,6 @@ import * as v from 'valibot';
 import {
   ErrorCode,
   parseSignedRelease,
-  parseSignedRotation,
   trustKeys,
   type SignedRelease,
   type Slot,
@@ -429,11 +428,7 @@ export class ClusterStore implements RoomStore {
         room,
         createdAt: parsed.output.createdAt,
         trusted: await trustKeys(parsed.output.keys),
-        // (Key set records only: records of the old, unversioned format are not part of a chain.)
-        rotations: parsed.output.rotations.flatMap((r) => {
-          const record = parseSignedRotation(r);
-          return record.ok ? [record.value] : [];
-        }),
+        rotations: parsed.output.rotations,
         history: held?.history ?? [],
       });
       this.versions.set(room, version);

@@ -1,7 +1,8 @@
 /**
  * Answers to `blob.get`: the chunks a client asks for, within its send-queue budget, each encoded
- * once for everyone (the chunk cache), or a `blob.defer` ("your peers have it") when the swarm
- * deferral policy says the swarm should carry it.
+ * once for everyone (the chunk cache), or a `blob.defer` ("your peers have it") when the relay's
+ * egress is the bottleneck (`egress.ts`) and the swarm deferral policy says the swarm should carry
+ * it. Every chunk sent waits its turn in the egress budget (`--egress-limit`).
  */
 import { ErrorCode, MessageType, chunkLength, type BlobGet } from '../../protocol/index.ts';
 import type { Metrics } from '../metrics.ts';
@@ -9,6 +10,7 @@ import type { Relay } from '../relay/relay.ts';
 import type { Conn } from './conn.ts';
 import type { Connections } from './connections.ts';
 import { DeferralPolicy, mayDeferTo } from './deferral.ts';
+import { BlobDemand, type EgressBudget } from './egress.ts';
 import { ChunkCache, chunkPayloadEstimate, errorPayload, payloadOf } from './payloads.ts';
 
 /** The part of a connection's send queue blob chunks may fill; the rest is for control messages. */
@@ -24,6 +26,7 @@ export interface BlobAccount {
 export class BlobFlow {
   private readonly chunks = new ChunkCache();
   private readonly deferral = new DeferralPolicy({ clock: { now: () => Date.now() } });
+  private readonly demand = new BlobDemand();
 
   constructor(
     private readonly relay: Relay,
@@ -31,6 +34,8 @@ export class BlobFlow {
     private readonly connections: Connections,
     /** A connection's send-queue limit (`outbox.maxQueuedBytes`). */
     private readonly maxQueuedBytes: number,
+    /** The relay's blob egress budget. */
+    private readonly egress: EgressBudget,
   ) {}
 
   /** Answers one `blob.get` of a connection in `room`. */
@@ -73,17 +78,33 @@ export class BlobFlow {
       return this.connections.refuse(conn, ErrorCode.BLOB_MISSING, `blob ${sha256} is not stored`, false);
     }
     const mayDefer = mayDeferTo(request.defer ?? false, conn.swarmStarved);
+    // The relay is the bottleneck when a copy to every client asking for this blob would not leave
+    // within the egress budget (never, without a limit).
+    const demand = this.demand.note(sha256, conn.id) * desc.size;
+    const underBudget = this.egress.underBudget(demand);
     for (let i = from; i < end; i++) {
-      // A client with swarm peers may be told to get a chunk from them: the relay lets out about one
-      // copy of each chunk to the swarm (deferral.ts) and a trickle after that.
-      const decision = this.deferral.decide(sha256, total, i, mayDefer);
+      // A client with swarm peers may be told to get a chunk from them, when the relay's egress is
+      // the bottleneck: the relay lets out about one copy of each chunk to the swarm (deferral.ts)
+      // and a trickle after that. While it has room, it serves at once.
+      const decision = this.deferral.decide(sha256, total, i, mayDefer, underBudget);
       if (!decision.serve) {
         const { retryAfterMs } = decision;
         conn.outbox.send(payloadOf({ type: MessageType.blobDefer, sha256, index: i, retryAfterMs }));
         continue;
       }
       const size = chunkPayloadEstimate(chunkLength(desc, i));
-      conn.outbox.send(() => this.chunks.chunk(sha256, blob, desc.chunkSize, i), { bulk: true }, size);
+      // Waiting for the egress budget counts against the connection's queue budget too.
+      account.blobBytesPending += size;
+      this.egress.schedule(chunkLength(desc, i), () => {
+        account.blobBytesPending -= size;
+        if (!conn.live) return;
+        conn.outbox.send(() => this.chunks.chunk(sha256, blob, desc.chunkSize, i), { bulk: true }, size);
+      });
     }
+  }
+
+  /** Drops chunks still waiting for the egress budget. */
+  close(): void {
+    this.egress.close();
   }
 }

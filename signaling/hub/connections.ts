@@ -81,15 +81,15 @@ export class Connections {
     this.onLeave(conn);
   }
 
-  /** Sends a fatal error, then closes (forcibly after the grace time). */
-  fail(conn: Conn, code: Code, message: string): void {
+  /** Sends a fatal error (with a retry hint, if given), then closes (forcibly after the grace time). */
+  fail(conn: Conn, code: Code, message: string, retryAfterMs?: number): void {
     if (!conn.live) return;
     conn.state = 'closing';
     this.metrics.dropped.inc({ code });
     const closeCode = closeCodeOf(code);
     const grace = setTimeout(() => conn.wire.destroy(), this.options.closeGraceMs);
     grace.unref();
-    void conn.outbox.finish(errorPayload(code, message, true)).then(() => {
+    void conn.outbox.finish(errorPayload(code, message, true, retryAfterMs)).then(() => {
       if (conn.state !== 'closed') conn.wire.end(closeCode, message);
     });
   }
@@ -125,9 +125,12 @@ export class Connections {
   }
 
   /** Closes every connection with `SERVER_SHUTDOWN` and stops the sweep. */
-  close(): void {
+  close(retryAfterMs?: number): void {
     clearInterval(this.sweepTimer);
-    for (const conn of [...this.all])
-      this.fail(conn, ErrorCode.SERVER_SHUTDOWN, 'the relay is shutting down');
+    const why =
+      retryAfterMs === undefined
+        ? 'the relay is shutting down'
+        : `the relay is restarting: come back in ${retryAfterMs} ms`;
+    for (const conn of [...this.all]) this.fail(conn, ErrorCode.SERVER_SHUTDOWN, why, retryAfterMs);
   }
 }

@@ -58,4 +58,15 @@ describe('swarm deferral policy', () => {
     expect(policy.decide(sha, 1, 0, true)).toEqual({ serve: true });
     expect(policy.decide(sha, 1, 0, true).serve).toBe(false);
   });
+
+  it('serves everything at once while the relay has room, and then starts the trickle afresh', () => {
+    const clock = fakeClock();
+    const policy = new DeferralPolicy({ clock, holdMs: 1000 });
+    for (let i = 0; i < 10; i++) expect(policy.decide(sha, 1, 0, true, true)).toEqual({ serve: true });
+    expect(policy.servedCount(sha, 0)).toBe(10);
+    // Out of room: a copy is out, so the next asker with peers waits one hold, not 2^9 of them.
+    expect(policy.decide(sha, 1, 0, true, false)).toEqual({ serve: false, retryAfterMs: 1000 });
+    clock.t = 1000;
+    expect(policy.decide(sha, 1, 0, true, false)).toEqual({ serve: true });
+  });
 });

@@ -1,7 +1,9 @@
 /**
- * How the relay keeps its egress near one copy of a patch when players can help each other: the
- * first request for a chunk is served at once; later requests for the same chunk, from clients that
- * said they have peers (`mayDefer`), are told to get it from the swarm. The relay then lets out one
+ * How the relay keeps its egress near one copy of a patch when it is the bottleneck, and out of the
+ * way when it is not. While its blob egress is under budget (`egress.ts`: no limit, or a queue short
+ * enough), every request is served at once — a swarm is then never slower than the relay alone.
+ * Past the budget, the first request for a chunk is served at once; later requests for the same
+ * chunk, from clients that said they have peers (`mayDefer`), are told to get it from the swarm. The relay then lets out one
  * more copy of that chunk after `holdMs`, the next after twice that, and so on — a trickle that
  * rescues a part of the swarm the chunk hasn't reached, without a flood when a large swarm is merely
  * slow: over a transfer of T, at most about log2(T / holdMs) extra copies of each chunk. The gap stops
@@ -61,13 +63,32 @@ export class DeferralPolicy {
     this.idleResetMs = Math.max(options.idleResetMs ?? 30_000, this.maxGapMs);
   }
 
-  /** Decides one request; a `serve` decision is recorded as a copy served. */
-  decide(sha256: string, chunkCount: number, index: number, mayDefer: boolean): DeferralDecision {
+  /**
+   * Decides one request; a `serve` decision is recorded as a copy served. `underBudget`: the relay's
+   * egress has room (default: it is always the bottleneck, the policy alone decides).
+   */
+  decide(
+    sha256: string,
+    chunkCount: number,
+    index: number,
+    mayDefer: boolean,
+    underBudget = false,
+  ): DeferralDecision {
     const ledger = this.ledger(sha256, chunkCount);
     const now = this.clock.now();
     const since = now - ledger.lastAt[index]!;
     if (since >= this.idleResetMs) ledger.toSwarm[index] = 0;
     const toSwarm = ledger.toSwarm[index]!;
+    if (underBudget) {
+      // Served at once; it counts as the swarm's first copies, not as the trickle (whose gap would
+      // otherwise have grown with every copy served while the relay had room).
+      if (mayDefer) {
+        ledger.toSwarm[index] = Math.min(toSwarm + 1, Math.max(toSwarm, this.copies));
+        ledger.lastAt[index] = now;
+      }
+      ledger.served[index]! += 1;
+      return { serve: true };
+    }
     if (mayDefer && toSwarm >= this.copies) {
       const gap = Math.min(this.maxGapMs, this.holdMs * 2 ** (toSwarm - this.copies));
       if (since < gap) return { serve: false, retryAfterMs: Math.max(50, Math.ceil(gap - since)) };

@@ -10,6 +10,7 @@ import type { DecodedFrame, ErrorCode, Roster, SignedRelease } from '../../proto
 import type { Metrics } from '../metrics.ts';
 import type { Relay } from '../relay/relay.ts';
 import { BlobFlow } from './blob-flow.ts';
+import { EgressBudget } from './egress.ts';
 import type { Conn, Wire } from './conn.ts';
 import { Connections, now } from './connections.ts';
 import { WriteScheduler } from './fanout.ts';
@@ -55,7 +56,13 @@ export class Hub {
       clientIds: new ClientIds(),
       rooms,
       releases: new ReleasePayloads(),
-      blobs: new BlobFlow(relay, metrics, connections, this.options.outbox.maxQueuedBytes),
+      blobs: new BlobFlow(
+        relay,
+        metrics,
+        connections,
+        this.options.outbox.maxQueuedBytes,
+        new EgressBudget({ bytesPerSecond: this.options.egressBytesPerSecond }),
+      ),
       seedViews: new SeedViews((sha256) => relay.readBlob(sha256)),
     };
     relay.onRelease((signed) => this.released(signed));
@@ -116,9 +123,13 @@ export class Hub {
     return this.rooms.clientCount(room);
   }
 
-  /** Closes every connection with `SERVER_SHUTDOWN`. */
-  close(): void {
-    this.connections.close();
+  /**
+   * Closes every connection with `SERVER_SHUTDOWN`; with `retryAfterMs`, the error tells clients when
+   * to come back (the relay is restarting).
+   */
+  close(retryAfterMs?: number): void {
+    this.connections.close(retryAfterMs);
+    this.parts.blobs.close();
     this.rooms.close();
     this.scheduler.close();
   }

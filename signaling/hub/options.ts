@@ -48,6 +48,11 @@ export interface HubOptions {
   readonly peersIntervalMs: number;
   readonly outbox: OutboxLimits;
   readonly scheduler: SchedulerOptions;
+  /**
+   * The relay's blob egress limit in bytes per second (`--egress-limit`), or null for none: a token
+   * bucket over blob chunks (`egress.ts`). Under it the relay serves swarm players at once.
+   */
+  readonly egressBytesPerSecond: number | null;
 }
 
 /** Defaults of {@link HubOptions}. */
@@ -66,6 +71,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   peersIntervalMs: 1_000,
   outbox: { windowBytes: 1024 * 1024, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 30_000 },
   scheduler: { maxActive: 4, stallMs: 250 },
+  egressBytesPerSecond: null,
 };
 
 /** Swarm peers suggested in `welcome`. */

@@ -21,8 +21,13 @@ export function payloadOf(message: Message | object): Payload {
 }
 
 /** Encodes an `error` message. */
-export function errorPayload(code: ErrorCode, message: string, fatal: boolean): Payload {
-  return payloadOf(errorMessage(code, message, fatal));
+export function errorPayload(
+  code: ErrorCode,
+  message: string,
+  fatal: boolean,
+  retryAfterMs?: number,
+): Payload {
+  return payloadOf(errorMessage(code, message, fatal, retryAfterMs));
 }
 
 /** The `release` message of each room's latest release, encoded once and sent to every connection. */

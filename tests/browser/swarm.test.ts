@@ -26,7 +26,9 @@ let browser: Browser;
 let contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  relay = await startRelayProcess();
+  // 1 MiB/s of relay egress: a copy of the 1 MB texture to each of three pages is seconds' worth, so
+  // the relay is the bottleneck and defers to the swarm (unlimited, it would serve them at once).
+  relay = await startRelayProcess({ args: ['--egress-limit', '1MiB'] });
   key = await demoKey(relay.dataDir);
   browser = await launchBrowser();
 });
