@@ -148,7 +148,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ? await (await import('./cluster/redis-store.ts')).ClusterStore.open({ ...options.redis, log })
     : null;
   const store: RoomStore = clusterStore ?? (await RelayStore.open(options.dataDir, { log }));
-  const relay = new Relay(store, options.now, options.relayLimits);
+  const relay = new Relay(store, options.now, options.relayLimits, log, options.dataDir);
+  await relay.open();
   const metrics = new Metrics();
   metrics.watchStore(() => {
     const report = store.report();
@@ -239,6 +240,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     closing ??= (async () => {
       clearInterval(gcTimer);
       cluster?.close();
+      await relay.close();
       hub.close();
       // A moment for the SERVER_SHUTDOWN frames to leave, then everything goes.
       await new Promise((r) => setTimeout(r, 100));
