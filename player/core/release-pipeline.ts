@@ -183,7 +183,14 @@ export class ReleasePipeline {
       if (outcome.status !== 'failed') continue;
       failed = true;
       const { seq, version } = release;
-      this.host.failure({ seq, release: version, slot: name, version: slot.version, error: outcome.error, running });
+      this.host.failure({
+        seq,
+        release: version,
+        slot: name,
+        version: slot.version,
+        error: outcome.error,
+        running,
+      });
       this.host.error(`${name} ${slot.version} (release ${version}, seq ${seq}): ${outcome.error}`);
     }
     if (!failed) this.host.failure(null);
@@ -199,7 +206,13 @@ export class ReleasePipeline {
   private refuseParts(seq: number, failures: FetchedBlobs['failures']): void {
     for (const f of failures) {
       this.host.error(`${f.name}: ${f.error}`);
-      this.ack(seq, f.name, f.slot, { status: 'failed', error: f.error }, runningOf(this.host.state(), f.name));
+      this.ack(
+        seq,
+        f.name,
+        f.slot,
+        { status: 'failed', error: f.error },
+        runningOf(this.host.state(), f.name),
+      );
     }
   }
 }

@@ -70,7 +70,9 @@ describe('Hud', () => {
     hud.flush();
     const line = root.querySelector<HTMLElement>('#hud-failure');
     expect(line?.hidden).toBe(false);
-    expect(line?.textContent).toBe('last failure: logic 1.0.3 of release 1.0.3 (seq 9), running 1.0.1 instead');
+    expect(line?.textContent).toBe(
+      'last failure: logic 1.0.3 of release 1.0.3 (seq 9), running 1.0.1 instead',
+    );
     hud.set(base, 60);
     hud.flush();
     expect(line?.hidden).toBe(true);
