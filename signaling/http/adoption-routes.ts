@@ -5,7 +5,8 @@
  * `POST /api/rooms/:room/plan/command` (halt or advance, signed with a room key).
  */
 import express, { type Router } from 'express';
-import { ErrorCode, Transport, type AdoptionBody } from '../../protocol/index.ts';
+import { ErrorCode, type AdoptionBody } from '../../protocol/index.ts';
+import { connectedPlayers } from '../relay/adoption.ts';
 import type { ApiContext } from './api-context.ts';
 import { parseJson, refuse, roomParam, safe } from './respond.ts';
 
@@ -24,13 +25,7 @@ export function adoptionRoutes(ctx: ApiContext): Router {
     safe((req, res) => {
       const room = roomParam(req, res);
       if (room === null) return;
-      // Players of our protocol only: admin pages and tools are not players, and seed-protocol
-      // clients ack other slots under other rules.
-      const connected = hub
-        .rosterOf(room)
-        .clients.filter((c) => c.role === 'player' && c.transport !== Transport.seedTcp)
-        .map((c) => ({ clientId: c.clientId, seq: c.seq }));
-      const releases = relay.adoptionOf(room, connected);
+      const releases = relay.adoptionOf(room, connectedPlayers(hub.rosterOf(room)));
       if (!releases) return refuse(res, ErrorCode.NO_SUCH_ROOM, `no room "${room}"`);
       const body: AdoptionBody = { room, releases };
       res.set('cache-control', 'no-store').json(body);

@@ -10,7 +10,9 @@
  */
 import {
   AckStatus,
+  Transport,
   type HeldSlot,
+  type Roster,
   type ReleaseAdoption,
   type RunningInstead,
   type SignedRelease,
@@ -43,6 +45,16 @@ export interface AdoptionBookOptions {
   readonly dataDir: string | null;
   readonly log?: (message: string) => void;
   readonly now?: () => number;
+}
+
+/**
+ * The players of a roster, for the counts: clients of our protocol in the player role. Admin pages
+ * and tools are not players; seed-protocol clients ack other slots under other rules.
+ */
+export function connectedPlayers(roster: Roster): ConnectedPlayer[] {
+  return roster.clients
+    .filter((c) => c.role === 'player' && c.transport !== Transport.seedTcp)
+    .map((c) => ({ clientId: c.clientId, seq: c.seq }));
 }
 
 /** True when players of our protocol are not meant to run a slot (a python script is for seed clients). */

@@ -21,6 +21,7 @@ import {
 } from '../../protocol/index.ts';
 import { latestOf } from '../store/store.ts';
 import { loadPlanFiles, savePlanFile, type StoredPlan } from '../store/plan-files.ts';
+import type { ConnectedPlayer } from './adoption.ts';
 import type { Refusal, Relay } from './relay.ts';
 import { sameContent } from './versions.ts';
 
@@ -32,6 +33,12 @@ export interface PlanRunnerOptions {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * How long past its dwell a step waits for connected players that have not answered it yet (still
+ * fetching or trying it): at least one more dwell, and never less than this.
+ */
+export const STRAGGLER_WAIT_MS = 30_000;
 
 /** The share of a step's changed slots that its rollout exposes (100 when it has no rollout). */
 function percentOf(signed: SignedRelease, slots: readonly string[]): number {
@@ -50,6 +57,11 @@ export class PlanRunner {
   private readonly log: (message: string) => void;
   private readonly now: () => number;
   private closed = false;
+  /**
+   * The room's players connected now (the hub's; none until the server wires it): at a dwell's end a
+   * step waits for those that have not answered it yet (see {@link STRAGGLER_WAIT_MS}).
+   */
+  connected: (room: string) => readonly ConnectedPlayer[] = () => [];
 
   constructor(
     private readonly relay: Relay,
@@ -216,6 +228,8 @@ export class PlanRunner {
     this.plans.set(room, plan);
     await this.save(plan);
     this.schedule(plan);
+    // Players may have failed the first step already, between its publish and this plan.
+    void this.tick(room);
     return { ok: true, state: this.state(room)! };
   }
 
@@ -247,10 +261,18 @@ export class PlanRunner {
     return { ok: true, state: this.state(room)! };
   }
 
-  private schedule(plan: StoredPlan): void {
+  /** Connected players that said nothing yet of a changed slot of the plan's current step. */
+  private pending(plan: StoredPlan): number {
+    const current = plan.steps[plan.step]?.signed;
+    if (!current) return 0;
+    const counts = this.relay.adoption.count(current, this.connected(plan.room), true);
+    return Math.max(0, ...plan.slots.map((slot) => counts.slots[slot]?.pending ?? 0));
+  }
+
+  private schedule(plan: StoredPlan, inMs?: number): void {
     clearTimeout(this.timers.get(plan.room));
     if (this.closed || plan.status !== PlanStatus.running) return;
-    const due = Math.min(plan.stepStartedAt + plan.dwellMs, plan.deadline) - this.now();
+    const due = inMs ?? Math.min(plan.stepStartedAt + plan.dwellMs, plan.deadline) - this.now();
     const timer = setTimeout(() => void this.tick(plan.room), Math.max(0, due));
     timer.unref?.();
     this.timers.set(plan.room, timer);
@@ -273,8 +295,12 @@ export class PlanRunner {
         return await this.halt(plan, why);
       }
       if (now >= plan.deadline) return await this.end(plan, PlanStatus.ended, 'its deadline passed');
-      if (now >= plan.stepStartedAt + plan.dwellMs) await this.advance(plan);
-      else this.schedule(plan);
+      const dwelt = now >= plan.stepStartedAt + plan.dwellMs;
+      // Players still fetching or trying the step have not said yet: they get a while longer.
+      const grace = Math.max(plan.dwellMs, STRAGGLER_WAIT_MS);
+      const waiting = dwelt && now < plan.stepStartedAt + plan.dwellMs + grace && this.pending(plan) > 0;
+      if (dwelt && !waiting) await this.advance(plan);
+      else this.schedule(plan, waiting ? Math.min(250, plan.dwellMs) : undefined);
     } finally {
       this.busy.delete(room);
     }

@@ -14,7 +14,17 @@ import { adoptionOf } from '../../publisher/guarded.ts';
 import { main } from '../../signaling/cli/main.ts';
 import type { Io } from '../../signaling/cli/io.ts';
 import { TestRoom, until } from '../../signaling/testing/helpers.ts';
-import { GOOD, Players, Relay, THROWS, THROWS_LATER, keyFileOf, newestAdoption, publisherOf, script } from './helpers.ts';
+import {
+  GOOD,
+  Players,
+  Relay,
+  THROWS,
+  THROWS_LATER,
+  keyFileOf,
+  newestAdoption,
+  publisherOf,
+  script,
+} from './helpers.ts';
 
 let relay: Relay;
 let room: TestRoom;
@@ -33,7 +43,11 @@ afterEach(async () => {
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), env: { PATCHCAST_SERVER: relay.server.url } };
+  const io: Io = {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    env: { PATCHCAST_SERVER: relay.server.url },
+  };
   const code = await main(argv, io);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
@@ -71,17 +85,21 @@ describe('adoption', { timeout: 90_000 }, () => {
     expect(status.slots['logic']).toMatchObject({ applied: 0, failed: 3, skipped: 0, pending: 0 });
     expect(status.players).toBe(3);
     const text = await cli('status', '--room', 'adopt');
-    expect(text.out).toMatch(/logic: applied 0, failed 3 \(running 1\.0\.0 × 3 instead\), skipped 0, pending 0/);
+    expect(text.out).toMatch(
+      /logic: applied 0, failed 3 \(running 1\.0\.0 × 3 instead\), skipped 0, pending 0/,
+    );
     expect(text.out).toMatch(/0 of 3 player\(s\) applied every slot/);
 
     // The roster: each player's logic slot is failed, and says what it runs instead.
     const keyFile = await keyFileOf(room);
     const roster = await cli('status', '--room', 'adopt', '--key', keyFile, '--json');
-    const clients = (JSON.parse(roster.out) as { clients: { role: string; slots: Record<string, unknown> }[] })
-      .clients;
+    const clients = (
+      JSON.parse(roster.out) as { clients: { role: string; slots: Record<string, unknown> }[] }
+    ).clients;
     const logic = clients.filter((c) => c.role === 'player').map((c) => c.slots['logic']);
     expect(logic).toHaveLength(3);
-    for (const slot of logic) expect(slot).toMatchObject({ status: 'failed', version: '1.1.0', running: { version: '1.0.0' } });
+    for (const slot of logic)
+      expect(slot).toMatchObject({ status: 'failed', version: '1.1.0', running: { version: '1.0.0' } });
     expect((JSON.parse(roster.out) as { players: number }).players).toBe(3);
   });
 
@@ -97,7 +115,11 @@ describe('adoption', { timeout: 90_000 }, () => {
 
     // A new release: the old one keeps its counts.
     const next = await publishChanges(ctx, { changes: [script(GOOD)], version: '1.3.0' });
-    await newestAdoption(relay, 'adopt', (x) => x.seq === next.published.seq && x.slots['logic']?.applied === 2);
+    await newestAdoption(
+      relay,
+      'adopt',
+      (x) => x.seq === next.published.seq && x.slots['logic']?.applied === 2,
+    );
     // …and a good release clears the players' failure.
     for (const p of two) await until(() => p.client.status().lastFailure === null);
     await relay.server.relay.adoption.flush();
@@ -151,8 +173,21 @@ describe('adoption', { timeout: 90_000 }, () => {
     expect(warned.code).toBe(0);
     expect(warned.err).toMatch(/warning: slot logic 1\.1\.0 failed on 2 of 2 player\(s\).*keeps it/);
     expect(warned.err).toMatch(/--revert-failed/);
-    await newestAdoption(relay, 'adopt', (x) => x.slots['logic']?.failed === 2 && x.slots['theme']?.applied === 2);
-    const reverted = await cli('publish', '--room', 'adopt', '--key', keyFile, '--color', '#334455', '--revert-failed');
+    await newestAdoption(
+      relay,
+      'adopt',
+      (x) => x.slots['logic']?.failed === 2 && x.slots['theme']?.applied === 2,
+    );
+    const reverted = await cli(
+      'publish',
+      '--room',
+      'adopt',
+      '--key',
+      keyFile,
+      '--color',
+      '#334455',
+      '--revert-failed',
+    );
     expect(reverted.code).toBe(0);
     expect(reverted.err).toMatch(/reverting slot logic/);
     expect(reverted.out).toMatch(/changed: .*logic/);

@@ -45,7 +45,8 @@ export class Players {
     private readonly room: TestRoom,
   ) {}
 
-  async add(n: number, prefix = 'p'): Promise<NodePlayer[]> {
+  /** `fps` 0: scripts are tried when applied, never run on (no run-time timeouts on a starved machine). */
+  async add(n: number, fps = 20, prefix = 'p'): Promise<NodePlayer[]> {
     const made: NodePlayer[] = [];
     for (let i = 0; i < n; i++) {
       const { server } = this.relay;
@@ -56,7 +57,9 @@ export class Players {
         clientId: `${prefix}-${this.all.length}`,
         connect: tcpTransport(server.host, server.tcpPort),
         backoff: { initialMs: 100, maxMs: 500 },
-        fps: 20,
+        fps,
+        // Wide budgets: seven test runs share two cores, and a starved frame must not pass for a bad script.
+        logic: { budgetMs: 2_000, loadBudgetMs: 60_000 },
       });
       this.all.push(player);
       made.push(player);
@@ -83,13 +86,10 @@ export async function newestAdoption(
   timeoutMs = 30_000,
 ) {
   let last: Awaited<ReturnType<typeof adoptionOf>>[number] | undefined;
-  await until(
-    async () => {
-      last = (await adoptionOf(new RelayApi(relay.server.url), room))[0];
-      return last !== undefined && ready(last);
-    },
-    timeoutMs,
-  ).catch(() => {
+  await until(async () => {
+    last = (await adoptionOf(new RelayApi(relay.server.url), room))[0];
+    return last !== undefined && ready(last);
+  }, timeoutMs).catch(() => {
     throw new Error(`adoption not as awaited: ${JSON.stringify(last)}`);
   });
   return last!;
