@@ -229,7 +229,10 @@ function loadCounts(publisher: ReturnType<typeof adminPublisher> | null): void {
     const api = new RelayApi(relay);
     const [releases, plan] = await Promise.all([adoptionOf(api, room), planOf(api, room).catch(() => null)]);
     newest = releases[0] ?? null;
-    replaceChildren(newestHost, newest ? adoptionTable(newest) : h('p', { class: 'empty' }, 'No release yet.'));
+    replaceChildren(
+      newestHost,
+      newest ? adoptionTable(newest) : h('p', { class: 'empty' }, 'No release yet.'),
+    );
     if (newest) newestHost.dataset['seq'] = String(newest.seq);
     drawPlan(planHost, plan, publisher, () => loadCounts(publisher));
     if (lastRoster) drawSummary(truthful(summarize(lastRoster)));

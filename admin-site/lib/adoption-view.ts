@@ -27,12 +27,20 @@ export function slotLine(name: string, s: SlotAdoption): HTMLElement {
     ' ',
     h('span', { class: 'badge ok', 'data-count': 'applied' }, `${s.applied} applied`),
     ' ',
-    h('span', { class: s.failed > 0 ? 'badge error' : 'badge', 'data-count': 'failed' }, `${s.failed} failed`),
+    h(
+      'span',
+      { class: s.failed > 0 ? 'badge error' : 'badge', 'data-count': 'failed' },
+      `${s.failed} failed`,
+    ),
     instead ? h('span', { class: 'hint', 'data-testid': 'instead' }, ` running ${instead} instead`) : null,
     ' ',
     h('span', { class: 'badge', 'data-count': 'skipped' }, `${s.skipped} skipped`),
     ' ',
-    h('span', { class: s.pending > 0 ? 'badge warn' : 'badge', 'data-count': 'pending' }, `${s.pending} pending`),
+    h(
+      'span',
+      { class: s.pending > 0 ? 'badge warn' : 'badge', 'data-count': 'pending' },
+      `${s.pending} pending`,
+    ),
   );
 }
 

@@ -9,7 +9,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acceptRelease, inRollout, sha256Hex, utf8 } from '../../protocol/index.ts';
+import { acceptRelease } from '../../protocol/index.ts';
 import { adoptionOf, publishGuarded, planOf } from '../../publisher/guarded.ts';
 import { main } from '../../signaling/cli/main.ts';
 import type { Io } from '../../signaling/cli/io.ts';
@@ -17,7 +17,17 @@ import { AdoptionFileSchema } from '../../signaling/store/adoption-files.ts';
 import { StoredPlanSchema } from '../../signaling/store/plan-files.ts';
 import { TestRoom, until } from '../../signaling/testing/helpers.ts';
 import * as v from 'valibot';
-import { GOOD, Players, Relay, THROWS, keyFileOf, newestAdoption, publisherOf, script } from './helpers.ts';
+import {
+  GOOD,
+  Players,
+  Relay,
+  THROWS,
+  keyFileOf,
+  newestAdoption,
+  publisherOf,
+  script,
+  splitting,
+} from './helpers.ts';
 
 const N = 6;
 let relay: Relay;
@@ -35,23 +45,6 @@ afterEach(async () => {
   await relay.dispose();
 });
 
-/**
- * `source` with a comment that makes the first step (`percent`) expose some of the players but not
- * all (the rollout bucket hangs on the client id, the slot and the blob).
- */
-async function splitting(source: string, percent: number): Promise<{ source: string; exposed: string[] }> {
-  for (let nonce = 0; ; nonce++) {
-    const text = `${source}\n// ${nonce} ${'padding '.repeat(4000)}`;
-    const sha = await sha256Hex(utf8(text));
-    const exposed: string[] = [];
-    for (const p of players.all) {
-      const id = p.client.status().clientId!;
-      if (await inRollout(id, 'logic', sha, percent)) exposed.push(id);
-    }
-    if (exposed.length > 0 && exposed.length < players.all.length) return { source: text, exposed };
-  }
-}
-
 async function storedPlan() {
   return v.parse(
     StoredPlanSchema,
@@ -61,7 +54,7 @@ async function storedPlan() {
 
 describe('guarded rollouts', { timeout: 120_000 }, () => {
   it('reaches 100 % by itself from the CLI, and a halt left over from it is refused by players', async () => {
-    const { source } = await splitting(GOOD, 25);
+    const { source } = await splitting(players.all, GOOD, 25);
     const file = join(relay.dataDir, 'good.js');
     await writeFile(file, source);
     const out: string[] = [];
@@ -101,7 +94,7 @@ describe('guarded rollouts', { timeout: 120_000 }, () => {
 
   it('halts at the first step within one dwell when the script fails on its first players', async () => {
     const dwellMs = 2000;
-    const { source, exposed } = await splitting(THROWS, 25);
+    const { source, exposed } = await splitting(players.all, THROWS, 25);
     const before = new Map(
       players.all.map((p) => [p.client.status().clientId!, p.client.status().bytesFromRelay]),
     );
@@ -166,7 +159,7 @@ describe('guarded rollouts', { timeout: 120_000 }, () => {
   });
 
   it('resumes a plan after a relay restart', async () => {
-    const { source } = await splitting(GOOD, 25);
+    const { source } = await splitting(players.all, GOOD, 25);
     const ctx = publisherOf(relay, room);
     const outcome = await publishGuarded(
       ctx,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodePlayer } from '../../player/node/node-player.ts';
 import { tcpTransport } from '../../player/node/tcp-transport.ts';
-import { toKeyFile, utf8 } from '../../protocol/index.ts';
+import { inRollout, sha256Hex, toKeyFile, utf8 } from '../../protocol/index.ts';
 import { adoptionOf } from '../../publisher/guarded.ts';
 import type { PublisherContext } from '../../publisher/publisher.ts';
 import { RelayApi } from '../../publisher/relay-api.ts';
@@ -18,9 +18,13 @@ export class Relay {
   server!: TestServer;
   private constructor(readonly dataDir: string) {}
 
-  static async start(): Promise<Relay> {
+  private staticDir: string | null = null;
+
+  /** `staticDir`: the built site the relay serves too (browser tests). */
+  static async start(staticDir: string | null = null): Promise<Relay> {
     const relay = new Relay(await mkdtemp(join(tmpdir(), 'adopt-')));
-    relay.server = await startTestServer({ dataDir: relay.dataDir });
+    relay.staticDir = staticDir;
+    relay.server = await startTestServer({ dataDir: relay.dataDir, staticDir });
     return relay;
   }
 
@@ -28,7 +32,12 @@ export class Relay {
   async restart(): Promise<void> {
     const { httpPort, tcpPort } = this.server;
     await this.server.close();
-    this.server = await startTestServer({ dataDir: this.dataDir, httpPort, tcpPort });
+    this.server = await startTestServer({
+      dataDir: this.dataDir,
+      httpPort,
+      tcpPort,
+      staticDir: this.staticDir,
+    });
   }
 
   async dispose(): Promise<void> {
@@ -114,4 +123,25 @@ export async function keyFileOf(room: TestRoom): Promise<string> {
   const path = join(dir, 'key.json');
   await writeFile(path, JSON.stringify(await toKeyFile(room.key, room.room)), { mode: 0o600 });
   return path;
+}
+
+/**
+ * `source` with a comment that makes a step of `percent` expose some of the players but not all (the
+ * rollout bucket hangs on the client id, the slot and the blob).
+ */
+export async function splitting(
+  players: readonly NodePlayer[],
+  source: string,
+  percent: number,
+): Promise<{ source: string; exposed: string[] }> {
+  for (let nonce = 0; ; nonce++) {
+    const text = `${source}\n// ${nonce} ${'padding '.repeat(4000)}`;
+    const sha = await sha256Hex(utf8(text));
+    const exposed: string[] = [];
+    for (const p of players) {
+      const id = p.client.status().clientId!;
+      if (await inRollout(id, 'logic', sha, percent)) exposed.push(id);
+    }
+    if (exposed.length > 0 && exposed.length < players.length) return { source: text, exposed };
+  }
 }
