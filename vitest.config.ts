@@ -17,6 +17,7 @@ export default defineConfig({
             'signaling/**/*.test.ts',
             'bench/**/*.test.ts',
             'tests/client/**/*.test.ts',
+            'tests/adoption/**/*.test.ts',
             'tests/*.test.ts',
             'scripts/**/*.test.ts',
           ],

@@ -57,6 +57,12 @@ export const ErrorCode = {
   PEER_ID_REFUSED: 'PEER_ID_REFUSED',
   SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
   INTERNAL: 'INTERNAL',
+  /** A release label the room already used for other content (label → one set of slot blobs). */
+  DUPLICATE_VERSION: 'DUPLICATE_VERSION',
+  /** A guarded rollout the relay does not hold (none running, or another one than the command names). */
+  NO_SUCH_PLAN: 'NO_SUCH_PLAN',
+  /** A guarded rollout the relay refuses: its releases don't chain, or another plan runs in the room. */
+  BAD_PLAN: 'BAD_PLAN',
 } as const;
 
 /** One of the codes of {@link ErrorCode}. */

@@ -21,3 +21,5 @@ export * from './assemble.ts';
 export * from './http.ts';
 export * from './rollout.ts';
 export * from './backoff.ts';
+export * from './adoption.ts';
+export * from './plan.ts';

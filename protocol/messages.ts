@@ -216,6 +216,11 @@ export const AckSchema = v.object({
   sha256: Sha256Hex,
   status: v.picklist(Object.values(AckStatus)),
   error: v.exactOptional(ClientText),
+  /**
+   * With `failed`: what the slot runs instead — an older content it held, or null for the game's
+   * built-in content. (Absent: the client did not say, as older clients don't.)
+   */
+  running: v.exactOptional(v.nullable(HeldSlotSchema)),
 });
 /** `ack`. */
 export type Ack = v.InferOutput<typeof AckSchema>;
@@ -227,6 +232,8 @@ export const RosterSlotSchema = v.object({
   seq: Count,
   status: v.picklist(Object.values(AckStatus)),
   error: v.exactOptional(ClientText),
+  /** With `failed`: what the client runs instead (null: the game's built-in content). */
+  running: v.exactOptional(v.nullable(HeldSlotSchema)),
 });
 /** A roster slot. */
 export type RosterSlot = v.InferOutput<typeof RosterSlotSchema>;

@@ -27,6 +27,8 @@ export interface BuildReleaseInput {
   readonly now?: Date;
   readonly lifetimeMs?: number;
   readonly chunkSize?: number;
+  /** The seq (default: the previous one's + 1; higher when the relay reserved seqs above it). */
+  readonly seq?: number;
 }
 
 /** A signed release and the blobs its new slots name (sha256 → bytes). */
@@ -45,7 +47,7 @@ export async function buildRelease(input: BuildReleaseInput): Promise<BuiltRelea
   const signed = await assembleRelease({
     room: input.room,
     key: input.key,
-    seq: (input.previous?.seq ?? 0) + 1,
+    seq: input.seq ?? (input.previous?.seq ?? 0) + 1,
     version: input.version ?? suggestNextVersion(input.previous?.version),
     ...(input.notes ? { notes: input.notes } : {}),
     slots,

@@ -63,7 +63,7 @@ export async function proposeVersion(api: RelayApi, room: string): Promise<strin
 }
 
 /** Refuses to build on `base` unless a trusted key signed it; `what` names it in the error. */
-async function mustTrust(
+export async function mustTrust(
   ctx: PublisherContext,
   bases: readonly (readonly [what: string, base: SignedRelease])[],
 ): Promise<void> {
@@ -97,10 +97,13 @@ export async function publishChanges(
     liveBlob: (sha) => ctx.api.blob(sha),
   });
   step('sign');
+  // Above every seq the relay accepted or reserved (a halted guarded rollout's unused last step).
+  const floor = Math.max(previous?.release.seq ?? 0, previous ? await ctx.api.lastSeq(ctx.room) : 0);
   const built = await buildRelease({
     room: ctx.room,
     key: ctx.key,
     previous: previous?.release ?? null,
+    seq: floor + 1,
     version,
     ...(request.notes ? { notes: request.notes } : {}),
     slots: plan.slots,

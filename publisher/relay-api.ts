@@ -80,6 +80,32 @@ export class RelayApi {
     return [...body.releases].sort((a, b) => b.release.seq - a.release.seq);
   }
 
+  /**
+   * The seq a room's next release must go above: the highest the relay ever accepted there, or that a
+   * halted guarded rollout reserved (0: no such room).
+   */
+  async lastSeq(room: string): Promise<number> {
+    const res = await this.#call(ApiPath.releases(room), { cache: 'no-store' });
+    if (await noSuchRoom(res)) return 0;
+    const body = await answer(res, parseHistoryBody);
+    return Math.max(body.lastSeq ?? 0, ...body.releases.map((s) => s.release.seq));
+  }
+
+  /** `GET path` through `validate` (the routes of `publisher/rollout-api.ts` and others). */
+  async getJson<T>(path: string, validate: Validator<T>): Promise<T> {
+    return answer(await this.#call(path, { cache: 'no-store' }), validate);
+  }
+
+  /** `POST path` with a JSON body, the answer through `validate`. */
+  async postJson<T>(path: string, body: unknown, validate: Validator<T>): Promise<T> {
+    const init = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    };
+    return answer(await this.#call(path, init), validate);
+  }
+
   /** The room's roster (the dashboard gets it live over `/ws`; this is one snapshot). */
   async roster(room: string): Promise<RosterBody> {
     return answer(await this.#call(ApiPath.clients(room), { cache: 'no-store' }), parseRosterBody);

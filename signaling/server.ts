@@ -19,6 +19,7 @@ import {
 import { Metrics } from './metrics.ts';
 import type { RoomCreationPolicy } from './http/operators.ts';
 import { DEFAULT_MAX_PUBLISH_BODY_BYTES } from './relay/limits.ts';
+import { connectedPlayers } from './relay/adoption.ts';
 import { Relay, type RelayLimits } from './relay/relay.ts';
 import type { ClusterMembership } from './cluster/join.ts';
 import type { ClusterStore } from './cluster/redis-store.ts';
@@ -151,7 +152,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ? await (await import('./cluster/redis-store.ts')).ClusterStore.open({ ...options.redis, log })
     : null;
   const store: RoomStore = clusterStore ?? (await RelayStore.open(options.dataDir, { log }));
-  const relay = new Relay(store, options.now, options.relayLimits);
+  const relay = new Relay(store, options.now, options.relayLimits, log, options.dataDir);
+  await relay.open();
   const metrics = new Metrics();
   metrics.watchStore(() => {
     const report = store.report();
@@ -165,6 +167,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const maxInbound = options.maxInboundFrameBytes ?? DEFAULT_MAX_INBOUND_FRAME_BYTES;
   // welcome.maxFrameBytes tells a client the largest frame it may send: what the transports enforce.
   const hub = new Hub(relay, metrics, { ...options.hub, maxFrameBytes: maxInbound });
+  relay.plans.connected = (room) => connectedPlayers(hub.rosterOf(room));
 
   const removed = await store.collectGarbage(HOUR);
   if (removed > 0) log(`removed ${removed} unpublished upload(s) older than an hour`);
@@ -242,6 +245,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     closing ??= (async () => {
       clearInterval(gcTimer);
       cluster?.close();
+      await relay.close();
       hub.close(closeOptions.retryAfterMs);
       // A moment for the SERVER_SHUTDOWN frames to leave, then everything goes.
       await new Promise((r) => setTimeout(r, 100));

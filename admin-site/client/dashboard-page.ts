@@ -15,6 +15,11 @@ import { signingKeyOf } from '../lib/keystore.ts';
 import { openRosterSocket } from '../lib/roster-socket.ts';
 import { relayWebSocketUrl } from '../lib/settings.ts';
 import { formatBytes } from '../lib/texture.ts';
+import { adoptionOf, planOf } from '../../publisher/guarded.ts';
+import type { ReleaseAdoption } from '../../protocol/adoption.ts';
+import { adoptionTable, completeText } from '../lib/adoption-view.ts';
+import { drawPlan } from '../lib/plan-panel.ts';
+import { adminPublisher } from '../lib/publish-plan.ts';
 
 const gate = byId('gate', HTMLElement);
 const conn = byId('conn', HTMLElement);
@@ -28,6 +33,13 @@ const bySlot = byId('by-slot', HTMLElement);
 const failuresHost = byId('failures', HTMLElement);
 const rosterBody = byId('roster', HTMLElement);
 const rosterEmpty = byId('roster-empty', HTMLElement);
+const newestHost = byId('newest-adoption', HTMLElement);
+const planHost = byId('plan', HTMLElement);
+
+/** The relay's counts of the newest release (null until fetched): they win over the roster's guess. */
+let newest: ReleaseAdoption | null = null;
+let countsLoading: Promise<void> | null = null;
+let countsAgain = false;
 
 let series = new AdoptionSeries();
 const failures = new FailureLog();
@@ -67,6 +79,9 @@ function statusCell(c: RosterClient): HTMLElement {
         ' ',
         h('span', { class: `badge ${kind}`, title: s.status }, s.version),
         s.status === 'applied' ? null : ` ${s.status}`,
+        s.status === 'failed' && s.running !== undefined
+          ? h('span', { class: 'hint' }, ` · runs ${s.running?.version ?? 'built-in'}`)
+          : null,
       ),
     );
   }
@@ -121,7 +136,11 @@ function drawSummary(s: RosterSummary): void {
   statPlayers.textContent = String(s.players);
   statLatest.textContent = s.latestSeq === 0 ? 'none' : label(s.latestSeq);
   statAdoption.textContent =
-    s.adoption === null ? '—' : `${Math.round(s.adoption * 100)}% (${s.onLatest}/${s.players})`;
+    newest && newest.seq === s.latestSeq
+      ? completeText(newest)
+      : s.adoption === null
+        ? '—'
+        : `${Math.round(s.adoption * 100)}% (${s.onLatest}/${s.players})`;
   replaceChildren(
     bySeq,
     ...s.bySeq.map((r) =>
@@ -193,6 +212,43 @@ function drawFailures(): void {
   );
 }
 
+/** The roster's summary, with the relay's count of players on the newest release when it has one. */
+function truthful(s: RosterSummary): RosterSummary {
+  if (!newest || newest.seq !== s.latestSeq) return s;
+  const adoption = newest.players === 0 ? null : newest.complete / newest.players;
+  return { ...s, onLatest: newest.complete, adoption };
+}
+
+/** Fetches the relay's counts and the room's plan (one request at a time; again if asked meanwhile). */
+function loadCounts(publisher: ReturnType<typeof adminPublisher> | null): void {
+  if (countsLoading) {
+    countsAgain = true;
+    return;
+  }
+  countsLoading = (async () => {
+    const api = new RelayApi(relay);
+    const [releases, plan] = await Promise.all([adoptionOf(api, room), planOf(api, room).catch(() => null)]);
+    newest = releases[0] ?? null;
+    replaceChildren(
+      newestHost,
+      newest ? adoptionTable(newest) : h('p', { class: 'empty' }, 'No release yet.'),
+    );
+    if (newest) newestHost.dataset['seq'] = String(newest.seq);
+    drawPlan(planHost, plan, publisher, () => loadCounts(publisher));
+    if (lastRoster) drawSummary(truthful(summarize(lastRoster)));
+  })()
+    .catch(() => {
+      // The counts are drawn again at the next roster update.
+    })
+    .finally(() => {
+      countsLoading = null;
+      if (countsAgain) {
+        countsAgain = false;
+        setTimeout(() => loadCounts(publisher), 500);
+      }
+    });
+}
+
 async function start(): Promise<void> {
   const ctx = await loadContext();
   relay = ctx.relay;
@@ -238,6 +294,8 @@ async function start(): Promise<void> {
     replaceChildren(conn);
     return;
   }
+  const publisher = adminPublisher({ relay, room, key: ctx.key });
+  loadCounts(publisher);
   openRosterSocket({
     url: relayWebSocketUrl(relay),
     room,
@@ -245,7 +303,8 @@ async function start(): Promise<void> {
     onRoster: (roster) => {
       const newRelease = lastRoster !== null && roster.seq !== lastRoster.seq;
       lastRoster = roster;
-      const summary = summarize(roster);
+      loadCounts(publisher);
+      const summary = truthful(summarize(roster));
       series.add(Date.now(), summary);
       if (failures.record(roster.clients)) drawFailures();
       drawRoster(roster.clients);
@@ -253,7 +312,7 @@ async function start(): Promise<void> {
       plot();
       if (newRelease || !versions.has(roster.seq)) {
         void loadVersions().then(() => {
-          if (lastRoster) drawSummary(summarize(lastRoster));
+          if (lastRoster) drawSummary(truthful(summarize(lastRoster)));
           drawFailures();
         });
       }
@@ -288,7 +347,8 @@ async function start(): Promise<void> {
   setInterval(() => {
     if (!lastRoster) return;
     drawRoster(lastRoster.clients);
-    series.add(Date.now(), summarize(lastRoster));
+    loadCounts(publisher);
+    series.add(Date.now(), truthful(summarize(lastRoster)));
     plot();
   }, 5000);
 }

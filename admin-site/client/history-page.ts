@@ -10,6 +10,8 @@ import { RelayApi } from '../../publisher/relay-api.ts';
 import { browserTrust, signerOf } from '../lib/signer.ts';
 import { describeError } from '../lib/refusals.ts';
 import { formatBytes } from '../lib/texture.ts';
+import { adoptionOf } from '../../publisher/guarded.ts';
+import { adoptionBlock } from '../lib/adoption-view.ts';
 
 const gate = byId('gate', HTMLElement);
 const status = byId('history-status', HTMLElement);
@@ -90,7 +92,12 @@ async function rollback(target: SignedRelease): Promise<void> {
 
 async function show(): Promise<void> {
   if (!ctx.room) return;
-  const list = await new RelayApi(ctx.relay).history(ctx.room);
+  const api = new RelayApi(ctx.relay);
+  const [list, counts] = await Promise.all([
+    api.history(ctx.room),
+    adoptionOf(api, ctx.room).catch(() => []),
+  ]);
+  const countsOf = new Map(counts.map((a) => [a.seq, a]));
   const trusted = await browserTrust(ctx.relay, ctx.room, ctx.key);
   empty.hidden = list.length > 0;
   const rows: HTMLElement[] = [];
@@ -139,6 +146,7 @@ async function show(): Promise<void> {
               ),
         ),
         h('td', {}, r.notes ?? ''),
+        h('td', { 'data-testid': 'adoption' }, adoptionBlock(countsOf.get(r.seq))),
         h(
           'td',
           {},

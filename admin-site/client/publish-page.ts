@@ -12,6 +12,7 @@ import { loadContext, basePath, type AdminContext } from '../lib/context.ts';
 import { byId, h, replaceChildren, say } from '../lib/dom.ts';
 import type { DryRunResult } from '../lib/dry-run.ts';
 import { publishDraft } from '../lib/publish-plan.ts';
+import { guardOf, publishGuardedDraft, showCarried, withReverts } from './publish-guard.ts';
 import { browserTrust, signerOf } from '../lib/signer.ts';
 import { drawPath, signerBadge, slotChip } from '../lib/release-view.ts';
 import { contractOf, isThemeSlot, SlotBoard, type SlotStatus } from '../lib/slot-board.ts';
@@ -168,6 +169,7 @@ async function showCurrent(): Promise<void> {
   // The editors start from the relay's content only once a key this browser trusts verified the
   // release (issue 10): an unverified one is shown (badge, chips) but never loaded to be signed again.
   if (signer.kind !== 'unknown') await loadLiveContent(relay);
+  await showCarried(relay, r.room, []).catch(() => undefined);
 }
 
 /**
@@ -284,12 +286,32 @@ async function publish(): Promise<void> {
         return;
       }
     }
-    const { changes } = board.plan();
-    const { published: answer, changed } = await publishDraft(
-      { relay: ctx.relay, room, key },
-      { changes, version: versionInput.value.trim(), rolloutPercent: Number(rollout.value) },
-      { notes: notes.value.trim(), onStep: (step) => say(publishStatus, 'info', STEP_WORDS[step]) },
+    const guard = guardOf();
+    if (typeof guard === 'string') {
+      say(publishStatus, 'error', `Not published. ${guard}`);
+      return;
+    }
+    const asked = board.plan().changes;
+    await showCarried(
+      api(),
+      room,
+      asked.map((c) => (c.op === 'theme' ? 'theme' : c.slot)),
     );
+    const changes = await withReverts(api(), room, asked);
+    const onStep = (step: keyof typeof STEP_WORDS) => say(publishStatus, 'info', STEP_WORDS[step]);
+    const version = versionInput.value.trim();
+    const { published: answer, changed } = guard
+      ? await publishGuardedDraft(
+          { relay: ctx.relay, room, key },
+          { changes, version, notes: notes.value.trim() },
+          guard,
+          onStep,
+        )
+      : await publishDraft(
+          { relay: ctx.relay, room, key },
+          { changes, version, rolloutPercent: Number(rollout.value) },
+          { notes: notes.value.trim(), onStep },
+        );
     say(
       publishStatus,
       'ok',

@@ -6,9 +6,9 @@
 import * as v from 'valibot';
 import type { Roster, RosterClient } from '../../protocol/messages.ts';
 
-/** Clients that play (admin dashboards watching the room are not players). */
+/** Clients that play (admin dashboards and tools watching the room are not players). */
 export function playersOf(clients: readonly RosterClient[]): RosterClient[] {
-  return clients.filter((c) => c.role !== 'admin');
+  return clients.filter((c) => c.role === 'player');
 }
 
 /** One release as seen in the roster. */
@@ -53,13 +53,22 @@ export function summarize(roster: Pick<Roster, 'seq' | 'clients'>): RosterSummar
     row.peers += p.traffic.bytesFromPeers;
     seqs.set(p.seq, row);
     for (const [slot, held] of Object.entries(p.slots)) {
-      if (held.status !== 'applied') continue;
+      if (held.status === 'skipped') continue;
+      // A failed slot says so, and what runs instead: it never vanishes from the counts.
+      const label =
+        held.status === 'applied'
+          ? held.version
+          : `${held.version} failed (runs ${held.running === undefined ? '?' : (held.running?.version ?? 'built-in')})`;
       const perSlot = versions.get(slot) ?? new Map<string, number>();
-      perSlot.set(held.version, (perSlot.get(held.version) ?? 0) + 1);
+      perSlot.set(label, (perSlot.get(label) ?? 0) + 1);
       versions.set(slot, perSlot);
     }
   }
-  const onLatest = players.filter((p) => p.seq >= roster.seq).length;
+  // On the newest release, and no slot failed (the relay's counts, which the dashboard prefers,
+  // also tell a skip outside a rollout from a slot not meant for players).
+  const onLatest = players.filter(
+    (p) => p.seq >= roster.seq && Object.values(p.slots).every((s) => s.status !== 'failed'),
+  ).length;
   return {
     latestSeq: roster.seq,
     players: players.length,

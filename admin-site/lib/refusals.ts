@@ -52,6 +52,11 @@ const WORDS: { readonly [C in RelayErrorCode]: string } = {
   [ErrorCode.PEER_ID_REFUSED]: 'The relay will not list this swarm id.',
   [ErrorCode.SERVER_SHUTDOWN]: 'The relay is shutting down. Try again in a moment.',
   [ErrorCode.INTERNAL]: 'The relay had an internal error. The previous release is still being served.',
+  [ErrorCode.DUPLICATE_VERSION]:
+    'This room already used that version label for other content. Choose another label (the proposed one is unused).',
+  [ErrorCode.NO_SUCH_PLAN]: 'No guarded rollout of that id runs in this room (it may have ended meanwhile).',
+  [ErrorCode.BAD_PLAN]:
+    'The relay refused the guarded rollout (or a publish while one runs: halt it first, or wait for it to end).',
   [LocalCode.NETWORK]:
     'Could not reach the relay. Check the relay address on the Keys page and that the server is running.',
   [LocalCode.HTTP]: 'The relay answered with an unexpected error.',

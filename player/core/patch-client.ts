@@ -34,6 +34,8 @@ import { MAX_ERROR_TEXT } from '../../protocol/limits.ts';
 import {
   ackOf,
   heldSlots,
+  runningOf,
+  type LastFailure,
   type AppliedDetail,
   type ConnectedDetail,
   type DisconnectedDetail,
@@ -108,6 +110,11 @@ export class PatchClient extends ClientEvents {
   private readonly relay: RelayConnection;
   private readonly releases: ReleasePipeline;
   private lastError: string | null = null;
+  /** What `lastError` is about: the connection (cleared by a welcome) or a release (by a clean apply). */
+  private errorKind: 'connection' | 'release' | null = null;
+  private lastFailure: LastFailure | null = null;
+  /** The label of the release applied last (for the failure's words). */
+  private releaseLabel = '';
   private closed = false;
 
   constructor(options: PatchClientOptions) {
@@ -125,7 +132,7 @@ export class PatchClient extends ClientEvents {
       hello: (peerId) => this.hello(peerId),
       ...(options.peerId ? { peerId: options.peerId } : {}),
       message: (message) => this.onMessage(message),
-      error: (text) => this.setError(text),
+      error: (text) => this.setError(text, 'connection'),
       changed: () => this.emitStatus(),
       traffic: () => this.traffic(),
       closed: (info, retryInMs) => this.emit('disconnected', { ...info, retryInMs }),
@@ -144,6 +151,7 @@ export class PatchClient extends ClientEvents {
       setState: (state) => (this.state = state),
       send: (message) => this.send(message),
       error: (text) => this.setError(text),
+      failure: (failure) => this.setFailure(failure),
       changed: () => this.emitStatus(),
       hold: (signed, blobs) => this.offerToPeers(signed, blobs),
       applied: (detail) => this.emitApplied(detail),
@@ -188,6 +196,7 @@ export class PatchClient extends ClientEvents {
       bytesFromRelay: traffic.bytesFromRelay,
       bytesFromPeers: traffic.bytesFromPeers,
       lastError: this.lastError,
+      lastFailure: this.lastFailure,
       clientId: this.relayClientId ?? this.clientId,
       loading: this.releases.progress,
     };
@@ -253,9 +262,8 @@ export class PatchClient extends ClientEvents {
     options: { readonly transient?: boolean },
   ): Promise<void> {
     const failed = this.state.held[slot]?.find((e) => e.sha256 === failedSha256);
-    this.setError(`${slot}: ${error}`);
     const content = { version: failed?.version ?? 'unknown', sha256: failedSha256 };
-    this.send(ackOf(this.state.seq, slot, content, { status: 'failed', error }));
+    const seq = this.state.seq;
     const next = await stateAfterFailure({
       room: this.options.room,
       cache: this.cache,
@@ -270,7 +278,12 @@ export class PatchClient extends ClientEvents {
     });
     const state = { ...next, rotations: this.state.rotations }; // (learnt meanwhile)
     this.state = state;
-    this.emitStatus();
+    // The ack says what the slot runs now, so the relay can count what failed players run instead.
+    const running = runningOf(state, slot);
+    this.send(ackOf(seq, slot, content, { status: 'failed', error }, running));
+    const release = this.releaseLabel;
+    this.setFailure({ seq, release, slot, version: content.version, error, running });
+    this.setError(`${slot} ${content.version} (release ${release}, seq ${seq}): ${error}`);
     await this.cache
       .commit(this.options.room, { state, releases: [], blobs: new Map() })
       .catch((e: unknown) => this.setError(`cache: ${String(e)}`));
@@ -320,6 +333,8 @@ export class PatchClient extends ClientEvents {
   private onMessage(message: Message): void {
     switch (message.type) {
       case MessageType.welcome:
+        // The connection works again: its old errors are history.
+        if (this.errorKind === 'connection') this.clearError();
         this.relayClientId = message.clientId;
         this.relayBlobs.connected();
         this.emitStatus();
@@ -337,7 +352,7 @@ export class PatchClient extends ClientEvents {
         this.options.onRelayMessage?.(message);
         return;
       case MessageType.error:
-        this.setError(`relay: ${message.code}: ${message.message}`);
+        this.setError(`relay: ${message.code}: ${message.message}`, 'connection');
         return;
       default:
         this.options.onRelayMessage?.(message);
@@ -391,12 +406,32 @@ export class PatchClient extends ClientEvents {
 
   // ---- events ----------------------------------------------------------------------------------
 
-  private setError(message: string): void {
+  private setError(message: string, kind: 'connection' | 'release' = 'release'): void {
     this.lastError = message.slice(0, MAX_ERROR_TEXT);
+    this.errorKind = kind;
+    this.emitStatus();
+  }
+
+  private clearError(): void {
+    this.lastError = null;
+    this.errorKind = null;
+    this.emitStatus();
+  }
+
+  /** A slot failed, or (null) a release applied with none failed: older failures and errors are history. */
+  private setFailure(failure: Omit<LastFailure, 'at'> | null): void {
+    if (failure === null) {
+      this.lastFailure = null;
+      if (this.errorKind === 'release') this.clearError();
+      return;
+    }
+    const now = (this.options.now ?? Date.now)();
+    this.lastFailure = { ...failure, error: failure.error.slice(0, MAX_ERROR_TEXT), at: now };
     this.emitStatus();
   }
 
   private emitApplied(detail: AppliedDetail): void {
+    this.releaseLabel = detail.version;
     this.emit('applied', detail);
   }
 }

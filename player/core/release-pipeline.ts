@@ -6,14 +6,14 @@
  * applied, the result is committed in one transaction, and every slot is acked. All or nothing: a
  * blob that can't be had fails the release and nothing is stored.
  */
-import type { Message } from '../../protocol/messages.ts';
+import type { HeldSlot, Message } from '../../protocol/messages.ts';
 import type { Release, SignedRelease, Slot } from '../../protocol/release.ts';
 import type { PatchCache } from './cache.ts';
 import type { RoomState } from './schema.ts';
 import type { ApplyOutcome, PatchHandlers } from './apply.ts';
 import { applyRelease } from './release-apply.ts';
 import { fetchReleaseBlobs, RecentBlobs, type FetchedBlobs } from './release-fetch.ts';
-import { ackOf, type AppliedDetail } from './status.ts';
+import { ackOf, runningOf, type AppliedDetail, type LastFailure } from './status.ts';
 import type { BlobSource } from './transport.ts';
 
 /** What the pipeline needs of the client. */
@@ -28,6 +28,8 @@ export interface PipelineHost {
   setState(state: RoomState): void;
   send(message: Message): boolean;
   error(text: string): void;
+  /** A slot failed (null: a release applied with no slot failed, so older failures are history). */
+  failure(failure: Omit<LastFailure, 'at'> | null): void;
   /** Loading progress changed. */
   changed(): void;
   /** A release was applied and committed: the player holds it, and the verified bytes of its slots. */
@@ -174,20 +176,43 @@ export class ReleasePipeline {
     }
     this.host.setState({ ...state, rotations: this.host.state().rotations });
     this.host.hold(signed, blobs);
-    for (const [name, slot, outcome] of result.slots) this.ack(release.seq, name, slot, outcome);
+    let failed = false;
+    for (const [name, slot, outcome] of result.slots) {
+      const running = runningOf(state, name);
+      this.ack(release.seq, name, slot, outcome, running);
+      if (outcome.status !== 'failed') continue;
+      failed = true;
+      const { seq, version } = release;
+      this.host.failure({
+        seq,
+        release: version,
+        slot: name,
+        version: slot.version,
+        error: outcome.error,
+        running,
+      });
+      this.host.error(`${name} ${slot.version} (release ${version}, seq ${seq}): ${outcome.error}`);
+    }
+    if (!failed) this.host.failure(null);
     const { seq, version } = release;
     this.host.applied({ seq, version, fromCache: false, slots: result.outcomes });
   }
 
-  private ack(seq: number, name: string, slot: Slot, outcome: ApplyOutcome): void {
-    this.host.send(ackOf(seq, name, slot, outcome));
+  private ack(seq: number, name: string, slot: Slot, outcome: ApplyOutcome, running?: HeldSlot | null): void {
+    this.host.send(ackOf(seq, name, slot, outcome, running));
   }
 
   /** All or nothing: blobs that could not be had fail the release, acked per slot. */
   private refuseParts(seq: number, failures: FetchedBlobs['failures']): void {
     for (const f of failures) {
       this.host.error(`${f.name}: ${f.error}`);
-      this.ack(seq, f.name, f.slot, { status: 'failed', error: f.error });
+      this.ack(
+        seq,
+        f.name,
+        f.slot,
+        { status: 'failed', error: f.error },
+        runningOf(this.host.state(), f.name),
+      );
     }
   }
 }

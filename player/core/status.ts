@@ -22,11 +22,35 @@ export interface PatchStatus {
   readonly peers: number;
   readonly bytesFromRelay: number;
   readonly bytesFromPeers: number;
+  /**
+   * The current problem, if any: a connection error until the relay welcomes the player again, a
+   * refused release or a failed slot until a release applies cleanly.
+   */
   readonly lastError: string | null;
+  /**
+   * The last slot that failed and is still not running what its release said (null when every slot
+   * runs its release's content): the release (seq and label), the slot and content, the error, and
+   * what the slot runs instead (null: the game's built-in content).
+   */
+  readonly lastFailure: LastFailure | null;
   /** This player's client id (from the cache, else from the relay's `welcome`; null before either). */
   readonly clientId: string | null;
   /** The release being fetched, with verified bytes so far (null when idle). */
   readonly loading: { readonly seq: number; readonly received: number; readonly total: number } | null;
+}
+
+/** See {@link PatchStatus.lastFailure}. */
+export interface LastFailure {
+  readonly seq: number;
+  /** The release's label. */
+  readonly release: string;
+  readonly slot: string;
+  /** The failed content's label. */
+  readonly version: string;
+  readonly error: string;
+  readonly running: HeldSlot | null;
+  /** Unix milliseconds. */
+  readonly at: number;
 }
 
 /** One slot's outcome in an `applied` event (`error` also carries the reason of a skip). */
@@ -97,8 +121,17 @@ export function heldSlots(state: RoomState): Record<string, HeldSlot> {
   return slots;
 }
 
-/** The `ack` of one slot's outcome (a skip's reason goes in `error` too). */
-export function ackOf(seq: number, name: string, content: HeldSlot, outcome: ApplyOutcome): Ack {
+/**
+ * The `ack` of one slot's outcome (a skip's reason goes in `error` too); a failure says what the slot
+ * runs instead when `running` is given (null: the game's built-in content).
+ */
+export function ackOf(
+  seq: number,
+  name: string,
+  content: HeldSlot,
+  outcome: ApplyOutcome,
+  running?: HeldSlot | null,
+): Ack {
   return {
     type: MessageType.ack,
     seq,
@@ -108,5 +141,12 @@ export function ackOf(seq: number, name: string, content: HeldSlot, outcome: App
     status: outcome.status,
     ...(outcome.status === 'failed' ? { error: outcome.error.slice(0, MAX_ERROR_TEXT) } : {}),
     ...(outcome.status === 'skipped' ? { error: outcome.reason.slice(0, MAX_ERROR_TEXT) } : {}),
+    ...(outcome.status === 'failed' && running !== undefined ? { running } : {}),
   };
+}
+
+/** What a slot runs now: the top of its history, or null (the game's built-in content). */
+export function runningOf(state: RoomState, slot: string): HeldSlot | null {
+  const top = state.held[slot]?.at(-1);
+  return top ? { version: top.version, sha256: top.sha256 } : null;
 }

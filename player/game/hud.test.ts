@@ -11,6 +11,7 @@ const base: PatchStatus = {
   bytesFromRelay: 2048,
   bytesFromPeers: 3 * 1024 * 1024,
   lastError: null,
+  lastFailure: null,
   clientId: 'p-1',
   loading: null,
 };
@@ -51,5 +52,29 @@ describe('Hud', () => {
     expect(root.querySelector('img')).toBeNull();
     expect(root.querySelector('#hud-error')?.textContent).toBe(evil);
     expect(root.querySelector('#hud-logic')?.textContent).toBe(evil);
+  });
+
+  it('shows the last failure with its release and what runs instead, and hides it when there is none', () => {
+    const root = document.createElement('aside');
+    const hud = new Hud(root);
+    const failure = {
+      seq: 9,
+      release: '1.0.3',
+      slot: 'logic',
+      version: '1.0.3',
+      error: 'Error: boom',
+      running: { version: '1.0.1', sha256: 'c'.repeat(64) },
+      at: 0,
+    };
+    hud.set({ ...base, lastFailure: failure }, 60);
+    hud.flush();
+    const line = root.querySelector<HTMLElement>('#hud-failure');
+    expect(line?.hidden).toBe(false);
+    expect(line?.textContent).toBe(
+      'last failure: logic 1.0.3 of release 1.0.3 (seq 9), running 1.0.1 instead',
+    );
+    hud.set(base, 60);
+    hud.flush();
+    expect(line?.hidden).toBe(true);
   });
 });

@@ -32,6 +32,7 @@ export class Hud {
   private readonly progressRow: HTMLElement;
   private readonly progressLabel: HTMLElement;
   private readonly error: HTMLElement;
+  private readonly failure: HTMLElement;
   private pending: { status: PatchStatus; fps: number } | null = null;
 
   constructor(root: HTMLElement) {
@@ -58,7 +59,8 @@ export class Hud {
     this.progress = el('progress', { id: 'hud-progress', max: '1', value: '0' });
     this.progressRow.append(this.progressLabel, this.progress);
     this.error = el('p', { id: 'hud-error', class: 'hud-error', role: 'status' });
-    root.append(el('h1', {}, 'Patchcast'), list, this.progressRow, this.error);
+    this.failure = el('p', { id: 'hud-failure', class: 'hud-error' });
+    root.append(el('h1', {}, 'Patchcast'), list, this.progressRow, this.error, this.failure);
   }
 
   /** Queues new values; `flush` (once per frame) writes them. */
@@ -99,5 +101,15 @@ export class Hud {
     }
     text(this.error, status.lastError ?? '');
     this.error.hidden = !status.lastError;
+    text(this.failure, failureText(status));
+    this.failure.hidden = !status.lastFailure;
   }
+}
+
+/** The last failure in words: which release and content failed, and what runs instead. */
+export function failureText(status: PatchStatus): string {
+  const f = status.lastFailure;
+  if (!f) return '';
+  const instead = f.running ? f.running.version : 'built-in';
+  return `last failure: ${f.slot} ${f.version} of release ${f.release} (seq ${f.seq}), running ${instead} instead`;
 }

@@ -69,6 +69,7 @@ export function main(): void {
     bytesFromRelay: 0,
     bytesFromPeers: 0,
     lastError: null,
+    lastFailure: null,
     clientId: null,
     loading: null,
   };

@@ -78,9 +78,9 @@ describe('patchcast', () => {
     const script = join(dir, 'l.js');
     await writeFile(script, 'export const v = 1;');
     expect((await run('publish', '--key', key, '--script', script)).code).toBe(0);
-    const bogus = await run('publish', '--key', key, '--script', script, '--steps', '5,25,100', '--bogus');
+    const bogus = await run('publish', '--key', key, '--script', script, '--canary', '5', '--bogus');
     expect(bogus.code).toBe(2);
-    expect(bogus.err).toMatch(/Unknown option '--steps'/);
+    expect(bogus.err).toMatch(/Unknown option '--canary'/);
     expect(bogus.err).toContain('patchcast publish --room R');
     const stray = await run('publish', '--key', key, 'extra');
     expect(stray.code).toBe(2);

@@ -19,6 +19,7 @@ import { RelayError } from '../../publisher/errors.ts';
 import { RelayApi } from '../../publisher/relay-api.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
 import { signedRoster } from './roster-ws.ts';
+import { adoptionJson, adoptionLines, statusAdoption } from './status-adoption.ts';
 import { clientOperatorToken } from './operator-token.ts';
 import { CliError, flag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 
@@ -34,9 +35,11 @@ operator of the relay may create rooms: give the relay's operator token (the fil
 PATCHCAST_OPERATOR_TOKEN), unless the relay lets anyone create rooms (serve's open-rooms mode).`,
   status: `patchcast status --room R [--key key.json] [--server URL] [--json]
 
-The connected clients of a room: transport, platform, what each applied, heartbeats, ack errors.
-Per-client entries need --key (a key the room trusts signs the relay's challenge); without it, only
-the number of clients.`,
+The newest release's adoption per slot (players that applied it, failed it — and what they run
+instead —, were skipped by its rollout, or are pending), a running guarded rollout, and the connected
+clients of a room: transport, platform, what each applied, heartbeats, ack errors. Per-client entries
+need --key (a key the room trusts signs the relay's challenge); without it, only their number.
+Admin pages and tools are listed but never counted as players.`,
   history: `patchcast history --room R [--server URL] [--json]
 
 Every release of a room, newest first, with the slots each one changed.`,
@@ -171,32 +174,41 @@ export async function status(args: ParsedArgs, io: Io): Promise<number> {
   const keyPath = flag(args, 'key');
   if (keyPath === undefined) {
     const room = need(args, 'room');
-    const counts = await serverOf(args, io).roster(room);
+    const api = serverOf(args, io);
+    const [counts, adoption] = await Promise.all([api.roster(room), statusAdoption(api, room)]);
     if (args.bools.has('json')) {
-      io.out(JSON.stringify(counts, null, 2));
+      io.out(JSON.stringify({ ...counts, ...adoptionJson(adoption) }, null, 2));
       return 0;
     }
     const n = counts.count ?? counts.clients.length;
     io.out(`room ${room}: relay seq ${counts.seq}, ${n} client(s) (per-client entries need --key)`);
+    for (const line of adoptionLines(adoption)) io.out(line);
     return 0;
   }
   const { key, room: fileRoom } = await loadKey(keyPath);
   const room = flag(args, 'room') ?? fileRoom;
   if (room === undefined) throw new CliError('--room is required (the key file names no room)', 2);
   const server = flag(args, 'server') ?? io.env['PATCHCAST_SERVER'] ?? 'http://127.0.0.1:8787';
-  const roster = await signedRoster(server, room, key);
+  const [roster, adoption] = await Promise.all([
+    signedRoster(server, room, key),
+    statusAdoption(serverOf(args, io), room),
+  ]);
   if (args.bools.has('json')) {
-    io.out(JSON.stringify(roster, null, 2));
+    io.out(JSON.stringify({ ...roster, ...adoptionJson(adoption) }, null, 2));
     return 0;
   }
   io.out(`room ${room}: relay seq ${roster.seq}, ${roster.clients.length} client(s)`);
+  for (const line of adoptionLines(adoption)) io.out(line);
   if (roster.clients.length === 0) return 0;
   const rows = [
     ['CLIENT', 'ROLE', 'TRANSPORT', 'PLATFORM', 'SEQ', 'SLOTS', 'PEERS', 'HEARTBEAT', 'LAST ACK'],
   ];
   for (const c of roster.clients) {
     const slots = Object.entries(c.slots)
-      .map(([n, s]) => `${n}=${s.version}${s.status === 'applied' ? '' : `(${s.status})`}`)
+      .map(([n, s]) => {
+        const instead = s.running === undefined ? '' : `, runs ${s.running?.version ?? 'built-in'}`;
+        return `${n}=${s.version}${s.status === 'applied' ? '' : `(${s.status}${instead})`}`;
+      })
       .join(' ');
     const ack = c.lastAck
       ? `${c.lastAck.slot} ${c.lastAck.status}${c.lastAck.error ? `: ${c.lastAck.error}` : ''}`

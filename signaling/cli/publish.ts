@@ -19,6 +19,7 @@ import type { Change, SlotContent } from '../../publisher/plan.ts';
 import { publishChanges, rollbackTo, type PublisherContext } from '../../publisher/publisher.ts';
 import { keyAndRoom, serverOf } from './commands.ts';
 import { describeDryRun, dryRunScripts, setsScripts } from './dry-run.ts';
+import { GUARD_HELP, GUARD_OPTIONS, checkCarried, guardOf, publishWithGuard } from './publish-guard.ts';
 import { clientOperatorToken } from './operator-token.ts';
 import { CliError, flag, flags, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 
@@ -48,7 +49,8 @@ Signs locally, uploads what the relay lacks, prints the new seq. On refusal, pri
 exits with status 1. The current release is built on only if a key we trust signed it: this key,
 a --trust PUBKEY (repeatable: another key of the room), or a key they added by rotation.
 A first publish creates the room: that takes the relay's --operator-token-file (or
-PATCHCAST_OPERATOR_TOKEN).`,
+PATCHCAST_OPERATOR_TOKEN).
+${GUARD_HELP}`,
   rollback: `patchcast rollback --room R --key key.json --to-seq N [--server URL] [--version V] [--trust PUBKEY] [--json]
 
 Publishes a new release (above the highest seq) whose slots are those of release N; a seq the room
@@ -78,6 +80,7 @@ export const PUBLISH_OPTIONS = {
     'dry-run': { type: 'boolean' },
     force: { type: 'boolean' },
     json: { type: 'boolean' },
+    ...GUARD_OPTIONS,
   },
   rollback: {
     room: { type: 'string' },
@@ -226,8 +229,9 @@ export async function publish(args: ParsedArgs, io: Io): Promise<number> {
   if (rollout !== undefined && !(rollout >= 0 && rollout <= 100)) {
     throw new CliError('--rollout must be a whole percent, 0–100', 2);
   }
-  const changes = await changesOf(args);
-  if (changes.length === 0) {
+  const guard = guardOf(args);
+  const asked = await changesOf(args);
+  if (asked.length === 0) {
     throw new CliError(
       'nothing to publish: give --slot, --remove, --script, --python, --texture or --color',
       2,
@@ -237,8 +241,8 @@ export async function publish(args: ParsedArgs, io: Io): Promise<number> {
   const dryRunOnly = args.bools.has('dry-run');
   if (dryRunOnly && args.bools.has('force'))
     throw new CliError('--dry-run and --force exclude each other', 2);
-  if (dryRunOnly || (!args.bools.has('force') && setsScripts(changes))) {
-    const results = await dryRunScripts(changes, ctx.api, ctx.room);
+  if (dryRunOnly || (!args.bools.has('force') && setsScripts(asked))) {
+    const results = await dryRunScripts(asked, ctx.api, ctx.room);
     // With --json, stdout carries the one JSON answer: the report goes to stderr.
     const report = args.bools.has('json') ? io.err : io.out;
     for (const result of results) report(describeDryRun(result));
@@ -255,12 +259,17 @@ export async function publish(args: ParsedArgs, io: Io): Promise<number> {
       return 0;
     }
   }
+  const changes = await checkCarried(ctx, asked, args, io);
   const version = flag(args, 'version');
   const notes = flag(args, 'notes');
-  const outcome = await publishChanges(ctx, {
+  const request = {
     changes,
     ...(version === undefined ? {} : { version }),
     ...(notes === undefined ? {} : { notes }),
+  };
+  if (guard) return publishWithGuard(ctx, request, guard, args, io);
+  const outcome = await publishChanges(ctx, {
+    ...request,
     ...(rollout === undefined ? {} : { rolloutPercent: rollout }),
   });
   const { published, changed } = outcome;

@@ -6,6 +6,7 @@
  */
 import express, { type Router } from 'express';
 import { ErrorCode } from '../../protocol/index.ts';
+import { adoptionRoutes } from './adoption-routes.ts';
 import { apiContext, type ApiDeps } from './api-context.ts';
 import { blobRoutes } from './blob-routes.ts';
 import { publishRoutes } from './publish-routes.ts';
@@ -58,6 +59,7 @@ export function apiRouter(deps: ApiDeps): Router {
   router.use(roomRoutes(ctx));
   router.use(publishRoutes(ctx));
   router.use(blobRoutes(ctx));
+  router.use(adoptionRoutes(ctx));
   router.use('/api', (_req, res) => refuse(res, ErrorCode.BAD_MESSAGE, 'no such API endpoint'));
 
   return router;

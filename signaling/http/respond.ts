@@ -21,10 +21,13 @@ export function httpStatusOf(code: Code): number {
     case ErrorCode.UNSUPPORTED_ENCODING:
       return 415;
     case ErrorCode.NO_SUCH_ROOM:
+    case ErrorCode.NO_SUCH_PLAN:
       return 404;
     case ErrorCode.STALE_SEQ:
     case ErrorCode.BLOB_MISSING:
     case ErrorCode.ROOM_QUARANTINED:
+    case ErrorCode.DUPLICATE_VERSION:
+    case ErrorCode.BAD_PLAN:
       return 409;
     case ErrorCode.TOO_LARGE:
     case ErrorCode.FRAME_TOO_LARGE:

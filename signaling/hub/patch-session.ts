@@ -83,6 +83,7 @@ export class PatchSession implements Session, BlobAccount {
         parts.relay.namesSlot(hello.room, name, hello.seq),
       );
       entry.recordHello(hello.seq, Object.fromEntries(known));
+      if (hello.role === 'player') parts.relay.recordHeld(hello.room, clientId, hello.seq, hello.slots);
     }
     conn.entry = entry;
     conn.state = 'open';
@@ -164,6 +165,8 @@ export const HANDLERS = new HandlerRegistry<PatchSession>()
       return parts.connections.refuse(conn, ErrorCode.BAD_MESSAGE, why, false);
     }
     entry.ack(message);
+    // Adoption counts players only: an admin page or a tool that acks changes no count.
+    if (entry.role === 'player') parts.relay.recordAck(entry.room, entry.clientId, message);
     parts.metrics.acks.inc({ status: message.status });
     parts.rooms.touch(entry.room, 'hard');
   })

@@ -76,6 +76,7 @@ export class RosterEntry {
       seq: ack.seq,
       status: ack.status,
       ...error,
+      ...(ack.running === undefined ? {} : { running: ack.running }),
     });
     if (ack.status !== AckStatus.failed && ack.seq > this.seq) this.seq = ack.seq;
     this.lastAck = { seq: ack.seq, slot: ack.slot, status: ack.status, ...error, at: now.toISOString() };

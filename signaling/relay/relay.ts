@@ -20,6 +20,7 @@ import {
   canonicalBytes,
   type ErrorCode as Code,
   type KeysBody,
+  type ReleaseAdoption,
   type SignedRelease,
   type SignedRotation,
   type Slot,
@@ -27,7 +28,10 @@ import {
 } from '../../protocol/index.ts';
 import { StoreConflict, type RoomStore } from '../store/room-store.ts';
 import { latestOf, releaseAt, type DataDirReport, type StoredRoom } from '../store/store.ts';
+import { AdoptionBook, type ConnectedPlayer } from './adoption.ts';
 import { checkContent } from './content.ts';
+import { PlanRunner } from './plans.ts';
+import { duplicateVersion } from './versions.ts';
 import { DecodeQueue } from './decode-queue.ts';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './limits.ts';
 
@@ -104,21 +108,73 @@ export class Relay {
   private readonly expected = new Map<string, ExpectedUpload>();
   private readonly decoder: DecodeQueue;
   readonly limits: RelayLimits;
+  /** What players said of each release (adoption counts), kept per release. */
+  readonly adoption: AdoptionBook;
+  /** Guarded rollouts: the pre-signed steps the relay publishes, or halts, by itself. */
+  readonly plans: PlanRunner;
 
   constructor(
     /** The data dir (the server's maintenance and tests use it; everyone else asks the relay). */
     readonly store: RoomStore,
     private readonly now: () => number = Date.now,
     limits: Partial<RelayLimits> = {},
+    log: (message: string) => void = () => {},
+    /** Where the adoption counts and the plans are kept (null: in memory only). */
+    dataDir: string | null = null,
   ) {
     this.limits = { ...DEFAULT_RELAY_LIMITS, ...limits };
     this.decoder = new DecodeQueue(this.limits.decodeTimeoutMs);
     // A store shared with other nodes: their releases reach this node's listeners (the hub) too.
     store.onExternalRelease?.((signed, previous) => this.emit(signed, previous));
+    // Adoption counts and plans keep their files in the data dir (none: in memory only).
+    this.adoption = new AdoptionBook({ dataDir, log, now });
+    this.plans = new PlanRunner(this, { dataDir, log, now });
   }
 
   private emit(signed: SignedRelease, previous: SignedRelease | null): void {
     for (const listener of this.listeners) listener(signed, previous);
+  }
+
+  /** Loads the adoption counts and the guarded rollouts, and resumes those that were running. */
+  async open(): Promise<void> {
+    await this.adoption.load();
+    await this.plans.load();
+  }
+
+  /** Stops the plans' timers and writes the counts not written yet. */
+  async close(): Promise<void> {
+    this.plans.close();
+    await this.adoption.flush();
+  }
+
+  /**
+   * A player's ack, for the adoption counts: recorded when release `seq` of the room names the slot
+   * (an ack of a release the relay does not keep changes no count).
+   */
+  recordAck(
+    room: string,
+    clientId: string,
+    ack: Parameters<AdoptionBook['ack']>[4] & { readonly seq: number; readonly slot: string },
+  ): void {
+    const release = releaseAt(this.store.room(room), ack.seq);
+    if (!release || !Object.hasOwn(release.release.slots, ack.slot)) return;
+    this.adoption.ack(room, ack.seq, clientId, ack.slot, ack);
+  }
+
+  /** What a player's hello says it holds, for the adoption counts (see `AdoptionBook.held`). */
+  recordHeld(room: string, clientId: string, seq: number, slots: Parameters<AdoptionBook['held']>[2]): void {
+    const release = releaseAt(this.store.room(room), seq);
+    if (release) this.adoption.held(release, clientId, slots);
+  }
+
+  /** The adoption counts of every release of a room, newest first; null when there is no such room. */
+  adoptionOf(room: string, connected: readonly ConnectedPlayer[]): ReleaseAdoption[] | null {
+    const state = this.store.room(room);
+    if (!state) return null;
+    const newest = latestOf(state);
+    return [...state.history]
+      .reverse()
+      .map((signed) => this.adoption.count(signed, connected, signed === newest));
   }
 
   /** True when the room exists (loaded or quarantined). */
@@ -156,9 +212,12 @@ export class Relay {
     });
   }
 
-  /** The highest seq a room ever accepted: a publisher goes above it. */
+  /**
+   * The highest seq a room ever accepted, or that a halted guarded rollout reserved (its unused last
+   * step): a publisher goes above it.
+   */
   lastSeq(room: string): number {
-    return this.store.lastSeq(room);
+    return Math.max(this.store.lastSeq(room), this.plans.reservedSeq(room));
   }
 
   /** Why a room is quarantined (its files are damaged: it is neither served nor changed), or undefined. */
@@ -354,11 +413,11 @@ export class Relay {
       trustedKeys: trusted,
       // The floor is the highest seq ever accepted here, even if that release's file was lost since:
       // players that got it refuse anything at or below it.
-      current: state ? { seq: this.store.lastSeq(input.room) } : null,
+      current: state ? { seq: this.lastSeq(input.room) } : null,
       now: this.now(),
     });
     if (!accepted.ok && accepted.code === ErrorCode.STALE_SEQ) {
-      const last = this.store.lastSeq(input.room);
+      const last = this.lastSeq(input.room);
       return fail(
         ErrorCode.STALE_SEQ,
         `${accepted.message}: the last seq this relay accepted in room "${input.room}" is ${last}; publish ${last + 1} or above`,
@@ -366,6 +425,11 @@ export class Relay {
     }
     if (!accepted.ok) return accepted;
     const signed = accepted.value;
+    const duplicate = duplicateVersion(state?.history ?? [], signed);
+    if (duplicate) return duplicate;
+    // While a guarded rollout runs, only its own next step (or its halt) is published.
+    const gated = this.plans.gate(input.room, signed);
+    if (gated) return gated;
     // From here until the release is saved (and so names them), its blobs are safe from the
     // garbage collector, which runs alongside.
     const unpin = this.store.pinBlobs(Object.values(signed.release.slots).map((slot) => slot.sha256));
