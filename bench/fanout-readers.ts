@@ -9,7 +9,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import * as v from 'valibot';
-import { encodeFrame } from '../protocol/index.ts';
+import { BINARY_CHUNK_TAG, encodeFrame } from '../protocol/index.ts';
 
 const Kind = v.picklist(['ours', 'seed', 'raw']);
 const CommandSchema = v.variant('cmd', [
@@ -23,6 +23,7 @@ const CommandSchema = v.variant('cmd', [
     seq: v.number(),
     held: v.array(v.string()),
     sloth: v.boolean(),
+    binary: v.boolean(),
     expectBytes: v.number(),
   }),
   v.object({
@@ -34,6 +35,7 @@ const CommandSchema = v.variant('cmd', [
     seq: v.number(),
     count: v.number(),
     durationMs: v.number(),
+    binary: v.boolean(),
   }),
   v.object({ cmd: v.literal('collect'), timeoutMs: v.number() }),
   v.object({ cmd: v.literal('close') }),
@@ -125,7 +127,7 @@ function send(message: object): void {
 }
 
 function openReader(
-  c: Pick<ConnectCommand, 'kind' | 'host' | 'port' | 'room' | 'seq' | 'expectBytes'>,
+  c: Pick<ConnectCommand, 'kind' | 'host' | 'port' | 'room' | 'seq' | 'expectBytes' | 'binary'>,
   id: string,
   held: Set<string>,
   sloth: boolean,
@@ -142,7 +144,7 @@ function openReader(
     };
     const scanner = new FrameScanner((prefix, body) => {
       if (c.kind === 'ours') {
-        if (prefix.subarray(0, BLOB_PREFIX.length).equals(BLOB_PREFIX)) {
+        if (prefix[0] === BINARY_CHUNK_TAG || prefix.subarray(0, BLOB_PREFIX.length).equals(BLOB_PREFIX)) {
           r.got++;
           if (r.got >= r.wanted && r.wanted > 0 && r.doneAt === null) r.doneAt = now();
           return;
@@ -178,7 +180,15 @@ function openReader(
     socket.on('connect', () => {
       if (c.kind === 'ours') {
         socket.write(
-          encodeFrame({ type: 'hello', v: 1, room: c.room, role: 'player', clientId: id, seq: c.seq }),
+          encodeFrame({
+            type: 'hello',
+            v: 1,
+            room: c.room,
+            role: 'player',
+            clientId: id,
+            seq: c.seq,
+            ...(c.binary ? { binaryChunks: true } : {}),
+          }),
         );
       } else if (c.kind === 'seed') {
         socket.write(JSON.stringify({ type: 'client_info', version: '1.0.0', platform: 'bench' }));

@@ -18,6 +18,8 @@ export const BLOB_QUEUE_SHARE = 15 / 16;
 export interface BlobAccount {
   /** Estimated bytes of answers accepted but not queued yet (the blob is being read). */
   blobBytesPending: number;
+  /** The client said `binaryChunks` in its hello: chunks go as binary chunk frames. */
+  readonly binaryChunks: boolean;
 }
 
 /** The hub's `blob.get` answers. */
@@ -48,8 +50,9 @@ export class BlobFlow {
       return this.connections.refuse(conn, ErrorCode.BAD_MESSAGE, why, false);
     }
     const end = Math.min(total, from + count);
+    const binary = account.binaryChunks;
     let estimate = 0;
-    for (let i = from; i < end; i++) estimate += chunkPayloadEstimate(chunkLength(desc, i));
+    for (let i = from; i < end; i++) estimate += chunkPayloadEstimate(chunkLength(desc, i), binary);
     // Requests still reading their blob count too: pipelined requests all pass this check before any
     // of them queues a chunk, and their sum must fit. Part of the queue is kept for control messages.
     const budget = this.maxQueuedBytes * BLOB_QUEUE_SHARE;
@@ -82,8 +85,9 @@ export class BlobFlow {
         conn.outbox.send(payloadOf({ type: MessageType.blobDefer, sha256, index: i, retryAfterMs }));
         continue;
       }
-      const size = chunkPayloadEstimate(chunkLength(desc, i));
-      conn.outbox.send(() => this.chunks.chunk(sha256, blob, desc.chunkSize, i), { bulk: true }, size);
+      const size = chunkPayloadEstimate(chunkLength(desc, i), binary);
+      const payload = () => this.chunks.chunk(sha256, blob, desc.chunkSize, i, binary);
+      conn.outbox.send(payload, { bulk: true }, size);
     }
   }
 }

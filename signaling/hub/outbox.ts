@@ -11,9 +11,13 @@
  */
 import type { SlotHolder, WriteScheduler } from './fanout.ts';
 
-/** An encoded message: a complete TCP frame; its body (`frame.subarray(4)`) is the JSON text. */
+/**
+ * An encoded message: a complete TCP frame; its body (`frame.subarray(4)`) is the JSON text, or a
+ * binary chunk body when `binary` (a binary WebSocket message).
+ */
 export interface Payload {
   readonly frame: Uint8Array;
+  readonly binary?: boolean;
 }
 
 /** Where an outbox writes. */
@@ -22,8 +26,11 @@ export interface Sink {
   readonly sliceBytes: number;
   /** The bytes of a payload on this wire: the frame (TCP) or the body (WebSocket). */
   bytesOf(payload: Payload): Uint8Array;
-  /** Writes bytes; `done` runs once they are handed to the kernel, or with an error. */
-  write(bytes: Uint8Array, done: (error?: Error | null) => void): void;
+  /**
+   * Writes bytes (`binary`: of a binary payload); `done` runs once they are handed to the kernel, or
+   * with an error.
+   */
+  write(bytes: Uint8Array, done: (error?: Error | null) => void, binary?: boolean): void;
 }
 
 /** How a message is queued. */
@@ -52,6 +59,7 @@ interface Current {
   readonly bytes: Uint8Array;
   offset: number;
   readonly bulk: boolean;
+  readonly binary: boolean;
 }
 
 /** The send side of one connection. */
@@ -182,7 +190,7 @@ export class Outbox implements SlotHolder {
           const payload = typeof item.payload === 'function' ? item.payload() : item.payload;
           const bytes = this.sink.bytesOf(payload);
           this.queued += bytes.length;
-          this.current = { bytes, offset: 0, bulk: item.bulk };
+          this.current = { bytes, offset: 0, bulk: item.bulk, binary: payload.binary === true };
         } else if (this.current.bulk && !this.mayWriteBulk()) {
           this.wantSlot();
           if (!this.mayWriteBulk()) break;
@@ -193,7 +201,7 @@ export class Outbox implements SlotHolder {
         if (cur.offset >= cur.bytes.length) this.current = null;
         this.queued -= piece.length;
         this.inflight += piece.length;
-        this.sink.write(piece, (error) => this.written(piece.length, error));
+        this.sink.write(piece, (error) => this.written(piece.length, error), cur.binary);
       }
       // The slot is held until the bulk bytes are flushed, so "N at a time" means N sockets filling.
       if (this.hasSlot && this.bulk.length === 0 && this.current?.bulk !== true && this.inflight === 0) {

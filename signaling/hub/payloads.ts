@@ -4,6 +4,9 @@
  * bounded cache), so fan-out costs writes, not JSON work.
  */
 import {
+  BINARY_CHUNK_HEADER_BYTES,
+  FRAME_HEADER_BYTES,
+  encodeChunkFrame,
   encodeFrame,
   errorMessage,
   MessageType,
@@ -41,11 +44,15 @@ export class ReleasePayloads {
 }
 
 /** Upper bound of the encoded size of a chunk message, for queue accounting before encoding. */
-export function chunkPayloadEstimate(chunkBytes: number): number {
+export function chunkPayloadEstimate(chunkBytes: number, binary = false): number {
+  if (binary) return FRAME_HEADER_BYTES + BINARY_CHUNK_HEADER_BYTES + chunkBytes;
   return Math.ceil(chunkBytes / 3) * 4 + 160;
 }
 
-/** Encoded `blob` chunk messages, shared by every connection that asks for them. */
+/**
+ * Encoded `blob` chunk messages, shared by every connection that asks for them: binary chunk frames
+ * for clients that said `binaryChunks`, base64 in JSON for the others.
+ */
 export class ChunkCache {
   private readonly lru: ByteLru<string, Payload>;
 
@@ -54,11 +61,16 @@ export class ChunkCache {
   }
 
   /** The `blob` message for chunk `index` of a blob cut in `chunkSize` pieces. */
-  chunk(sha256: string, blob: Uint8Array, chunkSize: number, index: number): Payload {
-    const key = `${sha256}:${chunkSize}:${index}`;
+  chunk(sha256: string, blob: Uint8Array, chunkSize: number, index: number, binary = false): Payload {
+    const key = `${sha256}:${chunkSize}:${index}:${binary ? 'b' : 'j'}`;
     const hit = this.lru.get(key);
     if (hit) return hit;
     const view = sliceChunk(blob, index, chunkSize);
+    if (binary) {
+      const payload = { frame: encodeChunkFrame(sha256, index, view), binary: true };
+      this.lru.set(key, payload);
+      return payload;
+    }
     const bytes = Buffer.from(view.buffer, view.byteOffset, view.length);
     const payload = jsonWithBase64(
       { type: MessageType.blob, sha256, index, data: BASE64_SLOT },
