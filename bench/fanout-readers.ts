@@ -10,6 +10,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import * as v from 'valibot';
 import { BINARY_CHUNK_TAG, encodeFrame } from '../protocol/index.ts';
+import { FrameScanner } from './frame-scanner.ts';
 
 const Kind = v.picklist(['ours', 'seed', 'raw']);
 const CommandSchema = v.variant('cmd', [
@@ -45,59 +46,8 @@ type Command = v.InferOutput<typeof CommandSchema>;
 type ConnectCommand = Extract<Command, { cmd: 'connect' }>;
 
 const now = () => performance.timeOrigin + performance.now();
-const SMALL = 64 * 1024;
 const BLOB_PREFIX = Buffer.from('{"type":"blob"');
 const HOT_PREFIX = Buffer.from('{"type":"hot_update"');
-
-/** Splits a byte stream into frames without buffering big bodies. */
-class FrameScanner {
-  private header = Buffer.alloc(4);
-  private headerHave = 0;
-  private remaining = -1;
-  private head: Buffer[] = [];
-  private headLength = 0;
-  private small: Buffer[] | null = null;
-
-  constructor(private readonly onFrame: (prefix: Buffer, body: Buffer | null) => void) {}
-
-  push(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length) {
-      if (this.remaining < 0) {
-        const take = Math.min(4 - this.headerHave, chunk.length - at);
-        chunk.copy(this.header, this.headerHave, at, at + take);
-        this.headerHave += take;
-        at += take;
-        if (this.headerHave < 4) return;
-        this.remaining = this.header.readUInt32BE(0);
-        this.headerHave = 0;
-        this.head = [];
-        this.headLength = 0;
-        this.small = this.remaining <= SMALL ? [] : null;
-        if (this.remaining === 0) this.finish();
-        continue;
-      }
-      const take = Math.min(this.remaining, chunk.length - at);
-      const piece = chunk.subarray(at, at + take);
-      if (this.small) this.small.push(piece);
-      if (this.headLength < 32) {
-        this.head.push(piece.subarray(0, 32 - this.headLength));
-        this.headLength += Math.min(piece.length, 32 - this.headLength);
-      }
-      this.remaining -= take;
-      at += take;
-      if (this.remaining === 0) this.finish();
-    }
-  }
-
-  private finish(): void {
-    const prefix = Buffer.concat(this.head);
-    const body = this.small ? Buffer.concat(this.small) : null;
-    this.remaining = -1;
-    this.small = null;
-    this.onFrame(prefix, body);
-  }
-}
 
 const ReleaseSlots = v.object({
   type: v.literal('release'),

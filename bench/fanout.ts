@@ -48,7 +48,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     const at = argv.indexOf(`--${name}`);
     return at >= 0 ? Number(argv[at + 1]) : undefined;
   };
-  const ns = listFlag(argv, 'n', ['10', '100', '500', '1000'] as const).map(Number);
+  const nAt = argv.indexOf('--n');
+  const ns = (nAt >= 0 ? (argv[nAt + 1] ?? '') : '10,100,500,1000')
+    .split(',')
+    .map(Number)
+    .filter((x) => Number.isInteger(x) && x > 0);
   const payloads = listFlag(argv, 'payload', ['script', '1mb', '5mb'] as const);
   const protos = listFlag(argv, 'proto', ['ours', 'seed'] as const);
   const variants = listFlag(argv, 'variant', ['plain', 'sloth', 'churn'] as const);

@@ -64,7 +64,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   rosterIntervalMs: 200,
   closeGraceMs: 2_000,
   peersIntervalMs: 1_000,
-  outbox: { windowBytes: 1024 * 1024, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 30_000 },
+  outbox: { windowBytes: 2 * 1024 * 1024, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 30_000 },
   scheduler: { maxActive: 4, stallMs: 250 },
 };
 

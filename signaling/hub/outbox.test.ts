@@ -21,7 +21,27 @@ class TestSink implements Sink {
 
   write(bytes: Uint8Array, done: (error?: Error | null) => void): void {
     this.written.push(bytes);
+    if (this.corked) this.batches[this.batches.length - 1]! += 1;
     this.pending.push(() => done(null));
+  }
+
+  /** Writes per cork → uncork, in order (the batches a socket would get as one system call each). */
+  readonly batches: number[] = [];
+  private corked = false;
+
+  cork(): void {
+    this.corked = true;
+    this.batches.push(0);
+  }
+
+  uncork(): void {
+    this.corked = false;
+    if (this.batches.at(-1) === 0) this.batches.pop();
+  }
+
+  /** Completes the oldest write. */
+  flushOne(): void {
+    this.pending.shift()?.();
   }
 
   /** Completes every write so far (the peer read them). */
@@ -70,6 +90,21 @@ describe('Outbox', () => {
     sink.flush();
     sink.flush();
     expect(sink.text()).toBe('abcdefghijklZ');
+  });
+
+  it('refills bulk bytes in batches: once half the window flushed, up to the window, in one corked write', () => {
+    const sink = new TestSink(2);
+    const box = new Outbox(sink, new WriteScheduler(), { ...limits, windowBytes: 8 });
+    box.send(payload('abcdefghijklmnop'), { bulk: true });
+    expect(sink.written.length).toBe(4);
+    sink.flushOne();
+    expect(sink.written.length).toBe(4);
+    sink.flushOne();
+    expect(sink.written.length).toBe(6);
+    expect(sink.batches).toEqual([4, 2]);
+    while (box.pendingBytes > 0) sink.flush();
+    expect(sink.text()).toBe('abcdefghijklmnop');
+    expect(sink.batches).toEqual([4, 2, 2]);
   });
 
   it('reports a queue over its limit as too slow', () => {

@@ -31,6 +31,12 @@ export interface Sink {
    * with an error.
    */
   write(bytes: Uint8Array, done: (error?: Error | null) => void, binary?: boolean): void;
+  /**
+   * Optional: holds the writes that follow until {@link uncork}, which hands them to the kernel in
+   * one system call (a pump writes many chunk frames at once; one `writev` costs less than each).
+   */
+  cork?(): void;
+  uncork?(): void;
 }
 
 /** How a message is queued. */
@@ -175,6 +181,11 @@ export class Outbox implements SlotHolder {
   private pump(): void {
     if (this.pumping || this.closed) return;
     this.pumping = true;
+    this.sink.cork?.();
+    // Bulk bytes go in batches: a refill starts only once half the window has flushed, and then fills
+    // it, so one corked write carries many chunk frames (one system call instead of one each).
+    let refilling = false;
+    const mayRefill = () => refilling || (refilling = this.inflight <= this.limits.windowBytes / 2);
     try {
       while (this.inflight < this.limits.windowBytes) {
         if (!this.current) {
@@ -182,7 +193,7 @@ export class Outbox implements SlotHolder {
           if (!item && this.bulk.length > 0) {
             // The scheduler may grant at once, from inside this call.
             if (!this.mayWriteBulk()) this.wantSlot();
-            if (!this.mayWriteBulk()) break;
+            if (!this.mayWriteBulk() || !mayRefill()) break;
             item = this.bulk.shift();
           }
           if (!item) break;
@@ -191,9 +202,9 @@ export class Outbox implements SlotHolder {
           const bytes = this.sink.bytesOf(payload);
           this.queued += bytes.length;
           this.current = { bytes, offset: 0, bulk: item.bulk, binary: payload.binary === true };
-        } else if (this.current.bulk && !this.mayWriteBulk()) {
-          this.wantSlot();
-          if (!this.mayWriteBulk()) break;
+        } else if (this.current.bulk) {
+          if (!this.mayWriteBulk()) this.wantSlot();
+          if (!this.mayWriteBulk() || !mayRefill()) break;
         }
         const cur = this.current;
         const piece = cur.bytes.subarray(cur.offset, cur.offset + this.sink.sliceBytes);
@@ -209,6 +220,7 @@ export class Outbox implements SlotHolder {
         this.scheduler.release(this);
       }
     } finally {
+      this.sink.uncork?.();
       this.pumping = false;
     }
   }

@@ -48,6 +48,14 @@ class TcpWire implements Wire {
     this.socket.write(bytes, done);
   }
 
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
   end(): void {
     this.socket.end();
   }
