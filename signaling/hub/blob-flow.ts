@@ -9,7 +9,8 @@ import type { Relay } from '../relay/relay.ts';
 import type { Conn } from './conn.ts';
 import type { Connections } from './connections.ts';
 import { DeferralPolicy, mayDeferTo } from './deferral.ts';
-import { ChunkCache, chunkPayloadEstimate, errorPayload, payloadOf } from './payloads.ts';
+import type { Payload } from './outbox.ts';
+import { ChunkCache, chunkPayloadEstimate, errorPayload, payloadOf, type BlobFrames } from './payloads.ts';
 
 /** The part of a connection's send queue blob chunks may fill; the rest is for control messages. */
 export const BLOB_QUEUE_SHARE = 15 / 16;
@@ -76,6 +77,7 @@ export class BlobFlow {
       return this.connections.refuse(conn, ErrorCode.BLOB_MISSING, `blob ${sha256} is not stored`, false);
     }
     const mayDefer = mayDeferTo(request.defer ?? false, conn.swarmStarved);
+    const frames = this.chunks.frames(sha256, blob, desc.chunkSize, binary);
     for (let i = from; i < end; i++) {
       // A client with swarm peers may be told to get a chunk from them: the relay lets out about one
       // copy of each chunk to the swarm (deferral.ts) and a trickle after that.
@@ -86,8 +88,19 @@ export class BlobFlow {
         continue;
       }
       const size = chunkPayloadEstimate(chunkLength(desc, i), binary);
-      const payload = () => this.chunks.chunk(sha256, blob, desc.chunkSize, i, binary);
-      conn.outbox.send(payload, { bulk: true }, size);
+      conn.outbox.send(new ChunkAnswer(frames, i), { bulk: true }, size);
     }
+  }
+}
+
+/** One chunk to send, encoded (or taken from its blob's frames) only when its turn comes. */
+class ChunkAnswer {
+  constructor(
+    private readonly frames: BlobFrames,
+    private readonly index: number,
+  ) {}
+
+  encode(): Payload {
+    return this.frames.chunk(this.index);
   }
 }

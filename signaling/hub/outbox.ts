@@ -20,6 +20,12 @@ export interface Payload {
   readonly binary?: boolean;
 }
 
+/**
+ * A payload encoded only when its turn comes: a function, or an object with `encode` (cheaper to
+ * make by the tens of thousands than a closure each, as chunk answers are).
+ */
+export type LazyPayload = (() => Payload) | { readonly encode: () => Payload };
+
 /** Where an outbox writes. */
 export interface Sink {
   /** Largest piece per write; `Infinity` when a message must go in one write (WebSocket). */
@@ -55,7 +61,7 @@ export interface OutboxLimits {
 }
 
 interface Item {
-  readonly payload: Payload | (() => Payload);
+  readonly payload: Payload | LazyPayload;
   readonly size: number;
   readonly key: string | undefined;
   readonly bulk: boolean;
@@ -88,6 +94,12 @@ export class Outbox implements SlotHolder {
   onTooSlow: (why: string) => void = () => {};
   /** Called with every flushed byte count (metrics). */
   onSent: (bytes: number) => void = () => {};
+  /** Lengths of the writes not completed yet, oldest first (a socket completes writes in order). */
+  private readonly writeLengths: number[] = [];
+  /** The one completion callback of every write (no closure per write on the hot path). */
+  private readonly afterWrite = (error?: Error | null): void => {
+    this.written(this.writeLengths.shift() ?? 0, error);
+  };
 
   constructor(
     private readonly sink: Sink,
@@ -117,9 +129,9 @@ export class Outbox implements SlotHolder {
    * Queues a message. A lazy payload (a function) is encoded only when its turn comes, so that a
    * burst of requested chunks costs nothing until it is written; `size` is then its estimate.
    */
-  send(payload: Payload | (() => Payload), options: SendOptions = {}, size?: number): void {
+  send(payload: Payload | LazyPayload, options: SendOptions = {}, size?: number): void {
     if (this.closed || this.closing) return;
-    const bytes = size ?? (typeof payload === 'function' ? 0 : payload.frame.length);
+    const bytes = size ?? ('frame' in payload ? payload.frame.length : 0);
     const bulk = options.bulk ?? false;
     if (this.idle) this.lastProgress = this.now();
     if (options.key !== undefined) this.dropKey(options.key);
@@ -198,7 +210,8 @@ export class Outbox implements SlotHolder {
           }
           if (!item) break;
           this.queued -= item.size;
-          const payload = typeof item.payload === 'function' ? item.payload() : item.payload;
+          const lazy = item.payload;
+          const payload = typeof lazy === 'function' ? lazy() : 'encode' in lazy ? lazy.encode() : lazy;
           const bytes = this.sink.bytesOf(payload);
           this.queued += bytes.length;
           this.current = { bytes, offset: 0, bulk: item.bulk, binary: payload.binary === true };
@@ -212,7 +225,8 @@ export class Outbox implements SlotHolder {
         if (cur.offset >= cur.bytes.length) this.current = null;
         this.queued -= piece.length;
         this.inflight += piece.length;
-        this.sink.write(piece, (error) => this.written(piece.length, error), cur.binary);
+        this.writeLengths.push(piece.length);
+        this.sink.write(piece, this.afterWrite, cur.binary);
       }
       // The slot is held until the bulk bytes are flushed, so "N at a time" means N sockets filling.
       if (this.hasSlot && this.bulk.length === 0 && this.current?.bulk !== true && this.inflight === 0) {
