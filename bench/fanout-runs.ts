@@ -47,6 +47,10 @@ export interface Row {
   /** First publish request → the last byte at the last client (bare: same as `max`). */
   readonly userMs: number | null;
   readonly delivered: number;
+  /** CPU time (user + system) the server's process spent from the accept (bare: the push) to the end. */
+  readonly serverCpuMs: number;
+  /** CPU time the readers' process spent meanwhile. */
+  readonly readerCpuMs: number;
 }
 
 export const now = (): number => performance.timeOrigin + performance.now();
@@ -54,7 +58,7 @@ export const now = (): number => performance.timeOrigin + performance.now();
 const ReplySchema = v.variant('type', [
   v.object({ type: v.literal('up') }),
   v.object({ type: v.literal('connected'), ready: v.number(), failed: v.number(), ms: v.number() }),
-  v.object({ type: v.literal('results'), done: v.array(v.number()), n: v.number() }),
+  v.object({ type: v.literal('results'), done: v.array(v.number()), n: v.number(), cpuMs: v.number() }),
   v.object({ type: v.literal('closed') }),
 ]);
 type Reply = v.InferOutput<typeof ReplySchema>;
@@ -184,7 +188,11 @@ export async function runRelay(readers: Readers, o: RelayRun, slots: Record<stri
       'connected',
     );
     let accepted = 0;
-    const off = server.relay.onRelease(() => (accepted = now()));
+    let cpu = process.cpuUsage();
+    const off = server.relay.onRelease(() => {
+      accepted = now();
+      cpu = process.cpuUsage();
+    });
     if (o.variant === 'churn') {
       readers.tell({
         cmd: 'churn',
@@ -208,6 +216,7 @@ export async function runRelay(readers: Readers, o: RelayRun, slots: Record<stri
     await api.publish(next.signed, next.blobs);
     off();
     const results = await readers.ask({ cmd: 'collect', timeoutMs: o.timeoutMs }, 'results');
+    const serverCpu = process.cpuUsage(cpu);
     await readers.ask({ cmd: 'close' }, 'closed');
     const delivery = stats(results.done, accepted);
     return {
@@ -223,6 +232,8 @@ export async function runRelay(readers: Readers, o: RelayRun, slots: Record<stri
       ...delivery,
       userMs: delivery.max === null ? null : accepted + delivery.max - started,
       delivered: results.done.length,
+      serverCpuMs: (serverCpu.user + serverCpu.system) / 1000,
+      readerCpuMs: results.cpuMs,
     };
   } finally {
     await server.close();
@@ -262,8 +273,10 @@ export async function runBaseline(readers: Readers, o: BareRun, bytes: Uint8Arra
     );
     await bare.waitFor(o.n);
     const t0 = now();
+    const cpu = process.cpuUsage();
     const pushed = bare.push(bytes, o.mode);
     const results = await readers.ask({ cmd: 'collect', timeoutMs: o.timeoutMs }, 'results');
+    const serverCpu = process.cpuUsage(cpu);
     await pushed.catch(() => {});
     await readers.ask({ cmd: 'close' }, 'closed');
     const delivery = stats(results.done, t0);
@@ -280,6 +293,8 @@ export async function runBaseline(readers: Readers, o: BareRun, bytes: Uint8Arra
       ...delivery,
       userMs: delivery.max,
       delivered: results.done.length,
+      serverCpuMs: (serverCpu.user + serverCpu.system) / 1000,
+      readerCpuMs: results.cpuMs,
     };
   } finally {
     await bare.close();

@@ -193,11 +193,10 @@ export class Outbox implements SlotHolder {
   private pump(): void {
     if (this.pumping || this.closed) return;
     this.pumping = true;
-    this.sink.cork?.();
     // Bulk bytes go in batches: a refill starts only once half the window has flushed, and then fills
-    // it, so one corked write carries many chunk frames (one system call instead of one each).
+    // it, in one corked write that carries many chunk frames (one system call, not one per frame).
     let refilling = false;
-    const mayRefill = () => refilling || (refilling = this.inflight <= this.limits.windowBytes / 2);
+    let corked = false;
     try {
       while (this.inflight < this.limits.windowBytes) {
         if (!this.current) {
@@ -205,7 +204,9 @@ export class Outbox implements SlotHolder {
           if (!item && this.bulk.length > 0) {
             // The scheduler may grant at once, from inside this call.
             if (!this.mayWriteBulk()) this.wantSlot();
-            if (!this.mayWriteBulk() || !mayRefill()) break;
+            if (!this.mayWriteBulk()) break;
+            refilling ||= this.inflight <= this.limits.windowBytes / 2;
+            if (!refilling) break;
             item = this.bulk.shift();
           }
           if (!item) break;
@@ -217,7 +218,9 @@ export class Outbox implements SlotHolder {
           this.current = { bytes, offset: 0, bulk: item.bulk, binary: payload.binary === true };
         } else if (this.current.bulk) {
           if (!this.mayWriteBulk()) this.wantSlot();
-          if (!this.mayWriteBulk() || !mayRefill()) break;
+          if (!this.mayWriteBulk()) break;
+          refilling ||= this.inflight <= this.limits.windowBytes / 2;
+          if (!refilling) break;
         }
         const cur = this.current;
         const piece = cur.bytes.subarray(cur.offset, cur.offset + this.sink.sliceBytes);
@@ -226,6 +229,10 @@ export class Outbox implements SlotHolder {
         this.queued -= piece.length;
         this.inflight += piece.length;
         this.writeLengths.push(piece.length);
+        if (!corked) {
+          corked = true;
+          this.sink.cork?.();
+        }
         this.sink.write(piece, this.afterWrite, cur.binary);
       }
       // The slot is held until the bulk bytes are flushed, so "N at a time" means N sockets filling.
@@ -234,7 +241,7 @@ export class Outbox implements SlotHolder {
         this.scheduler.release(this);
       }
     } finally {
-      this.sink.uncork?.();
+      if (corked) this.sink.uncork?.();
       this.pumping = false;
     }
   }
