@@ -32,7 +32,9 @@ type ConnectCommand = Extract<v.InferOutput<typeof CommandSchema>, { cmd: 'conne
 const ReleaseSlots = v.object({
   type: v.literal('release'),
   signed: v.object({
-    release: v.object({ slots: v.record(v.string(), v.object({ sha256: v.string(), chunks: v.array(v.string()) })) }),
+    release: v.object({
+      slots: v.record(v.string(), v.object({ sha256: v.string(), chunks: v.array(v.string()) })),
+    }),
   }),
 });
 const Welcome = v.object({ type: v.literal('welcome'), heartbeatMs: v.number() });
@@ -159,7 +161,8 @@ function open(c: ConnectCommand, kind: 'ws' | 'tcp', id: string, held: ReadonlyS
       return;
     }
     const messages = new WsScanner((opcode, body) => {
-      if (opcode === 0x9) socket.write(Buffer.concat([Buffer.from([0x8a, 0x80 | body.length, 0, 0, 0, 0]), body]));
+      if (opcode === 0x9)
+        socket.write(Buffer.concat([Buffer.from([0x8a, 0x80 | body.length, 0, 0, 0, 0]), body]));
       else if (opcode === 0x1 || opcode === 0x2) onBody(p, held, body, settle);
     });
     let head = Buffer.alloc(0);
@@ -216,7 +219,8 @@ async function connectAll(c: ConnectCommand): Promise<void> {
 
 async function collect(timeoutMs: number): Promise<void> {
   const deadline = now() + timeoutMs;
-  while (players.some((p) => p.doneAt === null) && now() < deadline) await new Promise((t) => setTimeout(t, 5));
+  while (players.some((p) => p.doneAt === null) && now() < deadline)
+    await new Promise((t) => setTimeout(t, 5));
   const done = players.flatMap((p) => (p.doneAt === null ? [] : [p.doneAt]));
   const released = players.flatMap((p) => (p.releaseAt === null ? [] : [p.releaseAt])).sort((a, b) => a - b);
   const open = players.filter((p) => !p.socket.destroyed).length;

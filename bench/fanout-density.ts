@@ -45,7 +45,10 @@ class Clients {
 
   constructor() {
     const file = fileURLToPath(new URL('./density-clients.ts', import.meta.url));
-    this.child = fork(file, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(file, [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.child.on('message', (raw: unknown) => {
       const parsed = v.safeParse(ReplySchema, raw);
       if (parsed.success) for (const w of this.waiting.splice(0)) w(parsed.output);
@@ -89,7 +92,13 @@ interface DensityRow {
   readonly bareMs: number | null;
 }
 
-async function relayRound(round: number, players: number, heartbeatMs: number, holdMs: number, timeoutMs: number): Promise<Omit<DensityRow, 'bareMs'>> {
+async function relayRound(
+  round: number,
+  players: number,
+  heartbeatMs: number,
+  holdMs: number,
+  timeoutMs: number,
+): Promise<Omit<DensityRow, 'bareMs'>> {
   const dataDir = await mkdtemp(join(tmpdir(), 'patchcast-density-'));
   const server = await startServer({
     httpPort: 0,
@@ -113,7 +122,13 @@ async function relayRound(round: number, players: number, heartbeatMs: number, h
         seed: { kind: 'script', lang: 'python', bytes: pythonOf(400, 'v1'), version: '1' },
       },
     });
-    const res = await server.relay.publish({ room: 'dense', candidate: first.signed, blobs: first.blobs, publicKey: key.publicKey, mayCreate: true });
+    const res = await server.relay.publish({
+      room: 'dense',
+      candidate: first.signed,
+      blobs: first.blobs,
+      publicKey: key.publicKey,
+      mayCreate: true,
+    });
     if (!res.ok) throw new Error(`setup publish refused: ${res.code}`);
     const rssIdle = process.memoryUsage().rss;
     const connected = await clients.ask(
@@ -202,7 +217,9 @@ export async function density(argv: readonly string[]): Promise<number> {
   const timeoutMs = num('timeout', 30_000);
   const limit = Number(execSync('ulimit -n', { shell: '/bin/sh' }).toString().trim());
   if (Number.isFinite(limit) && limit < players + 1000) {
-    process.stderr.write(`density: the open-file limit (ulimit -n = ${limit}) is too low for ${players} players; raise it to ${players + 1000} or more\n`);
+    process.stderr.write(
+      `density: the open-file limit (ulimit -n = ${limit}) is too low for ${players} players; raise it to ${players + 1000} or more\n`,
+    );
     return 2;
   }
   const rows: DensityRow[] = [];
@@ -211,7 +228,11 @@ export async function density(argv: readonly string[]): Promise<number> {
   try {
     for (let round = 1; round <= rounds; round++) {
       const relay = await relayRound(round, players, heartbeatMs, holdMs, timeoutMs);
-      const bare = await runBaseline(readers, { proto: 'ours', n: players, payload: 'script', round, mode: { kind: 'all' }, timeoutMs }, patchBytes());
+      const bare = await runBaseline(
+        readers,
+        { proto: 'ours', n: players, payload: 'script', round, mode: { kind: 'all' }, timeoutMs },
+        patchBytes(),
+      );
       const row = { ...relay, bareMs: bare.delivered === players ? bare.max : null };
       rows.push(row);
       process.stderr.write(

@@ -5,14 +5,7 @@
  * base64 inside JSON, as the seed protocol requires) for seed clients.
  */
 import sharp from 'sharp';
-import {
-  SeedType,
-  SeedUpdateType,
-  encodeFrame,
-  toBase64,
-  utf8,
-  type SlotInput,
-} from '../protocol/index.ts';
+import { SeedType, SeedUpdateType, encodeFrame, toBase64, utf8, type SlotInput } from '../protocol/index.ts';
 
 /** A payload of the benchmark. */
 export type PayloadName = 'script' | '1mb' | '5mb';

@@ -23,9 +23,13 @@ function bestBare(rows: readonly Row[]): Map<string, number> {
 }
 
 /** A relay row's ratios: fan-out (accepted → all) and what the user sees (first request → all). */
-export function ratios(row: Row, best: ReadonlyMap<string, number>): { fanout: number | null; user: number | null } {
+export function ratios(
+  row: Row,
+  best: ReadonlyMap<string, number>,
+): { fanout: number | null; user: number | null } {
   const b = best.get(bareKey(row));
-  if (row.variant === 'baseline' || b === undefined || row.delivered < row.n) return { fanout: null, user: null };
+  if (row.variant === 'baseline' || b === undefined || row.delivered < row.n)
+    return { fanout: null, user: null };
   return {
     fanout: row.max === null ? null : row.max / b,
     user: row.userMs === null ? null : row.userMs / b,

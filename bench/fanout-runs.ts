@@ -15,7 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
-import { ApiPath, configBytes, generateSigningKey, type SigningKey, type SlotInput } from '../protocol/index.ts';
+import {
+  ApiPath,
+  configBytes,
+  generateSigningKey,
+  type SigningKey,
+  type SlotInput,
+} from '../protocol/index.ts';
 import { buildRelease, type BuiltRelease } from '../publisher/build.ts';
 import { RelayApi } from '../publisher/relay-api.ts';
 import { startServer, type RunningServer } from '../signaling/server.ts';
@@ -71,7 +77,11 @@ export class Readers {
   constructor() {
     const file = fileURLToPath(new URL('./fanout-readers.ts', import.meta.url));
     this.child = fork(file, [], {
-      execArgv: ['--import', 'tsx', ...(process.env['READER_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['READER_PROF']}`] : [])],
+      execArgv: [
+        '--import',
+        'tsx',
+        ...(process.env['READER_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['READER_PROF']}`] : []),
+      ],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (raw: unknown) => {
@@ -150,7 +160,11 @@ async function setupRoom(server: RunningServer, key: SigningKey): Promise<BuiltR
 }
 
 /** Publishes to N readers through a relay started for this run. */
-export async function runRelay(readers: Readers, o: RelayRun, slots: Record<string, SlotInput>): Promise<Row> {
+export async function runRelay(
+  readers: Readers,
+  o: RelayRun,
+  slots: Record<string, SlotInput>,
+): Promise<Row> {
   const dataDir = await mkdtemp(join(tmpdir(), 'patchcast-bench-'));
   const server = await startServer({
     httpPort: 0,
@@ -170,7 +184,13 @@ export async function runRelay(readers: Readers, o: RelayRun, slots: Record<stri
   try {
     const key = await generateSigningKey();
     const first = await setupRoom(server, key);
-    const next = await buildRelease({ room: 'bench', key, previous: first.signed.release, version: '2', slots });
+    const next = await buildRelease({
+      room: 'bench',
+      key,
+      previous: first.signed.release,
+      version: '2',
+      slots,
+    });
     const connected = await readers.ask(
       {
         cmd: 'connect',

@@ -92,7 +92,8 @@ export async function main(argv: readonly string[]): Promise<number> {
             const bytes = baselineBytes(slots, proto);
             const base = { proto, n, payload: payload as PayloadName, round, timeoutMs };
             log(await runBaseline(readers, { ...base, mode: { kind: 'all' } }, bytes));
-            for (const size of pools) log(await runBaseline(readers, { ...base, mode: { kind: 'pool', size } }, bytes));
+            for (const size of pools)
+              log(await runBaseline(readers, { ...base, mode: { kind: 'pool', size } }, bytes));
           }
           for (const proto of protos as Proto[]) {
             for (const variant of variants as Variant[]) {

@@ -56,4 +56,3 @@ export class FrameScanner {
     this.onFrame(prefix, body);
   }
 }
-

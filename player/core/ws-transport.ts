@@ -43,7 +43,7 @@ export function webSocketTransport(
           return;
         }
         if (!isBinaryChunkBody(body)) {
-          handlers.invalid('a binary message on the relay socket that is not a chunk frame');
+          handlers.invalid('binary frame on the relay socket that is not a chunk frame');
           return;
         }
         const frame = decodeBody(body);

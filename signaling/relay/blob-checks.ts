@@ -26,7 +26,9 @@ export class BlobChecks {
 
   /** True when the blob passed both checks for this slot before: its bytes need not be read again. */
   passed(name: string, slot: Slot): boolean {
-    return this.chunkings.has(BlobChecks.chunkingKey(slot)) && this.content.has(BlobChecks.contentKey(name, slot));
+    return (
+      this.chunkings.has(BlobChecks.chunkingKey(slot)) && this.content.has(BlobChecks.contentKey(name, slot))
+    );
   }
 
   /** Checks a blob's bytes against slot `name` (chunk list first, then content) and remembers a pass. */

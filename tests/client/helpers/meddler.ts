@@ -11,7 +11,13 @@ import { createServer as createNetServer, connect as netConnect, type Server as 
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { fromBase64, toBase64, utf8 } from '../../../protocol/bytes.ts';
-import { decodeBody, encodeChunkBody, encodeFrame, frameBytes, FrameDecoder } from '../../../protocol/frame.ts';
+import {
+  decodeBody,
+  encodeChunkBody,
+  encodeFrame,
+  frameBytes,
+  FrameDecoder,
+} from '../../../protocol/frame.ts';
 import { parseMessage, type Ack, type Hello, type Message } from '../../../protocol/messages.ts';
 import type { TestServer } from '../../../signaling/testing/helpers.ts';
 import { chunkCount, sliceChunk } from '../../../protocol/blobs.ts';
