@@ -77,11 +77,7 @@ export class Readers {
   constructor() {
     const file = fileURLToPath(new URL('./fanout-readers.ts', import.meta.url));
     this.child = fork(file, [], {
-      execArgv: [
-        '--import',
-        'tsx',
-        ...(process.env['READER_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['READER_PROF']}`] : []),
-      ],
+      execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (raw: unknown) => {

@@ -131,6 +131,20 @@ describe('Outbox', () => {
     expect(why.length).toBe(1);
   });
 
+  it('does not count the wait for a write slot as the client being too slow', () => {
+    let t = 0;
+    const scheduler = new WriteScheduler({ maxActive: 1, now: () => t });
+    const busy = new Outbox(new TestSink(), scheduler, limits, () => t);
+    const waiting = new Outbox(new TestSink(), scheduler, limits, () => t);
+    const why: string[] = [];
+    waiting.onTooSlow = (w) => why.push(w);
+    busy.send(payload('0123456789'), { bulk: true });
+    waiting.send(payload('abc'), { bulk: true });
+    t = 5_000;
+    waiting.checkStall();
+    expect(why).toEqual([]);
+  });
+
   it('finishes with a last message after the half-written one, then resolves', async () => {
     const sink = new TestSink(4);
     const box = new Outbox(sink, new WriteScheduler(), { ...limits, windowBytes: 4 });

@@ -164,12 +164,20 @@ export class Outbox implements SlotHolder {
   /** Too far behind? Called by the hub's liveness sweep. */
   checkStall(): void {
     if (this.closed || this.idle) return;
+    // Waiting in line for a write slot, with nothing unflushed, is the relay's doing, not the client's.
+    if (this.waitingForSlot()) return;
     const quiet = this.now() - this.lastProgress;
     if (quiet > this.limits.dropAfterMs) {
       this.onTooSlow(
         `no progress sending for ${Math.round(quiet)} ms with ${this.pendingBytes} bytes queued`,
       );
     }
+  }
+
+  /** Only bulk bytes wait, for a slot this connection does not hold, and nothing is unflushed. */
+  private waitingForSlot(): boolean {
+    const onlyBulk = this.control.length === 0 && (this.current === null || this.current.bulk);
+    return !this.hasSlot && !this.closing && this.inflight === 0 && onlyBulk;
   }
 
   granted(): void {
