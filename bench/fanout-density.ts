@@ -5,8 +5,8 @@
  * the first connection and a bare `net` server writing the same bytes to N sockets.
  *
  * The players run in a child process on raw sockets (`density-clients.ts`), so the relay process
- * holds nothing but the relay. They heartbeat every `--heartbeat` ms (default 2,000: five times the
- * real rate, so that a relay which drops silent clients would show it within the run).
+ * holds nothing but the relay. They heartbeat every `--heartbeat` ms (default 10,000, the protocol's
+ * rate) and stay connected `--hold` ms (default 12,000: past one heartbeat round) before the patch.
  *
  * Options: --players N --heartbeat MS --hold MS (how long they stay connected before the patch)
  *          --rounds R --timeout MS
@@ -211,8 +211,8 @@ export async function density(argv: readonly string[]): Promise<number> {
     return at >= 0 ? Number(argv[at + 1]) : fallback;
   };
   const players = num('players', 10_000);
-  const heartbeatMs = num('heartbeat', 2_000);
-  const holdMs = num('hold', 6_000);
+  const heartbeatMs = num('heartbeat', 10_000);
+  const holdMs = num('hold', 12_000);
   const rounds = Math.max(1, num('rounds', 3));
   const timeoutMs = num('timeout', 30_000);
   const limit = Number(execSync('ulimit -n', { shell: '/bin/sh' }).toString().trim());
