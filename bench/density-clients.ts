@@ -23,6 +23,7 @@ const CommandSchema = v.variant('cmd', [
     seq: v.number(),
     held: v.array(v.string()),
     batch: v.number(),
+    heartbeatMs: v.number(),
   }),
   v.object({ cmd: v.literal('collect'), timeoutMs: v.number() }),
   v.object({ cmd: v.literal('exit') }),
@@ -53,7 +54,6 @@ interface Player {
 }
 
 const players: Player[] = [];
-let heartbeatMs = 10_000;
 let heartbeats: ReturnType<typeof setInterval> | undefined;
 let heartbeatsSent = 0;
 
@@ -117,7 +117,6 @@ function onBody(p: Player, held: ReadonlySet<string>, body: Buffer, settle: () =
   const json: unknown = JSON.parse(body.toString('utf8'));
   const welcome = v.safeParse(Welcome, json);
   if (welcome.success) {
-    heartbeatMs = welcome.output.heartbeatMs;
     p.welcomed = true;
     settle();
     return;
@@ -195,6 +194,17 @@ async function connectAll(c: ConnectCommand): Promise<void> {
     ...Array.from({ length: c.tcp }, () => 'tcp' as const),
   ];
   let failed = 0;
+  // Heartbeats from the first welcome on, spread over the interval as real players' are (each at its
+  // own phase); the relay drops a player silent for three intervals, connecting all takes a while.
+  const ticks = 20;
+  let tick = 0;
+  heartbeats = setInterval(() => {
+    for (let i = tick % ticks; i < players.length; i += ticks) {
+      players[i]!.send({ type: 'heartbeat' });
+      heartbeatsSent++;
+    }
+    tick++;
+  }, c.heartbeatMs / ticks);
   // In batches, so that the listen backlog (and the relay's accept loop) is not flooded at once.
   for (let at = 0; at < kinds.length; at += c.batch) {
     const batch = kinds.slice(at, at + c.batch);
@@ -204,16 +214,6 @@ async function connectAll(c: ConnectCommand): Promise<void> {
       else failed++;
     }
   }
-  // Heartbeats, spread over the interval as real players' are (each at its own phase).
-  const ticks = 20;
-  let tick = 0;
-  heartbeats = setInterval(() => {
-    for (let i = tick % ticks; i < players.length; i += ticks) {
-      players[i]!.send({ type: 'heartbeat' });
-      heartbeatsSent++;
-    }
-    tick++;
-  }, heartbeatMs / ticks);
   process.send?.({ type: 'connected', ready: players.length, failed, ms: now() - start });
 }
 

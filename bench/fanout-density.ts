@@ -143,6 +143,7 @@ async function relayRound(
         seq: 1,
         held: Object.values(first.signed.release.slots).map((s) => s.sha256),
         batch: 500,
+        heartbeatMs,
       },
       'connected',
     );
