@@ -459,11 +459,7 @@ export class Relay {
       // A shared store: another node got there first (or a blob expired meanwhile).
       if (!(error instanceof StoreConflict)) throw error;
       if (error.code === ErrorCode.BLOB_MISSING) {
-        const quota = this.expectBlobs(
-          input.room,
-          slots.map(([, slot]) => slot),
-          error.missing,
-        );
+        const quota = this.expectBlobs(input.room, slots, error.missing);
         if (quota) return quota;
         return { ok: false, code: error.code, message: error.message, missing: error.missing };
       }
