@@ -9,7 +9,8 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import * as v from 'valibot';
-import { encodeFrame } from '../protocol/index.ts';
+import { BINARY_CHUNK_TAG, encodeFrame } from '../protocol/index.ts';
+import { FrameScanner } from './frame-scanner.ts';
 
 const Kind = v.picklist(['ours', 'seed', 'raw']);
 const CommandSchema = v.variant('cmd', [
@@ -23,6 +24,7 @@ const CommandSchema = v.variant('cmd', [
     seq: v.number(),
     held: v.array(v.string()),
     sloth: v.boolean(),
+    binary: v.boolean(),
     expectBytes: v.number(),
   }),
   v.object({
@@ -34,6 +36,7 @@ const CommandSchema = v.variant('cmd', [
     seq: v.number(),
     count: v.number(),
     durationMs: v.number(),
+    binary: v.boolean(),
   }),
   v.object({ cmd: v.literal('collect'), timeoutMs: v.number() }),
   v.object({ cmd: v.literal('close') }),
@@ -43,59 +46,8 @@ type Command = v.InferOutput<typeof CommandSchema>;
 type ConnectCommand = Extract<Command, { cmd: 'connect' }>;
 
 const now = () => performance.timeOrigin + performance.now();
-const SMALL = 64 * 1024;
 const BLOB_PREFIX = Buffer.from('{"type":"blob"');
 const HOT_PREFIX = Buffer.from('{"type":"hot_update"');
-
-/** Splits a byte stream into frames without buffering big bodies. */
-class FrameScanner {
-  private header = Buffer.alloc(4);
-  private headerHave = 0;
-  private remaining = -1;
-  private head: Buffer[] = [];
-  private headLength = 0;
-  private small: Buffer[] | null = null;
-
-  constructor(private readonly onFrame: (prefix: Buffer, body: Buffer | null) => void) {}
-
-  push(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length) {
-      if (this.remaining < 0) {
-        const take = Math.min(4 - this.headerHave, chunk.length - at);
-        chunk.copy(this.header, this.headerHave, at, at + take);
-        this.headerHave += take;
-        at += take;
-        if (this.headerHave < 4) return;
-        this.remaining = this.header.readUInt32BE(0);
-        this.headerHave = 0;
-        this.head = [];
-        this.headLength = 0;
-        this.small = this.remaining <= SMALL ? [] : null;
-        if (this.remaining === 0) this.finish();
-        continue;
-      }
-      const take = Math.min(this.remaining, chunk.length - at);
-      const piece = chunk.subarray(at, at + take);
-      if (this.small) this.small.push(piece);
-      if (this.headLength < 32) {
-        this.head.push(piece.subarray(0, 32 - this.headLength));
-        this.headLength += Math.min(piece.length, 32 - this.headLength);
-      }
-      this.remaining -= take;
-      at += take;
-      if (this.remaining === 0) this.finish();
-    }
-  }
-
-  private finish(): void {
-    const prefix = Buffer.concat(this.head);
-    const body = this.small ? Buffer.concat(this.small) : null;
-    this.remaining = -1;
-    this.small = null;
-    this.onFrame(prefix, body);
-  }
-}
 
 const ReleaseSlots = v.object({
   type: v.literal('release'),
@@ -119,13 +71,15 @@ interface Reader {
 let readers: Reader[] = [];
 let extra: Socket[] = [];
 let churning = false;
+/** CPU time of this process when the last connect finished: `collect` reports what the push cost. */
+let cpuAtStart = process.cpuUsage();
 
 function send(message: object): void {
   process.send?.(message);
 }
 
 function openReader(
-  c: Pick<ConnectCommand, 'kind' | 'host' | 'port' | 'room' | 'seq' | 'expectBytes'>,
+  c: Pick<ConnectCommand, 'kind' | 'host' | 'port' | 'room' | 'seq' | 'expectBytes' | 'binary'>,
   id: string,
   held: Set<string>,
   sloth: boolean,
@@ -142,7 +96,7 @@ function openReader(
     };
     const scanner = new FrameScanner((prefix, body) => {
       if (c.kind === 'ours') {
-        if (prefix.subarray(0, BLOB_PREFIX.length).equals(BLOB_PREFIX)) {
+        if (prefix[0] === BINARY_CHUNK_TAG || prefix.subarray(0, BLOB_PREFIX.length).equals(BLOB_PREFIX)) {
           r.got++;
           if (r.got >= r.wanted && r.wanted > 0 && r.doneAt === null) r.doneAt = now();
           return;
@@ -178,7 +132,15 @@ function openReader(
     socket.on('connect', () => {
       if (c.kind === 'ours') {
         socket.write(
-          encodeFrame({ type: 'hello', v: 1, room: c.room, role: 'player', clientId: id, seq: c.seq }),
+          encodeFrame({
+            type: 'hello',
+            v: 1,
+            room: c.room,
+            role: 'player',
+            clientId: id,
+            seq: c.seq,
+            ...(c.binary ? { binaryChunks: true } : {}),
+          }),
         );
       } else if (c.kind === 'seed') {
         socket.write(JSON.stringify({ type: 'client_info', version: '1.0.0', platform: 'bench' }));
@@ -211,6 +173,7 @@ async function connectAll(c: ConnectCommand): Promise<void> {
   );
   readers = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const ready = readers.filter((r) => r.ready).length;
+  cpuAtStart = process.cpuUsage();
   send({ type: 'connected', ready, failed: c.n - ready, ms: now() - start });
 }
 
@@ -238,7 +201,8 @@ async function collect(timeoutMs: number): Promise<void> {
     await new Promise((t) => setTimeout(t, 5));
   churning = false;
   const done = readers.flatMap((r) => (r.doneAt === null ? [] : [r.doneAt]));
-  send({ type: 'results', done, n: readers.length });
+  const cpu = process.cpuUsage(cpuAtStart);
+  send({ type: 'results', done, n: readers.length, cpuMs: (cpu.user + cpu.system) / 1000 });
 }
 
 function closeAll(): void {

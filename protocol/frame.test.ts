@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { concatBytes, utf8 } from './bytes.ts';
+import { concatBytes, toHex, utf8 } from './bytes.ts';
 import { ErrorCode, isErrorCode } from './errors.ts';
-import { encodeFrame, frameBytes, FrameDecoder, type DecodedFrame } from './frame.ts';
+import {
+  BINARY_CHUNK_HEADER_BYTES,
+  BINARY_CHUNK_TAG,
+  decodeBody,
+  encodeChunkBody,
+  encodeChunkFrame,
+  encodeFrame,
+  frameBytes,
+  FrameDecoder,
+  type DecodedFrame,
+} from './frame.ts';
+import { MAX_CHUNK_SIZE } from './limits.ts';
+import { parseMessage } from './messages.ts';
 
 /** Splits bytes at the given cut points (any order, duplicates allowed). */
 function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
@@ -143,5 +155,54 @@ describe('frame codec', () => {
   it('decodes an empty body as a JSON error, not a hang', () => {
     const [item] = new FrameDecoder().push(header(0));
     expect(item).toMatchObject({ ok: false, code: ErrorCode.BAD_JSON });
+  });
+});
+
+describe('binary chunk frames', () => {
+  const hex = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => toHex(b));
+
+  it('property: a chunk frame, split anywhere among JSON frames, decodes to a valid blob message with the same bytes', () => {
+    fc.assert(
+      fc.property(
+        hex,
+        fc.nat({ max: 0xffffffff }),
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        (sha256, index, data, cuts) => {
+          const before = encodeFrame({ type: 'peers.get' });
+          const stream = concatBytes([before, encodeChunkFrame(sha256, index, data), before]);
+          const out = decodeAll(new FrameDecoder(), split(stream, cuts));
+          expect(out).toHaveLength(3);
+          const chunk = out[1]!;
+          if (!chunk.ok) throw new Error(chunk.message);
+          const parsed = parseMessage(chunk.value);
+          if (!parsed.ok) throw new Error(parsed.message);
+          expect(parsed.value).toEqual({ type: 'blob', sha256, index, bytes: data });
+          expect(chunk.bytes).toBe(BINARY_CHUNK_HEADER_BYTES + data.length);
+        },
+      ),
+    );
+  });
+
+  it('the body alone (a WebSocket binary message) decodes the same, and the frame is that body framed', () => {
+    const sha = 'ab'.repeat(32);
+    const body = encodeChunkBody(sha, 7, utf8('hello'));
+    expect(body[0]).toBe(BINARY_CHUNK_TAG);
+    expect(encodeChunkFrame(sha, 7, utf8('hello'))).toEqual(frameBytes(body));
+    const decoded = decodeBody(body);
+    expect(decoded.ok && parseMessage(decoded.value)).toMatchObject({ ok: true });
+  });
+
+  it('refuses a body shorter than its header, and a JSON decoder never takes text for a chunk', () => {
+    const short = new Uint8Array([BINARY_CHUNK_TAG, 1, 2, 3]);
+    expect(decodeBody(short)).toMatchObject({ ok: false, code: ErrorCode.BAD_MESSAGE, fatal: false });
+    // No UTF-8 text starts with the tag: a JSON body is never a chunk.
+    expect(() => new TextDecoder('utf-8', { fatal: true }).decode(short)).toThrow();
+  });
+
+  it('a chunk over the chunk size limit does not validate as a blob message', () => {
+    const body = encodeChunkBody('cd'.repeat(32), 0, new Uint8Array(MAX_CHUNK_SIZE + 1));
+    const decoded = decodeBody(body);
+    expect(decoded.ok && parseMessage(decoded.value).ok).toBe(false);
   });
 });

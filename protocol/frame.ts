@@ -1,11 +1,14 @@
 /**
- * The frame codec of the TCP channel (and the seed's protocol): `[4-byte big-endian length][UTF-8 JSON]`.
+ * The frame codec of the TCP channel (and the seed's protocol): `[4-byte big-endian length][body]`,
+ * where the body is UTF-8 JSON — or, for one message only, a **binary chunk**: a `blob` chunk's raw
+ * bytes behind a 37-byte header (see {@link BINARY_CHUNK_TAG}). On the WebSocket channel the same
+ * bodies travel as text messages and binary messages. The seed protocol never carries binary bodies.
  *
  * The decoder takes bytes in any split, refuses a frame whose header announces more than the limit
  * before buffering a single body byte, and reports every problem as a typed error.
  */
 import { ErrorCode, type ErrorCode as Code } from './errors.ts';
-import { fromUtf8, utf8 } from './bytes.ts';
+import { fromHex, fromUtf8, toHex, utf8 } from './bytes.ts';
 import { MAX_FRAME_BYTES } from './limits.ts';
 
 /** Length of the frame header. */
@@ -134,8 +137,82 @@ export class FrameDecoder {
   }
 }
 
-/** Parses one frame body: strict UTF-8, then JSON. */
+/**
+ * First byte of a binary chunk body. It is a UTF-8 continuation byte, which no UTF-8 text starts
+ * with, so no JSON body is ever taken for a binary one, and a decoder that knows only JSON refuses it
+ * as `BAD_UTF8` (not fatal) instead of misreading it. The body:
+ *
+ * ```
+ * offset 0   1 byte    0xB1
+ * offset 1   32 bytes  the blob's SHA-256, raw
+ * offset 33  4 bytes   the chunk's index, unsigned big-endian
+ * offset 37  …         the chunk's bytes (the rest of the body)
+ * ```
+ *
+ * It means the same as the JSON message `{"type":"blob","sha256":…,"index":…,"data":"<base64>"}`
+ * at three quarters of the size, with nothing to decode. The relay sends it only to clients whose
+ * `hello` said `binaryChunks: true`.
+ */
+export const BINARY_CHUNK_TAG = 0xb1;
+
+/** Bytes of a binary chunk body before the chunk's bytes. */
+export const BINARY_CHUNK_HEADER_BYTES = 1 + 32 + 4;
+
+/** Writes a binary chunk body into `out` at `at` (which needs {@link BINARY_CHUNK_HEADER_BYTES} + data). */
+function writeChunkBody(out: Uint8Array, at: number, sha256: string, index: number, data: Uint8Array): void {
+  out[at] = BINARY_CHUNK_TAG;
+  out.set(fromHex(sha256), at + 1);
+  new DataView(out.buffer, out.byteOffset).setUint32(at + 33, index, false);
+  out.set(data, at + BINARY_CHUNK_HEADER_BYTES);
+}
+
+/** The binary chunk body of chunk `index` of blob `sha256` (a WebSocket binary message). */
+export function encodeChunkBody(sha256: string, index: number, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(BINARY_CHUNK_HEADER_BYTES + data.length);
+  writeChunkBody(out, 0, sha256, index, data);
+  return out;
+}
+
+/** The same as a TCP frame, header included, built in one buffer (the relay encodes it once). */
+export function encodeChunkFrame(sha256: string, index: number, data: Uint8Array): Uint8Array {
+  const length = BINARY_CHUNK_HEADER_BYTES + data.length;
+  const out = new Uint8Array(FRAME_HEADER_BYTES + length);
+  new DataView(out.buffer).setUint32(0, length, false);
+  writeChunkBody(out, FRAME_HEADER_BYTES, sha256, index, data);
+  return out;
+}
+
+/**
+ * Reads a binary chunk body into the value of a `blob` message with `bytes` in place of `data`
+ * (`parseMessage` still validates it). The bytes are a view of `body`, not a copy.
+ */
+function decodeChunkBody(body: Uint8Array): DecodedFrame {
+  if (body.length < BINARY_CHUNK_HEADER_BYTES) {
+    return {
+      ok: false,
+      code: ErrorCode.BAD_MESSAGE,
+      message: `binary chunk of ${body.length} bytes is shorter than its ${BINARY_CHUNK_HEADER_BYTES}-byte header`,
+      fatal: false,
+    };
+  }
+  const index = new DataView(body.buffer, body.byteOffset, body.length).getUint32(33, false);
+  const value = {
+    type: 'blob',
+    sha256: toHex(body.subarray(1, 33)),
+    index,
+    bytes: body.subarray(BINARY_CHUNK_HEADER_BYTES),
+  };
+  return { ok: true, value, bytes: body.length };
+}
+
+/** True when a body is a binary chunk (its first byte is {@link BINARY_CHUNK_TAG}). */
+export function isBinaryChunkBody(body: Uint8Array): boolean {
+  return body[0] === BINARY_CHUNK_TAG;
+}
+
+/** Parses one frame body: a binary chunk, or strict UTF-8, then JSON. */
 export function decodeBody(body: Uint8Array): DecodedFrame {
+  if (isBinaryChunkBody(body)) return decodeChunkBody(body);
   let text: string;
   try {
     text = fromUtf8(body);

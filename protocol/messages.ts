@@ -97,6 +97,8 @@ export const HelloSchema = v.object({
    * client id to it, and gives the id to a later hello only if it says the same secret.
    */
   clientSecret: v.exactOptional(ClientSecret),
+  /** The client takes `blob` chunks as binary chunk frames (`protocol/frame.ts`) rather than JSON. */
+  binaryChunks: v.exactOptional(v.boolean()),
 });
 /** `hello`. */
 export type Hello = v.InferOutput<typeof HelloSchema>;
@@ -145,13 +147,24 @@ export const BlobGetSchema = v.object({
 /** `blob.get`. */
 export type BlobGet = v.InferOutput<typeof BlobGetSchema>;
 
-/** One chunk of a blob, base64 (JSON channels only; the swarm sends chunks as binary). */
-export const BlobSchema = v.object({
-  type: v.literal(MessageType.blob),
-  sha256: Sha256Hex,
-  index: Count,
-  data: v.pipe(v.string(), v.maxLength(Math.ceil(MAX_CHUNK_SIZE / 3) * 4)),
-});
+/**
+ * One chunk of a blob: base64 in JSON (`data`), or — to a client whose hello said `binaryChunks` —
+ * a binary chunk frame (`protocol/frame.ts`), which decodes to the same message with the raw `bytes`.
+ */
+export const BlobSchema = v.union([
+  v.object({
+    type: v.literal(MessageType.blob),
+    sha256: Sha256Hex,
+    index: Count,
+    data: v.pipe(v.string(), v.maxLength(Math.ceil(MAX_CHUNK_SIZE / 3) * 4)),
+  }),
+  v.object({
+    type: v.literal(MessageType.blob),
+    sha256: Sha256Hex,
+    index: Count,
+    bytes: v.pipe(v.instance(Uint8Array), v.maxLength(MAX_CHUNK_SIZE)),
+  }),
+]);
 /** `blob`. */
 export type BlobMessage = v.InferOutput<typeof BlobSchema>;
 

@@ -4,11 +4,12 @@
  * and the protocol errors every client may make.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BlobAssembler, ErrorCode, fromBase64, utf8 } from '../protocol/index.ts';
+import { BlobAssembler, ErrorCode, utf8 } from '../protocol/index.ts';
 import {
   RawConn,
   TestRoom,
   bigPngBytes,
+  chunkBytes,
   registerPeerIds,
   startTestServer,
   until,
@@ -83,10 +84,40 @@ describe.each<TransportName>(['ws', 'tcp'])('relay over %s', (transport) => {
     const assembler = new BlobAssembler(slot);
     for (let i = 0; i < 8; i++) {
       const chunk = await c.next('blob', (m) => m.index === i);
-      expect((await assembler.add(i, fromBase64(chunk.data))).ok).toBe(true);
+      expect((await assembler.add(i, chunkBytes(chunk))).ok).toBe(true);
     }
     const whole = await assembler.assemble();
     expect(whole.ok && whole.value).toEqual(big);
+  });
+
+  it('sends chunks as binary chunk frames to a client that asks for them, base64 JSON to others', async () => {
+    const big = utf8('b'.repeat(3000) + 'c'.repeat(2500));
+    const built = await room.build({
+      chunkSize: 1024,
+      slots: { logic: { kind: 'script', lang: 'js', bytes: big, version: '2.0.0' } },
+    });
+    expect((await room.publish(built)).status).toBe(201);
+    const slot = built.signed.release.slots['logic']!;
+    const binary = await connect();
+    const json = await connect();
+    binary.hello({ clientId: 'bin', seq: 2, binaryChunks: true });
+    json.hello({ clientId: 'json', seq: 2 });
+    await binary.next('welcome');
+    await json.next('welcome');
+    for (const c of [binary, json]) c.send({ type: 'blob.get', sha256: slot.sha256, from: 0, count: 6 });
+    for (const [c, wantsBinary] of [
+      [binary, true],
+      [json, false],
+    ] as const) {
+      const assembler = new BlobAssembler(slot);
+      for (let i = 0; i < 6; i++) {
+        const chunk = await c.next('blob', (m) => m.index === i);
+        expect('bytes' in chunk).toBe(wantsBinary);
+        expect((await assembler.add(i, chunkBytes(chunk))).ok).toBe(true);
+      }
+      const whole = await assembler.assemble();
+      expect(whole.ok && whole.value).toEqual(big);
+    }
   });
 
   it('answers a request for an unknown blob with a non-fatal error and keeps the connection', async () => {

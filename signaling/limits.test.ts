@@ -5,11 +5,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect as netConnect } from 'node:net';
-import { BlobAssembler, ErrorCode, FrameDecoder, fromBase64, sha256Hex, utf8 } from '../protocol/index.ts';
+import { BlobAssembler, ErrorCode, FrameDecoder, sha256Hex, utf8 } from '../protocol/index.ts';
 import {
   RawConn,
   TestRoom,
   bigPngBytes,
+  chunkBytes,
   registerPeerIds,
   startTestServer,
   until,
@@ -287,14 +288,14 @@ describe('pipelined blob.get', () => {
       for (const m of c.messages) {
         if (m.type === 'blob' && !have.has(m.index)) {
           have.add(m.index);
-          expect((await assembler.add(m.index, fromBase64(m.data))).ok).toBe(true);
+          expect((await assembler.add(m.index, chunkBytes(m))).ok).toBe(true);
         }
       }
       for (let i = 0; i < chunks; i++) {
         if (have.has(i)) continue;
         c.send({ type: 'blob.get', sha256: slot.sha256, from: i, count: 1 });
         const chunk = await c.next('blob', (m) => m.index === i);
-        expect((await assembler.add(i, fromBase64(chunk.data))).ok).toBe(true);
+        expect((await assembler.add(i, chunkBytes(chunk))).ok).toBe(true);
       }
       const whole = await assembler.assemble();
       expect(whole.ok && (await sha256Hex(whole.value))).toBe(slot.sha256);

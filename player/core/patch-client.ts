@@ -327,6 +327,8 @@ export class PatchClient extends ClientEvents {
       slots: heldSlots(this.state),
       ...(peerId ? { peerId } : {}),
       ...(this.clientSecret !== null ? { clientSecret: this.clientSecret } : {}),
+      // Both transports (the WebSocket one and Node's TCP one) read binary chunk frames.
+      binaryChunks: true,
     };
   }
 

@@ -178,7 +178,7 @@ export class RelayBlobs implements BlobSource, RelaySource {
     if (single) {
       let bytes: Uint8Array;
       try {
-        bytes = decodeBase64(message.data);
+        bytes = chunkBytes(message);
       } catch {
         for (const answer of [...single]) answer({ kind: 'error', message: 'the chunk is not base64' });
         return;
@@ -193,7 +193,7 @@ export class RelayBlobs implements BlobSource, RelaySource {
     if (!job || job.asm.has(index) || job.verifying.has(index) || index >= job.desc.chunks.length) return;
     let bytes: Uint8Array;
     try {
-      bytes = decodeBase64(message.data);
+      bytes = chunkBytes(message);
     } catch {
       job.outstanding.delete(index);
       return this.bad(job, `chunk ${index} is not base64`);
@@ -271,4 +271,9 @@ export class RelayBlobs implements BlobSource, RelaySource {
     }
     for (const job of [...this.jobs.values()]) this.finish(job, fail(ErrorCode.INTERNAL, 'player closed'));
   }
+}
+
+/** A chunk's bytes: as they came in a binary chunk frame, or decoded from base64 (throws if not). */
+function chunkBytes(message: BlobMessage): Uint8Array {
+  return 'bytes' in message ? message.bytes : decodeBase64(message.data);
 }

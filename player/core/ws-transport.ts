@@ -4,6 +4,7 @@
  */
 import { parseMessage, type Message } from '../../protocol/messages.ts';
 import { MAX_FRAME_BYTES } from '../../protocol/limits.ts';
+import { decodeBody, isBinaryChunkBody } from '../../protocol/frame.ts';
 import type { ConnectTransport, PatchTransport, TransportHandlers } from './transport.ts';
 
 /** The WebSocket constructor (the browser's, or `ws`'s in Node). */
@@ -31,10 +32,28 @@ export function webSocketTransport(
     socket.onopen = () => {
       if (!closed) handlers.open();
     };
+    // Binary messages are chunk frames (`protocol/frame.ts`); as ArrayBuffers in the browser and in `ws`.
+    socket.binaryType = 'arraybuffer';
     socket.onmessage = (event: MessageEvent<unknown>) => {
       if (closed) return;
+      if (event.data instanceof ArrayBuffer) {
+        const body = new Uint8Array(event.data);
+        if (body.length > MAX_FRAME_BYTES) {
+          handlers.invalid('frame over the size limit');
+          return;
+        }
+        if (!isBinaryChunkBody(body)) {
+          handlers.invalid('binary frame on the relay socket that is not a chunk frame');
+          return;
+        }
+        const frame = decodeBody(body);
+        const parsed = frame.ok ? parseMessage(frame.value) : frame;
+        if (parsed.ok) handlers.message(parsed.value, body.length);
+        else handlers.invalid(`${parsed.code}: ${parsed.message}`);
+        return;
+      }
       if (typeof event.data !== 'string') {
-        handlers.invalid('binary frame on the relay socket');
+        handlers.invalid('a message on the relay socket that is neither text nor binary');
         return;
       }
       if (event.data.length > MAX_FRAME_BYTES) {

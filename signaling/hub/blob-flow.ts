@@ -11,7 +11,8 @@ import type { Conn } from './conn.ts';
 import type { Connections } from './connections.ts';
 import { DeferralPolicy, mayDeferTo } from './deferral.ts';
 import { BlobDemand, type EgressBudget } from './egress.ts';
-import { ChunkCache, chunkPayloadEstimate, errorPayload, payloadOf } from './payloads.ts';
+import type { Payload } from './outbox.ts';
+import { ChunkCache, chunkPayloadEstimate, errorPayload, payloadOf, type BlobFrames } from './payloads.ts';
 
 /** The part of a connection's send queue blob chunks may fill; the rest is for control messages. */
 export const BLOB_QUEUE_SHARE = 15 / 16;
@@ -20,6 +21,8 @@ export const BLOB_QUEUE_SHARE = 15 / 16;
 export interface BlobAccount {
   /** Estimated bytes of answers accepted but not queued yet (the blob is being read). */
   blobBytesPending: number;
+  /** The client said `binaryChunks` in its hello: chunks go as binary chunk frames. */
+  readonly binaryChunks: boolean;
 }
 
 /** The hub's `blob.get` answers. */
@@ -53,8 +56,9 @@ export class BlobFlow {
       return this.connections.refuse(conn, ErrorCode.BAD_MESSAGE, why, false);
     }
     const end = Math.min(total, from + count);
+    const binary = account.binaryChunks;
     let estimate = 0;
-    for (let i = from; i < end; i++) estimate += chunkPayloadEstimate(chunkLength(desc, i));
+    for (let i = from; i < end; i++) estimate += chunkPayloadEstimate(chunkLength(desc, i), binary);
     // Requests still reading their blob count too: pipelined requests all pass this check before any
     // of them queues a chunk, and their sum must fit. Part of the queue is kept for control messages.
     const budget = this.maxQueuedBytes * BLOB_QUEUE_SHARE;
@@ -82,6 +86,7 @@ export class BlobFlow {
     // within the egress budget (never, without a limit).
     const demand = this.demand.note(sha256, conn.id) * desc.size;
     const underBudget = this.egress.underBudget(demand);
+    const frames = this.chunks.frames(sha256, blob, desc.chunkSize, binary);
     for (let i = from; i < end; i++) {
       // A client with swarm peers may be told to get a chunk from them, when the relay's egress is
       // the bottleneck: the relay lets out about one copy of each chunk to the swarm (deferral.ts)
@@ -92,13 +97,13 @@ export class BlobFlow {
         conn.outbox.send(payloadOf({ type: MessageType.blobDefer, sha256, index: i, retryAfterMs }));
         continue;
       }
-      const size = chunkPayloadEstimate(chunkLength(desc, i));
+      const size = chunkPayloadEstimate(chunkLength(desc, i), binary);
       // Waiting for the egress budget counts against the connection's queue budget too.
       account.blobBytesPending += size;
       this.egress.schedule(chunkLength(desc, i), () => {
         account.blobBytesPending -= size;
         if (!conn.live) return;
-        conn.outbox.send(() => this.chunks.chunk(sha256, blob, desc.chunkSize, i), { bulk: true }, size);
+        conn.outbox.send(new ChunkAnswer(frames, i), { bulk: true }, size);
       });
     }
   }
@@ -106,5 +111,17 @@ export class BlobFlow {
   /** Drops chunks still waiting for the egress budget. */
   close(): void {
     this.egress.close();
+  }
+}
+
+/** One chunk to send, encoded (or taken from its blob's frames) only when its turn comes. */
+class ChunkAnswer {
+  constructor(
+    private readonly frames: BlobFrames,
+    private readonly index: number,
+  ) {}
+
+  encode(): Payload {
+    return this.frames.chunk(this.index);
   }
 }

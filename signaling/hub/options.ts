@@ -69,7 +69,9 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   rosterIntervalMs: 200,
   closeGraceMs: 2_000,
   peersIntervalMs: 1_000,
-  outbox: { windowBytes: 1024 * 1024, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 30_000 },
+  // An 8 MiB window: a 5 MB patch goes to a connection in one or two corked writes of shared frames
+  // (nothing is copied per connection; a non-reader just keeps its share queued).
+  outbox: { windowBytes: 8 * 1024 * 1024, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 30_000 },
   scheduler: { maxActive: 4, stallMs: 250 },
   egressBytesPerSecond: null,
 };

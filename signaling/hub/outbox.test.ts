@@ -21,7 +21,27 @@ class TestSink implements Sink {
 
   write(bytes: Uint8Array, done: (error?: Error | null) => void): void {
     this.written.push(bytes);
+    if (this.corked) this.batches[this.batches.length - 1]! += 1;
     this.pending.push(() => done(null));
+  }
+
+  /** Writes per cork → uncork, in order (the batches a socket would get as one system call each). */
+  readonly batches: number[] = [];
+  private corked = false;
+
+  cork(): void {
+    this.corked = true;
+    this.batches.push(0);
+  }
+
+  uncork(): void {
+    this.corked = false;
+    if (this.batches.at(-1) === 0) this.batches.pop();
+  }
+
+  /** Completes the oldest write. */
+  flushOne(): void {
+    this.pending.shift()?.();
   }
 
   /** Completes every write so far (the peer read them). */
@@ -72,6 +92,21 @@ describe('Outbox', () => {
     expect(sink.text()).toBe('abcdefghijklZ');
   });
 
+  it('refills bulk bytes in batches: once half the window flushed, up to the window, in one corked write', () => {
+    const sink = new TestSink(2);
+    const box = new Outbox(sink, new WriteScheduler(), { ...limits, windowBytes: 8 });
+    box.send(payload('abcdefghijklmnop'), { bulk: true });
+    expect(sink.written.length).toBe(4);
+    sink.flushOne();
+    expect(sink.written.length).toBe(4);
+    sink.flushOne();
+    expect(sink.written.length).toBe(6);
+    expect(sink.batches).toEqual([4, 2]);
+    while (box.pendingBytes > 0) sink.flush();
+    expect(sink.text()).toBe('abcdefghijklmnop');
+    expect(sink.batches).toEqual([4, 2, 2]);
+  });
+
   it('reports a queue over its limit as too slow', () => {
     const sink = new TestSink();
     const box = new Outbox(sink, new WriteScheduler(), limits);
@@ -94,6 +129,20 @@ describe('Outbox', () => {
     t = 1_100;
     box.checkStall();
     expect(why.length).toBe(1);
+  });
+
+  it('does not count the wait for a write slot as the client being too slow', () => {
+    let t = 0;
+    const scheduler = new WriteScheduler({ maxActive: 1, now: () => t });
+    const busy = new Outbox(new TestSink(), scheduler, limits, () => t);
+    const waiting = new Outbox(new TestSink(), scheduler, limits, () => t);
+    const why: string[] = [];
+    waiting.onTooSlow = (w) => why.push(w);
+    busy.send(payload('0123456789'), { bulk: true });
+    waiting.send(payload('abc'), { bulk: true });
+    t = 5_000;
+    waiting.checkStall();
+    expect(why).toEqual([]);
   });
 
   it('finishes with a last message after the half-written one, then resolves', async () => {

@@ -11,10 +11,20 @@
  */
 import type { SlotHolder, WriteScheduler } from './fanout.ts';
 
-/** An encoded message: a complete TCP frame; its body (`frame.subarray(4)`) is the JSON text. */
+/**
+ * An encoded message: a complete TCP frame; its body (`frame.subarray(4)`) is the JSON text, or a
+ * binary chunk body when `binary` (a binary WebSocket message).
+ */
 export interface Payload {
   readonly frame: Uint8Array;
+  readonly binary?: boolean;
 }
+
+/**
+ * A payload encoded only when its turn comes: a function, or an object with `encode` (cheaper to
+ * make by the tens of thousands than a closure each, as chunk answers are).
+ */
+export type LazyPayload = (() => Payload) | { readonly encode: () => Payload };
 
 /** Where an outbox writes. */
 export interface Sink {
@@ -22,8 +32,17 @@ export interface Sink {
   readonly sliceBytes: number;
   /** The bytes of a payload on this wire: the frame (TCP) or the body (WebSocket). */
   bytesOf(payload: Payload): Uint8Array;
-  /** Writes bytes; `done` runs once they are handed to the kernel, or with an error. */
-  write(bytes: Uint8Array, done: (error?: Error | null) => void): void;
+  /**
+   * Writes bytes (`binary`: of a binary payload); `done` runs once they are handed to the kernel, or
+   * with an error.
+   */
+  write(bytes: Uint8Array, done: (error?: Error | null) => void, binary?: boolean): void;
+  /**
+   * Optional: holds the writes that follow until {@link uncork}, which hands them to the kernel in
+   * one system call (a pump writes many chunk frames at once; one `writev` costs less than each).
+   */
+  cork?(): void;
+  uncork?(): void;
 }
 
 /** How a message is queued. */
@@ -42,7 +61,7 @@ export interface OutboxLimits {
 }
 
 interface Item {
-  readonly payload: Payload | (() => Payload);
+  readonly payload: Payload | LazyPayload;
   readonly size: number;
   readonly key: string | undefined;
   readonly bulk: boolean;
@@ -52,6 +71,7 @@ interface Current {
   readonly bytes: Uint8Array;
   offset: number;
   readonly bulk: boolean;
+  readonly binary: boolean;
 }
 
 /** The send side of one connection. */
@@ -74,6 +94,12 @@ export class Outbox implements SlotHolder {
   onTooSlow: (why: string) => void = () => {};
   /** Called with every flushed byte count (metrics). */
   onSent: (bytes: number) => void = () => {};
+  /** Lengths of the writes not completed yet, oldest first (a socket completes writes in order). */
+  private readonly writeLengths: number[] = [];
+  /** The one completion callback of every write (no closure per write on the hot path). */
+  private readonly afterWrite = (error?: Error | null): void => {
+    this.written(this.writeLengths.shift() ?? 0, error);
+  };
 
   constructor(
     private readonly sink: Sink,
@@ -103,9 +129,9 @@ export class Outbox implements SlotHolder {
    * Queues a message. A lazy payload (a function) is encoded only when its turn comes, so that a
    * burst of requested chunks costs nothing until it is written; `size` is then its estimate.
    */
-  send(payload: Payload | (() => Payload), options: SendOptions = {}, size?: number): void {
+  send(payload: Payload | LazyPayload, options: SendOptions = {}, size?: number): void {
     if (this.closed || this.closing) return;
-    const bytes = size ?? (typeof payload === 'function' ? 0 : payload.frame.length);
+    const bytes = size ?? ('frame' in payload ? payload.frame.length : 0);
     const bulk = options.bulk ?? false;
     if (this.idle) this.lastProgress = this.now();
     if (options.key !== undefined) this.dropKey(options.key);
@@ -138,12 +164,20 @@ export class Outbox implements SlotHolder {
   /** Too far behind? Called by the hub's liveness sweep. */
   checkStall(): void {
     if (this.closed || this.idle) return;
+    // Waiting in line for a write slot, with nothing unflushed, is the relay's doing, not the client's.
+    if (this.waitingForSlot()) return;
     const quiet = this.now() - this.lastProgress;
     if (quiet > this.limits.dropAfterMs) {
       this.onTooSlow(
         `no progress sending for ${Math.round(quiet)} ms with ${this.pendingBytes} bytes queued`,
       );
     }
+  }
+
+  /** Only bulk bytes wait, for a slot this connection does not hold, and nothing is unflushed. */
+  private waitingForSlot(): boolean {
+    const onlyBulk = this.control.length === 0 && (this.current === null || this.current.bulk);
+    return !this.hasSlot && !this.closing && this.inflight === 0 && onlyBulk;
   }
 
   granted(): void {
@@ -167,6 +201,10 @@ export class Outbox implements SlotHolder {
   private pump(): void {
     if (this.pumping || this.closed) return;
     this.pumping = true;
+    // Bulk bytes go in batches: a refill starts only once half the window has flushed, and then fills
+    // it, in one corked write that carries many chunk frames (one system call, not one per frame).
+    let refilling = false;
+    let corked = false;
     try {
       while (this.inflight < this.limits.windowBytes) {
         if (!this.current) {
@@ -175,17 +213,22 @@ export class Outbox implements SlotHolder {
             // The scheduler may grant at once, from inside this call.
             if (!this.mayWriteBulk()) this.wantSlot();
             if (!this.mayWriteBulk()) break;
+            refilling ||= this.inflight <= this.limits.windowBytes / 2;
+            if (!refilling) break;
             item = this.bulk.shift();
           }
           if (!item) break;
           this.queued -= item.size;
-          const payload = typeof item.payload === 'function' ? item.payload() : item.payload;
+          const lazy = item.payload;
+          const payload = typeof lazy === 'function' ? lazy() : 'encode' in lazy ? lazy.encode() : lazy;
           const bytes = this.sink.bytesOf(payload);
           this.queued += bytes.length;
-          this.current = { bytes, offset: 0, bulk: item.bulk };
-        } else if (this.current.bulk && !this.mayWriteBulk()) {
-          this.wantSlot();
+          this.current = { bytes, offset: 0, bulk: item.bulk, binary: payload.binary === true };
+        } else if (this.current.bulk) {
+          if (!this.mayWriteBulk()) this.wantSlot();
           if (!this.mayWriteBulk()) break;
+          refilling ||= this.inflight <= this.limits.windowBytes / 2;
+          if (!refilling) break;
         }
         const cur = this.current;
         const piece = cur.bytes.subarray(cur.offset, cur.offset + this.sink.sliceBytes);
@@ -193,7 +236,12 @@ export class Outbox implements SlotHolder {
         if (cur.offset >= cur.bytes.length) this.current = null;
         this.queued -= piece.length;
         this.inflight += piece.length;
-        this.sink.write(piece, (error) => this.written(piece.length, error));
+        this.writeLengths.push(piece.length);
+        if (!corked) {
+          corked = true;
+          this.sink.cork?.();
+        }
+        this.sink.write(piece, this.afterWrite, cur.binary);
       }
       // The slot is held until the bulk bytes are flushed, so "N at a time" means N sockets filling.
       if (this.hasSlot && this.bulk.length === 0 && this.current?.bulk !== true && this.inflight === 0) {
@@ -201,6 +249,7 @@ export class Outbox implements SlotHolder {
         this.scheduler.release(this);
       }
     } finally {
+      if (corked) this.sink.uncork?.();
       this.pumping = false;
     }
   }

@@ -30,6 +30,8 @@ import { RosterEntry } from './roster.ts';
 export class PatchSession implements Session, BlobAccount {
   readonly heartbeatMs: number;
   blobBytesPending = 0;
+  /** Said in its hello: it reads binary chunk frames. */
+  binaryChunks = false;
   /** The nonce an admin signs to see the roster, until it answers (one try). */
   private challenge: string | null = null;
   /** The last `peers` answer drawn for it and when (`peers.get` draws at most one per interval). */
@@ -87,6 +89,7 @@ export class PatchSession implements Session, BlobAccount {
     }
     conn.entry = entry;
     conn.state = 'open';
+    this.binaryChunks = hello.binaryChunks === true;
     if (hello.peerId !== undefined) {
       const refused = parts.rooms.peerIds.claim(conn, hello.peerId);
       if (refused) parts.connections.refuse(conn, refused.code, refused.message, false);

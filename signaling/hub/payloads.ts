@@ -4,6 +4,9 @@
  * bounded cache), so fan-out costs writes, not JSON work.
  */
 import {
+  BINARY_CHUNK_HEADER_BYTES,
+  FRAME_HEADER_BYTES,
+  encodeChunkFrame,
   encodeFrame,
   errorMessage,
   MessageType,
@@ -46,31 +49,65 @@ export class ReleasePayloads {
 }
 
 /** Upper bound of the encoded size of a chunk message, for queue accounting before encoding. */
-export function chunkPayloadEstimate(chunkBytes: number): number {
+export function chunkPayloadEstimate(chunkBytes: number, binary = false): number {
+  if (binary) return FRAME_HEADER_BYTES + BINARY_CHUNK_HEADER_BYTES + chunkBytes;
   return Math.ceil(chunkBytes / 3) * 4 + 160;
 }
 
-/** Encoded `blob` chunk messages, shared by every connection that asks for them. */
-export class ChunkCache {
-  private readonly lru: ByteLru<string, Payload>;
+/** The encoded chunk messages of one blob in one encoding, each made on first use and kept. */
+export class BlobFrames {
+  private readonly frames: (Payload | undefined)[];
 
-  constructor(maxBytes = 128 * 1024 * 1024) {
-    this.lru = new ByteLru(maxBytes, (p) => p.frame.length);
+  constructor(
+    readonly sha256: string,
+    private readonly blob: Uint8Array,
+    private readonly chunkSize: number,
+    private readonly binary: boolean,
+  ) {
+    this.frames = new Array<Payload | undefined>(Math.ceil(blob.length / chunkSize));
   }
 
-  /** The `blob` message for chunk `index` of a blob cut in `chunkSize` pieces. */
-  chunk(sha256: string, blob: Uint8Array, chunkSize: number, index: number): Payload {
-    const key = `${sha256}:${chunkSize}:${index}`;
-    const hit = this.lru.get(key);
+  /** The `blob` message for chunk `index`. */
+  chunk(index: number): Payload {
+    const hit = this.frames[index];
     if (hit) return hit;
-    const view = sliceChunk(blob, index, chunkSize);
-    const bytes = Buffer.from(view.buffer, view.byteOffset, view.length);
-    const payload = jsonWithBase64(
-      { type: MessageType.blob, sha256, index, data: BASE64_SLOT },
-      bytes.toString('base64'),
-    );
-    this.lru.set(key, payload);
+    const view = sliceChunk(this.blob, index, this.chunkSize);
+    let payload: Payload;
+    if (this.binary) payload = { frame: encodeChunkFrame(this.sha256, index, view), binary: true };
+    else {
+      const bytes = Buffer.from(view.buffer, view.byteOffset, view.length);
+      payload = jsonWithBase64(
+        { type: MessageType.blob, sha256: this.sha256, index, data: BASE64_SLOT },
+        bytes.toString('base64'),
+      );
+    }
+    this.frames[index] = payload;
     return payload;
+  }
+}
+
+/**
+ * Encoded `blob` chunk messages, shared by every connection that asks for them: binary chunk frames
+ * for clients that said `binaryChunks`, base64 in JSON for the others. One lookup per request (not
+ * per chunk) finds a blob's frames; the cache is bounded by the blobs' encoded sizes.
+ */
+export class ChunkCache {
+  private readonly lru: ByteLru<string, { frames: BlobFrames; size: number }>;
+
+  constructor(maxBytes = 128 * 1024 * 1024) {
+    this.lru = new ByteLru(maxBytes, (f) => f.size);
+  }
+
+  /** The frames of a blob cut in `chunkSize` pieces, in one encoding. */
+  frames(sha256: string, blob: Uint8Array, chunkSize: number, binary: boolean): BlobFrames {
+    const key = `${sha256}:${chunkSize}:${binary ? 'b' : 'j'}`;
+    const hit = this.lru.get(key);
+    if (hit) return hit.frames;
+    const frames = new BlobFrames(sha256, blob, chunkSize, binary);
+    const chunks = Math.ceil(blob.length / chunkSize);
+    const size = binary ? blob.length + chunks * 41 : Math.ceil(blob.length / 3) * 4 + chunks * 160;
+    this.lru.set(key, { frames, size });
+    return frames;
   }
 }
 

@@ -15,7 +15,6 @@ import {
   parseSignedRotation,
   sha256Hex,
   trustKeys,
-  verifyBlob,
   verifyBytes,
   canonicalBytes,
   type ErrorCode as Code,
@@ -29,7 +28,7 @@ import {
 import { StoreConflict, type RoomStore } from '../store/room-store.ts';
 import { latestOf, releaseAt, type DataDirReport, type StoredRoom } from '../store/store.ts';
 import { AdoptionBook, type ConnectedPlayer } from './adoption.ts';
-import { checkContent } from './content.ts';
+import { BlobChecks } from './blob-checks.ts';
 import { PlanRunner } from './plans.ts';
 import { duplicateVersion } from './versions.ts';
 import { DecodeQueue } from './decode-queue.ts';
@@ -69,6 +68,9 @@ interface ExpectedUpload {
   readonly room: string;
   readonly size: number;
   readonly until: number;
+  /** The slot that named it, checked against the bytes as they arrive. */
+  readonly name: string;
+  readonly slot: Slot;
 }
 
 /** A publish that went through. */
@@ -103,10 +105,10 @@ export type ReleaseListener = (signed: SignedRelease, previous: SignedRelease | 
 /** The relay core. */
 export class Relay {
   private readonly locks = new Map<string, Promise<unknown>>();
-  private readonly contentChecked = new Set<string>();
   private readonly listeners = new Set<ReleaseListener>();
   private readonly expected = new Map<string, ExpectedUpload>();
   private readonly decoder: DecodeQueue;
+  private readonly checks: BlobChecks;
   readonly limits: RelayLimits;
   /** What players said of each release (adoption counts), kept per release. */
   readonly adoption: AdoptionBook;
@@ -124,6 +126,7 @@ export class Relay {
   ) {
     this.limits = { ...DEFAULT_RELAY_LIMITS, ...limits };
     this.decoder = new DecodeQueue(this.limits.decodeTimeoutMs);
+    this.checks = new BlobChecks({ maxPixels: this.limits.maxTexturePixels, decode: this.decoder });
     // A store shared with other nodes: their releases reach this node's listeners (the hub) too.
     store.onExternalRelease?.((signed, previous) => this.emit(signed, previous));
     // Adoption counts and plans keep their files in the data dir (none: in memory only).
@@ -314,7 +317,9 @@ export class Relay {
 
   /**
    * Stores the bytes of a blob a verified release named ({@link expectUpload}), after checking size
-   * and hash. `stored` is false when the blob was already there.
+   * and hash — and, for a blob a release is waiting for, its chunk list and content against that
+   * release's slot, now rather than on the publish's critical path. `stored` is false when the blob
+   * was already there.
    */
   async upload(sha256: string, bytes: Uint8Array): Promise<{ ok: true; stored: boolean } | Refusal> {
     const expected = this.expectUpload(sha256);
@@ -326,13 +331,22 @@ export class Relay {
     if ((await sha256Hex(bytes)) !== sha256) {
       return fail(ErrorCode.HASH_MISMATCH, `body does not hash to ${sha256}`);
     }
+    const waiting = this.expected.get(sha256);
+    if (waiting) {
+      const checked = await this.checks.check(waiting.name, waiting.slot, bytes);
+      if (!checked.ok) return checked;
+    }
     // Expected until the release naming it is stored (or the window closes): the publisher may send
     // it again, and an upload sent again is kept fresh for the garbage collector.
     return { ok: true, stored: await this.store.putBlob(sha256, bytes) };
   }
 
   /** Remembers the missing blobs of a verified release as uploads to accept, within the room's quota. */
-  private expectBlobs(room: string, slots: readonly Slot[], missing: readonly string[]): Refusal | null {
+  private expectBlobs(
+    room: string,
+    slots: readonly (readonly [string, Slot])[],
+    missing: readonly string[],
+  ): Refusal | null {
     const now = this.now();
     // In a cluster, the room's quota counts what every node awaits.
     let pending = this.store.sharedPendingBytes?.(room, now, [...missing, ...this.expected.keys()]) ?? 0;
@@ -340,8 +354,8 @@ export class Relay {
       if (e.until < now) this.expected.delete(sha);
       else if (e.room === room && !missing.includes(sha)) pending += e.size;
     }
-    const sizes = new Map(slots.map((slot) => [slot.sha256, slot.size]));
-    for (const sha of missing) pending += sizes.get(sha) ?? 0;
+    const named = new Map(slots.map(([name, slot]) => [slot.sha256, { name, slot }]));
+    for (const sha of missing) pending += named.get(sha)?.slot.size ?? 0;
     if (pending > this.limits.maxPendingBytesPerRoom) {
       return fail(
         ErrorCode.QUOTA_EXCEEDED,
@@ -349,7 +363,8 @@ export class Relay {
       );
     }
     for (const sha of missing) {
-      this.expected.set(sha, { room, size: sizes.get(sha) ?? 0, until: now + this.limits.uploadWindowMs });
+      const { name, slot } = named.get(sha)!;
+      this.expected.set(sha, { room, size: slot.size, until: now + this.limits.uploadWindowMs, name, slot });
     }
     // In a cluster the uploads may reach any node: tell them all.
     this.store.shareExpectations?.(missing.map((sha256) => ({ sha256, ...this.expected.get(sha256)! })));
@@ -458,11 +473,7 @@ export class Relay {
       ),
     ];
     if (missing.length > 0) {
-      const quota = this.expectBlobs(
-        input.room,
-        slots.map(([, slot]) => slot),
-        missing,
-      );
+      const quota = this.expectBlobs(input.room, slots, missing);
       if (quota) return quota;
       return {
         ok: false,
@@ -481,29 +492,19 @@ export class Relay {
         return fail(ErrorCode.HASH_MISMATCH, `blob sent as ${slot.sha256} has another size or hash`);
       sent.set(slot.sha256, bytes);
     }
-    const bytesOf = new Map<string, Uint8Array>();
+    // A blob checked against this very slot when it arrived (or for an earlier release) is not read
+    // again: the publish of a release whose blobs came up first costs its signature and one fsync.
     for (const [name, slot] of slots) {
+      if (this.checks.passed(name, slot)) continue;
       const bytes = sent.get(slot.sha256) ?? (await this.store.readBlob(slot.sha256));
       if (!bytes) return fail(ErrorCode.BLOB_MISSING, `blob of slot ${name} could not be read`);
-      const whole = await verifyBlob(slot, bytes);
-      if (!whole.ok) return fail(whole.code, `slot ${name}: ${whole.message}`);
-      const memo = `${slot.sha256}:${slot.kind}:${slot.kind === 'texture' ? slot.mime : name}`;
-      if (!this.contentChecked.has(memo)) {
-        const content = await checkContent(name, slot, bytes, {
-          maxPixels: this.limits.maxTexturePixels,
-          decode: this.decoder,
-        });
-        if (!content.ok) return fail(content.code, `slot ${name}: ${content.message}`);
-        this.contentChecked.add(memo);
-      }
-      bytesOf.set(slot.sha256, bytes);
+      const checked = await this.checks.check(name, slot, bytes);
+      if (!checked.ok) return checked;
     }
 
     // Durable in this order: blobs, then the room (if new), then the release file.
-    for (const [sha, bytes] of bytesOf) {
-      await this.store.putBlob(sha, bytes);
-      this.expected.delete(sha);
-    }
+    for (const [sha, bytes] of sent) await this.store.putBlob(sha, bytes);
+    for (const [, slot] of slots) this.expected.delete(slot.sha256);
     let room = state;
     const createdRoom = !room;
     try {
@@ -522,11 +523,7 @@ export class Relay {
       // A shared store: another node got there first (or a blob expired meanwhile).
       if (!(error instanceof StoreConflict)) throw error;
       if (error.code === ErrorCode.BLOB_MISSING) {
-        const quota = this.expectBlobs(
-          input.room,
-          slots.map(([, slot]) => slot),
-          error.missing,
-        );
+        const quota = this.expectBlobs(input.room, slots, error.missing);
         if (quota) return quota;
         return { ok: false, code: error.code, message: error.message, missing: error.missing };
       }

@@ -21,6 +21,8 @@ import {
   signRosterChallenge,
   toBase64,
   utf8,
+  fromBase64,
+  type BlobMessage,
   type Message,
   type SignedRelease,
   type SigningKey,
@@ -29,6 +31,11 @@ import { buildRelease, type BuildReleaseInput, type BuiltRelease } from '../../p
 import { RAW_UPLOAD_BYTES } from '../../publisher/relay-api.ts';
 import { ensureDemoRoom, type DemoInfo } from '../demo/demo-room.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../server.ts';
+
+/** A `blob` message's chunk: its binary frame's bytes, or its base64 decoded. */
+export function chunkBytes(message: BlobMessage): Uint8Array {
+  return 'bytes' in message ? message.bytes : fromBase64(message.data);
+}
 
 /** The operator token of every test server (unless a test gives its own `creation`). */
 export const TEST_OPERATOR_TOKEN = 'test-operator-token-0123456789';

@@ -16,6 +16,13 @@ import type { Conn, Wire } from '../hub/conn.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { Payload } from '../hub/outbox.ts';
 
+/**
+ * Bytes per write of a big frame (a seed `hot_update` with a whole image), by default: big writes
+ * cost the kernel least per byte, like a bare server's one `write` of the whole frame, while the
+ * fan-out scheduler still sees progress a few times per frame.
+ */
+export const DEFAULT_TCP_SLICE_BYTES = 1024 * 1024;
+
 /** Options of {@link createTcpServer}. */
 export interface TcpOptions {
   /** Largest frame a client may send. */
@@ -48,6 +55,14 @@ class TcpWire implements Wire {
     this.socket.write(bytes, done);
   }
 
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
   end(): void {
     this.socket.end();
   }
@@ -60,7 +75,7 @@ class TcpWire implements Wire {
 /** Serves one TCP connection. */
 function serveSocket(hub: Hub, socket: Socket, options: TcpOptions): void {
   socket.setNoDelay(true);
-  const wire = new TcpWire(socket, options.sliceBytes ?? 256 * 1024);
+  const wire = new TcpWire(socket, options.sliceBytes ?? DEFAULT_TCP_SLICE_BYTES);
   const conn: Conn = hub.open(wire);
   const decoder = new FrameDecoder({ maxFrameBytes: options.maxInboundFrameBytes });
   const maxHello = options.maxSeedHelloBytes ?? 8 * 1024;

@@ -32,9 +32,9 @@ class WsWire implements Wire {
     return payload.frame.subarray(4);
   }
 
-  write(bytes: Uint8Array, done: (error?: Error | null) => void): void {
+  write(bytes: Uint8Array, done: (error?: Error | null) => void, binary = false): void {
     if (this.ws.readyState !== this.ws.OPEN) return done(new Error('socket not open'));
-    this.ws.send(bytes, { binary: false }, (error) => done(error ?? null));
+    this.ws.send(bytes, { binary }, (error) => done(error ?? null));
   }
 
   end(code: CloseCode, reason: string): void {

@@ -11,7 +11,13 @@ import { createServer as createNetServer, connect as netConnect, type Server as 
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { fromBase64, toBase64, utf8 } from '../../../protocol/bytes.ts';
-import { encodeFrame, frameBytes, FrameDecoder } from '../../../protocol/frame.ts';
+import {
+  decodeBody,
+  encodeChunkBody,
+  encodeFrame,
+  frameBytes,
+  FrameDecoder,
+} from '../../../protocol/frame.ts';
 import { parseMessage, type Ack, type Hello, type Message } from '../../../protocol/messages.ts';
 import type { TestServer } from '../../../signaling/testing/helpers.ts';
 import { chunkCount, sliceChunk } from '../../../protocol/blobs.ts';
@@ -82,10 +88,20 @@ export async function startMeddler(relay: TestServer): Promise<Meddler> {
     if (message.type !== 'blob') return message;
     chunksSent.set(message.sha256, (chunksSent.get(message.sha256) ?? 0) + 1);
     if (!tampered.has(message.sha256)) return message;
+    if ('bytes' in message) {
+      const bytes = message.bytes.slice();
+      bytes[0] = bytes[0]! ^ 0xff;
+      return { ...message, bytes };
+    }
     const bytes = fromBase64(message.data);
     bytes[0] = bytes[0]! ^ 0xff;
     return { ...message, data: toBase64(bytes) };
   };
+  /** A message's body as the relay would send it: a binary chunk frame's, or JSON text. */
+  const bodyOf = (message: Message): Uint8Array | string =>
+    message.type === 'blob' && 'bytes' in message
+      ? encodeChunkBody(message.sha256, message.index, message.bytes)
+      : JSON.stringify(message);
   /** What goes to the relay: recorded, and chunk requests held while paused. */
   const up = (pipe: Pipe, message: Message): void => {
     if (message.type === 'hello') record.hellos.push(message);
@@ -143,7 +159,7 @@ export async function startMeddler(relay: TestServer): Promise<Meddler> {
     const pipe: Pipe = {
       toPlayer: (data) => {
         if (player.readyState !== player.OPEN) return;
-        player.send(typeof data === 'string' || data instanceof Uint8Array ? data : JSON.stringify(data));
+        player.send(typeof data === 'string' || data instanceof Uint8Array ? data : bodyOf(data));
       },
       toRelay: (message) => {
         const text = JSON.stringify(message);
@@ -154,8 +170,10 @@ export async function startMeddler(relay: TestServer): Promise<Meddler> {
     };
     pipes.add(pipe);
     upstream.on('open', () => queue.splice(0).forEach((t) => upstream.send(t)));
-    upstream.on('message', (data) => {
-      const message = parse(String(data));
+    upstream.on('message', (data, isBinary) => {
+      const frame = isBinary ? decodeBody(new Uint8Array(data as Buffer)) : null;
+      const parsed = frame?.ok ? parseMessage(frame.value) : null;
+      const message = isBinary ? (parsed?.ok ? parsed.value : null) : parse(String(data));
       if (message) pipe.toPlayer(down(message));
     });
     player.on('message', (data) => {
@@ -181,7 +199,11 @@ export async function startMeddler(relay: TestServer): Promise<Meddler> {
       toPlayer: (data) => {
         if (player.destroyed) return;
         if (data instanceof Uint8Array) player.write(frameBytes(data));
-        else player.write(typeof data === 'string' ? frameBytes(utf8(data)) : encodeFrame(data));
+        else if (typeof data === 'string') player.write(frameBytes(utf8(data)));
+        else {
+          const body = bodyOf(data);
+          player.write(typeof body === 'string' ? encodeFrame(data) : frameBytes(body));
+        }
       },
       toRelay: (message) => {
         if (!upstream.destroyed) upstream.write(encodeFrame(message));

@@ -1,0 +1,318 @@
+/**
+ * One measurement of the fan-out benchmark: the relay (in this process) publishing to N readers (in
+ * a child process, `fanout-readers.ts`), or a bare `net` server writing the same payload to N
+ * readers. Every time is on one clock (`performance.timeOrigin + performance.now()`, which agrees
+ * across processes to well under a millisecond).
+ *
+ * A relay run publishes as the admin site and the CLI do, through the one publisher's HTTP client
+ * (`RelayApi.publish`): the release goes up, the relay answers `BLOB_MISSING` for big blobs, they are
+ * uploaded raw, and the release goes up again. What a user sees is from that first request to the
+ * last byte at the last client; its parts are printed apart (upload, accept, fan-out).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as v from 'valibot';
+import {
+  ApiPath,
+  configBytes,
+  generateSigningKey,
+  type SigningKey,
+  type SlotInput,
+} from '../protocol/index.ts';
+import { buildRelease, type BuiltRelease } from '../publisher/build.ts';
+import { RelayApi } from '../publisher/relay-api.ts';
+import { startServer, type RunningServer } from '../signaling/server.ts';
+import { BareServer, type BaselineMode } from './fanout-baseline.ts';
+import { pythonOf, scriptOf, type PayloadName, type Proto } from './fanout-payloads.ts';
+
+/** A relay run's variant: `sloth` adds a client, connected first, that never reads. */
+export type Variant = 'plain' | 'sloth' | 'churn';
+
+/** One measurement. Times in ms; the delivery times are from the relay's accept (bare: its first write). */
+export interface Row {
+  readonly who: string;
+  /** The protocol of a relay run, or whose bytes a baseline wrote. */
+  readonly proto: Proto;
+  readonly n: number;
+  readonly payload: PayloadName;
+  readonly variant: Variant | 'baseline';
+  readonly round: number;
+  readonly connectMs: number | null;
+  /** First publish request → the request that was accepted (the relay's BLOB_MISSING and the uploads). */
+  readonly uploadMs: number | null;
+  /** The request that was accepted → the relay accepted it (verified, durable, announced). */
+  readonly acceptMs: number | null;
+  readonly first: number | null;
+  readonly p50: number | null;
+  readonly p95: number | null;
+  /** Accepted (bare: first write) → the last byte at the last client. */
+  readonly max: number | null;
+  /** First publish request → the last byte at the last client (bare: same as `max`). */
+  readonly userMs: number | null;
+  readonly delivered: number;
+  /** CPU time (user + system) the server's process spent from the accept (bare: the push) to the end. */
+  readonly serverCpuMs: number;
+  /** CPU time the readers' process spent meanwhile. */
+  readonly readerCpuMs: number;
+}
+
+export const now = (): number => performance.timeOrigin + performance.now();
+
+const ReplySchema = v.variant('type', [
+  v.object({ type: v.literal('up') }),
+  v.object({ type: v.literal('connected'), ready: v.number(), failed: v.number(), ms: v.number() }),
+  v.object({ type: v.literal('results'), done: v.array(v.number()), n: v.number(), cpuMs: v.number() }),
+  v.object({ type: v.literal('closed') }),
+]);
+type Reply = v.InferOutput<typeof ReplySchema>;
+
+/** The reader process. */
+export class Readers {
+  private readonly child: ChildProcess;
+  private waiting: ((r: Reply) => void)[] = [];
+
+  constructor() {
+    const file = fileURLToPath(new URL('./fanout-readers.ts', import.meta.url));
+    this.child = fork(file, [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.child.on('message', (raw: unknown) => {
+      const parsed = v.safeParse(ReplySchema, raw);
+      if (parsed.success) for (const w of this.waiting.splice(0)) w(parsed.output);
+    });
+  }
+
+  ask<T extends Reply['type']>(message: object, type: T): Promise<Extract<Reply, { type: T }>> {
+    return new Promise((resolve) => {
+      const isWanted = (r: Reply): r is Extract<Reply, { type: T }> => r.type === type;
+      const wait = (r: Reply) => {
+        if (isWanted(r)) resolve(r);
+        else this.waiting.push(wait);
+      };
+      this.waiting.push(wait);
+      if (Object.keys(message).length > 0) this.child.send(message);
+    });
+  }
+
+  tell(message: object): void {
+    this.child.send(message);
+  }
+
+  async exit(): Promise<void> {
+    this.child.send({ cmd: 'exit' });
+    await new Promise((r) => this.child.once('exit', r));
+  }
+}
+
+function stats(doneAt: number[], t0: number): Pick<Row, 'first' | 'p50' | 'p95' | 'max'> {
+  if (doneAt.length === 0) return { first: null, p50: null, p95: null, max: null };
+  const ms = doneAt.map((t) => t - t0).sort((a, b) => a - b);
+  const at = (q: number) => ms[Math.min(ms.length - 1, Math.ceil(q * ms.length) - 1)]!;
+  return { first: ms[0]!, p50: at(0.5), p95: at(0.95), max: ms.at(-1)! };
+}
+
+/** A relay run. */
+export interface RelayRun {
+  readonly proto: Proto;
+  readonly n: number;
+  readonly payload: PayloadName;
+  readonly variant: Variant;
+  readonly round: number;
+  readonly timeoutMs: number;
+  /** Ours: take chunks as binary frames (say so in hello). */
+  readonly binary: boolean;
+  /** Write slots of the relay's fan-out scheduler (default: the relay's own). */
+  readonly active?: number;
+  readonly sliceBytes?: number;
+  readonly windowBytes?: number;
+}
+
+async function setupRoom(server: RunningServer, key: SigningKey): Promise<BuiltRelease> {
+  const first = await buildRelease({
+    room: 'bench',
+    key,
+    previous: null,
+    version: '1',
+    slots: {
+      logic: { kind: 'script', lang: 'js', bytes: scriptOf(200, 'v1'), version: '1' },
+      seed: { kind: 'script', lang: 'python', bytes: pythonOf(200, 'v1'), version: '1' },
+      theme: { kind: 'config', bytes: configBytes({ background: '#1e2832' }), version: '1' },
+    },
+  });
+  const res = await server.relay.publish({
+    room: 'bench',
+    candidate: first.signed,
+    blobs: first.blobs,
+    publicKey: key.publicKey,
+    // The benchmark is the relay's operator: its first publish creates the room.
+    mayCreate: true,
+  });
+  if (!res.ok) throw new Error(`setup publish refused: ${res.code} ${res.message}`);
+  return first;
+}
+
+/** Publishes to N readers through a relay started for this run. */
+export async function runRelay(
+  readers: Readers,
+  o: RelayRun,
+  slots: Record<string, SlotInput>,
+): Promise<Row> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'patchcast-bench-'));
+  const server = await startServer({
+    httpPort: 0,
+    tcpPort: 0,
+    dataDir,
+    staticDir: null,
+    log: () => {},
+    hub: {
+      seedRoom: 'bench',
+      ...(o.active ? { scheduler: { maxActive: o.active, stallMs: 250 } } : {}),
+      ...(o.windowBytes
+        ? { outbox: { windowBytes: o.windowBytes, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 30_000 } }
+        : {}),
+    },
+    ...(o.sliceBytes ? { tcpSliceBytes: o.sliceBytes } : {}),
+  });
+  try {
+    const key = await generateSigningKey();
+    const first = await setupRoom(server, key);
+    const next = await buildRelease({
+      room: 'bench',
+      key,
+      previous: first.signed.release,
+      version: '2',
+      slots,
+    });
+    const connected = await readers.ask(
+      {
+        cmd: 'connect',
+        kind: o.proto,
+        host: server.host,
+        port: server.tcpPort,
+        n: o.n,
+        room: 'bench',
+        seq: 1,
+        held: Object.values(first.signed.release.slots).map((s) => s.sha256),
+        sloth: o.variant === 'sloth',
+        binary: o.binary,
+        expectBytes: 0,
+      },
+      'connected',
+    );
+    let accepted = 0;
+    let cpu = process.cpuUsage();
+    const off = server.relay.onRelease(() => {
+      accepted = now();
+      cpu = process.cpuUsage();
+    });
+    if (o.variant === 'churn') {
+      readers.tell({
+        cmd: 'churn',
+        kind: o.proto,
+        host: server.host,
+        port: server.tcpPort,
+        room: 'bench',
+        seq: 1,
+        count: Math.max(5, Math.round(o.n / 10)),
+        durationMs: 3_000,
+        binary: o.binary,
+      });
+    }
+    // The publisher's own HTTP client; the time of the last release request is the accept's start.
+    let lastPost = 0;
+    const api = new RelayApi(server.url, (input, init) => {
+      if (init?.method === 'POST' && String(input).endsWith(ApiPath.releases('bench'))) lastPost = now();
+      return fetch(input, init);
+    });
+    const started = now();
+    await api.publish(next.signed, next.blobs);
+    off();
+    const results = await readers.ask({ cmd: 'collect', timeoutMs: o.timeoutMs }, 'results');
+    const serverCpu = process.cpuUsage(cpu);
+    await readers.ask({ cmd: 'close' }, 'closed');
+    const delivery = stats(results.done, accepted);
+    return {
+      who: o.proto === 'ours' && !o.binary ? 'ours (JSON chunks)' : o.proto,
+      proto: o.proto,
+      n: o.n,
+      payload: o.payload,
+      variant: o.variant,
+      round: o.round,
+      connectMs: connected.failed === 0 ? connected.ms : null,
+      uploadMs: lastPost - started,
+      acceptMs: accepted - lastPost,
+      ...delivery,
+      userMs: delivery.max === null ? null : accepted + delivery.max - started,
+      delivered: results.done.length,
+      serverCpuMs: (serverCpu.user + serverCpu.system) / 1000,
+      readerCpuMs: results.cpuMs,
+    };
+  } finally {
+    await server.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** A bare server's run. */
+export interface BareRun {
+  readonly proto: Proto;
+  readonly n: number;
+  readonly payload: PayloadName;
+  readonly round: number;
+  readonly mode: BaselineMode;
+  readonly timeoutMs: number;
+}
+
+/** A bare `net` server writes `bytes` to N readers. */
+export async function runBaseline(readers: Readers, o: BareRun, bytes: Uint8Array): Promise<Row> {
+  const bare = await BareServer.start();
+  try {
+    const connected = await readers.ask(
+      {
+        cmd: 'connect',
+        kind: 'raw',
+        host: '127.0.0.1',
+        port: bare.port,
+        n: o.n,
+        room: 'x',
+        seq: 0,
+        held: [],
+        sloth: false,
+        binary: false,
+        expectBytes: bytes.length,
+      },
+      'connected',
+    );
+    await bare.waitFor(o.n);
+    const t0 = now();
+    const cpu = process.cpuUsage();
+    const pushed = bare.push(bytes, o.mode);
+    const results = await readers.ask({ cmd: 'collect', timeoutMs: o.timeoutMs }, 'results');
+    const serverCpu = process.cpuUsage(cpu);
+    await pushed.catch(() => {});
+    await readers.ask({ cmd: 'close' }, 'closed');
+    const delivery = stats(results.done, t0);
+    return {
+      who: `bare ${o.proto}: ${o.mode.kind === 'all' ? 'all at once' : `${o.mode.size} at a time`}`,
+      proto: o.proto,
+      n: o.n,
+      payload: o.payload,
+      variant: 'baseline',
+      round: o.round,
+      connectMs: connected.failed === 0 ? connected.ms : null,
+      uploadMs: null,
+      acceptMs: null,
+      ...delivery,
+      userMs: delivery.max,
+      delivered: results.done.length,
+      serverCpuMs: (serverCpu.user + serverCpu.system) / 1000,
+      readerCpuMs: results.cpuMs,
+    };
+  } finally {
+    await bare.close();
+  }
+}

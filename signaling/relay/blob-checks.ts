@@ -1,0 +1,50 @@
+/**
+ * The relay's checks of a blob against the slot that names it — its chunk list (every chunk hash)
+ * and its content (a texture decodes, a config parses, a script is text) — run once, when the blob
+ * arrives, and remembered: a publish whose blobs came up first (as the publisher sends big ones)
+ * finds them checked and is accepted without reading, hashing or decoding a byte.
+ */
+import { verifyBlob, type Result, type Slot } from '../../protocol/index.ts';
+import { checkContent, type DecodeBounds } from './content.ts';
+
+/** Checks remembered per blob (plain sets: a key per blob and chunking, a few KiB each). */
+export class BlobChecks {
+  /** `sha256:chunkSize:chunk hashes` of chunkings the blob's bytes were verified against. */
+  private readonly chunkings = new Set<string>();
+  /** `sha256:kind:mime or slot name` of content checks passed. */
+  private readonly content = new Set<string>();
+
+  constructor(private readonly bounds: DecodeBounds) {}
+
+  private static chunkingKey(slot: Slot): string {
+    return `${slot.sha256}:${slot.size}:${slot.chunkSize}:${slot.chunks.join(',')}`;
+  }
+
+  private static contentKey(name: string, slot: Slot): string {
+    return `${slot.sha256}:${slot.kind}:${slot.kind === 'texture' ? slot.mime : name}`;
+  }
+
+  /** True when the blob passed both checks for this slot before: its bytes need not be read again. */
+  passed(name: string, slot: Slot): boolean {
+    return (
+      this.chunkings.has(BlobChecks.chunkingKey(slot)) && this.content.has(BlobChecks.contentKey(name, slot))
+    );
+  }
+
+  /** Checks a blob's bytes against slot `name` (chunk list first, then content) and remembers a pass. */
+  async check(name: string, slot: Slot, bytes: Uint8Array): Promise<Result<null>> {
+    const chunking = BlobChecks.chunkingKey(slot);
+    if (!this.chunkings.has(chunking)) {
+      const whole = await verifyBlob(slot, bytes);
+      if (!whole.ok) return { ...whole, message: `slot ${name}: ${whole.message}` };
+      this.chunkings.add(chunking);
+    }
+    const content = BlobChecks.contentKey(name, slot);
+    if (!this.content.has(content)) {
+      const checked = await checkContent(name, slot, bytes, this.bounds);
+      if (!checked.ok) return { ...checked, message: `slot ${name}: ${checked.message}` };
+      this.content.add(content);
+    }
+    return { ok: true, value: null };
+  }
+}
