@@ -9,6 +9,11 @@
  * A download that has peers and gets nothing from them for `starvedAfterMs` is starved: the relay is
  * told (`RelaySource.starved`, the `swarm.starved` message), asked as if we had no peers, and serves
  * us directly until peers deliver again.
+ *
+ * While the relay serves at once (it sent no `blob.defer` lately), it is asked a full window, as if we
+ * had no peers, and chunks gained are told to peers once, as `have all` when the blob is whole: the
+ * swarm must never be slower than the relay alone. Once the relay defers, it is asked little and
+ * every chunk gained is told to peers, who then carry the bytes.
  */
 import type { BlobDescriptor } from '../../protocol/blobs.ts';
 import { ErrorCode, fail, type Result } from '../../protocol/errors.ts';
@@ -59,6 +64,8 @@ export class ChunkScheduler {
   private answerMs: number | null = null;
   /** Verified peer chunks since we said we were starved. */
   private fedSinceStarved = 0;
+  /** When the relay last deferred a chunk to our peers (reset when it serves one). */
+  private relayDeferredAt = -Infinity;
 
   constructor(private readonly host: SchedulerHost) {}
 
@@ -149,7 +156,7 @@ export class ChunkScheduler {
     if (!job || pending?.from !== peer.link.id) return;
     this.settle(job, index, peer);
     this.answered(pending.at);
-    const added = await job.asm.add(index, bytes);
+    const added = await this.verify(job, index, bytes);
     if (!added.ok) {
       this.host.stats.badChunks++;
       this.host.removePeer(peer.link.id, true);
@@ -158,6 +165,7 @@ export class ChunkScheduler {
       if (added.value) {
         this.host.stats.bytesFromPeers += bytes.length;
         this.fedByPeers();
+        this.swarmCarries(job);
         this.gained(job, index);
       }
     }
@@ -180,7 +188,7 @@ export class ChunkScheduler {
     const now = opts.clock.now();
     this.checkStarved(job, now);
     const alone = peers.size === 0 || this.starved;
-    const relayLimit = alone ? opts.relayInflightAlone : opts.relayInflightWithPeers;
+    const relayLimit = alone || !this.relayBusy(now) ? opts.relayInflightAlone : opts.relayInflightWithPeers;
     // A chunk the relay has told us to get from peers ("deferred": someone has it) is asked of the
     // relay again only when our peers have gone quiet — while they keep delivering, it will most
     // likely come from them. A chunk the relay never deferred is asked at once: nobody may have it.
@@ -188,7 +196,7 @@ export class ChunkScheduler {
     const peersQuiet = alone || !peerOk || now >= quietSince;
     if (!peersQuiet && job.deferred.size > 0) this.wakeAt(job, quietSince);
     for (const index of job.order) {
-      if (job.asm.has(index) || job.inflight.has(index)) continue;
+      if (job.asm.has(index) || job.inflight.has(index) || job.verifying.has(index)) continue;
       const peer = peerOk
         ? pickPeer(peers.values(), job.desc.sha256, index, now, opts.maxInflightPerPeer, opts.random)
         : undefined;
@@ -208,7 +216,7 @@ export class ChunkScheduler {
   /** Asks `peer` for one chunk it just offered, if we still need it and the peer has room. */
   private tryChunk(job: FetchJob, index: number, peer: PeerState): void {
     const { opts } = this.host;
-    if (job.done || job.asm.has(index) || job.inflight.has(index)) return;
+    if (job.done || job.asm.has(index) || job.inflight.has(index) || job.verifying.has(index)) return;
     if (job.desc.chunkSize > opts.maxPeerChunkBytes) return;
     if (peer.inflight >= inflightLimit(peer, opts.maxInflightPerPeer)) return;
     this.askPeer(job, index, peer);
@@ -243,7 +251,9 @@ export class ChunkScheduler {
       if (job.done) return this.pumpAll();
       if (answer.kind === 'chunk') {
         this.answered(askedAt);
-        const added = await job.asm.add(index, answer.bytes);
+        // The relay serves: it has room, ask it a full window again.
+        this.relayDeferredAt = -Infinity;
+        const added = await this.verify(job, index, answer.bytes);
         if (added.ok && added.value) {
           this.host.stats.bytesFromRelay += answer.bytes.length;
           this.gained(job, index);
@@ -251,12 +261,38 @@ export class ChunkScheduler {
         if (!added.ok) this.backOffRelay(job, index, 1000);
       } else if (answer.kind === 'deferred') {
         job.deferred.add(index);
+        this.relayDeferredAt = this.host.opts.clock.now();
+        this.swarmCarries(job);
         this.backOffRelay(job, index, answer.retryAfterMs);
       } else {
         this.backOffRelay(job, index, 1000);
       }
       this.pumpAll();
     });
+  }
+
+  /** Checks and keeps a chunk; while its hash is checked, it is not asked for again. */
+  private async verify(job: FetchJob, index: number, bytes: Uint8Array): Promise<Result<boolean>> {
+    job.verifying.add(index);
+    try {
+      return await job.asm.add(index, bytes);
+    } finally {
+      job.verifying.delete(index);
+    }
+  }
+
+  /** True while the relay defers us to our peers: it is the bottleneck, ask it little. */
+  private relayBusy(now: number): boolean {
+    return now < this.relayDeferredAt + this.host.opts.relayBusyMs;
+  }
+
+  /** Peers carry this blob from now on: they hear of every chunk of it we gained so far, and on. */
+  private swarmCarries(job: FetchJob): void {
+    if (job.swarmCarries) return;
+    job.swarmCarries = true;
+    for (const index of job.unannounced.splice(0)) {
+      this.host.broadcast({ type: PeerMessageType.have, sha256: job.desc.sha256, index });
+    }
   }
 
   private answered(askedAt: number): void {
@@ -316,13 +352,24 @@ export class ChunkScheduler {
     peer.inflight = Math.max(0, peer.inflight - 1);
   }
 
-  /** A verified chunk arrived: tell peers, report progress, finish the blob when whole. */
+  /**
+   * A verified chunk arrived: tell peers, report progress, finish the blob when whole. While the
+   * relay serves at once, peers get a chunk from it as fast as from us, and a `have` per chunk to
+   * every peer would cost more than it saves: those are told when the swarm starts carrying the blob
+   * (`swarmCarries`), or as one `have all` once the blob is whole.
+   */
   private gained(job: FetchJob, index: number): void {
-    this.host.broadcast({ type: PeerMessageType.have, sha256: job.desc.sha256, index });
+    if (job.swarmCarries) this.host.broadcast({ type: PeerMessageType.have, sha256: job.desc.sha256, index });
+    else job.unannounced.push(index);
     for (const cb of job.progress) cb(job.asm.receivedBytes, job.desc.size);
     if (job.asm.complete) {
       void job.asm.assemble().then((whole) => {
-        if (whole.ok) this.host.held.holdAssembled(job);
+        if (whole.ok) {
+          this.host.held.holdAssembled(job);
+          if (job.unannounced.length > 0) {
+            this.host.broadcast({ type: PeerMessageType.have, sha256: job.desc.sha256, index: 0, all: true });
+          }
+        }
         this.finish(job, whole);
       });
     }

@@ -20,6 +20,12 @@ export interface FetchJob {
   readonly relayNotBefore: Map<number, number>;
   /** Chunks the relay said our peers can give us. */
   readonly deferred: Set<number>;
+  /** Chunks received whose hash is being checked: neither missing nor held, so not asked again. */
+  readonly verifying: Set<number>;
+  /** Chunks gained while the relay served at once, not yet told to peers (see `ChunkScheduler.gained`). */
+  readonly unannounced: number[];
+  /** The swarm carries this blob (the relay deferred a chunk of it, or a peer gave us one): every chunk gained is told to peers. */
+  swarmCarries: boolean;
   readonly waiters: ((result: Result<Uint8Array>) => void)[];
   readonly progress: ((received: number, total: number) => void)[];
   done: boolean;
@@ -36,6 +42,9 @@ export function newFetchJob(desc: BlobDescriptor, hash: Hasher, random: () => nu
     inflight: new Map(),
     relayNotBefore: new Map(),
     deferred: new Set(),
+    verifying: new Set(),
+    unannounced: [],
+    swarmCarries: false,
     waiters: [],
     progress: [],
     done: false,

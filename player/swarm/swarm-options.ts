@@ -33,7 +33,11 @@ export interface SwarmOptions {
   readonly maxPeers?: number;
   /** Requests in flight to one peer (default 4). */
   readonly maxInflightPerPeer?: number;
-  /** Relay requests in flight while we have peers (default 2) and without (default 16). */
+  /**
+   * Relay requests in flight while the relay defers us to our peers (default 2), and otherwise —
+   * without peers, starved, or while the relay serves at once (default 16): a relay that serves at
+   * once has room, and a swarm must not be slower than the relay alone.
+   */
   readonly relayInflightWithPeers?: number;
   readonly relayInflightAlone?: number;
   /** A peer request unanswered after this is asked elsewhere (default 2000 ms). */
@@ -53,6 +57,8 @@ export interface SwarmOptions {
    * are starved (`swarm.starved`): the relay then serves us directly (default 1500 ms).
    */
   readonly starvedAfterMs?: number;
+  /** After a `blob.defer` (and no chunk from the relay since), the relay counts as busy this long (default 2000 ms). */
+  readonly relayBusyMs?: number;
 }
 
 /** {@link SwarmOptions} with the defaults filled in (the callbacks and the relay stay with the swarm). */
@@ -75,5 +81,6 @@ export function resolveSwarmOptions(options: SwarmOptions): ResolvedSwarmOptions
     peerStallMs: options.peerStallMs ?? 750,
     probationTimeoutMs: options.probationTimeoutMs ?? 500,
     starvedAfterMs: options.starvedAfterMs ?? 1500,
+    relayBusyMs: options.relayBusyMs ?? 2000,
   };
 }

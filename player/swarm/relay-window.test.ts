@@ -1,0 +1,175 @@
+// @vitest-environment node
+// How the swarm uses a relay that serves at once (issue 14, "a swarm that is never slower"): a full
+// relay window until the relay defers, `have`s per chunk only once it does, and no chunk asked again
+// while its hash is being checked. A scripted relay answers each request when the test says so.
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { describeBlob, type BlobDescriptor, type Hasher } from '../../protocol/blobs.ts';
+import { parsePeerMessage, PeerMessageType, type PeerMessage } from '../../protocol/swarm/wire.ts';
+import { VirtualClock } from '../../bench/swarm/sim-net.ts';
+import type { RelayAnswer, RelaySource } from '../core/transport.ts';
+import type { PeerLink } from './peer.ts';
+import { Swarm } from './swarm.ts';
+
+const CHUNK = 1024;
+const CHUNKS = 40;
+const WINDOW = 16; // the default relay window (`relayInflightAlone`)
+
+interface Ask {
+  readonly index: number;
+  readonly answer: (a: RelayAnswer) => void;
+}
+
+/** A relay whose every answer the test gives; `asks` lists every request in order. */
+function scriptedRelay(): RelaySource & { asks: Ask[]; open: Set<Ask> } {
+  const asks: Ask[] = [];
+  const open = new Set<Ask>();
+  return {
+    asks,
+    open,
+    getChunk: (_sha, index) =>
+      new Promise<RelayAnswer>((resolve) => {
+        const ask: Ask = {
+          index,
+          answer: (a) => {
+            open.delete(ask);
+            resolve(a);
+          },
+        };
+        asks.push(ask);
+        open.add(ask);
+      }),
+  };
+}
+
+/** A peer that holds nothing and records what we tell it. */
+function listeningPeer(id: string): PeerLink & { heard: PeerMessage[] } {
+  const heard: PeerMessage[] = [];
+  return {
+    id,
+    heard,
+    send: (data) => {
+      if (typeof data !== 'string') return;
+      const parsed = parsePeerMessage(data);
+      if (parsed.ok) heard.push(parsed.value);
+    },
+    bufferedAmount: () => 0,
+    close: () => {},
+    attach: () => {},
+  };
+}
+
+const hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const settle = () => new Promise((r) => setImmediate(r));
+
+async function setup(hash: Hasher = async (b) => hex(b)) {
+  const bytes = Uint8Array.from({ length: CHUNK * CHUNKS }, (_, i) => (i * 7919) % 251);
+  const desc: BlobDescriptor = await describeBlob(bytes, CHUNK);
+  const relay = scriptedRelay();
+  const peer = listeningPeer('idle');
+  // Virtual time that never moves: no starvation, no timeouts, only what the test does.
+  const swarm = new Swarm({ relay, clock: new VirtualClock(), hash, random: () => 0.5 });
+  swarm.addPeer(peer);
+  const chunk = (i: number): RelayAnswer => ({
+    kind: 'chunk',
+    bytes: bytes.slice(i * CHUNK, (i + 1) * CHUNK),
+  });
+  const result = swarm.fetch(desc);
+  await settle();
+  return { bytes, desc, relay, peer, swarm, chunk, result };
+}
+
+/** Serves every open request, oldest first, until the fetch ends. */
+async function serveAll(relay: ReturnType<typeof scriptedRelay>, chunk: (i: number) => RelayAnswer) {
+  for (let rounds = 0; relay.open.size > 0 && rounds < 1000; rounds++) {
+    const [ask] = relay.open;
+    ask!.answer(chunk(ask!.index));
+    await settle();
+  }
+}
+
+const haves = (peer: { heard: PeerMessage[] }) => peer.heard.filter((m) => m.type === PeerMessageType.have);
+
+describe('swarm and a relay that serves at once', () => {
+  it('keeps a full relay window while the relay serves, and asks little once it defers', async () => {
+    const { relay, chunk, result } = await setup();
+    // We have a peer, but the relay has not deferred anything: as many requests as with no peers.
+    expect(relay.open.size).toBe(WINDOW);
+    relay.asks[0]!.answer(chunk(relay.asks[0]!.index));
+    await settle();
+    expect(relay.open.size).toBe(WINDOW);
+    // The relay defers one: it is the bottleneck; no new request until fewer than two are open.
+    relay.asks[1]!.answer({ kind: 'deferred', retryAfterMs: 1000 });
+    await settle();
+    expect(relay.open.size).toBe(WINDOW - 1);
+    const asked = relay.asks.length;
+    for (const ask of [...relay.open].slice(0, 5)) ask.answer({ kind: 'deferred', retryAfterMs: 1000 });
+    await settle();
+    expect(relay.asks.length).toBe(asked);
+    // It serves again: a full window again.
+    const [next] = relay.open;
+    next!.answer(chunk(next!.index));
+    await settle();
+    expect(relay.open.size).toBe(WINDOW);
+    await serveAll(relay, chunk);
+    void result;
+  });
+
+  it('tells peers one "have all" at the end while the relay serves, not a have per chunk', async () => {
+    const { bytes, peer, relay, chunk, result } = await setup();
+    await serveAll(relay, chunk);
+    const got = await result;
+    expect(got.ok && Buffer.from(got.value).equals(Buffer.from(bytes))).toBe(true);
+    expect(haves(peer)).toEqual([expect.objectContaining({ index: 0, all: true })]);
+  });
+
+  it('tells peers every chunk it holds once the relay defers, and every chunk gained after', async () => {
+    const { peer, relay, chunk, result } = await setup();
+    const served = [...relay.open].slice(0, 3);
+    for (const ask of served) ask.answer(chunk(ask.index));
+    await settle();
+    expect(haves(peer)).toEqual([]);
+    const [deferred] = relay.open;
+    deferred!.answer({ kind: 'deferred', retryAfterMs: 1 });
+    await settle();
+    // The three chunks it held, told one by one the moment the relay starts deferring.
+    expect(haves(peer).map((m) => m.index)).toEqual(served.map((a) => a.index));
+    const [next] = relay.open;
+    next!.answer(chunk(next!.index));
+    await settle();
+    expect(haves(peer).map((m) => m.index)).toEqual([...served, next!].map((a) => a.index));
+    expect(haves(peer).some((m) => m.type === PeerMessageType.have && m.all)).toBe(false);
+    void result;
+  });
+
+  it('does not ask again for a chunk whose hash is being checked', async () => {
+    // Hash checks finish only when the test lets them.
+    const gates: (() => void)[] = [];
+    const slowHash: Hasher = (b) => new Promise((r) => gates.push(() => r(hex(b))));
+    const { relay, chunk, result } = await setup(slowHash);
+    const first = [...relay.open].slice(0, 4);
+    for (const ask of first) ask.answer(chunk(ask.index));
+    await settle();
+    expect(gates.length).toBe(4);
+    // Another request fails: the swarm looks for work while the four are still being checked.
+    const [failed] = relay.open;
+    failed!.answer({ kind: 'error', message: 'try later' });
+    await settle();
+    expect(relay.open.size).toBe(WINDOW);
+    const unique = () => new Set(relay.asks.map((a) => a.index)).size === relay.asks.length;
+    expect(unique()).toBe(true);
+    for (const open of gates.splice(0)) open();
+    await settle();
+    for (let rounds = 0; relay.open.size > 0 && rounds < 1000; rounds++) {
+      const [ask] = relay.open;
+      ask!.answer(chunk(ask!.index));
+      await settle();
+      for (const open of gates.splice(0)) open();
+      await settle();
+    }
+    // Every chunk asked once (the failed one waits for its retry, on a clock that never moves).
+    expect(unique()).toBe(true);
+    expect(relay.asks.length).toBe(CHUNKS);
+    void result;
+  });
+});
