@@ -3,13 +3,10 @@
 // under tsx, calling its exported `main(argv)` for the exit code. The PeerJS server and some
 // benchmarks keep timers alive, so the runner exits explicitly.
 import { existsSync } from 'node:fs';
-import { register as registerHook } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { register } from 'tsx/esm/api';
 
 register();
-// The headless player imports the browser sandbox's Vite-only URL imports (see the hook's comment).
-registerHook('../player/node/vite-imports.mjs', import.meta.url);
 const [name, ...argv] = process.argv.slice(2);
 const root = fileURLToPath(new URL('../bench/', import.meta.url));
 const candidates = name ? [`${name}.ts`, `${name}/main.ts`, `${name}/index.ts`] : [];
