@@ -63,6 +63,12 @@ export const ErrorCode = {
   NO_SUCH_PLAN: 'NO_SUCH_PLAN',
   /** A guarded rollout the relay refuses: its releases don't chain, or another plan runs in the room. */
   BAD_PLAN: 'BAD_PLAN',
+  /** A key set record whose version is not above the room's current one (a replay changes nothing). */
+  STALE_KEY_SET: 'STALE_KEY_SET',
+  /** A connection or request over a per-address or global rate or count limit of the relay. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The relay's disk is full (or refuses writes): nothing was stored; try again after space is freed. */
+  STORAGE_FULL: 'STORAGE_FULL',
 } as const;
 
 /** One of the codes of {@link ErrorCode}. */

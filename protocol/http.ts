@@ -123,12 +123,16 @@ export const TrustedKeySchema = v.object({ keyId: KeyId, publicKey: PublicKeyTex
 
 /**
  * `GET /api/rooms/:room/keys`: what the relay trusts, and the signed rotation records that led there,
- * so a player that pinned an older key can follow the chain with `extendTrust` (never trusting the
- * relay's list itself).
+ * every one of them in order, so a player that pinned an older key can follow the chain with
+ * `walkChain` (never trusting the relay's list itself).
  */
 export const KeysBodySchema = v.object({
   room: RoomName,
   keys: v.array(TrustedKeySchema),
+  /** The version of the room's current key set (1 before any rotation record). */
+  version: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  /** How many of `keys` must sign the next key set. */
+  threshold: v.pipe(v.number(), v.integer(), v.minValue(1)),
   rotations: v.array(SignedRotationSchema),
 });
 /** A keys answer. */

@@ -8,9 +8,11 @@ import { extendTrust, trustKeys, type TrustedKeys } from '../protocol/keys.ts';
 import { verifyReleaseSignature, type SignedRelease } from '../protocol/release.ts';
 
 /**
- * The keys a publisher trusts for a room: its own key and any pinned room keys, extended along the
- * rotation records a relay serves (each checked with `acceptRotation`; the relay's own key list is
- * never taken on its word).
+ * The keys a publisher trusts for a room: the room's current key set as reached from its own key and
+ * any pinned room keys along the rotation records a relay serves (each checked with
+ * `acceptRotation`; the relay's own key list is never taken on its word), plus its own key and the
+ * pinned ones — keys the publisher vouches for itself (its keys from before a rotation), even once
+ * the room removed them. After a key theft, don't pin the stolen key.
  */
 export async function publisherTrust(
   room: string,
@@ -18,7 +20,8 @@ export async function publisherTrust(
   pinned: readonly string[],
   rotations: readonly unknown[],
 ): Promise<TrustedKeys> {
-  return extendTrust(await trustKeys([ownPublicKey, ...pinned]), rotations, room);
+  const own = await trustKeys([ownPublicKey, ...pinned]);
+  return new Map([...(await extendTrust(own, rotations, room)), ...own]);
 }
 
 /**

@@ -5,7 +5,9 @@
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
+import { join } from 'node:path';
 import express from 'express';
+import { ErrorCode } from '../protocol/index.ts';
 import { Hub, type HubOptions } from './hub/hub.ts';
 import { DEFAULT_MAX_INBOUND_FRAME_BYTES } from './hub/options.ts';
 import { apiErrorHandler, apiRouter } from './http/api.ts';
@@ -25,6 +27,7 @@ import type { ClusterMembership } from './cluster/join.ts';
 import type { ClusterStore } from './cluster/redis-store.ts';
 import type { RoomStore } from './store/room-store.ts';
 import { RelayStore } from './store/store.ts';
+import { DEFAULT_MAX_RELEASES_PER_ROOM, HistoryPruner } from './store/prune.ts';
 import { createTcpServer } from './transports/tcp.ts';
 import {
   DEFAULT_PEERJS_MAX_MESSAGE_BYTES,
@@ -32,6 +35,9 @@ import {
   PeerJsEndpoint,
 } from './transports/peerjs.ts';
 import { WsEndpoint } from './transports/ws.ts';
+import { AddressLimits, addressOf, rawHttpRefusal, type AddressLimitOptions } from './net/address-limits.ts';
+import { rateLimit } from './http/rate-limit.ts';
+import { refusalLogger } from './http/refusal-log.ts';
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -71,6 +77,10 @@ export interface ServerOptions {
   readonly peerjsMaxMessageBytes?: number;
   /** Who may create rooms over HTTP (default: nobody; `serve` gives an operator token). */
   readonly creation?: RoomCreationPolicy;
+  /** Per-address socket caps and request / connection rates (`signaling/net/address-limits.ts`). */
+  readonly addressLimits?: Partial<AddressLimitOptions>;
+  /** Releases one room keeps; older ones are pruned and their unnamed blobs collected (default 200). */
+  readonly maxReleasesPerRoom?: number;
   /** Upload window, per-room pending bytes, texture pixel cap, decode deadline. */
   readonly relayLimits?: Partial<RelayLimits>;
   /**
@@ -176,13 +186,45 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   await options.prepare?.(relay);
 
+  // The releases kept per room: pruned on the file store (a cluster's Redis store keeps its own).
+  if (store instanceof RelayStore) {
+    const pruner = new HistoryPruner(store, {
+      maxReleases: options.maxReleasesPerRoom ?? DEFAULT_MAX_RELEASES_PER_ROOM,
+      blobMinAgeMs: relay.limits.uploadWindowMs,
+      log,
+    });
+    await pruner.pruneAll();
+    relay.onRelease((signed) => {
+      pruner.prune(signed.release.room).catch((error: unknown) => log(`prune: ${String(error)}`));
+    });
+  }
+
+  const logRefusal = refusalLogger(log);
+  const limits = new AddressLimits(options.addressLimits ?? {}, (code, source, address, why) => {
+    metrics.refusals.inc({ code, source });
+    logRefusal(source, code, why, address);
+  });
+  // Sockets refused at the door: answered and ended; nothing they send is served.
+  const refusedSockets = new WeakSet<object>();
+
   const app = express();
   app.disable('x-powered-by');
+  app.use((req, _res, next) => (refusedSockets.has(req.socket) ? req.socket.destroy() : next()));
+  app.use(rateLimit(limits));
   const timeouts = {
     headerTimeoutMs: options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS,
     bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
   };
   const http = createHttpServer(httpServerOptions(timeouts), app);
+  http.prependListener('connection', (socket: Socket) => {
+    const address = addressOf(socket);
+    if (!limits.openSocket(address)) {
+      refusedSockets.add(socket);
+      socket.end(rawHttpRefusal(503, ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections'));
+      return;
+    }
+    socket.once('close', () => limits.closeSocket(address));
+  });
   watchHttpTimeouts(http, timeouts, metrics, log);
   // Our `/ws` endpoint and PeerJS's both take upgrades from this one server. Both are `noServer`
   // and the upgrade is routed here by path: two `ws` servers attached with `server:` would each
@@ -206,7 +248,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_PUBLISH_BODY_BYTES,
       startedAt,
       log,
-      ...(options.creation ? { creation: options.creation } : {}),
+      ...(options.creation
+        ? { creation: { countsFile: join(options.dataDir, 'open-rooms.json'), ...options.creation } }
+        : {}),
     }),
   );
   app.use(apiErrorHandler);
@@ -214,7 +258,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const ws = new WsEndpoint(hub, maxInbound);
   http.on('upgrade', (req, socket, head) => {
+    if (refusedSockets.has(socket)) return socket.destroy();
     const path = new URL(req.url ?? '/', 'http://relay').pathname;
+    const door = path === '/ws' ? 'ws' : path.startsWith('/peerjs') ? 'peerjs' : null;
+    if (door !== null && !limits.connect(addressOf(socket as Socket), door)) {
+      socket.end(rawHttpRefusal(429, ErrorCode.RATE_LIMITED, 'too many new connections: slow down'));
+      return;
+    }
     if (path === '/ws') return ws.handleUpgrade(req, socket, head);
     if (path.startsWith('/peerjs')) return peerjs.handleUpgrade(req, socket, head);
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -222,6 +272,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const tcp = createTcpServer(hub, {
     maxInboundFrameBytes: maxInbound,
+    admit: (socket) => limits.connect(addressOf(socket), 'tcp'),
     ...(options.tcpSliceBytes ? { sliceBytes: options.tcpSliceBytes } : {}),
   });
   const tcpSockets = new Set<Socket>();

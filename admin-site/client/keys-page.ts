@@ -4,7 +4,8 @@
  */
 import QRCode from 'qrcode';
 import { generateSigningKey } from '../../protocol/crypto.ts';
-import { signRotation, toKeyFile } from '../../protocol/keys.ts';
+import { toKeyFile } from '../../protocol/keys.ts';
+import { changeRoomKeys } from '../../publisher/key-sets.ts';
 import {
   decryptBackup,
   encryptKeyFile,
@@ -326,7 +327,7 @@ rotateButton.addEventListener('click', () => {
     }
     if (
       !confirm(
-        `Add a new key to room “${room}”, signed by key ${current.keyId}? This browser will then sign with the new key.`,
+        `Replace key ${current.keyId} of room “${room}” by a new one? The room stops trusting the old key (its next key set removes it), and this browser signs with the new key.`,
       )
     ) {
       return;
@@ -335,9 +336,14 @@ rotateButton.addEventListener('click', () => {
     say(rotateStatus, 'info', 'Signing the rotation in this browser…');
     try {
       const next = await generateSigningKey(true);
-      const record = await signRotation(room, next.publicKey, signingKeyOf(current));
-      const answer = await new RelayApi(relay, undefined, getOperatorToken()).rotate(room, record);
-      // Keep the key we rotated from: releases it signed are still ours to build on and roll back to.
+      const answer = await changeRoomKeys(new RelayApi(relay, undefined, getOperatorToken()), {
+        room,
+        signers: [signingKeyOf(current), next],
+        trusted: current.previousKeys ?? [],
+        change: { add: [next.publicKey], remove: [current.keyId] },
+      });
+      // Keep the key we rotated from: releases it signed are still ours to build on and roll back to
+      // (after a theft, delete this browser's keys and import the new one instead: docs/security.md).
       await saveKey(room, next, 'generated', undefined, undefined, [
         ...(current.previousKeys ?? []),
         current.publicKey,
@@ -345,9 +351,10 @@ rotateButton.addEventListener('click', () => {
       say(
         rotateStatus,
         'ok',
-        'Rotated: the room now trusts ',
+        `Rotated: key set version ${answer.version}; the room trusts `,
         String(answer.keys.length),
-        ' keys; this browser signs with ',
+        answer.keys.length === 1 ? ' key' : ' keys',
+        ' (the old one removed); this browser signs with ',
         h('code', { 'data-testid': 'rotated-key' }, next.keyId),
         '. Download a backup of the new key.',
       );

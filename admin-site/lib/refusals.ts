@@ -36,6 +36,12 @@ const WORDS: { readonly [C in RelayErrorCode]: string } = {
   [ErrorCode.UNSUPPORTED_ENCODING]: 'The relay accepts only uncompressed requests.',
   [ErrorCode.OPERATOR_REQUIRED]:
     'Only an operator of the relay can create a room: enter the relay’s operator token on the Keys page (the relay printed where it is).',
+  [ErrorCode.STALE_KEY_SET]:
+    'The room’s keys changed in the meantime (a newer key set is live). Reload the Keys page and try again.',
+  [ErrorCode.RATE_LIMITED]:
+    'Too many requests or connections from this address. Wait a little and try again.',
+  [ErrorCode.STORAGE_FULL]:
+    'The relay’s disk is full: nothing was stored. Ask its operator to free space, then publish again.',
   [ErrorCode.NO_SEED_ROOM]: 'The relay serves no room to seed-protocol clients.',
   [ErrorCode.HELLO_REQUIRED]: 'The connection must start with a hello.',
   [ErrorCode.HELLO_TIMEOUT]: 'The connection said nothing in time and was closed.',

@@ -3,7 +3,7 @@ import { buildRelease } from '../../publisher/build.ts';
 import { checkBase, publisherTrust } from '../../publisher/trust.ts';
 import { utf8 } from '../../protocol/bytes.ts';
 import { generateSigningKey } from '../../protocol/crypto.ts';
-import { signRotation } from '../../protocol/keys.ts';
+import { keySetRecord } from '../../signaling/testing/key-sets.ts';
 import { signerOf } from './signer.ts';
 
 const slots = { logic: { kind: 'script' as const, bytes: utf8('x'), version: '1' } };
@@ -13,7 +13,7 @@ describe('signerOf and checkBase', () => {
     const [mine, old, added, stranger] = await Promise.all([1, 2, 3, 4].map(() => generateSigningKey()));
     const by = async (k: typeof mine) =>
       (await buildRelease({ room: 'r', key: k!, previous: null, slots })).signed;
-    const rotations = [await signRotation('r', added!.publicKey, mine!)];
+    const rotations = [await keySetRecord('r', 2, [mine!, added!], [mine!, added!])];
     const trusted = await publisherTrust('r', mine!.publicKey, [old!.publicKey], rotations);
     expect(await signerOf(await by(mine), mine!.publicKey, trusted)).toEqual({ kind: 'mine' });
     expect(await signerOf(await by(old), mine!.publicKey, trusted)).toEqual({
@@ -37,7 +37,7 @@ describe('signerOf and checkBase', () => {
 
   it('gives no credit to a key a relay "rotated in" with a record signed by that key itself', async () => {
     const [mine, relayKey] = await Promise.all([1, 2].map(() => generateSigningKey()));
-    const selfSigned = [await signRotation('r', relayKey!.publicKey, relayKey!)];
+    const selfSigned = [await keySetRecord('r', 1, [relayKey!], [relayKey!])];
     const trusted = await publisherTrust('r', mine!.publicKey, [], selfSigned);
     const evil = (await buildRelease({ room: 'r', key: relayKey!, previous: null, slots })).signed;
     expect(await checkBase(evil, 'r', trusted)).toMatchObject({ ok: false, code: 'UNKNOWN_KEY' });

@@ -5,18 +5,20 @@
  * back to the one before it.
  */
 import { verifyBlob } from '../../protocol/blobs.ts';
-import type { TrustedKeys } from '../../protocol/keys.ts';
+import type { KeySetState, TrustedKeys } from '../../protocol/keys.ts';
 import type { SignedRelease } from '../../protocol/release.ts';
 import type { PatchCache } from './cache.ts';
 import { emptyRoomState, type HeldEntry, type RoomState } from './schema.ts';
 import { applyOrder, applySlot, type ApplyOutcome, type PatchHandlers } from './apply.ts';
 import type { SlotOutcome } from './status.ts';
-import { computeTrust, verifyCachedRelease } from './trust.ts';
+import { startingTrust, verifyCachedRelease } from './trust.ts';
 
 /** What booting found. */
 export interface BootResult {
   readonly state: RoomState;
   readonly trusted: TrustedKeys;
+  /** Where trust starts: the stored root, or the pinned keys. */
+  readonly trust: KeySetState;
   /** The newest release held, verified (null for an empty or unusable cache). */
   readonly latest: SignedRelease | null;
   readonly outcomes: Readonly<Record<string, SlotOutcome>>;
@@ -38,22 +40,26 @@ export async function bootFromCache(input: {
   try {
     state = await cache.state(room);
   } catch (error) {
-    const trusted = await computeTrust(room, input.publicKey, []);
+    const trust = await startingTrust(room, input.publicKey, undefined);
+    const trusted = trust.keys;
     return {
       state: emptyRoomState(room),
       trusted,
+      trust,
       latest: null,
       outcomes: {},
       blobs: new Map(),
       error: `cache unavailable: ${String(error)}`,
     };
   }
-  const trusted = await computeTrust(room, input.publicKey, state.rotations);
+  const trust = await startingTrust(room, input.publicKey, state.trustRoot);
+  const trusted = trust.keys;
   const latest = state.seq > 0 ? await cache.release(room, state.seq).catch(() => null) : null;
   if (state.seq > 0 && (!latest || !(await verifyCachedRelease(latest, room, trusted)))) {
     return {
       state: emptyRoomState(room),
       trusted,
+      trust,
       latest: null,
       outcomes: {},
       blobs: new Map(),
@@ -81,7 +87,7 @@ export async function bootFromCache(input: {
       entries.pop();
     }
   }
-  return { state: { ...state, held }, trusted, latest, outcomes, blobs, error: null };
+  return { state: { ...state, held }, trusted, trust, latest, outcomes, blobs, error: null };
 }
 
 /** Applies one held content again from the cache, verified again (at boot, and after a run-time failure). */

@@ -22,7 +22,7 @@ import type { PatchCache } from './cache.ts';
 import { ClientEvents } from './events.ts';
 
 export type { PatchEvents } from './events.ts';
-import { emptyRoomState, type RoomState } from './schema.ts';
+import { emptyRoomState, withTrustRoot, type RoomState } from './schema.ts';
 import type { PatchHandlers } from './apply.ts';
 import type { BackoffOptions } from '../../protocol/backoff.ts';
 import { bootFromCache } from './boot.ts';
@@ -43,7 +43,7 @@ import {
   type RefusedDetail,
 } from './status.ts';
 import type { BlobSource, ConnectTransport, Traffic } from './transport.ts';
-import { fetchRotations, RoomTrust } from './trust.ts';
+import { fetchRotations, RoomTrust, type TrustRefreshReason } from './trust.ts';
 
 export type {
   AppliedDetail,
@@ -107,6 +107,8 @@ export class PatchClient extends ClientEvents {
   /** The id the relay gave this connection (it may add a suffix to a duplicate id). */
   private relayClientId: string | null = null;
   private readonly trusted: RoomTrust;
+  /** The key that signed the last release taken (a change makes the client look at the key chain). */
+  private lastKeyId: string | null = null;
   private readonly relay: RelayConnection;
   private readonly releases: ReleasePipeline;
   private lastError: string | null = null;
@@ -215,6 +217,7 @@ export class PatchClient extends ClientEvents {
    * protocol's `acceptRelease`; if accepted and newer than anything loading, it is loaded.
    */
   async offerRelease(candidate: unknown): Promise<Result<SignedRelease>> {
+    await this.trusted.settled(); // (a new connection's look at the key chain comes first)
     const check = async () =>
       acceptRelease({
         candidate,
@@ -224,7 +227,7 @@ export class PatchClient extends ClientEvents {
         now: (this.options.now ?? Date.now)(),
       });
     let verdict = await check();
-    if (!verdict.ok && verdict.code === ErrorCode.UNKNOWN_KEY && (await this.refreshTrust())) {
+    if (!verdict.ok && verdict.code === ErrorCode.UNKNOWN_KEY && (await this.refreshTrust('unknown-key'))) {
       verdict = await check();
     }
     if (!verdict.ok) {
@@ -232,6 +235,10 @@ export class PatchClient extends ClientEvents {
       this.emit('refused', { code: verdict.code, message: verdict.message });
       return verdict;
     }
+    // A release taken: look at the key chain again (a removal the player missed while connected).
+    const keyId = verdict.value.release.keyId;
+    void this.refreshTrust(this.lastKeyId !== null && keyId !== this.lastKeyId ? 'key-change' : 'release');
+    this.lastKeyId = keyId;
     // (Unless the cache floor rose while the signature was checked, or a newer one is loading.)
     this.releases.take(verdict.value);
     return verdict;
@@ -276,7 +283,7 @@ export class PatchClient extends ClientEvents {
       error,
       transient: options.transient ?? false,
     });
-    const state = { ...next, rotations: this.state.rotations }; // (learnt meanwhile)
+    const state = withTrustRoot(next, this.state); // (learnt meanwhile)
     this.state = state;
     // The ack says what the slot runs now, so the relay can count what failed players run instead.
     const running = runningOf(state, slot);
@@ -298,10 +305,11 @@ export class PatchClient extends ClientEvents {
       cache: this.cache,
       handlers: this.options.handlers,
     });
-    this.trusted.set(booted.trusted);
+    this.trusted.set(booted.trust);
     this.state = booted.state;
     if (booted.error) this.setError(booted.error);
     if (booted.latest) {
+      this.lastKeyId = booted.latest.release.keyId;
       this.offerToPeers(booted.latest, booted.blobs);
       this.emitApplied({
         seq: booted.state.seq,
@@ -339,6 +347,7 @@ export class PatchClient extends ClientEvents {
         if (this.errorKind === 'connection') this.clearError();
         this.relayClientId = message.clientId;
         this.relayBlobs.connected();
+        void this.refreshTrust('connect');
         this.emitStatus();
         this.emit('connected', { clientId: message.clientId, seq: message.seq });
         this.options.onRelayMessage?.(message); // its `peers` are the swarm's
@@ -386,14 +395,17 @@ export class PatchClient extends ClientEvents {
   // ---- releases --------------------------------------------------------------------------------
 
   private trust(): Promise<TrustedKeys> {
-    return this.trusted.keys(this.state.rotations);
+    return this.trusted.keys(this.state.trustRoot);
   }
 
-  /** Fetches rotation records again (see `RoomTrust.refresh`); true when the trust set grew. */
-  private async refreshTrust(): Promise<boolean> {
-    const rotations = await this.trusted.refresh(this.state.rotations);
-    if (!rotations) return false;
-    this.state = { ...this.state, rotations };
+  /**
+   * Fetches the room's rotation records again (see `RoomTrust.refresh`); true when trust moved to a
+   * newer key set.
+   */
+  private async refreshTrust(why: TrustRefreshReason): Promise<boolean> {
+    const trustRoot = await this.trusted.refresh(this.state.trustRoot, why);
+    if (!trustRoot) return false;
+    this.state = { ...this.state, trustRoot };
     return true;
   }
 

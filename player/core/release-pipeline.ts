@@ -9,7 +9,7 @@
 import type { HeldSlot, Message } from '../../protocol/messages.ts';
 import type { Release, SignedRelease, Slot } from '../../protocol/release.ts';
 import type { PatchCache } from './cache.ts';
-import type { RoomState } from './schema.ts';
+import { withTrustRoot, type RoomState } from './schema.ts';
 import type { ApplyOutcome, PatchHandlers } from './apply.ts';
 import { applyRelease } from './release-apply.ts';
 import { fetchReleaseBlobs, RecentBlobs, type FetchedBlobs } from './release-fetch.ts';
@@ -166,15 +166,15 @@ export class ReleasePipeline {
       handlers: this.host.handlers,
       clientId: this.host.clientId(),
     });
-    // Rotation records learnt while the handlers ran (a release signed by a newer key) are kept: the
-    // next offline boot needs them to trust what is committed here.
-    const state = { ...result.state, rotations: this.host.state().rotations };
+    // A key set learnt while the handlers ran (a release signed by a newer key) is kept: the next
+    // offline boot needs it to trust what is committed here.
+    const state = withTrustRoot(result.state, this.host.state());
     try {
       await this.host.cache.commit(this.host.room, { state, releases: [signed], blobs: result.keepBlobs });
     } catch (error) {
       this.host.error(`cache: ${String(error)}`);
     }
-    this.host.setState({ ...state, rotations: this.host.state().rotations });
+    this.host.setState(withTrustRoot(state, this.host.state()));
     this.host.hold(signed, blobs);
     let failed = false;
     for (const [name, slot, outcome] of result.slots) {

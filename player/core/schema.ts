@@ -5,15 +5,14 @@
 import * as v from 'valibot';
 import { ErrorCode } from '../../protocol/errors.ts';
 import { ClientId, ClientText } from '../../protocol/messages.ts';
-import { Count, RoomName, Sha256Hex, SlotName, VersionLabel } from '../../protocol/release.ts';
+import { Count, KeyId, RoomName, Sha256Hex, SlotName, VersionLabel } from '../../protocol/release.ts';
+import { MAX_ROOM_KEYS, SignedRotationSchema } from '../../protocol/key-sets.ts';
 import { validator } from '../../protocol/validate.ts';
 
 /** Good contents kept per slot to fall back on (the last one is the one applied). */
 export const MAX_HISTORY = 4;
 /** Blobs remembered as failed (so a bad script isn't tried again on every boot). */
 export const MAX_FAILED = 32;
-/** Rotation records kept. */
-export const MAX_ROTATIONS = 64;
 
 /** One content a slot held: the release it came from, its label and its blob. */
 export const HeldEntrySchema = v.strictObject({
@@ -23,6 +22,19 @@ export const HeldEntrySchema = v.strictObject({
 });
 /** See {@link HeldEntrySchema}. */
 export type HeldEntry = v.InferOutput<typeof HeldEntrySchema>;
+
+/**
+ * Where the player's walk along the room's key sets got to: the last rotation record it took, and
+ * the pinned keys (ids, sorted) it walked from. Like the seq floor, it is local state the player
+ * trusts: a later boot starts from it, so a relay that replays or withholds records can't move the
+ * player back to keys it has seen removed. A boot pinned to other keys starts from those instead.
+ */
+export const TrustRootSchema = v.strictObject({
+  pinned: v.pipe(v.array(KeyId), v.minLength(1), v.maxLength(MAX_ROOM_KEYS)),
+  record: SignedRotationSchema,
+});
+/** See {@link TrustRootSchema}. */
+export type TrustRoot = v.InferOutput<typeof TrustRootSchema>;
 
 /** The player's state for one room. */
 export const RoomStateSchema = v.strictObject({
@@ -37,8 +49,10 @@ export const RoomStateSchema = v.strictObject({
     v.record(Sha256Hex, ClientText),
     v.check((m) => Object.keys(m).length <= MAX_FAILED, 'too many failed blobs'),
   ),
-  /** Key rotation records seen for the room (each is verified again when trust is computed). */
-  rotations: v.pipe(v.array(v.unknown()), v.maxLength(MAX_ROTATIONS)),
+  /** Rotation records of the old, unversioned format (caches written before key sets): not used. */
+  rotations: v.exactOptional(v.pipe(v.array(v.unknown()), v.maxLength(64))),
+  /** The newest key set this player reached from its pinned keys (absent: the pinned keys alone). */
+  trustRoot: v.exactOptional(TrustRootSchema),
 });
 /** See {@link RoomStateSchema}. */
 export type RoomState = v.InferOutput<typeof RoomStateSchema>;
@@ -54,5 +68,11 @@ export const parseStoredClientId = validator(ClientId, ErrorCode.BAD_MESSAGE, 'c
 
 /** An empty state for a room. */
 export function emptyRoomState(room: string): RoomState {
-  return { format: 1, room, seq: 0, held: {}, failed: {}, rotations: [] };
+  return { format: 1, room, seq: 0, held: {}, failed: {} };
+}
+
+/** `state` with the trust root of `latest` (the walk may have moved on while `state` was made). */
+export function withTrustRoot(state: RoomState, latest: RoomState): RoomState {
+  const { trustRoot: _, rotations: __, ...rest } = state;
+  return latest.trustRoot ? { ...rest, trustRoot: latest.trustRoot } : rest;
 }

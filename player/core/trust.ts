@@ -1,21 +1,56 @@
 /**
- * Which keys the player trusts for its room: the one pinned in its URL, extended along the key
- * rotation records the relay hands out (each signed by a key already trusted; the relay can't add
- * keys on its own). Also the check a cached release gets at boot.
+ * Which keys the player trusts for its room: the ones pinned in its URL, moved along the room's key
+ * sets (`walkChain`: each record signed by the threshold of the keys trusted so far; the relay can
+ * neither add keys nor bring back removed ones). Its newest point is kept as the room state's
+ * `trustRoot`. Also the check a cached release gets at boot.
  */
-import { extendTrust, trustKeys, type TrustedKeys } from '../../protocol/keys.ts';
+import { keyIdOf } from '../../protocol/crypto.ts';
+import {
+  acceptRotation,
+  pinnedState,
+  stateOf,
+  walkChain,
+  type KeySetState,
+  type TrustedKeys,
+} from '../../protocol/key-sets.ts';
 import { verifyReleaseSignature, type SignedRelease } from '../../protocol/release.ts';
 import { ApiPath, parseKeysBody } from '../../protocol/http.ts';
-import { MAX_ROTATIONS } from './schema.ts';
+import type { TrustRoot } from './schema.ts';
 import { relayUrl } from './relay-url.ts';
 
-/** The pinned key, extended by `rotations`. */
+/** Least time between two fetches of the key chain, but for a new connection's. */
+export const TRUST_REFRESH_MS = 10_000;
+
+/** Sorted key ids of the pinned keys: what a trust root is bound to. */
+async function pinnedIds(pinned: string | readonly string[]): Promise<string[]> {
+  const keys = typeof pinned === 'string' ? [pinned] : pinned;
+  return (await Promise.all(keys.map((k) => keyIdOf(k)))).sort();
+}
+
+/**
+ * Where trust starts: the stored root when it was reached from these same pinned keys (its own
+ * signatures are checked again), else the pinned keys alone.
+ */
+export async function startingTrust(
+  room: string,
+  pinned: string | readonly string[],
+  root: TrustRoot | undefined,
+): Promise<KeySetState> {
+  const ids = await pinnedIds(pinned);
+  if (root && root.pinned.join() === ids.join()) {
+    const self = await acceptRotation(root.record, room, await pinnedState(root.record.keySet.keys));
+    if (self.ok) return stateOf(root.record.keySet);
+  }
+  return pinnedState(typeof pinned === 'string' ? [pinned] : pinned);
+}
+
+/** The trusted keys from the pinned keys and the stored root (see {@link startingTrust}). */
 export async function computeTrust(
   room: string,
   pinned: string | readonly string[],
-  rotations: readonly unknown[],
+  root: TrustRoot | undefined,
 ): Promise<TrustedKeys> {
-  return extendTrust(await trustKeys(typeof pinned === 'string' ? [pinned] : pinned), rotations, room);
+  return (await startingTrust(room, pinned, root)).keys;
 }
 
 /**
@@ -31,25 +66,29 @@ export async function verifyCachedRelease(
   return signed.release.room === room && key !== undefined && verifyReleaseSignature(signed, key);
 }
 
-/** Fetches a room's rotation records from the relay (`GET /api/rooms/:room/keys`); [] on any failure. */
+/** Fetches all of a room's rotation records from the relay (`GET /api/rooms/:room/keys`); [] on any failure. */
 export async function fetchRotations(server: string, room: string): Promise<unknown[]> {
   try {
     const response = await fetch(relayUrl(server, ApiPath.keys(room)), { cache: 'no-store' });
     if (!response.ok) return [];
     const parsed = parseKeysBody(await response.json());
-    return parsed.ok && parsed.value.room === room ? parsed.value.rotations.slice(0, 64) : [];
+    return parsed.ok && parsed.value.room === room ? parsed.value.rotations : [];
   } catch {
     return [];
   }
 }
 
+/** Why the client looks at the key chain again (see {@link RoomTrust.refresh}). */
+export type TrustRefreshReason = 'connect' | 'key-change' | 'unknown-key' | 'release';
+
 /**
- * The keys the client trusts, kept: computed from the pinned key and the stored rotations on first
- * use, extended when the relay serves rotation records that reach a new key.
+ * The keys the client trusts, kept: computed from the pinned keys and the stored trust root on first
+ * use, moved on when the relay serves records that continue the chain.
  */
 export class RoomTrust {
-  private trusted: TrustedKeys | null = null;
-  private refreshedAt = -Infinity;
+  private state: KeySetState | null = null;
+  private readonly refreshedAt = new Map<TrustRefreshReason, number>();
+  private inFlight: Promise<TrustRoot | null> | null = null;
 
   constructor(
     private readonly room: string,
@@ -58,29 +97,52 @@ export class RoomTrust {
   ) {}
 
   /** Sets the trust computed elsewhere (at boot). */
-  set(trusted: TrustedKeys): void {
-    this.trusted = trusted;
+  set(state: KeySetState): void {
+    this.state = state;
   }
 
-  /** The keys trusted: the pinned key extended by `rotations` (computed once). */
-  async keys(rotations: readonly unknown[]): Promise<TrustedKeys> {
-    this.trusted ??= await computeTrust(this.room, this.pinned, rotations);
-    return this.trusted;
+  private async current(root: TrustRoot | undefined): Promise<KeySetState> {
+    this.state ??= await startingTrust(this.room, this.pinned, root);
+    return this.state;
+  }
+
+  /** The keys trusted now. */
+  async keys(root: TrustRoot | undefined): Promise<TrustedKeys> {
+    return (await this.current(root)).keys;
   }
 
   /**
-   * Fetches rotation records again (at most every 10 s); when they make the trust set grow, takes
-   * it and returns them (to be stored with the room's state), else null.
+   * Fetches the rotation records again and walks on from where trust stands; when that reached a
+   * newer key set, takes it and returns the new root (to be stored with the room's state), else null.
+   * Why it is asked decides how often: `connect` (a reconnecting player learns of removed keys) and
+   * `key-change` (a release was taken that another key signed than the one before: only a trusted
+   * key can make that happen) always; `release` (a release was taken: a connected player learns of
+   * a removal by the next publishes) and `unknown-key` (a release by a key not trusted yet, which
+   * anyone can send) each at most every {@link TRUST_REFRESH_MS}.
+   * A call while a fetch is under way shares its outcome.
    */
-  async refresh(rotations: readonly unknown[]): Promise<unknown[] | null> {
-    const now = Date.now();
-    if (now - this.refreshedAt < 10_000) return null;
-    this.refreshedAt = now;
+  refresh(root: TrustRoot | undefined, why: TrustRefreshReason): Promise<TrustRoot | null> {
+    if (this.inFlight) return this.inFlight;
+    if (why === 'unknown-key' || why === 'release') {
+      const now = Date.now();
+      if (now - (this.refreshedAt.get(why) ?? -Infinity) < TRUST_REFRESH_MS) return Promise.resolve(null);
+      this.refreshedAt.set(why, now);
+    }
+    this.inFlight = this.walkOn(root).finally(() => (this.inFlight = null));
+    return this.inFlight;
+  }
+
+  /** Resolves when no fetch of the chain is under way (a release is checked against its outcome). */
+  async settled(): Promise<void> {
+    await this.inFlight?.catch(() => null);
+  }
+
+  private async walkOn(root: TrustRoot | undefined): Promise<TrustRoot | null> {
     const fetched = await this.fetchRecords();
-    const before = (await this.keys(rotations)).size;
-    const trusted = await computeTrust(this.room, this.pinned, fetched);
-    if (trusted.size <= before) return null;
-    this.trusted = trusted;
-    return fetched.slice(0, MAX_ROTATIONS);
+    const from = await this.current(root);
+    const walked = await walkChain(from, fetched, this.room);
+    if (walked.last === null || this.state !== from) return null; // nothing new, or moved meanwhile
+    this.state = walked.state;
+    return { pinned: await pinnedIds(this.pinned), record: walked.last };
   }
 }

@@ -9,6 +9,7 @@ import {
   changedSlots,
   fromKeyFile,
   generateSigningKey,
+  genesisKeySet,
   parseKeyFile,
   signRotation,
   toKeyFile,
@@ -131,12 +132,15 @@ export async function keygen(args: ParsedArgs, io: Io): Promise<number> {
 export async function roomCreate(args: ParsedArgs, io: Io): Promise<number> {
   const { key, room } = await keyAndRoom(args);
   const api = serverOf(args, io, await clientOperatorToken(flag(args, 'operator-token-file'), io.env));
-  const record = await signRotation(room, key.publicKey, key);
+  const record = await signRotation(genesisKeySet(room, [key.publicKey]), [key]);
   try {
     await api.rotate(room, record);
   } catch (error) {
     // A room that exists and already trusts this key is fine.
-    if (error instanceof RelayError && error.code === ErrorCode.UNKNOWN_KEY) {
+    if (
+      error instanceof RelayError &&
+      (error.code === ErrorCode.UNKNOWN_KEY || error.code === ErrorCode.STALE_KEY_SET)
+    ) {
       const keys = await api.keys(room).catch(() => null);
       if (keys?.keys.some((k) => k.keyId === key.keyId)) {
         io.out(`room ${room} exists and trusts key ${key.keyId}`);

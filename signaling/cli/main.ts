@@ -6,6 +6,7 @@
 import { RelayError } from '../../publisher/errors.ts';
 import { HELP as COMMAND_HELP, OPTIONS, history, keygen, roomCreate, status } from './commands.ts';
 import { CliError, parseCommandArgs, processIo, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
+import { KEYS_HELP, KEYS_OPTIONS, keysSet, keysShow } from './keys.ts';
 import { PLAY_HELP, PLAY_OPTIONS, play } from './play.ts';
 import { PUBLISH_HELP, PUBLISH_OPTIONS, publish, rollback } from './publish.ts';
 import { SERVE_HELP, SERVE_OPTIONS, serve } from './serve.ts';
@@ -24,6 +25,8 @@ Usage: patchcast <command> [options]
   serve        run the relay (HTTP, WebSocket, PeerJS, TCP) with the demo room
   keygen       write a new room key file (mode 0600)
   room create  create a room on a relay with a key
+  keys show    a room's key set: version, threshold, keys
+  keys set     sign and send a room's next key set (add or remove keys, threshold)
   publish      sign and publish slots: scripts, textures, configs (the demo's script, texture, colour)
   status       the roster of a room
   history      every release of a room
@@ -33,11 +36,13 @@ Usage: patchcast <command> [options]
 patchcast <command> --help for its options. Docs: docs/cli.md
 `;
 
-/** Every command by name (`room create` is two words). */
+/** Every command by name (`room create`, `keys set` are two words). */
 export const COMMANDS: Readonly<Record<string, Command>> = {
   serve: { run: serve, help: SERVE_HELP, options: SERVE_OPTIONS },
   keygen: { run: keygen, help: COMMAND_HELP.keygen, options: OPTIONS.keygen },
   'room create': { run: roomCreate, help: COMMAND_HELP.roomCreate, options: OPTIONS.roomCreate },
+  'keys show': { run: keysShow, help: KEYS_HELP.show, options: KEYS_OPTIONS.show },
+  'keys set': { run: keysSet, help: KEYS_HELP.set, options: KEYS_OPTIONS.set },
   publish: { run: publish, help: PUBLISH_HELP.publish, options: PUBLISH_OPTIONS.publish },
   status: { run: status, help: COMMAND_HELP.status, options: OPTIONS.status },
   history: { run: history, help: COMMAND_HELP.history, options: OPTIONS.history },
@@ -48,8 +53,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
 /** The words naming the command (`publish`, `room create`) and the arguments after them. */
 function commandOf(argv: readonly string[]): { name: string | undefined; rest: readonly string[] } {
   const [first, second] = argv;
-  if (first === 'room' && second !== undefined && !second.startsWith('-')) {
-    return { name: `room ${second}`, rest: argv.slice(2) };
+  if ((first === 'room' || first === 'keys') && second !== undefined && !second.startsWith('-')) {
+    return { name: `${first} ${second}`, rest: argv.slice(2) };
   }
   return { name: first, rest: argv.slice(1) };
 }

@@ -11,6 +11,9 @@ import { RESTART_HINT_MS } from '../../protocol/limits.ts';
 import { parseRate } from '../hub/egress.ts';
 import { DEFAULT_MAX_PUBLISH_BODY_BYTES, DEFAULT_RELAY_LIMITS } from '../relay/limits.ts';
 import type { ListenError, RunningServer } from '../server.ts';
+import { DEFAULT_ADDRESS_LIMITS, type AddressLimitOptions } from '../net/address-limits.ts';
+import { DEFAULT_HUB_OPTIONS } from '../hub/options.ts';
+import { DEFAULT_MAX_RELEASES_PER_ROOM } from '../store/prune.ts';
 import { CliError, flag, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 import { serveOperatorToken, type OperatorToken } from './operator-token.ts';
 
@@ -45,6 +48,16 @@ Several relay nodes (docs/deploy.md):
                      Give every node the same PATCHCAST_OPERATOR_TOKEN
   --redis-prefix P   prefix of every key, to share one Redis between clusters (default patchcast:)
   --redis-cache-bytes N  bytes of blobs each node keeps in memory (default 268435456)
+Per-address limits (each refusal: a code, a log line, patchcast_refusals_total in /metrics):
+  --max-connections N         live /ws + TCP sessions in all (default ${DEFAULT_HUB_OPTIONS.maxConnections})
+  --max-connections-per-ip N  …from one address (default ${DEFAULT_HUB_OPTIONS.maxConnectionsPerIp})
+  --http-sockets N            sockets open on the HTTP port, /ws and /peerjs included (default ${DEFAULT_ADDRESS_LIMITS.httpSockets})
+  --http-sockets-per-ip N     …from one address, at most a quarter of --http-sockets (default ${DEFAULT_ADDRESS_LIMITS.httpSocketsPerAddress})
+  --requests-per-second N     HTTP requests of one address, on average (default ${DEFAULT_ADDRESS_LIMITS.requests.perSecond})
+  --request-burst N           …and at once (default ${DEFAULT_ADDRESS_LIMITS.requests.burst}); past it: 429 RATE_LIMITED
+  --connects-per-second N     new /ws, /peerjs and TCP connections of one address, on average
+                              (default ${DEFAULT_ADDRESS_LIMITS.connects.perSecond})
+  --connect-burst N           …and at once (default ${DEFAULT_ADDRESS_LIMITS.connects.burst})
 
 Who may create rooms:
   --operator-token-file F  the operator token (PATCHCAST_OPERATOR_TOKEN; default: DATA_DIR/operator-token,
@@ -60,6 +73,8 @@ Limits of publishing:
   --upload-window-ms N        how long those uploads are accepted (default 600000)
   --max-texture-pixels N      largest width × height a texture header may declare (default 16777216)
   --decode-timeout-ms N       longest one texture decode may take; decodes run one at a time (default 5000)
+  --max-releases-per-room N   releases a room keeps; older history is pruned and blobs no kept release
+                              names are collected (default ${DEFAULT_MAX_RELEASES_PER_ROOM})
 `;
 
 /** The flags of `serve` (anything else is a usage error). */
@@ -74,6 +89,14 @@ export const SERVE_OPTIONS = {
   'header-timeout': { type: 'string' },
   'body-timeout': { type: 'string' },
   'peerjs-per-ip': { type: 'string' },
+  'max-connections': { type: 'string' },
+  'max-connections-per-ip': { type: 'string' },
+  'http-sockets': { type: 'string' },
+  'http-sockets-per-ip': { type: 'string' },
+  'requests-per-second': { type: 'string' },
+  'request-burst': { type: 'string' },
+  'connects-per-second': { type: 'string' },
+  'connect-burst': { type: 'string' },
   'peerjs-max-message-bytes': { type: 'string' },
   'operator-token-file': { type: 'string' },
   'open-rooms': { type: 'boolean' },
@@ -87,6 +110,7 @@ export const SERVE_OPTIONS = {
   'redis-prefix': { type: 'string' },
   'redis-cache-bytes': { type: 'string' },
   'egress-limit': { type: 'string' },
+  'max-releases-per-room': { type: 'string' },
 } as const satisfies OptionSpecs;
 
 /** A positive integer flag, or its default; a usage error otherwise. */
@@ -233,6 +257,23 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
           ...(redisPrefix !== undefined ? { prefix: redisPrefix } : {}),
           cacheBytes: positive(args, 'redis-cache-bytes', 256 * 1024 * 1024),
         };
+  const d = DEFAULT_ADDRESS_LIMITS;
+  const addressLimits: AddressLimitOptions = {
+    httpSockets: positive(args, 'http-sockets', d.httpSockets),
+    httpSocketsPerAddress: positive(args, 'http-sockets-per-ip', d.httpSocketsPerAddress),
+    requests: {
+      perSecond: positive(args, 'requests-per-second', d.requests.perSecond),
+      burst: positive(args, 'request-burst', d.requests.burst),
+    },
+    connects: {
+      perSecond: positive(args, 'connects-per-second', d.connects.perSecond),
+      burst: positive(args, 'connect-burst', d.connects.burst),
+    },
+  };
+  const hubLimits = {
+    maxConnections: positive(args, 'max-connections', DEFAULT_HUB_OPTIONS.maxConnections),
+    maxConnectionsPerIp: positive(args, 'max-connections-per-ip', DEFAULT_HUB_OPTIONS.maxConnectionsPerIp),
+  };
   // Loaded here, not at the top: the relay's packages (express, PeerJS, sharp, prom-client) take
   // longer to load than a whole `publish` runs, and only `serve` needs them.
   const [{ ListenError, startServer }, { DEMO_ROOM, ensureDemoRoom }] = await Promise.all([
@@ -257,7 +298,8 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
       staticDir,
       headerTimeoutMs,
       bodyTimeoutMs,
-      hub: { seedRoom, egressBytesPerSecond },
+      hub: { seedRoom, egressBytesPerSecond, ...hubLimits },
+      addressLimits,
       creation: {
         operatorToken: operator.token,
         openRooms,
@@ -265,6 +307,7 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
         reserved: new Set(seedRoom === null ? [] : [seedRoom]),
       },
       maxBodyBytes: creationLimits.maxBodyBytes,
+      maxReleasesPerRoom: positive(args, 'max-releases-per-room', DEFAULT_MAX_RELEASES_PER_ROOM),
       relayLimits: creationLimits.relayLimits,
       log: (m) => io.err(m),
       prepare: async (relay) => {

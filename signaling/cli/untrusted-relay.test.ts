@@ -4,6 +4,7 @@
  * that script with the room key.
  */
 import { createServer, type Server } from 'node:http';
+import { keySetRecord } from '../testing/key-sets.ts';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -89,7 +90,7 @@ async function setUp(): Promise<string> {
       logic: { kind: 'script', bytes: utf8('export function update(){ /* the relay */ }'), version: '2' },
     },
   });
-  rotations = [await signRotation('r', relayKey.publicKey, relayKey)];
+  rotations = [await keySetRecord('r', 1, [relayKey], [relayKey])];
   latest = evil;
   history = [evil, first];
   return keyPath;

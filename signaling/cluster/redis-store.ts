@@ -15,6 +15,7 @@ import * as v from 'valibot';
 import {
   ErrorCode,
   parseSignedRelease,
+  parseSignedRotation,
   trustKeys,
   type SignedRelease,
   type Slot,
@@ -428,7 +429,11 @@ export class ClusterStore implements RoomStore {
         room,
         createdAt: parsed.output.createdAt,
         trusted: await trustKeys(parsed.output.keys),
-        rotations: parsed.output.rotations,
+        // (Key set records only: records of the old, unversioned format are not part of a chain.)
+        rotations: parsed.output.rotations.flatMap((r) => {
+          const record = parseSignedRotation(r);
+          return record.ok ? [record.value] : [];
+        }),
         history: held?.history ?? [],
       });
       this.versions.set(room, version);

@@ -67,7 +67,7 @@ export function apiContext(deps: ApiDeps): ApiContext {
   const { relay, metrics } = deps;
   // A compressed body is refused, never inflated.
   const rawBody = (limit: number) => express.raw({ type: () => true, limit, inflate: false });
-  const creation = new RoomCreation(deps.creation ?? CLOSED_ROOMS);
+  const creation = new RoomCreation(deps.creation ?? CLOSED_ROOMS, deps.log);
   const logRefusal = refusalLogger(deps.log ?? (() => {}));
   const decisions = new WeakMap<Request, Creation>();
 

@@ -3,6 +3,7 @@
  * served), history, blobs, uploads, keys and rotation, roster, CORS, health and metrics.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { keySetRecord } from '../testing/key-sets.ts';
 import {
   ApiPath,
   ErrorCode,
@@ -338,7 +339,7 @@ describe('reading', () => {
 describe('keys', () => {
   it('adds a key through a rotation record signed by a room key, and accepts its releases', async () => {
     const next = await generateSigningKey();
-    const record = await signRotation('test', next.publicKey, room.key);
+    const record = await keySetRecord('test', 2, [room.key, next], [room.key, next]);
     const res = await fetch(server.url + ApiPath.keys('test'), {
       method: 'POST',
       body: JSON.stringify(record),
@@ -355,7 +356,7 @@ describe('keys', () => {
 
   it('refuses a rotation signed by a key the room does not trust', async () => {
     const stranger = await generateSigningKey();
-    const record = await signRotation('test', stranger.publicKey, stranger);
+    const record = await keySetRecord('test', 2, [stranger], [stranger]);
     const res = await fetch(server.url + ApiPath.keys('test'), {
       method: 'POST',
       body: JSON.stringify(record),
@@ -365,7 +366,7 @@ describe('keys', () => {
 
   it('creates a room from a record signed by its own new key', async () => {
     const key = await generateSigningKey();
-    const record = await signRotation('born', key.publicKey, key);
+    const record = await keySetRecord('born', 1, [key], [key]);
     const res = await fetch(server.url + ApiPath.keys('born'), {
       method: 'POST',
       headers: OPERATOR_HEADERS,
@@ -379,18 +380,23 @@ describe('keys', () => {
       slots: { logic: { kind: 'script', bytes: utf8('export {}'), version: '1' } },
     });
     expect((await postRelease(server.url, built)).status).toBe(201);
-    // A second genesis for an existing room is an ordinary rotation by an untrusted key.
+    // A second genesis for an existing room is a replay of version 1; version 2 by a stranger is refused too.
+    const replay = await fetch(server.url + ApiPath.keys('born'), {
+      method: 'POST',
+      body: JSON.stringify(await keySetRecord('born', 1, [key], [key])),
+    });
+    expect(replay.status).toBe(409);
     const other = await generateSigningKey();
     const again = await fetch(server.url + ApiPath.keys('born'), {
       method: 'POST',
-      body: JSON.stringify(await signRotation('born', other.publicKey, other)),
+      body: JSON.stringify(await keySetRecord('born', 2, [other], [other])),
     });
     expect(again.status).toBe(403);
   });
 
   it('a relay cannot forge: a rotation for another room is refused', async () => {
     const next = await generateSigningKey();
-    const record = await signRotation('elsewhere', next.publicKey, room.key);
+    const record = await keySetRecord('elsewhere', 2, [room.key, next], [room.key, next]);
     const res = await fetch(server.url + ApiPath.keys('test'), {
       method: 'POST',
       body: JSON.stringify(record),

@@ -4,6 +4,7 @@
  * code, its `/metrics` counter, and the relay keeps answering everyone meanwhile.
  */
 import { crc32, deflateSync, gzipSync } from 'node:zlib';
+import { keySetRecord } from '../testing/key-sets.ts';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,7 +98,7 @@ describe('operators: who may create a room', () => {
     expect(codeOf(anonymous.body)).toBe(ErrorCode.OPERATOR_REQUIRED);
     const genesis = await fetch(server.url + ApiPath.keys('grab'), {
       method: 'POST',
-      body: JSON.stringify(await signRotation('grab', key.publicKey, key)),
+      body: JSON.stringify(await keySetRecord('grab', 1, [key], [key])),
     });
     expect(genesis.status).toBe(401);
     const wrong = await fetch(server.url + ApiPath.releases('grab'), {

@@ -7,6 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCode } from '../../protocol/index.ts';
+import { OpenRoomCounts } from './open-room-counts.ts';
 
 /** Shortest operator token the relay accepts (a guessable token is no credential). */
 export const MIN_OPERATOR_TOKEN_LENGTH = 16;
@@ -23,6 +24,8 @@ export interface RoomCreationPolicy {
   readonly maxRoomsPerAddress: number;
   /** Rooms only an operator may create, open relay or not. */
   readonly reserved: ReadonlySet<string>;
+  /** Where the per-address counts are kept across restarts (the server sets `DATA_DIR/open-rooms.json`). */
+  readonly countsFile?: string;
 }
 
 /** Nobody creates rooms over HTTP: what a relay with no operator token and no `--open-rooms` does. */
@@ -58,10 +61,15 @@ export type CreationDecision =
 
 /** Applies a {@link RoomCreationPolicy} and keeps the open relay's per-address counts. */
 export class RoomCreation {
-  private readonly created = new Map<string, number>();
+  private readonly created: OpenRoomCounts;
   private readonly reserving = new Map<string, number>();
 
-  constructor(readonly policy: RoomCreationPolicy) {}
+  constructor(
+    readonly policy: RoomCreationPolicy,
+    log: (message: string) => void = () => {},
+  ) {
+    this.created = new OpenRoomCounts(policy.openRooms ? (policy.countsFile ?? null) : null, log);
+  }
 
   /** May this request (its headers, its address) create `room`? A yes holds a quota place until released or committed. */
   decide(room: string, headers: IncomingHttpHeaders, address: string): CreationDecision {
@@ -79,7 +87,7 @@ export class RoomCreation {
       message: `room "${room}" does not exist, and only an operator of the relay may create rooms (Authorization: Bearer <operator token>)`,
     } as const;
     if (!policy.openRooms || policy.reserved.has(room)) return refusal;
-    const used = (this.created.get(address) ?? 0) + (this.reserving.get(address) ?? 0);
+    const used = this.created.count(address) + (this.reserving.get(address) ?? 0);
     if (used >= policy.maxRoomsPerAddress) {
       return {
         ok: false,
@@ -103,7 +111,7 @@ export class RoomCreation {
       commit: () => {
         if (done) return;
         release();
-        this.created.set(address, (this.created.get(address) ?? 0) + 1);
+        this.created.add(address);
       },
     };
   }

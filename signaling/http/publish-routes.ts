@@ -7,7 +7,7 @@ import { ErrorCode, parsePublishBody, type KeysBody, type Published } from '../.
 import type { ApiContext } from './api-context.ts';
 import { parseJson, roomParam, safe } from './respond.ts';
 
-/** Largest key-rotation body: one signed record is well under a kilobyte. */
+/** Largest key-rotation body: a key set of 16 keys with 32 signatures is about 5 KB. */
 export const MAX_ROTATION_BODY_BYTES = 64 * 1024;
 
 /** The room write routes. */

@@ -17,13 +17,17 @@ export function httpStatusOf(code: Code): number {
     case ErrorCode.OPERATOR_REQUIRED:
       return 401;
     case ErrorCode.QUOTA_EXCEEDED:
+    case ErrorCode.RATE_LIMITED:
       return 429;
+    case ErrorCode.STORAGE_FULL:
+      return 507;
     case ErrorCode.UNSUPPORTED_ENCODING:
       return 415;
     case ErrorCode.NO_SUCH_ROOM:
     case ErrorCode.NO_SUCH_PLAN:
       return 404;
     case ErrorCode.STALE_SEQ:
+    case ErrorCode.STALE_KEY_SET:
     case ErrorCode.BLOB_MISSING:
     case ErrorCode.ROOM_QUARANTINED:
     case ErrorCode.DUPLICATE_VERSION:
@@ -124,5 +128,17 @@ export function apiErrorHandler(err: unknown, _req: Request, res: Response, next
   if ((typeof type === 'string' && type.startsWith('entity.')) || type === 'request.aborted') {
     return refuse(res, ErrorCode.BAD_MESSAGE, `bad request body (${type})`);
   }
+  if (isStorageFull(err)) {
+    return refuse(res, ErrorCode.STORAGE_FULL, 'the relay could not store this: its disk is full');
+  }
   refuse(res, ErrorCode.INTERNAL, 'internal error');
+}
+
+/** Error codes of a write the disk refused for lack of space (or a read-only file system). */
+const STORAGE_FULL_ERRNOS = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+
+/** True for an error of a write that failed for lack of space. */
+export function isStorageFull(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+  return typeof code === 'string' && STORAGE_FULL_ERRNOS.has(code);
 }

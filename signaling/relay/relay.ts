@@ -11,13 +11,13 @@ import {
   acceptRelease,
   acceptRotation,
   fail,
-  keyIdOf,
   parseSignedRotation,
+  pinnedState,
   sha256Hex,
   trustKeys,
-  verifyBytes,
-  canonicalBytes,
+  verifyBlob,
   type ErrorCode as Code,
+  type KeySetState,
   type KeysBody,
   type ReleaseAdoption,
   type SignedRelease,
@@ -534,8 +534,10 @@ export class Relay {
   }
 
   /**
-   * Adds a key to a room through a signed rotation record. For a room that does not exist yet, a
-   * self-signed record (signed by the new key itself) creates the room with that key.
+   * Moves a room to its next key set through a signed rotation record (`acceptRotation`: version one
+   * above, signed by the threshold of the current keys and of its own). A replayed or older record
+   * is refused (`STALE_KEY_SET`) and changes nothing. For a room that does not exist yet, a version 1
+   * record signed by its own keys creates the room (only for an operator).
    */
   rotate(
     room: string,
@@ -550,11 +552,11 @@ export class Relay {
       const record = parsed.value;
       const state = this.store.room(room);
       if (state) {
-        const accepted = await acceptRotation(record, room, state.trusted);
+        const accepted = await acceptRotation(record, room, keySetStateOf(state));
         if (!accepted.ok) return accepted;
         const next: StoredRoom = {
           ...state,
-          trusted: accepted.value,
+          trusted: new Map(accepted.value.state.keys),
           rotations: [...state.rotations, record],
         };
         const saved = await this.saveRoomOrRefuse(next);
@@ -572,7 +574,7 @@ export class Relay {
       const created: StoredRoom = {
         room,
         createdAt: new Date(this.now()).toISOString(),
-        trusted: await trustKeys([record.rotation.newKey]),
+        trusted: await trustKeys(record.keySet.keys),
         rotations: [record],
         history: [],
       };
@@ -604,24 +606,33 @@ function decodeBase64Capped(text: string, size: number): Uint8Array | null {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
+/**
+ * Where a room's keys stand: the last rotation record's set, or — for a room created by its first
+ * publish, or one whose records predate key sets — version 1 of the keys it trusts, threshold 1.
+ */
+export function keySetStateOf(state: StoredRoom): KeySetState {
+  const last = state.rotations.at(-1)?.keySet;
+  return { version: last?.version ?? 1, keys: state.trusted, threshold: last?.threshold ?? 1 };
+}
+
 function keysOf(state: StoredRoom): RoomKeys {
+  const { version, threshold } = keySetStateOf(state);
   return {
     keys: [...state.trusted].map(([keyId, publicKey]) => ({ keyId, publicKey })),
+    version: version ?? 1,
+    threshold,
     rotations: state.rotations,
   };
 }
 
-/** A room's birth certificate: a rotation record for `room` signed by the very key it introduces. */
+/** A room's birth certificate: key set version 1 for `room`, signed by the threshold of its own keys. */
 async function checkGenesis(room: string, record: SignedRotation): Promise<{ ok: true } | Refusal> {
-  const { rotation, sig } = record;
-  if (rotation.room !== room) return fail(ErrorCode.WRONG_ROOM, `record is for room "${rotation.room}"`);
-  if ((await keyIdOf(rotation.newKey)) !== rotation.newKeyId || rotation.keyId !== rotation.newKeyId) {
+  if (record.keySet.version !== 1) {
     return fail(
       ErrorCode.UNKNOWN_KEY,
-      `room "${room}" does not exist; only a record signed by its own new key can create it`,
+      `room "${room}" does not exist; only a version 1 key set signed by its own keys can create it`,
     );
   }
-  if (!(await verifyBytes(rotation.newKey, canonicalBytes(rotation), sig)))
-    return fail(ErrorCode.BAD_SIGNATURE, 'record signature does not verify');
-  return { ok: true };
+  const born = await acceptRotation(record, room, await pinnedState(record.keySet.keys));
+  return born.ok ? { ok: true } : born;
 }

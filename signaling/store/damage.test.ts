@@ -7,6 +7,7 @@
  * stderr at start, in `/healthz`, in `/metrics` and in the API.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { keySetRecord } from '../testing/key-sets.ts';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,7 +156,7 @@ async function takeOver(url: string): Promise<string[]> {
     },
   });
   const published = await intruder.publish(built, { publicKey: intruder.key.publicKey });
-  const record = await signRotation('r', intruder.key.publicKey, intruder.key);
+  const record = await keySetRecord('r', 1, [intruder.key], [intruder.key]);
   const rotated = await fetch(url + ApiPath.keys('r'), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -10,9 +10,11 @@ import * as v from 'valibot';
 import {
   RoomName,
   parseSignedRelease,
+  parseSignedRotation,
   trustKeys,
   verifyReleaseSignature,
   type SignedRelease,
+  type SignedRotation,
 } from '../../protocol/index.ts';
 import { mkdirDurable, removeTempFiles } from './atomic.ts';
 import { readLastSeq, readRoomRecord, releaseFiles, roomFiles } from './room-files.ts';
@@ -109,7 +111,7 @@ async function loadRoom(dir: string, name: string, log: StoreLog): Promise<Loade
     room: name,
     createdAt: record.value.createdAt,
     trusted: await trustKeys(record.value.keys),
-    rotations: record.value.rotations,
+    rotations: keySetRecords(record.value.rotations, name, log),
     history: [],
   };
   const damage: string[] = [];
@@ -144,4 +146,20 @@ async function loadRelease(
   const key = state.trusted.get(signed.release.keyId);
   if (!key || !(await verifyReleaseSignature(signed, key))) return { ok: false, why: 'bad signature' };
   return { ok: true, signed };
+}
+
+/** The key set records of a room file; records of the older, unversioned format are dropped (logged). */
+function keySetRecords(records: readonly unknown[], room: string, log: StoreLog): SignedRotation[] {
+  const kept: SignedRotation[] = [];
+  for (const record of records) {
+    const parsed = parseSignedRotation(record);
+    if (parsed.ok) kept.push(parsed.value);
+  }
+  if (kept.length < records.length) {
+    log(
+      `room ${room}: ${records.length - kept.length} key rotation record(s) of the old format dropped; ` +
+        'its keys stay trusted as key set version 1 (sign a version 2 set so that players learn them)',
+    );
+  }
+  return kept;
 }

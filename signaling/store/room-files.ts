@@ -10,7 +10,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { Count, IsoTime, PublicKeyText, RoomName, SignedRotationSchema } from '../../protocol/index.ts';
+import { Count, IsoTime, PublicKeyText, RoomName } from '../../protocol/index.ts';
 
 /** A room's record: its keys and rotation records. */
 export const RoomRecordSchema = v.object({
@@ -18,7 +18,11 @@ export const RoomRecordSchema = v.object({
   room: RoomName,
   createdAt: IsoTime,
   keys: v.array(PublicKeyText),
-  rotations: v.array(SignedRotationSchema),
+  /**
+   * Key set records, in order. Records of the older, unversioned format are read and dropped at load
+   * (the room keeps the keys they added, as version 1): they are not part of any chain.
+   */
+  rotations: v.array(v.unknown()),
 });
 /** What `room.json` holds. */
 export type RoomRecord = v.InferOutput<typeof RoomRecordSchema>;

@@ -335,6 +335,33 @@ export class RelayStore implements RoomStore {
     return this.textureMimes.get(sha256);
   }
 
+  /**
+   * Removes releases of a room from its history and the data dir (the pruning of old history:
+   * `prune.ts`); the room's last seq stays. Blobs no kept release names are left to
+   * {@link collectGarbage}. Never the latest release.
+   */
+  async forgetReleases(room: string, seqs: ReadonlySet<number>): Promise<number> {
+    const state = this.roomsByName.get(room);
+    if (!state || seqs.size === 0) return 0;
+    const latest = state.history.at(-1)?.release.seq;
+    const gone = state.history.filter((s) => seqs.has(s.release.seq) && s.release.seq !== latest);
+    if (gone.length === 0) return 0;
+    const dropped = new Set(gone.map((s) => s.release.seq));
+    state.history = state.history.filter((s) => !dropped.has(s.release.seq));
+    // Rebuild the blob index from what every room keeps.
+    this.named.clear();
+    this.roomBlobs.clear();
+    this.textureMimes.clear();
+    for (const kept of this.roomsByName.values()) {
+      const releases = kept.history;
+      kept.history = [];
+      for (const signed of releases) this.append(kept, signed);
+    }
+    const releasesDir = roomFiles(this.roomDir(room)).releases;
+    for (const seq of dropped) await rm(join(releasesDir, seqFileName(seq)), { force: true });
+    return dropped.size;
+  }
+
   /** Every blob named by some release. */
   referencedBlobs(): Set<string> {
     return new Set(this.named);

@@ -15,6 +15,7 @@ import {
 import type { Conn, Wire } from '../hub/conn.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { Payload } from '../hub/outbox.ts';
+import { errorPayload } from '../hub/payloads.ts';
 
 /**
  * Bytes per write of a big frame (a seed `hot_update` with a whole image), by default: big writes
@@ -31,6 +32,11 @@ export interface TcpOptions {
   readonly maxSeedHelloBytes?: number;
   /** Bytes per write of a big frame: the unit of progress the fan-out scheduler sees. */
   readonly sliceBytes?: number;
+  /**
+   * Asked first for each new socket (the per-address connection rate); false: the socket gets a
+   * fatal `RATE_LIMITED` error frame and is closed before the hub sees it.
+   */
+  readonly admit?: (socket: Socket) => boolean;
 }
 
 class TcpWire implements Wire {
@@ -75,6 +81,11 @@ class TcpWire implements Wire {
 /** Serves one TCP connection. */
 function serveSocket(hub: Hub, socket: Socket, options: TcpOptions): void {
   socket.setNoDelay(true);
+  if (options.admit && !options.admit(socket)) {
+    socket.on('error', () => {});
+    socket.end(errorPayload(ErrorCode.RATE_LIMITED, 'too many new connections: slow down', true).frame);
+    return;
+  }
   const wire = new TcpWire(socket, options.sliceBytes ?? DEFAULT_TCP_SLICE_BYTES);
   const conn: Conn = hub.open(wire);
   const decoder = new FrameDecoder({ maxFrameBytes: options.maxInboundFrameBytes });

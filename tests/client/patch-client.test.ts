@@ -5,6 +5,7 @@
  * The same releases give the same outcomes and acks on both.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { keySetRecord } from '../../signaling/testing/key-sets.ts';
 import { buildRelease, buildRollback } from '../../publisher/build.ts';
 import { utf8 } from '../../protocol/bytes.ts';
 import { generateSigningKey, type SigningKey } from '../../protocol/crypto.ts';
@@ -466,7 +467,7 @@ describe.each(adapters)('PatchClient through the $name adapter, on the real rela
     await publish(r1);
     await applied;
     const next = await generateSigningKey();
-    await rotate(relay, await signRotation(ROOM, next.publicKey, key));
+    await rotate(relay, await keySetRecord(ROOM, 2, [key, next], [key, next]));
     const r2 = await release(r1.signed.release, { theme: theme('#0a0b0c', 'rotated') }, next);
     applied = nextApplied(c);
     await publish(r2);
@@ -490,14 +491,14 @@ describe.each(adapters)('PatchClient through the $name adapter, on the real rela
     await until(() => gate);
     // While seq 1 is being applied, seq 2 comes signed by a key the pinned key rotated to.
     const next = await generateSigningKey();
-    await rotate(relay, await signRotation(ROOM, next.publicKey, key));
+    await rotate(relay, await keySetRecord(ROOM, 2, [key, next], [key, next]));
     const r2 = await release(r1.signed.release, { theme: theme('#020202', '2') }, next);
     await publish(r2);
     await until(() => c.status().loading?.seq === 2);
     const applied = nextApplied(c, (d) => d.seq === 2);
     gate!();
     await applied;
-    expect((await cache.state(ROOM)).rotations).toHaveLength(1);
+    expect((await cache.state(ROOM)).trustRoot?.record.keySet.version).toBe(2);
     c.close();
     // Offline, the cache alone: release 2 verifies under the stored rotation.
     await meddler.close();
