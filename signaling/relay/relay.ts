@@ -30,6 +30,7 @@ import { latestOf, releaseAt, type DataDirReport, type StoredRoom } from '../sto
 import { AdoptionBook, type ConnectedPlayer } from './adoption.ts';
 import { BlobChecks } from './blob-checks.ts';
 import { PlanRunner } from './plans.ts';
+import { ExpectedUploads, type UploadExpectation } from './uploads.ts';
 import { duplicateVersion } from './versions.ts';
 import { DecodeQueue } from './decode-queue.ts';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './limits.ts';
@@ -61,16 +62,6 @@ export interface PublishInput {
    * publish to a room that does not exist is refused with `OPERATOR_REQUIRED`. Default false.
    */
   readonly mayCreate?: boolean;
-}
-
-/** A blob a verified release named and the relay lacked: the only kind of upload it accepts. */
-interface ExpectedUpload {
-  readonly room: string;
-  readonly size: number;
-  readonly until: number;
-  /** The slot that named it, checked against the bytes as they arrive. */
-  readonly name: string;
-  readonly slot: Slot;
 }
 
 /** A publish that went through. */
@@ -106,7 +97,7 @@ export type ReleaseListener = (signed: SignedRelease, previous: SignedRelease | 
 export class Relay {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly listeners = new Set<ReleaseListener>();
-  private readonly expected = new Map<string, ExpectedUpload>();
+  private readonly uploads: ExpectedUploads;
   private readonly decoder: DecodeQueue;
   private readonly checks: BlobChecks;
   readonly limits: RelayLimits;
@@ -127,6 +118,7 @@ export class Relay {
     this.limits = { ...DEFAULT_RELAY_LIMITS, ...limits };
     this.decoder = new DecodeQueue(this.limits.decodeTimeoutMs);
     this.checks = new BlobChecks({ maxPixels: this.limits.maxTexturePixels, decode: this.decoder });
+    this.uploads = new ExpectedUploads(store, this.checks, this.limits, now);
     // A store shared with other nodes: their releases reach this node's listeners (the hub) too.
     store.onExternalRelease?.((signed, previous) => this.emit(signed, previous));
     // Adoption counts and plans keep their files in the data dir (none: in memory only).
@@ -292,83 +284,14 @@ export class Relay {
     return this.store.descriptor(room, sha256) ?? null;
   }
 
-  /**
-   * What an upload of `sha256` may be, before its body is read: the declared size when a verified
-   * release of a room named it as missing (within the upload window), else `stored` when the relay
-   * has it already, else a refusal (`UPLOAD_NOT_EXPECTED`).
-   */
-  expectUpload(
-    sha256: string,
-  ): { ok: true; stored: true } | { ok: true; stored: false; size: number } | Refusal {
-    const expected = this.expected.get(sha256) ?? this.store.sharedExpectation?.(sha256, this.now());
-    if (expected && expected.until >= this.now()) return { ok: true, stored: false, size: expected.size };
-    this.expected.delete(sha256);
-    if (this.store.hasBlob(sha256)) return { ok: true, stored: true };
-    // A blob a stored (so verified) release names but the data dir lost: its upload heals the room.
-    for (const state of this.store.rooms()) {
-      const slot = this.store.descriptor(state.room, sha256);
-      if (slot) return { ok: true, stored: false, size: slot.size };
-    }
-    return fail(
-      ErrorCode.UPLOAD_NOT_EXPECTED,
-      `no verified release names blob ${sha256}: publish the release first (its BLOB_MISSING answer lists what to upload)`,
-    );
+  /** What an upload of `sha256` may be, before its body is read (see {@link ExpectedUploads}). */
+  expectUpload(sha256: string): UploadExpectation {
+    return this.uploads.expectation(sha256);
   }
 
-  /**
-   * Stores the bytes of a blob a verified release named ({@link expectUpload}), after checking size
-   * and hash — and, for a blob a release is waiting for, its chunk list and content against that
-   * release's slot, now rather than on the publish's critical path. `stored` is false when the blob
-   * was already there.
-   */
-  async upload(sha256: string, bytes: Uint8Array): Promise<{ ok: true; stored: boolean } | Refusal> {
-    const expected = this.expectUpload(sha256);
-    if (!expected.ok) return expected;
-    if (expected.stored) return { ok: true, stored: false };
-    if (bytes.length !== expected.size) {
-      return fail(ErrorCode.HASH_MISMATCH, `blob ${sha256} is ${expected.size} bytes, not ${bytes.length}`);
-    }
-    if ((await sha256Hex(bytes)) !== sha256) {
-      return fail(ErrorCode.HASH_MISMATCH, `body does not hash to ${sha256}`);
-    }
-    const waiting = this.expected.get(sha256);
-    if (waiting) {
-      const checked = await this.checks.check(waiting.name, waiting.slot, bytes);
-      if (!checked.ok) return checked;
-    }
-    // Expected until the release naming it is stored (or the window closes): the publisher may send
-    // it again, and an upload sent again is kept fresh for the garbage collector.
-    return { ok: true, stored: await this.store.putBlob(sha256, bytes) };
-  }
-
-  /** Remembers the missing blobs of a verified release as uploads to accept, within the room's quota. */
-  private expectBlobs(
-    room: string,
-    slots: readonly (readonly [string, Slot])[],
-    missing: readonly string[],
-  ): Refusal | null {
-    const now = this.now();
-    // In a cluster, the room's quota counts what every node awaits.
-    let pending = this.store.sharedPendingBytes?.(room, now, [...missing, ...this.expected.keys()]) ?? 0;
-    for (const [sha, e] of this.expected) {
-      if (e.until < now) this.expected.delete(sha);
-      else if (e.room === room && !missing.includes(sha)) pending += e.size;
-    }
-    const named = new Map(slots.map(([name, slot]) => [slot.sha256, { name, slot }]));
-    for (const sha of missing) pending += named.get(sha)?.slot.size ?? 0;
-    if (pending > this.limits.maxPendingBytesPerRoom) {
-      return fail(
-        ErrorCode.QUOTA_EXCEEDED,
-        `room "${room}" would await ${pending} bytes of uploads; the relay allows ${this.limits.maxPendingBytesPerRoom}`,
-      );
-    }
-    for (const sha of missing) {
-      const { name, slot } = named.get(sha)!;
-      this.expected.set(sha, { room, size: slot.size, until: now + this.limits.uploadWindowMs, name, slot });
-    }
-    // In a cluster the uploads may reach any node: tell them all.
-    this.store.shareExpectations?.(missing.map((sha256) => ({ sha256, ...this.expected.get(sha256)! })));
-    return null;
+  /** Stores the bytes of a blob a verified release named, once checked (see {@link ExpectedUploads}). */
+  upload(sha256: string, bytes: Uint8Array): Promise<{ ok: true; stored: boolean } | Refusal> {
+    return this.uploads.upload(sha256, bytes);
   }
 
   // ---- publishing ----------------------------------------------------------------------------------
@@ -473,7 +396,7 @@ export class Relay {
       ),
     ];
     if (missing.length > 0) {
-      const quota = this.expectBlobs(input.room, slots, missing);
+      const quota = this.uploads.await(input.room, slots, missing);
       if (quota) return quota;
       return {
         ok: false,
@@ -504,7 +427,7 @@ export class Relay {
 
     // Durable in this order: blobs, then the room (if new), then the release file.
     for (const [sha, bytes] of sent) await this.store.putBlob(sha, bytes);
-    for (const [, slot] of slots) this.expected.delete(slot.sha256);
+    this.uploads.settle(slots);
     let room = state;
     const createdRoom = !room;
     try {
@@ -523,7 +446,7 @@ export class Relay {
       // A shared store: another node got there first (or a blob expired meanwhile).
       if (!(error instanceof StoreConflict)) throw error;
       if (error.code === ErrorCode.BLOB_MISSING) {
-        const quota = this.expectBlobs(input.room, slots, error.missing);
+        const quota = this.uploads.await(input.room, slots, error.missing);
         if (quota) return quota;
         return { ok: false, code: error.code, message: error.message, missing: error.missing };
       }

@@ -1,0 +1,117 @@
+/**
+ * Uploads the relay accepts: only blobs a verified release named and the relay lacked, within the
+ * room's quota of bytes awaited and the upload window, each checked (size, hash, then its chunk list
+ * and content against the slot that named it) as it arrives — not on the publish's critical path.
+ */
+import { ErrorCode, fail, sha256Hex, type Slot } from '../../protocol/index.ts';
+import type { RoomStore } from '../store/room-store.ts';
+import type { BlobChecks } from './blob-checks.ts';
+import type { RelayLimits } from './limits.ts';
+import type { Refusal } from './relay.ts';
+
+/** A blob a verified release named and the relay lacked: the only kind of upload it accepts. */
+interface ExpectedUpload {
+  readonly room: string;
+  readonly size: number;
+  readonly until: number;
+  /** The slot that named it, checked against the bytes as they arrive. */
+  readonly name: string;
+  readonly slot: Slot;
+}
+
+/** What an upload may be, before its body is read. */
+export type UploadExpectation =
+  { ok: true; stored: true } | { ok: true; stored: false; size: number } | Refusal;
+
+/** The uploads the relay awaits. */
+export class ExpectedUploads {
+  private readonly expected = new Map<string, ExpectedUpload>();
+
+  constructor(
+    private readonly store: RoomStore,
+    private readonly checks: BlobChecks,
+    private readonly limits: RelayLimits,
+    private readonly now: () => number,
+  ) {}
+
+  /**
+   * What an upload of `sha256` may be, before its body is read: the declared size when a verified
+   * release of a room named it as missing (within the upload window), else `stored` when the relay
+   * has it already, else a refusal (`UPLOAD_NOT_EXPECTED`).
+   */
+  expectation(sha256: string): UploadExpectation {
+    const expected = this.expected.get(sha256) ?? this.store.sharedExpectation?.(sha256, this.now());
+    if (expected && expected.until >= this.now()) return { ok: true, stored: false, size: expected.size };
+    this.expected.delete(sha256);
+    if (this.store.hasBlob(sha256)) return { ok: true, stored: true };
+    // A blob a stored (so verified) release names but the data dir lost: its upload heals the room.
+    for (const state of this.store.rooms()) {
+      const slot = this.store.descriptor(state.room, sha256);
+      if (slot) return { ok: true, stored: false, size: slot.size };
+    }
+    return fail(
+      ErrorCode.UPLOAD_NOT_EXPECTED,
+      `no verified release names blob ${sha256}: publish the release first (its BLOB_MISSING answer lists what to upload)`,
+    );
+  }
+
+  /**
+   * Stores the bytes of an expected blob after checking size and hash — and, for a blob a release is
+   * waiting for, its chunk list and content against that release's slot. `stored` is false when the
+   * blob was already there.
+   */
+  async upload(sha256: string, bytes: Uint8Array): Promise<{ ok: true; stored: boolean } | Refusal> {
+    const expected = this.expectation(sha256);
+    if (!expected.ok) return expected;
+    if (expected.stored) return { ok: true, stored: false };
+    if (bytes.length !== expected.size) {
+      return fail(ErrorCode.HASH_MISMATCH, `blob ${sha256} is ${expected.size} bytes, not ${bytes.length}`);
+    }
+    if ((await sha256Hex(bytes)) !== sha256) {
+      return fail(ErrorCode.HASH_MISMATCH, `body does not hash to ${sha256}`);
+    }
+    const waiting = this.expected.get(sha256);
+    if (waiting) {
+      const checked = await this.checks.check(waiting.name, waiting.slot, bytes);
+      if (!checked.ok) return checked;
+    }
+    // Expected until the release naming it is stored (or the window closes): the publisher may send
+    // it again, and an upload sent again is kept fresh for the garbage collector.
+    return { ok: true, stored: await this.store.putBlob(sha256, bytes) };
+  }
+
+  /** Remembers the missing blobs of a verified release as uploads to accept, within the room's quota. */
+  await(
+    room: string,
+    slots: readonly (readonly [string, Slot])[],
+    missing: readonly string[],
+  ): Refusal | null {
+    const now = this.now();
+    // In a cluster, the room's quota counts what every node awaits.
+    let pending = this.store.sharedPendingBytes?.(room, now, [...missing, ...this.expected.keys()]) ?? 0;
+    for (const [sha, e] of this.expected) {
+      if (e.until < now) this.expected.delete(sha);
+      else if (e.room === room && !missing.includes(sha)) pending += e.size;
+    }
+    const named = new Map(slots.map(([name, slot]) => [slot.sha256, { name, slot }]));
+    for (const sha of missing) pending += named.get(sha)?.slot.size ?? 0;
+    if (pending > this.limits.maxPendingBytesPerRoom) {
+      return fail(
+        ErrorCode.QUOTA_EXCEEDED,
+        `room "${room}" would await ${pending} bytes of uploads; the relay allows ${this.limits.maxPendingBytesPerRoom}`,
+      );
+    }
+    for (const sha of missing) {
+      const { name, slot } = named.get(sha)!;
+      this.expected.set(sha, { room, size: slot.size, until: now + this.limits.uploadWindowMs, name, slot });
+    }
+    // In a cluster the uploads may reach any node: tell them all.
+    this.store.shareExpectations?.(missing.map((sha256) => ({ sha256, ...this.expected.get(sha256)! })));
+    return null;
+  }
+
+  /** The blobs of a stored release are no longer awaited. */
+  settle(slots: readonly (readonly [string, Slot])[]): void {
+    for (const [, slot] of slots) this.expected.delete(slot.sha256);
+  }
+}
