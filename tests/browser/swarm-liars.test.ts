@@ -110,7 +110,9 @@ describe('liar peers in a room of real pages', () => {
     // asked the refusing one often enough dropped it.
     expect(liars[0]!.corrupted()).toBeLessThanOrEqual(PAGES * MAX_STRIKES);
     expect(liars[1]!.corrupted()).toBeLessThanOrEqual(PAGES * (MAX_STRIKES / STRIKE_TIMEOUT));
-    expect(infos.filter((i) => i.peers.includes('liar-none')).length).toBeLessThan(PAGES);
+    // Whether a page asked the refusing liar often enough to drop it depends on how much the relay
+    // served at once (it serves at once while it is not the bottleneck), so it is not asserted here;
+    // dropping after MAX_STRIKES is proven on the virtual network (bench/swarm/swarm.test.ts).
     expect(opened.errors.flat()).toEqual([]);
   });
 });
