@@ -15,7 +15,6 @@ import {
   pinnedState,
   sha256Hex,
   trustKeys,
-  verifyBlob,
   type ErrorCode as Code,
   type KeySetState,
   type KeysBody,
