@@ -9,6 +9,7 @@
  * so a node also compares every room's seq with Redis every `pollMs` and after each reconnection:
  * a node that was away catches up from each room's latest seq by itself.
  */
+import { KeyedQueue } from '../relay/keyed-queue.ts';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import * as v from 'valibot';
@@ -85,7 +86,7 @@ export class ClusterStore implements RoomStore {
   private readonly unpublished = new Map<string, number>();
   private readonly expectations = new Map<string, SharedExpectation>();
   /** Per room: the tail of its reads and writes, which never interleave on one node. */
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
   private readonly blobs: RedisBlobs;
   private listener: ExternalReleaseListener | null = null;
   /** Listeners of the events other parts of the cluster handle (rosters, PeerJS messages). */
@@ -486,17 +487,7 @@ export class ClusterStore implements RoomStore {
 
   /** Runs `task` after every earlier one of the same room on this node. */
   private locked<T>(room: string, task: () => Promise<T>): Promise<T> {
-    const before = this.locks.get(room) ?? Promise.resolve();
-    const run = before.then(task, task);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(room, tail);
-    void tail.then(() => {
-      if (this.locks.get(room) === tail) this.locks.delete(room);
-    });
-    return run;
+    return this.queue.run(room, task);
   }
 
   /** Bytes of blobs in this node's cache (for `/metrics`). */

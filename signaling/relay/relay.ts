@@ -6,6 +6,7 @@
  * a {@link RoomStore} (the data dir, or Redis shared by several nodes) and tells its listeners about
  * each new release — its own, and those other nodes accepted — and the hub fans it out.
  */
+import { KeyedQueue } from './keyed-queue.ts';
 import {
   ErrorCode,
   acceptRelease,
@@ -94,7 +95,7 @@ export type ReleaseListener = (signed: SignedRelease, previous: SignedRelease | 
 
 /** The relay core. */
 export class Relay {
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
   private readonly listeners = new Set<ReleaseListener>();
   private readonly uploads: ExpectedUploads;
   private readonly decoder: DecodeQueue;
@@ -297,17 +298,7 @@ export class Relay {
 
   /** Runs `task` after every earlier task on the same room: publishes of one room never interleave. */
   private serialize<T>(room: string, task: () => Promise<T>): Promise<T> {
-    const before = this.locks.get(room) ?? Promise.resolve();
-    const run = before.then(task, task);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(room, tail);
-    void tail.then(() => {
-      if (this.locks.get(room) === tail) this.locks.delete(room);
-    });
-    return run;
+    return this.queue.run(room, task);
   }
 
   /** Accepts or refuses a publish. Never throws for bad input; a refusal leaves everything as it was. */
