@@ -4,12 +4,9 @@
  * and restarted on the same data dir. Each time it must serve either the old or the new release,
  * complete (signature verifies, every blob there with the right hash), never a broken one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ApiPath,
@@ -20,57 +17,10 @@ import {
   verifyReleaseSignature,
   type SignedRelease,
 } from '../protocol/index.ts';
-import { TEST_OPERATOR_TOKEN, TestRoom, bigPngBytes } from './testing/helpers.ts';
+import { TestRoom, bigPngBytes } from './testing/helpers.ts';
+import { killServeProcesses, spawnServe } from './testing/serve-process.ts';
 
-const bin = fileURLToPath(new URL('../bin/patchcast.mjs', import.meta.url));
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
-/** Starts `patchcast serve` on ephemeral ports; resolves with its URL. */
-function serve(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      'serve',
-      '--no-demo',
-      '--http-port',
-      '0',
-      '--tcp-port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--static-dir',
-      join(dataDir, 'no-site'),
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'ignore'],
-      env: { ...process.env, PATCHCAST_OPERATOR_TOKEN: TEST_OPERATOR_TOKEN },
-    },
-  );
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start')), 20_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = /relay on (http:\/\/\S+)/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]! });
-      }
-    });
-    child.once('exit', () => reject(new Error('server exited')));
-  });
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+afterAll(killServeProcesses);
 
 /** Fetches the latest release and checks it is whole: signature and every blob. */
 async function wholeLatest(url: string, publicKey: string): Promise<SignedRelease> {
@@ -89,7 +39,8 @@ describe('SIGKILL mid-publish', () => {
   it('serves the old or the new release, complete, after every kill', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'patchcast-crash-'));
     try {
-      let { child, url } = await serve(dataDir);
+      let relay = await spawnServe({ dataDir });
+      let url = relay.url;
       const room = await TestRoom.create(url, 'crash');
       // How long one publish takes here, to spread the kills over it.
       const probe = await room.build({
@@ -129,10 +80,11 @@ describe('SIGKILL mid-publish', () => {
         const delay = (publishMs * 1.2 * i) / (rounds - 1);
         const publishing = room.publish(built).catch(() => null);
         await new Promise((r) => setTimeout(r, delay));
-        await killed(child);
+        await relay.kill();
         await publishing;
 
-        ({ child, url } = await serve(dataDir));
+        relay = await spawnServe({ dataDir });
+        url = relay.url;
         room.latest = null;
         const latest = await wholeLatest(url, room.key.publicKey);
         const seq = latest.release.seq;
@@ -147,7 +99,7 @@ describe('SIGKILL mid-publish', () => {
       // Both outcomes should occur over the spread of kill times.
       expect(outcomes).toContain('old');
       expect(outcomes).toContain('new');
-      await killed(child);
+      await relay.kill();
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

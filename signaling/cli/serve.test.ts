@@ -3,12 +3,9 @@
  * fragment, only when that file holds a key the room trusts; checked on the banner of an in-process
  * server and on the output of the real command.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   fromBase64Url,
@@ -18,10 +15,10 @@ import {
   toKeyFile,
   type KeyFile,
 } from '../../protocol/index.ts';
-import { startTestServer } from '../testing/helpers.ts';
+import { startTestServer, until } from '../testing/helpers.ts';
+import { spawnServe } from '../testing/serve-process.ts';
 import { serveBanner } from './serve.ts';
 
-const bin = fileURLToPath(new URL('../../bin/patchcast.mjs', import.meta.url));
 const ADMIN_LINK = /^ {2}admin \(demo key\) (\S+)$/;
 
 let dataDir: string;
@@ -114,46 +111,21 @@ describe('serve banner', () => {
 
 describe('patchcast serve (the real command)', () => {
   it('prints the admin link with the demo key file it wrote', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        bin,
-        'serve',
-        '--http-port',
-        '0',
-        '--tcp-port',
-        '0',
-        '--data-dir',
-        dataDir,
-        '--static-dir',
-        join(dataDir, 'no-site'),
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const relay = await spawnServe({ dataDir, demo: true });
     try {
-      const lines: string[] = [];
-      const link = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no admin link within 30 s:\n${lines.join('\n')}`)),
-          30_000,
-        );
-        createInterface({ input: child.stdout }).on('line', (line) => {
-          lines.push(line);
-          const m = ADMIN_LINK.exec(line);
-          if (m?.[1]) {
-            clearTimeout(timer);
-            resolve(m[1]);
-          }
-        });
-        child.once('exit', () => reject(new Error(`serve exited:\n${lines.join('\n')}`)));
-      });
+      let link = '';
+      await until(
+        () => {
+          link = relay.stdout.map((line) => ADMIN_LINK.exec(line)?.[1]).find(Boolean) ?? '';
+          return link !== '';
+        },
+        30_000,
+        `the admin link in:\n${relay.stdout.join('\n')}`,
+      );
       expect(keyOfLink(link)).toEqual(await keyFileOnDisk());
-      const relay = /relay on (http:\/\/\S+)/.exec(lines.join('\n'))?.[1];
-      expect(link.startsWith(`${relay}/#demo-key=`)).toBe(true);
+      expect(link.startsWith(`${relay.url}/#demo-key=`)).toBe(true);
     } finally {
-      child.kill('SIGTERM');
-      await exited;
+      await relay.stop();
     }
   });
 });

@@ -6,13 +6,10 @@
  * release file (the relay still refuses its seq and says which one to use). Each is reported on
  * stderr at start, in `/healthz`, in `/metrics` and in the API.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { keySetRecord } from '../testing/key-sets.ts';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ApiPath,
@@ -26,68 +23,22 @@ import {
   utf8,
   type SignedRelease,
 } from '../../protocol/index.ts';
-import { TEST_OPERATOR_TOKEN, TestRoom } from '../testing/helpers.ts';
-
-const bin = fileURLToPath(new URL('../../bin/patchcast.mjs', import.meta.url));
-
-interface Relay {
-  readonly url: string;
-  /** Every stderr line so far. */
-  readonly log: string[];
-  stop(): Promise<void>;
-}
+import { TestRoom } from '../testing/helpers.ts';
+import { killServeProcesses, spawnServe, type ServeProcess } from '../testing/serve-process.ts';
 
 let dataDir: string;
-const running: ChildProcess[] = [];
 
 beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'patchcast-damage-'));
 });
 afterEach(async () => {
-  for (const child of running.splice(0)) child.kill('SIGKILL');
+  killServeProcesses();
   await rm(dataDir, { recursive: true, force: true });
 });
 
 /** Starts `patchcast serve` on ephemeral ports over the test's data dir. */
-function serve(demo = false): Promise<Relay> {
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      'serve',
-      ...(demo ? [] : ['--no-demo']),
-      '--http-port',
-      '0',
-      '--tcp-port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--static-dir',
-      dataDir,
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PATCHCAST_OPERATOR_TOKEN: TEST_OPERATOR_TOKEN },
-    },
-  );
-  running.push(child);
-  const log: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => log.push(line));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('relay did not start')), 20_000);
-    child.once('exit', (code) => reject(new Error(`relay exited with ${code}: ${log.join('\n')}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = /relay on (http:\/\/\S+)/.exec(line);
-      if (!m) return;
-      clearTimeout(timer);
-      const stop = () =>
-        new Promise<void>((done) => {
-          child.once('exit', () => done());
-          child.kill('SIGTERM');
-        });
-      resolve({ url: m[1]!, log, stop });
-    });
-  });
+function serve(demo = false): Promise<ServeProcess> {
+  return spawnServe({ dataDir, demo, staticDir: dataDir });
 }
 
 async function getJson(url: string): Promise<{ status: number; body: unknown }> {
@@ -176,7 +127,7 @@ describe('a damaged data dir fails loudly', () => {
     await writeFile(recordPath, whole.slice(0, whole.length >> 1));
 
     const relay = await serve();
-    expect(relay.log.join('\n')).toMatch(/room r QUARANTINED: room\.json is not JSON/);
+    expect(relay.stderr.join('\n')).toMatch(/room r QUARANTINED: room\.json is not JSON/);
     expect((await health(relay.url)).quarantined).toEqual([
       { room: 'r', reason: expect.stringContaining('not JSON') },
     ]);
@@ -196,7 +147,7 @@ describe('a damaged data dir fails loudly', () => {
     await twoReleases();
     await rm(join(dataDir, 'rooms', 'r', 'room.json'));
     const relay = await serve();
-    expect(relay.log.join('\n')).toMatch(
+    expect(relay.stderr.join('\n')).toMatch(
       /room r QUARANTINED: room\.json is missing but the room has releases/,
     );
     expect(await takeOver(relay.url)).toEqual(['409 ROOM_QUARANTINED', '409 ROOM_QUARANTINED']);
@@ -208,7 +159,7 @@ describe('a damaged data dir fails loudly', () => {
     await first.stop();
     await writeFile(join(dataDir, 'rooms', 'demo', 'room.json'), '{"format":1,');
     const relay = await serve(true);
-    expect(relay.log.join('\n')).toMatch(/room demo QUARANTINED: room\.json is not JSON/);
+    expect(relay.stderr.join('\n')).toMatch(/room demo QUARANTINED: room\.json is not JSON/);
     expect((await health(relay.url)).quarantined.map((q) => q.room)).toEqual(['demo']);
     await relay.stop();
   });
@@ -220,7 +171,7 @@ describe('a damaged data dir fails loudly', () => {
     await rm(blobFile(lost));
 
     const relay = await serve();
-    expect(relay.log.join('\n')).toMatch(
+    expect(relay.stderr.join('\n')).toMatch(
       new RegExp(`room r DEGRADED: blob ${lost} of slot logic \\(seq 2\\) is missing`),
     );
     const served = parseSignedRelease((await getJson(relay.url + ApiPath.release('r'))).body);
@@ -256,7 +207,9 @@ describe('a damaged data dir fails loudly', () => {
     await rm(releaseFile(2));
 
     const relay = await serve();
-    expect(relay.log.join('\n')).toMatch(/room r DEGRADED: release seq 2 was accepted but its file is lost/);
+    expect(relay.stderr.join('\n')).toMatch(
+      /room r DEGRADED: release seq 2 was accepted but its file is lost/,
+    );
     const history = parseHistoryBody((await getJson(relay.url + ApiPath.releases('r'))).body);
     expect(history.ok && [history.value.lastSeq, history.value.releases.map((r) => r.release.seq)]).toEqual([
       2,
@@ -283,7 +236,7 @@ describe('a damaged data dir fails loudly', () => {
     const lost = second.release.slots['logic']!.sha256;
     await rm(blobFile(lost));
     expect((await fetch(relay.url + ApiPath.blob(lost))).status).toBe(404);
-    expect(relay.log.join('\n')).toMatch(
+    expect(relay.stderr.join('\n')).toMatch(
       new RegExp(`blob ${lost} is missing from the data dir \\(ENOENT\\); named in room\\(s\\) r`),
     );
     expect((await health(relay.url)).degraded.map((d) => d.room)).toEqual(['r']);
