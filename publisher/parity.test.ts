@@ -17,12 +17,11 @@ import { generateSigningKey } from '../protocol/crypto.ts';
 import { canonicalize } from '../protocol/jcs.ts';
 import { fromKeyFile, toKeyFile } from '../protocol/keys.ts';
 import type { SignedRelease } from '../protocol/release.ts';
-import type { Io } from '../signaling/cli/io.ts';
-import { main } from '../signaling/cli/main.ts';
 import { bigPngBytes, postRelease, startTestServer, type TestServer } from '../signaling/testing/helpers.ts';
 import { buildRelease } from './build.ts';
 import { proposeVersion } from './publisher.ts';
 import { RAW_UPLOAD_BYTES, RelayApi } from './relay-api.ts';
+import { runCli, type CliResult } from '../signaling/testing/cli-run.ts';
 
 const ROOM = 'parity';
 const OLD_SCRIPT = 'export function update(ball) { return ball; }\n';
@@ -40,17 +39,8 @@ let texture: Uint8Array;
 const clock = new Date(Math.floor(Date.now() / 1000) * 1000);
 const now = () => clock;
 
-async function cliRun(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env: { PATCHCAST_SERVER: cli.url },
-    now,
-  };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
+function cliRun(...argv: string[]): Promise<CliResult> {
+  return runCli({ server: cli.url, anonymous: true, now }, argv);
 }
 
 async function latest(server: TestServer): Promise<SignedRelease> {

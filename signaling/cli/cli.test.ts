@@ -15,16 +15,9 @@ import {
   parseSignedRelease,
   sha256Hex,
 } from '../../protocol/index.ts';
-import {
-  RawConn,
-  TEST_OPERATOR_TOKEN,
-  pngBytes,
-  startTestServer,
-  until,
-  type TestServer,
-} from '../testing/helpers.ts';
-import type { Io } from './io.ts';
-import { COMMANDS, main } from './main.ts';
+import { RawConn, pngBytes, startTestServer, until, type TestServer } from '../testing/helpers.ts';
+import { COMMANDS } from './main.ts';
+import { runCli, type CliResult } from '../testing/cli-run.ts';
 
 let server: TestServer;
 let dir: string;
@@ -38,16 +31,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env: { PATCHCAST_SERVER: server.url, PATCHCAST_OPERATOR_TOKEN: TEST_OPERATOR_TOKEN },
-  };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
+function run(...argv: string[]): Promise<CliResult> {
+  return runCli({ server: server.url }, argv);
 }
 
 async function keyFile(room = 'cli'): Promise<string> {

@@ -10,24 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiPath, parseHistoryBody } from '../../protocol/index.ts';
-import { TEST_OPERATOR_TOKEN, startTestServer, type TestServer } from '../testing/helpers.ts';
-import type { Io } from './io.ts';
-import { main } from './main.ts';
+import { startTestServer, type TestServer } from '../testing/helpers.ts';
+import { runCli, type CliResult } from '../testing/cli-run.ts';
 
 let server: TestServer;
 let dir: string;
 let key: string;
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env: { PATCHCAST_SERVER: server.url, PATCHCAST_OPERATOR_TOKEN: TEST_OPERATOR_TOKEN },
-  };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
+function run(...argv: string[]): Promise<CliResult> {
+  return runCli({ server: server.url }, argv);
 }
 
 async function file(name: string, text: string): Promise<string> {

@@ -20,8 +20,7 @@ import {
   type SignedRelease,
 } from '../../protocol/index.ts';
 import { buildRelease } from '../../publisher/build.ts';
-import type { Io } from './io.ts';
-import { main } from './main.ts';
+import { runCli, type CliResult } from '../testing/cli-run.ts';
 
 let dir: string;
 let relay: Server;
@@ -31,12 +30,8 @@ let latest: SignedRelease;
 let history: SignedRelease[];
 let rotations: unknown[];
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), env: { PATCHCAST_SERVER: url } };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
+function run(...argv: string[]): Promise<CliResult> {
+  return runCli({ server: url, anonymous: true }, argv);
 }
 
 beforeEach(async () => {

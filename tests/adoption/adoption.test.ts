@@ -11,8 +11,6 @@ import { ErrorCode } from '../../protocol/index.ts';
 import { RelayError } from '../../publisher/errors.ts';
 import { publishChanges } from '../../publisher/publisher.ts';
 import { adoptionOf } from '../../publisher/guarded.ts';
-import { main } from '../../signaling/cli/main.ts';
-import type { Io } from '../../signaling/cli/io.ts';
 import { TestRoom, until } from '../../signaling/testing/helpers.ts';
 import {
   GOOD,
@@ -25,6 +23,7 @@ import {
   publisherOf,
   script,
 } from './helpers.ts';
+import { runCli, type CliResult } from '../../signaling/testing/cli-run.ts';
 
 let relay: Relay;
 let room: TestRoom;
@@ -40,16 +39,8 @@ afterEach(async () => {
   await relay.dispose();
 });
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env: { PATCHCAST_SERVER: relay.server.url },
-  };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
+function cli(...argv: string[]): Promise<CliResult> {
+  return runCli({ server: relay.server.url, anonymous: true }, argv);
 }
 
 describe('adoption', { timeout: 90_000 }, () => {
