@@ -45,16 +45,6 @@ import {
 import type { BlobSource, ConnectTransport, Traffic } from './transport.ts';
 import { fetchRotations, RoomTrust, type TrustRefreshReason } from './trust.ts';
 
-export type {
-  AppliedDetail,
-  ConnectedDetail,
-  ConnectionMode,
-  DisconnectedDetail,
-  PatchStatus,
-  RefusedDetail,
-  SlotOutcome,
-} from './status.ts';
-
 /** Options of {@link PatchClient}. */
 export interface PatchClientOptions {
   readonly room: string;

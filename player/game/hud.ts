@@ -3,7 +3,7 @@
  * release downloads, and the last error. Everything is set as text (a version label or an error is
  * data from outside, never markup). Updates are batched to at most one per frame.
  */
-import type { PatchStatus } from '../core/patch-client.ts';
+import type { PatchStatus } from '../core/status.ts';
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -17,13 +17,11 @@ export { openNodePeer } from './node-peer.ts';
 export { memoryCache } from '../core/memory-cache.ts';
 export { relaySocketUrl, relayUrl } from '../core/relay-url.ts';
 export { signalingFor, type SignalingAddress } from '../swarm/signaling-address.ts';
-export {
-  PatchClient,
-  type AppliedDetail,
-  type ConnectedDetail,
-  type DisconnectedDetail,
-  type PatchClientOptions,
-  type PatchEvents,
-  type PatchStatus,
-  type RefusedDetail,
-} from '../core/patch-client.ts';
+export { PatchClient, type PatchClientOptions, type PatchEvents } from '../core/patch-client.ts';
+export type {
+  AppliedDetail,
+  ConnectedDetail,
+  DisconnectedDetail,
+  PatchStatus,
+  RefusedDetail,
+} from '../core/status.ts';

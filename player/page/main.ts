@@ -8,7 +8,8 @@
  * `patchcast:applied` event on `window` (see `docs/player.md`).
  */
 import { parseTheme } from '../../protocol/config.ts';
-import type { PatchClient, AppliedDetail, PatchStatus } from '../core/patch-client.ts';
+import type { PatchClient } from '../core/patch-client.ts';
+import type { AppliedDetail, PatchStatus } from '../core/status.ts';
 import { browserPatchClient, browserSwarm, webRtcAvailable } from '../browser/browser-client.ts';
 import type { ApplyOutcome, PatchHandlers } from '../core/apply.ts';
 import { parseAppliedDetail } from '../core/status.ts';

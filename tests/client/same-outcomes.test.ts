@@ -11,7 +11,7 @@ import type { Ack } from '../../protocol/messages.ts';
 import { inRollout } from '../../protocol/rollout.ts';
 import type { BuiltRelease } from '../../publisher/build.ts';
 import { startTestServer, TestRoom, type TestServer } from '../../signaling/testing/helpers.ts';
-import type { AppliedDetail } from '../../player/core/patch-client.ts';
+import type { AppliedDetail } from '../../player/core/status.ts';
 import { adapters } from './helpers/adapters.ts';
 import { startMeddler, type Meddler } from './helpers/meddler.ts';
 import {

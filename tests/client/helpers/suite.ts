@@ -11,7 +11,8 @@ import type { SigningKey } from '../../../protocol/crypto.ts';
 import { ApiPath } from '../../../protocol/http.ts';
 import type { Release } from '../../../protocol/release.ts';
 import type { ApplyOutcome, PatchHandlers } from '../../../player/core/apply.ts';
-import type { AppliedDetail, PatchClient } from '../../../player/core/patch-client.ts';
+import type { PatchClient } from '../../../player/core/patch-client.ts';
+import type { AppliedDetail } from '../../../player/core/status.ts';
 import { postRelease, type TestServer } from '../../../signaling/testing/helpers.ts';
 
 export const ROOM = 'demo';
