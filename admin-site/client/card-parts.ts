@@ -1,9 +1,9 @@
 /**
- * What every slot card shares: the page's hooks, the cards' element ids, a button.
+ * What every slot card shares: the page's hooks, the cards' element ids, a button, the revert button.
  */
 import { WellKnownSlot } from '../../protocol/config.ts';
 import { h } from '../lib/dom.ts';
-import type { SlotBoard, SlotEntry } from '../lib/slot-board.ts';
+import type { Draft, SlotBoard, SlotEntry } from '../lib/slot-board.ts';
 
 /** What the cards need from the page. */
 export interface CardHooks {
@@ -65,4 +65,26 @@ export function button(
   const el = h('button', { id, type: 'button', ...attrs }, text);
   el.addEventListener('click', onClick);
   return el;
+}
+
+/**
+ * A live slot's "Revert to live" button (null for a slot that is not live): the board goes back to the
+ * live content, and `show` puts that draft into the card's inputs.
+ */
+export function revertButton(
+  entry: SlotEntry,
+  hooks: CardHooks,
+  show: (draft: Draft | null) => void,
+): HTMLElement | null {
+  if (!entry.live) return null;
+  return button(partId(entry, 'revert'), 'Revert to live', () => {
+    hooks.board.revert(entry.name);
+    show(hooks.board.get(entry.name)?.draft ?? null);
+  });
+}
+
+/** A row of buttons, or null when none of them is there. */
+export function buttonRow(...buttons: (HTMLElement | null)[]): HTMLElement | null {
+  const present = buttons.filter((b): b is HTMLElement => b !== null);
+  return present.length > 0 ? h('div', { class: 'buttons' }, ...present) : null;
 }

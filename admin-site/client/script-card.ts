@@ -6,7 +6,7 @@
 import { h, type Child } from '../lib/dom.ts';
 import type { ScriptEditor } from '../lib/editor.ts';
 import { contractOf, type SlotEntry } from '../lib/slot-board.ts';
-import { button, partId, type CardHooks } from './card-parts.ts';
+import { button, partId, revertButton, type CardHooks } from './card-parts.ts';
 
 /** The script editors on the page, by slot (drawn again with the cards). */
 const editors = new Map<string, ScriptEditor>();
@@ -75,13 +75,7 @@ export function scriptBody(entry: SlotEntry, hooks: CardHooks): Child[] {
       { class: 'buttons' },
       h('label', { class: 'button', for: id('file') }, 'Open .js file…'),
       file,
-      entry.live
-        ? button(id('revert'), 'Revert to live', () => {
-            hooks.board.revert(entry.name);
-            const reverted = hooks.board.get(entry.name)?.draft;
-            setText(reverted?.kind === 'script' ? reverted.text : '');
-          })
-        : null,
+      revertButton(entry, hooks, (reverted) => setText(reverted?.kind === 'script' ? reverted.text : '')),
     ),
     ball
       ? h(

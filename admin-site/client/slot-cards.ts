@@ -15,7 +15,7 @@ import {
   type SlotStatus,
 } from '../lib/slot-board.ts';
 import { checkTexture, formatBytes, TextureError } from '../lib/texture.ts';
-import { button, partId, type CardHooks } from './card-parts.ts';
+import { button, buttonRow, partId, revertButton, type CardHooks } from './card-parts.ts';
 import { clearEditors, scriptBody } from './script-card.ts';
 
 const KIND_WORDS: Readonly<Record<SlotKind, string>> = {
@@ -226,19 +226,13 @@ function configBody(entry: SlotEntry, hooks: CardHooks): Child[] {
     ),
     area,
     status,
-    entry.live
-      ? h(
-          'div',
-          { class: 'buttons' },
-          button(id('revert'), 'Revert to live', () => {
-            hooks.board.revert(entry.name);
-            const reverted = hooks.board.get(entry.name)?.draft;
-            area.value = reverted?.kind === 'config' ? reverted.text : '';
-            validate();
-            hooks.changed();
-          }),
-        )
-      : null,
+    buttonRow(
+      revertButton(entry, hooks, (reverted) => {
+        area.value = reverted?.kind === 'config' ? reverted.text : '';
+        validate();
+        hooks.changed();
+      }),
+    ),
   ];
 }
 
@@ -289,17 +283,11 @@ function themeBody(entry: SlotEntry, hooks: CardHooks): Child[] {
       { class: 'hint' },
       'The colour shows where no texture covers the background; the ball colour always applies.',
     ),
-    entry.live
-      ? h(
-          'div',
-          { class: 'buttons' },
-          button(id('revert'), 'Revert to live', () => {
-            hooks.board.revert(entry.name);
-            const reverted = hooks.board.get(entry.name)?.draft;
-            show(reverted?.kind === 'theme' ? reverted.value : null);
-            hooks.changed();
-          }),
-        )
-      : null,
+    buttonRow(
+      revertButton(entry, hooks, (reverted) => {
+        show(reverted?.kind === 'theme' ? reverted.value : null);
+        hooks.changed();
+      }),
+    ),
   ];
 }
