@@ -9,6 +9,7 @@ import { bootFromCache } from '../core/boot.ts';
 import type { PatchHandlers } from '../core/apply.ts';
 import { idbCache, referencedKeys } from './idb-cache.ts';
 import { emptyRoomState, type RoomState } from '../core/schema.ts';
+import { seedCache } from '../../tests/fixtures/cache-seed.ts';
 
 let n = 0;
 const fresh = () => {
@@ -17,28 +18,8 @@ const fresh = () => {
 };
 
 async function seeded() {
-  const key = await generateSigningKey();
-  const r1 = await buildRelease({
-    room: 'demo',
-    key,
-    previous: null,
-    slots: {
-      logic: { kind: 'script', bytes: utf8('export function update(b) { return b; }'), version: '1' },
-      theme: { kind: 'config', bytes: configBytes({ ball: '#ff0000' }), version: '1' },
-    },
-  });
-  const sha = (name: string) => r1.signed.release.slots[name]!.sha256;
-  const state: RoomState = {
-    ...emptyRoomState('demo'),
-    seq: 1,
-    held: {
-      logic: [{ seq: 1, version: '1', sha256: sha('logic') }],
-      theme: [{ seq: 1, version: '1', sha256: sha('theme') }],
-    },
-  };
   const { store, cache } = fresh();
-  await cache.commit('demo', { state, releases: [r1.signed], blobs: r1.blobs });
-  return { key, r1, sha, store, cache, state };
+  return { store, cache, ...(await seedCache(cache)) };
 }
 
 const applied: string[] = [];

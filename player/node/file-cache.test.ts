@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configBytes } from '../../protocol/config.ts';
-import { generateSigningKey } from '../../protocol/crypto.ts';
 import { utf8 } from '../../protocol/bytes.ts';
 import { buildRelease } from '../../publisher/build.ts';
 import { bootFromCache } from '../core/boot.ts';
 import { emptyRoomState, type RoomState } from '../core/schema.ts';
 import { fileCache } from './file-cache.ts';
+import { seedCache } from '../../tests/fixtures/cache-seed.ts';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -23,27 +23,7 @@ async function freshDir(): Promise<string> {
 async function seeded() {
   const dir = await freshDir();
   const cache = fileCache(dir);
-  const key = await generateSigningKey();
-  const r1 = await buildRelease({
-    room: 'demo',
-    key,
-    previous: null,
-    slots: {
-      logic: { kind: 'script', bytes: utf8('export function update(b) { return b; }'), version: '1' },
-      theme: { kind: 'config', bytes: configBytes({ ball: '#ff0000' }), version: '1' },
-    },
-  });
-  const sha = (name: string) => r1.signed.release.slots[name]!.sha256;
-  const state: RoomState = {
-    ...emptyRoomState('demo'),
-    seq: 1,
-    held: {
-      logic: [{ seq: 1, version: '1', sha256: sha('logic') }],
-      theme: [{ seq: 1, version: '1', sha256: sha('theme') }],
-    },
-  };
-  await cache.commit('demo', { state, releases: [r1.signed], blobs: r1.blobs });
-  return { dir, cache, key, r1, sha, state };
+  return { dir, cache, ...(await seedCache(cache)) };
 }
 
 describe('fileCache', () => {
