@@ -55,6 +55,8 @@ export interface Row {
   readonly delivered: number;
   /** CPU time (user + system) the server's process spent from the accept (bare: the push) to the end. */
   readonly serverCpuMs: number;
+  /** The part of it spent in the kernel (system time): the socket writes themselves, mostly. */
+  readonly serverSysMs: number;
   /** CPU time the readers' process spent meanwhile. */
   readonly readerCpuMs: number;
 }
@@ -249,6 +251,7 @@ export async function runRelay(
       userMs: delivery.max === null ? null : accepted + delivery.max - started,
       delivered: results.done.length,
       serverCpuMs: (serverCpu.user + serverCpu.system) / 1000,
+      serverSysMs: serverCpu.system / 1000,
       readerCpuMs: results.cpuMs,
     };
   } finally {
@@ -310,6 +313,7 @@ export async function runBaseline(readers: Readers, o: BareRun, bytes: Uint8Arra
       userMs: delivery.max,
       delivered: results.done.length,
       serverCpuMs: (serverCpu.user + serverCpu.system) / 1000,
+      serverSysMs: serverCpu.system / 1000,
       readerCpuMs: results.cpuMs,
     };
   } finally {

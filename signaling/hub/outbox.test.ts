@@ -4,19 +4,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { WriteScheduler } from './fanout.ts';
+import { TCP_FRAMING } from './framing.ts';
 import { Outbox, type Payload, type Sink } from './outbox.ts';
 
 class TestSink implements Sink {
+  // The length-prefix framing writes a payload's frame as it is: here, its text.
+  readonly framing = TCP_FRAMING;
   readonly sliceBytes: number;
   readonly written: Uint8Array[] = [];
   private pending: (() => void)[] = [];
 
   constructor(sliceBytes = Infinity) {
     this.sliceBytes = sliceBytes;
-  }
-
-  bytesOf(payload: Payload): Uint8Array {
-    return payload.frame;
   }
 
   write(bytes: Uint8Array, done: (error?: Error | null) => void): void {
