@@ -182,7 +182,6 @@ async function relayRound(
     off();
     const results = await clients.ask({ cmd: 'collect', timeoutMs }, 'results');
     const relayCpu = process.cpuUsage(cpu);
-    if (process.env.XWIN) { const off = Number(process.hrtime.bigint() / 1000n) - (performance.timeOrigin + performance.now()) * 1000; (await import('node:fs')).writeFileSync(process.env.XWIN, JSON.stringify([Math.round(started * 1000 + off), Math.round(Math.max(...results.done) * 1000 + off)])); } // XXX
     const last = results.done.length > 0 ? Math.max(...results.done) : null;
     const sorted = [...results.done].sort((a, b) => a - b);
     const rel = results.released;

@@ -25,6 +25,12 @@ export const BLOB_QUEUE_SHARE = 15 / 16;
  */
 export const CHUNK_RUN_BYTES = 1024 * 1024;
 
+/**
+ * A run this small (a small script's one chunk) goes without waiting for a write slot, like a control
+ * message: the slots keep many sockets from filling with megabytes at once, and a few KiB never do.
+ */
+export const SLOTLESS_RUN_BYTES = 16 * 1024;
+
 const SERVE = { serve: true } as const;
 
 /** What the blob flow keeps per connection. */
@@ -99,28 +105,30 @@ export class BlobFlow {
     const framed = this.framed.get(sha256, blob, desc.chunkSize, binary, conn.wire.framing);
     // With an egress limit every chunk waits for the budget alone; without, runs go at once.
     const runBytes = this.egress.bytesPerSecond === null ? CHUNK_RUN_BYTES : 0;
-    let runFrom = -1;
-    const flush = (to: number) => {
-      if (runFrom < 0) return;
-      this.sendRun(conn, account, desc, framed, runFrom, to);
-      runFrom = -1;
-    };
-    for (let i = from; i < end; i++) {
-      // A client with swarm peers may be told to get a chunk from them, when the relay's egress is
-      // the bottleneck: the relay lets out about one copy of each chunk to the swarm (deferral.ts)
-      // and a trickle after that. While it has room, it serves at once.
-      // (A client that may not be deferred is served whatever the ledger says: no lookup per chunk.)
-      const decision = mayDefer ? this.deferral.decide(sha256, total, i, mayDefer, underBudget) : SERVE;
-      if (!decision.serve) {
-        flush(i);
-        const { retryAfterMs } = decision;
-        conn.outbox.send(payloadOf({ type: MessageType.blobDefer, sha256, index: i, retryAfterMs }));
-        continue;
+    // Everything answered here leaves in one corked write (several runs, deferrals).
+    conn.outbox.batch(() => {
+      let runFrom = -1;
+      for (let i = from; i < end; i++) {
+        // A client with swarm peers may be told to get a chunk from them, when the relay's egress is
+        // the bottleneck: the relay lets out about one copy of each chunk to the swarm (deferral.ts)
+        // and a trickle after that. While it has room, it serves at once. A client that may not be
+        // deferred is served whatever the ledger says (no lookup per chunk).
+        const decision = mayDefer ? this.deferral.decide(sha256, total, i, mayDefer, underBudget) : SERVE;
+        if (!decision.serve) {
+          if (runFrom >= 0) this.sendRun(conn, account, desc, framed, runFrom, i);
+          runFrom = -1;
+          const { retryAfterMs } = decision;
+          conn.outbox.send(payloadOf({ type: MessageType.blobDefer, sha256, index: i, retryAfterMs }));
+          continue;
+        }
+        if (runFrom >= 0 && framed.sizeOf(runFrom, i + 1) > runBytes) {
+          this.sendRun(conn, account, desc, framed, runFrom, i);
+          runFrom = -1;
+        }
+        if (runFrom < 0) runFrom = i;
       }
-      if (runFrom >= 0 && framed.sizeOf(runFrom, i + 1) > runBytes) flush(i);
-      if (runFrom < 0) runFrom = i;
-    }
-    flush(end);
+      if (runFrom >= 0) this.sendRun(conn, account, desc, framed, runFrom, end);
+    });
   }
 
   /** Queues chunks `from`…`to - 1` as one piece, once the egress budget lets their bytes out. */
@@ -138,7 +146,8 @@ export class BlobFlow {
     account.blobBytesPending += size;
     this.egress.schedule(blobBytes, () => {
       account.blobBytesPending -= size;
-      if (conn.live) conn.outbox.send({ wire: framed.run(from, to) }, { bulk: true }, size);
+      const bulk = size > SLOTLESS_RUN_BYTES;
+      if (conn.live) conn.outbox.send({ wire: framed.run(from, to) }, { bulk }, size);
     });
   }
 

@@ -91,6 +91,23 @@ describe('Outbox', () => {
     expect(sink.text()).toBe('abcdefghijklZ');
   });
 
+  it('writes what a batch queued in one corked write, framed pieces as they are', () => {
+    const sink = new TestSink();
+    const box = new Outbox(sink, new WriteScheduler(), { ...limits, windowBytes: 64 });
+    box.send(payload('a'), { bulk: true });
+    sink.flush();
+    box.batch(() => {
+      box.send({ wire: new TextEncoder().encode('bb') }, { bulk: true });
+      box.send(payload('c'));
+      box.send({ wire: new TextEncoder().encode('dd') }, { bulk: true });
+      expect(sink.written.length).toBe(1);
+    });
+    // The lone first message went as it was (no cork); the batch's three in one corked write.
+    expect(sink.batches).toEqual([3]);
+    sink.flush();
+    expect(sink.text()).toBe('acbbdd');
+  });
+
   it('refills bulk bytes in batches: once half the window flushed, up to the window, in one corked write', () => {
     const sink = new TestSink(2);
     const box = new Outbox(sink, new WriteScheduler(), { ...limits, windowBytes: 8 });

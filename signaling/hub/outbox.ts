@@ -158,6 +158,21 @@ export class Outbox implements SlotHolder {
     this.pump();
   }
 
+  /**
+   * Queues what `fill` sends, then writes it together: one corked write of many messages (a
+   * `blob.get`'s runs of chunks), rather than one system call each.
+   */
+  batch(fill: () => void): void {
+    if (this.pumping) return fill();
+    this.pumping = true;
+    try {
+      fill();
+    } finally {
+      this.pumping = false;
+    }
+    this.pump();
+  }
+
   /** True when an unsent message with this key is queued. */
   hasQueued(key: string): boolean {
     return this.control.some((i) => i.key === key) || this.bulk.some((i) => i.key === key);
@@ -248,7 +263,10 @@ export class Outbox implements SlotHolder {
         this.queued -= piece.length;
         this.inflight += piece.length;
         this.writeLengths.push(piece.length);
-        if (!corked) {
+        // Held and sent together when more may follow; a lone message (most pumps write one: a release,
+        // a small chunk) goes as it is, since a corked write of one buffer takes the slower path.
+        const more = this.current !== null || this.control.length > 0 || this.bulk.length > 0;
+        if (!corked && more) {
           corked = true;
           this.sink.cork?.();
         }
