@@ -229,7 +229,15 @@ async function collect(timeoutMs: number): Promise<void> {
   const open = players.filter((p) => !p.socket.destroyed).length;
   const cpu = process.cpuUsage(cpuAtMark);
   const cpuMs = (cpu.user + cpu.system) / 1000;
-  process.send?.({ type: 'results', done, released, n: players.length, open, heartbeats: heartbeatsSent, cpuMs });
+  process.send?.({
+    type: 'results',
+    done,
+    released,
+    n: players.length,
+    open,
+    heartbeats: heartbeatsSent,
+    cpuMs,
+  });
 }
 
 process.on('message', (raw: unknown) => {

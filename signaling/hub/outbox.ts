@@ -143,7 +143,8 @@ export class Outbox implements SlotHolder {
    */
   send(payload: Sendable, options: SendOptions = {}, size?: number): void {
     if (this.closed || this.closing) return;
-    const bytes = size ?? ('frame' in payload ? payload.frame.length : 'wire' in payload ? payload.wire.length : 0);
+    const bytes =
+      size ?? ('frame' in payload ? payload.frame.length : 'wire' in payload ? payload.wire.length : 0);
     const bulk = options.bulk ?? false;
     if (this.idle) this.lastProgress = this.now();
     if (options.key !== undefined) this.dropKey(options.key);
