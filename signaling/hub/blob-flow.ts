@@ -104,7 +104,9 @@ export class BlobFlow {
     const underBudget = this.egress.underBudget(demand);
     const framed = this.framed.get(sha256, blob, desc.chunkSize, binary, conn.wire.framing);
     // With an egress limit every chunk waits for the budget alone; without, runs go at once.
-    const runBytes = this.egress.bytesPerSecond === null ? CHUNK_RUN_BYTES : 0;
+    // (A run fills at most half the connection's window: a refill starts once half of it flushed.)
+    const runBytes =
+      this.egress.bytesPerSecond === null ? Math.min(CHUNK_RUN_BYTES, conn.outbox.windowBytes / 2) : 0;
     // Everything answered here leaves in one corked write (several runs, deferrals).
     conn.outbox.batch(() => {
       let runFrom = -1;

@@ -127,6 +127,11 @@ export class Outbox implements SlotHolder {
     return this.queued + this.inflight;
   }
 
+  /** Most bytes handed to the socket and not yet flushed (a message bigger than it goes alone). */
+  get windowBytes(): number {
+    return this.limits.windowBytes;
+  }
+
   /** Messages waiting to be sent. */
   get pendingMessages(): number {
     return this.control.length + this.bulk.length + (this.current ? 1 : 0);
