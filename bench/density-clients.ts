@@ -25,6 +25,7 @@ const CommandSchema = v.variant('cmd', [
     batch: v.number(),
     heartbeatMs: v.number(),
   }),
+  v.object({ cmd: v.literal('mark') }),
   v.object({ cmd: v.literal('collect'), timeoutMs: v.number() }),
   v.object({ cmd: v.literal('exit') }),
 ]);
@@ -56,6 +57,8 @@ interface Player {
 const players: Player[] = [];
 let heartbeats: ReturnType<typeof setInterval> | undefined;
 let heartbeatsSent = 0;
+/** CPU time of this process at the `mark` before the publish: `collect` reports what the patch cost. */
+let cpuAtMark = process.cpuUsage();
 
 /** A client→server WebSocket frame: FIN + text, masked with the zero key (legal, and no XOR to do). */
 function wsFrame(payload: Uint8Array): Buffer {
@@ -224,7 +227,17 @@ async function collect(timeoutMs: number): Promise<void> {
   const done = players.flatMap((p) => (p.doneAt === null ? [] : [p.doneAt]));
   const released = players.flatMap((p) => (p.releaseAt === null ? [] : [p.releaseAt])).sort((a, b) => a - b);
   const open = players.filter((p) => !p.socket.destroyed).length;
-  process.send?.({ type: 'results', done, released, n: players.length, open, heartbeats: heartbeatsSent });
+  const cpu = process.cpuUsage(cpuAtMark);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  process.send?.({
+    type: 'results',
+    done,
+    released,
+    n: players.length,
+    open,
+    heartbeats: heartbeatsSent,
+    cpuMs,
+  });
 }
 
 process.on('message', (raw: unknown) => {
@@ -232,6 +245,7 @@ process.on('message', (raw: unknown) => {
   if (!parsed.success) return;
   const c = parsed.output;
   if (c.cmd === 'connect') void connectAll(c);
+  else if (c.cmd === 'mark') cpuAtMark = process.cpuUsage();
   else if (c.cmd === 'collect') void collect(c.timeoutMs);
   else {
     clearInterval(heartbeats);

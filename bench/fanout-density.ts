@@ -35,6 +35,7 @@ const ReplySchema = v.variant('type', [
     n: v.number(),
     open: v.number(),
     heartbeats: v.number(),
+    cpuMs: v.number(),
   }),
 ]);
 type Reply = v.InferOutput<typeof ReplySchema>;
@@ -66,6 +67,10 @@ class Clients {
     });
   }
 
+  tell(message: object): void {
+    this.child.send(message);
+  }
+
   async exit(): Promise<void> {
     this.child.send({ cmd: 'exit' });
     await new Promise((r) => this.child.once('exit', r));
@@ -89,7 +94,14 @@ interface DensityRow {
   readonly acceptMs: number;
   readonly allMs: number | null;
   readonly delivered: number;
+  /** CPU time of the relay's process from the publish request to the patch at the last player. */
+  readonly relayCpuMs: number;
+  /** CPU time of the players' process meanwhile. */
+  readonly clientsCpuMs: number;
   readonly bareMs: number | null;
+  /** CPU time of the bare server, and of its readers, writing the same bytes to N sockets. */
+  readonly bareCpuMs: number | null;
+  readonly bareReadersCpuMs: number | null;
 }
 
 async function relayRound(
@@ -98,7 +110,7 @@ async function relayRound(
   heartbeatMs: number,
   holdMs: number,
   timeoutMs: number,
-): Promise<Omit<DensityRow, 'bareMs'>> {
+): Promise<Omit<DensityRow, 'bareMs' | 'bareCpuMs' | 'bareReadersCpuMs'>> {
   const dataDir = await mkdtemp(join(tmpdir(), 'patchcast-density-'));
   const server = await startServer({
     httpPort: 0,
@@ -163,10 +175,13 @@ async function relayRound(
     });
     let accepted = 0;
     const off = server.relay.onRelease(() => (accepted = now()));
+    clients.tell({ cmd: 'mark' });
+    const cpu = process.cpuUsage();
     const started = now();
     await new RelayApi(server.url).publish(next.signed, next.blobs);
     off();
     const results = await clients.ask({ cmd: 'collect', timeoutMs }, 'results');
+    const relayCpu = process.cpuUsage(cpu);
     const last = results.done.length > 0 ? Math.max(...results.done) : null;
     const sorted = [...results.done].sort((a, b) => a - b);
     const rel = results.released;
@@ -186,6 +201,8 @@ async function relayRound(
       acceptMs: accepted - started,
       allMs: last === null ? null : last - started,
       delivered: results.done.length,
+      relayCpuMs: (relayCpu.user + relayCpu.system) / 1000,
+      clientsCpuMs: results.cpuMs,
     };
   } finally {
     await clients.exit();
@@ -234,22 +251,28 @@ export async function density(argv: readonly string[]): Promise<number> {
         { proto: 'ours', n: players, payload: 'script', round, mode: { kind: 'all' }, timeoutMs },
         patchBytes(),
       );
-      const row = { ...relay, bareMs: bare.delivered === players ? bare.max : null };
+      const ok = bare.delivered === players;
+      const row = {
+        ...relay,
+        bareMs: ok ? bare.max : null,
+        bareCpuMs: ok ? bare.serverCpuMs : null,
+        bareReadersCpuMs: ok ? bare.readerCpuMs : null,
+      };
       rows.push(row);
       process.stderr.write(
-        `#${round} ${row.connected}/${players} connected in ${f(row.connectMs)}; RSS idle ${mb(row.rssIdle)}, held ${mb(row.rssHeld)}; patch to all ${f(row.allMs)} (${row.delivered}/${players}); bare ${f(row.bareMs)}\n`,
+        `#${round} ${row.connected}/${players} connected in ${f(row.connectMs)}; RSS idle ${mb(row.rssIdle)}, held ${mb(row.rssHeld)}; patch to all ${f(row.allMs)} (${row.delivered}/${players}), cpu relay ${f(row.relayCpuMs)} players ${f(row.clientsCpuMs)}; bare ${f(row.bareMs)}, cpu server ${f(row.bareCpuMs)} readers ${f(row.bareReadersCpuMs)}\n`,
       );
     }
   } finally {
     await readers.exit();
   }
   const out = [
-    '| round | players (ws + tcp) | connected | still open after | relay RSS before any connection | relay RSS, all connected and heartbeating (peak) | accept | publish → patch at all | delivered | bare `net`: same bytes to N sockets | patch ÷ bare |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| round | players (ws + tcp) | connected | still open after | relay RSS before any connection | relay RSS, all connected and heartbeating (peak) | accept | publish → patch at all | delivered | bare `net`: same bytes to N sockets | patch ÷ bare | CPU: relay / players | CPU: bare server / readers | relay CPU ÷ bare server CPU |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     out.push(
-      `| ${r.round} | ${r.players} | ${r.connected} in ${f(r.connectMs)} | ${r.stillOpen} | ${mb(r.rssIdle)} | ${mb(r.rssHeld)} | ${f(r.acceptMs)} | ${f(r.allMs)} | ${r.delivered}/${r.players} | ${f(r.bareMs)} | ${r.allMs !== null && r.bareMs ? `${(r.allMs / r.bareMs).toFixed(2)}×` : ''} |`,
+      `| ${r.round} | ${r.players} | ${r.connected} in ${f(r.connectMs)} | ${r.stillOpen} | ${mb(r.rssIdle)} | ${mb(r.rssHeld)} | ${f(r.acceptMs)} | ${f(r.allMs)} | ${r.delivered}/${r.players} | ${f(r.bareMs)} | ${r.allMs !== null && r.bareMs ? `${(r.allMs / r.bareMs).toFixed(2)}×` : ''} | ${f(r.relayCpuMs)} / ${f(r.clientsCpuMs)} | ${f(r.bareCpuMs)} / ${f(r.bareReadersCpuMs)} | ${r.bareCpuMs ? `${(r.relayCpuMs / r.bareCpuMs).toFixed(2)}×` : ''} |`,
     );
   }
   process.stdout.write(`${out.join('\n')}\n`);

@@ -10,6 +10,7 @@
  * last byte at the last client; its parts are printed apart (upload, accept, fan-out).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,11 +56,35 @@ export interface Row {
   readonly delivered: number;
   /** CPU time (user + system) the server's process spent from the accept (bare: the push) to the end. */
   readonly serverCpuMs: number;
+  /** The part of it spent in the kernel (system time): the socket writes themselves, mostly. */
+  readonly serverSysMs: number;
+  /**
+   * The part of it spent by the process's main thread, the event loop (the rest is V8's helper
+   * threads: garbage collection, compilation); null where /proc is not there. 10 ms resolution.
+   */
+  readonly serverLoopMs: number | null;
   /** CPU time the readers' process spent meanwhile. */
   readonly readerCpuMs: number;
 }
 
 export const now = (): number => performance.timeOrigin + performance.now();
+
+/** CPU time (ms) of this process's main thread so far, from /proc (Linux), or null. */
+export function loopCpuMs(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the command name: state is field 3; utime and stime (1/100 s) are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+const since = (start: number | null): number | null => {
+  const end = loopCpuMs();
+  return start === null || end === null ? null : end - start;
+};
 
 const ReplySchema = v.variant('type', [
   v.object({ type: v.literal('up') }),
@@ -205,9 +230,11 @@ export async function runRelay(
     );
     let accepted = 0;
     let cpu = process.cpuUsage();
+    let loop = loopCpuMs();
     const off = server.relay.onRelease(() => {
       accepted = now();
       cpu = process.cpuUsage();
+      loop = loopCpuMs();
     });
     if (o.variant === 'churn') {
       readers.tell({
@@ -233,6 +260,7 @@ export async function runRelay(
     off();
     const results = await readers.ask({ cmd: 'collect', timeoutMs: o.timeoutMs }, 'results');
     const serverCpu = process.cpuUsage(cpu);
+    const serverLoopMs = since(loop);
     await readers.ask({ cmd: 'close' }, 'closed');
     const delivery = stats(results.done, accepted);
     return {
@@ -249,6 +277,8 @@ export async function runRelay(
       userMs: delivery.max === null ? null : accepted + delivery.max - started,
       delivered: results.done.length,
       serverCpuMs: (serverCpu.user + serverCpu.system) / 1000,
+      serverSysMs: serverCpu.system / 1000,
+      serverLoopMs,
       readerCpuMs: results.cpuMs,
     };
   } finally {
@@ -290,9 +320,11 @@ export async function runBaseline(readers: Readers, o: BareRun, bytes: Uint8Arra
     await bare.waitFor(o.n);
     const t0 = now();
     const cpu = process.cpuUsage();
+    const loop = loopCpuMs();
     const pushed = bare.push(bytes, o.mode);
     const results = await readers.ask({ cmd: 'collect', timeoutMs: o.timeoutMs }, 'results');
     const serverCpu = process.cpuUsage(cpu);
+    const serverLoopMs = since(loop);
     await pushed.catch(() => {});
     await readers.ask({ cmd: 'close' }, 'closed');
     const delivery = stats(results.done, t0);
@@ -310,6 +342,8 @@ export async function runBaseline(readers: Readers, o: BareRun, bytes: Uint8Arra
       userMs: delivery.max,
       delivered: results.done.length,
       serverCpuMs: (serverCpu.user + serverCpu.system) / 1000,
+      serverSysMs: serverCpu.system / 1000,
+      serverLoopMs,
       readerCpuMs: results.cpuMs,
     };
   } finally {

@@ -30,11 +30,14 @@ export class Metrics {
     labelNames: ['code', 'source'] as const,
     registers: [this.registry],
   });
+  /** Bytes flushed per transport and not yet added to {@link bytesSent} (see {@link countBytesSent}). */
+  private readonly bytesSentPending = new Map<string, number>();
   readonly bytesSent = new Counter({
     name: 'patchcast_bytes_sent_total',
     help: 'Bytes flushed to relay connections, by transport',
     labelNames: ['transport'] as const,
     registers: [this.registry],
+    collect: () => this.flushBytesSent(),
   });
   readonly acks = new Counter({
     name: 'patchcast_acks_total',
@@ -53,6 +56,19 @@ export class Metrics {
     help: 'Write slots taken back from connections that stopped reading',
     registers: [this.registry],
   });
+
+  /**
+   * Counts bytes flushed to a connection. Called for every socket write, so it only adds to a
+   * number; the counter takes the sum whenever it is read (a scrape, `bytesSent.get()`).
+   */
+  countBytesSent(transport: string, bytes: number): void {
+    this.bytesSentPending.set(transport, (this.bytesSentPending.get(transport) ?? 0) + bytes);
+  }
+
+  private flushBytesSent(): void {
+    for (const [transport, bytes] of this.bytesSentPending) this.bytesSent.inc({ transport }, bytes);
+    this.bytesSentPending.clear();
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'patchcast_process_' });

@@ -4,18 +4,34 @@
  * egress is the bottleneck (`egress.ts`) and the swarm deferral policy says the swarm should carry
  * it. Every chunk sent waits its turn in the egress budget (`--egress-limit`).
  */
-import { ErrorCode, MessageType, chunkLength, type BlobGet } from '../../protocol/index.ts';
+import { ErrorCode, MessageType, chunkLength, type BlobGet, type Slot } from '../../protocol/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Conn } from './conn.ts';
 import type { Connections } from './connections.ts';
 import { DeferralPolicy, mayDeferTo } from './deferral.ts';
 import { BlobDemand, type EgressBudget } from './egress.ts';
-import type { Payload } from './outbox.ts';
-import { ChunkCache, chunkPayloadEstimate, errorPayload, payloadOf, type BlobFrames } from './payloads.ts';
+import { FramedBlobCache, type FramedBlob } from './framed-blob.ts';
+import { chunkPayloadEstimate, errorPayload, payloadOf } from './payloads.ts';
 
 /** The part of a connection's send queue blob chunks may fill; the rest is for control messages. */
 export const BLOB_QUEUE_SHARE = 15 / 16;
+
+/**
+ * Consecutive chunks of one answer go to the send queue as one piece of up to this many bytes (one
+ * view of the blob's framed messages, one write): few writes per connection, like a bare server's,
+ * while the write scheduler still sees progress every piece. With an egress limit, each chunk waits
+ * for the budget on its own.
+ */
+export const CHUNK_RUN_BYTES = 1024 * 1024;
+
+/**
+ * A run this small (a small script's one chunk) goes without waiting for a write slot, like a control
+ * message: the slots keep many sockets from filling with megabytes at once, and a few KiB never do.
+ */
+export const SLOTLESS_RUN_BYTES = 16 * 1024;
+
+const SERVE = { serve: true } as const;
 
 /** What the blob flow keeps per connection. */
 export interface BlobAccount {
@@ -27,7 +43,7 @@ export interface BlobAccount {
 
 /** The hub's `blob.get` answers. */
 export class BlobFlow {
-  private readonly chunks = new ChunkCache();
+  private readonly framed = new FramedBlobCache();
   private readonly deferral = new DeferralPolicy({ clock: { now: () => Date.now() } });
   private readonly demand = new BlobDemand();
 
@@ -86,42 +102,59 @@ export class BlobFlow {
     // within the egress budget (never, without a limit).
     const demand = this.demand.note(sha256, conn.id) * desc.size;
     const underBudget = this.egress.underBudget(demand);
-    const frames = this.chunks.frames(sha256, blob, desc.chunkSize, binary);
-    for (let i = from; i < end; i++) {
-      // A client with swarm peers may be told to get a chunk from them, when the relay's egress is
-      // the bottleneck: the relay lets out about one copy of each chunk to the swarm (deferral.ts)
-      // and a trickle after that. While it has room, it serves at once.
-      const decision = this.deferral.decide(sha256, total, i, mayDefer, underBudget);
-      if (!decision.serve) {
-        const { retryAfterMs } = decision;
-        conn.outbox.send(payloadOf({ type: MessageType.blobDefer, sha256, index: i, retryAfterMs }));
-        continue;
+    const framed = this.framed.get(sha256, blob, desc.chunkSize, binary, conn.wire.framing);
+    // With an egress limit every chunk waits for the budget alone; without, runs go at once.
+    // (A run fills at most half the connection's window: a refill starts once half of it flushed.)
+    const runBytes =
+      this.egress.bytesPerSecond === null ? Math.min(CHUNK_RUN_BYTES, conn.outbox.windowBytes / 2) : 0;
+    // Everything answered here leaves in one corked write (several runs, deferrals).
+    conn.outbox.batch(() => {
+      let runFrom = -1;
+      for (let i = from; i < end; i++) {
+        // A client with swarm peers may be told to get a chunk from them, when the relay's egress is
+        // the bottleneck: the relay lets out about one copy of each chunk to the swarm (deferral.ts)
+        // and a trickle after that. While it has room, it serves at once. A client that may not be
+        // deferred is served whatever the ledger says (no lookup per chunk).
+        const decision = mayDefer ? this.deferral.decide(sha256, total, i, mayDefer, underBudget) : SERVE;
+        if (!decision.serve) {
+          if (runFrom >= 0) this.sendRun(conn, account, desc, framed, runFrom, i);
+          runFrom = -1;
+          const { retryAfterMs } = decision;
+          conn.outbox.send(payloadOf({ type: MessageType.blobDefer, sha256, index: i, retryAfterMs }));
+          continue;
+        }
+        if (runFrom >= 0 && framed.sizeOf(runFrom, i + 1) > runBytes) {
+          this.sendRun(conn, account, desc, framed, runFrom, i);
+          runFrom = -1;
+        }
+        if (runFrom < 0) runFrom = i;
       }
-      const size = chunkPayloadEstimate(chunkLength(desc, i), binary);
-      // Waiting for the egress budget counts against the connection's queue budget too.
-      account.blobBytesPending += size;
-      this.egress.schedule(chunkLength(desc, i), () => {
-        account.blobBytesPending -= size;
-        if (!conn.live) return;
-        conn.outbox.send(new ChunkAnswer(frames, i), { bulk: true }, size);
-      });
-    }
+      if (runFrom >= 0) this.sendRun(conn, account, desc, framed, runFrom, end);
+    });
+  }
+
+  /** Queues chunks `from`…`to - 1` as one piece, once the egress budget lets their bytes out. */
+  private sendRun(
+    conn: Conn,
+    account: BlobAccount,
+    desc: Slot,
+    framed: FramedBlob,
+    from: number,
+    to: number,
+  ): void {
+    const size = framed.sizeOf(from, to);
+    const blobBytes = Math.min(desc.size, to * desc.chunkSize) - from * desc.chunkSize;
+    // Waiting for the egress budget counts against the connection's queue budget too.
+    account.blobBytesPending += size;
+    this.egress.schedule(blobBytes, () => {
+      account.blobBytesPending -= size;
+      const bulk = size > SLOTLESS_RUN_BYTES;
+      if (conn.live) conn.outbox.send({ wire: framed.run(from, to) }, { bulk }, size);
+    });
   }
 
   /** Drops chunks still waiting for the egress budget. */
   close(): void {
     this.egress.close();
-  }
-}
-
-/** One chunk to send, encoded (or taken from its blob's frames) only when its turn comes. */
-class ChunkAnswer {
-  constructor(
-    private readonly frames: BlobFrames,
-    private readonly index: number,
-  ) {}
-
-  encode(): Payload {
-    return this.frames.chunk(this.index);
   }
 }

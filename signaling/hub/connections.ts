@@ -44,7 +44,7 @@ export class Connections {
     const outbox = new Outbox(wire, this.scheduler, this.options.outbox);
     const conn = new Conn(this.nextId++, wire, outbox, now());
     outbox.onTooSlow = (why) => this.fail(conn, ErrorCode.TOO_SLOW, why);
-    outbox.onSent = (bytes) => this.metrics.bytesSent.inc({ transport: wire.transport }, bytes);
+    outbox.onSent = (bytes) => this.metrics.countBytesSent(wire.transport, bytes);
     this.all.add(conn);
     const fromIp = (this.perIp.get(wire.address) ?? 0) + 1;
     this.perIp.set(wire.address, fromIp);

@@ -4,19 +4,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { WriteScheduler } from './fanout.ts';
+import { TCP_FRAMING } from './framing.ts';
 import { Outbox, type Payload, type Sink } from './outbox.ts';
 
 class TestSink implements Sink {
+  // The length-prefix framing writes a payload's frame as it is: here, its text.
+  readonly framing = TCP_FRAMING;
   readonly sliceBytes: number;
   readonly written: Uint8Array[] = [];
   private pending: (() => void)[] = [];
 
   constructor(sliceBytes = Infinity) {
     this.sliceBytes = sliceBytes;
-  }
-
-  bytesOf(payload: Payload): Uint8Array {
-    return payload.frame;
   }
 
   write(bytes: Uint8Array, done: (error?: Error | null) => void): void {
@@ -90,6 +89,23 @@ describe('Outbox', () => {
     sink.flush();
     sink.flush();
     expect(sink.text()).toBe('abcdefghijklZ');
+  });
+
+  it('writes what a batch queued in one corked write, framed pieces as they are', () => {
+    const sink = new TestSink();
+    const box = new Outbox(sink, new WriteScheduler(), { ...limits, windowBytes: 64 });
+    box.send(payload('a'), { bulk: true });
+    sink.flush();
+    box.batch(() => {
+      box.send({ wire: new TextEncoder().encode('bb') }, { bulk: true });
+      box.send(payload('c'));
+      box.send({ wire: new TextEncoder().encode('dd') }, { bulk: true });
+      expect(sink.written.length).toBe(1);
+    });
+    // The lone first message went as it was (no cork); the batch's three in one corked write.
+    expect(sink.batches).toEqual([3]);
+    sink.flush();
+    expect(sink.text()).toBe('acbbdd');
   });
 
   it('refills bulk bytes in batches: once half the window flushed, up to the window, in one corked write', () => {

@@ -10,10 +10,12 @@
  * announcement (or seed `hot_update`) replaces an older one that never left.
  */
 import type { SlotHolder, WriteScheduler } from './fanout.ts';
+import type { Framing } from './framing.ts';
 
 /**
  * An encoded message: a complete TCP frame; its body (`frame.subarray(4)`) is the JSON text, or a
- * binary chunk body when `binary` (a binary WebSocket message).
+ * binary chunk body when `binary` (a binary WebSocket message). Each wire frames it with its
+ * {@link Framing} (once per payload: a payload sent to many is framed once per wire).
  */
 export interface Payload {
   readonly frame: Uint8Array;
@@ -21,25 +23,33 @@ export interface Payload {
 }
 
 /**
+ * Messages already framed for the wire of the connection they are sent to (a run of a blob's chunk
+ * messages, `framed-blob.ts`), written as they are.
+ */
+export interface WireBytes {
+  readonly wire: Uint8Array;
+}
+
+/**
  * A payload encoded only when its turn comes: a function, or an object with `encode` (cheaper to
- * make by the tens of thousands than a closure each, as chunk answers are).
+ * make by the tens of thousands than a closure each).
  */
 export type LazyPayload = (() => Payload) | { readonly encode: () => Payload };
 
-/** Where an outbox writes. */
+/** Where an outbox writes: a socket, with its wire's framing. */
 export interface Sink {
-  /** Largest piece per write; `Infinity` when a message must go in one write (WebSocket). */
-  readonly sliceBytes: number;
-  /** The bytes of a payload on this wire: the frame (TCP) or the body (WebSocket). */
-  bytesOf(payload: Payload): Uint8Array;
+  /** How messages are framed on this wire. */
+  readonly framing: Framing;
   /**
-   * Writes bytes (`binary`: of a binary payload); `done` runs once they are handed to the kernel, or
-   * with an error.
+   * Largest piece per write; `Infinity` when every write must be whole messages (a WebSocket, where
+   * others — ws's pongs and close frames — write to the socket between our writes).
    */
-  write(bytes: Uint8Array, done: (error?: Error | null) => void, binary?: boolean): void;
+  readonly sliceBytes: number;
+  /** Writes framed bytes; `done` runs once they are handed to the kernel, or with an error. */
+  write(bytes: Uint8Array, done: (error?: Error | null) => void): void;
   /**
    * Optional: holds the writes that follow until {@link uncork}, which hands them to the kernel in
-   * one system call (a pump writes many chunk frames at once; one `writev` costs less than each).
+   * one system call (a pump writes several messages at once; one `writev` costs less than each).
    */
   cork?(): void;
   uncork?(): void;
@@ -60,8 +70,11 @@ export interface OutboxLimits {
   readonly dropAfterMs: number;
 }
 
+/** What may be queued. */
+export type Sendable = Payload | WireBytes | LazyPayload;
+
 interface Item {
-  readonly payload: Payload | LazyPayload;
+  readonly payload: Sendable;
   readonly size: number;
   readonly key: string | undefined;
   readonly bulk: boolean;
@@ -71,7 +84,6 @@ interface Current {
   readonly bytes: Uint8Array;
   offset: number;
   readonly bulk: boolean;
-  readonly binary: boolean;
 }
 
 /** The send side of one connection. */
@@ -115,6 +127,11 @@ export class Outbox implements SlotHolder {
     return this.queued + this.inflight;
   }
 
+  /** Most bytes handed to the socket and not yet flushed (a message bigger than it goes alone). */
+  get windowBytes(): number {
+    return this.limits.windowBytes;
+  }
+
   /** Messages waiting to be sent. */
   get pendingMessages(): number {
     return this.control.length + this.bulk.length + (this.current ? 1 : 0);
@@ -129,9 +146,10 @@ export class Outbox implements SlotHolder {
    * Queues a message. A lazy payload (a function) is encoded only when its turn comes, so that a
    * burst of requested chunks costs nothing until it is written; `size` is then its estimate.
    */
-  send(payload: Payload | LazyPayload, options: SendOptions = {}, size?: number): void {
+  send(payload: Sendable, options: SendOptions = {}, size?: number): void {
     if (this.closed || this.closing) return;
-    const bytes = size ?? ('frame' in payload ? payload.frame.length : 0);
+    const bytes =
+      size ?? ('frame' in payload ? payload.frame.length : 'wire' in payload ? payload.wire.length : 0);
     const bulk = options.bulk ?? false;
     if (this.idle) this.lastProgress = this.now();
     if (options.key !== undefined) this.dropKey(options.key);
@@ -142,6 +160,21 @@ export class Outbox implements SlotHolder {
         `send queue of ${this.pendingBytes} bytes is over the limit of ${this.limits.maxQueuedBytes}`,
       );
       return;
+    }
+    this.pump();
+  }
+
+  /**
+   * Queues what `fill` sends, then writes it together: one corked write of many messages (a
+   * `blob.get`'s runs of chunks), rather than one system call each.
+   */
+  batch(fill: () => void): void {
+    if (this.pumping) return fill();
+    this.pumping = true;
+    try {
+      fill();
+    } finally {
+      this.pumping = false;
     }
     this.pump();
   }
@@ -219,11 +252,9 @@ export class Outbox implements SlotHolder {
           }
           if (!item) break;
           this.queued -= item.size;
-          const lazy = item.payload;
-          const payload = typeof lazy === 'function' ? lazy() : 'encode' in lazy ? lazy.encode() : lazy;
-          const bytes = this.sink.bytesOf(payload);
+          const bytes = this.bytesOf(item.payload);
           this.queued += bytes.length;
-          this.current = { bytes, offset: 0, bulk: item.bulk, binary: payload.binary === true };
+          this.current = { bytes, offset: 0, bulk: item.bulk };
         } else if (this.current.bulk) {
           if (!this.mayWriteBulk()) this.wantSlot();
           if (!this.mayWriteBulk()) break;
@@ -231,17 +262,21 @@ export class Outbox implements SlotHolder {
           if (!refilling) break;
         }
         const cur = this.current;
-        const piece = cur.bytes.subarray(cur.offset, cur.offset + this.sink.sliceBytes);
+        const whole = cur.offset === 0 && cur.bytes.length <= this.sink.sliceBytes;
+        const piece = whole ? cur.bytes : cur.bytes.subarray(cur.offset, cur.offset + this.sink.sliceBytes);
         cur.offset += piece.length;
         if (cur.offset >= cur.bytes.length) this.current = null;
         this.queued -= piece.length;
         this.inflight += piece.length;
         this.writeLengths.push(piece.length);
-        if (!corked) {
+        // Held and sent together when more may follow; a lone message (most pumps write one: a release,
+        // a small chunk) goes as it is, since a corked write of one buffer takes the slower path.
+        const more = this.current !== null || this.control.length > 0 || this.bulk.length > 0;
+        if (!corked && more) {
           corked = true;
           this.sink.cork?.();
         }
-        this.sink.write(piece, this.afterWrite, cur.binary);
+        this.sink.write(piece, this.afterWrite);
       }
       // The slot is held until the bulk bytes are flushed, so "N at a time" means N sockets filling.
       if (this.hasSlot && this.bulk.length === 0 && this.current?.bulk !== true && this.inflight === 0) {
@@ -252,6 +287,14 @@ export class Outbox implements SlotHolder {
       if (corked) this.sink.uncork?.();
       this.pumping = false;
     }
+  }
+
+  /** The bytes of a queued message on this connection's wire. */
+  private bytesOf(item: Sendable): Uint8Array {
+    if (typeof item === 'function') return this.sink.framing.bytesOf(item());
+    if ('encode' in item) return this.sink.framing.bytesOf(item.encode());
+    if ('wire' in item) return item.wire;
+    return this.sink.framing.bytesOf(item);
   }
 
   private written(bytes: number, error?: Error | null): void {

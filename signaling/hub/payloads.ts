@@ -1,21 +1,18 @@
 /**
  * Encoding messages once and sharing the bytes: a release announcement is encoded once per release
- * for every connection of the room, and a blob chunk once for every client that asks for it (in a
- * bounded cache), so fan-out costs writes, not JSON work.
+ * for every connection of the room (and a blob's chunks once per wire, `framed-blob.ts`), so fan-out
+ * costs writes, not JSON work.
  */
 import {
   BINARY_CHUNK_HEADER_BYTES,
   FRAME_HEADER_BYTES,
-  encodeChunkFrame,
   encodeFrame,
   errorMessage,
   MessageType,
-  sliceChunk,
   type ErrorCode,
   type Message,
   type SignedRelease,
 } from '../../protocol/index.ts';
-import { ByteLru } from '../store/lru.ts';
 import type { Payload } from './outbox.ts';
 
 /** Encodes one message (or any JSON value, for the seed protocol). */
@@ -52,63 +49,6 @@ export class ReleasePayloads {
 export function chunkPayloadEstimate(chunkBytes: number, binary = false): number {
   if (binary) return FRAME_HEADER_BYTES + BINARY_CHUNK_HEADER_BYTES + chunkBytes;
   return Math.ceil(chunkBytes / 3) * 4 + 160;
-}
-
-/** The encoded chunk messages of one blob in one encoding, each made on first use and kept. */
-export class BlobFrames {
-  private readonly frames: (Payload | undefined)[];
-
-  constructor(
-    readonly sha256: string,
-    private readonly blob: Uint8Array,
-    private readonly chunkSize: number,
-    private readonly binary: boolean,
-  ) {
-    this.frames = new Array<Payload | undefined>(Math.ceil(blob.length / chunkSize));
-  }
-
-  /** The `blob` message for chunk `index`. */
-  chunk(index: number): Payload {
-    const hit = this.frames[index];
-    if (hit) return hit;
-    const view = sliceChunk(this.blob, index, this.chunkSize);
-    let payload: Payload;
-    if (this.binary) payload = { frame: encodeChunkFrame(this.sha256, index, view), binary: true };
-    else {
-      const bytes = Buffer.from(view.buffer, view.byteOffset, view.length);
-      payload = jsonWithBase64(
-        { type: MessageType.blob, sha256: this.sha256, index, data: BASE64_SLOT },
-        bytes.toString('base64'),
-      );
-    }
-    this.frames[index] = payload;
-    return payload;
-  }
-}
-
-/**
- * Encoded `blob` chunk messages, shared by every connection that asks for them: binary chunk frames
- * for clients that said `binaryChunks`, base64 in JSON for the others. One lookup per request (not
- * per chunk) finds a blob's frames; the cache is bounded by the blobs' encoded sizes.
- */
-export class ChunkCache {
-  private readonly lru: ByteLru<string, { frames: BlobFrames; size: number }>;
-
-  constructor(maxBytes = 128 * 1024 * 1024) {
-    this.lru = new ByteLru(maxBytes, (f) => f.size);
-  }
-
-  /** The frames of a blob cut in `chunkSize` pieces, in one encoding. */
-  frames(sha256: string, blob: Uint8Array, chunkSize: number, binary: boolean): BlobFrames {
-    const key = `${sha256}:${chunkSize}:${binary ? 'b' : 'j'}`;
-    const hit = this.lru.get(key);
-    if (hit) return hit.frames;
-    const frames = new BlobFrames(sha256, blob, chunkSize, binary);
-    const chunks = Math.ceil(blob.length / chunkSize);
-    const size = binary ? blob.length + chunks * 41 : Math.ceil(blob.length / 3) * 4 + chunks * 160;
-    this.lru.set(key, { frames, size });
-    return frames;
-  }
 }
 
 /** Placeholder for a big base64 string inside a JSON message (never valid base64 itself). */

@@ -14,7 +14,7 @@ import {
 } from '../../protocol/index.ts';
 import type { Conn, Wire } from '../hub/conn.ts';
 import type { Hub } from '../hub/hub.ts';
-import type { Payload } from '../hub/outbox.ts';
+import { TCP_FRAMING } from '../hub/framing.ts';
 import { errorPayload } from '../hub/payloads.ts';
 
 /**
@@ -41,6 +41,7 @@ export interface TcpOptions {
 
 class TcpWire implements Wire {
   transport: Transport = 'tcp';
+  readonly framing = TCP_FRAMING;
   readonly address: string;
   readonly port: number;
 
@@ -50,10 +51,6 @@ class TcpWire implements Wire {
   ) {
     this.address = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
     this.port = socket.remotePort ?? 0;
-  }
-
-  bytesOf(payload: Payload): Uint8Array {
-    return payload.frame;
   }
 
   write(bytes: Uint8Array, done: (error?: Error | null) => void): void {
