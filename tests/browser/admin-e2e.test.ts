@@ -285,7 +285,12 @@ describe('admin site end to end (real relay, real player)', () => {
         .locator('.cm-content')
         .allTextContents()
         .then((t) => t.join('\n'));
-    const liveScript = BOUNCE(2).split('\n')[0]!;
+    // The first line of the live release's script, as the room key signed it.
+    const live = (await latestRelease(relay.url, ROOM))!.release;
+    const scriptSlot = Object.values(live.slots).find((slot) => slot.kind === 'script')!;
+    const liveScript = (await (await fetch(`${relay.url}/api/blobs/${scriptSlot.sha256}`)).text()).split(
+      '\n',
+    )[0]!;
     // A fresh profile whose key is not the room's: the live release is signed by a key it does not
     // trust, so nothing of it is shown — no version, no slots, not its script — and the page says why.
     const fresh = await launchChromium();
