@@ -335,13 +335,15 @@ describe('admin site end to end (real relay, real player)', () => {
       ] as const) {
         liar.mode = mode;
         await openPublish(admin);
-        await admin.waitForSelector('[data-testid=live-refusal]');
-        expect(await admin.locator('[data-testid=live-refusal]').textContent()).toBe(code);
-        expect(await admin.locator('[data-testid=live-unverified]').textContent()).toMatch(words);
-        expect(await admin.locator('[data-testid=live-version]').count()).toBe(0);
+        // Whatever the page shows of the live release, its fetches are over: the editors are final.
+        await admin.waitForSelector('[data-testid=live-refusal], [data-testid=live-version]');
+        await admin.waitForLoadState('networkidle');
         const text = await editors(admin);
         expect(text).not.toContain(LIAR);
         expect(text).not.toContain(liveScript);
+        expect(await admin.locator('[data-testid=live-refusal]').textContent()).toBe(code);
+        expect(await admin.locator('[data-testid=live-unverified]').textContent()).toMatch(words);
+        expect(await admin.locator('[data-testid=live-version]').count()).toBe(0);
         // The version field proposes nothing from the relay's label either.
         expect(await admin.inputValue('#version')).toBe('1.0.0');
       }
