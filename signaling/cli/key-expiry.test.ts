@@ -28,9 +28,8 @@ import { buildRelease } from '../../publisher/build.ts';
 import type { PatchHandlers } from '../../player/core/apply.ts';
 import { NodePlayer } from '../../player/node/node-player.ts';
 import { tcpTransport } from '../../player/node/tcp-transport.ts';
-import { TEST_OPERATOR_TOKEN, startTestServer, until, type TestServer } from '../testing/helpers.ts';
-import type { Io } from './io.ts';
-import { main } from './main.ts';
+import { startTestServer, until, type TestServer } from '../testing/helpers.ts';
+import { runCli, type CliResult } from '../testing/cli-run.ts';
 
 const ROOM = 'expiry';
 const HOUR = 3_600_000;
@@ -54,16 +53,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env: { PATCHCAST_SERVER: server.url, PATCHCAST_OPERATOR_TOKEN: TEST_OPERATOR_TOKEN },
-  };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
+function run(...argv: string[]): Promise<CliResult> {
+  return runCli({ server: server.url }, argv);
 }
 
 async function ok(...argv: string[]): Promise<string> {
