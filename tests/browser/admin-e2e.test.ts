@@ -302,12 +302,14 @@ describe('admin site end to end (real relay, real player)', () => {
     await stranger.click('#generate');
     await stranger.waitForSelector('[data-testid=key-id]');
     await openPublish(stranger);
+    await stranger.waitForSelector('[data-testid=live-refusal], [data-testid=live-version]');
+    await stranger.waitForLoadState('networkidle');
+    expect(await editors(stranger)).not.toContain(liveScript);
     expect(await stranger.locator('[data-testid=live-refusal]').textContent()).toBe('UNKNOWN_KEY');
     expect(await stranger.locator('[data-testid=live-unverified]').textContent()).toMatch(
       /which this browser does not trust for room/,
     );
     expect(await stranger.locator('[data-testid=live-version]').count()).toBe(0);
-    expect(await editors(stranger)).not.toContain(liveScript);
 
     // The admin's own browser (it holds the room key), pointed at a relay that lies about the live
     // release: its script slot swapped for the liar's script.
