@@ -69,6 +69,12 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   /** The relay's disk is full (or refuses writes): nothing was stored; try again after space is freed. */
   STORAGE_FULL: 'STORAGE_FULL',
+  /**
+   * The newest key set of a room (as the relay or the player knows it) is past its signed `expires`:
+   * the relay refuses publishes until the keys re-sign a set with a later expiry; a player takes no
+   * new release (a relay may be withholding the newer set: a freeze).
+   */
+  KEY_SET_EXPIRED: 'KEY_SET_EXPIRED',
 } as const;
 
 /** One of the codes of {@link ErrorCode}. */

@@ -12,6 +12,7 @@ import { ErrorCode, fail, ok, type Result } from './errors.ts';
 import { canonicalBytes } from './jcs.ts';
 import { keyIdOf, signBytes, verifyBytes, type SigningKey } from './crypto.ts';
 import { IsoTime, KeyId, PublicKeyText, RoomName, SignatureText } from './release.ts';
+import { MAX_CLOCK_SKEW_MS } from './limits.ts';
 import { validator } from './validate.ts';
 
 /** Most keys one set may hold (and so signatures one record may carry). */
@@ -32,6 +33,13 @@ export const KeySetSchema = v.strictObject({
   /** How many of `keys` must sign the next set (and this one). */
   threshold: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_ROOM_KEYS)),
   createdAt: IsoTime,
+  /**
+   * Until when this set may be the room's newest (optional; TUF's expiry against freeze attacks).
+   * Once it has passed, the relay takes no release until the keys sign a later set (a renewal: the
+   * same keys, a later expiry), and a player whose newest known set expired takes no new release —
+   * a relay that withholds the newer set can keep a player on it only until then.
+   */
+  expires: v.exactOptional(IsoTime),
 });
 
 /** A key set. */
@@ -45,6 +53,10 @@ export const SignedRotationSchema = v.strictObject({
   keySet: v.pipe(
     KeySetSchema,
     v.check((set) => set.threshold <= set.keys.length, 'threshold above the number of keys'),
+    v.check(
+      (set) => set.expires === undefined || Date.parse(set.expires) > Date.parse(set.createdAt),
+      'expires before it was created',
+    ),
   ),
   sigs: v.pipe(v.array(KeySignatureSchema), v.minLength(1), v.maxLength(2 * MAX_ROOM_KEYS)),
 });
@@ -67,6 +79,8 @@ export interface KeySetState {
   readonly version: number | null;
   readonly keys: TrustedKeys;
   readonly threshold: number;
+  /** The set's signed expiry (ISO time), if it has one. */
+  readonly expires?: string;
 }
 
 /** Builds a trust map from public keys (base64url). */
@@ -83,7 +97,29 @@ export async function pinnedState(publicKeys: readonly string[]): Promise<KeySet
 
 /** The state a key set puts a room in. */
 export async function stateOf(keySet: KeySet): Promise<KeySetState> {
-  return { version: keySet.version, keys: await trustKeys(keySet.keys), threshold: keySet.threshold };
+  const state = { version: keySet.version, keys: await trustKeys(keySet.keys), threshold: keySet.threshold };
+  return keySet.expires === undefined ? state : { ...state, expires: keySet.expires };
+}
+
+/**
+ * `KEY_SET_EXPIRED` when `state` has an expiry that passed more than the allowed clock skew before
+ * `now` (a set without one never expires).
+ */
+export function checkKeySetExpiry(
+  state: Pick<KeySetState, 'version' | 'expires'>,
+  now: number,
+  maxSkewMs = MAX_CLOCK_SKEW_MS,
+): Result<null> {
+  if (state.expires === undefined || Date.parse(state.expires) + maxSkewMs >= now) return ok(null);
+  return fail(
+    ErrorCode.KEY_SET_EXPIRED,
+    `the room's key set${state.version === null ? '' : ` version ${state.version}`} expired at ${state.expires}`,
+  );
+}
+
+/** How long `keySet` was given when it was signed (ms from `createdAt` to `expires`), or null. */
+export function lifetimeOf(keySet: KeySet): number | null {
+  return keySet.expires === undefined ? null : Date.parse(keySet.expires) - Date.parse(keySet.createdAt);
 }
 
 /** A room's first key set: `publicKeys`, version 1. */
@@ -110,6 +146,8 @@ export interface KeySetChange {
   readonly remove?: readonly string[];
   /** Default: the current threshold, lowered to the number of keys left. */
   readonly threshold?: number;
+  /** The new set's expiry (ISO time); none when absent or null. */
+  readonly expires?: string | null;
 }
 
 /** The set after `current`: one version up, with `change` applied (not signed; see {@link signRotation}). */
@@ -123,7 +161,7 @@ export async function nextKeySet(
   for (const keyId of change.remove ?? []) keys.delete(keyId);
   for (const pk of change.add ?? []) keys.set(await keyIdOf(pk), pk);
   const threshold = change.threshold ?? Math.min(current.threshold, Math.max(1, keys.size));
-  return {
+  const keySet: KeySet = {
     format: 1,
     kind: 'key-set',
     room,
@@ -132,6 +170,7 @@ export async function nextKeySet(
     threshold,
     createdAt: now.toISOString(),
   };
+  return typeof change.expires === 'string' ? { ...keySet, expires: change.expires } : keySet;
 }
 
 /** Signs a key set with each of `signers` (keys of the current set, of the new one, or both). */

@@ -4,6 +4,7 @@
  * One implementation for the CLI's `keys set` and the admin site's Keys page.
  */
 import {
+  lifetimeOf,
   nextKeySet,
   pinnedState,
   signRotation,
@@ -23,6 +24,7 @@ export interface KeyChangeRequest {
   readonly signers: readonly SigningKey[];
   /** Other public keys the publisher knows are the room's: more starting points of its walk. */
   readonly trusted?: readonly string[];
+  /** `expires` absent: the current set's lifetime again, from now (none if it has none). */
   readonly change: KeySetChange;
   readonly now?: Date;
 }
@@ -51,7 +53,15 @@ export async function changeRoomKeys(api: RelayApi, request: KeyChangeRequest): 
       throw new RelayError(ErrorCode.BAD_MESSAGE, `${keyId} is not a key of the room's current set`);
     }
   }
-  const keySet = await nextKeySet(room, current, request.change, request.now);
+  // A set with an expiry hands its lifetime on (renewed from now) unless the change says otherwise:
+  // a rotation never drops the room's protection against a freeze by accident.
+  const now = request.now ?? new Date();
+  const lifetime = walked.last ? lifetimeOf(walked.last.keySet) : null;
+  const change =
+    request.change.expires !== undefined || lifetime === null
+      ? request.change
+      : { ...request.change, expires: new Date(now.getTime() + lifetime).toISOString() };
+  const keySet = await nextKeySet(room, current, change, now);
   if (keySet.threshold > keySet.keys.length) {
     throw new RelayError(
       ErrorCode.BAD_MESSAGE,

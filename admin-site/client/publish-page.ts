@@ -13,8 +13,8 @@ import { byId, h, replaceChildren, say } from '../lib/dom.ts';
 import type { DryRunResult } from '../lib/dry-run.ts';
 import { publishDraft } from '../lib/publish-plan.ts';
 import { guardOf, publishGuardedDraft, showCarried, withReverts } from './publish-guard.ts';
-import { browserTrust, signerOf } from '../lib/signer.ts';
-import { drawPath, signerBadge, slotChip } from '../lib/release-view.ts';
+import { browserTrust, verifyLive } from '../lib/signer.ts';
+import { drawPath, signerBadge, slotChip, unverifiedNotice } from '../lib/release-view.ts';
 import { contractOf, isThemeSlot, SlotBoard, type SlotStatus } from '../lib/slot-board.ts';
 import { proposeVersion, type PublishStep } from '../../publisher/publisher.ts';
 import { RelayApi } from '../../publisher/relay-api.ts';
@@ -134,10 +134,20 @@ async function showCurrent(): Promise<void> {
   if (!ctx.room) return;
   const relay = api();
   const latest: SignedRelease | null = await relay.latest(ctx.room);
-  board = SlotBoard.fromRelease(latest?.release ?? null, { starterScript: STARTER_SCRIPT });
+  // Nothing of the relay's live release — version, notes, slots, content — is shown until a key this
+  // browser trusts verified its signature (issue 10): a relay can serve anything.
+  const verdict = latest
+    ? await verifyLive(
+        latest,
+        ctx.room,
+        ctx.key?.publicKey ?? null,
+        await browserTrust(ctx.relay, ctx.room, ctx.key),
+      )
+    : null;
+  board = SlotBoard.fromRelease(verdict?.ok ? latest!.release : null, { starterScript: STARTER_SCRIPT });
   checks.clear();
-  versionInput.value = await proposeVersion(relay, ctx.room);
-  if (!latest) {
+  versionInput.value = verdict && !verdict.ok ? '1.0.0' : await proposeVersion(relay, ctx.room);
+  if (!latest || !verdict) {
     replaceChildren(
       current,
       h(
@@ -149,9 +159,11 @@ async function showCurrent(): Promise<void> {
     );
     return;
   }
+  if (!verdict.ok) {
+    replaceChildren(current, unverifiedNotice(verdict, ctx.room, ctx.key !== null));
+    return;
+  }
   const r = latest.release;
-  const trusted = await browserTrust(ctx.relay, r.room, ctx.key);
-  const signer = await signerOf(latest, ctx.key?.publicKey ?? null, trusted);
   replaceChildren(
     current,
     h(
@@ -161,14 +173,12 @@ async function showCurrent(): Promise<void> {
       ` · seq `,
       h('span', { 'data-testid': 'live-seq' }, String(r.seq)),
       ` · ${new Date(r.createdAt).toLocaleString()} · `,
-      signerBadge(signer),
+      signerBadge(verdict.signer),
     ),
     r.notes ? h('p', { class: 'hint' }, r.notes) : null,
     h('div', { class: 'slots' }, ...Object.entries(r.slots).map(([n, s]) => slotChip(n, s))),
   );
-  // The editors start from the relay's content only once a key this browser trusts verified the
-  // release (issue 10): an unverified one is shown (badge, chips) but never loaded to be signed again.
-  if (signer.kind !== 'unknown') await loadLiveContent(relay);
+  await loadLiveContent(relay);
   await showCarried(relay, r.room, []).catch(() => undefined);
 }
 

@@ -4,7 +4,7 @@
 import type { Slot } from '../../protocol/release.ts';
 import { h } from './dom.ts';
 import type { DryRunResult } from './dry-run.ts';
-import type { Signer } from './signer.ts';
+import type { LiveVerdict, Signer } from './signer.ts';
 import { formatBytes } from './texture.ts';
 
 /** A badge saying who signed a release, as far as this browser can tell. */
@@ -25,6 +25,38 @@ export function signerBadge(signer: Signer): HTMLElement {
         'signed by a key this browser cannot check',
       );
   }
+}
+
+/**
+ * Why the relay's live release is not shown (nothing of it — version, notes, slots, content — is
+ * put on the page, let alone into an editor to be signed again), with its refusal code.
+ */
+export function unverifiedNotice(
+  verdict: Extract<LiveVerdict, { ok: false }>,
+  room: string,
+  hasKey: boolean,
+): HTMLElement {
+  const key = `${verdict.keyId.slice(0, 8)}…`;
+  const why =
+    verdict.code === 'BAD_SIGNATURE'
+      ? `its signature does not verify under key ${key}, a key this browser trusts for room “${room}”: it was changed after it was signed, by the relay or on the way.`
+      : verdict.code === 'WRONG_ROOM'
+        ? `the relay answered with a release of another room.`
+        : hasKey
+          ? `it is signed by key ${key}, which this browser does not trust for room “${room}” (not its key, nor a key its key handed the room to). If the room is yours, import the key that signed it, or its backup, on Room & keys.`
+          : `this browser holds no key of room “${room}”, so it cannot check who signed it.`;
+  return h(
+    'div',
+    { class: 'warn-text', 'data-testid': 'live-unverified' },
+    h('p', {}, h('strong', {}, 'The live release is not shown: '), why),
+    h(
+      'p',
+      { class: 'hint' },
+      'Refusal code ',
+      h('code', { 'data-testid': 'live-refusal' }, verdict.code),
+      '. Nothing of it was loaded into the editors; a publish from here builds on it only once the relay serves a release this browser can verify.',
+    ),
+  );
 }
 
 /** One slot of a release: name, kind, version, size, rollout. */

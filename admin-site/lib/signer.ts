@@ -5,6 +5,8 @@
  * list of room keys is never taken on its word: the relay is untrusted.
  */
 import { publisherTrust } from '../../publisher/trust.ts';
+import { keyIdOf } from '../../protocol/crypto.ts';
+import { ErrorCode } from '../../protocol/errors.ts';
 import type { TrustedKeys } from '../../protocol/keys.ts';
 import { verifyReleaseSignature, type SignedRelease } from '../../protocol/release.ts';
 import type { StoredKey } from './keystore.ts';
@@ -38,4 +40,34 @@ export async function signerOf(
     return { kind: 'room-key', keyId: signed.release.keyId };
   }
   return { kind: 'unknown', keyId: signed.release.keyId };
+}
+
+/**
+ * The verdict on a live release before any of it is shown: its signer, or why it is not shown —
+ * `WRONG_ROOM` (another room's release), `BAD_SIGNATURE` (signed under a key this browser trusts,
+ * but the signature does not verify: changed after signing) or `UNKNOWN_KEY` (a key this browser
+ * does not trust for the room, or no key at all here).
+ */
+export type LiveVerdict =
+  | { readonly ok: true; readonly signer: Exclude<Signer, { kind: 'unknown' }> }
+  | {
+      readonly ok: false;
+      readonly code:
+        typeof ErrorCode.WRONG_ROOM | typeof ErrorCode.BAD_SIGNATURE | typeof ErrorCode.UNKNOWN_KEY;
+      readonly keyId: string;
+    };
+
+/** Checks `signed`, the relay's live release of `room`, under the keys this browser trusts. */
+export async function verifyLive(
+  signed: SignedRelease,
+  room: string,
+  ownPublicKey: string | null,
+  trusted: TrustedKeys,
+): Promise<LiveVerdict> {
+  const { keyId } = signed.release;
+  if (signed.release.room !== room) return { ok: false, code: ErrorCode.WRONG_ROOM, keyId };
+  const signer = await signerOf(signed, ownPublicKey, trusted);
+  if (signer.kind !== 'unknown') return { ok: true, signer };
+  const known = trusted.has(keyId) || (ownPublicKey !== null && (await keyIdOf(ownPublicKey)) === keyId);
+  return { ok: false, code: known ? ErrorCode.BAD_SIGNATURE : ErrorCode.UNKNOWN_KEY, keyId };
 }

@@ -216,9 +216,15 @@ export class PatchClient extends ClientEvents {
         current: { seq: this.state.seq },
         now: (this.options.now ?? Date.now)(),
       });
-    let verdict = await check();
+    let verdict: Result<SignedRelease> = await check();
     if (!verdict.ok && verdict.code === ErrorCode.UNKNOWN_KEY && (await this.refreshTrust('unknown-key'))) {
       verdict = await check();
+    }
+    if (verdict.ok) {
+      // The newest key set this player knows has expired: a relay may be withholding a newer one (a
+      // freeze). Look for a renewal; without one, take nothing new (what runs keeps running).
+      const expiry = await this.keySetExpiry();
+      if (!expiry.ok) verdict = expiry;
     }
     if (!verdict.ok) {
       this.setError(`release refused: ${verdict.code}: ${verdict.message}`);
@@ -386,6 +392,14 @@ export class PatchClient extends ClientEvents {
 
   private trust(): Promise<TrustedKeys> {
     return this.trusted.keys(this.state.trustRoot);
+  }
+
+  /** The trusted key set's expiry, looking for a renewal once it passed (see `RoomTrust.expiry`). */
+  private async keySetExpiry(): Promise<Result<null>> {
+    const now = () => (this.options.now ?? Date.now)();
+    const expiry = await this.trusted.expiry(this.state.trustRoot, now());
+    if (expiry.ok || !(await this.refreshTrust('key-set-expired'))) return expiry;
+    return this.trusted.expiry(this.state.trustRoot, now());
   }
 
   /**

@@ -5,8 +5,10 @@
  * `trustRoot`. Also the check a cached release gets at boot.
  */
 import { keyIdOf } from '../../protocol/crypto.ts';
+import type { Result } from '../../protocol/errors.ts';
 import {
   acceptRotation,
+  checkKeySetExpiry,
   pinnedState,
   stateOf,
   walkChain,
@@ -79,7 +81,7 @@ export async function fetchRotations(server: string, room: string): Promise<unkn
 }
 
 /** Why the client looks at the key chain again (see {@link RoomTrust.refresh}). */
-export type TrustRefreshReason = 'connect' | 'key-change' | 'unknown-key' | 'release';
+export type TrustRefreshReason = 'connect' | 'key-change' | 'unknown-key' | 'release' | 'key-set-expired';
 
 /**
  * The keys the client trusts, kept: computed from the pinned keys and the stored trust root on first
@@ -111,6 +113,11 @@ export class RoomTrust {
     return (await this.current(root)).keys;
   }
 
+  /** `KEY_SET_EXPIRED` when the newest key set the player knows is past its signed expiry. */
+  async expiry(root: TrustRoot | undefined, now: number): Promise<Result<null>> {
+    return checkKeySetExpiry(await this.current(root), now);
+  }
+
   /**
    * Fetches the rotation records again and walks on from where trust stands; when that reached a
    * newer key set, takes it and returns the new root (to be stored with the room's state), else null.
@@ -118,12 +125,13 @@ export class RoomTrust {
    * `key-change` (a release was taken that another key signed than the one before: only a trusted
    * key can make that happen) always; `release` (a release was taken: a connected player learns of
    * a removal by the next publishes) and `unknown-key` (a release by a key not trusted yet, which
-   * anyone can send) each at most every {@link TRUST_REFRESH_MS}.
+   * anyone can send) and `key-set-expired` (the newest set it knows expired: a renewal may be out)
+   * each at most every {@link TRUST_REFRESH_MS}.
    * A call while a fetch is under way shares its outcome.
    */
   refresh(root: TrustRoot | undefined, why: TrustRefreshReason): Promise<TrustRoot | null> {
     if (this.inFlight) return this.inFlight;
-    if (why === 'unknown-key' || why === 'release') {
+    if (why === 'unknown-key' || why === 'release' || why === 'key-set-expired') {
       const now = Date.now();
       if (now - (this.refreshedAt.get(why) ?? -Infinity) < TRUST_REFRESH_MS) return Promise.resolve(null);
       this.refreshedAt.set(why, now);

@@ -15,13 +15,18 @@ export const KEYS_HELP = {
 The room's key set as the relay holds it: version, threshold, key ids, and how many signed records
 lead there. (Only what the relay says: players check every record themselves.)`,
   set: `patchcast keys set [--room R] --key KEY.json [--key …] [--add KEY.json|PUBKEY …]
-                   [--remove KEYID …] [--threshold N] [--trust PUBKEY …] [--server URL]
+                   [--remove KEYID …] [--threshold N] [--expires 90d|never|ISO-TIME]
+                   [--trust PUBKEY …] [--server URL]
 
 Signs and sends the room's next key set (version one above the current): the current keys, plus
 --add, minus --remove. It must carry the signatures of --threshold … of the current keys and of the
 new set's own, so give every key file needed (--key, and --add as key files). --trust names other
 keys you know are the room's, as starting points of the chain. After a key theft: --remove the
-stolen key's id (docs/security.md, "Recovering from a stolen or lost key").`,
+stolen key's id (docs/security.md, "Recovering from a stolen or lost key").
+--expires gives the new set an expiry (days, hours: 90d, 36h; an ISO time; or never). Without it, a
+set that had one hands its lifetime on, from now. Once the room's newest set has expired, the relay
+takes no release and players take nothing new (a relay withholding a newer set cannot keep them on
+an old one past its expiry): renew it in time, same keys, later expiry: keys set --key K --expires 90d.`,
 } as const;
 
 /** The flags of each command. */
@@ -34,6 +39,7 @@ export const KEYS_OPTIONS = {
     add: { type: 'string', multiple: true },
     remove: { type: 'string', multiple: true },
     threshold: { type: 'string' },
+    expires: { type: 'string' },
     trust: { type: 'string', multiple: true },
   },
 } as const satisfies Record<string, OptionSpecs>;
@@ -50,7 +56,34 @@ export async function keysShow(args: ParsedArgs, io: Io): Promise<number> {
   io.out(`room ${room}: key set version ${body.version}, threshold ${body.threshold} of ${body.keys.length}`);
   for (const k of body.keys) io.out(`  ${k.keyId}  ${k.publicKey}`);
   io.out(`${body.rotations.length} signed record(s) in the chain`);
+  const expires = body.rotations.at(-1)?.keySet.expires;
+  if (expires !== undefined) io.out(expiryLine(expires, Date.now()));
   return 0;
+}
+
+/** Days before its expiry from which a key set is said to need renewing. */
+export const RENEW_WARNING_DAYS = 14;
+
+/** Says when a key set expires, and whether it needs renewing. */
+export function expiryLine(expires: string, now: number): string {
+  const days = (Date.parse(expires) - now) / 86_400_000;
+  if (days < 0)
+    return `expired at ${expires}: the relay takes no release until you renew it (keys set --expires 90d)`;
+  const when = `expires at ${expires} (in ${days.toFixed(1)} days)`;
+  return days < RENEW_WARNING_DAYS ? `${when}: renew it soon (keys set --expires 90d)` : when;
+}
+
+/** `--expires`: `90d`, `36h`, an ISO time, or `never` (null); undefined when not given. */
+export function expiresOf(args: ParsedArgs, now: Date): string | null | undefined {
+  const text = flag(args, 'expires');
+  if (text === undefined) return undefined;
+  if (text === 'never') return null;
+  const m = /^(\d+)(d|h)$/.exec(text);
+  const at = m ? now.getTime() + Number(m[1]) * (m[2] === 'd' ? 86_400_000 : 3_600_000) : Date.parse(text);
+  if (!Number.isFinite(at) || at <= now.getTime()) {
+    throw new CliError('--expires must be a duration (90d, 36h), a future ISO time, or never', 2);
+  }
+  return new Date(at).toISOString();
 }
 
 /** A `--add` value: a key file (its key signs too) or a public key. */
@@ -70,19 +103,25 @@ export async function keysSet(args: ParsedArgs, io: Io): Promise<number> {
   const adds = await Promise.all(flags(args, 'add').map(added));
   const threshold = intFlag(args, 'threshold');
   if (threshold !== undefined && !(threshold >= 1)) throw new CliError('--threshold must be 1 or more', 2);
+  const now = new Date();
+  const expires = expiresOf(args, now);
   const answer = await changeRoomKeys(serverOf(args, io), {
     room,
+    now,
     signers: [...signers, ...adds.flatMap((a) => (a.signer ? [a.signer] : []))],
     trusted: flags(args, 'trust'),
     change: {
       add: adds.map((a) => a.publicKey),
       remove: flags(args, 'remove'),
       ...(threshold === undefined ? {} : { threshold }),
+      ...(expires === undefined ? {} : { expires }),
     },
   });
   io.out(
     `room ${room}: key set version ${answer.version}, threshold ${answer.threshold} of ${answer.keys.length}`,
   );
   for (const k of answer.keys) io.out(`  ${k.keyId}`);
+  const newest = answer.rotations.at(-1)?.keySet.expires;
+  if (newest !== undefined) io.out(expiryLine(newest, now.getTime()));
   return 0;
 }

@@ -28,6 +28,7 @@ export function httpStatusOf(code: Code): number {
       return 404;
     case ErrorCode.STALE_SEQ:
     case ErrorCode.STALE_KEY_SET:
+    case ErrorCode.KEY_SET_EXPIRED:
     case ErrorCode.BLOB_MISSING:
     case ErrorCode.ROOM_QUARANTINED:
     case ErrorCode.DUPLICATE_VERSION:

@@ -10,18 +10,13 @@ import { KeyedQueue } from './keyed-queue.ts';
 import {
   ErrorCode,
   acceptRelease,
-  acceptRotation,
   fail,
   parseSignedRotation,
-  pinnedState,
   sha256Hex,
   trustKeys,
   type ErrorCode as Code,
-  type KeySetState,
-  type KeysBody,
   type ReleaseAdoption,
   type SignedRelease,
-  type SignedRotation,
   type Slot,
   type TextureMime,
 } from '../../protocol/index.ts';
@@ -34,6 +29,7 @@ import { ExpectedUploads, type UploadExpectation } from './uploads.ts';
 import { duplicateVersion } from './versions.ts';
 import { DecodeQueue } from './decode-queue.ts';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './limits.ts';
+import { bornRoom, keysOf, publishableUnder, rotatedRoom, type RoomKeys } from './key-rotation.ts';
 
 export { DEFAULT_RELAY_LIMITS, type RelayLimits };
 
@@ -87,8 +83,7 @@ export interface RoomOverview {
   readonly degraded: readonly string[];
 }
 
-/** A room's keys: what it trusts now, and the rotation records that led there. */
-export type RoomKeys = Omit<KeysBody, 'room'>;
+export type { RoomKeys };
 
 /** Told about every new release, after it is durable. */
 export type ReleaseListener = (signed: SignedRelease, previous: SignedRelease | null) => void;
@@ -335,6 +330,8 @@ export class Relay {
       );
     }
     const previous = latestOf(state);
+    const expired = publishableUnder(state, this.now());
+    if (expired) return expired;
     const accepted = await acceptRelease({
       candidate: input.candidate,
       room: input.room,
@@ -447,10 +444,11 @@ export class Relay {
   }
 
   /**
-   * Moves a room to its next key set through a signed rotation record (`acceptRotation`: version one
-   * above, signed by the threshold of the current keys and of its own). A replayed or older record
-   * is refused (`STALE_KEY_SET`) and changes nothing. For a room that does not exist yet, a version 1
-   * record signed by its own keys creates the room (only for an operator).
+   * Moves a room to its next key set through a signed rotation record (`key-rotation.ts`: version
+   * one above, signed by the threshold of the current keys and of its own, not expired on arrival).
+   * A replayed or older record is refused (`STALE_KEY_SET`) and changes nothing. For a room that
+   * does not exist yet, a version 1 record signed by its own keys creates the room (only for an
+   * operator).
    */
   rotate(
     room: string,
@@ -462,38 +460,20 @@ export class Relay {
       if (quarantined) return quarantined;
       const parsed = parseSignedRotation(candidate);
       if (!parsed.ok) return parsed;
-      const record = parsed.value;
       const state = this.store.room(room);
-      if (state) {
-        const accepted = await acceptRotation(record, room, keySetStateOf(state));
-        if (!accepted.ok) return accepted;
-        const next: StoredRoom = {
-          ...state,
-          trusted: new Map(accepted.value.state.keys),
-          rotations: [...state.rotations, record],
-        };
-        const saved = await this.saveRoomOrRefuse(next);
-        if (saved) return saved;
-        return { ok: true as const, keys: keysOf(next), created: false };
-      }
-      if (!mayCreate) {
+      if (!state && !mayCreate) {
         return fail(
           ErrorCode.OPERATOR_REQUIRED,
           `room "${room}" does not exist, and only an operator of the relay may create rooms`,
         );
       }
-      const genesis = await checkGenesis(room, record);
-      if (!genesis.ok) return genesis;
-      const created: StoredRoom = {
-        room,
-        createdAt: new Date(this.now()).toISOString(),
-        trusted: await trustKeys(record.keySet.keys),
-        rotations: [record],
-        history: [],
-      };
-      const saved = await this.saveRoomOrRefuse(created);
+      const next = state
+        ? await rotatedRoom(state, parsed.value, this.now())
+        : await bornRoom(room, parsed.value, this.now());
+      if (!next.ok) return next;
+      const saved = await this.saveRoomOrRefuse(next.room);
       if (saved) return saved;
-      return { ok: true as const, keys: keysOf(created), created: true };
+      return { ok: true as const, keys: keysOf(next.room), created: !state };
     });
   }
 
@@ -517,35 +497,4 @@ function decodeBase64Capped(text: string, size: number): Uint8Array | null {
   if (text.length > Math.ceil(size / 3) * 4) return null;
   const bytes = Buffer.from(text, 'base64');
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-}
-
-/**
- * Where a room's keys stand: the last rotation record's set, or — for a room created by its first
- * publish, or one whose records predate key sets — version 1 of the keys it trusts, threshold 1.
- */
-export function keySetStateOf(state: StoredRoom): KeySetState {
-  const last = state.rotations.at(-1)?.keySet;
-  return { version: last?.version ?? 1, keys: state.trusted, threshold: last?.threshold ?? 1 };
-}
-
-function keysOf(state: StoredRoom): RoomKeys {
-  const { version, threshold } = keySetStateOf(state);
-  return {
-    keys: [...state.trusted].map(([keyId, publicKey]) => ({ keyId, publicKey })),
-    version: version ?? 1,
-    threshold,
-    rotations: state.rotations,
-  };
-}
-
-/** A room's birth certificate: key set version 1 for `room`, signed by the threshold of its own keys. */
-async function checkGenesis(room: string, record: SignedRotation): Promise<{ ok: true } | Refusal> {
-  if (record.keySet.version !== 1) {
-    return fail(
-      ErrorCode.UNKNOWN_KEY,
-      `room "${room}" does not exist; only a version 1 key set signed by its own keys can create it`,
-    );
-  }
-  const born = await acceptRotation(record, room, await pinnedState(record.keySet.keys));
-  return born.ok ? { ok: true } : born;
 }

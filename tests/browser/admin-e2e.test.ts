@@ -2,7 +2,9 @@
  * The admin site end to end, in real Chromium against the real relay (`patchcast serve`) and the real
  * player page: from a fresh profile, generate a key, open the player link, publish a script, a texture
  * and a colour, watch the dashboard and the adoption chart, roll back; a hostile platform string shows
- * as text; the backup publishes from a fresh profile; and `dist/` works from a plain static server.
+ * as text; the backup publishes from a fresh profile; the Publish page shows nothing of a live release
+ * it cannot verify (a stranger's key, a lying relay's swapped script); and `dist/` works from a plain
+ * static server.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +16,9 @@ import * as v from 'valibot';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
+import { generateSigningKey } from '../../protocol/index.ts';
 import { launchChromium, serveStatic, type StaticServer } from './helpers/admin-env.ts';
+import { startLyingRelay } from './helpers/lying-relay.ts';
 import {
   BROWSER_OPERATOR_TOKEN,
   latestRelease,
@@ -275,23 +279,80 @@ describe('admin site end to end (real relay, real player)', () => {
     expect(seq).toBe(before + 1);
   });
 
-  it('shows the relay content in its editors only after a key this browser trusts verified it', async () => {
+  it('shows relay content only after verifying it: no script in the editor from a lying relay, and says why', async () => {
+    const editors = (page: Page) =>
+      page
+        .locator('.cm-content')
+        .allTextContents()
+        .then((t) => t.join('\n'));
+    // The first line of the live release's script, as the room key signed it.
+    const live = (await latestRelease(relay.url, ROOM))!.release;
+    const scriptSlot = Object.values(live.slots).find((slot) => slot.kind === 'script')!;
+    const liveScript = (await (await fetch(`${relay.url}/api/blobs/${scriptSlot.sha256}`)).text()).split(
+      '\n',
+    )[0]!;
+    // A fresh profile whose key is not the room's: the live release is signed by a key it does not
+    // trust, so nothing of it is shown — no version, no slots, not its script — and the page says why.
     const fresh = await launchChromium();
     contexts.push(fresh);
-    const page = await fresh.newPage();
-    await page.goto(relay.url);
-    await page.fill('#room-input', ROOM);
-    await page.click('#room-form button[type=submit]');
-    await page.click('#generate');
-    await page.waitForSelector('[data-testid=key-id]');
-    await openPublish(page);
-    const seqBefore = await liveSeq();
-    // The live release is signed by a key this browser does not trust: it is shown (version, signer
-    // badge, slot chips) but its script and theme are never loaded into the editors to be signed
-    // again (issue 10). (The publisher's own UNKNOWN_KEY refusal is tested in publisher/.)
-    await page.waitForSelector('[data-testid=live-version]');
-    expect(await page.locator('#theme-ball').count()).toBe(0);
-    expect(await liveSeq()).toBe(seqBefore);
+    const stranger = await fresh.newPage();
+    await stranger.goto(relay.url);
+    await stranger.fill('#room-input', ROOM);
+    await stranger.click('#room-form button[type=submit]');
+    await stranger.click('#generate');
+    await stranger.waitForSelector('[data-testid=key-id]');
+    await openPublish(stranger);
+    await stranger.waitForSelector('[data-testid=live-refusal], [data-testid=live-version]');
+    await stranger.waitForLoadState('networkidle');
+    expect(await editors(stranger)).not.toContain(liveScript);
+    expect(await stranger.locator('[data-testid=live-refusal]').textContent()).toBe('UNKNOWN_KEY');
+    expect(await stranger.locator('[data-testid=live-unverified]').textContent()).toMatch(
+      /which this browser does not trust for room/,
+    );
+    expect(await stranger.locator('[data-testid=live-version]').count()).toBe(0);
+
+    // The admin's own browser (it holds the room key), pointed at a relay that lies about the live
+    // release: its script slot swapped for the liar's script.
+    const LIAR = '// LIAR: not what the room key signed';
+    const liar = await startLyingRelay(
+      relay.url,
+      ROOM,
+      `${LIAR}\nexport function update(b) { return b; }\n`,
+      await generateSigningKey(),
+    );
+    try {
+      await admin.goto(relay.url);
+      await admin.evaluate((url) => localStorage.setItem('patchcast.admin.relay', url), liar.url);
+      // Honest: the verified release fills the editor (so the checks below can fail).
+      await openPublish(admin);
+      await admin.waitForSelector('[data-testid=live-version]');
+      await expect.poll(() => editors(admin)).toContain(liveScript);
+      for (const [mode, code, words] of [
+        [
+          'bad-signature',
+          'BAD_SIGNATURE',
+          /its signature does not verify under key .*: it was changed after it was signed/,
+        ],
+        ['unknown-key', 'UNKNOWN_KEY', /which this browser does not trust for room/],
+      ] as const) {
+        liar.mode = mode;
+        await openPublish(admin);
+        // Whatever the page shows of the live release, its fetches are over: the editors are final.
+        await admin.waitForSelector('[data-testid=live-refusal], [data-testid=live-version]');
+        await admin.waitForLoadState('networkidle');
+        const text = await editors(admin);
+        expect(text).not.toContain(LIAR);
+        expect(text).not.toContain(liveScript);
+        expect(await admin.locator('[data-testid=live-refusal]').textContent()).toBe(code);
+        expect(await admin.locator('[data-testid=live-unverified]').textContent()).toMatch(words);
+        expect(await admin.locator('[data-testid=live-version]').count()).toBe(0);
+        // The version field proposes nothing from the relay's label either.
+        expect(await admin.inputValue('#version')).toBe('1.0.0');
+      }
+    } finally {
+      await admin.evaluate(() => localStorage.removeItem('patchcast.admin.relay'));
+      await liar.close();
+    }
   });
 
   it('works as plain files from a static server under a sub-path, pointed at the relay', async () => {
