@@ -14,6 +14,8 @@ export interface ClusterStats {
   event(direction: 'in' | 'out', type: string): void;
   /** The seq poll (or a reconnection) found a room further than the events had brought it. */
   catchUp(): void;
+  /** A PeerJS message sent to the node holding its destination (`out`), or delivered from one (`in`). */
+  peerRouted(direction: 'in' | 'out'): void;
 }
 
 /** Reports to nobody. */
@@ -22,6 +24,7 @@ export const NO_STATS: ClusterStats = {
   connected: () => {},
   event: () => {},
   catchUp: () => {},
+  peerRouted: () => {},
 };
 
 /** Runs `work` and reports its round trip as `op` (failures too: a timeout is a slow answer). */
