@@ -47,6 +47,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  if (process.env['PATCHCAST_DUMP_NODES']) {
+    const { writeFileSync } = await import('node:fs');
+    for (const [i, n] of (nodes ?? []).entries())
+      writeFileSync(`${process.env['PATCHCAST_DUMP_NODES']}-${i}.log`, n.output.join(''));
+  }
   for (const s of sockets) s.close();
   await cluster?.dispose();
 }, 30_000);
@@ -112,6 +117,7 @@ function tcpPlayerFrom(
     const socket = netConnect({ host: '127.0.0.1', port, localAddress: local });
     const ended = new Promise<void>((r) => socket.once('close', () => r()));
     socket.on('error', () => {});
+    socket.resume(); // read (and drop) what the relay says, so its close is seen
     socket.once('connect', () => {
       socket.write(Buffer.concat([prefix, encodeFrame(hello(clientId))]));
       sockets.push({ close: () => socket.destroy() });
@@ -121,8 +127,20 @@ function tcpPlayerFrom(
   });
 }
 
+let scrapes = 0;
+
+/** A node's /metrics, each scrape from an address of its own (the nodes' request rate is low here). */
 async function metricsOf(node: TestNode): Promise<string> {
-  return (await httpFrom('127.0.0.1', `${node.url}/metrics`)).body;
+  return (await httpFrom(`127.0.1.${(scrapes++ % 250) + 1}`, `${node.url}/metrics`)).body;
+}
+
+/** Polls `test` every 250 ms (each poll scrapes /metrics) until it holds. */
+async function eventually(test: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const start = Date.now();
+  while (!(await test())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** Sum of a metric's samples whose line has every one of `labels` (`code="X"` …). */
@@ -197,7 +215,8 @@ describe('limits held for the whole cluster', () => {
       `shared rate limit: 40 requests of one caller → ${redisChecks} Redis round trips ` +
         `(mean ${((rateSeconds / rateTrips) * 1000).toFixed(2)} ms each); ${perRequestMs.toFixed(2)} ms per request end to end`,
     );
-    expect(redisChecks).toBeLessThanOrEqual(40 / (REQUEST_BURST / 16) + 1);
+    // (The counter is the node's: other callers' checks may land in the same window.)
+    expect(redisChecks).toBeLessThan(40 / 2);
   }, 60_000);
 
   it("refuses an address's new connections spread over the nodes at the cluster's rate", async () => {

@@ -72,6 +72,8 @@ export function admitTcp(
   maxSessions: number,
   log: (message: string) => void,
 ): TcpAdmission | Promise<TcpAdmission> {
+  // Reset before it was accepted (a balancer's health check often is): nothing to serve or count.
+  if (socket.remoteAddress === undefined) return { ok: false, code: null, message: 'gone' };
   const peer = socketAddress(socket);
   const trusted = trust.trusts(peer);
   const tooFast = { ok: false, code: ErrorCode.RATE_LIMITED, message: TOO_FAST } as const;
@@ -86,6 +88,8 @@ export function admitTcp(
         log(`tcp: refused ${ErrorCode.BAD_MESSAGE} from ${peer} (a trusted balancer): ${read.why}`);
         return { ok: false, code: ErrorCode.BAD_MESSAGE, message: read.why };
       }
+      // The balancer's own connection (a health check): no client's, so no client's limits.
+      if (read.local) return { ok: true, address: peer };
       address = read.address ?? peer;
     }
     if (!(await limits.connectShared(address, 'tcp'))) return tooFast;

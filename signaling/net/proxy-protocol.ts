@@ -103,7 +103,12 @@ export function normalizeAddress(address: string): string {
 
 /** What {@link readProxyHeader} found. */
 export type ProxyRead =
-  { readonly ok: true; readonly address: string | null } | { readonly ok: false; readonly why: string };
+  /**
+   * `address` null: no header (`local` false), or a header that names no client (`local` true: the
+   * balancer's own connection, such as haproxy's health checks, which send PROXY v2 LOCAL).
+   */
+  | { readonly ok: true; readonly address: string | null; readonly local: boolean }
+  | { readonly ok: false; readonly why: string };
 
 /**
  * Reads a PROXY header off a socket from a trusted balancer, and puts back every byte after it for
@@ -125,8 +130,9 @@ export function readProxyHeader(socket: Socket, timeoutMs = PROXY_HEADER_TIMEOUT
       const header = parseProxyHeader(buffered);
       if (header.kind === 'more') return;
       if (header.kind === 'bad') return finish({ ok: false, why: header.why });
-      if (header.kind === 'none') return finish({ ok: true, address: null }, buffered);
-      finish({ ok: true, address: header.address }, buffered.subarray(header.length));
+      if (header.kind === 'none') return finish({ ok: true, address: null, local: false }, buffered);
+      const local = header.address === null;
+      finish({ ok: true, address: header.address, local }, buffered.subarray(header.length));
     };
     const onClose = () => finish({ ok: false, why: 'closed before its PROXY header' });
     const timer = setTimeout(
