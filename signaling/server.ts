@@ -304,6 +304,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       socket.end(rawHttpRefusal(429, ErrorCode.RATE_LIMITED, 'too many new connections: slow down'));
       return;
     }
+    // While Redis answers, the upgrade's socket has no listener of its own: a reset must not throw.
+    socket.on('error', () => {});
     void admitUpgrade(limits, socket, address, door, perAddress).then((refusal) => {
       if (refusal === null) return upgrade();
       socket.end(refusal);
