@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import express from 'express';
 import { ErrorCode } from '../protocol/index.ts';
 import { Hub, type HubOptions } from './hub/hub.ts';
-import { DEFAULT_MAX_INBOUND_FRAME_BYTES } from './hub/options.ts';
+import { DEFAULT_HUB_OPTIONS, DEFAULT_MAX_INBOUND_FRAME_BYTES } from './hub/options.ts';
 import { apiErrorHandler, apiRouter } from './http/api.ts';
 import { staticRouter } from './http/static.ts';
 import {
@@ -35,7 +35,9 @@ import {
   PeerJsEndpoint,
 } from './transports/peerjs.ts';
 import { WsEndpoint } from './transports/ws.ts';
-import { AddressLimits, addressOf, rawHttpRefusal, type AddressLimitOptions } from './net/address-limits.ts';
+import { AddressLimits, rawHttpRefusal, type AddressLimitOptions } from './net/address-limits.ts';
+import { ProxyTrust, socketAddress } from './net/client-address.ts';
+import { admitTcp, admitUpgrade } from './net/admission.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { refusalLogger } from './http/refusal-log.ts';
 
@@ -79,6 +81,11 @@ export interface ServerOptions {
   readonly creation?: RoomCreationPolicy;
   /** Per-address socket caps and request / connection rates (`signaling/net/address-limits.ts`). */
   readonly addressLimits?: Partial<AddressLimitOptions>;
+  /**
+   * Balancers whose `X-Forwarded-For` and PROXY protocol headers name the client (`--trust-proxy`);
+   * default: nobody's (`signaling/net/client-address.ts`).
+   */
+  readonly trustProxy?: ProxyTrust;
   /** Releases one room keeps; older ones are pruned and their unnamed blobs collected (default 200). */
   readonly maxReleasesPerRoom?: number;
   /** Upload window, per-room pending bytes, texture pixel cap, decode deadline. */
@@ -210,15 +217,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const app = express();
   app.disable('x-powered-by');
   app.use((req, _res, next) => (refusedSockets.has(req.socket) ? req.socket.destroy() : next()));
-  app.use(rateLimit(limits));
+  const trust = options.trustProxy ?? ProxyTrust.none;
+  app.use(rateLimit(limits, trust));
   const timeouts = {
     headerTimeoutMs: options.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS,
     bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
   };
   const http = createHttpServer(httpServerOptions(timeouts), app);
   http.prependListener('connection', (socket: Socket) => {
-    const address = addressOf(socket);
-    if (!limits.openSocket(address)) {
+    const address = socketAddress(socket);
+    if (!limits.openSocket(address, !trust.trusts(address))) {
       refusedSockets.add(socket);
       socket.end(rawHttpRefusal(503, ErrorCode.TOO_MANY_CONNECTIONS, 'too many connections'));
       return;
@@ -238,8 +246,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   app.use('/peerjs', peerjs.app);
   const cluster: ClusterMembership | null = clusterStore
-    ? (await import('./cluster/join.ts')).joinCluster({ store: clusterStore, hub, peerjs, log })
+    ? await (
+        await import('./cluster/join.ts')
+      )
+        .joinCluster({
+          store: clusterStore,
+          hub,
+          peerjs,
+          metrics,
+          limits,
+          operatorToken: options.creation?.operatorToken ?? null,
+          log,
+        })
+        .catch(async (error: unknown) => {
+          hub.close();
+          peerjs.close();
+          await clusterStore.close();
+          throw error;
+        })
     : null;
+  const perAddress = {
+    session: { ...DEFAULT_HUB_OPTIONS, ...options.hub }.maxConnectionsPerIp,
+    peerjs: options.peerjsPerAddress ?? DEFAULT_PEERJS_PER_ADDRESS,
+  };
   app.use(
     apiRouter({
       relay,
@@ -248,6 +277,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_PUBLISH_BODY_BYTES,
       startedAt,
       log,
+      ...(cluster ? { roomQuota: cluster.limits } : {}),
       ...(options.creation
         ? { creation: { countsFile: join(options.dataDir, 'open-rooms.json'), ...options.creation } }
         : {}),
@@ -261,18 +291,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (refusedSockets.has(socket)) return socket.destroy();
     const path = new URL(req.url ?? '/', 'http://relay').pathname;
     const door = path === '/ws' ? 'ws' : path.startsWith('/peerjs') ? 'peerjs' : null;
-    if (door !== null && !limits.connect(addressOf(socket as Socket), door)) {
+    if (door === null) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const upgrade = () =>
+      door === 'ws' ? ws.handleUpgrade(req, socket, head) : peerjs.handleUpgrade(req, socket, head);
+    const address = trust.clientOf(req);
+    // One node: decided at once, as always. A cluster: the shared limits may take a round trip.
+    if (!limits.shared) {
+      if (limits.connect(address, door)) return upgrade();
       socket.end(rawHttpRefusal(429, ErrorCode.RATE_LIMITED, 'too many new connections: slow down'));
       return;
     }
-    if (path === '/ws') return ws.handleUpgrade(req, socket, head);
-    if (path.startsWith('/peerjs')) return peerjs.handleUpgrade(req, socket, head);
-    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    // While Redis answers, the upgrade's socket has no listener of its own: a reset must not throw.
+    socket.on('error', () => {});
+    void admitUpgrade(limits, socket, address, door, perAddress).then((refusal) => {
+      if (refusal === null) return upgrade();
+      socket.end(refusal);
+    });
   });
 
   const tcp = createTcpServer(hub, {
     maxInboundFrameBytes: maxInbound,
-    admit: (socket) => limits.connect(addressOf(socket), 'tcp'),
+    admit: (socket) => admitTcp(limits, trust, socket, perAddress.session, log),
     ...(options.tcpSliceBytes ? { sliceBytes: options.tcpSliceBytes } : {}),
   });
   const tcpSockets = new Set<Socket>();

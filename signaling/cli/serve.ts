@@ -12,6 +12,7 @@ import { parseRate } from '../hub/egress.ts';
 import { DEFAULT_MAX_PUBLISH_BODY_BYTES, DEFAULT_RELAY_LIMITS } from '../relay/limits.ts';
 import type { ListenError, RunningServer } from '../server.ts';
 import { DEFAULT_ADDRESS_LIMITS, type AddressLimitOptions } from '../net/address-limits.ts';
+import { ProxyTrust } from '../net/client-address.ts';
 import { DEFAULT_HUB_OPTIONS } from '../hub/options.ts';
 import { DEFAULT_MAX_RELEASES_PER_ROOM } from '../store/prune.ts';
 import { CliError, flag, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
@@ -48,6 +49,12 @@ Several relay nodes (docs/deploy.md):
                      Give every node the same PATCHCAST_OPERATOR_TOKEN
   --redis-prefix P   prefix of every key, to share one Redis between clusters (default patchcast:)
   --redis-cache-bytes N  bytes of blobs each node keeps in memory (default 268435456)
+  --trust-proxy LIST  balancers (addresses, CIDR blocks: 10.0.0.5,10.1.0.0/16) whose connections name
+                     their client: X-Forwarded-For on HTTP, /ws, /peerjs (the rightmost hop not in the
+                     list), PROXY protocol v1/v2 on the TCP port (PATCHCAST_TRUST_PROXY; default none:
+                     such headers are never believed). Per-address limits then count the client
+With --redis, per-address connection counts, request and connection rates and open-room quotas hold
+for the whole cluster; the HTTP socket caps stay per node.
 Per-address limits (each refusal: a code, a log line, patchcast_refusals_total in /metrics):
   --max-connections N         live /ws + TCP sessions in all (default ${DEFAULT_HUB_OPTIONS.maxConnections})
   --max-connections-per-ip N  …from one address (default ${DEFAULT_HUB_OPTIONS.maxConnectionsPerIp})
@@ -107,6 +114,7 @@ export const SERVE_OPTIONS = {
   'max-texture-pixels': { type: 'string' },
   'decode-timeout-ms': { type: 'string' },
   redis: { type: 'string' },
+  'trust-proxy': { type: 'string' },
   'redis-prefix': { type: 'string' },
   'redis-cache-bytes': { type: 'string' },
   'egress-limit': { type: 'string' },
@@ -257,6 +265,13 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
           ...(redisPrefix !== undefined ? { prefix: redisPrefix } : {}),
           cacheBytes: positive(args, 'redis-cache-bytes', 256 * 1024 * 1024),
         };
+  let trustProxy: ProxyTrust;
+  try {
+    trustProxy = ProxyTrust.parse(flag(args, 'trust-proxy') ?? env['PATCHCAST_TRUST_PROXY'] ?? '');
+  } catch (error) {
+    io.err(`serve: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
   const d = DEFAULT_ADDRESS_LIMITS;
   const addressLimits: AddressLimitOptions = {
     httpSockets: positive(args, 'http-sockets', d.httpSockets),
@@ -300,6 +315,7 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
       bodyTimeoutMs,
       hub: { seedRoom, egressBytesPerSecond, ...hubLimits },
       addressLimits,
+      trustProxy,
       creation: {
         operatorToken: operator.token,
         openRooms,
@@ -318,7 +334,10 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
       },
     });
   } catch (error) {
-    if (error instanceof Error && error.name === 'RedisUnreachable') {
+    if (
+      error instanceof Error &&
+      (error.name === 'RedisUnreachable' || error.name === 'ClusterConfigError')
+    ) {
       io.err(`serve: ${error.message}`);
       return 1;
     }
@@ -328,6 +347,8 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
   }
   for (const line of serveBanner(server, demo, dataDir)) io.out(line);
   if (redis) io.out(`  cluster      rooms, releases and blobs shared through ${redactRedisUrl(redis.url)}`);
+  if (trustProxy.text !== '')
+    io.out(`  balancers    client addresses read from ${trustProxy.text} (X-Forwarded-For, PROXY)`);
   for (const line of operatorBanner(operator, openRooms, seedRoom)) io.out(line);
   await new Promise<void>((done) => {
     const stop = () => done();

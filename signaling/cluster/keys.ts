@@ -11,6 +11,11 @@
  *   <p>blob:<sha>:<i>              STRING  chunk i (at most REDIS_BLOB_CHUNK_BYTES)
  *   <p>roster:{R}                  HASH    node → its clients of room R (roster-share.ts), expiring
  *   <p>peers                       HASH    PeerJS id → the node holding its socket (peer-route.ts)
+ *   <p>nodes                       ZSET    node → end of its lease (epoch ms, Redis' clock)
+ *   <p>held:<kind>:<address>       HASH    node → connections of that address it holds (cluster-limits.ts)
+ *   <p>rate:<kind>:<address>       HASH    tokens, at: the address' shared token bucket
+ *   <p>open-rooms                  HASH    address → rooms it created on an open relay
+ *   <p>operator                    STRING  sha256 of the cluster's operator token
  *   <p>events                      channel the events below, as JSON
  *   <p>node:<node>                 channel events for one node only (PeerJS messages for its peers)
  *
@@ -44,6 +49,9 @@ export function redisKeys(prefix: string) {
     chunk: (sha256: string, index: number) => `${prefix}blob:${sha256}:${index}`,
     roster: (room: string) => `${prefix}roster:{${room}}`,
     peers: `${prefix}peers`,
+    nodes: `${prefix}nodes`,
+    openRooms: `${prefix}open-rooms`,
+    operator: `${prefix}operator`,
     events: `${prefix}events`,
     node: (node: string) => `${prefix}node:${node}`,
   } as const;

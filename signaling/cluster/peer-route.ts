@@ -52,6 +52,7 @@ export class PeerRoute {
       if (socket && socket.readyState === socket.OPEN) {
         socket.send(event.message);
         this.counts.delivered++;
+        store.stats.peerRouted('in');
       }
     });
     this.timer = setInterval(() => this.claim([...this.local.keys()]), PEER_CLAIM_TTL_MS / 3);
@@ -88,6 +89,7 @@ export class PeerRoute {
       const forwarded = JSON.stringify({ type, src, dst, payload });
       this.store.tell({ type: 'peer', node: this.store.node, dst, message: forwarded }, node);
       this.counts.sent++;
+      this.store.stats.peerRouted('out');
     });
     return true;
   }

@@ -8,7 +8,13 @@ import * as v from 'valibot';
 import { ErrorCode, RoomName, type ErrorCode as Code, type Roster } from '../../protocol/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Relay } from '../relay/relay.ts';
-import { CLOSED_ROOMS, RoomCreation, type CreationDecision, type RoomCreationPolicy } from './operators.ts';
+import {
+  CLOSED_ROOMS,
+  RoomCreation,
+  type CreationDecision,
+  type RoomCreationPolicy,
+  type SharedRoomQuota,
+} from './operators.ts';
 import { refusalLogger } from './refusal-log.ts';
 import { addressOf, refuse } from './respond.ts';
 
@@ -35,6 +41,8 @@ export interface ApiDeps {
   readonly creation?: RoomCreationPolicy;
   /** Where refusal log lines go (rate-limited; default: nowhere). */
   readonly log?: (message: string) => void;
+  /** In a cluster: the open-room counts every node shares. */
+  readonly roomQuota?: SharedRoomQuota;
 }
 
 /** A room creation the gate allowed, for the handler to commit once the room exists. */
@@ -67,7 +75,7 @@ export function apiContext(deps: ApiDeps): ApiContext {
   const { relay, metrics } = deps;
   // A compressed body is refused, never inflated.
   const rawBody = (limit: number) => express.raw({ type: () => true, limit, inflate: false });
-  const creation = new RoomCreation(deps.creation ?? CLOSED_ROOMS, deps.log);
+  const creation = new RoomCreation(deps.creation ?? CLOSED_ROOMS, deps.log, deps.roomQuota ?? null);
   const logRefusal = refusalLogger(deps.log ?? (() => {}));
   const decisions = new WeakMap<Request, Creation>();
 
@@ -92,10 +100,18 @@ export function apiContext(deps: ApiDeps): ApiContext {
       if (createsRooms) {
         const room = req.params['room'];
         if (v.is(RoomName, room) && !relay.hasRoom(room)) {
-          const decision = creation.decide(room, req.headers, addressOf(req));
-          if (!decision.ok) return refuseCounted(req, res, source, decision.code, decision.message);
-          decisions.set(req, decision);
-          res.once('close', decision.release);
+          creation.decide(room, req.headers, addressOf(req)).then(
+            (decision) => {
+              if (!decision.ok) return refuseCounted(req, res, source, decision.code, decision.message);
+              // The caller may have gone while Redis answered: nothing holds the place then.
+              if (res.closed) return decision.release();
+              decisions.set(req, decision);
+              res.once('close', decision.release);
+              next();
+            },
+            (error: unknown) => next(error),
+          );
+          return;
         }
       }
       next();

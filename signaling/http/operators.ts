@@ -59,6 +59,15 @@ export type CreationDecision =
     }
   | { readonly ok: false; readonly code: ErrorCode; readonly message: string };
 
+/**
+ * Open-room counts held for several relay nodes (a cluster's Redis): an address's creations count
+ * on every node. `reserve` resolves false when the address made `max` already.
+ */
+export interface SharedRoomQuota {
+  reserveRoom(address: string, max: number): Promise<boolean>;
+  unreserveRoom(address: string): void;
+}
+
 /** Applies a {@link RoomCreationPolicy} and keeps the open relay's per-address counts. */
 export class RoomCreation {
   private readonly created: OpenRoomCounts;
@@ -67,12 +76,14 @@ export class RoomCreation {
   constructor(
     readonly policy: RoomCreationPolicy,
     log: (message: string) => void = () => {},
+    /** In a cluster: the counts every node shares (then the data dir's file is not used). */
+    private readonly shared: SharedRoomQuota | null = null,
   ) {
     this.created = new OpenRoomCounts(policy.openRooms ? (policy.countsFile ?? null) : null, log);
   }
 
   /** May this request (its headers, its address) create `room`? A yes holds a quota place until released or committed. */
-  decide(room: string, headers: IncomingHttpHeaders, address: string): CreationDecision {
+  async decide(room: string, headers: IncomingHttpHeaders, address: string): Promise<CreationDecision> {
     const { policy } = this;
     const token = bearerToken(headers);
     if (token !== null) {
@@ -87,14 +98,14 @@ export class RoomCreation {
       message: `room "${room}" does not exist, and only an operator of the relay may create rooms (Authorization: Bearer <operator token>)`,
     } as const;
     if (!policy.openRooms || policy.reserved.has(room)) return refusal;
+    const overQuota = {
+      ok: false,
+      code: ErrorCode.QUOTA_EXCEEDED,
+      message: `this address has created ${policy.maxRoomsPerAddress} room(s), the most this relay allows`,
+    } as const;
+    if (this.shared) return this.decideShared(this.shared, address, overQuota);
     const used = this.created.count(address) + (this.reserving.get(address) ?? 0);
-    if (used >= policy.maxRoomsPerAddress) {
-      return {
-        ok: false,
-        code: ErrorCode.QUOTA_EXCEEDED,
-        message: `this address has created ${policy.maxRoomsPerAddress} room(s), the most this relay allows`,
-      };
-    }
+    if (used >= policy.maxRoomsPerAddress) return overQuota;
     this.reserving.set(address, (this.reserving.get(address) ?? 0) + 1);
     let done = false;
     const release = () => {
@@ -112,6 +123,28 @@ export class RoomCreation {
         if (done) return;
         release();
         this.created.add(address);
+      },
+    };
+  }
+
+  /** The cluster's quota: a reservation in Redis, given back unless the room is created. */
+  private async decideShared(
+    shared: SharedRoomQuota,
+    address: string,
+    overQuota: CreationDecision,
+  ): Promise<CreationDecision> {
+    if (!(await shared.reserveRoom(address, this.policy.maxRoomsPerAddress))) return overQuota;
+    let done = false;
+    return {
+      ok: true,
+      operator: false,
+      release: () => {
+        if (done) return;
+        done = true;
+        shared.unreserveRoom(address);
+      },
+      commit: () => {
+        done = true;
       },
     };
   }

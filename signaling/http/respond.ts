@@ -4,6 +4,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import * as v from 'valibot';
+import { requestAddress } from '../net/client-address.ts';
 import { ErrorCode, RoomName, Sha256Hex, errorBody, type ErrorCode as Code } from '../../protocol/index.ts';
 
 /** The HTTP status that goes with a refusal code. */
@@ -68,9 +69,9 @@ export function refuse(
     .json(errorBody(code, message, missing));
 }
 
-/** The address a request came from, for quotas and logs. */
+/** The address a request came from, for quotas and logs (behind a trusted balancer: its client's). */
 export function addressOf(req: Request): string {
-  return req.socket.remoteAddress ?? 'unknown';
+  return requestAddress(req);
 }
 
 /** The `:room` parameter, or null after refusing an invalid one. */

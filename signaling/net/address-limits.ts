@@ -82,6 +82,24 @@ export class TokenBuckets {
   }
 }
 
+/** Connections counted for a whole cluster: live `/ws` + TCP sessions, `/peerjs` sockets. */
+export type SharedConnectionKind = 'session' | 'peerjs';
+/** Rates held for a whole cluster: HTTP requests, new connections. */
+export type SharedRateKind = 'request' | 'connect';
+
+/**
+ * Limits held together with other relay nodes (a cluster's Redis: `signaling/cluster/cluster-limits.ts`),
+ * on top of this node's own. Each answer may take a round trip; none waits long.
+ */
+export interface SharedLimits {
+  /** Takes one token of `address`'s shared bucket; false when the cluster's bucket is empty. */
+  take(kind: SharedRateKind, address: string, limit: RateLimit): Promise<boolean>;
+  /** Holds one more connection of `address` while the cluster holds fewer than `limit`. */
+  acquire(kind: SharedConnectionKind, address: string, limit: number): Promise<boolean>;
+  /** A connection {@link acquire} admitted closed. */
+  release(kind: SharedConnectionKind, address: string): void;
+}
+
 /** Which door refused. */
 export type LimitSource = 'http' | 'ws' | 'peerjs' | 'tcp';
 
@@ -113,8 +131,14 @@ export class AddressLimits {
     this.connectBuckets = new TokenBuckets(this.options.connects, now);
   }
 
-  /** A socket opened on the HTTP port; false (refused, told) when over a cap. Pair with {@link closeSocket}. */
-  openSocket(address: string): boolean {
+  /** In a cluster: the rates held with the other nodes (null: this node's alone). */
+  shared: SharedLimits | null = null;
+
+  /**
+   * A socket opened on the HTTP port; false (refused, told) when over a cap. Pair with {@link closeSocket}.
+   * A trusted balancer (`perAddress` false) holds everyone's sockets: only the global cap applies to it.
+   */
+  openSocket(address: string, perAddress = true): boolean {
     const held = this.sockets.get(address) ?? 0;
     if (this.socketCount >= this.options.httpSockets) {
       this.onRefusal(
@@ -125,7 +149,7 @@ export class AddressLimits {
       );
       return false;
     }
-    if (held >= this.options.httpSocketsPerAddress) {
+    if (perAddress && held >= this.options.httpSocketsPerAddress) {
       this.onRefusal(
         ErrorCode.TOO_MANY_CONNECTIONS,
         'http',
@@ -160,6 +184,44 @@ export class AddressLimits {
     if (this.connectBuckets.take(address)) return true;
     this.onRefusal(ErrorCode.RATE_LIMITED, source, address, 'too many new connections from this address');
     return false;
+  }
+
+  /** {@link request}, then in a cluster the address' shared rate (one Redis round trip per batch). */
+  async requestShared(address: string): Promise<boolean> {
+    if (!this.request(address)) return false;
+    if (!this.shared || (await this.shared.take('request', address, this.options.requests))) return true;
+    this.onRefusal(ErrorCode.RATE_LIMITED, 'http', address, 'too many requests from this address (cluster)');
+    return false;
+  }
+
+  /** {@link connect}, then in a cluster the address' shared rate. */
+  async connectShared(address: string, source: Exclude<LimitSource, 'http'>): Promise<boolean> {
+    if (!this.connect(address, source)) return false;
+    if (!this.shared || (await this.shared.take('connect', address, this.options.connects))) return true;
+    const why = 'too many new connections from this address (cluster)';
+    this.onRefusal(ErrorCode.RATE_LIMITED, source, address, why);
+    return false;
+  }
+
+  /**
+   * In a cluster: holds one of `address`'s connections of `kind` for the cluster, within `limit`
+   * (true on one node: the hub and the PeerJS endpoint count their own). Pair with {@link releaseShared}.
+   */
+  async acquireShared(
+    kind: SharedConnectionKind,
+    address: string,
+    limit: number,
+    source: Exclude<LimitSource, 'http'>,
+  ): Promise<boolean> {
+    if (!this.shared || (await this.shared.acquire(kind, address, limit))) return true;
+    const why = `${limit} ${kind === 'peerjs' ? 'PeerJS sockets' : 'connections'} from this address across the cluster`;
+    this.onRefusal(ErrorCode.TOO_MANY_CONNECTIONS, source, address, why);
+    return false;
+  }
+
+  /** A connection {@link acquireShared} admitted closed. */
+  releaseShared(kind: SharedConnectionKind, address: string): void {
+    this.shared?.release(kind, address);
   }
 
   /** Sockets open on the HTTP port now (all addresses). */

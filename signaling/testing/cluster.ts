@@ -209,16 +209,32 @@ export interface TestBalancer {
   dispose(): Promise<void>;
 }
 
+/** Options of {@link startBalancer} and {@link startCluster}. */
+export interface BalancerOptions {
+  /**
+   * The balancer names each client to the nodes: `option forwardfor` (X-Forwarded-For) on HTTP and
+   * `send-proxy-v2` (PROXY protocol v2) on TCP; {@link startCluster} then starts the nodes with
+   * `--trust-proxy 127.0.0.1` (haproxy's address towards them). Default false: neither.
+   */
+  readonly proxyHeaders?: boolean;
+}
+
 /**
  * Starts haproxy, round robin over `nodes`, each checked every 100 ms (a dead node is out after
  * one failed check; new connections go to the others).
  */
-export async function startBalancer(nodes: readonly TestNode[]): Promise<TestBalancer> {
+export async function startBalancer(
+  nodes: readonly TestNode[],
+  options: BalancerOptions = {},
+): Promise<TestBalancer> {
   const dir = await mkdtemp(join(tmpdir(), 'patchcast-haproxy-'));
   const httpPort = await freePort();
   const tcpPort = await freePort();
-  const servers = (port: (n: TestNode) => number) =>
-    nodes.map((n, i) => `  server n${i} 127.0.0.1:${port(n)} check inter 100ms fall 1 rise 2`).join('\n');
+  const proxied = options.proxyHeaders === true;
+  const servers = (port: (n: TestNode) => number, extra = '') =>
+    nodes
+      .map((n, i) => `  server n${i} 127.0.0.1:${port(n)} check inter 100ms fall 1 rise 2${extra}`)
+      .join('\n');
   const config = `global
   maxconn 4000
 defaults
@@ -234,7 +250,7 @@ frontend http_in
   default_backend relays_http
 backend relays_http
   mode http
-  balance roundrobin
+  balance roundrobin${proxied ? '\n  option forwardfor' : ''}
 ${servers((n) => n.httpPort)}
 frontend tcp_in
   mode tcp
@@ -243,7 +259,7 @@ frontend tcp_in
 backend relays_tcp
   mode tcp
   balance roundrobin
-${servers((n) => n.tcpPort)}
+${servers((n) => n.tcpPort, proxied ? ' send-proxy-v2' : '')}
 `;
   const path = join(dir, 'haproxy.cfg');
   await writeFile(path, config);
@@ -277,11 +293,16 @@ export interface TestCluster {
 }
 
 /** Starts Redis, `n` relay nodes on it and haproxy in front of them. */
-export async function startCluster(n = 3, nodeArgs: string[] = []): Promise<TestCluster> {
+export async function startCluster(
+  n = 3,
+  nodeArgs: string[] = [],
+  options: BalancerOptions = {},
+): Promise<TestCluster> {
   const redis = await startRedis();
   await compiledCli();
-  const nodes = await Promise.all(Array.from({ length: n }, () => startNode(redis.url, nodeArgs)));
-  const balancer = await startBalancer(nodes);
+  const args = options.proxyHeaders === true ? ['--trust-proxy', '127.0.0.1', ...nodeArgs] : nodeArgs;
+  const nodes = await Promise.all(Array.from({ length: n }, () => startNode(redis.url, args)));
+  const balancer = await startBalancer(nodes, options);
   return {
     redis,
     nodes,

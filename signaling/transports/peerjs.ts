@@ -12,6 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCode } from '../../protocol/index.ts';
 import type { PeerIds } from '../hub/peer-ids.ts';
 import type { Metrics } from '../metrics.ts';
+import { requestAddress } from '../net/client-address.ts';
 
 /** Default most `/peerjs` sockets one address may hold (a campus NAT's players, each with one). */
 export const DEFAULT_PEERJS_PER_ADDRESS = 2_500;
@@ -79,7 +80,7 @@ export class PeerJsEndpoint {
   /** An upgrade to `/peerjs…`: admitted within the per-address cap, else answered 429. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const wss = this.wss;
-    const address = req.socket.remoteAddress ?? '';
+    const address = requestAddress(req);
     if (!wss) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;

@@ -33,11 +33,17 @@ export interface TcpOptions {
   /** Bytes per write of a big frame: the unit of progress the fan-out scheduler sees. */
   readonly sliceBytes?: number;
   /**
-   * Asked first for each new socket (the per-address connection rate); false: the socket gets a
-   * fatal `RATE_LIMITED` error frame and is closed before the hub sees it.
+   * Asked first for each new socket (its client's address behind a trusted balancer, the per-address
+   * connection rate, the cluster's limits): a refusal gets a fatal error frame with its code (none
+   * when `code` is null) and the socket is closed before the hub sees it.
    */
-  readonly admit?: (socket: Socket) => boolean;
+  readonly admit?: (socket: Socket) => TcpAdmission | Promise<TcpAdmission>;
 }
+
+/** What {@link TcpOptions.admit} decides for a new socket. */
+export type TcpAdmission =
+  | { readonly ok: true; readonly address: string }
+  | { readonly ok: false; readonly code: ErrorCode | null; readonly message: string };
 
 class TcpWire implements Wire {
   transport: Transport = 'tcp';
@@ -48,8 +54,9 @@ class TcpWire implements Wire {
   constructor(
     private readonly socket: Socket,
     readonly sliceBytes: number,
+    address: string,
   ) {
-    this.address = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+    this.address = address;
     this.port = socket.remotePort ?? 0;
   }
 
@@ -75,15 +82,29 @@ class TcpWire implements Wire {
   }
 }
 
-/** Serves one TCP connection. */
-function serveSocket(hub: Hub, socket: Socket, options: TcpOptions): void {
+/** Admits a new TCP connection, then serves it. */
+function acceptSocket(hub: Hub, socket: Socket, options: TcpOptions): void {
   socket.setNoDelay(true);
-  if (options.admit && !options.admit(socket)) {
-    socket.on('error', () => {});
-    socket.end(errorPayload(ErrorCode.RATE_LIMITED, 'too many new connections: slow down', true).frame);
-    return;
-  }
-  const wire = new TcpWire(socket, options.sliceBytes ?? DEFAULT_TCP_SLICE_BYTES);
+  const admission: TcpAdmission | Promise<TcpAdmission> = options.admit?.(socket) ?? {
+    ok: true,
+    address: (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, ''),
+  };
+  const decided = (a: TcpAdmission) => {
+    if (a.ok) return serveSocket(hub, socket, options, a.address);
+    if (a.code === null) return void socket.destroy();
+    socket.end(errorPayload(a.code, a.message, true).frame);
+  };
+  if (!(admission instanceof Promise)) return decided(admission);
+  socket.on('error', () => {});
+  admission.then(
+    (a) => (socket.destroyed ? undefined : decided(a)),
+    () => socket.destroy(),
+  );
+}
+
+/** Serves one admitted TCP connection. */
+function serveSocket(hub: Hub, socket: Socket, options: TcpOptions, address: string): void {
+  const wire = new TcpWire(socket, options.sliceBytes ?? DEFAULT_TCP_SLICE_BYTES, address);
   const conn: Conn = hub.open(wire);
   const decoder = new FrameDecoder({ maxFrameBytes: options.maxInboundFrameBytes });
   const maxHello = options.maxSeedHelloBytes ?? 8 * 1024;
@@ -129,10 +150,12 @@ function serveSocket(hub: Hub, socket: Socket, options: TcpOptions): void {
     // 'close' follows; a reset is an ordinary way for a client to leave.
   });
   socket.on('close', () => hub.closed(conn));
+  // A socket whose PROXY header was read was paused there, with the bytes after it put back.
+  socket.resume();
 }
 
 /** Creates the TCP server (not listening yet). */
 export function createTcpServer(hub: Hub, options: TcpOptions): Server {
-  const server = createServer({ noDelay: true }, (socket) => serveSocket(hub, socket, options));
+  const server = createServer({ noDelay: true }, (socket) => acceptSocket(hub, socket, options));
   return server;
 }

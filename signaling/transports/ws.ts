@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { decodeBody, type CloseCode } from '../../protocol/index.ts';
 import type { Wire } from '../hub/conn.ts';
+import { requestAddress } from '../net/client-address.ts';
 import type { Hub } from '../hub/hub.ts';
 import { Framing } from '../hub/framing.ts';
 
@@ -115,7 +116,7 @@ export class WsEndpoint {
   }
 
   private serve(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
-    const address = (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+    const address = requestAddress(req);
     const conn = this.hub.open(new WsWire(ws, socket, address, req.socket.remotePort ?? 0));
     ws.on('message', (data) => this.hub.receive(conn, decodeBody(toBytes(data))));
     ws.on('error', () => {
