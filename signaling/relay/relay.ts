@@ -210,6 +210,14 @@ export class Relay {
     return Math.max(this.store.lastSeq(room), this.plans.reservedSeq(room));
   }
 
+  private staleSeq(room: string, why: string): Refusal {
+    const last = this.lastSeq(room);
+    return fail(
+      ErrorCode.STALE_SEQ,
+      `${why}: the last seq this relay accepted in room "${room}" is ${last}; publish ${last + 1} or above`,
+    );
+  }
+
   /** Why a room is quarantined (its files are damaged: it is neither served nor changed), or undefined. */
   quarantineReason(room: string): string | undefined {
     return this.store.quarantineReason(room);
@@ -341,15 +349,15 @@ export class Relay {
       current: state ? { seq: this.lastSeq(input.room) } : null,
       now: this.now(),
     });
-    if (!accepted.ok && accepted.code === ErrorCode.STALE_SEQ) {
-      const last = this.lastSeq(input.room);
-      return fail(
-        ErrorCode.STALE_SEQ,
-        `${accepted.message}: the last seq this relay accepted in room "${input.room}" is ${last}; publish ${last + 1} or above`,
-      );
-    }
+    if (!accepted.ok && accepted.code === ErrorCode.STALE_SEQ)
+      return this.staleSeq(input.room, accepted.message);
     if (!accepted.ok) return accepted;
     const signed = accepted.value;
+    // In a cluster, another node's release can land while the checks above were awaited: a seq taken
+    // meanwhile is still STALE_SEQ (not, say, DUPLICATE_VERSION against the release that took it).
+    if (signed.release.seq <= this.lastSeq(input.room)) {
+      return this.staleSeq(input.room, `seq ${signed.release.seq} was taken meanwhile`);
+    }
     const duplicate = duplicateVersion(state?.history ?? [], signed);
     if (duplicate) return duplicate;
     // While a guarded rollout runs, only its own next step (or its halt) is published.
