@@ -85,7 +85,9 @@ function reexecIsolated(argv: readonly string[]): number | null {
       '-n',
       'sh',
       '-c',
-      'ip link set lo up && exec "$@"',
+      // Each node-webrtc peer connection holds some 50 sockets, and a child process of players holds
+      // hundreds of connections: more than the usual limit of open files.
+      'ulimit -n 262144 2>/dev/null; ip link set lo up && exec "$@"',
       'sh',
       process.execPath,
       'bin/bench.mjs',

@@ -66,7 +66,7 @@ async function start(cmd: Extract<Command, { cmd: 'start' }>): Promise<void> {
       }),
   );
   await Promise.all(players.map((p) => p.start()));
-  await Promise.all(players.map((p) => p.waitForSeq(cmd.seq, 60_000)));
+  await Promise.all(players.map((p) => p.waitForSeq(cmd.seq, 120_000)));
   const deadline = Date.now() + 20_000;
   const peers = () => players.map((p) => p.client.status().peers);
   while (cmd.swarm && Date.now() < deadline && peers().some((n) => n < cmd.minPeers)) {

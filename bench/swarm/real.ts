@@ -56,23 +56,33 @@ class PlayerGroup {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     // The child speaks only the replies of `players.ts` (this benchmark's own code, not the outside).
-    this.child.on('message', (reply: PlayersReply) => {
-      const waiting = this.waiting;
-      this.waiting = null;
-      waiting?.(reply);
+    this.child.on('message', (reply: PlayersReply) => this.answer(reply));
+    this.child.on('exit', (code, signal) => {
+      this.gone = `the players' process exited (${signal ?? `code ${code}`})`;
+      this.answer({ type: 'error', message: this.gone });
     });
+  }
+
+  /** Why the child is gone, once it is. */
+  gone: string | null = null;
+
+  private answer(reply: PlayersReply): void {
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.(reply);
   }
 
   /** Sends a command and waits for its reply (one at a time). */
   ask(command: object): Promise<PlayersReply> {
     return new Promise((resolve, reject) => {
+      if (this.gone) return reject(new Error(this.gone));
       this.waiting = (reply) => (reply.type === 'error' ? reject(new Error(reply.message)) : resolve(reply));
       this.child.send(command);
     });
   }
 
   exit(): void {
-    this.child.send({ cmd: 'exit' });
+    if (!this.gone) this.child.send({ cmd: 'exit' });
   }
 }
 
