@@ -104,19 +104,33 @@ describe('swarm', () => {
   });
 
   it('lets go of a peer that claims every chunk and never sends one', async () => {
-    // A slow relay, so the transfer outlasts the liar's eight timed-out requests, and more chunks
-    // than the relay's request window, so the liar keeps being asked.
-    const { clock, bytes, desc, nodes } = await room(2, {
+    // Two players fetch, so the relay (slow, and serving one copy of each chunk) defers each to the
+    // swarm for the chunks the other got first: then they ask peers, the liar among them.
+    const { clock, bytes, desc, nodes } = await room(3, {
       muteFirst: true,
       relayBytesPerMs: 40,
       chunkSize: 4096,
     });
     nodes[0]!.swarm.hold(desc, bytes);
-    const result = nodes[1]!.swarm.fetch(desc);
+    const results = nodes.slice(1).map((n) => n.swarm.fetch(desc));
     await clock.run(() => false, 120_000);
+    for (const result of results) expect(same(await result, bytes)).toBe(true);
+    for (const node of nodes.slice(1)) {
+      expect(node.swarm.peerIds()).not.toContain('p0');
+      expect(node.swarm.canAdd('p0')).toBe(false);
+    }
+  });
+
+  it('asks the relay, not peers, while the relay serves at once', async () => {
+    const { clock, bytes, desc, nodes, relay } = await room(2, { muteFirst: true });
+    nodes[0]!.swarm.hold(desc, bytes);
+    const result = nodes[1]!.swarm.fetch(desc);
+    await clock.run(() => false, 60_000);
     expect(same(await result, bytes)).toBe(true);
-    expect(nodes[1]!.swarm.peerIds()).not.toContain('p0');
-    expect(nodes[1]!.swarm.stats.bytesFromRelay).toBe(bytes.length);
+    expect(relay.deferred).toBe(0);
+    expect(nodes[1]!.swarm.stats).toMatchObject({ bytesFromRelay: bytes.length, bytesFromPeers: 0 });
+    // The peer that claims it all was never asked, so it was never caught either.
+    expect(nodes[1]!.swarm.peerIds()).toContain('p0');
   });
 
   it('falls back to the relay alone when there are no peers', async () => {

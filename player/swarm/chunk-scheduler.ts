@@ -49,6 +49,10 @@ export interface SchedulerHost {
   isClosed(): boolean;
   send(peer: PeerState, message: PeerMessage): void;
   broadcast(message: PeerMessage): void;
+  /** We hold a blob whole that peers were not told of chunk by chunk (`PeerNews.holding`). */
+  holding(sha256: string): void;
+  /** Tells every peer what we hold and fetch through the swarm now (a `peer.hello` again). */
+  greet(): void;
   removePeer(id: string, ban?: boolean): void;
 }
 
@@ -64,8 +68,12 @@ export class ChunkScheduler {
   private answerMs: number | null = null;
   /** Verified peer chunks since we said we were starved. */
   private fedSinceStarved = 0;
-  /** When the relay last deferred a chunk to our peers (reset when it serves one). */
+  /** When the relay last deferred a chunk to our peers (reset when it serves one: the window opens). */
   private relayDeferredAt = -Infinity;
+  /** When the relay last deferred a chunk to our peers (kept when it serves a first copy meanwhile). */
+  private lastDeferralAt = -Infinity;
+  /** When a relay request last failed (no connection, no answer in time; reset when it serves one). */
+  private relayTroubleAt = -Infinity;
 
   constructor(private readonly host: SchedulerHost) {}
 
@@ -180,7 +188,11 @@ export class ChunkScheduler {
     }
   }
 
-  /** Starts requests for missing chunks: peers that hold them first, the relay for the rest. */
+  /**
+   * Starts requests for missing chunks. While the relay serves at once, it is asked for every chunk,
+   * a full window, as if we had no peers: a peer only for a chunk the relay failed to give. Once it
+   * defers to the swarm (or fails), peers that hold a chunk first, the relay for the rest.
+   */
   private pump(job: FetchJob): void {
     const { opts, peers, relay } = this.host;
     if (job.done || this.host.isClosed()) return;
@@ -188,7 +200,9 @@ export class ChunkScheduler {
     const now = opts.clock.now();
     this.checkStarved(job, now);
     const alone = peers.size === 0 || this.starved;
-    const relayLimit = alone || !this.relayBusy(now) ? opts.relayInflightAlone : opts.relayInflightWithPeers;
+    const busy = this.relayBusy(now);
+    const narrow = now < this.relayDeferredAt + opts.relayBusyMs;
+    const relayLimit = alone || !narrow ? opts.relayInflightAlone : opts.relayInflightWithPeers;
     // A chunk the relay has told us to get from peers ("deferred": someone has it) is asked of the
     // relay again only when our peers have gone quiet — while they keep delivering, it will most
     // likely come from them. A chunk the relay never deferred is asked at once: nobody may have it.
@@ -197,27 +211,33 @@ export class ChunkScheduler {
     if (!peersQuiet && job.deferred.size > 0) this.wakeAt(job, quietSince);
     for (const index of job.order) {
       if (job.asm.has(index) || job.inflight.has(index) || job.verifying.has(index)) continue;
+      const relayMay =
+        relay !== null &&
+        (peersQuiet || !job.deferred.has(index)) &&
+        this.relayInflight < relayLimit &&
+        now >= (job.relayNotBefore.get(index) ?? 0);
+      // The relay first while it serves at once; peers only for what it could not give.
+      if (relay && !busy && !job.relayNotBefore.has(index)) {
+        if (relayMay) this.askRelay(job, index, relay);
+        continue;
+      }
       const peer = peerOk
         ? pickPeer(peers.values(), job.desc.sha256, index, now, opts.maxInflightPerPeer, opts.random)
         : undefined;
-      if (peer) {
-        this.askPeer(job, index, peer);
-      } else if (
-        relay &&
-        (peersQuiet || !job.deferred.has(index)) &&
-        this.relayInflight < relayLimit &&
-        now >= (job.relayNotBefore.get(index) ?? 0)
-      ) {
-        this.askRelay(job, index, relay);
-      }
+      if (peer) this.askPeer(job, index, peer);
+      else if (relayMay) this.askRelay(job, index, relay!);
     }
   }
 
-  /** Asks `peer` for one chunk it just offered, if we still need it and the peer has room. */
+  /**
+   * Asks `peer` for one chunk it just offered, if we still need it, the peer has room, and the relay
+   * is not the one to ask (it serves at once, and has not failed this chunk).
+   */
   private tryChunk(job: FetchJob, index: number, peer: PeerState): void {
     const { opts } = this.host;
     if (job.done || job.asm.has(index) || job.inflight.has(index) || job.verifying.has(index)) return;
     if (job.desc.chunkSize > opts.maxPeerChunkBytes) return;
+    if (this.host.relay && !this.relayBusy(opts.clock.now()) && !job.relayNotBefore.has(index)) return;
     if (peer.inflight >= inflightLimit(peer, opts.maxInflightPerPeer)) return;
     this.askPeer(job, index, peer);
   }
@@ -253,6 +273,7 @@ export class ChunkScheduler {
         this.answered(askedAt);
         // The relay serves: it has room, ask it a full window again.
         this.relayDeferredAt = -Infinity;
+        this.relayTroubleAt = -Infinity;
         const added = await this.verify(job, index, answer.bytes);
         if (added.ok && added.value) {
           this.host.stats.bytesFromRelay += answer.bytes.length;
@@ -260,11 +281,17 @@ export class ChunkScheduler {
         }
         if (!added.ok) this.backOffRelay(job, index, 1000);
       } else if (answer.kind === 'deferred') {
+        const now = this.host.opts.clock.now();
+        // From now on we wait on peers: the starvation clock starts here, not at the job's start.
+        if (!this.relayDefers(now)) this.peerWaitSince = Math.max(this.peerWaitSince, now);
         job.deferred.add(index);
-        this.relayDeferredAt = this.host.opts.clock.now();
+        this.relayDeferredAt = now;
+        this.lastDeferralAt = now;
         this.swarmCarries(job);
         this.backOffRelay(job, index, answer.retryAfterMs);
       } else {
+        // Trouble at the relay (no connection, no answer in time): peers first for a while.
+        this.relayTroubleAt = this.host.opts.clock.now();
         this.backOffRelay(job, index, 1000);
       }
       this.pumpAll();
@@ -281,27 +308,52 @@ export class ChunkScheduler {
     }
   }
 
-  /** True while the relay defers us to our peers: it is the bottleneck, ask it little. */
-  private relayBusy(now: number): boolean {
-    return now < this.relayDeferredAt + this.host.opts.relayBusyMs;
+  /** True while the swarm carries patches: the relay deferred us, or peers gave us chunks, lately. */
+  swarmCarrying(): boolean {
+    const now = this.host.opts.clock.now();
+    return this.relayBusy(now) || now < this.lastPeerChunkAt + this.host.opts.relayBusyMs;
   }
 
-  /** Peers carry this blob from now on: they hear of every chunk of it we gained so far, and on. */
+  /** True while the relay defers us to our peers (it is the bottleneck) or fails: ask it little. */
+  private relayBusy(now: number): boolean {
+    return this.relayDefers(now) || now < this.relayTroubleAt + this.host.opts.relayBusyMs;
+  }
+
+  /** True while the relay defers us to our peers (it may serve first copies meanwhile). */
+  private relayDefers(now: number): boolean {
+    return now < this.lastDeferralAt + this.host.opts.relayBusyMs;
+  }
+
+  /** Peers fetch these blobs through the swarm (they told us chunk by chunk, or said hello again). */
+  peerFetches(sha256s: Iterable<string>): void {
+    for (const sha256 of sha256s) {
+      const job = this.jobs.get(sha256);
+      if (job) this.swarmCarries(job);
+    }
+  }
+
+  /**
+   * Peers carry this blob from now on: they hear at once what we hold of it and fetch (one
+   * `peer.hello`, listing it even if we hold none of it yet), and every chunk we gain after.
+   */
   private swarmCarries(job: FetchJob): void {
     if (job.swarmCarries) return;
     job.swarmCarries = true;
-    for (const index of job.unannounced.splice(0)) {
-      this.host.broadcast({ type: PeerMessageType.have, sha256: job.desc.sha256, index });
-    }
+    job.unannounced.length = 0;
+    this.host.greet();
   }
 
   private answered(askedAt: number): void {
     this.answerMs = nextAnswerMs(this.answerMs, this.host.opts.clock.now() - askedAt);
   }
 
-  /** Starved: we have peers, a download, and no chunk from them for `starvedAfterMs`. */
+  /**
+   * Starved: we have peers, a download the relay defers to them, and no chunk from them for
+   * `starvedAfterMs`. While the relay serves us at once we wait on nobody: not starved.
+   */
   private checkStarved(job: FetchJob, now: number): void {
     if (this.starved || this.host.peers.size === 0) return;
+    if (job.deferred.size === 0 && !this.relayDefers(now)) return;
     const at = this.peerWaitSince + this.host.opts.starvedAfterMs;
     if (now >= at) this.setStarved(true);
     else this.wakeAt(job, at);
@@ -356,7 +408,8 @@ export class ChunkScheduler {
    * A verified chunk arrived: tell peers, report progress, finish the blob when whole. While the
    * relay serves at once, peers get a chunk from it as fast as from us, and a `have` per chunk to
    * every peer would cost more than it saves: those are told when the swarm starts carrying the blob
-   * (`swarmCarries`), or as one `have all` once the blob is whole.
+   * (`swarmCarries`), or as one `have all` once the blob is whole (`peer-news.ts`: after a quiet
+   * moment).
    */
   private gained(job: FetchJob, index: number): void {
     if (job.swarmCarries) this.host.broadcast({ type: PeerMessageType.have, sha256: job.desc.sha256, index });
@@ -366,9 +419,7 @@ export class ChunkScheduler {
       void job.asm.assemble().then((whole) => {
         if (whole.ok) {
           this.host.held.holdAssembled(job);
-          if (job.unannounced.length > 0) {
-            this.host.broadcast({ type: PeerMessageType.have, sha256: job.desc.sha256, index: 0, all: true });
-          }
+          if (job.unannounced.length > 0) this.host.holding(job.desc.sha256);
         }
         this.finish(job, whole);
       });

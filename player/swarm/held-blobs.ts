@@ -18,6 +18,8 @@ export interface HeldBlob {
 export interface PartialBlob {
   readonly desc: BlobDescriptor;
   readonly asm: BlobAssembler;
+  /** Fetched through the swarm: listed in the have-map even while we hold none of it. */
+  readonly swarmCarries?: boolean;
 }
 
 /** The blobs a player holds whole. */
@@ -60,14 +62,17 @@ export class HeldBlobs {
     for (const sha of this.blobs.keys()) if (!wanted.has(sha) && !busy(sha)) this.blobs.delete(sha);
   }
 
-  /** The have-map of `peer.hello`: every held blob whole, and the chunks we have of `partial` ones. */
+  /**
+   * The have-map of `peer.hello`: every held blob whole, and the chunks we have of `partial` ones
+   * (those fetched through the swarm even when we have none: it tells peers we fetch them).
+   */
   haveMap(partial: Iterable<PartialBlob>): Record<string, string> {
     const have: Record<string, string> = {};
     for (const [sha, { desc }] of this.blobs)
       have[sha] = encodeBitfield(range(desc.chunks.length), desc.chunks.length);
-    for (const { desc, asm } of partial) {
+    for (const { desc, asm, swarmCarries } of partial) {
       const indexes = range(desc.chunks.length).filter((i) => asm.has(i));
-      if (indexes.length > 0) have[desc.sha256] = encodeBitfield(indexes, desc.chunks.length);
+      if (indexes.length > 0 || swarmCarries) have[desc.sha256] = encodeBitfield(indexes, desc.chunks.length);
     }
     return have;
   }

@@ -48,6 +48,8 @@ export class PeerState {
   readonly link: PeerLink;
   /** Seq the other side last said it holds. */
   seq = 0;
+  /** It said `peer.hello` (a later one means it now fetches through the swarm: `Swarm.onMessage`). */
+  greeted = false;
   /** Chunks the other side holds, by blob. */
   readonly has = new Map<string, Set<number>>();
   /** Blobs the other side holds whole (it may say so before we know the blob's chunk count). */
@@ -79,6 +81,11 @@ export class PeerState {
   unlearn(sha256: string, index: number, until: number): void {
     if (index >= MAX_CHUNK_INDEX) return;
     bounded(this.refused, sha256, () => new Map<number, number>()).set(index, until);
+  }
+
+  /** True when the other side said it holds all of `sha256`. */
+  holdsWhole(sha256: string): boolean {
+    return this.hasAll.has(sha256);
   }
 
   /** Records that the other side holds a whole blob. */

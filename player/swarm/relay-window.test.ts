@@ -5,7 +5,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { describeBlob, type BlobDescriptor, type Hasher } from '../../protocol/blobs.ts';
-import { parsePeerMessage, PeerMessageType, type PeerMessage } from '../../protocol/swarm/wire.ts';
+import {
+  encodeBitfield,
+  parsePeerMessage,
+  PeerMessageType,
+  type PeerMessage,
+} from '../../protocol/swarm/wire.ts';
 import { VirtualClock } from '../../bench/swarm/sim-net.ts';
 import type { RelayAnswer, RelaySource } from '../core/transport.ts';
 import type { PeerLink } from './peer.ts';
@@ -67,8 +72,9 @@ async function setup(hash: Hasher = async (b) => hex(b)) {
   const desc: BlobDescriptor = await describeBlob(bytes, CHUNK);
   const relay = scriptedRelay();
   const peer = listeningPeer('idle');
-  // Virtual time that never moves: no starvation, no timeouts, only what the test does.
-  const swarm = new Swarm({ relay, clock: new VirtualClock(), hash, random: () => 0.5 });
+  // Virtual time that moves only when the test says: no starvation, no timeouts, only what it does.
+  const clock = new VirtualClock();
+  const swarm = new Swarm({ relay, clock, hash, random: () => 0.5 });
   swarm.addPeer(peer);
   const chunk = (i: number): RelayAnswer => ({
     kind: 'chunk',
@@ -76,7 +82,7 @@ async function setup(hash: Hasher = async (b) => hex(b)) {
   });
   const result = swarm.fetch(desc);
   await settle();
-  return { bytes, desc, relay, peer, swarm, chunk, result };
+  return { bytes, desc, relay, peer, swarm, chunk, result, clock };
 }
 
 /** Serves every open request, oldest first, until the fetch ends. */
@@ -115,16 +121,48 @@ describe('swarm and a relay that serves at once', () => {
     void result;
   });
 
-  it('tells peers one "have all" at the end while the relay serves, not a have per chunk', async () => {
-    const { bytes, peer, relay, chunk, result } = await setup();
+  it('tells peers one "have all" a quiet moment after the end while the relay serves, not a have per chunk', async () => {
+    const { bytes, peer, relay, chunk, result, clock } = await setup();
     await serveAll(relay, chunk);
     const got = await result;
     expect(got.ok && Buffer.from(got.value).equals(Buffer.from(bytes))).toBe(true);
+    // Not during the transfer: peers get the patch from the relay as fast as from us.
+    expect(haves(peer)).toEqual([]);
+    await clock.run(() => haves(peer).length > 0, 1600);
+    expect(clock.now()).toBeGreaterThanOrEqual(1000);
     expect(haves(peer)).toEqual([expect.objectContaining({ index: 0, all: true })]);
+    await clock.run(() => false, 5000);
+    expect(haves(peer)).toHaveLength(1);
+  });
+
+  it('asks the relay, not a peer, while it serves; tells a peer that fetches through the swarm at once', async () => {
+    const { desc, peer, relay, chunk, result, swarm } = await setup();
+    const holder = listeningPeer('holder');
+    const fetching = listeningPeer('fetching');
+    let toSwarm: ((data: string) => void) | null = null;
+    let fromHolder: ((data: string) => void) | null = null;
+    fetching.attach = (h) => (toSwarm = h.message);
+    holder.attach = (h) => (fromHolder = h.message);
+    swarm.addPeer(fetching);
+    swarm.addPeer(holder);
+    fromHolder!(JSON.stringify({ type: PeerMessageType.have, sha256: desc.sha256, index: 0, all: true }));
+    await serveAll(relay, chunk);
+    await result;
+    // The relay served at once: the peer holding the whole blob was never asked.
+    expect(holder.heard.filter((m) => m.type === PeerMessageType.get)).toEqual([]);
+    expect(relay.asks).toHaveLength(CHUNKS);
+    expect(haves(fetching)).toEqual([]);
+    // A `have` of one chunk: that peer's download goes through the swarm.
+    toSwarm!(JSON.stringify({ type: PeerMessageType.have, sha256: desc.sha256, index: 3 }));
+    expect(haves(fetching)).toEqual([expect.objectContaining({ all: true })]);
+    void peer;
+    expect(haves(holder)).toEqual([]);
   });
 
   it('tells peers every chunk it holds once the relay defers, and every chunk gained after', async () => {
-    const { peer, relay, chunk, result } = await setup();
+    const { desc, peer, relay, chunk, result } = await setup();
+    const hellos = () => peer.heard.filter((m) => m.type === PeerMessageType.hello);
+    expect(hellos()).toHaveLength(1); // the link's own
     const served = [...relay.open].slice(0, 3);
     for (const ask of served) ask.answer(chunk(ask.index));
     await settle();
@@ -132,13 +170,46 @@ describe('swarm and a relay that serves at once', () => {
     const [deferred] = relay.open;
     deferred!.answer({ kind: 'deferred', retryAfterMs: 1 });
     await settle();
-    // The three chunks it held, told one by one the moment the relay starts deferring.
-    expect(haves(peer).map((m) => m.index)).toEqual(served.map((a) => a.index));
+    // The three chunks it held, told at once in a hello again the moment the relay starts deferring.
+    const again = hellos()[1];
+    expect(again?.type === PeerMessageType.hello && again.have[desc.sha256]).toBe(
+      encodeBitfield(
+        served.map((a) => a.index),
+        CHUNKS,
+      ),
+    );
     const [next] = relay.open;
     next!.answer(chunk(next!.index));
     await settle();
-    expect(haves(peer).map((m) => m.index)).toEqual([...served, next!].map((a) => a.index));
+    expect(haves(peer).map((m) => m.index)).toEqual([next!.index]);
     expect(haves(peer).some((m) => m.type === PeerMessageType.have && m.all)).toBe(false);
+    void result;
+  });
+
+  it('a peer fetching through the swarm (hello again) makes it tell what it gains, and nothing before', async () => {
+    const { desc, peer, relay, chunk, result, swarm } = await setup();
+    let say: ((data: string) => void) | null = null;
+    const fetching = listeningPeer('fetching');
+    fetching.attach = (h) => (say = h.message);
+    swarm.addPeer(fetching);
+    say!(JSON.stringify({ type: PeerMessageType.hello, seq: 0, have: {} }));
+    const [first] = relay.open;
+    first!.answer(chunk(first!.index));
+    await settle();
+    expect(haves(fetching)).toEqual([]);
+    // Its hello again lists the blob (holding none of it): it is deferred to the swarm for it.
+    say!(
+      JSON.stringify({
+        type: PeerMessageType.hello,
+        seq: 0,
+        have: { [desc.sha256]: encodeBitfield([], CHUNKS) },
+      }),
+    );
+    const [next] = relay.open;
+    next!.answer(chunk(next!.index));
+    await settle();
+    expect(haves(fetching).map((m) => m.index)).toEqual([next!.index]);
+    expect(haves(peer).map((m) => m.index)).toEqual([next!.index]);
     void result;
   });
 

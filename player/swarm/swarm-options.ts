@@ -59,6 +59,11 @@ export interface SwarmOptions {
   readonly starvedAfterMs?: number;
   /** After a `blob.defer` (and no chunk from the relay since), the relay counts as busy this long (default 2000 ms). */
   readonly relayBusyMs?: number;
+  /**
+   * While the relay serves at once, what we hold (a release, a whole blob) is told to peers this long
+   * (plus up to half again, at random) after we got it, not at once (default 1000 ms; `peer-news.ts`).
+   */
+  readonly quietNewsMs?: number;
 }
 
 /** {@link SwarmOptions} with the defaults filled in (the callbacks and the relay stay with the swarm). */
@@ -82,5 +87,6 @@ export function resolveSwarmOptions(options: SwarmOptions): ResolvedSwarmOptions
     probationTimeoutMs: options.probationTimeoutMs ?? 500,
     starvedAfterMs: options.starvedAfterMs ?? 1500,
     relayBusyMs: options.relayBusyMs ?? 2000,
+    quietNewsMs: options.quietNewsMs ?? 1000,
   };
 }

@@ -6,7 +6,7 @@
  * This file keeps the links and routes what they say; the jobs are the parts':
  * `chunk-scheduler.ts` (who is asked for which chunk, and when), `peer-choice.ts` (which peer),
  * `fetch-job.ts` and `held-blobs.ts` (chunk bookkeeping of downloads and of what we serve),
- * `release-forwarding.ts` (passing releases on).
+ * `release-forwarding.ts` (passing releases on), `peer-news.ts` (when peers hear what we hold).
  */
 import type { BlobDescriptor } from '../../protocol/blobs.ts';
 import { ErrorCode, fail, ok, type Result } from '../../protocol/errors.ts';
@@ -21,6 +21,7 @@ import {
 } from '../../protocol/swarm/wire.ts';
 import { ChunkScheduler } from './chunk-scheduler.ts';
 import { HeldBlobs } from './held-blobs.ts';
+import { PeerNews } from './peer-news.ts';
 import { PeerState, type PeerLink } from './peer.ts';
 import { ReleaseInbox, sendRelease } from './release-forwarding.ts';
 import {
@@ -49,6 +50,7 @@ export class Swarm {
   private readonly banned = new Set<string>();
   private readonly scheduler: ChunkScheduler;
   private readonly inbox: ReleaseInbox;
+  private readonly news: PeerNews;
   private current: SignedRelease | null = null;
   private closed = false;
 
@@ -68,7 +70,17 @@ export class Swarm {
       isClosed: () => this.closed,
       send: (peer, message) => this.send(peer, message),
       broadcast: (message) => this.broadcast(message),
+      holding: (sha256) => this.news.holding(sha256, this.scheduler.swarmCarrying()),
+      greet: () => {
+        for (const peer of this.peers.values()) this.greet(peer);
+      },
       removePeer: (id, ban) => this.removePeer(id, ban),
+    });
+    this.news = new PeerNews({
+      opts: this.opts,
+      peers: this.peers,
+      send: (peer, message) => this.send(peer, message),
+      sendRelease: (peer, signed) => this.sendRelease(peer, signed),
     });
   }
 
@@ -107,8 +119,7 @@ export class Swarm {
       drain: () => peer.flush(),
       close: () => this.forget(peer),
     });
-    const partial = this.scheduler.all();
-    this.send(peer, { type: PeerMessageType.hello, seq: this.seq, have: this.held.haveMap(partial) });
+    this.greet(peer);
     this.options.onPeersChanged?.(this.peers.size);
     return true;
   }
@@ -120,19 +131,22 @@ export class Swarm {
     if (peer) peer.link.close(); // its close handler calls forget()
   }
 
-  /** Tells the swarm we accepted `signed`: peers that hold less get it; old blobs are let go. */
+  /**
+   * Tells the swarm we accepted `signed`: peers that hold less get it (at once while the swarm
+   * carries patches, else after a quiet moment: `peer-news.ts`); old blobs are let go.
+   */
   announce(signed: SignedRelease): void {
     if (signed.release.seq <= this.seq) return;
     this.current = signed;
     const wanted = new Set(Object.values(signed.release.slots).map((s) => s.sha256));
     this.held.keepOnly(wanted, (sha) => this.scheduler.job(sha) !== undefined);
-    for (const peer of this.peers.values()) if (peer.seq < signed.release.seq) this.sendRelease(peer, signed);
+    this.news.passOn(signed, this.scheduler.swarmCarrying());
   }
 
   /** Offers a complete, verified blob (from cache or just fetched) to peers. */
   hold(desc: BlobDescriptor, bytes: Uint8Array): void {
     if (!this.held.holdBytes(desc, bytes)) return;
-    this.broadcast({ type: PeerMessageType.have, sha256: desc.sha256, index: 0, all: true });
+    this.news.holding(desc.sha256, this.scheduler.swarmCarrying());
   }
 
   /**
@@ -151,6 +165,7 @@ export class Swarm {
   /** Drops every link and download. */
   close(): void {
     this.closed = true;
+    this.news.close();
     this.scheduler.finishAll(fail(ErrorCode.SERVER_SHUTDOWN, 'swarm closed'));
     for (const peer of [...this.peers.values()]) peer.link.close();
   }
@@ -164,6 +179,12 @@ export class Swarm {
     } catch {
       this.removePeer(peer.link.id);
     }
+  }
+
+  /** `peer.hello`: the seq we hold, what we hold, and what we fetch through the swarm. */
+  private greet(peer: PeerState): void {
+    const have = this.held.haveMap(this.scheduler.all());
+    this.send(peer, { type: PeerMessageType.hello, seq: this.seq, have });
   }
 
   /** Sends a control message to every link. */
@@ -186,15 +207,22 @@ export class Swarm {
     }
     const msg = parsed.value;
     switch (msg.type) {
-      case PeerMessageType.hello:
+      case PeerMessageType.hello: {
+        const again = peer.greeted;
+        peer.greeted = true;
         for (const [sha, bits] of Object.entries(msg.have)) peer.learn(sha, this.indexesOf(sha, bits));
         if (this.current && Math.max(peer.seq, msg.seq) < this.seq) this.sendRelease(peer, this.current);
         peer.seq = Math.max(peer.seq, msg.seq);
+        // A hello again: it now fetches the blobs it lists through the swarm (`swarmCarries`).
+        if (again) this.swarmNeeded(peer, Object.keys(msg.have));
         this.scheduler.pumpAll();
         break;
+      }
       case PeerMessageType.have:
         if (msg.all) peer.learnAll(msg.sha256);
         else peer.learn(msg.sha256, [msg.index]);
+        // Chunk by chunk: it fetches that blob through the swarm.
+        if (!msg.all) this.swarmNeeded(peer, [msg.sha256]);
         this.scheduler.offered(peer, msg.sha256, msg.index, msg.all === true);
         break;
       case PeerMessageType.release:
@@ -208,6 +236,15 @@ export class Swarm {
         this.scheduler.refused(peer, msg.sha256, msg.index);
         break;
     }
+  }
+
+  /**
+   * `peer` fetches these blobs through the swarm: it hears at once what we would otherwise tell it
+   * after a quiet moment, and our own downloads of them tell peers what they gain.
+   */
+  private swarmNeeded(peer: PeerState, sha256s: readonly string[]): void {
+    this.news.tellNow(peer);
+    this.scheduler.peerFetches(sha256s);
   }
 
   private serve(peer: PeerState, sha256: string, index: number): void {

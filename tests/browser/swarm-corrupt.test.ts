@@ -28,7 +28,10 @@ let bad: TestPeer;
 let contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  relay = await startRelayProcess();
+  // 1 MiB/s of relay egress: a copy of the 1 MB texture to each page is seconds' worth, so the relay
+  // is the bottleneck and defers to the swarm — the pages ask peers, the liar among them. (A relay
+  // that serves at once is asked for every chunk, and a liar is never asked.)
+  relay = await startRelayProcess({ args: ['--egress-limit', '1MiB'] });
   key = await demoKey(relay.dataDir);
   bad = await openTestPeer(relay, 'demo', { id: 'bad-peer', corrupt: true });
   browser = await launchBrowser();
