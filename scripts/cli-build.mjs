@@ -19,6 +19,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The entry point, relative to the root: everything the CLI runs is reached from it. */
 export const CLI_ENTRY = 'signaling/cli/main.ts';
+/**
+ * The Node sandbox's worker, compiled beside the CLI (`sandbox.node-worker.mjs`): a worker thread
+ * can't share the CLI's loaded modules, and its TypeScript twin registers tsx in the thread, which
+ * cost a `publish`'s dry run about a second of CPU. `player/node/sandbox.node-worker.mjs` starts
+ * this one while it is fresh ({@link compiledWorker}).
+ */
+export const WORKER_ENTRY = 'player/node/sandbox.node-worker.ts';
 /** Where the compiled CLI goes, relative to the root (gitignored). */
 export const CLI_OUT_DIR = join('build', 'cli');
 const MANIFEST_FORMAT = 1;
@@ -84,7 +91,12 @@ const OLD_CHUNK_MS = 60 * 60 * 1000;
 
 function paths(root) {
   const out = join(root, CLI_OUT_DIR);
-  return { out, bundle: join(out, 'main.mjs'), manifest: join(out, 'manifest.json') };
+  return {
+    out,
+    bundle: join(out, 'main.mjs'),
+    worker: join(out, 'sandbox.node-worker.mjs'),
+    manifest: join(out, 'manifest.json'),
+  };
 }
 
 /** Size and mtime of a file, or null when it is gone. */
@@ -111,7 +123,7 @@ export function cliIsFresh(root = REPO_ROOT) {
     return false;
   }
   if (manifest?.format !== MANIFEST_FORMAT || !Array.isArray(manifest.inputs)) return false;
-  if (fingerprint(at.bundle) === null) return false;
+  if (fingerprint(at.bundle) === null || fingerprint(at.worker) === null) return false;
   for (const input of manifest.inputs) {
     const now = fingerprint(join(root, input.path));
     if (now === null || now.size !== input.size || now.mtimeMs !== input.mtimeMs) return false;
@@ -148,7 +160,7 @@ export async function buildCli(root = REPO_ROOT) {
   const startedAt = Date.now();
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [CLI_ENTRY],
+    entryPoints: [CLI_ENTRY, WORKER_ENTRY],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -181,7 +193,10 @@ export async function buildCli(root = REPO_ROOT) {
     const settled = now !== null && now.mtimeMs < startedAt - 100;
     return { path, size: settled ? now.size : -1, mtimeMs: settled ? now.mtimeMs : -1 };
   });
-  if (!result.outputFiles.some((f) => f.path === at.bundle)) throw new Error('esbuild produced no main.mjs');
+  for (const expected of [at.bundle, at.worker]) {
+    if (!result.outputFiles.some((f) => f.path === expected))
+      throw new Error(`esbuild produced no ${expected}`);
+  }
   // Chunks first (named by content hash: rewriting one changes nothing), the entry next, the
   // manifest last: a CLI that sees the new manifest finds everything the entry imports.
   const outputs = [...result.outputFiles].sort(
@@ -209,6 +224,15 @@ export async function compiledCli(root = REPO_ROOT) {
     }
   }
   return pathToFileURL(paths(root).bundle).href;
+}
+
+/**
+ * The compiled sandbox worker's URL when the compiled CLI is fresh (a stat per source, ~1 ms), else
+ * null: the worker then runs its TypeScript through tsx. Never builds (a worker starting up is no
+ * place for a build; `patchcast` and `npm run build` make it).
+ */
+export function compiledWorker(root = REPO_ROOT) {
+  return cliIsFresh(root) ? pathToFileURL(paths(root).worker).href : null;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
