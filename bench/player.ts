@@ -63,8 +63,10 @@ interface Sample {
   readonly bytes: number;
   /** Publish request → relay's 201. */
   readonly acceptMs: number;
-  /** Publish request → applied, per player. */
+  /** Publish request → applied, per player that applied it. */
   readonly appliedMs: readonly number[];
+  /** Players whose apply failed (a trial call over budget on a starved machine, say), with why. */
+  readonly failed: readonly string[];
   /** Longest frame of any player while applying. */
   readonly longestFrameMs: number;
   /** Longest frame of any player in the half second before the publish (the machine's noise). */
@@ -187,11 +189,13 @@ async function publishOnce(
   const idle = await Promise.all(pages.map(readFrameProbe));
   await Promise.all(pages.map(startFrameProbe));
   const published = await publish(relay.url, 'demo', key, { [name]: slot });
-  const applied = await Promise.all(pages.map((p) => waitForApplied(p, published.seq, 30_000)));
-  for (const a of applied) {
-    const outcome = a.detail.slots[name];
-    if (outcome?.status !== 'applied') throw new Error(`${name} not applied: ${JSON.stringify(outcome)}`);
-  }
+  const events = await Promise.all(
+    pages.map((p) => waitForApplied(p, published.seq, 30_000).catch(() => null)),
+  );
+  const applied = events.filter((a) => a?.detail.slots[name]?.status === 'applied').map((a) => a!);
+  const failed = events
+    .filter((a) => a?.detail.slots[name]?.status !== 'applied')
+    .map((a) => (a ? (a.detail.slots[name]?.error ?? 'no outcome') : 'no applied event within 30 s'));
   await new Promise((r) => setTimeout(r, 100));
   const frames = await Promise.all(pages.map(readFrameProbe));
   const marks = await Promise.all(pages.map((p) => stageTimes(p, published.seq)));
@@ -201,6 +205,7 @@ async function publishOnce(
     bytes: slot.bytes.length,
     acceptMs: published.acceptedAt - published.sentAt,
     appliedMs: applied.map((a) => a.at - published.sentAt),
+    failed,
     longestFrameMs: Math.max(...frames.map((f) => f.longestMs)),
     idleFrameMs: Math.max(...idle.map((f) => f.longestMs)),
     stages: marks.map((m) =>
@@ -261,9 +266,9 @@ function print(
       `load average ${load.map((l) => l.toFixed(1)).join(' / ')} (start / end)\n`,
   );
   console.log(
-    '| patch | players | runs | publish → applied p50 | p95 | max | relay accepted (median) | longest frame while applying (max, median) | idle before (max) |',
+    '| patch | players | runs | publish → applied p50 | p95 | max | failed | relay accepted (median) | longest frame while applying (max, median) | idle before (max) |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const kind of args.kinds) {
     for (const mode of args.modes) {
       const of = samples.filter((s) => s.kind === kind && s.mode === mode);
@@ -273,6 +278,7 @@ function print(
       console.log(
         `| ${KINDS[kind]} (${(of[0]!.bytes / 1024).toFixed(0)} KiB) | ${MODE_LABEL[mode]} | ${of.length} | ` +
           `${ms(percentile(all, 50))} | ${ms(percentile(all, 95))} | ${ms(Math.max(...all))} | ` +
+          `${of.reduce((n, s) => n + s.failed.length, 0)} | ` +
           `${ms(
             percentile(
               of.map((s) => s.acceptMs),
@@ -320,6 +326,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     await relay.stop();
   }
   print(samples, args, [loadStart, loadavg()[0]!]);
+  const failures = samples.flatMap((s) =>
+    s.failed.map((f) => `${KINDS[s.kind]}, ${MODE_LABEL[s.mode]}: ${f}`),
+  );
+  if (failures.length > 0) console.log(`\nFailed applies:\n${failures.map((f) => `- ${f}`).join('\n')}`);
   if (args.json) await writeFile(args.json, JSON.stringify(samples, null, 1));
   return 0;
 }
