@@ -169,9 +169,10 @@ async function stageTimes(page: Page, seq: number): Promise<Record<string, numbe
   }, seq);
   const out: Record<string, number> = {};
   if (!Array.isArray(raw)) return out;
+  // The first of each: a release passed on by a peer arrives (and is checked) a second time.
   for (const entry of raw) {
-    if (Array.isArray(entry) && typeof entry[0] === 'string' && typeof entry[1] === 'number')
-      out[entry[0]] = entry[1];
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'number') continue;
+    out[entry[0]] ??= entry[1];
   }
   return out;
 }
