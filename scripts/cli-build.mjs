@@ -123,7 +123,8 @@ export function cliIsFresh(root = REPO_ROOT) {
     return false;
   }
   if (manifest?.format !== MANIFEST_FORMAT || !Array.isArray(manifest.inputs)) return false;
-  if (fingerprint(at.bundle) === null || fingerprint(at.worker) === null) return false;
+  if (fingerprint(at.bundle) === null) return false;
+  if (manifest.worker === true && fingerprint(at.worker) === null) return false;
   for (const input of manifest.inputs) {
     const now = fingerprint(join(root, input.path));
     if (now === null || now.size !== input.size || now.mtimeMs !== input.mtimeMs) return false;
@@ -158,9 +159,11 @@ export async function buildCli(root = REPO_ROOT) {
   const { build } = await import('esbuild');
   const at = paths(root);
   const startedAt = Date.now();
+  const withWorker = fingerprint(join(root, WORKER_ENTRY)) !== null;
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [CLI_ENTRY, WORKER_ENTRY],
+    // (A tree without the worker, as the build's own tests make, builds the CLI alone.)
+    entryPoints: withWorker ? [CLI_ENTRY, WORKER_ENTRY] : [CLI_ENTRY],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -193,7 +196,7 @@ export async function buildCli(root = REPO_ROOT) {
     const settled = now !== null && now.mtimeMs < startedAt - 100;
     return { path, size: settled ? now.size : -1, mtimeMs: settled ? now.mtimeMs : -1 };
   });
-  for (const expected of [at.bundle, at.worker]) {
+  for (const expected of withWorker ? [at.bundle, at.worker] : [at.bundle]) {
     if (!result.outputFiles.some((f) => f.path === expected))
       throw new Error(`esbuild produced no ${expected}`);
   }
@@ -206,7 +209,10 @@ export async function buildCli(root = REPO_ROOT) {
     mkdirSync(dirname(file.path), { recursive: true });
     writeAtomic(file.path, file.text);
   }
-  writeAtomic(at.manifest, JSON.stringify({ format: MANIFEST_FORMAT, entry: CLI_ENTRY, inputs }, null, 1));
+  writeAtomic(
+    at.manifest,
+    JSON.stringify({ format: MANIFEST_FORMAT, entry: CLI_ENTRY, worker: withWorker, inputs }, null, 1),
+  );
   pruneChunks(join(at.out, 'chunks'), new Set(outputs.map((f) => f.path)));
   return inputs.length;
 }
@@ -232,7 +238,13 @@ export async function compiledCli(root = REPO_ROOT) {
  * place for a build; `patchcast` and `npm run build` make it).
  */
 export function compiledWorker(root = REPO_ROOT) {
-  return cliIsFresh(root) ? pathToFileURL(paths(root).worker).href : null;
+  if (!cliIsFresh(root)) return null;
+  try {
+    const manifest = JSON.parse(readFileSync(paths(root).manifest, 'utf8'));
+    return manifest.worker === true ? pathToFileURL(paths(root).worker).href : null;
+  } catch {
+    return null;
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
