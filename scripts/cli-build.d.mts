@@ -5,3 +5,5 @@ export declare const CLI_OUT_DIR: string;
 export declare function cliIsFresh(root?: string): boolean;
 export declare function buildCli(root?: string): Promise<number>;
 export declare function compiledCli(root?: string): Promise<string | null>;
+export declare const WORKER_ENTRY: string;
+export declare function compiledWorker(root?: string): string | null;

@@ -19,6 +19,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The entry point, relative to the root: everything the CLI runs is reached from it. */
 export const CLI_ENTRY = 'signaling/cli/main.ts';
+/**
+ * The Node sandbox's worker, compiled beside the CLI (`sandbox.node-worker.mjs`): a worker thread
+ * can't share the CLI's loaded modules, and its TypeScript twin registers tsx in the thread, which
+ * cost a `publish`'s dry run about a second of CPU. `player/node/sandbox.node-worker.mjs` starts
+ * this one while it is fresh ({@link compiledWorker}).
+ */
+export const WORKER_ENTRY = 'player/node/sandbox.node-worker.ts';
 /** Where the compiled CLI goes, relative to the root (gitignored). */
 export const CLI_OUT_DIR = join('build', 'cli');
 const MANIFEST_FORMAT = 1;
@@ -84,7 +91,12 @@ const OLD_CHUNK_MS = 60 * 60 * 1000;
 
 function paths(root) {
   const out = join(root, CLI_OUT_DIR);
-  return { out, bundle: join(out, 'main.mjs'), manifest: join(out, 'manifest.json') };
+  return {
+    out,
+    bundle: join(out, 'main.mjs'),
+    worker: join(out, 'sandbox.node-worker.mjs'),
+    manifest: join(out, 'manifest.json'),
+  };
 }
 
 /** Size and mtime of a file, or null when it is gone. */
@@ -112,6 +124,7 @@ export function cliIsFresh(root = REPO_ROOT) {
   }
   if (manifest?.format !== MANIFEST_FORMAT || !Array.isArray(manifest.inputs)) return false;
   if (fingerprint(at.bundle) === null) return false;
+  if (manifest.worker === true && fingerprint(at.worker) === null) return false;
   for (const input of manifest.inputs) {
     const now = fingerprint(join(root, input.path));
     if (now === null || now.size !== input.size || now.mtimeMs !== input.mtimeMs) return false;
@@ -146,9 +159,11 @@ export async function buildCli(root = REPO_ROOT) {
   const { build } = await import('esbuild');
   const at = paths(root);
   const startedAt = Date.now();
+  const withWorker = fingerprint(join(root, WORKER_ENTRY)) !== null;
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [CLI_ENTRY],
+    // (A tree without the worker, as the build's own tests make, builds the CLI alone.)
+    entryPoints: withWorker ? [CLI_ENTRY, WORKER_ENTRY] : [CLI_ENTRY],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -181,7 +196,10 @@ export async function buildCli(root = REPO_ROOT) {
     const settled = now !== null && now.mtimeMs < startedAt - 100;
     return { path, size: settled ? now.size : -1, mtimeMs: settled ? now.mtimeMs : -1 };
   });
-  if (!result.outputFiles.some((f) => f.path === at.bundle)) throw new Error('esbuild produced no main.mjs');
+  for (const expected of withWorker ? [at.bundle, at.worker] : [at.bundle]) {
+    if (!result.outputFiles.some((f) => f.path === expected))
+      throw new Error(`esbuild produced no ${expected}`);
+  }
   // Chunks first (named by content hash: rewriting one changes nothing), the entry next, the
   // manifest last: a CLI that sees the new manifest finds everything the entry imports.
   const outputs = [...result.outputFiles].sort(
@@ -191,7 +209,10 @@ export async function buildCli(root = REPO_ROOT) {
     mkdirSync(dirname(file.path), { recursive: true });
     writeAtomic(file.path, file.text);
   }
-  writeAtomic(at.manifest, JSON.stringify({ format: MANIFEST_FORMAT, entry: CLI_ENTRY, inputs }, null, 1));
+  writeAtomic(
+    at.manifest,
+    JSON.stringify({ format: MANIFEST_FORMAT, entry: CLI_ENTRY, worker: withWorker, inputs }, null, 1),
+  );
   pruneChunks(join(at.out, 'chunks'), new Set(outputs.map((f) => f.path)));
   return inputs.length;
 }
@@ -209,6 +230,21 @@ export async function compiledCli(root = REPO_ROOT) {
     }
   }
   return pathToFileURL(paths(root).bundle).href;
+}
+
+/**
+ * The compiled sandbox worker's URL when the compiled CLI is fresh (a stat per source, ~1 ms), else
+ * null: the worker then runs its TypeScript through tsx. Never builds (a worker starting up is no
+ * place for a build; `patchcast` and `npm run build` make it).
+ */
+export function compiledWorker(root = REPO_ROOT) {
+  if (!cliIsFresh(root)) return null;
+  try {
+    const manifest = JSON.parse(readFileSync(paths(root).manifest, 'utf8'));
+    return manifest.worker === true ? pathToFileURL(paths(root).worker).href : null;
+  } catch {
+    return null;
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -30,6 +30,7 @@ import { stateAfterFailure } from './fallback.ts';
 import { RelayBlobs } from './relay-blobs.ts';
 import { RelayConnection } from './relay-connection.ts';
 import { ReleasePipeline } from './release-pipeline.ts';
+import { claimedSeq, markStage, Stage } from './timeline.ts';
 import { MAX_ERROR_TEXT } from '../../protocol/limits.ts';
 import {
   ackOf,
@@ -207,6 +208,7 @@ export class PatchClient extends ClientEvents {
    * protocol's `acceptRelease`; if accepted and newer than anything loading, it is loaded.
    */
   async offerRelease(candidate: unknown): Promise<Result<SignedRelease>> {
+    markStage(Stage.RECEIVED, claimedSeq(candidate));
     await this.trusted.settled(); // (a new connection's look at the key chain comes first)
     const check = async () =>
       acceptRelease({
@@ -235,6 +237,7 @@ export class PatchClient extends ClientEvents {
     const keyId = verdict.value.release.keyId;
     void this.refreshTrust(this.lastKeyId !== null && keyId !== this.lastKeyId ? 'key-change' : 'release');
     this.lastKeyId = keyId;
+    markStage(Stage.ACCEPTED, verdict.value.release.seq);
     // (Unless the cache floor rose while the signature was checked, or a newer one is loading.)
     this.releases.take(verdict.value);
     return verdict;

@@ -12,6 +12,7 @@ import type { PatchCache } from './cache.ts';
 import { withTrustRoot, type RoomState } from './schema.ts';
 import type { ApplyOutcome, PatchHandlers } from './apply.ts';
 import { applyRelease } from './release-apply.ts';
+import { markStage, Stage } from './timeline.ts';
 import { fetchReleaseBlobs, RecentBlobs, type FetchedBlobs } from './release-fetch.ts';
 import { ackOf, runningOf, type AppliedDetail, type LastFailure } from './status.ts';
 import type { BlobSource } from './transport.ts';
@@ -159,6 +160,7 @@ export class ReleasePipeline {
     if (signal.aborted || this.closed) return; // superseded: the newer release is applied instead
     if (more.failures.length > 0) return this.refuseParts(release.seq, more.failures);
     const blobs = new Map([...fetchedBlobs, ...more.blobs]);
+    markStage(Stage.FETCHED, release.seq);
     const result = await applyRelease({
       state: this.host.state(),
       signed,
@@ -169,11 +171,13 @@ export class ReleasePipeline {
     // A key set learnt while the handlers ran (a release signed by a newer key) is kept: the next
     // offline boot needs it to trust what is committed here.
     const state = withTrustRoot(result.state, this.host.state());
+    markStage(Stage.HANDLED, release.seq);
     try {
       await this.host.cache.commit(this.host.room, { state, releases: [signed], blobs: result.keepBlobs });
     } catch (error) {
       this.host.error(`cache: ${String(error)}`);
     }
+    markStage(Stage.COMMITTED, release.seq);
     this.host.setState(withTrustRoot(state, this.host.state()));
     this.host.hold(signed, blobs);
     let failed = false;
@@ -196,6 +200,7 @@ export class ReleasePipeline {
     if (!failed) this.host.failure(null);
     const { seq, version } = release;
     this.host.applied({ seq, version, fromCache: false, slots: result.outcomes });
+    markStage(Stage.APPLIED, seq);
   }
 
   private ack(seq: number, name: string, slot: Slot, outcome: ApplyOutcome, running?: HeldSlot | null): void {

@@ -90,6 +90,8 @@ export type TrustRefreshReason = 'connect' | 'key-change' | 'unknown-key' | 'rel
 export class RoomTrust {
   private state: KeySetState | null = null;
   private readonly refreshedAt = new Map<TrustRefreshReason, number>();
+  /** When the chain was last fetched, for any reason. */
+  private fetchedAt = -Infinity;
   private inFlight: Promise<TrustRoot | null> | null = null;
 
   constructor(
@@ -126,16 +128,20 @@ export class RoomTrust {
    * key can make that happen) always; `release` (a release was taken: a connected player learns of
    * a removal by the next publishes) and `unknown-key` (a release by a key not trusted yet, which
    * anyone can send) and `key-set-expired` (the newest set it knows expired: a renewal may be out)
-   * each at most every {@link TRUST_REFRESH_MS}.
+   * each at most every {@link TRUST_REFRESH_MS}; `release` not at all within that of any fetch (the
+   * one a reconnect just made covers the release it catches up on: after a relay restart, a thousand
+   * players would otherwise each fetch the chain twice in the same second).
    * A call while a fetch is under way shares its outcome.
    */
   refresh(root: TrustRoot | undefined, why: TrustRefreshReason): Promise<TrustRoot | null> {
     if (this.inFlight) return this.inFlight;
+    const now = Date.now();
+    if (why === 'release' && now - this.fetchedAt < TRUST_REFRESH_MS) return Promise.resolve(null);
     if (why === 'unknown-key' || why === 'release' || why === 'key-set-expired') {
-      const now = Date.now();
       if (now - (this.refreshedAt.get(why) ?? -Infinity) < TRUST_REFRESH_MS) return Promise.resolve(null);
       this.refreshedAt.set(why, now);
     }
+    this.fetchedAt = now;
     this.inFlight = this.walkOn(root).finally(() => (this.inFlight = null));
     return this.inFlight;
   }

@@ -13,6 +13,7 @@ import type { AppliedDetail, PatchStatus } from '../core/status.ts';
 import { browserPatchClient, browserSwarm, webRtcAvailable } from '../browser/browser-client.ts';
 import type { ApplyOutcome, PatchHandlers } from '../core/apply.ts';
 import { parseAppliedDetail } from '../core/status.ts';
+import { markStage } from '../core/timeline.ts';
 import { initialBall, WORLD_HEIGHT, WORLD_WIDTH } from '../sandbox/contract.ts';
 import { BOUNCE, BUILTIN_LOGIC } from '../sandbox/examples.ts';
 import { LogicHost } from '../sandbox/logic-host.ts';
@@ -81,6 +82,7 @@ export function main(): void {
       if (change.name !== 'logic')
         return { status: 'skipped', reason: 'only the logic slot drives the ball' };
       const installed = await host.install(source, { id: change.slot.sha256, version: change.slot.version });
+      markStage('tried', change.seq);
       if (installed.ok) return { status: 'applied' };
       return { status: 'failed', error: installed.message, transient: installed.transient };
     },
@@ -88,7 +90,9 @@ export function main(): void {
       if (change.name !== 'background')
         return { status: 'skipped', reason: 'only the background slot is drawn' };
       const decoded = await decodeTexture(bytes, change.slot.mime);
+      markStage('decoded', change.seq);
       scene.setBackground(decoded);
+      markStage('uploaded', change.seq);
       return { status: 'applied' };
     },
     config(change, value): ApplyOutcome {

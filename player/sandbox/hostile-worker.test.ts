@@ -16,8 +16,37 @@ interface Request {
   readonly kind: string;
   readonly source?: string;
   readonly args?: string;
+  readonly calls?: readonly string[];
+  readonly chain?: boolean;
 }
 type Answer = (request: Request, port: MessagePort) => void;
+
+/**
+ * A trial request answered as a real worker does (`serve.ts`): its calls one by one through
+ * `answer`, each as a `call` request, stopping at the first failure; with `chain`, each call gets the
+ * result before as its first argument. An answer that is not a plain reply is passed on as it is.
+ */
+function answerTrial(request: Request, port: MessagePort, answer: Answer): void {
+  const results: unknown[] = [];
+  const next = (at: number) => {
+    if (at >= (request.calls ?? []).length) return port.postMessage({ ok: true, value: results });
+    const list = JSON.parse(request.calls![at]!) as unknown[];
+    if (request.chain && at > 0) list[0] = JSON.parse(String(results[at - 1]));
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (event: MessageEvent<unknown>) => {
+      channel.port1.close();
+      const reply = event.data as { ok?: unknown; value?: unknown } | null;
+      if (reply?.ok === true) {
+        results.push(reply.value);
+        return next(at + 1);
+      }
+      const plain = reply !== null && typeof reply === 'object' && reply.ok === false;
+      port.postMessage(plain ? { ...reply, at, value: results } : reply);
+    };
+    answer({ kind: 'call', args: JSON.stringify(list) }, channel.port2);
+  };
+  next(0);
+}
 
 /** An honest answer: starts, loads (exports `update`), moves the ball one unit right per call. */
 const honest: Answer = (request, port) => {
@@ -46,7 +75,8 @@ function fake(answer: Answer = honest): Fake {
         const request = message as Request & { port: MessagePort };
         if (worker.terminated) return;
         if (request.kind === 'load' && request.source) worker.loaded.push(request.source);
-        answer(request, request.port);
+        if (request.kind === 'trial') answerTrial(request, request.port, answer);
+        else answer(request, request.port);
       },
       addEventListener: (type, listener) => target.addEventListener(type, listener),
     },
@@ -214,6 +244,77 @@ describe('LogicHost against a lying worker', () => {
     expect(await h.install('good-2', id('good-2'))).toEqual({ ok: true, value: id('good-2') });
     expect(h.running?.id).toBe('good-2');
     h.dispose();
+  });
+
+  it("sends a new script's trial calls as one request, each from the ball the one before returned", async () => {
+    const requests: Request[] = [];
+    const seen: Ball[] = [];
+    const h = new LogicHost(initialBall(), {
+      spawn: () => {
+        // Each call the worker makes (the trial's, one by one) records the ball it got.
+        const worker = fake((request, port) => {
+          if (request.kind === 'call') seen.push((JSON.parse(request.args ?? '[]') as [Ball])[0]);
+          honest(request, port);
+        });
+        const post = worker.endpoint.postMessage.bind(worker.endpoint);
+        return {
+          ...worker,
+          endpoint: {
+            postMessage: (message: unknown, transfer: Transferable[]) => {
+              requests.push(message as Request);
+              post(message, transfer);
+            },
+            addEventListener: worker.endpoint.addEventListener,
+          },
+        };
+      },
+    });
+    expect((await h.install('a', id('a'))).ok).toBe(true);
+    const trials = requests.filter((r) => r.kind === 'trial');
+    expect(trials).toHaveLength(1);
+    expect(trials[0]).toMatchObject({ chain: true });
+    expect(trials[0]?.calls).toHaveLength(3);
+    expect(requests.filter((r) => r.kind === 'call')).toHaveLength(0);
+    const x = initialBall().x;
+    expect(seen.map((b) => b.x)).toEqual([x, x + 1, x + 2]);
+    h.dispose();
+  });
+
+  it('names the trial call that failed, checking the answers before it first', async () => {
+    const h = new LogicHost(initialBall(), {
+      spawn: () =>
+        fake(
+          turnsAt(2, (_request, port) =>
+            port.postMessage({ ok: false, fault: 'script', error: 'update() threw Error: no' }),
+          ),
+        ),
+    });
+    expect(await h.install('a', id('a'))).toMatchObject({
+      ok: false,
+      transient: false,
+      message: 'trial call 1: update() threw Error: no',
+    });
+    // A junk answer before a timeout is the failure reported: the script's, not transient.
+    let calls = 0;
+    const h2 = new LogicHost(initialBall(), {
+      budgetMs: 50,
+      spawn: () =>
+        fake((request, port) => {
+          if (request.kind !== 'call') return honest(request, port);
+          port.postMessage(
+            ++calls === 1
+              ? { ok: true, value: '{"x":"junk"}' }
+              : { ok: false, fault: 'timeout', error: 'interrupted' },
+          );
+        }),
+    });
+    expect(await h2.install('a', id('a'))).toMatchObject({
+      ok: false,
+      transient: false,
+      message: expect.stringMatching(/^trial call 0: /),
+    });
+    h.dispose();
+    h2.dispose();
   });
 
   it('keeps installing after a failure of its own, and calls that one transient', async () => {

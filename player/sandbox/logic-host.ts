@@ -18,11 +18,14 @@ import {
 export { DEFAULT_TRIAL_FRAMES, type ScriptIdentity } from './script-host.ts';
 
 /** Options of {@link LogicHost}. */
-export interface LogicHostOptions extends Omit<ScriptHostOptions<Ball>, 'trialArgs' | 'trials'> {
+export interface LogicHostOptions extends Omit<
+  ScriptHostOptions<Ball>,
+  'trialArgs' | 'trials' | 'chainTrials'
+> {
   /**
    * Frames a new script runs on a copy of the ball before it takes over (default
-   * {@link DEFAULT_TRIAL_FRAMES}). Each is one round trip through the page's event loop — on a page
-   * busy rendering, about one rendered frame — so this is the swap's latency as well as its check.
+   * {@link DEFAULT_TRIAL_FRAMES}). They go to the worker as one request: one round trip through the
+   * page's event loop whatever their number.
    */
   readonly trialFrames?: number;
   /** Longest simulated step, in seconds: after a stall the ball moves on, it doesn't jump (default 0.1). */
@@ -50,7 +53,8 @@ export class LogicHost {
       ...rest,
       trials: trialFrames ?? DEFAULT_TRIAL_FRAMES,
       // Each trial frame starts from the previous trial's ball; the first from the ball as it is now.
-      trialArgs: (frame, previous) => [previous ?? this.current, { ...this.lastWorld, time: frame * dt }, dt],
+      trialArgs: (frame) => [this.current, { ...this.lastWorld, time: frame * dt }, dt],
+      chainTrials: true,
     });
   }
 

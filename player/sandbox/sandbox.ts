@@ -117,7 +117,15 @@ function nextTask(): Promise<void> {
 
 type Outcome =
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly fault: Fault; readonly error: string; readonly late?: true };
+  | {
+      readonly ok: false;
+      readonly fault: Fault;
+      readonly error: string;
+      readonly late?: true;
+      /** A trial's failed call, and what the calls before it answered. */
+      readonly at?: number;
+      readonly partial?: unknown;
+    };
 
 /** One script in one worker. */
 export class ScriptSandbox {
@@ -135,7 +143,7 @@ export class ScriptSandbox {
 
   private constructor(
     private readonly worker: SandboxWorker,
-    private readonly budgetMs: number,
+    private budgetMs: number,
   ) {
     // Every reply comes on its request's own port: anything on the worker's channel is unasked.
     worker.endpoint.addEventListener('message', () =>
@@ -159,6 +167,16 @@ export class ScriptSandbox {
     options: SandboxOptions = {},
     contract: Pick<ScriptContract<unknown>, 'entry' | 'signature'> | null = BALL_CONTRACT,
   ): Promise<ScriptResult<ScriptSandbox>> {
+    const started = await ScriptSandbox.start(options);
+    return started.ok ? started.value.load(source, options, contract) : started;
+  }
+
+  /**
+   * Starts a fresh worker and its engine, with no script yet: a host starts one ahead of need, so
+   * that a new script waits for neither (see `script-host.ts`). Fails (and terminates the worker)
+   * on any problem.
+   */
+  static async start(options: SandboxOptions = {}): Promise<ScriptResult<ScriptSandbox>> {
     let sandbox: ScriptSandbox | null = null;
     let wasm: WebAssembly.Module | null = null;
     try {
@@ -175,9 +193,23 @@ export class ScriptSandbox {
       sandbox.terminate();
       return scriptFailure(`could not start the sandbox: ${started.error}`, Fault.HOST);
     }
+    return { ok: true, value: sandbox };
+  }
+
+  /**
+   * Loads `source` in this started sandbox (once); see {@link open}. `options.budgetMs` applies to
+   * the calls when given. Fails (and terminates the worker) on any problem.
+   */
+  async load(
+    source: string,
+    options: Omit<SandboxOptions, 'spawn' | 'memoryBytes'> = {},
+    contract: Pick<ScriptContract<unknown>, 'entry' | 'signature'> | null = BALL_CONTRACT,
+  ): Promise<ScriptResult<ScriptSandbox>> {
+    if (this.dead) return this.dead;
+    if (options.budgetMs !== undefined) this.budgetMs = options.budgetMs;
     const loadBudget = options.loadBudgetMs ?? DEFAULT_LOAD_BUDGET_MS;
-    const loaded = await sandbox.request({ kind: 'load', source, budgetMs: loadBudget }, loadBudget);
-    const failure = loaded.ok ? null : sandbox.describe(loaded, 'loading the script', loadBudget);
+    const loaded = await this.request({ kind: 'load', source, budgetMs: loadBudget }, loadBudget);
+    const failure = loaded.ok ? null : this.describe(loaded, 'loading the script', loadBudget);
     const names = loaded.ok ? parseExportNames(loaded.value) : null;
     // No contract: a load check, nothing to call ('' never names an export).
     const entry = !names
@@ -190,14 +222,14 @@ export class ScriptSandbox {
             ? 'default'
             : null;
     if (failure || entry === null) {
-      sandbox.terminate();
+      this.terminate();
       const missing =
         names && contract ? `the script does not export a function ${contract.signature}` : null;
       return failure ?? scriptFailure(missing ?? 'the sandbox answered junk', Fault.SCRIPT);
     }
-    sandbox.entry = entry;
-    sandbox.startPings();
-    return { ok: true, value: sandbox };
+    this.entry = entry;
+    this.startPings();
+    return { ok: true, value: this };
   }
 
   /** True until the sandbox is terminated (by a failure or by its owner). */
@@ -238,6 +270,66 @@ export class ScriptSandbox {
   /** The demo's contract: `update(ball, world, dt)` returns the next ball. */
   step(ball: Ball, world: World, dt: number): Promise<ScriptResult<Ball>> {
     return this.call(BALL_CONTRACT, [ball, world, dt]);
+  }
+
+  /**
+   * Makes several calls in one request (one round trip through the page's event loop, however many
+   * calls): `calls` are their argument lists; with `chain`, each call after the first gets the
+   * result of the one before as its first argument instead of its own. Every result is checked with
+   * the contract's validator, in order, as if the calls had been made one by one (with the argument
+   * each call really got); the first failure fails the trial, names its call, and terminates the
+   * sandbox. Each call has the sandbox's budget.
+   */
+  async trial<T>(
+    contract: ScriptContract<T>,
+    calls: readonly (readonly unknown[])[],
+    chain: boolean,
+  ): Promise<{ readonly ok: true; readonly values: T[] } | (ScriptFailure & { readonly at: number })> {
+    if (this.dead) return { ...this.dead, at: 0 };
+    if (this.busy) return { ...scriptFailure('a call is already running', Fault.HOST), at: 0 };
+    let json: string[];
+    try {
+      json = calls.map((args) => JSON.stringify(args));
+    } catch (error) {
+      const failure = scriptFailure(`the arguments could not be sent: ${thrownText(error)}`, Fault.HOST);
+      return { ...failure, at: 0 };
+    }
+    this.busy = true;
+    await this.pinging;
+    // The page waits for the calls' budgets in all: the engine stops each call at its own.
+    const outcome = await this.request(
+      { kind: 'trial', name: this.entry, calls: json, chain, budgetMs: this.budgetMs },
+      this.budgetMs * Math.max(1, calls.length),
+    );
+    this.busy = false;
+    const what = `${contract.entry}()`;
+    // Every call before a failed one answered: those results are checked first, in order, so the
+    // failure reported is the first one there was (a junk answer before a timeout, say).
+    let failure: (ScriptFailure & { readonly at: number }) | null = outcome.ok
+      ? null
+      : { ...this.describe(outcome, what, this.budgetMs), at: outcome.at ?? 0 };
+    const answered = failure ? failure.at : calls.length;
+    const texts = outcome.ok ? outcome.value : outcome.partial;
+    const values: T[] = [];
+    if (answered > 0 && !(Array.isArray(texts) && texts.length >= answered)) {
+      failure = { ...scriptFailure('the sandbox answered junk', Fault.SCRIPT), at: 0 };
+    } else {
+      for (let i = 0; i < answered; i++) {
+        const args = chain && i > 0 ? [values[i - 1], ...(calls[i] ?? []).slice(1)] : (calls[i] ?? []);
+        const result = this.check(contract, (texts as unknown[])[i], args);
+        if (!result.ok) {
+          failure = { ...result, at: i };
+          break;
+        }
+        values.push(result.value);
+      }
+    }
+    if (failure) {
+      this.fail(failure);
+      return failure;
+    }
+    this.lastAnswer = performance.now();
+    return { ok: true, values };
   }
 
   /** Stops the worker now; pending and later calls fail. */
@@ -287,7 +379,9 @@ export class ScriptSandbox {
         finish(
           reply.ok === 'junk'
             ? { ok: false, fault: Fault.SCRIPT, error: 'the sandbox answered junk' }
-            : reply,
+            : reply.ok || reply.at === undefined
+              ? reply
+              : { ok: false, fault: reply.fault, error: reply.error, at: reply.at, partial: reply.value },
         );
       };
       // When the timer fires the page may just have been busy (a long frame) while the reply sat in

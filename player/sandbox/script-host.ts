@@ -15,7 +15,6 @@ import {
   scriptFailure,
   thrownText,
   type SandboxOptions,
-  type SandboxWorker,
   type ScriptResult,
   type SpawnSandbox,
 } from './sandbox.ts';
@@ -31,7 +30,8 @@ export interface ScriptIdentity {
 /**
  * Trial calls before a new script takes over when the game supplies `trialArgs` and no count:
  * enough to catch a script that throws, hangs or answers junk from its first calls; a later failure
- * is caught while running and falls back the same way.
+ * is caught while running and falls back the same way. They go to the worker as one request (one
+ * round trip through the page's event loop, however many there are).
  */
 export const DEFAULT_TRIAL_FRAMES = 3;
 
@@ -49,11 +49,13 @@ export type OnScriptFailure = (
 
 /** Options of {@link ScriptHost}. */
 export interface ScriptHostOptions<T> extends SandboxOptions {
+  /** The arguments of trial call `index`. Default: the contract's `samples`. */
+  readonly trialArgs?: (index: number) => readonly unknown[];
   /**
-   * The arguments of trial call `index`, given the previous trial's result (null for the first):
-   * for a game whose state flows from one call to the next. Default: the contract's `samples`.
+   * With `trialArgs`: each trial call after the first takes the result of the one before as its
+   * first argument (for a game whose state flows from one call to the next, as the demo's ball).
    */
-  readonly trialArgs?: (index: number, previous: T | null) => readonly unknown[];
+  readonly chainTrials?: boolean;
   /** Trial calls when `trialArgs` is given (default {@link DEFAULT_TRIAL_FRAMES}). */
   readonly trials?: number;
   /** Good scripts kept to fall back on (default 4, the first one included). */
@@ -76,8 +78,11 @@ export class ScriptHost<T> {
   private installing: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private readonly options: ScriptHostOptions<T>;
-  /** A worker started ahead of need: a new script skips the worker's start-up time. */
-  private spare: SandboxWorker | null = null;
+  /**
+   * A sandbox started ahead of need (worker and engine up, no script yet): a new script skips the
+   * worker's start-up and the engine's instantiation, and waits only for its load and its trial.
+   */
+  private spare: Promise<ScriptResult<ScriptSandbox>> | null = null;
   private readonly spawnFresh: SpawnSandbox;
 
   constructor(
@@ -85,17 +90,43 @@ export class ScriptHost<T> {
     options: ScriptHostOptions<T> = {},
   ) {
     this.spawnFresh = options.spawn ?? spawnBrowserSandbox;
-    // Every sandbox this host opens takes the spare worker (and a new spare starts behind it).
-    this.options = { ...options, spawn: () => this.takeWorker() };
+    this.options = options;
   }
 
-  private takeWorker(): SandboxWorker {
-    const worker = this.spare ?? this.spawnFresh();
+  /** Starts a sandbox with no script. */
+  private startFresh(): Promise<ScriptResult<ScriptSandbox>> {
+    const { budgetMs, memoryBytes } = this.options;
+    return ScriptSandbox.start({
+      spawn: this.spawnFresh,
+      ...(budgetMs === undefined ? {} : { budgetMs }),
+      ...(memoryBytes === undefined ? {} : { memoryBytes }),
+    });
+  }
+
+  /** The spare sandbox (a fresh one if there is none, or it died waiting); a new spare starts behind it. */
+  private async takeStarted(): Promise<ScriptResult<ScriptSandbox>> {
+    const spare = this.spare ?? this.startFresh();
     this.spare = null;
     setTimeout(() => {
-      if (!this.disposed && !this.spare) this.spare = this.spawnFresh();
+      if (!this.disposed && !this.spare) this.spare = this.startFresh();
     }, 0);
-    return worker;
+    const started = await spare;
+    return started.ok && !started.value.alive ? this.startFresh() : started;
+  }
+
+  /** A started sandbox with `source` loaded. */
+  private async openScript(source: string): Promise<ScriptResult<ScriptSandbox>> {
+    const started = await this.takeStarted();
+    if (!started.ok) return started;
+    const { budgetMs, loadBudgetMs } = this.options;
+    return started.value.load(
+      source,
+      {
+        ...(budgetMs === undefined ? {} : { budgetMs }),
+        ...(loadBudgetMs === undefined ? {} : { loadBudgetMs }),
+      },
+      this.contract,
+    );
   }
 
   /** The script that runs now, or null before the first one is installed (or after the last failed). */
@@ -130,24 +161,26 @@ export class ScriptHost<T> {
     return this.contract.samples?.length ?? 0;
   }
 
-  private trialArgsOf(index: number, previous: T | null): readonly unknown[] {
-    if (this.options.trialArgs) return this.options.trialArgs(index, previous);
+  private trialArgsOf(index: number): readonly unknown[] {
+    if (this.options.trialArgs) return this.options.trialArgs(index);
     return this.contract.samples?.[index] ?? [];
   }
 
   private async tryInstall(script: Script): Promise<ScriptResult<ScriptIdentity>> {
     if (this.running?.id === script.identity.id) return { ok: true, value: script.identity };
-    const opened = await ScriptSandbox.open(script.source, this.options, this.contract);
+    const opened = await this.openScript(script.source);
     if (!opened.ok) return opened;
     const sandbox = opened.value;
-    let previous: T | null = null;
-    for (let trial = 0; trial < this.trialCount(); trial++) {
-      const result: ScriptResult<T> = await sandbox.call(this.contract, this.trialArgsOf(trial, previous));
-      if (!result.ok) {
+    const count = this.trialCount();
+    if (count > 0) {
+      const calls = Array.from({ length: count }, (_, i) => this.trialArgsOf(i));
+      const chain = this.options.trialArgs !== undefined && this.options.chainTrials === true;
+      const tried = await sandbox.trial(this.contract, calls, chain);
+      if (!tried.ok) {
         sandbox.terminate();
-        return { ...result, message: `trial call ${trial}: ${result.message}` };
+        const { at, ...failure } = tried;
+        return scriptFailure(`trial call ${at}: ${failure.message}`, failure.fault);
       }
-      previous = result.value;
     }
     if (this.disposed) {
       sandbox.terminate();
@@ -205,13 +238,12 @@ export class ScriptHost<T> {
     const standby = script ? this.spawn(script) : null;
     this.standby = standby;
     void standby?.then((sandbox) => {
-      if (!sandbox) return;
-      // A standby that dies while waiting is replaced by a fresh one, once.
-      sandbox.onLost = () => {
-        if (this.standby === standby && !this.disposed) {
-          this.standby = this.spawn(script!);
-        }
+      const replace = () => {
+        if (this.standby === standby && !this.disposed) this.standby = this.spawn(script!);
       };
+      // A standby that dies while it loads or while it waits is replaced by a fresh one, once.
+      if (!sandbox?.alive) return replace();
+      sandbox.onLost = replace;
     });
   }
 
@@ -250,7 +282,7 @@ export class ScriptHost<T> {
   /** A fresh sandbox loaded with `script` (null when it did not start). Never rejects. */
   private async spawn(script: Script): Promise<ScriptSandbox | null> {
     try {
-      const opened = await ScriptSandbox.open(script.source, this.options, this.contract);
+      const opened = await this.openScript(script.source);
       return opened.ok ? opened.value : null;
     } catch {
       return null;
@@ -260,7 +292,7 @@ export class ScriptHost<T> {
   /** Terminates every sandbox. */
   dispose(): void {
     this.disposed = true;
-    this.spare?.terminate();
+    void this.spare?.then((s) => s.ok && s.value.terminate());
     this.spare = null;
     this.active?.terminate();
     this.active = null;

@@ -20,6 +20,29 @@ function hostFault(error: unknown): SandboxReply {
   return { ok: false, fault: Fault.HOST, error: `the sandbox failed: ${message}` };
 }
 
+/** Runs a trial's calls in order, each under the budget; stops at the first failure. */
+function trial(engine: ScriptEngine, request: Extract<SandboxRequest, { kind: 'trial' }>): SandboxReply {
+  const results: (string | undefined)[] = [];
+  for (let at = 0; at < request.calls.length; at++) {
+    let args = request.calls[at]!;
+    if (request.chain && at > 0) {
+      // The result before goes in as the first argument, as JSON data (the page checks every result
+      // in order, so a bad one fails the trial at its own call whatever the next one made of it).
+      const list: unknown = JSON.parse(args);
+      if (!Array.isArray(list)) {
+        return { ok: false, fault: Fault.HOST, error: 'trial arguments are not a list', at, value: results };
+      }
+      const previous = results[at - 1];
+      list[0] = previous === undefined ? null : JSON.parse(previous);
+      args = JSON.stringify(list);
+    }
+    const called = engine.call(request.name, args, request.budgetMs);
+    if (!called.ok) return { ok: false, fault: called.fault, error: called.error, at, value: results };
+    results.push(called.value);
+  }
+  return { ok: true, value: results };
+}
+
 /** Serves requests from `scope` until the worker is terminated. */
 export function serveSandbox(
   scope: WorkerScope,
@@ -51,6 +74,8 @@ export function serveSandbox(
           ? { ok: true, value: called.value }
           : { ok: false, fault: called.fault, error: called.error };
       }
+      case 'trial':
+        return trial(running, request);
     }
   }
 

@@ -43,6 +43,20 @@ export type SandboxRequest =
       readonly args: string;
       readonly budgetMs: number;
     }
+  | {
+      /**
+       * Several calls in one request (a new script's trial calls: one round trip through the page's
+       * event loop instead of one per call), each within `budgetMs`, stopping at the first failure
+       * (whose reply names the call, `at`). With `chain`, each call after the first takes the
+       * result of the one before as its first argument. Answered with the results' JSON texts.
+       */
+      readonly kind: 'trial';
+      readonly name: string;
+      /** Each call's arguments as a JSON array. */
+      readonly calls: readonly string[];
+      readonly chain: boolean;
+      readonly budgetMs: number;
+    }
   | { readonly kind: 'ping' };
 
 /** Why a request failed: the script's own doing, one of its limits, or the sandbox itself. */
@@ -55,10 +69,20 @@ export const Fault = {
 /** See {@link Fault}. */
 export type Fault = (typeof Fault)[keyof typeof Fault];
 
-/** Worker → page, on the request's port. `value`: the names a module exports, or a result's JSON. */
+/**
+ * Worker → page, on the request's port. `value`: the names a module exports, a result's JSON, or
+ * (trial) the results' JSON texts.
+ */
 export type SandboxReply =
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly fault: Fault; readonly error: string };
+  | {
+      readonly ok: false;
+      readonly fault: Fault;
+      readonly error: string;
+      /** A trial's failed call, and (`value`) the results of the calls before it. */
+      readonly at?: number;
+      readonly value?: unknown;
+    };
 
 /** A reply as the page reads it: a {@link SandboxReply}, or `junk` (the worker broke the protocol). */
 export type ParsedReply = SandboxReply | { readonly ok: 'junk' };
@@ -84,7 +108,17 @@ export function parseReply(data: unknown): ParsedReply {
     const fault = own(data, 'fault').value;
     const error = own(data, 'error').value;
     if (!FAULTS.has(fault) || typeof error !== 'string') return { ok: 'junk' };
-    return { ok: false, fault: fault as Fault, error: error.slice(0, MAX_ERROR_TEXT) };
+    const at = own(data, 'at').value;
+    const text = error.slice(0, MAX_ERROR_TEXT);
+    if (at === undefined) return { ok: false, fault: fault as Fault, error: text };
+    if (!Number.isSafeInteger(at) || (at as number) < 0) return { ok: 'junk' };
+    return {
+      ok: false,
+      fault: fault as Fault,
+      error: text,
+      at: at as number,
+      value: own(data, 'value').value,
+    };
   } catch {
     // A proxy, or something stranger than structured clone can make: junk all the same.
     return { ok: 'junk' };
@@ -137,6 +171,17 @@ export function parseRequest(
       const args = field('args');
       if (typeof name !== 'string' || typeof args !== 'string' || budget === null) return null;
       return { request: { kind: 'call', name, args, budgetMs: budget }, port: reply };
+    }
+    case 'trial': {
+      const name = field('name');
+      const calls = field('calls');
+      const chain = field('chain');
+      if (typeof name !== 'string' || !Array.isArray(calls) || budget === null) return null;
+      if (typeof chain !== 'boolean' || !calls.every((c) => typeof c === 'string')) return null;
+      return {
+        request: { kind: 'trial', name, calls: calls as string[], chain, budgetMs: budget },
+        port: reply,
+      };
     }
     case 'ping':
       return { request: { kind: 'ping' }, port: reply };

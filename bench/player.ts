@@ -1,0 +1,336 @@
+/**
+ * `npm run bench -- player`: small patches in real players. Three headless Chromium players (each
+ * its own context: IndexedDB, client id, PeerJS peer) on the demo page, the real relay
+ * (`patchcast serve`, a child process) on loopback. Each kind of patch is published `--runs` times;
+ * per kind: publish request → `patchcast:applied` at every player, p50 / p95 / max over all players
+ * and runs, and the longest frame any player drew while applying (a `requestAnimationFrame` probe
+ * of the benchmark's own, from the publish to 100 ms after the last player applied).
+ *
+ * Two rows per kind, from the same run: the players with the swarm on (the demo page's default),
+ * and as the baseline the same pages with `&p2p=off` (relay only). Below the table, where the time
+ * goes: the median of each stage the player marks on its performance timeline
+ * (`player/core/timeline.ts`: received → accepted → fetched → [decoded → uploaded | tried] →
+ * handled → committed → applied), measured from the publish request.
+ *
+ * Runs itself inside a loopback-only network namespace when it can (root): WebRTC then has nothing
+ * but `lo`. Needs the built site (`npm run build`) and Chromium (`CHROME_PATH`, default
+ * /usr/bin/chromium).
+ *
+ * Options: --runs 10  --big-runs 3  --kinds texture64k,script,texture4mb  --modes swarm,relay
+ *          --players 3  --json FILE
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import type { Browser, Page } from 'playwright-core';
+import { utf8 } from '../protocol/bytes.ts';
+import type { SlotInput } from '../protocol/assemble.ts';
+import type { SigningKey } from '../protocol/crypto.ts';
+import {
+  readFrameProbe,
+  startFrameProbe,
+  waitForApplied,
+  waitForStatus,
+} from '../tests/browser/helpers/player.ts';
+import { demoKey, publish, startRelayProcess, type RelayProcess } from '../tests/browser/helpers/relay.ts';
+import { launchBrowser, openPlayers, randomPng, waitForMesh } from '../tests/browser/helpers/swarm.ts';
+
+const KINDS = {
+  texture64k: '64 KiB texture',
+  script: 'logic script',
+  texture4mb: '4 MB texture',
+} as const;
+type Kind = keyof typeof KINDS;
+type Mode = 'swarm' | 'relay';
+const MODE_LABEL: Record<Mode, string> = { swarm: 'swarm on', relay: 'relay only (p2p=off)' };
+
+/** Stages in the order a release passes them (`player/core/timeline.ts`, and the page's own). */
+const STAGES = [
+  'received',
+  'accepted',
+  'fetched',
+  'decoded',
+  'uploaded',
+  'tried',
+  'handled',
+  'committed',
+  'applied',
+];
+
+interface Sample {
+  readonly mode: Mode;
+  readonly kind: Kind;
+  readonly bytes: number;
+  /** Publish request → relay's 201. */
+  readonly acceptMs: number;
+  /** Publish request → applied, per player that applied it. */
+  readonly appliedMs: readonly number[];
+  /** Players whose apply failed (a trial call over budget on a starved machine, say), with why. */
+  readonly failed: readonly string[];
+  /** Longest frame of any player while applying. */
+  readonly longestFrameMs: number;
+  /** Longest frame of any player in the half second before the publish (the machine's noise). */
+  readonly idleFrameMs: number;
+  /** Per player: stage → ms since the publish request. */
+  readonly stages: readonly Record<string, number>[];
+}
+
+function parseArgs(argv: readonly string[]) {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const kinds = (get('kinds') ?? 'texture64k,script,texture4mb').split(',').filter(Boolean);
+  for (const k of kinds)
+    if (!(k in KINDS)) throw new Error(`unknown kind ${k} (${Object.keys(KINDS).join(', ')})`);
+  const modes = (get('modes') ?? 'swarm,relay').split(',').filter(Boolean);
+  for (const m of modes)
+    if (m !== 'swarm' && m !== 'relay') throw new Error(`unknown mode ${m} (swarm, relay)`);
+  return {
+    runs: Number(get('runs') ?? 10),
+    bigRuns: Number(get('big-runs') ?? 3),
+    kinds: kinds as Kind[],
+    modes: modes as Mode[],
+    players: Number(get('players') ?? 3),
+    json: get('json'),
+  };
+}
+
+/** Re-runs this benchmark in a fresh network namespace with only `lo` up, when allowed. */
+function reexecIsolated(argv: readonly string[]): number | null {
+  if (process.env['PATCHCAST_NETNS'] === '1' || process.platform !== 'linux') return null;
+  if (spawnSync('unshare', ['-n', 'true'], { stdio: 'ignore' }).status !== 0) return null;
+  const run = spawnSync(
+    'unshare',
+    [
+      '-n',
+      'sh',
+      '-c',
+      'ip link set lo up && exec "$@"',
+      'sh',
+      process.execPath,
+      'bin/bench.mjs',
+      'player',
+      ...argv,
+    ],
+    { stdio: 'inherit', env: { ...process.env, PATCHCAST_NETNS: '1' } },
+  );
+  return run.status ?? 1;
+}
+
+let counter = 0;
+
+/** New content of `kind` (never published before: a blob the players hold would not be fetched). */
+async function content(kind: Kind): Promise<SlotInput & { name: string }> {
+  const version = `bench-${Date.now()}-${++counter}`;
+  switch (kind) {
+    case 'texture64k':
+      return {
+        name: 'background',
+        kind: 'texture',
+        mime: 'image/png',
+        bytes: await randomPng(64 * 1024 - 200),
+        version,
+      };
+    case 'texture4mb':
+      return {
+        name: 'background',
+        kind: 'texture',
+        mime: 'image/png',
+        bytes: await randomPng(4_000_000),
+        version,
+      };
+    case 'script': {
+      // The built-in bounce, a little faster each time.
+      const speed = 1 + (counter % 50) / 100;
+      const source = `export function update(ball, world, dt) {
+  let { x, y, vx, vy, radius } = ball;
+  x += vx * dt * ${speed}; y += vy * dt * ${speed};
+  if (x < radius) { x = radius; vx = Math.abs(vx); }
+  if (x > world.width - radius) { x = world.width - radius; vx = -Math.abs(vx); }
+  if (y < radius) { y = radius; vy = Math.abs(vy); }
+  if (y > world.height - radius) { y = world.height - radius; vy = -Math.abs(vy); }
+  return { x, y, vx, vy, radius };
+}
+`;
+      return { name: 'logic', kind: 'script', bytes: utf8(source), version };
+    }
+  }
+}
+
+/** The page's `patchcast:<seq>:<stage>` marks for `seq`, as `Date.now()` times. */
+async function stageTimes(page: Page, seq: number): Promise<Record<string, number>> {
+  const raw: unknown = await page.evaluate((s) => {
+    const prefix = `patchcast:${s}:`;
+    return performance
+      .getEntriesByType('mark')
+      .filter((m) => m.name.startsWith(prefix))
+      .map((m) => [m.name.slice(prefix.length), performance.timeOrigin + m.startTime]);
+  }, seq);
+  const out: Record<string, number> = {};
+  if (!Array.isArray(raw)) return out;
+  // The first of each: a release passed on by a peer arrives (and is checked) a second time.
+  for (const entry of raw) {
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'number') continue;
+    out[entry[0]] ??= entry[1];
+  }
+  return out;
+}
+
+async function publishOnce(
+  relay: RelayProcess,
+  key: SigningKey,
+  pages: readonly Page[],
+  mode: Mode,
+  kind: Kind,
+): Promise<Sample> {
+  const { name, ...slot } = await content(kind);
+  await Promise.all(pages.map(startFrameProbe));
+  await new Promise((r) => setTimeout(r, 500));
+  const idle = await Promise.all(pages.map(readFrameProbe));
+  await Promise.all(pages.map(startFrameProbe));
+  const published = await publish(relay.url, 'demo', key, { [name]: slot });
+  const events = await Promise.all(
+    pages.map((p) => waitForApplied(p, published.seq, 30_000).catch(() => null)),
+  );
+  const applied = events.filter((a) => a?.detail.slots[name]?.status === 'applied').map((a) => a!);
+  const failed = events
+    .filter((a) => a?.detail.slots[name]?.status !== 'applied')
+    .map((a) => (a ? (a.detail.slots[name]?.error ?? 'no outcome') : 'no applied event within 30 s'));
+  await new Promise((r) => setTimeout(r, 100));
+  const frames = await Promise.all(pages.map(readFrameProbe));
+  const marks = await Promise.all(pages.map((p) => stageTimes(p, published.seq)));
+  return {
+    mode,
+    kind,
+    bytes: slot.bytes.length,
+    acceptMs: published.acceptedAt - published.sentAt,
+    appliedMs: applied.map((a) => a.at - published.sentAt),
+    failed,
+    longestFrameMs: Math.max(...frames.map((f) => f.longestMs)),
+    idleFrameMs: Math.max(...idle.map((f) => f.longestMs)),
+    stages: marks.map((m) =>
+      Object.fromEntries(Object.entries(m).map(([stage, at]) => [stage, at - published.sentAt])),
+    ),
+  };
+}
+
+/** Opens the players of one mode, publishes every kind round-robin, closes them. */
+async function runMode(
+  browser: Browser,
+  relay: RelayProcess,
+  key: SigningKey,
+  mode: Mode,
+  args: ReturnType<typeof parseArgs>,
+): Promise<Sample[]> {
+  const url = `${relay.url}/play/?room=demo&key=${key.publicKey}${mode === 'relay' ? '&p2p=off' : ''}`;
+  const opened = await openPlayers(browser, url, args.players, { webrtc: mode === 'swarm' });
+  const samples: Sample[] = [];
+  try {
+    // tsx compiles this file keeping function names (`__name(fn, "loop")`), and the helpers' page
+    // functions travel as source: the page needs the helper too.
+    await Promise.all(opened.pages.map((p) => p.evaluate('globalThis.__name = (fn) => fn')));
+    if (mode === 'swarm') await waitForMesh(opened.pages, args.players - 1, 60_000);
+    else await Promise.all(opened.pages.map((p) => waitForStatus(p, (s) => s.seq >= 1, 30_000)));
+    await new Promise((r) => setTimeout(r, 1_000)); // past start-up (shader compiles, first upload)
+    const rounds = Math.max(args.runs, args.bigRuns);
+    for (let round = 0; round < rounds; round++) {
+      for (const kind of args.kinds) {
+        if (round >= (kind === 'texture4mb' ? args.bigRuns : args.runs)) continue;
+        samples.push(await publishOnce(relay, key, opened.pages, mode, kind));
+        process.stderr.write('.');
+      }
+    }
+    const errors = opened.errors.flat();
+    if (errors.length > 0) console.error(`\npage errors (${mode}): ${errors.slice(0, 5).join(' | ')}`);
+  } finally {
+    await Promise.all(opened.contexts.map((c) => c.close()));
+  }
+  return samples;
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+const ms = (t: number): string =>
+  !Number.isFinite(t) ? '—' : t >= 1000 ? `${(t / 1000).toFixed(2)} s` : `${Math.round(t)} ms`;
+
+function print(
+  samples: readonly Sample[],
+  args: ReturnType<typeof parseArgs>,
+  load: readonly number[],
+): void {
+  console.log(
+    `\nPublish → applied at ${args.players} Chromium players (headless, SwiftShader), relay on loopback; ` +
+      `load average ${load.map((l) => l.toFixed(1)).join(' / ')} (start / end)\n`,
+  );
+  console.log(
+    '| patch | players | runs | publish → applied p50 | p95 | max | failed | relay accepted (median) | longest frame while applying (max, median) | idle before (max) |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const kind of args.kinds) {
+    for (const mode of args.modes) {
+      const of = samples.filter((s) => s.kind === kind && s.mode === mode);
+      if (of.length === 0) continue;
+      const all = of.flatMap((s) => s.appliedMs);
+      const frames = of.map((s) => s.longestFrameMs);
+      console.log(
+        `| ${KINDS[kind]} (${(of[0]!.bytes / 1024).toFixed(0)} KiB) | ${MODE_LABEL[mode]} | ${of.length} | ` +
+          `${ms(percentile(all, 50))} | ${ms(percentile(all, 95))} | ${ms(Math.max(...all))} | ` +
+          `${of.reduce((n, s) => n + s.failed.length, 0)} | ` +
+          `${ms(
+            percentile(
+              of.map((s) => s.acceptMs),
+              50,
+            ),
+          )} | ${ms(Math.max(...frames))}, ${ms(percentile(frames, 50))} | ` +
+          `${ms(Math.max(...of.map((s) => s.idleFrameMs)))} |`,
+      );
+    }
+  }
+  console.log(
+    '\nWhere the time goes: median ms from the publish request to the end of each stage (all players, all runs)\n',
+  );
+  console.log(`| patch | players | ${STAGES.join(' | ')} |`);
+  console.log(`|---|---|${STAGES.map(() => '---').join('|')}|`);
+  for (const kind of args.kinds) {
+    for (const mode of args.modes) {
+      const of = samples.filter((s) => s.kind === kind && s.mode === mode);
+      if (of.length === 0) continue;
+      const cells = STAGES.map((stage) => {
+        const values = of
+          .flatMap((s) => s.stages.map((m) => m[stage]))
+          .filter((v): v is number => v !== undefined);
+        return values.length > 0 ? String(Math.round(percentile(values, 50))) : '—';
+      });
+      console.log(`| ${KINDS[kind]} | ${MODE_LABEL[mode]} | ${cells.join(' | ')} |`);
+    }
+  }
+}
+
+/** Entry point for `bin/bench.mjs`. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const isolated = reexecIsolated(argv);
+  if (isolated !== null) return isolated;
+  const args = parseArgs(argv);
+  const loadStart = loadavg()[0]!;
+  const relay = await startRelayProcess();
+  const browser = await launchBrowser();
+  const samples: Sample[] = [];
+  try {
+    const key = await demoKey(relay.dataDir);
+    for (const mode of args.modes) samples.push(...(await runMode(browser, relay, key, mode, args)));
+  } finally {
+    await browser.close();
+    await relay.stop();
+  }
+  print(samples, args, [loadStart, loadavg()[0]!]);
+  const failures = samples.flatMap((s) =>
+    s.failed.map((f) => `${KINDS[s.kind]}, ${MODE_LABEL[s.mode]}: ${f}`),
+  );
+  if (failures.length > 0) console.log(`\nFailed applies:\n${failures.map((f) => `- ${f}`).join('\n')}`);
+  if (args.json) await writeFile(args.json, JSON.stringify(samples, null, 1));
+  return 0;
+}

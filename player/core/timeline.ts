@@ -1,0 +1,51 @@
+/**
+ * Where a release's time goes, on the platform's performance timeline: a `performance.mark` named
+ * `patchcast:<seq>:<stage>` as each stage of applying release `seq` ends, from the release arriving
+ * to the `applied` event. DevTools shows them beside the page's own frames and tasks;
+ * `npm run bench -- player` reads them to print where publish → applied goes. Only the marks of the
+ * newest accepted release are kept (a page that runs for days doesn't collect them).
+ */
+
+/** The stages, in order. Slot handlers of the page may mark their own steps in between (`decoded`, …). */
+export const Stage = {
+  /** A release message arrived (relay or peer). */
+  RECEIVED: 'received',
+  /** Its signature, key and seq checked: it is being loaded. */
+  ACCEPTED: 'accepted',
+  /** Every blob it needs is here and verified. */
+  FETCHED: 'fetched',
+  /** Every slot's handler returned (decode, upload, trial calls…). */
+  HANDLED: 'handled',
+  /** The new state is in the cache (IndexedDB, files). */
+  COMMITTED: 'committed',
+  /** Acked, and the `applied` event dispatched. */
+  APPLIED: 'applied',
+} as const;
+
+const PREFIX = 'patchcast:';
+let newest = 0;
+
+/** Marks the end of `stage` for release `seq` (never throws: a platform without marks just has none). */
+export function markStage(stage: string, seq: number): void {
+  try {
+    if (stage === Stage.ACCEPTED && seq > newest) {
+      // Accepted, so `seq` is a real one (a candidate's seq may be anything): older marks go.
+      newest = seq;
+      const own = `${PREFIX}${seq}:`;
+      for (const mark of performance.getEntriesByType('mark')) {
+        if (mark.name.startsWith(PREFIX) && !mark.name.startsWith(own)) performance.clearMarks(mark.name);
+      }
+    }
+    performance.mark(`${PREFIX}${seq}:${stage}`);
+  } catch {
+    // No User Timing here: nothing to mark.
+  }
+}
+
+/** The seq a release candidate claims (0 when it names none): for a mark, never for a decision. */
+export function claimedSeq(candidate: unknown): number {
+  const release: unknown =
+    typeof candidate === 'object' && candidate !== null ? Reflect.get(candidate, 'release') : null;
+  const seq: unknown = typeof release === 'object' && release !== null ? Reflect.get(release, 'seq') : null;
+  return typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : 0;
+}
