@@ -91,6 +91,15 @@ export const ClusterEventSchema = v.variant('type', [
       v.maxLength(1024),
     ),
   }),
+  /** A node served copies of these chunks to players with peers (deferral-share.ts). */
+  v.object({
+    type: v.literal('copies'),
+    node: v.string(),
+    sha256: Sha256Hex,
+    chunks: Count,
+    underBudget: v.boolean(),
+    indexes: v.pipe(v.array(Count), v.maxLength(1024)),
+  }),
   /** A PeerJS message for a peer whose socket the receiving node holds (sent to that node only). */
   v.object({
     type: v.literal('peer'),

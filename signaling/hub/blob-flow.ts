@@ -44,7 +44,8 @@ export interface BlobAccount {
 /** The hub's `blob.get` answers. */
 export class BlobFlow {
   private readonly framed = new FramedBlobCache();
-  private readonly deferral = new DeferralPolicy({ clock: { now: () => Date.now() } });
+  /** Which chunk requests are deferred to the swarm (a cluster shares its copies between nodes). */
+  readonly deferral = new DeferralPolicy({ clock: { now: () => Date.now() } });
   private readonly demand = new BlobDemand();
 
   constructor(

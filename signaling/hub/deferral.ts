@@ -53,6 +53,12 @@ export class DeferralPolicy {
   private readonly maxGapMs: number;
   private readonly idleResetMs: number;
   private readonly ledgers = new Map<string, ChunkLedger>();
+  /**
+   * Told of every copy of a chunk served to a client with peers (`underBudget`: served while the
+   * relay had room). A relay cluster passes them on to the other nodes' {@link copiedElsewhere}.
+   */
+  onSwarmCopy: ((sha256: string, chunkCount: number, index: number, underBudget: boolean) => void) | null =
+    null;
 
   constructor(options: DeferralPolicyOptions) {
     this.clock = options.clock;
@@ -82,23 +88,39 @@ export class DeferralPolicy {
     if (underBudget) {
       // Served at once; it counts as the swarm's first copies, not as the trickle (whose gap would
       // otherwise have grown with every copy served while the relay had room).
-      if (mayDefer) {
-        ledger.toSwarm[index] = Math.min(toSwarm + 1, Math.max(toSwarm, this.copies));
-        ledger.lastAt[index] = now;
-      }
+      if (mayDefer) this.countCopy(ledger, index, now, true);
       ledger.served[index]! += 1;
+      if (mayDefer) this.onSwarmCopy?.(sha256, chunkCount, index, true);
       return { serve: true };
     }
     if (mayDefer && toSwarm >= this.copies) {
       const gap = Math.min(this.maxGapMs, this.holdMs * 2 ** (toSwarm - this.copies));
       if (since < gap) return { serve: false, retryAfterMs: Math.max(50, Math.ceil(gap - since)) };
     }
-    if (mayDefer) {
-      ledger.toSwarm[index] = toSwarm + 1;
-      ledger.lastAt[index] = now;
-    }
+    if (mayDefer) this.countCopy(ledger, index, now, false);
     ledger.served[index]! += 1;
+    if (mayDefer) this.onSwarmCopy?.(sha256, chunkCount, index, false);
     return { serve: true };
+  }
+
+  /**
+   * Another relay node of a cluster served a copy of a chunk to a client with peers: the swarm spans
+   * the nodes, so that copy counts here as if this node had served it (the cluster as a whole lets
+   * out about one copy of each chunk, and the trickle after it).
+   */
+  copiedElsewhere(sha256: string, chunkCount: number, index: number, underBudget: boolean): void {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= chunkCount) return;
+    const ledger = this.ledger(sha256, chunkCount);
+    const now = this.clock.now();
+    if (now - ledger.lastAt[index]! >= this.idleResetMs) ledger.toSwarm[index] = 0;
+    this.countCopy(ledger, index, now, underBudget);
+  }
+
+  /** Counts a copy to the swarm (one served while there was room counts only up to `copies`). */
+  private countCopy(ledger: ChunkLedger, index: number, now: number, underBudget: boolean): void {
+    const toSwarm = ledger.toSwarm[index]!;
+    ledger.toSwarm[index] = underBudget ? Math.min(toSwarm + 1, Math.max(toSwarm, this.copies)) : toSwarm + 1;
+    ledger.lastAt[index] = now;
   }
 
   /** Copies of a chunk served so far (for tests and metrics). */

@@ -43,7 +43,7 @@ beforeAll(async () => {
   redis = await startRedis();
   // Each node serves the built site and holds 1 MiB/s of blob egress: a copy of the texture to each
   // page is seconds' worth, so the relays are the bottleneck and defer to the swarm.
-  const args = ['--static-dir', resolve(REPO_ROOT, 'dist'), '--egress-limit', '1MiB'];
+  const args = ['--static-dir', resolve(REPO_ROOT, 'dist'), '--egress-limit', '512KiB'];
   nodes = await Promise.all([0, 1, 2].map(() => startNode(redis.url, args)));
   balancer = await startBalancer(nodes);
   room = await TestRoom.create(nodes[0]!.url, ROOM);
