@@ -5,6 +5,12 @@
  * tells the others of the copies it served to players with peers, and counts theirs as its own: the
  * cluster as a whole lets out about one copy of each chunk, not one per node.
  *
+ * Two nodes may decide a first copy of the same chunk before hearing of each other (their players ask
+ * at once when a release lands). Each message says when its copies were decided, and a node whose own
+ * first copy is still waiting for its egress budget and was decided later lets it go: the request is
+ * deferred instead (`DeferralPolicy.yields`). The times are the nodes' clocks (`Date.now()`): keep
+ * them in sync (NTP); skew only costs a copy too many or a chunk left to the trickle.
+ *
  * Copies served in one turn of the event loop go out as one message per blob. A message lost (pub/sub
  * gives no guarantee) only means one more copy served: the policy's trickle is a floor, not a promise.
  */
@@ -18,6 +24,7 @@ interface Batch {
   readonly sha256: string;
   readonly chunks: number;
   readonly underBudget: boolean;
+  readonly at: number;
   readonly indexes: number[];
 }
 
@@ -31,19 +38,20 @@ export class DeferralShare {
     private readonly store: ClusterStore,
     private readonly policy: DeferralPolicy,
   ) {
-    policy.onSwarmCopy = (sha256, chunks, index, underBudget) => this.copied(sha256, chunks, index, underBudget);
+    policy.onSwarmCopy = (sha256, chunks, index, underBudget, at) =>
+      this.copied(sha256, chunks, index, underBudget, at);
     this.stopListening = store.onEvent((event) => {
       if (event.type !== 'copies' || event.node === store.node) return;
       for (const index of event.indexes)
-        policy.copiedElsewhere(event.sha256, event.chunks, index, event.underBudget);
+        policy.copiedElsewhere(event.sha256, event.chunks, index, event.underBudget, event.at);
     });
   }
 
-  private copied(sha256: string, chunks: number, index: number, underBudget: boolean): void {
-    const key = `${sha256}/${chunks}/${underBudget}`;
+  private copied(sha256: string, chunks: number, index: number, underBudget: boolean, at: number): void {
+    const key = `${sha256}/${chunks}/${underBudget}/${at}`;
     let batch = this.pending.get(key);
     if (!batch) {
-      batch = { sha256, chunks, underBudget, indexes: [] };
+      batch = { sha256, chunks, underBudget, at, indexes: [] };
       this.pending.set(key, batch);
     }
     batch.indexes.push(index);
@@ -52,10 +60,11 @@ export class DeferralShare {
 
   private flush(): void {
     this.flushing = null;
-    for (const { sha256, chunks, underBudget, indexes } of this.pending.values()) {
+    for (const { sha256, chunks, underBudget, at, indexes } of this.pending.values()) {
       for (let i = 0; i < indexes.length; i += MAX_COPIES_PER_MESSAGE) {
         const part = indexes.slice(i, i + MAX_COPIES_PER_MESSAGE);
-        this.store.tell({ type: 'copies', node: this.store.node, sha256, chunks, underBudget, indexes: part });
+        const node = this.store.node;
+        this.store.tell({ type: 'copies', node, sha256, chunks, underBudget, at, indexes: part });
       }
     }
     this.pending.clear();

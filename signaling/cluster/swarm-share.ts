@@ -49,7 +49,8 @@ export class SwarmShare {
   ) {
     rooms.followRemoteSwarm((room) => this.membersOf(room));
     this.stopListening = store.onEvent((event) => {
-      if (event.type === 'swarm' && event.node !== store.node) this.heard(event.room, event.node, event.members);
+      if (event.type === 'swarm' && event.node !== store.node)
+        this.heard(event.room, event.node, event.members);
     });
     this.timer = setInterval(() => this.share(), shareMs);
     this.timer.unref();

@@ -19,7 +19,16 @@ export interface DeferralClock {
 
 /** The relay's answer for one chunk request: serve it now, or tell the client to ask its peers. */
 export type DeferralDecision =
-  { readonly serve: true } | { readonly serve: false; readonly retryAfterMs: number };
+  | {
+      readonly serve: true;
+      /**
+       * Set on one of the swarm's first copies of the chunk while the relay is the bottleneck: when it
+       * was decided. Until it leaves, another node of a cluster that decided an earlier first copy
+       * may take its place ({@link DeferralPolicy.yields}).
+       */
+      readonly firstCopyAt?: number;
+    }
+  | { readonly serve: false; readonly retryAfterMs: number };
 
 /** Options of {@link DeferralPolicy}. */
 export interface DeferralPolicyOptions {
@@ -42,6 +51,10 @@ interface ChunkLedger {
   /** Copies served to clients with peers (the ones the trickle paces). */
   readonly toSwarm: Uint32Array;
   readonly lastAt: Float64Array;
+  /** When this node decided its pending first copy to the swarm (-Infinity: none pending). */
+  readonly firstAt: Float64Array;
+  /** A pending first copy decided at this time yields to another node's earlier one. */
+  readonly yieldAt: Float64Array;
 }
 
 /** Per-chunk serve counts for the relay's defer-to-swarm decision. */
@@ -57,7 +70,8 @@ export class DeferralPolicy {
    * Told of every copy of a chunk served to a client with peers (`underBudget`: served while the
    * relay had room). A relay cluster passes them on to the other nodes' {@link copiedElsewhere}.
    */
-  onSwarmCopy: ((sha256: string, chunkCount: number, index: number, underBudget: boolean) => void) | null =
+  onSwarmCopy:
+    ((sha256: string, chunkCount: number, index: number, underBudget: boolean, at: number) => void) | null =
     null;
 
   constructor(options: DeferralPolicyOptions) {
@@ -90,7 +104,7 @@ export class DeferralPolicy {
       // otherwise have grown with every copy served while the relay had room).
       if (mayDefer) this.countCopy(ledger, index, now, true);
       ledger.served[index]! += 1;
-      if (mayDefer) this.onSwarmCopy?.(sha256, chunkCount, index, true);
+      if (mayDefer) this.onSwarmCopy?.(sha256, chunkCount, index, true, now);
       return { serve: true };
     }
     if (mayDefer && toSwarm >= this.copies) {
@@ -99,19 +113,46 @@ export class DeferralPolicy {
     }
     if (mayDefer) this.countCopy(ledger, index, now, false);
     ledger.served[index]! += 1;
-    if (mayDefer) this.onSwarmCopy?.(sha256, chunkCount, index, false);
-    return { serve: true };
+    if (!mayDefer) return { serve: true };
+    this.onSwarmCopy?.(sha256, chunkCount, index, false, now);
+    if (toSwarm >= this.copies) return { serve: true };
+    ledger.firstAt[index] = now;
+    return { serve: true, firstCopyAt: now };
+  }
+
+  /**
+   * True if this node's first copy of a chunk, decided at `firstCopyAt` and not sent yet, should not
+   * go out: another node of the cluster decided a first copy of the same chunk earlier (both decided
+   * before hearing of each other). The caller defers the request instead, and the copy no longer
+   * counts. Called when the copy's turn in the egress budget comes.
+   */
+  yields(sha256: string, index: number, firstCopyAt: number): boolean {
+    const ledger = this.ledgers.get(sha256);
+    if (!ledger || ledger.firstAt[index] !== firstCopyAt) return false;
+    ledger.firstAt[index] = -Infinity;
+    if (ledger.yieldAt[index] !== firstCopyAt) return false;
+    ledger.toSwarm[index] = Math.max(0, ledger.toSwarm[index]! - 1);
+    ledger.served[index] = Math.max(0, ledger.served[index]! - 1);
+    return true;
+  }
+
+  /** How long a request whose copy yielded waits before asking the relay again (ms). */
+  get yieldRetryMs(): number {
+    return this.holdMs;
   }
 
   /**
    * Another relay node of a cluster served a copy of a chunk to a client with peers: the swarm spans
    * the nodes, so that copy counts here as if this node had served it (the cluster as a whole lets
-   * out about one copy of each chunk, and the trickle after it).
+   * out about one copy of each chunk, and the trickle after it). `at`: when that node decided it (its
+   * clock); a pending first copy of ours decided later yields to it ({@link yields}).
    */
-  copiedElsewhere(sha256: string, chunkCount: number, index: number, underBudget: boolean): void {
+  copiedElsewhere(sha256: string, chunkCount: number, index: number, underBudget: boolean, at: number): void {
     if (!Number.isSafeInteger(index) || index < 0 || index >= chunkCount) return;
     const ledger = this.ledger(sha256, chunkCount);
     const now = this.clock.now();
+    const first = ledger.firstAt[index]!;
+    if (first > at && first !== ledger.yieldAt[index]) ledger.yieldAt[index] = first;
     if (now - ledger.lastAt[index]! >= this.idleResetMs) ledger.toSwarm[index] = 0;
     this.countCopy(ledger, index, now, underBudget);
   }
@@ -135,6 +176,8 @@ export class DeferralPolicy {
         served: new Uint32Array(chunkCount),
         toSwarm: new Uint32Array(chunkCount),
         lastAt: new Float64Array(chunkCount).fill(-Infinity),
+        firstAt: new Float64Array(chunkCount).fill(-Infinity),
+        yieldAt: new Float64Array(chunkCount).fill(-Infinity),
       };
       this.ledgers.set(sha256, ledger);
       if (this.ledgers.size > this.maxBlobs) {

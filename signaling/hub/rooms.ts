@@ -56,8 +56,7 @@ function mixDraws(a: Draws, b: Draws, random: () => number): SwarmMember[] {
   let i = 0;
   let j = 0;
   while (i < a.draws.length || j < b.draws.length) {
-    const takeA =
-      j >= b.draws.length || (i < a.draws.length && random() * (a.pool + b.pool) < a.pool);
+    const takeA = j >= b.draws.length || (i < a.draws.length && random() * (a.pool + b.pool) < a.pool);
     out.push(takeA ? a.draws[i++]! : b.draws[j++]!);
   }
   return out;

@@ -26,8 +26,21 @@ import {
 } from '../../signaling/testing/cluster.ts';
 import { TestRoom } from '../../signaling/testing/helpers.ts';
 import { adminRoster } from './helpers/relay.ts';
-import { openPlayer, playerStatus, waitForApplied, waitForStatus, type PlayerStatus } from './helpers/player.ts';
-import { launchBrowser, playerContext, randomPng, relayBytesSent, swarmInfo, waitForMesh } from './helpers/swarm.ts';
+import {
+  openPlayer,
+  playerStatus,
+  waitForApplied,
+  waitForStatus,
+  type PlayerStatus,
+} from './helpers/player.ts';
+import {
+  launchBrowser,
+  playerContext,
+  randomPng,
+  relayBytesSent,
+  swarmInfo,
+  waitForMesh,
+} from './helpers/swarm.ts';
 
 const ROOM = 'xnode';
 
