@@ -2,7 +2,7 @@
 /**
  * The swarm deferral across relay nodes (real `patchcast serve --redis` processes on one Redis, each
  * with a small egress limit): a chunk one node served to a player with peers is deferred on the other
- * node, and of two first copies decided at once on two nodes, the later one yields while it waits for
+ * node, and of two first copies of a chunk decided at once on two nodes, one yields while it waits for
  * its egress budget — the cluster lets out about one copy of each chunk, not one per node.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +65,7 @@ describe('the swarm deferral across nodes', () => {
     expect((await b.next('blob')).index).toBe(0);
   });
 
-  it('lets the later of two first copies decided at once yield while it waits for its budget', async () => {
+  it('lets one of two first copies decided at once yield while it waits for its budget', async () => {
     const texture = await publishTexture('two');
     expect(texture.chunks).toBeGreaterThanOrEqual(4);
     const a = await player(nodes[0]!, 'a2', texture.seq);
@@ -92,7 +92,7 @@ describe('the swarm deferral across nodes', () => {
     );
     expect(served[0]! + deferred[0]!).toBe(texture.chunks);
     expect(served[1]! + deferred[1]!).toBe(texture.chunks);
-    // One node's copies go out (one per node leaves at once, within the burst); the other's yield.
+    // One copy of each chunk goes out (a chunk per node leaves at once, within the burst); the other yields.
     expect(served[0]! + served[1]!).toBeLessThanOrEqual(texture.chunks + 2);
     expect(deferred[0]! + deferred[1]!).toBeGreaterThanOrEqual(texture.chunks - 2);
   }, 30_000);

@@ -6,10 +6,13 @@
  * cluster as a whole lets out about one copy of each chunk, not one per node.
  *
  * Two nodes may decide a first copy of the same chunk before hearing of each other (their players ask
- * at once when a release lands). Each message says when its copies were decided, and a node whose own
- * first copy is still waiting for its egress budget and was decided later lets it go: the request is
- * deferred instead (`DeferralPolicy.yields`). The times are the nodes' clocks (`Date.now()`): keep
- * them in sync (NTP); skew only costs a copy too many or a chunk left to the trickle.
+ * at once when a release lands). Of two such copies, the one whose node ranks first for that chunk
+ * ({@link copyRank}: a hash of node, blob and index, the same on every node) goes out, and the other,
+ * still waiting for its egress budget, yields: its request is deferred instead
+ * (`DeferralPolicy.yields`). Ranking per chunk, not per node, spreads the first copies over the
+ * nodes' players, as one relay's random request orders do: every player then holds chunks the others
+ * want, and each is told to trade (a player only announces chunk by chunk once the swarm carries its
+ * blob). A copy sent while its node had room goes before any.
  *
  * Copies served in one turn of the event loop go out as one message per blob. A message lost (pub/sub
  * gives no guarantee) only means one more copy served: the policy's trickle is a floor, not a promise.
@@ -20,11 +23,21 @@ import type { ClusterStore } from './redis-store.ts';
 /** Most chunk indexes one message names (a bigger batch goes as several). */
 export const MAX_COPIES_PER_MESSAGE = 1024;
 
+/** A node's rank for a chunk (lower goes first): 32-bit FNV-1a of `node/sha256/index`. */
+export function copyRank(node: string, sha256: string, index: number): number {
+  let hash = 0x811c9dc5;
+  const text = `${node}/${sha256}/${index}`;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
 interface Batch {
   readonly sha256: string;
   readonly chunks: number;
   readonly underBudget: boolean;
-  readonly at: number;
   readonly indexes: number[];
 }
 
@@ -38,20 +51,24 @@ export class DeferralShare {
     private readonly store: ClusterStore,
     private readonly policy: DeferralPolicy,
   ) {
-    policy.onSwarmCopy = (sha256, chunks, index, underBudget, at) =>
-      this.copied(sha256, chunks, index, underBudget, at);
+    policy.onSwarmCopy = (sha256, chunks, index, underBudget) =>
+      this.copied(sha256, chunks, index, underBudget);
     this.stopListening = store.onEvent((event) => {
       if (event.type !== 'copies' || event.node === store.node) return;
-      for (const index of event.indexes)
-        policy.copiedElsewhere(event.sha256, event.chunks, index, event.underBudget, event.at);
+      for (const index of event.indexes) {
+        const precedes =
+          event.underBudget ||
+          copyRank(event.node, event.sha256, index) < copyRank(store.node, event.sha256, index);
+        policy.copiedElsewhere(event.sha256, event.chunks, index, event.underBudget, precedes);
+      }
     });
   }
 
-  private copied(sha256: string, chunks: number, index: number, underBudget: boolean, at: number): void {
-    const key = `${sha256}/${chunks}/${underBudget}/${at}`;
+  private copied(sha256: string, chunks: number, index: number, underBudget: boolean): void {
+    const key = `${sha256}/${chunks}/${underBudget}`;
     let batch = this.pending.get(key);
     if (!batch) {
-      batch = { sha256, chunks, underBudget, at, indexes: [] };
+      batch = { sha256, chunks, underBudget, indexes: [] };
       this.pending.set(key, batch);
     }
     batch.indexes.push(index);
@@ -60,11 +77,11 @@ export class DeferralShare {
 
   private flush(): void {
     this.flushing = null;
-    for (const { sha256, chunks, underBudget, at, indexes } of this.pending.values()) {
+    const node = this.store.node;
+    for (const { sha256, chunks, underBudget, indexes } of this.pending.values()) {
       for (let i = 0; i < indexes.length; i += MAX_COPIES_PER_MESSAGE) {
         const part = indexes.slice(i, i + MAX_COPIES_PER_MESSAGE);
-        const node = this.store.node;
-        this.store.tell({ type: 'copies', node, sha256, chunks, underBudget, at, indexes: part });
+        this.store.tell({ type: 'copies', node, sha256, chunks, underBudget, indexes: part });
       }
     }
     this.pending.clear();

@@ -98,8 +98,6 @@ export const ClusterEventSchema = v.variant('type', [
     sha256: Sha256Hex,
     chunks: Count,
     underBudget: v.boolean(),
-    /** When the node decided them (its `Date.now()`). */
-    at: Count,
     indexes: v.pipe(v.array(Count), v.maxLength(1024)),
   }),
   /** A PeerJS message for a peer whose socket the receiving node holds (sent to that node only). */

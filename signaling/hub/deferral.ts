@@ -23,8 +23,8 @@ export type DeferralDecision =
       readonly serve: true;
       /**
        * Set on one of the swarm's first copies of the chunk while the relay is the bottleneck: when it
-       * was decided. Until it leaves, another node of a cluster that decided an earlier first copy
-       * may take its place ({@link DeferralPolicy.yields}).
+       * was decided. Until it leaves, another node of a cluster that decided a first copy of the same
+       * chunk may take its place ({@link DeferralPolicy.yields}).
        */
       readonly firstCopyAt?: number;
     }
@@ -53,7 +53,7 @@ interface ChunkLedger {
   readonly lastAt: Float64Array;
   /** When this node decided its pending first copy to the swarm (-Infinity: none pending). */
   readonly firstAt: Float64Array;
-  /** A pending first copy decided at this time yields to another node's earlier one. */
+  /** A pending first copy decided at this time yields to another node's copy that goes before it. */
   readonly yieldAt: Float64Array;
 }
 
@@ -70,8 +70,7 @@ export class DeferralPolicy {
    * Told of every copy of a chunk served to a client with peers (`underBudget`: served while the
    * relay had room). A relay cluster passes them on to the other nodes' {@link copiedElsewhere}.
    */
-  onSwarmCopy:
-    ((sha256: string, chunkCount: number, index: number, underBudget: boolean, at: number) => void) | null =
+  onSwarmCopy: ((sha256: string, chunkCount: number, index: number, underBudget: boolean) => void) | null =
     null;
 
   constructor(options: DeferralPolicyOptions) {
@@ -104,7 +103,7 @@ export class DeferralPolicy {
       // otherwise have grown with every copy served while the relay had room).
       if (mayDefer) this.countCopy(ledger, index, now, true);
       ledger.served[index]! += 1;
-      if (mayDefer) this.onSwarmCopy?.(sha256, chunkCount, index, true, now);
+      if (mayDefer) this.onSwarmCopy?.(sha256, chunkCount, index, true);
       return { serve: true };
     }
     if (mayDefer && toSwarm >= this.copies) {
@@ -114,7 +113,7 @@ export class DeferralPolicy {
     if (mayDefer) this.countCopy(ledger, index, now, false);
     ledger.served[index]! += 1;
     if (!mayDefer) return { serve: true };
-    this.onSwarmCopy?.(sha256, chunkCount, index, false, now);
+    this.onSwarmCopy?.(sha256, chunkCount, index, false);
     if (toSwarm >= this.copies) return { serve: true };
     ledger.firstAt[index] = now;
     return { serve: true, firstCopyAt: now };
@@ -122,9 +121,9 @@ export class DeferralPolicy {
 
   /**
    * True if this node's first copy of a chunk, decided at `firstCopyAt` and not sent yet, should not
-   * go out: another node of the cluster decided a first copy of the same chunk earlier (both decided
-   * before hearing of each other). The caller defers the request instead, and the copy no longer
-   * counts. Called when the copy's turn in the egress budget comes.
+   * go out: another node of the cluster served or decided a first copy of the same chunk that goes
+   * before it (both decided before hearing of each other). The caller defers the request instead, and
+   * the copy no longer counts. Called when the copy's turn in the egress budget comes.
    */
   yields(sha256: string, index: number, firstCopyAt: number): boolean {
     const ledger = this.ledgers.get(sha256);
@@ -144,15 +143,21 @@ export class DeferralPolicy {
   /**
    * Another relay node of a cluster served a copy of a chunk to a client with peers: the swarm spans
    * the nodes, so that copy counts here as if this node had served it (the cluster as a whole lets
-   * out about one copy of each chunk, and the trickle after it). `at`: when that node decided it (its
-   * clock); a pending first copy of ours decided later yields to it ({@link yields}).
+   * out about one copy of each chunk, and the trickle after it). `precedes`: that copy goes before a
+   * first copy of ours still waiting for the egress budget, which then yields ({@link yields}).
    */
-  copiedElsewhere(sha256: string, chunkCount: number, index: number, underBudget: boolean, at: number): void {
+  copiedElsewhere(
+    sha256: string,
+    chunkCount: number,
+    index: number,
+    underBudget: boolean,
+    precedes: boolean,
+  ): void {
     if (!Number.isSafeInteger(index) || index < 0 || index >= chunkCount) return;
     const ledger = this.ledger(sha256, chunkCount);
     const now = this.clock.now();
     const first = ledger.firstAt[index]!;
-    if (first > at && first !== ledger.yieldAt[index]) ledger.yieldAt[index] = first;
+    if (precedes && first !== -Infinity) ledger.yieldAt[index] = first;
     if (now - ledger.lastAt[index]! >= this.idleResetMs) ledger.toSwarm[index] = 0;
     this.countCopy(ledger, index, now, underBudget);
   }
