@@ -112,8 +112,9 @@ export class DeferralPolicy {
     }
     if (mayDefer) this.countCopy(ledger, index, now, false);
     ledger.served[index]! += 1;
-    if (!mayDefer) return { serve: true };
-    this.onSwarmCopy?.(sha256, chunkCount, index, false);
+    if (!mayDefer || this.onSwarmCopy === null) return { serve: true };
+    this.onSwarmCopy(sha256, chunkCount, index, false);
+    // Only a cluster's first copies may yield to another node's (one relay alone has no other).
     if (toSwarm >= this.copies) return { serve: true };
     ledger.firstAt[index] = now;
     return { serve: true, firstCopyAt: now };
