@@ -2,8 +2,9 @@
 /**
  * The swarm deferral across relay nodes (real `patchcast serve --redis` processes on one Redis, each
  * with a small egress limit): a chunk one node served to a player with peers is deferred on the other
- * node, and of two first copies of a chunk decided at once on two nodes, one yields while it waits for
- * its egress budget — the cluster lets out about one copy of each chunk, not one per node.
+ * node, and two players on two nodes asking for every chunk at once get about one copy from the
+ * cluster, not one each (whether a node heard of the other's copies before deciding, or decided at
+ * once and one of the two first copies yields: `deferral.test.ts` has that case alone).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bigPngBytes, RawConn, TestRoom } from '../testing/helpers.ts';
@@ -37,11 +38,13 @@ async function player(node: TestNode, clientId: string, seq: number): Promise<Ra
   return c;
 }
 
-async function publishTexture(version: string): Promise<{ sha256: string; chunks: number; seq: number }> {
+/** Publishes a texture of about `bytes` (the same size gives the same bytes: vary it). */
+async function publishTexture(
+  version: string,
+  bytes: number,
+): Promise<{ sha256: string; chunks: number; seq: number }> {
   const built = await room.build({
-    slots: {
-      background: { kind: 'texture', mime: 'image/png', bytes: await bigPngBytes(256 * 1024), version },
-    },
+    slots: { background: { kind: 'texture', mime: 'image/png', bytes: await bigPngBytes(bytes), version } },
   });
   const res = await room.publish(built);
   if (res.status !== 201) throw new Error(`publish refused: ${JSON.stringify(res.body)}`);
@@ -51,7 +54,7 @@ async function publishTexture(version: string): Promise<{ sha256: string; chunks
 
 describe('the swarm deferral across nodes', () => {
   it('defers on one node a chunk another node served to the swarm', async () => {
-    const texture = await publishTexture('one');
+    const texture = await publishTexture('one', 256 * 1024);
     const a = await player(nodes[0]!, 'a', texture.seq);
     const b = await player(nodes[1]!, 'b', texture.seq);
     a.send({ type: 'blob.get', sha256: texture.sha256, from: 0, count: 1, defer: true });
@@ -65,8 +68,8 @@ describe('the swarm deferral across nodes', () => {
     expect((await b.next('blob')).index).toBe(0);
   });
 
-  it('lets one of two first copies decided at once yield while it waits for its budget', async () => {
-    const texture = await publishTexture('two');
+  it('serves about one copy of each chunk to two players on two nodes asking at once', async () => {
+    const texture = await publishTexture('two', 320 * 1024);
     expect(texture.chunks).toBeGreaterThanOrEqual(4);
     const a = await player(nodes[0]!, 'a2', texture.seq);
     const b = await player(nodes[1]!, 'b2', texture.seq);
@@ -87,7 +90,7 @@ describe('the swarm deferral across nodes', () => {
       (c) => c.messages.filter((m) => m.type === 'blob.defer' && m.sha256 === texture.sha256).length,
     );
     console.log(
-      'two nodes, first copies decided at once:',
+      'two nodes, every chunk asked at once:',
       JSON.stringify({ chunks: texture.chunks, served, deferred }),
     );
     expect(served[0]! + deferred[0]!).toBe(texture.chunks);
