@@ -9,12 +9,22 @@
  * (`signaling/cluster/peer-route.ts`), and a 1 MB texture published through one node goes page to
  * page while the relays together send about one copy (`signaling/cluster/deferral-share.ts`), not one
  * each. An admin on one node sees all three.
+ *
+ * Then one page behind haproxy (a single address): the node its session landed on is SIGKILLed, and
+ * the page reconnects through the balancer to another node and applies the next release.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { REPO_ROOT } from '../../scripts/cli-build.mjs';
-import { startNode, startRedis, type TestNode, type TestRedis } from '../../signaling/testing/cluster.ts';
+import {
+  startBalancer,
+  startNode,
+  startRedis,
+  type TestBalancer,
+  type TestNode,
+  type TestRedis,
+} from '../../signaling/testing/cluster.ts';
 import { TestRoom } from '../../signaling/testing/helpers.ts';
 import { adminRoster } from './helpers/relay.ts';
 import {
@@ -37,6 +47,7 @@ const ROOM = 'xnode';
 
 let redis: TestRedis;
 let nodes: TestNode[];
+let balancer: TestBalancer;
 let room: TestRoom;
 let browser: Browser;
 let contexts: BrowserContext[] = [];
@@ -48,6 +59,7 @@ beforeAll(async () => {
   // page is two seconds' worth, so every node is a bottleneck and defers to the swarm.
   const args = ['--static-dir', resolve(REPO_ROOT, 'dist'), '--egress-limit', '512KiB'];
   nodes = await Promise.all([0, 1, 2].map(() => startNode(redis.url, args)));
+  balancer = await startBalancer(nodes);
   room = await TestRoom.create(nodes[0]!.url, ROOM);
   browser = await launchBrowser();
 });
@@ -60,20 +72,21 @@ afterEach(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await balancer?.dispose();
   await Promise.all((nodes ?? []).map((n) => n.dispose()));
   await redis?.dispose();
 });
 
-/** The player page, loaded from node 0's site, talking to the relay at `server`. */
-function playerUrl(server: string): string {
+/** The player page, loaded from `site` (default node 0), talking to the relay at `server`. */
+function playerUrl(server: string, site = nodes[0]!.url): string {
   const query = new URLSearchParams({ room: ROOM, key: room.key.publicKey, server });
-  return `${nodes[0]!.url}/play/?${query.toString()}`;
+  return `${site}/play/?${query.toString()}`;
 }
 
-async function openAt(server: string): Promise<Page> {
+async function openAt(server: string, site?: string): Promise<Page> {
   const ctx = await playerContext(browser, { webrtc: true });
   contexts.push(ctx);
-  const opened = await openPlayer(ctx, playerUrl(server));
+  const opened = await openPlayer(ctx, playerUrl(server, site));
   errors.push(opened.errors);
   return opened.page;
 }
@@ -103,6 +116,17 @@ async function routedMessages(node: TestNode): Promise<{ sent: number; delivered
     return line ? Number(line.split(' ').at(-1)) : 0;
   };
   return { sent: read('sent'), delivered: read('delivered') };
+}
+
+/** `patchcast_connections{transport="ws"}` of a node (0 when it is down). */
+async function wsConnections(node: TestNode): Promise<number> {
+  try {
+    const text = await (await fetch(`${node.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('patchcast_connections{transport="ws"}'));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  } catch {
+    return 0;
+  }
 }
 
 const sum = (list: readonly number[]) => list.reduce((a, b) => a + b, 0);
@@ -164,6 +188,35 @@ describe('three player pages on three relay nodes', () => {
     expect(wsDelta).toBeLessThanOrEqual(2 * (4 / 3) * texture.size + 96 * 1024);
     for (const s of after) expect(s).toMatchObject({ mode: 'peer' });
     for (const info of infosAfter) expect(info).toMatchObject({ state: 'open', badChunks: 0 });
+    expect(errors.flat()).toEqual([]);
+  });
+});
+
+describe('a player page behind the balancer', () => {
+  it('moves to another node when its node is SIGKILLed, and applies the next release', async () => {
+    // Site and relay through haproxy's one address, as a player on the internet would see them.
+    const page = await openAt(balancer.url, balancer.url);
+    const first = await waitForStatus(page, (s) => s.seq >= room.latest!.release.seq && s.mode !== 'offline');
+    const counts = await Promise.all(nodes.map(wsConnections));
+    const victim = counts.findIndex((n) => n > 0);
+    expect(victim).toBeGreaterThanOrEqual(0);
+    await nodes[victim]!.kill('SIGKILL');
+    const killedAt = Date.now();
+    try {
+      // Published through the balancer too: it lands on a live node.
+      const texture = await publishTexture(balancer.url, 'after-kill');
+      const applied = await waitForApplied(page, texture.seq, 30_000);
+      expect(applied.detail.slots['background']).toMatchObject({ status: 'applied', sha256: texture.sha256 });
+      const live = await Promise.all(nodes.map(wsConnections));
+      expect(live[victim]).toBe(0);
+      expect(sum(live)).toBeGreaterThan(0);
+      console.log(
+        'page behind the balancer:',
+        JSON.stringify({ firstSeq: first.seq, killed: victim, appliedAfterKillMs: applied.at - killedAt }),
+      );
+    } finally {
+      await nodes[victim]!.start();
+    }
     expect(errors.flat()).toEqual([]);
   });
 });
