@@ -106,16 +106,16 @@ async function publishTexture(url: string, version: string) {
   return { size: png.length, sha256: slot.sha256, seq: built.signed.release.seq, sentAt };
 }
 
-/** `patchcast_cluster_peerjs_messages_total` of a node, both directions. */
+/** `patchcast_cluster_peerjs_routed_total` of a node: sent to another node (out), delivered from one (in). */
 async function routedMessages(node: TestNode): Promise<{ sent: number; delivered: number }> {
   const text = await (await fetch(`${node.url}/metrics`)).text();
   const read = (direction: string) => {
     const line = text
       .split('\n')
-      .find((l) => l.startsWith(`patchcast_cluster_peerjs_messages_total{direction="${direction}"}`));
+      .find((l) => l.startsWith(`patchcast_cluster_peerjs_routed_total{direction="${direction}"}`));
     return line ? Number(line.split(' ').at(-1)) : 0;
   };
-  return { sent: read('sent'), delivered: read('delivered') };
+  return { sent: read('out'), delivered: read('in') };
 }
 
 /** `patchcast_connections{transport="ws"}` of a node (0 when it is down). */
