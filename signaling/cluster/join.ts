@@ -1,6 +1,8 @@
 /**
  * What a relay node adds, besides its store, to take part in a cluster: its rosters shared with the
- * other nodes ({@link RosterShare}), PeerJS messages routed to the node that holds the destination
+ * other nodes ({@link RosterShare}), its swarm members offered to the other nodes' players
+ * ({@link SwarmShare}), the copies it served to the swarm counted by the others ({@link DeferralShare}),
+ * PeerJS messages routed to the node that holds the destination
  * ({@link PeerRoute}), per-address limits held for the whole cluster ({@link ClusterLimits}), one
  * operator token for every node, and its cluster metrics. `startServer` calls {@link joinCluster}
  * when it runs with `redis`.
@@ -15,12 +17,15 @@ import { clusterMetrics } from './cluster-metrics.ts';
 import { PeerRoute } from './peer-route.ts';
 import type { ClusterStore } from './redis-store.ts';
 import { RosterShare } from './roster-share.ts';
+import { SwarmShare } from './swarm-share.ts';
+import { DeferralShare } from './deferral-share.ts';
 
 /** A node's part of the cluster, besides the store. */
 export interface ClusterMembership {
   readonly roster: RosterShare;
   readonly peers: PeerRoute;
   readonly limits: ClusterLimits;
+  readonly swarm: SwarmShare;
   close(): void;
 }
 
@@ -53,15 +58,20 @@ export async function joinCluster(parts: {
   parts.limits.shared = limits;
   const roster = new RosterShare(store, parts.hub.rooms, parts.rosterShareMs, parts.log);
   const peers = new PeerRoute(store, parts.peerjs, parts.log);
+  const swarm = new SwarmShare(store, parts.hub.rooms, parts.rosterShareMs);
+  const deferral = new DeferralShare(store, parts.hub.deferral);
   return {
     roster,
     peers,
     limits,
+    swarm,
     close: () => {
       parts.limits.shared = null;
       limits.close();
       roster.close();
       peers.close();
+      swarm.close();
+      deferral.close();
     },
   };
 }

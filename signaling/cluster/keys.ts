@@ -76,6 +76,30 @@ export const ClusterEventSchema = v.variant('type', [
   }),
   /** A node wrote its clients of a room (or has none left): read them again. */
   v.object({ type: v.literal('roster'), room: RoomName, node: v.string() }),
+  /** A node's swarm members of a room that may be suggested to players (swarm-share.ts). */
+  v.object({
+    type: v.literal('swarm'),
+    room: RoomName,
+    node: v.string(),
+    members: v.pipe(
+      v.array(
+        v.object({
+          peerId: v.pipe(v.string(), v.maxLength(64)),
+          address: v.pipe(v.string(), v.maxLength(256)),
+        }),
+      ),
+      v.maxLength(1024),
+    ),
+  }),
+  /** A node served copies of these chunks to players with peers (deferral-share.ts). */
+  v.object({
+    type: v.literal('copies'),
+    node: v.string(),
+    sha256: Sha256Hex,
+    chunks: Count,
+    underBudget: v.boolean(),
+    indexes: v.pipe(v.array(Count), v.maxLength(1024)),
+  }),
   /** A PeerJS message for a peer whose socket the receiving node holds (sent to that node only). */
   v.object({
     type: v.literal('peer'),

@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Conn } from './conn.ts';
 import type { Connections } from './connections.ts';
-import { DeferralPolicy, mayDeferTo } from './deferral.ts';
+import { DeferralPolicy, mayDeferTo, type DeferralDecision } from './deferral.ts';
 import { BlobDemand, type EgressBudget } from './egress.ts';
 import { FramedBlobCache, type FramedBlob } from './framed-blob.ts';
 import { chunkPayloadEstimate, errorPayload, payloadOf } from './payloads.ts';
@@ -31,7 +31,7 @@ export const CHUNK_RUN_BYTES = 1024 * 1024;
  */
 export const SLOTLESS_RUN_BYTES = 16 * 1024;
 
-const SERVE = { serve: true } as const;
+const SERVE: DeferralDecision = { serve: true };
 
 /** What the blob flow keeps per connection. */
 export interface BlobAccount {
@@ -44,7 +44,8 @@ export interface BlobAccount {
 /** The hub's `blob.get` answers. */
 export class BlobFlow {
   private readonly framed = new FramedBlobCache();
-  private readonly deferral = new DeferralPolicy({ clock: { now: () => Date.now() } });
+  /** Which chunk requests are deferred to the swarm (a cluster shares its copies between nodes). */
+  readonly deferral = new DeferralPolicy({ clock: { now: () => Date.now() } });
   private readonly demand = new BlobDemand();
 
   constructor(
@@ -123,6 +124,15 @@ export class BlobFlow {
           conn.outbox.send(payloadOf({ type: MessageType.blobDefer, sha256, index: i, retryAfterMs }));
           continue;
         }
+        const first = decision.firstCopyAt;
+        if (first !== undefined) {
+          // One of the swarm's first copies, in a cluster: alone, as it may yield when its turn comes
+          // to another node's copy (signaling/cluster/deferral-share.ts); the client is deferred then.
+          if (runFrom >= 0) this.sendRun(conn, account, desc, framed, runFrom, i);
+          runFrom = -1;
+          this.sendRun(conn, account, desc, framed, i, i + 1, () => this.yields(conn, sha256, i, first));
+          continue;
+        }
         if (runFrom >= 0 && framed.sizeOf(runFrom, i + 1) > runBytes) {
           this.sendRun(conn, account, desc, framed, runFrom, i);
           runFrom = -1;
@@ -133,7 +143,18 @@ export class BlobFlow {
     });
   }
 
-  /** Queues chunks `from`…`to - 1` as one piece, once the egress budget lets their bytes out. */
+  /** True (and the client told to ask its peers) if a first copy yields to another node's. */
+  private yields(conn: Conn, sha256: string, index: number, firstCopyAt: number): boolean {
+    if (!this.deferral.yields(sha256, index, firstCopyAt)) return false;
+    const retryAfterMs = this.deferral.yieldRetryMs;
+    if (conn.live) conn.outbox.send(payloadOf({ type: MessageType.blobDefer, sha256, index, retryAfterMs }));
+    return true;
+  }
+
+  /**
+   * Queues chunks `from`…`to - 1` as one piece, once the egress budget lets their bytes out (unless
+   * `skip`, asked then, says otherwise).
+   */
   private sendRun(
     conn: Conn,
     account: BlobAccount,
@@ -141,16 +162,26 @@ export class BlobFlow {
     framed: FramedBlob,
     from: number,
     to: number,
+    skip?: () => boolean,
   ): void {
     const size = framed.sizeOf(from, to);
     const blobBytes = Math.min(desc.size, to * desc.chunkSize) - from * desc.chunkSize;
     // Waiting for the egress budget counts against the connection's queue budget too.
     account.blobBytesPending += size;
-    this.egress.schedule(blobBytes, () => {
-      account.blobBytesPending -= size;
-      const bulk = size > SLOTLESS_RUN_BYTES;
-      if (conn.live) conn.outbox.send({ wire: framed.run(from, to) }, { bulk }, size);
-    });
+    this.egress.schedule(
+      blobBytes,
+      () => {
+        account.blobBytesPending -= size;
+        const bulk = size > SLOTLESS_RUN_BYTES;
+        if (conn.live) conn.outbox.send({ wire: framed.run(from, to) }, { bulk }, size);
+      },
+      skip &&
+        (() => {
+          if (!skip()) return false;
+          account.blobBytesPending -= size;
+          return true;
+        }),
+    );
   }
 
   /** Drops chunks still waiting for the egress budget. */

@@ -70,3 +70,34 @@ describe('swarm deferral policy', () => {
     expect(policy.decide(sha, 1, 0, true, false)).toEqual({ serve: true });
   });
 });
+
+describe('swarm deferral policy in a cluster', () => {
+  it("counts another node's copies as its own", () => {
+    const clock = fakeClock();
+    const policy = new DeferralPolicy({ clock, holdMs: 1000 });
+    policy.copiedElsewhere(sha, 4, 2, false, true);
+    expect(policy.decide(sha, 4, 2, true)).toEqual({ serve: false, retryAfterMs: 1000 });
+    expect(policy.decide(sha, 4, 2, false)).toEqual({ serve: true }); // no peers: served
+    expect(policy.decide(sha, 4, 3, true)).toEqual({ serve: true }); // nobody has chunk 3
+  });
+
+  it('lets a pending first copy yield to one that goes before it, and only then', () => {
+    const clock = fakeClock();
+    const policy = new DeferralPolicy({ clock, holdMs: 1000 });
+    const told: number[] = [];
+    policy.onSwarmCopy = (_sha, _count, index) => told.push(index);
+    clock.t = 100;
+    const first = policy.decide(sha, 4, 0, true);
+    const second = policy.decide(sha, 4, 1, true);
+    expect(told).toEqual([0, 1]);
+    expect(first).toEqual({ serve: true, firstCopyAt: 100 });
+    // Another node's copy of chunk 0 goes before ours; its copy of chunk 1 does not.
+    policy.copiedElsewhere(sha, 4, 0, false, true);
+    policy.copiedElsewhere(sha, 4, 1, false, false);
+    expect(first.serve && policy.yields(sha, 0, first.firstCopyAt!)).toBe(true);
+    expect(second.serve && policy.yields(sha, 1, second.firstCopyAt!)).toBe(false);
+    // Chunk 0 counts the other node's copy only: the next request is deferred for one hold.
+    expect(policy.decide(sha, 4, 0, true)).toEqual({ serve: false, retryAfterMs: 1000 });
+    expect(policy.servedCount(sha, 0)).toBe(0);
+  });
+});

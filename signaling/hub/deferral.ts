@@ -19,7 +19,16 @@ export interface DeferralClock {
 
 /** The relay's answer for one chunk request: serve it now, or tell the client to ask its peers. */
 export type DeferralDecision =
-  { readonly serve: true } | { readonly serve: false; readonly retryAfterMs: number };
+  | {
+      readonly serve: true;
+      /**
+       * Set on one of the swarm's first copies of the chunk while the relay is the bottleneck: when it
+       * was decided. Until it leaves, another node of a cluster that decided a first copy of the same
+       * chunk may take its place ({@link DeferralPolicy.yields}).
+       */
+      readonly firstCopyAt?: number;
+    }
+  | { readonly serve: false; readonly retryAfterMs: number };
 
 /** Options of {@link DeferralPolicy}. */
 export interface DeferralPolicyOptions {
@@ -42,6 +51,10 @@ interface ChunkLedger {
   /** Copies served to clients with peers (the ones the trickle paces). */
   readonly toSwarm: Uint32Array;
   readonly lastAt: Float64Array;
+  /** When this node decided its pending first copy to the swarm (-Infinity: none pending). */
+  readonly firstAt: Float64Array;
+  /** A pending first copy decided at this time yields to another node's copy that goes before it. */
+  readonly yieldAt: Float64Array;
 }
 
 /** Per-chunk serve counts for the relay's defer-to-swarm decision. */
@@ -53,6 +66,12 @@ export class DeferralPolicy {
   private readonly maxGapMs: number;
   private readonly idleResetMs: number;
   private readonly ledgers = new Map<string, ChunkLedger>();
+  /**
+   * Told of every copy of a chunk served to a client with peers (`underBudget`: served while the
+   * relay had room). A relay cluster passes them on to the other nodes' {@link copiedElsewhere}.
+   */
+  onSwarmCopy: ((sha256: string, chunkCount: number, index: number, underBudget: boolean) => void) | null =
+    null;
 
   constructor(options: DeferralPolicyOptions) {
     this.clock = options.clock;
@@ -82,23 +101,73 @@ export class DeferralPolicy {
     if (underBudget) {
       // Served at once; it counts as the swarm's first copies, not as the trickle (whose gap would
       // otherwise have grown with every copy served while the relay had room).
-      if (mayDefer) {
-        ledger.toSwarm[index] = Math.min(toSwarm + 1, Math.max(toSwarm, this.copies));
-        ledger.lastAt[index] = now;
-      }
+      if (mayDefer) this.countCopy(ledger, index, now, true);
       ledger.served[index]! += 1;
+      if (mayDefer) this.onSwarmCopy?.(sha256, chunkCount, index, true);
       return { serve: true };
     }
     if (mayDefer && toSwarm >= this.copies) {
       const gap = Math.min(this.maxGapMs, this.holdMs * 2 ** (toSwarm - this.copies));
       if (since < gap) return { serve: false, retryAfterMs: Math.max(50, Math.ceil(gap - since)) };
     }
-    if (mayDefer) {
-      ledger.toSwarm[index] = toSwarm + 1;
-      ledger.lastAt[index] = now;
-    }
+    if (mayDefer) this.countCopy(ledger, index, now, false);
     ledger.served[index]! += 1;
-    return { serve: true };
+    if (!mayDefer || this.onSwarmCopy === null) return { serve: true };
+    this.onSwarmCopy(sha256, chunkCount, index, false);
+    // Only a cluster's first copies may yield to another node's (one relay alone has no other).
+    if (toSwarm >= this.copies) return { serve: true };
+    ledger.firstAt[index] = now;
+    return { serve: true, firstCopyAt: now };
+  }
+
+  /**
+   * True if this node's first copy of a chunk, decided at `firstCopyAt` and not sent yet, should not
+   * go out: another node of the cluster served or decided a first copy of the same chunk that goes
+   * before it (both decided before hearing of each other). The caller defers the request instead, and
+   * the copy no longer counts. Called when the copy's turn in the egress budget comes.
+   */
+  yields(sha256: string, index: number, firstCopyAt: number): boolean {
+    const ledger = this.ledgers.get(sha256);
+    if (!ledger || ledger.firstAt[index] !== firstCopyAt) return false;
+    ledger.firstAt[index] = -Infinity;
+    if (ledger.yieldAt[index] !== firstCopyAt) return false;
+    ledger.toSwarm[index] = Math.max(0, ledger.toSwarm[index]! - 1);
+    ledger.served[index] = Math.max(0, ledger.served[index]! - 1);
+    return true;
+  }
+
+  /** How long a request whose copy yielded waits before asking the relay again (ms). */
+  get yieldRetryMs(): number {
+    return this.holdMs;
+  }
+
+  /**
+   * Another relay node of a cluster served a copy of a chunk to a client with peers: the swarm spans
+   * the nodes, so that copy counts here as if this node had served it (the cluster as a whole lets
+   * out about one copy of each chunk, and the trickle after it). `precedes`: that copy goes before a
+   * first copy of ours still waiting for the egress budget, which then yields ({@link yields}).
+   */
+  copiedElsewhere(
+    sha256: string,
+    chunkCount: number,
+    index: number,
+    underBudget: boolean,
+    precedes: boolean,
+  ): void {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= chunkCount) return;
+    const ledger = this.ledger(sha256, chunkCount);
+    const now = this.clock.now();
+    const first = ledger.firstAt[index]!;
+    if (precedes && first !== -Infinity) ledger.yieldAt[index] = first;
+    if (now - ledger.lastAt[index]! >= this.idleResetMs) ledger.toSwarm[index] = 0;
+    this.countCopy(ledger, index, now, underBudget);
+  }
+
+  /** Counts a copy to the swarm (one served while there was room counts only up to `copies`). */
+  private countCopy(ledger: ChunkLedger, index: number, now: number, underBudget: boolean): void {
+    const toSwarm = ledger.toSwarm[index]!;
+    ledger.toSwarm[index] = underBudget ? Math.min(toSwarm + 1, Math.max(toSwarm, this.copies)) : toSwarm + 1;
+    ledger.lastAt[index] = now;
   }
 
   /** Copies of a chunk served so far (for tests and metrics). */
@@ -113,6 +182,8 @@ export class DeferralPolicy {
         served: new Uint32Array(chunkCount),
         toSwarm: new Uint32Array(chunkCount),
         lastAt: new Float64Array(chunkCount).fill(-Infinity),
+        firstAt: new Float64Array(chunkCount).fill(-Infinity),
+        yieldAt: new Float64Array(chunkCount).fill(-Infinity),
       };
       this.ledgers.set(sha256, ledger);
       if (this.ledgers.size > this.maxBlobs) {

@@ -31,6 +31,7 @@ export interface EgressOptions {
 interface Waiting {
   readonly bytes: number;
   readonly run: () => void;
+  readonly skip: (() => boolean) | undefined;
 }
 
 /** See the file comment. */
@@ -72,15 +73,19 @@ export class EgressBudget {
     return this.waitMs(demandBytes) <= this.budgetMs;
   }
 
-  /** Runs `run` once `bytes` more blob bytes may go out (at once when they may now). */
-  schedule(bytes: number, run: () => void): void {
+  /**
+   * Runs `run` once `bytes` more blob bytes may go out (at once when they may now). `skip`, asked when
+   * their turn comes: true drops them without using the budget (`run` is not called).
+   */
+  schedule(bytes: number, run: () => void, skip?: () => boolean): void {
     if (this.closed) return;
     if (this.bytesPerSecond === null) {
+      if (skip?.()) return;
       this.sentBytes += bytes;
       run();
       return;
     }
-    this.queue.push({ bytes, run });
+    this.queue.push({ bytes, run, skip });
     this.queuedBytes += bytes;
     this.drain();
   }
@@ -111,6 +116,8 @@ export class EgressBudget {
     while (this.queue.length > 0 && this.tokens >= need(this.queue[0]!.bytes)) {
       const next = this.queue.shift()!;
       this.queuedBytes -= next.bytes;
+      // Dropped when its turn comes: the tokens it waited for go to the next one.
+      if (next.skip?.()) continue;
       this.tokens -= next.bytes;
       this.sentBytes += next.bytes;
       next.run();

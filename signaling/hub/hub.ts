@@ -10,6 +10,7 @@ import type { DecodedFrame, ErrorCode, Roster, SignedRelease } from '../../proto
 import type { Metrics } from '../metrics.ts';
 import type { Relay } from '../relay/relay.ts';
 import { BlobFlow } from './blob-flow.ts';
+import type { DeferralPolicy } from './deferral.ts';
 import { EgressBudget } from './egress.ts';
 import type { Conn, Wire } from './conn.ts';
 import { Connections, now } from './connections.ts';
@@ -68,6 +69,11 @@ export class Hub {
     // The publish is answered as soon as the release is durable; the announcement to every
     // connection (10,000 writes on a busy relay) follows on the next turn of the event loop.
     relay.onRelease((signed) => setImmediate(() => this.released(signed)));
+  }
+
+  /** The swarm deferral policy of `blob.get` answers (a cluster tells it other nodes' copies). */
+  get deferral(): DeferralPolicy {
+    return this.parts.blobs.deferral;
   }
 
   /** Live connections. */

@@ -34,11 +34,41 @@ export const SAMPLE_DRAWS_PER_PEER = 4;
 /** Least time between two rosters sent for heartbeat-only changes (the "last seen" column). */
 export const SOFT_ROSTER_INTERVAL_MS = 1_000;
 
+/** A swarm member that may be suggested: its PeerJS id and the address it registered from. */
+export interface SwarmMember {
+  readonly peerId: string;
+  readonly address: string;
+}
+
+/** Members drawn at random from a pool of `pool` (some skipped: unlisted, or the asker). */
+interface Draws {
+  readonly draws: readonly SwarmMember[];
+  readonly pool: number;
+}
+
+/**
+ * Two lists of draws as one, in random order, each next draw taken from one list with the chance of
+ * its pool's share of both: a node's own members and the cluster's others are suggested in
+ * proportion to their numbers.
+ */
+function mixDraws(a: Draws, b: Draws, random: () => number): SwarmMember[] {
+  const out: SwarmMember[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.draws.length || j < b.draws.length) {
+    const takeA = j >= b.draws.length || (i < a.draws.length && random() * (a.pool + b.pool) < a.pool);
+    out.push(takeA ? a.draws[i++]! : b.draws[j++]!);
+  }
+  return out;
+}
+
 /** The rooms of one hub. */
 export class Rooms {
   private readonly rooms = new Map<string, Room>();
   /** In a cluster: the clients of a room that other nodes hold (`signaling/cluster/roster-share.ts`). */
   private remote: ((room: string) => readonly RosterClient[]) | null = null;
+  /** In a cluster: the swarm members of a room that other nodes hold and may suggest. */
+  private remoteSwarm: ((room: string) => readonly SwarmMember[]) | null = null;
   /** In a cluster: told of every join and leave here (the roster is shared soon after). */
   onMembership: (() => void) | null = null;
 
@@ -131,17 +161,40 @@ export class Rooms {
    * partial Fisher–Yates shuffle of the room's member list, in place (its order means nothing), so a
    * sample costs O(max) whatever the size of the room. Only members whose id the relay saw register
    * from their own address ({@link PeerIds.listable}) are suggested, one per address first: an address
-   * with many ids gets more places only when no other address is left among those drawn.
+   * with many ids gets more places only when no other address is left among those drawn. In a cluster
+   * the other nodes' listable members ({@link followRemoteSwarm}) are drawn too, in proportion to
+   * their number: a player is offered peers whatever node they are connected to.
    */
   samplePeers(name: string, self: Conn, max: number, random: () => number = Math.random): string[] {
-    const room = this.rooms.get(name);
-    if (!room) return [];
-    const { swarm, swarmAt } = room;
+    const local = this.drawLocal(name, self, max, random);
+    const remote = this.drawRemote(name, self, max, random);
+    const drawn = remote.draws.length === 0 ? local.draws : mixDraws(local, remote, random);
     const out: string[] = [];
     const spare: string[] = [];
     const addresses = new Set<string>();
-    const draws = Math.min(swarm.length, SAMPLE_DRAWS_PER_PEER * max);
-    for (let i = 0; i < draws && out.length < max; i++) {
+    for (const member of drawn) {
+      if (out.length >= max) break;
+      if (addresses.has(member.address)) spare.push(member.peerId);
+      else {
+        addresses.add(member.address);
+        out.push(member.peerId);
+      }
+    }
+    for (const id of spare) {
+      if (out.length >= max) break;
+      out.push(id);
+    }
+    return out;
+  }
+
+  /** Listable members of this node drawn at random (at most {@link SAMPLE_DRAWS_PER_PEER} × `max` draws). */
+  private drawLocal(name: string, self: Conn, max: number, random: () => number): Draws {
+    const room = this.rooms.get(name);
+    if (!room) return { draws: [], pool: 0 };
+    const { swarm, swarmAt } = room;
+    const draws: SwarmMember[] = [];
+    const n = Math.min(swarm.length, SAMPLE_DRAWS_PER_PEER * max);
+    for (let i = 0; i < n; i++) {
       const j = i + Math.floor(random() * (swarm.length - i));
       const picked = swarm[j]!;
       if (j !== i) {
@@ -152,18 +205,43 @@ export class Rooms {
         swarmAt.set(displaced, j);
       }
       if (picked === self || picked.peerId === undefined || !this.peerIds.listable(picked)) continue;
-      const address = picked.wire.address;
-      if (addresses.has(address)) spare.push(picked.peerId);
-      else {
-        addresses.add(address);
-        out.push(picked.peerId);
-      }
+      draws.push({ peerId: picked.peerId, address: picked.wire.address });
     }
-    for (const id of spare) {
-      if (out.length >= max) break;
-      out.push(id);
+    return { draws, pool: swarm.length };
+  }
+
+  /** The other nodes' listable members drawn at random, without repeats (a cluster only). */
+  private drawRemote(name: string, self: Conn, max: number, random: () => number): Draws {
+    const members = this.remoteSwarm?.(name) ?? [];
+    if (members.length === 0) return { draws: [], pool: 0 };
+    const draws: SwarmMember[] = [];
+    const seen = new Set<number>();
+    const n = Math.min(members.length, SAMPLE_DRAWS_PER_PEER * max);
+    for (let tries = 0; seen.size < n && tries < 4 * n; tries++) {
+      const j = Math.floor(random() * members.length);
+      if (seen.has(j)) continue;
+      seen.add(j);
+      const member = members[j]!;
+      if (member.peerId === self.peerId) continue;
+      draws.push(member);
     }
-    return out;
+    return { draws, pool: members.length };
+  }
+
+  /** This node's swarm members of a room that may be suggested (what a cluster shares with its other nodes). */
+  localSwarmOf(name: string): SwarmMember[] {
+    const room = this.rooms.get(name);
+    if (!room) return [];
+    return room.swarm.flatMap((conn) =>
+      conn.peerId !== undefined && this.peerIds.listable(conn)
+        ? [{ peerId: conn.peerId, address: conn.wire.address }]
+        : [],
+    );
+  }
+
+  /** In a cluster: where the other nodes' swarm members of a room come from (`signaling/cluster/swarm-share.ts`). */
+  followRemoteSwarm(remote: (room: string) => readonly SwarmMember[]): void {
+    this.remoteSwarm = remote;
   }
 
   /** Connected clients of a room (on every node, in a cluster). */
