@@ -8,8 +8,8 @@
  * the room gave that slot at or before the seq it holds (a rollback: the player has it in its cache).
  *
  * A room's latest small blobs are read once per release and kept (a bounded cache), so a player that
- * reconnects behind the latest release gets them with its `welcome` without another read; one that
- * holds the latest gets nothing. Under an egress limit nothing is pushed: there every chunk waits for
+ * reconnects behind the latest release gets them with the release after its `welcome` (a hello
+ * during the first read waits for it: one read for all); one that holds the latest gets nothing. Under an egress limit nothing is pushed: there every chunk waits for
  * the budget, and the swarm may carry it (`blob-flow.ts`). Pushed bytes count in the egress budget's
  * `sentBytes` like any blob chunk sent.
  */
@@ -98,18 +98,10 @@ export class BlobPush {
     return read.blobs;
   }
 
-  /**
-   * The small blobs of `signed` if they are read already (a hello: nothing waits for a read). Else
-   * null, and a read starts for the next client.
-   */
+  /** The small blobs of `signed` if they are read already (else null: {@link load} them). */
   cached(signed: SignedRelease): readonly SmallBlob[] | null {
-    if (!this.enabled) return null;
     const kept = this.rooms.get(signed.release.room);
-    if (kept && kept.seq === signed.release.seq) return kept.blobs;
-    this.load(signed).catch(() => {
-      // An unreadable blob is fetched with `blob.get` (and refused there with its code).
-    });
-    return null;
+    return kept && kept.seq === signed.release.seq ? kept.blobs : null;
   }
 
   /**

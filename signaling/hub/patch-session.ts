@@ -37,6 +37,8 @@ export class PatchSession implements Session, BlobAccount, PushTarget {
   pushBlobs = false;
   /** The client id its hello said: the one it buckets itself by for staged rollouts. */
   rolloutId = '';
+  /** The newest release sent on this connection (its hello's and the hub's announcement may race). */
+  private sentSeq = 0;
   /** The nonce an admin signs to see the roster, until it answers (one try). */
   private challenge: string | null = null;
   /** The last `peers` answer drawn for it and when (`peers.get` draws at most one per interval). */
@@ -72,12 +74,25 @@ export class PatchSession implements Session, BlobAccount, PushTarget {
   /** The release, and (to a client that takes them) the small blobs it will fetch, in one write. */
   private sendRelease(signed: SignedRelease, small: readonly SmallBlob[] | null): void {
     const { conn, parts } = this;
+    if (signed.release.seq <= this.sentSeq) return;
+    this.sentSeq = signed.release.seq;
     const release = parts.releases.of(signed);
     if (!this.pushBlobs || !small || small.length === 0) return conn.outbox.send(release, { key: 'release' });
     conn.outbox.batch(() => {
       conn.outbox.send(release, { key: 'release' });
       parts.blobs.push.push(conn, this, small);
     });
+  }
+
+  /** {@link sendRelease} once the release's small blobs are read, unless a newer one came meanwhile. */
+  private async sendReleaseRead(signed: SignedRelease): Promise<void> {
+    const { conn, parts } = this;
+    const small = await parts.blobs.push.load(signed).catch(() => []);
+    const { room, seq } = signed.release;
+    // A newer release is announced to this connection by the hub (it is open and in the room).
+    if (!conn.live || (parts.relay.latest(room)?.release.seq ?? 0) > seq) return;
+    if ((conn.entry?.seq ?? 0) >= seq) return;
+    this.sendRelease(signed, small);
   }
 
   /** Puts the connection in its room's roster and answers `welcome` (+ the release it lacks, + roster). */
@@ -132,8 +147,12 @@ export class PatchSession implements Session, BlobAccount, PushTarget {
       }),
     );
     if (latest && latest.release.seq > hello.seq) {
-      // Behind the latest (it was offline): what it lacks of it, pushed if read already (no wait).
-      this.sendRelease(latest, this.pushBlobs ? parts.blobs.push.cached(latest) : null);
+      // Behind the latest (it was offline): the release, and what it lacks of it pushed — at once if
+      // its small blobs are read already, else once they are (a hello during a publish, or after a
+      // restart: one read for everyone).
+      const small = this.pushBlobs && parts.blobs.push.enabled ? parts.blobs.push.cached(latest) : [];
+      if (small) this.sendRelease(latest, small);
+      else void this.sendReleaseRead(latest);
     }
   }
 

@@ -225,10 +225,14 @@ export async function startMeddler(relay: TestServer): Promise<Meddler> {
     };
     pipes.add(pipe);
     upstream.on('data', (chunk: Buffer) => {
+      // What the relay wrote together reaches the player together (a release and the chunks pushed
+      // behind it), as it would without a meddler.
+      player.cork();
       for (const frame of fromRelay.push(chunk)) {
         const message = frame.ok ? parseMessage(frame.value) : null;
         if (message?.ok) pipe.toPlayer(down(message.value));
       }
+      player.uncork();
     });
     player.on('data', (chunk: Buffer) => {
       for (const frame of fromPlayer.push(chunk)) {
