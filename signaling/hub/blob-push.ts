@@ -114,7 +114,13 @@ export class BlobPush {
     for (const small of blobs) {
       if (!willFetch(small, entry.slots.get(small.slot)?.sha256, entry.seq, target.rolloutId)) continue;
       const { desc, blob } = small;
-      const framed = this.framed.get(desc.sha256, blob, desc.chunkSize, target.binaryChunks, conn.wire.framing);
+      const framed = this.framed.get(
+        desc.sha256,
+        blob,
+        desc.chunkSize,
+        target.binaryChunks,
+        conn.wire.framing,
+      );
       const wire = framed.run(0, framed.count);
       // No limit (else `enabled` is false): this counts the bytes and sends at once.
       this.egress.schedule(desc.size, () => conn.outbox.send({ wire }));
@@ -172,6 +178,8 @@ export function willFetch(
   if (earlierSeq !== null && heldSeq >= earlierSeq) return false;
   const percent = desc.rollout?.percent;
   if (percent === undefined || percent >= 100) return true;
-  const digest = createHash('sha256').update(rolloutKey(rolloutId, slot, desc.sha256)).digest();
+  const digest = createHash('sha256')
+    .update(rolloutKey(rolloutId, slot, desc.sha256))
+    .digest();
   return bucketInRollout(bucketOfDigest(digest), percent);
 }

@@ -59,13 +59,7 @@ export class Hub {
       clientIds: new ClientIds(),
       rooms,
       releases: new ReleasePayloads(),
-      blobs: new BlobFlow(
-        relay,
-        metrics,
-        connections,
-        this.options.outbox.maxQueuedBytes,
-        this.egress,
-      ),
+      blobs: new BlobFlow(relay, metrics, connections, this.options.outbox.maxQueuedBytes, this.egress),
       seedViews: new SeedViews((sha256) => relay.readBlob(sha256)),
     };
     // The publish is answered as soon as the release is durable; the announcement to every
