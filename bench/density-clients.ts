@@ -1,9 +1,10 @@
 /**
  * The client side of the density benchmark, in its own process: thousands of players on raw sockets
  * — half over WebSocket (`/ws`, the handshake and frames written by hand: no library's per-socket
- * cost in this process), half over framed TCP. Each says hello, heartbeats at the interval its
- * welcome names, and on a `release` asks for the chunks of the `logic` slot it lacks, noting when the
- * last one arrived. Driven over IPC by `fanout-density.ts`.
+ * cost in this process), half over framed TCP. Each says hello (taking small blobs pushed, as the
+ * player does), heartbeats at the interval its welcome names, and on a `release` waits for the chunks
+ * of the `logic` slot it lacks — asking for those the relay did not push with the release — noting
+ * when the last one arrived. Driven over IPC by `fanout-density.ts`.
  */
 import { randomBytes } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
@@ -49,6 +50,8 @@ interface Player {
   readonly send: (message: object) => void;
   welcomed: boolean;
   wanted: number;
+  /** The blob wanted (hex), and its chunks received. */
+  wantSha: string | null;
   got: number;
   releaseAt: number | null;
   doneAt: number | null;
@@ -107,12 +110,14 @@ class WsScanner {
 }
 
 function hello(c: ConnectCommand, id: string): object {
-  return { type: 'hello', v: 1, room: c.room, role: 'player', clientId: id, seq: c.seq, binaryChunks: true };
+  const flags = { binaryChunks: true, pushBlobs: true };
+  return { type: 'hello', v: 1, room: c.room, role: 'player', clientId: id, seq: c.seq, ...flags };
 }
 
 /** What a player does with a message body it could parse (small frames only). */
 function onBody(p: Player, held: ReadonlySet<string>, body: Buffer, settle: () => void): void {
   if (body[0] === BINARY_CHUNK_TAG) {
+    if (p.wantSha === null || body.subarray(1, 33).toString('hex') !== p.wantSha) return;
     p.got++;
     if (p.got >= p.wanted && p.doneAt === null) p.doneAt = now();
     return;
@@ -130,7 +135,12 @@ function onBody(p: Player, held: ReadonlySet<string>, body: Buffer, settle: () =
   const logic = release.output.signed.release.slots['logic'];
   if (!logic || held.has(logic.sha256)) return;
   p.wanted = logic.chunks.length;
-  p.send({ type: 'blob.get', sha256: logic.sha256, from: 0, count: logic.chunks.length });
+  p.wantSha = logic.sha256;
+  // What the relay pushed follows the release in the same read: ask only if it did not come.
+  setImmediate(() => {
+    if (p.got < p.wanted)
+      p.send({ type: 'blob.get', sha256: logic.sha256, from: 0, count: logic.chunks.length });
+  });
 }
 
 function open(c: ConnectCommand, kind: 'ws' | 'tcp', id: string, held: ReadonlySet<string>): Promise<Player> {
@@ -140,7 +150,16 @@ function open(c: ConnectCommand, kind: 'ws' | 'tcp', id: string, held: ReadonlyS
       kind === 'ws'
         ? (m: object) => socket.write(wsFrame(utf8(JSON.stringify(m))))
         : (m: object) => socket.write(encodeFrame(m));
-    const p: Player = { socket, send, welcomed: false, wanted: 0, got: 0, releaseAt: null, doneAt: null };
+    const p: Player = {
+      socket,
+      send,
+      welcomed: false,
+      wanted: 0,
+      wantSha: null,
+      got: 0,
+      releaseAt: null,
+      doneAt: null,
+    };
     let settled = false;
     const settle = () => {
       if (settled) return;

@@ -98,6 +98,8 @@ interface DensityRow {
   readonly relayCpuMs: number;
   /** CPU time of the players' process meanwhile. */
   readonly clientsCpuMs: number;
+  /** Players the relay pushed the script to with the release (hello `pushBlobs`); the rest asked. */
+  readonly pushed: number;
   readonly bareMs: number | null;
   /** CPU time of the bare server, and of its readers, writing the same bytes to N sockets. */
   readonly bareCpuMs: number | null;
@@ -176,12 +178,14 @@ async function relayRound(
     let accepted = 0;
     const off = server.relay.onRelease(() => (accepted = now()));
     clients.tell({ cmd: 'mark' });
+    const pushedBefore = server.hub.blobStats().pushedBlobs;
     const cpu = process.cpuUsage();
     const started = now();
     await new RelayApi(server.url).publish(next.signed, next.blobs);
     off();
     const results = await clients.ask({ cmd: 'collect', timeoutMs }, 'results');
     const relayCpu = process.cpuUsage(cpu);
+    const pushed = server.hub.blobStats().pushedBlobs - pushedBefore;
     const last = results.done.length > 0 ? Math.max(...results.done) : null;
     const sorted = [...results.done].sort((a, b) => a - b);
     const rel = results.released;
@@ -203,6 +207,7 @@ async function relayRound(
       delivered: results.done.length,
       relayCpuMs: (relayCpu.user + relayCpu.system) / 1000,
       clientsCpuMs: results.cpuMs,
+      pushed,
     };
   } finally {
     await clients.exit();
@@ -260,19 +265,19 @@ export async function density(argv: readonly string[]): Promise<number> {
       };
       rows.push(row);
       process.stderr.write(
-        `#${round} ${row.connected}/${players} connected in ${f(row.connectMs)}; RSS idle ${mb(row.rssIdle)}, held ${mb(row.rssHeld)}; patch to all ${f(row.allMs)} (${row.delivered}/${players}), cpu relay ${f(row.relayCpuMs)} players ${f(row.clientsCpuMs)}; bare ${f(row.bareMs)}, cpu server ${f(row.bareCpuMs)} readers ${f(row.bareReadersCpuMs)}\n`,
+        `#${round} ${row.connected}/${players} connected in ${f(row.connectMs)}; RSS idle ${mb(row.rssIdle)}, held ${mb(row.rssHeld)}; patch to all ${f(row.allMs)} (${row.delivered}/${players}), cpu relay ${f(row.relayCpuMs)} players ${f(row.clientsCpuMs)}, script pushed to ${row.pushed}; bare ${f(row.bareMs)}, cpu server ${f(row.bareCpuMs)} readers ${f(row.bareReadersCpuMs)}\n`,
       );
     }
   } finally {
     await readers.exit();
   }
   const out = [
-    '| round | players (ws + tcp) | connected | still open after | relay RSS before any connection | relay RSS, all connected and heartbeating (peak) | accept | publish → patch at all | delivered | bare `net`: same bytes to N sockets | patch ÷ bare | CPU: relay / players | CPU: bare server / readers | relay CPU ÷ bare server CPU |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| round | players (ws + tcp) | connected | still open after | relay RSS before any connection | relay RSS, all connected and heartbeating (peak) | accept | publish → patch at all | delivered | script pushed (rest asked) | bare `net`: same bytes to N sockets | patch ÷ bare | CPU: relay / players | CPU: bare server / readers | relay CPU ÷ bare server CPU |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     out.push(
-      `| ${r.round} | ${r.players} | ${r.connected} in ${f(r.connectMs)} | ${r.stillOpen} | ${mb(r.rssIdle)} | ${mb(r.rssHeld)} | ${f(r.acceptMs)} | ${f(r.allMs)} | ${r.delivered}/${r.players} | ${f(r.bareMs)} | ${r.allMs !== null && r.bareMs ? `${(r.allMs / r.bareMs).toFixed(2)}×` : ''} | ${f(r.relayCpuMs)} / ${f(r.clientsCpuMs)} | ${f(r.bareCpuMs)} / ${f(r.bareReadersCpuMs)} | ${r.bareCpuMs ? `${(r.relayCpuMs / r.bareCpuMs).toFixed(2)}×` : ''} |`,
+      `| ${r.round} | ${r.players} | ${r.connected} in ${f(r.connectMs)} | ${r.stillOpen} | ${mb(r.rssIdle)} | ${mb(r.rssHeld)} | ${f(r.acceptMs)} | ${f(r.allMs)} | ${r.delivered}/${r.players} | ${r.pushed}/${r.players} | ${f(r.bareMs)} | ${r.allMs !== null && r.bareMs ? `${(r.allMs / r.bareMs).toFixed(2)}×` : ''} | ${f(r.relayCpuMs)} / ${f(r.clientsCpuMs)} | ${f(r.bareCpuMs)} / ${f(r.bareReadersCpuMs)} | ${r.bareCpuMs ? `${(r.relayCpuMs / r.bareCpuMs).toFixed(2)}×` : ''} |`,
     );
   }
   process.stdout.write(`${out.join('\n')}\n`);

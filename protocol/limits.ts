@@ -76,3 +76,12 @@ export const RESTART_SPREAD_MS = 500;
 export const RESTART_POLL_MS = 500;
 /** How long after a restart hint a client keeps dialling that often, before the usual backoff. */
 export const RESTART_WINDOW_MS = 60_000;
+
+/**
+ * A blob of at most this many bytes (a script, a config) is pushed by the relay right behind the
+ * `release` that names it, to a client whose hello said `pushBlobs`: its chunks come unasked, in the
+ * same write as the release, instead of after a `blob.get` round trip.
+ */
+export const PUSH_BLOB_MAX_BYTES = 16 * 1024;
+/** Pushed chunks a client keeps at most while no fetch wants them yet (past it, it asks as usual). */
+export const PUSHED_KEEP_MAX_BYTES = 256 * 1024;

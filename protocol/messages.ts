@@ -99,6 +99,12 @@ export const HelloSchema = v.object({
   clientSecret: v.exactOptional(ClientSecret),
   /** The client takes `blob` chunks as binary chunk frames (`protocol/frame.ts`) rather than JSON. */
   binaryChunks: v.exactOptional(v.boolean()),
+  /**
+   * The client takes the chunks of a new release's small blobs (`PUSH_BLOB_MAX_BYTES`) pushed right
+   * behind the `release`, unasked, and keeps them for the fetch that wants them. The relay pushes
+   * only the slots the client will fetch: not those it holds, and within its staged rollout.
+   */
+  pushBlobs: v.exactOptional(v.boolean()),
 });
 /** `hello`. */
 export type Hello = v.InferOutput<typeof HelloSchema>;

@@ -336,6 +336,8 @@ export class PatchClient extends ClientEvents {
       ...(this.clientSecret !== null ? { clientSecret: this.clientSecret } : {}),
       // Both transports (the WebSocket one and Node's TCP one) read binary chunk frames.
       binaryChunks: true,
+      // Small blobs of a new release come with it, unasked (`RelayBlobs` keeps them for the fetch).
+      pushBlobs: true,
     };
   }
 

@@ -2,7 +2,9 @@
  * Blobs from the relay: `blob.get` requests over the current transport, `blob` chunks back, each one
  * verified against the slot's chunk hashes as it lands (`BlobAssembler`). A window of requests stays
  * in flight; a reconnect re-asks for whatever is still missing; a chunk that fails its hash is asked
- * for again a few times, then the fetch fails.
+ * for again a few times, then the fetch fails. Chunks the relay pushed unasked (the small blobs of a
+ * new release, right behind it: hello `pushBlobs`) are kept, bounded, for the fetch that will want
+ * them, and checked like any other chunk when it does: one that fails is asked for again.
  */
 import { BlobAssembler, type BlobDescriptor } from '../../protocol/blobs.ts';
 import { ErrorCode, fail, type Result } from '../../protocol/errors.ts';
@@ -11,6 +13,7 @@ import {
   CHUNK_WINDOW,
   MAX_BAD_CHUNKS,
   MAX_CHUNKS_PER_REQUEST,
+  PUSHED_KEEP_MAX_BYTES,
 } from '../../protocol/limits.ts';
 import {
   MessageType,
@@ -59,6 +62,9 @@ export class RelayBlobs implements BlobSource, RelaySource {
   private readonly stallMs: number;
   private readonly maxBadChunks: number;
   private bytes = 0;
+  /** Chunks pushed by the relay before a fetch wanted them: blob → index → bytes (oldest blob first). */
+  private readonly pushed = new Map<string, Map<number, Uint8Array>>();
+  private pushedBytes = 0;
   /** What we last told the relay with `swarm.starved` (said again on a new connection). */
   private isStarved = false;
   /** Sends on the current connection; false while there is none. */
@@ -89,6 +95,15 @@ export class RelayBlobs implements BlobSource, RelaySource {
         stallTimer: undefined,
       };
       this.jobs.set(desc.sha256, job);
+      // Pushed chunks count as received (checked like any other) and are not asked for.
+      const early = this.pushed.get(desc.sha256);
+      if (early) {
+        this.pushed.delete(desc.sha256);
+        for (const [index, bytes] of early) {
+          this.pushedBytes -= bytes.length;
+          void this.take(job, index, bytes, false, true);
+        }
+      }
     }
     const theJob = job;
     const onProgress = options.onProgress;
@@ -110,6 +125,14 @@ export class RelayBlobs implements BlobSource, RelaySource {
     });
     this.pump(theJob);
     return result;
+  }
+
+  /**
+   * True when the relay pushed every chunk of this blob and no fetch took them yet: a fetch from
+   * here needs no request (the swarm then takes it from here too).
+   */
+  hasPushed(desc: BlobDescriptor): boolean {
+    return (this.pushed.get(desc.sha256)?.size ?? 0) >= desc.chunks.length;
   }
 
   /** The swarm's peers give it nothing (or deliver again): `swarm.starved` tells the relay. */
@@ -188,22 +211,60 @@ export class RelayBlobs implements BlobSource, RelaySource {
       if (!this.jobs.has(message.sha256)) return;
     }
     const job = this.jobs.get(message.sha256);
-    const index = message.index;
-    // A late answer to a request asked again after a stall is still welcome; a duplicate is not.
-    if (!job || job.asm.has(index) || job.verifying.has(index) || index >= job.desc.chunks.length) return;
+    if (!job) {
+      if (!counted) this.keep(message);
+      return;
+    }
     let bytes: Uint8Array;
     try {
       bytes = chunkBytes(message);
     } catch {
-      job.outstanding.delete(index);
-      return this.bad(job, `chunk ${index} is not base64`);
+      job.outstanding.delete(message.index);
+      return this.bad(job, `chunk ${message.index} is not base64`);
     }
+    return this.take(job, message.index, bytes, counted);
+  }
+
+  /** Keeps a chunk no fetch wants yet (pushed with a new release), within {@link PUSHED_KEEP_MAX_BYTES}. */
+  private keep(message: BlobMessage): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = chunkBytes(message);
+    } catch {
+      return;
+    }
+    if (bytes.length > PUSHED_KEEP_MAX_BYTES) return;
+    // The oldest pushed blobs give way (a blob no fetch takes, say of a release superseded at once).
+    for (const [sha256, chunks] of this.pushed) {
+      if (this.pushedBytes + bytes.length <= PUSHED_KEEP_MAX_BYTES) break;
+      this.pushed.delete(sha256);
+      for (const b of chunks.values()) this.pushedBytes -= b.length;
+    }
+    const chunks = this.pushed.get(message.sha256) ?? new Map<number, Uint8Array>();
+    this.pushed.set(message.sha256, chunks);
+    this.pushedBytes += bytes.length - (chunks.get(message.index)?.length ?? 0);
+    chunks.set(message.index, bytes);
+  }
+
+  /**
+   * A chunk for a fetch: checked against its hash, then the fetch goes on (or completes). A pushed
+   * chunk that fails is dropped and asked for as usual: it was no answer, so it is no bad answer.
+   */
+  private async take(
+    job: Job,
+    index: number,
+    bytes: Uint8Array,
+    counted: boolean,
+    pushed = false,
+  ): Promise<void> {
+    // A late answer to a request asked again after a stall is still welcome; a duplicate is not.
+    if (job.asm.has(index) || job.verifying.has(index) || index >= job.desc.chunks.length) return;
     // Until its hash is checked the chunk is neither missing nor held: `pump` must not ask for it again.
     job.verifying.add(index);
     const added = await job.asm.add(index, bytes);
     job.verifying.delete(index);
     job.outstanding.delete(index);
-    if (!added.ok) return this.bad(job, added.message);
+    if (!added.ok) return pushed ? this.pump(job) : this.bad(job, added.message);
     if (added.value) {
       if (!counted) this.bytes += bytes.length;
       for (const p of job.progress) p(job.asm.receivedBytes, job.desc.size);
@@ -266,6 +327,8 @@ export class RelayBlobs implements BlobSource, RelaySource {
 
   /** Abandons every fetch and chunk request. */
   close(): void {
+    this.pushed.clear();
+    this.pushedBytes = 0;
     for (const list of [...this.singles.values()]) {
       for (const answer of [...list]) answer({ kind: 'error', message: 'player closed' });
     }

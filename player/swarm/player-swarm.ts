@@ -220,9 +220,10 @@ export class PlayerSwarm extends EventTarget {
     this.swarm = swarm;
     return {
       // Without a swarm to ask, the relay's own windowed fetch is the quicker way (and after
-      // `stop`, the only one: a closed swarm fetches nothing).
+      // `stop`, the only one: a closed swarm fetches nothing). A blob the relay pushed with its
+      // release is here already: taken from the relay (and counted so), then held for peers.
       fetch: (desc, options) =>
-        this.state === 'failed' || this.state === 'stopped'
+        this.state === 'failed' || this.state === 'stopped' || relay.hasPushed(desc)
           ? relay.fetch(desc, options)
           : swarm.fetch(desc, options),
       hold: (desc, bytes) => swarm.hold(desc, bytes),

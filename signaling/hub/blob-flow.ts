@@ -8,6 +8,7 @@ import { ErrorCode, MessageType, chunkLength, type BlobGet, type Slot } from '..
 import type { Metrics } from '../metrics.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Conn } from './conn.ts';
+import { BlobPush } from './blob-push.ts';
 import type { Connections } from './connections.ts';
 import { DeferralPolicy, mayDeferTo, type DeferralDecision } from './deferral.ts';
 import { BlobDemand, type EgressBudget } from './egress.ts';
@@ -41,12 +42,14 @@ export interface BlobAccount {
   readonly binaryChunks: boolean;
 }
 
-/** The hub's `blob.get` answers. */
+/** The hub's `blob.get` answers, and the small blobs pushed with a release (`blob-push.ts`). */
 export class BlobFlow {
   private readonly framed = new FramedBlobCache();
   /** Which chunk requests are deferred to the swarm (a cluster shares its copies between nodes). */
   readonly deferral = new DeferralPolicy({ clock: { now: () => Date.now() } });
   private readonly demand = new BlobDemand();
+  /** Small blobs pushed behind their release, framed in the same cache as the answers. */
+  readonly push: BlobPush;
 
   constructor(
     private readonly relay: Relay,
@@ -56,7 +59,9 @@ export class BlobFlow {
     private readonly maxQueuedBytes: number,
     /** The relay's blob egress budget. */
     private readonly egress: EgressBudget,
-  ) {}
+  ) {
+    this.push = new BlobPush(relay, this.framed, egress);
+  }
 
   /** Answers one `blob.get` of a connection in `room`. */
   async serve(conn: Conn, account: BlobAccount, room: string, request: BlobGet): Promise<void> {

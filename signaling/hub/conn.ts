@@ -11,6 +11,7 @@ import {
   type SignedRelease,
   type Transport,
 } from '../../protocol/index.ts';
+import type { SmallBlob } from './blob-push.ts';
 import type { Outbox, Sink } from './outbox.ts';
 import type { RosterEntry } from './roster.ts';
 
@@ -34,8 +35,11 @@ export interface Session {
   readonly heartbeatMs: number;
   /** A frame (or a frame error) from the client. */
   receive(frame: DecodedFrame): void;
-  /** A new release of the connection's room is durable: bring the client up to it. */
-  announce(signed: SignedRelease): void;
+  /**
+   * A new release of the connection's room is durable: bring the client up to it (`small`: its small
+   * blobs, read, for a client that takes them pushed).
+   */
+  announce(signed: SignedRelease, small?: readonly SmallBlob[]): void;
 }
 
 /** A connection's life: waiting for its hello, open, closing (error sent), closed. */

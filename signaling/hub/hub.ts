@@ -34,6 +34,7 @@ export class Hub {
   readonly rooms: Rooms;
   private readonly connections: Connections;
   private readonly parts: HubParts;
+  private readonly egress: EgressBudget;
 
   constructor(
     relay: Relay,
@@ -49,6 +50,7 @@ export class Hub {
     this.rooms = rooms;
     const connections = new Connections(this.options, metrics, this.scheduler, (conn) => rooms.leave(conn));
     this.connections = connections;
+    this.egress = new EgressBudget({ bytesPerSecond: this.options.egressBytesPerSecond });
     this.parts = {
       options: this.options,
       relay,
@@ -57,18 +59,13 @@ export class Hub {
       clientIds: new ClientIds(),
       rooms,
       releases: new ReleasePayloads(),
-      blobs: new BlobFlow(
-        relay,
-        metrics,
-        connections,
-        this.options.outbox.maxQueuedBytes,
-        new EgressBudget({ bytesPerSecond: this.options.egressBytesPerSecond }),
-      ),
+      blobs: new BlobFlow(relay, metrics, connections, this.options.outbox.maxQueuedBytes, this.egress),
       seedViews: new SeedViews((sha256) => relay.readBlob(sha256)),
     };
     // The publish is answered as soon as the release is durable; the announcement to every
     // connection (10,000 writes on a busy relay) follows on the next turn of the event loop.
-    relay.onRelease((signed) => setImmediate(() => this.released(signed)));
+    // A release's small blobs are read (once) first: they go with it to players that take them pushed.
+    relay.onRelease((signed) => setImmediate(() => void this.released(signed)));
   }
 
   /** The swarm deferral policy of `blob.get` answers (a cluster tells it other nodes' copies). */
@@ -126,6 +123,15 @@ export class Hub {
     return this.rooms.rosterOf(room);
   }
 
+  /**
+   * Blob bytes sent since start (`blob.get` answers and pushes alike: what `--egress-limit` meters),
+   * and the small blobs pushed with releases, with their bytes.
+   */
+  blobStats(): { readonly egressBytes: number; readonly pushedBlobs: number; readonly pushedBytes: number } {
+    const { pushedBlobs, pushedBytes } = this.parts.blobs.push;
+    return { egressBytes: this.egress.sentBytes, pushedBlobs, pushedBytes };
+  }
+
   /** Connected clients per room. */
   clientCount(room: string): number {
     return this.rooms.clientCount(room);
@@ -142,12 +148,19 @@ export class Hub {
     this.scheduler.close();
   }
 
-  /** A new release is durable: announce it to every session of its room. */
-  private released(signed: SignedRelease): void {
+  /**
+   * A new release is durable: announce it to every session of its room, with its small blobs for the
+   * clients that take them pushed (read once, before the first announcement).
+   */
+  private async released(signed: SignedRelease): Promise<void> {
     const room = signed.release.room;
     this.metrics.releasesPublished.inc();
+    // An unreadable blob is not pushed: the players ask for it, and `blob.get` refuses with a code.
+    const small = await this.parts.blobs.push.load(signed).catch(() => []);
+    // A newer release made durable meanwhile is announced by its own call: the older must not follow it.
+    if ((this.parts.relay.latest(room)?.release.seq ?? 0) > signed.release.seq) return;
     for (const conn of this.rooms.members(room)) {
-      if (conn.state === 'open') conn.session?.announce(signed);
+      if (conn.state === 'open') conn.session?.announce(signed, small);
     }
     this.rooms.touch(room, 'hard');
   }

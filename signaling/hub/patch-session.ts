@@ -17,6 +17,7 @@ import {
 } from '../../protocol/index.ts';
 import { randomBytes } from 'node:crypto';
 import type { BlobAccount } from './blob-flow.ts';
+import type { PushTarget, SmallBlob } from './blob-push.ts';
 import type { Conn, Session } from './conn.ts';
 import { now } from './connections.ts';
 import { PEERS_ANSWER_MAX, WELCOME_PEERS } from './options.ts';
@@ -27,11 +28,17 @@ import { HandlerRegistry } from './registry.ts';
 import { RosterEntry } from './roster.ts';
 
 /** One connection speaking our protocol. */
-export class PatchSession implements Session, BlobAccount {
+export class PatchSession implements Session, BlobAccount, PushTarget {
   readonly heartbeatMs: number;
   blobBytesPending = 0;
   /** Said in its hello: it reads binary chunk frames. */
   binaryChunks = false;
+  /** Said in its hello: it takes a release's small blobs pushed behind it (`blob-push.ts`). */
+  pushBlobs = false;
+  /** The client id its hello said: the one it buckets itself by for staged rollouts. */
+  rolloutId = '';
+  /** The newest release sent on this connection (its hello's and the hub's announcement may race). */
+  private sentSeq = 0;
   /** The nonce an admin signs to see the roster, until it answers (one try). */
   private challenge: string | null = null;
   /** The last `peers` answer drawn for it and when (`peers.get` draws at most one per interval). */
@@ -59,9 +66,33 @@ export class PatchSession implements Session, BlobAccount {
     }
   }
 
-  announce(signed: SignedRelease): void {
+  announce(signed: SignedRelease, small: readonly SmallBlob[] = []): void {
     if ((this.conn.entry?.seq ?? 0) >= signed.release.seq) return;
-    this.conn.outbox.send(this.parts.releases.of(signed), { key: 'release' });
+    this.sendRelease(signed, small);
+  }
+
+  /** The release, and (to a client that takes them) the small blobs it will fetch, in one write. */
+  private sendRelease(signed: SignedRelease, small: readonly SmallBlob[] | null): void {
+    const { conn, parts } = this;
+    if (signed.release.seq <= this.sentSeq) return;
+    this.sentSeq = signed.release.seq;
+    const release = parts.releases.of(signed);
+    if (!this.pushBlobs || !small || small.length === 0) return conn.outbox.send(release, { key: 'release' });
+    conn.outbox.batch(() => {
+      conn.outbox.send(release, { key: 'release' });
+      parts.blobs.push.push(conn, this, small);
+    });
+  }
+
+  /** {@link sendRelease} once the release's small blobs are read, unless a newer one came meanwhile. */
+  private async sendReleaseRead(signed: SignedRelease): Promise<void> {
+    const { conn, parts } = this;
+    const small = await parts.blobs.push.load(signed).catch(() => []);
+    const { room, seq } = signed.release;
+    // A newer release is announced to this connection by the hub (it is open and in the room).
+    if (!conn.live || (parts.relay.latest(room)?.release.seq ?? 0) > seq) return;
+    if ((conn.entry?.seq ?? 0) >= seq) return;
+    this.sendRelease(signed, small);
   }
 
   /** Puts the connection in its room's roster and answers `welcome` (+ the release it lacks, + roster). */
@@ -90,6 +121,8 @@ export class PatchSession implements Session, BlobAccount {
     conn.entry = entry;
     conn.state = 'open';
     this.binaryChunks = hello.binaryChunks === true;
+    this.pushBlobs = hello.pushBlobs === true;
+    this.rolloutId = hello.clientId;
     if (hello.peerId !== undefined) {
       const refused = parts.rooms.peerIds.claim(conn, hello.peerId);
       if (refused) parts.connections.refuse(conn, refused.code, refused.message, false);
@@ -114,7 +147,12 @@ export class PatchSession implements Session, BlobAccount {
       }),
     );
     if (latest && latest.release.seq > hello.seq) {
-      conn.outbox.send(parts.releases.of(latest), { key: 'release' });
+      // Behind the latest (it was offline): the release, and what it lacks of it pushed — at once if
+      // its small blobs are read already, else once they are (a hello during a publish, or after a
+      // restart: one read for everyone).
+      const small = this.pushBlobs && parts.blobs.push.enabled ? parts.blobs.push.cached(latest) : [];
+      if (small) this.sendRelease(latest, small);
+      else void this.sendReleaseRead(latest);
     }
   }
 

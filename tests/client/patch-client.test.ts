@@ -84,6 +84,7 @@ describe.each(adapters)('PatchClient through the $name adapter, on the real rela
       role: 'player',
       seq: 0,
       platform: 'unit test',
+      pushBlobs: true,
     });
     expect(hello.clientId).toMatch(/^p-[0-9a-f]{12}$/);
 
@@ -112,9 +113,12 @@ describe.each(adapters)('PatchClient through the $name adapter, on the real rela
       sha256: r1.signed.release.slots['background']!.sha256,
     });
     expect(status.bytesFromRelay).toBe([...r1.blobs.values()].reduce((n, b) => n + b.length, 0));
-    // Every chunk asked for once.
-    const chunks = Object.values(r1.signed.release.slots).reduce((n, s) => n + s.chunks.length, 0);
-    expect(meddler.blobGets.reduce((n, count) => n + count, 0)).toBe(chunks);
+    // Every blob is small (≤ PUSH_BLOB_MAX_BYTES): pushed with the release, each chunk once, and
+    // none asked for again (a client without `pushBlobs` asks: tests/client/push.test.ts).
+    for (const slot of Object.values(r1.signed.release.slots)) {
+      expect(meddler.chunksSent.get(slot.sha256)).toBe(slot.chunks.length);
+    }
+    expect(meddler.blobGets).toEqual([]);
     // A heartbeat carries the traffic counters.
     await until(() => meddler.heartbeats.length > 0);
     // Stored: the state, the release and every blob.
@@ -411,9 +415,10 @@ describe.each(adapters)('PatchClient through the $name adapter, on the real rela
     const c = client(game().handlers);
     await c.start();
     await until(() => meddler.hellos.length === 1);
+    // A script over PUSH_BLOB_MAX_BYTES: fetched with `blob.get`, which the meddler holds back.
     const r1 = await release(null, {
       background: await texture(20_000, 'T'),
-      logic: script('export function update(b) { return b; } // 1', '1'),
+      logic: script(`export function update(b) { return b; } // 1 ${'-'.repeat(17_000)}`, '1'),
     });
     const t = r1.signed.release.slots['background']!;
     meddler.pause(r1.signed.release.slots['logic']!.sha256);
@@ -575,12 +580,13 @@ describe.each(adapters)('PatchClient through the $name adapter, on the real rela
     const c = client(game().handlers);
     await c.start();
     await until(() => meddler.hellos.length === 1);
+    // Both small enough to push: the relay pushes the theme, and not the texture outside the rollout.
     const r1 = await buildRelease({
       room: ROOM,
       key,
       previous: null,
       slots: {
-        background: { ...(await texture(20_000, '1')), rolloutPercent: 0 },
+        background: { ...(await texture(5_000, '1')), rolloutPercent: 0 },
         theme: theme('#010101', '1'),
       },
       chunkSize: 1024,
@@ -595,7 +601,10 @@ describe.each(adapters)('PatchClient through the $name adapter, on the real rela
     expect((await applied).slots['background']).toMatchObject({ status: 'skipped' });
     const themeBytes = [r1, r2].reduce((n, r) => n + r.signed.release.slots['theme']!.size, 0);
     expect(c.status().bytesFromRelay).toBe(themeBytes);
-    expect(meddler.blobGets).toEqual([1, 1]);
+    // Not a chunk of the texture reached the player, pushed or asked for; each theme came pushed.
+    expect(meddler.chunksSent.get(r1.signed.release.slots['background']!.sha256)).toBeUndefined();
+    for (const r of [r1, r2]) expect(meddler.chunksSent.get(r.signed.release.slots['theme']!.sha256)).toBe(1);
+    expect(meddler.blobGets).toEqual([]);
   });
 
   it('reports a run-time failure: acks it and falls back in what it holds', async () => {

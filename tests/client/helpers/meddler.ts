@@ -58,23 +58,27 @@ export interface Meddler {
   sendRaw(text: string): void;
   /** Sends bytes that are no text: a binary WebSocket frame, or a TCP frame that isn't UTF-8. */
   sendBinary(bytes: Uint8Array): void;
-  /** From now on, corrupts the relay's chunks of this blob on their way to players. */
-  tamper(sha256: string): void;
+  /** From now on, corrupts the relay's chunks of this blob on their way to players (the next `times`). */
+  tamper(sha256: string, times?: number): void;
   /** Holds players' `blob.get` requests (for `sha256` only, when given) until `resume`. */
   pause(sha256?: string): void;
   resume(): void;
   /** Closes every player connection (the meddler keeps listening). */
   dropAll(): void;
+  /** From now on, passes players' hellos on without `pushBlobs` (as an older client says them). */
+  withoutPush(): void;
   close(): Promise<void>;
 }
 
 /** Starts a meddler in front of `relay` on free loopback ports. */
 export async function startMeddler(relay: TestServer): Promise<Meddler> {
   const pipes = new Set<Pipe>();
-  const tampered = new Set<string>();
+  /** Blobs whose chunks are corrupted: how many more (Infinity: all). */
+  const tampered = new Map<string, number>();
   const chunksSent = new Map<string, number>();
   /** Blobs of injected releases, served here: sha256 → bytes and slot. */
   const injected = new Map<string, { readonly bytes: Uint8Array; readonly slot: Slot }>();
+  let stripPush = false;
   let paused: { readonly only: string | undefined; readonly held: (() => void)[] } | null = null;
   const record = {
     hellos: [] as Hello[],
@@ -87,7 +91,9 @@ export async function startMeddler(relay: TestServer): Promise<Meddler> {
   const down = (message: Message): Message => {
     if (message.type !== 'blob') return message;
     chunksSent.set(message.sha256, (chunksSent.get(message.sha256) ?? 0) + 1);
-    if (!tampered.has(message.sha256)) return message;
+    const left = tampered.get(message.sha256) ?? 0;
+    if (left <= 0) return message;
+    tampered.set(message.sha256, left - 1);
     if ('bytes' in message) {
       const bytes = message.bytes.slice();
       bytes[0] = bytes[0]! ^ 0xff;
@@ -103,8 +109,15 @@ export async function startMeddler(relay: TestServer): Promise<Meddler> {
       ? encodeChunkBody(message.sha256, message.index, message.bytes)
       : JSON.stringify(message);
   /** What goes to the relay: recorded, and chunk requests held while paused. */
-  const up = (pipe: Pipe, message: Message): void => {
-    if (message.type === 'hello') record.hellos.push(message);
+  const up = (pipe: Pipe, said: Message): void => {
+    let message = said;
+    if (message.type === 'hello') {
+      record.hellos.push(message);
+      if (stripPush) {
+        const { pushBlobs: _, ...older } = message;
+        message = older;
+      }
+    }
     if (message.type === 'ack') record.acks.push(message);
     if (message.type === 'heartbeat') record.heartbeats.push(Date.now());
     if (message.type === 'blob.get') {
@@ -212,10 +225,14 @@ export async function startMeddler(relay: TestServer): Promise<Meddler> {
     };
     pipes.add(pipe);
     upstream.on('data', (chunk: Buffer) => {
+      // What the relay wrote together reaches the player together (a release and the chunks pushed
+      // behind it), as it would without a meddler.
+      player.cork();
       for (const frame of fromRelay.push(chunk)) {
         const message = frame.ok ? parseMessage(frame.value) : null;
         if (message?.ok) pipe.toPlayer(down(message.value));
       }
+      player.uncork();
     });
     player.on('data', (chunk: Buffer) => {
       for (const frame of fromPlayer.push(chunk)) {
@@ -264,8 +281,8 @@ export async function startMeddler(relay: TestServer): Promise<Meddler> {
     sendBinary(bytes) {
       for (const pipe of pipes) pipe.toPlayer(bytes);
     },
-    tamper(sha256) {
-      tampered.add(sha256);
+    tamper(sha256, times = Infinity) {
+      tampered.set(sha256, times);
     },
     pause(sha256) {
       paused ??= { only: sha256, held: [] };
@@ -277,6 +294,9 @@ export async function startMeddler(relay: TestServer): Promise<Meddler> {
     },
     dropAll() {
       for (const pipe of [...pipes]) pipe.close();
+    },
+    withoutPush() {
+      stripPush = true;
     },
     close: async () => {
       for (const pipe of [...pipes]) pipe.close();
