@@ -98,7 +98,9 @@ describe('players with two relays', () => {
       ].concat(['--once', '--timeout', '10000']),
       io,
     );
-    expect(code).toBe(0);
+    // (Once, in a full CI run, this exited 2 — a usage error — within 325 ms and passed on every
+    // rerun; the output says which refusal it was.)
+    expect(code, out.join('\n')).toBe(0);
     expect(out.join('\n')).toMatch(/applied seq 1/);
   });
 });
