@@ -121,6 +121,9 @@ async function relayRound(
     staticDir: null,
     log: () => {},
     hub: { heartbeatMs, maxConnections: players + 1000, maxConnectionsPerIp: players + 1000 },
+    // Every simulated player comes from 127.0.0.1: the per-address connect rate (500/s, burst 5,000
+    // by default) would refuse what real players spread over many addresses never meet.
+    addressLimits: { connects: { perSecond: players, burst: players + 1000 } },
   });
   const clients = new Clients();
   try {
