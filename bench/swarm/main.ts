@@ -87,7 +87,7 @@ function reexecIsolated(argv: readonly string[]): number | null {
       '-c',
       // Each node-webrtc peer connection holds some 50 sockets, and a child process of players holds
       // hundreds of connections: more than the usual limit of open files.
-      'ulimit -n 262144 2>/dev/null; ip link set lo up && exec "$@"',
+      'ulimit -n "$(ulimit -Hn)" 2>/dev/null; ip link set lo up && exec "$@"',
       'sh',
       process.execPath,
       'bin/bench.mjs',
