@@ -49,7 +49,7 @@ export function parseCommandArgs(argv: readonly string[], options: OptionSpecs):
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: joinDashValues(argv, options),
       options: { ...options, ...HELP_OPTION },
       strict: true,
       allowPositionals: false,
@@ -67,6 +67,29 @@ export function parseCommandArgs(argv: readonly string[], options: OptionSpecs):
         value.filter((x): x is string => typeof x === 'string'),
       );
     }
+  }
+  return out;
+}
+
+/**
+ * `--key -yyEF…`: a base64url public key (or any value) may start with a dash, which `parseArgs` takes
+ * for a flag ("argument is ambiguous"). A string flag followed by something that is not one of the
+ * command's flags gets it as its value (`--key=-yyEF…`).
+ */
+function joinDashValues(argv: readonly string[], options: OptionSpecs): string[] {
+  const specs: OptionSpecs = { ...options, ...HELP_OPTION };
+  const shorts = new Set(Object.values(specs).flatMap((spec) => (spec.short ? [`-${spec.short}`] : [])));
+  const isFlag = (token: string) =>
+    token === '--' || shorts.has(token) || (token.startsWith('--') && token.slice(2).split('=')[0]! in specs);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    const next = argv[i + 1];
+    const name = token.startsWith('--') && !token.includes('=') ? token.slice(2) : null;
+    if (name && specs[name]?.type === 'string' && next?.startsWith('-') && !isFlag(next)) {
+      out.push(`${token}=${next}`);
+      i++;
+    } else out.push(token);
   }
   return out;
 }
