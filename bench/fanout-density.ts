@@ -11,7 +11,6 @@
  * Options: --players N --heartbeat MS --hold MS (how long they stay connected before the patch)
  *          --rounds R --timeout MS
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { execSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +23,7 @@ import { RelayApi } from '../publisher/relay-api.ts';
 import { startServer } from '../signaling/server.ts';
 import { pythonOf, scriptOf } from './fanout-payloads.ts';
 import { Readers, now, runBaseline } from './fanout-runs.ts';
+import { BenchChild } from './bench-child.ts';
 
 const ReplySchema = v.variant('type', [
   v.object({ type: v.literal('up') }),
@@ -40,40 +40,9 @@ const ReplySchema = v.variant('type', [
 ]);
 type Reply = v.InferOutput<typeof ReplySchema>;
 
-class Clients {
-  private readonly child: ChildProcess;
-  private waiting: ((r: Reply) => void)[] = [];
-
+class Clients extends BenchChild<Reply> {
   constructor() {
-    const file = fileURLToPath(new URL('./density-clients.ts', import.meta.url));
-    this.child = fork(file, [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.child.on('message', (raw: unknown) => {
-      const parsed = v.safeParse(ReplySchema, raw);
-      if (parsed.success) for (const w of this.waiting.splice(0)) w(parsed.output);
-    });
-  }
-
-  ask<T extends Reply['type']>(message: object | null, type: T): Promise<Extract<Reply, { type: T }>> {
-    return new Promise((resolve) => {
-      const wait = (r: Reply) => {
-        if (r.type === type) resolve(r as Extract<Reply, { type: T }>);
-        else this.waiting.push(wait);
-      };
-      this.waiting.push(wait);
-      if (message) this.child.send(message);
-    });
-  }
-
-  tell(message: object): void {
-    this.child.send(message);
-  }
-
-  async exit(): Promise<void> {
-    this.child.send({ cmd: 'exit' });
-    await new Promise((r) => this.child.once('exit', r));
+    super(fileURLToPath(new URL('./density-clients.ts', import.meta.url)), ReplySchema);
   }
 }
 

@@ -9,7 +9,6 @@
  * uploaded raw, and the release goes up again. What a user sees is from that first request to the
  * last byte at the last client; its parts are printed apart (upload, accept, fan-out).
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,6 +27,7 @@ import { RelayApi } from '../publisher/relay-api.ts';
 import { startServer, type RunningServer } from '../signaling/server.ts';
 import { BareServer, type BaselineMode } from './fanout-baseline.ts';
 import { pythonOf, scriptOf, type PayloadName, type Proto } from './fanout-payloads.ts';
+import { BenchChild } from './bench-child.ts';
 
 /** A relay run's variant: `sloth` adds a client, connected first, that never reads. */
 export type Variant = 'plain' | 'sloth' | 'churn';
@@ -95,41 +95,9 @@ const ReplySchema = v.variant('type', [
 type Reply = v.InferOutput<typeof ReplySchema>;
 
 /** The reader process. */
-export class Readers {
-  private readonly child: ChildProcess;
-  private waiting: ((r: Reply) => void)[] = [];
-
+export class Readers extends BenchChild<Reply> {
   constructor() {
-    const file = fileURLToPath(new URL('./fanout-readers.ts', import.meta.url));
-    this.child = fork(file, [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.child.on('message', (raw: unknown) => {
-      const parsed = v.safeParse(ReplySchema, raw);
-      if (parsed.success) for (const w of this.waiting.splice(0)) w(parsed.output);
-    });
-  }
-
-  ask<T extends Reply['type']>(message: object, type: T): Promise<Extract<Reply, { type: T }>> {
-    return new Promise((resolve) => {
-      const isWanted = (r: Reply): r is Extract<Reply, { type: T }> => r.type === type;
-      const wait = (r: Reply) => {
-        if (isWanted(r)) resolve(r);
-        else this.waiting.push(wait);
-      };
-      this.waiting.push(wait);
-      if (Object.keys(message).length > 0) this.child.send(message);
-    });
-  }
-
-  tell(message: object): void {
-    this.child.send(message);
-  }
-
-  async exit(): Promise<void> {
-    this.child.send({ cmd: 'exit' });
-    await new Promise((r) => this.child.once('exit', r));
+    super(fileURLToPath(new URL('./fanout-readers.ts', import.meta.url)), ReplySchema);
   }
 }
 
