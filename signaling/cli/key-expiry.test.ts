@@ -9,27 +9,20 @@
  * players over framed TCP; the freeze is a small HTTP server that serves the relay's key chain
  * without its newest records.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ApiPath,
-  ErrorCode,
-  fromKeyFile,
-  parseKeyFile,
-  parseKeysBody,
-  type SigningKey,
-} from '../../protocol/index.ts';
+import { ApiPath, ErrorCode, parseKeysBody, type SigningKey } from '../../protocol/index.ts';
 import { configBytes } from '../../protocol/config.ts';
 import { buildRelease } from '../../publisher/build.ts';
 import type { PatchHandlers } from '../../player/core/apply.ts';
 import { NodePlayer } from '../../player/node/node-player.ts';
 import { tcpTransport } from '../../player/node/tcp-transport.ts';
 import { startTestServer, until, type TestServer } from '../testing/helpers.ts';
-import { runCli, type CliResult } from '../testing/cli-run.ts';
+import { keygenFile, runCli, runCliOk, type CliResult } from '../testing/cli-run.ts';
 
 const ROOM = 'expiry';
 const HOUR = 3_600_000;
@@ -57,18 +50,12 @@ function run(...argv: string[]): Promise<CliResult> {
   return runCli({ server: server.url }, argv);
 }
 
-async function ok(...argv: string[]): Promise<string> {
-  const res = await run(...argv);
-  if (res.code !== 0) throw new Error(`patchcast ${argv.join(' ')}: ${res.code} ${res.err}`);
-  return res.out;
+function ok(...argv: string[]): Promise<string> {
+  return runCliOk({ server: server.url }, argv);
 }
 
-async function keyFile(name: string): Promise<{ path: string; key: SigningKey }> {
-  const path = join(dir, `${name}.key.json`);
-  await ok('keygen', '--out', path, '--room', ROOM);
-  const parsed = parseKeyFile(JSON.parse(await readFile(path, 'utf8')));
-  if (!parsed.ok) throw new Error(parsed.message);
-  return { path, key: await fromKeyFile(parsed.value) };
+function keyFile(name: string): Promise<{ path: string; key: SigningKey }> {
+  return keygenFile({ server: server.url }, join(dir, `${name}.key.json`), ROOM);
 }
 
 async function keysOf() {

@@ -5,7 +5,7 @@
  * chain attacks of issue 10: a replayed record changes nothing, and a player learns a chain longer
  * than the 64 records players used to read.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,9 +13,7 @@ import {
   ApiPath,
   ErrorCode,
   generateSigningKey,
-  parseKeyFile,
   parseKeysBody,
-  fromKeyFile,
   type SigningKey,
 } from '../../protocol/index.ts';
 import { buildRelease } from '../../publisher/build.ts';
@@ -25,7 +23,7 @@ import { tcpTransport } from '../../player/node/tcp-transport.ts';
 import { configBytes } from '../../protocol/config.ts';
 import { keySetRecord } from '../testing/key-sets.ts';
 import { postRelease, startTestServer, until, type TestServer } from '../testing/helpers.ts';
-import { runCli, type CliResult } from '../testing/cli-run.ts';
+import { keygenFile, runCli, runCliOk, type CliResult } from '../testing/cli-run.ts';
 
 const ROOM = 'keys';
 let server: TestServer;
@@ -46,19 +44,13 @@ function run(...argv: string[]): Promise<CliResult> {
   return runCli({ server: server.url }, argv);
 }
 
-async function ok(...argv: string[]): Promise<string> {
-  const res = await run(...argv);
-  if (res.code !== 0) throw new Error(`patchcast ${argv.join(' ')}: ${res.code} ${res.err}`);
-  return res.out;
+function ok(...argv: string[]): Promise<string> {
+  return runCliOk({ server: server.url }, argv);
 }
 
 /** A key file (via `patchcast keygen`) and its key. */
-async function keyFile(name: string): Promise<{ path: string; key: SigningKey }> {
-  const path = join(dir, `${name}.key.json`);
-  await ok('keygen', '--out', path, '--room', ROOM);
-  const parsed = parseKeyFile(JSON.parse(await readFile(path, 'utf8')));
-  if (!parsed.ok) throw new Error(parsed.message);
-  return { path, key: await fromKeyFile(parsed.value) };
+function keyFile(name: string): Promise<{ path: string; key: SigningKey }> {
+  return keygenFile({ server: server.url }, join(dir, `${name}.key.json`), ROOM);
 }
 
 /** A theme-only game that records the background colour of every release it applied. */

@@ -2,6 +2,8 @@
  * Runs a `patchcast` command in-process, as tests do: the real `main` with its output captured and
  * the relay (and, unless told otherwise, the test operator token) in its environment.
  */
+import { readFile } from 'node:fs/promises';
+import { fromKeyFile, parseKeyFile, type SigningKey } from '../../protocol/index.ts';
 import type { Io } from '../cli/io.ts';
 import { main } from '../cli/main.ts';
 import { TEST_OPERATOR_TOKEN } from './helpers.ts';
@@ -39,4 +41,23 @@ export async function runCli(options: CliRunOptions, argv: readonly string[]): P
   };
   const code = await main([...argv], io);
   return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** Runs `patchcast <argv…>` and returns what it printed; throws with its stderr when it fails. */
+export async function runCliOk(options: CliRunOptions, argv: readonly string[]): Promise<string> {
+  const res = await runCli(options, argv);
+  if (res.code !== 0) throw new Error(`patchcast ${argv.join(' ')}: ${res.code} ${res.err}`);
+  return res.out;
+}
+
+/** A key file for `room` written by `patchcast keygen --out path`, and its signing key. */
+export async function keygenFile(
+  options: CliRunOptions,
+  path: string,
+  room: string,
+): Promise<{ path: string; key: SigningKey }> {
+  await runCliOk(options, ['keygen', '--out', path, '--room', room]);
+  const parsed = parseKeyFile(JSON.parse(await readFile(path, 'utf8')));
+  if (!parsed.ok) throw new Error(parsed.message);
+  return { path, key: await fromKeyFile(parsed.value) };
 }
