@@ -33,15 +33,18 @@ afterEach(async () => {
   await server.dispose();
 });
 
-/** A raw connection that writes `first`, then `drip` every 100 ms; resolves when the relay closes it. */
+/** A raw connection that writes `first` once connected, then `drip` every 100 ms; resolves when the relay closes it. */
 function slowClient(first: string, drip: string): Promise<{ ms: number; answer: string }> {
   const started = Date.now();
   return new Promise((resolve) => {
+    let timer: ReturnType<typeof setInterval> | null = null;
+    // The drip starts once connected and `first` is written: a drip queued before the connect
+    // callback would reach the relay ahead of the request line (a 400 for a bad method, not a 408).
     const socket: Socket = connect(server.httpPort, server.host, () => {
       if (first) socket.write(first);
+      if (drip) timer = setInterval(() => socket.writable && socket.write(drip), 100);
     });
     let answer = '';
-    const timer = drip ? setInterval(() => socket.writable && socket.write(drip), 100) : null;
     socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
     socket.on('error', () => {});
     socket.on('close', () => {
