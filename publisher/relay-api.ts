@@ -27,8 +27,28 @@ import { LocalCode, RelayError } from './errors.ts';
 
 export type { KeysBody, Published, RoomSummary, RosterBody };
 
-/** `fetch`, as a parameter so tests can pass their own. */
-export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+/** What the client sends: a subset of `fetch`'s `RequestInit`. */
+export interface RelayRequest {
+  readonly method?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Uint8Array<ArrayBuffer>;
+  readonly cache?: 'no-store';
+}
+
+/** What the client reads of an answer: a `Response` has it all (the CLI passes a lighter one). */
+export interface RelayResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly statusText: string;
+  json(): Promise<unknown>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/**
+ * How requests are made: the global `fetch` by default (a browser's); the CLI passes one on
+ * `node:http` (`signaling/cli/http-fetch.ts`), tests their own.
+ */
+export type Fetch = (input: string, init?: RelayRequest) => Promise<RelayResponse>;
 
 /**
  * Blobs at least this big go up raw (`PUT /api/blobs/:sha256`) after the relay has verified the
@@ -197,7 +217,7 @@ export class RelayApi {
     return answer(await post(), parsePublished);
   }
 
-  async #call(path: string, init?: RequestInit): Promise<Response> {
+  async #call(path: string, init?: RelayRequest): Promise<RelayResponse> {
     try {
       return await this.#fetch(this.base + path, init);
     } catch (cause) {
@@ -210,7 +230,7 @@ export class RelayApi {
  * True when the relay says the room does not exist (404 with `NO_SUCH_ROOM`); any other 404 — a wrong
  * address, a static server — is thrown as the refusal it is, not taken for an empty room.
  */
-async function noSuchRoom(res: Response): Promise<boolean> {
+async function noSuchRoom(res: RelayResponse): Promise<boolean> {
   if (res.status !== 404) return false;
   const error = await refusal(res);
   if (error.code === ErrorCode.NO_SUCH_ROOM) return true;
@@ -218,7 +238,7 @@ async function noSuchRoom(res: Response): Promise<boolean> {
 }
 
 /** The relay's refusal as a {@link RelayError}: its code and message, or HTTP when it named none. */
-async function refusal(res: Response): Promise<RelayError> {
+async function refusal(res: RelayResponse): Promise<RelayError> {
   const parsed = parseErrorBody(await res.json().catch(() => null));
   if (parsed.ok) {
     const { code, message, missing } = parsed.value.error;
@@ -230,7 +250,7 @@ async function refusal(res: Response): Promise<RelayError> {
 }
 
 /** A successful answer's JSON through `validate`; a refusal or junk becomes a {@link RelayError}. */
-async function answer<T>(res: Response, validate: Validator<T>): Promise<T> {
+async function answer<T>(res: RelayResponse, validate: Validator<T>): Promise<T> {
   if (!res.ok) throw await refusal(res);
   let body: unknown;
   try {

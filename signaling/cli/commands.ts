@@ -19,6 +19,7 @@ import {
 import { RelayError } from '../../publisher/errors.ts';
 import { RelayApi } from '../../publisher/relay-api.ts';
 import { writeFileAtomic } from '../store/atomic.ts';
+import { nodeFetch } from './http-fetch.ts';
 import { signedRoster } from './roster-ws.ts';
 import { adoptionJson, adoptionLines, statusAdoption } from './status-adoption.ts';
 import { clientOperatorToken } from './operator-token.ts';
@@ -71,7 +72,7 @@ export const OPTIONS = {
 export function serverOf(args: ParsedArgs, io: Io, operatorToken: string | null = null): RelayApi {
   return new RelayApi(
     flag(args, 'server') ?? io.env['PATCHCAST_SERVER'] ?? 'http://127.0.0.1:8787',
-    undefined,
+    nodeFetch(),
     operatorToken,
   );
 }
