@@ -34,7 +34,21 @@ const MANIFEST_FORMAT = 1;
  * node_modules (resolution, CommonJS detection) costs a `publish` about 0.1 s of CPU, a fifth of all.
  * Every other package stays an import: native ones must, and the relay's load only for `serve`.
  */
-const BUNDLED_PACKAGES = new Set(['ws', 'valibot']);
+const BUNDLED_PACKAGES = new Set([
+  'ws',
+  'valibot',
+  // The sandbox worker's: resolving them from node_modules in the fresh thread cost the dry run's
+  // worker about a tenth of its start.
+  'comlink',
+  'quickjs-emscripten-core',
+  '@jitl/quickjs-wasmfile-release-sync',
+]);
+/**
+ * The name the compiled CLI knows its compiled worker by: `player/node/node-sandbox.ts` starts that
+ * file directly (the bin checked the build's freshness as it started), not the bootstrap beside its
+ * source, which would check every source again in the thread before loading the same file.
+ */
+const WORKER_DEFINE = '__PATCHCAST_SANDBOX_WORKER__';
 
 /** The package a bare import names (`@scope/name/sub` → `@scope/name`), or null for a path. */
 function packageOf(specifier) {
@@ -61,14 +75,15 @@ const sourcePlaces = {
       contents: 'export default "";',
       loader: 'js',
     }));
-    build.onLoad({ filter: /\.[cm]?ts$/ }, async (args) => {
+    // Bundled packages' files too: the engine's finds its WebAssembly file beside itself.
+    build.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       if (!text.includes('import.meta.')) return undefined;
       const contents = text
         .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
         .replaceAll('import.meta.filename', JSON.stringify(args.path))
         .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
-      return { contents, loader: 'ts' };
+      return { contents, loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js' };
     });
   },
 };
@@ -169,6 +184,7 @@ export async function buildCli(root = REPO_ROOT) {
     format: 'esm',
     target: 'node20',
     plugins: [sourcePlaces, externalPackages],
+    define: withWorker ? { [WORKER_DEFINE]: JSON.stringify(at.worker) } : {},
     // Bundled CommonJS (ws) may `require` what stays outside (its optional native helpers).
     banner: {
       js: [

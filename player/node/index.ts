@@ -4,7 +4,7 @@
  * node-webrtc — and {@link NodePlayer}, which puts them together (`patchcast play`).
  */
 export { NodePlayer, type NodePlayerOptions } from './node-player.ts';
-export { NodeGame, NODE_LOAD_BUDGET_MS } from './node-handlers.ts';
+export { NodeGame } from './node-handlers.ts';
 export { checkScript, declaredContract, type ContractCheck } from '../sandbox/declared.ts';
 export { ScriptHost, type ScriptHostOptions, type ScriptIdentity } from '../sandbox/script-host.ts';
 export { defineContract, type ContractSpec, type ScriptContract } from '../sandbox/contract.ts';
@@ -12,7 +12,7 @@ export { fileCache } from './file-cache.ts';
 export { tcpTransport, parseHostPort, type TcpTransportOptions } from './tcp-transport.ts';
 export type { ConnectTransport } from '../core/transport.ts';
 export { nodeWebSocketTransport } from './ws-transport.ts';
-export { spawnNodeSandbox } from './node-sandbox.ts';
+export { spawnNodeSandbox, NODE_LOAD_BUDGET_MS } from './node-sandbox.ts';
 export { openNodePeer } from './node-peer.ts';
 export { memoryCache } from '../core/memory-cache.ts';
 export { relaySocketUrl, relayUrl } from '../core/relay-url.ts';

@@ -7,3 +7,8 @@
 export async function loadNodeAdapter(): Promise<typeof import('./index.ts')> {
   return import('./index.ts');
 }
+
+/** The part of the Node adapter a dry run uses (`dry-run.ts`): the sandbox and the contract check. */
+export async function loadNodeDryRun(): Promise<typeof import('./dry-run.ts')> {
+  return import('./dry-run.ts');
+}

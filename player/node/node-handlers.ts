@@ -10,16 +10,9 @@ import type { TextureSlot } from '../../protocol/release.ts';
 import type { ApplyOutcome, PatchHandlers } from '../core/apply.ts';
 import { LogicHost, type LogicHostOptions } from '../sandbox/logic-host.ts';
 import { initialBall } from '../sandbox/contract.ts';
-import { spawnNodeSandbox } from './node-sandbox.ts';
+import { NODE_LOAD_BUDGET_MS, spawnNodeSandbox } from './node-sandbox.ts';
 
 const DEFAULT_RADIUS = 15;
-
-/**
- * Budget for loading a script in Node. The worker thread compiles the sandbox's own TypeScript as it
- * starts (tsx), which on a busy machine takes seconds the page's bundled Worker never spends; the
- * load budget covers that start too, so it is wider here than the page's.
- */
-export const NODE_LOAD_BUDGET_MS = 15_000;
 
 /** The first bytes of each image type a texture slot may name. */
 const MAGIC: Readonly<Record<TextureSlot['mime'], (b: Uint8Array) => boolean>> = {

@@ -9,7 +9,7 @@
 import { ErrorCode, fail, ok } from '../../protocol/errors.ts';
 import { shapeError, type DeclaredContract } from '../../protocol/contracts.ts';
 import type { ScriptContract } from './contract.ts';
-import { DEFAULT_STEP_BUDGET_MS, ScriptSandbox, type SandboxOptions } from './sandbox.ts';
+import { DEFAULT_STEP_BUDGET_MS, ScriptSandbox, type SandboxOptions, type ScriptResult } from './sandbox.ts';
 
 /** What a check found. */
 export interface ContractCheck {
@@ -43,14 +43,16 @@ export function declaredContract(declared: DeclaredContract): ScriptContract<unk
  * budget). A declared budget is used only when it is tighter than the player's. A failure that may
  * not be the script's (a timeout: a busy machine, or the engine's first calls compiling its code)
  * is tried once more in a fresh sandbox, as a player tries such a script again later; a script that
- * really hangs fails both times.
+ * really hangs fails both times. `standby`: a sandbox started ahead with the same `options`
+ * (`ScriptSandbox.start`, while the caller did other work) for the first try; a retry starts afresh.
  */
 export async function checkScript(
   source: string,
   declared: DeclaredContract | null,
   options: SandboxOptions = {},
+  standby?: Promise<ScriptResult<ScriptSandbox>>,
 ): Promise<ContractCheck> {
-  const first = await checkOnce(source, declared, options);
+  const first = await checkOnce(source, declared, options, standby);
   return first.ok || !first.transient ? first.check : (await checkOnce(source, declared, options)).check;
 }
 
@@ -58,11 +60,17 @@ async function checkOnce(
   source: string,
   declared: DeclaredContract | null,
   options: SandboxOptions,
+  standby?: Promise<ScriptResult<ScriptSandbox>>,
 ): Promise<{ readonly ok: boolean; readonly transient: boolean; readonly check: ContractCheck }> {
   const playerBudget = options.budgetMs ?? DEFAULT_STEP_BUDGET_MS;
   const budgetMs = Math.min(playerBudget, declared?.budgetMs ?? playerBudget);
   const contract = declared ? declaredContract(declared) : null;
-  const opened = await ScriptSandbox.open(source, { ...options, budgetMs }, contract);
+  const started = standby ? await standby : null;
+  const opened = !started
+    ? await ScriptSandbox.open(source, { ...options, budgetMs }, contract)
+    : started.ok
+      ? await started.value.load(source, { ...options, budgetMs }, contract)
+      : started;
   if (!opened.ok) {
     const check = { ok: false, calls: 0, error: opened.message, maxMs: 0 };
     return { ok: false, transient: opened.transient, check };

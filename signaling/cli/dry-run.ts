@@ -10,8 +10,11 @@ import { parseConfigBlob } from '../../protocol/config.ts';
 import { CONTRACTS_SLOT, parseContracts, type ContractsConfig } from '../../protocol/contracts.ts';
 import type { Change } from '../../publisher/plan.ts';
 import type { RelayApi } from '../../publisher/relay-api.ts';
-import { loadNodeAdapter } from '../../player/node/load.ts';
+import { loadNodeDryRun } from '../../player/node/load.ts';
+import type { ScriptResult, ScriptSandbox } from '../../player/sandbox/sandbox.ts';
 import { CliError } from './io.ts';
+
+type NodeDryRun = Awaited<ReturnType<typeof loadNodeDryRun>>;
 
 /** One script's result. */
 export interface ScriptDryRun {
@@ -53,38 +56,88 @@ export function setsScripts(changes: readonly Change[]): boolean {
   return changes.some((c) => c.op === 'set' && c.content.kind === 'script' && c.content.lang !== 'python');
 }
 
-/** Dry-runs every JavaScript script the publish sets, one after another. */
-export async function dryRunScripts(
+/**
+ * A dry run under way: its sandbox starts (a worker thread, its engine) as soon as the publish knows
+ * it will check scripts, on the other core while the publish reads its key and asks the relay.
+ */
+export interface DryRun {
+  /** Dry-runs every JavaScript script the publish sets, one after another (the first in the standby). */
+  run(changes: readonly Change[], api: RelayApi, room: string): Promise<ScriptDryRun[]>;
+  /** Stops the standby sandbox if {@link run} never took it (a publish that failed before). */
+  dispose(): void;
+}
+
+/** Starts the sandbox of a dry run ahead of need. */
+export function startDryRun(): DryRun {
+  const node = loadNodeDryRun();
+  let standby: Promise<ScriptResult<ScriptSandbox>> | null = node.then((n) =>
+    n.ScriptSandbox.start({ spawn: n.spawnNodeSandbox }),
+  );
+  // A failure to start is the first check's to report (it starts afresh): never unhandled here.
+  standby.catch(() => {});
+  const take = () => {
+    const taken = standby;
+    standby = null;
+    return taken;
+  };
+  return {
+    run: async (changes, api, room) => runScripts(changes, api, room, await node, take() ?? undefined),
+    dispose: () =>
+      void take()?.then(
+        (s) => s.ok && s.value.terminate(),
+        () => {},
+      ),
+  };
+}
+
+async function runScripts(
   changes: readonly Change[],
   api: RelayApi,
   room: string,
+  node: NodeDryRun,
+  standby: Promise<ScriptResult<ScriptSandbox>> | undefined,
 ): Promise<ScriptDryRun[]> {
-  const contracts = await contractsOf(changes, api, room);
-  const node = await loadNodeAdapter();
-  const results: ScriptDryRun[] = [];
-  for (const change of changes) {
-    if (change.op !== 'set' || change.content.kind !== 'script' || change.content.lang === 'python') continue;
-    let source: string;
-    try {
-      source = fromUtf8(change.content.bytes);
-    } catch {
-      results.push({ slot: change.slot, entry: null, ok: false, calls: 0, error: 'the script is not UTF-8' });
-      continue;
+  let spare = standby;
+  try {
+    const contracts = await contractsOf(changes, api, room);
+    const results: ScriptDryRun[] = [];
+    for (const change of changes) {
+      if (change.op !== 'set' || change.content.kind !== 'script' || change.content.lang === 'python')
+        continue;
+      let source: string;
+      try {
+        source = fromUtf8(change.content.bytes);
+      } catch {
+        results.push({
+          slot: change.slot,
+          entry: null,
+          ok: false,
+          calls: 0,
+          error: 'the script is not UTF-8',
+        });
+        continue;
+      }
+      const declared = contracts?.slots[change.slot] ?? null;
+      const first = spare;
+      spare = undefined;
+      const options = { spawn: node.spawnNodeSandbox, loadBudgetMs: node.NODE_LOAD_BUDGET_MS };
+      const check = await node.checkScript(source, declared, options, first);
+      results.push({
+        slot: change.slot,
+        entry: declared?.entry ?? null,
+        ok: check.ok,
+        calls: check.calls,
+        ...(check.error === undefined ? {} : { error: check.error }),
+      });
     }
-    const declared = contracts?.slots[change.slot] ?? null;
-    const check = await node.checkScript(source, declared, {
-      spawn: node.spawnNodeSandbox,
-      loadBudgetMs: node.NODE_LOAD_BUDGET_MS,
-    });
-    results.push({
-      slot: change.slot,
-      entry: declared?.entry ?? null,
-      ok: check.ok,
-      calls: check.calls,
-      ...(check.error === undefined ? {} : { error: check.error }),
-    });
+    return results;
+  } finally {
+    // Not taken (no script to check, or a bad contracts slot): stop it.
+    void spare?.then(
+      (s) => s.ok && s.value.terminate(),
+      () => {},
+    );
   }
-  return results;
 }
 
 /** One line per script, as the CLI prints them. */

@@ -18,7 +18,7 @@ import { sniffImageMime } from '../../publisher/content.ts';
 import type { Change, SlotContent } from '../../publisher/plan.ts';
 import { publishChanges, rollbackTo, type PublisherContext } from '../../publisher/publisher.ts';
 import { keyAndRoom, serverOf } from './commands.ts';
-import { describeDryRun, dryRunScripts, setsScripts } from './dry-run.ts';
+import { describeDryRun, setsScripts, startDryRun } from './dry-run.ts';
 import { GUARD_HELP, GUARD_OPTIONS, checkCarried, guardOf, publishWithGuard } from './publish-guard.ts';
 import { clientOperatorToken } from './operator-token.ts';
 import { CliError, flag, flags, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
@@ -237,12 +237,20 @@ export async function publish(args: ParsedArgs, io: Io): Promise<number> {
       2,
     );
   }
-  const ctx = await publisherOf(args, io);
   const dryRunOnly = args.bools.has('dry-run');
   if (dryRunOnly && args.bools.has('force'))
     throw new CliError('--dry-run and --force exclude each other', 2);
-  if (dryRunOnly || (!args.bools.has('force') && setsScripts(asked))) {
-    const results = await dryRunScripts(asked, ctx.api, ctx.room);
+  // The sandbox starts now, while the key is read and the relay asked.
+  const dryRun = dryRunOnly || (!args.bools.has('force') && setsScripts(asked)) ? startDryRun() : null;
+  let ctx: PublisherContext;
+  try {
+    ctx = await publisherOf(args, io);
+  } catch (error) {
+    dryRun?.dispose();
+    throw error;
+  }
+  if (dryRun) {
+    const results = await dryRun.run(asked, ctx.api, ctx.room);
     // With --json, stdout carries the one JSON answer: the report goes to stderr.
     const report = args.bools.has('json') ? io.err : io.out;
     for (const result of results) report(describeDryRun(result));
