@@ -11,9 +11,10 @@ import { RelayApi, type Fetch } from './relay-api.ts';
 const R = 'http://relay.test';
 
 /** A relay that serves `history` in the given order and records what is posted. */
-function relay(history: SignedRelease[], posted: unknown[]): Fetch {
+function relay(history: SignedRelease[], posted: unknown[], asked: string[] = []): Fetch {
   return (url, init) => {
     const path = url.slice(R.length);
+    asked.push(`${init?.method ?? 'GET'} ${path}`);
     const json = (body: unknown, status = 200) =>
       Promise.resolve(new Response(JSON.stringify(body), { status }));
     if (init?.method === 'POST') {
@@ -66,5 +67,23 @@ describe('publisher', () => {
     expect(steps).toEqual(['latest', 'trust', 'plan', 'sign', 'upload']);
     expect(outcome.signed.release).toMatchObject({ seq: 1, version: '1.0.0' });
     expect(posted[0]).toMatchObject({ publicKey: key.publicKey });
+  });
+
+  it('reads the history once for a publish on a live release: the label and the seq floor come from it', async () => {
+    const key = await generateSigningKey();
+    const first = await buildRelease({
+      room: 'r',
+      key,
+      previous: null,
+      slots: { logic: { kind: 'script', bytes: utf8('a'), version: '1.0.0' } },
+    });
+    const posted: unknown[] = [];
+    const asked: string[] = [];
+    const outcome = await publishChanges(
+      { api: new RelayApi(R, relay([first.signed], posted, asked)), room: 'r', key },
+      { changes: [{ op: 'set', slot: 'logic', content: { kind: 'script', bytes: utf8('b') } }] },
+    );
+    expect(outcome.signed.release).toMatchObject({ seq: 2, version: '1.0.1' });
+    expect(asked.filter((a) => a === `GET ${ApiPath.releases('r')}`)).toHaveLength(1);
   });
 });

@@ -90,7 +90,9 @@ export async function publishChanges(
   step('trust');
   if (previous) await mustTrust(ctx, [['the live release', previous]]);
   step('plan');
-  const version = request.version ?? (await proposeVersion(ctx.api, ctx.room));
+  // One request for the label's history and the seq floor (a history is up to 200 signed releases).
+  const log = previous || request.version === undefined ? await ctx.api.releaseLog(ctx.room) : null;
+  const version = request.version ?? nextUnusedVersion(log?.releases ?? []);
   const plan = await planRelease(previous?.release ?? null, request.changes, {
     version,
     ...(request.rolloutPercent === undefined ? {} : { rolloutPercent: request.rolloutPercent }),
@@ -98,7 +100,7 @@ export async function publishChanges(
   });
   step('sign');
   // Above every seq the relay accepted or reserved (a halted guarded rollout's unused last step).
-  const floor = Math.max(previous?.release.seq ?? 0, previous ? await ctx.api.lastSeq(ctx.room) : 0);
+  const floor = Math.max(previous?.release.seq ?? 0, previous ? (log?.lastSeq ?? 0) : 0);
   const built = await buildRelease({
     room: ctx.room,
     key: ctx.key,

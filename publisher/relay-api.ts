@@ -57,6 +57,14 @@ export type Fetch = (input: string, init?: RelayRequest) => Promise<RelayRespons
  */
 export const RAW_UPLOAD_BYTES = 64 * 1024;
 
+/** A room's history as the relay keeps it. */
+export interface ReleaseLog {
+  /** Sorted by seq, highest first. */
+  readonly releases: SignedRelease[];
+  /** The seq the next release must go above (see {@link RelayApi.lastSeq}). */
+  readonly lastSeq: number;
+}
+
 /** The relay at `base` (e.g. `http://127.0.0.1:8787`; a trailing slash is dropped). */
 export class RelayApi {
   readonly base: string;
@@ -94,10 +102,7 @@ export class RelayApi {
 
   /** Every release of the room the relay keeps, sorted by seq, highest first; empty: no such room. */
   async history(room: string): Promise<SignedRelease[]> {
-    const res = await this.#call(ApiPath.releases(room), { cache: 'no-store' });
-    if (await noSuchRoom(res)) return [];
-    const body = await answer(res, parseHistoryBody);
-    return [...body.releases].sort((a, b) => b.release.seq - a.release.seq);
+    return (await this.releaseLog(room)).releases;
   }
 
   /**
@@ -105,10 +110,16 @@ export class RelayApi {
    * halted guarded rollout reserved (0: no such room).
    */
   async lastSeq(room: string): Promise<number> {
+    return (await this.releaseLog(room)).lastSeq;
+  }
+
+  /** {@link history} and {@link lastSeq} from one request (a publish needs both). */
+  async releaseLog(room: string): Promise<ReleaseLog> {
     const res = await this.#call(ApiPath.releases(room), { cache: 'no-store' });
-    if (await noSuchRoom(res)) return 0;
+    if (await noSuchRoom(res)) return { releases: [], lastSeq: 0 };
     const body = await answer(res, parseHistoryBody);
-    return Math.max(body.lastSeq ?? 0, ...body.releases.map((s) => s.release.seq));
+    const releases = [...body.releases].sort((a, b) => b.release.seq - a.release.seq);
+    return { releases, lastSeq: Math.max(body.lastSeq ?? 0, ...releases.map((s) => s.release.seq)) };
   }
 
   /** `GET path` through `validate` (the routes of `publisher/rollout-api.ts` and others). */
