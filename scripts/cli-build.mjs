@@ -9,7 +9,11 @@
 // except a few small pure-JavaScript ones every command loads (BUNDLED_PACKAGES).
 // What the CLI loads with `await import()` (the relay, for `serve`) lands in chunks of its own, so a
 // `publish` never loads express or PeerJS. Beside the output, a manifest lists every source file the
-// bundle was made from with its size and mtime: the freshness check is a stat per file (~1 ms).
+// bundle was made from, and every file it wrote, with its size and mtime: the freshness check is a
+// stat per file (~1 ms), and a build whose sources changed, or whose own files did (truncated,
+// edited), is rebuilt before it runs. The build lives in the checkout (build/cli/), writable only by
+// who can write the sources: the compiled sandbox worker it starts is no easier to swap than the
+// sandbox's source.
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -28,7 +32,7 @@ export const CLI_ENTRY = 'signaling/cli/main.ts';
 export const WORKER_ENTRY = 'player/node/sandbox.node-worker.ts';
 /** Where the compiled CLI goes, relative to the root (gitignored). */
 export const CLI_OUT_DIR = join('build', 'cli');
-const MANIFEST_FORMAT = 1;
+const MANIFEST_FORMAT = 2;
 /**
  * Packages bundled in: pure JavaScript that every command loads. Loading ws and valibot from
  * node_modules (resolution, CommonJS detection) costs a `publish` about 0.1 s of CPU, a fifth of all.
@@ -125,8 +129,8 @@ function fingerprint(path) {
 }
 
 /**
- * True when the compiled CLI exists and every source it was built from still has the size and mtime
- * it had then (a source that changed, moved or vanished makes it stale; a new import can only come
+ * True when the compiled CLI exists, every file the build wrote is as it was written, and every
+ * source it was built from still has the size and mtime it had then (a source that changed, moved or vanished makes it stale; a new import can only come
  * with a change to a file already listed).
  */
 export function cliIsFresh(root = REPO_ROOT) {
@@ -138,8 +142,14 @@ export function cliIsFresh(root = REPO_ROOT) {
     return false;
   }
   if (manifest?.format !== MANIFEST_FORMAT || !Array.isArray(manifest.inputs)) return false;
+  if (!Array.isArray(manifest.outputs)) return false;
   if (fingerprint(at.bundle) === null) return false;
   if (manifest.worker === true && fingerprint(at.worker) === null) return false;
+  // An output changed since the build (truncated, edited, replaced) is never run: rebuilt.
+  for (const output of manifest.outputs) {
+    const now = fingerprint(join(root, output.path));
+    if (now === null || now.size !== output.size || now.mtimeMs !== output.mtimeMs) return false;
+  }
   for (const input of manifest.inputs) {
     const now = fingerprint(join(root, input.path));
     if (now === null || now.size !== input.size || now.mtimeMs !== input.mtimeMs) return false;
@@ -225,9 +235,18 @@ export async function buildCli(root = REPO_ROOT) {
     mkdirSync(dirname(file.path), { recursive: true });
     writeAtomic(file.path, file.text);
   }
+  // What was written, as written: the entries and every chunk they may load.
+  const written = outputs.map((file) => {
+    const now = fingerprint(file.path);
+    return { path: relative(root, file.path), size: now?.size ?? -1, mtimeMs: now?.mtimeMs ?? -1 };
+  });
   writeAtomic(
     at.manifest,
-    JSON.stringify({ format: MANIFEST_FORMAT, entry: CLI_ENTRY, worker: withWorker, inputs }, null, 1),
+    JSON.stringify(
+      { format: MANIFEST_FORMAT, entry: CLI_ENTRY, worker: withWorker, inputs, outputs: written },
+      null,
+      1,
+    ),
   );
   pruneChunks(join(at.out, 'chunks'), new Set(outputs.map((f) => f.path)));
   return inputs.length;

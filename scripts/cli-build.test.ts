@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI_ENTRY, REPO_ROOT, buildCli, cliIsFresh, compiledCli } from './cli-build.mjs';
 
@@ -98,6 +99,77 @@ describe('the compiled CLI', () => {
     expect(main).toContain(JSON.stringify(join(root, 'protocol')));
     expect(main).not.toMatch(/from "[^"]*\?worker&url"/);
     expect(cliIsFresh(root)).toBe(true);
+  });
+
+  it('is stale when a file it wrote was truncated, edited or removed: a corrupt build is rebuilt, never run', async () => {
+    await buildCli(root);
+    const main = join(root, 'build/cli/main.mjs');
+    const text = await readFile(main, 'utf8');
+    await writeFile(main, text.slice(0, text.length >> 1)); // a build cut short
+    expect(cliIsFresh(root)).toBe(false);
+    expect(await compiledCli(root)).toBe(`file://${main}`);
+    expect(await readFile(main, 'utf8')).toBe(text);
+    expect(cliIsFresh(root)).toBe(true);
+    // Same size, other bytes (and a chunk, which the entry loads on demand).
+    const chunks = await readdir(join(root, 'build/cli/chunks'));
+    const chunk = join(
+      root,
+      'build/cli/chunks',
+      chunks.find((c) => c.startsWith('server-'))!,
+    );
+    const good = await readFile(chunk, 'utf8');
+    await writeFile(chunk, good.replace('heavy', 'HEAVY'));
+    expect(cliIsFresh(root)).toBe(false);
+    await compiledCli(root);
+    expect(await readFile(chunk, 'utf8')).toBe(good);
+    await rm(chunk);
+    expect(cliIsFresh(root)).toBe(false);
+    // A manifest of the format before (no outputs listed) is not believed either.
+    await compiledCli(root);
+    const manifestPath = join(root, 'build/cli/manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
+    await writeFile(manifestPath, JSON.stringify({ ...manifest, outputs: undefined }));
+    expect(cliIsFresh(root)).toBe(false);
+    await writeFile(manifestPath, '{"format":');
+    expect(cliIsFresh(root)).toBe(false);
+  });
+
+  it('names the compiled sandbox worker in the bundle, and rebuilds the worker when its source changes', async () => {
+    const workerSource = (word: string) =>
+      `import { parentPort } from 'node:worker_threads';\nparentPort?.postMessage('${word}');\n`;
+    await put('player/node/sandbox.node-worker.ts', workerSource('one'));
+    await put(
+      'signaling/server.ts',
+      [
+        'declare const __PATCHCAST_SANDBOX_WORKER__: string | undefined;',
+        'export const heavy = (n: number) => n;',
+        'export const workerScript = () =>',
+        "  typeof __PATCHCAST_SANDBOX_WORKER__ === 'string' ? __PATCHCAST_SANDBOX_WORKER__ : 'source';",
+      ].join('\n'),
+    );
+    const compiled = join(root, 'build/cli/sandbox.node-worker.mjs');
+    const hello = () =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker(compiled);
+        worker.once('message', (word) => void worker.terminate().then(() => resolve(word)));
+        worker.once('error', reject);
+      });
+    await compiledCli(root);
+    const chunks = await readdir(join(root, 'build/cli/chunks'));
+    const server = await readFile(
+      join(
+        root,
+        'build/cli/chunks',
+        chunks.find((c) => c.startsWith('server-'))!,
+      ),
+      'utf8',
+    );
+    expect(server).toContain(JSON.stringify(compiled));
+    expect(await hello()).toBe('one');
+    await put('player/node/sandbox.node-worker.ts', workerSource('two'));
+    expect(cliIsFresh(root)).toBe(false);
+    await compiledCli(root);
+    expect(await hello()).toBe('two');
   });
 
   it('returns null when the sources do not build, so the bin falls back to tsx', async () => {
