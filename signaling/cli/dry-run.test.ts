@@ -5,12 +5,14 @@
  * published; `--force` ships it anyway; `--dry-run` never publishes; a slot without a declared
  * contract gets a load check.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiPath, parseHistoryBody } from '../../protocol/index.ts';
-import { startTestServer, type TestServer } from '../testing/helpers.ts';
+import { TEST_OPERATOR_TOKEN, startTestServer, type TestServer } from '../testing/helpers.ts';
 import { runCli, type CliResult } from '../testing/cli-run.ts';
 
 let server: TestServer;
@@ -148,5 +150,33 @@ describe('patchcast publish: the dry run against the room contract', () => {
     const r = await run('publish', '--key', key, '--slot', `contracts=config:${junk}`);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^BAD_CONFIG: .*entry/);
+  });
+
+  it('runs the same in the compiled CLI, as a pipeline runs it (the bin, its compiled sandbox worker)', async () => {
+    const bin = fileURLToPath(new URL('../../bin/patchcast.mjs', import.meta.url));
+    const publish = (script: string) =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [bin, 'publish', '--server', server.url, '--key', key, '--slot', `enemy-ai=script:${script}`],
+          { env: { ...process.env, PATCHCAST_OPERATOR_TOKEN: TEST_OPERATOR_TOKEN } },
+          (error, out, err) => resolve({ code: error ? (error.code as number) : 0, out, err }),
+        );
+      });
+    const before = await seq();
+    const hangs = await publish(await file('bin-hangs.js', 'export function steer() { for (;;) {} }'));
+    expect(hangs.out).toMatch(/took longer than 150 ms/);
+    expect(hangs.err).toMatch(/^BAD_SCRIPT: dry run failed for enemy-ai/);
+    expect(hangs.code).toBe(1);
+    const junk = await publish(
+      await file('bin-junk.js', 'export function steer(e) { return e.map(() => 1); }'),
+    );
+    expect(junk.out).toMatch(/dry run enemy-ai: FAILED — trial call 0: steer\(\) returned junk/);
+    expect(junk.code).toBe(1);
+    expect(await seq()).toBe(before);
+    const good = await publish(await file('bin-good.js', GOOD + '\n// from the bin'));
+    expect(good.out).toContain('dry run enemy-ai: ok — steer(), 2 trial call(s)');
+    expect(good.code).toBe(0);
+    expect(await seq()).toBe(before + 1);
   });
 });

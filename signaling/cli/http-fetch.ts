@@ -93,7 +93,8 @@ export function nodeFetch(): Fetch {
           res.on('data', (chunk: Buffer) => {
             size += chunk.length;
             if (size > MAX_ANSWER_BYTES) {
-              res.destroy(new Error(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`));
+              reject(new Error(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`));
+              res.destroy();
               return;
             }
             chunks.push(chunk);
