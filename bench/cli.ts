@@ -78,7 +78,10 @@ function stats(values: readonly number[]): { median: number; min: number; max: n
 const fmt = (s: { median: number; min: number; max: number }, d = 2) =>
   `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
 
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' / ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
 
 /** Runs the benchmark; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
