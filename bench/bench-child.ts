@@ -5,6 +5,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as v from 'valibot';
 
+/**
+ * Extra Node flags for the helper processes, from `BENCH_CHILD_FLAGS` (space-separated): e.g.
+ * `BENCH_CHILD_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'` profiles the readers (Node refuses
+ * `--cpu-prof` in NODE_OPTIONS).
+ */
+const childFlags = (process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter((f) => f !== '');
+
 /** A forked helper that answers commands with typed replies. */
 export class BenchChild<Reply extends { type: string }> {
   private readonly child: ChildProcess;
@@ -12,7 +19,7 @@ export class BenchChild<Reply extends { type: string }> {
 
   constructor(file: string, schema: v.GenericSchema<unknown, Reply>) {
     this.child = fork(file, [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', 'tsx', ...childFlags],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (raw: unknown) => {

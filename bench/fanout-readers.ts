@@ -63,6 +63,10 @@ interface Reader {
   socket: Socket;
   ready: boolean;
   doneAt: number | null;
+  /** When the release announcement (ours) or the first bulk byte (seed, raw) arrived. */
+  announcedAt: number | null;
+  /** When the first byte of the payload (a chunk, the `hot_update`, raw bytes) arrived. */
+  firstAt: number | null;
   wanted: number;
   got: number;
   bytes: number;
@@ -86,7 +90,16 @@ function openReader(
 ): Promise<Reader> {
   return new Promise((resolve, reject) => {
     const socket = netConnect({ host: c.host, port: c.port, noDelay: true });
-    const r: Reader = { socket, ready: c.kind === 'raw', doneAt: null, wanted: 0, got: 0, bytes: 0 };
+    const r: Reader = {
+      socket,
+      ready: c.kind === 'raw',
+      doneAt: null,
+      announcedAt: null,
+      firstAt: null,
+      wanted: 0,
+      got: 0,
+      bytes: 0,
+    };
     let settled = false;
     const settle = () => {
       if (!settled) {
@@ -97,6 +110,7 @@ function openReader(
     const scanner = new FrameScanner((prefix, body) => {
       if (c.kind === 'ours') {
         if (prefix[0] === BINARY_CHUNK_TAG || prefix.subarray(0, BLOB_PREFIX.length).equals(BLOB_PREFIX)) {
+          r.firstAt ??= now();
           r.got++;
           if (r.got >= r.wanted && r.wanted > 0 && r.doneAt === null) r.doneAt = now();
           return;
@@ -110,6 +124,7 @@ function openReader(
         }
         const release = v.safeParse(ReleaseSlots, json);
         if (!release.success) return;
+        r.announcedAt ??= now();
         for (const slot of Object.values(release.output.signed.release.slots)) {
           if (held.has(slot.sha256)) continue;
           for (let from = 0; from < slot.chunks.length; from += 256) {
@@ -129,6 +144,14 @@ function openReader(
         if (prefix.subarray(0, HOT_PREFIX.length).equals(HOT_PREFIX) && r.doneAt === null) r.doneAt = now();
       }
     });
+    // The first bulk byte: a chunk frame's first bytes arrive with it; a seed frame's (or raw bytes')
+    // first bytes are the first data after the reader is ready.
+    const firstData = (): void => {
+      if (r.ready && r.firstAt === null && c.kind !== 'ours') {
+        r.firstAt = now();
+        r.announcedAt = r.firstAt;
+      }
+    };
     socket.on('connect', () => {
       if (c.kind === 'ours') {
         socket.write(
@@ -147,6 +170,7 @@ function openReader(
       } else settle();
     });
     socket.on('data', (chunk: Buffer) => {
+      firstData();
       if (c.kind === 'raw') {
         r.bytes += chunk.length;
         if (r.bytes >= c.expectBytes && r.doneAt === null) r.doneAt = now();
@@ -201,8 +225,18 @@ async function collect(timeoutMs: number): Promise<void> {
     await new Promise((t) => setTimeout(t, 5));
   churning = false;
   const done = readers.flatMap((r) => (r.doneAt === null ? [] : [r.doneAt]));
+  const announced = readers.flatMap((r) => (r.announcedAt === null ? [] : [r.announcedAt]));
+  const first = readers.flatMap((r) => (r.firstAt === null ? [] : [r.firstAt]));
   const cpu = process.cpuUsage(cpuAtStart);
-  send({ type: 'results', done, n: readers.length, cpuMs: (cpu.user + cpu.system) / 1000 });
+  send({
+    type: 'results',
+    done,
+    announced,
+    first,
+    n: readers.length,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    sysMs: cpu.system / 1000,
+  });
 }
 
 function closeAll(): void {

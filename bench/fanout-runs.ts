@@ -65,6 +65,12 @@ export interface Row {
   readonly serverLoopMs: number | null;
   /** CPU time the readers' process spent meanwhile. */
   readonly readerCpuMs: number;
+  /** The part of it spent in the kernel. */
+  readonly readerSysMs: number;
+  /** Accepted (bare: first write) → the last client had the announcement (bare, seed: a first byte). */
+  readonly announcedAll: number | null;
+  /** Accepted (bare: first write) → the last client had its first payload byte (ours: a whole chunk). */
+  readonly firstByteAll: number | null;
 }
 
 export const now = (): number => performance.timeOrigin + performance.now();
@@ -89,7 +95,15 @@ const since = (start: number | null): number | null => {
 const ReplySchema = v.variant('type', [
   v.object({ type: v.literal('up') }),
   v.object({ type: v.literal('connected'), ready: v.number(), failed: v.number(), ms: v.number() }),
-  v.object({ type: v.literal('results'), done: v.array(v.number()), n: v.number(), cpuMs: v.number() }),
+  v.object({
+    type: v.literal('results'),
+    done: v.array(v.number()),
+    announced: v.array(v.number()),
+    first: v.array(v.number()),
+    n: v.number(),
+    cpuMs: v.number(),
+    sysMs: v.number(),
+  }),
   v.object({ type: v.literal('closed') }),
 ]);
 type Reply = v.InferOutput<typeof ReplySchema>;
@@ -108,6 +122,15 @@ function stats(doneAt: number[], t0: number): Pick<Row, 'first' | 'p50' | 'p95' 
   return { first: ms[0]!, p50: at(0.5), p95: at(0.95), max: ms.at(-1)! };
 }
 
+/** When the last client had the announcement, and its first payload byte, from `t0`. */
+function phases(
+  results: { readonly announced: readonly number[]; readonly first: readonly number[] },
+  t0: number,
+): Pick<Row, 'announcedAll' | 'firstByteAll'> {
+  const last = (xs: readonly number[]) => (xs.length === 0 ? null : Math.max(...xs) - t0);
+  return { announcedAll: last(results.announced), firstByteAll: last(results.first) };
+}
+
 /** A relay run. */
 export interface RelayRun {
   readonly proto: Proto;
@@ -120,6 +143,8 @@ export interface RelayRun {
   readonly binary: boolean;
   /** Write slots of the relay's fan-out scheduler (default: the relay's own). */
   readonly active?: number;
+  /** Name the slot count in the row's `who` (several were asked for). */
+  readonly labelActive?: boolean;
   readonly sliceBytes?: number;
   readonly windowBytes?: number;
 }
@@ -232,7 +257,9 @@ export async function runRelay(
     await readers.ask({ cmd: 'close' }, 'closed');
     const delivery = stats(results.done, accepted);
     return {
-      who: o.proto === 'ours' && !o.binary ? 'ours (JSON chunks)' : o.proto,
+      who:
+        (o.proto === 'ours' && !o.binary ? 'ours (JSON chunks)' : o.proto) +
+        (o.labelActive ? ` K=${o.active}` : ''),
       proto: o.proto,
       n: o.n,
       payload: o.payload,
@@ -248,6 +275,8 @@ export async function runRelay(
       serverSysMs: serverCpu.system / 1000,
       serverLoopMs,
       readerCpuMs: results.cpuMs,
+      readerSysMs: results.sysMs,
+      ...phases(results, accepted),
     };
   } finally {
     await server.close();
@@ -313,6 +342,8 @@ export async function runBaseline(readers: Readers, o: BareRun, bytes: Uint8Arra
       serverSysMs: serverCpu.system / 1000,
       serverLoopMs,
       readerCpuMs: results.cpuMs,
+      readerSysMs: results.sysMs,
+      ...phases(results, t0),
     };
   } finally {
     await bare.close();

@@ -20,7 +20,7 @@
  * sees. `--density` runs the 10,000-connection test instead (`fanout-density.ts`).
  *
  * Options: --n 10,100 --payload script,1mb,5mb --proto ours,seed --variant plain,sloth,churn
- *          --pool 1,8 --rounds R --json-chunks --active K --slice BYTES --window BYTES --timeout MS
+ *          --pool 1,8 --rounds R --json-chunks --active K[,K…] --slice BYTES --window BYTES --timeout MS
  *          --json FILE
  */
 import { writeFile } from 'node:fs/promises';
@@ -64,11 +64,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   const timeoutMs = num('timeout') ?? 60_000;
   const rounds = Math.max(1, num('rounds') ?? 3);
   const binary = !argv.includes('--json-chunks');
-  const active = num('active');
+  // `--active 1,4`: one relay run per slot count, each in every round (labelled when more than one).
+  const activeAt = argv.indexOf('--active');
+  const actives: (number | undefined)[] =
+    activeAt >= 0
+      ? (argv[activeAt + 1] ?? '')
+          .split(',')
+          .map(Number)
+          .filter((k) => Number.isInteger(k) && k > 0)
+      : [undefined];
   const slice = num('slice');
   const window = num('window');
   const tuning = {
-    ...(active ? { active } : {}),
     ...(slice ? { sliceBytes: slice } : {}),
     ...(window ? { windowBytes: window } : {}),
   };
@@ -80,7 +87,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const log = (r: Row) => {
     rows.push(r);
     process.stderr.write(
-      `#${r.round} ${r.who.padEnd(22)} N=${String(r.n).padEnd(5)} ${r.payload.padEnd(6)} ${r.variant.padEnd(8)} accept ${f(r.acceptMs)}, p50 ${f(r.p50)}, all ${f(r.max)}, publish → all ${f(r.userMs)}, delivered ${r.delivered}/${r.n}, cpu server ${f(r.serverCpuMs)} (event loop ${f(r.serverLoopMs)}, system ${f(r.serverSysMs)}) readers ${f(r.readerCpuMs)}\n`,
+      `#${r.round} ${r.who.padEnd(22)} N=${String(r.n).padEnd(5)} ${r.payload.padEnd(6)} ${r.variant.padEnd(8)} accept ${f(r.acceptMs)}, p50 ${f(r.p50)}, all ${f(r.max)}, publish → all ${f(r.userMs)}, delivered ${r.delivered}/${r.n}, cpu server ${f(r.serverCpuMs)} (event loop ${f(r.serverLoopMs)}, system ${f(r.serverSysMs)}) readers ${f(r.readerCpuMs)} (system ${f(r.readerSysMs)}); last announced ${f(r.announcedAll)}, last first byte ${f(r.firstByteAll)}\n`,
     );
   };
   try {
@@ -97,8 +104,20 @@ export async function main(argv: readonly string[]): Promise<number> {
           }
           for (const proto of protos as Proto[]) {
             for (const variant of variants as Variant[]) {
-              const run = { proto, n, payload, variant, round, timeoutMs, binary, ...tuning };
-              log(await runRelay(readers, run, slots));
+              for (const active of actives) {
+                const run = {
+                  proto,
+                  n,
+                  payload,
+                  variant,
+                  round,
+                  timeoutMs,
+                  binary,
+                  ...tuning,
+                  ...(active ? { active, labelActive: actives.length > 1 } : {}),
+                };
+                log(await runRelay(readers, run, slots));
+              }
             }
           }
         }
