@@ -77,6 +77,25 @@ let extra: Socket[] = [];
 let churning = false;
 /** CPU time of this process when the last connect finished: `collect` reports what the push cost. */
 let cpuAtStart = process.cpuUsage();
+/** Reads (`data` events) and their bytes since the last connect finished. */
+let reads = 0;
+let readBytes = 0;
+/**
+ * Readers heartbeat as players do (every `HEARTBEAT_EVERY_MS`, below the relay's 10 s interval):
+ * on a loaded machine a 500-client run can outlast the relay's three missed heartbeats (30 s), and
+ * a silent reader would be dropped, not served.
+ */
+const HEARTBEAT_EVERY_MS = 5_000;
+let heartbeats: ReturnType<typeof setInterval> | undefined;
+let heartbeatKind: 'ours' | 'seed' | 'raw' = 'raw';
+/** Our protocol's and the seed's keep-alive are the same frame. */
+const HEARTBEAT = encodeFrame({ type: 'heartbeat' });
+
+function beat(): void {
+  if (heartbeatKind === 'raw') return;
+  for (const r of readers) if (!r.socket.destroyed) r.socket.write(HEARTBEAT);
+  for (const s of extra) if (!s.destroyed) s.write(HEARTBEAT);
+}
 
 function send(message: object): void {
   process.send?.(message);
@@ -107,7 +126,8 @@ function openReader(
         resolve(r);
       }
     };
-    const scanner = new FrameScanner((prefix, body) => {
+    const scanner = new FrameScanner(onFrame, true);
+    function onFrame(prefix: Buffer, body: Buffer | null): void {
       if (c.kind === 'ours') {
         if (prefix[0] === BINARY_CHUNK_TAG || prefix.subarray(0, BLOB_PREFIX.length).equals(BLOB_PREFIX)) {
           r.firstAt ??= now();
@@ -143,7 +163,7 @@ function openReader(
         }
         if (prefix.subarray(0, HOT_PREFIX.length).equals(HOT_PREFIX) && r.doneAt === null) r.doneAt = now();
       }
-    });
+    }
     // The first bulk byte: a chunk frame's first bytes arrive with it; a seed frame's (or raw bytes')
     // first bytes are the first data after the reader is ready.
     const firstData = (): void => {
@@ -170,6 +190,8 @@ function openReader(
       } else settle();
     });
     socket.on('data', (chunk: Buffer) => {
+      reads++;
+      readBytes += chunk.length;
       firstData();
       if (c.kind === 'raw') {
         r.bytes += chunk.length;
@@ -196,8 +218,13 @@ async function connectAll(c: ConnectCommand): Promise<void> {
     Array.from({ length: c.n }, (_, i) => openReader(c, `r${i}`, held, false)),
   );
   readers = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  heartbeatKind = c.kind;
+  clearInterval(heartbeats);
+  heartbeats = setInterval(beat, HEARTBEAT_EVERY_MS);
   const ready = readers.filter((r) => r.ready).length;
   cpuAtStart = process.cpuUsage();
+  reads = 0;
+  readBytes = 0;
   send({ type: 'connected', ready, failed: c.n - ready, ms: now() - start });
 }
 
@@ -236,10 +263,13 @@ async function collect(timeoutMs: number): Promise<void> {
     n: readers.length,
     cpuMs: (cpu.user + cpu.system) / 1000,
     sysMs: cpu.system / 1000,
+    reads,
+    readBytes,
   });
 }
 
 function closeAll(): void {
+  clearInterval(heartbeats);
   churning = false;
   for (const r of readers) r.socket.destroy();
   for (const s of extra) s.destroy();

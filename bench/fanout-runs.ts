@@ -67,6 +67,9 @@ export interface Row {
   readonly readerCpuMs: number;
   /** The part of it spent in the kernel. */
   readonly readerSysMs: number;
+  /** The readers' reads (`data` events), and their mean size in bytes. */
+  readonly readerReads: number;
+  readonly readerReadBytes: number;
   /** Accepted (bare: first write) → the last client had the announcement (bare, seed: a first byte). */
   readonly announcedAll: number | null;
   /** Accepted (bare: first write) → the last client had its first payload byte (ours: a whole chunk). */
@@ -103,6 +106,8 @@ const ReplySchema = v.variant('type', [
     n: v.number(),
     cpuMs: v.number(),
     sysMs: v.number(),
+    reads: v.number(),
+    readBytes: v.number(),
   }),
   v.object({ type: v.literal('closed') }),
 ]);
@@ -276,6 +281,8 @@ export async function runRelay(
       serverLoopMs,
       readerCpuMs: results.cpuMs,
       readerSysMs: results.sysMs,
+      readerReads: results.reads,
+      readerReadBytes: results.readBytes,
       ...phases(results, accepted),
     };
   } finally {
@@ -343,6 +350,8 @@ export async function runBaseline(readers: Readers, o: BareRun, bytes: Uint8Arra
       serverLoopMs,
       readerCpuMs: results.cpuMs,
       readerSysMs: results.sysMs,
+      readerReads: results.reads,
+      readerReadBytes: results.readBytes,
       ...phases(results, t0),
     };
   } finally {
