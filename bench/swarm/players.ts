@@ -3,8 +3,15 @@
  * one or more): headless players (`patchcast play`'s client — with `--p2p`'s swarm on node-webrtc, or
  * the relay alone) that follow a room over TCP. Players in several processes use more than one core
  * between them, as players on their own machines would; the relay stays in the parent. Driven over
- * IPC: `start` (join and wait for the mesh), `watch` (time the next seq's apply), `stop`, `exit`.
+ * IPC: `start` (join and settle), `watch` (time the next seq's apply), `stop`, `exit`.
+ *
+ * Settled, the same way in both modes: every player holds the room's seq, a swarm player's PeerJS
+ * peer is registered (or has given up), and then this process has been quiet — under 10 % of a core
+ * for two 250 ms windows in a row — so that nothing a player does on joining (registering, dialling
+ * when links are eager) falls into the timed window.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpuUsage } from 'node:process';
 import * as v from 'valibot';
 import type { NodePlayer } from '../../player/node/index.ts';
@@ -20,8 +27,6 @@ const CommandSchema = v.variant('cmd', [
     ids: v.array(v.string()),
     /** The seq every player holds before the patch. */
     seq: v.number(),
-    /** Links each swarm player should have before `ready` (waited for at most 20 s). */
-    minPeers: v.number(),
   }),
   v.object({ cmd: v.literal('watch'), seq: v.number(), timeoutMs: v.number() }),
   v.object({ cmd: v.literal('stop') }),
@@ -31,7 +36,7 @@ type Command = v.InferOutput<typeof CommandSchema>;
 
 /** What the parent hears back. */
 export type PlayersReply =
-  | { readonly type: 'ready'; readonly peers: readonly number[] }
+  | { readonly type: 'ready'; readonly peers: readonly number[]; readonly settleMs: number }
   | {
       readonly type: 'done';
       /** Wall-clock ms (performance.timeOrigin + now) each player applied the seq; null if it didn't. */
@@ -40,6 +45,9 @@ export type PlayersReply =
       readonly peerBytes: number;
       /** CPU this process spent from `watch` to done (user + system, ms). */
       readonly cpuMs: number;
+      /** Links of each player when the watch started, and when it ended. */
+      readonly linksBefore: readonly number[];
+      readonly linksAfter: readonly number[];
     }
   | { readonly type: 'stopped' }
   | { readonly type: 'error'; readonly message: string };
@@ -65,24 +73,61 @@ async function start(cmd: Extract<Command, { cmd: 'start' }>): Promise<void> {
         ...(cmd.swarm ? { p2p: {} } : {}),
       }),
   );
+  const started = Date.now();
   await Promise.all(players.map((p) => p.start()));
   await Promise.all(players.map((p) => p.waitForSeq(cmd.seq, 120_000)));
-  const deadline = Date.now() + 20_000;
-  const peers = () => players.map((p) => p.client.status().peers);
-  while (cmd.swarm && Date.now() < deadline && peers().some((n) => n < cmd.minPeers)) {
-    await new Promise((r) => setTimeout(r, 50));
+  await quiet(20_000);
+  reply({
+    type: 'ready',
+    peers: players.map((p) => p.client.status().peers),
+    settleMs: Date.now() - started,
+  });
+}
+
+/** Waits until this process has spent under 10 % of a core in two 250 ms windows in a row. */
+async function quiet(maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let calm = 0;
+  while (calm < 2 && Date.now() < deadline) {
+    const before = cpuUsage();
+    await new Promise((r) => setTimeout(r, 250));
+    const spent = cpuUsage(before);
+    calm = spent.user + spent.system < 25_000 ? calm + 1 : 0;
   }
-  reply({ type: 'ready', peers: peers() });
+}
+
+/**
+ * With `PATCHCAST_BENCH_PROFILE=DIR`, each watch window (publish → all applied) is recorded by the
+ * inspector's CPU profiler into `DIR/<pid>-<n>.cpuprofile` (open it in Chrome's DevTools).
+ */
+const PROFILE_DIR = process.env['PATCHCAST_BENCH_PROFILE'];
+let profiles = 0;
+
+async function profiled<T>(work: () => Promise<T>): Promise<T> {
+  if (!PROFILE_DIR) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(`${PROFILE_DIR}/${process.pid}-${++profiles}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
 }
 
 async function watch(cmd: Extract<Command, { cmd: 'watch' }>): Promise<void> {
   const before = players.map((p) => p.client.status());
   const cpu = cpuUsage();
-  const appliedAt = await Promise.all(
-    players.map((p) =>
-      p.waitForSeq(cmd.seq, cmd.timeoutMs).then(
-        () => wall(),
-        () => null,
+  const appliedAt = await profiled(() =>
+    Promise.all(
+      players.map((p) =>
+        p.waitForSeq(cmd.seq, cmd.timeoutMs).then(
+          () => wall(),
+          () => null,
+        ),
       ),
     ),
   );
@@ -94,6 +139,8 @@ async function watch(cmd: Extract<Command, { cmd: 'watch' }>): Promise<void> {
     relayBytes: after.reduce((s, a, i) => s + a.bytesFromRelay - before[i]!.bytesFromRelay, 0),
     peerBytes: after.reduce((s, a, i) => s + a.bytesFromPeers - before[i]!.bytesFromPeers, 0),
     cpuMs: (spent.user + spent.system) / 1000,
+    linksBefore: before.map((s) => s.peers),
+    linksAfter: after.map((s) => s.peers),
   });
 }
 

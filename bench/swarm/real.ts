@@ -36,6 +36,9 @@ export interface RealRow {
   readonly cpuMs: number;
   /** One-minute load average at the end of the run. */
   readonly load: number;
+  /** Mean links per player when the patch was published, and when the last player applied it. */
+  readonly linksBefore: number;
+  readonly linksAfter: number;
 }
 
 /** Options of the real part. */
@@ -135,7 +138,6 @@ async function runOnce(
           swarm,
           ids: share(g),
           seq: current,
-          minPeers: Math.min(3, n - 1),
         }),
       ),
     );
@@ -159,12 +161,16 @@ async function runOnce(
     let relayBytes = 0;
     let peerBytes = 0;
     let cpuMs = relayCpu;
+    let linksBefore = 0;
+    let linksAfter = 0;
     const times: number[] = [];
     for (const reply of replies) {
       if (reply.type !== 'done') throw new Error(`players: ${reply.type}`);
       relayBytes += reply.relayBytes;
       peerBytes += reply.peerBytes;
       cpuMs += reply.cpuMs;
+      linksBefore += reply.linksBefore.reduce((s, l) => s + l, 0);
+      linksAfter += reply.linksAfter.reduce((s, l) => s + l, 0);
       for (const at of reply.appliedAt) if (at !== null) times.push(at - started);
     }
     times.sort((a, b) => a - b);
@@ -183,6 +189,8 @@ async function runOnce(
       peerBytes,
       cpuMs,
       load: loadavg()[0]!,
+      linksBefore: linksBefore / n,
+      linksAfter: linksAfter / n,
     };
   } finally {
     await Promise.all(used.map((group) => group.ask({ cmd: 'stop' })));
@@ -263,17 +271,19 @@ export function printReal(rows: readonly RealRow[], procs: number): void {
     `\nReal WebRTC (node-webrtc on loopback): relay in this process, players in ${procs} child process(es); one run per row\n`,
   );
   console.log(
-    '| run | relay limit | N | patch | mode | applied | p50 | p95 | max | ÷ relay only (max) | relay sent (chunks) | ÷ patch | relay wire bytes | peer bytes | offload | CPU | load | target met |',
+    '| run | relay limit | N | patch | mode | applied | p50 | p95 | max | ÷ relay only (max) | relay sent (chunks) | ÷ patch | relay wire bytes | peer bytes | offload | links per player (publish → end) | CPU | ÷ relay only (CPU) | load | target met |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const all = r.relayBytes + r.peerBytes;
     const base = r.mode === 'swarm' ? baselineOf(rows, r) : undefined;
     const ratio = base ? `${(r.max / base.max).toFixed(2)}×` : '';
+    const cpuRatio = base ? `${(r.cpuMs / base.cpuMs).toFixed(2)}×` : '';
+    const links = r.mode === 'swarm' ? `${r.linksBefore.toFixed(1)} → ${r.linksAfter.toFixed(1)}` : '';
     console.log(
       `| ${r.run} | ${rate(r.limit)} | ${r.n} | ${mb(r.sizeBytes)} | ${r.mode} | ${r.applied}/${r.n} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.max)} | ${ratio} | ` +
         `${mb(r.relayBytes)} | ${(r.relayBytes / r.sizeBytes).toFixed(2)}× | ${mb(r.relayWireBytes)} | ${mb(r.peerBytes)} | ` +
-        `${all > 0 ? ((100 * r.peerBytes) / all).toFixed(1) : '0.0'}% | ${(r.cpuMs / 1000).toFixed(2)} s | ${r.load.toFixed(1)} | ${verdict(rows, r)} |`,
+        `${all > 0 ? ((100 * r.peerBytes) / all).toFixed(1) : '0.0'}% | ${links} | ${(r.cpuMs / 1000).toFixed(2)} s | ${cpuRatio} | ${r.load.toFixed(1)} | ${verdict(rows, r)} |`,
     );
   }
 }

@@ -54,6 +54,10 @@ export interface SchedulerHost {
   /** Tells every peer what we hold and fetch through the swarm now (a `peer.hello` again). */
   greet(): void;
   removePeer(id: string, ban?: boolean): void;
+  /** The relay deferred us to our peers: links are wanted (`SwarmOptions.onPeersWanted`). */
+  wantPeers(): void;
+  /** Links are being made on demand though none is up (`SwarmOptions.linking`). */
+  linking(): boolean;
 }
 
 /** The downloads of one swarm. */
@@ -264,7 +268,8 @@ export class ChunkScheduler {
     this.relayInflight++;
     const askedAt = this.host.opts.clock.now();
     job.inflight.set(index, { from: RELAY, at: askedAt, timer: undefined });
-    const mayDefer = this.host.peers.size > 0 && !this.starved;
+    // With links, or while links can be made on demand: the relay's `blob.defer` is what makes us dial.
+    const mayDefer = (this.host.peers.size > 0 || this.host.linking()) && !this.starved;
     void relay.getChunk(job.desc.sha256, index, mayDefer).then(async (answer) => {
       this.relayInflight--;
       if (job.inflight.get(index)?.from === RELAY) job.inflight.delete(index);
@@ -287,10 +292,13 @@ export class ChunkScheduler {
         job.deferred.add(index);
         this.relayDeferredAt = now;
         this.lastDeferralAt = now;
+        this.host.wantPeers();
         this.swarmCarries(job);
         this.backOffRelay(job, index, answer.retryAfterMs);
       } else {
         // Trouble at the relay (no connection, no answer in time): peers first for a while.
+        // (Links on demand are not made for this: dialling goes through the relay's signaling server,
+        // and a relay slow on a loaded machine is not a relay that defers.)
         this.relayTroubleAt = this.host.opts.clock.now();
         this.backOffRelay(job, index, 1000);
       }

@@ -85,14 +85,23 @@ export interface PeerMeshOptions {
   readonly refillMs?: number;
   readonly clock?: Clock;
   readonly random?: () => number;
+  /**
+   * False: links on demand — dial nobody (nor ask the relay for more ids) until {@link PeerMesh.want}
+   * is called; incoming links are taken all the same. Default true: dial at once.
+   */
+  readonly eager?: boolean;
 }
 
 /**
  * Keeps a player's swarm links: accepts incoming connections while the swarm has room, dials peer ids
- * offered by the relay until `target` links are up, and asks for more when links drop.
+ * offered by the relay until `target` links are up, and asks for more when links drop. With `eager:
+ * false` it only remembers the ids offered until links are wanted ({@link want}).
  */
 export class PeerMesh {
   private readonly dialing = new Map<string, DataConnection>();
+  /** Ids offered while links were not wanted yet (the latest offer). */
+  private known: readonly string[] = [];
+  private wanted: boolean;
   private readonly target: number;
   private readonly timeoutMs: number;
   private readonly clock: Clock;
@@ -109,7 +118,24 @@ export class PeerMesh {
     this.timeoutMs = options.connectTimeoutMs ?? 8000;
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? Math.random;
+    this.wanted = options.eager ?? true;
     peer.on('connection', (conn) => this.incoming(conn));
+    this.scheduleRefill();
+  }
+
+  /** True once the mesh dials (eager, or {@link want} was called). */
+  get dials(): boolean {
+    return this.wanted;
+  }
+
+  /** Links are wanted from now on: dial the ids offered so far, ask the relay for fresh ones, keep up. */
+  want(): void {
+    if (this.wanted || this.stopped) return;
+    this.wanted = true;
+    const known = this.known;
+    this.known = [];
+    this.offer(known);
+    this.options.requestPeers?.();
     this.scheduleRefill();
   }
 
@@ -120,6 +146,10 @@ export class PeerMesh {
 
   /** Peer ids from the relay: dial some of them until we have `target` links. */
   offer(ids: readonly string[]): void {
+    if (!this.wanted) {
+      this.known = ids;
+      return;
+    }
     const candidates = ids.filter(
       (id) => id !== this.peer.id && this.swarm.canAdd(id) && !this.dialing.has(id),
     );
@@ -186,7 +216,7 @@ export class PeerMesh {
   }
 
   private scheduleRefill(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.wanted) return;
     this.refillTimer = this.clock.setTimeout(() => {
       if (this.swarm.peerCount + this.dialing.size < this.target) this.options.requestPeers?.();
       this.scheduleRefill();

@@ -15,6 +15,13 @@
  *
  * Nothing waits for WebRTC. Until the PeerJS peer is open, and for good when it can't open (no
  * signaling server, WebRTC blocked), blobs come from the relay and the mode stays `relay`.
+ *
+ * Links on demand (the default, `links: 'on-demand'`): the PeerJS peer registers with the signaling
+ * server at once (others may dial us, and we take their links), but we dial nobody until the relay
+ * defers a chunk to the swarm (`blob.defer`: it is the bottleneck) (not when it is merely slow:
+ * dialling goes through its signaling server). A player whose relay
+ * serves at once has no WebRTC connection to pay for, and costs what a relay-only one does. Once
+ * wanted, the mesh is kept up for the rest of the session. `links: 'eager'` dials at once.
  */
 import type { Peer } from 'peerjs';
 import { ErrorCode, type Result } from '../../protocol/errors.ts';
@@ -77,8 +84,22 @@ export interface PlayerSwarmOptions {
   readonly openTimeoutMs?: number;
   /** A chunk asked of the relay and not answered in this long may be asked of peers (default 3 s). */
   readonly relayChunkTimeoutMs?: number;
-  readonly swarm?: Omit<SwarmOptions, 'relay' | 'onPeerRelease' | 'onPeersChanged'>;
-  readonly mesh?: Omit<PeerMeshOptions, 'requestPeers'>;
+  readonly swarm?: Omit<
+    SwarmOptions,
+    'relay' | 'onPeerRelease' | 'onPeersChanged' | 'onPeersWanted' | 'linking'
+  >;
+  readonly mesh?: Omit<PeerMeshOptions, 'requestPeers' | 'eager'>;
+  /**
+   * When to dial peers: `on-demand` (default) once the relay defers to the swarm; `eager`
+   * as soon as the signaling server has registered us.
+   */
+  readonly links?: 'on-demand' | 'eager';
+  /**
+   * Links on demand: while none is up yet, the relay may defer our requests for this long after we
+   * started dialling (default 5 s); past it, with still no link, it is asked as by a player without
+   * peers (WebRTC that registers but never connects must not leave us waiting on a swarm).
+   */
+  readonly linkGraceMs?: number;
 }
 
 /** A PeerJS id of our own making, so `hello` can carry it before PeerJS has even loaded. */
@@ -99,6 +120,8 @@ const FORGED: ReadonlySet<string> = new Set([
 const RECONNECT_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 /** A failed start is tried again on the next `welcome`, but not more often than this. */
 const RETRY_AFTER_MS = 10_000;
+/** Default of {@link PlayerSwarmOptions.linkGraceMs}. */
+const LINK_GRACE_MS = 5_000;
 
 /** The player's swarm; see the file comment. Fires `change` when links come and go. */
 export class PlayerSwarm extends EventTarget {
@@ -117,6 +140,8 @@ export class PlayerSwarm extends EventTarget {
   private everFailed = false;
   private reconnects = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When links were first wanted (the relay deferred to the swarm); null: not yet. */
+  private wantedAt: number | null = null;
 
   constructor(options: PlayerSwarmOptions) {
     super();
@@ -173,15 +198,34 @@ export class PlayerSwarm extends EventTarget {
     }
     this.peer = peer;
     this.reconnects = 0;
+    const eager = this.options.links === 'eager';
     this.mesh = new PeerMesh(peer, swarm, {
       ...this.options.mesh,
+      eager,
       requestPeers: () => void this.client?.sendToRelay({ type: MessageType.peersGet }),
     });
     this.watch(peer);
     this.setState('open');
     this.mesh.offer(this.offered);
     this.offered = [];
-    this.client?.sendToRelay({ type: MessageType.peersGet });
+    if (eager) this.client?.sendToRelay({ type: MessageType.peersGet });
+    else if (this.wantedAt !== null) this.mesh.want();
+  }
+
+  /** The relay deferred to the swarm: dial peers (from now on, for the whole session). */
+  private wantPeers(): void {
+    this.wantedAt ??= Date.now();
+    this.mesh?.want();
+  }
+
+  /**
+   * Links on demand, none up yet: may the relay defer our requests? Yes while the signaling server
+   * has us and a first dial is under way or still to come (its `blob.defer` is what makes us dial),
+   * for at most `linkGraceMs` after the first want.
+   */
+  private linking(): boolean {
+    if (this.state !== 'open' || this.options.links === 'eager') return false;
+    return this.wantedAt === null || Date.now() - this.wantedAt < (this.options.linkGraceMs ?? LINK_GRACE_MS);
   }
 
   /**
@@ -216,6 +260,8 @@ export class PlayerSwarm extends EventTarget {
       relay: new PatientRelay(relay, this.options.relayChunkTimeoutMs ?? 3_000),
       onPeerRelease: (signed) => this.peerRelease(signed),
       onPeersChanged: () => this.dispatchEvent(new Event('change')),
+      onPeersWanted: () => this.wantPeers(),
+      linking: () => this.linking(),
     });
     this.swarm = swarm;
     return {

@@ -26,6 +26,17 @@ export interface SwarmOptions {
    */
   readonly onPeerRelease?: ReleaseCheck;
   readonly onPeersChanged?: (count: number) => void;
+  /**
+   * The relay deferred a chunk to our peers (it is the bottleneck): links are wanted. A
+   * player that makes links on demand starts dialling here (`PeerMesh.want`).
+   */
+  readonly onPeersWanted?: () => void;
+  /**
+   * True while links can be made on demand though none is up yet (the signaling server is reachable,
+   * and a first dial has not been given up on): the relay may then defer our requests (`defer: true`)
+   * even before we have a link — its `blob.defer` is what makes us dial. Default: never.
+   */
+  readonly linking?: () => boolean;
   readonly clock?: Clock;
   readonly random?: () => number;
   readonly hash?: Hasher;
@@ -67,7 +78,9 @@ export interface SwarmOptions {
 }
 
 /** {@link SwarmOptions} with the defaults filled in (the callbacks and the relay stay with the swarm). */
-export type ResolvedSwarmOptions = Required<Omit<SwarmOptions, 'onPeerRelease' | 'onPeersChanged' | 'relay'>>;
+export type ResolvedSwarmOptions = Required<
+  Omit<SwarmOptions, 'onPeerRelease' | 'onPeersChanged' | 'onPeersWanted' | 'linking' | 'relay'>
+>;
 
 /** Fills in the defaults. */
 export function resolveSwarmOptions(options: SwarmOptions): ResolvedSwarmOptions {

@@ -75,6 +75,8 @@ export class Swarm {
         for (const peer of this.peers.values()) this.greet(peer);
       },
       removePeer: (id, ban) => this.removePeer(id, ban),
+      wantPeers: () => this.options.onPeersWanted?.(),
+      linking: () => this.options.linking?.() ?? false,
     });
     this.news = new PeerNews({
       opts: this.opts,
@@ -210,11 +212,19 @@ export class Swarm {
       case PeerMessageType.hello: {
         const again = peer.greeted;
         peer.greeted = true;
-        for (const [sha, bits] of Object.entries(msg.have)) peer.learn(sha, this.indexesOf(sha, bits));
+        // A hello again: it now fetches the blobs it lists through the swarm (`swarmCarries`). A first
+        // hello that lists a blob it holds only part of: it fetches that one through the swarm (a
+        // player that links on demand dials once the relay defers it, in the middle of a download).
+        const fetching: string[] = [];
+        for (const [sha, bits] of Object.entries(msg.have)) {
+          const indexes = this.indexesOf(sha, bits);
+          peer.learn(sha, indexes);
+          const count = this.chunkCountOf(sha);
+          if (again || (count > 0 && indexes.length < count)) fetching.push(sha);
+        }
         if (this.current && Math.max(peer.seq, msg.seq) < this.seq) this.sendRelease(peer, this.current);
         peer.seq = Math.max(peer.seq, msg.seq);
-        // A hello again: it now fetches the blobs it lists through the swarm (`swarmCarries`).
-        if (again) this.swarmNeeded(peer, Object.keys(msg.have));
+        if (fetching.length > 0) this.swarmNeeded(peer, fetching);
         this.scheduler.pumpAll();
         break;
       }
