@@ -18,10 +18,10 @@
  *
  * Links on demand (the default, `links: 'on-demand'`): the PeerJS peer registers with the signaling
  * server at once (others may dial us, and we take their links), but we dial nobody until the relay
- * defers a chunk to the swarm (`blob.defer`: it is the bottleneck) (not when it is merely slow:
- * dialling goes through its signaling server). A player whose relay
- * serves at once has no WebRTC connection to pay for, and costs what a relay-only one does. Once
- * wanted, the mesh is kept up for the rest of the session. `links: 'eager'` dials at once.
+ * defers a chunk to the swarm (`blob.defer`: it is the bottleneck; not when it is merely slow, since
+ * dialling goes through its signaling server). A player whose relay serves at once has no WebRTC
+ * connection to pay for, and costs what a relay-only one does. Once wanted, the mesh is kept up for
+ * the rest of the session. `links: 'eager'` dials at once.
  */
 import type { Peer } from 'peerjs';
 import { ErrorCode, type Result } from '../../protocol/errors.ts';
