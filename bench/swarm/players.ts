@@ -48,6 +48,8 @@ export type PlayersReply =
       /** Links of each player when the watch started, and when it ended. */
       readonly linksBefore: readonly number[];
       readonly linksAfter: readonly number[];
+      /** Wall-clock ms each player first had a link during the watch (null: none, or one before it). */
+      readonly linkedAt: readonly (number | null)[];
     }
   | { readonly type: 'stopped' }
   | { readonly type: 'error'; readonly message: string };
@@ -120,6 +122,13 @@ async function profiled<T>(work: () => Promise<T>): Promise<T> {
 
 async function watch(cmd: Extract<Command, { cmd: 'watch' }>): Promise<void> {
   const before = players.map((p) => p.client.status());
+  const linkedAt: (number | null)[] = players.map(() => null);
+  const onChange = players.map((p, i) => () => {
+    if (linkedAt[i] === null && before[i]!.peers === 0 && (p.swarm?.info().peers.length ?? 0) > 0) {
+      linkedAt[i] = wall();
+    }
+  });
+  players.forEach((p, i) => p.swarm?.addEventListener('change', onChange[i]!));
   const cpu = cpuUsage();
   const appliedAt = await profiled(() =>
     Promise.all(
@@ -132,6 +141,7 @@ async function watch(cmd: Extract<Command, { cmd: 'watch' }>): Promise<void> {
     ),
   );
   const spent = cpuUsage(cpu);
+  players.forEach((p, i) => p.swarm?.removeEventListener('change', onChange[i]!));
   const after = players.map((p) => p.client.status());
   reply({
     type: 'done',
@@ -141,6 +151,7 @@ async function watch(cmd: Extract<Command, { cmd: 'watch' }>): Promise<void> {
     cpuMs: (spent.user + spent.system) / 1000,
     linksBefore: before.map((s) => s.peers),
     linksAfter: after.map((s) => s.peers),
+    linkedAt,
   });
 }
 

@@ -39,6 +39,9 @@ export interface RealRow {
   /** Mean links per player when the patch was published, and when the last player applied it. */
   readonly linksBefore: number;
   readonly linksAfter: number;
+  /** Publish → a player's first link, median and max over the players that linked (NaN: none did). */
+  readonly linkP50: number;
+  readonly linkMax: number;
 }
 
 /** Options of the real part. */
@@ -164,6 +167,7 @@ async function runOnce(
     let linksBefore = 0;
     let linksAfter = 0;
     const times: number[] = [];
+    const linked: number[] = [];
     for (const reply of replies) {
       if (reply.type !== 'done') throw new Error(`players: ${reply.type}`);
       relayBytes += reply.relayBytes;
@@ -172,8 +176,10 @@ async function runOnce(
       linksBefore += reply.linksBefore.reduce((s, l) => s + l, 0);
       linksAfter += reply.linksAfter.reduce((s, l) => s + l, 0);
       for (const at of reply.appliedAt) if (at !== null) times.push(at - started);
+      for (const at of reply.linkedAt) if (at !== null) linked.push(at - started);
     }
     times.sort((a, b) => a - b);
+    linked.sort((a, b) => a - b);
     return {
       run,
       limit,
@@ -191,6 +197,8 @@ async function runOnce(
       load: loadavg()[0]!,
       linksBefore: linksBefore / n,
       linksAfter: linksAfter / n,
+      linkP50: percentile(linked, 50),
+      linkMax: linked.at(-1) ?? NaN,
     };
   } finally {
     await Promise.all(used.map((group) => group.ask({ cmd: 'stop' })));
@@ -271,19 +279,21 @@ export function printReal(rows: readonly RealRow[], procs: number): void {
     `\nReal WebRTC (node-webrtc on loopback): relay in this process, players in ${procs} child process(es); one run per row\n`,
   );
   console.log(
-    '| run | relay limit | N | patch | mode | applied | p50 | p95 | max | ÷ relay only (max) | relay sent (chunks) | ÷ patch | relay wire bytes | peer bytes | offload | links per player (publish → end) | CPU | ÷ relay only (CPU) | load | target met |',
+    '| run | relay limit | N | patch | mode | applied | p50 | p95 | max | ÷ relay only (max) | relay sent (chunks) | ÷ patch | relay wire bytes | peer bytes | offload | links per player (publish → end) | first link p50 / max | CPU | ÷ relay only (CPU) | load | target met |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const all = r.relayBytes + r.peerBytes;
     const base = r.mode === 'swarm' ? baselineOf(rows, r) : undefined;
     const ratio = base ? `${(r.max / base.max).toFixed(2)}×` : '';
     const cpuRatio = base ? `${(r.cpuMs / base.cpuMs).toFixed(2)}×` : '';
     const links = r.mode === 'swarm' ? `${r.linksBefore.toFixed(1)} → ${r.linksAfter.toFixed(1)}` : '';
+    const linkedIn =
+      r.mode === 'swarm' && Number.isFinite(r.linkMax) ? `${ms(r.linkP50)} / ${ms(r.linkMax)}` : '';
     console.log(
       `| ${r.run} | ${rate(r.limit)} | ${r.n} | ${mb(r.sizeBytes)} | ${r.mode} | ${r.applied}/${r.n} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.max)} | ${ratio} | ` +
         `${mb(r.relayBytes)} | ${(r.relayBytes / r.sizeBytes).toFixed(2)}× | ${mb(r.relayWireBytes)} | ${mb(r.peerBytes)} | ` +
-        `${all > 0 ? ((100 * r.peerBytes) / all).toFixed(1) : '0.0'}% | ${links} | ${(r.cpuMs / 1000).toFixed(2)} s | ${cpuRatio} | ${r.load.toFixed(1)} | ${verdict(rows, r)} |`,
+        `${all > 0 ? ((100 * r.peerBytes) / all).toFixed(1) : '0.0'}% | ${links} | ${linkedIn} | ${(r.cpuMs / 1000).toFixed(2)} s | ${cpuRatio} | ${r.load.toFixed(1)} | ${verdict(rows, r)} |`,
     );
   }
 }

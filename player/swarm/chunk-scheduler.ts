@@ -117,6 +117,14 @@ export class ChunkScheduler {
     return result;
   }
 
+  /**
+   * A first link is up: the starvation clock starts now, not at the relay's first `blob.defer` (a
+   * player that links on demand dials only then, and its peers need the time to link and answer).
+   */
+  linked(): void {
+    this.peerWaitSince = Math.max(this.peerWaitSince, this.host.opts.clock.now());
+  }
+
   /** True while we told the relay we are starved. */
   get isStarved(): boolean {
     return this.starved;

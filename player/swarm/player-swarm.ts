@@ -96,7 +96,7 @@ export interface PlayerSwarmOptions {
   readonly links?: 'on-demand' | 'eager';
   /**
    * Links on demand: while none is up yet, the relay may defer our requests for this long after we
-   * started dialling (default 5 s); past it, with still no link, it is asked as by a player without
+   * started dialling (default 8 s, the mesh's dial timeout); past it, with still no link, it is asked as by a player without
    * peers (WebRTC that registers but never connects must not leave us waiting on a swarm).
    */
   readonly linkGraceMs?: number;
@@ -120,8 +120,8 @@ const FORGED: ReadonlySet<string> = new Set([
 const RECONNECT_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 /** A failed start is tried again on the next `welcome`, but not more often than this. */
 const RETRY_AFTER_MS = 10_000;
-/** Default of {@link PlayerSwarmOptions.linkGraceMs}. */
-const LINK_GRACE_MS = 5_000;
+/** Default of {@link PlayerSwarmOptions.linkGraceMs}: a dial not open after 8 s is dropped (`PeerMesh`). */
+const LINK_GRACE_MS = 8_000;
 
 /** The player's swarm; see the file comment. Fires `change` when links come and go. */
 export class PlayerSwarm extends EventTarget {

@@ -121,6 +121,7 @@ export class Swarm {
       drain: () => peer.flush(),
       close: () => this.forget(peer),
     });
+    if (this.peers.size === 1) this.scheduler.linked();
     this.greet(peer);
     this.options.onPeersChanged?.(this.peers.size);
     return true;
