@@ -26,13 +26,19 @@
  *
  * Options: --n 10,30,50  --size 1mb  --egress 100mbit,20mbit (none: skip)  --egress-n 50  --egress-size 5mb
  *          --procs 2  --runs 1  --sim 1000:1mb,10000:256kb  --liars 1000:1mb  --no-baseline  --no-real
- *          --json FILE  (an empty --n, --sim or --liars skips that part)
+ *          --links on-demand|eager (when swarm players dial: once the relay defers, the default, or
+ *          at once)  --json FILE  (an empty --n, --sim or --liars skips that part)
  */
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { parseRate } from '../../signaling/hub/egress.ts';
 import { printReal, realRuns, type RealRow } from './real.ts';
 import { simulate, type SimResult } from './simulate.ts';
+
+function linksOf(text: string): 'on-demand' | 'eager' {
+  if (text !== 'on-demand' && text !== 'eager') throw new Error(`--links ${text}: on-demand or eager`);
+  return text;
+}
 
 const SIZES: Record<string, number> = { '256kb': 256 * 1024, '1mb': 1 << 20, '5mb': 5 << 20 };
 
@@ -68,6 +74,7 @@ function parseArgs(argv: readonly string[]) {
     egressSizes: (get('egress-size') ?? '5mb').split(',').filter(Boolean).map(sizeOf),
     runs: Number(get('runs') ?? 1),
     procs: Number(get('procs') ?? 2),
+    links: linksOf(get('links') ?? 'on-demand'),
     baseline: !argv.includes('--no-baseline'),
     real: !argv.includes('--no-real'),
     json: get('json'),
@@ -170,14 +177,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (limit === null) throw new Error(`--egress ${text}: not a rate`);
       return limit;
     });
-    const options = { procs: args.procs, baseline: args.baseline };
+    const options = { procs: args.procs, baseline: args.baseline, links: args.links };
     for (let run = 1; run <= args.runs; run++) {
       if (args.ns.length > 0) await realRuns(null, args.sizes, args.ns, options, run, realRows);
       for (const limit of limits) {
         await realRuns(limit, args.egressSizes, args.egressNs, options, run, realRows);
       }
     }
-    printReal(realRows, args.procs);
+    printReal(realRows, args.procs, args.links);
   }
   const simRows: (SimResult & { bytes: number })[] = [];
   for (const sim of args.sims) {

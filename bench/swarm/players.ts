@@ -24,6 +24,7 @@ const CommandSchema = v.variant('cmd', [
     room: v.string(),
     publicKey: v.string(),
     swarm: v.boolean(),
+    links: v.picklist(['on-demand', 'eager']),
     ids: v.array(v.string()),
     /** The seq every player holds before the patch. */
     seq: v.number(),
@@ -72,7 +73,7 @@ async function start(cmd: Extract<Command, { cmd: 'start' }>): Promise<void> {
         connect: tcpTransport('127.0.0.1', cmd.tcpPort),
         clientId,
         handlers: { script: accept, texture: accept, config: accept },
-        ...(cmd.swarm ? { p2p: {} } : {}),
+        ...(cmd.swarm ? { p2p: { links: cmd.links } } : {}),
       }),
   );
   const started = Date.now();

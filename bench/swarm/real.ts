@@ -48,6 +48,8 @@ export interface RealRow {
 export interface RealOptions {
   readonly procs: number;
   readonly baseline: boolean;
+  /** When swarm players dial peers (`PlayerSwarmOptions.links`). */
+  readonly links: 'on-demand' | 'eager';
 }
 
 /** A child process of players (`players.ts`). */
@@ -124,6 +126,7 @@ async function runOnce(
   sizeBytes: number,
   swarm: boolean,
   run: number,
+  options: RealOptions,
 ): Promise<RealRow> {
   const current = room.latest?.release.seq ?? 0;
   const ids = Array.from({ length: n }, (_, i) => `bench-${swarm ? 's' : 'r'}-${run}-${i}`);
@@ -139,6 +142,7 @@ async function runOnce(
           room: room.room,
           publicKey: room.key.publicKey,
           swarm,
+          links: options.links,
           ids: share(g),
           seq: current,
         }),
@@ -225,11 +229,13 @@ export async function realRuns(
     const fresh = () => TestRoom.create(server.url, `bench-${++rooms}`);
     // Warm-up, not recorded: the first transfer of a fresh process pays for compiling the code.
     const few = Math.min(4 * groups.length, Math.max(...ns));
-    for (const swarm of [false, true]) await runOnce(server, await fresh(), groups, few, 256 << 10, swarm, 0);
+    for (const swarm of [false, true])
+      await runOnce(server, await fresh(), groups, few, 256 << 10, swarm, 0, options);
     for (const size of sizes) {
       for (const n of ns) {
-        if (options.baseline) rows.push(await runOnce(server, await fresh(), groups, n, size, false, run));
-        rows.push(await runOnce(server, await fresh(), groups, n, size, true, run));
+        if (options.baseline)
+          rows.push(await runOnce(server, await fresh(), groups, n, size, false, run, options));
+        rows.push(await runOnce(server, await fresh(), groups, n, size, true, run, options));
         console.error(
           `done: run ${run}, limit ${rate(limit)}, N=${n} ${mb(size)} (load ${loadavg()[0]!.toFixed(1)})`,
         );
@@ -274,9 +280,9 @@ export function verdict(rows: readonly RealRow[], row: RealRow): string {
 }
 
 /** Prints the table of the real part. */
-export function printReal(rows: readonly RealRow[], procs: number): void {
+export function printReal(rows: readonly RealRow[], procs: number, links: string): void {
   console.log(
-    `\nReal WebRTC (node-webrtc on loopback): relay in this process, players in ${procs} child process(es); one run per row\n`,
+    `\nReal WebRTC (node-webrtc on loopback): relay in this process, players in ${procs} child process(es), links ${links}; one run per row\n`,
   );
   console.log(
     '| run | relay limit | N | patch | mode | applied | p50 | p95 | max | ÷ relay only (max) | relay sent (chunks) | ÷ patch | relay wire bytes | peer bytes | offload | links per player (publish → end) | first link p50 / max | CPU | ÷ relay only (CPU) | load | target met |',
