@@ -39,14 +39,16 @@ function p2pPlayer(i: number): NodePlayer {
 }
 
 describe('patchcast play --p2p (headless players in a swarm)', () => {
-  it('spreads a 1 MB texture mostly peer to peer when the relay is the bottleneck; it sends about one copy', async () => {
+  it('links up when the relay defers, and spreads a 1 MB texture mostly peer to peer; the relay sends about one copy', async () => {
     const players = [0, 1, 2, 3, 4].map(p2pPlayer);
     const traffic = (p: NodePlayer) => p.client.status();
     try {
       await Promise.all(players.map((p) => p.start()));
       await Promise.all(players.map((p) => p.waitForSeq(1)));
-      // Let the mesh form (each player dials the peers the relay offered in `welcome`).
-      await until(() => players.every((p) => traffic(p).peers >= 2), 15_000);
+      await until(() => players.every((p) => p.swarm!.info().state === 'open'), 15_000);
+      // Links on demand: nobody dials before the relay defers a chunk to the swarm.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(players.map((p) => traffic(p).peers)).toEqual([0, 0, 0, 0, 0]);
       const before = players.map(traffic);
       const texture = await bigPngBytes(1 << 20);
       const built = await room.build({
@@ -61,6 +63,7 @@ describe('patchcast play --p2p (headless players in a swarm)', () => {
       expect(relay + peers).toBeGreaterThanOrEqual(5 * texture.length);
       expect(relay).toBeLessThanOrEqual(2 * texture.length);
       expect(peers).toBeGreaterThan(2.5 * texture.length);
+      expect(after.every((t) => t.peers >= 1)).toBe(true);
       for (const p of players) {
         expect(p.client.status().slots['background']?.sha256).toBe(
           built.signed.release.slots['background']?.sha256,
@@ -100,6 +103,54 @@ describe('patchcast play --p2p (headless players in a swarm)', () => {
       liarSwarm.close();
       liar.destroy();
       player.close();
+    }
+  });
+});
+
+describe('patchcast play --p2p with a relay that serves at once', () => {
+  it('opens no peer connection: every chunk comes from the relay, as for relay-only players', async () => {
+    const open = await startTestServer();
+    const openRoom = await TestRoom.create(open.url, 'swarm');
+    const accept = () => ({ status: 'applied' as const });
+    const players = [0, 1, 2, 3].map(
+      (i) =>
+        new NodePlayer({
+          room: 'swarm',
+          publicKey: openRoom.key.publicKey,
+          server: open.url,
+          connect: tcpTransport('127.0.0.1', open.tcpPort),
+          clientId: `open-${i}`,
+          handlers: { script: accept, texture: accept, config: accept },
+          p2p: {},
+        }),
+    );
+    const links = () => players.map((p) => p.swarm!.info().peers.length);
+    try {
+      await Promise.all(players.map((p) => p.start()));
+      await Promise.all(players.map((p) => p.waitForSeq(1)));
+      expect(players.map((p) => p.swarm!.info().state)).toEqual(['open', 'open', 'open', 'open']);
+      const texture = await bigPngBytes(1 << 20);
+      const built = await openRoom.build({
+        slots: { background: { kind: 'texture', mime: 'image/png', bytes: texture, version: '2.0.0' } },
+      });
+      expect((await openRoom.publish(built)).status).toBe(201);
+      // Watched all along: not one link, not even for a moment.
+      let most = 0;
+      const watching = setInterval(() => (most = Math.max(most, ...links())), 10);
+      try {
+        await Promise.all(players.map((p) => p.waitForSeq(2, 30_000)));
+        await new Promise((r) => setTimeout(r, 2000)); // and after: quiet news would go over links
+      } finally {
+        clearInterval(watching);
+      }
+      expect(most).toBe(0);
+      for (const p of players) {
+        expect(p.client.status()).toMatchObject({ peers: 0, bytesFromPeers: 0 });
+        expect(p.client.status().bytesFromRelay).toBeGreaterThanOrEqual(texture.length);
+      }
+    } finally {
+      for (const p of players) p.close();
+      await open.dispose();
     }
   });
 });
