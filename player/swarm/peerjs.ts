@@ -102,6 +102,13 @@ export class PeerMesh {
   /** Ids offered while links were not wanted yet (the latest offer). */
   private known: readonly string[] = [];
   private wanted: boolean;
+  /**
+   * Links we dial up to now: `target`, but half of it in the first moments after {@link want} — when
+   * the relay starts deferring, every player of the room wants links at once, and two players that
+   * dial each other waste one connection's setup. The others' dials bring the rest; the next refill
+   * tops up to `target`.
+   */
+  private dialUpTo: number;
   private readonly target: number;
   private readonly timeoutMs: number;
   private readonly clock: Clock;
@@ -119,6 +126,7 @@ export class PeerMesh {
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? Math.random;
     this.wanted = options.eager ?? true;
+    this.dialUpTo = this.target;
     peer.on('connection', (conn) => this.incoming(conn));
     this.scheduleRefill();
   }
@@ -132,6 +140,7 @@ export class PeerMesh {
   want(): void {
     if (this.wanted || this.stopped) return;
     this.wanted = true;
+    this.dialUpTo = Math.ceil(this.target / 2);
     const known = this.known;
     this.known = [];
     this.offer(known);
@@ -158,7 +167,7 @@ export class PeerMesh {
       [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
     }
     for (const id of candidates) {
-      if (this.swarm.peerCount + this.dialing.size >= this.target) break;
+      if (this.swarm.peerCount + this.dialing.size >= this.dialUpTo) break;
       this.dial(id);
     }
   }
@@ -218,6 +227,7 @@ export class PeerMesh {
   private scheduleRefill(): void {
     if (this.stopped || !this.wanted) return;
     this.refillTimer = this.clock.setTimeout(() => {
+      this.dialUpTo = this.target;
       if (this.swarm.peerCount + this.dialing.size < this.target) this.options.requestPeers?.();
       this.scheduleRefill();
     }, this.options.refillMs ?? 5000);
