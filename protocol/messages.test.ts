@@ -85,3 +85,11 @@ describe('messages', () => {
     expect(parseMessage(msg).ok).toBe(true);
   });
 });
+
+describe('welcome.defers', () => {
+  it('is true or absent', () => {
+    expect(parseMessage({ ...valid.welcome, defers: true }).ok).toBe(true);
+    expect(parseMessage({ ...valid.welcome, defers: false }).ok).toBe(false);
+    expect(parseMessage({ ...valid.welcome, defers: 'yes' }).ok).toBe(false);
+  });
+});

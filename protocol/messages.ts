@@ -125,6 +125,12 @@ export const WelcomeSchema = v.object({
   /** Other swarm members of the room the client may connect to (PeerJS ids). */
   peers: v.exactOptional(v.pipe(v.array(ClientId), v.maxLength(64))),
   /**
+   * True when this relay may defer chunk requests to the swarm (`blob.defer`: it has an egress
+   * limit). A player that makes links on demand links at once then; without it, the relay serves
+   * every request at once and links would never carry a byte.
+   */
+  defers: v.exactOptional(v.literal(true)),
+  /**
    * To an admin: the nonce it signs with a room key (`roster.auth`) before the relay shows it the
    * room's roster.
    */

@@ -46,7 +46,6 @@ describe('parsePlayerParams', () => {
         server: 'http://127.0.0.1:8787',
         servers: ['http://127.0.0.1:8787'],
         p2p: true,
-        links: 'on-demand',
         iceServers: [],
       },
     });
@@ -77,10 +76,6 @@ describe('parsePlayerParams', () => {
     expect(parsePlayerParams(`?room=demo&key=${key}&p2p=off`, 'http://h')).toMatchObject({
       ok: true,
       value: { p2p: false, iceServers: [] },
-    });
-    expect(parsePlayerParams(`?room=demo&key=${key}&p2p=eager`, 'http://h')).toMatchObject({
-      ok: true,
-      value: { p2p: true, links: 'eager' },
     });
     const search = `?room=demo&key=${key}&ice=stun:stun.example:3478,turn:turn.example:3478?transport=udp,turns:turn.example:5349&iceUser=u1&iceCredential=s3cret`;
     expect(parsePlayerParams(search, 'http://h')).toMatchObject({

@@ -115,11 +115,7 @@ export function main(): void {
     // The swarm, when this browser has WebRTC; without it (or with `&p2p=off`) blobs come from the
     // relay alone, and nothing else changes.
     if (params.value.p2p && webRtcAvailable()) {
-      swarm = browserSwarm({
-        server: params.value.server,
-        iceServers: params.value.iceServers,
-        links: params.value.links,
-      });
+      swarm = browserSwarm({ server: params.value.server, iceServers: params.value.iceServers });
     } else if (params.value.p2p) {
       swarmInfo = noSwarm('unsupported');
     }

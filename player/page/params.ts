@@ -1,5 +1,5 @@
 /**
- * The player URL: `/play/?room=R&key=PUBKEY[&server=URL[,URL…]][&p2p=off|eager][&ice=URLS&iceUser=U&iceCredential=C]`,
+ * The player URL: `/play/?room=R&key=PUBKEY[&server=URL[,URL…]][&p2p=off][&ice=URLS&iceUser=U&iceCredential=C]`,
  * validated (it comes from outside). Several relays in `server`: the player moves to the next when
  * its relay dies.
  */
@@ -18,11 +18,6 @@ export interface PlayerParams {
   readonly servers: readonly string[];
   /** Whether to join the room's swarm (default yes; `&p2p=off` for relay only). */
   readonly p2p: boolean;
-  /**
-   * When to dial peers: once the relay defers to the swarm (default), or at once (`&p2p=eager`:
-   * links ready before the first patch, for a relay known to be the bottleneck, and for tests).
-   */
-  readonly links: 'on-demand' | 'eager';
   /** STUN/TURN servers for WebRTC (default none). */
   readonly iceServers: readonly RTCIceServer[];
 }
@@ -87,8 +82,8 @@ export function parsePlayerParams(search: string, origin: string): Result<Player
   if (servers.length === 0) servers.push(origin);
   const server = servers[0]!;
   const p2p = query.get('p2p');
-  if (p2p !== null && !['on', 'off', '1', '0', 'eager'].includes(p2p)) {
-    return fail(ErrorCode.BAD_MESSAGE, '&p2p= is on, off or eager');
+  if (p2p !== null && !['on', 'off', '1', '0'].includes(p2p)) {
+    return fail(ErrorCode.BAD_MESSAGE, '&p2p= is on or off');
   }
   const iceServers = parseIceServers(query);
   if (!iceServers.ok) return iceServers;
@@ -98,7 +93,6 @@ export function parsePlayerParams(search: string, origin: string): Result<Player
     server,
     servers,
     p2p: p2p !== 'off' && p2p !== '0',
-    links: p2p === 'eager' ? 'eager' : 'on-demand',
     iceServers: iceServers.value,
   });
 }

@@ -1,6 +1,6 @@
 // @vitest-environment node
 // Links on demand (issue 14, "a swarm that is never slower"): a player dials no peer until the relay
-// defers a chunk to the swarm. Until then it may still be deferred (it asks with `defer`, so the
+// defers a chunk to the swarm (or its welcome says it may: `player-swarm.ts`). Until then it may still be deferred (it asks with `defer`, so the
 // relay's `blob.defer` can reach it); once deferred it wants links; its starvation clock starts at
 // its first link, not at the first deferral; and a peer that links in the middle of a download and
 // lists part of a blob in its first hello is told what we gain. A scripted relay answers when told.

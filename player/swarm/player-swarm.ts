@@ -299,6 +299,9 @@ export class PlayerSwarm extends EventTarget {
   private onRelayMessage(message: Message): void {
     if (message.type === MessageType.welcome) {
       this.offer(message.peers ?? []);
+      // A relay that may defer to the swarm (it has an egress limit): link now, not at its first
+      // `blob.defer` — the first patch through a busy relay would otherwise wait for the links.
+      if (message.defers) this.wantPeers();
       // Back on the relay after the swarm could not start (the relay was down, say): try again.
       if (this.state === 'failed' && Date.now() - this.failedAt > RETRY_AFTER_MS) void this.start();
     } else if (message.type === MessageType.peers) {

@@ -143,6 +143,7 @@ export class PatchSession implements Session, BlobAccount, PushTarget {
         maxFrameBytes: parts.options.maxFrameBytes,
         serverTime: new Date().toISOString(),
         ...(peers.length > 0 ? { peers } : {}),
+        ...(parts.options.egressBytesPerSecond != null ? { defers: true as const } : {}),
         ...(this.challenge !== null ? { challenge: this.challenge } : {}),
       }),
     );

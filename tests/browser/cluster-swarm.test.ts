@@ -79,8 +79,7 @@ afterAll(async () => {
 
 /** The player page, loaded from `site` (default node 0), talking to the relay at `server`. */
 function playerUrl(server: string, site = nodes[0]!.url): string {
-  // Links at once: the pages' mesh across the nodes is checked before anything is published.
-  const query = new URLSearchParams({ room: ROOM, key: room.key.publicKey, server, p2p: 'eager' });
+  const query = new URLSearchParams({ room: ROOM, key: room.key.publicKey, server });
   return `${site}/play/?${query.toString()}`;
 }
 

@@ -70,14 +70,9 @@ async function storedBlobHash(page: Page, sha256: string): Promise<string | null
 
 describe('a peer that serves corrupt chunks', () => {
   it('is detected and dropped; every page still applies the right texture', async () => {
-    const opened = await openPlayers(
-      browser,
-      `${relay.url}/play/?room=demo&key=${key.publicKey}&p2p=eager`,
-      3,
-      {
-        webrtc: true,
-      },
-    );
+    const opened = await openPlayers(browser, `${relay.url}/play/?room=demo&key=${key.publicKey}`, 3, {
+      webrtc: true,
+    });
     contexts = opened.contexts;
     const pages = opened.pages;
     // Every page links to the other two and to the liar (the relay names it in `welcome`).

@@ -68,14 +68,9 @@ async function spread(
 
 describe('liar peers in a room of real pages', () => {
   it('every honest page applies within 2× the honest-only time', { timeout: 180_000 }, async () => {
-    const opened = await openPlayers(
-      browser,
-      `${relay.url}/play/?room=demo&key=${key.publicKey}&p2p=eager`,
-      PAGES,
-      {
-        webrtc: true,
-      },
-    );
+    const opened = await openPlayers(browser, `${relay.url}/play/?room=demo&key=${key.publicKey}`, PAGES, {
+      webrtc: true,
+    });
     contexts = opened.contexts;
     const pages = opened.pages;
     await waitForMesh(pages, PAGES - 1);

@@ -45,14 +45,9 @@ afterAll(async () => {
 
 describe('releases passed on by peers', () => {
   it("a signed release from a peer is applied; a stranger's is refused; a forger is banned", async () => {
-    const opened = await openPlayers(
-      browser,
-      `${relay.url}/play/?room=demo&key=${key.publicKey}&p2p=eager`,
-      2,
-      {
-        webrtc: true,
-      },
-    );
+    const opened = await openPlayers(browser, `${relay.url}/play/?room=demo&key=${key.publicKey}`, 2, {
+      webrtc: true,
+    });
     contexts = opened.contexts;
     const pages = opened.pages;
     await waitForMesh(pages, 2);
