@@ -30,7 +30,9 @@ let node: TestPeer;
 let contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  relay = await startRelayProcess();
+  // A relay with an egress limit may defer to the swarm, and says so in its welcome: the pages link
+  // at once. (Without a limit they would link only on demand, when the relay defers: never.)
+  relay = await startRelayProcess({ args: ['--egress-limit', '1MiB'] });
   key = await demoKey(relay.dataDir);
   node = await openTestPeer(relay, 'demo', { id: 'node-peer', corrupt: false });
   browser = await launchBrowser();
