@@ -11,7 +11,7 @@ import { CONTRACTS_SLOT, parseContracts, type ContractsConfig } from '../../prot
 import type { Change } from '../../publisher/plan.ts';
 import type { RelayApi } from '../../publisher/relay-api.ts';
 import { loadNodeDryRun } from '../../player/node/load.ts';
-import type { ScriptResult, ScriptSandbox } from '../../player/sandbox/sandbox.ts';
+import type { ScriptResult, ScriptSandbox } from '../../player/node/dry-run.ts';
 import { CliError } from './io.ts';
 
 type NodeDryRun = Awaited<ReturnType<typeof loadNodeDryRun>>;
