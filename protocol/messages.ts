@@ -135,6 +135,14 @@ export const WelcomeSchema = v.object({
    * room's roster.
    */
   challenge: v.exactOptional(RosterNonce),
+  /**
+   * The version of the newest key-set record the relay holds for the room (the last of what
+   * `GET /api/rooms/:room/keys` lists in `rotations`), 0 when it holds none. A player whose trust
+   * already stands at that version (or, at 0, on its pinned keys) needn't fetch the key chain on
+   * this connection: that answer could hold nothing newer. (A relay could withhold records from the
+   * answer as well as from this number: it changes nothing a player trusts, only what it asks.)
+   */
+  rotationVersion: v.exactOptional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 31))),
 });
 /** `welcome`. */
 export type Welcome = v.InferOutput<typeof WelcomeSchema>;

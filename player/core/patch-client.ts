@@ -348,7 +348,7 @@ export class PatchClient extends ClientEvents {
         if (this.errorKind === 'connection') this.clearError();
         this.relayClientId = message.clientId;
         this.relayBlobs.connected();
-        void this.refreshTrust('connect');
+        void this.refreshTrust('connect', message.rotationVersion);
         this.emitStatus();
         this.emit('connected', { clientId: message.clientId, seq: message.seq });
         this.options.onRelayMessage?.(message); // its `peers` are the swarm's
@@ -408,11 +408,11 @@ export class PatchClient extends ClientEvents {
   }
 
   /**
-   * Fetches the room's rotation records again (see `RoomTrust.refresh`); true when trust moved to a
-   * newer key set.
+   * Fetches the room's rotation records again (see `RoomTrust.refresh`; not when the relay's welcome
+   * said trust stands at its newest already); true when trust moved to a newer key set.
    */
-  private async refreshTrust(why: TrustRefreshReason): Promise<boolean> {
-    const trustRoot = await this.trusted.refresh(this.state.trustRoot, why);
+  private async refreshTrust(why: TrustRefreshReason, relayRotation?: number): Promise<boolean> {
+    const trustRoot = await this.trusted.refresh(this.state.trustRoot, why, relayRotation);
     if (!trustRoot) return false;
     this.state = { ...this.state, trustRoot };
     return true;

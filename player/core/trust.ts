@@ -80,6 +80,14 @@ export async function fetchRotations(server: string, room: string): Promise<unkn
   }
 }
 
+/**
+ * True when trust at `state` stands at the relay's newest key-set record (`rotationVersion`, 0: it
+ * holds none): fetching the chain could bring nothing newer.
+ */
+export function holdsNewest(state: Pick<KeySetState, 'version'>, rotationVersion: number): boolean {
+  return rotationVersion === 0 || (state.version !== null && state.version >= rotationVersion);
+}
+
 /** Why the client looks at the key chain again (see {@link RoomTrust.refresh}). */
 export type TrustRefreshReason = 'connect' | 'key-change' | 'unknown-key' | 'release' | 'key-set-expired';
 
@@ -132,8 +140,17 @@ export class RoomTrust {
    * one a reconnect just made covers the release it catches up on: after a relay restart, a thousand
    * players would otherwise each fetch the chain twice in the same second).
    * A call while a fetch is under way shares its outcome.
+   *
+   * `relayRotation` (a `connect`'s: the welcome's `rotationVersion`) is the version of the newest
+   * record the relay holds, 0 for none: when trust stands there already (or, at 0, anywhere), the
+   * fetch is skipped — it could bring nothing newer — and counts as made (after a relay restart, a
+   * thousand players would otherwise each fetch an unchanged chain as they come back).
    */
-  refresh(root: TrustRoot | undefined, why: TrustRefreshReason): Promise<TrustRoot | null> {
+  refresh(
+    root: TrustRoot | undefined,
+    why: TrustRefreshReason,
+    relayRotation?: number,
+  ): Promise<TrustRoot | null> {
     if (this.inFlight) return this.inFlight;
     const now = Date.now();
     if (why === 'release' && now - this.fetchedAt < TRUST_REFRESH_MS) return Promise.resolve(null);
@@ -142,7 +159,7 @@ export class RoomTrust {
       this.refreshedAt.set(why, now);
     }
     this.fetchedAt = now;
-    this.inFlight = this.walkOn(root).finally(() => (this.inFlight = null));
+    this.inFlight = this.walkOn(root, relayRotation).finally(() => (this.inFlight = null));
     return this.inFlight;
   }
 
@@ -151,7 +168,8 @@ export class RoomTrust {
     await this.inFlight?.catch(() => null);
   }
 
-  private async walkOn(root: TrustRoot | undefined): Promise<TrustRoot | null> {
+  private async walkOn(root: TrustRoot | undefined, relayRotation?: number): Promise<TrustRoot | null> {
+    if (relayRotation !== undefined && holdsNewest(await this.current(root), relayRotation)) return null;
     const fetched = await this.fetchRecords();
     const from = await this.current(root);
     const walked = await walkChain(from, fetched, this.room);

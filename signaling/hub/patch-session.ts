@@ -133,6 +133,7 @@ export class PatchSession implements Session, BlobAccount, PushTarget {
     if (hello.role === 'admin') this.challenge = randomBytes(32).toString('base64url');
     const latest = parts.relay.latest(hello.room);
     const peers = parts.rooms.samplePeers(hello.room, conn, WELCOME_PEERS);
+    const rotationVersion = parts.relay.rotationVersion(hello.room);
     conn.outbox.send(
       payloadOf({
         type: MessageType.welcome,
@@ -145,6 +146,7 @@ export class PatchSession implements Session, BlobAccount, PushTarget {
         ...(peers.length > 0 ? { peers } : {}),
         ...(parts.options.egressBytesPerSecond != null ? { defers: true as const } : {}),
         ...(this.challenge !== null ? { challenge: this.challenge } : {}),
+        ...(rotationVersion !== null ? { rotationVersion } : {}),
       }),
     );
     if (latest && latest.release.seq > hello.seq) {

@@ -245,6 +245,12 @@ export class Relay {
     return state ? keysOf(state) : null;
   }
 
+  /** The version of a room's newest key-set record (0: it has none); null when there is no such room. */
+  rotationVersion(room: string): number | null {
+    const state = this.store.room(room);
+    return state ? (state.rotations.at(-1)?.keySet.version ?? 0) : null;
+  }
+
   /** Key id → public key of every key a room trusts; null when there is no such room. */
   trustedKeys(room: string): ReadonlyMap<string, string> | null {
     return this.store.room(room)?.trusted ?? null;

@@ -1,0 +1,106 @@
+/**
+ * The key chain on (re)connect: the relay's `welcome` says the version of the newest key-set record
+ * it holds (`rotationVersion`, 0 for none), and a player whose trust stands there already doesn't
+ * fetch the chain (`GET /api/rooms/:room/keys`) — after a relay restart, a thousand players would
+ * each fetch an unchanged chain as they come back. One that is behind still fetches, and moves on.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { NodePlayer, tcpTransport } from '../../player/node/index.ts';
+import { fetchRotations } from '../../player/core/trust.ts';
+import { buildRelease } from '../../publisher/build.ts';
+import { configBytes, generateSigningKey, type Welcome } from '../../protocol/index.ts';
+import { keySetRecord } from '../../signaling/testing/key-sets.ts';
+import {
+  RawConn,
+  startTestServer,
+  TestRoom,
+  until,
+  type TestServer,
+} from '../../signaling/testing/helpers.ts';
+import { ApiPath } from '../../protocol/http.ts';
+
+const ROOM = 'chain';
+let server: TestServer | null = null;
+const players: NodePlayer[] = [];
+
+afterEach(async () => {
+  for (const p of players.splice(0)) p.close();
+  await server?.dispose();
+  server = null;
+});
+
+async function welcomeOf(s: TestServer): Promise<Welcome> {
+  const raw = await RawConn.open(s, 'tcp');
+  raw.hello({ clientId: 'watcher', room: ROOM, seq: 0 });
+  const welcome = (await raw.next('welcome')) as Welcome;
+  raw.close();
+  return welcome;
+}
+
+async function rotate(s: TestServer, record: unknown): Promise<void> {
+  const res = await fetch(s.url + ApiPath.keys(ROOM), { method: 'POST', body: JSON.stringify(record) });
+  expect(res.status).toBeLessThan(300);
+}
+
+describe('the key chain when a player connects', () => {
+  it('is fetched only when the relay holds a newer key set than the player trusts', async () => {
+    server = await startTestServer();
+    const room = await TestRoom.create(server.url, ROOM);
+    let fetches = 0;
+    const accept = () => ({ status: 'applied' as const });
+    const player = new NodePlayer({
+      room: ROOM,
+      publicKey: room.key.publicKey,
+      server: server.url,
+      connect: tcpTransport('127.0.0.1', server.tcpPort),
+      handlers: { script: accept, texture: accept, config: accept },
+      fps: 0,
+      fetchRotations: () => {
+        fetches++;
+        return fetchRotations(server!.url, ROOM);
+      },
+    });
+    players.push(player);
+    // A room that never rotated: nothing to fetch.
+    expect((await welcomeOf(server)).rotationVersion).toBe(0);
+    await player.start();
+    await player.waitForSeq(1);
+    expect(fetches).toBe(0);
+
+    // Rotated to a second key; a release by that key makes the player look (and follow).
+    const next = await generateSigningKey();
+    await rotate(server, await keySetRecord(ROOM, 2, [room.key, next], [room.key, next]));
+    expect((await welcomeOf(server)).rotationVersion).toBe(2);
+    const theme = (colour: string, version: string) => ({
+      theme: { kind: 'config' as const, bytes: configBytes({ background: colour }), version },
+    });
+    const byNext = await buildRelease({
+      room: ROOM,
+      key: next,
+      previous: server.relay.latest(ROOM)!.release,
+      slots: theme('#020202', '2'),
+    });
+    expect((await room.publish(byNext)).status).toBe(201);
+    await player.waitForSeq(2);
+    // (Twice: for the unknown key, and once it was taken, for the change of signer.)
+    await until(() => fetches === 2, 2_000);
+
+    // A restart: the player comes back at version 2 of 2, and doesn't fetch.
+    const restart = async () => {
+      const { dataDir, httpPort, tcpPort } = server!;
+      await server!.close({ retryAfterMs: 50 });
+      await until(() => player.client.status().mode === 'offline', 2_000);
+      server = await startTestServer({ dataDir, httpPort, tcpPort });
+      await until(() => player.client.status().mode === 'relay', 5_000);
+      await new Promise((r) => setTimeout(r, 200)); // (a fetch would have started at the welcome)
+    };
+    await restart();
+    expect(fetches).toBe(2);
+
+    // Rotated again while connected (the relay tells no one): the next connection fetches.
+    const third = await generateSigningKey();
+    await rotate(server!, await keySetRecord(ROOM, 3, [next, third], [next, third]));
+    await restart();
+    expect(fetches).toBe(3);
+  });
+});
