@@ -7,8 +7,10 @@
  * Commands: `start` (make and start the players; `ready` once all hold `seq`), `arm` (from now on
  * note each reconnect; `offline` once every player lost its connection), `watch` (`done` once every
  * player holds `seq`, with the reconnect and caught-up times and this process's CPU time since
- * `watch`), `exit`.
+ * `watch`; with `profile`, a CPU profile of that stretch written there), `exit`.
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import * as v from 'valibot';
 import { NodePlayer, tcpTransport } from '../player/node/index.ts';
 
@@ -24,7 +26,12 @@ const CommandSchema = v.variant('cmd', [
     seq: v.number(),
   }),
   v.object({ cmd: v.literal('arm') }),
-  v.object({ cmd: v.literal('watch'), seq: v.number(), timeoutMs: v.number() }),
+  v.object({
+    cmd: v.literal('watch'),
+    seq: v.number(),
+    timeoutMs: v.number(),
+    profile: v.optional(v.string()),
+  }),
   v.object({ cmd: v.literal('exit') }),
 ]);
 type StartCommand = Extract<v.InferOutput<typeof CommandSchema>, { cmd: 'start' }>;
@@ -67,7 +74,13 @@ async function arm(): Promise<void> {
   process.send?.({ type: 'offline' });
 }
 
-async function watch(seq: number, timeoutMs: number): Promise<void> {
+async function watch(seq: number, timeoutMs: number, profile?: string): Promise<void> {
+  const session = profile ? new Session() : null;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
   const cpuAt = process.cpuUsage();
   const caughtUp = await Promise.all(
     players.map((p) =>
@@ -78,6 +91,11 @@ async function watch(seq: number, timeoutMs: number): Promise<void> {
     ),
   );
   const cpu = process.cpuUsage(cpuAt);
+  if (session && profile) {
+    const { profile: taken } = await session.post('Profiler.stop');
+    await writeFile(profile, JSON.stringify(taken));
+    session.disconnect();
+  }
   process.send?.({
     type: 'done',
     connect: [...connectedAt.values()],
@@ -92,7 +110,7 @@ process.on('message', (raw: unknown) => {
   const c = parsed.output;
   if (c.cmd === 'start') void start(c);
   else if (c.cmd === 'arm') void arm();
-  else if (c.cmd === 'watch') void watch(c.seq, c.timeoutMs);
+  else if (c.cmd === 'watch') void watch(c.seq, c.timeoutMs, c.profile);
   else {
     for (const p of players) p.close();
     process.exit(0);

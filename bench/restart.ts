@@ -17,7 +17,7 @@
  *
  * Options: --n 200,1000  --down 3000  --hint 1000  --procs 1  --no-baseline  --json FILE
  *          --profile FILE  (a CPU profile of the relay's process in the first run, from the restart
- *          to the last caught up)
+ *          to the last caught up; and of each players' process, in FILE.players-0, -1, …)
  */
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -157,11 +157,21 @@ async function runOnce(
     const cpuAtUp = process.cpuUsage();
     let relayCpu = { user: 0, system: 0 };
     const results = Promise.all(
-      children.map((c) =>
-        c.ask({ cmd: 'watch', seq: 2, timeoutMs: 60_000 }, 'done').then((done) => {
-          relayCpu = process.cpuUsage(cpuAtUp); // the last one to answer counts
-          return done;
-        }),
+      children.map((c, k) =>
+        c
+          .ask(
+            {
+              cmd: 'watch',
+              seq: 2,
+              timeoutMs: 60_000,
+              ...(profile ? { profile: `${profile}.players-${k}` } : {}),
+            },
+            'done',
+          )
+          .then((done) => {
+            relayCpu = process.cpuUsage(cpuAtUp); // the last one to answer counts
+            return done;
+          }),
       ),
     );
     const published = await room.publish(built);

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from './backoff.ts';
+import { backoffDelay, restartDelay, restartSpread } from './backoff.ts';
+import {
+  MAX_RESTART_SPREAD_MS,
+  MIN_RESTART_POLL_MS,
+  MIN_RESTART_SPREAD_MS,
+  RESTART_POLL_MS,
+  RESTART_SPREAD_MS,
+  RESTART_SPREAD_PER_CLIENT_MS,
+  RESTART_WINDOW_MS,
+} from './limits.ts';
 
 describe('backoffDelay', () => {
   it('grows, is capped, and keeps at least half of each step', () => {
@@ -16,5 +25,38 @@ describe('backoffDelay defaults', () => {
     expect(backoffDelay(0, {}, () => 1)).toBe(500);
     expect(backoffDelay(20, {}, () => 1)).toBe(15_000);
     expect(backoffDelay(20, {}, () => 0)).toBe(7_500);
+  });
+});
+
+describe('restartSpread', () => {
+  it('grows with the clients the relay had, within its bounds', () => {
+    expect(restartSpread(0)).toBe(MIN_RESTART_SPREAD_MS);
+    expect(restartSpread(1_000)).toBe(1_000 * RESTART_SPREAD_PER_CLIENT_MS);
+    expect(restartSpread(10_000)).toBe(10_000 * RESTART_SPREAD_PER_CLIENT_MS);
+    expect(restartSpread(10_000_000)).toBe(MAX_RESTART_SPREAD_MS);
+  });
+});
+
+describe('restartDelay', () => {
+  it('dials first at the hint plus a share of the spread, then about every spread', () => {
+    const low = () => 0;
+    const high = () => 1;
+    expect(restartDelay(1_000, 0, 0, low, 2_000)).toBe(1_000);
+    expect(restartDelay(1_000, 0, 0, high, 2_000)).toBe(3_000);
+    expect(restartDelay(1_000, 0, 400, high, 2_000)).toBe(2_600);
+    expect(restartDelay(1_000, 3, 5_000, low, 2_000)).toBe(1_000);
+    expect(restartDelay(1_000, 3, 5_000, high, 2_000)).toBe(3_000);
+  });
+
+  it('never dials a relay that is not back more often than MIN_RESTART_POLL_MS', () => {
+    expect(restartDelay(1_000, 0, 0, () => 1, 100)).toBe(1_100);
+    expect(restartDelay(1_000, 1, 2_000, () => 0, 100)).toBe(MIN_RESTART_POLL_MS / 2);
+    expect(restartDelay(1_000, 1, 2_000, () => 1, 100)).toBe((3 * MIN_RESTART_POLL_MS) / 2);
+  });
+
+  it('keeps the old pace when the relay names no spread, and gives up after the window', () => {
+    expect(restartDelay(1_000, 0, 0, () => 1)).toBe(1_000 + RESTART_SPREAD_MS);
+    expect(restartDelay(1_000, 2, 2_000, () => 1)).toBe((3 * RESTART_POLL_MS) / 2);
+    expect(restartDelay(1_000, 2, RESTART_WINDOW_MS + 1, () => 1, 500)).toBeNull();
   });
 });

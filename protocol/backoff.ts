@@ -4,10 +4,14 @@
  * relay restart don't all knock again in the same millisecond.
  */
 import {
+  MAX_RESTART_SPREAD_MS,
+  MIN_RESTART_POLL_MS,
+  MIN_RESTART_SPREAD_MS,
   RECONNECT_INITIAL_MS,
   RECONNECT_MAX_MS,
   RESTART_POLL_MS,
   RESTART_SPREAD_MS,
+  RESTART_SPREAD_PER_CLIENT_MS,
   RESTART_WINDOW_MS,
 } from './limits.ts';
 
@@ -35,19 +39,36 @@ export function backoffDelay(
 }
 
 /**
+ * The spread a relay that restarts names (`retrySpreadMs`) when it had `clients` connections:
+ * {@link RESTART_SPREAD_PER_CLIENT_MS} each, within {@link MIN_RESTART_SPREAD_MS} and
+ * {@link MAX_RESTART_SPREAD_MS}.
+ */
+export function restartSpread(clients: number): number {
+  const spread = Math.round(Math.max(0, clients) * RESTART_SPREAD_PER_CLIENT_MS);
+  return Math.min(MAX_RESTART_SPREAD_MS, Math.max(MIN_RESTART_SPREAD_MS, spread));
+}
+
+/**
  * Delay before dial `attempt` (0 for the first) after the relay said it is restarting and to come
- * back in `hintMs`, `elapsedMs` ago: the first at the hint plus a random share of
- * {@link RESTART_SPREAD_MS}, then every {@link RESTART_POLL_MS} or so (half to one and a half of it)
- * — a refused dial costs the relay's kernel little, and a player waiting out a long backoff would
- * come back seconds after the relay does. Null past {@link RESTART_WINDOW_MS}: the usual backoff.
+ * back in `hintMs`, `elapsedMs` ago, its clients spread over `spreadMs` (the relay's
+ * `retrySpreadMs`; {@link RESTART_SPREAD_MS} when it named none): the first at the hint plus a
+ * random share of the spread, then every spread or so (half to one and a half of it, never under
+ * {@link MIN_RESTART_POLL_MS}; {@link RESTART_POLL_MS} without a spread) — so that however long the
+ * relay was down, its clients come back within about a spread of its being up: as fast as it takes
+ * them (the spread grows with their number), not all in the same millisecond, and not seconds
+ * later as on a long backoff (a refused dial costs the relay's kernel little). Null past
+ * {@link RESTART_WINDOW_MS}: the usual backoff.
  */
 export function restartDelay(
   hintMs: number,
   attempt: number,
   elapsedMs: number,
   random: () => number = Math.random,
+  spreadMs?: number,
 ): number | null {
   if (elapsedMs > RESTART_WINDOW_MS) return null;
-  if (attempt <= 0) return Math.max(0, Math.round(hintMs - elapsedMs + random() * RESTART_SPREAD_MS));
-  return Math.round(RESTART_POLL_MS / 2 + random() * RESTART_POLL_MS);
+  const spread = Math.min(MAX_RESTART_SPREAD_MS, spreadMs ?? RESTART_SPREAD_MS);
+  if (attempt <= 0) return Math.max(0, Math.round(hintMs - elapsedMs + random() * spread));
+  const poll = spreadMs === undefined ? RESTART_POLL_MS : Math.max(MIN_RESTART_POLL_MS, spread);
+  return Math.round(poll / 2 + random() * poll);
 }

@@ -70,10 +70,25 @@ export const RECONNECT_MAX_MS = 15_000;
 export const RESTART_HINT_MS = 1_000;
 /** The largest restart hint a client takes. */
 export const MAX_RESTART_HINT_MS = 60_000;
-/** After a restart hint, the first dials spread over this long (jitter: not all in the same ms). */
+/**
+ * After a restart hint that names no spread (`retrySpreadMs`), the first dials spread over this long
+ * (jitter: not all in the same ms), and until the relay is back a client dials about this often.
+ */
 export const RESTART_SPREAD_MS = 500;
 /** Until the relay is back, a client told of a restart dials again about this often (jittered). */
 export const RESTART_POLL_MS = 500;
+/**
+ * The spread a relay names when it restarts (`retrySpreadMs`): this much per client it had — about
+ * what a client's return costs it (accept, hello, welcome, the release it missed) — so that clients
+ * come back about as fast as it can take them, neither all in one burst nor later than needed.
+ */
+export const RESTART_SPREAD_PER_CLIENT_MS = 0.25;
+/** The least spread a relay names (a few clients: still not in the same millisecond). */
+export const MIN_RESTART_SPREAD_MS = 100;
+/** The largest spread a client takes. */
+export const MAX_RESTART_SPREAD_MS = 30_000;
+/** Dials to a relay that is not back yet never come more often than this (a refused dial is cheap). */
+export const MIN_RESTART_POLL_MS = 250;
 /** How long after a restart hint a client keeps dialling that often, before the usual backoff. */
 export const RESTART_WINDOW_MS = 60_000;
 

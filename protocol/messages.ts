@@ -9,6 +9,7 @@ import {
   MAX_CHUNKS_PER_REQUEST,
   MAX_CLIENT_TEXT_LENGTH,
   MAX_RESTART_HINT_MS,
+  MAX_RESTART_SPREAD_MS,
 } from './limits.ts';
 import {
   Count,
@@ -335,7 +336,9 @@ export async function signRosterChallenge(key: SigningKey, room: string, nonce: 
 /**
  * Either way: something was refused. `fatal` means the sender closes the connection next. With
  * `SERVER_SHUTDOWN`, `retryAfterMs` is the relay's hint of when to come back (it is restarting):
- * clients dial again then, spread by jitter (`restartDelay` in `backoff.ts`).
+ * clients dial again then, spread by jitter over `retrySpreadMs` (the relay names it by how many
+ * clients it had: `restartSpread`), and about as often until it is back (`restartDelay` in
+ * `backoff.ts`).
  */
 export const ErrorMessageSchema = v.object({
   type: v.literal(MessageType.error),
@@ -343,6 +346,7 @@ export const ErrorMessageSchema = v.object({
   message: ClientText,
   fatal: v.exactOptional(v.boolean()),
   retryAfterMs: v.exactOptional(v.pipe(Count, v.maxValue(MAX_RESTART_HINT_MS))),
+  retrySpreadMs: v.exactOptional(v.pipe(Count, v.maxValue(MAX_RESTART_SPREAD_MS))),
 });
 /** `error`. */
 export type ErrorMessage = v.InferOutput<typeof ErrorMessageSchema>;
@@ -400,12 +404,16 @@ export function parseMessage(input: unknown): Result<Message> {
   return messageValidators[type](input);
 }
 
-/** Builds an `error` message (message text truncated to the wire limit), with a retry hint if given. */
+/**
+ * Builds an `error` message (message text truncated to the wire limit), with a retry hint and its
+ * spread if given.
+ */
 export function errorMessage(
   code: ErrorCode,
   message: string,
   fatal = false,
   retryAfterMs?: number,
+  retrySpreadMs?: number,
 ): ErrorMessage {
   return {
     type: MessageType.error,
@@ -413,5 +421,6 @@ export function errorMessage(
     message: message.slice(0, MAX_CLIENT_TEXT_LENGTH),
     ...(fatal ? { fatal } : {}),
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    ...(retrySpreadMs !== undefined ? { retrySpreadMs } : {}),
   };
 }

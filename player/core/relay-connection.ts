@@ -48,7 +48,12 @@ export class RelayConnection {
   private liveness = new Liveness();
   private closed = false;
   /** The relay's last "restarting, come back in …" (`Date.now()` when heard), until a `welcome`. */
-  private restart: { readonly hintMs: number; readonly at: number; attempt: number } | null = null;
+  private restart: {
+    readonly hintMs: number;
+    readonly spreadMs: number | undefined;
+    readonly at: number;
+    attempt: number;
+  } | null = null;
 
   private readonly relays: RelayList;
 
@@ -90,7 +95,12 @@ export class RelayConnection {
           message.code === ErrorCode.SERVER_SHUTDOWN &&
           message.retryAfterMs !== undefined
         ) {
-          this.restart = { hintMs: message.retryAfterMs, at: Date.now(), attempt: 0 };
+          this.restart = {
+            hintMs: message.retryAfterMs,
+            spreadMs: message.retrySpreadMs,
+            at: Date.now(),
+            attempt: 0,
+          };
         }
         this.options.message(message);
       },
@@ -129,6 +139,7 @@ export class RelayConnection {
         restart.attempt++,
         Date.now() - restart.at,
         this.options.random,
+        restart.spreadMs,
       );
       if (delay !== null) return delay;
       this.restart = null;

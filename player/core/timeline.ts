@@ -31,10 +31,14 @@ export function markStage(stage: string, seq: number): void {
     if (stage === Stage.ACCEPTED && seq > newest) {
       // Accepted, so `seq` is a real one (a candidate's seq may be anything): older marks go.
       newest = seq;
+      // Each name cleared once (`clearMarks(name)` clears all its entries, and walks the whole
+      // buffer each time: once per entry was quadratic in a process of a thousand players).
       const own = `${PREFIX}${seq}:`;
+      const old = new Set<string>();
       for (const mark of performance.getEntriesByType('mark')) {
-        if (mark.name.startsWith(PREFIX) && !mark.name.startsWith(own)) performance.clearMarks(mark.name);
+        if (mark.name.startsWith(PREFIX) && !mark.name.startsWith(own)) old.add(mark.name);
       }
+      for (const name of old) performance.clearMarks(name);
     }
     performance.mark(`${PREFIX}${seq}:${stage}`);
   } catch {

@@ -4,7 +4,7 @@
  * moving), and the two ways of saying no — a non-fatal `error`, or an `error` and then a close —
  * without disturbing anybody else.
  */
-import { ErrorCode, type ErrorCode as Code, type Transport } from '../../protocol/index.ts';
+import { ErrorCode, restartSpread, type ErrorCode as Code, type Transport } from '../../protocol/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { Conn, closeCodeOf, type Wire } from './conn.ts';
 import type { WriteScheduler } from './fanout.ts';
@@ -82,14 +82,15 @@ export class Connections {
   }
 
   /** Sends a fatal error (with a retry hint, if given), then closes (forcibly after the grace time). */
-  fail(conn: Conn, code: Code, message: string, retryAfterMs?: number): void {
+  fail(conn: Conn, code: Code, message: string, retryAfterMs?: number, retrySpreadMs?: number): void {
     if (!conn.live) return;
     conn.state = 'closing';
     this.metrics.dropped.inc({ code });
     const closeCode = closeCodeOf(code);
     const grace = setTimeout(() => conn.wire.destroy(), this.options.closeGraceMs);
     grace.unref();
-    void conn.outbox.finish(errorPayload(code, message, true, retryAfterMs)).then(() => {
+    const error = errorPayload(code, message, true, retryAfterMs, retrySpreadMs);
+    void conn.outbox.finish(error).then(() => {
       if (conn.state !== 'closed') conn.wire.end(closeCode, message);
     });
   }
@@ -124,13 +125,17 @@ export class Connections {
     }
   }
 
-  /** Closes every connection with `SERVER_SHUTDOWN` and stops the sweep. */
+  /**
+   * Closes every connection with `SERVER_SHUTDOWN` and stops the sweep; with `retryAfterMs`, says
+   * when to come back and over how long the clients should spread (by their number: `restartSpread`).
+   */
   close(retryAfterMs?: number): void {
     clearInterval(this.sweepTimer);
+    const spread = retryAfterMs === undefined ? undefined : restartSpread(this.all.size);
     const why =
       retryAfterMs === undefined
         ? 'the relay is shutting down'
-        : `the relay is restarting: come back in ${retryAfterMs} ms`;
-    for (const conn of [...this.all]) this.fail(conn, ErrorCode.SERVER_SHUTDOWN, why, retryAfterMs);
+        : `the relay is restarting: come back in ${retryAfterMs} ms (spread over ${spread} ms)`;
+    for (const conn of [...this.all]) this.fail(conn, ErrorCode.SERVER_SHUTDOWN, why, retryAfterMs, spread);
   }
 }

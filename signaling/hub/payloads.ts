@@ -26,8 +26,9 @@ export function errorPayload(
   message: string,
   fatal: boolean,
   retryAfterMs?: number,
+  retrySpreadMs?: number,
 ): Payload {
-  return payloadOf(errorMessage(code, message, fatal, retryAfterMs));
+  return payloadOf(errorMessage(code, message, fatal, retryAfterMs, retrySpreadMs));
 }
 
 /** The `release` message of each room's latest release, encoded once and sent to every connection. */

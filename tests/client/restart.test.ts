@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodePlayer, tcpTransport } from '../../player/node/index.ts';
-import { configBytes, ErrorCode } from '../../protocol/index.ts';
+import { configBytes, ErrorCode, restartSpread } from '../../protocol/index.ts';
 import {
   RawConn,
   startTestServer,
@@ -61,7 +61,13 @@ describe('a relay restart', () => {
 
     await server.close({ retryAfterMs: HINT_MS });
     const shutdown = await raw.next('error');
-    expect(shutdown).toMatchObject({ code: ErrorCode.SERVER_SHUTDOWN, fatal: true, retryAfterMs: HINT_MS });
+    expect(shutdown).toMatchObject({
+      code: ErrorCode.SERVER_SHUTDOWN,
+      fatal: true,
+      retryAfterMs: HINT_MS,
+      // Spread by how many it had (the players and the watcher): they come back as fast as it takes them.
+      retrySpreadMs: restartSpread(PLAYERS + 1),
+    });
     raw.close();
     await until(() => players.every((p) => p.client.status().mode === 'offline'), 2_000);
     // Down for longer than the hint: the players keep dialling, every half second or so.
