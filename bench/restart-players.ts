@@ -7,10 +7,11 @@
  * Commands: `start` (make and start the players; `ready` once all hold `seq`), `arm` (from now on
  * note each reconnect; `offline` once every player lost its connection), `watch` (`done` once every
  * player holds `seq`, with the reconnect and caught-up times and this process's CPU time since
- * `watch`; with `profile`, a CPU profile of that stretch written there), `exit`.
+ * `watch` and its event-loop delay meanwhile; with `profile`, a CPU profile of that stretch written there), `exit`.
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as v from 'valibot';
 import { NodePlayer, tcpTransport } from '../player/node/index.ts';
 
@@ -39,6 +40,8 @@ type StartCommand = Extract<v.InferOutput<typeof CommandSchema>, { cmd: 'start' 
 const now = () => performance.timeOrigin + performance.now();
 const players: NodePlayer[] = [];
 let armed = false;
+/** This process's event-loop delay from `watch` to `done`: late timers and reads delay the players. */
+const lag = monitorEventLoopDelay({ resolution: 10 });
 /** Absolute time of each player's first `welcome` after `arm`. */
 const connectedAt = new Map<number, number>();
 
@@ -82,6 +85,7 @@ async function watch(seq: number, timeoutMs: number, profile?: string): Promise<
     await session.post('Profiler.start');
   }
   const cpuAt = process.cpuUsage();
+  lag.enable();
   const caughtUp = await Promise.all(
     players.map((p) =>
       p.waitForSeq(seq, timeoutMs).then(
@@ -91,6 +95,7 @@ async function watch(seq: number, timeoutMs: number, profile?: string): Promise<
     ),
   );
   const cpu = process.cpuUsage(cpuAt);
+  lag.disable();
   if (session && profile) {
     const { profile: taken } = await session.post('Profiler.stop');
     await writeFile(profile, JSON.stringify(taken));
@@ -101,6 +106,8 @@ async function watch(seq: number, timeoutMs: number, profile?: string): Promise<
     connect: [...connectedAt.values()],
     caughtUp,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    lagMeanMs: lag.mean / 1e6,
+    lagMaxMs: lag.max / 1e6,
   });
 }
 

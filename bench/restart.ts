@@ -38,6 +38,8 @@ const ReplySchema = v.variant('type', [
     connect: v.array(v.number()),
     caughtUp: v.array(v.nullable(v.number())),
     cpuMs: v.number(),
+    lagMeanMs: v.number(),
+    lagMaxMs: v.number(),
   }),
 ]);
 type Reply = v.InferOutput<typeof ReplySchema>;
@@ -59,6 +61,8 @@ interface Row {
   readonly relayCpuS: number;
   /** CPU seconds of the players' processes meanwhile (all together). */
   readonly playersCpuS: number;
+  /** The players' processes' event-loop delay meanwhile (mean of the means, max of the maxima). */
+  readonly playersLagMs: { readonly mean: number; readonly max: number };
   /** Refusals the relay counted (`patchcast_refusals_total`) after its restart. */
   readonly refusals: number;
   /** Up → the publish answered. */
@@ -192,6 +196,10 @@ async function runOnce(
       startMs,
       relayCpuS: (relayCpu.user + relayCpu.system) / 1e6,
       playersCpuS: done.reduce((sum, d) => sum + d.cpuMs, 0) / 1000,
+      playersLagMs: {
+        mean: done.reduce((sum, d) => sum + d.lagMeanMs, 0) / done.length,
+        max: Math.max(...done.map((d) => d.lagMaxMs)),
+      },
       refusals: await refusalsOf(server),
       publishMs,
       back: connect.length,
@@ -214,15 +222,16 @@ function print(rows: readonly Row[], load: readonly number[], procs: number): vo
       `${load.map((l) => l.toFixed(1)).join(' / ')} (start / end)\n`,
   );
   console.log(
-    "| N | relay | down | relay start (not counted) | back | reconnect first | p50 | p95 | last | publish answered | caught up p50 | p95 | last | relay CPU, up → last caught up | players' CPU | refusals |",
+    "| N | relay | down | relay start (not counted) | back | reconnect first | p50 | p95 | last | publish answered | caught up p50 | p95 | last | relay CPU, up → last caught up | players' CPU | players' loop delay, mean / max | refusals |",
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
       `| ${r.n} | ${r.mode} | ${ms(r.downMs)} | ${ms(r.startMs)} | ${r.back}/${r.n} | ${ms(r.connect[0] ?? NaN)} | ` +
         `${ms(percentile(r.connect, 50))} | ${ms(percentile(r.connect, 95))} | ${ms(r.connect.at(-1) ?? NaN)} | ${ms(r.publishMs)} | ` +
         `${ms(percentile(r.caughtUp, 50))} | ${ms(percentile(r.caughtUp, 95))} | ${ms(r.caughtUp.at(-1) ?? NaN)} | ` +
-        `${r.relayCpuS.toFixed(2)} s | ${r.playersCpuS.toFixed(2)} s | ${r.refusals} |`,
+        `${r.relayCpuS.toFixed(2)} s | ${r.playersCpuS.toFixed(2)} s | ` +
+        `${ms(r.playersLagMs.mean)} / ${ms(r.playersLagMs.max)} | ${r.refusals} |`,
     );
   }
 }
