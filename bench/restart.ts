@@ -15,7 +15,7 @@
  * up and the last player caught up, the players' processes' CPU time meanwhile, and the refusals the
  * relay counted (none expected: the per-address limits are raised, every player being 127.0.0.1).
  *
- * Options: --n 200,1000  --down 3000  --hint 1000  --procs 1  --no-baseline  --json FILE
+ * Options: --n 200,1000  --down 3000  --hint 1000  --procs 2  --no-baseline  --json FILE
  *          --profile FILE  (a CPU profile of the relay's process in the first run, from the restart
  *          to the last caught up; and of each players' process, in FILE.players-0, -1, …)
  */
@@ -81,7 +81,7 @@ function parseArgs(argv: readonly string[]) {
     ns: (get('n') ?? '200,1000').split(',').filter(Boolean).map(Number),
     downMs: Number(get('down') ?? 3000),
     hintMs: Number(get('hint') ?? 1000),
-    procs: Math.max(1, Number(get('procs') ?? 1)),
+    procs: Math.max(1, Number(get('procs') ?? 2)),
     baseline: !argv.includes('--no-baseline'),
     json: get('json'),
     profile: get('profile'),
