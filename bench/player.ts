@@ -10,7 +10,8 @@
  * and as the baseline the same pages with `&p2p=off` (relay only). Below the table, where the time
  * goes: the median of each stage the player marks on its performance timeline
  * (`player/core/timeline.ts`: received → accepted → fetched → [decoded → uploaded | tried] →
- * handled → committed → applied), measured from the publish request.
+ * handled → shown (the page's `patchcast:applied`) → committed → applied (acked)), measured from the
+ * publish request.
  *
  * Runs itself inside a loopback-only network namespace when it can (root): WebRTC then has nothing
  * but `lo`. Needs the built site (`npm run build`) and Chromium (`CHROME_PATH`, default
@@ -53,6 +54,7 @@ const STAGES = [
   'uploaded',
   'tried',
   'handled',
+  'shown',
   'committed',
   'applied',
 ];

@@ -75,6 +75,11 @@ export const ErrorCode = {
    * new release (a relay may be withholding the newer set: a freeze).
    */
   KEY_SET_EXPIRED: 'KEY_SET_EXPIRED',
+  /**
+   * A player's whole-blob `GET` (`PLAYER_BLOB_HEADER`) that a relay under an egress limit will not
+   * serve: the player takes the blob chunk by chunk over its connection (the swarm may carry it).
+   */
+  BLOB_DEFERRED: 'BLOB_DEFERRED',
 } as const;
 
 /** One of the codes of {@link ErrorCode}. */

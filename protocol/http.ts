@@ -37,6 +37,14 @@ export const ApiPath = {
   metrics: () => '/metrics',
 } as const;
 
+/**
+ * A player's `GET /api/blobs/:sha256` says this header (value `1`): it could have the blob chunk by
+ * chunk over its relay connection instead, where the swarm may carry it. A relay whose blob egress is
+ * limited (`serve --egress-limit`) refuses such a request with 503 `BLOB_DEFERRED`; without a limit
+ * it serves the whole blob at once, counted in its blob egress.
+ */
+export const PLAYER_BLOB_HEADER = 'patchcast-player';
+
 /** Standard base64 with padding, as `btoa` and `Buffer#toString('base64')` write it. */
 export const Base64Text = v.pipe(
   v.string(),

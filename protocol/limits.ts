@@ -93,10 +93,12 @@ export const MIN_RESTART_POLL_MS = 250;
 export const RESTART_WINDOW_MS = 60_000;
 
 /**
- * A blob of at most this many bytes (a script, a config) is pushed by the relay right behind the
- * `release` that names it, to a client whose hello said `pushBlobs`: its chunks come unasked, in the
- * same write as the release, instead of after a `blob.get` round trip.
+ * A blob of at most this many bytes (a script, a config, a small texture: one default chunk) is
+ * pushed by the relay right behind the `release` that names it, to a client whose hello said
+ * `pushBlobs`: its chunks come unasked, in the same write as the release, instead of after a
+ * `blob.get` round trip (the relay's default; `patchcast serve --push-max-bytes`). A player that will
+ * fetch the blob gets the same bytes either way; under an egress limit nothing is pushed.
  */
-export const PUSH_BLOB_MAX_BYTES = 16 * 1024;
+export const PUSH_BLOB_MAX_BYTES = 64 * 1024;
 /** Pushed chunks a client keeps at most while no fetch wants them yet (past it, it asks as usual). */
 export const PUSHED_KEEP_MAX_BYTES = 256 * 1024;

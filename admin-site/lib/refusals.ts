@@ -42,6 +42,8 @@ const WORDS: { readonly [C in RelayErrorCode]: string } = {
     'Too many requests or connections from this address. Wait a little and try again.',
   [ErrorCode.KEY_SET_EXPIRED]:
     'The room’s key set has expired: the relay takes no release until it is renewed. Renew it with “patchcast keys set --key K.json --expires 90d” (the same keys, a later expiry), then publish again.',
+  [ErrorCode.BLOB_DEFERRED]:
+    'The relay meters its blob egress: players take this blob chunk by chunk over their connection.',
   [ErrorCode.STORAGE_FULL]:
     'The relay’s disk is full: nothing was stored. Ask its operator to free space, then publish again.',
   [ErrorCode.NO_SEED_ROOM]: 'The relay serves no room to seed-protocol clients.',

@@ -17,10 +17,14 @@ export type BrowserClientOptions = Omit<PatchClientOptions, 'cache' | 'connect'>
     readonly servers?: readonly string[];
   };
 
-/** A patch client on IndexedDB and the browser's WebSocket to `{server}/ws` (each of `servers`). */
+/**
+ * A patch client on IndexedDB and the browser's WebSocket to `{server}/ws` (each of `servers`);
+ * blobs of several chunks come whole over HTTP while the relay serves them at once (`httpBlobs`).
+ */
 export function browserPatchClient(options: BrowserClientOptions): PatchClient {
   const { servers, ...rest } = options;
   return new PatchClient({
+    httpBlobs: true,
     ...rest,
     cache: options.cache ?? idbCache(),
     connect:

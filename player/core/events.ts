@@ -7,6 +7,9 @@ import type { AppliedDetail, ConnectedDetail, DisconnectedDetail, RefusedDetail 
 
 /** The events of the patch client and their details. */
 export interface PatchEvents {
+  /** A release from the network is on screen: every slot handled, the status moved on; not yet stored or acked. */
+  readonly shown: AppliedDetail;
+  /** A release is applied, stored and acked (or booted from the cache). */
   readonly applied: AppliedDetail;
   readonly refused: RefusedDetail;
   readonly connected: ConnectedDetail;

@@ -27,6 +27,7 @@ import type { PatchHandlers } from './apply.ts';
 import type { BackoffOptions } from '../../protocol/backoff.ts';
 import { bootFromCache } from './boot.ts';
 import { stateAfterFailure } from './fallback.ts';
+import { HttpBlobs } from './http-blobs.ts';
 import { RelayBlobs } from './relay-blobs.ts';
 import { RelayConnection } from './relay-connection.ts';
 import { ReleasePipeline } from './release-pipeline.ts';
@@ -67,6 +68,12 @@ export interface PatchClientOptions {
   readonly connect: ConnectTransport | readonly ConnectTransport[];
   /** Wraps the relay's blob source (the swarm plugs in here). */
   readonly blobSource?: (relay: RelayBlobs) => BlobSource;
+  /**
+   * Blobs of several chunks come whole from `GET {server}/api/blobs/:sha256` while the relay serves
+   * them at once, verified, else from the blob source as before (`http-blobs.ts`; default false: the
+   * browser adapter turns it on).
+   */
+  readonly httpBlobs?: boolean;
   /** Rotation records of the room (default: `GET {server}/api/rooms/:room/keys`). */
   readonly fetchRotations?: () => Promise<unknown[]>;
   /** Relay messages the client itself doesn't handle (`blob.defer`, `peers`: the swarm's). */
@@ -83,7 +90,8 @@ const ANONYMOUS = 'p-anonymous';
 
 /**
  * The patch client; see the file comment. Events: `status` (anything in {@link PatchClient.status}
- * changed), `applied` ({@link AppliedDetail}), `refused` ({@link RefusedDetail}), `connected`
+ * changed), `shown` (a release on screen, before it is stored and acked) and `applied` (stored and
+ * acked; both {@link AppliedDetail}), `refused` ({@link RefusedDetail}), `connected`
  * ({@link ConnectedDetail}), `disconnected` ({@link DisconnectedDetail}).
  */
 export class PatchClient extends ClientEvents {
@@ -133,7 +141,11 @@ export class PatchClient extends ClientEvents {
       ...(options.random ? { random: options.random } : {}),
     });
     this.relayBlobs = new RelayBlobs((message) => this.relay.send(message));
-    this.blobs = options.blobSource?.(this.relayBlobs) ?? this.relayBlobs;
+    const relayBlobs = this.relayBlobs;
+    const inner = options.blobSource?.(relayBlobs) ?? relayBlobs;
+    this.blobs = options.httpBlobs
+      ? new HttpBlobs({ server: options.server, inner, pushed: (desc) => relayBlobs.hasPushed(desc) })
+      : inner;
     this.releases = new ReleasePipeline({
       room: options.room,
       cache: this.cache,
@@ -147,6 +159,7 @@ export class PatchClient extends ClientEvents {
       failure: (failure) => this.setFailure(failure),
       changed: () => this.emitStatus(),
       hold: (signed, blobs) => this.offerToPeers(signed, blobs),
+      shown: (detail) => this.emit('shown', detail),
       applied: (detail) => this.emitApplied(detail),
     });
   }

@@ -5,7 +5,7 @@
  */
 import { verifyBlob } from '../../protocol/blobs.ts';
 import type { Release, Slot } from '../../protocol/release.ts';
-import type { PatchCache } from './cache.ts';
+import { referenced, type PatchCache } from './cache.ts';
 import type { RoomState } from './schema.ts';
 import { needsBlob } from './release-apply.ts';
 import type { BlobSource } from './transport.ts';
@@ -88,16 +88,17 @@ export async function fetchReleaseBlobs(input: {
     );
   const got = new Map<string, Uint8Array>();
   report();
-  // What is here already (verified again: the bytes may have been held a while).
+  // What is here already (verified again: the bytes may have been held a while). The cache keeps
+  // only blobs the state references (a commit deletes the rest), so new content is not looked for
+  // there: on a busy page each IndexedDB read is a trip through its event loop.
+  const cached = referenced(input.state).blobs;
   const local = await Promise.all(
     wanted.map(async ([, slot]) => {
-      for (const bytes of [
-        input.recent.get(slot.sha256),
-        await input.cache.blob(input.room, slot.sha256).catch(() => null),
-      ]) {
-        if (bytes && (await verifyBlob(slot, bytes)).ok) return bytes;
-      }
-      return null;
+      const recent = input.recent.get(slot.sha256);
+      if (recent && (await verifyBlob(slot, recent)).ok) return recent;
+      if (!cached.has(slot.sha256)) return null;
+      const stored = await input.cache.blob(input.room, slot.sha256).catch(() => null);
+      return stored && (await verifyBlob(slot, stored)).ok ? stored : null;
     }),
   );
   // The rest from the source, all asked for before anything is awaited.

@@ -3,8 +3,9 @@
  * (a newer release supersedes the download: it asks for its own blobs first, so that one both need
  * goes on from where it was); then, behind any other apply, what the state it is applied to still
  * lacks is fetched too (a rollback arriving while the release it undoes was applied), each slot is
- * applied, the result is committed in one transaction, and every slot is acked. All or nothing: a
- * blob that can't be had fails the release and nothing is stored.
+ * applied and the `shown` event fires (the release is on screen); then the result is committed in
+ * one transaction, and only then is every slot acked and `applied` fired (the player holds it).
+ * All or nothing: a blob that can't be had fails the release and nothing is stored.
  */
 import type { HeldSlot, Message } from '../../protocol/messages.ts';
 import type { Release, SignedRelease, Slot } from '../../protocol/release.ts';
@@ -35,7 +36,9 @@ export interface PipelineHost {
   changed(): void;
   /** A release was applied and committed: the player holds it, and the verified bytes of its slots. */
   hold(signed: SignedRelease, blobs: ReadonlyMap<string, Uint8Array>): void;
-  /** …and once its slots are acked. */
+  /** A release is on screen (its handlers returned; the state moved on), before the commit. */
+  shown(detail: AppliedDetail): void;
+  /** …and once it is committed and its slots are acked. */
   applied(detail: AppliedDetail): void;
 }
 
@@ -115,7 +118,11 @@ export class ReleasePipeline {
       this.refuseParts(release.seq, fetched.failures);
       return;
     }
-    await this.queue(() => this.apply(signed, fetched.blobs, controller.signal, progress)).catch(
+    // Done loading once on screen (the commit and the acks follow).
+    const done = () => {
+      if (this.loading === loading) this.loading = null;
+    };
+    await this.queue(() => this.apply(signed, fetched.blobs, controller.signal, progress, done)).catch(
       (error: unknown) => this.host.error(`applying seq ${release.seq} failed: ${String(error)}`),
     );
     if (this.loading === loading) this.loading = null;
@@ -150,6 +157,7 @@ export class ReleasePipeline {
     fetchedBlobs: ReadonlyMap<string, Uint8Array>,
     signal: AbortSignal,
     onProgress: (received: number, total: number) => void,
+    onScreen: () => void,
   ): Promise<void> {
     const { release } = signed;
     if (release.seq <= this.host.state().seq || this.closed) return;
@@ -172,18 +180,16 @@ export class ReleasePipeline {
     // offline boot needs it to trust what is committed here.
     const state = withTrustRoot(result.state, this.host.state());
     markStage(Stage.HANDLED, release.seq);
-    try {
-      await this.host.cache.commit(this.host.room, { state, releases: [signed], blobs: result.keepBlobs });
-    } catch (error) {
-      this.host.error(`cache: ${String(error)}`);
-    }
-    markStage(Stage.COMMITTED, release.seq);
-    this.host.setState(withTrustRoot(state, this.host.state()));
+    // On screen: the state moves on and the page hears of it now (`shown`). The acks and `applied`
+    // wait for the commit — a player that acked a release holds it, and a reload boots into it; a
+    // crash before the commit loses nothing the relay counts on (it offers the release again).
+    this.host.setState(state);
     this.host.hold(signed, blobs);
+    const acks: [string, Slot, ApplyOutcome, HeldSlot | null][] = [];
     let failed = false;
     for (const [name, slot, outcome] of result.slots) {
       const running = runningOf(state, name);
-      this.ack(release.seq, name, slot, outcome, running);
+      acks.push([name, slot, outcome, running]);
       if (outcome.status !== 'failed') continue;
       failed = true;
       const { seq, version } = release;
@@ -199,7 +205,24 @@ export class ReleasePipeline {
     }
     if (!failed) this.host.failure(null);
     const { seq, version } = release;
-    this.host.applied({ seq, version, fromCache: false, slots: result.outcomes });
+    onScreen();
+    const detail: AppliedDetail = { seq, version, fromCache: false, slots: result.outcomes };
+    this.host.shown(detail);
+    markStage(Stage.SHOWN, seq);
+    try {
+      // What is committed is what was applied (rotations learnt since are in the state the next
+      // commit writes; the trust root is the client's to keep in memory meanwhile).
+      await this.host.cache.commit(this.host.room, {
+        state: withTrustRoot(state, this.host.state()),
+        releases: [signed],
+        blobs: result.keepBlobs,
+      });
+    } catch (error) {
+      this.host.error(`cache: ${String(error)}`);
+    }
+    markStage(Stage.COMMITTED, seq);
+    for (const [name, slot, outcome, running] of acks) this.ack(seq, name, slot, outcome, running);
+    this.host.applied(detail);
     markStage(Stage.APPLIED, seq);
   }
 

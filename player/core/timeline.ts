@@ -16,9 +16,11 @@ export const Stage = {
   FETCHED: 'fetched',
   /** Every slot's handler returned (decode, upload, trial calls…). */
   HANDLED: 'handled',
+  /** On screen: the `shown` event dispatched (the demo page's `patchcast:applied`), the state moved on. */
+  SHOWN: 'shown',
   /** The new state is in the cache (IndexedDB, files). */
   COMMITTED: 'committed',
-  /** Acked, and the `applied` event dispatched. */
+  /** Acked, and the client's `applied` event dispatched. */
   APPLIED: 'applied',
 } as const;
 

@@ -5,7 +5,7 @@
  * patches come from the patch client, and each patch goes to the part of the scene it changes.
  *
  * For tests and embedders: `window.patchcast.status()`, `window.patchcast.swarm()` and a
- * `patchcast:applied` event on `window` (see `docs/player.md`).
+ * `patchcast:applied` event on `window` once a release is on screen (see `docs/player.md`).
  */
 import { parseTheme } from '../../protocol/config.ts';
 import type { PatchClient } from '../core/patch-client.ts';
@@ -133,14 +133,18 @@ export function main(): void {
     status = c.status();
     c.addEventListener('status', () => (status = c.status()));
     swarm?.addEventListener('change', () => (status = c.status()));
-    c.addEventListener('applied', (event) => {
+    // `patchcast:applied` fires when a release is on screen: for one from the network that is the
+    // client's `shown` (its ack follows once IndexedDB has it); for the cache at boot, `applied`.
+    const onScreen = (event: Event, fromCache: boolean) => {
       if (!(event instanceof CustomEvent)) return;
       const parsed = parseAppliedDetail(event.detail);
-      if (!parsed.ok) return;
+      if (!parsed.ok || parsed.value.fromCache !== fromCache) return;
       const detail: AppliedDetail = parsed.value;
       status = c.status();
       window.dispatchEvent(new CustomEvent('patchcast:applied', { detail }));
-    });
+    };
+    c.addEventListener('shown', (event) => onScreen(event, false));
+    c.addEventListener('applied', (event) => onScreen(event, true));
     // The swarm starts once the cache is applied and the relay is being dialled: it never holds up
     // boot or the first frame, and PeerJS loads in a chunk of its own.
     const s = swarm;

@@ -42,6 +42,8 @@ room, prints an admin link that carries the demo room's secret key in its #fragm
                      (12MB, 500KiB) or bits (100mbit) per second (PATCHCAST_EGRESS_LIMIT; default
                      none). Under it, swarm players are served at once; past it, the swarm carries
                      what one copy has reached
+  --push-max-bytes N  blobs of at most N bytes go to players right behind their release, unasked
+                     (default ${DEFAULT_HUB_OPTIONS.pushBlobMaxBytes}; 0: none). Not under --egress-limit
 
 Several relay nodes (docs/deploy.md):
   --redis URL        share rooms, releases and blobs with every node on this Redis (redis://HOST:PORT;
@@ -118,6 +120,7 @@ export const SERVE_OPTIONS = {
   'redis-prefix': { type: 'string' },
   'redis-cache-bytes': { type: 'string' },
   'egress-limit': { type: 'string' },
+  'push-max-bytes': { type: 'string' },
   'max-releases-per-room': { type: 'string' },
 } as const satisfies OptionSpecs;
 
@@ -288,7 +291,10 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
   const hubLimits = {
     maxConnections: positive(args, 'max-connections', DEFAULT_HUB_OPTIONS.maxConnections),
     maxConnectionsPerIp: positive(args, 'max-connections-per-ip', DEFAULT_HUB_OPTIONS.maxConnectionsPerIp),
+    pushBlobMaxBytes: intFlag(args, 'push-max-bytes') ?? DEFAULT_HUB_OPTIONS.pushBlobMaxBytes,
   };
+  if (!Number.isSafeInteger(hubLimits.pushBlobMaxBytes) || hubLimits.pushBlobMaxBytes < 0)
+    throw new CliError('--push-max-bytes must be 0 or a positive integer', 2);
   // Loaded here, not at the top: the relay's packages (express, PeerJS, sharp, prom-client) take
   // longer to load than a whole `publish` runs, and only `serve` needs them.
   const [{ ListenError, startServer }, { DEMO_ROOM, ensureDemoRoom }] = await Promise.all([

@@ -26,6 +26,12 @@ export interface Presence {
   clientCount(room: string): number;
   /** The roster of a room. */
   rosterOf(room: string): Roster;
+  /**
+   * A player asks for a whole blob of `bytes` over HTTP (`PLAYER_BLOB_HEADER`): true, and counted in
+   * the relay's blob egress, when the relay serves blobs at once (no egress limit); false under a
+   * limit. Absent: always served.
+   */
+  takeBlobEgress?(bytes: number): boolean;
 }
 
 /** What the API needs. */

@@ -1,6 +1,6 @@
 /** `GET/PUT /api/blobs/:sha256`: content-addressed blobs, immutable once stored. */
 import express, { type Router } from 'express';
-import { ErrorCode, MAX_TEXTURE_BYTES } from '../../protocol/index.ts';
+import { ErrorCode, MAX_TEXTURE_BYTES, PLAYER_BLOB_HEADER } from '../../protocol/index.ts';
 import type { ApiContext } from './api-context.ts';
 import { refuse, safe, shaParam } from './respond.ts';
 
@@ -21,6 +21,12 @@ export function blobRoutes(ctx: ApiContext): Router {
       }
       const bytes = await relay.readBlob(sha);
       if (!bytes) return refuse(res, ErrorCode.BLOB_MISSING, `no blob ${sha}`, undefined, 404);
+      // A player that could take it chunk by chunk (from the swarm) is sent there while the relay's
+      // egress is limited: this route would bypass the budget.
+      if (req.get(PLAYER_BLOB_HEADER) === '1' && ctx.deps.hub.takeBlobEgress?.(bytes.length) === false) {
+        const why = 'the relay meters its blob egress: take the blob chunk by chunk over /ws';
+        return refuse(res, ErrorCode.BLOB_DEFERRED, why);
+      }
       res
         .set('content-type', relay.mimeOf(sha) ?? 'application/octet-stream')
         .set('cache-control', 'public, max-age=31536000, immutable')

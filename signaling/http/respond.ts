@@ -22,6 +22,8 @@ export function httpStatusOf(code: Code): number {
       return 429;
     case ErrorCode.STORAGE_FULL:
       return 507;
+    case ErrorCode.BLOB_DEFERRED:
+      return 503;
     case ErrorCode.UNSUPPORTED_ENCODING:
       return 415;
     case ErrorCode.NO_SUCH_ROOM:

@@ -59,8 +59,10 @@ export class BlobFlow {
     private readonly maxQueuedBytes: number,
     /** The relay's blob egress budget. */
     private readonly egress: EgressBudget,
+    /** Blobs of at most this many bytes are pushed with their release (`HubOptions.pushBlobMaxBytes`). */
+    pushBlobMaxBytes?: number,
   ) {
-    this.push = new BlobPush(relay, this.framed, egress);
+    this.push = new BlobPush(relay, this.framed, egress, pushBlobMaxBytes);
   }
 
   /** Answers one `blob.get` of a connection in `room`. */

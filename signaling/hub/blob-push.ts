@@ -1,7 +1,7 @@
 /**
  * Small blobs pushed with their release: a client whose hello said `pushBlobs` gets, right behind the
  * `release` message and in the same write, the chunk messages of the release's blobs of at most
- * `PUSH_BLOB_MAX_BYTES` — one write per player for a script patch, with no `blob.get` to read, parse
+ * `pushMaxBytes` (default `PUSH_BLOB_MAX_BYTES`, `serve --push-max-bytes`) — one write per player for a script patch, with no `blob.get` to read, parse
  * and answer. Only what the player will fetch is pushed: not a slot it holds (or acked, skipped or
  * failed) at that content, not a python script (for seed-protocol clients), not a slot outside its
  * staged rollout (`protocol/rollout.ts`, the players' own rule), and not content an older release of
@@ -73,11 +73,13 @@ export class BlobPush {
     private readonly relay: Relay,
     private readonly framed: FramedBlobCache,
     private readonly egress: EgressBudget,
+    /** Blobs of at most this many bytes are pushed (0: none). */
+    private readonly pushMaxBytes: number = PUSH_BLOB_MAX_BYTES,
   ) {}
 
-  /** False under an egress limit (see the file comment). */
+  /** False under an egress limit (see the file comment), and with a push limit of 0. */
   get enabled(): boolean {
-    return this.egress.bytesPerSecond === null;
+    return this.egress.bytesPerSecond === null && this.pushMaxBytes > 0;
   }
 
   /** Reads (once) the small blobs of `signed`, the room's latest release, and keeps them. */
@@ -134,7 +136,7 @@ export class BlobPush {
     const history = this.relay.history(room) ?? [];
     const blobs: SmallBlob[] = [];
     for (const [slot, desc] of Object.entries(slots)) {
-      if (desc.size > PUSH_BLOB_MAX_BYTES) continue;
+      if (desc.size > this.pushMaxBytes) continue;
       // Seed-protocol scripts go to seed clients in their own frames; our players never fetch them.
       if (desc.kind === SlotKind.script && desc.lang === 'python') continue;
       const blob = await this.relay.readBlob(desc.sha256);

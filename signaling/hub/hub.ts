@@ -59,7 +59,14 @@ export class Hub {
       clientIds: new ClientIds(),
       rooms,
       releases: new ReleasePayloads(),
-      blobs: new BlobFlow(relay, metrics, connections, this.options.outbox.maxQueuedBytes, this.egress),
+      blobs: new BlobFlow(
+        relay,
+        metrics,
+        connections,
+        this.options.outbox.maxQueuedBytes,
+        this.egress,
+        this.options.pushBlobMaxBytes,
+      ),
       seedViews: new SeedViews((sha256) => relay.readBlob(sha256)),
     };
     // The publish is answered as soon as the release is durable; the announcement to every
@@ -130,6 +137,13 @@ export class Hub {
   blobStats(): { readonly egressBytes: number; readonly pushedBlobs: number; readonly pushedBytes: number } {
     const { pushedBlobs, pushedBytes } = this.parts.blobs.push;
     return { egressBytes: this.egress.sentBytes, pushedBlobs, pushedBytes };
+  }
+
+  /** See `Presence.takeBlobEgress`: a player's whole-blob HTTP GET, served only without an egress limit. */
+  takeBlobEgress(bytes: number): boolean {
+    if (this.egress.bytesPerSecond !== null) return false;
+    this.egress.schedule(bytes, () => undefined);
+    return true;
   }
 
   /** Connected clients per room. */

@@ -7,6 +7,7 @@ import {
   HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_MISSES,
   HELLO_TIMEOUT_MS,
+  PUSH_BLOB_MAX_BYTES,
   SEED_HEARTBEAT_INTERVAL_MS,
 } from '../../protocol/index.ts';
 import type { SchedulerOptions } from './fanout.ts';
@@ -53,6 +54,11 @@ export interface HubOptions {
    * bucket over blob chunks (`egress.ts`). Under it the relay serves swarm players at once.
    */
   readonly egressBytesPerSecond: number | null;
+  /**
+   * Blobs of at most this many bytes are pushed right behind their release to players that said
+   * `pushBlobs` (`--push-max-bytes`; 0: none; `blob-push.ts`).
+   */
+  readonly pushBlobMaxBytes: number;
 }
 
 /** Defaults of {@link HubOptions}. */
@@ -74,6 +80,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   outbox: { windowBytes: 8 * 1024 * 1024, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 30_000 },
   scheduler: { maxActive: 4, stallMs: 250 },
   egressBytesPerSecond: null,
+  pushBlobMaxBytes: PUSH_BLOB_MAX_BYTES,
 };
 
 /** Swarm peers suggested in `welcome`. */

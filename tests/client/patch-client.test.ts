@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keySetRecord } from '../../signaling/testing/key-sets.ts';
 import { buildRelease, buildRollback } from '../../publisher/build.ts';
+import { PUSH_BLOB_MAX_BYTES } from '../../protocol/limits.ts';
 import { utf8 } from '../../protocol/bytes.ts';
 import { generateSigningKey, type SigningKey } from '../../protocol/crypto.ts';
 import { signRotation } from '../../protocol/keys.ts';
@@ -397,7 +398,7 @@ describe.each(adapters)('PatchClient through the $name adapter, on the real rela
     await c.start();
     await until(() => meddler.hellos.length === 1);
     meddler.pause();
-    const r1 = await release(null, { background: await texture(20_000, 'slow') });
+    const r1 = await release(null, { background: await texture(PUSH_BLOB_MAX_BYTES + 4_000, 'slow') });
     await publish(r1);
     await until(() => c.status().loading?.seq === 1);
     const r2 = await release(r1.signed.release, { background: await texture(3_000, 'fast') });
@@ -417,8 +418,8 @@ describe.each(adapters)('PatchClient through the $name adapter, on the real rela
     await until(() => meddler.hellos.length === 1);
     // A script over PUSH_BLOB_MAX_BYTES: fetched with `blob.get`, which the meddler holds back.
     const r1 = await release(null, {
-      background: await texture(20_000, 'T'),
-      logic: script(`export function update(b) { return b; } // 1 ${'-'.repeat(17_000)}`, '1'),
+      background: await texture(PUSH_BLOB_MAX_BYTES + 4_000, 'T'),
+      logic: script(`export function update(b) { return b; } // 1 ${'-'.repeat(PUSH_BLOB_MAX_BYTES)}`, '1'),
     });
     const t = r1.signed.release.slots['background']!;
     meddler.pause(r1.signed.release.slots['logic']!.sha256);
@@ -441,7 +442,7 @@ describe.each(adapters)('PatchClient through the $name adapter, on the real rela
     const c = client(game().handlers);
     await c.start();
     await until(() => meddler.hellos.length === 1);
-    const r1 = await release(null, { background: await texture(40_000, 'T') });
+    const r1 = await release(null, { background: await texture(PUSH_BLOB_MAX_BYTES + 24_000, 'T') });
     const t = r1.signed.release.slots['background']!;
     // Hold the relay back once part of the texture is in.
     let held = false;

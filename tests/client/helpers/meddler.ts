@@ -19,6 +19,7 @@ import {
   FrameDecoder,
 } from '../../../protocol/frame.ts';
 import { parseMessage, type Ack, type Hello, type Message } from '../../../protocol/messages.ts';
+import { PLAYER_BLOB_HEADER } from '../../../protocol/http.ts';
 import type { TestServer } from '../../../signaling/testing/helpers.ts';
 import { chunkCount, sliceChunk } from '../../../protocol/blobs.ts';
 import type { BuiltRelease } from '../../../publisher/build.ts';
@@ -43,6 +44,8 @@ export interface Meddler {
   readonly acks: Ack[];
   /** `count` of every `blob.get`, in order. */
   readonly blobGets: number[];
+  /** The hash of every whole blob asked for over HTTP (`GET /api/blobs/:sha256`), in order. */
+  readonly httpBlobGets: string[];
   readonly heartbeats: number[];
   /** Chunks passed to players, by blob hash. */
   readonly chunksSent: ReadonlyMap<string, number>;
@@ -58,9 +61,14 @@ export interface Meddler {
   sendRaw(text: string): void;
   /** Sends bytes that are no text: a binary WebSocket frame, or a TCP frame that isn't UTF-8. */
   sendBinary(bytes: Uint8Array): void;
-  /** From now on, corrupts the relay's chunks of this blob on their way to players (the next `times`). */
+  /**
+   * From now on, corrupts the relay's chunks of this blob on their way to players (the next `times`),
+   * and the whole blob whenever it is fetched over HTTP.
+   */
   tamper(sha256: string, times?: number): void;
-  /** Holds players' `blob.get` requests (for `sha256` only, when given) until `resume`. */
+  /** From now on, corrupts this blob when it is fetched whole over HTTP (its chunks pass unharmed). */
+  tamperHttp(sha256: string): void;
+  /** Holds players' `blob.get` requests and HTTP blob GETs (for `sha256` only, when given) until `resume`. */
   pause(sha256?: string): void;
   resume(): void;
   /** Closes every player connection (the meddler keeps listening). */
@@ -75,6 +83,8 @@ export async function startMeddler(relay: TestServer): Promise<Meddler> {
   const pipes = new Set<Pipe>();
   /** Blobs whose chunks are corrupted: how many more (Infinity: all). */
   const tampered = new Map<string, number>();
+  /** Blobs corrupted when fetched whole over HTTP. */
+  const tamperedHttp = new Set<string>();
   const chunksSent = new Map<string, number>();
   /** Blobs of injected releases, served here: sha256 → bytes and slot. */
   const injected = new Map<string, { readonly bytes: Uint8Array; readonly slot: Slot }>();
@@ -84,6 +94,7 @@ export async function startMeddler(relay: TestServer): Promise<Meddler> {
     hellos: [] as Hello[],
     acks: [] as Ack[],
     blobGets: [] as number[],
+    httpBlobGets: [] as string[],
     heartbeats: [] as number[],
   };
 
@@ -152,17 +163,31 @@ export async function startMeddler(relay: TestServer): Promise<Meddler> {
     void (async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
+      const blob =
+        req.method === 'GET' ? /^\/api\/blobs\/([0-9a-f]{64})$/.exec(req.url ?? '')?.[1] : undefined;
+      if (blob !== undefined) {
+        record.httpBlobGets.push(blob);
+        const p = paused;
+        if (p && (p.only === undefined || p.only === blob)) await new Promise<void>((r) => p.held.push(r));
+      }
+      const player = req.headers[PLAYER_BLOB_HEADER];
       const answer = await fetch(relay.url + (req.url ?? '/'), {
         method: req.method ?? 'GET',
-        headers: { 'content-type': req.headers['content-type'] ?? 'application/json' },
+        headers: {
+          'content-type': req.headers['content-type'] ?? 'application/json',
+          ...(typeof player === 'string' ? { [PLAYER_BLOB_HEADER]: player } : {}),
+        },
         ...(chunks.length ? { body: Buffer.concat(chunks) } : {}),
       });
       const headers: Record<string, string> = {};
       for (const [name, value] of answer.headers)
         if (!['content-encoding', 'content-length', 'transfer-encoding', 'connection'].includes(name))
           headers[name] = value;
-      res.writeHead(answer.status, headers);
-      res.end(Buffer.from(await answer.arrayBuffer()));
+      const body = Buffer.from(await answer.arrayBuffer());
+      const corrupt = blob !== undefined && ((tampered.get(blob) ?? 0) > 0 || tamperedHttp.has(blob));
+      if (corrupt && answer.status === 200 && body.length > 0) body[0] = body[0]! ^ 0xff;
+      res.writeHead(answer.status, { ...headers, 'content-length': String(body.length) });
+      res.end(body);
     })().catch(() => res.writeHead(502).end());
   });
   const wss = new WebSocketServer({ server: http, path: '/ws' });
@@ -283,6 +308,9 @@ export async function startMeddler(relay: TestServer): Promise<Meddler> {
     },
     tamper(sha256, times = Infinity) {
       tampered.set(sha256, times);
+    },
+    tamperHttp(sha256) {
+      tamperedHttp.add(sha256);
     },
     pause(sha256) {
       paused ??= { only: sha256, held: [] };

@@ -1,0 +1,113 @@
+/**
+ * Whole blobs over HTTP, when the relay serves them at once. A blob of many chunks fetched over the
+ * relay connection costs the page one message, one decode and one hash per chunk, each waiting its
+ * turn on the main thread (on a busy page, behind a frame); `GET /api/blobs/:sha256` is assembled by
+ * the browser's network stack off the main thread and hashed once (`crypto.subtle`, off-thread too).
+ *
+ * The request says {@link PLAYER_BLOB_HEADER}: a relay whose egress is limited refuses it
+ * (`BLOB_DEFERRED`), and so does one that lacks the blob; then — and on any network error, a wrong
+ * length, or bytes that fail the release's hashes — the blob comes from the inner source as before
+ * (chunk by chunk, each chunk verified; the swarm's deferral intact). Blobs the relay pushed with the
+ * release, and blobs of one chunk (no gain), go to the inner source directly.
+ */
+import { verifyBlob, type BlobDescriptor } from '../../protocol/blobs.ts';
+import { ErrorCode, fail, ok, type Result } from '../../protocol/errors.ts';
+import { ApiPath, PLAYER_BLOB_HEADER } from '../../protocol/http.ts';
+import type { SignedRelease } from '../../protocol/release.ts';
+import { relayUrl } from './relay-url.ts';
+import type { BlobSource, FetchOptions, Traffic } from './transport.ts';
+
+/** Options of {@link HttpBlobs}. */
+export interface HttpBlobsOptions {
+  /** The relay's HTTP base URL (`http://host:port`, any path prefix included). */
+  readonly server: string;
+  /** Where blobs come from otherwise: the relay connection, or the swarm. */
+  readonly inner: BlobSource;
+  /** True when the relay pushed every chunk of this blob already (no request needed at all). */
+  readonly pushed?: (desc: BlobDescriptor) => boolean;
+  /** Blobs of at most this many chunks go to the inner source (default 1). */
+  readonly minChunks?: number;
+  /** The platform's `fetch` (default `globalThis.fetch`). */
+  readonly fetch?: typeof globalThis.fetch;
+}
+
+/** Why the last whole-blob fetch went to the inner source instead (for tests and the curious). */
+export type HttpFallback = 'refused' | 'network' | 'length' | 'hash' | null;
+
+/** See the file comment. */
+export class HttpBlobs implements BlobSource {
+  private readonly options: HttpBlobsOptions;
+  private readonly doFetch: typeof globalThis.fetch;
+  private bytes = 0;
+  /** Why the last blob fell back to the inner source (null: it did not). */
+  lastFallback: HttpFallback = null;
+  /** Blobs fetched whole over HTTP and verified. */
+  fetchedWhole = 0;
+
+  constructor(options: HttpBlobsOptions) {
+    this.options = options;
+    this.doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  traffic(): Traffic {
+    const inner = this.options.inner.traffic();
+    return { ...inner, bytesFromRelay: inner.bytesFromRelay + this.bytes };
+  }
+
+  hold(desc: BlobDescriptor, bytes: Uint8Array): void {
+    this.options.inner.hold?.(desc, bytes);
+  }
+
+  announce(signed: SignedRelease): void {
+    this.options.inner.announce?.(signed);
+  }
+
+  async fetch(desc: BlobDescriptor, options: FetchOptions = {}): Promise<Result<Uint8Array>> {
+    const { inner, pushed, minChunks = 1 } = this.options;
+    if (desc.chunks.length <= minChunks || pushed?.(desc)) return inner.fetch(desc, options);
+    const whole = await this.whole(desc, options.signal);
+    if (whole.ok) {
+      this.fetchedWhole++;
+      this.lastFallback = null;
+      options.onProgress?.(desc.size, desc.size);
+      return whole;
+    }
+    if (options.signal?.aborted) return fail(ErrorCode.INTERNAL, 'fetch superseded');
+    this.lastFallback = whole.why;
+    return inner.fetch(desc, options);
+  }
+
+  /** The blob over HTTP, verified against the release's hashes (whole and per chunk), or why not. */
+  private async whole(
+    desc: BlobDescriptor,
+    signal: AbortSignal | undefined,
+  ): Promise<{ ok: true; value: Uint8Array } | { ok: false; why: Exclude<HttpFallback, null> }> {
+    let response: Response;
+    try {
+      response = await this.doFetch(relayUrl(this.options.server, ApiPath.blob(desc.sha256)), {
+        headers: { [PLAYER_BLOB_HEADER]: '1' },
+        ...(signal ? { signal } : {}),
+      });
+    } catch {
+      return { ok: false, why: 'network' };
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => undefined);
+      return { ok: false, why: 'refused' };
+    }
+    // Cheap before expensive: a body of another length is not read at all.
+    if (response.headers.get('content-length') !== String(desc.size)) {
+      await response.body?.cancel().catch(() => undefined);
+      return { ok: false, why: 'length' };
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } catch {
+      return { ok: false, why: 'network' };
+    }
+    this.bytes += bytes.length;
+    const verified = await verifyBlob(desc, bytes);
+    return verified.ok ? ok(bytes) : { ok: false, why: 'hash' };
+  }
+}
