@@ -67,4 +67,24 @@ describe('blobs and chunks', () => {
     expect(asm.missing()).toEqual([0, 1]);
     expect(await asm.assemble()).toMatchObject({ ok: false, code: ErrorCode.BLOB_MISSING });
   });
+
+  it('a blob of one chunk is hashed once; a descriptor whose one chunk is not the blob still fails', async () => {
+    const desc = await describeBlob(blob);
+    expect(desc.chunks).toEqual([desc.sha256]);
+    let hashes = 0;
+    const counting = async (bytes: Uint8Array) => {
+      hashes++;
+      return (await describeBlob(bytes, bytes.length)).sha256;
+    };
+    const asm = new BlobAssembler(desc, counting);
+    expect(await asm.add(0, blob)).toMatchObject({ ok: true });
+    expect(await asm.assemble()).toMatchObject({ ok: true });
+    expect(hashes).toBe(1);
+    // A chunk hash that is not the whole hash (no honest publisher writes one): checked whole too.
+    const other = new Uint8Array(blob).fill(7);
+    const lying = { ...desc, chunks: [(await describeBlob(other)).sha256] };
+    const tricked = new BlobAssembler(lying);
+    expect(await tricked.add(0, other)).toMatchObject({ ok: true });
+    expect(await tricked.assemble()).toMatchObject({ ok: false, code: ErrorCode.HASH_MISMATCH });
+  });
 });

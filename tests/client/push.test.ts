@@ -2,14 +2,15 @@
  * Small blobs pushed with their release (`signaling/hub/blob-push.ts`, hello `pushBlobs`), through
  * each adapter, on the REAL relay behind the meddler: a pushed blob is applied without a `blob.get`
  * and never fetched again; a client that does not say `pushBlobs` fetches as before; a reconnect
- * pushes nothing the player holds; a pushed blob that fails its hash is dropped and fetched.
+ * pushes nothing the player holds; a pushed blob that fails its hash is dropped and fetched; the
+ * relay's push limit (default `PUSH_BLOB_MAX_BYTES`, 64 KiB: a small texture) and 0 (none).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateSigningKey, type SigningKey } from '../../protocol/crypto.ts';
 import { PUSH_BLOB_MAX_BYTES } from '../../protocol/limits.ts';
 import type { SlotInput } from '../../protocol/assemble.ts';
 import type { Release } from '../../protocol/release.ts';
-import type { BuiltRelease } from '../../publisher/build.ts';
+import { buildRelease, type BuiltRelease } from '../../publisher/build.ts';
 import type { PatchHandlers } from '../../player/core/apply.ts';
 import type { PatchCache } from '../../player/core/cache.ts';
 import type { PatchClient } from '../../player/core/patch-client.ts';
@@ -19,6 +20,7 @@ import { startMeddler, type Meddler } from './helpers/meddler.ts';
 import {
   game,
   nextApplied,
+  png,
   publish as publishTo,
   release as build,
   ROOM,
@@ -149,5 +151,47 @@ describe.each(adapters)('small blobs pushed with the release, through the $name 
     expect((await applied).slots['theme']).toMatchObject({ status: 'applied' });
     expect(meddler.chunksSent.get(sha(r1, 'theme'))).toBe(2);
     expect(meddler.blobGets).toEqual([1]);
+  });
+});
+
+describe('the push limit (serve --push-max-bytes)', () => {
+  const closers: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+
+  it.each([
+    ['the default pushes a small texture (one 64 KiB chunk)', undefined, 1],
+    ['a limit of 0 pushes nothing', 0, 0],
+  ] as const)('%s', async (_, pushBlobMaxBytes, pushed) => {
+    const relay = await startTestServer({
+      hub: { heartbeatMs: 100, ...(pushBlobMaxBytes === undefined ? {} : { pushBlobMaxBytes }) },
+    });
+    closers.push(() => relay.dispose());
+    const meddler = await startMeddler(relay);
+    closers.push(() => meddler.close());
+    const key = await generateSigningKey();
+    const made = adapters[0]!.client(meddler, await adapters[0]!.cache(), {
+      room: ROOM,
+      publicKey: key.publicKey,
+      handlers: game().handlers,
+      platform: 'unit test',
+    });
+    closers.push(made.close);
+    await made.client.start();
+    await until(() => meddler.hellos.length === 1);
+    const bytes = await png(PUSH_BLOB_MAX_BYTES - 4_000);
+    expect(bytes.length).toBeLessThanOrEqual(PUSH_BLOB_MAX_BYTES);
+    const r1 = await buildRelease({
+      room: ROOM,
+      key,
+      previous: null,
+      slots: { background: { kind: 'texture', mime: 'image/png', bytes, version: '1' } },
+    });
+    const applied = nextApplied(made.client);
+    await publishTo(relay, r1, key.publicKey);
+    expect((await applied).slots['background']).toMatchObject({ status: 'applied' });
+    expect(relay.hub.blobStats().pushedBlobs).toBe(pushed);
+    expect(meddler.blobGets.length).toBe(pushed ? 0 : 1);
   });
 });
