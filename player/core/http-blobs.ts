@@ -1,8 +1,9 @@
 /**
  * Whole blobs over HTTP, when the relay serves them at once. A blob of many chunks fetched over the
  * relay connection costs the page one message, one decode and one hash per chunk, each waiting its
- * turn on the main thread (on a busy page, behind a frame); `GET /api/blobs/:sha256` is assembled by
- * the browser's network stack off the main thread and hashed once (`crypto.subtle`, off-thread too).
+ * turn on the main thread (on a busy page, behind a frame); `GET /api/blobs/:sha256` arrives through
+ * the browser's network stack in a few large reads (copied into one buffer of the slot's size, no
+ * decoding) and is hashed once at the end (`crypto.subtle`, off the main thread).
  *
  * The request says {@link PLAYER_BLOB_HEADER}: a relay whose egress is limited refuses it
  * (`BLOB_DEFERRED`), and so does one that lacks the blob; then — and on any network error, a wrong
@@ -31,7 +32,10 @@ export interface HttpBlobsOptions {
   readonly fetch?: typeof globalThis.fetch;
 }
 
-/** Why the last whole-blob fetch went to the inner source instead (for tests and the curious). */
+/**
+ * Why the last whole-blob fetch went to the inner source instead (for tests and the curious):
+ * refused (not 200), network, length (announced or read other than the slot's size), hash.
+ */
 export type HttpFallback = 'refused' | 'network' | 'length' | 'hash' | null;
 
 /** See the file comment. */
@@ -65,11 +69,10 @@ export class HttpBlobs implements BlobSource {
   async fetch(desc: BlobDescriptor, options: FetchOptions = {}): Promise<Result<Uint8Array>> {
     const { inner, pushed, minChunks = 1 } = this.options;
     if (desc.chunks.length <= minChunks || pushed?.(desc)) return inner.fetch(desc, options);
-    const whole = await this.whole(desc, options.signal);
+    const whole = await this.whole(desc, options.signal, options.onProgress);
     if (whole.ok) {
       this.fetchedWhole++;
       this.lastFallback = null;
-      options.onProgress?.(desc.size, desc.size);
       return whole;
     }
     if (options.signal?.aborted) return fail(ErrorCode.INTERNAL, 'fetch superseded');
@@ -81,6 +84,7 @@ export class HttpBlobs implements BlobSource {
   private async whole(
     desc: BlobDescriptor,
     signal: AbortSignal | undefined,
+    onProgress: ((received: number, total: number) => void) | undefined,
   ): Promise<{ ok: true; value: Uint8Array } | { ok: false; why: Exclude<HttpFallback, null> }> {
     let response: Response;
     try {
@@ -95,18 +99,34 @@ export class HttpBlobs implements BlobSource {
       await response.body?.cancel().catch(() => undefined);
       return { ok: false, why: 'refused' };
     }
-    // Cheap before expensive: a body of another length is not read at all.
-    if (response.headers.get('content-length') !== String(desc.size)) {
+    // Cheap before expensive: a body announced at another length is not read at all, and one that
+    // runs past the slot's size (no length announced: a proxy's chunked encoding) is cut off there.
+    const announced = response.headers.get('content-length');
+    const reader = response.body?.getReader();
+    if ((announced !== null && announced !== String(desc.size)) || !reader) {
       await response.body?.cancel().catch(() => undefined);
       return { ok: false, why: 'length' };
     }
-    let bytes: Uint8Array;
+    const bytes = new Uint8Array(desc.size);
+    let at = 0;
     try {
-      bytes = new Uint8Array(await response.arrayBuffer());
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (at + value.length > desc.size) {
+          await reader.cancel().catch(() => undefined);
+          return { ok: false, why: 'length' };
+        }
+        bytes.set(value, at);
+        at += value.length;
+        this.bytes += value.length;
+        // The HUD's progress bar moves as the bytes come (they are verified once all are here).
+        onProgress?.(at, desc.size);
+      }
     } catch {
       return { ok: false, why: 'network' };
     }
-    this.bytes += bytes.length;
+    if (at !== desc.size) return { ok: false, why: 'length' };
     const verified = await verifyBlob(desc, bytes);
     return verified.ok ? ok(bytes) : { ok: false, why: 'hash' };
   }
