@@ -230,6 +230,15 @@ export class PlayerSwarm extends EventTarget {
   }
 
   /**
+   * Links on demand, none wanted and none up: the relay never said it may defer (`welcome.defers`),
+   * so it serves at once, and its windowed fetch — the relay-only player's path, at its cost — is
+   * all a download needs (the swarm would ask the same relay a chunk at a time).
+   */
+  private relayAlone(swarm: Swarm): boolean {
+    return this.options.links !== 'eager' && this.wantedAt === null && swarm.peerCount === 0;
+  }
+
+  /**
    * Leaves the swarm for good: every link closes, and downloads in flight through the swarm fail
    * (the client tries the release again on its next connection); later ones go to the relay.
    */
@@ -270,7 +279,7 @@ export class PlayerSwarm extends EventTarget {
       // `stop`, the only one: a closed swarm fetches nothing). A blob the relay pushed with its
       // release is here already: taken from the relay (and counted so), then held for peers.
       fetch: (desc, options) =>
-        this.state === 'failed' || this.state === 'stopped' || relay.hasPushed(desc)
+        this.state === 'failed' || this.state === 'stopped' || relay.hasPushed(desc) || this.relayAlone(swarm)
           ? relay.fetch(desc, options)
           : swarm.fetch(desc, options),
       hold: (desc, bytes) => swarm.hold(desc, bytes),

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodePlayer, openNodePeer, signalingFor, tcpTransport } from '../../player/node/index.ts';
 import { PeerMesh } from '../../player/swarm/peerjs.ts';
 import { Swarm } from '../../player/swarm/swarm.ts';
+import type { ConnectTransport } from '../../player/core/transport.ts';
+import type { Message } from '../../protocol/index.ts';
 import { bigPngBytes, startTestServer, TestRoom, type TestServer } from '../../signaling/testing/helpers.ts';
 
 let server: TestServer;
@@ -111,13 +113,20 @@ describe('patchcast play --p2p with a relay that serves at once (no egress limit
     const open = await startTestServer();
     const openRoom = await TestRoom.create(open.url, 'swarm');
     const accept = () => ({ status: 'applied' as const });
+    const sent: Message[] = [];
+    const counting =
+      (connect: ConnectTransport): ConnectTransport =>
+      (handlers) => {
+        const transport = connect(handlers);
+        return { ...transport, send: (m: Message) => (sent.push(m), transport.send(m)) };
+      };
     const players = [0, 1, 2, 3].map(
       (i) =>
         new NodePlayer({
           room: 'swarm',
           publicKey: openRoom.key.publicKey,
           server: open.url,
-          connect: tcpTransport('127.0.0.1', open.tcpPort),
+          connect: counting(tcpTransport('127.0.0.1', open.tcpPort)),
           clientId: `open-${i}`,
           handlers: { script: accept, texture: accept, config: accept },
           p2p: {},
@@ -143,6 +152,12 @@ describe('patchcast play --p2p with a relay that serves at once (no egress limit
         clearInterval(watching);
       }
       expect(most).toBe(0);
+      // The relay-only player's windowed fetch (a few requests of many chunks), never one chunk
+      // at a time with `defer` as the swarm asks.
+      const gets = sent.filter((m) => m.type === 'blob.get');
+      expect(gets.length).toBeGreaterThan(0);
+      expect(gets.some((m) => m.type === 'blob.get' && m.defer === true)).toBe(false);
+      expect(gets.length).toBeLessThan(players.length * 4);
       for (const p of players) {
         expect(p.client.status()).toMatchObject({ peers: 0, bytesFromPeers: 0 });
         expect(p.client.status().bytesFromRelay).toBeGreaterThanOrEqual(texture.length);
