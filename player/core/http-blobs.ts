@@ -14,6 +14,7 @@
 import { verifyBlob, type BlobDescriptor } from '../../protocol/blobs.ts';
 import { ErrorCode, fail, ok, type Result } from '../../protocol/errors.ts';
 import { ApiPath, PLAYER_BLOB_HEADER } from '../../protocol/http.ts';
+import { CHUNK_STALL_MS } from '../../protocol/limits.ts';
 import type { SignedRelease } from '../../protocol/release.ts';
 import { relayUrl } from './relay-url.ts';
 import type { BlobSource, FetchOptions, Traffic } from './transport.ts';
@@ -30,6 +31,12 @@ export interface HttpBlobsOptions {
   readonly minChunks?: number;
   /** The platform's `fetch` (default `globalThis.fetch`). */
   readonly fetch?: typeof globalThis.fetch;
+  /**
+   * Longest wait for the answer's headers, and between two reads of its body (default
+   * `CHUNK_STALL_MS`): a relay that goes quiet mid-body — overloaded, hostile, a dead path — costs
+   * this much and the blob comes from the inner source (a browser puts no timeout on a body).
+   */
+  readonly stallMs?: number;
 }
 
 /**
@@ -86,15 +93,42 @@ export class HttpBlobs implements BlobSource {
     signal: AbortSignal | undefined,
     onProgress: ((received: number, total: number) => void) | undefined,
   ): Promise<{ ok: true; value: Uint8Array } | { ok: false; why: Exclude<HttpFallback, null> }> {
+    // This request's own abort: the release's signal (superseded), or a stall (see `stallMs`).
+    const request = new AbortController();
+    const stallMs = this.options.stallMs ?? CHUNK_STALL_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const armStall = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => request.abort(), stallMs);
+    };
+    const superseded = () => request.abort();
+    signal?.addEventListener('abort', superseded, { once: true });
+    if (signal?.aborted) request.abort();
+    armStall();
+    try {
+      return await this.read(desc, request.signal, armStall, onProgress);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', superseded);
+    }
+  }
+
+  private async read(
+    desc: BlobDescriptor,
+    signal: AbortSignal,
+    progressed: () => void,
+    onProgress: ((received: number, total: number) => void) | undefined,
+  ): Promise<{ ok: true; value: Uint8Array } | { ok: false; why: Exclude<HttpFallback, null> }> {
     let response: Response;
     try {
       response = await this.doFetch(relayUrl(this.options.server, ApiPath.blob(desc.sha256)), {
         headers: { [PLAYER_BLOB_HEADER]: '1' },
-        ...(signal ? { signal } : {}),
+        signal,
       });
     } catch {
       return { ok: false, why: 'network' };
     }
+    progressed();
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined);
       return { ok: false, why: 'refused' };
@@ -120,6 +154,7 @@ export class HttpBlobs implements BlobSource {
         bytes.set(value, at);
         at += value.length;
         this.bytes += value.length;
+        progressed();
         // The HUD's progress bar moves as the bytes come (they are verified once all are here).
         onProgress?.(at, desc.size);
       }
