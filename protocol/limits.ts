@@ -87,7 +87,10 @@ export const RESTART_SPREAD_PER_CLIENT_MS = 0.25;
 export const MIN_RESTART_SPREAD_MS = 100;
 /** The largest spread a client takes. */
 export const MAX_RESTART_SPREAD_MS = 30_000;
-/** Dials to a relay that is not back yet never come more often than this (a refused dial is cheap). */
+/**
+ * Dials to a relay that is not back yet come this far apart on average at least (each wait between
+ * half and one and a half of the poll; a refused dial is cheap).
+ */
 export const MIN_RESTART_POLL_MS = 250;
 /** How long after a restart hint a client keeps dialling that often, before the usual backoff. */
 export const RESTART_WINDOW_MS = 60_000;

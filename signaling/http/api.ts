@@ -6,6 +6,7 @@
  */
 import express, { type Router } from 'express';
 import { ErrorCode } from '../../protocol/index.ts';
+import { PLAYER_BLOB_HEADER } from '../../protocol/http.ts';
 import { adoptionRoutes } from './adoption-routes.ts';
 import { apiContext, type ApiDeps } from './api-context.ts';
 import { blobRoutes } from './blob-routes.ts';
@@ -26,7 +27,9 @@ export function apiRouter(deps: ApiDeps): Router {
   router.use('/api', (req, res, next) => {
     res.set('access-control-allow-origin', '*');
     res.set('access-control-allow-methods', 'GET, HEAD, POST, PUT, OPTIONS');
-    res.set('access-control-allow-headers', 'content-type, authorization');
+    // `patchcast-player` (PLAYER_BLOB_HEADER): a page on another origin than its relay asks for
+    // whole blobs with it, and a preflight that refused it would cost every such blob a round trip.
+    res.set('access-control-allow-headers', `content-type, authorization, ${PLAYER_BLOB_HEADER}`);
     res.set('access-control-max-age', '600');
     if (req.method === 'OPTIONS') {
       res.status(204).end();

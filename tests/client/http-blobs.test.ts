@@ -83,6 +83,21 @@ describe('whole blobs over HTTP, and the ack after the commit', () => {
     expect(relay.hub.blobStats().egressBytes).toBe(slot.size);
   });
 
+  it("lets a page on another origin send the player's header (CORS preflight)", async () => {
+    await start();
+    const preflight = await fetch(relay.url + ApiPath.blob('a'.repeat(64)), {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://game.example',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': PLAYER_BLOB_HEADER,
+      },
+    });
+    expect(preflight.status).toBe(204);
+    const allowed = (preflight.headers.get('access-control-allow-headers') ?? '').split(/,\s*/);
+    expect(allowed).toContain(PLAYER_BLOB_HEADER);
+  });
+
   it('refuses a blob that fails its hash over HTTP, and fetches it chunk by chunk instead', async () => {
     await start();
     const cache = await browser.cache();
