@@ -37,6 +37,11 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
     };
     return more();
   }
+  if (req.url === '/silent') return; // accepts, reads the request, never answers
+  if (req.url === '/stops') {
+    res.writeHead(200, { 'content-length': '100' });
+    return void res.write('{"partial":'); // and then nothing, the connection open
+  }
   if (req.url === '/cut') {
     res.writeHead(200, { 'content-length': '100' });
     res.write('{"partial":');
@@ -110,5 +115,16 @@ describe('nodeFetch', () => {
     expect(process.memoryUsage().rss - rss).toBeLessThan(MAX_ANSWER_BYTES + (32 << 20));
     await expect(fetch(`${base}/cut`)).rejects.toThrow();
     await expect(fetch('ftp://127.0.0.1/x')).rejects.toThrow(/not an http/);
+  });
+
+  it('fails a request whose relay goes silent (no answer, or an answer that stops) after the idle timeout', async () => {
+    const fetch = nodeFetch({ idleTimeoutMs: 300 });
+    for (const path of ['/silent', '/stops']) {
+      const started = Date.now();
+      await expect(fetch(`${base}${path}`)).rejects.toThrow(/silent for 300 ms/);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    }
+    // An answer that comes in time is unaffected by the timeout.
+    expect((await fetch(`${base}/json`)).status).toBe(200);
   });
 });

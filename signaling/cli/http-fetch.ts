@@ -18,6 +18,14 @@ import type { Fetch, RelayRequest, RelayResponse } from '../../publisher/relay-a
  */
 export const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
+/**
+ * The longest a request's connection may sit silent (30 s): no connection, no answer's headers, or
+ * an answer that stops mid-body. Past it the request fails as a network error — a relay that
+ * accepts and never answers must not hang a pipeline. Only silence counts: a large upload or answer
+ * that keeps moving takes as long as it takes.
+ */
+export const IDLE_TIMEOUT_MS = 30_000;
+
 type Requester = (options: RequestOptions, answer: (res: IncomingMessage) => void) => ClientRequest;
 
 interface Transport {
@@ -52,7 +60,8 @@ class Answer implements RelayResponse {
  * A {@link Fetch} on `node:http`/`node:https`. Its idle connections never keep the process alive
  * (Node's agent unrefs a free socket).
  */
-export function nodeFetch(): Fetch {
+export function nodeFetch(options: { readonly idleTimeoutMs?: number } = {}): Fetch {
+  const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
   const transports = new Map<string, Promise<Transport>>();
   const transport = (protocol: string): Promise<Transport> => {
     let found = transports.get(protocol);
@@ -104,7 +113,12 @@ export function nodeFetch(): Fetch {
           res.on('end', () =>
             resolve(new Answer(res.statusCode ?? 0, res.statusMessage ?? '', Buffer.concat(chunks, size))),
           );
+          // Closed without its end (a settled promise ignores this).
+          res.on('close', () => reject(new Error('the relay closed the connection mid-answer')));
         },
+      );
+      req.setTimeout(idleTimeoutMs, () =>
+        req.destroy(new Error(`the relay was silent for ${idleTimeoutMs} ms`)),
       );
       req.on('error', reject);
       req.end(body);
