@@ -361,7 +361,9 @@ export class PatchClient extends ClientEvents {
         if (this.errorKind === 'connection') this.clearError();
         this.relayClientId = message.clientId;
         this.relayBlobs.connected();
-        void this.refreshTrust('connect', message.rotationVersion);
+        // Rotations are fetched from the first address: only its word on the newest record may
+        // spare that fetch (another relay of the list could name an old version to hide a removal).
+        void this.refreshTrust('connect', this.relay.relayIndex === 0 ? message.rotationVersion : undefined);
         this.emitStatus();
         this.emit('connected', { clientId: message.clientId, seq: message.seq });
         this.options.onRelayMessage?.(message); // its `peers` are the swarm's
