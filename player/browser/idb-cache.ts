@@ -5,7 +5,7 @@
  * transaction: a crash leaves the old cache or the new one, never half of each.
  */
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import { parseSignedRelease, type SignedRelease } from '../../protocol/release.ts';
+import { parseSignedRelease } from '../../protocol/release.ts';
 import {
   emptyRoomState,
   parseRoomState,
