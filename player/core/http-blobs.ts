@@ -27,6 +27,11 @@ export interface HttpBlobsOptions {
   readonly inner: BlobSource;
   /** True when the relay pushed every chunk of this blob already (no request needed at all). */
   readonly pushed?: (desc: BlobDescriptor) => boolean;
+  /**
+   * True while the relay said it may defer to the swarm (`welcome.defers`: it has an egress limit
+   * and would refuse the GET with `BLOB_DEFERRED`): blobs go to the inner source without asking.
+   */
+  readonly skip?: () => boolean;
   /** Blobs of at most this many chunks go to the inner source (default 1). */
   readonly minChunks?: number;
   /** The platform's `fetch` (default `globalThis.fetch`). */
@@ -75,7 +80,9 @@ export class HttpBlobs implements BlobSource {
 
   async fetch(desc: BlobDescriptor, options: FetchOptions = {}): Promise<Result<Uint8Array>> {
     const { inner, pushed, minChunks = 1 } = this.options;
-    if (desc.chunks.length <= minChunks || pushed?.(desc)) return inner.fetch(desc, options);
+    if (desc.chunks.length <= minChunks || pushed?.(desc) || this.options.skip?.()) {
+      return inner.fetch(desc, options);
+    }
     const whole = await this.whole(desc, options.signal, options.onProgress);
     if (whole.ok) {
       this.fetchedWhole++;

@@ -105,6 +105,8 @@ export class PatchClient extends ClientEvents {
   private clientSecret: string | null = null;
   /** The id the relay gave this connection (it may add a suffix to a duplicate id). */
   private relayClientId: string | null = null;
+  /** The relay's welcome said it may defer to the swarm (an egress limit): no whole-blob GETs then. */
+  private relayMayDefer = false;
   private readonly trusted: RoomTrust;
   /** The key that signed the last release taken (a change makes the client look at the key chain). */
   private lastKeyId: string | null = null;
@@ -144,7 +146,12 @@ export class PatchClient extends ClientEvents {
     const relayBlobs = this.relayBlobs;
     const inner = options.blobSource?.(relayBlobs) ?? relayBlobs;
     this.blobs = options.httpBlobs
-      ? new HttpBlobs({ server: options.server, inner, pushed: (desc) => relayBlobs.hasPushed(desc) })
+      ? new HttpBlobs({
+          server: options.server,
+          inner,
+          pushed: (desc) => relayBlobs.hasPushed(desc),
+          skip: () => this.relayMayDefer,
+        })
       : inner;
     this.releases = new ReleasePipeline({
       room: options.room,
@@ -360,6 +367,7 @@ export class PatchClient extends ClientEvents {
         // The connection works again: its old errors are history.
         if (this.errorKind === 'connection') this.clearError();
         this.relayClientId = message.clientId;
+        this.relayMayDefer = message.defers === true;
         this.relayBlobs.connected();
         // Rotations are fetched from the first address: only its word on the newest record may
         // spare that fetch (another relay of the list could name an old version to hide a removal).
