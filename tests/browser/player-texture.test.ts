@@ -94,6 +94,8 @@ interface Attempt {
   readonly p99FrameMs: number;
   /** The longest frame in the half second before the publish: how busy the machine was. */
   readonly idleLongestFrameMs: number;
+  /** A progress sample showed the bar with bytes in it. */
+  readonly sawProgress: boolean;
 }
 
 /** Publishes one 4 MB texture and measures the frames from the publish until just after it shows. */
@@ -113,9 +115,9 @@ async function attempt(version: string): Promise<Attempt> {
   await page.waitForTimeout(300); // the frames right after the swap count too
   const during = await readFrameProbe(page);
   // While it arrived, the HUD showed a progress bar with bytes in it (whole over HTTP, the bytes may
-  // all land between two frames: the bar then shows full until the blob is verified and on screen).
+  // all land between two samples, and on a quick try be verified and on screen before the next:
+  // checked over all tries below); once shown, the bar is gone.
   const seen = await readProgressSamples(page);
-  expect(seen.some((p) => p.visible && p.fraction > 0)).toBe(true);
   expect(seen.at(-1)?.visible).toBe(false);
   return {
     textureBytes: png.length,
@@ -125,6 +127,7 @@ async function attempt(version: string): Promise<Attempt> {
     longestFrameMs: Number(during.longestMs.toFixed(1)),
     p99FrameMs: Number(during.p99Ms.toFixed(1)),
     idleLongestFrameMs: Number(idle.longestMs.toFixed(1)),
+    sawProgress: seen.some((p) => p.visible && p.fraction > 0),
   };
 }
 
@@ -141,10 +144,12 @@ describe('a 4 MB texture', () => {
       const result = await attempt(`4mb-${i + 1}`);
       attempts.push(result);
       console.log(`4 MB texture, try ${i + 1}:`, JSON.stringify(result));
-      if (result.longestFrameMs < 50) break;
+      if (result.longestFrameMs < 50 && attempts.some((a) => a.sawProgress)) break;
       await page.waitForTimeout(1_000);
     }
     writeFileSync('/tmp/patchcast-texture-figure.json', JSON.stringify(attempts, null, 2));
+    // The HUD's progress bar showed bytes while a 4 MB texture arrived, in one try at least.
+    expect(attempts.some((a) => a.sawProgress)).toBe(true);
     const best = Math.min(...attempts.map((a) => a.longestFrameMs));
     if (best < 50) return;
     // No try made it. If the machine was quiet before some try (no missed frame at all while idle),
