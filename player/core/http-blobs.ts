@@ -50,6 +50,9 @@ export interface HttpBlobsOptions {
  */
 export type HttpFallback = 'refused' | 'network' | 'length' | 'hash' | null;
 
+/** A whole-blob fetch's outcome: the verified bytes, or why the blob goes to the inner source. */
+type WholeBlob = { ok: true; value: Uint8Array } | { ok: false; why: Exclude<HttpFallback, null> };
+
 /** See the file comment. */
 export class HttpBlobs implements BlobSource {
   private readonly options: HttpBlobsOptions;
@@ -99,7 +102,7 @@ export class HttpBlobs implements BlobSource {
     desc: BlobDescriptor,
     signal: AbortSignal | undefined,
     onProgress: ((received: number, total: number) => void) | undefined,
-  ): Promise<{ ok: true; value: Uint8Array } | { ok: false; why: Exclude<HttpFallback, null> }> {
+  ): Promise<WholeBlob> {
     // This request's own abort: the release's signal (superseded), or a stall (see `stallMs`).
     const request = new AbortController();
     const stallMs = this.options.stallMs ?? CHUNK_STALL_MS;
@@ -120,12 +123,13 @@ export class HttpBlobs implements BlobSource {
     }
   }
 
+  /** The GET and its body, read up to the slot's size; `progressed` re-arms the stall timer. */
   private async read(
     desc: BlobDescriptor,
     signal: AbortSignal,
     progressed: () => void,
     onProgress: ((received: number, total: number) => void) | undefined,
-  ): Promise<{ ok: true; value: Uint8Array } | { ok: false; why: Exclude<HttpFallback, null> }> {
+  ): Promise<WholeBlob> {
     let response: Response;
     try {
       response = await this.doFetch(relayUrl(this.options.server, ApiPath.blob(desc.sha256)), {
