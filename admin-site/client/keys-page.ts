@@ -2,40 +2,21 @@
  * The "Room & keys" page: choose the room and the relay, generate or import the room's key, download
  * an encrypted backup, and share the player link.
  */
-import QRCode from 'qrcode';
 import { generateSigningKey } from '../../protocol/crypto.ts';
-import { toKeyFile } from '../../protocol/keys.ts';
 import { changeRoomKeys } from '../../publisher/key-sets.ts';
-import {
-  decryptBackup,
-  encryptKeyFile,
-  KeyImportError,
-  MIN_PASSPHRASE_LENGTH,
-  parseKeyText,
-  type ParsedKeyText,
-} from '../lib/backup.ts';
-import { basePath } from '../lib/context.ts';
 import { demoKeyFromAddress } from '../lib/demo-key.ts';
 import { showContextBar } from '../lib/context-bar.ts';
-import { byId, download, h, replaceChildren, say } from '../lib/dom.ts';
-import {
-  deleteKey,
-  importKeyFile,
-  listKeys,
-  loadKey,
-  markBackedUp,
-  saveKey,
-  signingKeyOf,
-  type StoredKey,
-} from '../lib/keystore.ts';
+import { byId, h, replaceChildren, say } from '../lib/dom.ts';
+import { deleteKey, listKeys, loadKey, saveKey, signingKeyOf, type StoredKey } from '../lib/keystore.ts';
 import { RelayApi } from '../../publisher/relay-api.ts';
+import { wireKeyFileForms } from './key-file-forms.ts';
+import { showPlayerLink } from './player-link.ts';
 import { describeError } from '../lib/refusals.ts';
 import {
   getOperatorToken,
   getRelayUrl,
   getRoom,
   isRoomName,
-  playerLink,
   setOperatorToken,
   setRelayUrl,
   setRoom,
@@ -55,24 +36,11 @@ const deleteButton = byId('delete-key', HTMLButtonElement);
 const keyStatus = byId('key-status', HTMLElement);
 const rotateButton = byId('rotate', HTMLButtonElement);
 const rotateStatus = byId('rotate-status', HTMLElement);
-const backupForm = byId('backup-form', HTMLFormElement);
-const backupPass = byId('backup-pass', HTMLInputElement);
-const backupPass2 = byId('backup-pass2', HTMLInputElement);
-const backupButton = byId('backup-button', HTMLButtonElement);
-const backupStatus = byId('backup-status', HTMLElement);
-const importForm = byId('import-form', HTMLFormElement);
-const importFile = byId('import-file', HTMLInputElement);
-const importPassWrap = byId('import-pass-wrap', HTMLElement);
-const importPass = byId('import-pass', HTMLInputElement);
-const importRoom = byId('import-room', HTMLInputElement);
-const importButton = byId('import-button', HTMLButtonElement);
-const importStatus = byId('import-status', HTMLElement);
 const linkArea = byId('link-area', HTMLElement);
 
 /** Read in {@link start}, after a demo key link (if any) has chosen the room. */
 let room: string | null = null;
 let key: StoredKey | null = null;
-let picked: ParsedKeyText | null = null;
 
 /** Updates the shared context bar after a change. */
 function refreshContextBar(): void {
@@ -115,7 +83,7 @@ async function showKey(): Promise<void> {
   generateButton.disabled = !room;
   generateButton.textContent = key ? 'Replace with a new key' : 'Generate a new key';
   deleteButton.disabled = !key;
-  backupButton.disabled = !key;
+  forms.keyShown(key);
   rotateButton.disabled = !key;
   if (!room) {
     replaceChildren(keyInfo, h('p', { class: 'empty' }, 'Choose a room first.'));
@@ -160,53 +128,22 @@ async function showKey(): Promise<void> {
 }
 
 async function showLink(): Promise<void> {
-  if (!room || !key) {
-    replaceChildren(linkArea, h('p', { class: 'empty' }, 'Generate or import a key to get the player link.'));
-    return;
-  }
-  const link = playerLink({
-    origin: location.origin,
-    base: basePath(),
-    room,
-    publicKey: key.publicKey,
-    relay: getRelayUrl(),
-  });
-  const input = h('input', {
-    type: 'text',
-    readonly: true,
-    value: link,
-    'aria-label': 'Player link',
-    id: 'player-link',
-  });
-  input.value = link;
-  const copy = h('button', { type: 'button', id: 'copy-link' }, 'Copy');
-  const copied = h('span', { role: 'status', class: 'hint' });
-  copy.addEventListener('click', () => {
-    void (async () => {
-      try {
-        await navigator.clipboard.writeText(link);
-        copied.textContent = 'Copied.';
-      } catch {
-        input.select();
-        copied.textContent = 'Select the link and copy it (Ctrl+C).';
-      }
-    })();
-  });
-  const canvas = h('canvas', { class: 'qr', role: 'img', 'aria-label': 'QR code of the player link' });
-  replaceChildren(
-    linkArea,
-    h(
-      'div',
-      { class: 'link-box' },
-      input,
-      copy,
-      h('a', { class: 'button', href: link, target: '_blank', rel: 'noopener' }, 'Open'),
-    ),
-    copied,
-    canvas,
-  );
-  await QRCode.toCanvas(canvas, link, { width: 168, margin: 1, errorCorrectionLevel: 'M' });
+  await showPlayerLink(linkArea, room, key);
 }
+
+const forms = wireKeyFileForms({
+  room: () => room,
+  key: () => key,
+  keyChanged: showKey,
+  async roomChosen(name) {
+    setRoom(name);
+    room = name;
+    roomInput.value = name;
+    await showKey();
+    await listRooms();
+    await showRoomOnRelay();
+  },
+});
 
 /** Fills the room picker: rooms this browser has keys for, then rooms the relay knows. */
 async function listRooms(): Promise<void> {
@@ -236,7 +173,7 @@ roomForm.addEventListener('submit', (event) => {
   }
   setRoom(name);
   room = name;
-  importRoom.value = name;
+  forms.roomShown(name);
   say(roomStatus, 'info', `Working on room “${name}”.`);
   void showKey().then(showRoomOnRelay);
 });
@@ -380,117 +317,6 @@ deleteButton.addEventListener('click', () => {
   })();
 });
 
-backupForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  void (async () => {
-    if (!room || !key) return;
-    if (backupPass.value.length < MIN_PASSPHRASE_LENGTH) {
-      say(backupStatus, 'error', `The passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters.`);
-      return;
-    }
-    if (backupPass.value !== backupPass2.value) {
-      say(backupStatus, 'error', 'The two passphrases differ.');
-      return;
-    }
-    backupButton.disabled = true;
-    say(backupStatus, 'info', 'Encrypting…');
-    try {
-      const file = await toKeyFile(signingKeyOf(key), room);
-      const backup = await encryptKeyFile(file, backupPass.value);
-      download(`patchcast-${room}-${key.keyId}.backup.json`, `${JSON.stringify(backup, null, 2)}\n`);
-      await markBackedUp(room);
-      backupPass.value = '';
-      backupPass2.value = '';
-      say(backupStatus, 'ok', 'Backup downloaded. Keep the file and the passphrase apart.');
-      await showKey();
-    } catch (error) {
-      say(
-        backupStatus,
-        'error',
-        `Could not write the backup: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    } finally {
-      backupButton.disabled = !key;
-    }
-  })();
-});
-
-importFile.addEventListener('change', () => {
-  void (async () => {
-    picked = null;
-    importPassWrap.hidden = true;
-    const file = importFile.files?.[0];
-    if (!file) return;
-    try {
-      if (file.size > 64 * 1024)
-        throw new KeyImportError('BAD_FILE', 'This file is far too large to be a key file.');
-      picked = parseKeyText(await file.text());
-      const fileRoom = picked.kind === 'key-file' ? picked.file.room : picked.backup.room;
-      if (fileRoom) importRoom.value = fileRoom;
-      else if (room) importRoom.value = room;
-      importPassWrap.hidden = picked.kind !== 'backup';
-      importPass.required = picked.kind === 'backup';
-      const id = picked.kind === 'key-file' ? picked.file.keyId : picked.backup.keyId;
-      say(
-        importStatus,
-        'info',
-        picked.kind === 'backup' ? 'Encrypted backup of key ' : 'Plain key file of key ',
-        h('code', {}, id),
-        picked.kind === 'backup' ? '. Enter its passphrase.' : '.',
-      );
-    } catch (error) {
-      say(importStatus, 'error', error instanceof Error ? error.message : String(error));
-    }
-  })();
-});
-
-importForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  void (async () => {
-    if (!picked) {
-      say(importStatus, 'error', 'Choose a key file or backup first.');
-      return;
-    }
-    const target = importRoom.value.trim();
-    if (!isRoomName(target)) {
-      say(importStatus, 'error', 'Enter a valid room name for this key.');
-      return;
-    }
-    importButton.disabled = true;
-    say(importStatus, 'info', picked.kind === 'backup' ? 'Decrypting…' : 'Importing…');
-    try {
-      const file =
-        picked.kind === 'backup' ? await decryptBackup(picked.backup, importPass.value) : picked.file;
-      let done = await importKeyFile(target, file);
-      if (done.kind === 'conflict') {
-        if (!confirm(`Room “${target}” already has another key in this browser. Replace it?`)) return;
-        done = await importKeyFile(target, file, { replace: true });
-      }
-      if (done.kind === 'conflict') return;
-      setRoom(target);
-      room = target;
-      roomInput.value = target;
-      importPass.value = '';
-      say(
-        importStatus,
-        'ok',
-        'Key ',
-        h('code', {}, done.key.keyId),
-        done.kind === 'saved'
-          ? ` imported for room “${target}”.`
-          : ` is already this browser’s key for room “${target}”.`,
-      );
-      await showKey();
-      await listRooms();
-      await showRoomOnRelay();
-    } catch (error) {
-      say(importStatus, 'error', error instanceof Error ? error.message : String(error));
-    } finally {
-      importButton.disabled = false;
-    }
-  })();
-});
-
 async function start(): Promise<void> {
   await demoKeyFromAddress();
   room = getRoom();
@@ -498,7 +324,7 @@ async function start(): Promise<void> {
   relayInput.value = relay === location.origin ? '' : relay;
   if (room) {
     roomInput.value = room;
-    importRoom.value = room;
+    forms.roomShown(room);
   }
   await listRooms();
   await showKey();
