@@ -23,6 +23,7 @@ import { describeError } from '../lib/refusals.ts';
 import { STARTER_SCRIPT } from '../lib/starter-script.ts';
 import { partId, type CardHooks } from './card-parts.ts';
 import { drawCards, updateBadges } from './slot-cards.ts';
+import { sayCheckReport } from './check-report.ts';
 
 const gate = byId('gate', HTMLElement);
 const current = byId('current', HTMLElement);
@@ -217,36 +218,7 @@ async function runCheck(name: string): Promise<DryRunResult> {
   try {
     const { checkScript, WORLD } = await import('../lib/dry-run.ts');
     report = await checkScript(name, text, declared);
-    if (report.ok && report.contract === 'declared') {
-      say(
-        status,
-        'ok',
-        `Dry run passed: ${report.frames} trial call(s) of the room’s declared contract (worst ${report.maxMs.toFixed(1)} ms).`,
-      );
-    } else if (report.ok && report.contract === 'ball') {
-      say(
-        status,
-        'ok',
-        `Dry run passed: ${report.frames} frames, ${report.meanMs.toFixed(2)} ms per frame on average (worst ${report.maxMs.toFixed(1)} ms); every ball was valid.`,
-      );
-    } else if (report.ok) {
-      say(
-        status,
-        'ok',
-        'No contract for this slot: load check only. The module loads in the player’s sandbox.',
-      );
-    } else {
-      say(
-        status,
-        'error',
-        report.frames > 0
-          ? `The script failed after ${report.frames} good frames. `
-          : report.contract
-            ? 'The script failed to start. '
-            : 'No contract for this slot: load check only. The module failed to load. ',
-        h('span', { class: 'detail', 'data-testid': 'dry-error' }, report.error ?? ''),
-      );
-    }
+    sayCheckReport(status, report);
     if (canvas instanceof HTMLCanvasElement) {
       const theme = board.get('theme')?.draft;
       const colours = theme?.kind === 'theme' ? theme.value : {};
