@@ -48,10 +48,19 @@ describe('restartDelay', () => {
     expect(restartDelay(1_000, 3, 5_000, high, 2_000)).toBe(3_000);
   });
 
-  it('never dials a relay that is not back more often than MIN_RESTART_POLL_MS', () => {
+  it('never dials a relay that is not back sooner than MIN_RESTART_POLL_MS, not even on the low draw', () => {
     expect(restartDelay(1_000, 0, 0, () => 1, 100)).toBe(1_100);
-    expect(restartDelay(1_000, 1, 2_000, () => 0, 100)).toBe(MIN_RESTART_POLL_MS / 2);
-    expect(restartDelay(1_000, 1, 2_000, () => 1, 100)).toBe((3 * MIN_RESTART_POLL_MS) / 2);
+    // A short spread: the window starts at the floor and stays a spread wide.
+    expect(restartDelay(1_000, 1, 2_000, () => 0, 100)).toBe(MIN_RESTART_POLL_MS);
+    expect(restartDelay(1_000, 1, 2_000, () => 1, 100)).toBe(MIN_RESTART_POLL_MS + 100);
+    // Every spread the relay may name, every draw: never under the floor.
+    for (const spread of [0, 1, 100, 250, 499, 500, 2_000, MAX_RESTART_SPREAD_MS]) {
+      for (const draw of [0, 1e-9, 0.25, 0.5, 0.999]) {
+        const wait = restartDelay(1_000, 1, 2_000, () => draw, spread);
+        expect(wait).toBeGreaterThanOrEqual(MIN_RESTART_POLL_MS);
+      }
+    }
+    expect(restartDelay(1_000, 1, 2_000, () => 0)).toBeGreaterThanOrEqual(MIN_RESTART_POLL_MS);
   });
 
   it('keeps the old pace when the relay names no spread, and gives up after the window', () => {

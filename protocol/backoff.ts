@@ -52,8 +52,9 @@ export function restartSpread(clients: number): number {
  * Delay before dial `attempt` (0 for the first) after the relay said it is restarting and to come
  * back in `hintMs`, `elapsedMs` ago, its clients spread over `spreadMs` (the relay's
  * `retrySpreadMs`; {@link RESTART_SPREAD_MS} when it named none): the first at the hint plus a
- * random share of the spread, then every spread or so (half to one and a half of it, never under
- * {@link MIN_RESTART_POLL_MS}; {@link RESTART_POLL_MS} without a spread) — so that however long the
+ * random share of the spread, then every spread or so (half to one and a half of it;
+ * {@link RESTART_POLL_MS} without a spread) — each wait at least {@link MIN_RESTART_POLL_MS}: a
+ * short spread's window starts there instead, still a spread wide — so that however long the
  * relay was down, its clients come back within about a spread of its being up: as fast as it takes
  * them (the spread grows with their number), not all in the same millisecond, and not seconds
  * later as on a long backoff (a refused dial costs the relay's kernel little). Null past
@@ -69,6 +70,8 @@ export function restartDelay(
   if (elapsedMs > RESTART_WINDOW_MS) return null;
   const spread = Math.min(MAX_RESTART_SPREAD_MS, spreadMs ?? RESTART_SPREAD_MS);
   if (attempt <= 0) return Math.max(0, Math.round(hintMs - elapsedMs + random() * spread));
-  const poll = spreadMs === undefined ? RESTART_POLL_MS : Math.max(MIN_RESTART_POLL_MS, spread);
-  return Math.round(poll / 2 + random() * poll);
+  const poll = spreadMs === undefined ? RESTART_POLL_MS : spread;
+  // The floor moves the jitter window, it does not clip it: every wait is at least the floor, and
+  // the players still spread over a whole poll (a clip would pile them up on the floor).
+  return Math.round(Math.max(MIN_RESTART_POLL_MS, poll / 2) + random() * poll);
 }

@@ -88,8 +88,9 @@ export const MIN_RESTART_SPREAD_MS = 100;
 /** The largest spread a client takes. */
 export const MAX_RESTART_SPREAD_MS = 30_000;
 /**
- * Dials to a relay that is not back yet come this far apart on average at least (each wait between
- * half and one and a half of the poll; a refused dial is cheap).
+ * Dials to a relay that is not back yet come at least this far apart, every one of them (each wait
+ * is half to one and a half of the poll, or from this floor to a poll past it when that half is
+ * shorter; a refused dial is cheap, but not free).
  */
 export const MIN_RESTART_POLL_MS = 250;
 /** How long after a restart hint a client keeps dialling that often, before the usual backoff. */

@@ -9,12 +9,22 @@
 // except a few small pure-JavaScript ones every command loads (BUNDLED_PACKAGES).
 // What the CLI loads with `await import()` (the relay, for `serve`) lands in chunks of its own, so a
 // `publish` never loads express or PeerJS. Beside the output, a manifest lists every source file the
-// bundle was made from, and every file it wrote, with its size and mtime: the freshness check is a
+// bundle was made from, and every file it wrote, with its size and mtime, and the root it was built
+// at (a copied or moved checkout is rebuilt: the bundle names absolute paths): the freshness check is a
 // stat per file (~1 ms), and a build whose sources changed, or whose own files did (truncated,
 // edited), is rebuilt before it runs. The build lives in the checkout (build/cli/), writable only by
 // who can write the sources: the compiled sandbox worker it starts is no easier to swap than the
 // sandbox's source.
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,7 +42,7 @@ export const CLI_ENTRY = 'signaling/cli/main.ts';
 export const WORKER_ENTRY = 'player/node/sandbox.node-worker.ts';
 /** Where the compiled CLI goes, relative to the root (gitignored). */
 export const CLI_OUT_DIR = join('build', 'cli');
-const MANIFEST_FORMAT = 2;
+const MANIFEST_FORMAT = 3;
 /**
  * Packages bundled in: pure JavaScript that every command loads. Loading ws and valibot from
  * node_modules (resolution, CommonJS detection) costs a `publish` about 0.1 s of CPU, a fifth of all.
@@ -118,6 +128,20 @@ function paths(root) {
   };
 }
 
+/**
+ * Where the checkout is, as the manifest records it. The bundle names places in the checkout by
+ * their absolute paths (the compiled worker it starts, each source's `import.meta`): a build copied
+ * or moved elsewhere with its mtimes (`cp -a`, `mv`) would still run the old place's files, or none.
+ * So the manifest records the root it was built at, and a build found at another root is stale.
+ */
+function rootOf(root) {
+  try {
+    return realpathSync(root);
+  } catch {
+    return resolve(root);
+  }
+}
+
 /** Size and mtime of a file, or null when it is gone. */
 function fingerprint(path) {
   try {
@@ -129,9 +153,10 @@ function fingerprint(path) {
 }
 
 /**
- * True when the compiled CLI exists, every file the build wrote is as it was written, and every
- * source it was built from still has the size and mtime it had then (a source that changed, moved or vanished makes it stale; a new import can only come
- * with a change to a file already listed).
+ * True when the compiled CLI exists, was built at this root (not in a checkout since copied or moved
+ * here: see `rootOf`), every file the build wrote is as it was written, and every source it was built
+ * from still has the size and mtime it had then (a source that changed, moved or vanished makes it
+ * stale; a new import can only come with a change to a file already listed).
  */
 export function cliIsFresh(root = REPO_ROOT) {
   const at = paths(root);
@@ -142,6 +167,8 @@ export function cliIsFresh(root = REPO_ROOT) {
     return false;
   }
   if (manifest?.format !== MANIFEST_FORMAT || !Array.isArray(manifest.inputs)) return false;
+  // Built at another place (the checkout was copied or moved): its absolute paths name that place.
+  if (manifest.root !== rootOf(root)) return false;
   if (!Array.isArray(manifest.outputs)) return false;
   if (fingerprint(at.bundle) === null) return false;
   if (manifest.worker === true && fingerprint(at.worker) === null) return false;
@@ -243,7 +270,14 @@ export async function buildCli(root = REPO_ROOT) {
   writeAtomic(
     at.manifest,
     JSON.stringify(
-      { format: MANIFEST_FORMAT, entry: CLI_ENTRY, worker: withWorker, inputs, outputs: written },
+      {
+        format: MANIFEST_FORMAT,
+        root: rootOf(root),
+        entry: CLI_ENTRY,
+        worker: withWorker,
+        inputs,
+        outputs: written,
+      },
       null,
       1,
     ),

@@ -12,23 +12,21 @@ import { idbCache } from './idb-cache.ts';
 
 /** Options of {@link browserPatchClient}: the core's, with the platform's parts optional. */
 export type BrowserClientOptions = Omit<PatchClientOptions, 'cache' | 'connect'> &
-  Partial<Pick<PatchClientOptions, 'cache' | 'connect'>> & {
-    /** Every relay to use, in order (failover; default: `server` alone). */
-    readonly servers?: readonly string[];
-  };
+  Partial<Pick<PatchClientOptions, 'cache' | 'connect'>>;
 
 /**
- * A patch client on IndexedDB and the browser's WebSocket to `{server}/ws` (each of `servers`);
- * blobs of several chunks come whole over HTTP while the relay serves them at once (`httpBlobs`).
+ * A patch client on IndexedDB and the browser's WebSocket to `{server}/ws` (each of `servers`, in
+ * order: failover); blobs of several chunks come whole over HTTP while the relay serves them at once
+ * (`httpBlobs`), from the relay connected to now.
  */
 export function browserPatchClient(options: BrowserClientOptions): PatchClient {
-  const { servers, ...rest } = options;
   return new PatchClient({
     httpBlobs: true,
-    ...rest,
+    ...options,
     cache: options.cache ?? idbCache(),
     connect:
-      options.connect ?? (servers ?? [options.server]).map((s) => webSocketTransport(relaySocketUrl(s))),
+      options.connect ??
+      (options.servers ?? [options.server]).map((s) => webSocketTransport(relaySocketUrl(s))),
   });
 }
 

@@ -21,8 +21,11 @@ import type { BlobSource, FetchOptions, Traffic } from './transport.ts';
 
 /** Options of {@link HttpBlobs}. */
 export interface HttpBlobsOptions {
-  /** The relay's HTTP base URL (`http://host:port`, any path prefix included). */
-  readonly server: string;
+  /**
+   * The relay's HTTP base URL (`http://host:port`, any path prefix included); a function is asked at
+   * every fetch (the relay the player is connected to now, after a failover).
+   */
+  readonly server: string | (() => string);
   /** Where blobs come from otherwise: the relay connection, or the swarm. */
   readonly inner: BlobSource;
   /** True when the relay pushed every chunk of this blob already (no request needed at all). */
@@ -130,9 +133,11 @@ export class HttpBlobs implements BlobSource {
     progressed: () => void,
     onProgress: ((received: number, total: number) => void) | undefined,
   ): Promise<WholeBlob> {
+    const { server } = this.options;
+    const base = typeof server === 'function' ? server() : server;
     let response: Response;
     try {
-      response = await this.doFetch(relayUrl(this.options.server, ApiPath.blob(desc.sha256)), {
+      response = await this.doFetch(relayUrl(base, ApiPath.blob(desc.sha256)), {
         headers: { [PLAYER_BLOB_HEADER]: '1' },
         signal,
       });

@@ -57,6 +57,13 @@ export interface PatchClientOptions {
    * → `wss://host/relay/ws`, `https://host/relay/api/…`).
    */
   readonly server: string;
+  /**
+   * The HTTP base URL of each of `connect`'s addresses, in the same order (the page's
+   * `&server=A,B`): whole blobs are fetched from the relay connected to now, so a player that failed
+   * over asks the relay it moved to. Default: `server` for every address (one HTTP origin in front of
+   * them all: a load balancer, `patchcast play --tcp A,B`).
+   */
+  readonly servers?: readonly string[];
   readonly handlers: PatchHandlers;
   /** Free text for the roster (browser and OS). */
   readonly platform?: string;
@@ -147,7 +154,7 @@ export class PatchClient extends ClientEvents {
     const inner = options.blobSource?.(relayBlobs) ?? relayBlobs;
     this.blobs = options.httpBlobs
       ? new HttpBlobs({
-          server: options.server,
+          server: () => options.servers?.[this.relay.relayIndex] ?? options.server,
           inner,
           pushed: (desc) => relayBlobs.hasPushed(desc),
           skip: () => this.relayMayDefer,

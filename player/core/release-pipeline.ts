@@ -4,7 +4,8 @@
  * goes on from where it was); then, behind any other apply, what the state it is applied to still
  * lacks is fetched too (a rollback arriving while the release it undoes was applied), each slot is
  * applied and the `shown` event fires (the release is on screen); then the result is committed in
- * one transaction, and only then is every slot acked and `applied` fired (the player holds it).
+ * one transaction, and only then is every slot acked and `applied` fired (the player holds it; a
+ * commit that fails acks only the slots that failed, and fires no `applied`).
  * All or nothing: a blob that can't be had fails the release and nothing is stored.
  */
 import type { HeldSlot, Message } from '../../protocol/messages.ts';
@@ -218,7 +219,15 @@ export class ReleasePipeline {
         blobs: result.keepBlobs,
       });
     } catch (error) {
-      this.host.error(`cache: ${String(error)}`);
+      // Not stored (quota, a closed database): on screen, but not held — a reload would boot into
+      // the release before. An `applied` or `skipped` ack would say it is held (the roster moves the
+      // player to this seq), so only the `failed` ones go, which report a slot's trouble whatever
+      // the cache did; no `applied` event either. A player that reloads is offered it again.
+      this.host.error(`cache: the release was not stored, so not acked: ${String(error)}`);
+      for (const [name, slot, outcome, running] of acks) {
+        if (outcome.status === 'failed') this.ack(seq, name, slot, outcome, running);
+      }
+      return;
     }
     markStage(Stage.COMMITTED, seq);
     for (const [name, slot, outcome, running] of acks) this.ack(seq, name, slot, outcome, running);

@@ -32,6 +32,11 @@ export interface Presence {
    * limit. Absent: always served.
    */
   takeBlobEgress?(bytes: number): boolean;
+  /**
+   * True when the relay's blob egress is limited: a player's whole-blob GET would be refused
+   * (asked before the blob is read, whatever its size). Absent: never.
+   */
+  defersBlobs?(): boolean;
 }
 
 /** What the API needs. */

@@ -19,14 +19,20 @@ export function blobRoutes(ctx: ApiContext): Router {
         res.status(304).end();
         return;
       }
+      // A player that could take it chunk by chunk (from the swarm) is sent there while the relay's
+      // egress is limited: this route would bypass the budget. Cheap before expensive: refused
+      // before the store is read (a blob of megabytes, maybe from disk or Redis).
+      const player = req.get(PLAYER_BLOB_HEADER) === '1';
+      const deferred = () =>
+        refuse(
+          res,
+          ErrorCode.BLOB_DEFERRED,
+          'the relay meters its blob egress: take the blob chunk by chunk over /ws',
+        );
+      if (player && ctx.deps.hub.defersBlobs?.() === true) return deferred();
       const bytes = await relay.readBlob(sha);
       if (!bytes) return refuse(res, ErrorCode.BLOB_MISSING, `no blob ${sha}`, undefined, 404);
-      // A player that could take it chunk by chunk (from the swarm) is sent there while the relay's
-      // egress is limited: this route would bypass the budget.
-      if (req.get(PLAYER_BLOB_HEADER) === '1' && ctx.deps.hub.takeBlobEgress?.(bytes.length) === false) {
-        const why = 'the relay meters its blob egress: take the blob chunk by chunk over /ws';
-        return refuse(res, ErrorCode.BLOB_DEFERRED, why);
-      }
+      if (player && ctx.deps.hub.takeBlobEgress?.(bytes.length) === false) return deferred();
       res
         .set('content-type', relay.mimeOf(sha) ?? 'application/octet-stream')
         .set('cache-control', 'public, max-age=31536000, immutable')

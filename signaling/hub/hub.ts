@@ -139,6 +139,11 @@ export class Hub {
     return { egressBytes: this.egress.sentBytes, pushedBlobs, pushedBytes };
   }
 
+  /** See `Presence.defersBlobs`: true under an egress limit. */
+  defersBlobs(): boolean {
+    return this.egress.bytesPerSecond !== null;
+  }
+
   /** See `Presence.takeBlobEgress`: a player's whole-blob HTTP GET, served only without an egress limit. */
   takeBlobEgress(bytes: number): boolean {
     if (this.egress.bytesPerSecond !== null) return false;

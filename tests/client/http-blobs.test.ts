@@ -190,4 +190,46 @@ describe('whole blobs over HTTP, and the ack after the commit', () => {
       await until(() => appliedAt > 0);
     },
   );
+
+  it.each(adapters)(
+    '$name adapter: a commit that fails acks nothing it applied (the player does not hold it), nor fires applied',
+    async (adapter) => {
+      await start();
+      const inner = await adapter.cache();
+      let failNext = true;
+      const failing: PatchCache = {
+        ...inner,
+        clientId: () => inner.clientId(),
+        state: (room) => inner.state(room),
+        release: (room, seq) => inner.release(room, seq),
+        blob: (room, sha256) => inner.blob(room, sha256),
+        ...(inner.clientSecret ? { clientSecret: () => inner.clientSecret!() } : {}),
+        commit: async (room, update) => {
+          if (failNext) {
+            failNext = false;
+            throw new Error('QuotaExceededError: the disk is full');
+          }
+          await inner.commit(room, update);
+        },
+      };
+      const c = await client(adapter, failing, false);
+      let applied = 0;
+      c.on('applied', () => applied++);
+      const r1 = await release({ background: await texture(3_000, '1') });
+      const shown = new Promise((r) => c.on('shown', r));
+      await publish(r1);
+      expect(await shown).toMatchObject({ seq: 1 });
+      await until(() => c.status().lastError?.includes('QuotaExceededError'));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(meddler.acks).toEqual([]);
+      expect(applied).toBe(0);
+      expect((await inner.state(ROOM)).seq).toBe(0);
+      // The next release's commit works: acked as before.
+      const r2 = await build(key, r1.signed.release, { background: await texture(3_000, '2') });
+      await publish(r2);
+      await until(() => meddler.acks.length === 1);
+      expect(meddler.acks[0]).toMatchObject({ seq: 2, slot: 'background', status: 'applied' });
+      await until(() => applied === 1);
+    },
+  );
 });
