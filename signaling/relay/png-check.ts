@@ -6,12 +6,13 @@
  * inflated by zlib (native, on libuv's thread pool) in pieces that are counted and dropped: the
  * stream must be a whole zlib stream (its Adler-32 checked), end exactly at the end of the IDAT
  * data, and inflate to exactly the bytes the header's size implies, every scanline opening with a
- * filter type of 0–4. A PNG that passes decodes under any decoder (what a decoder may still do is
- * clamp a palette index past the palette, which is a colour, not an error).
+ * filter type of 0–4. A PNG that passes has nothing left for a decoder to refuse as damaged (what
+ * a decoder may still do is clamp a palette index past the palette: a colour, not an error).
  *
- * Cost: a CRC pass and an inflate of the image data (a 4 MB PNG ≈ 10 ms of CPU, against ~130 ms for
- * sharp's full decode and pixel statistics, and 20 ms against ~1 ms for a 64 KiB one), with at most
- * {@link PNG_INFLATE_PIECE_BYTES} of inflated data alive at once.
+ * Cost: a CRC pass and an inflate of the image data, with at most {@link PNG_INFLATE_PIECE_BYTES} of
+ * inflated data alive at once. CPU per check against sharp's decode and pixel statistics, measured
+ * side by side (load 17): a 64 KiB noise PNG ~1 ms against 14–17 ms, a 4 MB one 24–41 ms against
+ * 89–142 ms, a flat 2048² RGBA one (88 KB, 16 MB of pixels) 52–65 ms against 385–630 ms.
  */
 import { createInflate, crc32 } from 'node:zlib';
 import { ErrorCode, fail, ok, type Result } from '../../protocol/index.ts';
