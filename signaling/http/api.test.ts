@@ -2,6 +2,7 @@
  * The HTTP API on a real server: publish and its refusals (each one leaves the previous release
  * served), history, blobs, uploads, keys and rotation, roster, CORS, health and metrics.
  */
+import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keySetRecord } from '../testing/key-sets.ts';
 import {
@@ -209,6 +210,20 @@ describe('publish', () => {
       slots: { background: { kind: 'texture', mime: 'image/jpeg', bytes: png, version: '2' } },
     });
     await expectRefused(await room.publish(liar), ErrorCode.BAD_IMAGE, 422);
+  });
+
+  it('checks a PNG without decoding it (its structure and a counted inflate), a JPEG by decoding it', async () => {
+    // TestRoom.create published a PNG background: checked once, never decoded in full.
+    const counts = server.relay.textureChecks;
+    expect(counts).toMatchObject({ checks: 1, fullDecodes: 0, inflatedBytes: 48 * (1 + 64 * 3) });
+    const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+      .jpeg()
+      .toBuffer();
+    const built = await room.build({
+      slots: { background: { kind: 'texture', mime: 'image/jpeg', bytes: jpeg, version: '2' } },
+    });
+    expect((await room.publish(built)).status).toBe(201);
+    expect(counts).toMatchObject({ checks: 1, fullDecodes: 1 });
   });
 
   it('refuses a colour outside sRGB hex', async () => {

@@ -1,7 +1,8 @@
 /**
  * What the relay checks inside a blob before it stores a release naming it: a texture must really
- * declare a sane size in its header and then decode (every pixel, within the limits, one at a time), a config must pass the protocol's config check, a
- * script must be UTF-8 text within its size (`script.ts`, shared with the headless client). The
+ * declare a sane size in its header and then be whole (a PNG's structure and image data, checked
+ * without a decoder; JPEG and WebP decoded, every pixel, within the limits, one at a time), a config
+ * must pass the protocol's config check, a script must be UTF-8 text within its size (`script.ts`, shared with the headless client). The
  * signature says who published; this says the bytes are what the slot claims, so junk is refused at
  * the door and never fanned out.
  */
@@ -19,6 +20,7 @@ import {
 } from '../../protocol/index.ts';
 import type { DecodeQueue } from './decode-queue.ts';
 import { declaredSize } from './image-header.ts';
+import { checkPng, pngCheckCounts, type PngCheckCounts } from './png-check.ts';
 import { checkScript } from './script.ts';
 
 const FORMAT_OF_MIME: Record<TextureMime, string> = {
@@ -31,14 +33,29 @@ const FORMAT_OF_MIME: Record<TextureMime, string> = {
 export interface DecodeBounds {
   /** Largest width × height the header may declare. */
   readonly maxPixels: number;
-  /** Where decodes run (one at a time, with a deadline). */
+  /** Where decodes run (one at a time, with a deadline); a PNG's structural check runs here too. */
   readonly decode: DecodeQueue;
+  /** Counts what the checks did (tests read them: a PNG must never be decoded in full). */
+  readonly counts?: TextureCheckCounts;
+}
+
+/** What the texture checks did, counted. */
+export interface TextureCheckCounts extends PngCheckCounts {
+  /** Full decodes (JPEG and WebP are decoded in full; a PNG never is). */
+  fullDecodes: number;
+}
+
+/** A fresh set of counters. */
+export function textureCheckCounts(): TextureCheckCounts {
+  return { ...pngCheckCounts(), fullDecodes: 0 };
 }
 
 /**
  * The relay's texture check: the header's declared size first (no decode: a bomb is refused here in
- * microseconds), then a full decode as the claimed type in the {@link DecodeQueue}, within
- * {@link MAX_TEXTURE_EDGE} and the pixel cap (the admin site checks in the browser before publishing).
+ * microseconds), within {@link MAX_TEXTURE_EDGE} and the pixel cap, then in the {@link DecodeQueue}:
+ * for a PNG its whole structure and a counted inflate of its image data (`png-check.ts`: no pixel is
+ * built, ~10× cheaper than a decode), for JPEG and WebP a full decode as the claimed type (the admin
+ * site checks in the browser before publishing).
  */
 export async function checkTextureDecodes(
   bytes: Uint8Array,
@@ -62,9 +79,19 @@ export async function checkTextureDecodes(
       `texture declares ${width}×${height} = ${width * height} pixels; the relay decodes at most ${bounds.maxPixels}`,
     );
   }
+  if (mime === 'image/png') {
+    try {
+      const checked = await bounds.decode.run(() => checkPng(bytes, bounds.counts));
+      return checked.ok ? ok(null) : checked;
+    } catch (cause) {
+      const detail = cause instanceof Error ? cause.message : String(cause);
+      return fail(ErrorCode.BAD_IMAGE, `texture does not decode as ${mime}: ${detail}`);
+    }
+  }
   const options = { limitInputPixels: bounds.maxPixels, failOn: 'error' } as const;
   try {
     return await bounds.decode.run(async (seconds) => {
+      if (bounds.counts) bounds.counts.fullDecodes += 1;
       const meta = await sharp(bytes, options).metadata();
       if (meta.format !== FORMAT_OF_MIME[mime]) {
         return fail(ErrorCode.BAD_IMAGE, `texture is ${meta.format ?? 'not an image'}, not ${mime}`);

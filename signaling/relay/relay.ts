@@ -27,6 +27,7 @@ import { BlobChecks } from './blob-checks.ts';
 import { PlanRunner } from './plans.ts';
 import { ExpectedUploads, type UploadExpectation } from './uploads.ts';
 import { duplicateVersion } from './versions.ts';
+import { textureCheckCounts } from './content.ts';
 import { DecodeQueue } from './decode-queue.ts';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './limits.ts';
 import { bornRoom, keysOf, publishableUnder, rotatedRoom, type RoomKeys } from './key-rotation.ts';
@@ -95,6 +96,8 @@ export class Relay {
   private readonly uploads: ExpectedUploads;
   private readonly decoder: DecodeQueue;
   private readonly checks: BlobChecks;
+  /** What the texture checks did (a PNG is checked without a decoder; tests count on it). */
+  readonly textureChecks = textureCheckCounts();
   readonly limits: RelayLimits;
   /** What players said of each release (adoption counts), kept per release. */
   readonly adoption: AdoptionBook;
@@ -112,7 +115,11 @@ export class Relay {
   ) {
     this.limits = { ...DEFAULT_RELAY_LIMITS, ...limits };
     this.decoder = new DecodeQueue(this.limits.decodeTimeoutMs);
-    this.checks = new BlobChecks({ maxPixels: this.limits.maxTexturePixels, decode: this.decoder });
+    this.checks = new BlobChecks({
+      maxPixels: this.limits.maxTexturePixels,
+      decode: this.decoder,
+      counts: this.textureChecks,
+    });
     this.uploads = new ExpectedUploads(store, this.checks, this.limits, now);
     // A store shared with other nodes: their releases reach this node's listeners (the hub) too.
     store.onExternalRelease?.((signed, previous) => this.emit(signed, previous));
