@@ -6,7 +6,8 @@
  * IPC: `start` (join and settle), `watch` (time the next seq's apply), `stop`, `exit`.
  *
  * Settled, the same way in both modes: every player holds the room's seq, a swarm player's PeerJS
- * peer is registered (or has given up), and then this process has been quiet — under 10 % of a core
+ * peer is registered (or has given up) if it wants links (on a relay that may defer; on one that
+ * serves at once it opens none: `player-swarm.ts`), and then this process has been quiet — under 10 % of a core
  * for two 250 ms windows in a row — so that nothing a player does on joining (registering, dialling
  * when links are eager) falls into the timed window.
  */
@@ -79,6 +80,8 @@ async function start(cmd: Extract<Command, { cmd: 'start' }>): Promise<void> {
   const started = Date.now();
   await Promise.all(players.map((p) => p.start()));
   await Promise.all(players.map((p) => p.waitForSeq(cmd.seq, 120_000)));
+  // A swarm player whose relay may defer (`welcome.defers`) registers with PeerJS once welcomed.
+  await Promise.all(players.map((p) => p.swarm?.settled()));
   await quiet(20_000);
   reply({
     type: 'ready',
