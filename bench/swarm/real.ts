@@ -23,6 +23,8 @@ export interface RealRow {
   readonly n: number;
   readonly sizeBytes: number;
   readonly mode: 'relay only' | 'swarm';
+  /** 1 if this mode ran first of its pair (same run, limit, N, patch), 2 if second. */
+  readonly order: 1 | 2;
   readonly applied: number;
   readonly p50: number;
   readonly p95: number;
@@ -127,6 +129,7 @@ async function runOnce(
   swarm: boolean,
   run: number,
   options: RealOptions,
+  order: 1 | 2 = 1,
 ): Promise<RealRow> {
   const current = room.latest?.release.seq ?? 0;
   const ids = Array.from({ length: n }, (_, i) => `bench-${swarm ? 's' : 'r'}-${run}-${i}`);
@@ -190,6 +193,7 @@ async function runOnce(
       n,
       sizeBytes: texture.length,
       mode: swarm ? 'swarm' : 'relay only',
+      order,
       applied: times.length,
       p50: percentile(times, 50),
       p95: percentile(times, 95),
@@ -210,8 +214,18 @@ async function runOnce(
 }
 
 /**
- * Every size × N against one relay with the given egress limit: relay-only, then the swarm with
- * the same N (each in a fresh room, so no run starts by catching up the last one's patch).
+ * Whether the swarm runs first in run `run` (1-based) for its `pair`-th size × N (0-based): the
+ * order alternates from one N to the next and, for each N, from one run to the next (ABBA) — so that
+ * whatever the first of two runs pays or gains (warm code, a load spike) falls on both modes alike.
+ */
+export function swarmFirst(run: number, pair: number): boolean {
+  return (run - 1 + pair) % 2 === 1;
+}
+
+/**
+ * Every size × N against one relay with the given egress limit: relay-only and the swarm with the
+ * same N, in the order {@link swarmFirst} gives, each
+ * in a fresh room, so no run starts by catching up the last one's patch.
  */
 export async function realRuns(
   limit: number | null,
@@ -231,11 +245,14 @@ export async function realRuns(
     const few = Math.min(4 * groups.length, Math.max(...ns));
     for (const swarm of [false, true])
       await runOnce(server, await fresh(), groups, few, 256 << 10, swarm, 0, options);
+    let pair = 0;
     for (const size of sizes) {
       for (const n of ns) {
-        if (options.baseline)
-          rows.push(await runOnce(server, await fresh(), groups, n, size, false, run, options));
-        rows.push(await runOnce(server, await fresh(), groups, n, size, true, run, options));
+        const modes = !options.baseline ? [true] : swarmFirst(run, pair++) ? [true, false] : [false, true];
+        for (const [i, swarm] of modes.entries()) {
+          const order = i === 0 ? 1 : 2;
+          rows.push(await runOnce(server, await fresh(), groups, n, size, swarm, run, options, order));
+        }
         console.error(
           `done: run ${run}, limit ${rate(limit)}, N=${n} ${mb(size)} (load ${loadavg()[0]!.toFixed(1)})`,
         );
@@ -285,9 +302,9 @@ export function printReal(rows: readonly RealRow[], procs: number, links: string
     `\nReal WebRTC (node-webrtc on loopback): relay in this process, players in ${procs} child process(es), links ${links}; one run per row\n`,
   );
   console.log(
-    '| run | relay limit | N | patch | mode | applied | p50 | p95 | max | ÷ relay only (max) | relay sent (chunks) | ÷ patch | relay wire bytes | peer bytes | offload | links per player (publish → end) | first link p50 / max | CPU | ÷ relay only (CPU) | load | target met |',
+    '| run | relay limit | N | patch | mode | order | applied | p50 | p95 | max | ÷ relay only (max) | relay sent (chunks) | ÷ patch | relay wire bytes | peer bytes | offload | links per player (publish → end) | first link p50 / max | CPU | ÷ relay only (CPU) | load | target met |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const all = r.relayBytes + r.peerBytes;
     const base = r.mode === 'swarm' ? baselineOf(rows, r) : undefined;
@@ -297,7 +314,7 @@ export function printReal(rows: readonly RealRow[], procs: number, links: string
     const linkedIn =
       r.mode === 'swarm' && Number.isFinite(r.linkMax) ? `${ms(r.linkP50)} / ${ms(r.linkMax)}` : '';
     console.log(
-      `| ${r.run} | ${rate(r.limit)} | ${r.n} | ${mb(r.sizeBytes)} | ${r.mode} | ${r.applied}/${r.n} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.max)} | ${ratio} | ` +
+      `| ${r.run} | ${rate(r.limit)} | ${r.n} | ${mb(r.sizeBytes)} | ${r.mode} | ${r.order === 1 ? '1st' : '2nd'} | ${r.applied}/${r.n} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.max)} | ${ratio} | ` +
         `${mb(r.relayBytes)} | ${(r.relayBytes / r.sizeBytes).toFixed(2)}× | ${mb(r.relayWireBytes)} | ${mb(r.peerBytes)} | ` +
         `${all > 0 ? ((100 * r.peerBytes) / all).toFixed(1) : '0.0'}% | ${links} | ${linkedIn} | ${(r.cpuMs / 1000).toFixed(2)} s | ${cpuRatio} | ${r.load.toFixed(1)} | ${verdict(rows, r)} |`,
     );
