@@ -29,6 +29,7 @@ function row(
     relayWireBytes: n << 20,
     peerBytes: 0,
     cpuMs,
+    relayCpuMs: cpuMs / 2,
     load: 1,
     linksBefore: 0,
     linksAfter: 0,
@@ -71,5 +72,6 @@ describe('swarm benchmark order and summary', () => {
     expect(median(line!.ratios.map((r) => r.ratio))).toBeCloseTo(1.1);
     expect(median([1.25, 1.1])).toBeCloseTo(1.175);
     expect(line!.cpuRatios).toEqual([1.2, 0.9, 1]);
+    expect(line!.relayCpuRatios).toEqual([1.2, 0.9, 1]);
   });
 });

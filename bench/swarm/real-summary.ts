@@ -2,7 +2,8 @@
  * The swarm benchmark's summary of its real runs: one line per relay limit × N × patch, over every
  * run — the relay-only and swarm times, the swarm ÷ relay-only ratio of each run (marked with which
  * mode ran first) and their median, the medians of the runs where the swarm ran first and where it
- * ran second (an order bias shows as a gap between the two), the CPU ratio and the load.
+ * ran second (an order bias shows as a gap between the two), the CPU ratios (relay and players; the
+ * relay's process alone) and the load.
  */
 import type { RealRow } from './real.ts';
 
@@ -16,7 +17,9 @@ export interface SummaryLine {
   readonly swarm: readonly number[];
   /** Swarm ÷ relay-only (slowest player) of each run, and whether the swarm ran first in it. */
   readonly ratios: readonly { readonly ratio: number; readonly swarmFirst: boolean }[];
+  /** CPU of the relay and players, swarm ÷ relay-only, each run; and of the relay's process alone. */
   readonly cpuRatios: readonly number[];
+  readonly relayCpuRatios: readonly number[];
   readonly loads: readonly number[];
 }
 
@@ -51,6 +54,7 @@ export function summarize(rows: readonly RealRow[]): SummaryLine[] {
       swarm: [],
       ratios: [],
       cpuRatios: [],
+      relayCpuRatios: [],
       loads: [],
     };
     lines.set(key, {
@@ -59,6 +63,7 @@ export function summarize(rows: readonly RealRow[]): SummaryLine[] {
       swarm: [...line.swarm, row.max],
       ratios: [...line.ratios, { ratio: row.max / base.max, swarmFirst: row.order === 1 }],
       cpuRatios: [...line.cpuRatios, row.cpuMs / base.cpuMs],
+      relayCpuRatios: [...line.relayCpuRatios, row.relayCpuMs / base.relayCpuMs],
       loads: [...line.loads, base.load, row.load],
     });
   }
@@ -81,9 +86,9 @@ export function printRealSummary(rows: readonly RealRow[]): void {
     '\nSummary over the runs: slowest player, swarm ÷ relay only of the same run (S: the swarm ran first, R: relay only first)\n',
   );
   console.log(
-    '| relay limit | N | patch | relay only | swarm | swarm ÷ relay only: median (runs) | median, swarm first | median, relay only first | CPU, swarm ÷ relay only | load |',
+    '| relay limit | N | patch | relay only | swarm | swarm ÷ relay only: median (runs) | median, swarm first | median, relay only first | CPU, swarm ÷ relay only | relay's CPU, swarm ÷ relay only | load |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const l of lines) {
     const ratios = l.ratios.map((r) => r.ratio);
     const runs = l.ratios.map((r) => `${r.ratio.toFixed(2)} ${r.swarmFirst ? 'S' : 'R'}`).join(', ');
@@ -91,7 +96,7 @@ export function printRealSummary(rows: readonly RealRow[]): void {
     const second = median(l.ratios.filter((r) => !r.swarmFirst).map((r) => r.ratio));
     console.log(
       `| ${rate(l.limit)} | ${l.n} | ${(l.sizeBytes / (1 << 20)).toFixed(2)} MB | ${range(l.relayOnly, ms)} | ${range(l.swarm, ms)} | ` +
-        `**${x(median(ratios))}** (${runs}) | ${x(first)} | ${x(second)} | ${range(l.cpuRatios, x)} | ${range(l.loads, (v) => v.toFixed(1))} |`,
+        `**${x(median(ratios))}** (${runs}) | ${x(first)} | ${x(second)} | ${range(l.cpuRatios, x)} | ${range(l.relayCpuRatios, x)} | ${range(l.loads, (v) => v.toFixed(1))} |`,
     );
   }
 }

@@ -36,6 +36,8 @@ export interface RealRow {
   readonly peerBytes: number;
   /** CPU of the relay's process and the players' processes, publish → all applied (ms). */
   readonly cpuMs: number;
+  /** Of which the relay's process (ms). */
+  readonly relayCpuMs: number;
   /** One-minute load average at the end of the run. */
   readonly load: number;
   /** Mean links per player when the patch was published, and when the last player applied it. */
@@ -202,6 +204,7 @@ async function runOnce(
       relayWireBytes: (await relayWireBytes(server)) - wireBefore,
       peerBytes,
       cpuMs,
+      relayCpuMs: relayCpu,
       load: loadavg()[0]!,
       linksBefore: linksBefore / n,
       linksAfter: linksAfter / n,
