@@ -86,7 +86,7 @@ export function printRealSummary(rows: readonly RealRow[]): void {
     '\nSummary over the runs: slowest player, swarm ÷ relay only of the same run (S: the swarm ran first, R: relay only first)\n',
   );
   console.log(
-    '| relay limit | N | patch | relay only | swarm | swarm ÷ relay only: median (runs) | median, swarm first | median, relay only first | CPU, swarm ÷ relay only | relay's CPU, swarm ÷ relay only | load |',
+    '| relay limit | N | patch | relay only | swarm | swarm ÷ relay only: median (runs) | median, swarm first | median, relay only first | CPU, swarm ÷ relay only | relay process CPU, swarm ÷ relay only | load |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const l of lines) {
