@@ -13,6 +13,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { TestRoom, TestServer } from '../../signaling/testing/helpers.ts';
+import { collectGarbage } from './collect-garbage.ts';
 import type { PlayersReply } from './players.ts';
 
 /** One run: N players, one mode, one patch, one relay limit. */
@@ -164,6 +165,7 @@ async function runOnce(
     const timeoutMs = Math.max(120_000, limit ? (3000 * n * texture.length) / limit : 0);
     const watching = used.map((group) => group.ask({ cmd: 'watch', seq, timeoutMs }));
     await new Promise((r) => setTimeout(r, 100)); // the watches are in place
+    collectGarbage(); // the relay's garbage of the last run (its frames of N copies), not in this one
     const cpu = process.cpuUsage();
     const started = wall();
     const published = await room.publish(built);
