@@ -56,6 +56,12 @@ export class Metrics {
     help: 'Write slots taken back from connections that stopped reading',
     registers: [this.registry],
   });
+  /** PeerJS signaling sockets (`/peerjs`) admitted: players register there only once they want links. */
+  readonly peerjsSocketsTotal = new Counter({
+    name: 'patchcast_peerjs_sockets_total',
+    help: 'PeerJS signaling sockets (/peerjs) admitted since start',
+    registers: [this.registry],
+  });
 
   /**
    * Counts bytes flushed to a connection. Called for every socket write, so it only adds to a

@@ -5,7 +5,9 @@
  * --p2p`'s client, node-webrtc over loopback) in `--procs` child processes (`players.ts`; default 2,
  * one per core of the development machine), for N = 10, 30, 50 and a 1 MB texture, no egress limit.
  * Each swarm row has as its baseline, in the same run, the same N players fetching from the relay
- * alone. Columns: publish → applied p50/p95/max across players, the swarm's max over the relay-only
+ * alone; which of the two runs first alternates from one N to the next and from one run to the next
+ * (with an even `--runs`, each order equally often for every N), and a summary per N gives the
+ * median ratio over the runs and per order. Columns: publish → applied p50/p95/max across players, the swarm's max over the relay-only
  * run's, chunk bytes the relay sent and that as a multiple of the patch, bytes between peers,
  * offload = peer / all bytes, the CPU the run took (relay and players), the load average, and
  * whether the issue's target for the row is met.
@@ -33,6 +35,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { parseRate } from '../../signaling/hub/egress.ts';
 import { printReal, realRuns, type RealRow } from './real.ts';
+import { printRealSummary } from './real-summary.ts';
 import { simulate, type SimResult } from './simulate.ts';
 
 function linksOf(text: string): 'on-demand' | 'eager' {
@@ -185,6 +188,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
     }
     printReal(realRows, args.procs, args.links);
+    printRealSummary(realRows);
   }
   const simRows: (SimResult & { bytes: number })[] = [];
   for (const sim of args.sims) {

@@ -6,14 +6,17 @@
  * IPC: `start` (join and settle), `watch` (time the next seq's apply), `stop`, `exit`.
  *
  * Settled, the same way in both modes: every player holds the room's seq, a swarm player's PeerJS
- * peer is registered (or has given up), and then this process has been quiet — under 10 % of a core
- * for two 250 ms windows in a row — so that nothing a player does on joining (registering, dialling
- * when links are eager) falls into the timed window.
+ * peer is registered (or has given up) if it wants links (on a relay that may defer; on one that
+ * serves at once it opens none: `player-swarm.ts`), the heap is collected (the last run's players
+ * and patches: `collect-garbage.ts`), and then this process has been quiet — under 10 % of a core for
+ * two 250 ms windows in a row — so that nothing a player does on joining (registering, dialling when
+ * links are eager) falls into the timed window.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpuUsage } from 'node:process';
 import * as v from 'valibot';
+import { collectGarbage } from './collect-garbage.ts';
 import type { NodePlayer } from '../../player/node/index.ts';
 
 const CommandSchema = v.variant('cmd', [
@@ -79,6 +82,9 @@ async function start(cmd: Extract<Command, { cmd: 'start' }>): Promise<void> {
   const started = Date.now();
   await Promise.all(players.map((p) => p.start()));
   await Promise.all(players.map((p) => p.waitForSeq(cmd.seq, 120_000)));
+  // A swarm player whose relay may defer (`welcome.defers`) registers with PeerJS once welcomed.
+  await Promise.all(players.map((p) => p.swarm?.settled()));
+  collectGarbage(); // the last run's players and patches, not in this run's window
   await quiet(20_000);
   reply({
     type: 'ready',

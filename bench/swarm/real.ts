@@ -13,6 +13,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { TestRoom, TestServer } from '../../signaling/testing/helpers.ts';
+import { collectGarbage } from './collect-garbage.ts';
 import type { PlayersReply } from './players.ts';
 
 /** One run: N players, one mode, one patch, one relay limit. */
@@ -23,6 +24,8 @@ export interface RealRow {
   readonly n: number;
   readonly sizeBytes: number;
   readonly mode: 'relay only' | 'swarm';
+  /** 1 if this mode ran first of its pair (same run, limit, N, patch), 2 if second. */
+  readonly order: 1 | 2;
   readonly applied: number;
   readonly p50: number;
   readonly p95: number;
@@ -34,6 +37,8 @@ export interface RealRow {
   readonly peerBytes: number;
   /** CPU of the relay's process and the players' processes, publish → all applied (ms). */
   readonly cpuMs: number;
+  /** Of which the relay's process (ms). */
+  readonly relayCpuMs: number;
   /** One-minute load average at the end of the run. */
   readonly load: number;
   /** Mean links per player when the patch was published, and when the last player applied it. */
@@ -127,6 +132,7 @@ async function runOnce(
   swarm: boolean,
   run: number,
   options: RealOptions,
+  order: 1 | 2 = 1,
 ): Promise<RealRow> {
   const current = room.latest?.release.seq ?? 0;
   const ids = Array.from({ length: n }, (_, i) => `bench-${swarm ? 's' : 'r'}-${run}-${i}`);
@@ -159,6 +165,7 @@ async function runOnce(
     const timeoutMs = Math.max(120_000, limit ? (3000 * n * texture.length) / limit : 0);
     const watching = used.map((group) => group.ask({ cmd: 'watch', seq, timeoutMs }));
     await new Promise((r) => setTimeout(r, 100)); // the watches are in place
+    collectGarbage(); // the relay's garbage of the last run (its frames of N copies), not in this one
     const cpu = process.cpuUsage();
     const started = wall();
     const published = await room.publish(built);
@@ -190,6 +197,7 @@ async function runOnce(
       n,
       sizeBytes: texture.length,
       mode: swarm ? 'swarm' : 'relay only',
+      order,
       applied: times.length,
       p50: percentile(times, 50),
       p95: percentile(times, 95),
@@ -198,6 +206,7 @@ async function runOnce(
       relayWireBytes: (await relayWireBytes(server)) - wireBefore,
       peerBytes,
       cpuMs,
+      relayCpuMs: relayCpu,
       load: loadavg()[0]!,
       linksBefore: linksBefore / n,
       linksAfter: linksAfter / n,
@@ -210,8 +219,18 @@ async function runOnce(
 }
 
 /**
- * Every size × N against one relay with the given egress limit: relay-only, then the swarm with
- * the same N (each in a fresh room, so no run starts by catching up the last one's patch).
+ * Whether the swarm runs first in run `run` (1-based) for its `pair`-th size × N (0-based): the
+ * order alternates from one N to the next and, for each N, from one run to the next (ABBA) — so that
+ * whatever the first of two runs pays or gains (warm code, a load spike) falls on both modes alike.
+ */
+export function swarmFirst(run: number, pair: number): boolean {
+  return (run - 1 + pair) % 2 === 1;
+}
+
+/**
+ * Every size × N against one relay with the given egress limit: relay-only and the swarm with the
+ * same N, in the order {@link swarmFirst} gives, each
+ * in a fresh room, so no run starts by catching up the last one's patch.
  */
 export async function realRuns(
   limit: number | null,
@@ -231,11 +250,14 @@ export async function realRuns(
     const few = Math.min(4 * groups.length, Math.max(...ns));
     for (const swarm of [false, true])
       await runOnce(server, await fresh(), groups, few, 256 << 10, swarm, 0, options);
+    let pair = 0;
     for (const size of sizes) {
       for (const n of ns) {
-        if (options.baseline)
-          rows.push(await runOnce(server, await fresh(), groups, n, size, false, run, options));
-        rows.push(await runOnce(server, await fresh(), groups, n, size, true, run, options));
+        const modes = !options.baseline ? [true] : swarmFirst(run, pair++) ? [true, false] : [false, true];
+        for (const [i, swarm] of modes.entries()) {
+          const order = i === 0 ? 1 : 2;
+          rows.push(await runOnce(server, await fresh(), groups, n, size, swarm, run, options, order));
+        }
         console.error(
           `done: run ${run}, limit ${rate(limit)}, N=${n} ${mb(size)} (load ${loadavg()[0]!.toFixed(1)})`,
         );
@@ -285,9 +307,9 @@ export function printReal(rows: readonly RealRow[], procs: number, links: string
     `\nReal WebRTC (node-webrtc on loopback): relay in this process, players in ${procs} child process(es), links ${links}; one run per row\n`,
   );
   console.log(
-    '| run | relay limit | N | patch | mode | applied | p50 | p95 | max | ÷ relay only (max) | relay sent (chunks) | ÷ patch | relay wire bytes | peer bytes | offload | links per player (publish → end) | first link p50 / max | CPU | ÷ relay only (CPU) | load | target met |',
+    '| run | relay limit | N | patch | mode | order | applied | p50 | p95 | max | ÷ relay only (max) | relay sent (chunks) | ÷ patch | relay wire bytes | peer bytes | offload | links per player (publish → end) | first link p50 / max | CPU | ÷ relay only (CPU) | load | target met |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const all = r.relayBytes + r.peerBytes;
     const base = r.mode === 'swarm' ? baselineOf(rows, r) : undefined;
@@ -297,7 +319,7 @@ export function printReal(rows: readonly RealRow[], procs: number, links: string
     const linkedIn =
       r.mode === 'swarm' && Number.isFinite(r.linkMax) ? `${ms(r.linkP50)} / ${ms(r.linkMax)}` : '';
     console.log(
-      `| ${r.run} | ${rate(r.limit)} | ${r.n} | ${mb(r.sizeBytes)} | ${r.mode} | ${r.applied}/${r.n} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.max)} | ${ratio} | ` +
+      `| ${r.run} | ${rate(r.limit)} | ${r.n} | ${mb(r.sizeBytes)} | ${r.mode} | ${r.order === 1 ? '1st' : '2nd'} | ${r.applied}/${r.n} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.max)} | ${ratio} | ` +
         `${mb(r.relayBytes)} | ${(r.relayBytes / r.sizeBytes).toFixed(2)}× | ${mb(r.relayWireBytes)} | ${mb(r.peerBytes)} | ` +
         `${all > 0 ? ((100 * r.peerBytes) / all).toFixed(1) : '0.0'}% | ${links} | ${linkedIn} | ${(r.cpuMs / 1000).toFixed(2)} s | ${cpuRatio} | ${r.load.toFixed(1)} | ${verdict(rows, r)} |`,
     );

@@ -1,6 +1,6 @@
 // @vitest-environment node
 import 'fake-indexeddb/auto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createStore } from 'idb-keyval';
 import WebSocket from 'ws';
 import { generateSigningKey } from '../../protocol/crypto.ts';
@@ -24,10 +24,11 @@ async function until(check: () => boolean, ms = 5_000): Promise<void> {
   }
 }
 
-beforeEach(async () => {
-  relay = await startTestServer();
+/** A relay (behind a meddler that records what players say): with an egress limit it may defer. */
+async function startRelay(egressBytesPerSecond: number | null): Promise<void> {
+  relay = await startTestServer({ hub: { egressBytesPerSecond } });
   meddler = await startMeddler(relay);
-});
+}
 
 afterEach(async () => {
   for (const close of closers.splice(0)) close();
@@ -35,30 +36,77 @@ afterEach(async () => {
   await relay.dispose();
 });
 
+/** A patch client of room `demo` with the swarm plugged in, started. */
+async function startClient(swarm: PlayerSwarm, name: string) {
+  const client = browserPatchClient({
+    room: 'demo',
+    publicKey: (await generateSigningKey()).publicKey,
+    server: meddler.url,
+    handlers: {},
+    cache: idbCache(createStore(`swarm-test-${name}`, 'cache')),
+    backoff: { initialMs: 20, maxMs: 100 },
+    ...swarm.clientOptions(),
+  });
+  swarm.bind(client);
+  closers.push(
+    () => client.close(),
+    () => swarm.stop(),
+  );
+  await client.start();
+  return client;
+}
+
 describe('PlayerSwarm', () => {
+  it('registers with PeerJS only once links are wanted: never while the relay serves at once', async () => {
+    await startRelay(null);
+    let opens = 0;
+    const swarm = new PlayerSwarm({
+      server: meddler.url,
+      openPeer: async () => {
+        opens++;
+        throw new Error('not wanted here');
+      },
+    });
+    const client = await startClient(swarm, 'lazy');
+    await swarm.start();
+    await until(() => client.status().mode === 'relay' && meddler.hellos.length === 1);
+    await sleep(200);
+    // The id is said (the relay lists it only once registered), but no signaling socket is opened.
+    expect(meddler.hellos[0]?.peerId).toBe(swarm.id);
+    expect(opens).toBe(0);
+    expect(swarm.info().state).toBe('idle');
+    await swarm.settled();
+    expect(opens).toBe(0);
+  });
+
+  it('registers with PeerJS at once when the relay may defer (`welcome.defers`)', async () => {
+    await startRelay(1 << 20);
+    let opens = 0;
+    const swarm = new PlayerSwarm({
+      server: meddler.url,
+      openPeer: async () => {
+        opens++;
+        throw new Error('WebRTC is blocked here');
+      },
+    });
+    await startClient(swarm, 'defers');
+    await swarm.start();
+    await until(() => opens === 1);
+    await swarm.settled();
+    expect(swarm.info().state).toBe('failed');
+  });
+
   it('withdraws its peer id from the relay when PeerJS cannot start', async () => {
-    // The platform's PeerJS peer never opens (WebRTC blocked, say): the relay must stop listing us.
+    // A relay that may defer: links are wanted at once. The platform's PeerJS peer never opens
+    // (WebRTC blocked, say): the relay must stop listing us.
+    await startRelay(1 << 20);
     const swarm = new PlayerSwarm({
       server: meddler.url,
       openPeer: async () => {
         throw new Error('WebRTC is blocked here');
       },
     });
-    const client = browserPatchClient({
-      room: 'demo',
-      publicKey: (await generateSigningKey()).publicKey,
-      server: meddler.url,
-      handlers: {},
-      cache: idbCache(createStore('swarm-test', 'cache')),
-      backoff: { initialMs: 20, maxMs: 100 },
-      ...swarm.clientOptions(),
-    });
-    swarm.bind(client);
-    closers.push(
-      () => client.close(),
-      () => swarm.stop(),
-    );
-    await client.start();
+    const client = await startClient(swarm, 'withdraw');
     await until(() => client.status().mode === 'relay');
     expect(meddler.hellos[0]?.peerId).toBe(swarm.id);
     await swarm.start();

@@ -16,12 +16,15 @@
  * Nothing waits for WebRTC. Until the PeerJS peer is open, and for good when it can't open (no
  * signaling server, WebRTC blocked), blobs come from the relay and the mode stays `relay`.
  *
- * Links on demand (the default, `links: 'on-demand'`): the PeerJS peer registers with the signaling
- * server at once (others may dial us, and we take their links), but we dial nobody until the relay
- * defers a chunk to the swarm (`blob.defer`: it is the bottleneck; not when it is merely slow, since
- * dialling goes through its signaling server). A player whose relay serves at once has no WebRTC
- * connection to pay for, and costs what a relay-only one does. Once wanted, the mesh is kept up for
- * the rest of the session. `links: 'eager'` dials at once.
+ * Links on demand (the default, `links: 'on-demand'`): links are wanted once the relay's `welcome`
+ * says it may defer to the swarm (`defers`: it has an egress limit), or once it defers a chunk
+ * (`blob.defer`: it is the bottleneck; not when it is merely slow, since dialling goes through its
+ * signaling server). Until then the PeerJS peer is not even opened: no signaling socket, no
+ * heartbeats, PeerJS not loaded (state `idle`). Our id is still said in `hello` — the relay lists an
+ * id to others only once it is registered on its `/peerjs`, so nobody dials us before we are there.
+ * A player whose relay serves at once thus costs the player and the relay what a relay-only one
+ * does. Once wanted, the peer registers and the mesh dials; both are kept up for the rest of the
+ * session. `links: 'eager'` registers and dials at once.
  */
 import type { Peer } from 'peerjs';
 import { ErrorCode, type Result } from '../../protocol/errors.ts';
@@ -36,7 +39,10 @@ import type { PatchClientOptions } from '../core/patch-client.ts';
 import type { RelayBlobs } from '../core/relay-blobs.ts';
 import type { BlobSource } from '../core/transport.ts';
 
-/** Where the swarm is: `open` once the PeerJS peer is registered with the signaling server. */
+/**
+ * Where the swarm is: `idle` until the PeerJS peer is wanted (links on demand, the relay serves at
+ * once), `starting` while it registers, `open` once the signaling server has it.
+ */
 export type SwarmState = 'disabled' | 'unsupported' | 'idle' | 'starting' | 'open' | 'failed' | 'stopped';
 
 /** What `window.patchcast.swarm()` returns on the demo page. */
@@ -143,6 +149,10 @@ export class PlayerSwarm extends EventTarget {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   /** When links were first wanted (the relay deferred to the swarm); null: not yet. */
   private wantedAt: number | null = null;
+  /** `start` was called: the PeerJS peer may open (at once, or once links are wanted). */
+  private joined = false;
+  /** The PeerJS start under way, if any (see {@link settled}). */
+  private opening: Promise<void> | null = null;
 
   constructor(options: PlayerSwarmOptions) {
     super();
@@ -173,8 +183,28 @@ export class PlayerSwarm extends EventTarget {
     this.client = client;
   }
 
-  /** Loads PeerJS and registers with the signaling server; resolves when up, or given up. */
+  /**
+   * Joins the swarm. With eager links, or links already wanted, loads PeerJS and registers with the
+   * signaling server, resolving when up or given up; links on demand not yet wanted, resolves at
+   * once and registers when they are (see the file comment).
+   */
   async start(): Promise<void> {
+    this.joined = true;
+    if (this.options.links === 'eager' || this.wantedAt !== null) return this.open();
+  }
+
+  /** Resolves once no PeerJS start is under way (one begun by `start` or by wanting links). */
+  async settled(): Promise<void> {
+    while (this.opening) await this.opening;
+  }
+
+  /** Loads PeerJS and registers with the signaling server (once at a time). */
+  private open(): Promise<void> {
+    this.opening ??= this.register().finally(() => (this.opening = null));
+    return this.opening;
+  }
+
+  private async register(): Promise<void> {
     if (this.state === 'starting' || this.state === 'open' || this.state === 'stopped') return;
     this.setState('starting');
     let peer: Peer;
@@ -213,9 +243,10 @@ export class PlayerSwarm extends EventTarget {
     else if (this.wantedAt !== null) this.mesh.want();
   }
 
-  /** The relay deferred to the swarm: dial peers (from now on, for the whole session). */
+  /** The relay may defer, or did: register and dial peers (from now on, for the whole session). */
   private wantPeers(): void {
     this.wantedAt ??= Date.now();
+    if (this.joined && this.state === 'idle') void this.open();
     this.mesh?.want();
   }
 
@@ -313,7 +344,7 @@ export class PlayerSwarm extends EventTarget {
       // `blob.defer` — the first patch through a busy relay would otherwise wait for the links.
       if (message.defers) this.wantPeers();
       // Back on the relay after the swarm could not start (the relay was down, say): try again.
-      if (this.state === 'failed' && Date.now() - this.failedAt > RETRY_AFTER_MS) void this.start();
+      if (this.state === 'failed' && Date.now() - this.failedAt > RETRY_AFTER_MS) void this.open();
     } else if (message.type === MessageType.peers) {
       this.offer(message.peers);
     }

@@ -92,6 +92,7 @@ export class PeerJsEndpoint {
       return;
     }
     this.perAddress.set(address, held + 1);
+    this.options.metrics.peerjsSocketsTotal.inc();
     let counted = true;
     const uncount = () => {
       if (!counted) return;

@@ -109,34 +109,48 @@ describe('patchcast play --p2p (headless players in a swarm)', () => {
 });
 
 describe('patchcast play --p2p with a relay that serves at once (no egress limit)', () => {
-  it('opens no peer connection (links on demand): every chunk comes from the relay, as for relay-only players', async () => {
+  it('costs the relay what relay-only players do: no PeerJS socket, no link, the same messages; every chunk from the relay', async () => {
     const open = await startTestServer();
     const openRoom = await TestRoom.create(open.url, 'swarm');
     const accept = () => ({ status: 'applied' as const });
-    const sent: Message[] = [];
+    /** What each group of players sent the relay, by message type. */
+    const sent = { swarm: new Map<string, number>(), relay: new Map<string, number>() };
+    const gets: Message[] = [];
     const counting =
-      (connect: ConnectTransport): ConnectTransport =>
+      (connect: ConnectTransport, into: Map<string, number>): ConnectTransport =>
       (handlers) => {
         const transport = connect(handlers);
-        return { ...transport, send: (m: Message) => (sent.push(m), transport.send(m)) };
+        const send = (m: Message) => {
+          into.set(m.type, (into.get(m.type) ?? 0) + 1);
+          if (into === sent.swarm && m.type === 'blob.get') gets.push(m);
+          return transport.send(m);
+        };
+        return { ...transport, send };
       };
-    const players = [0, 1, 2, 3].map(
-      (i) =>
-        new NodePlayer({
-          room: 'swarm',
-          publicKey: openRoom.key.publicKey,
-          server: open.url,
-          connect: counting(tcpTransport('127.0.0.1', open.tcpPort)),
-          clientId: `open-${i}`,
-          handlers: { script: accept, texture: accept, config: accept },
-          p2p: {},
-        }),
-    );
-    const links = () => players.map((p) => p.swarm!.info().peers.length);
+    const player = (i: number, swarm: boolean) =>
+      new NodePlayer({
+        room: 'swarm',
+        publicKey: openRoom.key.publicKey,
+        server: open.url,
+        connect: counting(tcpTransport('127.0.0.1', open.tcpPort), swarm ? sent.swarm : sent.relay),
+        clientId: `open-${swarm ? 's' : 'r'}-${i}`,
+        handlers: { script: accept, texture: accept, config: accept },
+        ...(swarm ? { p2p: {} } : {}),
+      });
+    const swarmPlayers = [0, 1, 2, 3].map((i) => player(i, true));
+    const relayPlayers = [0, 1, 2, 3].map((i) => player(i, false));
+    const players = [...swarmPlayers, ...relayPlayers];
+    const links = () => swarmPlayers.map((p) => p.swarm!.info().peers.length);
+    const peerjsSockets = async () => (await open.metrics.peerjsSocketsTotal.get()).values[0]?.value ?? 0;
+    const relayConnections = async () =>
+      (await open.metrics.connectionsTotal.get()).values.reduce((sum, v) => sum + v.value, 0);
     try {
       await Promise.all(players.map((p) => p.start()));
       await Promise.all(players.map((p) => p.waitForSeq(1)));
-      expect(players.map((p) => p.swarm!.info().state)).toEqual(['open', 'open', 'open', 'open']);
+      await Promise.all(swarmPlayers.map((p) => p.swarm!.settled()));
+      // Links on demand, and this relay never defers: PeerJS is not even opened (no signaling
+      // socket to hold, no heartbeats), though the id is said in `hello` for when links are wanted.
+      expect(swarmPlayers.map((p) => p.swarm!.info().state)).toEqual(['idle', 'idle', 'idle', 'idle']);
       const texture = await bigPngBytes(1 << 20);
       const built = await openRoom.build({
         slots: { background: { kind: 'texture', mime: 'image/png', bytes: texture, version: '2.0.0' } },
@@ -152,13 +166,24 @@ describe('patchcast play --p2p with a relay that serves at once (no egress limit
         clearInterval(watching);
       }
       expect(most).toBe(0);
+      expect(swarmPlayers.map((p) => p.swarm!.info().state)).toEqual(['idle', 'idle', 'idle', 'idle']);
+      // At the relay: not one PeerJS socket, and one relay connection per player (no reconnection
+      // to say a new peer id in `hello`).
+      expect(await peerjsSockets()).toBe(0);
+      expect(await relayConnections()).toBe(players.length);
+      // The swarm players said nothing to the relay that relay-only players didn't (no `peers.get`,
+      // no `swarm.starved`), and as many of each but chunk requests (the windowed fetch's count
+      // depends on how answers arrive).
+      for (const [type, count] of sent.swarm) {
+        if (type === 'blob.get') continue;
+        expect([type, count]).toEqual([type, sent.relay.get(type) ?? 0]);
+      }
       // The relay-only player's windowed fetch (a few requests of many chunks), never one chunk
       // at a time with `defer` as the swarm asks.
-      const gets = sent.filter((m) => m.type === 'blob.get');
       expect(gets.length).toBeGreaterThan(0);
       expect(gets.some((m) => m.type === 'blob.get' && m.defer === true)).toBe(false);
-      expect(gets.length).toBeLessThan(players.length * 4);
-      for (const p of players) {
+      expect(gets.length).toBeLessThan(swarmPlayers.length * 4);
+      for (const p of swarmPlayers) {
         expect(p.client.status()).toMatchObject({ peers: 0, bytesFromPeers: 0 });
         expect(p.client.status().bytesFromRelay).toBeGreaterThanOrEqual(texture.length);
       }
