@@ -2,7 +2,7 @@
  * The Node adapter put together: a headless player (`patchcast play`, tests, the swarm benchmark).
  * The platform-free patch client (`player/core/`) on Node's parts — a file cache (or memory), the
  * relay over framed TCP or WebSocket, scripts in the `worker_threads` sandbox, and with `p2p` the
- * swarm on node-webrtc — and a frame loop that runs the logic script as the page's does, so a
+ * swarm on node-datachannel — and a frame loop that runs the logic script as the page's does, so a
  * script that fails at run time is acked and dropped for the last good one here too.
  */
 import { PatchClient, type PatchClientOptions } from '../core/patch-client.ts';
@@ -33,7 +33,7 @@ export interface NodePlayerOptions extends Omit<
   readonly cacheDir?: string;
   /** Or any other cache (wins over `cacheDir`). */
   readonly cache?: PatchCache;
-  /** Join the room's swarm on node-webrtc (the relay's PeerJS server at `{server}/peerjs`). */
+  /** Join the room's swarm on node-datachannel (the relay's PeerJS server at `{server}/peerjs`). */
   readonly p2p?: Omit<PlayerSwarmOptions, 'openPeer' | 'server'>;
   /** Frames per second of the logic loop (default 20; 0: scripts are only tried, never run on). */
   readonly fps?: number;

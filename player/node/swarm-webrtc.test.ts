@@ -9,7 +9,7 @@ import { PeerMesh } from '../swarm/peerjs.ts';
 import { Swarm, type RelaySource } from '../swarm/swarm.ts';
 import { openNodePeer } from './node-peer.ts';
 
-// Real WebRTC between Node peers (node-webrtc), brokered by the `peer` package's server on loopback.
+// Real WebRTC between Node peers (node-datachannel), brokered by the `peer` package's server on loopback.
 // `npm test` runs this inside a network namespace with only `lo` up; `iceServers` is empty.
 
 let server: Server;
