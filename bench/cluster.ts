@@ -7,7 +7,7 @@
  *
  * For each, R script releases (one at a time): publish start → each player applied it (release
  * announced and every blob fetched over HTTP and hash-checked): p50 / p95 / max over all players and
- * releases. Then PeerJS: a data connection between two Node peers (node-webrtc) registered on two
+ * releases. Then PeerJS: a data connection between two Node peers (node-datachannel) registered on two
  * different nodes, against two on the same single node. And Redis' cost per publish, from its
  * INFO counters: commands, server CPU time (usec) and bytes in and out.
  *

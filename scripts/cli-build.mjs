@@ -5,7 +5,7 @@
 // checkout, another engineer's edit), so the bin never runs stale code.
 //
 // The bundle starts at signaling/cli/main.ts and follows its imports, wherever the code lives. npm
-// packages stay imports, resolved from node_modules at run time (sharp and @roamhq/wrtc are native),
+// packages stay imports, resolved from node_modules at run time (sharp and node-datachannel are native),
 // except a few small pure-JavaScript ones every command loads (BUNDLED_PACKAGES).
 // What the CLI loads with `await import()` (the relay, for `serve`) lands in chunks of its own, so a
 // `publish` never loads express or PeerJS. Beside the output, a manifest lists every source file the

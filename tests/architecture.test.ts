@@ -40,7 +40,7 @@ const PACKAGES: Readonly<Record<Part, readonly string[] | '*'>> = {
 };
 
 /** Modules that tie code to a platform: never in the player core, not even for types. */
-const PLATFORM = /^(node:|idb-keyval$|ws$|peerjs$|three($|\/)|@roamhq\/wrtc$|sharp$|comlink($|\/))/;
+const PLATFORM = /^(node:|idb-keyval$|ws$|peerjs$|three($|\/)|node-datachannel($|\/)|sharp$|comlink($|\/))/;
 
 /** The part a repo-relative path belongs to, or null outside the graph. */
 export function partOf(path: string): Part | null {

@@ -2,7 +2,7 @@
  * `npm run bench -- swarm`: how a patch spreads when players carry the bytes.
  *
  * Part 1, real (`real.ts`): the relay in this process and N headless players (`patchcast play
- * --p2p`'s client, node-webrtc over loopback) in `--procs` child processes (`players.ts`; default 2,
+ * --p2p`'s client, node-datachannel over loopback) in `--procs` child processes (`players.ts`; default 2,
  * one per core of the development machine), for N = 10, 30, 50 and a 1 MB texture, no egress limit.
  * Each swarm row has as its baseline, in the same run, the same N players fetching from the relay
  * alone; which of the two runs first alternates from one N to the next and from one run to the next
@@ -95,8 +95,8 @@ function reexecIsolated(argv: readonly string[]): number | null {
       '-n',
       'sh',
       '-c',
-      // Each node-webrtc peer connection holds some 50 sockets, and a child process of players holds
-      // hundreds of connections: more than the usual limit of open files.
+      // Each peer connection holds sockets of its own, and a child process of players holds hundreds
+      // of connections: more than the usual limit of open files.
       'ulimit -n "$(ulimit -Hn)" 2>/dev/null; ip link set lo up && exec "$@"',
       'sh',
       process.execPath,

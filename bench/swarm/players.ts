@@ -1,6 +1,6 @@
 /**
  * The players of the swarm benchmark's real part, in a child process of their own (`real.ts` forks
- * one or more): headless players (`patchcast play`'s client — with `--p2p`'s swarm on node-webrtc, or
+ * one or more): headless players (`patchcast play`'s client — with `--p2p`'s swarm on node-datachannel, or
  * the relay alone) that follow a room over TCP. Players in several processes use more than one core
  * between them, as players on their own machines would; the relay stays in the parent. Driven over
  * IPC: `start` (join and settle), `watch` (time the next seq's apply), `stop`, `exit`.

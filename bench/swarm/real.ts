@@ -1,5 +1,5 @@
 /**
- * The swarm benchmark's real part: the relay in this process, N headless players (node-webrtc,
+ * The swarm benchmark's real part: the relay in this process, N headless players (node-datachannel,
  * PeerJS, the production swarm) in `--procs` child processes (`players.ts`), a texture of random
  * pixels published, and each player's publish → applied time. Each swarm run has, as its baseline in
  * the same run, the same N players fetching from the relay alone, against the same relay and limit.
@@ -304,7 +304,7 @@ export function verdict(rows: readonly RealRow[], row: RealRow): string {
 /** Prints the table of the real part. */
 export function printReal(rows: readonly RealRow[], procs: number, links: string): void {
   console.log(
-    `\nReal WebRTC (node-webrtc on loopback): relay in this process, players in ${procs} child process(es), links ${links}; one run per row\n`,
+    `\nReal WebRTC (node-datachannel on loopback): relay in this process, players in ${procs} child process(es), links ${links}; one run per row\n`,
   );
   console.log(
     '| run | relay limit | N | patch | mode | order | applied | p50 | p95 | max | ÷ relay only (max) | relay sent (chunks) | ÷ patch | relay wire bytes | peer bytes | offload | links per player (publish → end) | first link p50 / max | CPU | ÷ relay only (CPU) | load | target met |',

@@ -1,7 +1,7 @@
 /**
  * The player's Node adapter: the platform-free patch client (`player/core/`) on Node — a file cache,
  * the relay over framed TCP or WebSocket, the `worker_threads` script sandbox, the swarm on
- * node-webrtc — and {@link NodePlayer}, which puts them together (`patchcast play`).
+ * node-datachannel — and {@link NodePlayer}, which puts them together (`patchcast play`).
  */
 export { NodePlayer, type NodePlayerOptions } from './node-player.ts';
 export { NodeGame } from './node-handlers.ts';

@@ -214,7 +214,17 @@ export class ChunkScheduler {
     const alone = peers.size === 0 || this.starved;
     const busy = this.relayBusy(now);
     const narrow = now < this.relayDeferredAt + opts.relayBusyMs;
-    const relayLimit = alone || !narrow ? opts.relayInflightAlone : opts.relayInflightWithPeers;
+    // Starved, we are served whatever the relay's load (it may not defer us): ask it a starved window,
+    // a rescue while peers catch up, not the whole blob — the relay deferred us because its egress is
+    // the bottleneck, and every copy it sends a starved player is a copy the swarm could have carried.
+    const relayLimit =
+      peers.size === 0
+        ? opts.relayInflightAlone
+        : this.starved
+          ? opts.relayInflightStarved
+          : narrow
+            ? opts.relayInflightWithPeers
+            : opts.relayInflightAlone;
     // A chunk the relay has told us to get from peers ("deferred": someone has it) is asked of the
     // relay again only when our peers have gone quiet — while they keep delivering, it will most
     // likely come from them. A chunk the relay never deferred is asked at once: nobody may have it.
@@ -284,8 +294,9 @@ export class ChunkScheduler {
       if (job.done) return this.pumpAll();
       if (answer.kind === 'chunk') {
         this.answered(askedAt);
-        // The relay serves: it has room, ask it a full window again.
-        this.relayDeferredAt = -Infinity;
+        // The relay served a request it could have deferred: it has room, ask it a full window again.
+        // (A request it may not defer — we are starved, or have no peers — says nothing of its room.)
+        if (mayDefer) this.relayDeferredAt = -Infinity;
         this.relayTroubleAt = -Infinity;
         const added = await this.verify(job, index, answer.bytes);
         if (added.ok && added.value) {

@@ -3,8 +3,8 @@
  * blob it holds whole (`peer.have all`) — and when.
  *
  * While the relay serves everyone at once, peers get a patch from the relay as fast as from us, and
- * on a busy machine every data channel message costs (node-webrtc's `send` waits for its network
- * thread; the receiver parses, and checks a release's signature). So news that the swarm doesn't
+ * on a busy machine every data channel message costs (the sender's WebRTC stack frames and encrypts
+ * it; the receiver parses, and checks a release's signature). So news that the swarm doesn't
  * need right now is told after a quiet moment (`quietNewsMs`, with jitter so that two linked
  * players don't both tell each other), and only to links that don't hold it already: by then the
  * transfer is over and it serves late joiners and the next patch. It is told at once when the swarm

@@ -3,7 +3,7 @@
  * for, and an upload queue that respects the data channel's `bufferedAmount`.
  */
 
-/** A data channel to another player, whatever carries it (PeerJS, node-webrtc, a simulated link). */
+/** A data channel to another player, whatever carries it (PeerJS, node-datachannel, a simulated link). */
 export interface PeerLink {
   /** The other player's id (its PeerJS id). */
   readonly id: string;

@@ -1,6 +1,6 @@
 /**
  * The swarm over PeerJS: wraps data connections as {@link PeerLink}s and keeps a bounded mesh of them.
- * The `Peer` is made by the platform (the browser's WebRTC, or node-webrtc in Node) and handed in, so
+ * The `Peer` is made by the platform (the browser's WebRTC, or node-datachannel in Node) and handed in, so
  * this file needs no platform API of its own; it only uses PeerJS's types.
  */
 import type { DataConnection, Peer } from 'peerjs';

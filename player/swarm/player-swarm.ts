@@ -3,7 +3,7 @@
  * relay for what they don't give in time. The transport-free `Swarm` (`swarm.ts`) and `PeerMesh`
  * (`peerjs.ts`) do the work; this file plugs them into the patch client's seams. The PeerJS peer
  * itself is the platform's ({@link OpenPeer}: the browser's WebRTC in `player/browser/`,
- * node-webrtc in `player/node/`); everything else here is the same in a page and in Node:
+ * node-datachannel in `player/node/`); everything else here is the same in a page and in Node:
  *
  * - `blobSource`: a {@link BlobSource} backed by the `Swarm`, with the client's `RelayBlobs` as its
  *   relay (single chunks, which the relay may defer to the swarm with `blob.defer`);

@@ -22,6 +22,8 @@ const WINDOW = 16; // the default relay window (`relayInflightAlone`)
 
 interface Ask {
   readonly index: number;
+  /** The request let the relay defer it (we have peers and are not starved). */
+  readonly mayDefer: boolean;
   readonly answer: (a: RelayAnswer) => void;
 }
 
@@ -32,10 +34,12 @@ function scriptedRelay(): RelaySource & { asks: Ask[]; open: Set<Ask> } {
   return {
     asks,
     open,
-    getChunk: (_sha, index) =>
+    starved: () => {},
+    getChunk: (_sha, index, mayDefer) =>
       new Promise<RelayAnswer>((resolve) => {
         const ask: Ask = {
           index,
+          mayDefer,
           answer: (a) => {
             open.delete(ask);
             resolve(a);
@@ -242,5 +246,41 @@ describe('swarm and a relay that serves at once', () => {
     expect(unique()).toBe(true);
     expect(relay.asks.length).toBe(CHUNKS);
     void result;
+  });
+
+  it('asks the relay a starved window, not a full one, when its peers give it nothing while the relay defers', async () => {
+    const { relay, chunk, result, clock } = await setup();
+    // The relay defers everything asked: it is the bottleneck; our one peer holds nothing.
+    const deferAll = async () => {
+      for (const ask of [...relay.open]) {
+        if (ask.mayDefer) ask.answer({ kind: 'deferred', retryAfterMs: 100 });
+      }
+      await settle();
+    };
+    await deferAll();
+    // Nothing from peers for `starvedAfterMs` (1.5 s): starved. The relay may not defer us now, and
+    // serves whatever its load — so we ask it two chunks at a time (`relayInflightStarved`), a rescue
+    // while peers catch up, not a copy of the whole blob out of an egress it is short of.
+    await clock.run(() => [...relay.open].some((a) => !a.mayDefer), 3000);
+    await deferAll();
+    let served = 0;
+    for (let round = 0; round < 12; round++) {
+      const open = [...relay.open].filter((a) => !a.mayDefer);
+      expect(open.length).toBeGreaterThan(0);
+      expect(open.length).toBeLessThanOrEqual(2);
+      // Serving a request it could not defer says nothing of the relay's room: the window stays narrow.
+      for (const ask of open) ask.answer(chunk(ask.index));
+      served += open.length;
+      await settle();
+    }
+    expect(served).toBeGreaterThanOrEqual(12);
+    // The rest: serve whatever is asked, letting the deferred chunks' back-off pass.
+    let done = false;
+    void result.then(() => (done = true));
+    for (let round = 0; !done && round < 100; round++) {
+      await serveAll(relay, chunk);
+      await clock.run(() => relay.open.size > 0, clock.now() + 500);
+    }
+    expect((await result).ok).toBe(true);
   });
 });

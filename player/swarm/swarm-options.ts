@@ -46,11 +46,17 @@ export interface SwarmOptions {
   readonly maxInflightPerPeer?: number;
   /**
    * Relay requests in flight while the relay defers us to our peers (default 2), and otherwise —
-   * without peers, starved, or while the relay serves at once (default 16): a relay that serves at
-   * once has room, and a swarm must not be slower than the relay alone.
+   * without peers, or while the relay serves at once (default 16): a relay that serves at once has
+   * room, and a swarm must not be slower than the relay alone.
    */
   readonly relayInflightWithPeers?: number;
   readonly relayInflightAlone?: number;
+  /**
+   * Relay requests in flight while starved (default 2): the relay serves them whatever its load, so a
+   * starved player is rescued a few chunks at a time while its peers catch up, rather than taking a
+   * whole copy of the blob out of an egress the relay is short of.
+   */
+  readonly relayInflightStarved?: number;
   /** A peer request unanswered after this is asked elsewhere (default 2000 ms). */
   readonly requestTimeoutMs?: number;
   /** Uploads queued per peer before we answer `peer.none` (default 16). */
@@ -92,6 +98,7 @@ export function resolveSwarmOptions(options: SwarmOptions): ResolvedSwarmOptions
     maxInflightPerPeer: options.maxInflightPerPeer ?? 4,
     relayInflightWithPeers: options.relayInflightWithPeers ?? 2,
     relayInflightAlone: options.relayInflightAlone ?? 16,
+    relayInflightStarved: options.relayInflightStarved ?? 2,
     requestTimeoutMs: options.requestTimeoutMs ?? 2000,
     maxUploadQueue: options.maxUploadQueue ?? 16,
     bufferHighWater: options.bufferHighWater ?? 1024 * 1024,

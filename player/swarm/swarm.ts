@@ -1,7 +1,7 @@
 /**
  * The swarm: how players of a room pass releases and blob chunks to each other. Transport-free — it
  * talks to {@link PeerLink}s and a {@link RelaySource} — so the same code runs in browsers (PeerJS),
- * in Node peers (node-webrtc) and in the simulation (in-memory links on a virtual clock).
+ * in Node peers (node-datachannel) and in the simulation (in-memory links on a virtual clock).
  *
  * This file keeps the links and routes what they say; the jobs are the parts':
  * `chunk-scheduler.ts` (who is asked for which chunk, and when), `peer-choice.ts` (which peer),

@@ -33,7 +33,7 @@ list): the player uses the first and moves to the next when its relay dies.
   --once             exit after holding the relay's current release (or --timeout ms)
   --timeout MS       with --once: give up after this long (default 30000)
   --p2p              join the room's swarm: fetch blobs from other players over WebRTC first, the
-                     relay for the rest; serve what we hold to them (node-webrtc)
+                     relay for the rest; serve what we hold to them (node-datachannel)
   --server URL       the relay's HTTP base URL, for key rotations and its PeerJS server (default
                      $PATCHCAST_SERVER, else the --ws URL's origin, else http://127.0.0.1:8787);
                      URL,URL,… for several: without --tcp or --ws, the player then dials each one's /ws

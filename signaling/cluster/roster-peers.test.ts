@@ -2,7 +2,7 @@
 /**
  * Across relay nodes (real processes on one Redis): an admin on one node sees the players of every
  * node, live, and a dead node's players leave its roster; two PeerJS peers on different nodes form a
- * WebRTC data connection (node-webrtc, loopback only) through signaling routed between the nodes.
+ * WebRTC data connection (node-datachannel, loopback only) through signaling routed between the nodes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Roster } from '../../protocol/index.ts';

@@ -1,5 +1,5 @@
 /**
- * A swarm member that lies: a Node peer (real WebRTC through node-webrtc, the real `Swarm` and
+ * A swarm member that lies: a Node peer (real WebRTC through node-datachannel, the real `Swarm` and
  * `PeerMesh`) joins the room of three player pages, says it holds the texture about to be published,
  * and flips bytes in every chunk it sends. Each page checks each chunk against the signed release's
  * chunk hashes, drops and bans the liar, and gets the chunks elsewhere (the other pages, the relay):
@@ -120,7 +120,7 @@ describe('a peer that serves corrupt chunks', () => {
     }
     // Banned: not taken back, though it keeps dialling and the relay keeps naming it.
     await new Promise((r) => setTimeout(r, 6_000));
-    // (The liar's own view may lag: node-webrtc can take a while to notice a channel the page closed.)
+    // (The liar's own view may lag: node-datachannel can take a while to notice a channel the page closed.)
     for (const page of pages) expect((await swarmInfo(page)).peers).not.toContain(bad.id);
     expect(opened.errors.flat()).toEqual([]);
   });

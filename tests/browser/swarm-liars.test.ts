@@ -1,7 +1,7 @@
 /**
  * A swarm that can't be starved, over real WebRTC: four player pages in headless Chromium and the real
  * relay; a 1 MB texture is published and every page's publish → applied time is taken (honest only).
- * Then two liar peers join — Node peers (node-webrtc, the real `Swarm` and `PeerMesh`, named to the
+ * Then two liar peers join — Node peers (node-datachannel, the real `Swarm` and `PeerMesh`, named to the
  * pages by the relay), a third of the room — that claim every chunk of the next texture before it is
  * published and answer every request for it with `peer.none` or with silence. Every page still
  * applies the next texture within 2× the honest-only time, and the liars waste a few requests each.

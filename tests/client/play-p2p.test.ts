@@ -1,7 +1,7 @@
 // @vitest-environment node
 /**
  * `patchcast play --p2p`: headless players (the Node adapter's `NodePlayer` with the swarm on
- * node-webrtc), the real relay (its PeerJS server, its `blob.defer` policy), real WebRTC between
+ * node-datachannel), the real relay (its PeerJS server, its `blob.defer` policy), real WebRTC between
  * them. Runs inside the test runner's loopback-only network namespace.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,7 +77,7 @@ describe('patchcast play --p2p (headless players in a swarm)', () => {
 
   it('bans a peer that passes on a forged release (the core does it, for Node as for pages)', async () => {
     const player = p2pPlayer(5);
-    // A lying peer: the real swarm code on a node-webrtc peer, passing on a release it never checked.
+    // A lying peer: the real swarm code on a node-datachannel peer, passing on a release it never checked.
     const liar = await openNodePeer(signalingFor(server.url), 'pc-liar000000000000001');
     const liarSwarm = new Swarm({ relay: null });
     const liarMesh = new PeerMesh(liar, liarSwarm, { requestPeers: () => {} });
@@ -86,6 +86,8 @@ describe('patchcast play --p2p (headless players in a swarm)', () => {
       await player.waitForSeq(1);
       liarMesh.offer([player.swarm!.id]);
       await until(() => player.swarm!.info().peers.includes(liar.id), 15_000);
+      // The liar's end opens on its own time: announce only once it has the link too.
+      await until(() => liarSwarm.peerIds().includes(player.swarm!.id), 15_000);
       const latest = room.latest!;
       const forged = { ...latest, release: { ...latest.release, seq: latest.release.seq + 5 } };
       const refused: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * A swarm member for browser tests, driven by the test: a Node peer (node-webrtc, PeerJS on the
+ * A swarm member for browser tests, driven by the test: a Node peer (node-datachannel, PeerJS on the
  * relay's `/peerjs`) that runs the real `Swarm` and `PeerMesh` and joins a room through the relay
  * like a player (its PeerJS id in `hello`, so the relay names it to the others). The test says what
  * it holds and which releases it passes on. With `corrupt`, it flips bytes in every chunk it sends;
