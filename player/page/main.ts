@@ -20,7 +20,7 @@ import { LogicHost } from '../sandbox/logic-host.ts';
 import { viteSandbox } from '../sandbox/vite-sandbox.ts';
 import { GameScene } from '../game/scene.ts';
 import { Hud } from '../game/hud.ts';
-import { decodeTexture } from '../game/texture.ts';
+import { viteTextureDecoder } from '../game/vite-texture.ts';
 import { FrameMeter } from './frame-meter.ts';
 import { parsePlayerParams } from './params.ts';
 import { registerServiceWorker } from '../sw/register.ts';
@@ -61,6 +61,8 @@ export function main(): void {
     },
   });
   void host.install(BOUNCE, BUILTIN_LOGIC);
+  // Textures decode in a worker of their own, started now: the page gets a finished bitmap.
+  const decodeTexture = viteTextureDecoder();
 
   const offline: PatchStatus = {
     room: '–',
