@@ -60,8 +60,8 @@ export interface Row {
   /** The part of it spent in the kernel (system time): the socket writes themselves, mostly. */
   readonly serverSysMs: number;
   /**
-   * The part of it spent by the process's main thread, the event loop (the rest is V8's helper
-   * threads: garbage collection, compilation); null where /proc is not there. 10 ms resolution.
+   * The part of it spent by the process's main thread, the event loop (the rest is its other
+   * threads: V8's garbage collection and compilation, libuv's pool — all named `node` on Node 20); null where /proc is not there. 10 ms resolution.
    */
   readonly serverLoopMs: number | null;
   /** The server process's CPU by thread over the same time (`main 820 ms, V8 Worker 310 ms, …`). */

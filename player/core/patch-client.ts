@@ -154,7 +154,7 @@ export class PatchClient extends ClientEvents {
     const inner = options.blobSource?.(relayBlobs) ?? relayBlobs;
     this.blobs = options.httpBlobs
       ? new HttpBlobs({
-          server: () => options.servers?.[this.relay.relayIndex] ?? options.server,
+          server: () => this.currentServer(),
           inner,
           pushed: (desc) => relayBlobs.hasPushed(desc),
           skip: () => this.relayMayDefer,
@@ -202,6 +202,11 @@ export class PatchClient extends ClientEvents {
     for (const [name, slot] of Object.entries(release.slots))
       out[name] = await inRollout(id, name, slot.sha256, slot.rollout?.percent);
     return out;
+  }
+
+  /** The HTTP base URL of the relay connected to now (or dialled last): `servers` by address. */
+  currentServer(): string {
+    return this.options.servers?.[this.relay.relayIndex] ?? this.options.server;
   }
 
   /** A snapshot of what the player holds and how it is connected. */

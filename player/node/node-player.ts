@@ -71,7 +71,7 @@ export class NodePlayer {
       ? new PlayerSwarm({
           ...p2p,
           swarm: { hash: nodeSha256Hex, ...p2p.swarm },
-          server: options.server,
+          server: () => this.client.currentServer(),
           openPeer: openNodePeer,
         })
       : null;

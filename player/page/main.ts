@@ -117,7 +117,9 @@ export function main(): void {
     // The swarm, when this browser has WebRTC; without it (or with `&p2p=off`) blobs come from the
     // relay alone, and nothing else changes.
     if (params.value.p2p && webRtcAvailable()) {
-      swarm = browserSwarm({ server: params.value.server, iceServers: params.value.iceServers });
+      // PeerJS registers with the relay the client is connected to when links are first wanted.
+      const server = () => client?.currentServer() ?? params.value.server;
+      swarm = browserSwarm({ server, iceServers: params.value.iceServers });
     } else if (params.value.p2p) {
       swarmInfo = noSwarm('unsupported');
     }

@@ -36,12 +36,13 @@ afterEach(async () => {
   await relay.dispose();
 });
 
-/** A patch client of room `demo` with the swarm plugged in, started. */
-async function startClient(swarm: PlayerSwarm, name: string) {
+/** A patch client of room `demo` with the swarm plugged in, started (on `servers`, in turn). */
+async function startClient(swarm: PlayerSwarm, name: string, servers?: readonly string[]) {
   const client = browserPatchClient({
     room: 'demo',
     publicKey: (await generateSigningKey()).publicKey,
-    server: meddler.url,
+    server: servers?.[0] ?? meddler.url,
+    ...(servers ? { servers } : {}),
     handlers: {},
     cache: idbCache(createStore(`swarm-test-${name}`, 'cache')),
     backoff: { initialMs: 20, maxMs: 100 },
@@ -94,6 +95,28 @@ describe('PlayerSwarm', () => {
     await until(() => opens === 1);
     await swarm.settled();
     expect(swarm.info().state).toBe('failed');
+  });
+
+  it('registers with the relay it failed over to, not the first address', async () => {
+    // The first address is down; the second relay may defer, so links are wanted once it welcomes
+    // us: PeerJS must register there (the first relay's PeerJS server is not where our peers are).
+    await startRelay(1 << 20);
+    const down = await startTestServer();
+    const downUrl = down.url;
+    await down.dispose();
+    const registeredAt: number[] = [];
+    let client: ReturnType<typeof browserPatchClient> | null = null;
+    const swarm = new PlayerSwarm({
+      server: () => client?.currentServer() ?? downUrl,
+      openPeer: async (signaling) => {
+        registeredAt.push(signaling.port);
+        throw new Error('no WebRTC in this test');
+      },
+    });
+    client = await startClient(swarm, 'failover', [downUrl, meddler.url]);
+    await swarm.start();
+    await until(() => registeredAt.length === 1);
+    expect(registeredAt).toEqual([Number(new URL(meddler.url).port)]);
   });
 
   it('withdraws its peer id from the relay when PeerJS cannot start', async () => {

@@ -83,8 +83,12 @@ export type OpenPeer = (
 export interface PlayerSwarmOptions {
   /** Opens the PeerJS peer (the adapter's). */
   readonly openPeer: OpenPeer;
-  /** The relay's HTTP base URL (as the client's `server`); its PeerJS server is at `/peerjs` under it. */
-  readonly server: string;
+  /**
+   * The relay's HTTP base URL (as the client's `server`); its PeerJS server is at `/peerjs` under it.
+   * A function is asked when PeerJS opens (links on demand: maybe after a failover), so the peer
+   * registers with the relay the player is connected to then (`PatchClient.currentServer`).
+   */
+  readonly server: string | (() => string);
   /** STUN/TURN servers; none by default (on loopback and most LANs host candidates are enough). */
   readonly iceServers?: readonly RTCIceServer[];
   /** Give up on the signaling server after this long (default 10 s). */
@@ -210,7 +214,7 @@ export class PlayerSwarm extends EventTarget {
     let peer: Peer;
     try {
       peer = await this.options.openPeer(
-        signalingFor(this.options.server),
+        signalingFor(typeof this.options.server === 'function' ? this.options.server() : this.options.server),
         this.id,
         this.options.iceServers ?? [],
         this.options.openTimeoutMs ?? 10_000,

@@ -44,6 +44,15 @@ describe('GET /api/blobs/:sha256 under an egress limit', () => {
     expect(counter.reads).toBe(1);
   });
 
+  it("answers a player's GET of a blob it lacks 404 BLOB_MISSING, not BLOB_DEFERRED", async () => {
+    server = await startTestServer({ hub: { egressBytesPerSecond: 1_000_000 } });
+    const res = await fetch(server.url + ApiPath.blob('ab'.repeat(32)), {
+      headers: { [PLAYER_BLOB_HEADER]: '1' },
+    });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: ErrorCode.BLOB_MISSING } });
+  });
+
   it("serves a player's GET when the relay has no limit (one read)", async () => {
     server = await startTestServer();
     const room = await TestRoom.create(server.url, 'blobs');

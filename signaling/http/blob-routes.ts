@@ -20,8 +20,9 @@ export function blobRoutes(ctx: ApiContext): Router {
         return;
       }
       // A player that could take it chunk by chunk (from the swarm) is sent there while the relay's
-      // egress is limited: this route would bypass the budget. Cheap before expensive: refused
-      // before the store is read (a blob of megabytes, maybe from disk or Redis).
+      // egress is limited: this route would bypass the budget. Cheap before expensive: a blob the
+      // relay knows it holds is refused before the store is read (megabytes, maybe from disk or
+      // Redis); one it doesn't know of is looked for first, so a missing blob is still a 404.
       const player = req.get(PLAYER_BLOB_HEADER) === '1';
       const deferred = () =>
         refuse(
@@ -29,7 +30,7 @@ export function blobRoutes(ctx: ApiContext): Router {
           ErrorCode.BLOB_DEFERRED,
           'the relay meters its blob egress: take the blob chunk by chunk over /ws',
         );
-      if (player && ctx.deps.hub.defersBlobs?.() === true) return deferred();
+      if (player && ctx.deps.hub.defersBlobs?.() === true && relay.hasBlob(sha)) return deferred();
       const bytes = await relay.readBlob(sha);
       if (!bytes) return refuse(res, ErrorCode.BLOB_MISSING, `no blob ${sha}`, undefined, 404);
       if (player && ctx.deps.hub.takeBlobEgress?.(bytes.length) === false) return deferred();

@@ -81,7 +81,7 @@ export async function checkTextureDecodes(
   }
   if (mime === 'image/png') {
     try {
-      const checked = await bounds.decode.run(() => checkPng(bytes, bounds.counts));
+      const checked = await bounds.decode.run((_, signal) => checkPng(bytes, bounds.counts, signal));
       return checked.ok ? ok(null) : checked;
     } catch (cause) {
       const detail = cause instanceof Error ? cause.message : String(cause);

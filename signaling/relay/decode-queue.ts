@@ -31,15 +31,23 @@ export class DecodeQueue {
     return this.waiting;
   }
 
-  /** Runs `task` after every earlier one; it is given the deadline in whole seconds for sharp. */
-  run<T>(task: (timeoutSeconds: number) => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` after every earlier one; it is given the deadline in whole seconds (for sharp) and a
+   * signal that aborts at the deadline (a task that can stop, stops: the next one runs alone).
+   */
+  run<T>(task: (timeoutSeconds: number, signal: AbortSignal) => Promise<T>): Promise<T> {
     this.waiting += 1;
     const start = () => {
       let timer: NodeJS.Timeout | undefined;
+      const abort = new AbortController();
       const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new DecodeTimeout(this.timeoutMs)), this.timeoutMs);
+        timer = setTimeout(() => {
+          abort.abort();
+          reject(new DecodeTimeout(this.timeoutMs));
+        }, this.timeoutMs);
       });
-      return Promise.race([task(Math.max(1, Math.ceil(this.timeoutMs / 1000))), deadline]).finally(() => {
+      const seconds = Math.max(1, Math.ceil(this.timeoutMs / 1000));
+      return Promise.race([task(seconds, abort.signal), deadline]).finally(() => {
         clearTimeout(timer);
         this.waiting -= 1;
       });

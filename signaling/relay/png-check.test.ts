@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../protocol/index.ts';
 import { checkTextureDecodes, textureCheckCounts } from './content.ts';
 import { DecodeQueue } from './decode-queue.ts';
-import { PNG_INFLATE_PIECE_BYTES, checkPng, pngCheckCounts } from './png-check.ts';
+import { PNG_INFLATE_PIECE_BYTES, PNG_MAX_CHUNKS, checkPng, pngCheckCounts } from './png-check.ts';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -179,6 +179,20 @@ const junk: [string, () => Uint8Array | Promise<Uint8Array>, RegExp][] = [
     /not consecutive/,
   ],
   ['IEND with data', () => png({ after: [chunk('IEND', Buffer.from('x'))] }), /IEND with data/],
+  [
+    'PLTE after tRNS (tRNS must follow the palette)',
+    () => png({ before: [chunk('tRNS', Buffer.alloc(6)), chunk('PLTE', Buffer.alloc(6))] }),
+    /PLTE after a chunk that must follow it/,
+  ],
+  [
+    // Walking a chunk is synchronous: a million empty ones held the event loop for about a second.
+    'more chunks than the limit (empty IDATs)',
+    () => {
+      const data = chunk('IDAT', deflateSync(rows(40, 30)));
+      return png({ idat: [data, ...Array.from({ length: PNG_MAX_CHUNKS }, () => chunk('IDAT'))] });
+    },
+    new RegExp(`more than ${PNG_MAX_CHUNKS} chunks`),
+  ],
 ];
 
 function flip(bytes: Uint8Array, at: number): Uint8Array {
@@ -217,6 +231,31 @@ describe('the PNG check is not a decode', () => {
     const jpeg = new Uint8Array(await pixels(64, 64, 3).jpeg().toBuffer());
     expect((await checkTextureDecodes(jpeg, 'image/jpeg', bounds)).ok).toBe(true);
     expect(counts.fullDecodes).toBe(1);
+  });
+
+  it('a check past its deadline stops its inflate: the next one runs alone', async () => {
+    // Flat pixels inflate ~1000× from little data: much work for zlib from a small file.
+    const [width, height] = [4096, 4096];
+    const flat = deflateSync(Buffer.alloc(height * (1 + width * 3)));
+    const bytes = png({ header: ihdr(width, height), idat: [chunk('IDAT', flat)] }, width, height);
+    const counts = pngCheckCounts();
+    const abort = new AbortController();
+    const checking = checkPng(bytes, counts, abort.signal);
+    abort.abort();
+    const checked = await checking;
+    expect(checked.ok).toBe(false);
+    if (!checked.ok) expect(checked.message).toMatch(/stopped at the deadline/);
+    const atStop = counts.inflatedBytes;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(counts.inflatedBytes).toBe(atStop); // nothing inflated after the stop
+    expect(atStop).toBeLessThan(height * (1 + width * 3));
+    // Through the queue: its deadline aborts the check it gave up on.
+    const queue = new DecodeQueue(1);
+    const late = pngCheckCounts();
+    await expect(queue.run((_, signal) => checkPng(bytes, late, signal))).rejects.toThrow(/longer than 1 ms/);
+    const afterDeadline = late.inflatedBytes;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(late.inflatedBytes).toBe(afterDeadline);
   });
 
   it('a lying header stops the inflate at the first piece past the size it implies', async () => {

@@ -6,8 +6,10 @@
  * inflated by zlib (native, on libuv's thread pool) in pieces that are counted and dropped: the
  * stream must be a whole zlib stream (its Adler-32 checked), end exactly at the end of the IDAT
  * data, and inflate to exactly the bytes the header's size implies, every scanline opening with a
- * filter type of 0–4. A PNG that passes has nothing left for a decoder to refuse as damaged (what
- * a decoder may still do is clamp a palette index past the palette: a colour, not an error).
+ * filter type of 0–4. A PNG that passes has nothing left for a decoder to refuse as damaged in its
+ * image (ancillary chunks are checked for their CRC and their place around PLTE only, as decoders
+ * skip them; what a decoder may still do is clamp a palette index past the palette: a colour, not
+ * an error). At most {@link PNG_MAX_CHUNKS} chunks; the inflate stops at the relay's deadline.
  *
  * Cost: a CRC pass and an inflate of the image data, with at most {@link PNG_INFLATE_PIECE_BYTES} of
  * inflated data alive at once. CPU per check against sharp's decode and pixel statistics, measured
@@ -19,6 +21,13 @@ import { ErrorCode, fail, ok, type Result } from '../../protocol/index.ts';
 
 /** Largest piece of inflated image data the check holds at once (zlib's output chunk). */
 export const PNG_INFLATE_PIECE_BYTES = 64 * 1024;
+
+/**
+ * Most chunks a PNG may have. Walking a chunk is cheap but synchronous (a CRC, a view): a hostile
+ * file of a million empty chunks would hold the relay's event loop for about a second. Encoders
+ * write 8–64 KiB IDAT chunks, so a texture at the relay's size limits needs a few thousand at most.
+ */
+export const PNG_MAX_CHUNKS = 16_384;
 
 /** Image data handed to zlib per write (IDAT chunks are grouped up to this). */
 const PNG_INFLATE_WRITE_BYTES = 256 * 1024;
@@ -124,7 +133,11 @@ export function pngStructure(bytes: Uint8Array): Result<PngStructure> {
   let palette = false;
   const idat: Uint8Array[] = [];
   let idatEnded = false;
+  /** An ancillary chunk that must follow PLTE (tRNS, bKGD, hIST) was seen: no PLTE may come now. */
+  let paletteClosed = false;
+  let chunks = 0;
   while (at < bytes.length) {
+    if (++chunks > PNG_MAX_CHUNKS) return bad(`more than ${PNG_MAX_CHUNKS} chunks`);
     if (at + 12 > bytes.length) return bad(`truncated chunk at byte ${at}`);
     const length = u32(bytes, at);
     const type = String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!, bytes[at + 6]!, bytes[at + 7]!);
@@ -153,6 +166,7 @@ export function pngStructure(bytes: Uint8Array): Result<PngStructure> {
       case 'PLTE': {
         const entries = length / 3;
         if (palette || idat.length > 0) return bad('PLTE repeated or after the image data');
+        if (paletteClosed) return bad('PLTE after a chunk that must follow it (tRNS, bKGD or hIST)');
         if (header.colourType === 0 || header.colourType === 4) return bad('PLTE in a greyscale image');
         const most = header.colourType === 3 ? 2 ** header.bitDepth : 256;
         if (!Number.isInteger(entries) || entries < 1 || entries > most) {
@@ -171,6 +185,11 @@ export function pngStructure(bytes: Uint8Array): Result<PngStructure> {
         if (at !== bytes.length) return bad(`${bytes.length - at} bytes after IEND`);
         if (idat.length === 0) return bad('no image data (IDAT)');
         return ok({ header, idat });
+      case 'tRNS':
+      case 'bKGD':
+      case 'hIST':
+        paletteClosed = true;
+        break;
       default:
         if (critical) return bad(`unknown critical chunk ${type}`);
     }
@@ -185,6 +204,7 @@ export function pngStructure(bytes: Uint8Array): Result<PngStructure> {
 export function inflateCounted(
   structure: PngStructure,
   counts: PngCheckCounts = pngCheckCounts(),
+  signal?: AbortSignal,
 ): Promise<Result<null>> {
   const segments = scanlines(structure.header);
   const expected = segments.reduce((sum, s) => sum + s.rows * s.rowBytes, 0);
@@ -195,9 +215,14 @@ export function inflateCounted(
     const settle = (result: Result<null>) => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener('abort', stop);
       if (!result.ok) inflate.destroy();
       resolve(result);
     };
+    // Past the relay's deadline nobody waits for the answer: zlib stops, its thread is free again.
+    const stop = () => settle(bad('stopped at the deadline'));
+    if (signal?.aborted) return stop();
+    signal?.addEventListener('abort', stop, { once: true });
     // Where the next scanline's filter byte is: segment, row within it, offset in the inflated stream.
     let segment = 0;
     let row = 0;
@@ -247,10 +272,14 @@ export function inflateCounted(
 }
 
 /** The whole PNG check: structure, then the counted inflate. */
-export async function checkPng(bytes: Uint8Array, counts?: PngCheckCounts): Promise<Result<PngHeader>> {
+export async function checkPng(
+  bytes: Uint8Array,
+  counts?: PngCheckCounts,
+  signal?: AbortSignal,
+): Promise<Result<PngHeader>> {
   if (counts) counts.checks += 1;
   const structure = pngStructure(bytes);
   if (!structure.ok) return structure;
-  const data = await inflateCounted(structure.value, counts);
+  const data = await inflateCounted(structure.value, counts, signal);
   return data.ok ? ok(structure.value.header) : data;
 }
