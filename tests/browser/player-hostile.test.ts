@@ -258,7 +258,10 @@ describe('hostile scripts (real relay, real Chromium)', () => {
     console.log(
       `flood: median ${baseline} and ${baselineAfter} frames per 1.5 s without, ${flooded} with the flooding script`,
     );
-    expect(flooded).toBeGreaterThanOrEqual(((baseline + baselineAfter) / 2) * 0.9);
+    // Against the lower of the two: the machine's load drifts over the half minute (a fresh-clone CI
+    // run saw 64 then 88 frames without the flood, other test files finishing meanwhile), and the
+    // flood's window lies between the two. A flood that reached the page costs far more than 10 %.
+    expect(flooded).toBeGreaterThanOrEqual(Math.min(baseline, baselineAfter) * 0.9);
   });
 
   it('a script that allocates without bound is stopped; the tab grows by less than 256 MB', async () => {
