@@ -22,6 +22,8 @@ export interface RealRow {
   /** The relay's egress limit (bytes/s), or null. */
   readonly limit: number | null;
   readonly n: number;
+  /** The texture's size as asked for (`--size`); {@link sizeBytes} is the PNG's, a little off. */
+  readonly askedBytes: number;
   readonly sizeBytes: number;
   readonly mode: 'relay only' | 'swarm';
   /** 1 if this mode ran first of its pair (same run, limit, N, patch), 2 if second. */
@@ -195,6 +197,7 @@ async function runOnce(
       run,
       limit,
       n,
+      askedBytes: sizeBytes,
       sizeBytes: texture.length,
       mode: swarm ? 'swarm' : 'relay only',
       order,
