@@ -28,6 +28,18 @@ import {
 
 const browser = adapters.find((a) => a.name === 'browser')!;
 
+/** `inner` with its `commit` replaced (each method bound: an adapter's cache may be a class). */
+function withCommit(inner: PatchCache, commit: PatchCache['commit']): PatchCache {
+  return {
+    ...inner,
+    clientId: () => inner.clientId(),
+    state: (room) => inner.state(room),
+    release: (room, seq) => inner.release(room, seq),
+    blob: (room, sha256) => inner.blob(room, sha256),
+    ...(inner.clientSecret ? { clientSecret: () => inner.clientSecret!() } : {}),
+    commit,
+  };
+}
 describe('whole blobs over HTTP, and the ack after the commit', () => {
   let relay: TestServer;
   let meddler: Meddler;
@@ -155,19 +167,11 @@ describe('whole blobs over HTTP, and the ack after the commit', () => {
       let release_: () => void = () => undefined;
       const held = new Promise<void>((r) => (release_ = r));
       let commits = 0;
-      const slow: PatchCache = {
-        ...inner,
-        clientId: () => inner.clientId(),
-        state: (room) => inner.state(room),
-        release: (room, seq) => inner.release(room, seq),
-        blob: (room, sha256) => inner.blob(room, sha256),
-        ...(inner.clientSecret ? { clientSecret: () => inner.clientSecret!() } : {}),
-        commit: async (room, update) => {
-          commits++;
-          await held;
-          await inner.commit(room, update);
-        },
-      };
+      const slow = withCommit(inner, async (room, update) => {
+        commits++;
+        await held;
+        await inner.commit(room, update);
+      });
       const c = await client(adapter, slow, false);
       const r1 = await release({ background: await texture(3_000, '1') });
       const shown = new Promise((r) => c.on('shown', r));
@@ -197,21 +201,13 @@ describe('whole blobs over HTTP, and the ack after the commit', () => {
       await start();
       const inner = await adapter.cache();
       let failNext = true;
-      const failing: PatchCache = {
-        ...inner,
-        clientId: () => inner.clientId(),
-        state: (room) => inner.state(room),
-        release: (room, seq) => inner.release(room, seq),
-        blob: (room, sha256) => inner.blob(room, sha256),
-        ...(inner.clientSecret ? { clientSecret: () => inner.clientSecret!() } : {}),
-        commit: async (room, update) => {
-          if (failNext) {
-            failNext = false;
-            throw new Error('QuotaExceededError: the disk is full');
-          }
-          await inner.commit(room, update);
-        },
-      };
+      const failing = withCommit(inner, async (room, update) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('QuotaExceededError: the disk is full');
+        }
+        await inner.commit(room, update);
+      });
       const c = await client(adapter, failing, false);
       let applied = 0;
       c.on('applied', () => applied++);
