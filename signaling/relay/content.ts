@@ -79,35 +79,43 @@ export async function checkTextureDecodes(
       `texture declares ${width}×${height} = ${width * height} pixels; the relay decodes at most ${bounds.maxPixels}`,
     );
   }
-  if (mime === 'image/png') {
-    try {
-      const checked = await bounds.decode.run((_, signal) => checkPng(bytes, bounds.counts, signal));
-      return checked.ok ? ok(null) : checked;
-    } catch (cause) {
-      const detail = cause instanceof Error ? cause.message : String(cause);
-      return fail(ErrorCode.BAD_IMAGE, `texture does not decode as ${mime}: ${detail}`);
-    }
-  }
-  const options = { limitInputPixels: bounds.maxPixels, failOn: 'error' } as const;
+  // A PNG: its structure and a counted inflate (no pixel built); JPEG and WebP: decoded in full.
+  const check =
+    mime === 'image/png'
+      ? async (_: number, signal: AbortSignal) => {
+          const checked = await checkPng(bytes, bounds.counts, signal);
+          return checked.ok ? ok(null) : checked;
+        }
+      : (seconds: number) => decodeInFull(bytes, mime, declared, bounds, seconds);
   try {
-    return await bounds.decode.run(async (seconds) => {
-      if (bounds.counts) bounds.counts.fullDecodes += 1;
-      const meta = await sharp(bytes, options).metadata();
-      if (meta.format !== FORMAT_OF_MIME[mime]) {
-        return fail(ErrorCode.BAD_IMAGE, `texture is ${meta.format ?? 'not an image'}, not ${mime}`);
-      }
-      if (meta.width !== width || meta.height !== height) {
-        return fail(ErrorCode.BAD_IMAGE, `texture header and image disagree on its size`);
-      }
-      // stats() reads every pixel, so a truncated or corrupt image body fails here, while its output
-      // stays a few numbers (no full-size buffer is kept).
-      await sharp(bytes, options).timeout({ seconds }).stats();
-      return ok(null);
-    });
+    return await bounds.decode.run(check);
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message : String(cause);
     return fail(ErrorCode.BAD_IMAGE, `texture does not decode as ${mime}: ${detail}`);
   }
+}
+
+/** Decodes a JPEG or WebP completely with sharp (every pixel read), within `seconds`. */
+async function decodeInFull(
+  bytes: Uint8Array,
+  mime: TextureMime,
+  declared: { readonly width: number; readonly height: number },
+  bounds: DecodeBounds,
+  seconds: number,
+): Promise<Result<null>> {
+  if (bounds.counts) bounds.counts.fullDecodes += 1;
+  const options = { limitInputPixels: bounds.maxPixels, failOn: 'error' } as const;
+  const meta = await sharp(bytes, options).metadata();
+  if (meta.format !== FORMAT_OF_MIME[mime]) {
+    return fail(ErrorCode.BAD_IMAGE, `texture is ${meta.format ?? 'not an image'}, not ${mime}`);
+  }
+  if (meta.width !== declared.width || meta.height !== declared.height) {
+    return fail(ErrorCode.BAD_IMAGE, `texture header and image disagree on its size`);
+  }
+  // stats() reads every pixel, so a truncated or corrupt image body fails here, while its output
+  // stays a few numbers (no full-size buffer is kept).
+  await sharp(bytes, options).timeout({ seconds }).stats();
+  return ok(null);
 }
 
 /** Checks one slot's blob according to its kind. */
