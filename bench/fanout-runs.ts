@@ -9,7 +9,6 @@
  * uploaded raw, and the release goes up again. What a user sees is from that first request to the
  * last byte at the last client; its parts are printed apart (upload, accept, fan-out).
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,23 +79,6 @@ export interface Row {
 }
 
 export const now = (): number => performance.timeOrigin + performance.now();
-
-/** CPU time (ms) of this process's main thread so far, from /proc (Linux), or null. */
-export function loopCpuMs(): number | null {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    // Fields after the command name: state is field 3; utime and stime (1/100 s) are 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
-}
-
-const since = (start: number | null): number | null => {
-  const end = loopCpuMs();
-  return start === null || end === null ? null : end - start;
-};
 
 const ReplySchema = v.variant('type', [
   v.object({ type: v.literal('up') }),
@@ -231,12 +213,10 @@ export async function runRelay(
     );
     let accepted = 0;
     let cpu = process.cpuUsage();
-    let loop = loopCpuMs();
     let threads = threadCpuMs();
     const off = server.relay.onRelease(() => {
       accepted = now();
       cpu = process.cpuUsage();
-      loop = loopCpuMs();
       threads = threadCpuMs();
     });
     if (o.variant === 'churn') {
@@ -263,8 +243,7 @@ export async function runRelay(
     off();
     const results = await readers.ask({ cmd: 'collect', timeoutMs: o.timeoutMs }, 'results');
     const serverCpu = process.cpuUsage(cpu);
-    const serverLoopMs = since(loop);
-    const serverThreads = threadCpuSince(threads);
+    const { loopMs: serverLoopMs, byThread: serverThreads } = threadCpuSince(threads);
     await readers.ask({ cmd: 'close' }, 'closed');
     const delivery = stats(results.done, accepted);
     return {
@@ -331,13 +310,11 @@ export async function runBaseline(readers: Readers, o: BareRun, bytes: Uint8Arra
     await bare.waitFor(o.n);
     const t0 = now();
     const cpu = process.cpuUsage();
-    const loop = loopCpuMs();
     const threads = threadCpuMs();
     const pushed = bare.push(bytes, o.mode);
     const results = await readers.ask({ cmd: 'collect', timeoutMs: o.timeoutMs }, 'results');
     const serverCpu = process.cpuUsage(cpu);
-    const serverLoopMs = since(loop);
-    const serverThreads = threadCpuSince(threads);
+    const { loopMs: serverLoopMs, byThread: serverThreads } = threadCpuSince(threads);
     await pushed.catch(() => {});
     await readers.ask({ cmd: 'close' }, 'closed');
     const delivery = stats(results.done, t0);

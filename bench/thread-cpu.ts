@@ -23,11 +23,25 @@ export function threadCpuMs(): Map<string, number> {
   return out;
 }
 
-/** The CPU each thread name spent since `start`, the busiest first: `main 820 ms, V8 Worker 310 ms, …`. */
-export function threadCpuSince(start: Map<string, number>): string {
-  const spent = [...threadCpuMs()]
+/** What this process's threads spent since a {@link threadCpuMs} reading. */
+export interface ThreadCpuSpent {
+  /** The main thread's (the event loop's) CPU ms; null where /proc is not there. */
+  readonly loopMs: number | null;
+  /** Every thread name's, the busiest first: `main 820 ms, node 310 ms, …` (`—`: none). */
+  readonly byThread: string;
+}
+
+/** The CPU each thread spent since `start` (one reading of /proc for both figures). */
+export function threadCpuSince(start: Map<string, number>): ThreadCpuSpent {
+  const end = threadCpuMs();
+  const mainStart = start.get('main');
+  const mainEnd = end.get('main');
+  const spent = [...end]
     .map(([name, ms]) => [name, ms - (start.get(name) ?? 0)] as const)
     .filter(([, ms]) => ms > 0)
     .sort((a, b) => b[1] - a[1]);
-  return spent.map(([name, ms]) => `${name} ${ms} ms`).join(', ') || '—';
+  return {
+    loopMs: mainStart === undefined || mainEnd === undefined ? null : mainEnd - mainStart,
+    byThread: spent.map(([name, ms]) => `${name} ${ms} ms`).join(', ') || '—',
+  };
 }
