@@ -247,7 +247,9 @@ export class PatchClient extends ClientEvents {
         candidate,
         room: this.options.room,
         trustedKeys: await this.trust(),
-        current: { seq: this.state.seq },
+        // The seq stored, not the one on screen: a release whose commit failed is offered again
+        // (`hello` claims what is stored), and its commit tried again (`ReleasePipeline.take`).
+        current: { seq: this.releases.stored.seq },
         now: (this.options.now ?? Date.now)(),
       });
     let verdict: Result<SignedRelease> = await check();
@@ -322,8 +324,8 @@ export class PatchClient extends ClientEvents {
     const release = this.releaseLabel;
     this.setFailure({ seq, release, slot, version: content.version, error, running });
     this.setError(`${slot} ${content.version} (release ${release}, seq ${seq}): ${error}`);
-    await this.cache
-      .commit(this.options.room, { state, releases: [], blobs: new Map() })
+    await this.releases
+      .store({ state, releases: [], blobs: new Map() })
       .catch((e: unknown) => this.setError(`cache: ${String(e)}`));
   }
 
@@ -338,6 +340,7 @@ export class PatchClient extends ClientEvents {
     });
     this.trusted.set(booted.trust);
     this.state = booted.state;
+    this.releases.booted(booted.state);
     if (booted.error) this.setError(booted.error);
     if (booted.latest) {
       this.lastKeyId = booted.latest.release.keyId;
@@ -362,8 +365,10 @@ export class PatchClient extends ClientEvents {
       role: 'player',
       clientId: this.clientId ?? ANONYMOUS,
       ...(this.options.platform ? { platform: this.options.platform.slice(0, 200) } : {}),
-      seq: this.state.seq,
-      slots: heldSlots(this.state),
+      // What the cache holds (a release on screen whose commit failed is not held: the relay offers
+      // it again, and its commit is tried again).
+      seq: this.releases.stored.seq,
+      slots: heldSlots(this.releases.stored),
       ...(peerId ? { peerId } : {}),
       ...(this.clientSecret !== null ? { clientSecret: this.clientSecret } : {}),
       // Both transports (the WebSocket one and Node's TCP one) read binary chunk frames.

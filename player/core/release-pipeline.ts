@@ -10,7 +10,8 @@
  */
 import type { HeldSlot, Message } from '../../protocol/messages.ts';
 import type { Release, SignedRelease, Slot } from '../../protocol/release.ts';
-import type { PatchCache } from './cache.ts';
+import type { CacheUpdate, PatchCache } from './cache.ts';
+import { CacheWriter } from './cache-writer.ts';
 import { withTrustRoot, type RoomState } from './schema.ts';
 import type { ApplyOutcome, PatchHandlers } from './apply.ts';
 import { applyRelease } from './release-apply.ts';
@@ -58,9 +59,34 @@ export class ReleasePipeline {
   /** Blobs verified lately: a release that supersedes a download reuses what it had finished. */
   private readonly recent = new RecentBlobs();
   private closed = false;
+  private readonly writer: CacheWriter;
+  /** The acks (but `failed` ones) and `applied` of a release whose commit failed, sent once it is stored. */
+  private unacked: { readonly seq: number; readonly send: (state: RoomState) => void } | null = null;
 
   constructor(host: PipelineHost) {
     this.host = host;
+    this.writer = new CacheWriter(host.cache, host.room);
+  }
+
+  /** The state last committed (what `hello` claims), or read at boot ({@link ReleasePipeline.booted}). */
+  get stored(): RoomState {
+    return this.writer.stored;
+  }
+
+  /** The state the cache held at boot. */
+  booted(state: RoomState): void {
+    this.writer.booted(state);
+  }
+
+  /**
+   * Commits to the cache (with what failed commits left unstored; `cache-writer.ts`); once a
+   * release whose commit failed is stored, its acks go and `applied` fires.
+   */
+  async store(update: CacheUpdate): Promise<void> {
+    await this.writer.commit(update);
+    const unacked = this.unacked;
+    if (unacked && unacked.seq <= update.state.seq) this.unacked = null;
+    if (unacked?.seq === update.state.seq) unacked.send(update.state);
   }
 
   /** The release being fetched, with verified bytes so far (null when idle). */
@@ -73,9 +99,23 @@ export class ReleasePipeline {
   /** Loads an accepted release, unless it is not newer than the state or what is loading already. */
   take(signed: SignedRelease): void {
     const { seq } = signed.release;
+    if (!this.closed && seq === this.host.state().seq && this.writer.unstored(seq)) {
+      // Offered again (the relay's answer to a `hello` that claimed what is stored): on screen
+      // already, so only its commit is tried again.
+      void this.queue(() => this.storeAgain(seq)).catch((error: unknown) =>
+        this.host.error(`cache: the release was not stored, so not acked: ${String(error)}`),
+      );
+      return;
+    }
     if (this.closed || seq <= this.host.state().seq || (this.loading && this.loading.seq >= seq)) return;
     const superseded = this.loading;
     void this.load(signed, () => superseded?.controller.abort());
+  }
+
+  private async storeAgain(seq: number): Promise<void> {
+    const state = this.host.state();
+    if (this.closed || state.seq !== seq || !this.writer.unstored(seq)) return;
+    await this.store({ state, releases: [], blobs: new Map() });
   }
 
   /** Runs `task` behind any release being applied, so that neither overwrites the other's state. */
@@ -213,7 +253,7 @@ export class ReleasePipeline {
     try {
       // What is committed is what was applied (rotations learnt since are in the state the next
       // commit writes; the trust root is the client's to keep in memory meanwhile).
-      await this.host.cache.commit(this.host.room, {
+      await this.store({
         state: withTrustRoot(state, this.host.state()),
         releases: [signed],
         blobs: result.keepBlobs,
@@ -222,11 +262,25 @@ export class ReleasePipeline {
       // Not stored (quota, a closed database): on screen, but not held — a reload would boot into
       // the release before. An `applied` or `skipped` ack would say it is held (the roster moves the
       // player to this seq), so only the `failed` ones go, which report a slot's trouble whatever
-      // the cache did; no `applied` event either. A player that reloads is offered it again.
+      // the cache did; no `applied` event either. `hello` claims the seq stored, so the relay
+      // offers it again on the next connection, and its commit is tried again (`take`); the rest
+      // of the acks and `applied` wait for that. A player that reloads is offered it again.
       this.host.error(`cache: the release was not stored, so not acked: ${String(error)}`);
       for (const [name, slot, outcome, running] of acks) {
         if (outcome.status === 'failed') this.ack(seq, name, slot, outcome, running);
       }
+      this.unacked = {
+        seq,
+        send: (stored) => {
+          // (Not a slot the game dropped meanwhile: `reportFailure` acked it `failed`.)
+          for (const [name, slot, outcome] of acks) {
+            const dropped = outcome.status === 'applied' && stored.held[name]?.at(-1)?.sha256 !== slot.sha256;
+            if (outcome.status !== 'failed' && !dropped)
+              this.ack(seq, name, slot, outcome, runningOf(stored, name));
+          }
+          this.host.applied(detail);
+        },
+      };
       return;
     }
     markStage(Stage.COMMITTED, seq);

@@ -23,6 +23,7 @@ import {
   release as build,
   ROOM,
   texture,
+  theme,
   until,
 } from './helpers/suite.ts';
 
@@ -226,6 +227,74 @@ describe('whole blobs over HTTP, and the ack after the commit', () => {
       await until(() => meddler.acks.length === 1);
       expect(meddler.acks[0]).toMatchObject({ seq: 2, slot: 'background', status: 'applied' });
       await until(() => applied === 1);
+    },
+  );
+
+  /** A cache whose commits fail while `failing.on` (the adapter's own cache underneath). */
+  async function failingCache(adapter: Adapter) {
+    const inner = await adapter.cache();
+    const failing = { on: true };
+    const cache = withCommit(inner, async (room, update) => {
+      if (failing.on) throw new Error('QuotaExceededError: the disk is full');
+      await inner.commit(room, update);
+    });
+    return { inner, cache, failing };
+  }
+
+  it.each(adapters)(
+    '$name adapter: after a failed commit, hello claims the seq stored; the relay offers the release again and it is stored, then acked',
+    async (adapter) => {
+      await start();
+      const { inner, cache, failing } = await failingCache(adapter);
+      const c = await client(adapter, cache, false);
+      let applied = 0;
+      c.on('applied', () => applied++);
+      await publish(await release({ background: await texture(3_000, '1') }));
+      await until(() => c.status().lastError?.includes('QuotaExceededError'));
+      expect(c.status().seq).toBe(1); // (on screen)
+      failing.on = false;
+      meddler.dropAll();
+      await until(() => meddler.hellos.length === 2);
+      expect(meddler.hellos[1]).toMatchObject({ seq: 0, slots: {} });
+      await until(() => meddler.acks.length === 1);
+      expect(meddler.acks[0]).toMatchObject({ seq: 1, slot: 'background', status: 'applied' });
+      expect((await inner.state(ROOM)).seq).toBe(1);
+      await until(() => applied === 1);
+      // Stored now: the next hello claims it.
+      meddler.dropAll();
+      await until(() => meddler.hellos.length === 3);
+      expect(meddler.hellos[2]).toMatchObject({ seq: 1 });
+    },
+  );
+
+  it.each(adapters)(
+    '$name adapter: the commit after a failed one stores the releases and blobs the failed one left unstored',
+    async (adapter) => {
+      await start();
+      const { inner, cache, failing } = await failingCache(adapter);
+      const c = await client(adapter, cache, false);
+      const r1 = await release({ background: await texture(3_000, '1'), theme: theme('#102030', '1') });
+      await publish(r1);
+      await until(() => c.status().lastError?.includes('QuotaExceededError'));
+      failing.on = false;
+      // r2 changes the background only: its state still names r1 and r1's theme.
+      const r2 = await build(key, r1.signed.release, {
+        background: await texture(3_000, '2'),
+        theme: theme('#102030', '1'),
+      });
+      await publish(r2);
+      await until(() => meddler.acks.some((a) => a.seq === 2));
+      const stored = await inner.state(ROOM);
+      expect(stored.seq).toBe(2);
+      for (const entries of Object.values(stored.held)) {
+        for (const entry of entries) {
+          expect(await inner.blob(ROOM, entry.sha256), `${entry.version}`).not.toBeNull();
+          expect(await inner.release(ROOM, entry.seq)).not.toBeNull();
+        }
+      }
+      const themeSha = r1.signed.release.slots['theme']!.sha256;
+      expect(stored.held['theme']?.at(-1)?.sha256).toBe(themeSha);
+      expect(stored.held['background']).toMatchObject([{ seq: 1 }, { seq: 2 }]);
     },
   );
 });
