@@ -81,7 +81,10 @@ export interface PatchClientOptions {
    * browser adapter turns it on).
    */
   readonly httpBlobs?: boolean;
-  /** Rotation records of the room (default: `GET {server}/api/rooms/:room/keys`). */
+  /**
+   * Rotation records of the room (default: `GET /api/rooms/:room/keys` at the relay connected to
+   * now, {@link PatchClient.currentServer}).
+   */
   readonly fetchRotations?: () => Promise<unknown[]>;
   /** Relay messages the client itself doesn't handle (`blob.defer`, `peers`: the swarm's). */
   readonly onRelayMessage?: (message: Message) => void;
@@ -135,7 +138,8 @@ export class PatchClient extends ClientEvents {
     this.trusted = new RoomTrust(
       options.room,
       options.publicKey,
-      options.fetchRotations ?? (() => fetchRotations(options.server, options.room)),
+      // From the relay connected to now (a dead first address would serve no chain after a failover).
+      options.fetchRotations ?? (() => fetchRotations(this.currentServer(), options.room)),
     );
     this.relay = new RelayConnection({
       connect: options.connect,
@@ -386,9 +390,9 @@ export class PatchClient extends ClientEvents {
         this.relayClientId = message.clientId;
         this.relayMayDefer = message.defers === true;
         this.relayBlobs.connected();
-        // Rotations are fetched from the first address: only its word on the newest record may
-        // spare that fetch (another relay of the list could name an old version to hide a removal).
-        void this.refreshTrust('connect', this.relay.relayIndex === 0 ? message.rotationVersion : undefined);
+        // Rotations are fetched from this same relay, so its word on the newest record may spare
+        // that fetch (naming an old version hides no more than leaving records out of its chain).
+        void this.refreshTrust('connect', message.rotationVersion);
         this.emitStatus();
         this.emit('connected', { clientId: message.clientId, seq: message.seq });
         this.options.onRelayMessage?.(message); // its `peers` are the swarm's
