@@ -6,7 +6,9 @@ import WebSocket from 'ws';
 import { generateSigningKey } from '../../protocol/crypto.ts';
 import { browserPatchClient } from '../browser/browser-client.ts';
 import { idbCache } from '../browser/idb-cache.ts';
-import { startTestServer, type TestServer } from '../../signaling/testing/helpers.ts';
+import type { Welcome } from '../../protocol/messages.ts';
+import { RawConn, startTestServer, type TestServer } from '../../signaling/testing/helpers.ts';
+import { openNodePeer } from '../node/node-peer.ts';
 import { startMeddler, type Meddler } from '../../tests/client/helpers/meddler.ts';
 import { PlayerSwarm } from './player-swarm.ts';
 
@@ -117,6 +119,38 @@ describe('PlayerSwarm', () => {
     await swarm.start();
     await until(() => registeredAt.length === 1);
     expect(registeredAt).toEqual([Number(new URL(meddler.url).port)]);
+  });
+
+  it('registers again with the relay it fails over to after it had registered with the first', async () => {
+    // Both relays may defer: links are wanted at once. Registered with the first (real PeerJS, on its
+    // `/peerjs`), the player fails over when it goes; a PeerJS peer can't change servers, so a new
+    // one must register with the second, where the players that may dial us are.
+    await startRelay(1 << 20);
+    const first = await startTestServer({ hub: { egressBytesPerSecond: 1 << 20 } });
+    const portOf = (url: string) => Number(new URL(url).port);
+    const registeredAt: number[] = [];
+    let client: ReturnType<typeof browserPatchClient> | null = null;
+    const swarm = new PlayerSwarm({
+      server: () => client?.currentServer() ?? first.url,
+      openPeer: async (signaling, id, iceServers, timeoutMs) => {
+        registeredAt.push(signaling.port);
+        return openNodePeer(signaling, id, iceServers, timeoutMs);
+      },
+    });
+    client = await startClient(swarm, 'again', [first.url, relay.url]);
+    await swarm.start();
+    await until(() => swarm.info().state === 'open');
+    expect(registeredAt).toEqual([portOf(first.url)]);
+    await first.dispose();
+    await until(() => registeredAt.length === 2 && swarm.info().state === 'open', 10_000);
+    expect(registeredAt).toEqual([portOf(first.url), portOf(relay.url)]);
+    expect(client.currentServer()).toBe(relay.url);
+    // The second relay has our id on its PeerJS server now: it lists us to the room's players.
+    const raw = await RawConn.open(relay, 'tcp');
+    raw.hello({ clientId: 'watcher', room: 'demo', seq: 0 });
+    const welcome = (await raw.next('welcome')) as Welcome;
+    raw.close();
+    expect(welcome.peers).toContain(swarm.id);
   });
 
   it('withdraws its peer id from the relay when PeerJS cannot start', async () => {

@@ -24,7 +24,10 @@
  * id to others only once it is registered on its `/peerjs`, so nobody dials us before we are there.
  * A player whose relay serves at once thus costs the player and the relay what a relay-only one
  * does. Once wanted, the peer registers and the mesh dials; both are kept up for the rest of the
- * session. `links: 'eager'` registers and dials at once.
+ * session — but for a failover: a `welcome` from a relay other than the one PeerJS registered with
+ * makes it register again there (the players that relay lists, and that may dial us, are on its
+ * `/peerjs`; a PeerJS peer can't change servers, so the old one and its links go).
+ * `links: 'eager'` registers and dials at once.
  */
 import type { Peer } from 'peerjs';
 import { ErrorCode, type Result } from '../../protocol/errors.ts';
@@ -157,6 +160,8 @@ export class PlayerSwarm extends EventTarget {
   private joined = false;
   /** The PeerJS start under way, if any (see {@link settled}). */
   private opening: Promise<void> | null = null;
+  /** The relay HTTP base URL the PeerJS peer registered with (or is registering with). */
+  private registeredWith: string | null = null;
 
   constructor(options: PlayerSwarmOptions) {
     super();
@@ -211,10 +216,12 @@ export class PlayerSwarm extends EventTarget {
   private async register(): Promise<void> {
     if (this.state === 'starting' || this.state === 'open' || this.state === 'stopped') return;
     this.setState('starting');
+    const server = this.server();
+    this.registeredWith = server;
     let peer: Peer;
     try {
       peer = await this.options.openPeer(
-        signalingFor(typeof this.options.server === 'function' ? this.options.server() : this.options.server),
+        signalingFor(server),
         this.id,
         this.options.iceServers ?? [],
         this.options.openTimeoutMs ?? 10_000,
@@ -245,6 +252,31 @@ export class PlayerSwarm extends EventTarget {
     this.offered = [];
     if (eager) this.client?.sendToRelay({ type: MessageType.peersGet });
     else if (this.wantedAt !== null) this.mesh.want();
+    // (Failed over while registering: on to the relay connected to now.)
+    this.registerAgainIfMoved();
+  }
+
+  /** The relay HTTP base URL connected to now (or dialled last). */
+  private server(): string {
+    return typeof this.options.server === 'function' ? this.options.server() : this.options.server;
+  }
+
+  /**
+   * Registered with another relay than the one connected to now (a failover): the old peer and its
+   * links go, and a new one registers here (see the file comment).
+   */
+  private registerAgainIfMoved(): void {
+    if (this.state !== 'open' || this.registeredWith === null || this.server() === this.registeredWith)
+      return;
+    const peer = this.peer;
+    clearTimeout(this.reconnectTimer);
+    this.mesh?.stop();
+    this.mesh = null;
+    this.peer = null;
+    this.setState('idle'); // (the id stays announced: the new relay lists it once registered)
+    peer?.destroy();
+    // (After the registration under way, if this is its last step.)
+    void (this.opening ?? Promise.resolve()).then(() => this.open());
   }
 
   /** The relay may defer, or did: register and dial peers (from now on, for the whole session). */
@@ -343,6 +375,7 @@ export class PlayerSwarm extends EventTarget {
 
   private onRelayMessage(message: Message): void {
     if (message.type === MessageType.welcome) {
+      this.registerAgainIfMoved();
       this.offer(message.peers ?? []);
       // A relay that may defer to the swarm (it has an egress limit): link now, not at its first
       // `blob.defer` — the first patch through a busy relay would otherwise wait for the links.
