@@ -254,15 +254,15 @@ describe('whole blobs over HTTP, and the ack after the commit', () => {
       expect(c.status().seq).toBe(1); // (on screen)
       failing.on = false;
       meddler.dropAll();
-      await until(() => meddler.hellos.length === 2);
+      await until(() => meddler.hellos.length === 2, 10_000);
       expect(meddler.hellos[1]).toMatchObject({ seq: 0, slots: {} });
-      await until(() => meddler.acks.length === 1);
+      await until(() => meddler.acks.length === 1, 10_000);
       expect(meddler.acks[0]).toMatchObject({ seq: 1, slot: 'background', status: 'applied' });
       expect((await inner.state(ROOM)).seq).toBe(1);
       await until(() => applied === 1);
       // Stored now: the next hello claims it.
       meddler.dropAll();
-      await until(() => meddler.hellos.length === 3);
+      await until(() => meddler.hellos.length === 3, 10_000);
       expect(meddler.hellos[2]).toMatchObject({ seq: 1 });
     },
   );
@@ -283,7 +283,7 @@ describe('whole blobs over HTTP, and the ack after the commit', () => {
         theme: theme('#102030', '1'),
       });
       await publish(r2);
-      await until(() => meddler.acks.some((a) => a.seq === 2));
+      await until(() => meddler.acks.some((a) => a.seq === 2), 10_000);
       const stored = await inner.state(ROOM);
       expect(stored.seq).toBe(2);
       for (const entries of Object.values(stored.held)) {
