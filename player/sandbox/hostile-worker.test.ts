@@ -18,6 +18,11 @@ interface Request {
   readonly args?: string;
   readonly calls?: readonly string[];
   readonly chain?: boolean;
+  readonly trial?: {
+    readonly entries: readonly string[];
+    readonly calls: readonly string[];
+    readonly chain: boolean;
+  };
 }
 type Answer = (request: Request, port: MessagePort) => void;
 
@@ -48,6 +53,34 @@ function answerTrial(request: Request, port: MessagePort, answer: Answer): void 
   next(0);
 }
 
+/**
+ * A load that carries its trial, answered as a real worker does (`serve.ts`): the load through
+ * `answer`, then (when the module exports one of the trial's entries) the trial's calls as
+ * {@link answerTrial} makes them; the reply is `{ exports, results }`, or the trial's failure.
+ */
+function answerLoadTrial(request: Request, port: MessagePort, answer: Answer): void {
+  const loading = new MessageChannel();
+  loading.port1.onmessage = (event: MessageEvent<unknown>) => {
+    loading.port1.close();
+    const reply = event.data as { ok?: unknown; value?: unknown } | null;
+    if (reply?.ok !== true || !Array.isArray(reply.value)) return port.postMessage(reply);
+    const exports = reply.value as string[];
+    if (!request.trial!.entries.some((entry) => exports.includes(entry))) {
+      return port.postMessage({ ok: true, value: { exports, results: [] } });
+    }
+    const trying = new MessageChannel();
+    trying.port1.onmessage = (tried: MessageEvent<unknown>) => {
+      trying.port1.close();
+      const result = tried.data as { ok?: unknown; value?: unknown } | null;
+      port.postMessage(
+        result?.ok === true ? { ok: true, value: { exports, results: result.value } } : result,
+      );
+    };
+    answerTrial({ kind: 'trial', ...request.trial! }, trying.port2, answer);
+  };
+  answer({ kind: 'load', source: request.source ?? '' }, loading.port2);
+}
+
 /** An honest answer: starts, loads (exports `update`), moves the ball one unit right per call. */
 const honest: Answer = (request, port) => {
   if (request.kind === 'load') port.postMessage({ ok: true, value: ['update'] });
@@ -76,6 +109,7 @@ function fake(answer: Answer = honest): Fake {
         if (worker.terminated) return;
         if (request.kind === 'load' && request.source) worker.loaded.push(request.source);
         if (request.kind === 'trial') answerTrial(request, request.port, answer);
+        else if (request.kind === 'load' && request.trial) answerLoadTrial(request, request.port, answer);
         else answer(request, request.port);
       },
       addEventListener: (type, listener) => target.addEventListener(type, listener),
@@ -246,14 +280,19 @@ describe('LogicHost against a lying worker', () => {
     h.dispose();
   });
 
-  it("sends a new script's trial calls as one request, each from the ball the one before returned", async () => {
-    const requests: Request[] = [];
-    const seen: Ball[] = [];
+  it('loads a new script and makes its trial calls in one request, to a worker started before it came', async () => {
+    // Every request to every worker, in order, with the worker it went to.
+    const sent: { readonly worker: number; readonly request: Request }[] = [];
+    const seen = new Map<number, Ball[]>();
+    let workers = 0;
     const h = new LogicHost(initialBall(), {
       spawn: () => {
+        const number = workers++;
         // Each call the worker makes (the trial's, one by one) records the ball it got.
         const worker = fake((request, port) => {
-          if (request.kind === 'call') seen.push((JSON.parse(request.args ?? '[]') as [Ball])[0]);
+          if (request.kind === 'call') {
+            seen.set(number, [...(seen.get(number) ?? []), (JSON.parse(request.args ?? '[]') as [Ball])[0]]);
+          }
           honest(request, port);
         });
         const post = worker.endpoint.postMessage.bind(worker.endpoint);
@@ -261,7 +300,7 @@ describe('LogicHost against a lying worker', () => {
           ...worker,
           endpoint: {
             postMessage: (message: unknown, transfer: Transferable[]) => {
-              requests.push(message as Request);
+              sent.push({ worker: number, request: message as Request });
               post(message, transfer);
             },
             addEventListener: worker.endpoint.addEventListener,
@@ -270,13 +309,18 @@ describe('LogicHost against a lying worker', () => {
       },
     });
     expect((await h.install('a', id('a'))).ok).toBe(true);
-    const trials = requests.filter((r) => r.kind === 'trial');
-    expect(trials).toHaveLength(1);
-    expect(trials[0]).toMatchObject({ chain: true });
-    expect(trials[0]?.calls).toHaveLength(3);
-    expect(requests.filter((r) => r.kind === 'call')).toHaveLength(0);
+    await sleep(20);
+    const before = sent.length;
+    expect((await h.install('b', id('b'))).ok).toBe(true);
+    const load = sent.find(({ request }) => request.kind === 'load' && request.source === 'b');
+    const toB = sent.filter(({ worker }) => worker === load?.worker);
+    // The spare: started before the script came, then one request for the load and the trial.
+    expect(toB.map(({ request }) => request.kind)).toEqual(['start', 'load']);
+    expect(sent.indexOf(toB[0]!)).toBeLessThan(before);
+    expect(load?.request.trial).toMatchObject({ chain: true, entries: ['update', 'default'] });
+    expect(load?.request.trial?.calls).toHaveLength(3);
     const x = initialBall().x;
-    expect(seen.map((b) => b.x)).toEqual([x, x + 1, x + 2]);
+    expect(seen.get(load!.worker)?.map((b) => b.x)).toEqual([x, x + 1, x + 2]);
     h.dispose();
   });
 
