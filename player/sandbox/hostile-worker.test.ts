@@ -5,7 +5,7 @@
  * can't be made to misbehave this way (its script lives inside QuickJS): this is defence in depth.
  */
 import { describe, expect, it } from 'vitest';
-import { initialBall, type Ball } from './contract.ts';
+import { BALL_CONTRACT, initialBall, type Ball } from './contract.ts';
 import { PING_INTERVAL_MS, ScriptSandbox, type SandboxWorker, type ScriptFailure } from './sandbox.ts';
 import { LogicHost, type ScriptIdentity } from './logic-host.ts';
 
@@ -167,6 +167,30 @@ describe('ScriptSandbox against a lying worker', () => {
     const opened = await ScriptSandbox.open('source', { spawn: () => worker });
     expect(opened).toMatchObject({ ok: false, message: 'the sandbox answered junk', transient: false });
     expect(worker.terminated).toBe(true);
+  });
+
+  it.each([
+    ['the names alone (a load without its trial)', ['update']],
+    ['too few results', { exports: ['update'], results: ['{"x":1}'] }],
+    ['exports that are not names', { exports: [1], results: [] }],
+    ['a result that is not JSON text', { exports: ['update'], results: [{}, {}, {}] }],
+  ])('fails a load with trial calls answered with %s', async (_, value) => {
+    const ball = initialBall();
+    const started = await ScriptSandbox.start({
+      spawn: () =>
+        fake((request, port) =>
+          port.postMessage({ ok: true, value: request.kind === 'load' ? value : null }),
+        ),
+    });
+    if (!started.ok) throw new Error(started.message);
+    const calls = [
+      [ball, world, 0.016],
+      [ball, world, 0.016],
+      [ball, world, 0.016],
+    ];
+    const tried = await started.value.loadAndTry('source', {}, BALL_CONTRACT, calls, true);
+    expect(tried).toMatchObject({ ok: false, fault: 'script', transient: false });
+    expect(started.value.alive).toBe(false);
   });
 
   it('times out a call that is never answered, transiently (a starved machine looks the same)', async () => {
