@@ -4,8 +4,7 @@
  * so that a worker has nowhere to speak between requests. Every reply is read by `wire.ts`'s parser
  * before anything believes it.
  */
-import { parseReply, type SandboxRequest } from './wire.ts';
-import { Fault } from './wire.ts';
+import { Fault, parseReply, type SandboxRequest } from './wire.ts';
 import { thrownText, type FailedOutcome } from './failure.ts';
 
 /** How the page talks to a worker: a browser `Worker`, or Comlink's adapter of a Node one. */

@@ -104,14 +104,13 @@ export class ScriptHost<T> {
   }
 
   /**
-   * The spare sandbox (a fresh one if there is none, or it failed to start or died waiting). With `refill`, a new spare
-   * starts behind it at once; an install refills once its script is tried instead (see
-   * {@link tryInstall}), so that no worker starts up beside the one trying the script.
+   * The spare sandbox (a fresh one if there is none, or it failed to start or died waiting); a new
+   * spare starts behind it.
    */
-  private async takeStarted(refill: boolean): Promise<ScriptResult<ScriptSandbox>> {
+  private async takeStarted(): Promise<ScriptResult<ScriptSandbox>> {
     const spare = this.spare;
     this.spare = null;
-    if (refill) setTimeout(() => this.refillSpare(), 0);
+    setTimeout(() => this.refillSpare(), 0);
     if (!spare) return this.startFresh();
     // A spare that did not start, or died waiting, is replaced by a fresh one: it is no one's fault.
     const started = await spare;
@@ -134,7 +133,7 @@ export class ScriptHost<T> {
 
   /** A started sandbox with `source` loaded. */
   private async openScript(source: string): Promise<ScriptResult<ScriptSandbox>> {
-    const started = await this.takeStarted(true);
+    const started = await this.takeStarted();
     if (!started.ok) return started;
     return started.value.load(source, this.budgets(), this.contract);
   }
@@ -144,7 +143,7 @@ export class ScriptHost<T> {
    * (one round trip through the page's event loop: the load's reply and the trial's are one).
    */
   private async openAndTry(source: string): Promise<ScriptResult<ScriptSandbox>> {
-    const started = await this.takeStarted(false);
+    const started = await this.takeStarted();
     if (!started.ok) return started;
     const count = this.trialCount();
     const calls = Array.from({ length: count }, (_, i) => this.trialArgsOf(i));
@@ -174,10 +173,9 @@ export class ScriptHost<T> {
     // Total: a rejection anywhere (a bug here, a sandbox that broke) is a transient failure of this
     // install, and the next install runs all the same.
     const run = this.installing.then(() =>
-      this.tryInstall({ source, identity })
-        .catch((error: unknown) => scriptFailure(`the sandbox failed: ${thrownText(error)}`, Fault.HOST))
-        // The next spare starts once this script is tried (and swapped in), not beside its trial.
-        .finally(() => this.refillSpare()),
+      this.tryInstall({ source, identity }).catch((error: unknown) =>
+        scriptFailure(`the sandbox failed: ${thrownText(error)}`, Fault.HOST),
+      ),
     );
     this.installing = run;
     return run;
