@@ -5,96 +5,13 @@
  * can't be made to misbehave this way (its script lives inside QuickJS): this is defence in depth.
  */
 import { describe, expect, it } from 'vitest';
-import { initialBall, type Ball } from './contract.ts';
+import { BALL_CONTRACT, initialBall, type Ball } from './contract.ts';
 import { PING_INTERVAL_MS, ScriptSandbox, type SandboxWorker, type ScriptFailure } from './sandbox.ts';
 import { LogicHost, type ScriptIdentity } from './logic-host.ts';
+import { fake, honest, turnsAt, type Fake, type Request } from './fake-worker.ts';
 
 const world = { width: 800, height: 600, time: 0 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Request {
-  readonly kind: string;
-  readonly source?: string;
-  readonly args?: string;
-  readonly calls?: readonly string[];
-  readonly chain?: boolean;
-}
-type Answer = (request: Request, port: MessagePort) => void;
-
-/**
- * A trial request answered as a real worker does (`serve.ts`): its calls one by one through
- * `answer`, each as a `call` request, stopping at the first failure; with `chain`, each call gets the
- * result before as its first argument. An answer that is not a plain reply is passed on as it is.
- */
-function answerTrial(request: Request, port: MessagePort, answer: Answer): void {
-  const results: unknown[] = [];
-  const next = (at: number) => {
-    if (at >= (request.calls ?? []).length) return port.postMessage({ ok: true, value: results });
-    const list = JSON.parse(request.calls![at]!) as unknown[];
-    if (request.chain && at > 0) list[0] = JSON.parse(String(results[at - 1]));
-    const channel = new MessageChannel();
-    channel.port1.onmessage = (event: MessageEvent<unknown>) => {
-      channel.port1.close();
-      const reply = event.data as { ok?: unknown; value?: unknown } | null;
-      if (reply?.ok === true) {
-        results.push(reply.value);
-        return next(at + 1);
-      }
-      const plain = reply !== null && typeof reply === 'object' && reply.ok === false;
-      port.postMessage(plain ? { ...reply, at, value: results } : reply);
-    };
-    answer({ kind: 'call', args: JSON.stringify(list) }, channel.port2);
-  };
-  next(0);
-}
-
-/** An honest answer: starts, loads (exports `update`), moves the ball one unit right per call. */
-const honest: Answer = (request, port) => {
-  if (request.kind === 'load') port.postMessage({ ok: true, value: ['update'] });
-  else if (request.kind === 'call') {
-    const [ball] = JSON.parse(request.args ?? '[]') as [Ball];
-    port.postMessage({ ok: true, value: JSON.stringify({ ...ball, x: ball.x + 1 }) });
-  } else port.postMessage({ ok: true, value: null });
-};
-
-interface Fake extends SandboxWorker {
-  readonly target: EventTarget;
-  terminated: boolean;
-  readonly loaded: string[];
-}
-
-/** A fake worker that answers with `answer` (honest unless told otherwise). */
-function fake(answer: Answer = honest): Fake {
-  const target = new EventTarget();
-  const worker: Fake = {
-    target,
-    terminated: false,
-    loaded: [],
-    endpoint: {
-      postMessage(message: unknown) {
-        const request = message as Request & { port: MessagePort };
-        if (worker.terminated) return;
-        if (request.kind === 'load' && request.source) worker.loaded.push(request.source);
-        if (request.kind === 'trial') answerTrial(request, request.port, answer);
-        else answer(request, request.port);
-      },
-      addEventListener: (type, listener) => target.addEventListener(type, listener),
-    },
-    terminate() {
-      worker.terminated = true;
-    },
-  };
-  return worker;
-}
-
-/** Honest until the `n`th call, which `then` answers. */
-function turnsAt(n: number, then: Answer): Answer {
-  let calls = 0;
-  return (request, port) => {
-    if (request.kind === 'call' && ++calls >= n) then(request, port);
-    else honest(request, port);
-  };
-}
 
 async function openWith(worker: Fake, budgetMs = 200): Promise<ScriptSandbox> {
   const opened = await ScriptSandbox.open('source', { spawn: () => worker, budgetMs });
@@ -133,6 +50,30 @@ describe('ScriptSandbox against a lying worker', () => {
     const opened = await ScriptSandbox.open('source', { spawn: () => worker });
     expect(opened).toMatchObject({ ok: false, message: 'the sandbox answered junk', transient: false });
     expect(worker.terminated).toBe(true);
+  });
+
+  it.each([
+    ['the names alone (a load without its trial)', ['update']],
+    ['too few results', { exports: ['update'], results: ['{"x":1}'] }],
+    ['exports that are not names', { exports: [1], results: [] }],
+    ['a result that is not JSON text', { exports: ['update'], results: [{}, {}, {}] }],
+  ])('fails a load with trial calls answered with %s', async (_, value) => {
+    const ball = initialBall();
+    const started = await ScriptSandbox.start({
+      spawn: () =>
+        fake((request, port) =>
+          port.postMessage({ ok: true, value: request.kind === 'load' ? value : null }),
+        ),
+    });
+    if (!started.ok) throw new Error(started.message);
+    const calls = [
+      [ball, world, 0.016],
+      [ball, world, 0.016],
+      [ball, world, 0.016],
+    ];
+    const tried = await started.value.loadAndTry('source', {}, BALL_CONTRACT, calls, true);
+    expect(tried).toMatchObject({ ok: false, fault: 'script', transient: false });
+    expect(started.value.alive).toBe(false);
   });
 
   it('times out a call that is never answered, transiently (a starved machine looks the same)', async () => {
@@ -246,14 +187,19 @@ describe('LogicHost against a lying worker', () => {
     h.dispose();
   });
 
-  it("sends a new script's trial calls as one request, each from the ball the one before returned", async () => {
-    const requests: Request[] = [];
-    const seen: Ball[] = [];
+  it('loads a new script and makes its trial calls in one request, to a worker started before it came', async () => {
+    // Every request to every worker, in order, with the worker it went to.
+    const sent: { readonly worker: number; readonly request: Request }[] = [];
+    const seen = new Map<number, Ball[]>();
+    let workers = 0;
     const h = new LogicHost(initialBall(), {
       spawn: () => {
+        const number = workers++;
         // Each call the worker makes (the trial's, one by one) records the ball it got.
         const worker = fake((request, port) => {
-          if (request.kind === 'call') seen.push((JSON.parse(request.args ?? '[]') as [Ball])[0]);
+          if (request.kind === 'call') {
+            seen.set(number, [...(seen.get(number) ?? []), (JSON.parse(request.args ?? '[]') as [Ball])[0]]);
+          }
           honest(request, port);
         });
         const post = worker.endpoint.postMessage.bind(worker.endpoint);
@@ -261,7 +207,7 @@ describe('LogicHost against a lying worker', () => {
           ...worker,
           endpoint: {
             postMessage: (message: unknown, transfer: Transferable[]) => {
-              requests.push(message as Request);
+              sent.push({ worker: number, request: message as Request });
               post(message, transfer);
             },
             addEventListener: worker.endpoint.addEventListener,
@@ -270,13 +216,18 @@ describe('LogicHost against a lying worker', () => {
       },
     });
     expect((await h.install('a', id('a'))).ok).toBe(true);
-    const trials = requests.filter((r) => r.kind === 'trial');
-    expect(trials).toHaveLength(1);
-    expect(trials[0]).toMatchObject({ chain: true });
-    expect(trials[0]?.calls).toHaveLength(3);
-    expect(requests.filter((r) => r.kind === 'call')).toHaveLength(0);
+    await sleep(20);
+    const before = sent.length;
+    expect((await h.install('b', id('b'))).ok).toBe(true);
+    const load = sent.find(({ request }) => request.kind === 'load' && request.source === 'b');
+    const toB = sent.filter(({ worker }) => worker === load?.worker);
+    // The spare: started before the script came, then one request for the load and the trial.
+    expect(toB.map(({ request }) => request.kind)).toEqual(['start', 'load']);
+    expect(sent.indexOf(toB[0]!)).toBeLessThan(before);
+    expect(load?.request.trial).toMatchObject({ chain: true, entries: ['update', 'default'] });
+    expect(load?.request.trial?.calls).toHaveLength(3);
     const x = initialBall().x;
-    expect(seen.map((b) => b.x)).toEqual([x, x + 1, x + 2]);
+    expect(seen.get(load!.worker)?.map((b) => b.x)).toEqual([x, x + 1, x + 2]);
     h.dispose();
   });
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkBall, initialBall, type Ball } from './contract.ts';
-import { ScriptSandbox } from './sandbox.ts';
+import { ScriptSandbox, type SandboxWorker } from './sandbox.ts';
 import { dryRun } from './dry-run.ts';
 import { LogicHost, type ScriptIdentity } from './logic-host.ts';
 import { BOUNCE, GRAVITY, SINE_PATH } from './examples.ts';
@@ -225,6 +225,48 @@ describe('LogicHost', () => {
     const before: Ball = host.ball;
     await frames(host, 10);
     expect(host.ball.x).not.toBe(before.x);
+    host.dispose();
+  });
+
+  it('tries a new script in one request to a worker started ahead of it', async () => {
+    // Every request to every worker, in order: which worker, what kind, which source.
+    const sent: { readonly worker: number; readonly kind: unknown; readonly source: unknown }[] = [];
+    let workers = 0;
+    const counting = (): SandboxWorker => {
+      const worker = spawn();
+      const number = workers++;
+      return {
+        ...worker,
+        endpoint: {
+          postMessage(message: unknown, transfer: Transferable[]) {
+            const field = (key: string): unknown => Reflect.get(message as object, key);
+            sent.push({ worker: number, kind: field('kind'), source: field('source') });
+            worker.endpoint.postMessage(message, transfer);
+          },
+          addEventListener: (type, listener) => worker.endpoint.addEventListener(type, listener),
+        },
+      };
+    };
+    const host = new LogicHost(initialBall(), { spawn: counting });
+    expect(await host.install(BOUNCE, identity('bounce'))).toMatchObject({ ok: true });
+    await sleep(50);
+    const before = sent.length;
+    expect(await host.install(GRAVITY, identity('gravity'))).toMatchObject({ ok: true });
+    const load = sent.find(({ kind, source }) => kind === 'load' && source === GRAVITY);
+    const toIt = sent.filter(({ worker }) => worker === load?.worker);
+    // The spare was started before the script came; the script's load and trial were one request.
+    expect(toIt.map(({ kind }) => kind)).toEqual(['start', 'load']);
+    expect(sent.indexOf(toIt[0]!)).toBeLessThan(before);
+    // A script the trial refuses, and one without the contract's function, still fail in one request.
+    const hang = await host.install('export function update() { while (true) {} }', identity('hang'));
+    expect(hang).toMatchObject({
+      ok: false,
+      fault: 'timeout',
+      message: expect.stringMatching(/^trial call 0: /),
+    });
+    const none = await host.install('export const x = 1;', identity('none'));
+    expect(none).toMatchObject({ ok: false, message: expect.stringContaining('does not export a function') });
+    expect(host.running?.id).toBe('gravity');
     host.dispose();
   });
 

@@ -1,41 +1,47 @@
 /**
  * The page side of the script sandbox: one script in one fresh worker, the script itself inside
- * QuickJS there (`engine.ts`). Every request goes over a fresh channel that is closed once answered;
- * every reply is parsed (`wire.ts`) and every result checked by the contract's validator before it is
- * believed; every call has a deadline kept by the page as well as by the engine. The worker is
- * terminated on any failure, on any message it sends unasked, and when a ping between calls goes
- * unanswered. A sandbox that failed once stays dead: callers start a fresh one (see `logic-host.ts`
- * for the game's standby, `dry-run.ts` for the admin's rehearsal). No method here throws or hangs.
+ * QuickJS there (`engine.ts`). Every request goes over a fresh channel that is closed once answered
+ * (`channel.ts`); every reply is parsed (`wire.ts`) and every result checked by the contract's
+ * validator before it is believed (`answers.ts`); every call has a deadline kept by the page as well
+ * as by the engine. The worker is terminated on any failure, on any message it sends unasked, and
+ * when a ping between calls goes unanswered. A sandbox that failed once stays dead: callers start a
+ * fresh one (see `script-host.ts` for the game's spare and standby, `dry-run.ts` for the admin's
+ * rehearsal). No method here throws or hangs.
  */
-import { ErrorCode } from '../../protocol/errors.ts';
-import { MAX_ERROR_TEXT } from '../../protocol/limits.ts';
 import { BALL_CONTRACT, type Ball, type ScriptContract, type World } from './contract.ts';
 import {
   DEFAULT_MEMORY_BYTES,
   Fault,
   parseExportNames,
-  parseReply,
-  reviveNonFinite,
+  parseLoadedTrial,
   type SandboxRequest,
 } from './wire.ts';
 import { spawnBrowserSandbox } from './browser-worker.ts';
+import {
+  sendRequest,
+  type Outcome,
+  type PendingRequest,
+  type SandboxWorker,
+  type SpawnSandbox,
+} from './channel.ts';
+import { checkAnswer, checkTrial } from './answers.ts';
+import {
+  describeFailure,
+  scriptFailure,
+  thrownText,
+  type ScriptFailure,
+  type ScriptResult,
+  type TrialFailure,
+} from './failure.ts';
 
-/** How the page talks to a worker: a browser `Worker`, or Comlink's adapter of a Node one. */
-export interface SandboxEndpoint {
-  postMessage(message: unknown, transfer: Transferable[]): void;
-  addEventListener(type: string, listener: (event: Event) => void): void;
-}
-
-/** A worker running `serve.ts`, as the page holds it. */
-export interface SandboxWorker {
-  readonly endpoint: SandboxEndpoint;
-  terminate(): void;
-  /** The compiled engine to hand the worker (browsers compile it once per page); absent: none. */
-  readonly wasm?: () => Promise<WebAssembly.Module>;
-}
-
-/** Starts a fresh sandbox worker. */
-export type SpawnSandbox = () => SandboxWorker;
+export type { SandboxEndpoint, SandboxWorker, SpawnSandbox } from './channel.ts';
+export {
+  scriptFailure,
+  thrownText,
+  type ScriptFailure,
+  type ScriptResult,
+  type TrialFailure,
+} from './failure.ts';
 
 /**
  * Default time budget of one call. Generous next to a frame on purpose: it catches hangs, not
@@ -64,68 +70,25 @@ export interface SandboxOptions {
   readonly spawn?: SpawnSandbox;
 }
 
+/** What {@link ScriptSandbox.load} needs of a contract: the function to find, and how to name it. */
+type Entry = Pick<ScriptContract<unknown>, 'entry' | 'signature'>;
+
 /**
- * A script failure as the sandbox reports it: code `BAD_SCRIPT`, a message for people and acks, and
- * its cause. `transient` when it may not be the script's fault — a timeout (a starved worker thread
- * looks exactly like a hung one) or a failure of the sandbox itself — so callers don't hold it
- * against the script for ever; a throw, a junk answer, or running out of memory is the script's own.
+ * A load with trial calls that held: the sandbox, and what the calls answered. A failure is the
+ * load's (no `at`) or the trial call `at`'s.
  */
-export interface ScriptFailure {
-  readonly ok: false;
-  readonly code: typeof ErrorCode.BAD_SCRIPT;
-  readonly message: string;
-  readonly fault: Fault;
-  readonly timedOut: boolean;
-  readonly transient: boolean;
+export type TriedSandbox<T> =
+  { readonly ok: true; readonly value: ScriptSandbox; readonly values: T[] } | ScriptFailure | TrialFailure;
+
+/**
+ * The function to call among a module's exports: the contract's entry, else a default export; ''
+ * without a contract (a load check calls nothing, and '' never names an export); null: neither.
+ */
+function entryOf(names: readonly string[], contract: Entry | null): string | null {
+  if (!contract) return '';
+  if (names.includes(contract.entry)) return contract.entry;
+  return names.includes('default') ? 'default' : null;
 }
-
-/** A value, or a {@link ScriptFailure}. */
-export type ScriptResult<T> = { readonly ok: true; readonly value: T } | ScriptFailure;
-
-/** A failure with its message cut to what an ack carries. */
-export function scriptFailure(message: string, fault: Fault): ScriptFailure {
-  return {
-    ok: false,
-    code: ErrorCode.BAD_SCRIPT,
-    message: message.slice(0, MAX_ERROR_TEXT),
-    fault,
-    timedOut: fault === Fault.TIMEOUT,
-    transient: fault === Fault.TIMEOUT || fault === Fault.HOST,
-  };
-}
-
-/** Text for anything thrown on the page's side; never calls the value's own conversions. */
-export function thrownText(error: unknown): string {
-  if (error instanceof Error) {
-    const message: unknown = Reflect.get(error, 'message');
-    return typeof message === 'string' ? message : 'an error';
-  }
-  return typeof error === 'string' ? error : `a thrown ${typeof error}`;
-}
-
-/** Resolves after one round through the task queue: lets a reply that is already queued land first. */
-function nextTask(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
-
-type Outcome =
-  | { readonly ok: true; readonly value: unknown }
-  | {
-      readonly ok: false;
-      readonly fault: Fault;
-      readonly error: string;
-      readonly late?: true;
-      /** A trial's failed call, and what the calls before it answered. */
-      readonly at?: number;
-      readonly partial?: unknown;
-    };
 
 /** One script in one worker. */
 export class ScriptSandbox {
@@ -137,7 +100,7 @@ export class ScriptSandbox {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   /** When the worker last answered anything (a call proves it idle between calls as well as a ping). */
   private lastAnswer = 0;
-  private abort: ((outcome: Outcome) => void) | null = null;
+  private pending: PendingRequest | null = null;
   /** Called once if the sandbox dies while idle (a ping failed, or the worker spoke unasked). */
   onLost: ((failure: ScriptFailure) => void) | null = null;
 
@@ -165,7 +128,7 @@ export class ScriptSandbox {
   static async open(
     source: string,
     options: SandboxOptions = {},
-    contract: Pick<ScriptContract<unknown>, 'entry' | 'signature'> | null = BALL_CONTRACT,
+    contract: Entry | null = BALL_CONTRACT,
   ): Promise<ScriptResult<ScriptSandbox>> {
     const started = await ScriptSandbox.start(options);
     return started.ok ? started.value.load(source, options, contract) : started;
@@ -203,33 +166,83 @@ export class ScriptSandbox {
   async load(
     source: string,
     options: Omit<SandboxOptions, 'spawn' | 'memoryBytes'> = {},
-    contract: Pick<ScriptContract<unknown>, 'entry' | 'signature'> | null = BALL_CONTRACT,
+    contract: Entry | null = BALL_CONTRACT,
   ): Promise<ScriptResult<ScriptSandbox>> {
+    const loaded = await this.loadWith(source, options, contract, null);
+    return loaded.ok ? { ok: true, value: this } : loaded;
+  }
+
+  /**
+   * Loads `source` in this started sandbox (once) and makes the contract's trial `calls` (see
+   * {@link trial}) in the same request: one round trip to the worker for both. The module gets the
+   * load budget, each call the call budget, as when they go one by one; the answers are checked in
+   * order by the contract's validator. Any failure terminates the worker; a trial call's names it
+   * (`at`).
+   */
+  async loadAndTry<T>(
+    source: string,
+    options: Omit<SandboxOptions, 'spawn' | 'memoryBytes'>,
+    contract: ScriptContract<T>,
+    calls: readonly (readonly unknown[])[],
+    chain: boolean,
+  ): Promise<TriedSandbox<T>> {
+    const loaded = await this.loadWith(source, options, contract, { contract, calls, chain });
+    return loaded.ok ? { ok: true, value: this, values: loaded.values as T[] } : loaded;
+  }
+
+  private async loadWith<T>(
+    source: string,
+    options: Omit<SandboxOptions, 'spawn' | 'memoryBytes'>,
+    contract: Entry | null,
+    tried: { contract: ScriptContract<T>; calls: readonly (readonly unknown[])[]; chain: boolean } | null,
+  ): Promise<{ readonly ok: true; readonly values: T[] } | ScriptFailure | TrialFailure> {
     if (this.dead) return this.dead;
     if (options.budgetMs !== undefined) this.budgetMs = options.budgetMs;
     const loadBudget = options.loadBudgetMs ?? DEFAULT_LOAD_BUDGET_MS;
-    const loaded = await this.request({ kind: 'load', source, budgetMs: loadBudget }, loadBudget);
-    const failure = loaded.ok ? null : this.describe(loaded, 'loading the script', loadBudget);
-    const names = loaded.ok ? parseExportNames(loaded.value) : null;
-    // No contract: a load check, nothing to call ('' never names an export).
-    const entry = !names
-      ? null
-      : !contract
-        ? ''
-        : names.includes(contract.entry)
-          ? contract.entry
-          : names.includes('default')
-            ? 'default'
-            : null;
-    if (failure || entry === null) {
-      this.terminate();
-      const missing =
-        names && contract ? `the script does not export a function ${contract.signature}` : null;
-      return failure ?? scriptFailure(missing ?? 'the sandbox answered junk', Fault.SCRIPT);
+    let request: SandboxRequest = { kind: 'load', source, budgetMs: loadBudget };
+    if (tried && tried.calls.length > 0) {
+      let calls: string[];
+      try {
+        calls = tried.calls.map((args) => JSON.stringify(args));
+      } catch (error) {
+        this.terminate();
+        return scriptFailure(`the arguments could not be sent: ${thrownText(error)}`, Fault.HOST);
+      }
+      const entries = [tried.contract.entry, 'default'];
+      request = { ...request, trial: { entries, calls, chain: tried.chain, budgetMs: this.budgetMs } };
+    }
+    const trialBudget = request.trial ? this.budgetMs * request.trial.calls.length : 0;
+    // The page waits for the load's budget and the calls' in all: the engine stops each at its own.
+    const outcome = await this.request(request, loadBudget + trialBudget);
+    const fail = (failure: ScriptFailure | TrialFailure) => (this.terminate(), failure);
+    if (!outcome.ok) {
+      // A failed trial call (`at`) is the trial's (the answers before it checked first); any other
+      // failure is the load's.
+      if (outcome.at === undefined || !request.trial || !tried) {
+        return fail(describeFailure(outcome, 'loading the script', loadBudget));
+      }
+      const checked = checkTrial(tried.contract, tried.calls, tried.chain, outcome, this.budgetMs);
+      return fail(checked.ok ? scriptFailure('the sandbox answered junk', Fault.SCRIPT) : checked);
+    }
+    const loaded = request.trial ? parseLoadedTrial(outcome.value) : null;
+    const names = request.trial ? (loaded?.exports ?? null) : parseExportNames(outcome.value);
+    if (!names) return fail(scriptFailure('the sandbox answered junk', Fault.SCRIPT));
+    const entry = entryOf(names, contract);
+    if (entry === null) {
+      const missing = `the script does not export a function ${contract?.signature ?? ''}`;
+      return fail(scriptFailure(missing, Fault.SCRIPT));
+    }
+    let values: T[] = [];
+    if (loaded && tried) {
+      const answers: Outcome = { ok: true, value: loaded.results };
+      const checked = checkTrial(tried.contract, tried.calls, tried.chain, answers, this.budgetMs);
+      if (!checked.ok) return fail(checked);
+      values = checked.values;
     }
     this.entry = entry;
+    this.lastAnswer = performance.now();
     this.startPings();
-    return { ok: true, value: this };
+    return { ok: true, values };
   }
 
   /** True until the sandbox is terminated (by a failure or by its owner). */
@@ -251,7 +264,6 @@ export class ScriptSandbox {
     } catch (error) {
       return scriptFailure(`the arguments could not be sent: ${thrownText(error)}`, Fault.HOST);
     }
-    const what = `${contract.entry}()`;
     this.busy = true;
     await this.pinging;
     const outcome = await this.request(
@@ -260,8 +272,8 @@ export class ScriptSandbox {
     );
     this.busy = false;
     const result = outcome.ok
-      ? this.check(contract, outcome.value, args)
-      : this.describe(outcome, what, this.budgetMs);
+      ? checkAnswer(contract, outcome.value, args)
+      : describeFailure(outcome, `${contract.entry}()`, this.budgetMs);
     if (!result.ok) this.fail(result);
     else this.lastAnswer = performance.now();
     return result;
@@ -284,7 +296,7 @@ export class ScriptSandbox {
     contract: ScriptContract<T>,
     calls: readonly (readonly unknown[])[],
     chain: boolean,
-  ): Promise<{ readonly ok: true; readonly values: T[] } | (ScriptFailure & { readonly at: number })> {
+  ): Promise<{ readonly ok: true; readonly values: T[] } | TrialFailure> {
     if (this.dead) return { ...this.dead, at: 0 };
     if (this.busy) return { ...scriptFailure('a call is already running', Fault.HOST), at: 0 };
     let json: string[];
@@ -302,34 +314,10 @@ export class ScriptSandbox {
       this.budgetMs * Math.max(1, calls.length),
     );
     this.busy = false;
-    const what = `${contract.entry}()`;
-    // Every call before a failed one answered: those results are checked first, in order, so the
-    // failure reported is the first one there was (a junk answer before a timeout, say).
-    let failure: (ScriptFailure & { readonly at: number }) | null = outcome.ok
-      ? null
-      : { ...this.describe(outcome, what, this.budgetMs), at: outcome.at ?? 0 };
-    const answered = failure ? failure.at : calls.length;
-    const texts = outcome.ok ? outcome.value : outcome.partial;
-    const values: T[] = [];
-    if (answered > 0 && !(Array.isArray(texts) && texts.length >= answered)) {
-      failure = { ...scriptFailure('the sandbox answered junk', Fault.SCRIPT), at: 0 };
-    } else {
-      for (let i = 0; i < answered; i++) {
-        const args = chain && i > 0 ? [values[i - 1], ...(calls[i] ?? []).slice(1)] : (calls[i] ?? []);
-        const result = this.check(contract, (texts as unknown[])[i], args);
-        if (!result.ok) {
-          failure = { ...result, at: i };
-          break;
-        }
-        values.push(result.value);
-      }
-    }
-    if (failure) {
-      this.fail(failure);
-      return failure;
-    }
-    this.lastAnswer = performance.now();
-    return { ok: true, values };
+    const checked = checkTrial(contract, calls, chain, outcome, this.budgetMs);
+    if (!checked.ok) this.fail(checked);
+    else this.lastAnswer = performance.now();
+    return checked;
   }
 
   /** Stops the worker now; pending and later calls fail. */
@@ -337,68 +325,14 @@ export class ScriptSandbox {
     this.fail(scriptFailure('the sandbox was terminated', Fault.HOST));
   }
 
-  private check<T>(contract: ScriptContract<T>, value: unknown, args: readonly unknown[]): ScriptResult<T> {
-    let parsed: unknown;
-    try {
-      if (value !== undefined && typeof value !== 'string') throw new TypeError('not JSON text');
-      parsed = value === undefined ? undefined : JSON.parse(value, reviveNonFinite);
-    } catch {
-      return scriptFailure('the sandbox answered junk', Fault.SCRIPT);
-    }
-    const checked = contract.check(parsed, args);
-    return checked.ok ? checked : scriptFailure(checked.message, Fault.SCRIPT);
-  }
-
-  private describe(outcome: Outcome & { ok: false }, what: string, budgetMs: number): ScriptFailure {
-    switch (outcome.fault) {
-      case Fault.TIMEOUT:
-        return scriptFailure(`${what} took longer than ${budgetMs} ms (stopped)`, Fault.TIMEOUT);
-      case Fault.MEMORY:
-        return scriptFailure(`${what} ran out of memory (stopped)`, Fault.MEMORY);
-      default:
-        return scriptFailure(outcome.error, outcome.fault);
-    }
-  }
-
   /** Sends one request on a fresh channel and waits at most `budgetMs` for its one reply. */
   private request(request: SandboxRequest, budgetMs: number): Promise<Outcome> {
     if (this.dead) return Promise.resolve({ ok: false, fault: this.dead.fault, error: this.dead.message });
-    return new Promise<Outcome>((resolve) => {
-      const channel = new MessageChannel();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const finish = (outcome: Outcome): void => {
-        if (this.abort !== finish) return;
-        this.abort = null;
-        clearTimeout(timer);
-        channel.port1.close();
-        resolve(outcome);
-      };
-      this.abort = finish;
-      channel.port1.onmessage = (event: MessageEvent<unknown>) => {
-        const reply = parseReply(event.data);
-        finish(
-          reply.ok === 'junk'
-            ? { ok: false, fault: Fault.SCRIPT, error: 'the sandbox answered junk' }
-            : reply.ok || reply.at === undefined
-              ? reply
-              : { ok: false, fault: reply.fault, error: reply.error, at: reply.at, partial: reply.value },
-        );
-      };
-      // When the timer fires the page may just have been busy (a long frame) while the reply sat in
-      // the queue, so it looks once more after a task before giving up.
-      timer = setTimeout(
-        () => void nextTask().then(() => finish({ ok: false, fault: Fault.TIMEOUT, error: 'no answer' })),
-        budgetMs,
-      );
-      try {
-        this.worker.endpoint.postMessage({ ...request, port: channel.port2 }, [channel.port2]);
-      } catch (error) {
-        finish({
-          ok: false,
-          fault: Fault.HOST,
-          error: `the request could not be sent: ${thrownText(error)}`,
-        });
-      }
+    const pending = sendRequest(this.worker.endpoint, request, budgetMs);
+    this.pending = pending;
+    return pending.outcome.then((outcome) => {
+      if (this.pending === pending) this.pending = null;
+      return outcome;
     });
   }
 
@@ -407,7 +341,6 @@ export class ScriptSandbox {
    * sandbox rather than a timer per call (the game calls 60 times a second).
    */
   private startPings(): void {
-    this.lastAnswer = performance.now();
     this.pingTimer = setInterval(() => {
       if (this.busy || this.dead || this.pinging) return;
       if (performance.now() - this.lastAnswer < PING_INTERVAL_MS) return;
@@ -430,7 +363,7 @@ export class ScriptSandbox {
     if (this.dead) return;
     this.dead = failure;
     clearInterval(this.pingTimer);
-    this.abort?.({ ok: false, fault: failure.fault, error: failure.message });
+    this.pending?.settle({ ok: false, fault: failure.fault, error: failure.message });
     try {
       this.worker.terminate();
     } catch {

@@ -103,30 +103,56 @@ export class ScriptHost<T> {
     });
   }
 
-  /** The spare sandbox (a fresh one if there is none, or it died waiting); a new spare starts behind it. */
+  /**
+   * The spare sandbox (a fresh one if there is none, or it failed to start or died waiting); a new
+   * spare starts behind it.
+   */
   private async takeStarted(): Promise<ScriptResult<ScriptSandbox>> {
-    const spare = this.spare ?? this.startFresh();
+    const spare = this.spare;
     this.spare = null;
-    setTimeout(() => {
-      if (!this.disposed && !this.spare) this.spare = this.startFresh();
-    }, 0);
+    setTimeout(() => this.refillSpare(), 0);
+    if (!spare) return this.startFresh();
+    // A spare that did not start, or died waiting, is replaced by a fresh one: it is no one's fault.
     const started = await spare;
-    return started.ok && !started.value.alive ? this.startFresh() : started;
+    return started.ok && started.value.alive ? started : this.startFresh();
+  }
+
+  /** Starts a spare sandbox unless there is one. */
+  private refillSpare(): void {
+    if (!this.disposed && !this.spare) this.spare = this.startFresh();
+  }
+
+  /** The call budgets of the host's options, as a sandbox takes them. */
+  private budgets(): { budgetMs?: number; loadBudgetMs?: number } {
+    const { budgetMs, loadBudgetMs } = this.options;
+    return {
+      ...(budgetMs === undefined ? {} : { budgetMs }),
+      ...(loadBudgetMs === undefined ? {} : { loadBudgetMs }),
+    };
   }
 
   /** A started sandbox with `source` loaded. */
   private async openScript(source: string): Promise<ScriptResult<ScriptSandbox>> {
     const started = await this.takeStarted();
     if (!started.ok) return started;
-    const { budgetMs, loadBudgetMs } = this.options;
-    return started.value.load(
-      source,
-      {
-        ...(budgetMs === undefined ? {} : { budgetMs }),
-        ...(loadBudgetMs === undefined ? {} : { loadBudgetMs }),
-      },
-      this.contract,
-    );
+    return started.value.load(source, this.budgets(), this.contract);
+  }
+
+  /**
+   * A started sandbox with `source` loaded and its trial calls made, in one request to the worker
+   * (one round trip through the page's event loop: the load's reply and the trial's are one).
+   */
+  private async openAndTry(source: string): Promise<ScriptResult<ScriptSandbox>> {
+    const started = await this.takeStarted();
+    if (!started.ok) return started;
+    const count = this.trialCount();
+    const calls = Array.from({ length: count }, (_, i) => this.trialArgsOf(i));
+    const chain = this.options.trialArgs !== undefined && this.options.chainTrials === true;
+    const tried = await started.value.loadAndTry(source, this.budgets(), this.contract, calls, chain);
+    if (tried.ok) return tried;
+    if (!('at' in tried)) return tried;
+    const { at, ...failure } = tried;
+    return scriptFailure(`trial call ${at}: ${failure.message}`, failure.fault);
   }
 
   /** The script that runs now, or null before the first one is installed (or after the last failed). */
@@ -168,20 +194,9 @@ export class ScriptHost<T> {
 
   private async tryInstall(script: Script): Promise<ScriptResult<ScriptIdentity>> {
     if (this.running?.id === script.identity.id) return { ok: true, value: script.identity };
-    const opened = await this.openScript(script.source);
+    const opened = await this.openAndTry(script.source);
     if (!opened.ok) return opened;
     const sandbox = opened.value;
-    const count = this.trialCount();
-    if (count > 0) {
-      const calls = Array.from({ length: count }, (_, i) => this.trialArgsOf(i));
-      const chain = this.options.trialArgs !== undefined && this.options.chainTrials === true;
-      const tried = await sandbox.trial(this.contract, calls, chain);
-      if (!tried.ok) {
-        sandbox.terminate();
-        const { at, ...failure } = tried;
-        return scriptFailure(`trial call ${at}: ${failure.message}`, failure.fault);
-      }
-    }
     if (this.disposed) {
       sandbox.terminate();
       return { ok: true, value: script.identity };

@@ -5,7 +5,7 @@
  * page asks again. The script never sees any of this: it lives inside the engine (`engine.ts`).
  */
 import { ScriptEngine } from './engine.ts';
-import { Fault, parseRequest, type SandboxReply, type SandboxRequest } from './wire.ts';
+import { Fault, parseRequest, type LoadTrial, type SandboxReply, type SandboxRequest } from './wire.ts';
 
 /** The worker's own end of its channel to the page (`self`, or a `worker_threads` port adapter). */
 export interface WorkerScope {
@@ -20,8 +20,11 @@ function hostFault(error: unknown): SandboxReply {
   return { ok: false, fault: Fault.HOST, error: `the sandbox failed: ${message}` };
 }
 
+/** A trial: the function `name`, called once per item of `calls`, in order. */
+type Trial = Pick<LoadTrial, 'calls' | 'chain' | 'budgetMs'> & { readonly name: string };
+
 /** Runs a trial's calls in order, each under the budget; stops at the first failure. */
-function trial(engine: ScriptEngine, request: Extract<SandboxRequest, { kind: 'trial' }>): SandboxReply {
+function trial(engine: ScriptEngine, request: Trial): SandboxReply {
   const results: (string | undefined)[] = [];
   for (let at = 0; at < request.calls.length; at++) {
     let args = request.calls[at]!;
@@ -66,7 +69,14 @@ export function serveSandbox(
         return { ok: true, value: null };
       case 'load': {
         const loaded = running.load(request.source, request.budgetMs);
-        return loaded.ok ? loaded : { ok: false, fault: loaded.fault, error: loaded.error };
+        if (!loaded.ok) return { ok: false, fault: loaded.fault, error: loaded.error };
+        if (!request.trial) return loaded;
+        // The trial in the same round trip: the first of its entries the module exports.
+        const exports = loaded.value;
+        const name = request.trial.entries.find((entry) => exports.includes(entry));
+        if (name === undefined) return { ok: true, value: { exports, results: [] } };
+        const tried = trial(running, { ...request.trial, name });
+        return tried.ok ? { ok: true, value: { exports, results: tried.value } } : tried;
       }
       case 'call': {
         const called = running.call(request.name, request.args, request.budgetMs);

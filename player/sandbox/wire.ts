@@ -27,7 +27,23 @@ export interface ReplyPort {
   close(): void;
 }
 
-/** Page → worker. `start` comes first, once; then `load`, once; then `call`s and `ping`s. */
+/**
+ * A new script's trial calls, sent with its `load` (one round trip for both): after the module is
+ * evaluated, the first of `entries` it exports is called once per item of `calls` (each call's
+ * arguments as a JSON array), each within `budgetMs`, stopping at the first failure; with `chain`,
+ * each call after the first takes the result of the one before as its first argument.
+ */
+export interface LoadTrial {
+  readonly entries: readonly string[];
+  readonly calls: readonly string[];
+  readonly chain: boolean;
+  readonly budgetMs: number;
+}
+
+/**
+ * Page → worker. `start` comes first, once; then `load`, once (with a {@link LoadTrial}: answered
+ * as a trial, with the module's exports); then `call`s, `trial`s and `ping`s.
+ */
 export type SandboxRequest =
   | {
       readonly kind: 'start';
@@ -35,7 +51,12 @@ export type SandboxRequest =
       readonly wasm: WebAssembly.Module | null;
       readonly memoryBytes: number;
     }
-  | { readonly kind: 'load'; readonly source: string; readonly budgetMs: number }
+  | {
+      readonly kind: 'load';
+      readonly source: string;
+      readonly budgetMs: number;
+      readonly trial?: LoadTrial;
+    }
   | {
       readonly kind: 'call';
       readonly name: string;
@@ -71,7 +92,8 @@ export type Fault = (typeof Fault)[keyof typeof Fault];
 
 /**
  * Worker → page, on the request's port. `value`: the names a module exports, a result's JSON, or
- * (trial) the results' JSON texts.
+ * (trial) the results' JSON texts; a `load` with a trial: `{ exports, results }` (results empty when
+ * it exports none of the trial's entries), and a failed trial call is answered as a trial's is.
  */
 export type SandboxReply =
   | { readonly ok: true; readonly value: unknown }
@@ -136,6 +158,40 @@ export function parseExportNames(value: unknown): string[] | null {
   return names;
 }
 
+/**
+ * The value of a `load` reply that carried a trial: the module's exported function names and the
+ * trial's answers; null when it is not that shape.
+ */
+export function parseLoadedTrial(
+  value: unknown,
+): { readonly exports: string[]; readonly results: unknown[] } | null {
+  try {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+    if (Reflect.getPrototypeOf(value) !== Object.prototype) return null;
+    const exports = parseExportNames(own(value, 'exports').value);
+    const results = own(value, 'results').value;
+    if (!exports || !Array.isArray(results)) return null;
+    return { exports, results: [...(results as unknown[])] };
+  } catch {
+    return null;
+  }
+}
+
+/** A load's trial as the worker reads it; null when absent or malformed (`bad`). */
+function parseLoadTrial(data: unknown): LoadTrial | undefined | 'bad' {
+  if (data === undefined) return undefined;
+  if (typeof data !== 'object' || data === null) return 'bad';
+  const entries: unknown = Reflect.get(data, 'entries');
+  const calls: unknown = Reflect.get(data, 'calls');
+  const chain: unknown = Reflect.get(data, 'chain');
+  const budgetMs: unknown = Reflect.get(data, 'budgetMs');
+  const strings = (list: unknown): list is string[] =>
+    Array.isArray(list) && list.every((item) => typeof item === 'string');
+  if (!strings(entries) || !strings(calls) || typeof chain !== 'boolean') return 'bad';
+  if (typeof budgetMs !== 'number' || !(budgetMs > 0)) return 'bad';
+  return { entries, calls, chain, budgetMs };
+}
+
 /** A request as the worker reads it (the page is trusted, but a port must still be a port). */
 export function parseRequest(
   data: unknown,
@@ -163,8 +219,10 @@ export function parseRequest(
     }
     case 'load': {
       const source = field('source');
-      if (typeof source !== 'string' || budget === null) return null;
-      return { request: { kind: 'load', source, budgetMs: budget }, port: reply };
+      const trial = parseLoadTrial(field('trial'));
+      if (typeof source !== 'string' || budget === null || trial === 'bad') return null;
+      const request = { kind: 'load', source, budgetMs: budget } as const;
+      return { request: trial ? { ...request, trial } : request, port: reply };
     }
     case 'call': {
       const name = field('name');
