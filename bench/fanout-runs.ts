@@ -27,6 +27,7 @@ import { startServer, type RunningServer } from '../signaling/server.ts';
 import { BareServer, type BaselineMode } from './fanout-baseline.ts';
 import { pythonOf, scriptOf, type PayloadName, type Proto } from './fanout-payloads.ts';
 import { BenchChild } from './bench-child.ts';
+import { fullGc } from './fanout-machine.ts';
 import { threadCpuMs, threadCpuSince } from './thread-cpu.ts';
 
 /** A relay run's variant: `sloth` adds a client, connected first, that never reads. */
@@ -211,6 +212,7 @@ export async function runRelay(
       },
       'connected',
     );
+    fullGc();
     let accepted = 0;
     let cpu = process.cpuUsage();
     let threads = threadCpuMs();
@@ -308,6 +310,7 @@ export async function runBaseline(readers: Readers, o: BareRun, bytes: Uint8Arra
       'connected',
     );
     await bare.waitFor(o.n);
+    fullGc();
     const t0 = now();
     const cpu = process.cpuUsage();
     const threads = threadCpuMs();
