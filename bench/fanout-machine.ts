@@ -32,11 +32,16 @@ export interface Pinning {
 }
 
 /**
- * Pins every thread of `pid` (present and future: threads inherit it) to `cpu` with `taskset`;
- * false when that is not possible here (no taskset, one CPU).
+ * Pins every thread of the server (this process) and of the readers' process (present and future
+ * threads: they inherit it) to separate CPUs with `taskset`; false when that is not possible here
+ * (no taskset, one CPU). Asked once, before any pinning: a pinned process sees one CPU.
  */
-export function pin(pid: number, cpu: number): boolean {
+export function pinApart(readersPid: number, cpus: Pinning = { server: 0, readers: 1 }): boolean {
   if (availableParallelism() < 2) return false;
+  return pin(process.pid, cpus.server) && pin(readersPid, cpus.readers);
+}
+
+function pin(pid: number, cpu: number): boolean {
   try {
     execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
     return true;

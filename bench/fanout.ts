@@ -32,7 +32,7 @@
 import { writeFile } from 'node:fs/promises';
 import { baselineBytes, payloadSlots, type PayloadName, type Proto } from './fanout-payloads.ts';
 import type { BaselineMode } from './fanout-baseline.ts';
-import { load, pin } from './fanout-machine.ts';
+import { load, pinApart } from './fanout-machine.ts';
 import { roundSteps, warmupSteps, type RelayConfig, type Step } from './fanout-plan.ts';
 import { roundsTable, summary, table } from './fanout-report.ts';
 import { Readers, runBaseline, runRelay, type Row } from './fanout-runs.ts';
@@ -103,7 +103,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   await readers.ask({}, 'up');
   let pinned = 'not pinned: the server and the readers share every CPU';
   if (argv.includes('--pin')) {
-    const ok = pin(process.pid, 0) && readers.pid !== undefined && pin(readers.pid, 1);
+    const ok = readers.pid !== undefined && pinApart(readers.pid);
     pinned = ok ? 'pinned: server (relay or bare) on CPU 0, readers on CPU 1' : 'pinning failed: not pinned';
   }
   const loadBefore = load();
