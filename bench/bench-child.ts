@@ -41,6 +41,11 @@ export class BenchChild<Reply extends { type: string }> {
     });
   }
 
+  /** The helper's process id (to pin it to a CPU). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   tell(message: object): void {
     this.child.send(message);
   }

@@ -1,120 +1,110 @@
 /**
- * The fan-out benchmark's tables: every run with its ratio to the best bare baseline of the same
- * round (same N, payload and protocol bytes, measured minutes apart at most), and a summary of the
- * rounds — the median ratio with its range, because on a shared machine the seconds move between
- * rounds while the ratios move much less.
+ * The fan-out benchmark's tables: every run (each relay run beside its paired bare baseline, the
+ * bare runs just before and after it: `fanout-pairs.ts`), the paired ratios round by round, and one
+ * summary line per relay configuration — the median of its paired ratios, their range, and a 95 %
+ * interval with a verdict against the target (1.00×; 1.05× with a non-reader connected first).
  */
+import { pairs, summarize, verdict, type Pair } from './fanout-pairs.ts';
 import type { Row } from './fanout-runs.ts';
 
 const f = (ms: number | null) =>
   ms === null ? '—' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 const x = (r: number | null) => (r === null ? '' : `${r.toFixed(2)}×`);
 
-const bareKey = (r: Row) => `${r.round}:${r.n}:${r.payload}:${r.proto}`;
+/** The fan-out target of a relay configuration (issue 14): 1.05× with a non-reader, else 1.00×. */
+export const targetOf = (variant: Row['variant']): number => (variant === 'sloth' ? 1.05 : 1.0);
 
-/** The best bare time to the last client, per round, N, payload and protocol. */
-function bestBare(rows: readonly Row[]): Map<string, number> {
-  const best = new Map<string, number>();
-  for (const r of rows) {
-    if (r.variant !== 'baseline' || r.max === null || r.delivered < r.n) continue;
-    best.set(bareKey(r), Math.min(best.get(bareKey(r)) ?? Infinity, r.max));
-  }
-  return best;
-}
+const cellKey = (r: Row) => `${r.round}:${r.n}:${r.payload}:${r.proto}`;
+const configKey = (r: Row) => `${r.n}|${r.payload}|${r.who}|${r.variant}`;
 
 /** The least CPU a bare server spent writing the same bytes, per round, N, payload and protocol. */
 function leastBareCpu(rows: readonly Row[]): Map<string, number> {
   const least = new Map<string, number>();
   for (const r of rows) {
     if (r.variant !== 'baseline' || r.delivered < r.n) continue;
-    least.set(bareKey(r), Math.min(least.get(bareKey(r)) ?? Infinity, r.serverCpuMs));
+    least.set(cellKey(r), Math.min(least.get(cellKey(r)) ?? Infinity, r.serverCpuMs));
   }
   return least;
 }
 
-/**
- * A relay row's ratios: fan-out (accepted → all) and what the user sees (first request → all), to
- * the best bare time; and the server's CPU to the least a bare server spent on the same bytes.
- */
-export function ratios(
-  row: Row,
-  best: ReadonlyMap<string, number>,
-  leastCpu: ReadonlyMap<string, number> = new Map(),
-): { fanout: number | null; user: number | null; cpu: number | null } {
-  const b = best.get(bareKey(row));
-  const c = leastCpu.get(bareKey(row));
-  if (row.variant === 'baseline' || b === undefined || row.delivered < row.n)
-    return { fanout: null, user: null, cpu: null };
-  return {
-    fanout: row.max === null ? null : row.max / b,
-    user: row.userMs === null ? null : row.userMs / b,
-    cpu: c === undefined || c <= 0 ? null : row.serverCpuMs / c,
-  };
-}
-
-/** Every run, as a Markdown table. */
+/** Every run, in the order they ran, as a Markdown table (round 0 is the warm-up). */
 export function table(rows: readonly Row[]): string {
-  const best = bestBare(rows);
+  const paired = new Map<Row, Pair>(pairs(rows).map((p) => [p.row, p]));
   const leastCpu = leastBareCpu(rows);
   const out = [
-    '| round | clients | N | payload | variant | connect all | upload | accept | fan-out p50 | fan-out all | publish → all | delivered | CPU server: all / event loop / system | CPU readers | fan-out ÷ best bare | publish → all ÷ best bare | server CPU ÷ least bare CPU |',
+    '| round | clients | N | payload | variant | connect all | upload | accept | fan-out p50 | fan-out all | publish → all | delivered | CPU server: all / event loop / system | CPU readers | paired bare (before / after) | fan-out ÷ paired bare | server CPU ÷ least bare CPU |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    const q = ratios(r, best, leastCpu);
+    const p = paired.get(r);
+    const c = leastCpu.get(cellKey(r));
+    const cpu = r.variant === 'baseline' || c === undefined || c <= 0 ? null : r.serverCpuMs / c;
     out.push(
-      `| ${r.round} | ${r.who} | ${r.n} | ${r.payload} | ${r.variant} | ${f(r.connectMs)} | ${f(r.uploadMs)} | ${f(r.acceptMs)} | ${f(r.p50)} | ${f(r.max)} | ${f(r.userMs)} | ${r.delivered}/${r.n} | ${f(r.serverCpuMs)} / ${f(r.serverLoopMs)} / ${f(r.serverSysMs)} | ${f(r.readerCpuMs)} | ${x(q.fanout)} | ${x(q.user)} | ${x(q.cpu)} |`,
+      `| ${r.round === 0 ? '0 (warm-up)' : r.round} | ${r.who} | ${r.n} | ${r.payload} | ${r.variant} | ${f(r.connectMs)} | ${f(r.uploadMs)} | ${f(r.acceptMs)} | ${f(r.p50)} | ${f(r.max)} | ${f(r.userMs)} | ${r.delivered}/${r.n} | ${f(r.serverCpuMs)} / ${f(r.serverLoopMs)} / ${f(r.serverSysMs)} | ${f(r.readerCpuMs)} | ${p ? `${f(p.bareMs)} (${f(p.bareBefore)} / ${f(p.bareAfter)})` : ''} | ${x(p?.ratio ?? null)} | ${x(cpu)} |`,
     );
   }
   return out.join('\n');
 }
 
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)]!;
+/** The paired ratios, one row per relay configuration and one column per measured round. */
+export function roundsTable(rows: readonly Row[]): string {
+  const all = pairs(rows);
+  const rounds = [...new Set(all.map((p) => p.row.round))].sort((a, b) => a - b);
+  const groups = new Map<string, Pair[]>();
+  for (const p of all) groups.set(configKey(p.row), [...(groups.get(configKey(p.row)) ?? []), p]);
+  const out = [
+    `| N | payload | clients | variant | ${rounds.map((r) => `round ${r}`).join(' | ')} |`,
+    `|---|---|---|---|${rounds.map(() => '---|').join('')}`,
+  ];
+  for (const group of groups.values()) {
+    const r0 = group[0]!.row;
+    const cells = rounds.map((round) =>
+      group
+        .filter((p) => p.row.round === round)
+        .map((p) => x(p.ratio))
+        .join(' '),
+    );
+    out.push(`| ${r0.n} | ${r0.payload} | ${r0.who} | ${r0.variant} | ${cells.join(' | ')} |`);
+  }
+  return out.join('\n');
 }
 
-const range = (xs: number[]) =>
-  xs.length < 2 ? '' : ` (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
-
-/** The rounds summed up: per relay configuration, median ratios and their range over the rounds. */
+/**
+ * One line per relay configuration: its paired fan-out ratios summed up (median, range, geometric
+ * mean with a 95 % interval, verdict against the target), the same for publish request → last
+ * byte, the server's CPU against the least a bare server spent, and whether everyone got everything.
+ */
 export function summary(rows: readonly Row[]): string {
-  const best = bestBare(rows);
+  const all = pairs(rows);
   const leastCpu = leastBareCpu(rows);
   const groups = new Map<string, Row[]>();
-  for (const r of rows) {
-    const k = `${r.n}|${r.payload}|${r.who}|${r.variant}`;
-    groups.set(k, [...(groups.get(k) ?? []), r]);
-  }
+  for (const r of rows)
+    if (r.variant !== 'baseline' && r.round >= 1)
+      groups.set(configKey(r), [...(groups.get(configKey(r)) ?? []), r]);
   const out = [
-    '| N | payload | clients | variant | rounds | best bare (median) | accept (median) | fan-out all (median) | fan-out ÷ best bare | publish → all ÷ best bare | server CPU ÷ least bare CPU | all delivered |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| N | payload | clients | variant | pairs | paired bare (median) | accept (median) | fan-out ÷ paired bare: median (range) | geo-mean [95 % interval] | target | verdict | publish → all ÷ paired bare (median) | server CPU ÷ least bare CPU (median) | all delivered |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const group of groups.values()) {
     const r0 = group[0]!;
-    if (r0.variant === 'baseline') continue;
-    const bares = group.flatMap((r) => {
-      const b = best.get(bareKey(r));
-      return b === undefined ? [] : [b];
-    });
-    const fan = group.flatMap((r) => {
-      const q = ratios(r, best).fanout;
-      return q === null ? [] : [q];
-    });
-    const user = group.flatMap((r) => {
-      const q = ratios(r, best).user;
-      return q === null ? [] : [q];
-    });
-    const cpu = group.flatMap((r) => {
-      const q = ratios(r, best, leastCpu).cpu;
-      return q === null ? [] : [q];
-    });
-    const accept = group.flatMap((r) => (r.acceptMs === null ? [] : [r.acceptMs]));
-    const max = group.flatMap((r) => (r.max === null ? [] : [r.max]));
-    const delivered = group.every((r) => r.delivered === r.n) ? 'yes' : 'NO';
+    const mine = all.filter((p) => group.includes(p.row));
+    const s = summarize(mine.map((p) => p.ratio));
+    const user = summarize(mine.flatMap((p) => (p.row.userMs === null ? [] : [p.row.userMs / p.bareMs])));
+    const cpu = summarize(
+      group.flatMap((r) => {
+        const c = leastCpu.get(cellKey(r));
+        return c === undefined || c <= 0 ? [] : [r.serverCpuMs / c];
+      }),
+    );
+    const bare = summarize(mine.map((p) => p.bareMs));
+    const accept = summarize(group.flatMap((r) => (r.acceptMs === null ? [] : [r.acceptMs])));
+    const target = targetOf(r0.variant);
+    const interval =
+      s && s.low !== null && s.high !== null
+        ? `${x(s.geoMean)} [${s.low.toFixed(2)}–${s.high.toFixed(2)}]`
+        : '—';
     out.push(
-      `| ${r0.n} | ${r0.payload} | ${r0.who} | ${r0.variant} | ${group.length} | ${f(median(bares))} | ${f(median(accept))} | ${f(median(max))} | ${x(median(fan))}${range(fan)} | ${x(median(user))}${range(user)} | ${x(median(cpu))}${range(cpu)} | ${delivered} |`,
+      `| ${r0.n} | ${r0.payload} | ${r0.who} | ${r0.variant} | ${mine.length} | ${f(bare?.median ?? null)} | ${f(accept?.median ?? null)} | ${s ? `**${x(s.median)}** (${s.min.toFixed(2)}–${s.max.toFixed(2)})` : '—'} | ${interval} | ≤ ${x(target)} | ${s ? verdict(s, target) : '—'} | ${x(user?.median ?? null)} | ${x(cpu?.median ?? null)} | ${group.every((r) => r.delivered === r.n) ? 'yes' : 'NO'} |`,
     );
   }
   return out.join('\n');

@@ -27,6 +27,8 @@ import { startServer, type RunningServer } from '../signaling/server.ts';
 import { BareServer, type BaselineMode } from './fanout-baseline.ts';
 import { pythonOf, scriptOf, type PayloadName, type Proto } from './fanout-payloads.ts';
 import { BenchChild } from './bench-child.ts';
+import { fullGc } from './fanout-machine.ts';
+import { startWindowProfile, type WindowProfile } from './fanout-profile.ts';
 import { threadCpuMs, threadCpuSince } from './thread-cpu.ts';
 
 /** A relay run's variant: `sloth` adds a client, connected first, that never reads. */
@@ -211,13 +213,16 @@ export async function runRelay(
       },
       'connected',
     );
+    fullGc();
     let accepted = 0;
     let cpu = process.cpuUsage();
     let threads = threadCpuMs();
+    let profile: Promise<WindowProfile | null> = Promise.resolve(null);
     const off = server.relay.onRelease(() => {
       accepted = now();
       cpu = process.cpuUsage();
       threads = threadCpuMs();
+      profile = startWindowProfile();
     });
     if (o.variant === 'churn') {
       readers.tell({
@@ -244,6 +249,7 @@ export async function runRelay(
     const results = await readers.ask({ cmd: 'collect', timeoutMs: o.timeoutMs }, 'results');
     const serverCpu = process.cpuUsage(cpu);
     const { loopMs: serverLoopMs, byThread: serverThreads } = threadCpuSince(threads);
+    await (await profile)?.stop(`fanout-${o.round}-${o.proto}-${o.variant}`);
     await readers.ask({ cmd: 'close' }, 'closed');
     const delivery = stats(results.done, accepted);
     return {
@@ -308,6 +314,7 @@ export async function runBaseline(readers: Readers, o: BareRun, bytes: Uint8Arra
       'connected',
     );
     await bare.waitFor(o.n);
+    fullGc();
     const t0 = now();
     const cpu = process.cpuUsage();
     const threads = threadCpuMs();

@@ -7,7 +7,18 @@ import { main } from './fanout.ts';
 
 describe('fanout benchmark', () => {
   it('runs a tiny matrix and delivers to every client', async () => {
-    const code = await main(['--n', '10', '--payload', 'script', '--pool', '1', '--timeout', '10000']);
+    const code = await main([
+      '--n',
+      '10',
+      '--payload',
+      'script',
+      '--pool',
+      '1',
+      '--rounds',
+      '2',
+      '--timeout',
+      '10000',
+    ]);
     expect(code).toBe(0);
   }, 60_000);
 });

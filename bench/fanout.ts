@@ -10,9 +10,15 @@
  *   variant   plain; `sloth`: one client, connected first, that never reads; `churn`: clients joining
  *             and leaving during the push
  *
- * Each round measures every bare baseline and every relay configuration once, back to back, so each
- * relay figure has baselines from minutes around it; `--rounds R` repeats (default 3). The relay and
- * the bare servers run in this process, the readers in a child process (`fanout-readers.ts`).
+ * Runs are paired (`fanout-plan.ts`): a warm-up round of everything (reported, never in a ratio),
+ * then rounds of bare block → relay run → bare block → relay run → bare block per protocol, each
+ * relay run against the mean of the bare runs just before and after it; the relay runs' order
+ * rotates by round. `--bare auto` (default) lets the warm-up pick each protocol's fastest bare mode
+ * (all at once, or K at a time) for the blocks; `--bare each` runs every mode in every block.
+ * Rounds run until `--rounds R` (default 8) or until the next would end past `--budget S` seconds
+ * (default 170). Before each timed push both processes collect their garbage; `--pin` pins this
+ * process (relay, bare servers) to CPU 0 and the readers to CPU 1. The relay and the bare servers run
+ * in this process, the readers in a child process (`fanout-readers.ts`).
  * Columns: `upload` — the first publish request until the one that was accepted (the relay's
  * BLOB_MISSING answer and the raw uploads, as the publisher does it); `accept` — that request until
  * the release was verified, durable and announced; `fan-out` — accepted until each client had the
@@ -20,13 +26,16 @@
  * sees. `--density` runs the 10,000-connection test instead (`fanout-density.ts`).
  *
  * Options: --n 10,100 --payload script,1mb,5mb --proto ours,seed --variant plain,sloth,churn
- *          --pool 1,8 --rounds R --json-chunks --active K[,K…] --slice BYTES --window BYTES --timeout MS
- *          --json FILE
+ *          --pool 1,8 --rounds R --budget S --bare auto|each --pin --json-chunks --active K[,K…]
+ *          --slice BYTES --window BYTES --timeout MS --json FILE
  */
 import { writeFile } from 'node:fs/promises';
 import { baselineBytes, payloadSlots, type PayloadName, type Proto } from './fanout-payloads.ts';
-import { summary, table } from './fanout-report.ts';
-import { Readers, runBaseline, runRelay, type Row, type Variant } from './fanout-runs.ts';
+import type { BaselineMode } from './fanout-baseline.ts';
+import { load, pinApart } from './fanout-machine.ts';
+import { roundSteps, warmupSteps, type RelayConfig, type Step } from './fanout-plan.ts';
+import { roundsTable, summary, table } from './fanout-report.ts';
+import { Readers, runBaseline, runRelay, type Row } from './fanout-runs.ts';
 
 function listFlag<T extends string>(argv: readonly string[], name: string, all: readonly T[]): T[] {
   const at = argv.indexOf(`--${name}`);
@@ -62,7 +71,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .map(Number)
     .filter((x) => x > 0);
   const timeoutMs = num('timeout') ?? 60_000;
-  const rounds = Math.max(1, num('rounds') ?? 3);
+  const rounds = Math.max(1, num('rounds') ?? 8);
   const binary = !argv.includes('--json-chunks');
   // `--active 1,4`: one relay run per slot count, each in every round (labelled when more than one).
   const activeAt = argv.indexOf('--active');
@@ -81,8 +90,23 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   const jsonAt = argv.indexOf('--json');
 
+  const budgetMs = (num('budget') ?? 170) * 1000;
+  const eachMode = argv.includes('--bare') && argv[argv.indexOf('--bare') + 1] === 'each';
+  const modes: BaselineMode[] = [{ kind: 'all' }, ...pools.map((size) => ({ kind: 'pool', size }) as const)];
+  const configs: RelayConfig[] = protos.flatMap((proto) =>
+    variants.flatMap((variant) =>
+      actives.map((active) => ({ proto, variant, ...(active ? { active } : {}) })),
+    ),
+  );
+
   const readers = new Readers();
   await readers.ask({}, 'up');
+  let pinned = 'not pinned: the server and the readers share every CPU';
+  if (argv.includes('--pin')) {
+    const ok = readers.pid !== undefined && pinApart(readers.pid);
+    pinned = ok ? 'pinned: server (relay or bare) on CPU 0, readers on CPU 1' : 'pinning failed: not pinned';
+  }
+  const loadBefore = load();
   const rows: Row[] = [];
   const log = (r: Row) => {
     rows.push(r);
@@ -90,43 +114,76 @@ export async function main(argv: readonly string[]): Promise<number> {
       `#${r.round} ${r.who.padEnd(22)} N=${String(r.n).padEnd(5)} ${r.payload.padEnd(6)} ${r.variant.padEnd(8)} accept ${f(r.acceptMs)}, p50 ${f(r.p50)}, all ${f(r.max)}, publish → all ${f(r.userMs)}, delivered ${r.delivered}/${r.n}, cpu server ${f(r.serverCpuMs)} (event loop ${f(r.serverLoopMs)}, system ${f(r.serverSysMs)}; by thread: ${r.serverThreads}) readers ${f(r.readerCpuMs)} (system ${f(r.readerSysMs)}, ${r.readerReads} reads of ${Math.round(r.readerReadBytes / Math.max(1, r.readerReads))} B); last announced ${f(r.announcedAll)}, last first byte ${f(r.firstByteAll)}\n`,
     );
   };
+  const started = Date.now();
+  let roundsRun = 0;
   try {
     for (const payload of payloads) {
       const slots = await payloadSlots(payload);
       for (const n of ns) {
+        const step = async (s: Step, round: number) => {
+          if (s.kind === 'bare') {
+            const base = { proto: s.proto, n, payload: payload as PayloadName, round, timeoutMs };
+            log(await runBaseline(readers, { ...base, mode: s.mode }, baselineBytes(slots, s.proto)));
+            return;
+          }
+          const c = s.config;
+          log(
+            await runRelay(
+              readers,
+              {
+                ...c,
+                n,
+                payload,
+                round,
+                timeoutMs,
+                binary,
+                ...tuning,
+                ...(c.active ? { labelActive: actives.length > 1 } : {}),
+              },
+              slots,
+            ),
+          );
+        };
+        const cellStart = Date.now();
+        for (const s of warmupSteps(protos, modes, configs)) await step(s, 0);
+        // The blocks' bare modes: every one, or per protocol the one fastest in the warm-up.
+        const blockModes = (proto: Proto): BaselineMode[] => {
+          if (eachMode) return modes;
+          const bare = rows.filter(
+            (r) =>
+              r.round === 0 &&
+              r.variant === 'baseline' &&
+              r.proto === proto &&
+              r.n === n &&
+              r.payload === payload,
+          );
+          const best = bare.reduce<Row | null>(
+            (b, r) => (r.max !== null && (b?.max == null || r.max < b.max) ? r : b),
+            null,
+          );
+          const at = best ? bare.indexOf(best) : 0;
+          return [modes[at] ?? modes[0]!];
+        };
+        let longest = 0;
         for (let round = 1; round <= rounds; round++) {
-          for (const proto of protos) {
-            const bytes = baselineBytes(slots, proto);
-            const base = { proto, n, payload: payload as PayloadName, round, timeoutMs };
-            log(await runBaseline(readers, { ...base, mode: { kind: 'all' } }, bytes));
-            for (const size of pools)
-              log(await runBaseline(readers, { ...base, mode: { kind: 'pool', size } }, bytes));
-          }
-          for (const proto of protos as Proto[]) {
-            for (const variant of variants as Variant[]) {
-              for (const active of actives) {
-                const run = {
-                  proto,
-                  n,
-                  payload,
-                  variant,
-                  round,
-                  timeoutMs,
-                  binary,
-                  ...tuning,
-                  ...(active ? { active, labelActive: actives.length > 1 } : {}),
-                };
-                log(await runRelay(readers, run, slots));
-              }
-            }
-          }
+          const roundStart = Date.now();
+          // Stop before a round that would end past the budget (always at least one).
+          if (round > 1 && roundStart + longest - started > budgetMs) break;
+          for (const proto of protos)
+            for (const s of roundSteps(round, [proto], blockModes(proto), configs)) await step(s, round);
+          longest = Math.max(longest, Date.now() - roundStart);
+          roundsRun = Math.max(roundsRun, round);
         }
+        process.stderr.write(`N=${n} ${payload}: ${((Date.now() - cellStart) / 1000).toFixed(0)} s\n`);
       }
     }
   } finally {
     await readers.exit();
   }
-  process.stdout.write(`${table(rows)}\n\n${summary(rows)}\n`);
+  const header = `${roundsRun} measured round(s) after a warm-up, ${((Date.now() - started) / 1000).toFixed(0)} s; ${pinned}; load average ${loadBefore} before, ${load()} after (1 / 5 / 15 min)`;
+  process.stdout.write(
+    `${header}\n\n${table(rows)}\n\nFan-out ÷ paired bare, by round (each relay run ÷ the mean of the bare runs just before and after it):\n\n${roundsTable(rows)}\n\n${summary(rows)}\n`,
+  );
   if (jsonAt >= 0) await writeFile(argv[jsonAt + 1]!, JSON.stringify(rows, null, 2));
   return rows.every((r) => r.delivered === r.n) ? 0 : 1;
 }

@@ -3,7 +3,8 @@
  * so (a socket that reads or does not).
  */
 import { describe, expect, it } from 'vitest';
-import { WriteScheduler } from './fanout.ts';
+import { DEFAULT_WRITE_SLOTS, WriteScheduler } from './fanout.ts';
+import { DEFAULT_HUB_OPTIONS } from './options.ts';
 import { TCP_FRAMING } from './framing.ts';
 import { Outbox, type Payload, type Sink } from './outbox.ts';
 
@@ -207,6 +208,30 @@ describe('WriteScheduler', () => {
     good.flush();
     stuck.flush();
     expect(stuck.text()).toBe('0123456789more');
+    scheduler.close();
+  });
+
+  it("with the relay's defaults, a slot for every holder that stopped reading still holds back no one", () => {
+    // The relay writes many sockets at once (DEFAULT_WRITE_SLOTS); even when every one of those
+    // slots went to a client that never reads, a reader behind them is served after one stall.
+    let t = 0;
+    const { maxActive, stallMs } = DEFAULT_HUB_OPTIONS.scheduler;
+    expect(maxActive).toBe(DEFAULT_WRITE_SLOTS);
+    const scheduler = new WriteScheduler({ ...DEFAULT_HUB_OPTIONS.scheduler, now: () => t });
+    const stuck = Array.from({ length: DEFAULT_WRITE_SLOTS }, () => new TestSink());
+    for (const sink of stuck) new Outbox(sink, scheduler, limits, () => t).send(payload('x'), { bulk: true });
+    expect(scheduler.activeCount).toBe(DEFAULT_WRITE_SLOTS);
+    const good = new TestSink();
+    new Outbox(good, scheduler, limits, () => t).send(payload('hello'), { bulk: true });
+    expect(good.written.length).toBe(0);
+    t = (stallMs ?? 250) + 1;
+    scheduler.sweep();
+    expect(good.text()).toBe('hello');
+    // Many sockets fill at once: the next readers are not queued behind one or four.
+    const readers = Array.from({ length: 8 }, () => new TestSink());
+    for (const sink of readers)
+      new Outbox(sink, scheduler, limits, () => t).send(payload('y'), { bulk: true });
+    expect(readers.every((r) => r.text() === 'y')).toBe(true);
     scheduler.close();
   });
 });
