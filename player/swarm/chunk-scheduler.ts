@@ -154,6 +154,7 @@ export class ChunkScheduler {
     const job = this.jobs.get(sha256);
     const pending = job?.inflight.get(index);
     if (job && pending?.from === peer.link.id) {
+      this.host.stats.peerRefusals++;
       // We asked only because it said it holds the chunk: a refusal is a broken promise.
       this.settle(job, index, peer);
       if (strike(peer, STRIKE_REFUSED)) return this.host.removePeer(peer.link.id, true);
@@ -184,6 +185,7 @@ export class ChunkScheduler {
       credit(peer);
       if (added.value) {
         this.host.stats.bytesFromPeers += bytes.length;
+        this.host.stats.chunksFromPeers++;
         this.fedByPeers();
         this.swarmCarries(job);
         this.gained(job, index);
@@ -249,6 +251,14 @@ export class ChunkScheduler {
       if (peer) this.askPeer(job, index, peer);
       else if (relayMay) this.askRelay(job, index, relay!);
     }
+    if (job.inflight.size === 0 && job.verifying.size === 0 && !job.asm.complete) job.idleSince ??= now;
+  }
+
+  /** A request for `job` starts: whatever time it sat idle is counted. */
+  private busy(job: FetchJob): void {
+    if (job.idleSince === null) return;
+    this.host.stats.idleMs += this.host.opts.clock.now() - job.idleSince;
+    job.idleSince = null;
   }
 
   /**
@@ -266,10 +276,12 @@ export class ChunkScheduler {
 
   private askPeer(job: FetchJob, index: number, peer: PeerState): void {
     const { clock, requestTimeoutMs, probationTimeoutMs } = this.host.opts;
+    this.busy(job);
     peer.inflight++;
     const timer = clock.setTimeout(
       () => {
         if (job.inflight.get(index)?.from !== peer.link.id) return;
+        this.host.stats.peerTimeouts++;
         peer.unlearn(job.desc.sha256, index, clock.now() + 10 * REFUSAL_BACKOFF_MS);
         this.settle(job, index, peer);
         // A peer that keeps claiming chunks it never sends is let go, and not asked again.
@@ -283,6 +295,7 @@ export class ChunkScheduler {
   }
 
   private askRelay(job: FetchJob, index: number, relay: RelaySource): void {
+    this.busy(job);
     this.relayInflight++;
     const askedAt = this.host.opts.clock.now();
     job.inflight.set(index, { from: RELAY, at: askedAt, timer: undefined });
@@ -456,6 +469,7 @@ export class ChunkScheduler {
   private finish(job: FetchJob, result: Result<Uint8Array> | null): void {
     if (job.done) return;
     job.done = true;
+    this.busy(job);
     this.jobs.delete(job.desc.sha256);
     for (const [index, pending] of job.inflight) {
       this.host.opts.clock.clearTimeout(pending.timer);
