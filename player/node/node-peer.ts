@@ -70,9 +70,6 @@ export function loopbackOnlyConfig(
  * it; rejects (and destroys the peer) on an error or after `timeoutMs`. `iceServers` defaults to
  * none: on loopback and most LANs, host candidates are all there is.
  */
-// TEMP A/B switch
-const loopbackConfig = () => { const c = loopbackOnlyConfig(); if (process.env['PATCHCAST_NO_MTU'] && 'mtu' in c) return { bindAddress: c.bindAddress }; return c; };
-
 export const openNodePeer: OpenPeer = async (
   address: SignalingAddress,
   id: string,
@@ -87,7 +84,7 @@ export const openNodePeer: OpenPeer = async (
     path: address.path,
     secure: address.secure,
     // `bindAddress` and `mtu` are libdatachannel's, not in the DOM's RTCConfiguration type.
-    config: { iceServers: [...iceServers], ...loopbackConfig() } as RTCConfiguration,
+    config: { iceServers: [...iceServers], ...loopbackOnlyConfig() } as RTCConfiguration,
     debug: 0,
   };
   const peer = new PeerClass(id, options);
