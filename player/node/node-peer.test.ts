@@ -1,7 +1,7 @@
 // @vitest-environment node
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { LOOPBACK_MTU, loopbackOnlyConfig } from './node-peer.ts';
+import { loopbackOnlyBinding } from './node-peer.ts';
 
 const lo: NetworkInterfaceInfo = {
   address: '127.0.0.1',
@@ -13,12 +13,12 @@ const lo: NetworkInterfaceInfo = {
 };
 const eth: NetworkInterfaceInfo = { ...lo, address: '10.0.0.7', internal: false, cidr: '10.0.0.7/24' };
 
-describe('loopbackOnlyConfig', () => {
+describe('loopbackOnlyBinding', () => {
   it('binds WebRTC to 127.0.0.1 on a machine whose only network is loopback (libdatachannel skips it otherwise)', () => {
-    expect(loopbackOnlyConfig({ lo: [lo] })).toEqual({ bindAddress: '127.0.0.1', mtu: LOOPBACK_MTU });
+    expect(loopbackOnlyBinding({ lo: [lo] })).toEqual({ bindAddress: '127.0.0.1' });
   });
 
   it('binds nothing where another interface exists: candidates are gathered as a browser does', () => {
-    expect(loopbackOnlyConfig({ lo: [lo], eth0: [eth] })).toEqual({});
+    expect(loopbackOnlyBinding({ lo: [lo], eth0: [eth] })).toEqual({});
   });
 });

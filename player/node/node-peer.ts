@@ -42,27 +42,16 @@ async function loadPeerJs(): Promise<PeerClass> {
 }
 
 /**
- * The SCTP packet size (libdatachannel's `mtu`) between peers on a loopback-only machine: loopback's
- * own MTU is 64 KiB, and 4096 bytes is the most a UDP datagram libjuice (libdatachannel's ICE) reads
- * whole. The default, 1280, is for the Internet's paths; on loopback it only multiplies the packets:
- * SCTP, DTLS and a UDP send and receive are paid per packet, ~34 ms of CPU per MB moved at 1280 bytes
- * against ~15 ms at 4096 (both ends, measured with 64 KiB messages on the 2-core development machine).
- */
-export const LOOPBACK_MTU = 4096;
-
-/**
- * libdatachannel's extra `RTCConfiguration` fields for a machine whose only network is loopback (a
+ * libdatachannel's extra `RTCConfiguration` field for a machine whose only network is loopback (a
  * loopback-only network namespace, as every WebRTC test and the swarm benchmark run in): its ICE agent
  * leaves loopback addresses out of the host candidates it gathers, so there it would find none; bound
- * to 127.0.0.1 it offers that one. Every peer it can reach is then on loopback too, so its packets are
- * {@link LOOPBACK_MTU} bytes. Anywhere with another interface it gathers as a browser does, and keeps
- * the default packet size.
+ * to 127.0.0.1 it offers that one. Anywhere with another interface it gathers as a browser does.
  */
-export function loopbackOnlyConfig(
+export function loopbackOnlyBinding(
   interfaces: ReturnType<typeof networkInterfaces> = networkInterfaces(),
-): { bindAddress: string; mtu: number } | Record<string, never> {
+): { bindAddress: string } | Record<string, never> {
   const addresses = Object.values(interfaces).flatMap((list) => list ?? []);
-  return addresses.some((a) => !a.internal) ? {} : { bindAddress: '127.0.0.1', mtu: LOOPBACK_MTU };
+  return addresses.some((a) => !a.internal) ? {} : { bindAddress: '127.0.0.1' };
 }
 
 /**
@@ -83,8 +72,8 @@ export const openNodePeer: OpenPeer = async (
     port: address.port,
     path: address.path,
     secure: address.secure,
-    // `bindAddress` and `mtu` are libdatachannel's, not in the DOM's RTCConfiguration type.
-    config: { iceServers: [...iceServers], ...loopbackOnlyConfig() } as RTCConfiguration,
+    // `bindAddress` is libdatachannel's, not in the DOM's RTCConfiguration type.
+    config: { iceServers: [...iceServers], ...loopbackOnlyBinding() } as RTCConfiguration,
     debug: 0,
   };
   const peer = new PeerClass(id, options);
