@@ -36,6 +36,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseRate } from '../../signaling/hub/egress.ts';
 import { printReal, realRuns, type RealRow } from './real.ts';
 import { printRealSummary } from './real-summary.ts';
+import { printRealDetail } from './real-detail.ts';
 import { simulate, type SimResult } from './simulate.ts';
 
 function linksOf(text: string): 'on-demand' | 'eager' {
@@ -189,6 +190,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     printReal(realRows, args.procs, args.links);
     printRealSummary(realRows);
+    printRealDetail(realRows);
   }
   const simRows: (SimResult & { bytes: number })[] = [];
   for (const sim of args.sims) {

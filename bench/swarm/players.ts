@@ -17,6 +17,7 @@ import { Session } from 'node:inspector/promises';
 import { cpuUsage } from 'node:process';
 import * as v from 'valibot';
 import { collectGarbage } from './collect-garbage.ts';
+import { threadCpuMs, threadCpuSince } from '../thread-cpu.ts';
 import type { NodePlayer } from '../../player/node/index.ts';
 
 const CommandSchema = v.variant('cmd', [
@@ -54,9 +55,44 @@ export type PlayersReply =
       readonly linksAfter: readonly number[];
       /** Wall-clock ms each player first had a link during the watch (null: none, or one before it). */
       readonly linkedAt: readonly (number | null)[];
+      /** CPU by thread of this process, publish → all applied (`main 820 ms, …`). */
+      readonly threads: string;
+      /** The swarm players' counters over the watch, summed (`SwarmStats`; zeros for relay-only). */
+      readonly swarm: SwarmCounts;
     }
   | { readonly type: 'stopped' }
   | { readonly type: 'error'; readonly message: string };
+
+/** Swarm counters summed over a process's players, for the benchmark's detail table. */
+export interface SwarmCounts {
+  messagesToPeers: number;
+  messagesFromPeers: number;
+  chunksFromPeers: number;
+  peerTimeouts: number;
+  peerRefusals: number;
+  peersDropped: number;
+  idleMs: number;
+}
+
+const COUNTS: readonly (keyof SwarmCounts)[] = [
+  'messagesToPeers',
+  'messagesFromPeers',
+  'chunksFromPeers',
+  'peerTimeouts',
+  'peerRefusals',
+  'peersDropped',
+  'idleMs',
+];
+
+/** The counters of every player, summed. */
+function swarmCounts(): SwarmCounts {
+  const sum = Object.fromEntries(COUNTS.map((k) => [k, 0])) as unknown as SwarmCounts;
+  for (const p of players) {
+    const stats = p.swarm?.stats();
+    if (stats) for (const k of COUNTS) sum[k] += stats[k];
+  }
+  return sum;
+}
 
 const wall = (): number => performance.timeOrigin + performance.now();
 const reply = (message: PlayersReply): void => void process.send?.(message);
@@ -136,7 +172,9 @@ async function watch(cmd: Extract<Command, { cmd: 'watch' }>): Promise<void> {
     }
   });
   players.forEach((p, i) => p.swarm?.addEventListener('change', onChange[i]!));
+  const countsBefore = swarmCounts();
   const cpu = cpuUsage();
+  const threads = threadCpuMs();
   const appliedAt = await profiled(() =>
     Promise.all(
       players.map((p) =>
@@ -148,6 +186,7 @@ async function watch(cmd: Extract<Command, { cmd: 'watch' }>): Promise<void> {
     ),
   );
   const spent = cpuUsage(cpu);
+  const byThread = threadCpuSince(threads).byThread;
   players.forEach((p, i) => p.swarm?.removeEventListener('change', onChange[i]!));
   const after = players.map((p) => p.client.status());
   reply({
@@ -159,6 +198,10 @@ async function watch(cmd: Extract<Command, { cmd: 'watch' }>): Promise<void> {
     linksBefore: before.map((s) => s.peers),
     linksAfter: after.map((s) => s.peers),
     linkedAt,
+    threads: byThread,
+    swarm: Object.fromEntries(
+      Object.entries(swarmCounts()).map(([k, v]) => [k, v - countsBefore[k as keyof SwarmCounts]]),
+    ) as unknown as SwarmCounts,
   });
 }
 

@@ -36,6 +36,17 @@ function row(
     linksAfter: 0,
     linkP50: NaN,
     linkMax: NaN,
+    served: { alone: 0, starved: 0, room: 0, first: 0, trickle: 0, deferred: 0 },
+    swarm: {
+      messagesToPeers: 0,
+      messagesFromPeers: 0,
+      chunksFromPeers: 0,
+      peerTimeouts: 0,
+      peerRefusals: 0,
+      peersDropped: 0,
+      idleMs: 0,
+    },
+    threads: [],
   };
 }
 

@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { TestRoom, TestServer } from '../../signaling/testing/helpers.ts';
 import { collectGarbage } from './collect-garbage.ts';
-import type { PlayersReply } from './players.ts';
+import { threadCpuMs, threadCpuSince } from '../thread-cpu.ts';
+import type { PlayersReply, SwarmCounts } from './players.ts';
+import type { ServedCounts } from '../../signaling/hub/deferral.ts';
 
 /** One run: N players, one mode, one patch, one relay limit. */
 export interface RealRow {
@@ -49,6 +51,12 @@ export interface RealRow {
   /** Publish → a player's first link, median and max over the players that linked (NaN: none did). */
   readonly linkP50: number;
   readonly linkMax: number;
+  /** The relay's chunk answers in the window, by why (`DeferralPolicy.counts`). */
+  readonly served: ServedCounts;
+  /** The players' swarm counters, summed. */
+  readonly swarm: SwarmCounts;
+  /** CPU by thread: the relay's process, then each players' process. */
+  readonly threads: readonly string[];
 }
 
 /** Options of the real part. */
@@ -168,12 +176,17 @@ async function runOnce(
     const watching = used.map((group) => group.ask({ cmd: 'watch', seq, timeoutMs }));
     await new Promise((r) => setTimeout(r, 100)); // the watches are in place
     collectGarbage(); // the relay's garbage of the last run (its frames of N copies), not in this one
+    const servedBefore = { ...server.hub.deferral.counts };
     const cpu = process.cpuUsage();
+    const threads = threadCpuMs();
     const started = wall();
     const published = await room.publish(built);
     if (published.status !== 201) throw new Error(`publish refused: ${JSON.stringify(published.body)}`);
     const replies = await Promise.all(watching);
     const relayCpu = cpuMsOf(process.cpuUsage(cpu));
+    const relayThreads = threadCpuSince(threads).byThread;
+    const served = { ...server.hub.deferral.counts };
+    for (const k of Object.keys(served) as (keyof ServedCounts)[]) served[k] -= servedBefore[k];
     let relayBytes = 0;
     let peerBytes = 0;
     let cpuMs = relayCpu;
@@ -190,6 +203,21 @@ async function runOnce(
       linksAfter += reply.linksAfter.reduce((s, l) => s + l, 0);
       for (const at of reply.appliedAt) if (at !== null) times.push(at - started);
       for (const at of reply.linkedAt) if (at !== null) linked.push(at - started);
+    }
+    const counts: SwarmCounts = {
+      messagesToPeers: 0,
+      messagesFromPeers: 0,
+      chunksFromPeers: 0,
+      peerTimeouts: 0,
+      peerRefusals: 0,
+      peersDropped: 0,
+      idleMs: 0,
+    };
+    const threadLines = [`relay: ${relayThreads}`];
+    for (const reply of replies) {
+      if (reply.type !== 'done') continue;
+      for (const k of Object.keys(counts) as (keyof SwarmCounts)[]) counts[k] += reply.swarm[k];
+      threadLines.push(`players: ${reply.threads}`);
     }
     times.sort((a, b) => a - b);
     linked.sort((a, b) => a - b);
@@ -215,6 +243,9 @@ async function runOnce(
       linksAfter: linksAfter / n,
       linkP50: percentile(linked, 50),
       linkMax: linked.at(-1) ?? NaN,
+      served,
+      swarm: counts,
+      threads: threadLines,
     };
   } finally {
     await Promise.all(used.map((group) => group.ask({ cmd: 'stop' })));

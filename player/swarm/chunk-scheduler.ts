@@ -36,6 +36,8 @@ import type { ResolvedSwarmOptions, SwarmStats } from './swarm-options.ts';
 
 /** Verified peer chunks that end a starvation (the relay may defer to our peers again). */
 const STARVED_CLEAR_CHUNKS = 4;
+/** Requests to one peer past their deadline whose late answer we still take (the oldest forgotten first). */
+const MAX_LATE_ASKS = 64;
 /** How long a peer that said `peer.none` for a chunk is not asked for it again. */
 export const REFUSAL_BACKOFF_MS = 250;
 
@@ -154,6 +156,7 @@ export class ChunkScheduler {
     const job = this.jobs.get(sha256);
     const pending = job?.inflight.get(index);
     if (job && pending?.from === peer.link.id) {
+      this.host.stats.peerRefusals++;
       // We asked only because it said it holds the chunk: a refusal is a broken promise.
       this.settle(job, index, peer);
       if (strike(peer, STRIKE_REFUSED)) return this.host.removePeer(peer.link.id, true);
@@ -172,10 +175,19 @@ export class ChunkScheduler {
     const { sha256, index, bytes } = frame.value;
     const job = this.jobs.get(sha256);
     const pending = job?.inflight.get(index);
-    // Only what we asked this peer for: unsolicited bytes are not ours to hold.
-    if (!job || pending?.from !== peer.link.id) return;
-    this.settle(job, index, peer);
-    this.answered(pending.at);
+    // Only what we asked this peer for: unsolicited bytes are not ours to hold. A late answer to a
+    // request that passed its deadline is still ours (the peer was slow, not lying): taken if we
+    // still need it, rather than fetched again while its copy is already on the way.
+    const asked = pending?.from === peer.link.id;
+    const late = !asked && peer.late.delete(`${sha256}:${index}`);
+    if (!job || (!asked && !late)) return;
+    peer.lastAnswerAt = this.host.opts.clock.now();
+    if (asked) {
+      this.settle(job, index, peer);
+      this.answered(pending.at);
+    } else if (job.asm.has(index) || job.verifying.has(index)) {
+      return;
+    }
     const added = await this.verify(job, index, bytes);
     if (!added.ok) {
       this.host.stats.badChunks++;
@@ -184,6 +196,7 @@ export class ChunkScheduler {
       credit(peer);
       if (added.value) {
         this.host.stats.bytesFromPeers += bytes.length;
+        this.host.stats.chunksFromPeers++;
         this.fedByPeers();
         this.swarmCarries(job);
         this.gained(job, index);
@@ -249,6 +262,14 @@ export class ChunkScheduler {
       if (peer) this.askPeer(job, index, peer);
       else if (relayMay) this.askRelay(job, index, relay!);
     }
+    if (job.inflight.size === 0 && job.verifying.size === 0 && !job.asm.complete) job.idleSince ??= now;
+  }
+
+  /** A request for `job` starts: whatever time it sat idle is counted. */
+  private busy(job: FetchJob): void {
+    if (job.idleSince === null) return;
+    this.host.stats.idleMs += this.host.opts.clock.now() - job.idleSince;
+    job.idleSince = null;
   }
 
   /**
@@ -266,23 +287,40 @@ export class ChunkScheduler {
 
   private askPeer(job: FetchJob, index: number, peer: PeerState): void {
     const { clock, requestTimeoutMs, probationTimeoutMs } = this.host.opts;
+    this.busy(job);
     peer.inflight++;
-    const timer = clock.setTimeout(
-      () => {
-        if (job.inflight.get(index)?.from !== peer.link.id) return;
-        peer.unlearn(job.desc.sha256, index, clock.now() + 10 * REFUSAL_BACKOFF_MS);
-        this.settle(job, index, peer);
-        // A peer that keeps claiming chunks it never sends is let go, and not asked again.
-        if (strike(peer, STRIKE_TIMEOUT)) this.host.removePeer(peer.link.id, true);
-        this.pump(job);
-      },
-      deadlineFor(peer, requestTimeoutMs, probationTimeoutMs, this.answerMs),
-    );
-    job.inflight.set(index, { from: peer.link.id, at: clock.now(), timer });
+    const askedAt = clock.now();
+    const deadline = deadlineFor(peer, requestTimeoutMs, probationTimeoutMs, this.answerMs);
+    // A peer still answering is busy, not stalling: its answers come in the order asked, so a request
+    // queued behind others is late only once the peer has been silent for the deadline (from the
+    // request, or from its last answer if that came later).
+    const check = (): void => {
+      const pending = job.inflight.get(index);
+      if (pending?.from !== peer.link.id) return;
+      const now = clock.now();
+      const due = Math.max(askedAt, peer.lastAnswerAt) + deadline;
+      if (now < due) {
+        job.inflight.set(index, { ...pending, timer: clock.setTimeout(check, due - now) });
+        return;
+      }
+      this.host.stats.peerTimeouts++;
+      peer.unlearn(job.desc.sha256, index, now + 10 * REFUSAL_BACKOFF_MS);
+      this.settle(job, index, peer);
+      peer.late.add(`${job.desc.sha256}:${index}`);
+      if (peer.late.size > MAX_LATE_ASKS) peer.late.delete(peer.late.values().next().value!);
+      // One silence, one strike: the requests that waited behind the same stall pass their deadlines
+      // together. A peer that keeps claiming chunks it never sends is let go, and not asked again.
+      const struck = now - peer.lastTimeoutAt >= deadline;
+      peer.lastTimeoutAt = now;
+      if (struck && strike(peer, STRIKE_TIMEOUT)) this.host.removePeer(peer.link.id, true);
+      this.pump(job);
+    };
+    job.inflight.set(index, { from: peer.link.id, at: askedAt, timer: clock.setTimeout(check, deadline) });
     this.host.send(peer, { type: PeerMessageType.get, sha256: job.desc.sha256, index });
   }
 
   private askRelay(job: FetchJob, index: number, relay: RelaySource): void {
+    this.busy(job);
     this.relayInflight++;
     const askedAt = this.host.opts.clock.now();
     job.inflight.set(index, { from: RELAY, at: askedAt, timer: undefined });
@@ -456,6 +494,7 @@ export class ChunkScheduler {
   private finish(job: FetchJob, result: Result<Uint8Array> | null): void {
     if (job.done) return;
     job.done = true;
+    this.busy(job);
     this.jobs.delete(job.desc.sha256);
     for (const [index, pending] of job.inflight) {
       this.host.opts.clock.clearTimeout(pending.timer);

@@ -29,6 +29,8 @@ export interface FetchJob {
   readonly waiters: ((result: Result<Uint8Array>) => void)[];
   readonly progress: ((received: number, total: number) => void)[];
   done: boolean;
+  /** Since when nothing of it is asked of anyone though chunks are missing (null: something is). */
+  idleSince: number | null;
   wakeAt: number | null;
   wakeTimer: TimerHandle;
 }
@@ -48,6 +50,7 @@ export function newFetchJob(desc: BlobDescriptor, hash: Hasher, random: () => nu
     waiters: [],
     progress: [],
     done: false,
+    idleSince: null,
     wakeAt: null,
     wakeTimer: undefined,
   };

@@ -62,6 +62,12 @@ export class PeerState {
   delivered = 0;
   /** Requests of ours it failed (refused a chunk it claimed, let time out), less one per delivery. */
   strikes = 0;
+  /** When it last answered one of our requests with a chunk frame (its answers come in the order asked). */
+  lastAnswerAt = -Infinity;
+  /** When a request to it last passed its deadline (requests stuck behind one stall strike once). */
+  lastTimeoutAt = -Infinity;
+  /** Requests of ours to it that passed their deadline (`sha256:index`): a late answer is still taken. */
+  readonly late = new Set<string>();
   /** Frames waiting for the channel's buffer to drain. */
   private readonly queue: Uint8Array[] = [];
   private readonly highWater: number;

@@ -37,7 +37,7 @@ import { PeerMesh, type PeerMeshOptions } from './peerjs.ts';
 import type { ReleaseVerdict } from './release-forwarding.ts';
 import { signalingFor, type SignalingAddress } from './signaling-address.ts';
 import { PatientRelay } from './patient-relay.ts';
-import { Swarm, type SwarmOptions } from './swarm.ts';
+import { Swarm, type SwarmOptions, type SwarmStats } from './swarm.ts';
 import type { PatchClientOptions } from '../core/patch-client.ts';
 import type { RelayBlobs } from '../core/relay-blobs.ts';
 import type { BlobSource } from '../core/transport.ts';
@@ -315,6 +315,11 @@ export class PlayerSwarm extends EventTarget {
     this.mesh?.stop();
     this.swarm?.close();
     this.peer?.destroy();
+  }
+
+  /** The swarm's counters (null before the patch client made it): for benchmarks and tests. */
+  stats(): Readonly<SwarmStats> | null {
+    return this.swarm?.stats ?? null;
   }
 
   /** For `window.patchcast.swarm()` and tests. */

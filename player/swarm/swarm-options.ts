@@ -15,6 +15,20 @@ export interface SwarmStats {
   bytesToPeers: number;
   badChunks: number;
   peersDropped: number;
+  /** Data channel messages sent to peers (control messages and chunk frames). */
+  messagesToPeers: number;
+  /** Data channel messages received from peers. */
+  messagesFromPeers: number;
+  /** Verified chunks from peers. */
+  chunksFromPeers: number;
+  /** Requests to peers that passed their deadline, and that were answered `peer.none`. */
+  peerTimeouts: number;
+  peerRefusals: number;
+  /**
+   * Milliseconds downloads spent with chunks missing and none asked of anyone (nothing in flight or
+   * being checked): waiting on a relay back-off or for a peer to offer a chunk.
+   */
+  idleMs: number;
 }
 
 /** Options of `Swarm`. */

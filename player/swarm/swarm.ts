@@ -42,6 +42,12 @@ export class Swarm {
     bytesToPeers: 0,
     badChunks: 0,
     peersDropped: 0,
+    messagesToPeers: 0,
+    messagesFromPeers: 0,
+    chunksFromPeers: 0,
+    peerTimeouts: 0,
+    peerRefusals: 0,
+    idleMs: 0,
   };
   private readonly opts: ResolvedSwarmOptions;
   private readonly peers = new Map<string, PeerState>();
@@ -178,6 +184,7 @@ export class Swarm {
   /** Sends a control message; a link that fails to take it is dropped. */
   private send(peer: PeerState, message: PeerMessage): void {
     try {
+      this.stats.messagesToPeers++;
       peer.link.send(encodePeerMessage(message));
     } catch {
       this.removePeer(peer.link.id);
@@ -199,6 +206,7 @@ export class Swarm {
 
   private onMessage(peer: PeerState, data: string | Uint8Array): void {
     if (!this.peers.has(peer.link.id)) return;
+    this.stats.messagesFromPeers++;
     if (typeof data !== 'string') {
       void this.scheduler.received(peer, data);
       return;
@@ -265,6 +273,7 @@ export class Swarm {
       return;
     }
     this.stats.bytesToPeers += bytes.length;
+    this.stats.messagesToPeers++;
     peer.sendFrame(encodeChunkFrame({ sha256, index, bytes }));
   }
 

@@ -124,6 +124,7 @@ export class BlobFlow {
         // and a trickle after that. While it has room, it serves at once. A client that may not be
         // deferred is served whatever the ledger says (no lookup per chunk).
         const decision = mayDefer ? this.deferral.decide(sha256, total, i, mayDefer, underBudget) : SERVE;
+        if (!mayDefer) this.deferral.counts[conn.swarmStarved ? 'starved' : 'alone']++;
         if (!decision.serve) {
           if (runFrom >= 0) this.sendRun(conn, account, desc, framed, runFrom, i);
           runFrom = -1;

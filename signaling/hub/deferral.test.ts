@@ -23,6 +23,17 @@ describe('swarm deferral policy', () => {
     expect(policy.decide(sha, 4, 0, true)).toEqual({ serve: false, retryAfterMs: 600 });
   });
 
+  it("counts its answers by why (the benchmark's detail table reads them)", () => {
+    const clock = fakeClock();
+    const policy = new DeferralPolicy({ clock, holdMs: 1000 });
+    policy.decide(sha, 4, 0, true, true); // room
+    policy.decide(sha, 4, 1, true); // first copy
+    policy.decide(sha, 4, 1, true); // deferred
+    clock.t = 1000;
+    policy.decide(sha, 4, 1, true); // trickle
+    expect(policy.counts).toEqual({ alone: 0, starved: 0, room: 1, first: 1, trickle: 1, deferred: 1 });
+  });
+
   it('always serves a client without peers, without delaying the swarm trickle', () => {
     const clock = fakeClock();
     const policy = new DeferralPolicy({ clock, holdMs: 1000 });

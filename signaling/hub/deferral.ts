@@ -57,8 +57,25 @@ interface ChunkLedger {
   readonly yieldAt: Float64Array;
 }
 
+/**
+ * Chunks the relay served, by why (for the swarm benchmark and its readers): to a client that may not
+ * be deferred — `alone` (it asked without `defer`: no peers) or `starved` (`swarm.starved`) —; to a
+ * swarm client while the egress had `room`; as one of the swarm's `first` copies; as the `trickle`
+ * after them. And `deferred`: requests answered with `blob.defer`.
+ */
+export interface ServedCounts {
+  alone: number;
+  starved: number;
+  room: number;
+  first: number;
+  trickle: number;
+  deferred: number;
+}
+
 /** Per-chunk serve counts for the relay's defer-to-swarm decision. */
 export class DeferralPolicy {
+  /** Every decision so far, by why (`alone` and `starved` are counted by the caller, which decides those). */
+  readonly counts: ServedCounts = { alone: 0, starved: 0, room: 0, first: 0, trickle: 0, deferred: 0 };
   private readonly clock: DeferralClock;
   private readonly copies: number;
   private readonly holdMs: number;
@@ -104,12 +121,17 @@ export class DeferralPolicy {
       if (mayDefer) this.countCopy(ledger, index, now, true);
       ledger.served[index]! += 1;
       if (mayDefer) this.onSwarmCopy?.(sha256, chunkCount, index, true);
+      this.counts.room++;
       return { serve: true };
     }
     if (mayDefer && toSwarm >= this.copies) {
       const gap = Math.min(this.maxGapMs, this.holdMs * 2 ** (toSwarm - this.copies));
-      if (since < gap) return { serve: false, retryAfterMs: Math.max(50, Math.ceil(gap - since)) };
+      if (since < gap) {
+        this.counts.deferred++;
+        return { serve: false, retryAfterMs: Math.max(50, Math.ceil(gap - since)) };
+      }
     }
+    if (mayDefer) this.counts[toSwarm >= this.copies ? 'trickle' : 'first']++;
     if (mayDefer) this.countCopy(ledger, index, now, false);
     ledger.served[index]! += 1;
     if (!mayDefer || this.onSwarmCopy === null) return { serve: true };
