@@ -17,8 +17,13 @@
  * but `lo`. Needs the built site (`npm run build`) and Chromium (`CHROME_PATH`, default
  * /usr/bin/chromium).
  *
+ * With `--probe`, each page also runs a worker with a WebSocket of its own (`player-probe.ts`): the
+ * stage table gains `socket (worker)`, when the release reached that worker, and a third table says
+ * how long the client's `received` came after it and how much of that the page's main thread spent
+ * in long tasks (frames).
+ *
  * Options: --runs 10  --big-runs 3  --kinds texture64k,script,texture4mb  --modes swarm,relay
- *          --players 3  --json FILE
+ *          --players 3  --probe  --json FILE
  */
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -41,6 +46,13 @@ import {
   randomPng,
   swarmInfo,
 } from '../tests/browser/helpers/swarm.ts';
+import {
+  longTaskMsBetween,
+  printProbe,
+  readSocketProbe,
+  startSocketProbe,
+  type ProbeRow,
+} from './player-probe.ts';
 
 const KINDS = {
   texture64k: '64 KiB texture',
@@ -53,6 +65,7 @@ const MODE_LABEL: Record<Mode, string> = { swarm: 'swarm on', relay: 'relay only
 
 /** Stages in the order a release passes them (`player/core/timeline.ts`, and the page's own). */
 const STAGES = [
+  'socket (worker)',
   'received',
   'accepted',
   'fetched',
@@ -83,6 +96,8 @@ interface Sample {
   readonly idleMeanMs: number;
   /** Per player: stage → ms since the publish request. */
   readonly stages: readonly Record<string, number>[];
+  /** Per player, with `--probe`: ms of main-thread long tasks between the worker's socket and `received`. */
+  readonly longTaskMs: readonly number[];
 }
 
 function parseArgs(argv: readonly string[]) {
@@ -102,6 +117,7 @@ function parseArgs(argv: readonly string[]) {
     kinds: kinds as Kind[],
     modes: modes as Mode[],
     players: Number(get('players') ?? 3),
+    probe: argv.includes('--probe'),
     json: get('json'),
   };
 }
@@ -206,6 +222,7 @@ async function publishOnce(
   pages: readonly Page[],
   mode: Mode,
   kind: Kind,
+  probe: boolean,
 ): Promise<Sample> {
   const { name, ...slot } = await content(kind);
   await Promise.all(pages.map(startFrameProbe));
@@ -223,6 +240,18 @@ async function publishOnce(
   await new Promise((r) => setTimeout(r, 100));
   const frames = await Promise.all(pages.map(readFrameProbe));
   const marks = await Promise.all(pages.map((p) => stageTimes(p, published.seq)));
+  const longTaskMs: number[] = [];
+  if (probe) {
+    const readings = await Promise.all(pages.map((p) => readSocketProbe(p, published.seq)));
+    readings.forEach((reading, i) => {
+      const m = marks[i]!;
+      if (reading.socketAt === undefined) return;
+      m['socket (worker)'] = reading.socketAt;
+      const received = m['received'];
+      if (received !== undefined)
+        longTaskMs.push(longTaskMsBetween(reading.longTasks, reading.socketAt, received));
+    });
+  }
   return {
     mode,
     kind,
@@ -236,6 +265,7 @@ async function publishOnce(
     stages: marks.map((m) =>
       Object.fromEntries(Object.entries(m).map(([stage, at]) => [stage, at - published.sentAt])),
     ),
+    longTaskMs,
   };
 }
 
@@ -248,7 +278,10 @@ async function runMode(
   args: ReturnType<typeof parseArgs>,
 ): Promise<Sample[]> {
   const url = `${relay.url}/play/?room=demo&key=${key.publicKey}${mode === 'relay' ? '&p2p=off' : ''}`;
-  const opened = await openPlayers(browser, url, args.players, { webrtc: mode === 'swarm' });
+  const opened = await openPlayers(browser, url, args.players, {
+    webrtc: mode === 'swarm',
+    bypassCSP: args.probe,
+  });
   const samples: Sample[] = [];
   try {
     // tsx compiles this file keeping function names (`__name(fn, "loop")`), and the helpers' page
@@ -265,12 +298,17 @@ async function runMode(
         );
       await eventually(ready, 60_000, 'the swarm started on every page');
     }
+    if (args.probe) {
+      await Promise.all(
+        opened.pages.map((p, i) => startSocketProbe(p, relay.url, `bench-probe-${mode}-${i}`)),
+      );
+    }
     await new Promise((r) => setTimeout(r, 1_000)); // past start-up (shader compiles, first upload)
     const rounds = Math.max(args.runs, args.bigRuns);
     for (let round = 0; round < rounds; round++) {
       for (const kind of args.kinds) {
         if (round >= (kind === 'texture4mb' ? args.bigRuns : args.runs)) continue;
-        samples.push(await publishOnce(relay, key, opened.pages, mode, kind));
+        samples.push(await publishOnce(relay, key, opened.pages, mode, kind, args.probe));
         process.stderr.write('.');
       }
     }
@@ -331,13 +369,14 @@ function print(
   console.log(
     '\nWhere the time goes: median ms from the publish request to the end of each stage (all players, all runs)\n',
   );
-  console.log(`| patch | players | ${STAGES.join(' | ')} |`);
-  console.log(`|---|---|${STAGES.map(() => '---').join('|')}|`);
+  const stages = STAGES.filter((s) => args.probe || s !== 'socket (worker)');
+  console.log(`| patch | players | ${stages.join(' | ')} |`);
+  console.log(`|---|---|${stages.map(() => '---').join('|')}|`);
   for (const kind of args.kinds) {
     for (const mode of args.modes) {
       const of = samples.filter((s) => s.kind === kind && s.mode === mode);
       if (of.length === 0) continue;
-      const cells = STAGES.map((stage) => {
+      const cells = stages.map((stage) => {
         const values = of
           .flatMap((s) => s.stages.map((m) => m[stage]))
           .filter((v): v is number => v !== undefined);
@@ -346,6 +385,24 @@ function print(
       console.log(`| ${KINDS[kind]} | ${MODE_LABEL[mode]} | ${cells.join(' | ')} |`);
     }
   }
+  if (args.probe) printProbe(probeRows(samples, args), percentile, ms);
+}
+
+/** `--probe`: how long each release waited for the page's main thread after a worker on it had it. */
+function probeRows(samples: readonly Sample[], args: ReturnType<typeof parseArgs>): ProbeRow[] {
+  return args.kinds.flatMap((kind) =>
+    args.modes.flatMap((mode) => {
+      const of = samples.filter((s) => s.kind === kind && s.mode === mode);
+      const waits = of.flatMap((s) =>
+        s.stages.flatMap((m) => {
+          const [w, r] = [m['socket (worker)'], m['received']];
+          return w !== undefined && r !== undefined ? [r - w] : [];
+        }),
+      );
+      const label = `${KINDS[kind]} | ${MODE_LABEL[mode]}`;
+      return of.length > 0 ? [{ label, waits, longTasks: of.flatMap((s) => s.longTaskMs) }] : [];
+    }),
+  );
 }
 
 /** Entry point for `bin/bench.mjs`. */

@@ -26,6 +26,8 @@ export interface PlayerContextOptions {
   readonly webrtc: boolean;
   /** False: the PeerJS signaling WebSocket is closed as soon as it opens (a proxy that blocks it). */
   readonly signaling?: boolean;
+  /** True: the page's CSP is not enforced (the player benchmark's `--probe` starts a `blob:` worker). */
+  readonly bypassCSP?: boolean;
 }
 
 /** A fresh context for one player. */
@@ -33,7 +35,10 @@ export async function playerContext(
   browser: Browser,
   options: PlayerContextOptions,
 ): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ viewport: { width: 640, height: 420 } });
+  const ctx = await browser.newContext({
+    viewport: { width: 640, height: 420 },
+    ...(options.bypassCSP ? { bypassCSP: true } : {}),
+  });
   // Without these, Chromium hides host candidates behind mDNS names and loopback finds no route.
   await ctx.grantPermissions(['camera', 'microphone']);
   if (!options.webrtc) {
