@@ -213,6 +213,11 @@ export class PatchClient extends ClientEvents {
     return this.options.servers?.[this.relay.relayIndex] ?? this.options.server;
   }
 
+  /** Whether {@link PatchClient.currentServer} is the relay this connection reached. */
+  private fetchesFromThisRelay(): boolean {
+    return this.relay.relayIndex === 0 || this.options.servers?.[this.relay.relayIndex] !== undefined;
+  }
+
   /** A snapshot of what the player holds and how it is connected. */
   status(): PatchStatus {
     const traffic = this.traffic();
@@ -392,7 +397,9 @@ export class PatchClient extends ClientEvents {
         this.relayBlobs.connected();
         // Rotations are fetched from this same relay, so its word on the newest record may spare
         // that fetch (naming an old version hides no more than leaving records out of its chain).
-        void this.refreshTrust('connect', message.rotationVersion);
+        // Without an HTTP address for this relay the fetch goes to the first one: then only the
+        // first relay's word counts.
+        void this.refreshTrust('connect', this.fetchesFromThisRelay() ? message.rotationVersion : undefined);
         this.emitStatus();
         this.emit('connected', { clientId: message.clientId, seq: message.seq });
         this.options.onRelayMessage?.(message); // its `peers` are the swarm's

@@ -219,7 +219,11 @@ export class ScriptSandbox {
       // A failed trial call (`at`) is the trial's (the answers before it checked first); any other
       // failure is the load's.
       if (outcome.at === undefined || !request.trial || !tried) {
-        return fail(describeFailure(outcome, 'loading the script', loadBudget));
+        return fail(
+          request.trial
+            ? describeFailure(outcome, 'loading or trying the script', loadBudget + trialBudget)
+            : describeFailure(outcome, 'loading the script', loadBudget),
+        );
       }
       const checked = checkTrial(tried.contract, tried.calls, tried.chain, outcome, this.budgetMs);
       return fail(checked.ok ? scriptFailure('the sandbox answered junk', Fault.SCRIPT) : checked);

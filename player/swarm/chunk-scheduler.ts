@@ -181,8 +181,11 @@ export class ChunkScheduler {
     const asked = pending?.from === peer.link.id;
     const late = !asked && peer.late.delete(`${sha256}:${index}`);
     if (!job || (!asked && !late)) return;
-    peer.lastAnswerAt = this.host.opts.clock.now();
     if (asked) {
+      // Only an answer to a request in flight shows the peer at work (a late frame for a chunk we
+      // already hold is not checked, so it buys no time); its bytes are verified below.
+      peer.lastAnswerAt = this.host.opts.clock.now();
+      peer.lastAnsweredAskedAt = Math.max(peer.lastAnsweredAskedAt, pending.at);
       this.settle(job, index, peer);
       this.answered(pending.at);
     } else if (job.asm.has(index) || job.verifying.has(index)) {
@@ -298,7 +301,9 @@ export class ChunkScheduler {
       const pending = job.inflight.get(index);
       if (pending?.from !== peer.link.id) return;
       const now = clock.now();
-      const due = Math.max(askedAt, peer.lastAnswerAt) + deadline;
+      // A peer that answered a request asked after this one skipped it: no more time for this one.
+      const inOrder = peer.lastAnsweredAskedAt <= askedAt;
+      const due = (inOrder ? Math.max(askedAt, peer.lastAnswerAt) : askedAt) + deadline;
       if (now < due) {
         job.inflight.set(index, { ...pending, timer: clock.setTimeout(check, due - now) });
         return;
@@ -310,8 +315,10 @@ export class ChunkScheduler {
       if (peer.late.size > MAX_LATE_ASKS) peer.late.delete(peer.late.values().next().value!);
       // One silence, one strike: the requests that waited behind the same stall pass their deadlines
       // together. A peer that keeps claiming chunks it never sends is let go, and not asked again.
-      const struck = now - peer.lastTimeoutAt >= deadline;
-      peer.lastTimeoutAt = now;
+      // A request asked after the last strike strikes again (timers that fire late must not let a
+      // silent peer dodge every strike after its first).
+      const struck = askedAt >= peer.lastTimeoutAt;
+      if (struck) peer.lastTimeoutAt = now;
       if (struck && strike(peer, STRIKE_TIMEOUT)) this.host.removePeer(peer.link.id, true);
       this.pump(job);
     };

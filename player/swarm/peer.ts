@@ -64,7 +64,9 @@ export class PeerState {
   strikes = 0;
   /** When it last answered one of our requests with a chunk frame (its answers come in the order asked). */
   lastAnswerAt = -Infinity;
-  /** When a request to it last passed its deadline (requests stuck behind one stall strike once). */
+  /** When the request it last answered was asked: an answer to a later one means it skipped ours. */
+  lastAnsweredAskedAt = -Infinity;
+  /** When a request to it last struck (requests asked before that strike, stuck behind the same stall, do not). */
   lastTimeoutAt = -Infinity;
   /** Requests of ours to it that passed their deadline (`sha256:index`): a late answer is still taken. */
   readonly late = new Set<string>();

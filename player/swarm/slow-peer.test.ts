@@ -17,6 +17,7 @@ import {
 import { syncHasher, VirtualClock } from '../../bench/swarm/sim-net.ts';
 import type { PeerLink, PeerLinkHandlers } from './peer.ts';
 import { Swarm } from './swarm.ts';
+import type { Clock } from './clock.ts';
 
 const CHUNK = 1024;
 const CHUNKS = 8;
@@ -59,6 +60,14 @@ function scriptedPeer(bytes: Uint8Array, desc: BlobDescriptor) {
       handlers!.message(
         encodePeerMessage({ type: PeerMessageType.hello, seq: 0, have: { [desc.sha256]: all } }),
       ),
+    /** Answers the newest request still unanswered (skipping the older ones); false if there is none. */
+    answerNewest: (): boolean => {
+      const index = queue.pop();
+      if (index === undefined || closed) return false;
+      const chunk = bytes.subarray(index * CHUNK, (index + 1) * CHUNK);
+      handlers!.message(encodeChunkFrame({ sha256: desc.sha256, index, bytes: chunk }));
+      return true;
+    },
     /** Answers the oldest request still unanswered; false if there is none. */
     answer: (): boolean => {
       const index = queue.shift();
@@ -70,12 +79,12 @@ function scriptedPeer(bytes: Uint8Array, desc: BlobDescriptor) {
   };
 }
 
-async function setup() {
+async function setup(clockFor: (clock: VirtualClock) => Clock = (c) => c) {
   const bytes = Uint8Array.from({ length: CHUNK * CHUNKS }, (_, i) => (i * 7919) % 251);
   const desc = await describeBlob(bytes, CHUNK);
   const clock = new VirtualClock();
   // No relay: the slow peer is the only source, as for a player whose relay has deferred it.
-  const swarm = new Swarm({ relay: null, clock, hash: syncHasher, random: () => 0.5 });
+  const swarm = new Swarm({ relay: null, clock: clockFor(clock), hash: syncHasher, random: () => 0.5 });
   const peer = scriptedPeer(bytes, desc);
   swarm.addPeer(peer.link);
   peer.hello();
@@ -122,5 +131,37 @@ describe('a slow but honest peer', () => {
     // The late answers counted once each: no chunk fetched twice.
     expect(swarm.stats.bytesFromPeers).toBe(bytes.length);
     expect(swarm.stats.chunksFromPeers).toBe(CHUNKS);
+  });
+});
+
+describe('a peer that stops answering', () => {
+  it('is let go after a proven start even when timers fire late (each silence past a strike strikes again)', async () => {
+    // Timers on a loaded machine fire late: every deadline here fires 20–200 ms after it is due.
+    let n = 0;
+    const late = (clock: VirtualClock): Clock => ({
+      now: () => clock.now(),
+      setTimeout: (fn, ms) => clock.setTimeout(fn, ms + 20 + ((n++ * 37) % 180)),
+      clearTimeout: (h) => clock.clearTimeout(h),
+    });
+    const { peer, clock, swarm } = await setup(late);
+    clock.setTimeout(() => peer.answer(), 100); // one good chunk, then silence for ever
+    await clock.run(() => peer.closed, 120_000);
+    expect(peer.closed).toBe(true);
+    expect(swarm.stats.peerTimeouts).toBeLessThan(20);
+  });
+
+  it('gets no extra time for a request it skipped: an answer to a later request does not move its deadline', async () => {
+    const { peer, clock, swarm } = await setup();
+    clock.setTimeout(() => peer.answer(), 100); // proven
+    // From then on it answers only the newest request it was asked, every 1.5 s (inside the 2 s
+    // deadline), and holds the oldest ones for ever: those must time out, not wait behind its answers.
+    const newestOnly = (): void => {
+      peer.answerNewest();
+      clock.setTimeout(newestOnly, 1500);
+    };
+    clock.setTimeout(newestOnly, 1600);
+    await clock.run(() => swarm.stats.peerTimeouts > 0, 30_000);
+    expect(swarm.stats.peerTimeouts).toBeGreaterThan(0);
+    expect(clock.now()).toBeLessThan(6_000);
   });
 });

@@ -4,8 +4,10 @@
  * fetch the chain (`GET /api/rooms/:room/keys`) — after a relay restart, a thousand players would
  * each fetch an unchanged chain as they come back. One that is behind still fetches, and moves on.
  * The chain comes from the relay the player is connected to (after a failover, the one it moved
- * to), so that relay's word spares the fetch as well.
+ * to), so that relay's word spares the fetch as well — unless the player has no HTTP address for it
+ * (no `servers`): then the chain comes from the first address, and only that relay's word counts.
  */
+import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodePlayer, tcpTransport } from '../../player/node/index.ts';
 import { fetchRotations } from '../../player/core/trust.ts';
@@ -141,5 +143,45 @@ describe('the key chain when a player connects', () => {
     await player.waitForSeq(2, 5_000);
     expect(player.client.currentServer()).toBe(server.url);
     expect(player.client.status().lastError).toBeNull();
+  });
+
+  it("without an HTTP address for its second relay, fetches whatever that relay's welcome says", async () => {
+    server = await startTestServer();
+    const room = await TestRoom.create(server.url, ROOM);
+    const s = server;
+    // A room that never rotated: the welcome says 0, which any trust holds.
+    expect((await welcomeOf(s)).rotationVersion).toBe(0);
+    const accept = () => ({ status: 'applied' as const });
+    const fetches = { first: 0, second: 0 };
+    const player = (which: keyof typeof fetches, connect: ReturnType<typeof tcpTransport>[]) => {
+      const p = new NodePlayer({
+        room: ROOM,
+        publicKey: room.key.publicKey,
+        server: s.url,
+        connect,
+        handlers: { script: accept, texture: accept, config: accept },
+        fps: 0,
+        fetchRotations: () => {
+          fetches[which]++;
+          return fetchRotations(s.url, ROOM);
+        },
+      });
+      players.push(p);
+      return p;
+    };
+    const live = tcpTransport('127.0.0.1', s.tcpPort);
+    // On its first address: the welcome's word spares the fetch.
+    const onFirst = player('first', [live]);
+    // Its first address down, on the second, no `servers`: the chain would come from the first
+    // address, so the second relay's welcome is not taken at its word.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const deadPort = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const onSecond = player('second', [tcpTransport('127.0.0.1', deadPort), live]);
+    await Promise.all([onFirst.start(), onSecond.start()]);
+    await Promise.all([onFirst.waitForSeq(1), onSecond.waitForSeq(1)]);
+    await until(() => fetches.second >= 1, 2_000);
+    expect(fetches.first).toBe(0);
   });
 });
