@@ -17,6 +17,7 @@ import { Session } from 'node:inspector/promises';
 import { cpuUsage } from 'node:process';
 import * as v from 'valibot';
 import { collectGarbage } from './collect-garbage.ts';
+import { addSwarmCounts, noSwarmCounts, type SwarmCounts } from './swarm-counts.ts';
 import { threadCpuMs, threadCpuSince } from '../thread-cpu.ts';
 import type { NodePlayer } from '../../player/node/index.ts';
 
@@ -63,33 +64,12 @@ export type PlayersReply =
   | { readonly type: 'stopped' }
   | { readonly type: 'error'; readonly message: string };
 
-/** Swarm counters summed over a process's players, for the benchmark's detail table. */
-export interface SwarmCounts {
-  messagesToPeers: number;
-  messagesFromPeers: number;
-  chunksFromPeers: number;
-  peerTimeouts: number;
-  peerRefusals: number;
-  peersDropped: number;
-  idleMs: number;
-}
-
-const COUNTS: readonly (keyof SwarmCounts)[] = [
-  'messagesToPeers',
-  'messagesFromPeers',
-  'chunksFromPeers',
-  'peerTimeouts',
-  'peerRefusals',
-  'peersDropped',
-  'idleMs',
-];
-
 /** The counters of every player, summed. */
 function swarmCounts(): SwarmCounts {
-  const sum = Object.fromEntries(COUNTS.map((k) => [k, 0])) as unknown as SwarmCounts;
+  const sum = noSwarmCounts();
   for (const p of players) {
     const stats = p.swarm?.stats();
-    if (stats) for (const k of COUNTS) sum[k] += stats[k];
+    if (stats) addSwarmCounts(sum, stats);
   }
   return sum;
 }

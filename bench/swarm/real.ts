@@ -15,7 +15,8 @@ import sharp from 'sharp';
 import type { TestRoom, TestServer } from '../../signaling/testing/helpers.ts';
 import { collectGarbage } from './collect-garbage.ts';
 import { threadCpuMs, threadCpuSince } from '../thread-cpu.ts';
-import type { PlayersReply, SwarmCounts } from './players.ts';
+import type { PlayersReply } from './players.ts';
+import { addSwarmCounts, noSwarmCounts, type SwarmCounts } from './swarm-counts.ts';
 import type { ServedCounts } from '../../signaling/hub/deferral.ts';
 
 /** One run: N players, one mode, one patch, one relay limit. */
@@ -204,19 +205,11 @@ async function runOnce(
       for (const at of reply.appliedAt) if (at !== null) times.push(at - started);
       for (const at of reply.linkedAt) if (at !== null) linked.push(at - started);
     }
-    const counts: SwarmCounts = {
-      messagesToPeers: 0,
-      messagesFromPeers: 0,
-      chunksFromPeers: 0,
-      peerTimeouts: 0,
-      peerRefusals: 0,
-      peersDropped: 0,
-      idleMs: 0,
-    };
+    const counts = noSwarmCounts();
     const threadLines = [`relay: ${relayThreads}`];
     for (const reply of replies) {
       if (reply.type !== 'done') continue;
-      for (const k of Object.keys(counts) as (keyof SwarmCounts)[]) counts[k] += reply.swarm[k];
+      addSwarmCounts(counts, reply.swarm);
       threadLines.push(`players: ${reply.threads}`);
     }
     times.sort((a, b) => a - b);

@@ -46,6 +46,12 @@ function scriptedPeer(bytes: Uint8Array, desc: BlobDescriptor) {
     },
     attach: (h) => (handlers = h),
   };
+  const send = (index: number | undefined): boolean => {
+    if (index === undefined || closed) return false;
+    const chunk = bytes.subarray(index * CHUNK, (index + 1) * CHUNK);
+    handlers!.message(encodeChunkFrame({ sha256: desc.sha256, index, bytes: chunk }));
+    return true;
+  };
   const all = encodeBitfield(
     Array.from({ length: CHUNKS }, (_, i) => i),
     CHUNKS,
@@ -60,22 +66,10 @@ function scriptedPeer(bytes: Uint8Array, desc: BlobDescriptor) {
       handlers!.message(
         encodePeerMessage({ type: PeerMessageType.hello, seq: 0, have: { [desc.sha256]: all } }),
       ),
-    /** Answers the newest request still unanswered (skipping the older ones); false if there is none. */
-    answerNewest: (): boolean => {
-      const index = queue.pop();
-      if (index === undefined || closed) return false;
-      const chunk = bytes.subarray(index * CHUNK, (index + 1) * CHUNK);
-      handlers!.message(encodeChunkFrame({ sha256: desc.sha256, index, bytes: chunk }));
-      return true;
-    },
     /** Answers the oldest request still unanswered; false if there is none. */
-    answer: (): boolean => {
-      const index = queue.shift();
-      if (index === undefined || closed) return false;
-      const chunk = bytes.subarray(index * CHUNK, (index + 1) * CHUNK);
-      handlers!.message(encodeChunkFrame({ sha256: desc.sha256, index, bytes: chunk }));
-      return true;
-    },
+    answer: (): boolean => send(queue.shift()),
+    /** Answers the newest request still unanswered (skipping the older ones); false if there is none. */
+    answerNewest: (): boolean => send(queue.pop()),
   };
 }
 
