@@ -2,6 +2,7 @@
 import express, { type Router } from 'express';
 import { ErrorCode, MAX_TEXTURE_BYTES, PLAYER_BLOB_HEADER } from '../../protocol/index.ts';
 import type { ApiContext } from './api-context.ts';
+import { readHashedBody } from './hashed-body.ts';
 import { refuse, safe, shaParam } from './respond.ts';
 
 /** The blob routes. */
@@ -46,8 +47,9 @@ export function blobRoutes(ctx: ApiContext): Router {
     '/api/blobs/:sha256',
     ctx.gate('upload', false),
     // Before the body is read: only a blob that a verified release named (and the relay lacks) may
-    // come up, and no more bytes than that release declared for it.
-    (req, res, next) => {
+    // come up, and no more bytes than that release declared for it. The body is hashed as it streams
+    // in (the whole and each chunk), so the checks find the hashes taken when the last byte lands.
+    safe(async (req, res) => {
       const sha = shaParam(req, res);
       if (sha === null) return;
       const expected = relay.expectUpload(sha);
@@ -56,16 +58,10 @@ export function blobRoutes(ctx: ApiContext): Router {
         res.status(200).json({ sha256: sha, size: 0, stored: false });
         return;
       }
-      ctx.rawBody(Math.min(expected.size, MAX_TEXTURE_BYTES))(req, res, next);
-    },
-    safe(async (req, res) => {
-      const sha = shaParam(req, res);
-      if (sha === null) return;
-      const body: unknown = req.body;
-      if (!Buffer.isBuffer(body) || body.length === 0)
-        return refuse(res, ErrorCode.BAD_MESSAGE, 'empty body');
-      const bytes = new Uint8Array(body.buffer, body.byteOffset, body.length);
-      const result = await relay.upload(sha, bytes);
+      const limit = Math.min(expected.size, MAX_TEXTURE_BYTES);
+      const { bytes, digests } = await readHashedBody(req, limit, expected.chunkSize);
+      if (bytes.length === 0) return refuse(res, ErrorCode.BAD_MESSAGE, 'empty body');
+      const result = await relay.upload(sha, bytes, digests);
       if (!result.ok) return ctx.refuseCounted(req, res, 'upload', result.code, result.message);
       const { stored } = result;
       res.status(stored ? 201 : 200).json({ sha256: sha, size: bytes.length, stored });

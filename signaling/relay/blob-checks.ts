@@ -4,8 +4,37 @@
  * arrives, and remembered: a publish whose blobs came up first (as the publisher sends big ones)
  * finds them checked and is accepted without reading, hashing or decoding a byte.
  */
-import { verifyBlob, type Result, type Slot } from '../../protocol/index.ts';
+import { ErrorCode, chunkListFits, fail, verifyBlob, type Result, type Slot } from '../../protocol/index.ts';
 import { checkContent, type DecodeBounds } from './content.ts';
+
+/**
+ * Hashes of a blob's bytes taken as they arrived (the relay's upload route hashes the body while it
+ * streams in): the whole blob's SHA-256 and, cut at `chunkSize`, each chunk's. Given to
+ * {@link BlobChecks.check} they stand in for hashing the bytes again.
+ */
+export interface BlobDigests {
+  readonly sha256: string;
+  readonly size: number;
+  readonly chunkSize: number;
+  readonly chunks: readonly string[];
+}
+
+/**
+ * `verifyBlob`'s checks (with its codes) on hashes already taken: the size, the whole hash, and the
+ * chunk list against the slot. Null when they agree.
+ */
+export function digestsDisagree(
+  slot: Slot,
+  digests: BlobDigests,
+): Extract<Result<never>, { ok: false }> | null {
+  if (digests.size !== slot.size)
+    return fail(ErrorCode.HASH_MISMATCH, `blob has ${digests.size} bytes, expected ${slot.size}`);
+  if (!chunkListFits(slot)) return fail(ErrorCode.BAD_SLOT, 'chunk list does not fit the blob size');
+  if (digests.sha256 !== slot.sha256) return fail(ErrorCode.HASH_MISMATCH, 'blob hash mismatch');
+  const same =
+    digests.chunks.length === slot.chunks.length && digests.chunks.every((h, i) => h === slot.chunks[i]);
+  return same ? null : fail(ErrorCode.BAD_SLOT, 'chunk hashes do not match the blob');
+}
 
 /** Checks remembered per blob (plain sets: a key per blob and chunking, a few KiB each). */
 export class BlobChecks {
@@ -32,11 +61,16 @@ export class BlobChecks {
   }
 
   /** Checks a blob's bytes against slot `name` (chunk list first, then content) and remembers a pass. */
-  async check(name: string, slot: Slot, bytes: Uint8Array): Promise<Result<null>> {
+  async check(name: string, slot: Slot, bytes: Uint8Array, digests?: BlobDigests): Promise<Result<null>> {
     const chunking = BlobChecks.chunkingKey(slot);
     if (!this.chunkings.has(chunking)) {
-      const whole = await verifyBlob(slot, bytes);
-      if (!whole.ok) return { ...whole, message: `slot ${name}: ${whole.message}` };
+      if (digests && digests.chunkSize === slot.chunkSize && digests.size === bytes.length) {
+        const wrong = digestsDisagree(slot, digests);
+        if (wrong) return { ...wrong, message: `slot ${name}: ${wrong.message}` };
+      } else {
+        const whole = await verifyBlob(slot, bytes);
+        if (!whole.ok) return { ...whole, message: `slot ${name}: ${whole.message}` };
+      }
       this.chunkings.add(chunking);
     }
     const content = BlobChecks.contentKey(name, slot);

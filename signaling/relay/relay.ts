@@ -23,7 +23,7 @@ import {
 import { StoreConflict, type RoomStore } from '../store/room-store.ts';
 import { latestOf, releaseAt, type DataDirReport, type StoredRoom } from '../store/store.ts';
 import { AdoptionBook, type ConnectedPlayer } from './adoption.ts';
-import { BlobChecks } from './blob-checks.ts';
+import { BlobChecks, type BlobDigests } from './blob-checks.ts';
 import { PlanRunner } from './plans.ts';
 import { ExpectedUploads, type UploadExpectation } from './uploads.ts';
 import { duplicateVersion } from './versions.ts';
@@ -306,8 +306,12 @@ export class Relay {
   }
 
   /** Stores the bytes of a blob a verified release named, once checked (see {@link ExpectedUploads}). */
-  upload(sha256: string, bytes: Uint8Array): Promise<{ ok: true; stored: boolean } | Refusal> {
-    return this.uploads.upload(sha256, bytes);
+  upload(
+    sha256: string,
+    bytes: Uint8Array,
+    digests?: BlobDigests,
+  ): Promise<{ ok: true; stored: boolean } | Refusal> {
+    return this.uploads.upload(sha256, bytes, digests);
   }
 
   // ---- publishing ----------------------------------------------------------------------------------

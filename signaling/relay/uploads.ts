@@ -5,7 +5,7 @@
  */
 import { ErrorCode, fail, sha256Hex, type Slot } from '../../protocol/index.ts';
 import type { RoomStore } from '../store/room-store.ts';
-import type { BlobChecks } from './blob-checks.ts';
+import type { BlobChecks, BlobDigests } from './blob-checks.ts';
 import type { RelayLimits } from './limits.ts';
 import type { Refusal } from './relay.ts';
 
@@ -21,7 +21,10 @@ interface ExpectedUpload {
 
 /** What an upload may be, before its body is read. */
 export type UploadExpectation =
-  { ok: true; stored: true } | { ok: true; stored: false; size: number } | Refusal;
+  | { ok: true; stored: true }
+  /** `chunkSize`: the chunking of the slot that asked for it, when this node knows the slot. */
+  | { ok: true; stored: false; size: number; chunkSize?: number | undefined }
+  | Refusal;
 
 /** The uploads the relay awaits. */
 export class ExpectedUploads {
@@ -40,14 +43,17 @@ export class ExpectedUploads {
    * has it already, else a refusal (`UPLOAD_NOT_EXPECTED`).
    */
   expectation(sha256: string): UploadExpectation {
-    const expected = this.expected.get(sha256) ?? this.store.sharedExpectation?.(sha256, this.now());
-    if (expected && expected.until >= this.now()) return { ok: true, stored: false, size: expected.size };
+    const local = this.expected.get(sha256);
+    const expected = local ?? this.store.sharedExpectation?.(sha256, this.now());
+    if (expected && expected.until >= this.now()) {
+      return { ok: true, stored: false, size: expected.size, chunkSize: local?.slot.chunkSize };
+    }
     this.expected.delete(sha256);
     if (this.store.hasBlob(sha256)) return { ok: true, stored: true };
     // A blob a stored (so verified) release names but the data dir lost: its upload heals the room.
     for (const state of this.store.rooms()) {
       const slot = this.store.descriptor(state.room, sha256);
-      if (slot) return { ok: true, stored: false, size: slot.size };
+      if (slot) return { ok: true, stored: false, size: slot.size, chunkSize: slot.chunkSize };
     }
     return fail(
       ErrorCode.UPLOAD_NOT_EXPECTED,
@@ -58,26 +64,42 @@ export class ExpectedUploads {
   /**
    * Stores the bytes of an expected blob after checking size and hash — and, for a blob a release is
    * waiting for, its chunk list and content against that release's slot. `stored` is false when the
-   * blob was already there.
+   * blob was already there. `digests` are hashes the caller took while the bytes streamed in (they
+   * replace hashing them again). Where the store can, the bytes are written and fsynced beside the
+   * checks and put in place only once every check passed: a refused blob leaves nothing stored.
    */
-  async upload(sha256: string, bytes: Uint8Array): Promise<{ ok: true; stored: boolean } | Refusal> {
+  async upload(
+    sha256: string,
+    bytes: Uint8Array,
+    digests?: BlobDigests,
+  ): Promise<{ ok: true; stored: boolean } | Refusal> {
     const expected = this.expectation(sha256);
     if (!expected.ok) return expected;
     if (expected.stored) return { ok: true, stored: false };
     if (bytes.length !== expected.size) {
       return fail(ErrorCode.HASH_MISMATCH, `blob ${sha256} is ${expected.size} bytes, not ${bytes.length}`);
     }
-    if ((await sha256Hex(bytes)) !== sha256) {
-      return fail(ErrorCode.HASH_MISMATCH, `body does not hash to ${sha256}`);
-    }
+    const hashed = digests && digests.size === bytes.length ? digests.sha256 : await sha256Hex(bytes);
+    if (hashed !== sha256) return fail(ErrorCode.HASH_MISMATCH, `body does not hash to ${sha256}`);
     const waiting = this.expected.get(sha256);
-    if (waiting) {
-      const checked = await this.checks.check(waiting.name, waiting.slot, bytes);
-      if (!checked.ok) return checked;
+    if (!waiting) return { ok: true, stored: await this.store.putBlob(sha256, bytes) };
+    // The write (and its fsync) runs beside the checks; a failed write is only reported once the
+    // checks are done (a refusal of the bytes says more than a full disk).
+    const staging = this.store.stageBlob?.(sha256, bytes).then(
+      (staged) => ({ staged }),
+      (error: unknown) => ({ error }),
+    );
+    const checked = await this.checks.check(waiting.name, waiting.slot, bytes, digests);
+    const staged = await staging;
+    if (!checked.ok) {
+      if (staged && 'staged' in staged) await staged.staged.discard();
+      return checked;
     }
+    if (staged && 'error' in staged) throw staged.error;
     // Expected until the release naming it is stored (or the window closes): the publisher may send
     // it again, and an upload sent again is kept fresh for the garbage collector.
-    return { ok: true, stored: await this.store.putBlob(sha256, bytes) };
+    const stored = staged ? await staged.staged.commit() : await this.store.putBlob(sha256, bytes);
+    return { ok: true, stored };
   }
 
   /** Remembers the missing blobs of a verified release as uploads to accept, within the room's quota. */

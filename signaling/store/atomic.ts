@@ -49,12 +49,25 @@ export async function mkdirDurable(
   for (const made of created) await sync(dirname(made));
 }
 
-/** Writes `bytes` to `path` atomically and durably; creates the parent directory if needed. */
-export async function writeFileAtomic(
+/** A file written and fsynced under a temp name beside its target, not yet in place. */
+export interface StagedFile {
+  /** Renames it over the target and fsyncs the directory: from then on the target has the bytes. */
+  commit(): Promise<void>;
+  /** Removes the temp file (the target is untouched). */
+  discard(): Promise<void>;
+}
+
+/**
+ * The first half of {@link writeFileAtomic}: writes `bytes` to a temp file beside `path` and fsyncs
+ * it, so that the slow part (the data's fsync) can run beside other work — the relay checks an upload
+ * meanwhile — and `commit` only renames. Until then nobody sees the bytes; a crash leaves a temp file
+ * that the next start removes.
+ */
+export async function stageFile(
   path: string,
   bytes: Uint8Array | string,
   options: { readonly mode?: number } = {},
-): Promise<void> {
+): Promise<StagedFile> {
   const dir = dirname(path);
   await mkdirDurable(dir);
   const temp = join(dir, `${TEMP_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`);
@@ -68,13 +81,27 @@ export async function writeFileAtomic(
     throw error;
   }
   await handle.close();
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await fsyncDir(dir);
+  return {
+    async commit() {
+      try {
+        await rename(temp, path);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+      await fsyncDir(dir);
+    },
+    discard: () => rm(temp, { force: true }),
+  };
+}
+
+/** Writes `bytes` to `path` atomically and durably; creates the parent directory if needed. */
+export async function writeFileAtomic(
+  path: string,
+  bytes: Uint8Array | string,
+  options: { readonly mode?: number } = {},
+): Promise<void> {
+  await (await stageFile(path, bytes, options)).commit();
 }
 
 /** Removes the temp files a crash left in `dir` (not recursive). */

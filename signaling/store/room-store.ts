@@ -20,6 +20,19 @@ export interface BlobStore {
   readBlob(sha256: string): Promise<Uint8Array | null>;
   /** Stores a blob whose hash the caller has checked; false when it was there already. */
   putBlob(sha256: string, bytes: Uint8Array): Promise<boolean>;
+  /**
+   * Optional: {@link putBlob} in two halves, so the slow write can run beside the caller's checks —
+   * the bytes are made durable out of sight now, and put in place (or dropped) later.
+   */
+  stageBlob?(sha256: string, bytes: Uint8Array): Promise<StagedBlob>;
+}
+
+/** A blob written out of sight by {@link BlobStore.stageBlob}: neither stored nor served yet. */
+export interface StagedBlob {
+  /** Puts it in place; false when the blob was there already (as {@link BlobStore.putBlob}). */
+  commit(): Promise<boolean>;
+  /** Drops it: nothing is left stored. */
+  discard(): Promise<void>;
 }
 
 /** Told about a release another node accepted, once this node's copy has it (in seq order). */

@@ -19,10 +19,10 @@ import { readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SignedRelease, SignedRotation, Slot, TextureMime } from '../../protocol/index.ts';
 import { ByteLru } from './lru.ts';
-import { writeFileAtomic } from './atomic.ts';
+import { stageFile, writeFileAtomic } from './atomic.ts';
 import { loadDataDir } from './load.ts';
 import { roomFiles, seqFileName, type RoomRecord } from './room-files.ts';
-import type { RoomStore } from './room-store.ts';
+import type { RoomStore, StagedBlob } from './room-store.ts';
 
 /** What the relay keeps of one room: the keys it trusts, its rotation records and every release. */
 export interface StoredRoom {
@@ -239,6 +239,31 @@ export class RelayStore implements RoomStore {
     await writeFileAtomic(path, bytes);
     this.blobSet.add(sha256);
     return true;
+  }
+
+  /**
+   * {@link putBlob} in two halves: the bytes are written and fsynced under a temp name now (beside
+   * the caller's checks), and `commit` puts them in place — or `discard` drops them, leaving nothing.
+   * Until `commit` the blob is neither stored nor served.
+   */
+  async stageBlob(sha256: string, bytes: Uint8Array): Promise<StagedBlob> {
+    if (!SHA_RE.test(sha256)) throw new TypeError(`not a sha256: ${sha256}`);
+    if (this.blobSet.has(sha256))
+      return { commit: () => this.putBlob(sha256, bytes), discard: async () => {} };
+    const staged = await stageFile(this.blobPath(sha256), bytes);
+    return {
+      commit: async () => {
+        this.touchedDuringSweep?.add(sha256);
+        this.cache.set(sha256, bytes);
+        // A sweep may be removing this very file: let it finish, or it could remove the new one.
+        await this.deleting.get(sha256);
+        const had = this.blobSet.has(sha256);
+        await staged.commit();
+        this.blobSet.add(sha256);
+        return !had;
+      },
+      discard: () => staged.discard(),
+    };
   }
 
   /**
