@@ -2,11 +2,11 @@
  * Durable directories: a directory that `writeFileAtomic` (or the store) creates is fsynced into its
  * parent, every level of it, so a power cut cannot lose a directory whose files were fsynced.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirDurable, writeFileAtomic } from './atomic.ts';
+import { mkdirDurable, stageFile, writeFileAtomic } from './atomic.ts';
 
 let root: string;
 beforeEach(async () => {
@@ -36,5 +36,20 @@ describe('mkdirDurable', () => {
   it('is what writeFileAtomic uses for a file in a new directory (with the real fsync)', async () => {
     await writeFileAtomic(join(root, 'rooms', 'r', 'releases', 'x.json'), '{}');
     expect(await readFile(join(root, 'rooms', 'r', 'releases', 'x.json'), 'utf8')).toBe('{}');
+  });
+});
+
+describe('stageFile', () => {
+  it('keeps the bytes out of sight until commit, and discard leaves nothing', async () => {
+    const target = join(root, 'blobs', 'ab', 'abc');
+    const kept = await stageFile(target, 'kept');
+    const dropped = await stageFile(join(root, 'blobs', 'ab', 'abd'), 'dropped');
+    // Both written and fsynced, neither in place.
+    expect((await readdir(join(root, 'blobs', 'ab'))).every((n) => n.startsWith('.tmp-'))).toBe(true);
+    await expect(stat(target)).rejects.toThrow();
+    await kept.commit();
+    await dropped.discard();
+    expect(await readdir(join(root, 'blobs', 'ab'))).toEqual(['abc']);
+    expect(await readFile(target, 'utf8')).toBe('kept');
   });
 });
