@@ -155,7 +155,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           if (steps && round === 1) {
             const s = await relaySteps(image, `image/${format}`, stepDir);
             stepRows.push(
-              `| ${format} | ${(bytes / 1e6).toFixed(2)} MB | ${STEP_NAMES.map((n) => f1(s[n])).join(' | ')} |`,
+              `| ${format} | ${(bytes / 1e6).toFixed(2)} MB | ${STEP_NAMES.map((n) => s[n]).join(' | ')} |`,
             );
           }
         }
@@ -184,7 +184,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   out.write('|---|---|---|---|---|---|---|---|---|---|---|\n');
   for (const r of rows) out.write(`${r}\n`);
   if (steps) {
-    out.write(`\nThe relay's steps on one texture of each row, one after another (ms):\n\n`);
+    out.write(
+      `\nThe relay's steps on one texture of each row, one after another (wall ms / CPU ms of the process):\n\n`,
+    );
     out.write(
       `| format | size | ${STEP_NAMES.join(' | ')} |\n|---|---|${STEP_NAMES.map(() => '---').join('|')}|\n`,
     );
