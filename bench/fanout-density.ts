@@ -22,7 +22,7 @@ import { buildRelease } from '../publisher/build.ts';
 import { RelayApi } from '../publisher/relay-api.ts';
 import { startServer } from '../signaling/server.ts';
 import { pythonOf, scriptOf } from './fanout-payloads.ts';
-import { Readers, now, runBaseline } from './fanout-runs.ts';
+import { BareProcess, Readers, now, runBaseline } from './fanout-runs.ts';
 import { BenchChild } from './bench-child.ts';
 
 const ReplySchema = v.variant('type', [
@@ -219,12 +219,14 @@ export async function density(argv: readonly string[]): Promise<number> {
   }
   const rows: DensityRow[] = [];
   const readers = new Readers();
-  await readers.ask({}, 'up');
+  const bareProcess = new BareProcess();
+  await Promise.all([readers.ask({}, 'up'), bareProcess.ask({}, 'up')]);
   try {
     for (let round = 1; round <= rounds; round++) {
       const relay = await relayRound(round, players, heartbeatMs, holdMs, timeoutMs);
       const bare = await runBaseline(
         readers,
+        bareProcess,
         { proto: 'ours', n: players, payload: 'script', round, mode: { kind: 'all' }, timeoutMs },
         patchBytes(),
       );
@@ -241,7 +243,7 @@ export async function density(argv: readonly string[]): Promise<number> {
       );
     }
   } finally {
-    await readers.exit();
+    await Promise.all([readers.exit(), bareProcess.exit()]);
   }
   const out = [
     '| round | players (ws + tcp) | connected | still open after | relay RSS before any connection | relay RSS, all connected and heartbeating (peak) | accept | publish → patch at all | delivered | script pushed (rest asked) | bare `net`: same bytes to N sockets | patch ÷ bare | CPU: relay / players | CPU: bare server / readers | relay CPU ÷ bare server CPU |',

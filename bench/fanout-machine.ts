@@ -32,13 +32,18 @@ export interface Pinning {
 }
 
 /**
- * Pins every thread of the server (this process) and of the readers' process (present and future
- * threads: they inherit it) to separate CPUs with `taskset`; false when that is not possible here
- * (no taskset, one CPU). Asked once, before any pinning: a pinned process sees one CPU.
+ * Pins every thread of the server (this process, and `serverPids`: the bare servers' process) and of
+ * the readers' process (present and future threads: they inherit it) to separate CPUs with
+ * `taskset`; false when that is not possible here (no taskset, one CPU). Asked once, before any
+ * pinning: a pinned process sees one CPU.
  */
-export function pinApart(readersPid: number, cpus: Pinning = { server: 0, readers: 1 }): boolean {
+export function pinApart(
+  readersPid: number,
+  cpus: Pinning = { server: 0, readers: 1 },
+  serverPids: readonly number[] = [],
+): boolean {
   if (availableParallelism() < 2) return false;
-  return pin(process.pid, cpus.server) && pin(readersPid, cpus.readers);
+  return [process.pid, ...serverPids].every((pid) => pin(pid, cpus.server)) && pin(readersPid, cpus.readers);
 }
 
 function pin(pid: number, cpu: number): boolean {

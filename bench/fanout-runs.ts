@@ -9,7 +9,7 @@
  * uploaded raw, and the release goes up again. What a user sees is from that first request to the
  * last byte at the last client; its parts are printed apart (upload, accept, fan-out).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ import {
 import { buildRelease, type BuiltRelease } from '../publisher/build.ts';
 import { RelayApi } from '../publisher/relay-api.ts';
 import { startServer, type RunningServer } from '../signaling/server.ts';
-import { BareServer, type BaselineMode } from './fanout-baseline.ts';
+import type { BaselineMode } from './fanout-baseline.ts';
 import { pythonOf, scriptOf, type PayloadName, type Proto } from './fanout-payloads.ts';
 import { BenchChild } from './bench-child.ts';
 import { fullGc } from './fanout-machine.ts';
@@ -293,16 +293,70 @@ export interface BareRun {
   readonly timeoutMs: number;
 }
 
-/** A bare `net` server writes `bytes` to N readers. */
-export async function runBaseline(readers: Readers, o: BareRun, bytes: Uint8Array): Promise<Row> {
-  const bare = await BareServer.start();
+const BareReplySchema = v.variant('type', [
+  v.object({ type: v.literal('up') }),
+  v.object({ type: v.literal('listening'), port: v.number() }),
+  v.object({ type: v.literal('loaded'), bytes: v.number() }),
+  v.object({ type: v.literal('pushing'), t0: v.number() }),
+  v.object({
+    type: v.literal('cpu'),
+    cpuMs: v.number(),
+    sysMs: v.number(),
+    loopMs: v.nullable(v.number()),
+    byThread: v.string(),
+  }),
+  v.object({ type: v.literal('closed') }),
+]);
+type BareReply = v.InferOutput<typeof BareReplySchema>;
+
+/**
+ * The bare servers' process (`fanout-bare.ts`): apart from the relay's, so that neither run leaves
+ * the other's V8 state (optimized code, object shapes) deoptimized.
+ */
+export class BareProcess extends BenchChild<BareReply> {
+  private loaded: Uint8Array | null = null;
+  private dir: string | null = null;
+
+  constructor() {
+    super(fileURLToPath(new URL('./fanout-bare.ts', import.meta.url)), BareReplySchema);
+  }
+
+  /** Hands the process the bytes its servers write (through a file: megabytes, once per payload). */
+  async load(bytes: Uint8Array): Promise<void> {
+    const same =
+      this.loaded !== null &&
+      (this.loaded === bytes ||
+        (this.loaded.length === bytes.length && Buffer.compare(this.loaded, bytes) === 0));
+    if (same) return;
+    this.dir ??= await mkdtemp(join(tmpdir(), 'patchcast-bare-'));
+    const file = join(this.dir, 'payload');
+    await writeFile(file, bytes);
+    await this.ask({ cmd: 'load', file }, 'loaded');
+    this.loaded = bytes;
+  }
+
+  override async exit(): Promise<void> {
+    await super.exit();
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A bare `net` server (in the bare servers' process) writes `bytes` to N readers. */
+export async function runBaseline(
+  readers: Readers,
+  bareProcess: BareProcess,
+  o: BareRun,
+  bytes: Uint8Array,
+): Promise<Row> {
+  await bareProcess.load(bytes);
+  const { port } = await bareProcess.ask({ cmd: 'start' }, 'listening');
   try {
     const connected = await readers.ask(
       {
         cmd: 'connect',
         kind: 'raw',
         host: '127.0.0.1',
-        port: bare.port,
+        port,
         n: o.n,
         room: 'x',
         seq: 0,
@@ -313,16 +367,9 @@ export async function runBaseline(readers: Readers, o: BareRun, bytes: Uint8Arra
       },
       'connected',
     );
-    await bare.waitFor(o.n);
-    fullGc();
-    const t0 = now();
-    const cpu = process.cpuUsage();
-    const threads = threadCpuMs();
-    const pushed = bare.push(bytes, o.mode);
+    const { t0 } = await bareProcess.ask({ cmd: 'push', n: o.n, mode: o.mode }, 'pushing');
     const results = await readers.ask({ cmd: 'collect', timeoutMs: o.timeoutMs }, 'results');
-    const serverCpu = process.cpuUsage(cpu);
-    const { loopMs: serverLoopMs, byThread: serverThreads } = threadCpuSince(threads);
-    await pushed.catch(() => {});
+    const serverCpu = await bareProcess.ask({ cmd: 'stop' }, 'cpu');
     await readers.ask({ cmd: 'close' }, 'closed');
     const delivery = stats(results.done, t0);
     return {
@@ -338,10 +385,10 @@ export async function runBaseline(readers: Readers, o: BareRun, bytes: Uint8Arra
       ...delivery,
       userMs: delivery.max,
       delivered: results.done.length,
-      serverCpuMs: (serverCpu.user + serverCpu.system) / 1000,
-      serverSysMs: serverCpu.system / 1000,
-      serverLoopMs,
-      serverThreads,
+      serverCpuMs: serverCpu.cpuMs,
+      serverSysMs: serverCpu.sysMs,
+      serverLoopMs: serverCpu.loopMs,
+      serverThreads: serverCpu.byThread,
       readerCpuMs: results.cpuMs,
       readerSysMs: results.sysMs,
       readerReads: results.reads,
@@ -349,6 +396,6 @@ export async function runBaseline(readers: Readers, o: BareRun, bytes: Uint8Arra
       ...phases(results, t0),
     };
   } finally {
-    await bare.close();
+    await bareProcess.ask({ cmd: 'close' }, 'closed');
   }
 }

@@ -35,7 +35,7 @@ import type { BaselineMode } from './fanout-baseline.ts';
 import { load, pinApart } from './fanout-machine.ts';
 import { roundSteps, warmupSteps, type RelayConfig, type Step } from './fanout-plan.ts';
 import { roundsTable, summary, table } from './fanout-report.ts';
-import { Readers, runBaseline, runRelay, type Row } from './fanout-runs.ts';
+import { BareProcess, Readers, runBaseline, runRelay, type Row } from './fanout-runs.ts';
 
 function listFlag<T extends string>(argv: readonly string[], name: string, all: readonly T[]): T[] {
   const at = argv.indexOf(`--${name}`);
@@ -100,11 +100,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   );
 
   const readers = new Readers();
-  await readers.ask({}, 'up');
-  let pinned = 'not pinned: the server and the readers share every CPU';
+  // The bare servers run in a process of their own (fanout-bare.ts), the relay in this one.
+  const bareProcess = new BareProcess();
+  await Promise.all([readers.ask({}, 'up'), bareProcess.ask({}, 'up')]);
+  let pinned = 'not pinned: the servers and the readers share every CPU';
   if (argv.includes('--pin')) {
-    const ok = readers.pid !== undefined && pinApart(readers.pid);
-    pinned = ok ? 'pinned: server (relay or bare) on CPU 0, readers on CPU 1' : 'pinning failed: not pinned';
+    const ok =
+      readers.pid !== undefined &&
+      bareProcess.pid !== undefined &&
+      pinApart(readers.pid, undefined, [bareProcess.pid]);
+    pinned = ok
+      ? 'pinned: the servers (relay, and bare in their own process) on CPU 0, readers on CPU 1'
+      : 'pinning failed: not pinned';
   }
   const loadBefore = load();
   const rows: Row[] = [];
@@ -123,7 +130,14 @@ export async function main(argv: readonly string[]): Promise<number> {
         const step = async (s: Step, round: number) => {
           if (s.kind === 'bare') {
             const base = { proto: s.proto, n, payload: payload as PayloadName, round, timeoutMs };
-            log(await runBaseline(readers, { ...base, mode: s.mode }, baselineBytes(slots, s.proto)));
+            log(
+              await runBaseline(
+                readers,
+                bareProcess,
+                { ...base, mode: s.mode },
+                baselineBytes(slots, s.proto),
+              ),
+            );
             return;
           }
           const c = s.config;
@@ -178,7 +192,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
     }
   } finally {
-    await readers.exit();
+    await Promise.all([readers.exit(), bareProcess.exit()]);
   }
   const header = `${roundsRun} measured round(s) after a warm-up, ${((Date.now() - started) / 1000).toFixed(0)} s; ${pinned}; load average ${loadBefore} before, ${load()} after (1 / 5 / 15 min)`;
   process.stdout.write(

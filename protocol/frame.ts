@@ -158,8 +158,17 @@ export const BINARY_CHUNK_TAG = 0xb1;
 /** Bytes of a binary chunk body before the chunk's bytes. */
 export const BINARY_CHUNK_HEADER_BYTES = 1 + 32 + 4;
 
-/** Writes a binary chunk body into `out` at `at` (which needs {@link BINARY_CHUNK_HEADER_BYTES} + data). */
-function writeChunkBody(out: Uint8Array, at: number, sha256: string, index: number, data: Uint8Array): void {
+/**
+ * Writes a binary chunk body into `out` at `at` (which needs {@link BINARY_CHUNK_HEADER_BYTES} + data):
+ * a sender that frames many chunks into one buffer writes them in place, without a buffer each.
+ */
+export function writeChunkBody(
+  out: Uint8Array,
+  at: number,
+  sha256: string,
+  index: number,
+  data: Uint8Array,
+): void {
   out[at] = BINARY_CHUNK_TAG;
   out.set(fromHex(sha256), at + 1);
   new DataView(out.buffer, out.byteOffset).setUint32(at + 33, index, false);

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { FrameDecoder, fromBase64, sha256Hex, sliceChunk } from '../../protocol/index.ts';
+import { encodeChunkFrame, FrameDecoder, fromBase64, sha256Hex, sliceChunk } from '../../protocol/index.ts';
 import { WS_FRAMING } from '../transports/ws.ts';
 import { FramedBlob, FramedBlobCache } from './framed-blob.ts';
 import { TCP_FRAMING } from './framing.ts';
@@ -91,6 +91,18 @@ describe('FramedBlob', async () => {
     const first = JSON.parse(texts[0]!.data.toString('utf8')) as { index: number; data: string };
     expect(first.index).toBe(0);
     expect(Buffer.from(fromBase64(first.data)).equals(sliceChunk(blob, 0, CHUNK))).toBe(true);
+  });
+
+  it('writes binary chunk frames in place: byte for byte the protocol encoder frames, a short last chunk too', async () => {
+    const blob = randomBytes(3 * CHUNK + 123);
+    const sha = await sha256Hex(blob);
+    const framed = new FramedBlob(sha, blob, CHUNK, true, TCP_FRAMING);
+    const expected = Buffer.concat(
+      Array.from({ length: 4 }, (_, i) => encodeChunkFrame(sha, i, sliceChunk(blob, i, CHUNK))),
+    );
+    expect(framed.count).toBe(4);
+    expect(framed.bytes.equals(expected)).toBe(true);
+    expect(framed.run(3, 4).equals(encodeChunkFrame(sha, 3, sliceChunk(blob, 3, CHUNK)))).toBe(true);
   });
 
   it('is kept per blob, chunk size, encoding and wire', () => {

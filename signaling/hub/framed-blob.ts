@@ -4,7 +4,7 @@
  * — what a bare server does with a file — instead of a write, a callback and a queue entry per
  * 64 KiB chunk. Binary chunk frames for clients that said `binaryChunks`, base64 JSON for the others.
  */
-import { encodeChunkBody, MessageType, sliceChunk } from '../../protocol/index.ts';
+import { BINARY_CHUNK_HEADER_BYTES, MessageType, sliceChunk, writeChunkBody } from '../../protocol/index.ts';
 import { ByteLru } from '../store/lru.ts';
 import type { Framing } from './framing.ts';
 import { BASE64_SLOT, jsonWithBase64 } from './payloads.ts';
@@ -18,28 +18,42 @@ export class FramedBlob {
 
   constructor(sha256: string, blob: Uint8Array, chunkSize: number, binary: boolean, framing: Framing) {
     const count = Math.ceil(blob.length / chunkSize);
-    const bodies: Uint8Array[] = [];
     this.offsets = new Float64Array(count + 1);
+    // Binary chunk bodies are written straight into the one buffer (their sizes are known up front):
+    // no body per chunk to allocate and copy again — 5 MB less garbage per 5 MB blob and wire, made
+    // while the fan-out runs. Base64 JSON bodies are encoded first (their length is the encoder's).
+    const bodies: Uint8Array[] | null = binary ? null : [];
     let total = 0;
     for (let i = 0; i < count; i++) {
-      const data = sliceChunk(blob, i, chunkSize);
-      const body = binary
-        ? encodeChunkBody(sha256, i, data)
-        : jsonWithBase64(
-            { type: MessageType.blob, sha256, index: i, data: BASE64_SLOT },
-            Buffer.from(data.buffer, data.byteOffset, data.length).toString('base64'),
-          ).frame.subarray(4);
-      bodies.push(body);
+      const dataLength = Math.min(blob.length, (i + 1) * chunkSize) - i * chunkSize;
+      let bodyLength = BINARY_CHUNK_HEADER_BYTES + dataLength;
+      if (bodies) {
+        const data = sliceChunk(blob, i, chunkSize);
+        const body = jsonWithBase64(
+          { type: MessageType.blob, sha256, index: i, data: BASE64_SLOT },
+          Buffer.from(data.buffer, data.byteOffset, data.length).toString('base64'),
+        ).frame.subarray(4);
+        bodies.push(body);
+        bodyLength = body.length;
+      }
       this.offsets[i] = total;
-      total += framing.headerLength(body.length) + body.length;
+      total += framing.headerLength(bodyLength) + bodyLength;
     }
     this.offsets[count] = total;
     this.bytes = Buffer.allocUnsafe(total);
     for (let i = 0; i < count; i++) {
-      const body = bodies[i]!;
+      const end = this.offsets[i + 1]!;
       const at = this.offsets[i]!;
-      framing.writeHeader(this.bytes, at, body.length, binary);
-      this.bytes.set(body, this.offsets[i + 1]! - body.length);
+      if (bodies) {
+        const body = bodies[i]!;
+        framing.writeHeader(this.bytes, at, body.length, false);
+        this.bytes.set(body, end - body.length);
+      } else {
+        const data = sliceChunk(blob, i, chunkSize);
+        const bodyAt = end - BINARY_CHUNK_HEADER_BYTES - data.length;
+        framing.writeHeader(this.bytes, at, end - bodyAt, true);
+        writeChunkBody(this.bytes, bodyAt, sha256, i, data);
+      }
     }
   }
 
