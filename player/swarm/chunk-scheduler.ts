@@ -258,7 +258,8 @@ export class ChunkScheduler {
         relay !== null &&
         (peersQuiet || !job.deferred.has(index)) &&
         this.relayInflight < relayLimit &&
-        now >= (job.relayNotBefore.get(index) ?? 0);
+        // (Starved, the relay may not defer us: its retry-after, the trickle's pace, is not ours.)
+        (this.starved || now >= (job.relayNotBefore.get(index) ?? 0));
       // The relay first while it serves at once; peers only for what it could not give.
       if (relay && !busy && !job.relayNotBefore.has(index)) {
         if (relayMay) this.askRelay(job, index, relay);
