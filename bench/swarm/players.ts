@@ -100,6 +100,7 @@ async function start(cmd: Extract<Command, { cmd: 'start' }>): Promise<void> {
   await Promise.all(players.map((p) => p.waitForSeq(cmd.seq, 120_000)));
   // A swarm player whose relay may defer (`welcome.defers`) registers with PeerJS once welcomed.
   await Promise.all(players.map((p) => p.swarm?.settled()));
+  await linked(LINKS_SETTLE_MS);
   collectGarbage(); // the last run's players and patches, not in this run's window
   await quiet(20_000);
   reply({
@@ -107,6 +108,24 @@ async function start(cmd: Extract<Command, { cmd: 'start' }>): Promise<void> {
     peers: players.map((p) => p.client.status().peers),
     settleMs: Date.now() - started,
   });
+}
+
+/** The links a swarm player dials itself (`PeerMesh`'s default target). */
+const LINK_TARGET = 4;
+/** How long the settle waits for the swarm players' links at most. */
+const LINKS_SETTLE_MS = 30_000;
+
+/**
+ * Waits until every swarm player that wants links (its PeerJS peer is open: the relay may defer)
+ * has its mesh's target of links up, or `maxMs` passed. A harness choice: 50 players that join in
+ * the same second stand in for players that joined over minutes, whose links are up long before a
+ * publish; links still being set up in the timed window would time the join, not the patch.
+ */
+async function linked(maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  const wanting = () =>
+    players.filter((p) => p.swarm?.info().state === 'open' && p.swarm.info().peers.length < LINK_TARGET);
+  while (wanting().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Waits until this process has spent under 10 % of a core in two 250 ms windows in a row. */

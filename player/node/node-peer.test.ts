@@ -1,7 +1,7 @@
 // @vitest-environment node
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { loopbackOnlyBinding } from './node-peer.ts';
+import { linkConfigFor, loopbackOnlyBinding, NODE_LINK_MTU } from './node-peer.ts';
 
 const lo: NetworkInterfaceInfo = {
   address: '127.0.0.1',
@@ -20,5 +20,14 @@ describe('loopbackOnlyBinding', () => {
 
   it('binds nothing where another interface exists: candidates are gathered as a browser does', () => {
     expect(loopbackOnlyBinding({ lo: [lo], eth0: [eth] })).toEqual({});
+  });
+});
+
+describe('linkConfigFor', () => {
+  it('asks for larger SCTP packets only on a loopback-only machine, and only towards a Node player', () => {
+    expect(linkConfigFor('pn-0011', { lo: [lo] })).toEqual({ mtu: NODE_LINK_MTU });
+    expect(linkConfigFor('pc-0011', { lo: [lo] })).toEqual({}); // a page: Chromium drops them
+    expect(linkConfigFor(null, { lo: [lo] })).toEqual({});
+    expect(linkConfigFor('pn-0011', { lo: [lo], eth0: [eth] })).toEqual({}); // a real network's MTU
   });
 });

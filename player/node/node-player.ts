@@ -16,7 +16,7 @@ import { WORLD_HEIGHT, WORLD_WIDTH } from '../sandbox/contract.ts';
 import type { LogicHostOptions } from '../sandbox/logic-host.ts';
 import { fileCache } from './file-cache.ts';
 import { NodeGame } from './node-handlers.ts';
-import { openNodePeer } from './node-peer.ts';
+import { NODE_PEER_ID_PREFIX, openNodePeer } from './node-peer.ts';
 
 /** Options of {@link NodePlayer}. */
 export interface NodePlayerOptions extends Omit<
@@ -73,6 +73,7 @@ export class NodePlayer {
           swarm: { hash: nodeSha256Hex, ...p2p.swarm },
           server: () => this.client.currentServer(),
           openPeer: openNodePeer,
+          idPrefix: NODE_PEER_ID_PREFIX,
         })
       : null;
     this.client = new PatchClient({

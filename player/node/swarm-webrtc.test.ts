@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { PeerServer } from 'peer';
-import type { Peer } from 'peerjs';
+import type { DataConnection, Peer } from 'peerjs';
 import { describeBlob } from '../../protocol/blobs.ts';
 import { PeerMesh } from '../swarm/peerjs.ts';
 import { Swarm, type RelaySource } from '../swarm/swarm.ts';
-import { openNodePeer } from './node-peer.ts';
+import { NODE_LINK_MTU, openNodePeer } from './node-peer.ts';
 
 // Real WebRTC between Node peers (node-datachannel), brokered by the `peer` package's server on loopback.
 // `npm test` runs this inside a network namespace with only `lo` up; `iceServers` is empty.
@@ -70,6 +70,47 @@ describe('swarm over PeerJS and real WebRTC', () => {
       n.swarm.close();
     }
   });
+});
+
+describe('the SCTP packet size of a link', () => {
+  it('is 4 KiB between two Node players on a loopback-only machine, and the default towards a page', async () => {
+    const address = { host: '127.0.0.1', port, path: '/peerjs', secure: false };
+    const [a, b, page] = await Promise.all(
+      ['pn-mtu-a', 'pn-mtu-b', 'pc-mtu-page'].map((id) => openNodePeer(address, id)),
+    );
+    peers.push(a!, b!, page!);
+    const mtuOf = (conn: DataConnection): number | null =>
+      (conn.peerConnection as unknown as { linkMtu: number | null }).linkMtu;
+    const opened = (conn: DataConnection) => new Promise<void>((resolve) => conn.on('open', resolve));
+    const linked = async (from: Peer, to: Peer): Promise<[DataConnection, DataConnection]> => {
+      const incoming = new Promise<DataConnection>((resolve) => to.once('connection', resolve));
+      const outgoing = from.connect(to.id, { serialization: 'raw', reliable: true });
+      const other = await incoming;
+      await Promise.all([opened(outgoing), opened(other)]);
+      return [outgoing, other];
+    };
+    // Node to Node: both ends send 4 KiB packets; 16 chunk-sized messages cross intact.
+    const [ab, ba] = await linked(a!, b!);
+    expect([mtuOf(ab), mtuOf(ba)]).toEqual([NODE_LINK_MTU, NODE_LINK_MTU]);
+    const chunks = Array.from({ length: 16 }, (_, k) =>
+      new Uint8Array(64 << 10).map((_, i) => (i * 31 + k) % 251),
+    );
+    const got: Uint8Array[] = [];
+    const all = new Promise<void>((resolve) =>
+      ba.on('data', (d) => {
+        got.push(new Uint8Array(d as ArrayBuffer));
+        if (got.length === chunks.length) resolve();
+      }),
+    );
+    for (const chunk of chunks) void ab.send(chunk);
+    await all;
+    expect(got.map((g) => Buffer.from(g).toString('base64'))).toEqual(
+      chunks.map((c) => Buffer.from(c).toString('base64')),
+    );
+    // To a page's id (`pc-`: Chromium drops larger packets) a Node player keeps the default.
+    const [toPage] = await linked(a!, page!);
+    expect(mtuOf(toPage)).toBeNull();
+  }, 30_000);
 });
 
 async function waitFor(cond: () => boolean, ms: number): Promise<void> {

@@ -36,6 +36,11 @@ import type { ResolvedSwarmOptions, SwarmStats } from './swarm-options.ts';
 
 /** Verified peer chunks that end a starvation (the relay may defer to our peers again). */
 const STARVED_CLEAR_CHUNKS = 4;
+/**
+ * A request timer that fires this much past its time shows our own event loop stalled: its request
+ * gets one more look after the answers that arrived meanwhile are read (`askPeer`).
+ */
+export const LOOP_STALL_MS = 100;
 /** Requests to one peer past their deadline whose late answer we still take (the oldest forgotten first). */
 const MAX_LATE_ASKS = 64;
 /** How long a peer that said `peer.none` for a chunk is not asked for it again. */
@@ -253,7 +258,8 @@ export class ChunkScheduler {
         relay !== null &&
         (peersQuiet || !job.deferred.has(index)) &&
         this.relayInflight < relayLimit &&
-        now >= (job.relayNotBefore.get(index) ?? 0);
+        // (Starved, the relay may not defer us: its retry-after, the trickle's pace, is not ours.)
+        (this.starved || now >= (job.relayNotBefore.get(index) ?? 0));
       // The relay first while it serves at once; peers only for what it could not give.
       if (relay && !busy && !job.relayNotBefore.has(index)) {
         if (relayMay) this.askRelay(job, index, relay);
@@ -297,14 +303,28 @@ export class ChunkScheduler {
     // A peer still answering is busy, not stalling: its answers come in the order asked, so a request
     // queued behind others is late only once the peer has been silent for the deadline (from the
     // request, or from its last answer if that came later).
+    let firesAt = askedAt + deadline;
+    let forgiven = false;
     const check = (): void => {
       const pending = job.inflight.get(index);
       if (pending?.from !== peer.link.id) return;
       const now = clock.now();
+      // Our own event loop stalled (this timer fired far past its time, as on a loaded machine):
+      // answers that came in meanwhile are still waiting to be read — timers run before I/O. Look
+      // again once they are, after as long again as the stall (once per request: a peer that is
+      // silent is still judged, however late every timer fires).
+      const stall = now - firesAt;
+      if (!forgiven && stall >= LOOP_STALL_MS) {
+        forgiven = true;
+        firesAt = now + Math.min(stall, deadline);
+        job.inflight.set(index, { ...pending, timer: clock.setTimeout(check, firesAt - now) });
+        return;
+      }
       // A peer that answered a request asked after this one skipped it: no more time for this one.
       const inOrder = peer.lastAnsweredAskedAt <= askedAt;
       const due = (inOrder ? Math.max(askedAt, peer.lastAnswerAt) : askedAt) + deadline;
       if (now < due) {
+        firesAt = due;
         job.inflight.set(index, { ...pending, timer: clock.setTimeout(check, due - now) });
         return;
       }

@@ -114,12 +114,18 @@ export interface PlayerSwarmOptions {
    * peers (WebRTC that registers but never connects must not leave us waiting on a swarm).
    */
   readonly linkGraceMs?: number;
+  /** How our PeerJS id starts (default `pc-`; the Node adapter's `pn-`: see `newPeerId`). */
+  readonly idPrefix?: string;
 }
 
-/** A PeerJS id of our own making, so `hello` can carry it before PeerJS has even loaded. */
-function newPeerId(): string {
+/**
+ * A PeerJS id of our own making, so `hello` can carry it before PeerJS has even loaded: `prefix`
+ * (`pc-` in a page; the Node adapter's says a peer is libdatachannel: `player/node/node-peer.ts`) and
+ * 80 random bits.
+ */
+function newPeerId(prefix: string): string {
   const bytes = crypto.getRandomValues(new Uint8Array(10));
-  return `pc-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `${prefix}${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /** Refusals no honest peer causes: the sender is banned. */
@@ -139,7 +145,7 @@ const LINK_GRACE_MS = 8_000;
 
 /** The player's swarm; see the file comment. Fires `change` when links come and go. */
 export class PlayerSwarm extends EventTarget {
-  readonly id = newPeerId();
+  readonly id: string;
   private readonly options: PlayerSwarmOptions;
   private swarm: Swarm | null = null;
   private client: SwarmClient | null = null;
@@ -166,6 +172,7 @@ export class PlayerSwarm extends EventTarget {
   constructor(options: PlayerSwarmOptions) {
     super();
     this.options = options;
+    this.id = newPeerId(options.idPrefix ?? 'pc-');
   }
 
   /** The patch client options that plug the swarm in: spread them into `new PatchClient({…})`. */

@@ -128,6 +128,38 @@ describe('a slow but honest peer', () => {
   });
 });
 
+describe('a player whose own event loop stalls', () => {
+  it('reads the answers that came during the stall before judging a request late: no timeout, no strike', async () => {
+    // A loaded machine: this player's loop is blocked for 400 ms past every timer, and the peer's
+    // answers, which arrived meanwhile, are read only after the timers that fired in the stall
+    // (timers run before I/O in an event loop turn).
+    const io: (() => void)[] = [];
+    const stalled = (clock: VirtualClock): Clock => ({
+      now: () => clock.now(),
+      setTimeout: (fn, ms) =>
+        clock.setTimeout(() => {
+          fn();
+          for (const read of io.splice(0)) read();
+        }, ms + 400),
+      clearTimeout: (h) => clock.clearTimeout(h),
+    });
+    const { bytes, swarm, peer, clock, result, finished } = await setup(stalled);
+    // The peer answers each request 100 ms after it is asked (well inside every deadline).
+    let answered = 0;
+    const serve = (): void => {
+      for (; answered < peer.asked.length; answered++) io.push(() => peer.answer());
+      clock.setTimeout(serve, 100);
+    };
+    clock.setTimeout(serve, 100);
+    await clock.run(finished, 60_000);
+    const got = await result;
+    expect(got.ok && got.value).toEqual(bytes);
+    expect(swarm.stats.peerTimeouts).toBe(0);
+    expect(peer.closed).toBe(false);
+    expect([...peer.asked].sort((a, b) => a - b)).toEqual(Array.from({ length: CHUNKS }, (_, i) => i));
+  });
+});
+
 describe('a peer that stops answering', () => {
   it('is let go after a proven start even when timers fire late (each silence past a strike strikes again)', async () => {
     // Timers on a loaded machine fire late: every deadline here fires 20–200 ms after it is due.

@@ -35,7 +35,7 @@ export interface DeferralPolicyOptions {
   readonly clock: DeferralClock;
   /** Copies of each chunk served at once before deferring (default 1). */
   readonly copies?: number;
-  /** After the first copies, the next copy of a chunk to a client with peers waits this long, then twice that, … (default 1500 ms). */
+  /** After the first copies, the next copy of a chunk to a client with peers waits this long, then twice that, … (default 3000 ms: one trickle copy in a transfer of up to 9 s). */
   readonly holdMs?: number;
   /** The trickle's gap never grows past this (default 12 s). */
   readonly maxGapMs?: number;
@@ -93,7 +93,7 @@ export class DeferralPolicy {
   constructor(options: DeferralPolicyOptions) {
     this.clock = options.clock;
     this.copies = options.copies ?? 1;
-    this.holdMs = options.holdMs ?? 1500;
+    this.holdMs = options.holdMs ?? 3000;
     this.maxBlobs = options.maxBlobs ?? 64;
     this.maxGapMs = options.maxGapMs ?? 12_000;
     this.idleResetMs = Math.max(options.idleResetMs ?? 30_000, this.maxGapMs);
