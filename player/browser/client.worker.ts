@@ -28,7 +28,8 @@ function handlersFor(init: WorkerClientInit, page: Remote<PageSide>): PatchHandl
   return {
     script: (change, source) => page.script(change, source),
     async texture(change, bytes): Promise<ApplyOutcome> {
-      if (!drawn.has(change.name)) return { status: 'skipped', reason: `texture slot ${change.name} is not drawn` };
+      if (!drawn.has(change.name))
+        return { status: 'skipped', reason: `texture slot ${change.name} is not drawn` };
       const decoded = await decodeTexture(bytes, change.slot.mime);
       markStage('decoded', change.seq);
       return page.texture(change, transfer(decoded, [decoded.bitmap]));

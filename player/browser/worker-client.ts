@@ -43,7 +43,12 @@ export class WorkerPatchClient extends EventTarget {
     this.remote = wrap<ClientWorkerApi>(options.worker);
     const swarm = options.swarm;
     this.swarmSide = swarm
-      ? pageSwarm(swarm, this.remote, () => this.snapshot.bytesFromRelay, () => this.pushView())
+      ? pageSwarm(
+          swarm,
+          this.remote,
+          () => this.snapshot.bytesFromRelay,
+          () => this.pushView(),
+        )
       : null;
     if (swarm) {
       swarm.bind(this.swarmClient());

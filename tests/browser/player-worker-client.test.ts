@@ -67,7 +67,8 @@ describe('the patch client works in its worker while the page is busy', () => {
       const out: Record<string, number> = {};
       for (const m of performance.getEntriesByType('mark')) {
         const prefix = `patchcast:${seq}:`;
-        if (m.name.startsWith(prefix)) out[m.name.slice(prefix.length)] = performance.timeOrigin + m.startTime;
+        if (m.name.startsWith(prefix))
+          out[m.name.slice(prefix.length)] = performance.timeOrigin + m.startTime;
       }
       return out;
     }, published.seq);
