@@ -10,8 +10,8 @@ import type { Message } from '../../protocol/messages.ts';
 import type { ConfigSlot, ScriptSlot, SignedRelease, TextureSlot } from '../../protocol/release.ts';
 import type { ApplyOutcome, RemovedSlot, SlotChange } from '../core/apply.ts';
 import type { PatchEvents } from '../core/events.ts';
-import type { PatchStatus } from '../core/status.ts';
 import type { DecodedTexture } from '../game/texture.ts';
+import type { Mail } from './outbox.ts';
 import type { PageSwarm, SwarmView, WorkerRelay } from './swarm-bridge.ts';
 
 /** The client's options that cross to the worker (plain data). */
@@ -39,14 +39,19 @@ export interface PageHandlers {
   removed(slot: RemovedSlot): void | Promise<void>;
 }
 
-/** Everything the worker calls on the page. */
-export interface PageSide extends PageHandlers, Partial<PageSwarm> {
-  /** The client's status changed: a snapshot, and the relay HTTP base URL connected to now. */
-  status(snapshot: PatchStatus, server: string): void;
+/**
+ * Everything the worker calls on the page. Each call carries the worker's {@link Mail} (marks and
+ * status kept since the last delivery: `outbox.ts`), applied before the call itself.
+ */
+export interface PageSide extends Partial<PageSwarm> {
+  script(change: SlotChange<ScriptSlot>, source: string, mail: Mail): Promise<ApplyOutcome>;
+  texture(change: SlotChange<TextureSlot>, decoded: DecodedTexture, mail: Mail): Promise<ApplyOutcome>;
+  config(change: SlotChange<ConfigSlot>, value: ConfigObject, mail: Mail): Promise<ApplyOutcome>;
+  removed(slot: RemovedSlot, mail: Mail): Promise<void>;
   /** One of the client's events (`shown`, `applied`, `refused`, `connected`, `disconnected`). */
-  event(type: keyof PatchEvents, detail: PatchEvents[keyof PatchEvents]): void;
-  /** A timeline mark made in the worker (`at`: ms since the epoch). */
-  mark(stage: string, seq: number, at: number): void;
+  event(type: keyof PatchEvents, detail: PatchEvents[keyof PatchEvents], mail: Mail): void;
+  /** Marks and status with no call to ride with. */
+  post(mail: Mail): void;
 }
 
 /** Failure options of {@link ClientWorkerApi.reportFailure}. */

@@ -11,6 +11,7 @@ import type { PatchStatus } from '../core/status.ts';
 import { markStageAt } from '../core/timeline.ts';
 import type { PlayerSwarm, SwarmClient } from '../swarm/player-swarm.ts';
 import type { ClientWorkerApi, PageHandlers, PageSide, WorkerClientInit } from './client-bridge.ts';
+import type { Mail } from './outbox.ts';
 import { pageSwarm, type PageSwarm, type SwarmView } from './swarm-bridge.ts';
 
 /** Options of {@link WorkerPatchClient}. */
@@ -59,22 +60,30 @@ export class WorkerPatchClient extends EventTarget {
   /** Boots the client in the worker from IndexedDB and dials the relay; resolves once the cache is applied. */
   async start(): Promise<void> {
     const { worker: _worker, handlers, swarm: _swarm, initial: _initial, ...init } = this.options;
+    const read = (mail: Mail) => this.read(mail);
     const side: PageSide = {
-      script: (change, source) => handlers.script(change, source),
-      texture: (change, decoded) => handlers.texture(change, decoded),
-      config: (change, value) => handlers.config(change, value),
-      removed: (slot) => handlers.removed(slot),
-      status: (snapshot, server) => {
-        this.snapshot = snapshot;
-        this.server = server;
-        this.dispatchEvent(new Event('status'));
+      script: async (change, source, mail) => (read(mail), handlers.script(change, source)),
+      texture: async (change, decoded, mail) => (read(mail), handlers.texture(change, decoded)),
+      config: async (change, value, mail) => (read(mail), handlers.config(change, value)),
+      removed: async (slot, mail) => (read(mail), handlers.removed(slot)),
+      event: (type, detail, mail) => {
+        read(mail);
+        this.dispatchEvent(new CustomEvent(type, { detail }));
       },
-      event: (type, detail) => this.dispatchEvent(new CustomEvent(type, { detail })),
-      mark: (stage, seq, at) => markStageAt(stage, seq, at),
+      post: read,
       ...this.swarmSide?.side,
     };
     const view = this.swarmSide?.view();
     await this.remote.start({ ...init, ...(view ? { swarm: view } : {}) }, proxy(side));
+  }
+
+  /** Marks onto the page's timeline at the times they were made; the newest status. */
+  private read(mail: Mail): void {
+    for (const [stage, seq, at] of mail.marks) markStageAt(stage, seq, at);
+    if (!mail.status) return;
+    this.snapshot = mail.status.snapshot;
+    this.server = mail.status.server;
+    this.dispatchEvent(new Event('status'));
   }
 
   /**
