@@ -44,7 +44,7 @@ import {
   type PatchStatus,
   type RefusedDetail,
 } from './status.ts';
-import type { BlobSource, ConnectTransport, Traffic } from './transport.ts';
+import type { BlobSource, ConnectTransport, RelayChunks, Traffic } from './transport.ts';
 import { fetchRotations, RoomTrust, type TrustRefreshReason } from './trust.ts';
 
 /** Options of {@link PatchClient}. */
@@ -74,7 +74,7 @@ export interface PatchClientOptions {
   /** Opens a relay connection (the adapter's: WebSocket, framed TCP). */
   readonly connect: ConnectTransport | readonly ConnectTransport[];
   /** Wraps the relay's blob source (the swarm plugs in here). */
-  readonly blobSource?: (relay: RelayBlobs) => BlobSource;
+  readonly blobSource?: (relay: RelayChunks) => BlobSource;
   /**
    * Blobs of several chunks come whole from `GET {server}/api/blobs/:sha256` while the relay serves
    * them at once, verified, else from the blob source as before (`http-blobs.ts`; default false: the

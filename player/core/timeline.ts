@@ -26,9 +26,28 @@ export const Stage = {
 
 const PREFIX = 'patchcast:';
 let newest = 0;
+/** Where marks also go (the dedicated worker's: on to the page's timeline), if anywhere. */
+let sink: ((stage: string, seq: number, at: number) => void) | null = null;
+
+/**
+ * Sends every mark made in this realm on to `to` as well, with its time since the epoch (ms,
+ * fractional): the patch client's worker passes its marks to the page, whose timeline DevTools and
+ * `npm run bench -- player` read ({@link markStageAt} there). Null stops it.
+ */
+export function forwardStages(to: ((stage: string, seq: number, at: number) => void) | null): void {
+  sink = to;
+}
 
 /** Marks the end of `stage` for release `seq` (never throws: a platform without marks just has none). */
 export function markStage(stage: string, seq: number): void {
+  markStageAt(stage, seq);
+}
+
+/**
+ * {@link markStage}, at `at` (ms since the epoch) rather than now: a mark made in another realm
+ * (the patch client's worker), placed on this one's timeline when it arrives.
+ */
+export function markStageAt(stage: string, seq: number, at?: number): void {
   try {
     if (stage === Stage.ACCEPTED && seq > newest) {
       // Accepted, so `seq` is a real one (a candidate's seq may be anything): older marks go.
@@ -42,7 +61,13 @@ export function markStage(stage: string, seq: number): void {
       }
       for (const name of old) performance.clearMarks(name);
     }
-    performance.mark(`${PREFIX}${seq}:${stage}`);
+    const name = `${PREFIX}${seq}:${stage}`;
+    if (at === undefined) {
+      const mark = performance.mark(name);
+      sink?.(stage, seq, performance.timeOrigin + mark.startTime);
+    } else {
+      performance.mark(name, { startTime: Math.max(0, at - performance.timeOrigin) });
+    }
   } catch {
     // No User Timing here: nothing to mark.
   }

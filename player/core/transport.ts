@@ -85,6 +85,19 @@ export interface RelaySource {
   starved?(starved: boolean): void;
 }
 
+/**
+ * The relay as the client hands it to a {@link PatchClientOptions.blobSource} wrapper (the swarm):
+ * single chunks, its own windowed fetch of a whole blob, and whether it pushed a blob with its
+ * release. The client's `RelayBlobs` is one; the dedicated worker's bridge is another
+ * (`player/browser/swarm-bridge.ts`).
+ */
+export interface RelayChunks extends RelaySource {
+  fetch(desc: BlobDescriptor, options?: FetchOptions): Promise<Result<Uint8Array>>;
+  /** The relay pushed this blob with its release: it is here already. */
+  hasPushed(desc: BlobDescriptor): boolean;
+  traffic(): Traffic;
+}
+
 /** The relay's answer to one chunk request. */
 export type RelayAnswer =
   | { readonly kind: 'chunk'; readonly bytes: Uint8Array }

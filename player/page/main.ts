@@ -8,10 +8,12 @@
  * `patchcast:applied` event on `window` once a release is on screen (see `docs/player.md`).
  */
 import { parseTheme } from '../../protocol/config.ts';
-import type { PatchClient } from '../core/patch-client.ts';
 import type { AppliedDetail, PatchStatus } from '../core/status.ts';
-import { browserPatchClient, browserSwarm, webRtcAvailable } from '../browser/browser-client.ts';
-import type { ApplyOutcome, PatchHandlers } from '../core/apply.ts';
+import { browserSwarm, webRtcAvailable } from '../browser/browser-client.ts';
+import type { PageHandlers } from '../browser/client-bridge.ts';
+import { WorkerPatchClient } from '../browser/worker-client.ts';
+import clientWorkerUrl from '../browser/client.worker.ts?worker&url';
+import type { ApplyOutcome } from '../core/apply.ts';
 import { parseAppliedDetail } from '../core/status.ts';
 import { markStage } from '../core/timeline.ts';
 import { initialBall, WORLD_HEIGHT, WORLD_WIDTH } from '../sandbox/contract.ts';
@@ -20,7 +22,6 @@ import { LogicHost } from '../sandbox/logic-host.ts';
 import { viteSandbox } from '../sandbox/vite-sandbox.ts';
 import { GameScene } from '../game/scene.ts';
 import { Hud } from '../game/hud.ts';
-import { viteTextureDecoder } from '../game/vite-texture.ts';
 import { FrameMeter } from './frame-meter.ts';
 import { parsePlayerParams } from './params.ts';
 import { registerServiceWorker } from '../sw/register.ts';
@@ -48,7 +49,7 @@ export function main(): void {
   const hud = new Hud(mustFind('#hud', HTMLElement));
   const scene = new GameScene(canvas);
   const meter = new FrameMeter();
-  let client: PatchClient | null = null;
+  let client: WorkerPatchClient | null = null;
   let swarm: PlayerSwarm | null = null;
   let swarmInfo: SwarmInfo = noSwarm('disabled');
 
@@ -61,8 +62,6 @@ export function main(): void {
     },
   });
   void host.install(BOUNCE, BUILTIN_LOGIC);
-  // Textures decode in a worker of their own, started now: the page gets a finished bitmap.
-  const decodeTexture = viteTextureDecoder();
 
   const offline: PatchStatus = {
     room: '–',
@@ -79,7 +78,8 @@ export function main(): void {
   };
   let status = offline;
 
-  const handlers: PatchHandlers = {
+  // What only the page can do; everything else of a release happens in the client's worker.
+  const handlers: PageHandlers = {
     async script(change, source): Promise<ApplyOutcome> {
       if (change.name !== 'logic')
         return { status: 'skipped', reason: 'only the logic slot drives the ball' };
@@ -88,11 +88,8 @@ export function main(): void {
       if (installed.ok) return { status: 'applied' };
       return { status: 'failed', error: installed.message, transient: installed.transient };
     },
-    async texture(change, bytes): Promise<ApplyOutcome> {
-      if (change.name !== 'background')
-        return { status: 'skipped', reason: 'only the background slot is drawn' };
-      const decoded = await decodeTexture(bytes, change.slot.mime);
-      markStage('decoded', change.seq);
+    texture(change, decoded): ApplyOutcome {
+      // Decoded in the client's worker (only the slots in `drawnTextures`): one step here.
       scene.setBackground(decoded);
       markStage('uploaded', change.seq);
       return { status: 'applied' };
@@ -123,17 +120,21 @@ export function main(): void {
     } else if (params.value.p2p) {
       swarmInfo = noSwarm('unsupported');
     }
-    client = browserPatchClient({
+    // The patch client runs in a dedicated worker (WebSocket, checks, fetches, hashes, IndexedDB,
+    // texture decode): the frames drawn here hold none of it back (docs/player.md).
+    client = new WorkerPatchClient({
+      worker: new Worker(new URL(clientWorkerUrl, location.href), { type: 'module', name: 'patch-client' }),
       room: params.value.room,
       publicKey: params.value.key,
       server: params.value.server,
       servers: params.value.servers,
-      handlers,
       platform: platform(),
-      ...swarm?.clientOptions(),
+      drawnTextures: ['background'],
+      handlers,
+      initial: { ...offline, room: params.value.room },
+      ...(swarm ? { swarm } : {}),
     });
     const c = client;
-    swarm?.bind(c);
     status = c.status();
     c.addEventListener('status', () => (status = c.status()));
     swarm?.addEventListener('change', () => (status = c.status()));

@@ -39,8 +39,7 @@ import { signalingFor, type SignalingAddress } from './signaling-address.ts';
 import { PatientRelay } from './patient-relay.ts';
 import { Swarm, type SwarmOptions, type SwarmStats } from './swarm.ts';
 import type { PatchClientOptions } from '../core/patch-client.ts';
-import type { RelayBlobs } from '../core/relay-blobs.ts';
-import type { BlobSource } from '../core/transport.ts';
+import type { BlobSource, RelayChunks } from '../core/transport.ts';
 
 /**
  * Where the swarm is: `idle` until the PeerJS peer is wanted (links on demand, the relay serves at
@@ -324,6 +323,15 @@ export class PlayerSwarm extends EventTarget {
     this.peer?.destroy();
   }
 
+  /**
+   * The swarm would fetch a blob from the relay alone now (it failed or stopped, or links on demand
+   * are neither wanted nor up): the patch client's worker then fetches without asking the page.
+   */
+  relayOnly(): boolean {
+    const swarm = this.swarm;
+    return this.state === 'failed' || this.state === 'stopped' || !swarm || this.relayAlone(swarm);
+  }
+
   /** The swarm's counters (null before the patch client made it): for benchmarks and tests. */
   stats(): Readonly<SwarmStats> | null {
     return this.swarm?.stats ?? null;
@@ -343,7 +351,7 @@ export class PlayerSwarm extends EventTarget {
     };
   }
 
-  private source(relay: RelayBlobs): BlobSource {
+  private source(relay: RelayChunks): BlobSource {
     const swarm = new Swarm({
       ...this.options.swarm,
       relay: new PatientRelay(relay, this.options.relayChunkTimeoutMs ?? 3_000),

@@ -56,7 +56,7 @@ describe('textures decode off the main thread', () => {
     expect(applied.detail.slots['background']).toMatchObject({ status: 'applied', version: 'off-main-1' });
     // The counter is real: it is a number, and the page's own call counts.
     expect(await mainDecodes()).toBe(0);
-    expect(page.workers().some((w) => /texture\.worker-[\w-]+\.js$/.test(w.url()))).toBe(true);
+    expect(page.workers().some((w) => /client\.worker-[\w-]+\.js$/.test(w.url()))).toBe(true);
     await page.evaluate(async () => (await createImageBitmap(new ImageData(1, 1))).close());
     expect(await mainDecodes()).toBe(1);
   });

@@ -1,0 +1,98 @@
+/**
+ * What the player's speed relies on: the patch client runs in a dedicated worker of the page
+ * (`player/browser/client.worker.ts`), so a release is received, checked, fetched, hashed and its
+ * texture decoded while the page's main thread is busy (three.js frames on a loaded machine); only
+ * the upload waits for that thread. The page's main thread is held in a busy loop; a texture
+ * published meanwhile must have its `received` … `decoded` marks (made in the worker, placed on the
+ * page's timeline at the time they were made) inside the loop, and `uploaded` after it. A probe
+ * socket in another worker of the page (bench/player-probe.ts) shows when the relay's message got to
+ * the page at all (docs/player.md, "Measured in the same page").
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { SigningKey } from '../../protocol/crypto.ts';
+import { readSocketProbe, startSocketProbe } from '../../bench/player-probe.ts';
+import { demoKey, publish, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
+import { openPlayer, waitForApplied, waitForStatus } from './helpers/player.ts';
+import { launchBrowser, playerContext, randomPng } from './helpers/swarm.ts';
+
+const BUSY_MS = 2_000;
+
+let relay: RelayProcess;
+let browser: Browser;
+let ctx: BrowserContext;
+let key: SigningKey;
+let page: Page;
+
+beforeAll(async () => {
+  relay = await startRelayProcess();
+  key = await demoKey(relay.dataDir);
+  browser = await launchBrowser();
+  ctx = await playerContext(browser, { webrtc: false, bypassCSP: true });
+  ({ page } = await openPlayer(ctx, `${relay.url}/play/?room=demo&key=${key.publicKey}&p2p=off`));
+  await waitForStatus(page, (s) => s.seq >= 1 && s.mode === 'relay');
+  await startSocketProbe(page, relay.url, 'worker-socket-probe');
+  await new Promise((r) => setTimeout(r, 500)); // the probe's socket said hello
+});
+
+afterAll(async () => {
+  await ctx?.close();
+  await browser?.close();
+  await relay?.stop();
+});
+
+describe('the patch client works in its worker while the page is busy', () => {
+  it('receives, verifies, fetches and decodes a texture during a busy loop; uploads after it', async () => {
+    const png = await randomPng(64 * 1024);
+    // The busy loop starts on the page's next task and holds its main thread for BUSY_MS.
+    const loopFrom: unknown = await page.evaluate((busy) => {
+      const start = performance.timeOrigin + performance.now() + 50;
+      setTimeout(() => {
+        const end = performance.now() + busy;
+        while (performance.now() < end) {
+          // busy: no task, no frame, no message on this thread
+        }
+      }, 50);
+      return start;
+    }, BUSY_MS);
+    expect(typeof loopFrom).toBe('number');
+    await new Promise((r) => setTimeout(r, 150));
+    const published = await publish(relay.url, 'demo', key, {
+      background: { kind: 'texture', bytes: png, mime: 'image/png', version: 'busy-1' },
+    });
+    const applied = await waitForApplied(page, published.seq, 20_000);
+    expect(applied.detail.slots['background']).toMatchObject({ status: 'applied', version: 'busy-1' });
+    const probe = await readSocketProbe(page, published.seq);
+    const marks: unknown = await page.evaluate((seq) => {
+      const out: Record<string, number> = {};
+      for (const m of performance.getEntriesByType('mark')) {
+        const prefix = `patchcast:${seq}:`;
+        if (m.name.startsWith(prefix))
+          out[m.name.slice(prefix.length)] = performance.timeOrigin + m.startTime;
+      }
+      return out;
+    }, published.seq);
+    const at = (stage: string): number => {
+      const t: unknown = typeof marks === 'object' && marks !== null ? Reflect.get(marks, stage) : undefined;
+      if (typeof t !== 'number') throw new Error(`no ${stage} mark: ${JSON.stringify(marks)}`);
+      return t;
+    };
+    const loopEnd = Number(loopFrom) + BUSY_MS;
+    expect(published.acceptedAt).toBeLessThan(loopEnd - 800); // published well inside the loop
+    // The relay's message reached the page's workers during the loop …
+    expect(probe.socketAt).toBeDefined();
+    expect(probe.socketAt!).toBeLessThan(loopEnd - 500);
+    // … and the client in its worker did everything but the upload before the loop ended.
+    for (const stage of ['received', 'accepted', 'fetched', 'decoded']) {
+      expect(at(stage), stage).toBeGreaterThanOrEqual(published.sentAt);
+      expect(at(stage), stage).toBeLessThan(loopEnd - 100);
+    }
+    expect(at('received')).toBeLessThanOrEqual(at('accepted'));
+    expect(at('accepted')).toBeLessThanOrEqual(at('fetched'));
+    expect(at('fetched')).toBeLessThanOrEqual(at('decoded'));
+    // The upload is the page's: it waited for the loop.
+    expect(at('uploaded')).toBeGreaterThanOrEqual(loopEnd - 5);
+    // The observer saw the busy loop as one long task.
+    expect(probe.longTasks.some(([, duration]) => duration >= BUSY_MS - 50)).toBe(true);
+  });
+});
