@@ -72,18 +72,43 @@ export async function verifyChunk(
   return ok(bytes);
 }
 
+type Refusal = Extract<Result<never>, { ok: false }>;
+
+/** The checks before any hashing: the blob's size, and a chunk list that fits it. */
+function shapeRefusal(desc: BlobDescriptor, size: number): Refusal | null {
+  if (size !== desc.size)
+    return fail(ErrorCode.HASH_MISMATCH, `blob has ${size} bytes, expected ${desc.size}`);
+  if (!chunkListFits(desc)) return fail(ErrorCode.BAD_SLOT, 'chunk list does not fit the blob size');
+  return null;
+}
+
+const wholeMismatch = (): Refusal => fail(ErrorCode.HASH_MISMATCH, 'blob hash mismatch');
+
+/** The whole hash matched, but a descriptor could pair a right hash with wrong chunk hashes. */
+function chunksRefusal(desc: BlobDescriptor, chunks: readonly string[]): Refusal | null {
+  const same = chunks.length === desc.chunks.length && chunks.every((h, i) => h === desc.chunks[i]);
+  return same ? null : fail(ErrorCode.BAD_SLOT, 'chunk hashes do not match the blob');
+}
+
 /** Checks a whole blob against a descriptor: size, every chunk and the whole-blob hash. */
 export async function verifyBlob(desc: BlobDescriptor, blob: Uint8Array): Promise<Result<Uint8Array>> {
-  if (blob.length !== desc.size)
-    return fail(ErrorCode.HASH_MISMATCH, `blob has ${blob.length} bytes, expected ${desc.size}`);
-  if (!chunkListFits(desc)) return fail(ErrorCode.BAD_SLOT, 'chunk list does not fit the blob size');
-  if ((await sha256Hex(blob)) !== desc.sha256) return fail(ErrorCode.HASH_MISMATCH, 'blob hash mismatch');
-  // The whole hash matched, but a descriptor could pair a right hash with wrong chunk hashes; a peer
-  // that trusts the chunk list must not be led astray by it.
-  const fresh = await describeBlob(blob, desc.chunkSize);
-  if (!fresh.chunks.every((h, i) => h === desc.chunks[i]))
-    return fail(ErrorCode.BAD_SLOT, 'chunk hashes do not match the blob');
-  return ok(blob);
+  const shape = shapeRefusal(desc, blob.length);
+  if (shape) return shape;
+  if ((await sha256Hex(blob)) !== desc.sha256) return wholeMismatch();
+  // A peer that trusts the chunk list must not be led astray by it.
+  const chunks = chunksRefusal(desc, (await describeBlob(blob, desc.chunkSize)).chunks);
+  return chunks ?? ok(blob);
+}
+
+/**
+ * {@link verifyBlob}'s checks, in its order and with its codes, on hashes taken already (`taken`: the
+ * relay hashes an upload, whole and cut at `desc.chunkSize`, while it streams in).
+ */
+export function verifyDigests(desc: BlobDescriptor, taken: BlobDescriptor): Result<null> {
+  const shape = shapeRefusal(desc, taken.size);
+  if (shape) return shape;
+  if (taken.sha256 !== desc.sha256) return wholeMismatch();
+  return chunksRefusal(desc, taken.chunks) ?? ok(null);
 }
 
 /**

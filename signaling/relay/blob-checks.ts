@@ -4,7 +4,7 @@
  * arrives, and remembered: a publish whose blobs came up first (as the publisher sends big ones)
  * finds them checked and is accepted without reading, hashing or decoding a byte.
  */
-import { ErrorCode, chunkListFits, fail, verifyBlob, type Result, type Slot } from '../../protocol/index.ts';
+import { verifyBlob, verifyDigests, type Result, type Slot } from '../../protocol/index.ts';
 import { checkContent, type DecodeBounds } from './content.ts';
 
 /**
@@ -17,23 +17,6 @@ export interface BlobDigests {
   readonly size: number;
   readonly chunkSize: number;
   readonly chunks: readonly string[];
-}
-
-/**
- * `verifyBlob`'s checks (with its codes) on hashes already taken: the size, the whole hash, and the
- * chunk list against the slot. Null when they agree.
- */
-export function digestsDisagree(
-  slot: Slot,
-  digests: BlobDigests,
-): Extract<Result<never>, { ok: false }> | null {
-  if (digests.size !== slot.size)
-    return fail(ErrorCode.HASH_MISMATCH, `blob has ${digests.size} bytes, expected ${slot.size}`);
-  if (!chunkListFits(slot)) return fail(ErrorCode.BAD_SLOT, 'chunk list does not fit the blob size');
-  if (digests.sha256 !== slot.sha256) return fail(ErrorCode.HASH_MISMATCH, 'blob hash mismatch');
-  const same =
-    digests.chunks.length === slot.chunks.length && digests.chunks.every((h, i) => h === slot.chunks[i]);
-  return same ? null : fail(ErrorCode.BAD_SLOT, 'chunk hashes do not match the blob');
 }
 
 /** Checks remembered per blob (plain sets: a key per blob and chunking, a few KiB each). */
@@ -65,8 +48,8 @@ export class BlobChecks {
     const chunking = BlobChecks.chunkingKey(slot);
     if (!this.chunkings.has(chunking)) {
       if (digests && digests.chunkSize === slot.chunkSize && digests.size === bytes.length) {
-        const wrong = digestsDisagree(slot, digests);
-        if (wrong) return { ...wrong, message: `slot ${name}: ${wrong.message}` };
+        const wrong = verifyDigests(slot, digests);
+        if (!wrong.ok) return { ...wrong, message: `slot ${name}: ${wrong.message}` };
       } else {
         const whole = await verifyBlob(slot, bytes);
         if (!whole.ok) return { ...whole, message: `slot ${name}: ${whole.message}` };
