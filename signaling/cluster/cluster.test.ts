@@ -1,19 +1,23 @@
 /**
  * Three relay nodes sharing rooms through a real Redis, behind a real haproxy: players on every node
  * (over WebSocket and TCP, directly and through the balancer) apply a release published through any
- * node; competing publishes to two nodes end with exactly one winner and one STALE_SEQ; a node
- * started late catches up.
+ * node; an upload and the release after it may go through any node, even one that has not heard (or
+ * never hears) the event telling it of the other node's expectation or upload; competing publishes to
+ * two nodes end with exactly one winner and one STALE_SEQ; a node started late catches up.
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiPath, parseErrorBody, utf8 } from '../../protocol/index.ts';
 import { bigPngBytes, postRelease, TestRoom, until } from '../testing/helpers.ts';
-import { REDIS_BLOB_CHUNK_BYTES } from './keys.ts';
+import { DEFAULT_REDIS_PREFIX, REDIS_BLOB_CHUNK_BYTES, redisKeys } from './keys.ts';
+import { RedisBlobs } from './redis-blobs.ts';
 import { ClusterPlayer } from '../testing/cluster-player.ts';
 import { startCluster, startNode, type TestCluster, type TestNode } from '../testing/cluster.ts';
 
 let cluster: TestCluster;
 let room: TestRoom;
+let redis: Redis;
+const keys = redisKeys(DEFAULT_REDIS_PREFIX);
 const players: ClusterPlayer[] = [];
 
 const addressOf = (n: { httpPort: number; tcpPort: number }) => ({
@@ -31,6 +35,7 @@ async function latestSeq(url: string, name: string): Promise<number> {
 
 beforeAll(async () => {
   cluster = await startCluster(3);
+  redis = new Redis(cluster.redis.url);
   room = await TestRoom.create(cluster.nodes[0]!.url, 'shared');
   // Two players on each node directly (one per transport), and six through the balancer.
   let id = 0;
@@ -48,6 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const p of players) p.stop();
+  redis?.disconnect();
   await cluster?.dispose();
 }, 30_000);
 
@@ -84,17 +90,12 @@ describe('a relay cluster on Redis behind haproxy', () => {
       expect((await got.arrayBuffer()).byteLength).toBe(built.blobs.get(sha)!.length);
     }
     // In Redis: chunks of at most REDIS_BLOB_CHUNK_BYTES, made permanent by the release.
-    const redis = new Redis(cluster.redis.url);
-    try {
-      const [size, n] = await redis.hmget(`patchcast:blob:${sha}`, 'size', 'n');
-      expect(Number(size)).toBe(built.blobs.get(sha)!.length);
-      expect(Number(n)).toBe(Math.ceil(Number(size) / REDIS_BLOB_CHUNK_BYTES));
-      expect(Number(n)).toBeGreaterThan(1);
-      expect(await redis.strlen(`patchcast:blob:${sha}:0`)).toBe(REDIS_BLOB_CHUNK_BYTES);
-      expect(await redis.ttl(`patchcast:blob:${sha}:0`)).toBe(-1);
-    } finally {
-      redis.disconnect();
-    }
+    const [size, n] = await redis.hmget(keys.blob(sha), 'size', 'n');
+    expect(Number(size)).toBe(built.blobs.get(sha)!.length);
+    expect(Number(n)).toBe(Math.ceil(Number(size) / REDIS_BLOB_CHUNK_BYTES));
+    expect(Number(n)).toBeGreaterThan(1);
+    expect(await redis.strlen(keys.chunk(sha, 0))).toBe(REDIS_BLOB_CHUNK_BYTES);
+    expect(await redis.ttl(keys.chunk(sha, 0))).toBe(-1);
     const seq = built.signed.release.seq;
     await until(() => players.every((p) => p.seq === seq), 5_000, 'every player applies the big release');
   });
@@ -113,6 +114,13 @@ describe('a relay cluster on Redis behind haproxy', () => {
     const first = await postRelease(cluster.nodes[0]!.url, built, { omitBlobs: true });
     expect(first.status).toBe(409);
     const sha = built.signed.release.slots['background']!.sha256;
+    // Written where every node can read it before the publisher was told what to upload.
+    const shared = await redis.get(keys.expectation(sha));
+    expect(shared && JSON.parse(shared)).toMatchObject({
+      sha256: sha,
+      room: 'shared',
+      size: built.blobs.get(sha)!.length,
+    });
     const put = await fetch(cluster.nodes[1]!.url + ApiPath.blob(sha), {
       method: 'PUT',
       body: new Uint8Array(built.blobs.get(sha)!),
@@ -120,6 +128,55 @@ describe('a relay cluster on Redis behind haproxy', () => {
     expect(put.status).toBeLessThan(300);
     const again = await postRelease(cluster.nodes[2]!.url, built, { omitBlobs: true });
     expect(again.status).toBe(201);
+    room.latest = built.signed;
+    await until(
+      () => players.every((p) => p.seq === built.signed.release.seq),
+      5_000,
+      'every player applies it',
+    );
+  });
+
+  it('takes an upload whose expectation only Redis holds (the event late or lost)', async () => {
+    const built = await room.build({
+      slots: {
+        background: {
+          kind: 'texture',
+          mime: 'image/png',
+          bytes: await bigPngBytes(310_000),
+          version: '2.2.0',
+        },
+      },
+    });
+    const sha = built.signed.release.slots['background']!.sha256;
+    const bytes = built.blobs.get(sha)!;
+    const until = Date.now() + 60_000;
+    await redis.set(
+      keys.expectation(sha),
+      JSON.stringify({ sha256: sha, room: 'shared', size: bytes.length, until }),
+    );
+    const put = await fetch(cluster.nodes[1]!.url + ApiPath.blob(sha), {
+      method: 'PUT',
+      body: new Uint8Array(bytes),
+    });
+    expect(put.status).toBe(201);
+  });
+
+  it('accepts a release whose blob only Redis holds (the upload event late or lost)', async () => {
+    const built = await room.build({
+      slots: {
+        background: {
+          kind: 'texture',
+          mime: 'image/png',
+          bytes: await bigPngBytes(320_000),
+          version: '2.3.0',
+        },
+      },
+    });
+    const sha = built.signed.release.slots['background']!.sha256;
+    // Stored as a node stores an upload, but no node is told.
+    await new RedisBlobs(redis, keys).put(sha, built.blobs.get(sha)!);
+    const res = await postRelease(cluster.nodes[2]!.url, built, { omitBlobs: true });
+    expect(res.status).toBe(201);
     room.latest = built.signed;
     await until(
       () => players.every((p) => p.seq === built.signed.release.seq),

@@ -9,6 +9,7 @@
  *   <p>room:{R}:releases           ZSET    every SignedRelease (JSON), scored by its seq
  *   <p>blob:<sha>                  HASH    size, n: a blob's length and chunk count
  *   <p>blob:<sha>:<i>              STRING  chunk i (at most REDIS_BLOB_CHUNK_BYTES)
+ *   <p>expect:<sha>                STRING  an upload a node awaits (SharedExpectation, JSON), expiring with its window
  *   <p>roster:{R}                  HASH    node → its clients of room R (roster-share.ts), expiring
  *   <p>peers                       HASH    PeerJS id → the node holding its socket (peer-route.ts)
  *   <p>nodes                       ZSET    node → end of its lease (epoch ms, Redis' clock)
@@ -47,6 +48,7 @@ export function redisKeys(prefix: string) {
     releases: (room: string) => `${prefix}room:{${room}}:releases`,
     blob: (sha256: string) => `${prefix}blob:${sha256}`,
     chunk: (sha256: string, index: number) => `${prefix}blob:${sha256}:${index}`,
+    expectation: (sha256: string) => `${prefix}expect:${sha256}`,
     roster: (room: string) => `${prefix}roster:{${room}}`,
     peers: `${prefix}peers`,
     nodes: `${prefix}nodes`,
@@ -60,6 +62,9 @@ export function redisKeys(prefix: string) {
 /** The keys of one cluster. */
 export type RedisKeys = ReturnType<typeof redisKeys>;
 
+/** An upload a node awaits (room-store.ts' SharedExpectation), in an event or under `expect:<sha>`. */
+const ExpectationSchema = v.object({ sha256: Sha256Hex, room: RoomName, size: Count, until: Count });
+
 /** What nodes tell each other (besides what they write): each names what to read again. */
 export const ClusterEventSchema = v.variant('type', [
   /** A room accepted release `seq`: read the room's releases above yours. */
@@ -69,11 +74,7 @@ export const ClusterEventSchema = v.variant('type', [
   /** A blob was uploaded (it expires at `until` unless a release names it). */
   v.object({ type: v.literal('blob'), sha256: Sha256Hex, until: Count, node: v.string() }),
   /** A node expects these uploads (its verified release named them): any node may receive them. */
-  v.object({
-    type: v.literal('expect'),
-    node: v.string(),
-    uploads: v.array(v.object({ sha256: Sha256Hex, room: RoomName, size: Count, until: Count })),
-  }),
+  v.object({ type: v.literal('expect'), node: v.string(), uploads: v.array(ExpectationSchema) }),
   /** A node wrote its clients of a room (or has none left): read them again. */
   v.object({ type: v.literal('roster'), room: RoomName, node: v.string() }),
   /** A node's swarm members of a room that may be suggested to players (swarm-share.ts). */
@@ -112,14 +113,24 @@ export const ClusterEventSchema = v.variant('type', [
 /** One event between nodes. */
 export type ClusterEvent = v.InferOutput<typeof ClusterEventSchema>;
 
-/** Parses an event off the channel; null for anything else (logged by the caller). */
-export function parseClusterEvent(text: string): ClusterEvent | null {
+/** Parses JSON text with `schema`; null for anything else. */
+function parseWith<S extends v.GenericSchema>(schema: S, text: string): v.InferOutput<S> | null {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     return null;
   }
-  const parsed = v.safeParse(ClusterEventSchema, json);
+  const parsed = v.safeParse(schema, json);
   return parsed.success ? parsed.output : null;
+}
+
+/** Parses an expectation read from Redis (`expect:<sha>`); null for anything else. */
+export function parseExpectation(text: string): v.InferOutput<typeof ExpectationSchema> | null {
+  return parseWith(ExpectationSchema, text);
+}
+
+/** Parses an event off the channel; null for anything else (logged by the caller). */
+export function parseClusterEvent(text: string): ClusterEvent | null {
+  return parseWith(ClusterEventSchema, text);
 }

@@ -24,6 +24,7 @@ import { NO_STATS, timed, type ClusterStats } from './cluster-stats.ts';
 import { ClusterSync, stringsOf } from './cluster-sync.ts';
 import {
   DEFAULT_REDIS_PREFIX,
+  parseExpectation,
   redisKeys,
   REDIS_UNPUBLISHED_BLOB_TTL_S,
   type ClusterEvent,
@@ -203,6 +204,29 @@ export class ClusterStore implements RoomStore {
     return created;
   }
 
+  async confirmMissing(sha256s: readonly string[]): Promise<string[]> {
+    const pipeline = this.redis.pipeline();
+    for (const sha of sha256s) pipeline.pttl(this.keys.blob(sha));
+    const answers = await timed(this.stats, 'confirm-missing', () => pipeline.exec()).catch(
+      (error: unknown) => {
+        this.log(`redis: blobs not looked up: ${String(error)}`);
+        return null;
+      },
+    );
+    if (!answers) return [...sha256s];
+    const now = Date.now();
+    return sha256s.filter((sha, i) => {
+      const [error, ttl] = answers[i] ?? [null, -2];
+      // -2: no such key; -1: no expiry (a release named it); else ms left. Kept a minute short of
+      // Redis' expiry, as putBlob does, so this node never believes in an expired blob.
+      if (error || typeof ttl !== 'number' || ttl === -2) return true;
+      const left = ttl === -1 ? REDIS_UNPUBLISHED_BLOB_TTL_S * 1000 : ttl;
+      if (left <= 60_000) return true;
+      if (!this.copy.named.has(sha)) this.copy.unpublished.set(sha, now + left - 60_000);
+      return false;
+    });
+  }
+
   /** Redis expires uploads nobody published: nothing to pin. */
   pinBlobs(): () => void {
     return () => {};
@@ -213,7 +237,16 @@ export class ClusterStore implements RoomStore {
     return 0;
   }
 
-  shareExpectations(expected: readonly SharedExpectation[]): void {
+  async shareExpectations(expected: readonly SharedExpectation[]): Promise<void> {
+    const now = Date.now();
+    const batch = this.redis.multi();
+    for (const e of expected) {
+      batch.set(this.keys.expectation(e.sha256), JSON.stringify(e), 'PX', Math.max(1, e.until - now));
+    }
+    // Not fatal: the uploads can still come through this node, and the event below may still go.
+    await timed(this.stats, 'share-expectations', () => batch.exec()).catch((error: unknown) => {
+      this.log(`redis: expected uploads not written: ${String(error)}`);
+    });
     this.tell({ type: 'expect', node: this.node, uploads: [...expected] });
   }
 
@@ -224,6 +257,19 @@ export class ClusterStore implements RoomStore {
       if (e.room === room && e.until >= now && !skip.has(e.sha256)) bytes += e.size;
     }
     return bytes;
+  }
+
+  async lookUpExpectation(sha256: string, now: number): Promise<SharedExpectation | undefined> {
+    const text = await timed(this.stats, 'look-up-expectation', () =>
+      this.redis.get(this.keys.expectation(sha256)),
+    ).catch((error: unknown) => {
+      this.log(`redis: expected upload ${sha256} not read: ${String(error)}`);
+      return null;
+    });
+    const expected = text === null ? null : parseExpectation(text);
+    if (!expected || expected.sha256 !== sha256 || expected.until < now) return undefined;
+    this.copy.expectations.set(sha256, expected);
+    return expected;
   }
 
   sharedExpectation(sha256: string, now: number): SharedExpectation | undefined {

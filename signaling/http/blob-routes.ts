@@ -52,7 +52,7 @@ export function blobRoutes(ctx: ApiContext): Router {
     safe(async (req, res) => {
       const sha = shaParam(req, res);
       if (sha === null) return;
-      const expected = relay.expectUpload(sha);
+      const expected = await relay.expectUpload(sha);
       if (!expected.ok) return ctx.refuseCounted(req, res, 'upload', expected.code, expected.message);
       if (expected.stored) {
         res.status(200).json({ sha256: sha, size: 0, stored: false });

@@ -300,9 +300,12 @@ export class Relay {
     return this.store.descriptor(room, sha256) ?? null;
   }
 
-  /** What an upload of `sha256` may be, before its body is read (see {@link ExpectedUploads}). */
-  expectUpload(sha256: string): UploadExpectation {
-    return this.uploads.expectation(sha256);
+  /**
+   * What an upload of `sha256` may be, before its body is read (see {@link ExpectedUploads}); in a
+   * cluster, an expectation this node has not heard of yet is looked up in Redis before refusing.
+   */
+  expectUpload(sha256: string): Promise<UploadExpectation> {
+    return this.uploads.expectationShared(sha256);
   }
 
   /** Stores the bytes of a blob a verified release named, once checked (see {@link ExpectedUploads}). */
@@ -400,15 +403,17 @@ export class Relay {
     // Every blob the release names must be here or in the request; collect what is missing first,
     // so the publisher learns the whole list at once.
     const slots = Object.entries(signed.release.slots);
-    const missing = [
+    let missing = [
       ...new Set(
         slots
           .map(([, slot]) => slot.sha256)
           .filter((sha) => !input.blobs.has(sha) && !this.store.hasBlob(sha)),
       ),
     ];
+    // In a cluster, an upload through another node may not have reached this node's copy yet.
+    if (missing.length > 0 && this.store.confirmMissing) missing = await this.store.confirmMissing(missing);
     if (missing.length > 0) {
-      const quota = this.uploads.await(input.room, slots, missing);
+      const quota = await this.uploads.expectMissing(input.room, slots, missing);
       if (quota) return quota;
       return {
         ok: false,
@@ -458,7 +463,7 @@ export class Relay {
       // A shared store: another node got there first (or a blob expired meanwhile).
       if (!(error instanceof StoreConflict)) throw error;
       if (error.code === ErrorCode.BLOB_MISSING) {
-        const quota = this.uploads.await(input.room, slots, error.missing);
+        const quota = await this.uploads.expectMissing(input.room, slots, error.missing);
         if (quota) return quota;
         return { ok: false, code: error.code, message: error.message, missing: error.missing };
       }

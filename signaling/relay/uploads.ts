@@ -62,6 +62,19 @@ export class ExpectedUploads {
   }
 
   /**
+   * {@link expectation}, but in a cluster an upload this node's copy does not know yet is looked up in
+   * the shared store before it is refused: the publisher may upload through any node the moment
+   * another answered BLOB_MISSING, before the event telling this node has arrived (or if it was lost).
+   */
+  async expectationShared(sha256: string): Promise<UploadExpectation> {
+    const first = this.expectation(sha256);
+    if (first.ok || first.code !== ErrorCode.UPLOAD_NOT_EXPECTED || !this.store.lookUpExpectation)
+      return first;
+    const found = await this.store.lookUpExpectation(sha256, this.now());
+    return found ? this.expectation(sha256) : first;
+  }
+
+  /**
    * Stores the bytes of an expected blob after checking size and hash — and, for a blob a release is
    * waiting for, its chunk list and content against that release's slot. `stored` is false when the
    * blob was already there. `digests` are hashes the caller took while the bytes streamed in (they
@@ -102,12 +115,15 @@ export class ExpectedUploads {
     return { ok: true, stored };
   }
 
-  /** Remembers the missing blobs of a verified release as uploads to accept, within the room's quota. */
-  await(
+  /**
+   * Remembers the missing blobs of a verified release as uploads to accept, within the room's quota;
+   * in a cluster, resolves once every node can see them (before the publisher is told what to upload).
+   */
+  async expectMissing(
     room: string,
     slots: readonly (readonly [string, Slot])[],
     missing: readonly string[],
-  ): Refusal | null {
+  ): Promise<Refusal | null> {
     const now = this.now();
     // In a cluster, the room's quota counts what every node awaits.
     let pending = this.store.sharedPendingBytes?.(room, now, [...missing, ...this.expected.keys()]) ?? 0;
@@ -128,7 +144,12 @@ export class ExpectedUploads {
       this.expected.set(sha, { room, size: slot.size, until: now + this.limits.uploadWindowMs, name, slot });
     }
     // In a cluster the uploads may reach any node: tell them all.
-    this.store.shareExpectations?.(missing.map((sha256) => ({ sha256, ...this.expected.get(sha256)! })));
+    await this.store.shareExpectations?.(
+      missing.map((sha256) => {
+        const { room, size, until } = this.expected.get(sha256)!;
+        return { sha256, room, size, until };
+      }),
+    );
     return null;
   }
 

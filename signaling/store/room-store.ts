@@ -77,12 +77,27 @@ export interface RoomStore extends BlobStore {
   // ---- only stores shared by several nodes ------------------------------------------------------
   /** Registers the listener for releases accepted by other nodes. */
   onExternalRelease?(listener: ExternalReleaseListener): void;
-  /** Tells the other nodes which uploads this node now expects. */
-  shareExpectations?(expected: readonly SharedExpectation[]): void;
+  /**
+   * Tells the other nodes which uploads this node now expects: written where any node can read them
+   * before it resolves (so the publisher, told BLOB_MISSING after, may upload through any node), and
+   * announced to every node's copy.
+   */
+  shareExpectations?(expected: readonly SharedExpectation[]): Promise<void>;
+  /**
+   * Of blobs this node's copy lacks, those the shared store lacks too; the others (uploaded through
+   * a node whose event has not arrived yet, or was lost) are learned. Asked before a publish is told
+   * BLOB_MISSING.
+   */
+  confirmMissing?(sha256s: readonly string[]): Promise<string[]>;
   /** Bytes of uploads other nodes expect for a room (within their windows), but for `except`. */
   sharedPendingBytes?(room: string, now: number, except: readonly string[]): number;
-  /** An upload another node expects, if any (still within its window). */
+  /** An upload another node expects, if any (still within its window), as this node's copy has it. */
   sharedExpectation?(sha256: string, now: number): SharedExpectation | undefined;
+  /**
+   * The same, read from the shared store itself: for an upload that arrives before this node's copy
+   * heard of its expectation (or that heard nothing: a lost event). Kept in the copy when found.
+   */
+  lookUpExpectation?(sha256: string, now: number): Promise<SharedExpectation | undefined>;
   /** Lets go of connections and timers. */
   close?(): Promise<void>;
 }
