@@ -4,20 +4,22 @@
  * arrives, and remembered: a publish whose blobs came up first (as the publisher sends big ones)
  * finds them checked and is accepted without reading, hashing or decoding a byte.
  */
-import { verifyBlob, verifyDigests, type Result, type Slot } from '../../protocol/index.ts';
+import {
+  verifyBlob,
+  verifyDigests,
+  type BlobDescriptor,
+  type Result,
+  type Slot,
+} from '../../protocol/index.ts';
 import { checkContent, type DecodeBounds } from './content.ts';
 
 /**
  * Hashes of a blob's bytes taken as they arrived (the relay's upload route hashes the body while it
  * streams in): the whole blob's SHA-256 and, cut at `chunkSize`, each chunk's. Given to
- * {@link BlobChecks.check} they stand in for hashing the bytes again.
+ * {@link BlobChecks.check} they stand in for hashing the bytes again. The shape of a descriptor: a
+ * descriptor of the bytes that came, to compare with the one the slot declares.
  */
-export interface BlobDigests {
-  readonly sha256: string;
-  readonly size: number;
-  readonly chunkSize: number;
-  readonly chunks: readonly string[];
-}
+export type BlobDigests = BlobDescriptor;
 
 /** Checks remembered per blob (plain sets: a key per blob and chunking, a few KiB each). */
 export class BlobChecks {
