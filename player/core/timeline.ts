@@ -45,7 +45,10 @@ export function markStage(stage: string, seq: number): void {
 
 /**
  * {@link markStage}, at `at` (ms since the epoch) rather than now: a mark made in another realm
- * (the patch client's worker), placed on this one's timeline when it arrives.
+ * (the patch client's worker), placed on this one's timeline when it arrives. A time before this
+ * realm's time origin is placed at the origin (a timeline has no earlier time): never the case for
+ * the page, which is older than the worker it starts, but the case for any `at` earlier than the
+ * realm that places it — such as a test asking for "500 ms ago" in a process younger than that.
  */
 export function markStageAt(stage: string, seq: number, at?: number): void {
   try {
