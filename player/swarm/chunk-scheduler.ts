@@ -6,22 +6,33 @@
  * against the signed chunk hashes before it is kept; a peer whose chunk fails is dropped and banned,
  * one that refuses or stalls requests for chunks it claimed gets strikes.
  *
- * A download that has peers and gets nothing from them for `starvedAfterMs` is starved: the relay is
- * told (`RelaySource.starved`, the `swarm.starved` message), asked as if we had no peers, and serves
- * us directly until peers deliver again.
- *
  * While the relay serves at once (it sent no `blob.defer` lately), it is asked a full window, as if we
  * had no peers, and chunks gained are told to peers once, as `have all` when the blob is whole: the
  * swarm must never be slower than the relay alone. Once the relay defers, it is asked little and
  * every chunk gained is told to peers, who then carry the bytes.
+ *
+ * The parts: `relay-window.ts` (what the relay said lately, how much to ask it), `starvation.ts` (a
+ * download its peers leave waiting), `peer-deadline.ts` (when a request to a peer is overdue),
+ * `peer-score.ts` (which peer, and when one is dropped), `fetch-job.ts` (one download's bookkeeping).
  */
 import type { BlobDescriptor } from '../../protocol/blobs.ts';
-import { ErrorCode, fail, type Result } from '../../protocol/errors.ts';
+import type { Result } from '../../protocol/errors.ts';
 import { decodeChunkFrame, PeerMessageType, type PeerMessage } from '../../protocol/swarm/wire.ts';
 import type { RelaySource } from '../core/transport.ts';
-import { newFetchJob, RELAY, type FetchJob } from './fetch-job.ts';
+import {
+  endRequests,
+  newFetchJob,
+  RELAY,
+  settleRequest,
+  verifyChunk,
+  waitFor,
+  wakeJobAt,
+  wanted,
+  type FetchJob,
+} from './fetch-job.ts';
 import type { HeldBlobs } from './held-blobs.ts';
 import type { PeerState } from './peer.ts';
+import { watchPeerRequest } from './peer-deadline.ts';
 import {
   credit,
   deadlineFor,
@@ -30,19 +41,12 @@ import {
   pickPeer,
   strike,
   STRIKE_REFUSED,
-  STRIKE_TIMEOUT,
+  strikeTimeout,
 } from './peer-score.ts';
+import { RelayWindow } from './relay-window.ts';
+import { Starvation } from './starvation.ts';
 import type { ResolvedSwarmOptions, SwarmStats } from './swarm-options.ts';
 
-/** Verified peer chunks that end a starvation (the relay may defer to our peers again). */
-const STARVED_CLEAR_CHUNKS = 4;
-/**
- * A request timer that fires this much past its time shows our own event loop stalled: its request
- * gets one more look after the answers that arrived meanwhile are read (`askPeer`).
- */
-export const LOOP_STALL_MS = 100;
-/** Requests to one peer past their deadline whose late answer we still take (the oldest forgotten first). */
-const MAX_LATE_ASKS = 64;
 /** How long a peer that said `peer.none` for a chunk is not asked for it again. */
 export const REFUSAL_BACKOFF_MS = 250;
 
@@ -70,23 +74,15 @@ export interface SchedulerHost {
 /** The downloads of one swarm. */
 export class ChunkScheduler {
   private readonly jobs = new Map<string, FetchJob>();
-  private relayInflight = 0;
-  private lastPeerChunkAt = -Infinity;
-  /** Since when we have been waiting on peers: the first job's start, then the last peer chunk. */
-  private peerWaitSince = 0;
-  private starved = false;
+  private readonly relayWindow: RelayWindow;
+  private readonly starvation: Starvation;
   /** Typical time from asking for a chunk to holding it (relay and peers), for probation deadlines. */
   private answerMs: number | null = null;
-  /** Verified peer chunks since we said we were starved. */
-  private fedSinceStarved = 0;
-  /** When the relay last deferred a chunk to our peers (reset when it serves one: the window opens). */
-  private relayDeferredAt = -Infinity;
-  /** When the relay last deferred a chunk to our peers (kept when it serves a first copy meanwhile). */
-  private lastDeferralAt = -Infinity;
-  /** When a relay request last failed (no connection, no answer in time; reset when it serves one). */
-  private relayTroubleAt = -Infinity;
 
-  constructor(private readonly host: SchedulerHost) {}
+  constructor(private readonly host: SchedulerHost) {
+    this.relayWindow = new RelayWindow(host.opts);
+    this.starvation = new Starvation(host.opts.starvedAfterMs, (starved) => host.relay?.starved?.(starved));
+  }
 
   /** The job fetching `sha256`, if any. */
   job(sha256: string): FetchJob | undefined {
@@ -105,21 +101,12 @@ export class ChunkScheduler {
   ): Promise<Result<Uint8Array>> {
     let job = this.jobs.get(desc.sha256);
     if (!job) {
-      if (this.jobs.size === 0) this.peerWaitSince = this.host.opts.clock.now();
+      if (this.jobs.size === 0) this.starvation.started(this.host.opts.clock.now());
       job = newFetchJob(desc, this.host.opts.hash, this.host.opts.random);
       this.jobs.set(desc.sha256, job);
     }
     const theJob = job;
-    if (opts.onProgress) theJob.progress.push(opts.onProgress);
-    const result = new Promise<Result<Uint8Array>>((resolve) => {
-      theJob.waiters.push(resolve);
-      opts.signal?.addEventListener('abort', () => {
-        const i = theJob.waiters.indexOf(resolve);
-        if (i >= 0) theJob.waiters.splice(i, 1);
-        resolve(fail(ErrorCode.INTERNAL, 'fetch aborted'));
-        if (theJob.waiters.length === 0) this.finish(theJob, null);
-      });
-    });
+    const result = waitFor(theJob, opts, () => this.finish(theJob, null));
     this.pump(theJob);
     return result;
   }
@@ -129,12 +116,7 @@ export class ChunkScheduler {
    * player that links on demand dials only then, and its peers need the time to link and answer).
    */
   linked(): void {
-    this.peerWaitSince = Math.max(this.peerWaitSince, this.host.opts.clock.now());
-  }
-
-  /** True while we told the relay we are starved. */
-  get isStarved(): boolean {
-    return this.starved;
+    this.starvation.waitFrom(this.host.opts.clock.now());
   }
 
   /** Ends every job with `result`. */
@@ -163,7 +145,7 @@ export class ChunkScheduler {
     if (job && pending?.from === peer.link.id) {
       this.host.stats.peerRefusals++;
       // We asked only because it said it holds the chunk: a refusal is a broken promise.
-      this.settle(job, index, peer);
+      settleRequest(job, index, peer, this.host.opts.clock);
       if (strike(peer, STRIKE_REFUSED)) return this.host.removePeer(peer.link.id, true);
     }
     if (job) {
@@ -191,12 +173,12 @@ export class ChunkScheduler {
       // already hold is not checked, so it buys no time); its bytes are verified below.
       peer.lastAnswerAt = this.host.opts.clock.now();
       peer.lastAnsweredAskedAt = Math.max(peer.lastAnsweredAskedAt, pending.at);
-      this.settle(job, index, peer);
+      settleRequest(job, index, peer, this.host.opts.clock);
       this.answered(pending.at);
     } else if (job.asm.has(index) || job.verifying.has(index)) {
       return;
     }
-    const added = await this.verify(job, index, bytes);
+    const added = await verifyChunk(job, index, bytes);
     if (!added.ok) {
       this.host.stats.badChunks++;
       this.host.removePeer(peer.link.id, true);
@@ -205,7 +187,7 @@ export class ChunkScheduler {
       if (added.value) {
         this.host.stats.bytesFromPeers += bytes.length;
         this.host.stats.chunksFromPeers++;
-        this.fedByPeers();
+        this.starvation.fed(this.host.opts.clock.now());
         this.swarmCarries(job);
         this.gained(job, index);
       }
@@ -217,7 +199,7 @@ export class ChunkScheduler {
   forget(peer: PeerState): void {
     for (const job of this.jobs.values()) {
       for (const [index, pending] of job.inflight)
-        if (pending.from === peer.link.id) this.settle(job, index, peer);
+        if (pending.from === peer.link.id) settleRequest(job, index, peer, this.host.opts.clock);
     }
   }
 
@@ -231,35 +213,31 @@ export class ChunkScheduler {
     if (job.done || this.host.isClosed()) return;
     const peerOk = job.desc.chunkSize <= opts.maxPeerChunkBytes;
     const now = opts.clock.now();
-    this.checkStarved(job, now);
-    const alone = peers.size === 0 || this.starved;
-    const busy = this.relayBusy(now);
-    const narrow = now < this.relayDeferredAt + opts.relayBusyMs;
-    // Starved, we are served whatever the relay's load (it may not defer us): ask it a starved window,
-    // a rescue while peers catch up, not the whole blob — the relay deferred us because its egress is
-    // the bottleneck, and every copy it sends a starved player is a copy the swarm could have carried.
-    const relayLimit =
-      peers.size === 0
-        ? opts.relayInflightAlone
-        : this.starved
-          ? opts.relayInflightStarved
-          : narrow
-            ? opts.relayInflightWithPeers
-            : opts.relayInflightAlone;
+    const relayWindow = this.relayWindow;
+    const lookAgain = this.starvation.check(
+      now,
+      peers.size > 0,
+      job.deferred.size > 0 || relayWindow.defers(now),
+    );
+    if (lookAgain !== null) this.wakeAt(job, lookAgain);
+    const starved = this.starvation.isStarved;
+    const alone = peers.size === 0 || starved;
+    const busy = relayWindow.busy(now);
+    const relayLimit = relayWindow.limit(now, peers.size > 0, starved);
     // A chunk the relay has told us to get from peers ("deferred": someone has it) is asked of the
     // relay again only when our peers have gone quiet — while they keep delivering, it will most
     // likely come from them. A chunk the relay never deferred is asked at once: nobody may have it.
-    const quietSince = this.lastPeerChunkAt + opts.peerStallMs;
+    const quietSince = this.starvation.lastPeerChunkAt + opts.peerStallMs;
     const peersQuiet = alone || !peerOk || now >= quietSince;
     if (!peersQuiet && job.deferred.size > 0) this.wakeAt(job, quietSince);
     for (const index of job.order) {
-      if (job.asm.has(index) || job.inflight.has(index) || job.verifying.has(index)) continue;
+      if (!wanted(job, index)) continue;
       const relayMay =
         relay !== null &&
         (peersQuiet || !job.deferred.has(index)) &&
-        this.relayInflight < relayLimit &&
+        relayWindow.inflight < relayLimit &&
         // (Starved, the relay may not defer us: its retry-after, the trickle's pace, is not ours.)
-        (this.starved || now >= (job.relayNotBefore.get(index) ?? 0));
+        (starved || now >= (job.relayNotBefore.get(index) ?? 0));
       // The relay first while it serves at once; peers only for what it could not give.
       if (relay && !busy && !job.relayNotBefore.has(index)) {
         if (relayMay) this.askRelay(job, index, relay);
@@ -287,9 +265,9 @@ export class ChunkScheduler {
    */
   private tryChunk(job: FetchJob, index: number, peer: PeerState): void {
     const { opts } = this.host;
-    if (job.done || job.asm.has(index) || job.inflight.has(index) || job.verifying.has(index)) return;
+    if (job.done || !wanted(job, index)) return;
     if (job.desc.chunkSize > opts.maxPeerChunkBytes) return;
-    if (this.host.relay && !this.relayBusy(opts.clock.now()) && !job.relayNotBefore.has(index)) return;
+    if (this.host.relay && !this.relayWindow.busy(opts.clock.now()) && !job.relayNotBefore.has(index)) return;
     if (peer.inflight >= inflightLimit(peer, opts.maxInflightPerPeer)) return;
     this.askPeer(job, index, peer);
   }
@@ -300,70 +278,42 @@ export class ChunkScheduler {
     peer.inflight++;
     const askedAt = clock.now();
     const deadline = deadlineFor(peer, requestTimeoutMs, probationTimeoutMs, this.answerMs);
-    // A peer still answering is busy, not stalling: its answers come in the order asked, so a request
-    // queued behind others is late only once the peer has been silent for the deadline (from the
-    // request, or from its last answer if that came later).
-    let firesAt = askedAt + deadline;
-    let forgiven = false;
-    const check = (): void => {
-      const pending = job.inflight.get(index);
-      if (pending?.from !== peer.link.id) return;
-      const now = clock.now();
-      // Our own event loop stalled (this timer fired far past its time, as on a loaded machine):
-      // answers that came in meanwhile are still waiting to be read — timers run before I/O. Look
-      // again once they are, after as long again as the stall (once per request: a peer that is
-      // silent is still judged, however late every timer fires).
-      const stall = now - firesAt;
-      if (!forgiven && stall >= LOOP_STALL_MS) {
-        forgiven = true;
-        firesAt = now + Math.min(stall, deadline);
-        job.inflight.set(index, { ...pending, timer: clock.setTimeout(check, firesAt - now) });
-        return;
-      }
-      // A peer that answered a request asked after this one skipped it: no more time for this one.
-      const inOrder = peer.lastAnsweredAskedAt <= askedAt;
-      const due = (inOrder ? Math.max(askedAt, peer.lastAnswerAt) : askedAt) + deadline;
-      if (now < due) {
-        firesAt = due;
-        job.inflight.set(index, { ...pending, timer: clock.setTimeout(check, due - now) });
-        return;
-      }
-      this.host.stats.peerTimeouts++;
-      peer.unlearn(job.desc.sha256, index, now + 10 * REFUSAL_BACKOFF_MS);
-      this.settle(job, index, peer);
-      peer.late.add(`${job.desc.sha256}:${index}`);
-      if (peer.late.size > MAX_LATE_ASKS) peer.late.delete(peer.late.values().next().value!);
-      // One silence, one strike: the requests that waited behind the same stall pass their deadlines
-      // together. A peer that keeps claiming chunks it never sends is let go, and not asked again.
-      // A request asked after the last strike strikes again (timers that fire late must not let a
-      // silent peer dodge every strike after its first).
-      const struck = askedAt >= peer.lastTimeoutAt;
-      if (struck) peer.lastTimeoutAt = now;
-      if (struck && strike(peer, STRIKE_TIMEOUT)) this.host.removePeer(peer.link.id, true);
-      this.pump(job);
-    };
-    job.inflight.set(index, { from: peer.link.id, at: askedAt, timer: clock.setTimeout(check, deadline) });
+    const timer = watchPeerRequest(clock, peer, askedAt, deadline, {
+      pending: () => job.inflight.get(index)?.from === peer.link.id,
+      rearmed: (timer) => job.inflight.set(index, { from: peer.link.id, at: askedAt, timer }),
+      overdue: (now) => this.overdue(job, index, peer, askedAt, now),
+    });
+    job.inflight.set(index, { from: peer.link.id, at: askedAt, timer });
     this.host.send(peer, { type: PeerMessageType.get, sha256: job.desc.sha256, index });
+  }
+
+  /** A request to `peer` asked at `askedAt` is overdue: it is asked elsewhere, and the peer struck. */
+  private overdue(job: FetchJob, index: number, peer: PeerState, askedAt: number, now: number): void {
+    this.host.stats.peerTimeouts++;
+    peer.unlearn(job.desc.sha256, index, now + 10 * REFUSAL_BACKOFF_MS);
+    settleRequest(job, index, peer, this.host.opts.clock);
+    peer.askedLate(job.desc.sha256, index);
+    // A peer that keeps claiming chunks it never sends is let go, and not asked again.
+    if (strikeTimeout(peer, askedAt, now)) this.host.removePeer(peer.link.id, true);
+    this.pump(job);
   }
 
   private askRelay(job: FetchJob, index: number, relay: RelaySource): void {
     this.busy(job);
-    this.relayInflight++;
+    const relayWindow = this.relayWindow;
+    relayWindow.inflight++;
     const askedAt = this.host.opts.clock.now();
     job.inflight.set(index, { from: RELAY, at: askedAt, timer: undefined });
     // With links, or while links can be made on demand: the relay's `blob.defer` is what makes us dial.
-    const mayDefer = (this.host.peers.size > 0 || this.host.linking()) && !this.starved;
+    const mayDefer = (this.host.peers.size > 0 || this.host.linking()) && !this.starvation.isStarved;
     void relay.getChunk(job.desc.sha256, index, mayDefer).then(async (answer) => {
-      this.relayInflight--;
+      relayWindow.inflight--;
       if (job.inflight.get(index)?.from === RELAY) job.inflight.delete(index);
       if (job.done) return this.pumpAll();
       if (answer.kind === 'chunk') {
         this.answered(askedAt);
-        // The relay served a request it could have deferred: it has room, ask it a full window again.
-        // (A request it may not defer — we are starved, or have no peers — says nothing of its room.)
-        if (mayDefer) this.relayDeferredAt = -Infinity;
-        this.relayTroubleAt = -Infinity;
-        const added = await this.verify(job, index, answer.bytes);
+        relayWindow.served(mayDefer);
+        const added = await verifyChunk(job, index, answer.bytes);
         if (added.ok && added.value) {
           this.host.stats.bytesFromRelay += answer.bytes.length;
           this.gained(job, index);
@@ -372,10 +322,9 @@ export class ChunkScheduler {
       } else if (answer.kind === 'deferred') {
         const now = this.host.opts.clock.now();
         // From now on we wait on peers: the starvation clock starts here, not at the job's start.
-        if (!this.relayDefers(now)) this.peerWaitSince = Math.max(this.peerWaitSince, now);
+        if (!relayWindow.defers(now)) this.starvation.waitFrom(now);
         job.deferred.add(index);
-        this.relayDeferredAt = now;
-        this.lastDeferralAt = now;
+        relayWindow.deferred(now);
         this.host.wantPeers();
         this.swarmCarries(job);
         this.backOffRelay(job, index, answer.retryAfterMs);
@@ -383,37 +332,17 @@ export class ChunkScheduler {
         // Trouble at the relay (no connection, no answer in time): peers first for a while.
         // (Links on demand are not made for this: dialling goes through the relay's signaling server,
         // and a relay slow on a loaded machine is not a relay that defers.)
-        this.relayTroubleAt = this.host.opts.clock.now();
+        relayWindow.failed(this.host.opts.clock.now());
         this.backOffRelay(job, index, 1000);
       }
       this.pumpAll();
     });
   }
 
-  /** Checks and keeps a chunk; while its hash is checked, it is not asked for again. */
-  private async verify(job: FetchJob, index: number, bytes: Uint8Array): Promise<Result<boolean>> {
-    job.verifying.add(index);
-    try {
-      return await job.asm.add(index, bytes);
-    } finally {
-      job.verifying.delete(index);
-    }
-  }
-
   /** True while the swarm carries patches: the relay deferred us, or peers gave us chunks, lately. */
   swarmCarrying(): boolean {
     const now = this.host.opts.clock.now();
-    return this.relayBusy(now) || now < this.lastPeerChunkAt + this.host.opts.relayBusyMs;
-  }
-
-  /** True while the relay defers us to our peers (it is the bottleneck) or fails: ask it little. */
-  private relayBusy(now: number): boolean {
-    return this.relayDefers(now) || now < this.relayTroubleAt + this.host.opts.relayBusyMs;
-  }
-
-  /** True while the relay defers us to our peers (it may serve first copies meanwhile). */
-  private relayDefers(now: number): boolean {
-    return now < this.lastDeferralAt + this.host.opts.relayBusyMs;
+    return this.relayWindow.busy(now) || now < this.starvation.lastPeerChunkAt + this.host.opts.relayBusyMs;
   }
 
   /** Peers fetch these blobs through the swarm (they told us chunk by chunk, or said hello again). */
@@ -439,61 +368,10 @@ export class ChunkScheduler {
     this.answerMs = nextAnswerMs(this.answerMs, this.host.opts.clock.now() - askedAt);
   }
 
-  /**
-   * Starved: we have peers, a download the relay defers to them, and no chunk from them for
-   * `starvedAfterMs`. While the relay serves us at once we wait on nobody: not starved.
-   */
-  private checkStarved(job: FetchJob, now: number): void {
-    if (this.starved || this.host.peers.size === 0) return;
-    if (job.deferred.size === 0 && !this.relayDefers(now)) return;
-    const at = this.peerWaitSince + this.host.opts.starvedAfterMs;
-    if (now >= at) this.setStarved(true);
-    else this.wakeAt(job, at);
-  }
-
-  /** A verified chunk came from a peer. */
-  private fedByPeers(): void {
-    const now = this.host.opts.clock.now();
-    this.lastPeerChunkAt = now;
-    this.peerWaitSince = now;
-    if (this.starved && ++this.fedSinceStarved >= STARVED_CLEAR_CHUNKS) this.setStarved(false);
-  }
-
-  private setStarved(starved: boolean): void {
-    if (this.starved === starved) return;
-    this.starved = starved;
-    this.fedSinceStarved = 0;
-    this.host.relay?.starved?.(starved);
-  }
-
   private backOffRelay(job: FetchJob, index: number, ms: number): void {
     const until = this.host.opts.clock.now() + ms;
     job.relayNotBefore.set(index, until);
     this.wakeAt(job, until);
-  }
-
-  /** Pumps `job` again at `at` (one timer per job: the earliest wins, later ones re-arm). */
-  private wakeAt(job: FetchJob, at: number): void {
-    const { clock } = this.host.opts;
-    if (job.wakeAt !== null && job.wakeAt <= at) return;
-    clock.clearTimeout(job.wakeTimer);
-    job.wakeAt = at;
-    job.wakeTimer = clock.setTimeout(
-      () => {
-        job.wakeAt = null;
-        this.pump(job);
-      },
-      at - clock.now() + 1,
-    );
-  }
-
-  /** Clears a request to a peer (answered, refused or timed out). */
-  private settle(job: FetchJob, index: number, peer: PeerState): void {
-    const pending = job.inflight.get(index);
-    if (!pending || pending.from !== peer.link.id) return;
-    this.host.opts.clock.clearTimeout(pending.timer);
-    job.inflight.delete(index);
-    peer.inflight = Math.max(0, peer.inflight - 1);
   }
 
   /**
@@ -518,18 +396,18 @@ export class ChunkScheduler {
     }
   }
 
+  /** Pumps `job` again at `at` (see `wakeJobAt`). */
+  private wakeAt(job: FetchJob, at: number): void {
+    wakeJobAt(job, at, this.host.opts.clock, () => this.pump(job));
+  }
+
   private finish(job: FetchJob, result: Result<Uint8Array> | null): void {
     if (job.done) return;
     job.done = true;
     this.busy(job);
     this.jobs.delete(job.desc.sha256);
-    for (const [index, pending] of job.inflight) {
-      this.host.opts.clock.clearTimeout(pending.timer);
-      const peer = this.host.peers.get(pending.from);
-      if (peer) peer.inflight = Math.max(0, peer.inflight - 1);
-      job.inflight.delete(index);
-    }
+    endRequests(job, this.host.opts.clock, this.host.peers);
     if (result) for (const resolve of job.waiters.splice(0)) resolve(result);
-    if (this.jobs.size === 0) this.setStarved(false);
+    if (this.jobs.size === 0) this.starvation.set(false);
   }
 }

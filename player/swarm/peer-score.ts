@@ -58,6 +58,18 @@ export function strike(peer: PeerState, weight: number): boolean {
   return peer.strikes >= MAX_STRIKES;
 }
 
+/**
+ * Records a request asked at `askedAt` that passed its deadline at `now`; true when the peer has now
+ * earned its drop. One silence, one strike: the requests that waited behind the same stall pass
+ * their deadlines together. A request asked after the last strike strikes again (timers that fire
+ * late must not let a silent peer dodge every strike after its first).
+ */
+export function strikeTimeout(peer: PeerState, askedAt: number, now: number): boolean {
+  if (askedAt < peer.lastTimeoutAt) return false;
+  peer.lastTimeoutAt = now;
+  return strike(peer, STRIKE_TIMEOUT);
+}
+
 /** Records a verified chunk from `peer`. */
 export function credit(peer: PeerState): void {
   peer.delivered++;

@@ -32,6 +32,8 @@ export interface PeerLinkHandlers {
 const MAX_BLOBS_TRACKED = 16;
 /** …and chunk indexes below this (the most chunks a slot may have: 12 MiB in 1 KiB chunks). */
 export const MAX_CHUNK_INDEX = 12 * 1024;
+/** Requests to one peer past their deadline whose late answer we still take (the oldest forgotten first). */
+const MAX_LATE_ASKS = 64;
 
 /** Remembers `key` in a map bounded to {@link MAX_BLOBS_TRACKED} entries, oldest out first. */
 function bounded<V>(map: Map<string, V>, key: string, make: () => V): V {
@@ -83,6 +85,12 @@ export class PeerState {
   holds(sha256: string, index: number, now: number): boolean {
     if ((this.refused.get(sha256)?.get(index) ?? 0) > now) return false;
     return this.hasAll.has(sha256) || (this.has.get(sha256)?.has(index) ?? false);
+  }
+
+  /** Remembers a request of ours that passed its deadline: its answer, if it comes, is still taken. */
+  askedLate(sha256: string, index: number): void {
+    this.late.add(`${sha256}:${index}`);
+    if (this.late.size > MAX_LATE_ASKS) this.late.delete(this.late.values().next().value!);
   }
 
   /** Records that the other side can't give a chunk before `until` (it said `peer.none`, or timed out). */

@@ -2,8 +2,9 @@
  * The player's swarm: blobs from other players of the room over WebRTC data channels (PeerJS), the
  * relay for what they don't give in time. The transport-free `Swarm` (`swarm.ts`) and `PeerMesh`
  * (`peerjs.ts`) do the work; this file plugs them into the patch client's seams. The PeerJS peer
- * itself is the platform's ({@link OpenPeer}: the browser's WebRTC in `player/browser/`,
- * node-datachannel in `player/node/`); everything else here is the same in a page and in Node:
+ * itself is the platform's (`OpenPeer`, with the options in `player-swarm-options.ts`: the browser's
+ * WebRTC in `player/browser/`, node-datachannel in `player/node/`); everything else here is the same
+ * in a page and in Node:
  *
  * - `blobSource`: a {@link BlobSource} backed by the `Swarm`, with the client's `RelayBlobs` as its
  *   relay (single chunks, which the relay may defer to the swarm with `blob.defer`);
@@ -30,16 +31,19 @@
  * `links: 'eager'` registers and dials at once.
  */
 import type { Peer } from 'peerjs';
-import { ErrorCode, type Result } from '../../protocol/errors.ts';
 import type { SignedRelease } from '../../protocol/release.ts';
 import { MessageType, type Message } from '../../protocol/messages.ts';
-import { PeerMesh, type PeerMeshOptions } from './peerjs.ts';
-import type { ReleaseVerdict } from './release-forwarding.ts';
-import { signalingFor, type SignalingAddress } from './signaling-address.ts';
+import { PeerMesh } from './peerjs.ts';
+import { LINK_GRACE_MS, type PlayerSwarmOptions, type SwarmClient } from './player-swarm-options.ts';
+import { verdictOf, type ReleaseVerdict } from './release-forwarding.ts';
+import { signalingFor } from './signaling-address.ts';
+import { keepSignaling } from './signaling-upkeep.ts';
 import { PatientRelay } from './patient-relay.ts';
-import { Swarm, type SwarmOptions, type SwarmStats } from './swarm.ts';
+import { Swarm, type SwarmStats } from './swarm.ts';
 import type { PatchClientOptions } from '../core/patch-client.ts';
 import type { BlobSource, RelayChunks } from '../core/transport.ts';
+
+export type { OpenPeer, PlayerSwarmOptions, SwarmClient } from './player-swarm-options.ts';
 
 /**
  * Where the swarm is: `idle` until the PeerJS peer is wanted (links on demand, the relay serves at
@@ -62,61 +66,6 @@ export interface SwarmInfo {
   readonly lastError: string | null;
 }
 
-/** What the swarm needs of the patch client. */
-export interface SwarmClient {
-  offerRelease(candidate: unknown): Promise<Result<SignedRelease>>;
-  sendToRelay(message: Message): boolean;
-  /** Our peer id is announced, or withdrawn: the relay should hear it (a new `hello`). */
-  peerIdChanged?(): void;
-}
-
-/**
- * Opens a PeerJS peer with our own id on the signaling server and resolves once it is registered;
- * rejects (having destroyed the peer) on an error or after `timeoutMs`. The platform's part.
- */
-export type OpenPeer = (
-  address: SignalingAddress,
-  id: string,
-  iceServers?: readonly RTCIceServer[],
-  timeoutMs?: number,
-) => Promise<Peer>;
-
-/** Options of {@link PlayerSwarm}. */
-export interface PlayerSwarmOptions {
-  /** Opens the PeerJS peer (the adapter's). */
-  readonly openPeer: OpenPeer;
-  /**
-   * The relay's HTTP base URL (as the client's `server`); its PeerJS server is at `/peerjs` under it.
-   * A function is asked when PeerJS opens (links on demand: maybe after a failover), so the peer
-   * registers with the relay the player is connected to then (`PatchClient.currentServer`).
-   */
-  readonly server: string | (() => string);
-  /** STUN/TURN servers; none by default (on loopback and most LANs host candidates are enough). */
-  readonly iceServers?: readonly RTCIceServer[];
-  /** Give up on the signaling server after this long (default 10 s). */
-  readonly openTimeoutMs?: number;
-  /** A chunk asked of the relay and not answered in this long may be asked of peers (default 3 s). */
-  readonly relayChunkTimeoutMs?: number;
-  readonly swarm?: Omit<
-    SwarmOptions,
-    'relay' | 'onPeerRelease' | 'onPeersChanged' | 'onPeersWanted' | 'linking'
-  >;
-  readonly mesh?: Omit<PeerMeshOptions, 'requestPeers' | 'eager'>;
-  /**
-   * When to dial peers: `on-demand` (default) once the relay defers to the swarm; `eager`
-   * as soon as the signaling server has registered us.
-   */
-  readonly links?: 'on-demand' | 'eager';
-  /**
-   * Links on demand: while none is up yet, the relay may defer our requests for this long after we
-   * started dialling (default 8 s, the mesh's dial timeout); past it, with still no link, it is asked as by a player without
-   * peers (WebRTC that registers but never connects must not leave us waiting on a swarm).
-   */
-  readonly linkGraceMs?: number;
-  /** How our PeerJS id starts (default `pc-`; the Node adapter's `pn-`: see `newPeerId`). */
-  readonly idPrefix?: string;
-}
-
 /**
  * A PeerJS id of our own making, so `hello` can carry it before PeerJS has even loaded: `prefix`
  * (`pc-` in a page; the Node adapter's says a peer is libdatachannel: `player/node/node-peer.ts`) and
@@ -127,20 +76,8 @@ function newPeerId(prefix: string): string {
   return `${prefix}${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
-/** Refusals no honest peer causes: the sender is banned. */
-const FORGED: ReadonlySet<string> = new Set([
-  ErrorCode.BAD_RELEASE,
-  ErrorCode.WRONG_ROOM,
-  ErrorCode.BAD_SIGNATURE,
-  ErrorCode.BAD_SLOT,
-]);
-
-/** Reconnects to the signaling server after it dropped us: first after 1 s, at most every 30 s. */
-const RECONNECT_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 /** A failed start is tried again on the next `welcome`, but not more often than this. */
 const RETRY_AFTER_MS = 10_000;
-/** Default of {@link PlayerSwarmOptions.linkGraceMs}: a dial not open after 8 s is dropped (`PeerMesh`). */
-const LINK_GRACE_MS = 8_000;
 
 /** The player's swarm; see the file comment. Fires `change` when links come and go. */
 export class PlayerSwarm extends EventTarget {
@@ -157,8 +94,8 @@ export class PlayerSwarm extends EventTarget {
   private failedAt = -Infinity;
   /** Whether PeerJS ever failed to start or lost its server: from then on the id is announced once open. */
   private everFailed = false;
-  private reconnects = 0;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Keeps the PeerJS peer on its signaling server (`signaling-upkeep.ts`). */
+  private upkeep: { stop(): void } | null = null;
   /** When links were first wanted (the relay deferred to the swarm); null: not yet. */
   private wantedAt: number | null = null;
   /** `start` was called: the PeerJS peer may open (at once, or once links are wanted). */
@@ -245,14 +182,17 @@ export class PlayerSwarm extends EventTarget {
       return;
     }
     this.peer = peer;
-    this.reconnects = 0;
     const eager = this.options.links === 'eager';
     this.mesh = new PeerMesh(peer, swarm, {
       ...this.options.mesh,
       eager,
       requestPeers: () => void this.client?.sendToRelay({ type: MessageType.peersGet }),
     });
-    this.watch(peer);
+    this.upkeep = keepSignaling(peer, {
+      running: () => this.state === 'open',
+      trouble: (message) => (this.lastError = message),
+      closed: () => this.lost(),
+    });
     this.setState('open');
     this.mesh.offer(this.offered);
     this.offered = [];
@@ -275,7 +215,7 @@ export class PlayerSwarm extends EventTarget {
     if (this.state !== 'open' || this.registeredWith === null || this.server() === this.registeredWith)
       return;
     const peer = this.peer;
-    clearTimeout(this.reconnectTimer);
+    this.upkeep?.stop();
     this.mesh?.stop();
     this.mesh = null;
     this.peer = null;
@@ -317,7 +257,7 @@ export class PlayerSwarm extends EventTarget {
    */
   stop(): void {
     this.setState('stopped');
-    clearTimeout(this.reconnectTimer);
+    this.upkeep?.stop();
     this.mesh?.stop();
     this.swarm?.close();
     this.peer?.destroy();
@@ -388,9 +328,7 @@ export class PlayerSwarm extends EventTarget {
    * and only counts against it (the swarm drops a peer after a few: `release-forwarding.ts`).
    */
   private async peerRelease(signed: SignedRelease): Promise<ReleaseVerdict> {
-    const verdict = await this.client?.offerRelease(signed);
-    if (!verdict || verdict.ok) return 'accepted';
-    return FORGED.has(verdict.code) ? 'forged' : 'refused';
+    return verdictOf(await this.client?.offerRelease(signed));
   }
 
   private onRelayMessage(message: Message): void {
@@ -412,31 +350,13 @@ export class PlayerSwarm extends EventTarget {
     else this.offered = ids;
   }
 
-  /** Keeps the signaling connection: links stay up without it, but new ones need it. */
-  private watch(peer: Peer): void {
-    peer.on('error', (error) => {
-      // `peer-unavailable` is one dial to a player who left: the mesh handles it.
-      if (error.type !== 'peer-unavailable') this.lastError = `${error.type}: ${error.message}`;
-    });
-    peer.on('disconnected', () => {
-      if (this.state !== 'open' || peer.destroyed) return;
-      const delay = RECONNECT_MS[Math.min(this.reconnects++, RECONNECT_MS.length - 1)]!;
-      clearTimeout(this.reconnectTimer);
-      this.reconnectTimer = setTimeout(() => {
-        if (this.state === 'open' && peer.disconnected && !peer.destroyed) peer.reconnect();
-      }, delay);
-    });
-    peer.on('open', () => {
-      this.reconnects = 0;
-    });
-    peer.on('close', () => {
-      if (this.state !== 'open') return;
-      this.mesh?.stop();
-      this.mesh = null;
-      this.peer = null;
-      this.failedAt = Date.now();
-      this.setState('failed');
-    });
+  /** The PeerJS peer closed for good while open: the links go, blobs come from the relay. */
+  private lost(): void {
+    this.mesh?.stop();
+    this.mesh = null;
+    this.peer = null;
+    this.failedAt = Date.now();
+    this.setState('failed');
   }
 
   /** Whether the state is still `state` (after an await, someone may have stopped us). */

@@ -6,6 +6,7 @@
  * replacing any older one waiting), a forged one bans its sender at once, and a peer whose releases
  * are refused {@link MAX_REFUSED_RELEASES} times (unknown key, stale, expired) is dropped and banned.
  */
+import { ErrorCode, type Result } from '../../protocol/errors.ts';
 import type { SignedRelease } from '../../protocol/release.ts';
 import { encodePeerMessage, MAX_PEER_TEXT_BYTES, PeerMessageType } from '../../protocol/swarm/wire.ts';
 import type { PeerState } from './peer.ts';
@@ -28,6 +29,24 @@ export function sendRelease(peer: PeerState, signed: SignedRelease): boolean {
 
 /** The owner's word on a release a peer passed on. */
 export type ReleaseVerdict = 'accepted' | 'refused' | 'forged';
+
+/** Refusals no honest peer causes: the sender is banned. */
+const FORGED: ReadonlySet<string> = new Set([
+  ErrorCode.BAD_RELEASE,
+  ErrorCode.WRONG_ROOM,
+  ErrorCode.BAD_SIGNATURE,
+  ErrorCode.BAD_SLOT,
+]);
+
+/**
+ * The verdict on a passed-on release from the owner's `acceptRelease` result (none: accepted). An
+ * honest peer passes on only what it accepted, so a forged or malformed release is `forged`; a
+ * stale, expired or not-yet-trusted one may be an honest race or clock skew: `refused`.
+ */
+export function verdictOf(result: Result<unknown> | undefined): ReleaseVerdict {
+  if (!result || result.ok) return 'accepted';
+  return FORGED.has(result.code) ? 'forged' : 'refused';
+}
 
 /** The owner's check of a passed-on release (`acceptRelease`); no verdict counts as accepted. */
 export type ReleaseCheck = (candidate: SignedRelease, fromPeer: string) => void | Promise<ReleaseVerdict>;

@@ -4,7 +4,7 @@
  * in Node peers (node-datachannel) and in the simulation (in-memory links on a virtual clock).
  *
  * This file keeps the links and routes what they say; the jobs are the parts':
- * `chunk-scheduler.ts` (who is asked for which chunk, and when), `peer-choice.ts` (which peer),
+ * `chunk-scheduler.ts` (who is asked for which chunk, and when), `peer-score.ts` (which peer),
  * `fetch-job.ts` and `held-blobs.ts` (chunk bookkeeping of downloads and of what we serve),
  * `release-forwarding.ts` (passing releases on), `peer-news.ts` (when peers hear what we hold).
  */

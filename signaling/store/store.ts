@@ -11,15 +11,19 @@
  * release, never silently rolls back to an older one); and every room remembers the highest seq it
  * ever accepted (`last-seq.json`), so a lost release never lets a publisher reuse its seq.
  *
+ * This file keeps the rooms and their releases; the blobs are `blob-files.ts`'s, the index of which
+ * releases name which blobs `blob-index.ts`'s, and reading the data dir at start `load.ts`'s.
+ *
  * Layout:
- *   blobs/<aa>/<sha256>              raw bytes
+ *   blobs/<aa>/<sha256>              raw bytes (blob-files.ts)
  *   rooms/<room>/…                   see room-files.ts
  */
-import { readFile, rm, stat, utimes } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SignedRelease, SignedRotation, Slot, TextureMime } from '../../protocol/index.ts';
-import { ByteLru } from './lru.ts';
-import { stageFile, writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic } from './atomic.ts';
+import { BlobFiles } from './blob-files.ts';
+import { BlobIndex } from './blob-index.ts';
 import { loadDataDir } from './load.ts';
 import { roomFiles, seqFileName, type RoomRecord } from './room-files.ts';
 import type { RoomStore, StagedBlob } from './room-store.ts';
@@ -72,50 +76,33 @@ export interface DataDirReport {
   readonly degraded: readonly { readonly room: string; readonly reasons: readonly string[] }[];
 }
 
-const SHA_RE = /^[0-9a-f]{64}$/;
-
 /** The data dir, loaded into memory at start (except blob bytes, which are read on demand). */
 export class RelayStore implements RoomStore {
   private readonly roomsByName = new Map<string, StoredRoom>();
-  private readonly blobSet = new Set<string>();
-  /**
-   * The blob index, kept up to date as releases are saved and loaded. Per room: each blob a release
-   * of it names → the slot of the newest such release (its chunking is how the blob is served there).
-   */
-  private readonly roomBlobs = new Map<string, Map<string, Slot>>();
-  /** Every blob some release names. */
-  private readonly named = new Set<string>();
-  /** Blob → the mime of the texture slot that last named it. */
-  private readonly textureMimes = new Map<string, TextureMime>();
-  /** Blobs of publishes in flight (a count per blob): the garbage collector leaves them alone. */
-  private readonly pins = new Map<string, number>();
-  /** Blob files being removed by the garbage collector: a `putBlob` of one waits for it. */
-  private readonly deleting = new Map<string, Promise<void>>();
-  /** While a sweep runs: blobs `putBlob` was called with since it began (it must keep them). */
-  private touchedDuringSweep: Set<string> | null = null;
-  private sweep: Promise<number> | null = null;
+  /** Which blobs the releases name, kept up to date as releases are saved and loaded. */
+  private readonly index = new BlobIndex();
+  private readonly blobs: BlobFiles;
   /** Rooms whose record is damaged: room → why. Not loaded; nothing may create them again. */
   private readonly quarantine = new Map<string, string>();
   /** The highest seq each room ever accepted, as last recorded on disk or accepted since. */
   private readonly lastSeqs = new Map<string, number>();
   /** Damage found at load (unreadable release files, …), until the room's next release. */
   private readonly loadDamage = new Map<string, string[]>();
-  private readonly cache: ByteLru<string, Uint8Array>;
   private readonly log: StoreLog;
 
   private constructor(
     readonly dir: string,
     options: StoreOptions,
   ) {
-    this.cache = new ByteLru(options.cacheBytes ?? 256 * 1024 * 1024, (b) => b.length);
     this.log = options.log ?? (() => {});
+    this.blobs = new BlobFiles(dir, options.cacheBytes ?? 256 * 1024 * 1024, this.index, this.log);
   }
 
   /** Opens (creating if needed) a data dir and loads it. */
   static async open(dir: string, options: StoreOptions = {}): Promise<RelayStore> {
     const store = new RelayStore(dir, options);
     const loaded = await loadDataDir(dir, store.log);
-    for (const sha of loaded.blobs) store.blobSet.add(sha);
+    for (const sha of loaded.blobs) store.blobs.found(sha);
     for (const [room, reason] of loaded.quarantined) store.quarantine.set(room, reason);
     for (const { state, releases, lastSeq, damage } of loaded.rooms) {
       store.roomsByName.set(state.room, state);
@@ -155,7 +142,7 @@ export class RelayStore implements RoomStore {
       );
     }
     for (const [name, slot] of Object.entries(latest?.release.slots ?? {})) {
-      if (!this.blobSet.has(slot.sha256)) {
+      if (!this.blobs.has(slot.sha256)) {
         reasons.push(`blob ${slot.sha256} of slot ${name} (seq ${latest?.release.seq}) is missing`);
       }
     }
@@ -187,83 +174,22 @@ export class RelayStore implements RoomStore {
 
   /** True when the blob is stored. */
   hasBlob(sha256: string): boolean {
-    return this.blobSet.has(sha256);
-  }
-
-  private blobPath(sha256: string): string {
-    return join(this.dir, 'blobs', sha256.slice(0, 2), sha256);
+    return this.blobs.has(sha256);
   }
 
   /** A stored blob's bytes (from memory if cached), or null. */
-  async readBlob(sha256: string): Promise<Uint8Array | null> {
-    if (!this.blobSet.has(sha256)) return null;
-    const cached = this.cache.get(sha256);
-    if (cached) return cached;
-    try {
-      const bytes = new Uint8Array(await readFile(this.blobPath(sha256)));
-      this.cache.set(sha256, bytes);
-      return bytes;
-    } catch (error) {
-      // Lost under a running relay: forget it (an upload puts it back) and say so, once.
-      if (this.blobSet.delete(sha256)) {
-        const rooms = [...this.roomBlobs].filter(([, blobs]) => blobs.has(sha256)).map(([room]) => room);
-        this.log(
-          `blob ${sha256} is missing from the data dir (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})${rooms.length > 0 ? `; named in room(s) ${rooms.join(', ')}` : ''}`,
-        );
-      }
-      return null;
-    }
+  readBlob(sha256: string): Promise<Uint8Array | null> {
+    return this.blobs.read(sha256);
   }
 
-  /**
-   * Stores a blob whose hash the caller has checked. Returns false when it was there already; its
-   * file's mtime is then refreshed, so an upload sent again (answered "known") gets a new hour before
-   * the garbage collector may remove it, like a new one.
-   */
-  async putBlob(sha256: string, bytes: Uint8Array): Promise<boolean> {
-    if (!SHA_RE.test(sha256)) throw new TypeError(`not a sha256: ${sha256}`);
-    this.touchedDuringSweep?.add(sha256);
-    this.cache.set(sha256, bytes);
-    const path = this.blobPath(sha256);
-    if (this.blobSet.has(sha256)) {
-      try {
-        const t = new Date();
-        await utimes(path, t, t);
-        return false;
-      } catch {
-        // Its file is gone (removed by hand): write it again.
-      }
-    }
-    // A sweep may be removing this very file: let it finish, or it could remove the new one.
-    await this.deleting.get(sha256);
-    await writeFileAtomic(path, bytes);
-    this.blobSet.add(sha256);
-    return true;
+  /** Stores a blob whose hash the caller has checked (see `BlobFiles.put`); false when it was there. */
+  putBlob(sha256: string, bytes: Uint8Array): Promise<boolean> {
+    return this.blobs.put(sha256, bytes);
   }
 
-  /**
-   * {@link putBlob} in two halves: the bytes are written and fsynced under a temp name now (beside
-   * the caller's checks), and `commit` puts them in place — or `discard` drops them, leaving nothing.
-   * Until `commit` the blob is neither stored nor served.
-   */
-  async stageBlob(sha256: string, bytes: Uint8Array): Promise<StagedBlob> {
-    if (!SHA_RE.test(sha256)) throw new TypeError(`not a sha256: ${sha256}`);
-    if (this.blobSet.has(sha256))
-      return { commit: () => this.putBlob(sha256, bytes), discard: async () => {} };
-    const staged = await stageFile(this.blobPath(sha256), bytes);
-    return {
-      commit: async () => {
-        this.touchedDuringSweep?.add(sha256);
-        this.cache.set(sha256, bytes);
-        // A sweep may be removing this very file: let it finish, or it could remove the new one.
-        await this.deleting.get(sha256);
-        const had = this.blobSet.has(sha256);
-        await staged.commit();
-        this.blobSet.add(sha256);
-        return !had;
-      },
-      discard: () => staged.discard(),
-    };
+  /** {@link putBlob} in two halves (see `BlobFiles.stage`). */
+  stageBlob(sha256: string, bytes: Uint8Array): Promise<StagedBlob> {
+    return this.blobs.stage(sha256, bytes);
   }
 
   /**
@@ -271,23 +197,7 @@ export class RelayStore implements RoomStore {
    * blobs its release names from the moment it has read the release until the release is saved.
    */
   pinBlobs(sha256s: Iterable<string>): () => void {
-    const pinned = [...new Set(sha256s)];
-    for (const sha of pinned) this.pins.set(sha, (this.pins.get(sha) ?? 0) + 1);
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      for (const sha of pinned) {
-        const left = (this.pins.get(sha) ?? 1) - 1;
-        if (left > 0) this.pins.set(sha, left);
-        else this.pins.delete(sha);
-      }
-    };
-  }
-
-  /** True when a release names the blob or a publish in flight has pinned it. */
-  private inUse(sha256: string): boolean {
-    return this.named.has(sha256) || this.pins.has(sha256);
+    return this.blobs.pin(sha256s);
   }
 
   /** Creates a room or rewrites its keys and rotation records (never over a quarantined room). */
@@ -318,7 +228,7 @@ export class RelayStore implements RoomStore {
     const state = this.roomsByName.get(signed.release.room);
     if (!state) throw new Error(`no room ${signed.release.room}`);
     for (const slot of Object.values(signed.release.slots)) {
-      if (!this.blobSet.has(slot.sha256)) throw new Error(`blob ${slot.sha256} is not stored`);
+      if (!this.blobs.has(slot.sha256)) throw new Error(`blob ${slot.sha256} is not stored`);
     }
     const files = roomFiles(this.roomDir(state.room));
     await writeFileAtomic(join(files.releases, seqFileName(signed.release.seq)), JSON.stringify(signed));
@@ -338,26 +248,17 @@ export class RelayStore implements RoomStore {
   /** Adds a release to a room's history and to the blob index (releases come in ascending seq). */
   private append(state: StoredRoom, signed: SignedRelease): void {
     state.history.push(signed);
-    let blobs = this.roomBlobs.get(state.room);
-    if (!blobs) {
-      blobs = new Map();
-      this.roomBlobs.set(state.room, blobs);
-    }
-    for (const slot of Object.values(signed.release.slots)) {
-      blobs.set(slot.sha256, slot);
-      this.named.add(slot.sha256);
-      if (slot.kind === 'texture') this.textureMimes.set(slot.sha256, slot.mime);
-    }
+    this.index.add(state.room, signed);
   }
 
   /** The slot of the newest release of `room` naming the blob (its size and chunking), if any. */
   descriptor(room: string, sha256: string): Slot | undefined {
-    return this.roomBlobs.get(room)?.get(sha256);
+    return this.index.descriptor(room, sha256);
   }
 
   /** The mime of a texture slot naming the blob, if any. */
   mimeOf(sha256: string): TextureMime | undefined {
-    return this.textureMimes.get(sha256);
+    return this.index.mimeOf(sha256);
   }
 
   /**
@@ -374,9 +275,7 @@ export class RelayStore implements RoomStore {
     const dropped = new Set(gone.map((s) => s.release.seq));
     state.history = state.history.filter((s) => !dropped.has(s.release.seq));
     // Rebuild the blob index from what every room keeps.
-    this.named.clear();
-    this.roomBlobs.clear();
-    this.textureMimes.clear();
+    this.index.clear();
     for (const kept of this.roomsByName.values()) {
       const releases = kept.history;
       kept.history = [];
@@ -389,50 +288,14 @@ export class RelayStore implements RoomStore {
 
   /** Every blob named by some release. */
   referencedBlobs(): Set<string> {
-    return new Set(this.named);
+    return this.index.all();
   }
 
   /**
    * Deletes blobs that no release names and that are older than `minAgeMs` (uploads that were never
-   * published). Returns how many went. Publishes go on meanwhile: a blob is checked again right
-   * before it goes — named by a release, pinned by a publish in flight, or passed to `putBlob` since
-   * the sweep began, it stays. One sweep at a time: a second call joins the running one.
+   * published); returns how many went. Publishes go on meanwhile (see `BlobFiles.collectGarbage`).
    */
   collectGarbage(minAgeMs: number, now = Date.now()): Promise<number> {
-    this.sweep ??= this.sweepNow(minAgeMs, now).finally(() => {
-      this.sweep = null;
-    });
-    return this.sweep;
-  }
-
-  private async sweepNow(minAgeMs: number, now: number): Promise<number> {
-    const touched = new Set<string>();
-    this.touchedDuringSweep = touched;
-    let removed = 0;
-    try {
-      for (const sha of [...this.blobSet]) {
-        if (this.inUse(sha)) continue;
-        const path = this.blobPath(sha);
-        let exists = true;
-        try {
-          if (now - (await stat(path)).mtimeMs < minAgeMs) continue;
-        } catch {
-          exists = false; // gone already: forget it
-        }
-        // The await above let publishes and uploads run: check again, and decide without awaiting.
-        if (this.inUse(sha) || touched.has(sha) || !this.blobSet.has(sha)) continue;
-        this.blobSet.delete(sha);
-        this.cache.delete(sha);
-        removed++;
-        if (!exists) continue;
-        const gone = rm(path, { force: true }).catch(() => {});
-        this.deleting.set(sha, gone);
-        await gone;
-        if (this.deleting.get(sha) === gone) this.deleting.delete(sha);
-      }
-    } finally {
-      this.touchedDuringSweep = null;
-    }
-    return removed;
+    return this.blobs.collectGarbage(minAgeMs, now);
   }
 }
