@@ -73,7 +73,7 @@ export class ClusterSync {
         );
         return;
       case 'blob':
-        if (!copy.named.has(event.sha256)) copy.unpublished.set(event.sha256, event.until);
+        if (!copy.blobs.names(event.sha256)) copy.unpublished.set(event.sha256, event.until);
         return;
       case 'expect':
         for (const upload of event.uploads) copy.expectations.set(upload.sha256, upload);

@@ -3,7 +3,8 @@
  * releases name, and the uploads other nodes told of. The relay reads only this copy; the store's
  * writes (redis-store.ts) and the sync loop (cluster-sync.ts) keep it in step with Redis.
  */
-import type { SignedRelease, Slot, TextureMime } from '../../protocol/index.ts';
+import type { SignedRelease } from '../../protocol/index.ts';
+import { BlobIndex } from '../store/blob-index.ts';
 import type { SharedExpectation } from '../store/room-store.ts';
 import { latestOf, type StoredRoom } from '../store/store.ts';
 
@@ -13,10 +14,8 @@ export class NodeCopy {
   /** Room → version of its record this node holds (see SAVE_ROOM). */
   readonly versions = new Map<string, number>();
   readonly lastSeqs = new Map<string, number>();
-  /** Per room: each blob its releases name → the slot of the newest such release. */
-  readonly roomBlobs = new Map<string, Map<string, Slot>>();
-  readonly named = new Set<string>();
-  readonly textureMimes = new Map<string, TextureMime>();
+  /** Which blobs the rooms' releases name (with the slot of the newest naming each, and mimes). */
+  readonly blobs = new BlobIndex();
   /** Blobs uploaded but not yet named by a release → when they expire (epoch ms). */
   readonly unpublished = new Map<string, number>();
   readonly expectations = new Map<string, SharedExpectation>();
@@ -33,17 +32,10 @@ export class NodeCopy {
     if (!state) return false;
     if ((latestOf(state)?.release.seq ?? 0) >= signed.release.seq) return false;
     state.history.push(signed);
-    let blobs = this.roomBlobs.get(room);
-    if (!blobs) {
-      blobs = new Map();
-      this.roomBlobs.set(room, blobs);
-    }
+    this.blobs.add(room, signed);
     for (const slot of Object.values(signed.release.slots)) {
-      blobs.set(slot.sha256, slot);
-      this.named.add(slot.sha256);
       this.unpublished.delete(slot.sha256);
       this.expectations.delete(slot.sha256);
-      if (slot.kind === 'texture') this.textureMimes.set(slot.sha256, slot.mime);
     }
     return true;
   }

@@ -168,17 +168,17 @@ export class ClusterStore implements RoomStore {
   }
 
   descriptor(room: string, sha256: string): Slot | undefined {
-    return this.copy.roomBlobs.get(room)?.get(sha256);
+    return this.copy.blobs.descriptor(room, sha256);
   }
 
   mimeOf(sha256: string): TextureMime | undefined {
-    return this.copy.textureMimes.get(sha256);
+    return this.copy.blobs.mimeOf(sha256);
   }
 
   // ---- blobs -------------------------------------------------------------------------------------
 
   hasBlob(sha256: string): boolean {
-    if (this.copy.named.has(sha256)) return true;
+    if (this.copy.blobs.names(sha256)) return true;
     const until = this.copy.unpublished.get(sha256);
     if (until === undefined) return false;
     if (until > Date.now()) return true;
@@ -197,7 +197,7 @@ export class ClusterStore implements RoomStore {
     const created = await this.blobs.put(sha256, bytes);
     // A little short of Redis' expiry, so this node never believes in an expired blob.
     const until = Date.now() + (REDIS_UNPUBLISHED_BLOB_TTL_S - 60) * 1000;
-    if (!this.copy.named.has(sha256)) {
+    if (!this.copy.blobs.names(sha256)) {
       this.copy.unpublished.set(sha256, until);
       this.tell({ type: 'blob', sha256, until, node: this.node });
     }
@@ -222,7 +222,7 @@ export class ClusterStore implements RoomStore {
       if (error || typeof ttl !== 'number' || ttl === -2) return true;
       const left = ttl === -1 ? REDIS_UNPUBLISHED_BLOB_TTL_S * 1000 : ttl;
       if (left <= 60_000) return true;
-      if (!this.copy.named.has(sha)) this.copy.unpublished.set(sha, now + left - 60_000);
+      if (!this.copy.blobs.names(sha)) this.copy.unpublished.set(sha, now + left - 60_000);
       return false;
     });
   }

@@ -2,7 +2,8 @@
  * The data dir's blob index: which blobs the releases of each room name, with the slot of the newest
  * release naming each (its size and chunking are how the blob is served in that room), and each
  * texture blob's mime. Built as releases are loaded and saved; rebuilt when old releases are pruned.
- * The garbage collector keeps every blob it names.
+ * The garbage collector keeps every blob it names. A cluster node's copy of Redis (node-copy.ts)
+ * keeps one too.
  */
 import type { SignedRelease, Slot, TextureMime } from '../../protocol/index.ts';
 
