@@ -93,6 +93,11 @@ export class PeerState {
     if (this.late.size > MAX_LATE_ASKS) this.late.delete(this.late.values().next().value!);
   }
 
+  /** True when the other side told us it holds chunk `index` of `sha256` (refused or not). */
+  claims(sha256: string, index: number): boolean {
+    return this.hasAll.has(sha256) || (this.has.get(sha256)?.has(index) ?? false);
+  }
+
   /** Records that the other side can't give a chunk before `until` (it said `peer.none`, or timed out). */
   unlearn(sha256: string, index: number, until: number): void {
     if (index >= MAX_CHUNK_INDEX) return;

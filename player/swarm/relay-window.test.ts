@@ -190,6 +190,27 @@ describe('swarm and a relay that serves at once', () => {
     void result;
   });
 
+  it('tells a chunk it gains only to the peers that have not said they hold it', async () => {
+    const { desc, peer, relay, chunk, result, swarm } = await setup();
+    let say: ((data: string) => void) | null = null;
+    const holder = listeningPeer('holder');
+    holder.attach = (h) => (say = h.message);
+    swarm.addPeer(holder);
+    const [deferred] = relay.open;
+    deferred!.answer({ kind: 'deferred', retryAfterMs: 1 });
+    await settle();
+    // The relay defers: the swarm carries the blob, and every chunk gained is news — but not to a
+    // peer that holds it (it will never ask us for it; the message would cost both ends for nothing).
+    const [next, later] = relay.open;
+    say!(JSON.stringify({ type: PeerMessageType.have, sha256: desc.sha256, index: next!.index }));
+    next!.answer(chunk(next!.index));
+    later!.answer(chunk(later!.index));
+    await settle();
+    expect(haves(peer).map((m) => m.index)).toEqual([next!.index, later!.index]);
+    expect(haves(holder).map((m) => m.index)).toEqual([later!.index]);
+    void result;
+  });
+
   it('a peer fetching through the swarm (hello again) makes it tell what it gains, and nothing before', async () => {
     const { desc, peer, relay, chunk, result, swarm } = await setup();
     let say: ((data: string) => void) | null = null;

@@ -197,9 +197,18 @@ export class Swarm {
     this.send(peer, { type: PeerMessageType.hello, seq: this.seq, have });
   }
 
-  /** Sends a control message to every link. */
+  /**
+   * Sends a control message to every link — a chunk's `peer.have` only to links that have not told
+   * us they hold that chunk (the peer that gave it to us, and about half of the others while a
+   * patch spreads): they will never ask us for it, and every data channel message costs both ends
+   * CPU (docs/swarm.md#benchmark, eighth round).
+   */
   private broadcast(message: PeerMessage): void {
-    for (const peer of this.peers.values()) this.send(peer, message);
+    for (const peer of this.peers.values()) {
+      if (message.type === PeerMessageType.have && !message.all && peer.claims(message.sha256, message.index))
+        continue;
+      this.send(peer, message);
+    }
   }
 
   // ---- receiving -------------------------------------------------------------------------------

@@ -26,6 +26,38 @@ describe('swarm wire', () => {
     );
   });
 
+  it('passes on a chunk that came in a frame as that frame, without a copy', () => {
+    const frame = encodeChunkFrame({ sha256: sha, index: 7, bytes: new Uint8Array(64 << 10).fill(5) });
+    const got = decodeChunkFrame(frame);
+    if (!got.ok) throw new Error('frame did not decode');
+    const again = encodeChunkFrame(got.value);
+    expect(again.buffer).toBe(frame.buffer);
+    expect([again.byteOffset, again.length]).toEqual([frame.byteOffset, frame.length]);
+  });
+
+  it('property: a chunk is framed with its own header whatever its bytes are a view into', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.nat(),
+        fc.constantFrom(sha, 'cd'.repeat(32)),
+        fc.boolean(),
+        fc.oneof(fc.constant(38), fc.nat(400)),
+        (bytes, frameIndex, frameSha, sameIndex, start) => {
+          // The bytes as a view into a frame: right after its header (this chunk's, or another's), or
+          // anywhere else in it.
+          const carrier = encodeChunkFrame({ sha256: frameSha, index: frameIndex, bytes });
+          const payload = carrier.subarray(Math.min(start, carrier.length));
+          const index = sameIndex ? frameIndex : frameIndex + 1;
+          const fresh = encodeChunkFrame({ sha256: sha, index, bytes: payload.slice() });
+          const framed = encodeChunkFrame({ sha256: sha, index, bytes: payload });
+          expect(Buffer.from(framed).equals(Buffer.from(fresh))).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('refuses binary that is not a chunk frame', () => {
     expect(decodeChunkFrame(new Uint8Array([1, 2, 3]))).toMatchObject({
       ok: false,

@@ -122,8 +122,15 @@ export interface ChunkFrame {
   readonly bytes: Uint8Array;
 }
 
-/** Encodes a chunk as one binary frame. */
+/**
+ * Encodes a chunk as one binary frame. A chunk that came in a frame — its bytes the payload view that
+ * {@link decodeChunkFrame} gave, still preceded by that frame's header — is passed on as that frame,
+ * without a copy: a player serves on most chunks it got, and a copy of 64 KiB per chunk served was
+ * as much garbage as the whole download (docs/swarm.md#benchmark). Same bytes either way.
+ */
 export function encodeChunkFrame(chunk: ChunkFrame): Uint8Array {
+  const framed = frameAround(chunk);
+  if (framed) return framed;
   const out = new Uint8Array(CHUNK_FRAME_HEADER + chunk.bytes.length);
   out[0] = MAGIC0;
   out[1] = MAGIC1;
@@ -131,6 +138,19 @@ export function encodeChunkFrame(chunk: ChunkFrame): Uint8Array {
   new DataView(out.buffer).setUint32(34, chunk.index, false);
   out.set(chunk.bytes, CHUNK_FRAME_HEADER);
   return out;
+}
+
+/** The frame `chunk.bytes` sits in (the header before them is this chunk's), or null. */
+function frameAround({ sha256, index, bytes }: ChunkFrame): Uint8Array | null {
+  if (bytes.byteOffset < CHUNK_FRAME_HEADER) return null;
+  const frame = new Uint8Array(
+    bytes.buffer,
+    bytes.byteOffset - CHUNK_FRAME_HEADER,
+    CHUNK_FRAME_HEADER + bytes.length,
+  );
+  if (frame[0] !== MAGIC0 || frame[1] !== MAGIC1) return null;
+  if (new DataView(frame.buffer, frame.byteOffset + 34, 4).getUint32(0, false) !== index) return null;
+  return toHex(frame.subarray(2, 34)) === sha256 ? frame : null;
 }
 
 /** Decodes a binary chunk frame; the payload is a view into `data`. */
