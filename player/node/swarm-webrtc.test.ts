@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { PeerServer } from 'peer';
 import type { DataConnection, Peer } from 'peerjs';
 import { describeBlob } from '../../protocol/blobs.ts';
-import { PeerMesh } from '../swarm/peerjs.ts';
+import { linkFromConnection, PeerMesh, SWARM_CONNECT_OPTIONS } from '../swarm/peerjs.ts';
 import { Swarm, type RelaySource } from '../swarm/swarm.ts';
 import { NODE_LINK_MTU, openNodePeer } from './node-peer.ts';
 
@@ -72,6 +72,52 @@ describe('swarm over PeerJS and real WebRTC', () => {
   });
 });
 
+describe('chunks on a data channel', () => {
+  it('cross a link as one message each, and are passed on as they came (A → B → C)', async () => {
+    const address = { host: '127.0.0.1', port, path: '/peerjs', secure: false };
+    const [a, b, c] = await Promise.all(
+      ['pn-one-a', 'pn-one-b', 'pn-one-c'].map((id) => openNodePeer(address, id)),
+    );
+    peers.push(a!, b!, c!);
+    const blob = new Uint8Array(1 << 20).map((_, i) => Math.imul(i + 7, 2246822519) >>> 24);
+    const desc = await describeBlob(blob); // 16 chunks of 64 KiB
+    const swarms = new Map([a, b, c].map((p) => [p!.id, new Swarm({ relay: null })]));
+    /** Binary data channel messages each peer received. */
+    const binary = new Map<string, number>();
+    const count = (id: string, conn: DataConnection) =>
+      conn.dataChannel.addEventListener('message', (e: MessageEvent) => {
+        if (typeof e.data !== 'string') binary.set(id, (binary.get(id) ?? 0) + 1);
+      });
+    const link = async (from: Peer, to: Peer): Promise<void> => {
+      const incoming = new Promise<DataConnection>((resolve) => to.once('connection', resolve));
+      const out = from.connect(to.id, SWARM_CONNECT_OPTIONS);
+      const inc = await incoming;
+      await Promise.all(
+        [out, inc].map((conn) => new Promise((r) => (conn.open ? r(null) : conn.on('open', r)))),
+      );
+      count(from.id, out);
+      count(to.id, inc);
+      swarms.get(from.id)!.addPeer(linkFromConnection(out));
+      swarms.get(to.id)!.addPeer(linkFromConnection(inc));
+    };
+    swarms.get(a!.id)!.hold(desc, blob);
+    await link(a!, b!);
+    const atB = await swarms.get(b!.id)!.fetch(desc);
+    expect(atB.ok && Buffer.from(atB.value).equals(Buffer.from(blob))).toBe(true);
+    // C links to B alone: B serves the frames it got from A (no copy: `encodeChunkFrame`).
+    await link(b!, c!);
+    const atC = await swarms.get(c!.id)!.fetch(desc);
+    expect(atC.ok && Buffer.from(atC.value).equals(Buffer.from(blob))).toBe(true);
+    await new Promise((r) => setTimeout(r, 100)); // anything more on its way would arrive
+    expect([binary.get(b!.id), binary.get(c!.id), binary.get(a!.id) ?? 0]).toEqual([16, 16, 0]);
+    for (const id of [b!.id, c!.id]) {
+      const stats = swarms.get(id)!.stats;
+      expect([stats.chunksFromPeers, stats.badChunks]).toEqual([16, 0]);
+    }
+    for (const s of swarms.values()) s.close();
+  }, 30_000);
+});
+
 describe('the SCTP packet size of a link', () => {
   it('is 4 KiB between two Node players on a loopback-only machine, and the default towards a page', async () => {
     const address = { host: '127.0.0.1', port, path: '/peerjs', secure: false };
@@ -81,7 +127,8 @@ describe('the SCTP packet size of a link', () => {
     peers.push(a!, b!, page!);
     const mtuOf = (conn: DataConnection): number | null =>
       (conn.peerConnection as unknown as { linkMtu: number | null }).linkMtu;
-    const opened = (conn: DataConnection) => new Promise<void>((resolve) => conn.on('open', resolve));
+    const opened = (conn: DataConnection) =>
+      new Promise<void>((resolve) => (conn.open ? resolve() : conn.on('open', resolve)));
     const linked = async (from: Peer, to: Peer): Promise<[DataConnection, DataConnection]> => {
       const incoming = new Promise<DataConnection>((resolve) => to.once('connection', resolve));
       const outgoing = from.connect(to.id, { serialization: 'raw', reliable: true });
