@@ -85,8 +85,11 @@ function parseArgs(argv: readonly string[]) {
   };
 }
 
-/** Re-runs this benchmark in a fresh network namespace with only `lo` up, when allowed. */
-function reexecIsolated(argv: readonly string[]): number | null {
+/**
+ * Re-runs a benchmark (`npm run bench -- <name>`, this one by default) in a fresh network namespace
+ * with only `lo` up, when allowed; null when it runs here (already inside one, not Linux, not root).
+ */
+export function reexecIsolated(argv: readonly string[], name = 'swarm'): number | null {
   if (process.env['PATCHCAST_NETNS'] === '1' || process.platform !== 'linux') return null;
   const probe = spawnSync('unshare', ['-n', 'true'], { stdio: 'ignore' });
   if (probe.status !== 0) return null;
@@ -102,7 +105,7 @@ function reexecIsolated(argv: readonly string[]): number | null {
       'sh',
       process.execPath,
       'bin/bench.mjs',
-      'swarm',
+      name,
       ...argv,
     ],
     { stdio: 'inherit', env: { ...process.env, PATCHCAST_NETNS: '1' } },

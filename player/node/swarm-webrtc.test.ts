@@ -93,7 +93,7 @@ describe('chunks on a data channel', () => {
       const out = from.connect(to.id, SWARM_CONNECT_OPTIONS);
       const inc = await incoming;
       await Promise.all(
-        [out, inc].map((conn) => new Promise((r) => (conn.open ? r(null) : conn.on('open', r)))),
+        [out, inc].map((conn) => new Promise((r) => (conn.open ? r(null) : conn.on('open', () => r(null))))),
       );
       count(from.id, out);
       count(to.id, inc);
