@@ -7,8 +7,9 @@
  * `npm run bench -- player` see one timeline.
  */
 import { proxy, wrap, type Remote } from 'comlink';
-import type { PatchStatus } from '../core/status.ts';
-import { markStageAt } from '../core/timeline.ts';
+import type { ApplyOutcome, SlotChange } from '../core/apply.ts';
+import { statusOnScreen, type PatchStatus } from '../core/status.ts';
+import { markStage, markStageAt, Stage } from '../core/timeline.ts';
 import type { PlayerSwarm, SwarmClient } from '../swarm/player-swarm.ts';
 import type { ClientWorkerApi, PageHandlers, PageSide, WorkerClientInit } from './client-bridge.ts';
 import type { Mail } from './outbox.ts';
@@ -35,6 +36,8 @@ export class WorkerPatchClient extends EventTarget {
   private snapshot: PatchStatus;
   private server: string;
   private readonly swarmSide: { readonly side: PageSwarm; view(): SwarmView } | null;
+  /** The newest release the page said is on screen itself (`shownAfter`). */
+  private shownSeq = 0;
 
   constructor(options: WorkerPatchClientOptions) {
     super();
@@ -61,13 +64,26 @@ export class WorkerPatchClient extends EventTarget {
   async start(): Promise<void> {
     const { worker: _worker, handlers, swarm: _swarm, initial: _initial, ...init } = this.options;
     const read = (mail: Mail) => this.read(mail);
+    // Each handler's outcome passes `shownAfter` in the handler's own task (an `await` of a value
+    // resumes in a microtask of it): no frame can come between applying and saying so.
     const side: PageSide = {
-      script: async (change, source, mail) => (read(mail), handlers.script(change, source)),
-      texture: async (change, decoded, mail) => (read(mail), handlers.texture(change, decoded)),
-      config: async (change, value, mail) => (read(mail), handlers.config(change, value)),
+      script: async (change, source, mail) => (
+        read(mail),
+        this.shownAfter(change, await handlers.script(change, source))
+      ),
+      texture: async (change, decoded, mail) => (
+        read(mail),
+        this.shownAfter(change, await handlers.texture(change, decoded))
+      ),
+      config: async (change, value, mail) => (
+        read(mail),
+        this.shownAfter(change, await handlers.config(change, value))
+      ),
       removed: async (slot, mail) => (read(mail), handlers.removed(slot)),
       event: (type, detail, mail) => {
         read(mail);
+        // (Said already by the last handler's task: `shownAfter`.)
+        if (type === 'shown' && 'seq' in detail && detail.seq <= this.shownSeq) return;
         this.dispatchEvent(new CustomEvent(type, { detail }));
       },
       post: read,
@@ -75,6 +91,24 @@ export class WorkerPatchClient extends EventTarget {
     };
     const view = this.swarmSide?.view();
     await this.remote.start({ ...init, ...(view ? { swarm: view } : {}) }, proxy(side));
+  }
+
+  /**
+   * The last handler of a release applied it (`change.shownIfApplied`: nothing else of the release
+   * is left to apply): the release is on screen now, so `shown` fires here, in the handler's task —
+   * the client's own `shown`, a message from the worker, would wait for the page's next turn (a
+   * whole frame on a busy page) and is dropped when it comes. The snapshot moves on as the client's
+   * state does (its seq and slots; the worker's next snapshot says the rest).
+   */
+  private shownAfter(change: SlotChange, outcome: ApplyOutcome): ApplyOutcome {
+    const detail = change.shownIfApplied;
+    if (!detail || outcome.status !== 'applied' || detail.seq <= this.shownSeq) return outcome;
+    this.shownSeq = detail.seq;
+    this.snapshot = statusOnScreen(this.snapshot, detail);
+    markStage(Stage.SHOWN, detail.seq);
+    this.dispatchEvent(new Event('status'));
+    this.dispatchEvent(new CustomEvent('shown', { detail }));
+    return outcome;
   }
 
   /** Marks onto the page's timeline at the times they were made; the newest status. */

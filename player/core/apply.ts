@@ -6,6 +6,7 @@
 import { fromUtf8 } from '../../protocol/bytes.ts';
 import { parseConfigBlob, type ConfigObject } from '../../protocol/config.ts';
 import type { ConfigSlot, ScriptSlot, Slot, TextureSlot } from '../../protocol/release.ts';
+import type { AppliedDetail } from './status.ts';
 
 /** How applying one slot went. */
 export type ApplyOutcome =
@@ -29,6 +30,14 @@ export interface SlotChange<S extends Slot = Slot> {
   readonly seq: number;
   /** True when applied from the cache at boot (no ack is sent for those). */
   readonly fromCache: boolean;
+  /**
+   * Set on the last handler a release from the network calls, when nothing follows it (no later
+   * slot's handler, no removal): the detail of the client's `shown` event once this handler returns
+   * `applied`, word for word. A handler across a boundary (the demo page's, called from the client's
+   * worker) can say "on screen" with it in the same task as it applies the slot, rather than a turn
+   * of the page's event loop later when the client's `shown` gets there.
+   */
+  readonly shownIfApplied?: AppliedDetail;
 }
 
 type Handler<S extends Slot, T> = (change: SlotChange<S>, content: T) => ApplyOutcome | Promise<ApplyOutcome>;

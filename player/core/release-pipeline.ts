@@ -225,7 +225,6 @@ export class ReleasePipeline {
     // wait for the commit — a player that acked a release holds it, and a reload boots into it; a
     // crash before the commit loses nothing the relay counts on (it offers the release again).
     this.host.setState(state);
-    this.host.hold(signed, blobs);
     const acks: [string, Slot, ApplyOutcome, HeldSlot | null][] = [];
     let failed = false;
     for (const [name, slot, outcome] of result.slots) {
@@ -250,6 +249,9 @@ export class ReleasePipeline {
     const detail: AppliedDetail = { seq, version, fromCache: false, slots: result.outcomes };
     this.host.shown(detail);
     markStage(Stage.SHOWN, seq);
+    // Peers hear of it after the game does: in the demo page each is a message to the page's main
+    // thread, which would otherwise come before `shown` (a frame each, on a busy page).
+    this.host.hold(signed, blobs);
     try {
       // What is committed is what was applied (rotations learnt since are in the state the next
       // commit writes; the trust root is the client's to keep in memory meanwhile).

@@ -122,6 +122,23 @@ export function heldSlots(state: RoomState): Record<string, HeldSlot> {
 }
 
 /**
+ * The status once release `detail` is on screen, from the one before: its seq; each slot it applied
+ * on top, the others as they were, any it no longer names gone (as {@link heldSlots} of the client's
+ * next state says); nothing loading; no failure left when none of its slots failed. For a copy of a
+ * client's status kept elsewhere (the demo page's, of its worker's client) until the next snapshot.
+ */
+export function statusOnScreen(status: PatchStatus, detail: AppliedDetail): PatchStatus {
+  const slots: Record<string, HeldSlot> = {};
+  for (const [name, outcome] of Object.entries(detail.slots)) {
+    const before = status.slots[name];
+    if (outcome.status === 'applied') slots[name] = { version: outcome.version, sha256: outcome.sha256 };
+    else if (before) slots[name] = before;
+  }
+  const failed = Object.values(detail.slots).some((o) => o.status === 'failed');
+  return { ...status, seq: detail.seq, slots, loading: null, ...(failed ? {} : { lastFailure: null }) };
+}
+
+/**
  * The `ack` of one slot's outcome (a skip's reason goes in `error` too); a failure says what the slot
  * runs instead when `running` is given (null: the game's built-in content).
  */

@@ -7,12 +7,18 @@
  * page's timeline at the time they were made) inside the loop, and `uploaded` after it. A probe
  * socket in another worker of the page (bench/player-probe.ts) shows when the relay's message got to
  * the page at all (docs/player.md, "Measured in the same page").
+ *
+ * And `patchcast:applied` fires in the very task in which the page applied the release's last slot
+ * (the texture set on the wall, the new script swapped in): no other task, no frame in between, and
+ * `status()` already says so (docs/player.md, "On screen").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { SigningKey } from '../../protocol/crypto.ts';
 import { readSocketProbe, startSocketProbe } from '../../bench/player-probe.ts';
 import { demoKey, publish, startRelayProcess, type RelayProcess } from './helpers/relay.ts';
+import { utf8 } from '../../protocol/bytes.ts';
+import { GRAVITY } from '../../player/sandbox/examples.ts';
 import { openPlayer, waitForApplied, waitForStatus } from './helpers/player.ts';
 import { launchBrowser, playerContext, randomPng } from './helpers/swarm.ts';
 
@@ -94,5 +100,79 @@ describe('the patch client works in its worker while the page is busy', () => {
     expect(at('uploaded')).toBeGreaterThanOrEqual(loopEnd - 5);
     // The observer saw the busy loop as one long task.
     expect(probe.longTasks.some(([, duration]) => duration >= BUSY_MS - 50)).toBe(true);
+  });
+});
+
+/**
+ * Hooks the page: when the page marks `stage` of a release (its handler's own mark, right after it
+ * applied the slot), a timeout, a message and a frame are queued; each `patchcast:applied` records
+ * which of them had run by then, and the status the page reported at that moment.
+ */
+async function watchTurns(target: Page, stage: string): Promise<void> {
+  await target.evaluate((stageName) => {
+    const seen: unknown[] = [];
+    Reflect.set(window, '__turns', seen);
+    let turn: { seq: number; timeout: boolean; message: boolean; frame: boolean } | null = null;
+    const mark = performance.mark.bind(performance);
+    const pattern = new RegExp(`^patchcast:(\\d+):${stageName}$`);
+    performance.mark = (name: string, options?: PerformanceMarkOptions) => {
+      const found = pattern.exec(name);
+      if (found && options === undefined) {
+        const t = { seq: Number(found[1]), timeout: false, message: false, frame: false };
+        turn = t;
+        setTimeout(() => (t.timeout = true), 0);
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => (t.message = true);
+        channel.port2.postMessage(null);
+        requestAnimationFrame(() => (t.frame = true));
+      }
+      return mark(name, options);
+    };
+    window.addEventListener('patchcast:applied', (event) => {
+      const detail: unknown = event instanceof CustomEvent ? event.detail : null;
+      const api: unknown = Reflect.get(window, 'patchcast');
+      const status: unknown = Reflect.get(Object(api), 'status')?.call(api);
+      seen.push({ seq: Reflect.get(Object(detail), 'seq'), turn: turn && { ...turn }, status });
+    });
+  }, stage);
+}
+
+/** What `watchTurns` recorded for release `seq`. */
+async function turnOf(target: Page, seq: number): Promise<{ turn: unknown; status: unknown }> {
+  const seen: unknown = await target.evaluate(() => Reflect.get(window, '__turns'));
+  const found = Array.isArray(seen) ? seen.find((s) => Reflect.get(Object(s), 'seq') === seq) : undefined;
+  if (found === undefined)
+    throw new Error(`no patchcast:applied recorded for ${seq}: ${JSON.stringify(seen)}`);
+  return { turn: Reflect.get(Object(found), 'turn'), status: Reflect.get(Object(found), 'status') };
+}
+
+describe('patchcast:applied comes in the task that applied the last slot', () => {
+  it('for a texture: set on the wall, then the event, with no task or frame between', async () => {
+    await watchTurns(page, 'uploaded');
+    const published = await publish(relay.url, 'demo', key, {
+      background: {
+        kind: 'texture',
+        bytes: await randomPng(64 * 1024),
+        mime: 'image/png',
+        version: 'turn-1',
+      },
+    });
+    const applied = await waitForApplied(page, published.seq, 20_000);
+    expect(applied.detail.slots['background']).toMatchObject({ status: 'applied', version: 'turn-1' });
+    const { turn, status } = await turnOf(page, published.seq);
+    expect(turn).toEqual({ seq: published.seq, timeout: false, message: false, frame: false });
+    expect(status).toMatchObject({ seq: published.seq, slots: { background: { version: 'turn-1' } } });
+  });
+
+  it('for a logic script: swapped in after its trial, then the event, in the same task', async () => {
+    await watchTurns(page, 'tried');
+    const published = await publish(relay.url, 'demo', key, {
+      logic: { kind: 'script', bytes: utf8(GRAVITY), version: 'turn-2' },
+    });
+    const applied = await waitForApplied(page, published.seq, 20_000);
+    expect(applied.detail.slots['logic']).toMatchObject({ status: 'applied', version: 'turn-2' });
+    const { turn, status } = await turnOf(page, published.seq);
+    expect(turn).toEqual({ seq: published.seq, timeout: false, message: false, frame: false });
+    expect(status).toMatchObject({ seq: published.seq, slots: { logic: { version: 'turn-2' } } });
   });
 });
