@@ -115,8 +115,11 @@ export class WorkerPatchClient extends EventTarget {
   private read(mail: Mail): void {
     for (const [stage, seq, at] of mail.marks) markStageAt(stage, seq, at);
     if (!mail.status) return;
-    this.snapshot = mail.status.snapshot;
     this.server = mail.status.server;
+    // A snapshot the worker took before it heard the last handler's answer would step back from
+    // what the page put on screen (`shownAfter`); the one after it comes a message later.
+    if (mail.status.snapshot.seq < this.shownSeq) return;
+    this.snapshot = mail.status.snapshot;
     this.dispatchEvent(new Event('status'));
   }
 
