@@ -36,6 +36,8 @@ export function chunkRunBytes(windowBytes: number, egressLimited: boolean): numb
 export const SLOTLESS_RUN_BYTES = 16 * 1024;
 
 const SERVE: DeferralDecision = { serve: true };
+const BULK = { bulk: true } as const;
+const CONTROL = { bulk: false } as const;
 
 /** What the blob flow keeps per connection. */
 export interface BlobAccount {
@@ -181,6 +183,13 @@ export class BlobFlow {
   ): void {
     const size = framed.sizeOf(from, to);
     const blobBytes = Math.min(desc.size, to * desc.chunkSize) - from * desc.chunkSize;
+    if (this.egress.bytesPerSecond === null && !skip) {
+      // Nothing waits without a limit: counted and queued now (no closure per answer).
+      if (this.egress.letThrough(blobBytes) && conn.live) {
+        conn.outbox.send({ wire: framed.run(from, to) }, size > SLOTLESS_RUN_BYTES ? BULK : CONTROL, size);
+      }
+      return;
+    }
     // Waiting for the egress budget counts against the connection's queue budget too.
     account.blobBytesPending += size;
     this.egress.schedule(
