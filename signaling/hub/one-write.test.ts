@@ -27,7 +27,12 @@ beforeAll(async () => {
   room = await TestRoom.create(server.url);
   const built = await room.build({
     slots: {
-      background: { kind: 'texture', mime: 'image/png', bytes: await bigPngBytes(3_000_000), version: '2.0.0' },
+      background: {
+        kind: 'texture',
+        mime: 'image/png',
+        bytes: await bigPngBytes(3_000_000),
+        version: '2.0.0',
+      },
     },
   });
   expect((await room.publish(built)).status).toBe(201);
