@@ -13,10 +13,10 @@ export type PayloadName = 'script' | '1mb' | '5mb';
 /** A protocol the benchmark's clients speak. */
 export type Proto = 'ours' | 'seed';
 
-async function noisePng(bytes: number): Promise<Uint8Array> {
+async function noisePng(bytes: number, seed: number): Promise<Uint8Array> {
   const side = Math.ceil(Math.sqrt(bytes / 3));
   const raw = Buffer.alloc(side * side * 3);
-  let x = 2463534242;
+  let x = (2463534242 + seed * 2654435761) >>> 0 || 1;
   for (let i = 0; i < raw.length; i++) {
     x ^= x << 13;
     x ^= x >>> 17;
@@ -44,16 +44,20 @@ export function pythonOf(size: number, tag: string): Uint8Array {
   );
 }
 
-/** The slots a payload changes. */
-export async function payloadSlots(name: PayloadName): Promise<Record<string, SlotInput>> {
+/**
+ * The slots a payload changes. `seed` > 0 gives other bytes of the same size (a warm relay's next
+ * publish: new to it, as every publish is to a relay in service).
+ */
+export async function payloadSlots(name: PayloadName, seed = 0): Promise<Record<string, SlotInput>> {
+  const version = seed === 0 ? '2' : `2.${seed}`;
   if (name === 'script') {
     return {
-      logic: { kind: 'script', lang: 'js', bytes: scriptOf(4000, 'v2'), version: '2' },
-      seed: { kind: 'script', lang: 'python', bytes: pythonOf(4000, 'v2'), version: '2' },
+      logic: { kind: 'script', lang: 'js', bytes: scriptOf(4000, `v${version}`), version },
+      seed: { kind: 'script', lang: 'python', bytes: pythonOf(4000, `v${version}`), version },
     };
   }
-  const png = await noisePng(name === '1mb' ? 1_000_000 : 5_000_000);
-  return { background: { kind: 'texture', mime: 'image/png', bytes: png, version: '2' } };
+  const png = await noisePng(name === '1mb' ? 1_000_000 : 5_000_000, seed);
+  return { background: { kind: 'texture', mime: 'image/png', bytes: png, version } };
 }
 
 /** The bytes a bare server writes to each client of `proto` for the payload. */

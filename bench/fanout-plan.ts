@@ -20,6 +20,8 @@ export interface RelayConfig {
   readonly variant: Variant;
   /** Write slots of the relay's scheduler, when several are compared. */
   readonly active?: number;
+  /** A relay kept across runs (`--relay warm`, `fanout-relays.ts`) rather than one started per run. */
+  readonly warm?: boolean;
 }
 
 /** One step of a round. */

@@ -14,18 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
-import {
-  ApiPath,
-  configBytes,
-  generateSigningKey,
-  type SigningKey,
-  type SlotInput,
-} from '../protocol/index.ts';
-import { buildRelease, type BuiltRelease } from '../publisher/build.ts';
+import { ApiPath, type SlotInput } from '../protocol/index.ts';
+import { buildRelease } from '../publisher/build.ts';
 import { RelayApi } from '../publisher/relay-api.ts';
-import { startServer, type RunningServer } from '../signaling/server.ts';
 import type { BaselineMode } from './fanout-baseline.ts';
-import { pythonOf, scriptOf, type PayloadName, type Proto } from './fanout-payloads.ts';
+import type { PayloadName, Proto } from './fanout-payloads.ts';
+import { relayFor } from './fanout-relays.ts';
 import { BenchChild } from './bench-child.ts';
 import { fullGc } from './fanout-machine.ts';
 import { startWindowProfile, type WindowProfile } from './fanout-profile.ts';
@@ -139,63 +133,26 @@ export interface RelayRun {
   readonly labelActive?: boolean;
   readonly sliceBytes?: number;
   readonly windowBytes?: number;
+  /** The relay is kept across runs (`fanout-relays.ts`); labelled `warm relay`. */
+  readonly warm?: boolean;
 }
 
-async function setupRoom(server: RunningServer, key: SigningKey): Promise<BuiltRelease> {
-  const first = await buildRelease({
-    room: 'bench',
-    key,
-    previous: null,
-    version: '1',
-    slots: {
-      logic: { kind: 'script', lang: 'js', bytes: scriptOf(200, 'v1'), version: '1' },
-      seed: { kind: 'script', lang: 'python', bytes: pythonOf(200, 'v1'), version: '1' },
-      theme: { kind: 'config', bytes: configBytes({ background: '#1e2832' }), version: '1' },
-    },
-  });
-  const res = await server.relay.publish({
-    room: 'bench',
-    candidate: first.signed,
-    blobs: first.blobs,
-    publicKey: key.publicKey,
-    // The benchmark is the relay's operator: its first publish creates the room.
-    mayCreate: true,
-  });
-  if (!res.ok) throw new Error(`setup publish refused: ${res.code} ${res.message}`);
-  return first;
-}
-
-/** Publishes to N readers through a relay started for this run. */
+/** Publishes to N readers through the run's relay (started for it, or kept warm: `fanout-relays.ts`). */
 export async function runRelay(
   readers: Readers,
   o: RelayRun,
   slots: Record<string, SlotInput>,
 ): Promise<Row> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'patchcast-bench-'));
-  const server = await startServer({
-    httpPort: 0,
-    tcpPort: 0,
-    dataDir,
-    staticDir: null,
-    log: () => {},
-    hub: {
-      seedRoom: 'bench',
-      ...(o.active ? { scheduler: { maxActive: o.active, stallMs: 250 } } : {}),
-      ...(o.windowBytes
-        ? { outbox: { windowBytes: o.windowBytes, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 30_000 } }
-        : {}),
-    },
-    ...(o.sliceBytes ? { tcpSliceBytes: o.sliceBytes } : {}),
-  });
+  const host = await relayFor(o, slots);
+  const { server, key, latest } = host;
+  let published = latest;
   try {
-    const key = await generateSigningKey();
-    const first = await setupRoom(server, key);
     const next = await buildRelease({
       room: 'bench',
       key,
-      previous: first.signed.release,
-      version: '2',
-      slots,
+      previous: latest.release,
+      version: String(latest.release.seq + 1),
+      slots: host.slots,
     });
     const connected = await readers.ask(
       {
@@ -205,8 +162,8 @@ export async function runRelay(
         port: server.tcpPort,
         n: o.n,
         room: 'bench',
-        seq: 1,
-        held: Object.values(first.signed.release.slots).map((s) => s.sha256),
+        seq: latest.release.seq,
+        held: Object.values(latest.release.slots).map((s) => s.sha256),
         sloth: o.variant === 'sloth',
         binary: o.binary,
         expectBytes: 0,
@@ -231,7 +188,7 @@ export async function runRelay(
         host: server.host,
         port: server.tcpPort,
         room: 'bench',
-        seq: 1,
+        seq: latest.release.seq,
         count: Math.max(5, Math.round(o.n / 10)),
         durationMs: 3_000,
         binary: o.binary,
@@ -245,6 +202,7 @@ export async function runRelay(
     });
     const started = now();
     await api.publish(next.signed, next.blobs);
+    published = next.signed;
     off();
     const results = await readers.ask({ cmd: 'collect', timeoutMs: o.timeoutMs }, 'results');
     const serverCpu = process.cpuUsage(cpu);
@@ -255,7 +213,8 @@ export async function runRelay(
     return {
       who:
         (o.proto === 'ours' && !o.binary ? 'ours (JSON chunks)' : o.proto) +
-        (o.labelActive ? ` K=${o.active}` : ''),
+        (o.labelActive ? ` K=${o.active}` : '') +
+        (o.warm ? ', warm relay' : ''),
       proto: o.proto,
       n: o.n,
       payload: o.payload,
@@ -278,8 +237,7 @@ export async function runRelay(
       ...phases(results, accepted),
     };
   } finally {
-    await server.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await host.done(published);
   }
 }
 

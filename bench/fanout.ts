@@ -27,7 +27,9 @@
  *
  * Options: --n 10,100 --payload script,1mb,5mb --proto ours,seed --variant plain,sloth,churn
  *          --pool 1,8 --rounds R --budget S --bare auto|each --pin --json-chunks --active K[,K…]
- *          --slice BYTES --window BYTES --timeout MS --json FILE
+ *          --relay cold,warm --slice BYTES --window BYTES --timeout MS --json FILE
+ * `--relay warm` adds runs through a relay kept across runs (as one in service: its code stays
+ * compiled), labelled `warm relay`, beside the cold ones (a relay started for each run, the default).
  */
 import { writeFile } from 'node:fs/promises';
 import { baselineBytes, payloadSlots, type PayloadName, type Proto } from './fanout-payloads.ts';
@@ -35,6 +37,7 @@ import type { BaselineMode } from './fanout-baseline.ts';
 import { load, pinApart } from './fanout-machine.ts';
 import { roundSteps, warmupSteps, type RelayConfig, type Step } from './fanout-plan.ts';
 import { roundsTable, summary, table } from './fanout-report.ts';
+import { closeWarmRelays } from './fanout-relays.ts';
 import { BareProcess, Readers, runBaseline, runRelay, type Row } from './fanout-runs.ts';
 
 function listFlag<T extends string>(argv: readonly string[], name: string, all: readonly T[]): T[] {
@@ -93,9 +96,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   const budgetMs = (num('budget') ?? 170) * 1000;
   const eachMode = argv.includes('--bare') && argv[argv.indexOf('--bare') + 1] === 'each';
   const modes: BaselineMode[] = [{ kind: 'all' }, ...pools.map((size) => ({ kind: 'pool', size }) as const)];
+  // `--relay cold,warm`: a relay started for each run (cold, the default) and/or one kept across runs.
+  const relays = listFlag(argv, 'relay', ['cold', 'warm'] as const);
+  const temps = argv.includes('--relay') ? relays : (['cold'] as const);
   const configs: RelayConfig[] = protos.flatMap((proto) =>
     variants.flatMap((variant) =>
-      actives.map((active) => ({ proto, variant, ...(active ? { active } : {}) })),
+      actives.flatMap((active) =>
+        temps.map((temp) => ({
+          proto,
+          variant,
+          ...(active ? { active } : {}),
+          ...(temp === 'warm' ? { warm: true } : {}),
+        })),
+      ),
     ),
   );
 
@@ -192,6 +205,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
     }
   } finally {
+    await closeWarmRelays();
     await Promise.all([readers.exit(), bareProcess.exit()]);
   }
   const header = `${roundsRun} measured round(s) after a warm-up, ${((Date.now() - started) / 1000).toFixed(0)} s; ${pinned}; load average ${loadBefore} before, ${load()} after (1 / 5 / 15 min)`;

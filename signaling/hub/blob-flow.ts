@@ -19,12 +19,15 @@ import { chunkPayloadEstimate, errorPayload, payloadOf } from './payloads.ts';
 export const BLOB_QUEUE_SHARE = 15 / 16;
 
 /**
- * Consecutive chunks of one answer go to the send queue as one piece of up to this many bytes (one
- * view of the blob's framed messages, one write): few writes per connection, like a bare server's,
- * while the write scheduler still sees progress every piece. With an egress limit, each chunk waits
- * for the budget on its own.
+ * Without an egress limit, consecutive chunks of one answer go to the send queue as one piece of up
+ * to the connection's whole window (one view of the blob's framed messages, one `write`): a 5 MB
+ * blob leaves in one write per connection, as a bare server writes a file. (They went in 1 MiB pieces
+ * before, in one corked `writev`; the scheduler saw no earlier progress either way: a `writev`
+ * completes all its pieces at once.) With an egress limit, each chunk waits for the budget on its own.
  */
-export const CHUNK_RUN_BYTES = 1024 * 1024;
+export function chunkRunBytes(windowBytes: number, egressLimited: boolean): number {
+  return egressLimited ? 0 : windowBytes;
+}
 
 /**
  * A run this small (a small script's one chunk) goes without waiting for a write slot, like a control
@@ -33,6 +36,8 @@ export const CHUNK_RUN_BYTES = 1024 * 1024;
 export const SLOTLESS_RUN_BYTES = 16 * 1024;
 
 const SERVE: DeferralDecision = { serve: true };
+const BULK = { bulk: true } as const;
+const CONTROL = { bulk: false } as const;
 
 /** What the blob flow keeps per connection. */
 export interface BlobAccount {
@@ -112,9 +117,14 @@ export class BlobFlow {
     const underBudget = this.egress.underBudget(demand);
     const framed = this.framed.get(sha256, blob, desc.chunkSize, binary, conn.wire.framing);
     // With an egress limit every chunk waits for the budget alone; without, runs go at once.
-    // (A run fills at most half the connection's window: a refill starts once half of it flushed.)
-    const runBytes =
-      this.egress.bytesPerSecond === null ? Math.min(CHUNK_RUN_BYTES, conn.outbox.windowBytes / 2) : 0;
+    const runBytes = chunkRunBytes(conn.outbox.windowBytes, this.egress.bytesPerSecond !== null);
+    if (!mayDefer) {
+      // Served whatever the ledger says (no lookup per chunk): runs of whole chunks, nothing else.
+      this.deferral.counts[conn.swarmStarved ? 'starved' : 'alone'] += end - from;
+      if (end - from === 1 || framed.sizeOf(from, end) <= runBytes) {
+        return this.sendRun(conn, account, desc, framed, from, end);
+      }
+    }
     // Everything answered here leaves in one corked write (several runs, deferrals).
     conn.outbox.batch(() => {
       let runFrom = -1;
@@ -124,7 +134,6 @@ export class BlobFlow {
         // and a trickle after that. While it has room, it serves at once. A client that may not be
         // deferred is served whatever the ledger says (no lookup per chunk).
         const decision = mayDefer ? this.deferral.decide(sha256, total, i, mayDefer, underBudget) : SERVE;
-        if (!mayDefer) this.deferral.counts[conn.swarmStarved ? 'starved' : 'alone']++;
         if (!decision.serve) {
           if (runFrom >= 0) this.sendRun(conn, account, desc, framed, runFrom, i);
           runFrom = -1;
@@ -174,6 +183,13 @@ export class BlobFlow {
   ): void {
     const size = framed.sizeOf(from, to);
     const blobBytes = Math.min(desc.size, to * desc.chunkSize) - from * desc.chunkSize;
+    if (this.egress.bytesPerSecond === null && !skip) {
+      // Nothing waits without a limit: counted and queued now (no closure per answer).
+      if (this.egress.letThrough(blobBytes) && conn.live) {
+        conn.outbox.send({ wire: framed.run(from, to) }, size > SLOTLESS_RUN_BYTES ? BULK : CONTROL, size);
+      }
+      return;
+    }
     // Waiting for the egress budget counts against the connection's queue budget too.
     account.blobBytesPending += size;
     this.egress.schedule(

@@ -90,6 +90,17 @@ export class EgressBudget {
     this.drain();
   }
 
+  /**
+   * Without a limit: counts `bytes` let out now and returns true (false once closed) — what
+   * {@link schedule} does then, without a callback to make per answer.
+   */
+  letThrough(bytes: number): boolean {
+    if (this.bytesPerSecond !== null) throw new Error('letThrough is for a relay without an egress limit');
+    if (this.closed) return false;
+    this.sentBytes += bytes;
+    return true;
+  }
+
   /** Drops everything queued (the relay is closing). */
   close(): void {
     this.closed = true;

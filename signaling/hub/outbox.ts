@@ -185,12 +185,17 @@ export class Outbox implements SlotHolder {
   }
 
   private dropKey(key: string): void {
-    for (const list of [this.control, this.bulk]) {
-      const at = list.findIndex((i) => i.key === key);
-      if (at >= 0) {
-        this.queued -= list[at]!.size;
-        list.splice(at, 1);
-      }
+    // Most sends find both queues empty (a release to an idle connection): nothing to look through.
+    if (this.control.length > 0) this.dropKeyIn(this.control, key);
+    if (this.bulk.length > 0) this.dropKeyIn(this.bulk, key);
+  }
+
+  private dropKeyIn(list: Item[], key: string): void {
+    for (let at = 0; at < list.length; at++) {
+      if (list[at]!.key !== key) continue;
+      this.queued -= list[at]!.size;
+      list.splice(at, 1);
+      return;
     }
   }
 
