@@ -36,11 +36,14 @@ export async function describeBlob(
   blob: Uint8Array,
   chunkSize = DEFAULT_CHUNK_SIZE,
 ): Promise<BlobDescriptor> {
-  const n = chunkCount(blob.length, chunkSize);
-  const chunks = await Promise.all(
-    Array.from({ length: n }, (_, i) => sha256Hex(sliceChunk(blob, i, chunkSize))),
-  );
+  const chunks = await chunkHashes(blob, chunkSize);
   return { sha256: await sha256Hex(blob), size: blob.length, chunkSize, chunks };
+}
+
+/** The SHA-256 hex of each chunk of `blob`, cut at `chunkSize`. */
+function chunkHashes(blob: Uint8Array, chunkSize: number): Promise<string[]> {
+  const n = chunkCount(blob.length, chunkSize);
+  return Promise.all(Array.from({ length: n }, (_, i) => sha256Hex(sliceChunk(blob, i, chunkSize))));
 }
 
 /** True when a descriptor's chunk list agrees with its size and chunk size. */
@@ -96,7 +99,7 @@ export async function verifyBlob(desc: BlobDescriptor, blob: Uint8Array): Promis
   if (shape) return shape;
   if ((await sha256Hex(blob)) !== desc.sha256) return wholeMismatch();
   // A peer that trusts the chunk list must not be led astray by it.
-  const chunks = chunksRefusal(desc, (await describeBlob(blob, desc.chunkSize)).chunks);
+  const chunks = chunksRefusal(desc, await chunkHashes(blob, desc.chunkSize));
   return chunks ?? ok(blob);
 }
 
