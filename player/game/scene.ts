@@ -62,13 +62,11 @@ export class GameScene {
    */
   private readonly blank: DataTexture;
   private backgroundColor = new Color(DEFAULT_BACKGROUND);
-  /** The device's pixel ratio (at most 2): the render scale's 1. */
-  private readonly basePixelRatio = Math.min(globalThis.devicePixelRatio || 1, 2);
 
   constructor(canvas: HTMLCanvasElement) {
     // No MSAA: it halves the frame rate where WebGL is software (SwiftShader); high-DPI screens don't need it.
     this.renderer = new WebGLRenderer({ canvas, antialias: false, powerPreference: 'high-performance' });
-    this.renderer.setPixelRatio(this.basePixelRatio);
+    this.renderer.setPixelRatio(Math.min(globalThis.devicePixelRatio || 1, 2));
     this.renderer.outputColorSpace = SRGBColorSpace;
 
     this.scene.add(new HemisphereLight(0xdde8ff, 0x202830, 1.1));
@@ -131,15 +129,6 @@ export class GameScene {
     this.resize();
     // Compile every shader now, before the first frame, rather than during the game.
     this.renderer.compile(this.scene, this.camera);
-  }
-
-  /**
-   * Draws at `scale` of the device's pixel ratio (render-scale.ts): the canvas keeps its size on the
-   * page, its drawing buffer is reallocated.
-   */
-  setRenderScale(scale: number): void {
-    this.renderer.setPixelRatio(this.basePixelRatio * scale);
-    this.resize();
   }
 
   /** Fits the camera so that the box's front opening fills the canvas. */

@@ -22,7 +22,6 @@ import { LogicHost } from '../sandbox/logic-host.ts';
 import { viteSandbox } from '../sandbox/vite-sandbox.ts';
 import { GameScene } from '../game/scene.ts';
 import { Hud } from '../game/hud.ts';
-import { RenderScale } from '../game/render-scale.ts';
 import { FrameMeter } from './frame-meter.ts';
 import { parsePlayerParams } from './params.ts';
 import { registerServiceWorker } from '../sw/register.ts';
@@ -50,7 +49,6 @@ export function main(): void {
   const hud = new Hud(mustFind('#hud', HTMLElement));
   const scene = new GameScene(canvas);
   const meter = new FrameMeter();
-  const renderScale = new RenderScale();
   let client: WorkerPatchClient | null = null;
   let swarm: PlayerSwarm | null = null;
   let swarmInfo: SwarmInfo = noSwarm('disabled');
@@ -174,8 +172,6 @@ export function main(): void {
       logic: () => host.running,
       /** Frames drawn and the longest frame (ms) since the last reset. */
       frames: (reset = false) => meter.read(reset),
-      /** The fraction of the device's pixel ratio the game draws at now (render-scale.ts). */
-      renderScale: () => renderScale.value,
     }),
     enumerable: true,
   });
@@ -184,8 +180,6 @@ export function main(): void {
   const started = performance.now();
   const frame = (now: number) => {
     const dt = meter.tick(now);
-    const rescaled = renderScale.frame(dt * 1000, now);
-    if (rescaled !== null) scene.setRenderScale(rescaled);
     host.tick({ width: WORLD_WIDTH, height: WORLD_HEIGHT, time: (now - started) / 1000 }, dt);
     scene.setBall(host.ball);
     scene.render();
