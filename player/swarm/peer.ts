@@ -84,7 +84,7 @@ export class PeerState {
   /** True when the other side said it holds chunk `index` of `sha256` and may be asked for it now. */
   holds(sha256: string, index: number, now: number): boolean {
     if ((this.refused.get(sha256)?.get(index) ?? 0) > now) return false;
-    return this.hasAll.has(sha256) || (this.has.get(sha256)?.has(index) ?? false);
+    return this.claims(sha256, index);
   }
 
   /** Remembers a request of ours that passed its deadline: its answer, if it comes, is still taken. */

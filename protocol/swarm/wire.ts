@@ -148,9 +148,8 @@ function frameAround({ sha256, index, bytes }: ChunkFrame): Uint8Array | null {
     bytes.byteOffset - CHUNK_FRAME_HEADER,
     CHUNK_FRAME_HEADER + bytes.length,
   );
-  if (frame[0] !== MAGIC0 || frame[1] !== MAGIC1) return null;
-  if (new DataView(frame.buffer, frame.byteOffset + 34, 4).getUint32(0, false) !== index) return null;
-  return toHex(frame.subarray(2, 34)) === sha256 ? frame : null;
+  const header = decodeChunkFrame(frame);
+  return header.ok && header.value.index === index && header.value.sha256 === sha256 ? frame : null;
 }
 
 /** Decodes a binary chunk frame; the payload is a view into `data`. */
