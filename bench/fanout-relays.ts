@@ -19,6 +19,7 @@ import {
   type SlotInput,
 } from '../protocol/index.ts';
 import { buildRelease, type BuiltRelease } from '../publisher/build.ts';
+import { DEFAULT_HUB_OPTIONS } from '../signaling/hub/options.ts';
 import { startServer, type RunningServer } from '../signaling/server.ts';
 import { payloadSlots, pythonOf, scriptOf, type PayloadName, type Proto } from './fanout-payloads.ts';
 
@@ -90,10 +91,8 @@ async function start(o: RelaySetup): Promise<Started> {
     log: () => {},
     hub: {
       seedRoom: 'bench',
-      ...(o.active ? { scheduler: { maxActive: o.active, stallMs: 250 } } : {}),
-      ...(o.windowBytes
-        ? { outbox: { windowBytes: o.windowBytes, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 30_000 } }
-        : {}),
+      ...(o.active ? { scheduler: { ...DEFAULT_HUB_OPTIONS.scheduler, maxActive: o.active } } : {}),
+      ...(o.windowBytes ? { outbox: { ...DEFAULT_HUB_OPTIONS.outbox, windowBytes: o.windowBytes } } : {}),
     },
     ...(o.sliceBytes ? { tcpSliceBytes: o.sliceBytes } : {}),
   });

@@ -37,6 +37,12 @@ import { COMMIT_RELEASE, SAVE_ROOM } from './scripts.ts';
 /** How often a node compares its rooms' seqs with Redis by default (ms). */
 export const DEFAULT_REDIS_POLL_MS = 1_000;
 
+/**
+ * How much sooner than Redis a node lets an unpublished blob expire in its copy (ms), so that it never
+ * believes in a blob Redis has dropped.
+ */
+const BLOB_EXPIRY_MARGIN_MS = 60_000;
+
 /** Longest a Redis command may take before it fails (ms): a publish errs rather than hangs. */
 export const REDIS_COMMAND_TIMEOUT_MS = 5_000;
 
@@ -195,8 +201,7 @@ export class ClusterStore implements RoomStore {
 
   async putBlob(sha256: string, bytes: Uint8Array): Promise<boolean> {
     const created = await this.blobs.put(sha256, bytes);
-    // A little short of Redis' expiry, so this node never believes in an expired blob.
-    const until = Date.now() + (REDIS_UNPUBLISHED_BLOB_TTL_S - 60) * 1000;
+    const until = Date.now() + REDIS_UNPUBLISHED_BLOB_TTL_S * 1000 - BLOB_EXPIRY_MARGIN_MS;
     if (!this.copy.blobs.names(sha256)) {
       this.copy.unpublished.set(sha256, until);
       this.tell({ type: 'blob', sha256, until, node: this.node });
@@ -217,12 +222,11 @@ export class ClusterStore implements RoomStore {
     const now = Date.now();
     return sha256s.filter((sha, i) => {
       const [error, ttl] = answers[i] ?? [null, -2];
-      // -2: no such key; -1: no expiry (a release named it); else ms left. Kept a minute short of
-      // Redis' expiry, as putBlob does, so this node never believes in an expired blob.
+      // -2: no such key; -1: no expiry (a release named it); else ms left, kept short by the margin.
       if (error || typeof ttl !== 'number' || ttl === -2) return true;
-      const left = ttl === -1 ? REDIS_UNPUBLISHED_BLOB_TTL_S * 1000 : ttl;
-      if (left <= 60_000) return true;
-      if (!this.copy.blobs.names(sha)) this.copy.unpublished.set(sha, now + left - 60_000);
+      const left = (ttl === -1 ? REDIS_UNPUBLISHED_BLOB_TTL_S * 1000 : ttl) - BLOB_EXPIRY_MARGIN_MS;
+      if (left <= 0) return true;
+      if (!this.copy.blobs.names(sha)) this.copy.unpublished.set(sha, now + left);
       return false;
     });
   }

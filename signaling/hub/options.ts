@@ -75,8 +75,8 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   rosterIntervalMs: 200,
   closeGraceMs: 2_000,
   peersIntervalMs: 1_000,
-  // An 8 MiB window: a 5 MB patch goes to a connection in one or two corked writes of shared frames
-  // (nothing is copied per connection; a non-reader just keeps its share queued).
+  // An 8 MiB window: a 5 MB patch goes to a connection in one write of shared frames (nothing is
+  // copied per connection; a non-reader just keeps its share queued). The TCP port's write size too.
   outbox: { windowBytes: 8 * 1024 * 1024, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 30_000 },
   scheduler: { maxActive: DEFAULT_WRITE_SLOTS, stallMs: 250 },
   egressBytesPerSecond: null,

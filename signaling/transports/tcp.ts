@@ -15,6 +15,7 @@ import {
 import type { Conn, Wire } from '../hub/conn.ts';
 import type { Hub } from '../hub/hub.ts';
 import { TCP_FRAMING } from '../hub/framing.ts';
+import { DEFAULT_HUB_OPTIONS } from '../hub/options.ts';
 import { errorPayload } from '../hub/payloads.ts';
 
 /**
@@ -24,7 +25,7 @@ import { errorPayload } from '../hub/payloads.ts';
  * buffers, whose callbacks all run when the last byte is handed over, so the fan-out scheduler saw
  * no earlier progress; only more work per connection.)
  */
-export const DEFAULT_TCP_SLICE_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_TCP_SLICE_BYTES = DEFAULT_HUB_OPTIONS.outbox.windowBytes;
 
 /** Options of {@link createTcpServer}. */
 export interface TcpOptions {
