@@ -14,6 +14,7 @@ import type { ListenError, RunningServer } from '../server.ts';
 import { DEFAULT_ADDRESS_LIMITS, type AddressLimitOptions } from '../net/address-limits.ts';
 import { ProxyTrust } from '../net/client-address.ts';
 import { DEFAULT_HUB_OPTIONS } from '../hub/options.ts';
+import { DEFAULT_STALL_MS, DEFAULT_WRITE_SLOTS } from '../hub/fanout.ts';
 import { DEFAULT_MAX_RELEASES_PER_ROOM } from '../store/prune.ts';
 import { CliError, flag, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 import { serveOperatorToken, type OperatorToken } from './operator-token.ts';
@@ -44,6 +45,8 @@ room, prints an admin link that carries the demo room's secret key in its #fragm
                      what one copy has reached
   --push-max-bytes N  blobs of at most N bytes go to players right behind their release, unasked
                      (default ${DEFAULT_HUB_OPTIONS.pushBlobMaxBytes}; 0: none). Not under --egress-limit
+  --write-slots N    connections filled with blob bytes at once; the others wait their turn, and a
+                     holder that takes nothing for ${DEFAULT_STALL_MS} ms loses its slot (default ${DEFAULT_WRITE_SLOTS})
 
 Several relay nodes (docs/deploy.md):
   --redis URL        share rooms, releases and blobs with every node on this Redis (redis://HOST:PORT;
@@ -121,6 +124,7 @@ export const SERVE_OPTIONS = {
   'redis-cache-bytes': { type: 'string' },
   'egress-limit': { type: 'string' },
   'push-max-bytes': { type: 'string' },
+  'write-slots': { type: 'string' },
   'max-releases-per-room': { type: 'string' },
 } as const satisfies OptionSpecs;
 
@@ -292,6 +296,10 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
     maxConnections: positive(args, 'max-connections', DEFAULT_HUB_OPTIONS.maxConnections),
     maxConnectionsPerIp: positive(args, 'max-connections-per-ip', DEFAULT_HUB_OPTIONS.maxConnectionsPerIp),
     pushBlobMaxBytes: intFlag(args, 'push-max-bytes') ?? DEFAULT_HUB_OPTIONS.pushBlobMaxBytes,
+    scheduler: {
+      ...DEFAULT_HUB_OPTIONS.scheduler,
+      maxActive: positive(args, 'write-slots', DEFAULT_WRITE_SLOTS),
+    },
   };
   if (!Number.isSafeInteger(hubLimits.pushBlobMaxBytes) || hubLimits.pushBlobMaxBytes < 0)
     throw new CliError('--push-max-bytes must be 0 or a positive integer', 2);

@@ -16,10 +16,23 @@
  */
 export const DEFAULT_WRITE_SLOTS = 64;
 
+/**
+ * Sockets filling at once, slot holders and holders whose slot was taken back mid-write together, are
+ * at most this many times the slot count (see {@link WriteScheduler}'s `revoked`).
+ */
+export const REVOKED_SHARE = 2;
+
+/** A slot holder that hands the kernel nothing for this long loses its slot, by default. */
+export const DEFAULT_STALL_MS = 250;
+
 /** A connection as the scheduler sees it. */
 export interface SlotHolder {
   /** When bytes last left for the kernel (ms, `performance.now()` clock). */
   readonly lastProgress: number;
+  /** Updates {@link lastProgress} with what completions don't show (the kernel taking a big write). */
+  observeProgress?(): void;
+  /** Bytes handed to the socket are still unflushed (a slot taken back leaves them in flight). */
+  readonly writing: boolean;
   /** Called when the connection gets a slot. */
   granted(): void;
   /** Called when the slot is taken back from a holder that stalled. */
@@ -30,7 +43,7 @@ export interface SlotHolder {
 export interface SchedulerOptions {
   /** Connections written at once (default {@link DEFAULT_WRITE_SLOTS}). */
   readonly maxActive?: number;
-  /** No progress for this long loses the slot (default 250 ms). */
+  /** No progress for this long loses the slot (default {@link DEFAULT_STALL_MS}). */
   readonly stallMs?: number;
   readonly now?: () => number;
   /** Told about every slot taken back (metrics). */
@@ -41,6 +54,14 @@ export interface SchedulerOptions {
 export class WriteScheduler {
   private readonly active = new Set<SlotHolder>();
   private readonly waiting = new Set<SlotHolder>();
+  /**
+   * Holders whose slot was taken back while their write was still in flight: they still fill a
+   * socket. Slots are given out only while these and the holders together stay under
+   * {@link REVOKED_SHARE} × the slot count — else, when every reader is slow (many on one machine),
+   * taking slots back would start socket after socket until all of them fill at once, the slowest
+   * way (the kernel's socket memory runs out). A true non-reader stays here until it is dropped.
+   */
+  private readonly revoked = new Set<SlotHolder>();
   private readonly maxActive: number;
   readonly stallMs: number;
   private readonly now: () => number;
@@ -51,7 +72,7 @@ export class WriteScheduler {
 
   constructor(options: SchedulerOptions = {}) {
     this.maxActive = Math.max(1, options.maxActive ?? DEFAULT_WRITE_SLOTS);
-    this.stallMs = options.stallMs ?? 250;
+    this.stallMs = options.stallMs ?? DEFAULT_STALL_MS;
     this.now = options.now ?? (() => performance.now());
     this.onRevoke = options.onRevoke ?? (() => {});
   }
@@ -69,14 +90,27 @@ export class WriteScheduler {
   /** Asks for a slot; `granted()` is called now or later. Asking twice is harmless. */
   request(holder: SlotHolder): void {
     if (this.active.has(holder) || this.waiting.has(holder)) return;
-    if (this.active.size < this.maxActive) this.grant(holder);
+    // A holder asking again is moving: its old write is no longer counted apart.
+    this.revoked.delete(holder);
+    if (this.hasRoom()) this.grant(holder);
     else this.waiting.add(holder);
   }
 
   /** Gives a slot back (or leaves the line). */
   release(holder: SlotHolder): void {
     this.waiting.delete(holder);
-    if (this.active.delete(holder)) this.grantNext();
+    const freed = this.active.delete(holder) || this.revoked.delete(holder);
+    if (freed) this.grantNext();
+  }
+
+  /** A holder's bytes are all flushed: if its slot was taken back mid-write, that write is done. */
+  flushed(holder: SlotHolder): void {
+    if (this.revoked.delete(holder)) this.grantNext();
+  }
+
+  private hasRoom(): boolean {
+    const busy = this.active.size + this.revoked.size;
+    return this.active.size < this.maxActive && busy < this.maxActive * REVOKED_SHARE;
   }
 
   private grant(holder: SlotHolder): void {
@@ -86,7 +120,7 @@ export class WriteScheduler {
   }
 
   private grantNext(): void {
-    while (this.active.size < this.maxActive) {
+    while (this.hasRoom()) {
       const next = this.waiting.values().next();
       if (next.done) break;
       this.waiting.delete(next.value);
@@ -97,15 +131,18 @@ export class WriteScheduler {
   /** Takes slots back from holders without progress for `stallMs`. Runs on a timer; tests call it. */
   sweep(): void {
     const now = this.now();
+    for (const holder of [...this.revoked]) if (!holder.writing) this.revoked.delete(holder);
     for (const holder of [...this.active]) {
+      holder.observeProgress?.();
       if (now - holder.lastProgress <= this.stallMs) continue;
       this.active.delete(holder);
+      if (holder.writing) this.revoked.add(holder);
       this.revocations++;
       this.onRevoke();
       holder.revoked();
     }
     this.grantNext();
-    if (this.active.size === 0 && this.timer) {
+    if (this.active.size === 0 && this.revoked.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;
     }

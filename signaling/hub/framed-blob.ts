@@ -73,6 +73,10 @@ export class FramedBlob {
   }
 }
 
+function framedKey(sha256: string, chunkSize: number, binary: boolean, framing: Framing): string {
+  return `${sha256}:${chunkSize}:${binary ? 'b' : 'j'}:${framing.name}`;
+}
+
 /**
  * Framed blobs, shared by every connection that asks for them, per blob, chunk size, encoding and
  * wire; one lookup per `blob.get`. Bounded by the framed bytes kept.
@@ -86,11 +90,16 @@ export class FramedBlobCache {
 
   /** The framed chunk messages of a blob cut in `chunkSize` pieces, for one wire and encoding. */
   get(sha256: string, blob: Uint8Array, chunkSize: number, binary: boolean, framing: Framing): FramedBlob {
-    const key = `${sha256}:${chunkSize}:${binary ? 'b' : 'j'}:${framing.name}`;
+    const key = framedKey(sha256, chunkSize, binary, framing);
     const hit = this.lru.get(key);
     if (hit) return hit;
     const framed = new FramedBlob(sha256, blob, chunkSize, binary, framing);
     this.lru.set(key, framed);
     return framed;
+  }
+
+  /** True when the blob's messages for this wire and encoding are framed already. */
+  has(sha256: string, chunkSize: number, binary: boolean, framing: Framing): boolean {
+    return this.lru.peek(framedKey(sha256, chunkSize, binary, framing)) !== undefined;
   }
 }

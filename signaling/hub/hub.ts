@@ -8,8 +8,8 @@
  */
 import type { DecodedFrame, ErrorCode, Roster, SignedRelease } from '../../protocol/index.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Relay } from '../relay/relay.ts';
-import { BlobFlow } from './blob-flow.ts';
+import type { Relay, UploadedSlot } from '../relay/relay.ts';
+import { BlobFlow, type ChunkWire } from './blob-flow.ts';
 import type { DeferralPolicy } from './deferral.ts';
 import { EgressBudget } from './egress.ts';
 import type { Conn, Wire } from './conn.ts';
@@ -73,6 +73,38 @@ export class Hub {
     // connection (10,000 writes on a busy relay) follows on the next turn of the event loop.
     // A release's small blobs are read (once) first: they go with it to players that take them pushed.
     relay.onRelease((signed) => setImmediate(() => void this.released(signed)));
+    // An upload comes before its release is published: what it will be sent as is made meanwhile,
+    // after the upload's answer.
+    relay.onBlobArrived((sha256, bytes, named) => setImmediate(() => this.arrived(sha256, bytes, named)));
+  }
+
+  /**
+   * A blob uploaded for a release of `room` not published yet: its chunk messages are framed for
+   * the wires and encodings of the room's connections, and a seed background's base64 is made, so
+   * the publish that follows starts writing at once (the frames are cached, bounded by bytes).
+   */
+  private arrived(sha256: string, bytes: Uint8Array, { room, name, slot }: UploadedSlot): void {
+    const wires = new Map<string, ChunkWire>();
+    let seed = false;
+    for (const conn of this.rooms.members(room)) {
+      const session = conn.session;
+      if (session instanceof SeedSession) seed = true;
+      else if (session instanceof PatchSession) {
+        const { framing } = conn.wire;
+        wires.set(`${session.binaryChunks}:${framing.name}`, { binary: session.binaryChunks, framing });
+      }
+    }
+    this.parts.blobs.prepare(sha256, bytes, slot.chunkSize, wires.values());
+    if (seed) this.parts.seedViews.prepare(sha256, bytes, name, slot);
+  }
+
+  /**
+   * True when what blob `sha256` is sent as is made already: its chunk messages for `wire` (cut in
+   * `chunkSize` pieces), or with `seed`, its base64 for seed-protocol frames.
+   */
+  isPrepared(sha256: string, chunkSize: number, wire: ChunkWire | 'seed'): boolean {
+    if (wire === 'seed') return this.parts.seedViews.hasImage(sha256);
+    return this.parts.blobs.isFramed(sha256, chunkSize, wire);
   }
 
   /** The swarm deferral policy of `blob.get` answers (a cluster tells it other nodes' copies). */

@@ -10,7 +10,7 @@ import {
   PUSH_BLOB_MAX_BYTES,
   SEED_HEARTBEAT_INTERVAL_MS,
 } from '../../protocol/index.ts';
-import { DEFAULT_WRITE_SLOTS, type SchedulerOptions } from './fanout.ts';
+import { DEFAULT_STALL_MS, DEFAULT_WRITE_SLOTS, type SchedulerOptions } from './fanout.ts';
 import type { OutboxLimits } from './outbox.ts';
 
 /**
@@ -78,7 +78,7 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   // An 8 MiB window: a 5 MB patch goes to a connection in one write of shared frames (nothing is
   // copied per connection; a non-reader just keeps its share queued). The TCP port's write size too.
   outbox: { windowBytes: 8 * 1024 * 1024, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 30_000 },
-  scheduler: { maxActive: DEFAULT_WRITE_SLOTS, stallMs: 250 },
+  scheduler: { maxActive: DEFAULT_WRITE_SLOTS, stallMs: DEFAULT_STALL_MS },
   egressBytesPerSecond: null,
   pushBlobMaxBytes: PUSH_BLOB_MAX_BYTES,
 };

@@ -3,7 +3,7 @@
  * so (a socket that reads or does not).
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WRITE_SLOTS, WriteScheduler } from './fanout.ts';
+import { DEFAULT_WRITE_SLOTS, REVOKED_SHARE, WriteScheduler } from './fanout.ts';
 import { DEFAULT_HUB_OPTIONS } from './options.ts';
 import { TCP_FRAMING } from './framing.ts';
 import { Outbox, type Payload, type Sink } from './outbox.ts';
@@ -14,6 +14,7 @@ class TestSink implements Sink {
   readonly sliceBytes: number;
   readonly written: Uint8Array[] = [];
   private pending: (() => void)[] = [];
+  unflushedBytes?: () => number;
 
   constructor(sliceBytes = Infinity) {
     this.sliceBytes = sliceBytes;
@@ -208,6 +209,52 @@ describe('WriteScheduler', () => {
     good.flush();
     stuck.flush();
     expect(stuck.text()).toBe('0123456789more');
+    scheduler.close();
+  });
+
+  it('keeps the slot of a holder whose one big write the kernel is still taking, piece by piece', () => {
+    let t = 0;
+    const scheduler = new WriteScheduler({ maxActive: 1, stallMs: 100, now: () => t });
+    const slow = new TestSink();
+    let unflushed = 0;
+    slow.unflushedBytes = () => unflushed;
+    const box = new Outbox(slow, scheduler, limits, () => t);
+    unflushed = 10;
+    box.send(payload('0123456789'), { bulk: true });
+    new Outbox(new TestSink(), scheduler, limits, () => t).send(payload('next'), { bulk: true });
+    // The write has not completed, but the kernel takes some of it between looks: not stalled.
+    for (const left of [8, 5, 2]) {
+      t += 60;
+      unflushed = left;
+      scheduler.sweep();
+    }
+    expect(scheduler.revocations).toBe(0);
+    // Nothing taken for longer than the stall time: the slot goes to the next in line.
+    t += 150;
+    scheduler.sweep();
+    expect(scheduler.revocations).toBe(1);
+    scheduler.close();
+  });
+
+  it(`lets at most ${REVOKED_SHARE}× the slots fill at once when every reader is slow, and the next in line go as each write ends`, () => {
+    let t = 0;
+    const scheduler = new WriteScheduler({ maxActive: 2, stallMs: 100, now: () => t });
+    const sinks = Array.from({ length: 6 }, () => new TestSink());
+    for (const sink of sinks)
+      new Outbox(sink, scheduler, limits, () => t).send(payload('abc'), { bulk: true });
+    const filling = () => sinks.filter((s) => s.written.length > 0).length;
+    expect(filling()).toBe(2);
+    // Nobody reads: each stall takes the slots back, but a socket whose write is still in flight
+    // still fills; without the bound, every socket would be filling after a few sweeps.
+    for (let i = 0; i < 5; i++) {
+      t += 150;
+      scheduler.sweep();
+    }
+    expect(filling()).toBe(2 * REVOKED_SHARE);
+    expect(scheduler.activeCount).toBe(0);
+    // One of them finishes its write: the next in line starts at once.
+    sinks[0]!.flush();
+    expect(filling()).toBe(2 * REVOKED_SHARE + 1);
     scheduler.close();
   });
 

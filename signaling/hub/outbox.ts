@@ -51,6 +51,11 @@ export interface Sink {
    * Optional: holds the writes that follow until {@link uncork}, which hands them to the kernel in
    * one system call (a pump writes several messages at once; one `writev` costs less than each).
    */
+  /**
+   * Optional: bytes written and not yet taken by the kernel. A big write completes only at its end;
+   * this shows it moving before that (see {@link Outbox.observeProgress}).
+   */
+  unflushedBytes?(): number | undefined;
   cork?(): void;
   uncork?(): void;
 }
@@ -100,6 +105,8 @@ export class Outbox implements SlotHolder {
   private closed = false;
   private drainWaiters: (() => void)[] = [];
   lastProgress: number;
+  /** The sink's unflushed bytes when {@link observeProgress} last looked. */
+  private lastUnflushed = 0;
   /** Bytes handed to the transport and flushed. */
   sentBytes = 0;
   /** Called once when the connection falls too far behind. */
@@ -130,6 +137,11 @@ export class Outbox implements SlotHolder {
   /** Most bytes handed to the socket and not yet flushed (a message bigger than it goes alone). */
   get windowBytes(): number {
     return this.limits.windowBytes;
+  }
+
+  /** Bytes handed to the socket are not all flushed yet. */
+  get writing(): boolean {
+    return this.inflight > 0;
   }
 
   /** Messages waiting to be sent. */
@@ -199,9 +211,22 @@ export class Outbox implements SlotHolder {
     }
   }
 
+  /**
+   * Counts the kernel taking part of a write as progress: a 5 MB write to a reader that keeps up
+   * slowly completes only after seconds, and without this the scheduler would call it stalled and
+   * hand its slot to the next — every socket filling at once, which slow readers take worst.
+   */
+  observeProgress(): void {
+    const unflushed = this.sink.unflushedBytes?.();
+    if (unflushed === undefined) return;
+    if (unflushed < this.lastUnflushed) this.lastProgress = this.now();
+    this.lastUnflushed = unflushed;
+  }
+
   /** Too far behind? Called by the hub's liveness sweep. */
   checkStall(): void {
     if (this.closed || this.idle) return;
+    this.observeProgress();
     // Waiting in line for a write slot, with nothing unflushed, is the relay's doing, not the client's.
     if (this.waitingForSlot()) return;
     const quiet = this.now() - this.lastProgress;
@@ -292,6 +317,7 @@ export class Outbox implements SlotHolder {
       if (corked) this.sink.uncork?.();
       this.pumping = false;
     }
+    if (this.hasSlot) this.lastUnflushed = this.sink.unflushedBytes?.() ?? 0;
   }
 
   /** The bytes of a queued message on this connection's wire. */
@@ -308,6 +334,7 @@ export class Outbox implements SlotHolder {
     this.lastProgress = this.now();
     this.sentBytes += bytes;
     this.onSent(bytes);
+    if (this.inflight === 0 && !this.hasSlot) this.scheduler.flushed(this);
     if (this.idle) this.wakeDrainWaiters();
     // A stalled holder lost its slot; progress puts it back in line (pump asks for one).
     this.pump();

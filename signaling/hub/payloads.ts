@@ -55,23 +55,48 @@ export function chunkPayloadEstimate(chunkBytes: number, binary = false): number
 /** Placeholder for a big base64 string inside a JSON message (never valid base64 itself). */
 export const BASE64_SLOT = '\u0000base64\u0000';
 
-/**
- * Frames a message that has one big base64 string (marked by {@link BASE64_SLOT}) without running
- * the big string through `JSON.stringify` and a UTF-8 encoder: base64 needs no escaping and is
- * ASCII, so the frame is the JSON around it with the string's bytes written in place.
- */
-export function jsonWithBase64(message: object, base64: string): Payload {
+/** The JSON text of `message` before and after its {@link BASE64_SLOT}, as bytes. */
+function aroundBase64(message: object): { before: Buffer; after: Buffer } {
   const json = JSON.stringify(message);
   const marker = JSON.stringify(BASE64_SLOT).slice(1, -1);
   const at = json.indexOf(marker);
   if (at < 0) throw new TypeError('message has no base64 slot');
-  const before = Buffer.from(json.slice(0, at), 'utf8');
-  const after = Buffer.from(json.slice(at + marker.length), 'utf8');
+  return {
+    before: Buffer.from(json.slice(0, at), 'utf8'),
+    after: Buffer.from(json.slice(at + marker.length), 'utf8'),
+  };
+}
+
+/**
+ * Frames a message that has one big base64 string (marked by {@link BASE64_SLOT}) without running
+ * the big string through `JSON.stringify` and a UTF-8 encoder: base64 needs no escaping and is
+ * ASCII, so the frame is the JSON around it with the string's bytes written in place. `base64` may
+ * be those bytes already (a texture's base64 made when it was uploaded, `seed-image.ts`).
+ */
+export function jsonWithBase64(message: object, base64: string | Uint8Array): Payload {
+  const { before, after } = aroundBase64(message);
   const bodyLength = before.length + base64.length + after.length;
   const frame = Buffer.allocUnsafe(4 + bodyLength);
   frame.writeUInt32BE(bodyLength, 0);
   before.copy(frame, 4);
-  frame.write(base64, 4 + before.length, 'latin1');
+  if (typeof base64 === 'string') frame.write(base64, 4 + before.length, 'latin1');
+  else frame.set(base64, 4 + before.length);
   after.copy(frame, 4 + before.length + base64.length);
   return { frame };
+}
+
+/**
+ * {@link jsonWithBase64} without copying the base64: it is already at `room[at, at + length)`, and
+ * the frame's header and the JSON around it are written into the free bytes on either side — the
+ * frame is a view of `room`. Null when they do not fit there.
+ */
+export function jsonAroundBase64(message: object, room: Buffer, at: number, length: number): Payload | null {
+  const { before, after } = aroundBase64(message);
+  const start = at - before.length - 4;
+  const end = at + length + after.length;
+  if (start < 0 || end > room.length) return null;
+  room.writeUInt32BE(before.length + length + after.length, start);
+  before.copy(room, start + 4);
+  after.copy(room, at + length);
+  return { frame: room.subarray(start, end) };
 }

@@ -22,7 +22,8 @@ import {
   type Slot,
 } from '../../protocol/index.ts';
 import type { Payload } from './outbox.ts';
-import { BASE64_SLOT, jsonWithBase64, payloadOf } from './payloads.ts';
+import { BASE64_SLOT, payloadOf } from './payloads.ts';
+import { SeedImages } from './seed-image.ts';
 import { SEED_BACKGROUND_RGB, SEED_PYTHON_SCRIPT } from './seed-defaults.ts';
 
 /** Reads a stored blob (the relay's `readBlob`). */
@@ -73,6 +74,7 @@ export async function buildSeedView(
   readBlob: ReadBlob,
   signed: SignedRelease | null,
   now = Date.now(),
+  images = new SeedImages(),
 ): Promise<SeedView> {
   const release = signed?.release;
   const lastUpdate = seedTime(release?.createdAt ?? DEFAULT_TIME);
@@ -100,22 +102,17 @@ export async function buildSeedView(
     if (typeof colour === 'string') rgb = hexToRgb(colour);
   }
   const image = bgSlot?.kind === 'texture' ? await readBlob(bgSlot.sha256) : null;
-  const imageBase64 = once(() =>
-    image ? Buffer.from(image.buffer, image.byteOffset, image.length).toString('base64') : null,
-  );
+  const seedImage = once(() => (image && bgSlot ? images.of(bgSlot.sha256, image) : null));
   const backgroundVersion = bgSlot?.version ?? themeSlot?.version ?? '1.0.0';
   // The image goes into the frames as bytes, not through JSON.stringify (see jsonWithBase64).
   const background = (): SeedBackgroundConfig => ({
     version: backgroundVersion,
     last_update: lastUpdate,
     background_color: rgb,
-    background_image: imageBase64() === null ? null : BASE64_SLOT,
+    background_image: seedImage() === null ? null : BASE64_SLOT,
     enabled: true,
   });
-  const frame = (message: object): Payload => {
-    const b64 = imageBase64();
-    return b64 === null ? payloadOf(message) : jsonWithBase64(message, b64);
-  };
+  const frame = (message: object): Payload => seedImage()?.frame(message) ?? payloadOf(message);
   const timestamp = now / 1000;
   return {
     seq: release?.seq ?? 0,
@@ -155,15 +152,29 @@ export async function buildSeedView(
 /** The latest view per room, built once per release. */
 export class SeedViews {
   private readonly views = new Map<string, { seq: number; view: Promise<SeedView> }>();
+  private readonly images = new SeedImages();
 
   constructor(private readonly readBlob: ReadBlob) {}
+
+  /**
+   * A blob was uploaded for a release of the seed room not published yet: if it is that release's
+   * background texture, its base64 is made now, for the `hot_update` the publish will send.
+   */
+  prepare(sha256: string, bytes: Uint8Array, name: string, slot: Slot): void {
+    if (slot.kind === 'texture' && name === WellKnownSlot.background) this.images.of(sha256, bytes);
+  }
+
+  /** True when the base64 of background blob `sha256` is made. */
+  hasImage(sha256: string): boolean {
+    return this.images.has(sha256);
+  }
 
   /** The view of `signed` (the room's latest release, or null). */
   get(room: string, signed: SignedRelease | null): Promise<SeedView> {
     const seq = signed?.release.seq ?? 0;
     const hit = this.views.get(room);
     if (hit && hit.seq === seq) return hit.view;
-    const view = buildSeedView(this.readBlob, signed);
+    const view = buildSeedView(this.readBlob, signed, Date.now(), this.images);
     this.views.set(room, { seq, view });
     return view;
   }

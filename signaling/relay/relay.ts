@@ -25,7 +25,7 @@ import { latestOf, releaseAt, type DataDirReport, type StoredRoom } from '../sto
 import { AdoptionBook, type ConnectedPlayer } from './adoption.ts';
 import { BlobChecks, type BlobDigests } from './blob-checks.ts';
 import { PlanRunner } from './plans.ts';
-import { ExpectedUploads, type UploadExpectation } from './uploads.ts';
+import { ExpectedUploads, type UploadExpectation, type UploadResult } from './uploads.ts';
 import { duplicateVersion } from './versions.ts';
 import { textureCheckCounts } from './content.ts';
 import { DecodeQueue } from './decode-queue.ts';
@@ -89,10 +89,20 @@ export type { RoomKeys };
 /** Told about every new release, after it is durable. */
 export type ReleaseListener = (signed: SignedRelease, previous: SignedRelease | null) => void;
 
+/**
+ * Told about every uploaded blob once it is checked and stored, with the slot of the release that
+ * asked for it: what will be sent is known before that release is published (the hub frames it).
+ */
+export type BlobListener = (sha256: string, bytes: Uint8Array, slot: UploadedSlot) => void;
+
+/** The slot (and its room) of the release an upload was for. */
+export type UploadedSlot = NonNullable<UploadResult['slot']>;
+
 /** The relay core. */
 export class Relay {
   private readonly queue = new KeyedQueue();
   private readonly listeners = new Set<ReleaseListener>();
+  private readonly blobListeners = new Set<BlobListener>();
   private readonly uploads: ExpectedUploads;
   private readonly decoder: DecodeQueue;
   private readonly checks: BlobChecks;
@@ -309,12 +319,18 @@ export class Relay {
   }
 
   /** Stores the bytes of a blob a verified release named, once checked (see {@link ExpectedUploads}). */
-  upload(
-    sha256: string,
-    bytes: Uint8Array,
-    digests?: BlobDigests,
-  ): Promise<{ ok: true; stored: boolean } | Refusal> {
-    return this.uploads.upload(sha256, bytes, digests);
+  async upload(sha256: string, bytes: Uint8Array, digests?: BlobDigests): Promise<UploadResult | Refusal> {
+    const result = await this.uploads.upload(sha256, bytes, digests);
+    if (result.ok && result.stored && result.slot) {
+      for (const listener of this.blobListeners) listener(sha256, bytes, result.slot);
+    }
+    return result;
+  }
+
+  /** Adds a listener for uploaded blobs (the hub); returns its removal. */
+  onBlobArrived(listener: BlobListener): () => void {
+    this.blobListeners.add(listener);
+    return () => this.blobListeners.delete(listener);
   }
 
   // ---- publishing ----------------------------------------------------------------------------------

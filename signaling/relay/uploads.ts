@@ -26,6 +26,17 @@ export type UploadExpectation =
   | { ok: true; stored: false; size: number; chunkSize?: number | undefined }
   | Refusal;
 
+/**
+ * An upload taken: `stored` is false when the blob was there already; `slot` is the slot of the
+ * release that asked for it, when this node knows that release (null in a cluster, for an upload
+ * another node's BLOB_MISSING asked for).
+ */
+export interface UploadResult {
+  readonly ok: true;
+  readonly stored: boolean;
+  readonly slot: { readonly room: string; readonly name: string; readonly slot: Slot } | null;
+}
+
 /** The uploads the relay awaits. */
 export class ExpectedUploads {
   private readonly expected = new Map<string, ExpectedUpload>();
@@ -81,21 +92,17 @@ export class ExpectedUploads {
    * replace hashing them again). Where the store can, the bytes are written and fsynced beside the
    * checks and put in place only once every check passed: a refused blob leaves nothing stored.
    */
-  async upload(
-    sha256: string,
-    bytes: Uint8Array,
-    digests?: BlobDigests,
-  ): Promise<{ ok: true; stored: boolean } | Refusal> {
+  async upload(sha256: string, bytes: Uint8Array, digests?: BlobDigests): Promise<UploadResult | Refusal> {
     const expected = this.expectation(sha256);
     if (!expected.ok) return expected;
-    if (expected.stored) return { ok: true, stored: false };
+    if (expected.stored) return { ok: true, stored: false, slot: null };
     if (bytes.length !== expected.size) {
       return fail(ErrorCode.HASH_MISMATCH, `blob ${sha256} is ${expected.size} bytes, not ${bytes.length}`);
     }
     const hashed = digests && digests.size === bytes.length ? digests.sha256 : await sha256Hex(bytes);
     if (hashed !== sha256) return fail(ErrorCode.HASH_MISMATCH, `body does not hash to ${sha256}`);
     const waiting = this.expected.get(sha256);
-    if (!waiting) return { ok: true, stored: await this.store.putBlob(sha256, bytes) };
+    if (!waiting) return { ok: true, stored: await this.store.putBlob(sha256, bytes), slot: null };
     // The write (and its fsync) runs beside the checks; a failed write is only reported once the
     // checks are done (a refusal of the bytes says more than a full disk).
     const staging = this.store.stageBlob?.(sha256, bytes).then(
@@ -112,7 +119,7 @@ export class ExpectedUploads {
     // Expected until the release naming it is stored (or the window closes): the publisher may send
     // it again, and an upload sent again is kept fresh for the garbage collector.
     const stored = staged ? await staged.staged.commit() : await this.store.putBlob(sha256, bytes);
-    return { ok: true, stored };
+    return { ok: true, stored, slot: { room: waiting.room, name: waiting.name, slot: waiting.slot } };
   }
 
   /**

@@ -24,6 +24,11 @@ export class ByteLru<K, V> {
     return entry.value;
   }
 
+  /** The value, without making it the most recently used. */
+  peek(key: K): V | undefined {
+    return this.map.get(key)?.value;
+  }
+
   set(key: K, value: V): void {
     const size = this.sizeOf(value);
     const old = this.map.get(key);

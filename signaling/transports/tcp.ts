@@ -15,6 +15,7 @@ import {
 import type { Conn, Wire } from '../hub/conn.ts';
 import type { Hub } from '../hub/hub.ts';
 import { TCP_FRAMING } from '../hub/framing.ts';
+import { unflushedOf } from './unflushed.ts';
 import { DEFAULT_HUB_OPTIONS } from '../hub/options.ts';
 import { errorPayload } from '../hub/payloads.ts';
 
@@ -66,6 +67,10 @@ class TcpWire implements Wire {
   write(bytes: Uint8Array, done: (error?: Error | null) => void): void {
     if (this.socket.destroyed) return done(new Error('socket destroyed'));
     this.socket.write(bytes, done);
+  }
+
+  unflushedBytes(): number | undefined {
+    return unflushedOf(this.socket);
   }
 
   cork(): void {

@@ -18,6 +18,7 @@ import type { Wire } from '../hub/conn.ts';
 import { requestAddress } from '../net/client-address.ts';
 import type { Hub } from '../hub/hub.ts';
 import { Framing } from '../hub/framing.ts';
+import { unflushedOf } from './unflushed.ts';
 
 /** A WebSocket close reason may hold at most 123 bytes of UTF-8. */
 function closeReason(text: string): string {
@@ -68,6 +69,10 @@ class WsWire implements Wire {
   write(bytes: Uint8Array, done: (error?: Error | null) => void): void {
     if (this.ws.readyState !== this.ws.OPEN) return done(new Error('socket not open'));
     this.socket.write(bytes, done);
+  }
+
+  unflushedBytes(): number | undefined {
+    return unflushedOf(this.socket);
   }
 
   cork(): void {
