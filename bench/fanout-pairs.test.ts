@@ -29,6 +29,7 @@ function row(who: string, round: number, max: number, variant: Row['variant'] = 
     serverSysMs: 0,
     serverLoopMs: null,
     serverThreads: '',
+    revocations: null,
     readerCpuMs: 0,
     readerSysMs: 0,
     readerReads: 0,

@@ -61,6 +61,8 @@ export interface Row {
   readonly serverLoopMs: number | null;
   /** The server process's CPU by thread over the same time (`main 820 ms, V8 Worker 310 ms, …`). */
   readonly serverThreads: string;
+  /** Write slots the relay took back from stalled holders in the run (null: a bare server). */
+  readonly revocations: number | null;
   /** CPU time the readers' process spent meanwhile. */
   readonly readerCpuMs: number;
   /** The part of it spent in the kernel. */
@@ -175,6 +177,7 @@ export async function runRelay(
     let cpu = process.cpuUsage();
     let threads = threadCpuMs();
     let profile: Promise<WindowProfile | null> = Promise.resolve(null);
+    const revocationsBefore = server.hub.scheduler.revocations;
     const off = server.relay.onRelease(() => {
       accepted = now();
       cpu = process.cpuUsage();
@@ -230,6 +233,7 @@ export async function runRelay(
       serverSysMs: serverCpu.system / 1000,
       serverLoopMs,
       serverThreads,
+      revocations: server.hub.scheduler.revocations - revocationsBefore,
       readerCpuMs: results.cpuMs,
       readerSysMs: results.sysMs,
       readerReads: results.reads,
@@ -347,6 +351,7 @@ export async function runBaseline(
       serverSysMs: serverCpu.sysMs,
       serverLoopMs: serverCpu.loopMs,
       serverThreads: serverCpu.byThread,
+      revocations: null,
       readerCpuMs: results.cpuMs,
       readerSysMs: results.sysMs,
       readerReads: results.reads,

@@ -131,7 +131,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const log = (r: Row) => {
     rows.push(r);
     process.stderr.write(
-      `#${r.round} ${r.who.padEnd(22)} N=${String(r.n).padEnd(5)} ${r.payload.padEnd(6)} ${r.variant.padEnd(8)} accept ${f(r.acceptMs)}, p50 ${f(r.p50)}, all ${f(r.max)}, publish → all ${f(r.userMs)}, delivered ${r.delivered}/${r.n}, cpu server ${f(r.serverCpuMs)} (event loop ${f(r.serverLoopMs)}, system ${f(r.serverSysMs)}; by thread: ${r.serverThreads}) readers ${f(r.readerCpuMs)} (system ${f(r.readerSysMs)}, ${r.readerReads} reads of ${Math.round(r.readerReadBytes / Math.max(1, r.readerReads))} B); last announced ${f(r.announcedAll)}, last first byte ${f(r.firstByteAll)}\n`,
+      `#${r.round} ${r.who.padEnd(22)} N=${String(r.n).padEnd(5)} ${r.payload.padEnd(6)} ${r.variant.padEnd(8)} accept ${f(r.acceptMs)}, p50 ${f(r.p50)}, all ${f(r.max)}, publish → all ${f(r.userMs)}, delivered ${r.delivered}/${r.n}, cpu server ${f(r.serverCpuMs)} (event loop ${f(r.serverLoopMs)}, system ${f(r.serverSysMs)}; by thread: ${r.serverThreads}) readers ${f(r.readerCpuMs)} (system ${f(r.readerSysMs)}, ${r.readerReads} reads of ${Math.round(r.readerReadBytes / Math.max(1, r.readerReads))} B); last announced ${f(r.announcedAll)}, last first byte ${f(r.firstByteAll)}${r.revocations === null ? '' : `; slots taken back ${r.revocations}`}\n`,
     );
   };
   const started = Date.now();
