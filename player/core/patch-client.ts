@@ -13,6 +13,7 @@
  * delivered a chunk: it asks its {@link BlobSource}.
  */
 import { acceptRelease } from '../../protocol/accept.ts';
+import { canonicalize } from '../../protocol/jcs.ts';
 import { ErrorCode, type Result } from '../../protocol/errors.ts';
 import { MessageType, PROTOCOL_VERSION, type Hello, type Message } from '../../protocol/messages.ts';
 import type { Release, SignedRelease } from '../../protocol/release.ts';
@@ -120,6 +121,11 @@ export class PatchClient extends ClientEvents {
   private readonly trusted: RoomTrust;
   /** The key that signed the last release taken (a change makes the client look at the key chain). */
   private lastKeyId: string | null = null;
+  /**
+   * The release accepted last, and its canonical JSON: offered again once stored (peers pass on what
+   * they got), it is no error.
+   */
+  private lastAccepted: { readonly signed: SignedRelease; readonly canonical: string } | null = null;
   private readonly relay: RelayConnection;
   private readonly releases: ReleasePipeline;
   private lastError: string | null = null;
@@ -250,6 +256,8 @@ export class PatchClient extends ClientEvents {
    */
   async offerRelease(candidate: unknown): Promise<Result<SignedRelease>> {
     markStage(Stage.RECEIVED, claimedSeq(candidate));
+    const again = this.sameAsAccepted(candidate);
+    if (again) return { ok: true, value: again };
     await this.trusted.settled(); // (a new connection's look at the key chain comes first)
     const check = async () =>
       acceptRelease({
@@ -280,10 +288,29 @@ export class PatchClient extends ClientEvents {
     const keyId = verdict.value.release.keyId;
     void this.refreshTrust(this.lastKeyId !== null && keyId !== this.lastKeyId ? 'key-change' : 'release');
     this.lastKeyId = keyId;
+    this.lastAccepted = { signed: verdict.value, canonical: canonicalize(verdict.value) };
     markStage(Stage.ACCEPTED, verdict.value.release.seq);
     // (Unless the cache floor rose while the signature was checked, or a newer one is loading.)
     this.releases.take(verdict.value);
     return verdict;
+  }
+
+  /**
+   * The release accepted last, if `candidate` is that very release again (seq, signature, then the
+   * same canonical JSON) and it is stored: a page that took a release from one peer gets it from the
+   * others too, and from the relay after a reconnect — no refusal to report, and no strike against an
+   * honest peer. One whose commit failed goes through the check again (and its commit is retried).
+   */
+  private sameAsAccepted(candidate: unknown): SignedRelease | null {
+    const last = this.lastAccepted;
+    const { seq } = last?.signed.release ?? { seq: 0 };
+    if (!last || seq > this.releases.stored.seq || claimedSeq(candidate) !== seq) return null;
+    if (Reflect.get(candidate as object, 'sig') !== last.signed.sig) return null;
+    try {
+      return canonicalize(candidate) === last.canonical ? last.signed : null;
+    } catch {
+      return null; // not even canonical JSON: the check refuses it
+    }
   }
 
   /**

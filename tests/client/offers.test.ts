@@ -77,6 +77,28 @@ describe.each(adapters)('releases offered from elsewhere ($name adapter)', (adap
     }
   });
 
+  it('the release it holds, passed on again by a peer, is no refusal; another with its seq is', async () => {
+    const acks = meddler.acks.length;
+    const c = await client();
+    try {
+      const latest = room.latest!;
+      // Stored and acked: from now on the check itself would call it stale.
+      await until(() => meddler.acks.length > acks, 20_000);
+      const errorBefore = c.client.status().lastError;
+      expect(await c.client.offerRelease(structuredClone(latest))).toEqual({ ok: true, value: latest });
+      await sleep(20);
+      expect(c.refused).toEqual([]);
+      expect(c.client.status().lastError).toBe(errorBefore);
+      // Same seq, other content (the signature doesn't match it): refused as before.
+      const other = { ...latest, release: { ...latest.release, version: 'other' } };
+      expect((await c.client.offerRelease(other)).ok).toBe(false);
+      await sleep(20);
+      expect(c.refused).toHaveLength(1);
+    } finally {
+      c.close();
+    }
+  });
+
   it('a release that cannot be canonicalized is refused, not a crash', async () => {
     const c = await client();
     try {
