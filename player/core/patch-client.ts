@@ -255,9 +255,9 @@ export class PatchClient extends ClientEvents {
    * protocol's `acceptRelease`; if accepted and newer than anything loading, it is loaded.
    */
   async offerRelease(candidate: unknown): Promise<Result<SignedRelease>> {
-    markStage(Stage.RECEIVED, claimedSeq(candidate));
     const again = this.sameAsAccepted(candidate);
     if (again) return { ok: true, value: again };
+    markStage(Stage.RECEIVED, claimedSeq(candidate));
     await this.trusted.settled(); // (a new connection's look at the key chain comes first)
     const check = async () =>
       acceptRelease({
