@@ -121,11 +121,8 @@ export class PatchClient extends ClientEvents {
   private readonly trusted: RoomTrust;
   /** The key that signed the last release taken (a change makes the client look at the key chain). */
   private lastKeyId: string | null = null;
-  /**
-   * The release accepted last, and its canonical JSON: offered again once stored (peers pass on what
-   * they got), it is no error.
-   */
-  private lastAccepted: { readonly signed: SignedRelease; readonly canonical: string } | null = null;
+  /** The release accepted last: offered again once stored (peers pass on what they got), it is no error. */
+  private lastAccepted: SignedRelease | null = null;
   private readonly relay: RelayConnection;
   private readonly releases: ReleasePipeline;
   private lastError: string | null = null;
@@ -288,7 +285,7 @@ export class PatchClient extends ClientEvents {
     const keyId = verdict.value.release.keyId;
     void this.refreshTrust(this.lastKeyId !== null && keyId !== this.lastKeyId ? 'key-change' : 'release');
     this.lastKeyId = keyId;
-    this.lastAccepted = { signed: verdict.value, canonical: canonicalize(verdict.value) };
+    this.lastAccepted = verdict.value;
     markStage(Stage.ACCEPTED, verdict.value.release.seq);
     // (Unless the cache floor rose while the signature was checked, or a newer one is loading.)
     this.releases.take(verdict.value);
@@ -303,11 +300,12 @@ export class PatchClient extends ClientEvents {
    */
   private sameAsAccepted(candidate: unknown): SignedRelease | null {
     const last = this.lastAccepted;
-    const { seq } = last?.signed.release ?? { seq: 0 };
+    const seq = last?.release.seq ?? 0;
     if (!last || seq > this.releases.stored.seq || claimedSeq(candidate) !== seq) return null;
-    if (Reflect.get(candidate as object, 'sig') !== last.signed.sig) return null;
+    if (Reflect.get(candidate as object, 'sig') !== last.sig) return null;
+    // Canonical JSON only here, on the rare candidate that matches so far: not for every release taken.
     try {
-      return canonicalize(candidate) === last.canonical ? last.signed : null;
+      return canonicalize(candidate) === canonicalize(last) ? last : null;
     } catch {
       return null; // not even canonical JSON: the check refuses it
     }

@@ -90,12 +90,10 @@ export class FramedBlobCache {
 
   /** The framed chunk messages of a blob cut in `chunkSize` pieces, for one wire and encoding. */
   get(sha256: string, blob: Uint8Array, chunkSize: number, binary: boolean, framing: Framing): FramedBlob {
-    const key = framedKey(sha256, chunkSize, binary, framing);
-    const hit = this.lru.get(key);
-    if (hit) return hit;
-    const framed = new FramedBlob(sha256, blob, chunkSize, binary, framing);
-    this.lru.set(key, framed);
-    return framed;
+    return this.lru.obtain(
+      framedKey(sha256, chunkSize, binary, framing),
+      () => new FramedBlob(sha256, blob, chunkSize, binary, framing),
+    );
   }
 
   /** True when the blob's messages for this wire and encoding are framed already. */

@@ -54,10 +54,6 @@ export class SeedImages {
 
   /** The image of blob `sha256` (whose bytes are `bytes`), made once. */
   of(sha256: string, bytes: Uint8Array): SeedImage {
-    const hit = this.lru.get(sha256);
-    if (hit) return hit;
-    const image = new SeedImage(bytes);
-    this.lru.set(sha256, image);
-    return image;
+    return this.lru.obtain(sha256, () => new SeedImage(bytes));
   }
 }

@@ -24,6 +24,15 @@ export class ByteLru<K, V> {
     return entry.value;
   }
 
+  /** The value of `key`, made with `make` and kept if there is none. */
+  obtain(key: K, make: () => V): V {
+    const hit = this.get(key);
+    if (hit !== undefined) return hit;
+    const value = make();
+    this.set(key, value);
+    return value;
+  }
+
   /** The value, without making it the most recently used. */
   peek(key: K): V | undefined {
     return this.map.get(key)?.value;
