@@ -1,0 +1,238 @@
+/**
+ * `decodeTexture` in real Chromium, both ways it decodes: WebCodecs' `ImageDecoder` where the platform
+ * has it (the fast path) and `createImageBitmap(Blob)` where it hasn't. Each image is decoded both
+ * ways and uploaded to WebGL as the game does (no premultiply, no flip at upload), and the texels read
+ * back must agree: flipped for WebGL, alpha as stored, huge images scaled to the drawn size, refusals
+ * with `BAD_IMAGE`. The fast path must really be taken for a PNG where it exists, and not for JPEG or
+ * WebP (the decoder is counted).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { build } from 'esbuild';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './helpers/admin-env.ts';
+
+let ctx: BrowserContext;
+let page: Page;
+let server: Server;
+
+/** What the page reports of one decode: the size, the decoded edges, the texels, or the error. */
+interface Decoded {
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly width?: number;
+  readonly height?: number;
+  readonly bitmapWidth?: number;
+  readonly bitmapHeight?: number;
+  /** RGBA texels read back from WebGL, row 0 first (as texture row 0, the bitmap's first row). */
+  readonly texels?: number[];
+}
+
+beforeAll(async () => {
+  const bundle = await build({
+    entryPoints: ['player/game/texture.ts'],
+    bundle: true,
+    format: 'iife',
+    globalName: 'textureModule',
+    write: false,
+    target: 'es2022',
+  });
+  // A page on http://127.0.0.1: a secure context, as WebCodecs needs (about:blank is none).
+  server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>decode</title>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  ctx = await launchChromium();
+  page = await ctx.newPage();
+  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+  // The page's helpers: decode one way or the other, then read the texels back through WebGL.
+  await page.addScriptTag({
+    content: `
+      window.decoderCalls = 0;
+      const RealDecoder = window.ImageDecoder;
+      if (RealDecoder) {
+        window.ImageDecoder = class extends RealDecoder {
+          constructor(init) { super(init); window.decoderCalls++; }
+        };
+        window.ImageDecoder.isTypeSupported = (t) => RealDecoder.isTypeSupported(t);
+      }
+      const CountedDecoder = window.ImageDecoder;
+      function texels(bitmap) {
+        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+        const gl = canvas.getContext('webgl2');
+        const tex = gl.createTexture();
+        gl.bindTexture(gl.TEXTURE_2D, tex);
+        gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);
+        gl.pixelStorei(gl.UNPACK_FLIP_Y_WEBGL, false);
+        gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE);
+        gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, bitmap);
+        const fb = gl.createFramebuffer();
+        gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+        gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, tex, 0);
+        const out = new Uint8Array(bitmap.width * bitmap.height * 4);
+        gl.readPixels(0, 0, bitmap.width, bitmap.height, gl.RGBA, gl.UNSIGNED_BYTE, out);
+        return Array.from(out);
+      }
+      window.decodeWay = async (way, b64, mime, withTexels) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        window.ImageDecoder = way === 'imageDecoder' ? CountedDecoder : undefined;
+        try {
+          const d = await textureModule.decodeTexture(bytes, mime);
+          const r = { ok: true, width: d.width, height: d.height,
+            bitmapWidth: d.bitmap.width, bitmapHeight: d.bitmap.height,
+            texels: withTexels ? texels(d.bitmap) : undefined };
+          d.bitmap.close();
+          return r;
+        } catch (e) {
+          return { ok: false, error: String(e && e.message) };
+        } finally {
+          window.ImageDecoder = CountedDecoder;
+        }
+      };
+    `,
+  });
+});
+
+afterAll(async () => {
+  await ctx?.close();
+  server?.close();
+});
+
+const WAYS = ['imageDecoder', 'blob'] as const;
+
+async function decode(
+  way: (typeof WAYS)[number],
+  bytes: Uint8Array,
+  mime: string,
+  withTexels = true,
+): Promise<Decoded> {
+  const b64 = Buffer.from(bytes).toString('base64');
+  return (await page.evaluate(([w, b, m, t]) => Reflect.get(window, 'decodeWay')(w, b, m, t), [
+    way,
+    b64,
+    mime,
+    withTexels,
+  ] as const)) as Decoded;
+}
+
+const decoderCalls = async (): Promise<number> =>
+  Number(await page.evaluate(() => Reflect.get(window, 'decoderCalls')));
+
+/** An RGBA image, top half red and bottom half blue, with alpha falling from 255 to 0 across each row. */
+function halves(width: number, height: number): Buffer {
+  const raw = Buffer.alloc(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = (y * width + x) * 4;
+      const top = y < height / 2;
+      raw[at] = top ? 255 : 0;
+      raw[at + 2] = top ? 0 : 255;
+      raw[at + 1] = (x * 7) % 256;
+      raw[at + 3] = 255 - Math.round((x / Math.max(1, width - 1)) * 255);
+    }
+  }
+  return raw;
+}
+
+/** Largest difference between two texel arrays of one length (channel values). */
+function maxDiff(a: readonly number[], b: readonly number[]): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+describe('decodeTexture: ImageDecoder and createImageBitmap(Blob) agree', () => {
+  it('a PNG with alpha: same texels both ways, flipped for WebGL, alpha not premultiplied, ImageDecoder used', async () => {
+    const png = new Uint8Array(
+      await sharp(halves(64, 32), { raw: { width: 64, height: 32, channels: 4 } })
+        .png()
+        .toBuffer(),
+    );
+    const before = await decoderCalls();
+    const fast = await decode('imageDecoder', png, 'image/png');
+    expect(await decoderCalls()).toBe(before + 1);
+    const slow = await decode('blob', png, 'image/png');
+    expect(await decoderCalls()).toBe(before + 1);
+    expect(fast).toMatchObject({ ok: true, width: 64, height: 32, bitmapWidth: 64, bitmapHeight: 32 });
+    expect(slow).toMatchObject({ ok: true, width: 64, height: 32 });
+    expect(maxDiff(fast.texels!, slow.texels!)).toBe(0);
+    // Texture row 0 is the image's bottom row (blue), and the alpha is as stored: the first texel is
+    // blue at full alpha; half-transparent texels keep their full colour (not premultiplied).
+    expect(fast.texels!.slice(0, 4)).toEqual([0, 0, 255, 255]);
+    const mid = 32 * 4; // x = 32 of row 0: alpha ≈ 125
+    expect(fast.texels![mid + 2]).toBe(255);
+    expect(fast.texels![mid + 3]).toBeGreaterThan(100);
+    expect(fast.texels![mid + 3]).toBeLessThan(150);
+    const lastRow = 31 * 64 * 4;
+    expect(fast.texels!.slice(lastRow, lastRow + 4)).toEqual([255, 0, 0, 255]);
+  });
+
+  it('a JPEG and a WebP go to createImageBitmap even where ImageDecoder is (it would hand them out as YUV)', async () => {
+    const raw = halves(48, 40);
+    for (const [mime, bytes] of [
+      [
+        'image/jpeg',
+        await sharp(raw, { raw: { width: 48, height: 40, channels: 4 } })
+          .jpeg({ quality: 90 })
+          .toBuffer(),
+      ],
+      [
+        'image/webp',
+        await sharp(raw, { raw: { width: 48, height: 40, channels: 4 } })
+          .webp({ quality: 80 })
+          .toBuffer(),
+      ],
+    ] as const) {
+      const before = await decoderCalls();
+      const withDecoder = await decode('imageDecoder', new Uint8Array(bytes), mime);
+      const without = await decode('blob', new Uint8Array(bytes), mime);
+      expect(await decoderCalls(), mime).toBe(before);
+      expect(withDecoder, mime).toMatchObject({ ok: true, width: 48, height: 40 });
+      expect(maxDiff(withDecoder.texels!, without.texels!), mime).toBe(0);
+    }
+  });
+
+  it('an image over the drawn size is scaled to 2048 on its longer edge, its published size reported', async () => {
+    const png = new Uint8Array(
+      await sharp({ create: { width: 3000, height: 1000, channels: 3, background: '#3080c0' } })
+        .png()
+        .toBuffer(),
+    );
+    for (const way of WAYS) {
+      const d = await decode(way, png, 'image/png', false);
+      expect(d, way).toMatchObject({
+        ok: true,
+        width: 3000,
+        height: 1000,
+        bitmapWidth: 2048,
+        bitmapHeight: 683,
+      });
+    }
+  });
+
+  it('refuses bytes that are no image, and an image over the protocol edge, with BAD_IMAGE both ways', async () => {
+    const before = await decoderCalls();
+    const junk = new Uint8Array(4096).map((_, i) => (i * 31) % 251);
+    const tooWide = new Uint8Array(
+      await sharp({ create: { width: 8200, height: 2, channels: 3, background: '#000' } })
+        .png()
+        .toBuffer(),
+    );
+    for (const way of WAYS) {
+      const bad = await decode(way, junk, 'image/png', false);
+      expect(bad.ok, way).toBe(false);
+      expect(bad.error, way).toContain('BAD_IMAGE');
+      expect(bad.error, way).toContain('does not decode');
+      const wide = await decode(way, tooWide, 'image/png', false);
+      expect(wide.ok, way).toBe(false);
+      expect(wide.error, way).toContain('over the 8192 px limit');
+    }
+    // The junk tried ImageDecoder first (then the other decoder, for its word); the wide PNG decoded there.
+    expect(await decoderCalls()).toBe(before + 2);
+  });
+});
