@@ -19,6 +19,7 @@ import {
   waitForApplied,
   waitForStatus,
 } from './helpers/player.ts';
+import { relayBytesSent } from './helpers/swarm.ts';
 
 let relay: RelayProcess;
 let ctx: BrowserContext;
@@ -127,6 +128,8 @@ interface Attempt {
   readonly sawProgress: boolean;
   /** {@link bareUploadMs} of the same image, measured after it was applied. */
   readonly bareUploadMs: number;
+  /** Bytes the relay sent over `/ws` meanwhile (the release, acks: the texture itself comes over HTTP). */
+  readonly wsBytes: number;
 }
 
 /** At 60 Hz a frame lasts 16.7 ms. */
@@ -150,6 +153,7 @@ async function attempt(version: string): Promise<Attempt> {
   const idle = await readFrameProbe(page);
   await startFrameProbe(page);
   await startProgressSampler(page);
+  const wsBefore = await relayBytesSent(relay.url);
   const published = await publish(relay.url, 'demo', key, {
     background: { kind: 'texture', bytes: png, mime: 'image/png', version },
   });
@@ -172,6 +176,7 @@ async function attempt(version: string): Promise<Attempt> {
     idleLongestFrameMs: Number(idle.longestMs.toFixed(1)),
     sawProgress: seen.some((p) => p.visible && p.fraction > 0),
     bareUploadMs: Number((await bareUploadMs(page, png)).toFixed(1)),
+    wsBytes: (await relayBytesSent(relay.url)) - wsBefore,
   };
 }
 
@@ -192,6 +197,9 @@ describe('a 4 MB texture', () => {
       await page.waitForTimeout(1_000);
     }
     writeFileSync('/tmp/patchcast-texture-figure.json', JSON.stringify(attempts, null, 2));
+    // Every try's texture came whole over HTTP (Chromium's body read into one buffer, verified), not
+    // chunk by chunk over the relay connection after a failed or stalled read.
+    for (const a of attempts) expect(a.wsBytes).toBeLessThan(256 * 1024);
     // The HUD's progress bar showed bytes while a 4 MB texture arrived, in one try at least.
     expect(attempts.some((a) => a.sawProgress)).toBe(true);
     const best = Math.min(...attempts.map((a) => a.longestFrameMs));
