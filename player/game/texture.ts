@@ -73,14 +73,18 @@ function sized(width: number, height: number): ImageBitmapOptions {
 /** The types decoded with `ImageDecoder` where there is one: those it hands out as RGBA (see above). */
 const IMAGE_DECODER_TYPES: ReadonlySet<string> = new Set(['image/png']);
 
+/** `ImageDecoder.isTypeSupported`'s answers, asked once per type (each answer is a task away). */
+const supported = new Map<string, Promise<boolean>>();
+
 /** True when this realm has WebCodecs' `ImageDecoder`, and it decodes `mime` as RGBA. */
-async function imageDecoderTakes(mime: string): Promise<boolean> {
+function imageDecoderTakes(mime: string): Promise<boolean> | false {
   if (!IMAGE_DECODER_TYPES.has(mime) || typeof globalThis.ImageDecoder !== 'function') return false;
-  try {
-    return await ImageDecoder.isTypeSupported(mime);
-  } catch {
-    return false;
+  let answer = supported.get(mime);
+  if (!answer) {
+    answer = ImageDecoder.isTypeSupported(mime).catch(() => false);
+    supported.set(mime, answer);
   }
+  return answer;
 }
 
 /**
