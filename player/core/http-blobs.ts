@@ -2,8 +2,9 @@
  * Whole blobs over HTTP, when the relay serves them at once. A blob of many chunks fetched over the
  * relay connection costs the page one message, one decode and one hash per chunk, each waiting its
  * turn on the main thread (on a busy page, behind a frame); `GET /api/blobs/:sha256` arrives through
- * the browser's network stack in a few large reads (copied into one buffer of the slot's size, no
- * decoding) and is hashed once at the end (`crypto.subtle`, off the main thread).
+ * the browser's network stack in a few large reads (into one buffer of the slot's size — straight
+ * into it where the body is a byte stream — no decoding) and is hashed once at the end
+ * (`crypto.subtle`, off the main thread).
  *
  * The request says {@link PLAYER_BLOB_HEADER}: a relay whose egress is limited refuses it
  * (`BLOB_DEFERRED`), and so does one that lacks the blob; then — and on any network error, a wrong
@@ -181,7 +182,8 @@ export class HttpBlobs implements BlobSource {
  * number of bytes (cut off past `size`). `read(n)` is told of each read's bytes. Where the stream is a
  * byte stream (Chromium's and Node's fetch), the bytes are read straight into that buffer (a BYOB
  * reader): no buffer per read, no copy — for a 4 MB texture in headless Chromium under load, the body
- * in a median of ~430 ms against ~530 ms (docs/player.md#measured). Elsewhere, read by read, copied in.
+ * in a median of ~430 ms against ~530 ms (docs/performance.md, tenth round). Elsewhere, read by read,
+ * copied in.
  */
 async function readInto(
   stream: ReadableStream<Uint8Array>,
