@@ -116,7 +116,24 @@ describe('FrameMeter', () => {
     m.tick(1116);
     expect(m.read(true)).toEqual({ frames: 2, longestMs: 100 });
     expect(m.read()).toEqual({ frames: 0, longestMs: 0 });
-    expect(m.fps).toBeGreaterThan(0);
+  });
+
+  it('gives the frame rate over half-second windows: one figure per window, 0 before the first', () => {
+    const m = new FrameMeter();
+    m.tick(1000);
+    for (let t = 1020; t < 1500; t += 20) {
+      m.tick(t);
+      expect(m.fps).toBe(0);
+    }
+    m.tick(1500); // 25 frames in 500 ms
+    expect(m.fps).toBeCloseTo(50);
+    // A slower window: the figure stays until that window ends, then says so.
+    for (let t = 1540; t < 2000; t += 40) {
+      m.tick(t);
+      expect(m.fps).toBeCloseTo(50);
+    }
+    m.tick(2020);
+    expect(m.fps).toBeCloseTo((13 * 1000) / 520); // 13 frames in 520 ms: 25/s
   });
 });
 
