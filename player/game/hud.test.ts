@@ -33,6 +33,20 @@ describe('Hud', () => {
     expect(root.querySelector<HTMLElement>('.hud-progress')?.hidden).toBe(true);
   });
 
+  it('keeps the figures that change all the time out of the live region', () => {
+    const root = document.createElement('aside');
+    root.setAttribute('aria-live', 'polite'); // as the page has it
+    new Hud(root);
+    const live = (selector: string) => root.querySelector(selector)?.getAttribute('aria-live') ?? null;
+    expect(live('#hud-fps')).toBe('off');
+    expect(live('#hud-traffic')).toBe('off');
+    expect(live('.hud-progress')).toBe('off');
+    // The rest is read out as the region says.
+    for (const id of ['seq', 'mode', 'logic', 'background', 'theme', 'peers'])
+      expect(live(`#hud-${id}`)).toBe(null);
+    expect(live('#hud-error')).toBe(null);
+  });
+
   it('shows a progress bar while a release downloads', () => {
     const root = document.createElement('aside');
     const hud = new Hud(root);

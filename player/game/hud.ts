@@ -38,8 +38,12 @@ export class Hud {
   constructor(root: HTMLElement) {
     root.replaceChildren();
     const list = el('dl');
-    const field = (key: string, label: string): HTMLElement => {
-      const value = el('dd', { id: `hud-${key}` });
+    // The page makes the HUD a polite live region (a new seq, version, mode or error is read out);
+    // figures that change all the time — the frame rate, the byte counts, the download's progress
+    // — are kept out of it, or a screen reader would read them out all the time.
+    const quiet = { 'aria-live': 'off' };
+    const field = (key: string, label: string, attrs: Record<string, string> = {}): HTMLElement => {
+      const value = el('dd', { id: `hud-${key}`, ...attrs });
       list.append(el('dt', {}, label), value);
       return value;
     };
@@ -51,10 +55,10 @@ export class Hud {
       background: field('background', 'background'),
       theme: field('theme', 'theme'),
       peers: field('peers', 'peers'),
-      traffic: field('traffic', 'bytes'),
-      fps: field('fps', 'fps'),
+      traffic: field('traffic', 'bytes', quiet),
+      fps: field('fps', 'fps', quiet),
     };
-    this.progressRow = el('div', { class: 'hud-progress', hidden: '' });
+    this.progressRow = el('div', { class: 'hud-progress', hidden: '', ...quiet });
     this.progressLabel = el('span', { id: 'hud-progress-label' });
     this.progress = el('progress', { id: 'hud-progress', max: '1', value: '0' });
     this.progressRow.append(this.progressLabel, this.progress);
