@@ -17,7 +17,9 @@ import {
   parseTheme,
   verifyReleaseSignature,
 } from '../protocol/index.ts';
-import { RawConn, startTestServer, type TestServer } from './testing/helpers.ts';
+import { ADOPTION_WRITE_DELAY_MS } from './relay/adoption.ts';
+import { loadAdoptionFiles } from './store/adoption-files.ts';
+import { RawConn, startTestServer, TestRoom, type TestServer } from './testing/helpers.ts';
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -154,5 +156,25 @@ describe('connection limits', () => {
     await a.next('welcome');
     a.close();
     b.close();
+  });
+});
+
+describe('close', () => {
+  it('writes an ack counted while it was closing before it resolves, and nothing after', async () => {
+    const s = await start();
+    const room = await TestRoom.create(s.url, 'closing');
+    const seq = (await room.publishScript('export function update(b){return b}\n', '1.1.0')).signed.release
+      .seq;
+    const closed = s.close();
+    // The relay's first flush is under way: this ack comes in while the hub is still open.
+    s.relay.recordAck('closing', 'p-late', { seq, slot: 'logic', status: 'applied', version: '1.1.0' });
+    await closed;
+    const files = await loadAdoptionFiles(s.dataDir, () => {});
+    const file = files.find((f) => f.room === 'closing' && f.seq === seq);
+    expect(Object.keys(file?.clients ?? {})).toContain('p-late');
+    // No timer is left to write into the data dir later (an operator may be removing it by then).
+    const before = JSON.stringify(await loadAdoptionFiles(s.dataDir, () => {}));
+    await new Promise((r) => setTimeout(r, ADOPTION_WRITE_DELAY_MS * 2));
+    expect(JSON.stringify(await loadAdoptionFiles(s.dataDir, () => {}))).toBe(before);
   });
 });

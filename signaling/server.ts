@@ -352,6 +352,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           http.closeAllConnections();
         }),
       ]);
+      // Again, now that no socket is left: an ack that came in while the hub was closing was counted
+      // after the first flush, and its write would otherwise come later from a timer — into a data
+      // dir the operator (or a test) may be removing by then.
+      await relay.close();
       await store.close?.();
     })();
     return closing;
