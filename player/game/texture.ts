@@ -121,7 +121,9 @@ async function withImageDecoder(bytes: Uint8Array, mime: string): Promise<Decode
 
 /** `createImageBitmap(Blob)`: decoded once at full size, again at the drawn size when over it. */
 async function withBlob(bytes: Uint8Array, mime: string): Promise<DecodedTexture> {
-  const blob = new Blob([bytes.slice()], { type: mime });
+  // (A view over a plain ArrayBuffer goes in as it is: the Blob copies it anyway.)
+  const part = bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : bytes.slice();
+  const blob = new Blob([part], { type: mime });
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, BITMAP_OPTIONS);
