@@ -12,6 +12,7 @@ import { build } from 'esbuild';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
+import { pngBytes } from '../../signaling/testing/helpers.ts';
 import { launchChromium } from './helpers/admin-env.ts';
 
 let ctx: BrowserContext;
@@ -198,11 +199,7 @@ describe('decodeTexture: ImageDecoder and createImageBitmap(Blob) agree', () => 
   });
 
   it('an image over the drawn size is scaled to 2048 on its longer edge, its published size reported', async () => {
-    const png = new Uint8Array(
-      await sharp({ create: { width: 3000, height: 1000, channels: 3, background: '#3080c0' } })
-        .png()
-        .toBuffer(),
-    );
+    const png = await pngBytes(3000, 1000, '#3080c0');
     for (const way of WAYS) {
       const d = await decode(way, png, 'image/png', false);
       expect(d, way).toMatchObject({
@@ -218,11 +215,7 @@ describe('decodeTexture: ImageDecoder and createImageBitmap(Blob) agree', () => 
   it('refuses bytes that are no image, and an image over the protocol edge, with BAD_IMAGE both ways', async () => {
     const before = await decoderCalls();
     const junk = new Uint8Array(4096).map((_, i) => (i * 31) % 251);
-    const tooWide = new Uint8Array(
-      await sharp({ create: { width: 8200, height: 2, channels: 3, background: '#000' } })
-        .png()
-        .toBuffer(),
-    );
+    const tooWide = await pngBytes(8200, 2, '#000');
     for (const way of WAYS) {
       const bad = await decode(way, junk, 'image/png', false);
       expect(bad.ok, way).toBe(false);

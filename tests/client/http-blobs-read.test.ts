@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { describeBlob } from '../../protocol/blobs.ts';
 import { ok } from '../../protocol/errors.ts';
 import { HttpBlobs } from '../../player/core/http-blobs.ts';
-import type { BlobSource } from '../../player/core/transport.ts';
+import { countingSource } from './helpers/blob-sources.ts';
 
 const blob = new Uint8Array(300_000).map((_, i) => (i * 13) % 251);
 
@@ -52,20 +52,10 @@ function body(kind: Kind, bytes: Uint8Array, cut: number, modes: string[]): Read
   return stream as ReadableStream<Uint8Array>;
 }
 
-/** An inner source that has the blob, counting how often it was asked. */
-function inner(): BlobSource & { asked: number } {
-  const source = {
-    asked: 0,
-    fetch: async () => (source.asked++, ok(blob)),
-    traffic: () => ({ bytesFromRelay: 0, bytesFromPeers: 0, peers: 0 }),
-  };
-  return source;
-}
-
 /** Fetches `blob` through an `HttpBlobs` whose GET answers with `served`, cut at `cut`. */
 async function fetchServed(kind: Kind, served: Uint8Array, cut: number) {
   const desc = await describeBlob(blob, 65_536);
-  const source = inner();
+  const source = countingSource(blob);
   const modes: string[] = [];
   const progress: number[] = [];
   const http = new HttpBlobs({

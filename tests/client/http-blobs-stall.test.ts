@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { describeBlob, type BlobDescriptor } from '../../protocol/blobs.ts';
 import { ok } from '../../protocol/errors.ts';
 import { HttpBlobs } from '../../player/core/http-blobs.ts';
-import type { BlobSource } from '../../player/core/transport.ts';
+import { countingSource } from './helpers/blob-sources.ts';
 
 const STALL_MS = 300;
 const blob = new Uint8Array(200_000).map((_, i) => (i * 7) % 251);
@@ -28,21 +28,11 @@ async function serve(answer: (res: ServerResponse) => void): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** An inner source that has the blob, and counts how often it was asked. */
-function inner(): BlobSource & { asked: number } {
-  const source = {
-    asked: 0,
-    fetch: async () => (source.asked++, ok(blob)),
-    traffic: () => ({ bytesFromRelay: 0, bytesFromPeers: 0, peers: 0 }),
-  };
-  return source;
-}
-
 async function fetchWith(
   url: string,
-): Promise<{ ms: number; source: ReturnType<typeof inner>; http: HttpBlobs; desc: BlobDescriptor }> {
+): Promise<{ ms: number; source: ReturnType<typeof countingSource>; http: HttpBlobs; desc: BlobDescriptor }> {
   const desc = await describeBlob(blob);
-  const source = inner();
+  const source = countingSource(blob);
   const http = new HttpBlobs({ server: url, inner: source, stallMs: STALL_MS });
   const started = Date.now();
   const got = await http.fetch(desc);
