@@ -133,6 +133,7 @@ async function withBlob(bytes: Uint8Array, mime: string): Promise<DecodedTexture
   const { width, height } = bitmap;
   const options = sized(width, height);
   if (options === BITMAP_OPTIONS) return { bitmap, width, height };
+  // (An image over the protocol's edge is always over the drawn size too, so it is checked here.)
   bitmap.close();
   checkEdges(width, height);
   // Decode again at the size that is drawn: still off the main thread, and the upload stays small.
