@@ -47,30 +47,6 @@ async function fourMegabytePng(): Promise<Uint8Array> {
   );
 }
 
-/** Records, every frame, whether the HUD's progress bar shows and how full it is. */
-async function startProgressSampler(p: Page): Promise<void> {
-  await p.evaluate(() => {
-    const samples: { visible: boolean; fraction: number }[] = [];
-    Reflect.set(window, '__progress', samples);
-    const sample = () => {
-      const row = document.querySelector<HTMLElement>('.hud-progress');
-      const bar = document.querySelector<HTMLProgressElement>('#hud-progress');
-      samples.push({ visible: row !== null && !row.hidden, fraction: bar?.value ?? 0 });
-      if (samples.length < 2_000) requestAnimationFrame(sample);
-    };
-    requestAnimationFrame(sample);
-  });
-}
-
-async function readProgressSamples(p: Page): Promise<{ visible: boolean; fraction: number }[]> {
-  const raw: unknown = await p.evaluate(() => Reflect.get(window, '__progress'));
-  if (!Array.isArray(raw)) throw new Error('no progress samples');
-  return raw.map((r: unknown) => ({
-    visible: typeof r === 'object' && r !== null && Reflect.get(r, 'visible') === true,
-    fraction: typeof r === 'object' && r !== null ? Number(Reflect.get(r, 'fraction')) : 0,
-  }));
-}
-
 /**
  * What this machine's WebGL takes to upload the same image with nothing else around it: decoded as
  * the player decodes it, one `texImage2D` into a fresh WebGL 2 context of the page, the best of
@@ -124,8 +100,6 @@ interface Attempt {
   readonly p99FrameMs: number;
   /** The longest frame in the half second before the publish: how busy the machine was. */
   readonly idleLongestFrameMs: number;
-  /** A progress sample showed the bar with bytes in it. */
-  readonly sawProgress: boolean;
   /** {@link bareUploadMs} of the same image, measured after it was applied. */
   readonly bareUploadMs: number;
   /** Bytes the relay sent over `/ws` meanwhile (the release, acks: the texture itself comes over HTTP). */
@@ -152,7 +126,6 @@ async function attempt(version: string): Promise<Attempt> {
   await page.waitForTimeout(500);
   const idle = await readFrameProbe(page);
   await startFrameProbe(page);
-  await startProgressSampler(page);
   const wsBefore = await relayBytesSent(relay.url);
   const published = await publish(relay.url, 'demo', key, {
     background: { kind: 'texture', bytes: png, mime: 'image/png', version },
@@ -161,11 +134,9 @@ async function attempt(version: string): Promise<Attempt> {
   expect(applied.detail.slots['background']).toMatchObject({ status: 'applied', version });
   await page.waitForTimeout(300); // the frames right after the swap count too
   const during = await readFrameProbe(page);
-  // While it arrived, the HUD showed a progress bar with bytes in it (whole over HTTP, the bytes may
-  // all land between two samples, and on a quick try be verified and on screen before the next:
-  // checked over all tries below); once shown, the bar is gone.
-  const seen = await readProgressSamples(page);
-  expect(seen.at(-1)?.visible).toBe(false);
+  // The HUD's progress bar is gone once the texture shows (that it fills while a texture downloads:
+  // `player-progress.test.ts`, over a slow link — here the bytes may all land between two frames).
+  expect(await page.locator('.hud-progress').isHidden()).toBe(true);
   return {
     textureBytes: png.length,
     publishToAppliedMs: applied.at - published.sentAt,
@@ -174,7 +145,6 @@ async function attempt(version: string): Promise<Attempt> {
     longestFrameMs: Number(during.longestMs.toFixed(1)),
     p99FrameMs: Number(during.p99Ms.toFixed(1)),
     idleLongestFrameMs: Number(idle.longestMs.toFixed(1)),
-    sawProgress: seen.some((p) => p.visible && p.fraction > 0),
     bareUploadMs: Number((await bareUploadMs(page, png)).toFixed(1)),
     wsBytes: (await relayBytesSent(relay.url)) - wsBefore,
   };
@@ -193,15 +163,13 @@ describe('a 4 MB texture', () => {
       const result = await attempt(`4mb-${i + 1}`);
       attempts.push(result);
       console.log(`4 MB texture, try ${i + 1}:`, JSON.stringify(result));
-      if (result.longestFrameMs < allowedFrameMs(result) && attempts.some((a) => a.sawProgress)) break;
+      if (result.longestFrameMs < allowedFrameMs(result)) break;
       await page.waitForTimeout(1_000);
     }
     writeFileSync('/tmp/patchcast-texture-figure.json', JSON.stringify(attempts, null, 2));
     // Every try's texture came whole over HTTP (Chromium's body read into one buffer, verified), not
     // chunk by chunk over the relay connection after a failed or stalled read.
     for (const a of attempts) expect(a.wsBytes).toBeLessThan(256 * 1024);
-    // The HUD's progress bar showed bytes while a 4 MB texture arrived, in one try at least.
-    expect(attempts.some((a) => a.sawProgress)).toBe(true);
     const best = Math.min(...attempts.map((a) => a.longestFrameMs));
     if (attempts.some((a) => a.longestFrameMs < allowedFrameMs(a))) return;
     // No try made it. If the machine was quiet before some try (no missed frame at all while idle),
