@@ -29,7 +29,6 @@ import {
   WebGLRenderer,
 } from 'three';
 import { WORLD_HEIGHT, WORLD_WIDTH, type Ball } from '../sandbox/contract.ts';
-import { StripUpload } from './strip-upload.ts';
 import type { DecodedTexture } from './texture.ts';
 
 /** Depth of the box, in world units. */
@@ -56,8 +55,6 @@ export class GameScene {
   private readonly wallShadow: Mesh<CircleGeometry, MeshBasicMaterial>;
   private readonly floorShadow: Mesh<CircleGeometry, MeshBasicMaterial>;
   private texture: Texture | null = null;
-  /** A background on its way to the GPU, a strip per frame, and who waits for it to show. */
-  private upload: { readonly strips: StripUpload; readonly shown: () => void } | null = null;
   /**
    * The back wall always has a map — this 1 × 1 white one until a background arrives — so that
    * swapping in a texture never changes the material's shader: compiling a new shader variant in the
@@ -174,14 +171,10 @@ export class GameScene {
   }
 
   /**
-   * Shows a decoded image on the back wall; resolves once it is there. The GPU upload happens at
-   * moments the page chose, not in the middle of some later frame: here, for an image that fits in
-   * one frame's share (`strip-upload.ts`), or else strip by strip, one per {@link render}, the
-   * image going up on the wall in the frame its last strip is uploaded. `inStrips: false` (a
-   * hidden page, which draws no frames) uploads it all here.
+   * Shows a decoded image on the back wall. The GPU upload happens here, at a moment the page
+   * chose, not in the middle of some later frame.
    */
-  setBackground(decoded: DecodedTexture, { inStrips = true }: { inStrips?: boolean } = {}): Promise<void> {
-    this.abandonUpload();
+  setBackground(decoded: DecodedTexture): void {
     const texture = new Texture(decoded.bitmap);
     texture.colorSpace = SRGBColorSpace;
     texture.flipY = false; // the bitmap was decoded flipped
@@ -189,38 +182,7 @@ export class GameScene {
     texture.minFilter = LinearFilter;
     texture.magFilter = LinearFilter;
     texture.needsUpdate = true;
-    const strips = new StripUpload(this.renderer, texture, decoded.bitmap);
-    if (strips.step() || !inStrips) {
-      strips.finish();
-      this.show(texture);
-      return Promise.resolve();
-    }
-    return new Promise<void>((shown) => (this.upload = { strips, shown }));
-  }
-
-  /** Uploads what is left of a background on its way at once, and shows it (the page is hidden). */
-  finishUpload(): void {
-    const upload = this.upload;
-    if (!upload) return;
-    upload.strips.finish();
-    this.upload = null;
-    this.show(upload.strips.texture);
-    upload.shown();
-  }
-
-  /** A background on its way that another replaces: dropped (its waiter told; it was never shown). */
-  private abandonUpload(): void {
-    const upload = this.upload;
-    if (!upload) return;
-    this.upload = null;
-    const texture = upload.strips.texture;
-    texture.dispose();
-    if (texture.image instanceof ImageBitmap) texture.image.close();
-    upload.shown();
-  }
-
-  /** Puts an uploaded texture on the back wall; the one before it is freed. */
-  private show(texture: Texture): void {
+    this.renderer.initTexture(texture);
     const old = this.texture;
     this.texture = texture;
     const material = this.backWall.material;
@@ -234,7 +196,6 @@ export class GameScene {
 
   /** Takes the image off the back wall: the background colour shows again (the seed's "no image"). */
   clearBackground(): void {
-    this.abandonUpload();
     const old = this.texture;
     if (!old) return;
     this.texture = null;
@@ -245,14 +206,8 @@ export class GameScene {
     if (old.image instanceof ImageBitmap) old.image.close();
   }
 
-  /** Draws one frame (after the next strip of a background on its way; see {@link setBackground}). */
+  /** Draws one frame. */
   render(): void {
-    const upload = this.upload;
-    if (upload?.strips.step()) {
-      this.upload = null;
-      this.show(upload.strips.texture);
-      upload.shown();
-    }
     this.renderer.render(this.scene, this.camera);
   }
 

@@ -88,11 +88,9 @@ export function main(): void {
       if (installed.ok) return { status: 'applied' };
       return { status: 'failed', error: installed.message, transient: installed.transient };
     },
-    async texture(change, decoded): Promise<ApplyOutcome> {
-      // Decoded in the client's worker (only the slots in `drawnTextures`): the upload here, a big
-      // image's a strip per frame (`strip-upload.ts`); applied once it is on the wall. A hidden page
-      // draws no frames: there it goes up at once.
-      await scene.setBackground(decoded, { inStrips: document.visibilityState === 'visible' });
+    texture(change, decoded): ApplyOutcome {
+      // Decoded in the client's worker (only the slots in `drawnTextures`): one step here.
+      scene.setBackground(decoded);
       markStage('uploaded', change.seq);
       return { status: 'applied' };
     },
@@ -179,10 +177,6 @@ export function main(): void {
   });
 
   addEventListener('resize', () => scene.resize());
-  // No more frames to carry a background's strips: what is left goes up now.
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'hidden') scene.finishUpload();
-  });
   const started = performance.now();
   const frame = (now: number) => {
     const dt = meter.tick(now);
