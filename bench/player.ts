@@ -22,8 +22,13 @@
  * how long the client's `received` came after it and how much of that the page's main thread spent
  * in long tasks (frames).
  *
- * Options: --runs 10  --big-runs 3  --kinds texture64k,script,texture4mb  --modes swarm,relay
- *          --players 3  --probe  --json FILE
+ * Each mode's pages first take `--warmup` publishes of every kind (one of the 4 MB texture at most),
+ * not counted: the first patches after the browser starts paid its start-up (SwiftShader's shader
+ * routines, the scripts' code cache) — whichever mode ran first had its 64 KiB p95 ~100 ms worse
+ * (docs/performance.md, eleventh round). Their figures are printed apart.
+ *
+ * Options: --runs 10  --big-runs 3  --warmup 2  --kinds texture64k,script,texture4mb
+ *          --modes swarm,relay  --players 3  --probe  --json FILE
  */
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -114,6 +119,7 @@ function parseArgs(argv: readonly string[]) {
   return {
     runs: Number(get('runs') ?? 10),
     bigRuns: Number(get('big-runs') ?? 3),
+    warmup: Number(get('warmup') ?? 2),
     kinds: kinds as Kind[],
     modes: modes as Mode[],
     players: Number(get('players') ?? 3),
@@ -269,20 +275,27 @@ async function publishOnce(
   };
 }
 
-/** Opens the players of one mode, publishes every kind round-robin, closes them. */
+/** What one mode's pages measured, and their warm-up publishes (not counted). */
+interface ModeRun {
+  readonly samples: Sample[];
+  readonly warmup: Sample[];
+}
+
+/** Opens the players of one mode, warms them up, publishes every kind round-robin, closes them. */
 async function runMode(
   browser: Browser,
   relay: RelayProcess,
   key: SigningKey,
   mode: Mode,
   args: ReturnType<typeof parseArgs>,
-): Promise<Sample[]> {
+): Promise<ModeRun> {
   const url = `${relay.url}/play/?room=demo&key=${key.publicKey}${mode === 'relay' ? '&p2p=off' : ''}`;
   const opened = await openPlayers(browser, url, args.players, {
     webrtc: mode === 'swarm',
     bypassCSP: args.probe,
   });
   const samples: Sample[] = [];
+  const warmup: Sample[] = [];
   try {
     // tsx compiles this file keeping function names (`__name(fn, "loop")`), and the helpers' page
     // functions travel as source: the page needs the helper too.
@@ -304,6 +317,13 @@ async function runMode(
       );
     }
     await new Promise((r) => setTimeout(r, 1_000)); // past start-up (shader compiles, first upload)
+    for (let round = 0; round < args.warmup; round++) {
+      for (const kind of args.kinds) {
+        if (kind === 'texture4mb' && round > 0) continue;
+        warmup.push(await publishOnce(relay, key, opened.pages, mode, kind, args.probe));
+        process.stderr.write(',');
+      }
+    }
     const rounds = Math.max(args.runs, args.bigRuns);
     for (let round = 0; round < rounds; round++) {
       for (const kind of args.kinds) {
@@ -317,7 +337,7 @@ async function runMode(
   } finally {
     await Promise.all(opened.contexts.map((c) => c.close()));
   }
-  return samples;
+  return { samples, warmup };
 }
 
 function percentile(values: readonly number[], p: number): number {
@@ -405,6 +425,23 @@ function probeRows(samples: readonly Sample[], args: ReturnType<typeof parseArgs
   );
 }
 
+/** One line per kind and mode: the warm-up publishes' publish → applied, median and max (not counted above). */
+function printWarmup(warmup: readonly Sample[], args: ReturnType<typeof parseArgs>): void {
+  if (warmup.length === 0) return;
+  const rows: string[] = [];
+  for (const kind of args.kinds) {
+    for (const mode of args.modes) {
+      const all = warmup.filter((s) => s.kind === kind && s.mode === mode).flatMap((s) => s.appliedMs);
+      if (all.length > 0)
+        rows.push(
+          `${KINDS[kind]}, ${MODE_LABEL[mode]}: p50 ${ms(percentile(all, 50))}, max ${ms(Math.max(...all))}`,
+        );
+    }
+  }
+  console.log(`
+Warm-up publishes, not counted above (publish → applied): ${rows.join('; ')}`);
+}
+
 /** Entry point for `bin/bench.mjs`. */
 export async function main(argv: readonly string[]): Promise<number> {
   const isolated = reexecIsolated(argv);
@@ -414,14 +451,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   const relay = await startRelayProcess();
   const browser = await launchBrowser();
   const samples: Sample[] = [];
+  const warmup: Sample[] = [];
   try {
     const key = await demoKey(relay.dataDir);
-    for (const mode of args.modes) samples.push(...(await runMode(browser, relay, key, mode, args)));
+    for (const mode of args.modes) {
+      const run = await runMode(browser, relay, key, mode, args);
+      samples.push(...run.samples);
+      warmup.push(...run.warmup);
+    }
   } finally {
     await browser.close();
     await relay.stop();
   }
   print(samples, args, [loadStart, loadavg()[0]!]);
+  printWarmup(warmup, args);
   const failures = samples.flatMap((s) =>
     s.failed.map((f) => `${KINDS[s.kind]}, ${MODE_LABEL[s.mode]}: ${f}`),
   );
