@@ -14,7 +14,7 @@ import type { ListenError, RunningServer } from '../server.ts';
 import { DEFAULT_ADDRESS_LIMITS, type AddressLimitOptions } from '../net/address-limits.ts';
 import { ProxyTrust } from '../net/client-address.ts';
 import { DEFAULT_HUB_OPTIONS } from '../hub/options.ts';
-import { DEFAULT_STALL_MS, DEFAULT_WRITE_SLOTS } from '../hub/fanout.ts';
+import { DEFAULT_STALL_MS, DEFAULT_WRITE_SLOTS, SLOT_RANGE } from '../hub/fanout.ts';
 import { DEFAULT_MAX_RELEASES_PER_ROOM } from '../store/prune.ts';
 import { CliError, flag, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
 import { serveOperatorToken, type OperatorToken } from './operator-token.ts';
@@ -45,8 +45,10 @@ room, prints an admin link that carries the demo room's secret key in its #fragm
                      what one copy has reached
   --push-max-bytes N  blobs of at most N bytes go to players right behind their release, unasked
                      (default ${DEFAULT_HUB_OPTIONS.pushBlobMaxBytes}; 0: none). Not under --egress-limit
-  --write-slots N    connections filled with blob bytes at once; the others wait their turn, and a
-                     holder that takes nothing for ${DEFAULT_STALL_MS} ms loses its slot (default ${DEFAULT_WRITE_SLOTS})
+  --write-slots N    connections filled with blob bytes at once, to start with (default ${DEFAULT_WRITE_SLOTS}): one
+                     more for each that finishes without stalling, up to ${SLOT_RANGE}x N; halved when many stall
+                     at once, down to N/${SLOT_RANGE}. The others wait their turn, and a holder that takes nothing
+                     for ${DEFAULT_STALL_MS} ms loses its slot
 
 Several relay nodes (docs/deploy.md):
   --redis URL        share rooms, releases and blobs with every node on this Redis (redis://HOST:PORT;

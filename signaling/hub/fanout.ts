@@ -22,6 +22,13 @@ export const DEFAULT_WRITE_SLOTS = 64;
  */
 export const REVOKED_SHARE = 2;
 
+/**
+ * How far the slot count moves from `maxActive` with what the readers show ({@link WriteScheduler}):
+ * up to this many times it while holders finish without stalling, down to `maxActive` over this when
+ * many stall at once.
+ */
+export const SLOT_RANGE = 8;
+
 /** A slot holder that hands the kernel nothing for this long loses its slot, by default. */
 export const DEFAULT_STALL_MS = 250;
 
@@ -50,7 +57,15 @@ export interface SchedulerOptions {
   readonly onRevoke?: () => void;
 }
 
-/** Grants write slots, first come first served, and takes them back from stalled holders. */
+/**
+ * Grants write slots, first come first served, and takes them back from stalled holders. The number of
+ * slots follows the readers (additive increase, multiplicative decrease, as TCP's window): each holder
+ * that gives its slot back without having stalled adds one, up to {@link SLOT_RANGE} × `maxActive` —
+ * readers that keep up are best served many sockets at once, as a bare server writing every socket
+ * does; a sweep that finds a quarter of the holders stalled halves it, down to `maxActive` ÷
+ * {@link SLOT_RANGE} — a machine full of slow readers takes many filling sockets worst (the kernel's
+ * socket memory). One non-reader among many readers moves nothing.
+ */
 export class WriteScheduler {
   private readonly active = new Set<SlotHolder>();
   private readonly waiting = new Set<SlotHolder>();
@@ -63,6 +78,8 @@ export class WriteScheduler {
    */
   private readonly revoked = new Set<SlotHolder>();
   private readonly maxActive: number;
+  /** Slots now (see the class comment). */
+  private limit: number;
   readonly stallMs: number;
   private readonly now: () => number;
   private readonly onRevoke: () => void;
@@ -72,6 +89,7 @@ export class WriteScheduler {
 
   constructor(options: SchedulerOptions = {}) {
     this.maxActive = Math.max(1, options.maxActive ?? DEFAULT_WRITE_SLOTS);
+    this.limit = this.maxActive;
     this.stallMs = options.stallMs ?? DEFAULT_STALL_MS;
     this.now = options.now ?? (() => performance.now());
     this.onRevoke = options.onRevoke ?? (() => {});
@@ -80,6 +98,11 @@ export class WriteScheduler {
   /** Connections holding a slot. */
   get activeCount(): number {
     return this.active.size;
+  }
+
+  /** Slots now: `maxActive` at the start, then as the readers show (see the class comment). */
+  get slotLimit(): number {
+    return this.limit;
   }
 
   /** Connections waiting for one. */
@@ -99,7 +122,10 @@ export class WriteScheduler {
   /** Gives a slot back (or leaves the line). */
   release(holder: SlotHolder): void {
     this.waiting.delete(holder);
-    const freed = this.active.delete(holder) || this.revoked.delete(holder);
+    const finished = this.active.delete(holder);
+    // Done without stalling: one more socket may fill at once.
+    if (finished) this.limit = Math.min(this.maxActive * SLOT_RANGE, this.limit + 1);
+    const freed = finished || this.revoked.delete(holder);
     if (freed) this.grantNext();
   }
 
@@ -110,7 +136,9 @@ export class WriteScheduler {
 
   private hasRoom(): boolean {
     const busy = this.active.size + this.revoked.size;
-    return this.active.size < this.maxActive && busy < this.maxActive * REVOKED_SHARE;
+    // (The bound on revoked writes stays the configured one when the slots shrink: a crowd of
+    // non-readers, stalled all at once, must still hold back no one.)
+    return this.active.size < this.limit && busy < Math.max(this.limit, this.maxActive) * REVOKED_SHARE;
   }
 
   private grant(holder: SlotHolder): void {
@@ -132,14 +160,21 @@ export class WriteScheduler {
   sweep(): void {
     const now = this.now();
     for (const holder of [...this.revoked]) if (!holder.writing) this.revoked.delete(holder);
+    const holders = this.active.size;
+    let stalled = 0;
     for (const holder of [...this.active]) {
       holder.observeProgress?.();
       if (now - holder.lastProgress <= this.stallMs) continue;
       this.active.delete(holder);
       if (holder.writing) this.revoked.add(holder);
       this.revocations++;
+      stalled++;
       this.onRevoke();
       holder.revoked();
+    }
+    // Many stalled at once: the readers can't keep up with this many sockets filling.
+    if (stalled >= 2 && stalled * 4 >= holders) {
+      this.limit = Math.max(Math.ceil(this.maxActive / SLOT_RANGE), Math.floor(this.limit / 2));
     }
     this.grantNext();
     if (this.active.size === 0 && this.revoked.size === 0 && this.timer) {

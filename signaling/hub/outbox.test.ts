@@ -3,7 +3,7 @@
  * so (a socket that reads or does not).
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WRITE_SLOTS, REVOKED_SHARE, WriteScheduler } from './fanout.ts';
+import { DEFAULT_WRITE_SLOTS, REVOKED_SHARE, SLOT_RANGE, WriteScheduler, type SlotHolder } from './fanout.ts';
 import { DEFAULT_HUB_OPTIONS } from './options.ts';
 import { TCP_FRAMING } from './framing.ts';
 import { Outbox, type Payload, type Sink } from './outbox.ts';
@@ -279,6 +279,67 @@ describe('WriteScheduler', () => {
     for (const sink of readers)
       new Outbox(sink, scheduler, limits, () => t).send(payload('y'), { bulk: true });
     expect(readers.every((r) => r.text() === 'y')).toBe(true);
+    scheduler.close();
+  });
+
+  /** A holder the test moves by hand: granted or not, progress when told. */
+  function holder(now: () => number): SlotHolder & { has: boolean; progress: number } {
+    const h = {
+      has: false,
+      progress: now(),
+      get lastProgress() {
+        return h.progress;
+      },
+      writing: true,
+      granted: () => void (h.has = true),
+      revoked: () => void (h.has = false),
+    };
+    return h;
+  }
+
+  it(`adds a slot for each holder done without stalling, up to ${SLOT_RANGE}× the configured count`, () => {
+    let t = 0;
+    const scheduler = new WriteScheduler({ maxActive: 2, stallMs: 100, now: () => t });
+    const all = Array.from({ length: 40 }, () => holder(() => t));
+    for (const h of all) scheduler.request(h);
+    expect(all.filter((h) => h.has).length).toBe(2);
+    // Readers that keep up: each holder finishes and gives its slot back; the next ones start, more
+    // of them at once each time.
+    const done = all.filter((h) => h.has);
+    scheduler.release(done[0]!);
+    expect(scheduler.slotLimit).toBe(3);
+    expect(scheduler.activeCount).toBe(3);
+    for (let i = 0; i < 30; i++) {
+      const next = all.find((h) => h.has);
+      next!.has = false;
+      scheduler.release(next!);
+    }
+    expect(scheduler.slotLimit).toBe(2 * SLOT_RANGE);
+    expect(scheduler.activeCount).toBe(all.filter((h) => h.has).length);
+    scheduler.close();
+  });
+
+  it('halves the slots when many holders stall at once, down to the configured count ÷ the range; one non-reader among many moves nothing', () => {
+    let t = 0;
+    const scheduler = new WriteScheduler({ maxActive: 16, stallMs: 100, now: () => t });
+    const all = Array.from({ length: 200 }, () => holder(() => t));
+    for (const h of all) scheduler.request(h);
+    expect(scheduler.activeCount).toBe(16);
+    // One of the sixteen stops reading; the others keep going: no change.
+    t = 150;
+    for (const h of all.filter((x) => x.has).slice(1)) h.progress = t;
+    scheduler.sweep();
+    expect(scheduler.revocations).toBe(1);
+    expect(scheduler.slotLimit).toBe(16);
+    // Every holder stalls, sweep after sweep (readers that can't keep up): 16 → 8 → 4 → 2, then no lower.
+    const limits: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      t += 150;
+      scheduler.sweep();
+      limits.push(scheduler.slotLimit);
+    }
+    expect(limits).toEqual([8, 4, 2, 2, 2, 2]);
+    expect(Math.ceil(16 / SLOT_RANGE)).toBe(2);
     scheduler.close();
   });
 });
