@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fromBase64, fromBase64Url, fromHex, fromUtf8, toBase64, toBase64Url, toHex } from './bytes.ts';
+import {
+  fromBase64,
+  fromBase64Url,
+  fromHex,
+  fromUtf8,
+  overArrayBuffer,
+  toBase64,
+  toBase64Url,
+  toHex,
+} from './bytes.ts';
 
 describe('byte encodings', () => {
   it('property: base64, base64url and hex agree with Node and round-trip', () => {
@@ -31,5 +40,17 @@ describe('byte encodings', () => {
   it('decodes UTF-8 strictly', () => {
     expect(fromUtf8(new Uint8Array([0xe2, 0x82, 0xac]))).toBe('€');
     expect(() => fromUtf8(new Uint8Array([0xc3]))).toThrow();
+  });
+});
+
+describe('overArrayBuffer', () => {
+  it('gives a view over a plain ArrayBuffer as it is, and copies one over a SharedArrayBuffer', () => {
+    const plain = new Uint8Array(8).subarray(2, 5);
+    expect(overArrayBuffer(plain)).toBe(plain);
+    const shared = new Uint8Array(new SharedArrayBuffer(4));
+    shared.set([1, 2, 3, 4]);
+    const copy = overArrayBuffer(shared);
+    expect(copy.buffer).toBeInstanceOf(ArrayBuffer);
+    expect([...copy]).toEqual([1, 2, 3, 4]);
   });
 });

@@ -16,6 +16,14 @@ export function fromUtf8(bytes: Uint8Array): string {
   return strictDecoder.decode(bytes);
 }
 
+/**
+ * `bytes` as a view over a plain `ArrayBuffer` — what WebCrypto and `Blob` take in TypeScript 5.9 —
+ * copied only when it is over another kind of buffer (a `SharedArrayBuffer`).
+ */
+export function overArrayBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+}
+
 const HEX = '0123456789abcdef';
 
 /** Lower-case hex of bytes. */

@@ -5,18 +5,13 @@
  * secret keys as the 32-byte seed in base64url (the JWK `d` member), so a key file written by the CLI
  * imports in the browser and the other way round.
  */
-import { fromBase64Url, toBase64Url, toHex } from './bytes.ts';
+import { fromBase64Url, overArrayBuffer, toBase64Url, toHex } from './bytes.ts';
 
 const subtle = (): SubtleCrypto => globalThis.crypto.subtle;
 
-/** TypeScript 5.9 wants an `ArrayBuffer`-backed view for WebCrypto; copy only when it is not one. */
-function buf(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
-}
-
 /** SHA-256 digest of bytes. */
 export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await subtle().digest('SHA-256', buf(bytes)));
+  return new Uint8Array(await subtle().digest('SHA-256', overArrayBuffer(bytes)));
 }
 
 /** SHA-256 digest of bytes as 64 lower-case hex digits: the address of a blob. */
@@ -94,7 +89,7 @@ export function importPublicKey(publicKey: string): Promise<CryptoKey> {
   if (!key) {
     const raw = fromBase64Url(publicKey);
     if (raw.length !== PUBLIC_KEY_BYTES) return Promise.reject(new TypeError('public key must be 32 bytes'));
-    key = subtle().importKey('raw', buf(raw), { name: 'Ed25519' }, true, ['verify']);
+    key = subtle().importKey('raw', overArrayBuffer(raw), { name: 'Ed25519' }, true, ['verify']);
     key.catch(() => publicKeyCache.delete(publicKey));
     if (publicKeyCache.size > 256) publicKeyCache.clear();
     publicKeyCache.set(publicKey, key);
@@ -104,7 +99,9 @@ export function importPublicKey(publicKey: string): Promise<CryptoKey> {
 
 /** Signs bytes; returns the 64-byte signature as base64url. */
 export async function signBytes(key: SigningKey, bytes: Uint8Array): Promise<string> {
-  return toBase64Url(new Uint8Array(await subtle().sign({ name: 'Ed25519' }, key.privateKey, buf(bytes))));
+  return toBase64Url(
+    new Uint8Array(await subtle().sign({ name: 'Ed25519' }, key.privateKey, overArrayBuffer(bytes))),
+  );
 }
 
 /**
@@ -116,7 +113,7 @@ export async function verifyBytes(publicKey: string, bytes: Uint8Array, signatur
     const sig = fromBase64Url(signature);
     if (sig.length !== SIGNATURE_BYTES) return false;
     const key = await importPublicKey(publicKey);
-    return await subtle().verify({ name: 'Ed25519' }, key, buf(sig), buf(bytes));
+    return await subtle().verify({ name: 'Ed25519' }, key, overArrayBuffer(sig), overArrayBuffer(bytes));
   } catch {
     return false;
   }

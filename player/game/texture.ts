@@ -12,6 +12,7 @@
  * conversion to RGB upsamples chroma otherwise than the image decoders do (texels up to 76 apart
  * at sharp colour edges in that test) — the same picture should look the same in every player.
  */
+import { overArrayBuffer } from '../../protocol/bytes.ts';
 import { MAX_TEXTURE_EDGE } from '../../protocol/limits.ts';
 
 /** Largest edge uploaded to the GPU: the background is seen at screen size, and a bigger upload stalls a frame. */
@@ -122,8 +123,7 @@ async function withImageDecoder(bytes: Uint8Array, mime: string): Promise<Decode
 /** `createImageBitmap(Blob)`: decoded once at full size, again at the drawn size when over it. */
 async function withBlob(bytes: Uint8Array, mime: string): Promise<DecodedTexture> {
   // (A view over a plain ArrayBuffer goes in as it is: the Blob copies it anyway.)
-  const part = bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : bytes.slice();
-  const blob = new Blob([part], { type: mime });
+  const blob = new Blob([overArrayBuffer(bytes)], { type: mime });
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, BITMAP_OPTIONS);
