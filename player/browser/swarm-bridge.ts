@@ -64,12 +64,13 @@ export interface WorkerRelay {
 }
 
 /**
- * A copy of `bytes` for the page, marked to be transferred when it is a call's argument (see the file
- * comment): made in the worker, moved, never copied again on the page's main thread.
+ * `wrap` of a copy of `bytes`, marked so that the copy's buffer is transferred when it goes to the
+ * page (as a call's argument or an answer; see the file comment): made in the worker, moved, never
+ * copied again on the page's main thread.
  */
-function handOver(bytes: Uint8Array): Uint8Array {
+function handOver<T extends object>(bytes: Uint8Array, wrap: (copy: Uint8Array) => T): T {
   const copy = bytes.slice();
-  return transfer(copy, [copy.buffer]);
+  return transfer(wrap(copy), [copy.buffer]);
 }
 
 /** Makes every method's answer a promise (what a Comlink proxy of `T` gives). */
@@ -108,7 +109,13 @@ export class WorkerSwarmLink implements WorkerRelay {
     this.relay = relay;
     return {
       fetch: (desc, options) => this.fetch(relay, desc, options),
-      hold: (desc, bytes) => void this.page.swarmHold(desc, handOver(bytes)).catch(() => undefined),
+      hold: (desc, bytes) =>
+        void this.page
+          .swarmHold(
+            desc,
+            handOver(bytes, (copy) => copy),
+          )
+          .catch(() => undefined),
       announce: (signed) => void this.page.swarmAnnounce(signed).catch(() => undefined),
       traffic: (): Traffic => ({
         bytesFromRelay: relay.traffic().bytesFromRelay,
@@ -154,9 +161,7 @@ export class WorkerSwarmLink implements WorkerRelay {
   async relayFetch(desc: BlobDescriptor): Promise<Result<Uint8Array>> {
     if (!this.relay) return fail(ErrorCode.INTERNAL, 'no relay connection yet');
     const result = await this.relay.fetch(desc);
-    if (!result.ok) return result;
-    const copy = result.value.slice();
-    return transfer(ok(copy), [copy.buffer]);
+    return result.ok ? handOver(result.value, ok) : result;
   }
 
   fetchProgress(id: number, received: number, total: number): void {
