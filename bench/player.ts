@@ -317,21 +317,23 @@ async function runMode(
       );
     }
     await new Promise((r) => setTimeout(r, 1_000)); // past start-up (shader compiles, first upload)
-    for (let round = 0; round < args.warmup; round++) {
-      for (const kind of args.kinds) {
-        if (kind === 'texture4mb' && round > 0) continue;
-        warmup.push(await publishOnce(relay, key, opened.pages, mode, kind, args.probe));
-        process.stderr.write(',');
+    // Every kind round-robin, `runsOf(kind)` publishes each; a mark on stderr per publish.
+    const publishRounds = async (runsOf: (kind: Kind) => number, into: Sample[], mark: string) => {
+      const rounds = Math.max(0, ...args.kinds.map(runsOf));
+      for (let round = 0; round < rounds; round++) {
+        for (const kind of args.kinds) {
+          if (round >= runsOf(kind)) continue;
+          into.push(await publishOnce(relay, key, opened.pages, mode, kind, args.probe));
+          process.stderr.write(mark);
+        }
       }
-    }
-    const rounds = Math.max(args.runs, args.bigRuns);
-    for (let round = 0; round < rounds; round++) {
-      for (const kind of args.kinds) {
-        if (round >= (kind === 'texture4mb' ? args.bigRuns : args.runs)) continue;
-        samples.push(await publishOnce(relay, key, opened.pages, mode, kind, args.probe));
-        process.stderr.write('.');
-      }
-    }
+    };
+    await publishRounds(
+      (kind) => (kind === 'texture4mb' ? Math.min(1, args.warmup) : args.warmup),
+      warmup,
+      ',',
+    );
+    await publishRounds((kind) => (kind === 'texture4mb' ? args.bigRuns : args.runs), samples, '.');
     const errors = opened.errors.flat();
     if (errors.length > 0) console.error(`\npage errors (${mode}): ${errors.slice(0, 5).join(' | ')}`);
   } finally {
