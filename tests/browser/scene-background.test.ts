@@ -5,44 +5,24 @@
  * instead of 16–21), in one task, so no frame shows the wall without one; the old bitmap is closed;
  * `clearBackground` frees the image too. The GL calls are watched on the scene's own context.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './helpers/admin-env.ts';
+import type { Page } from 'playwright-core';
+import { openBundlePage, type BundlePage } from './helpers/bundle-page.ts';
 
-let ctx: BrowserContext;
+let opened: BundlePage;
 let page: Page;
-let server: Server;
 
 beforeAll(async () => {
-  const bundle = await build({
-    stdin: {
-      contents: `export { GameScene } from './player/game/scene.ts';`,
-      resolveDir: process.cwd(),
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'iife',
-    globalName: 'game',
-    write: false,
-    target: 'es2022',
-  });
-  server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html' });
-    res.end('<!doctype html><title>scene</title><canvas width="320" height="240"></canvas>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  ctx = await launchChromium();
-  page = await ctx.newPage();
-  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+  opened = await openBundlePage(
+    `export { GameScene } from './player/game/scene.ts';`,
+    'game',
+    '<canvas width="320" height="240"></canvas>',
+  );
+  page = opened.page;
 });
 
 afterAll(async () => {
-  await ctx?.close();
-  server?.close();
+  await opened?.close();
 });
 
 describe('GameScene backgrounds', () => {

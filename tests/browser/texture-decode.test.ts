@@ -6,18 +6,14 @@
  * with `BAD_IMAGE`. The fast path must really be taken for a PNG where it exists, and not for JPEG or
  * WebP (the decoder is counted).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { build } from 'esbuild';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { pngBytes } from '../../signaling/testing/helpers.ts';
-import { launchChromium } from './helpers/admin-env.ts';
+import { openBundlePage, type BundlePage } from './helpers/bundle-page.ts';
 
-let ctx: BrowserContext;
+let opened: BundlePage;
 let page: Page;
-let server: Server;
 
 /** What the page reports of one decode: the size, the decoded edges, the texels, or the error. */
 interface Decoded {
@@ -32,24 +28,8 @@ interface Decoded {
 }
 
 beforeAll(async () => {
-  const bundle = await build({
-    entryPoints: ['player/game/texture.ts'],
-    bundle: true,
-    format: 'iife',
-    globalName: 'textureModule',
-    write: false,
-    target: 'es2022',
-  });
-  // A page on http://127.0.0.1: a secure context, as WebCodecs needs (about:blank is none).
-  server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html' });
-    res.end('<!doctype html><title>decode</title>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  ctx = await launchChromium();
-  page = await ctx.newPage();
-  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+  opened = await openBundlePage(`export * from './player/game/texture.ts';`, 'textureModule');
+  page = opened.page;
   // The page's helpers: decode one way or the other, then read the texels back through WebGL.
   await page.addScriptTag({
     content: `
@@ -99,8 +79,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await ctx?.close();
-  server?.close();
+  await opened?.close();
 });
 
 const WAYS = ['imageDecoder', 'blob'] as const;
