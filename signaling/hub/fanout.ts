@@ -119,13 +119,17 @@ export class WriteScheduler {
     else this.waiting.add(holder);
   }
 
-  /** Gives a slot back (or leaves the line). */
+  /** Gives a slot back, its writes done (or leaves the line). */
   release(holder: SlotHolder): void {
-    this.waiting.delete(holder);
-    const finished = this.active.delete(holder);
     // Done without stalling: one more socket may fill at once.
-    if (finished) this.limit = Math.min(this.maxActive * SLOT_RANGE, this.limit + 1);
-    const freed = finished || this.revoked.delete(holder);
+    if (this.active.has(holder)) this.limit = Math.min(this.maxActive * SLOT_RANGE, this.limit + 1);
+    this.leave(holder);
+  }
+
+  /** A holder gone (its connection closed): its slot or place in line is freed, and says nothing of the readers. */
+  leave(holder: SlotHolder): void {
+    this.waiting.delete(holder);
+    const freed = this.active.delete(holder) || this.revoked.delete(holder);
     if (freed) this.grantNext();
   }
 

@@ -319,6 +319,22 @@ describe('WriteScheduler', () => {
     scheduler.close();
   });
 
+  it('adds no slot for a holder that leaves (its connection closed): that says nothing of the readers', () => {
+    let t = 0;
+    const scheduler = new WriteScheduler({ maxActive: 2, stallMs: 100, now: () => t });
+    const sinks = Array.from({ length: 4 }, () => new TestSink());
+    const boxes = sinks.map((s) => new Outbox(s, scheduler, limits, () => t));
+    for (const box of boxes) box.send(payload('0123456789'), { bulk: true });
+    expect(scheduler.activeCount).toBe(2);
+    boxes[0]!.close();
+    void boxes[1]!.finish(payload('bye'));
+    expect(scheduler.slotLimit).toBe(2);
+    // The next in line took the freed slots.
+    expect(sinks[2]!.written.length).toBe(1);
+    expect(sinks[3]!.written.length).toBe(1);
+    scheduler.close();
+  });
+
   it('halves the slots when many holders stall at once, down to the configured count ÷ the range; one non-reader among many moves nothing', () => {
     let t = 0;
     const scheduler = new WriteScheduler({ maxActive: 16, stallMs: 100, now: () => t });

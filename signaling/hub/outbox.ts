@@ -355,7 +355,7 @@ export class Outbox implements SlotHolder {
       this.control.push({ payload: last, size: last.frame.length, key: undefined, bulk: false });
       this.queued += last.frame.length;
     }
-    this.release();
+    this.leave();
     const flushed = new Promise<void>((resolve) => this.drainWaiters.push(resolve));
     this.pump();
     if (this.idle) this.wakeDrainWaiters();
@@ -373,12 +373,13 @@ export class Outbox implements SlotHolder {
     this.closed = true;
     this.control.length = 0;
     this.bulk.length = 0;
-    this.release();
+    this.leave();
     this.wakeDrainWaiters();
   }
 
-  private release(): void {
+  /** Out of the scheduler for good: the connection is ending (its end says nothing of its reader). */
+  private leave(): void {
     this.hasSlot = false;
-    this.scheduler.release(this);
+    this.scheduler.leave(this);
   }
 }
