@@ -138,8 +138,12 @@ export class HttpBlobs implements BlobSource {
     const base = typeof server === 'function' ? server() : server;
     let response: Response;
     try {
+      // `no-store`: the player keeps the blob itself (IndexedDB, verified); the browser's HTTP cache
+      // would write a second copy while the body streams in — in headless Chromium under load that
+      // tripled a 4 MB body's read (docs/performance.md, twelfth round).
       response = await this.doFetch(relayUrl(base, ApiPath.blob(desc.sha256)), {
         headers: { [PLAYER_BLOB_HEADER]: '1' },
+        cache: 'no-store',
         signal,
       });
     } catch {

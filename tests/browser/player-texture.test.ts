@@ -104,6 +104,8 @@ interface Attempt {
   readonly bareUploadMs: number;
   /** Bytes the relay sent over `/ws` meanwhile (the release, acks: the texture itself comes over HTTP). */
   readonly wsBytes: number;
+  /** The texture's blob (`/api/blobs/<sha256>`). */
+  readonly sha256: string;
 }
 
 /** At 60 Hz a frame lasts 16.7 ms. */
@@ -147,7 +149,19 @@ async function attempt(version: string): Promise<Attempt> {
     idleLongestFrameMs: Number(idle.longestMs.toFixed(1)),
     bareUploadMs: Number((await bareUploadMs(page, png)).toFixed(1)),
     wsBytes: (await relayBytesSent(relay.url)) - wsBefore,
+    sha256: published.signed.release.slots['background']?.sha256 ?? '',
   };
+}
+
+/**
+ * Whether the page's HTTP cache holds `path`: a same-origin `only-if-cached` fetch answers from the
+ * cache or fails, never going to the network.
+ */
+async function inHttpCache(p: Page, path: string): Promise<boolean> {
+  return p.evaluate(
+    `fetch(${JSON.stringify(path)}, { cache: 'only-if-cached', mode: 'same-origin' })` +
+      `.then((r) => r.ok, () => false)`,
+  );
 }
 
 /** At 60 Hz a frame lasts 16.7 ms; a baseline with no frame over this had no missed frame. */
@@ -170,6 +184,13 @@ describe('a 4 MB texture', () => {
     // Every try's texture came whole over HTTP (Chromium's body read into one buffer, verified), not
     // chunk by chunk over the relay connection after a failed or stalled read.
     for (const a of attempts) expect(a.wsBytes).toBeLessThan(256 * 1024);
+    // …and the browser's HTTP cache kept no second copy of it (the player holds it in IndexedDB;
+    // writing one while the body streamed in tripled a 4 MB read under load). The control: the same
+    // URL fetched the default way is then found in the cache, so the probe can see a cached body.
+    const blobPath = `/api/blobs/${attempts.at(-1)?.sha256 ?? ''}`;
+    expect(await inHttpCache(page, blobPath)).toBe(false);
+    await page.evaluate(`fetch(${JSON.stringify(blobPath)}).then((r) => r.arrayBuffer())`);
+    expect(await inHttpCache(page, blobPath)).toBe(true);
     const best = Math.min(...attempts.map((a) => a.longestFrameMs));
     if (attempts.some((a) => a.longestFrameMs < allowedFrameMs(a))) return;
     // No try made it. If the machine was quiet before some try (no missed frame at all while idle),
