@@ -19,8 +19,13 @@
 import { createInflate, crc32 } from 'node:zlib';
 import { ErrorCode, fail, ok, type Result } from '../../protocol/index.ts';
 
-/** Largest piece of inflated image data the check holds at once (zlib's output chunk). */
-export const PNG_INFLATE_PIECE_BYTES = 64 * 1024;
+/**
+ * Largest piece of inflated image data the check holds at once (zlib's output chunk). Each piece is
+ * a trip from libuv's thread pool to the event loop and back: with 64 KiB pieces a 4 MB texture took
+ * ~72 trips, and on a loaded machine (three software-rendering players beside the relay) its check
+ * took a median 88 ms against 51–63 ms with 1 MiB pieces (docs/performance.md, twelfth round).
+ */
+export const PNG_INFLATE_PIECE_BYTES = 1024 * 1024;
 
 /**
  * Most chunks a PNG may have. Walking a chunk is cheap but synchronous (a CRC, a view): a hostile
@@ -30,7 +35,7 @@ export const PNG_INFLATE_PIECE_BYTES = 64 * 1024;
 export const PNG_MAX_CHUNKS = 16_384;
 
 /** Image data handed to zlib per write (IDAT chunks are grouped up to this). */
-const PNG_INFLATE_WRITE_BYTES = 256 * 1024;
+const PNG_INFLATE_WRITE_BYTES = 1024 * 1024;
 
 /** What the check did: counted, so a test can tell a structural check from a full decode. */
 export interface PngCheckCounts {
