@@ -1,7 +1,8 @@
 /**
  * The relay's HTTP API: paths, request bodies and answers, one schema and one validator each, shared
- * by the relay (which parses requests), the CLI and the admin site (which parse answers). JSON bodies
- * only; blobs travel as standard base64 inside a publish, or raw through `PUT /api/blobs/:sha256`.
+ * by the relay (which parses requests), the CLI and the admin site (which parse answers). JSON bodies,
+ * but for a publish's bundle (`bundle.ts`); blobs travel as standard base64 inside a publish, raw in
+ * a bundle, or raw through `PUT /api/blobs/:sha256`.
  */
 import * as v from 'valibot';
 import { ErrorCode } from './errors.ts';

@@ -19,6 +19,7 @@ export * from './config.ts';
 export * from './contracts.ts';
 export * from './assemble.ts';
 export * from './http.ts';
+export * from './bundle.ts';
 export * from './rollout.ts';
 export * from './backoff.ts';
 export * from './adoption.ts';

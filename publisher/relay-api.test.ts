@@ -1,7 +1,8 @@
 // The relay client's handling of answers an honest relay never gives (each fetch returns a crafted
-// `Response`), and its publishing flow against the real relay.
+// `Response`), and its publishing flow against the real relay (a bundle, or the older three requests).
 import { describe, expect, it } from 'vitest';
 import { utf8 } from '../protocol/bytes.ts';
+import { BUNDLE_CONTENT_TYPE } from '../protocol/bundle.ts';
 import { generateSigningKey, sha256Hex } from '../protocol/crypto.ts';
 import { buildRelease } from './build.ts';
 import { RelayError } from './errors.ts';
@@ -74,48 +75,114 @@ describe('relay client', () => {
     expect(seqs).toEqual([3, 2, 1]);
   });
 
-  it('on a real relay: the release first, then the big blobs it lacks raw, then the release again', async () => {
+  /** A release of a small script (inline) and a texture over {@link RAW_UPLOAD_BYTES} (raw). */
+  async function bigRelease(room: string) {
+    const key = await generateSigningKey();
+    const big = await bigPngBytes(RAW_UPLOAD_BYTES * 2);
+    const small = utf8('export function update(b){return b}\n');
+    const built = await buildRelease({
+      room,
+      key,
+      previous: null,
+      slots: {
+        logic: { kind: 'script', bytes: small, version: '1' },
+        background: { kind: 'texture', bytes: big, mime: 'image/png', version: '1' },
+      },
+    });
+    return { key, big, small, built };
+  }
+
+  /** A fetch that records each call as `METHOD /path status`, with its body and content type. */
+  function recording(base: string, inner: Fetch = (url, init) => fetch(url, init)) {
+    const calls: { line: string; body: unknown; type: string | undefined }[] = [];
+    const f: Fetch = async (url, init) => {
+      const res = await inner(url, init);
+      calls.push({
+        line: `${init?.method ?? 'GET'} ${url.slice(base.length)} ${res.status}`,
+        body: init?.body,
+        type: init?.headers?.['content-type'],
+      });
+      return res;
+    };
+    return { calls, f };
+  }
+
+  it('on a real relay: the release and its big blobs in one bundle request', async () => {
     const server = await startTestServer();
     try {
-      const key = await generateSigningKey();
-      const big = await bigPngBytes(RAW_UPLOAD_BYTES * 2);
-      const small = utf8('export function update(b){return b}\n');
-      const built = await buildRelease({
-        room: 'raw',
-        key,
-        previous: null,
-        slots: {
-          logic: { kind: 'script', bytes: small, version: '1' },
-          background: { kind: 'texture', bytes: big, mime: 'image/png', version: '1' },
-        },
-      });
-      const calls: { url: string; method: string; status: number; body: unknown }[] = [];
-      const f: Fetch = async (url, init) => {
-        const res = await fetch(url, init);
-        calls.push({ url, method: init?.method ?? 'GET', status: res.status, body: init?.body });
-        return res;
-      };
+      const { key, big, small, built } = await bigRelease('raw');
+      const { calls, f } = recording(server.url);
       const relay = new RelayApi(server.url, f, TEST_OPERATOR_TOKEN);
       expect(await relay.publish(built.signed, built.blobs, key.publicKey)).toMatchObject({
         room: 'raw',
         seq: 1,
       });
+      expect(calls.map((c) => c.line)).toEqual(['POST /api/rooms/raw/releases 201']);
+      // [4-byte length][head: the publish body and the raw list][the texture's bytes]
+      const body = calls[0]?.body as Uint8Array;
+      expect(calls[0]?.type).toBe(BUNDLE_CONTENT_TYPE);
+      const headLength = new DataView(body.buffer, body.byteOffset).getUint32(0);
+      const head: unknown = JSON.parse(new TextDecoder().decode(body.subarray(4, 4 + headLength)));
       const bigSha = await sha256Hex(big);
-      expect(calls.map((c) => `${c.method} ${c.url.slice(server.url.length)} ${c.status}`)).toEqual([
-        'POST /api/rooms/raw/releases 409',
-        `PUT /api/blobs/${bigSha} 201`,
-        'POST /api/rooms/raw/releases 201',
-      ]);
-      expect(JSON.parse(String(calls[0]?.body))).toEqual({
+      expect(head).toEqual({
         publicKey: key.publicKey,
         signed: built.signed,
         blobs: { [await sha256Hex(small)]: expect.any(String) },
+        raw: [{ sha256: bigSha, size: big.length }],
       });
+      expect(body.subarray(4 + headLength)).toEqual(big);
+      expect(await relay.blob(bigSha)).toEqual(big);
       // The next release names the same texture: the relay has it, nothing goes up raw.
       calls.length = 0;
       const next = await buildRelease({ room: 'raw', key, previous: built.signed.release, slots: {} });
       await relay.publish(next.signed, next.blobs);
-      expect(calls.map((c) => c.method)).toEqual(['POST']);
+      expect(calls.map((c) => c.line)).toEqual(['POST /api/rooms/raw/releases 201']);
+      expect(calls[0]?.type).toBe('application/json');
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it('a relay that takes no bundles gets the release, its BLOB_MISSING, the raw upload, the release again', async () => {
+    const server = await startTestServer();
+    try {
+      const { key, big, built } = await bigRelease('older');
+      // As a relay from before bundles answers one: it reads the body as JSON.
+      const older: Fetch = (url, init) =>
+        init?.headers?.['content-type'] === BUNDLE_CONTENT_TYPE
+          ? Promise.resolve(
+              new Response(JSON.stringify({ error: { code: 'BAD_JSON', message: 'not JSON' } }), {
+                status: 400,
+              }),
+            )
+          : fetch(url, init);
+      const { calls, f } = recording(server.url, older);
+      const relay = new RelayApi(server.url, f, TEST_OPERATOR_TOKEN);
+      expect(await relay.publish(built.signed, built.blobs, key.publicKey)).toMatchObject({ seq: 1 });
+      expect(calls.map((c) => c.line)).toEqual([
+        'POST /api/rooms/older/releases 400',
+        'POST /api/rooms/older/releases 409',
+        `PUT /api/blobs/${await sha256Hex(big)} 201`,
+        'POST /api/rooms/older/releases 201',
+      ]);
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it('a bundle the relay refuses is the refusal, not the older way', async () => {
+    const server = await startTestServer();
+    try {
+      const { key, built } = await bigRelease('refused');
+      const relay = new RelayApi(server.url, (url, init) => fetch(url, init), TEST_OPERATOR_TOKEN);
+      await relay.publish(built.signed, built.blobs, key.publicKey);
+      const { calls, f } = recording(server.url);
+      // The same release again: seq 1 is taken (the texture's bytes were sent, and dropped).
+      const err = await new RelayApi(server.url, f, TEST_OPERATOR_TOKEN)
+        .publish(built.signed, built.blobs, key.publicKey)
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'STALE_SEQ' });
+      expect(calls.map((c) => c.line)).toEqual(['POST /api/rooms/refused/releases 409']);
     } finally {
       await server.dispose();
     }

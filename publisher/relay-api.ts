@@ -4,6 +4,7 @@
  * its hash, and every failure is a {@link RelayError} with the relay's code (or a local one).
  */
 import { toBase64 } from '../protocol/bytes.ts';
+import { BUNDLE_CONTENT_TYPE, encodeBundle } from '../protocol/bundle.ts';
 import { sha256Hex } from '../protocol/crypto.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import {
@@ -51,9 +52,9 @@ export interface RelayResponse {
 export type Fetch = (input: string, init?: RelayRequest) => Promise<RelayResponse>;
 
 /**
- * Blobs at least this big go up raw (`PUT /api/blobs/:sha256`) after the relay has verified the
- * release naming them and answered which it lacks; smaller ones ride inside the publish as base64.
- * Raw is a third smaller than base64 and builds no giant string, in a tab or in Node.
+ * Blobs at least this big go up raw — in a bundle with the release, or `PUT /api/blobs/:sha256` to a
+ * relay that takes no bundles; smaller ones ride inside the publish as base64. Raw is a third
+ * smaller than base64 and builds no giant string, in a tab or in Node.
  */
 export const RAW_UPLOAD_BYTES = 64 * 1024;
 
@@ -204,10 +205,12 @@ export class RelayApi {
 
   /**
    * Publishes a signed release with the blobs it introduces. Those under {@link RAW_UPLOAD_BYTES} ride
-   * along in the JSON. The relay verifies the release first (room, key, signature, seq) and answers
-   * `BLOB_MISSING` with the blobs it lacks; only then does it accept their uploads, so those of
-   * {@link RAW_UPLOAD_BYTES} or more go up raw and the release is sent once more. `publicKey` lets a
-   * room's first release create it (an operator's, see the constructor).
+   * along in the JSON. Bigger ones go in the same request as a bundle (`protocol/bundle.ts`): the
+   * relay verifies the release first, takes the raw bytes of the blobs it lacks and drops the rest,
+   * and publishes — one round trip. A relay that takes no bundles (one from before them reads the
+   * body as JSON: `BAD_JSON`, or `TOO_LARGE` past its JSON limit; or 415) gets the older three:
+   * the release, its `BLOB_MISSING` answer naming the blobs it lacks, their raw uploads, the release
+   * again. `publicKey` lets a room's first release create it (an operator's, see the constructor).
    */
   async publish(
     signed: SignedRelease,
@@ -215,10 +218,27 @@ export class RelayApi {
     publicKey?: string,
   ): Promise<Published> {
     const inline: Record<string, string> = {};
-    for (const [sha, bytes] of blobs) if (bytes.length < RAW_UPLOAD_BYTES) inline[sha] = toBase64(bytes);
-    const body = JSON.stringify({ signed, blobs: inline, ...(publicKey ? { publicKey } : {}) });
-    const post = () =>
-      this.#call(ApiPath.releases(signed.release.room), { method: 'POST', headers: this.#creating(), body });
+    const raw: [string, Uint8Array][] = [];
+    for (const [sha, bytes] of blobs) {
+      if (bytes.length < RAW_UPLOAD_BYTES) inline[sha] = toBase64(bytes);
+      else raw.push([sha, bytes]);
+    }
+    const fields = { signed, blobs: inline, ...(publicKey ? { publicKey } : {}) };
+    const path = ApiPath.releases(signed.release.room);
+    if (raw.length > 0) {
+      const res = await this.#call(path, {
+        method: 'POST',
+        headers: { ...this.#creating(), 'content-type': BUNDLE_CONTENT_TYPE },
+        body: encodeBundle(fields, raw),
+      });
+      if (res.ok) return answer(res, parsePublished);
+      const error = await refusal(res);
+      const olderRelay =
+        res.status === 415 || error.code === ErrorCode.BAD_JSON || error.code === ErrorCode.TOO_LARGE;
+      if (!olderRelay) throw error;
+    }
+    const body = JSON.stringify(fields);
+    const post = () => this.#call(path, { method: 'POST', headers: this.#creating(), body });
     const first = await post();
     if (first.status !== 409) return answer(first, parsePublished);
     const error = await refusal(first);

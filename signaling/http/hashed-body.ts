@@ -20,7 +20,7 @@ class BodyError extends Error {
 }
 
 /** Hashes bytes as they come: the whole, and each `chunkSize` piece (when a chunking is known). */
-class StreamingDigests {
+export class StreamingDigests {
   private readonly whole = createHash('sha256');
   private chunk: Hash | null = null;
   private inChunk = 0;

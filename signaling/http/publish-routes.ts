@@ -1,10 +1,13 @@
 /**
- * The write side of rooms: `POST /api/rooms/:room/releases` (a signed release) and
+ * The write side of rooms: `POST /api/rooms/:room/releases` (a signed release, as JSON or as a
+ * bundle with its big blobs: `bundle-publish.ts`) and
  * `POST /api/rooms/:room/keys` (a signed key rotation). Either may create the room, if the gate allowed it.
  */
 import express, { type Router } from 'express';
-import { ErrorCode, parsePublishBody, type KeysBody, type Published } from '../../protocol/index.ts';
+import { BUNDLE_CONTENT_TYPE, ErrorCode, parsePublishBody, type KeysBody } from '../../protocol/index.ts';
 import type { ApiContext } from './api-context.ts';
+import { bundlePublish } from './bundle-publish.ts';
+import { answerPublish } from './publish-answer.ts';
 import { parseJson, roomParam, safe } from './respond.ts';
 
 /** Largest key-rotation body: a key set of 16 keys with 32 signatures is about 5 KB. */
@@ -14,10 +17,13 @@ export const MAX_ROTATION_BODY_BYTES = 64 * 1024;
 export function publishRoutes(ctx: ApiContext): Router {
   const { relay, maxBodyBytes } = ctx.deps;
   const router = express.Router();
+  const bundle = bundlePublish(ctx);
 
   router.post(
     '/api/rooms/:room/releases',
     ctx.gate('publish', true),
+    // A bundle (the release and its big blobs' raw bytes in one body) is read as it streams in.
+    (req, res, next) => (req.is(BUNDLE_CONTENT_TYPE) ? bundle(req, res, next) : next()),
     ctx.rawBody(maxBodyBytes),
     safe(async (req, res) => {
       const room = roomParam(req, res);
@@ -37,13 +43,7 @@ export function publishRoutes(ctx: ApiContext): Router {
       if (!result.ok) {
         return ctx.refuseCounted(req, res, 'publish', result.code, result.message, result.missing);
       }
-      if (result.createdRoom) ctx.roomCreated(req, room);
-      const answer: Published = {
-        room,
-        seq: result.signed.release.seq,
-        version: result.signed.release.version,
-      };
-      res.status(201).json(answer);
+      answerPublish(ctx, req, res, room, result);
     }),
   );
 
