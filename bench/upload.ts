@@ -1,9 +1,10 @@
 /**
- * `npm run bench -- upload`: a texture's publish as the publisher does it — the release, the relay's
- * `BLOB_MISSING`, the raw upload (`PUT /api/blobs/:sha256`), the release again — timed from the
- * first request to the final 201, for PNG, JPEG and WebP textures of 64 KiB, 1 MB and 4 MB, beside
- * the baseline of the same run: a bare HTTP PUT of the same bytes to a plain Node server that reads
- * the body and answers (no hash, no check, no disk). A second table times the relay's steps on the
+ * `npm run bench -- upload`: a texture's publish as the publisher does it — one bundle request (the
+ * release and the texture's raw bytes: `protocol/bundle.ts`) — and as it does to a relay without
+ * bundles: the release, the relay's `BLOB_MISSING`, the raw upload (`PUT /api/blobs/:sha256`), the
+ * release again. Each timed from the first request to the final 201, for PNG, JPEG and WebP textures
+ * of 64 KiB, 1 MB and 4 MB, beside the baseline of the same run: a bare HTTP PUT of the same bytes to
+ * a plain Node server that reads the body and answers (no hash, no check, no disk). A second table times the relay's steps on the
  * same bytes one by one (hash, chunk hashes, image check, durable write), so a slow row says why.
  *
  * Options: --runs 5  --sizes 64k,1m,4m  --formats png,jpeg,webp  --no-steps
@@ -14,7 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ApiPath, parseErrorBody, toBase64 } from '../protocol/index.ts';
+import { ApiPath, BUNDLE_CONTENT_TYPE, encodeBundle, parseErrorBody, toBase64 } from '../protocol/index.ts';
 import { RAW_UPLOAD_BYTES } from '../publisher/relay-api.ts';
 import { OPERATOR_HEADERS, TestRoom, startTestServer } from '../signaling/testing/helpers.ts';
 import type { BuiltRelease } from '../publisher/build.ts';
@@ -36,7 +37,30 @@ function median(xs: readonly number[]): number {
 
 const f1 = (ms: number) => ms.toFixed(1);
 
-/** Publishes `built` as `postRelease` does, timing each of its three requests. */
+/** Publishes `built` in one bundle request, as the publisher does (ms to the 201). */
+async function timedBundle(url: string, built: BuiltRelease): Promise<number> {
+  const blobs = [...built.blobs];
+  const body = encodeBundle(
+    {
+      signed: built.signed,
+      blobs: Object.fromEntries(
+        blobs.filter(([, b]) => b.length < RAW_UPLOAD_BYTES).map(([k, b]) => [k, toBase64(b)]),
+      ),
+    },
+    blobs.filter(([, b]) => b.length >= RAW_UPLOAD_BYTES),
+  );
+  const t0 = performance.now();
+  const res = await fetch(url + ApiPath.releases(built.signed.release.room), {
+    method: 'POST',
+    headers: { 'content-type': BUNDLE_CONTENT_TYPE, ...OPERATOR_HEADERS },
+    body,
+  });
+  const answer = await res.text();
+  if (res.status !== 201) throw new Error(`bundle refused (${res.status}): ${answer}`);
+  return performance.now() - t0;
+}
+
+/** Publishes `built` in the three requests of a relay without bundles, timing each. */
 async function timedPublish(url: string, built: BuiltRelease): Promise<Timed> {
   const inline = [...built.blobs].filter(([, b]) => b.length < RAW_UPLOAD_BYTES);
   const body = JSON.stringify({
@@ -134,6 +158,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const format of formats) {
       for (const size of sizes) {
         const publishes: Timed[] = [];
+        const bundles: number[] = [];
         const bares: number[] = [];
         let bytes = 0;
         // One warm-up publish (the first decode loads libraries), then `runs` timed ones, each of a
@@ -149,8 +174,22 @@ export async function main(argv: readonly string[]): Promise<number> {
           const bareMs = await barePut(bare.url, image);
           const timed = await timedPublish(url, built);
           room.latest = built.signed;
+          // The same as one bundle, with another new texture of the same kind and size.
+          const other = await room.build({
+            slots: {
+              background: {
+                kind: 'texture',
+                mime: `image/${format}`,
+                bytes: await texture(format, SIZES[size]!, 1000 + round),
+                version: `c${round}`,
+              },
+            },
+          });
+          const bundleMs = await timedBundle(url, other);
+          room.latest = other.signed;
           if (round === 0) continue;
           publishes.push(timed);
+          bundles.push(bundleMs);
           bares.push(bareMs);
           if (steps && round === 1) {
             const s = await relaySteps(image, `image/${format}`, stepDir);
@@ -161,10 +200,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         }
         const accepted = median(publishes.map((p) => p.accepted));
         const bareMs = median(bares);
+        const bundled = median(bundles);
         rows.push(
-          `| ${format} | ${(bytes / 1e6).toFixed(2)} MB | ${runs} | ${f1(median(publishes.map((p) => p.missing)))} | ` +
+          `| ${format} | ${(bytes / 1e6).toFixed(2)} MB | ${runs} | **${f1(bundled)}** | ${f1(Math.max(...bundles))} | ` +
+            `${(bundled / bareMs).toFixed(1)}× | ${f1(median(publishes.map((p) => p.missing)))} | ` +
             `${f1(median(publishes.map((p) => p.uploaded - p.missing)))} | ${f1(median(publishes.map((p) => p.accepted - p.uploaded)))} | ` +
-            `**${f1(accepted)}** | ${f1(Math.max(...publishes.map((p) => p.accepted)))} | ${f1(median(publishes.map((p) => p.cpuMs)))} | ` +
+            `${f1(accepted)} | ${f1(Math.max(...publishes.map((p) => p.accepted)))} | ${f1(median(publishes.map((p) => p.cpuMs)))} | ` +
             `${f1(bareMs)} | ${(accepted / bareMs).toFixed(1)}× |`,
         );
       }
@@ -179,9 +220,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     `\nload average before: ${loadBefore}, after: ${load()}; ${runs} publishes per row (medians; a warm-up not counted)\n\n`,
   );
   out.write(
-    '| format | size | runs | release → BLOB_MISSING | raw upload (PUT → 201) | release again → 201 | publish → 201 (median) | max | CPU of the process (ms, median) | bare PUT, same bytes | publish ÷ bare |\n',
+    '| format | size | runs | bundle → 201 (median) | max | bundle ÷ bare | three requests: release → BLOB_MISSING | raw upload (PUT → 201) | release again → 201 | publish → 201 (median) | max | CPU of the process (ms, median) | bare PUT, same bytes | three requests ÷ bare |\n',
   );
-  out.write('|---|---|---|---|---|---|---|---|---|---|---|\n');
+  out.write('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n');
   for (const r of rows) out.write(`${r}\n`);
   if (steps) {
     out.write(

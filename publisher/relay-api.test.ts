@@ -170,6 +170,23 @@ describe('relay client', () => {
     }
   });
 
+  it('with bundles off, publishes the older way even to a relay that takes bundles', async () => {
+    const server = await startTestServer();
+    try {
+      const { key, big, built } = await bigRelease('off');
+      const { calls, f } = recording(server.url);
+      const relay = new RelayApi(server.url, f, TEST_OPERATOR_TOKEN, { bundles: false });
+      expect(await relay.publish(built.signed, built.blobs, key.publicKey)).toMatchObject({ seq: 1 });
+      expect(calls.map((c) => c.line)).toEqual([
+        'POST /api/rooms/off/releases 409',
+        `PUT /api/blobs/${await sha256Hex(big)} 201`,
+        'POST /api/rooms/off/releases 201',
+      ]);
+    } finally {
+      await server.dispose();
+    }
+  });
+
   it('a bundle the relay refuses is the refusal, not the older way', async () => {
     const server = await startTestServer();
     try {

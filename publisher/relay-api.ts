@@ -71,19 +71,25 @@ export class RelayApi {
   readonly base: string;
   readonly #fetch: Fetch;
   readonly #operatorToken: string | null;
+  readonly #bundles: boolean;
 
   /**
    * `operatorToken`: the relay's operator token, sent (as `Authorization: Bearer …`) with the requests
    * that may create a room; only an operator may create rooms on a relay that is not open.
+   * `bundles: false` publishes big blobs the older way (release, `BLOB_MISSING`, uploads, release
+   * again) even to a relay that takes bundles: the fan-out benchmark times the upload and the accept
+   * of an uploaded release apart.
    */
   constructor(
     base: string,
     fetchFn: Fetch = (input, init) => fetch(input, init),
     operatorToken: string | null = null,
+    options: { readonly bundles?: boolean } = {},
   ) {
     this.base = base.replace(/\/+$/, '');
     this.#fetch = fetchFn;
     this.#operatorToken = operatorToken;
+    this.#bundles = options.bundles ?? true;
   }
 
   /** Headers of a JSON request that may create a room. */
@@ -225,7 +231,7 @@ export class RelayApi {
     }
     const fields = { signed, blobs: inline, ...(publicKey ? { publicKey } : {}) };
     const path = ApiPath.releases(signed.release.room);
-    if (raw.length > 0) {
+    if (raw.length > 0 && this.#bundles) {
       const res = await this.#call(path, {
         method: 'POST',
         headers: { ...this.#creating(), 'content-type': BUNDLE_CONTENT_TYPE },

@@ -1,18 +1,24 @@
 /**
  * A request body read in parts, in order: so many bytes into one buffer, so many passed on piece by
  * piece (to be hashed and kept, or dropped), then its end. A bundle publish reads its head, then each
- * raw blob (`bundle-routes.ts`). The stream is paused while nobody reads: at most one piece of the
- * socket's is held here, the rest waits in the kernel.
+ * raw blob (`bundle-publish.ts`). Up to {@link BODY_READ_AHEAD_BYTES} are read ahead of the caller
+ * (the socket is paused past that: the rest waits in the kernel), so that the next bytes are here
+ * while the caller hashes, checks or stores the last.
  */
 import type { IncomingMessage } from 'node:http';
 
+/** Bytes held before the socket is paused (read ahead while the caller hashes or checks). */
+export const BODY_READ_AHEAD_BYTES = 1024 * 1024;
+
 export class BodyReader {
-  private held: Buffer | null = null;
+  private readonly pieces: Buffer[] = [];
+  private queued = 0;
   private ended = false;
   private waiting: (() => void) | null = null;
   private readonly onData = (piece: Buffer) => {
-    this.held = this.held ? Buffer.concat([this.held, piece]) : piece;
-    this.req.pause();
+    this.pieces.push(piece);
+    this.queued += piece.length;
+    if (this.queued >= BODY_READ_AHEAD_BYTES) this.req.pause();
     this.wake();
   };
   private readonly onEnd = () => {
@@ -25,7 +31,6 @@ export class BodyReader {
     req.on('end', this.onEnd);
     req.on('aborted', this.onEnd);
     req.on('close', this.onEnd);
-    req.pause();
   }
 
   /** Passes the next `n` bytes to `take`, piece by piece; false when the body ended first. */
@@ -34,7 +39,7 @@ export class BodyReader {
     while (left > 0) {
       const piece = await this.next();
       if (!piece) return false;
-      if (piece.length > left) this.held = piece.subarray(left);
+      if (piece.length > left) this.unshift(piece.subarray(left));
       const used = piece.length > left ? piece.subarray(0, left) : piece;
       take(used);
       left -= used.length;
@@ -56,7 +61,7 @@ export class BodyReader {
   /** True when the body has no byte left (and ended whole). */
   async atEnd(): Promise<boolean> {
     const piece = await this.next();
-    if (piece) this.held = piece;
+    if (piece) this.unshift(piece);
     return !piece && this.req.complete;
   }
 
@@ -66,23 +71,31 @@ export class BodyReader {
     this.req.off('end', this.onEnd);
     this.req.off('aborted', this.onEnd);
     this.req.off('close', this.onEnd);
-    this.held = null;
+    this.pieces.length = 0;
+    this.queued = 0;
     this.req.resume();
   }
 
   private async next(): Promise<Buffer | null> {
     for (;;) {
-      if (this.held && this.held.length > 0) {
-        const piece = this.held;
-        this.held = null;
-        return piece;
+      const piece = this.pieces.shift();
+      if (piece) {
+        this.queued -= piece.length;
+        if (this.queued < BODY_READ_AHEAD_BYTES) this.req.resume();
+        if (piece.length > 0) return piece;
+        continue;
       }
       if (this.ended) return null;
       await new Promise<void>((resolve) => {
         this.waiting = resolve;
-        this.req.resume();
       });
     }
+  }
+
+  /** Puts the unread rest of a piece back in front. */
+  private unshift(piece: Buffer): void {
+    this.pieces.unshift(piece);
+    this.queued += piece.length;
   }
 
   private wake(): void {
