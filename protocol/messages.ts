@@ -106,6 +106,12 @@ export const HelloSchema = v.object({
    * only the slots the client will fetch: not those it holds, and within its staged rollout.
    */
   pushBlobs: v.exactOptional(v.boolean()),
+  /**
+   * The client takes a blob of more than one chunk whole over HTTP (`GET /api/blobs/:sha256`) when
+   * the relay serves it at once, and asks for its chunks here only when the relay defers or the GET
+   * fails: the relay frames those chunks for it when asked, not ahead of the release.
+   */
+  httpBlobs: v.exactOptional(v.boolean()),
 });
 /** `hello`. */
 export type Hello = v.InferOutput<typeof HelloSchema>;

@@ -409,6 +409,8 @@ export class PatchClient extends ClientEvents {
       binaryChunks: true,
       // Small blobs of a new release come with it, unasked (`RelayBlobs` keeps them for the fetch).
       pushBlobs: true,
+      // Bigger ones come whole over HTTP: the relay need not frame their chunks for this client.
+      ...(this.options.httpBlobs ? { httpBlobs: true } : {}),
     };
   }
 

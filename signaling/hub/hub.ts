@@ -89,7 +89,9 @@ export class Hub {
     for (const conn of this.rooms.members(room)) {
       const session = conn.session;
       if (session instanceof SeedSession) seed = true;
-      else if (session instanceof PatchSession) {
+      // A client that takes big blobs whole over HTTP asks for chunks only when that fails: framing
+      // them ahead for it held up the release's publish (docs/performance.md, twelfth round).
+      else if (session instanceof PatchSession && !session.httpBlobs) {
         const { framing } = conn.wire;
         wires.set(`${session.binaryChunks}:${framing.name}`, { binary: session.binaryChunks, framing });
       }

@@ -35,6 +35,8 @@ export class PatchSession implements Session, BlobAccount, PushTarget {
   binaryChunks = false;
   /** Said in its hello: it takes a release's small blobs pushed behind it (`blob-push.ts`). */
   pushBlobs = false;
+  /** Said in its hello: it takes blobs of more than one chunk whole over HTTP (no chunk frames ahead). */
+  httpBlobs = false;
   /** The client id its hello said: the one it buckets itself by for staged rollouts. */
   rolloutId = '';
   /** The newest release sent on this connection (its hello's and the hub's announcement may race). */
@@ -121,6 +123,7 @@ export class PatchSession implements Session, BlobAccount, PushTarget {
     conn.entry = entry;
     conn.state = 'open';
     this.binaryChunks = hello.binaryChunks === true;
+    this.httpBlobs = hello.httpBlobs === true;
     this.pushBlobs = hello.pushBlobs === true;
     this.rolloutId = hello.clientId;
     if (hello.peerId !== undefined) {

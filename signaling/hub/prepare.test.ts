@@ -82,4 +82,53 @@ describe('a blob uploaded before its release is published', () => {
     tcp.close();
     seed.destroy();
   });
+
+  it('is not framed ahead for WebSocket clients that take big blobs over HTTP, and is for those that do not', async () => {
+    const http = await RawConn.open(server, 'ws');
+    http.hello({ clientId: 'prep-http', seq: room.latest!.release.seq, binaryChunks: true, httpBlobs: true });
+    await http.next('welcome');
+    const built = await room.build({
+      slots: {
+        background: { kind: 'texture', mime: 'image/png', bytes: await bigPngBytes(300_000), version: '4' },
+      },
+    });
+    const slot = built.signed.release.slots['background']!;
+    const binaryWs = { binary: true, framing: WS_FRAMING };
+    let prepared: boolean | null = null;
+    let off = server.relay.onRelease(() => {
+      prepared = server.hub.isPrepared(slot.sha256, slot.chunkSize, binaryWs);
+    });
+    expect((await room.publish(built)).status).toBe(201);
+    off();
+    expect(prepared).toBe(false);
+    // Asked for all the same (its GET failed, say), the chunks come.
+    await http.next('release', (m) => m.signed?.release?.seq === built.signed.release.seq);
+    http.send({ type: 'blob.get', sha256: slot.sha256, from: 0, count: slot.chunks.length });
+    const assembler = new BlobAssembler(slot);
+    for (let i = 0; i < slot.chunks.length; i++) {
+      expect((await assembler.add(i, chunkBytes(await http.next('blob', (m) => m.index === i)))).ok).toBe(
+        true,
+      );
+    }
+    expect((await assembler.assemble()).ok).toBe(true);
+
+    // A WebSocket client that did not say so: its wire is framed ahead.
+    const chunks = await RawConn.open(server, 'ws');
+    chunks.hello({ clientId: 'prep-chunks', seq: room.latest!.release.seq, binaryChunks: true });
+    await chunks.next('welcome');
+    const next = await room.build({
+      slots: {
+        background: { kind: 'texture', mime: 'image/png', bytes: await bigPngBytes(300_000), version: '5' },
+      },
+    });
+    const nextSlot = next.signed.release.slots['background']!;
+    off = server.relay.onRelease(() => {
+      prepared = server.hub.isPrepared(nextSlot.sha256, nextSlot.chunkSize, binaryWs);
+    });
+    expect((await room.publish(next)).status).toBe(201);
+    off();
+    expect(prepared).toBe(true);
+    http.close();
+    chunks.close();
+  });
 });
