@@ -15,9 +15,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ApiPath, BUNDLE_CONTENT_TYPE, encodeBundle, parseErrorBody, toBase64 } from '../protocol/index.ts';
+import { ApiPath, BUNDLE_CONTENT_TYPE, parseErrorBody, toBase64 } from '../protocol/index.ts';
 import { RAW_UPLOAD_BYTES } from '../publisher/relay-api.ts';
-import { OPERATOR_HEADERS, TestRoom, startTestServer } from '../signaling/testing/helpers.ts';
+import { OPERATOR_HEADERS, TestRoom, releaseBundle, startTestServer } from '../signaling/testing/helpers.ts';
 import type { BuiltRelease } from '../publisher/build.ts';
 import { relaySteps, STEP_NAMES } from './upload-steps.ts';
 import { FORMATS, SIZES, texture, type Format } from './upload-textures.ts';
@@ -39,16 +39,7 @@ const f1 = (ms: number) => ms.toFixed(1);
 
 /** Publishes `built` in one bundle request, as the publisher does (ms to the 201). */
 async function timedBundle(url: string, built: BuiltRelease): Promise<number> {
-  const blobs = [...built.blobs];
-  const body = encodeBundle(
-    {
-      signed: built.signed,
-      blobs: Object.fromEntries(
-        blobs.filter(([, b]) => b.length < RAW_UPLOAD_BYTES).map(([k, b]) => [k, toBase64(b)]),
-      ),
-    },
-    blobs.filter(([, b]) => b.length >= RAW_UPLOAD_BYTES),
-  );
+  const body = releaseBundle(built);
   const t0 = performance.now();
   const res = await fetch(url + ApiPath.releases(built.signed.release.room), {
     method: 'POST',

@@ -5,14 +5,13 @@
  * temp file — on a connection that goes on serving (the rest of a refused body is dropped).
  */
 import { request, Agent } from 'node:http';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiPath, BUNDLE_CONTENT_TYPE, encodeBundle, ErrorCode, toBase64 } from '../../protocol/index.ts';
+import { ApiPath, BUNDLE_CONTENT_TYPE, encodeBundle, ErrorCode } from '../../protocol/index.ts';
 import type { BuiltRelease } from '../../publisher/build.ts';
-import { RAW_UPLOAD_BYTES } from '../../publisher/relay-api.ts';
 import {
   bigPngBytes,
+  blobFiles,
+  releaseBundle,
   startTestServer,
   TestRoom,
   type TestServer,
@@ -26,30 +25,6 @@ afterEach(async () => {
   await server?.dispose();
   server = undefined;
 });
-
-/** Every file under the data dir's `blobs/` (temp files included). */
-async function blobFiles(dataDir: string): Promise<string[]> {
-  const root = join(dataDir, 'blobs');
-  const out: string[] = [];
-  for (const sub of await readdir(root).catch(() => [])) {
-    for (const name of await readdir(join(root, sub)).catch(() => [])) out.push(`${sub}/${name}`);
-  }
-  return out.sort();
-}
-
-/** The bundle of `built`: its small blobs inline, its big ones raw (as the publisher makes it). */
-function bundleOf(built: BuiltRelease): Uint8Array {
-  const blobs = [...built.blobs];
-  return encodeBundle(
-    {
-      signed: built.signed,
-      blobs: Object.fromEntries(
-        blobs.filter(([, b]) => b.length < RAW_UPLOAD_BYTES).map(([sha, b]) => [sha, toBase64(b)]),
-      ),
-    },
-    blobs.filter(([, b]) => b.length >= RAW_UPLOAD_BYTES),
-  );
-}
 
 /**
  * Posts `body` as a bundle to `room` over one kept-alive connection; `chunked` sends it without a
@@ -112,7 +87,7 @@ describe('a bundle publish', () => {
       seen.push(digests?.chunks.length);
       return upload(s, bytes, digests);
     };
-    const res = await post(room.room, bundleOf(built));
+    const res = await post(room.room, releaseBundle(built));
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ room: room.room, seq: 2, version: built.signed.release.version });
     // The chunk hashes were taken while the body streamed in (30 chunks of 10,007 bytes).
@@ -124,13 +99,13 @@ describe('a bundle publish', () => {
   it('drops the raw bytes of a blob the relay has, and publishes', async () => {
     server = await startTestServer();
     const { room, png, built } = await roomWithTexture('again');
-    expect((await post(room.room, bundleOf(built))).status).toBe(201);
+    expect((await post(room.room, releaseBundle(built))).status).toBe(201);
     room.latest = built.signed;
     const next = await room.build({
       slots: { background: { kind: 'texture', mime: 'image/png', bytes: png, version: '3' } },
     });
     const before = await blobFiles(server.dataDir);
-    const res = await post(room.room, bundleOf(next));
+    const res = await post(room.room, releaseBundle(next));
     expect(res.status).toBe(201);
     expect(await blobFiles(server.dataDir)).toEqual(before);
   });
@@ -144,13 +119,13 @@ describe('a bundle publish', () => {
     server = await startTestServer();
     const { room, built, sha } = await roomWithTexture('bad');
     const before = await blobFiles(server.dataDir);
-    const res = await post(room.room, make(bundleOf(built), built), options);
+    const res = await post(room.room, make(releaseBundle(built), built), options);
     expect(res.body.error?.code).toBe(code);
     expect(server.relay.lastSeq(room.room)).toBe(1);
     expect(server.relay.hasBlob(sha)).toBe(false);
     expect(await blobFiles(server.dataDir)).toEqual(before);
     // The refused body's rest was dropped: the same connection publishes the good bundle next.
-    const good = await post(room.room, bundleOf(built));
+    const good = await post(room.room, releaseBundle(built));
     expect(good.status).toBe(201);
     expect(good.port).toBe(res.port);
   }
@@ -170,7 +145,7 @@ describe('a bundle publish', () => {
     await refuses((_, built) => {
       const sig = built.signed.sig;
       const signed = { ...built.signed, sig: (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1) };
-      return bundleOf({ ...built, signed });
+      return releaseBundle({ ...built, signed });
     }, ErrorCode.BAD_SIGNATURE);
   });
 

@@ -4,13 +4,18 @@
  * beside the checks — and a refused or cut-off upload leaves nothing stored, not even a temp file.
  */
 import { request } from 'node:http';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiPath, ErrorCode } from '../../protocol/index.ts';
 import type { BlobDigests } from '../relay/blob-checks.ts';
-import { bigPngBytes, postRelease, startTestServer, TestRoom, type TestServer } from '../testing/helpers.ts';
+import {
+  bigPngBytes,
+  blobFiles,
+  postRelease,
+  startTestServer,
+  TestRoom,
+  type TestServer,
+} from '../testing/helpers.ts';
 
 let server: TestServer | undefined;
 
@@ -18,16 +23,6 @@ afterEach(async () => {
   await server?.dispose();
   server = undefined;
 });
-
-/** Every file under the data dir's `blobs/` (temp files included). */
-async function blobFiles(dataDir: string): Promise<string[]> {
-  const root = join(dataDir, 'blobs');
-  const out: string[] = [];
-  for (const sub of await readdir(root).catch(() => [])) {
-    for (const name of await readdir(join(root, sub)).catch(() => [])) out.push(`${sub}/${name}`);
-  }
-  return out.sort();
-}
 
 /** A random-pixel JPEG of about `side`² pixels. */
 async function randomJpeg(side: number): Promise<Uint8Array> {

@@ -3,7 +3,7 @@
  * and published over real HTTP, and a raw connection that speaks the wire protocol over either
  * transport so one suite runs against both.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +132,34 @@ export async function bigPngBytes(bytes: number): Promise<Uint8Array> {
  * the relay answers `BLOB_MISSING`, the big ones raw (`PUT`) and the release again (`omitBlobs`: none
  * sent at all). Returns the last HTTP status and JSON body.
  */
+/**
+ * `built` as the publisher sends it in one request (`protocol/bundle.ts`): blobs under
+ * `RAW_UPLOAD_BYTES` inline, the bigger ones raw behind the head.
+ */
+export function releaseBundle(built: BuiltRelease, publicKey?: string): Uint8Array<ArrayBuffer> {
+  const blobs = [...built.blobs];
+  return encodeBundle(
+    {
+      signed: built.signed,
+      blobs: Object.fromEntries(
+        blobs.filter(([, b]) => b.length < RAW_UPLOAD_BYTES).map(([k, b]) => [k, toBase64(b)]),
+      ),
+      ...(publicKey ? { publicKey } : {}),
+    },
+    blobs.filter(([, b]) => b.length >= RAW_UPLOAD_BYTES),
+  );
+}
+
+/** Every file under a data dir's `blobs/` (temp files included), sorted. */
+export async function blobFiles(dataDir: string): Promise<string[]> {
+  const root = join(dataDir, 'blobs');
+  const out: string[] = [];
+  for (const sub of await readdir(root).catch(() => [])) {
+    for (const name of await readdir(join(root, sub)).catch(() => [])) out.push(`${sub}/${name}`);
+  }
+  return out.sort();
+}
+
 /** The publish's authorization: none, an operator token given, or the tests' operator's. */
 function authHeaders(extra: { anonymous?: boolean; operatorToken?: string }): Record<string, string> {
   if (extra.anonymous) return {};
@@ -170,14 +198,7 @@ export async function postRelease(
     const res = await fetch(url + ApiPath.releases(built.signed.release.room), {
       method: 'POST',
       headers: { ...authHeaders(extra), 'content-type': BUNDLE_CONTENT_TYPE },
-      body: encodeBundle(
-        {
-          signed: built.signed,
-          blobs: Object.fromEntries(inline.map(([k, b]) => [k, toBase64(b)])),
-          ...(extra.publicKey ? { publicKey: extra.publicKey } : {}),
-        },
-        raw,
-      ),
+      body: releaseBundle(built, extra.publicKey),
     });
     return { status: res.status, body: (await res.json()) as unknown };
   }
