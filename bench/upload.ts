@@ -15,8 +15,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ApiPath, BUNDLE_CONTENT_TYPE, parseErrorBody, toBase64 } from '../protocol/index.ts';
-import { RAW_UPLOAD_BYTES } from '../publisher/relay-api.ts';
+import { ApiPath, BUNDLE_CONTENT_TYPE, parseErrorBody } from '../protocol/index.ts';
+import { splitBlobs } from '../publisher/relay-api.ts';
 import { OPERATOR_HEADERS, TestRoom, releaseBundle, startTestServer } from '../signaling/testing/helpers.ts';
 import type { BuiltRelease } from '../publisher/build.ts';
 import { relaySteps, STEP_NAMES } from './upload-steps.ts';
@@ -53,11 +53,7 @@ async function timedBundle(url: string, built: BuiltRelease): Promise<number> {
 
 /** Publishes `built` in the three requests of a relay without bundles, timing each. */
 async function timedPublish(url: string, built: BuiltRelease): Promise<Timed> {
-  const inline = [...built.blobs].filter(([, b]) => b.length < RAW_UPLOAD_BYTES);
-  const body = JSON.stringify({
-    signed: built.signed,
-    blobs: Object.fromEntries(inline.map(([k, b]) => [k, toBase64(b)])),
-  });
+  const body = JSON.stringify({ signed: built.signed, blobs: splitBlobs(built.blobs).inline });
   const post = async () => {
     const res = await fetch(url + ApiPath.releases(built.signed.release.room), {
       method: 'POST',

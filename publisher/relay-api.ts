@@ -58,6 +58,20 @@ export type Fetch = (input: string, init?: RelayRequest) => Promise<RelayRespons
  */
 export const RAW_UPLOAD_BYTES = 64 * 1024;
 
+/** A publish's blobs as they travel: under {@link RAW_UPLOAD_BYTES} as base64 in the JSON, the rest raw. */
+export function splitBlobs(blobs: ReadonlyMap<string, Uint8Array>): {
+  inline: Record<string, string>;
+  raw: [string, Uint8Array][];
+} {
+  const inline: Record<string, string> = {};
+  const raw: [string, Uint8Array][] = [];
+  for (const [sha, bytes] of blobs) {
+    if (bytes.length < RAW_UPLOAD_BYTES) inline[sha] = toBase64(bytes);
+    else raw.push([sha, bytes]);
+  }
+  return { inline, raw };
+}
+
 /** A room's history as the relay keeps it. */
 export interface ReleaseLog {
   /** Sorted by seq, highest first. */
@@ -223,12 +237,7 @@ export class RelayApi {
     blobs: ReadonlyMap<string, Uint8Array>,
     publicKey?: string,
   ): Promise<Published> {
-    const inline: Record<string, string> = {};
-    const raw: [string, Uint8Array][] = [];
-    for (const [sha, bytes] of blobs) {
-      if (bytes.length < RAW_UPLOAD_BYTES) inline[sha] = toBase64(bytes);
-      else raw.push([sha, bytes]);
-    }
+    const { inline, raw } = splitBlobs(blobs);
     const fields = { signed, blobs: inline, ...(publicKey ? { publicKey } : {}) };
     const path = ApiPath.releases(signed.release.room);
     if (raw.length > 0 && this.#bundles) {

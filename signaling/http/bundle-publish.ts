@@ -17,11 +17,10 @@ import {
   type BundleHead,
   type ErrorCode as Code,
 } from '../../protocol/index.ts';
-import type { PublishInput } from '../relay/relay.ts';
 import type { ApiContext } from './api-context.ts';
 import { BodyReader } from './body-reader.ts';
 import { StreamingDigests } from './hashed-body.ts';
-import { answerPublish } from './publish-answer.ts';
+import { answerPublish, publishInput } from './publishing.ts';
 import { parseJson, roomParam, safe } from './respond.ts';
 
 /** A refusal of the bundle: where it is counted (`publish` or `upload`), its code and words. */
@@ -38,6 +37,14 @@ const refusal = (
   source: BundleRefusal['source'] = 'publish',
   missing?: readonly string[],
 ): BundleRefusal => ({ source, code, message, ...(missing ? { missing } : {}) });
+
+/** The body ended before the bytes its head announced. */
+const endsEarly = (): BundleRefusal => refusal(ErrorCode.BAD_MESSAGE, 'the bundle ends early');
+
+/** Reads past `size` bytes of the body (a raw blob the relay does not need); a refusal if it ends first. */
+async function drop(reader: BodyReader, size: number): Promise<BundleRefusal | null> {
+  return (await reader.stream(size, () => {})) ? null : endsEarly();
+}
 
 /** The handler; `next()` for a request that is no bundle is the caller's business. */
 export function bundlePublish(ctx: ApiContext): RequestHandler {
@@ -64,15 +71,14 @@ async function publishBundle(
   reader: BodyReader,
 ): Promise<BundleRefusal | null> {
   const { relay, maxBodyBytes } = ctx.deps;
-  const short = () => refusal(ErrorCode.BAD_MESSAGE, 'the bundle ends early');
   const prefix = await reader.exactly(BUNDLE_PREFIX_BYTES);
-  if (!prefix) return short();
+  if (!prefix) return endsEarly();
   const headBytes = prefix.readUInt32BE(0);
   if (headBytes > maxBodyBytes) {
     return refusal(ErrorCode.TOO_LARGE, `bundle head of ${headBytes} bytes is over ${maxBodyBytes}`);
   }
   const raw = await reader.exactly(headBytes);
-  if (!raw) return short();
+  if (!raw) return endsEarly();
   const json = parseJson(raw);
   if (!json.ok) return refusal(ErrorCode.BAD_JSON, json.message);
   const parsed = parseBundleHead(json.value);
@@ -81,13 +87,7 @@ async function publishBundle(
   const sizes = checkSizes(head, req.headers['content-length'], BUNDLE_PREFIX_BYTES + headBytes);
   if (sizes) return sizes;
 
-  const input: PublishInput = {
-    room,
-    candidate: head.signed,
-    blobs: new Map(Object.entries(head.blobs ?? {})),
-    mayCreate: ctx.creationOf(req) !== undefined,
-    ...(head.publicKey === undefined ? {} : { publicKey: head.publicKey }),
-  };
+  const input = publishInput(ctx, req, room, head);
   const first = await relay.publish(input);
   // Everything was here already (the raw bytes are dropped as they come): published.
   if (first.ok) {
@@ -103,9 +103,7 @@ async function publishBundle(
   for (const { sha256, size } of head.raw) {
     const taken = missing.includes(sha256)
       ? await takeBlob(ctx, reader, sha256, size)
-      : (await reader.stream(size, () => {}))
-        ? null
-        : short();
+      : await drop(reader, size);
     if (taken) return taken;
   }
   if (!(await reader.atEnd())) return refusal(ErrorCode.BAD_MESSAGE, 'bytes after the bundle’s last blob');
@@ -148,9 +146,7 @@ async function takeBlob(
   if (!expected.ok) return refusal(expected.code, expected.message, 'upload');
   if (expected.stored) {
     // Uploaded meanwhile (another publisher): these bytes are not needed.
-    return (await reader.stream(size, () => {}))
-      ? null
-      : refusal(ErrorCode.BAD_MESSAGE, 'the bundle ends early');
+    return drop(reader, size);
   }
   if (size !== expected.size) {
     return refusal(
@@ -167,7 +163,7 @@ async function takeBlob(
     at += piece.length;
     digests.update(piece);
   });
-  if (!whole) return refusal(ErrorCode.BAD_MESSAGE, 'the bundle ends early');
+  if (!whole) return endsEarly();
   const stored = await relay.upload(sha256, bytes, digests.digest());
   return stored.ok ? null : refusal(stored.code, stored.message, 'upload');
 }

@@ -7,7 +7,7 @@ import express, { type Router } from 'express';
 import { BUNDLE_CONTENT_TYPE, ErrorCode, parsePublishBody, type KeysBody } from '../../protocol/index.ts';
 import type { ApiContext } from './api-context.ts';
 import { bundlePublish } from './bundle-publish.ts';
-import { answerPublish } from './publish-answer.ts';
+import { answerPublish, publishInput } from './publishing.ts';
 import { parseJson, roomParam, safe } from './respond.ts';
 
 /** Largest key-rotation body: a key set of 16 keys with 32 signatures is about 5 KB. */
@@ -32,14 +32,7 @@ export function publishRoutes(ctx: ApiContext): Router {
       if (!json.ok) return ctx.refuseCounted(req, res, 'publish', ErrorCode.BAD_JSON, json.message);
       const body = parsePublishBody(json.value);
       if (!body.ok) return ctx.refuseCounted(req, res, 'publish', body.code, body.message);
-      // The blobs stay base64 text here: the relay decodes only those the verified release names.
-      const result = await relay.publish({
-        room,
-        candidate: body.value.signed,
-        blobs: new Map(Object.entries(body.value.blobs ?? {})),
-        mayCreate: ctx.creationOf(req) !== undefined,
-        ...(body.value.publicKey === undefined ? {} : { publicKey: body.value.publicKey }),
-      });
+      const result = await relay.publish(publishInput(ctx, req, room, body.value));
       if (!result.ok) {
         return ctx.refuseCounted(req, res, 'publish', result.code, result.message, result.missing);
       }

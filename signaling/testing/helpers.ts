@@ -21,7 +21,6 @@ import {
   parseErrorBody,
   parseMessage,
   signRosterChallenge,
-  toBase64,
   utf8,
   fromBase64,
   type BlobMessage,
@@ -30,7 +29,7 @@ import {
   type SigningKey,
 } from '../../protocol/index.ts';
 import { buildRelease, type BuildReleaseInput, type BuiltRelease } from '../../publisher/build.ts';
-import { RAW_UPLOAD_BYTES } from '../../publisher/relay-api.ts';
+import { RAW_UPLOAD_BYTES, splitBlobs } from '../../publisher/relay-api.ts';
 import { ensureDemoRoom, type DemoInfo } from '../demo/demo-room.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../server.ts';
 
@@ -128,26 +127,12 @@ export async function bigPngBytes(bytes: number): Promise<Uint8Array> {
 }
 
 /**
- * POSTs a built release as the publisher does: blobs under {@link RAW_UPLOAD_BYTES} inline, and when
- * the relay answers `BLOB_MISSING`, the big ones raw (`PUT`) and the release again (`omitBlobs`: none
- * sent at all). Returns the last HTTP status and JSON body.
- */
-/**
  * `built` as the publisher sends it in one request (`protocol/bundle.ts`): blobs under
  * `RAW_UPLOAD_BYTES` inline, the bigger ones raw behind the head.
  */
 export function releaseBundle(built: BuiltRelease, publicKey?: string): Uint8Array<ArrayBuffer> {
-  const blobs = [...built.blobs];
-  return encodeBundle(
-    {
-      signed: built.signed,
-      blobs: Object.fromEntries(
-        blobs.filter(([, b]) => b.length < RAW_UPLOAD_BYTES).map(([k, b]) => [k, toBase64(b)]),
-      ),
-      ...(publicKey ? { publicKey } : {}),
-    },
-    blobs.filter(([, b]) => b.length >= RAW_UPLOAD_BYTES),
-  );
+  const { inline, raw } = splitBlobs(built.blobs);
+  return encodeBundle({ signed: built.signed, blobs: inline, ...(publicKey ? { publicKey } : {}) }, raw);
 }
 
 /** Every file under a data dir's `blobs/` (temp files included), sorted. */
@@ -166,6 +151,12 @@ function authHeaders(extra: { anonymous?: boolean; operatorToken?: string }): Re
   return extra.operatorToken ? { authorization: `Bearer ${extra.operatorToken}` } : OPERATOR_HEADERS;
 }
 
+/**
+ * POSTs a built release as the publisher does: blobs under {@link RAW_UPLOAD_BYTES} inline, the big
+ * ones raw in the same request (a bundle); with `put`, the older way — on `BLOB_MISSING` the big ones
+ * raw (`PUT`) and the release again. `omitBlobs`: no blob sent at all. Returns the last HTTP status
+ * and JSON body.
+ */
 export async function postRelease(
   url: string,
   built: BuiltRelease,
@@ -177,10 +168,10 @@ export async function postRelease(
     put?: boolean;
   } = {},
 ): Promise<{ status: number; body: unknown }> {
-  const inline = [...built.blobs].filter(([, b]) => b.length < RAW_UPLOAD_BYTES);
+  const { inline, raw } = splitBlobs(built.blobs);
   const body = {
     signed: built.signed,
-    ...(extra.omitBlobs ? {} : { blobs: Object.fromEntries(inline.map(([k, b]) => [k, toBase64(b)])) }),
+    ...(extra.omitBlobs ? {} : { blobs: inline }),
     ...(extra.publicKey ? { publicKey: extra.publicKey } : {}),
   };
   const post = async () => {
@@ -193,7 +184,6 @@ export async function postRelease(
   };
   // As the publisher does: the big blobs' raw bytes in one bundle with the release (`PUT` only with
   // `extra.put`, the older way a relay without bundles takes them).
-  const raw = [...built.blobs].filter(([, b]) => b.length >= RAW_UPLOAD_BYTES);
   if (!extra.omitBlobs && !extra.put && raw.length > 0) {
     const res = await fetch(url + ApiPath.releases(built.signed.release.room), {
       method: 'POST',
