@@ -38,8 +38,11 @@ describe('releases kept per room', () => {
     };
     await until(async () => (await history()).length === 3, 5_000);
     expect(await history()).toEqual([6, 5, 4]);
-    const files = await readdir(join(server.dataDir, 'rooms', 'q', 'releases'));
-    expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(3);
+    // The history is trimmed in memory first, then the pruned releases' files are removed: wait for those.
+    const releaseFiles = async () =>
+      (await readdir(join(server!.dataDir, 'rooms', 'q', 'releases'))).filter((f) => f.endsWith('.json'));
+    await until(async () => (await releaseFiles()).length === 3, 5_000);
+    expect(await releaseFiles()).toHaveLength(3);
     // Scripts of seq 2 and 3 are named by no kept release: collected. The texture of seq 1 is still
     // named (every release carries it over): kept.
     await until(async () => !(await onDisk(server!.dataDir, scripts[0]!)), 5_000);
