@@ -55,8 +55,13 @@ describe('patchcast play runs scripts', () => {
     const ack = meddler.acks.find((a) => a.slot === 'logic');
     expect(ack).toMatchObject({ seq: 2, version: '2.0.0', status: 'failed' });
     expect(ack?.error).toContain('boom on call one');
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    expect(metrics).toMatch(/patchcast_acks_total\{status="failed"\} 1\b/);
+    // The meddler sees the ack on its way in; the relay counts it a moment later.
+    const failedAcks = /patchcast_acks_total\{status="failed"\} 1\b/;
+    await until(
+      async () => failedAcks.test(await (await fetch(`${server.url}/metrics`)).text()),
+      5_000,
+      'the relay to count the failed ack',
+    );
   });
 
   it('applies a script that keeps the contract', async () => {
