@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BlobAssembler, describeBlob, sliceChunk, verifyBlob, verifyChunk } from './blobs.ts';
+import {
+  BlobAssembler,
+  describeBlob,
+  sliceChunk,
+  verifyBlob,
+  verifyBlobChunks,
+  verifyChunk,
+} from './blobs.ts';
 import { ErrorCode } from './errors.ts';
 
 const blob = new Uint8Array(10_000).map((_, i) => Math.imul(i + 1, 2654435761) >>> 24);
@@ -30,6 +37,34 @@ describe('blobs and chunks', () => {
     const desc = await describeBlob(blob, 4096);
     const lying = { ...desc, chunks: [desc.chunks[1]!, desc.chunks[0]!, desc.chunks[2]!] };
     expect(await verifyBlob(lying, blob)).toMatchObject({ ok: false, code: ErrorCode.BAD_SLOT });
+  });
+
+  it('checks a whole blob by its chunks: every byte, the size and the chunk list, not the whole hash', async () => {
+    const desc = await describeBlob(blob, 4096);
+    expect(await verifyBlobChunks(desc, blob)).toMatchObject({ ok: true, value: blob });
+    // Any byte changed, in any chunk (the last, short one too), is refused, naming the chunk.
+    for (const at of [0, 4095, 4096, 9_999]) {
+      const bad = blob.slice();
+      bad[at] = bad[at]! ^ 0x80;
+      expect(await verifyBlobChunks(desc, bad)).toMatchObject({
+        ok: false,
+        code: ErrorCode.HASH_MISMATCH,
+        message: `chunk ${Math.floor(at / 4096)} hash mismatch`,
+      });
+    }
+    expect(await verifyBlobChunks(desc, blob.subarray(1))).toMatchObject({
+      ok: false,
+      code: ErrorCode.HASH_MISMATCH,
+    });
+    const bigger = new Uint8Array(10_001);
+    bigger.set(blob);
+    expect(await verifyBlobChunks(desc, bigger)).toMatchObject({ ok: false, code: ErrorCode.HASH_MISMATCH });
+    const short = { ...desc, chunks: desc.chunks.slice(0, 2) };
+    expect(await verifyBlobChunks(short, blob)).toMatchObject({ ok: false, code: ErrorCode.BAD_SLOT });
+    // The whole-blob hash is the blob's name, checked by the relay; the signed chunk hashes cover
+    // every byte, so a name that disagrees with them is not this check's to find.
+    const renamed = { ...desc, sha256: '0'.repeat(64) };
+    expect(await verifyBlobChunks(renamed, blob)).toMatchObject({ ok: true });
   });
 
   it('property: chunks in any order reassemble to the blob; a bad chunk changes nothing', async () => {

@@ -4,7 +4,7 @@
  * its slot, and apply what holds. A slot whose newest content no longer verifies or applies falls
  * back to the one before it.
  */
-import { verifyBlob } from '../../protocol/blobs.ts';
+import { verifyBlobChunks } from '../../protocol/blobs.ts';
 import type { KeySetState, TrustedKeys } from '../../protocol/keys.ts';
 import type { SignedRelease } from '../../protocol/release.ts';
 import type { PatchCache } from './cache.ts';
@@ -103,7 +103,8 @@ export async function applyHeldEntry(
   if (!signed || !(await verifyCachedRelease(signed, room, trusted))) return null;
   const slot = signed.release.slots[name];
   const bytes = await cache.blob(room, entry.sha256);
-  if (!slot || slot.sha256 !== entry.sha256 || !bytes || !(await verifyBlob(slot, bytes)).ok) return null;
+  if (!slot || slot.sha256 !== entry.sha256 || !bytes || !(await verifyBlobChunks(slot, bytes)).ok)
+    return null;
   const outcome = await applySlot(input.handlers, { name, slot, seq: entry.seq, fromCache: true }, bytes);
   return { outcome, bytes };
 }

@@ -3,8 +3,9 @@
  * relay connection costs the page one message, one decode and one hash per chunk, each waiting its
  * turn on the main thread (on a busy page, behind a frame); `GET /api/blobs/:sha256` arrives through
  * the browser's network stack in a few large reads (into one buffer of the slot's size — straight
- * into it where the body is a byte stream — no decoding) and is hashed once at the end
- * (`crypto.subtle`, off the main thread).
+ * into it where the body is a byte stream — no decoding) and checked at the end against the release's
+ * chunk hashes (`verifyBlobChunks`: every byte under a signed hash, without WebCrypto's copy of the
+ * whole blob; `crypto.subtle`, off the main thread).
  *
  * The request says {@link PLAYER_BLOB_HEADER}: a relay whose egress is limited refuses it
  * (`BLOB_DEFERRED`), and so does one that lacks the blob; then — and on any network error, a wrong
@@ -12,7 +13,7 @@
  * (chunk by chunk, each chunk verified; the swarm's deferral intact). Blobs the relay pushed with the
  * release, and blobs of one chunk (no gain), go to the inner source directly.
  */
-import { verifyBlob, type BlobDescriptor } from '../../protocol/blobs.ts';
+import { verifyBlobChunks, type BlobDescriptor } from '../../protocol/blobs.ts';
 import { ErrorCode, fail, ok, type Result } from '../../protocol/errors.ts';
 import { ApiPath, PLAYER_BLOB_HEADER } from '../../protocol/http.ts';
 import { CHUNK_STALL_MS } from '../../protocol/limits.ts';
@@ -101,7 +102,7 @@ export class HttpBlobs implements BlobSource {
     return inner.fetch(desc, options);
   }
 
-  /** The blob over HTTP, verified against the release's hashes (whole and per chunk), or why not. */
+  /** The blob over HTTP, verified against the release's chunk hashes, or why not. */
   private async whole(
     desc: BlobDescriptor,
     signal: AbortSignal | undefined,
@@ -176,7 +177,7 @@ export class HttpBlobs implements BlobSource {
       return { ok: false, why: 'network' };
     }
     if (!body) return { ok: false, why: 'length' };
-    const verified = await verifyBlob(desc, body);
+    const verified = await verifyBlobChunks(desc, body);
     return verified.ok ? ok(body) : { ok: false, why: 'hash' };
   }
 }

@@ -3,7 +3,7 @@
  * already and will apply (not known to fail, within its staged rollout), each from the cache when it is there and still verifies (a rollback to content held
  * before), else from the blob source — verified chunk by chunk, whoever delivers them.
  */
-import { verifyBlob } from '../../protocol/blobs.ts';
+import { verifyBlobChunks } from '../../protocol/blobs.ts';
 import type { Release, Slot } from '../../protocol/release.ts';
 import { referenced, type PatchCache } from './cache.ts';
 import type { RoomState } from './schema.ts';
@@ -95,10 +95,10 @@ export async function fetchReleaseBlobs(input: {
   const local = await Promise.all(
     wanted.map(async ([, slot]) => {
       const recent = input.recent.get(slot.sha256);
-      if (recent && (await verifyBlob(slot, recent)).ok) return recent;
+      if (recent && (await verifyBlobChunks(slot, recent)).ok) return recent;
       if (!cached.has(slot.sha256)) return null;
       const stored = await input.cache.blob(input.room, slot.sha256).catch(() => null);
-      return stored && (await verifyBlob(slot, stored)).ok ? stored : null;
+      return stored && (await verifyBlobChunks(slot, stored)).ok ? stored : null;
     }),
   );
   // The rest from the source, all asked for before anything is awaited.

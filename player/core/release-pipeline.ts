@@ -249,9 +249,6 @@ export class ReleasePipeline {
     const detail: AppliedDetail = { seq, version, fromCache: false, slots: result.outcomes };
     this.host.shown(detail);
     markStage(Stage.SHOWN, seq);
-    // Peers hear of it after the game does: in the demo page each is a message to the page's main
-    // thread, which would otherwise come before `shown` (a frame each, on a busy page).
-    this.host.hold(signed, blobs);
     try {
       // What is committed is what was applied (rotations learnt since are in the state the next
       // commit writes; the trust root is the client's to keep in memory meanwhile).
@@ -284,6 +281,14 @@ export class ReleasePipeline {
         },
       };
       return;
+    } finally {
+      // Peers hear of it once the commit settled. Before `shown` it would cost the game (in the
+      // demo page each is a message to the page's main thread: a frame each, on a busy page); before
+      // the commit it costs the other players — handing a 4 MB texture to the page's swarm copies
+      // it into fresh memory (~45 ms on a busy machine here) while they still fetch and decode
+      // theirs. No peer waits for it meanwhile: while the relay serves everyone they fetch from the
+      // relay, and a blob the swarm carried, the page's swarm holds already.
+      this.host.hold(signed, blobs);
     }
     markStage(Stage.COMMITTED, seq);
     for (const [name, slot, outcome, running] of acks) this.ack(seq, name, slot, outcome, running);
