@@ -81,4 +81,4 @@ export {
   type World,
 } from './sandbox/contract.ts';
 export { BOUNCE, GRAVITY, SINE_PATH } from './sandbox/examples.ts';
-export { decodeTexture, type DecodedTexture } from './game/texture.ts';
+export { decodeTexels, decodeTexture, type DecodedTexels, type DecodedTexture } from './game/texture.ts';

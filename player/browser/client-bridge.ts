@@ -10,7 +10,7 @@ import type { Message } from '../../protocol/messages.ts';
 import type { ConfigSlot, ScriptSlot, SignedRelease, TextureSlot } from '../../protocol/release.ts';
 import type { ApplyOutcome, RemovedSlot, SlotChange } from '../core/apply.ts';
 import type { PatchEvents } from '../core/events.ts';
-import type { DecodedTexture } from '../game/texture.ts';
+import type { DecodedTexels, DecodedTexture } from '../game/texture.ts';
 import type { Mail } from './outbox.ts';
 import type { PageSwarm, SwarmView, WorkerRelay } from './swarm-bridge.ts';
 
@@ -22,8 +22,8 @@ export interface WorkerClientInit {
   readonly servers?: readonly string[];
   readonly platform?: string;
   /**
-   * Texture slots the page draws: these are decoded in the worker and the bitmap handed to the page
-   * ({@link PageHandlers.texture}); any other texture slot is skipped.
+   * Texture slots the page draws: these are decoded in the worker and the texels or bitmap handed to
+   * the page (`decodeTexels`, {@link PageHandlers.texture}); any other texture slot is skipped.
    */
   readonly drawnTextures: readonly string[];
   /** The page's swarm at the start (absent: no swarm, blobs from the relay alone). */
@@ -34,7 +34,10 @@ export interface WorkerClientInit {
 export interface PageHandlers {
   script(change: SlotChange<ScriptSlot>, source: string): ApplyOutcome | Promise<ApplyOutcome>;
   /** A texture of a drawn slot, decoded in the worker: the page only uploads it. */
-  texture(change: SlotChange<TextureSlot>, decoded: DecodedTexture): ApplyOutcome | Promise<ApplyOutcome>;
+  texture(
+    change: SlotChange<TextureSlot>,
+    decoded: DecodedTexture | DecodedTexels,
+  ): ApplyOutcome | Promise<ApplyOutcome>;
   config(change: SlotChange<ConfigSlot>, value: ConfigObject): ApplyOutcome | Promise<ApplyOutcome>;
   removed(slot: RemovedSlot): void | Promise<void>;
 }
@@ -45,7 +48,11 @@ export interface PageHandlers {
  */
 export interface PageSide extends Partial<PageSwarm> {
   script(change: SlotChange<ScriptSlot>, source: string, mail: Mail): Promise<ApplyOutcome>;
-  texture(change: SlotChange<TextureSlot>, decoded: DecodedTexture, mail: Mail): Promise<ApplyOutcome>;
+  texture(
+    change: SlotChange<TextureSlot>,
+    decoded: DecodedTexture | DecodedTexels,
+    mail: Mail,
+  ): Promise<ApplyOutcome>;
   config(change: SlotChange<ConfigSlot>, value: ConfigObject, mail: Mail): Promise<ApplyOutcome>;
   removed(slot: RemovedSlot, mail: Mail): Promise<void>;
   /** One of the client's events (`shown`, `applied`, `refused`, `connected`, `disconnected`). */

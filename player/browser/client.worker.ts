@@ -2,8 +2,8 @@
  * The patch client's dedicated worker: the whole platform-free core (`PatchClient`: the relay's
  * WebSocket, `acceptRelease`, blob fetches and hashes, IndexedDB) runs here, off the page's main
  * thread, where three.js frames would otherwise hold every step of a release back. Textures decode
- * here too (`createImageBitmap`); the page gets the bitmap (transferred) and does the one step only
- * it can: the upload. Scripts, config and removals go to the page's handlers as they are. Status
+ * here too (`decodeTexels`: an opaque PNG's RGBA texels, else a bitmap); the page gets them
+ * (transferred) and does the one step only it can: the upload. Scripts, config and removals go to the page's handlers as they are. Status
  * snapshots, events and timeline marks are pushed to the page (`worker-client.ts`), marks and status
  * riding with the next call (`outbox.ts`); the page's swarm
  * plugs in through `swarm-bridge.ts`. See `client-bridge.ts` for what crosses.
@@ -13,7 +13,7 @@ import type { ApplyOutcome, PatchHandlers } from '../core/apply.ts';
 import type { PatchClient } from '../core/patch-client.ts';
 import type { PatchEvents } from '../core/events.ts';
 import { forwardStages, markStage } from '../core/timeline.ts';
-import { decodeTexture } from '../game/texture.ts';
+import { decodeTexels } from '../game/texture.ts';
 import { browserPatchClient } from './browser-client.ts';
 import type { ClientWorkerApi, PageSide, WorkerClientInit } from './client-bridge.ts';
 import { Outbox } from './outbox.ts';
@@ -32,9 +32,10 @@ function handlersFor(init: WorkerClientInit, page: Remote<PageSide>, outbox: Out
     async texture(change, bytes): Promise<ApplyOutcome> {
       if (!drawn.has(change.name))
         return { status: 'skipped', reason: `texture slot ${change.name} is not drawn` };
-      const decoded = await decodeTexture(bytes, change.slot.mime);
+      const decoded = await decodeTexels(bytes, change.slot.mime);
       markStage('decoded', change.seq);
-      return page.texture(change, transfer(decoded, [decoded.bitmap]), outbox.take());
+      const moved = 'texels' in decoded ? decoded.texels.buffer : decoded.bitmap;
+      return page.texture(change, transfer(decoded, [moved]), outbox.take());
     },
     config: (change, value) => page.config(change, value, outbox.take()),
     removed: (slot) => page.removed(slot, outbox.take()),

@@ -22,14 +22,16 @@ import {
   MeshStandardMaterial,
   PerspectiveCamera,
   PlaneGeometry,
+  RGBAFormat,
   Scene,
   SphereGeometry,
   SRGBColorSpace,
   Texture,
+  UnsignedByteType,
   WebGLRenderer,
 } from 'three';
 import { WORLD_HEIGHT, WORLD_WIDTH, type Ball } from '../sandbox/contract.ts';
-import type { DecodedTexture } from './texture.ts';
+import type { DecodedTexels, DecodedTexture } from './texture.ts';
 
 /** Depth of the box, in world units. */
 const DEPTH = 300;
@@ -178,11 +180,20 @@ export class GameScene {
    * here — fresh memory, first touched — against 16–21 ms with the old one freed first (the frames
    * around it: 15 ms).
    */
-  setBackground(decoded: DecodedTexture): void {
+  setBackground(decoded: DecodedTexture | DecodedTexels): void {
     this.freeTexture();
-    const texture = new Texture(decoded.bitmap);
+    let texture: Texture;
+    if ('texels' in decoded) {
+      // Rows top-down as stored, uploaded from the array as they are: the UV transform flips them
+      // (v → 1 − v), where WebGL's unpack flip would copy them on this thread first.
+      texture = new DataTexture(decoded.texels, decoded.width, decoded.height, RGBAFormat, UnsignedByteType);
+      texture.center.set(0.5, 0.5);
+      texture.repeat.set(1, -1);
+    } else {
+      texture = new Texture(decoded.bitmap);
+    }
     texture.colorSpace = SRGBColorSpace;
-    texture.flipY = false; // the bitmap was decoded flipped
+    texture.flipY = false; // a bitmap was decoded flipped; texels are flipped by the UV transform
     texture.generateMipmaps = false;
     texture.minFilter = LinearFilter;
     texture.magFilter = LinearFilter;

@@ -25,6 +25,18 @@ export interface DecodedTexture {
   readonly height: number;
 }
 
+/**
+ * An image decoded to RGBA texels: 4 bytes per texel, rows top-down as stored (not flipped for WebGL),
+ * alpha not premultiplied. Uploaded from the array (three's `DataTexture`), its rows flipped by the
+ * texture's UV transform.
+ */
+export interface DecodedTexels {
+  readonly texels: Uint8Array;
+  /** The size as published, and of the texels (an image that needs scaling comes as a bitmap). */
+  readonly width: number;
+  readonly height: number;
+}
+
 /** Flipped for WebGL (rows bottom-up), colours and alpha as stored. */
 const BITMAP_OPTIONS: ImageBitmapOptions = {
   imageOrientation: 'flipY',
@@ -34,8 +46,31 @@ const BITMAP_OPTIONS: ImageBitmapOptions = {
 
 /** Decodes image bytes to a bitmap flipped for WebGL, at most {@link MAX_UPLOAD_EDGE} on its longer edge. */
 export async function decodeTexture(bytes: Uint8Array, mime: string): Promise<DecodedTexture> {
+  return (await decodeWith(bytes, mime, 'bitmap')) as DecodedTexture;
+}
+
+/**
+ * {@link decodeTexture}, but an opaque PNG that `ImageDecoder` takes and that needs no scaling comes as RGBA
+ * texels ({@link DecodedTexels}, copied out of the decoder's frame) rather than a bitmap: the same
+ * work in the worker, and the page's upload is cheap — in headless Chromium here, under load,
+ * `texSubImage2D` of a 1155² image took ~1 ms of the page's main thread from an array against
+ * ~60 ms from an `ImageBitmap` (which WebGL reads back before it uploads; docs/player.md#textures).
+ * Everything else comes as from {@link decodeTexture}.
+ */
+export async function decodeTexels(bytes: Uint8Array, mime: string): Promise<DecodedTexels | DecodedTexture> {
+  return decodeWith(bytes, mime, 'texels');
+}
+
+/** What a decode hands back where it can: a bitmap (always possible), or texels. */
+type Wanted = 'bitmap' | 'texels';
+
+async function decodeWith(
+  bytes: Uint8Array,
+  mime: string,
+  wanted: Wanted,
+): Promise<DecodedTexels | DecodedTexture> {
   try {
-    const decoded = await withImageDecoder(bytes, mime);
+    const decoded = await withImageDecoder(bytes, mime, wanted);
     if (decoded) return decoded;
   } catch (error) {
     // Over the edge is final; bytes the decoder refused get the other decoder's word on them.
@@ -89,10 +124,15 @@ function imageDecoderTakes(mime: string): Promise<boolean> | false {
 }
 
 /**
- * One decode with `ImageDecoder` (its first frame), the size checked, then the one bitmap at the
- * drawn size; null when the platform has no `ImageDecoder` for `mime`.
+ * One decode with `ImageDecoder` (its first frame), the size checked, then the texels (when wanted
+ * and the image needs no scaling) or the one bitmap at the drawn size; null when the platform has no
+ * `ImageDecoder` for `mime`.
  */
-async function withImageDecoder(bytes: Uint8Array, mime: string): Promise<DecodedTexture | null> {
+async function withImageDecoder(
+  bytes: Uint8Array,
+  mime: string,
+  wanted: Wanted,
+): Promise<DecodedTexels | DecodedTexture | null> {
   if (!(await imageDecoderTakes(mime))) return null;
   let decoder: ImageDecoder | undefined;
   let frame: VideoFrame | undefined;
@@ -112,12 +152,42 @@ async function withImageDecoder(bytes: Uint8Array, mime: string): Promise<Decode
     const width = frame.displayWidth;
     const height = frame.displayHeight;
     checkEdges(width, height);
-    const bitmap = await createImageBitmap(frame, sized(width, height));
-    return { bitmap, width, height };
+    const options = sized(width, height);
+    const texels = wanted === 'texels' && options === BITMAP_OPTIONS ? await texelsOf(frame) : null;
+    if (texels) return { texels, width, height };
+    return { bitmap: await createImageBitmap(frame, options), width, height };
   } finally {
     frame?.close();
     decoder?.close();
   }
+}
+
+/** Frame formats without alpha: their texels come out of `copyTo` exactly as a bitmap's. */
+const OPAQUE_FORMATS: ReadonlySet<string> = new Set(['RGBX', 'BGRX']);
+
+/**
+ * An opaque frame's texels as tightly packed RGBA rows, top-down (alpha 255); null for a frame with
+ * alpha — `copyTo` hands its texels out premultiplied (in Chromium 156 the colour under alpha 0 is
+ * lost, and others are ±1 off), where a bitmap keeps them as stored — and where the platform can't
+ * convert the frame to RGBA in `copyTo` or doesn't draw it at its visible size: then a bitmap is made.
+ */
+async function texelsOf(frame: VideoFrame): Promise<Uint8Array | null> {
+  if (!frame.format || !OPAQUE_FORMATS.has(frame.format)) return null;
+  const width = frame.displayWidth;
+  const height = frame.displayHeight;
+  const visible = frame.visibleRect;
+  if (!visible || visible.width !== width || visible.height !== height) return null;
+  const texels = new Uint8Array(width * height * 4);
+  try {
+    await frame.copyTo(texels, {
+      format: 'RGBA',
+      colorSpace: 'srgb',
+      layout: [{ offset: 0, stride: width * 4 }],
+    });
+  } catch {
+    return null;
+  }
+  return texels;
 }
 
 /** `createImageBitmap(Blob)`: decoded once at full size, again at the drawn size when over it. */

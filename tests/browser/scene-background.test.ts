@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import { openBundlePage, type BundlePage } from './helpers/bundle-page.ts';
 
 let opened: BundlePage;
@@ -14,7 +15,8 @@ let page: Page;
 
 beforeAll(async () => {
   opened = await openBundlePage(
-    `export { GameScene } from './player/game/scene.ts';`,
+    `export { GameScene } from './player/game/scene.ts';
+     export { decodeTexels, decodeTexture } from './player/game/texture.ts';`,
     'game',
     '<canvas width="320" height="240"></canvas>',
   );
@@ -75,5 +77,68 @@ describe('GameScene backgrounds', () => {
     expect(result.firstClosed).toBe(true);
     expect(result.secondOpen).toBe(true);
     expect(result.secondClosed).toBe(true);
+  });
+
+  it('shows an image the same way up from texels (flipped by the UV transform) as from a flipped bitmap', async () => {
+    // Opaque (no alpha channel), so that decodeTexels gives texels: top half red, bottom half blue.
+    const width = 96;
+    const height = 64;
+    const raw = Buffer.alloc(width * height * 3);
+    for (let i = 0; i < width * height; i++) raw[i * 3 + (i < (width * height) / 2 ? 0 : 2)] = 255;
+    const png = await sharp(raw, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer();
+    const result = await page.evaluate(async (b64) => {
+      const lib = Reflect.get(window, 'game') as {
+        GameScene: new (c: HTMLCanvasElement) => unknown;
+        decodeTexture(bytes: Uint8Array, mime: string): Promise<unknown>;
+        decodeTexels(bytes: Uint8Array, mime: string): Promise<unknown>;
+      };
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const canvas = document.querySelector('canvas')!;
+      const scene = new lib.GameScene(canvas) as {
+        renderer: { getContext(): WebGL2RenderingContext };
+        setBackground(d: unknown): void;
+        render(): void;
+      };
+      const gl = scene.renderer.getContext();
+      const frame = (decoded: unknown) => {
+        scene.setBackground(decoded);
+        scene.render();
+        const out = new Uint8Array(canvas.width * canvas.height * 4);
+        gl.readPixels(0, 0, canvas.width, canvas.height, gl.RGBA, gl.UNSIGNED_BYTE, out);
+        return out;
+      };
+      const texels = await lib.decodeTexels(bytes, 'image/png');
+      const fromBitmap = frame(await lib.decodeTexture(bytes, 'image/png'));
+      const fromTexels = frame(texels);
+      let differing = 0;
+      // Rows of the frame (bottom-up, as WebGL reads them) that are mostly red, and mostly blue.
+      let redY = 0;
+      let redN = 0;
+      let blueY = 0;
+      let blueN = 0;
+      for (let i = 0; i < fromBitmap.length; i += 4) {
+        const d = Math.max(...[0, 1, 2].map((c) => Math.abs(fromBitmap[i + c]! - fromTexels[i + c]!)));
+        if (d > 2) differing++;
+        const [r, g, b] = [fromTexels[i]!, fromTexels[i + 1]!, fromTexels[i + 2]!];
+        const y = Math.floor(i / 4 / canvas.width);
+        if (r > 100 && r > 3 * (g + b)) ((redY += y), redN++);
+        if (b > 100 && b > 3 * (r + g)) ((blueY += y), blueN++);
+      }
+      return {
+        asTexels: 'texels' in (texels as object),
+        differing,
+        redN,
+        blueN,
+        redAbove: redY / Math.max(1, redN) > blueY / Math.max(1, blueN),
+      };
+    }, png.toString('base64'));
+    expect(result.asTexels).toBe(true);
+    // The wall shows the image, red above blue, and the two frames agree texel for texel (±2).
+    expect(result.redN).toBeGreaterThan(500);
+    expect(result.blueN).toBeGreaterThan(500);
+    expect(result.redAbove).toBe(true);
+    expect(result.differing).toBe(0);
   });
 });

@@ -23,7 +23,13 @@ interface Decoded {
   readonly height?: number;
   readonly bitmapWidth?: number;
   readonly bitmapHeight?: number;
-  /** RGBA texels read back from WebGL, row 0 first (as texture row 0, the bitmap's first row). */
+  /** `decodeTexels` gave texels (not a bitmap), this many bytes of them. */
+  readonly asTexels?: boolean;
+  readonly texelBytes?: number;
+  /**
+   * RGBA texels read back from WebGL, row 0 first (as texture row 0, the bitmap's first row); for
+   * texels, their rows bottom-up (as the scene's UV transform samples them).
+   */
   readonly texels?: number[];
 }
 
@@ -58,11 +64,22 @@ beforeAll(async () => {
         gl.readPixels(0, 0, bitmap.width, bitmap.height, gl.RGBA, gl.UNSIGNED_BYTE, out);
         return Array.from(out);
       }
-      window.decodeWay = async (way, b64, mime, withTexels) => {
+      // decodeTexels' texels are rows top-down: flipped here to compare with WebGL's rows of a bitmap.
+      function bottomUp(d) {
+        const row = d.width * 4;
+        const out = [];
+        for (let y = d.height - 1; y >= 0; y--) out.push(...d.texels.subarray(y * row, (y + 1) * row));
+        return out;
+      }
+      window.decodeWay = async (way, b64, mime, withTexels, fn = 'decodeTexture') => {
         const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
         window.ImageDecoder = way === 'imageDecoder' ? CountedDecoder : undefined;
         try {
-          const d = await textureModule.decodeTexture(bytes, mime);
+          const d = await textureModule[fn](bytes, mime);
+          if (d.texels) {
+            return { ok: true, width: d.width, height: d.height, asTexels: true,
+              texelBytes: d.texels.length, texels: withTexels ? bottomUp(d) : undefined };
+          }
           const r = { ok: true, width: d.width, height: d.height,
             bitmapWidth: d.bitmap.width, bitmapHeight: d.bitmap.height,
             texels: withTexels ? texels(d.bitmap) : undefined };
@@ -89,13 +106,15 @@ async function decode(
   bytes: Uint8Array,
   mime: string,
   withTexels = true,
+  fn: 'decodeTexture' | 'decodeTexels' = 'decodeTexture',
 ): Promise<Decoded> {
   const b64 = Buffer.from(bytes).toString('base64');
-  return (await page.evaluate(([w, b, m, t]) => Reflect.get(window, 'decodeWay')(w, b, m, t), [
+  return (await page.evaluate(([w, b, m, t, f]) => Reflect.get(window, 'decodeWay')(w, b, m, t, f), [
     way,
     b64,
     mime,
     withTexels,
+    fn,
   ] as const)) as Decoded;
 }
 
@@ -206,5 +225,74 @@ describe('decodeTexture: ImageDecoder and createImageBitmap(Blob) agree', () => 
     }
     // The junk tried ImageDecoder first (then the other decoder, for its word); the wide PNG decoded there.
     expect(await decoderCalls()).toBe(before + 2);
+  });
+});
+
+describe('decodeTexels: texels where the page uploads them cheaply, the same image as decodeTexture', () => {
+  it('an opaque PNG through ImageDecoder comes as RGBA texels, rows top-down, equal to the bitmap both ways', async () => {
+    const png = new Uint8Array(
+      await sharp(halves(40, 30), { raw: { width: 40, height: 30, channels: 4 } })
+        .removeAlpha()
+        .png()
+        .toBuffer(),
+    );
+    const before = await decoderCalls();
+    const texels = await decode('imageDecoder', png, 'image/png', true, 'decodeTexels');
+    expect(await decoderCalls()).toBe(before + 1);
+    expect(texels).toMatchObject({
+      ok: true,
+      asTexels: true,
+      width: 40,
+      height: 30,
+      texelBytes: 40 * 30 * 4,
+    });
+    const bitmap = await decode('imageDecoder', png, 'image/png');
+    const blob = await decode('blob', png, 'image/png');
+    // The same texels, in the scene's order (the bottom row, blue, first).
+    expect(maxDiff(texels.texels!, bitmap.texels!)).toBe(0);
+    expect(maxDiff(texels.texels!, blob.texels!)).toBe(0);
+    expect(texels.texels!.slice(0, 4)).toEqual([0, 0, 255, 255]);
+  });
+
+  it('a PNG with alpha comes as a bitmap, its alpha as stored (copyTo would premultiply it)', async () => {
+    const png = new Uint8Array(
+      await sharp(halves(64, 32), { raw: { width: 64, height: 32, channels: 4 } })
+        .png()
+        .toBuffer(),
+    );
+    const decoded = await decode('imageDecoder', png, 'image/png', true, 'decodeTexels');
+    expect(decoded).toMatchObject({ ok: true, width: 64, height: 32, bitmapWidth: 64 });
+    expect(decoded.asTexels).toBeUndefined();
+    const blob = await decode('blob', png, 'image/png');
+    expect(maxDiff(decoded.texels!, blob.texels!)).toBe(0);
+  });
+
+  it('a bitmap where texels do not apply: an image to scale, a JPEG, a realm without ImageDecoder; refusals as before', async () => {
+    const big = await pngBytes(3000, 1000, '#3080c0');
+    expect(await decode('imageDecoder', big, 'image/png', false, 'decodeTexels')).toMatchObject({
+      ok: true,
+      width: 3000,
+      height: 1000,
+      bitmapWidth: 2048,
+      bitmapHeight: 683,
+    });
+    const jpeg = new Uint8Array(
+      await sharp(halves(48, 40), { raw: { width: 48, height: 40, channels: 4 } })
+        .jpeg()
+        .toBuffer(),
+    );
+    expect(await decode('imageDecoder', jpeg, 'image/jpeg', false, 'decodeTexels')).toMatchObject({
+      ok: true,
+      bitmapWidth: 48,
+    });
+    const small = await pngBytes(16, 8, '#ff0000');
+    expect(await decode('blob', small, 'image/png', false, 'decodeTexels')).toMatchObject({
+      ok: true,
+      bitmapWidth: 16,
+    });
+    const junk = new Uint8Array(4096).map((_, i) => (i * 31) % 251);
+    const bad = await decode('imageDecoder', junk, 'image/png', false, 'decodeTexels');
+    expect(bad.ok).toBe(false);
+    expect(bad.error).toContain('BAD_IMAGE');
   });
 });
