@@ -52,4 +52,17 @@ describe('stageFile', () => {
     expect(await readdir(join(root, 'blobs', 'ab'))).toEqual(['abc']);
     expect(await readFile(target, 'utf8')).toBe('kept');
   });
+
+  it('writes every byte of a big blob, and a string as UTF-8, whatever the view', async () => {
+    const big = new Uint8Array(5 * 1024 * 1024 + 7).map((_, i) => (i * 131) % 251);
+    // A view into a larger buffer, not at its start: only the view's bytes are written.
+    const padded = new Uint8Array(big.length + 16);
+    padded.set(big, 8);
+    await (await stageFile(join(root, 'big'), padded.subarray(8, 8 + big.length))).commit();
+    const written = await readFile(join(root, 'big'));
+    expect(written.length).toBe(big.length);
+    expect(Buffer.compare(written, big)).toBe(0);
+    await writeFileAtomic(join(root, 'text'), 'héllo ✓');
+    expect(await readFile(join(root, 'text'), 'utf8')).toBe('héllo ✓');
+  });
 });

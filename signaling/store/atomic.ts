@@ -6,7 +6,7 @@
  * the page cache, and a power cut could lose the directory with every durable file in it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Prefix of temp files; anything with it left in a directory is debris of a crash. */
@@ -73,7 +73,7 @@ export async function stageFile(
   const temp = join(dir, `${TEMP_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`);
   const handle = await open(temp, 'wx', options.mode ?? 0o644);
   try {
-    await handle.writeFile(bytes);
+    await writeAll(handle, typeof bytes === 'string' ? Buffer.from(bytes) : bytes);
     await handle.sync();
   } catch (error) {
     await handle.close();
@@ -93,6 +93,19 @@ export async function stageFile(
     },
     discard: () => rm(temp, { force: true }),
   };
+}
+
+/**
+ * Writes all of `bytes` at the handle's start, in as few `write` calls as the kernel allows (one, for a
+ * regular file). `FileHandle.writeFile` writes 512 KiB at a time, each a trip to libuv's thread pool
+ * and back to the event loop: eight for a 4 MB texture, each waiting for a loaded event loop.
+ */
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  let at = 0;
+  while (at < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, at, bytes.length - at, at);
+    at += bytesWritten;
+  }
 }
 
 /** Writes `bytes` to `path` atomically and durably; creates the parent directory if needed. */
