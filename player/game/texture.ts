@@ -1,6 +1,6 @@
 /**
  * Textures off the main thread: the image is decoded (and, when huge, scaled down) off the page's main
- * thread; the page only gets a ready bitmap. An image that doesn't decode, or is larger than the
+ * thread; the page only gets a ready bitmap, or ready texels. An image that doesn't decode, or is larger than the
  * protocol allows, is an error the player acks — the old background stays.
  *
  * A PNG, where the platform has WebCodecs' `ImageDecoder` (a secure context in Chromium or Firefox), is
@@ -26,8 +26,8 @@ export interface DecodedTexture {
 }
 
 /**
- * An image decoded to RGBA texels: 4 bytes per texel, rows top-down as stored (not flipped for WebGL),
- * alpha not premultiplied. Uploaded from the array (three's `DataTexture`), its rows flipped by the
+ * An opaque image decoded to RGBA texels: 4 bytes per texel (alpha 255), rows top-down as stored
+ * (not flipped for WebGL). Uploaded from the array (three's `DataTexture`), its rows flipped by the
  * texture's UV transform.
  */
 export interface DecodedTexels {
