@@ -162,30 +162,39 @@ async function withImageDecoder(
   }
 }
 
-/** Frame formats without alpha: their texels come out of `copyTo` exactly as a bitmap's. */
-const OPAQUE_FORMATS: ReadonlySet<string> = new Set(['RGBX', 'BGRX']);
+/** True where a `Uint32Array` holds its bytes little-endian (the texel swizzle below assumes it). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * An opaque frame's texels as tightly packed RGBA rows, top-down (alpha 255); null for a frame with
- * alpha — `copyTo` hands its texels out premultiplied (in Chromium 156 the colour under alpha 0 is
- * lost, and others are ±1 off), where a bitmap keeps them as stored — and where the platform can't
- * convert the frame to RGBA in `copyTo` or doesn't draw it at its visible size: then a bitmap is made.
+ * alpha — copied out, its texels are premultiplied (in Chromium 156 the colour under alpha 0 is lost,
+ * and others are ±1 off), where a bitmap keeps them as stored — and for one whose size or layout
+ * this doesn't know: then a bitmap is made. The frame is copied in its own format (`BGRX` or `RGBX`)
+ * and the bytes put in RGBA order here: asked for `RGBA`, Chromium converts on the page's main
+ * thread, so a worker's copy waits for the page's frames (tests/browser/player-worker-client.test.ts).
  */
 async function texelsOf(frame: VideoFrame): Promise<Uint8Array | null> {
-  if (!frame.format || !OPAQUE_FORMATS.has(frame.format)) return null;
+  const format = frame.format;
+  if ((format !== 'BGRX' && format !== 'RGBX') || !LITTLE_ENDIAN) return null;
   const width = frame.displayWidth;
   const height = frame.displayHeight;
   const visible = frame.visibleRect;
   if (!visible || visible.width !== width || visible.height !== height) return null;
   const texels = new Uint8Array(width * height * 4);
   try {
-    await frame.copyTo(texels, {
-      format: 'RGBA',
-      colorSpace: 'srgb',
-      layout: [{ offset: 0, stride: width * 4 }],
-    });
+    await frame.copyTo(texels, { layout: [{ offset: 0, stride: width * 4 }] });
   } catch {
     return null;
+  }
+  const words = new Uint32Array(texels.buffer);
+  if (format === 'BGRX') {
+    // Bytes B G R X, read little-endian: X R G B from the top. Out: A B G R from the top.
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      words[i] = 0xff000000 | ((w & 0xff) << 16) | (w & 0xff00) | ((w >>> 16) & 0xff);
+    }
+  } else {
+    for (let i = 0; i < words.length; i++) words[i] = words[i]! | 0xff000000;
   }
   return texels;
 }
