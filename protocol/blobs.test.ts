@@ -103,23 +103,26 @@ describe('blobs and chunks', () => {
     expect(await asm.assemble()).toMatchObject({ ok: false, code: ErrorCode.BLOB_MISSING });
   });
 
-  it('a blob of one chunk is hashed once; a descriptor whose one chunk is not the blob still fails', async () => {
-    const desc = await describeBlob(blob);
-    expect(desc.chunks).toEqual([desc.sha256]);
+  it('assembles by the chunks alone: each hashed once, no whole-blob hash; a chunk list short of the size is refused', async () => {
+    const desc = await describeBlob(blob, 4096);
     let hashes = 0;
     const counting = async (bytes: Uint8Array) => {
       hashes++;
       return (await describeBlob(bytes, bytes.length)).sha256;
     };
     const asm = new BlobAssembler(desc, counting);
-    expect(await asm.add(0, blob)).toMatchObject({ ok: true });
-    expect(await asm.assemble()).toMatchObject({ ok: true });
-    expect(hashes).toBe(1);
-    // A chunk hash that is not the whole hash (no honest publisher writes one): checked whole too.
-    const other = new Uint8Array(blob).fill(7);
-    const lying = { ...desc, chunks: [(await describeBlob(other)).sha256] };
-    const tricked = new BlobAssembler(lying);
-    expect(await tricked.add(0, other)).toMatchObject({ ok: true });
-    expect(await tricked.assemble()).toMatchObject({ ok: false, code: ErrorCode.HASH_MISMATCH });
+    for (let i = 0; i < 3; i++)
+      expect(await asm.add(i, sliceChunk(blob, i, 4096))).toMatchObject({ ok: true });
+    expect(await asm.assemble()).toMatchObject({ ok: true, value: blob });
+    expect(hashes).toBe(3);
+    // Every byte was checked against a signed chunk hash; the whole hash is the blob's name (the
+    // relay checks it), so a descriptor that names the bytes otherwise still assembles them.
+    const renamed = new BlobAssembler({ ...desc, sha256: 'f'.repeat(64) });
+    for (let i = 0; i < 3; i++) await renamed.add(i, sliceChunk(blob, i, 4096));
+    expect(await renamed.assemble()).toMatchObject({ ok: true, value: blob });
+    // A chunk list that stops short of the size would assemble fewer bytes than the slot says.
+    const short = new BlobAssembler({ ...desc, chunks: desc.chunks.slice(0, 2) });
+    for (let i = 0; i < 2; i++) expect((await short.add(i, sliceChunk(blob, i, 4096))).ok).toBe(true);
+    expect(await short.assemble()).toMatchObject({ ok: false, code: ErrorCode.HASH_MISMATCH });
   });
 });
