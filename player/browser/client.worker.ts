@@ -3,9 +3,9 @@
  * WebSocket, `acceptRelease`, blob fetches and hashes, IndexedDB) runs here, off the page's main
  * thread, where three.js frames would otherwise hold every step of a release back. Textures decode
  * here too (`decodeTexels`: an opaque PNG's RGBA texels, else a bitmap); the page gets them
- * (transferred) and does the one step only it can: the upload. Scripts, config and removals go to the page's handlers as they are. Status
- * snapshots, events and timeline marks are pushed to the page (`worker-client.ts`), marks and status
- * riding with the next call (`outbox.ts`); the page's swarm
+ * (transferred) and does the one step only it can: the upload. Scripts, config and removals go to the
+ * page's handlers as they are. Status snapshots, events and timeline marks are pushed to the page
+ * (`worker-client.ts`), marks and status riding with the next call (`outbox.ts`); the page's swarm
  * plugs in through `swarm-bridge.ts`. See `client-bridge.ts` for what crosses.
  */
 import { expose, transfer, type Remote } from 'comlink';
