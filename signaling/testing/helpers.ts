@@ -188,7 +188,7 @@ export async function postRelease(
     const res = await fetch(url + ApiPath.releases(built.signed.release.room), {
       method: 'POST',
       headers: { ...authHeaders(extra), 'content-type': BUNDLE_CONTENT_TYPE },
-      body: releaseBundle(built, extra.publicKey),
+      body: encodeBundle(body, raw),
     });
     return { status: res.status, body: (await res.json()) as unknown };
   }
