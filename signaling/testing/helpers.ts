@@ -130,9 +130,9 @@ export async function bigPngBytes(bytes: number): Promise<Uint8Array> {
  * `built` as the publisher sends it in one request (`protocol/bundle.ts`): blobs under
  * `RAW_UPLOAD_BYTES` inline, the bigger ones raw behind the head.
  */
-export function releaseBundle(built: BuiltRelease, publicKey?: string): Uint8Array<ArrayBuffer> {
+export function releaseBundle(built: BuiltRelease): Uint8Array<ArrayBuffer> {
   const { inline, raw } = splitBlobs(built.blobs);
-  return encodeBundle({ signed: built.signed, blobs: inline, ...(publicKey ? { publicKey } : {}) }, raw);
+  return encodeBundle({ signed: built.signed, blobs: inline }, raw);
 }
 
 /** Every file under a data dir's `blobs/` (temp files included), sorted. */
