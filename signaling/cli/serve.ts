@@ -13,7 +13,12 @@ import { DEFAULT_MAX_PUBLISH_BODY_BYTES, DEFAULT_RELAY_LIMITS } from '../relay/l
 import type { ListenError, RunningServer } from '../server.ts';
 import { DEFAULT_ADDRESS_LIMITS, type AddressLimitOptions } from '../net/address-limits.ts';
 import { ProxyTrust } from '../net/client-address.ts';
-import { DEFAULT_HUB_OPTIONS } from '../hub/options.ts';
+import {
+  DEFAULT_HUB_OPTIONS,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_WINDOW_BYTES,
+  type HubOptions,
+} from '../hub/options.ts';
 import { DEFAULT_STALL_MS, DEFAULT_WRITE_SLOTS, SLOT_RANGE } from '../hub/fanout.ts';
 import { DEFAULT_MAX_RELEASES_PER_ROOM } from '../store/prune.ts';
 import { CliError, flag, intFlag, type Io, type OptionSpecs, type ParsedArgs } from './io.ts';
@@ -49,6 +54,10 @@ room, prints an admin link that carries the demo room's secret key in its #fragm
                      more for each that finishes without stalling, up to ${SLOT_RANGE}x N; halved when many stall
                      at once, down to N/${SLOT_RANGE}. The others wait their turn, and a holder that takes nothing
                      for ${DEFAULT_STALL_MS} ms loses its slot
+  --write-window-bytes N  bytes handed to one connection's socket at a time, refilled as the kernel
+                     takes them (default ${DEFAULT_WINDOW_BYTES}); the TCP port's write size too
+  --max-send-queue-bytes N  a connection whose unsent bytes pass N is dropped as too slow, TOO_SLOW
+                     (default ${DEFAULT_MAX_QUEUED_BYTES}; at least --write-window-bytes)
 
 Several relay nodes (docs/deploy.md):
   --redis URL        share rooms, releases and blobs with every node on this Redis (redis://HOST:PORT;
@@ -127,8 +136,33 @@ export const SERVE_OPTIONS = {
   'egress-limit': { type: 'string' },
   'push-max-bytes': { type: 'string' },
   'write-slots': { type: 'string' },
+  'write-window-bytes': { type: 'string' },
+  'max-send-queue-bytes': { type: 'string' },
   'max-releases-per-room': { type: 'string' },
 } as const satisfies OptionSpecs;
+
+/** The hub's limits `serve` was given (its connection, push and write flags); a usage error if bad. */
+export function serveHubLimits(args: ParsedArgs): Partial<HubOptions> & Pick<HubOptions, 'outbox'> {
+  const hubLimits = {
+    maxConnections: positive(args, 'max-connections', DEFAULT_HUB_OPTIONS.maxConnections),
+    maxConnectionsPerIp: positive(args, 'max-connections-per-ip', DEFAULT_HUB_OPTIONS.maxConnectionsPerIp),
+    pushBlobMaxBytes: intFlag(args, 'push-max-bytes') ?? DEFAULT_HUB_OPTIONS.pushBlobMaxBytes,
+    scheduler: {
+      ...DEFAULT_HUB_OPTIONS.scheduler,
+      maxActive: positive(args, 'write-slots', DEFAULT_WRITE_SLOTS),
+    },
+    outbox: {
+      ...DEFAULT_HUB_OPTIONS.outbox,
+      windowBytes: positive(args, 'write-window-bytes', DEFAULT_WINDOW_BYTES),
+      maxQueuedBytes: positive(args, 'max-send-queue-bytes', DEFAULT_MAX_QUEUED_BYTES),
+    },
+  };
+  if (hubLimits.outbox.maxQueuedBytes < hubLimits.outbox.windowBytes)
+    throw new CliError('--max-send-queue-bytes must be at least --write-window-bytes', 2);
+  if (!Number.isSafeInteger(hubLimits.pushBlobMaxBytes) || hubLimits.pushBlobMaxBytes < 0)
+    throw new CliError('--push-max-bytes must be 0 or a positive integer', 2);
+  return hubLimits;
+}
 
 /** A positive integer flag, or its default; a usage error otherwise. */
 function positive(args: ParsedArgs, name: string, fallback: number): number {
@@ -294,17 +328,7 @@ export async function serve(args: ParsedArgs, io: Io): Promise<number> {
       burst: positive(args, 'connect-burst', d.connects.burst),
     },
   };
-  const hubLimits = {
-    maxConnections: positive(args, 'max-connections', DEFAULT_HUB_OPTIONS.maxConnections),
-    maxConnectionsPerIp: positive(args, 'max-connections-per-ip', DEFAULT_HUB_OPTIONS.maxConnectionsPerIp),
-    pushBlobMaxBytes: intFlag(args, 'push-max-bytes') ?? DEFAULT_HUB_OPTIONS.pushBlobMaxBytes,
-    scheduler: {
-      ...DEFAULT_HUB_OPTIONS.scheduler,
-      maxActive: positive(args, 'write-slots', DEFAULT_WRITE_SLOTS),
-    },
-  };
-  if (!Number.isSafeInteger(hubLimits.pushBlobMaxBytes) || hubLimits.pushBlobMaxBytes < 0)
-    throw new CliError('--push-max-bytes must be 0 or a positive integer', 2);
+  const hubLimits = serveHubLimits(args);
   // Loaded here, not at the top: the relay's packages (express, PeerJS, sharp, prom-client) take
   // longer to load than a whole `publish` runs, and only `serve` needs them.
   const [{ ListenError, startServer }, { DEMO_ROOM, ensureDemoRoom }] = await Promise.all([

@@ -20,11 +20,10 @@ import { chunkPayloadEstimate, errorPayload, payloadOf } from './payloads.ts';
 export const BLOB_QUEUE_SHARE = 15 / 16;
 
 /**
- * Without an egress limit, consecutive chunks of one answer go to the send queue as one piece of up
- * to the connection's whole window (one view of the blob's framed messages, one `write`): a 5 MB
- * blob leaves in one write per connection, as a bare server writes a file. (They went in 1 MiB pieces
- * before, in one corked `writev`; the scheduler saw no earlier progress either way: a `writev`
- * completes all its pieces at once.) With an egress limit, each chunk waits for the budget on its own.
+ * Without an egress limit, consecutive chunks of one answer go to the send queue as pieces of up to
+ * the connection's whole window (each one view of the blob's framed messages, one `write`): a 5 MB
+ * blob leaves in three writes per connection at the default 2 MiB, each handed over once the kernel
+ * took the one before. With an egress limit, each chunk waits for the budget on its own.
  */
 export function chunkRunBytes(windowBytes: number, egressLimited: boolean): number {
   return egressLimited ? 0 : windowBytes;

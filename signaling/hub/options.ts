@@ -19,6 +19,22 @@ import type { OutboxLimits } from './outbox.ts';
  */
 export const DEFAULT_MAX_INBOUND_FRAME_BYTES = 1024 * 1024;
 
+/**
+ * Bytes handed to one connection's socket and not yet taken by the kernel, by default
+ * (`--write-window-bytes`); the TCP port's write size too. Nothing is copied per connection: each is
+ * handed views of the same framed buffers, so the window bounds what one write puts before the
+ * kernel at once, not memory. 8 MiB (a 5 MB patch in one write per connection, as a bare server
+ * writes a file) let a 500-client seed fan-out hand the kernel 500 × 6.7 MB at once: the kernel went
+ * into TCP memory pressure (`net.ipv4.tcp_mem`) in every run, and the readers' kernel time doubled.
+ * With 2 MiB (at most 8 × 64 write slots × 2 MiB = 1 GiB at once) it did not, and the fan-out took
+ * 0.6–0.7× the bare server's time, our framed clients' the same as before (docs/server.md,
+ * "Fourteenth round").
+ */
+export const DEFAULT_WINDOW_BYTES = 2 * 1024 * 1024;
+
+/** A connection's send queue past which it is dropped as too slow (`TOO_SLOW`), by default. */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+
 /** Tunables of the hub. */
 export interface HubOptions {
   readonly heartbeatMs: number;
@@ -75,9 +91,11 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   rosterIntervalMs: 200,
   closeGraceMs: 2_000,
   peersIntervalMs: 1_000,
-  // An 8 MiB window: a 5 MB patch goes to a connection in one write of shared frames (nothing is
-  // copied per connection; a non-reader just keeps its share queued). The TCP port's write size too.
-  outbox: { windowBytes: 8 * 1024 * 1024, maxQueuedBytes: 64 * 1024 * 1024, dropAfterMs: 30_000 },
+  outbox: {
+    windowBytes: DEFAULT_WINDOW_BYTES,
+    maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES,
+    dropAfterMs: 30_000,
+  },
   scheduler: { maxActive: DEFAULT_WRITE_SLOTS, stallMs: DEFAULT_STALL_MS },
   egressBytesPerSecond: null,
   pushBlobMaxBytes: PUSH_BLOB_MAX_BYTES,

@@ -21,10 +21,9 @@ import { errorPayload } from '../hub/payloads.ts';
 
 /**
  * Bytes per write of a big frame (a seed `hot_update` with a whole image) or run of chunk frames, by
- * default: as much as a connection's default window (8 MiB), so that a 5 MB patch is one `write`, like
- * a bare server's one write of the whole frame. (1 MiB pieces before: one corked `writev` of several
- * buffers, whose callbacks all run when the last byte is handed over, so the fan-out scheduler saw
- * no earlier progress; only more work per connection.)
+ * default: a connection's default window (2 MiB), so each write is a whole window, handed over once
+ * the previous one was taken. (Smaller pieces in one corked `writev` only cost more: its callbacks
+ * all run when the last byte is handed over. The server passes its own window when it has one.)
  */
 export const DEFAULT_TCP_SLICE_BYTES = DEFAULT_HUB_OPTIONS.outbox.windowBytes;
 
