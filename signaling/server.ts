@@ -316,7 +316,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxInboundFrameBytes: maxInbound,
     admit: (socket) => admitTcp(limits, trust, socket, perAddress.session, log),
     // Each write a whole window, unless told otherwise.
-    sliceBytes: options.tcpSliceBytes ?? options.hub?.outbox?.windowBytes ?? DEFAULT_HUB_OPTIONS.outbox.windowBytes,
+    sliceBytes:
+      options.tcpSliceBytes ?? options.hub?.outbox?.windowBytes ?? DEFAULT_HUB_OPTIONS.outbox.windowBytes,
   });
   const tcpSockets = new Set<Socket>();
   tcp.on('connection', (socket: Socket) => {
