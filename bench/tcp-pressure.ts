@@ -1,9 +1,10 @@
 /**
  * How often the kernel entered TCP memory pressure (Linux's `TCPMemoryPressures` counter in
  * /proc/net/netstat): all sockets' buffers together passed `net.ipv4.tcp_mem`'s middle value, and
- * the kernel shrinks buffers and prunes receive queues until they fall back. A fan-out that hands
- * every socket megabytes at once can get there (500 × 4 MB send buffers pass this machine's 1.5 GB):
- * the benchmark counts it per run, since it changes what a run measures.
+ * the kernel holds socket buffers down until they fall back under it. A fan-out that hands hundreds
+ * of sockets megabytes each at once gets there (500 seed clients handed 6.7 MB each did, on a machine
+ * whose mark is 1.5 GB), and the readers' kernel time doubled: the benchmark counts it per run, since
+ * it changes what a run measures (docs/server.md, "Fourteenth round").
  */
 import { readFileSync } from 'node:fs';
 
