@@ -57,7 +57,8 @@ room, prints an admin link that carries the demo room's secret key in its #fragm
   --write-window-bytes N  bytes handed to one connection's socket at a time, refilled as the kernel
                      takes them (default ${DEFAULT_WINDOW_BYTES}); the TCP port's write size too
   --max-send-queue-bytes N  a connection whose unsent bytes pass N is dropped as too slow, TOO_SLOW
-                     (default ${DEFAULT_MAX_QUEUED_BYTES}; at least --write-window-bytes)
+                     (default ${DEFAULT_MAX_QUEUED_BYTES}; at least --write-window-bytes). Keep it over the
+                     biggest patch: a seed client's frame carries a whole image, 4/3 of its bytes
 
 Several relay nodes (docs/deploy.md):
   --redis URL        share rooms, releases and blobs with every node on this Redis (redis://HOST:PORT;
