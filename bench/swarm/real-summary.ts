@@ -1,9 +1,9 @@
 /**
  * The swarm benchmark's summary of its real runs: one line per relay limit × N × patch, over every
  * run — the relay-only and swarm times, the swarm ÷ relay-only ratio of each run (marked with which
- * mode ran first) and their median, the medians of the runs where the swarm ran first and where it
- * ran second (an order bias shows as a gap between the two), the CPU ratios (relay and players; the
- * relay's process alone) and the load.
+ * mode ran first) and their median, their order-balanced geometric mean ({@link balancedRatio}), the
+ * medians of the runs where the swarm ran first and where it ran second (an order bias shows as a gap
+ * between the two), the CPU ratios (relay and players; the relay's process alone) and the load.
  */
 import type { RealRow } from './real.ts';
 
@@ -29,6 +29,26 @@ export function median(values: readonly number[]): number {
   if (sorted.length === 0) return NaN;
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The geometric mean; NaN for none. */
+export function geometricMean(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  return Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);
+}
+
+/**
+ * The ratio with the order's bias taken out: the geometric mean of the runs where the swarm ran first
+ * and that of the runs where it ran second, averaged geometrically. If going first makes a run f
+ * times slower, whichever the mode, the first are r·f and the second r / f: this gives r, where the
+ * median of four (two of each) lands anywhere between. All runs' geometric mean when one order is
+ * missing.
+ */
+export function balancedRatio(ratios: SummaryLine['ratios']): number {
+  const first = ratios.filter((r) => r.swarmFirst).map((r) => r.ratio);
+  const second = ratios.filter((r) => !r.swarmFirst).map((r) => r.ratio);
+  if (first.length === 0 || second.length === 0) return geometricMean(ratios.map((r) => r.ratio));
+  return Math.sqrt(geometricMean(first) * geometricMean(second));
 }
 
 /** Pairs each swarm row with its relay-only row of the same run, limit, N and patch. */
@@ -87,9 +107,9 @@ export function printRealSummary(rows: readonly RealRow[]): void {
     '\nSummary over the runs: slowest player, swarm ÷ relay only of the same run (S: the swarm ran first, R: relay only first)\n',
   );
   console.log(
-    '| relay limit | N | patch | relay only | swarm | swarm ÷ relay only: median (runs) | median, swarm first | median, relay only first | CPU, swarm ÷ relay only | relay process CPU, swarm ÷ relay only | load |',
+    '| relay limit | N | patch | relay only | swarm | swarm ÷ relay only: median (runs) | order-balanced geometric mean | median, swarm first | median, relay only first | CPU, swarm ÷ relay only | relay process CPU, swarm ÷ relay only | load |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const l of lines) {
     const ratios = l.ratios.map((r) => r.ratio);
     const runs = l.ratios.map((r) => `${r.ratio.toFixed(2)} ${r.swarmFirst ? 'S' : 'R'}`).join(', ');
@@ -97,7 +117,7 @@ export function printRealSummary(rows: readonly RealRow[]): void {
     const second = median(l.ratios.filter((r) => !r.swarmFirst).map((r) => r.ratio));
     console.log(
       `| ${rate(l.limit)} | ${l.n} | ${(l.sizeBytes / (1 << 20)).toFixed(2)} MB | ${range(l.relayOnly, ms)} | ${range(l.swarm, ms)} | ` +
-        `**${x(median(ratios))}** (${runs}) | ${x(first)} | ${x(second)} | ${range(l.cpuRatios, x)} | ${range(l.relayCpuRatios, x)} | ${range(l.loads, (v) => v.toFixed(1))} |`,
+        `**${x(median(ratios))}** (${runs}) | **${x(balancedRatio(l.ratios))}** | ${x(first)} | ${x(second)} | ${range(l.cpuRatios, x)} | ${range(l.relayCpuRatios, x)} | ${range(l.loads, (v) => v.toFixed(1))} |`,
     );
   }
 }
