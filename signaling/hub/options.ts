@@ -27,9 +27,8 @@ export const DEFAULT_MAX_INBOUND_FRAME_BYTES = 1024 * 1024;
  * writes a file) let a 500-client seed fan-out hand the kernel 500 × 6.7 MB at once: the kernel went
  * into TCP memory pressure (`net.ipv4.tcp_mem`) in every run, and the readers' kernel time doubled.
  * With 2 MiB (8 × 64 slot holders × 2 MiB = 1 GiB outstanding at most, twice that with revoked
- * writes) it did not, and the fan-out took
- * 0.6–0.7× the bare server's time, our framed clients' the same as before (docs/server.md,
- * "Fourteenth round").
+ * writes) it did not, and the fan-out took 0.6–0.7× the bare server's time, our framed clients' the
+ * same as before (docs/server.md, "Fourteenth round").
  */
 export const DEFAULT_WINDOW_BYTES = 2 * 1024 * 1024;
 
