@@ -5,6 +5,7 @@
  * half between minutes.
  */
 import type { Row } from './fanout-runs.ts';
+import { median } from './stats.ts';
 
 /** A relay run with its paired baseline. */
 export interface Pair {
@@ -76,8 +77,6 @@ export interface RatioSummary {
 export function summarize(ratios: readonly number[]): RatioSummary | null {
   if (ratios.length === 0) return null;
   const s = [...ratios].sort((a, b) => a - b);
-  const mid = s.length / 2;
-  const median = s.length % 2 === 1 ? s[Math.floor(mid)]! : (s[mid - 1]! + s[mid]!) / 2;
   const logs = s.map(Math.log);
   const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
   let low: number | null = null;
@@ -88,7 +87,15 @@ export function summarize(ratios: readonly number[]): RatioSummary | null {
     low = Math.exp(mean - half);
     high = Math.exp(mean + half);
   }
-  return { count: s.length, median, min: s[0]!, max: s.at(-1)!, geoMean: Math.exp(mean), low, high };
+  return {
+    count: s.length,
+    median: median(s),
+    min: s[0]!,
+    max: s.at(-1)!,
+    geoMean: Math.exp(mean),
+    low,
+    high,
+  };
 }
 
 /**

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RealRow } from './real.ts';
 import { swarmFirst } from './real.ts';
-import { balancedRatio, geometricMean, median, summarize } from './real-summary.ts';
+import { geometricMean, median } from '../stats.ts';
+import { balancedRatio, summarize } from './real-summary.ts';
 
 function row(
   run: number,

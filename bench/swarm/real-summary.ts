@@ -5,6 +5,7 @@
  * medians of the runs where the swarm ran first and where it ran second (an order bias shows as a gap
  * between the two), the CPU ratios (relay and players; the relay's process alone) and the load.
  */
+import { geometricMean, median } from '../stats.ts';
 import type { RealRow } from './real.ts';
 
 /** One line of the summary. */
@@ -21,20 +22,6 @@ export interface SummaryLine {
   readonly cpuRatios: readonly number[];
   readonly relayCpuRatios: readonly number[];
   readonly loads: readonly number[];
-}
-
-/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** The geometric mean; NaN for none. */
-export function geometricMean(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  return Math.exp(values.reduce((sum, v) => sum + Math.log(v), 0) / values.length);
 }
 
 /**
