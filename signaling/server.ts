@@ -315,9 +315,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const tcp = createTcpServer(hub, {
     maxInboundFrameBytes: maxInbound,
     admit: (socket) => admitTcp(limits, trust, socket, perAddress.session, log),
-    // Each write a whole window, unless told otherwise.
-    sliceBytes:
-      options.tcpSliceBytes ?? options.hub?.outbox?.windowBytes ?? DEFAULT_HUB_OPTIONS.outbox.windowBytes,
+    ...(options.tcpSliceBytes ? { sliceBytes: options.tcpSliceBytes } : {}),
   });
   const tcpSockets = new Set<Socket>();
   tcp.on('connection', (socket: Socket) => {

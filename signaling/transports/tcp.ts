@@ -16,16 +16,7 @@ import type { Conn, Wire } from '../hub/conn.ts';
 import type { Hub } from '../hub/hub.ts';
 import { TCP_FRAMING } from '../hub/framing.ts';
 import { unflushedOf } from './unflushed.ts';
-import { DEFAULT_HUB_OPTIONS } from '../hub/options.ts';
 import { errorPayload } from '../hub/payloads.ts';
-
-/**
- * Bytes per write of a big frame (a seed `hot_update` with a whole image) or run of chunk frames, by
- * default: a connection's default window (2 MiB), so each write is a whole window, handed over once
- * the previous one was taken. (Smaller pieces in one corked `writev` only cost more: its callbacks
- * all run when the last byte is handed over. The server passes its own window when it has one.)
- */
-export const DEFAULT_TCP_SLICE_BYTES = DEFAULT_HUB_OPTIONS.outbox.windowBytes;
 
 /** Options of {@link createTcpServer}. */
 export interface TcpOptions {
@@ -33,7 +24,13 @@ export interface TcpOptions {
   readonly maxInboundFrameBytes: number;
   /** Largest unframed seed hello (the seed server read it with one `recv(1024)`). */
   readonly maxSeedHelloBytes?: number;
-  /** Bytes per write of a big frame: the unit of progress the fan-out scheduler sees. */
+  /**
+   * Bytes per write of a big frame (a seed `hot_update` with a whole image) or run of chunk frames:
+   * the unit of progress the fan-out scheduler sees. By default the hub's window
+   * (`--write-window-bytes`), so each write is a whole window, handed over once the previous one was
+   * taken. (Smaller pieces in one corked `writev` only cost more: its callbacks all run when the last
+   * byte is handed over.)
+   */
   readonly sliceBytes?: number;
   /**
    * Asked first for each new socket (its client's address behind a trusted balancer, the per-address
@@ -111,7 +108,7 @@ function acceptSocket(hub: Hub, socket: Socket, options: TcpOptions): void {
 
 /** Serves one admitted TCP connection. */
 function serveSocket(hub: Hub, socket: Socket, options: TcpOptions, address: string): void {
-  const wire = new TcpWire(socket, options.sliceBytes ?? DEFAULT_TCP_SLICE_BYTES, address);
+  const wire = new TcpWire(socket, options.sliceBytes ?? hub.options.outbox.windowBytes, address);
   const conn: Conn = hub.open(wire);
   const decoder = new FrameDecoder({ maxFrameBytes: options.maxInboundFrameBytes });
   const maxHello = options.maxSeedHelloBytes ?? 8 * 1024;
