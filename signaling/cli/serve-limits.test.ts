@@ -10,10 +10,10 @@ import { SERVE_OPTIONS, serveHubLimits } from './serve.ts';
 const limitsOf = (...argv: string[]) => serveHubLimits(parseCommandArgs(argv, SERVE_OPTIONS));
 
 describe('serve: the write window and send queue flags', () => {
-  it('defaults to a 2 MiB window and a 64 MiB queue', () => {
+  it('defaults to a 1 MiB window and a 64 MiB queue', () => {
     const { outbox } = limitsOf();
     expect(outbox.windowBytes).toBe(DEFAULT_WINDOW_BYTES);
-    expect(DEFAULT_WINDOW_BYTES).toBe(2 * 1024 * 1024);
+    expect(DEFAULT_WINDOW_BYTES).toBe(1024 * 1024);
     expect(outbox.maxQueuedBytes).toBe(DEFAULT_MAX_QUEUED_BYTES);
     expect(outbox.dropAfterMs).toBe(DEFAULT_HUB_OPTIONS.outbox.dropAfterMs);
   });

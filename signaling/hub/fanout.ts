@@ -5,6 +5,14 @@
  * at a time lets a single receiver that stopped reading hold back everyone behind it — the seed's
  * flaw. So a few connections at a time hold a write slot, and a holder that makes no progress for
  * `stallMs` loses it to the next in line and queues again once it moves.
+ *
+ * Slot holders also take turns: a connection whose write completed refills its socket in the next
+ * turn ({@link WriteScheduler.nextTurn}), after every other connection whose write completed before
+ * it — one window each, round robin. Refilled at once instead, a socket whose writes the kernel takes
+ * straight away (loopback, an open window) is handed its whole blob in one burst of callbacks before
+ * the event loop looks at any other socket: its receiver's buffer overflows (zero-window
+ * advertisements, loss probes), and the receiving machine pays for sending the rest
+ * (docs/server.md, "fifteenth round").
  */
 
 /**
@@ -44,7 +52,12 @@ export interface SlotHolder {
   granted(): void;
   /** Called when the slot is taken back from a holder that stalled. */
   revoked(): void;
+  /** Called when the turn it asked for with {@link WriteScheduler.nextTurn} comes: writes what it may. */
+  turn(): void;
 }
+
+/** Runs `turns` later: after the I/O callbacks and ticks now pending (`setImmediate` by default). */
+export type TurnDefer = (turns: () => void) => void;
 
 /** Options of {@link WriteScheduler}. */
 export interface SchedulerOptions {
@@ -55,6 +68,8 @@ export interface SchedulerOptions {
   readonly now?: () => number;
   /** Told about every slot taken back (metrics). */
   readonly onRevoke?: () => void;
+  /** When the turns asked for run (tests run them when they say). */
+  readonly defer?: TurnDefer;
 }
 
 /**
@@ -86,6 +101,10 @@ export class WriteScheduler {
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Slots taken back from stalled holders, since start (for metrics and tests). */
   revocations = 0;
+  /** Holders waiting for their next turn, in the order they asked (a `Set` keeps it). */
+  private turns = new Set<SlotHolder>();
+  private turnsDue = false;
+  private readonly defer: TurnDefer;
 
   constructor(options: SchedulerOptions = {}) {
     this.maxActive = Math.max(1, options.maxActive ?? DEFAULT_WRITE_SLOTS);
@@ -93,7 +112,28 @@ export class WriteScheduler {
     this.stallMs = options.stallMs ?? DEFAULT_STALL_MS;
     this.now = options.now ?? (() => performance.now());
     this.onRevoke = options.onRevoke ?? (() => {});
+    this.defer = options.defer ?? setImmediate;
   }
+
+  /**
+   * Asks for `holder.turn()` after the holders that asked before it had theirs, once the I/O
+   * callbacks and ticks pending now have run: a write's completion refills the socket then, not
+   * from inside its own callback (see the file comment). Asking twice before the turn is one turn.
+   */
+  nextTurn(holder: SlotHolder): void {
+    this.turns.add(holder);
+    if (this.turnsDue) return;
+    this.turnsDue = true;
+    this.defer(this.runTurns);
+  }
+
+  private readonly runTurns = (): void => {
+    this.turnsDue = false;
+    // Holders asking during these turns (a write completing at once) wait for the next round.
+    const due = this.turns;
+    this.turns = new Set();
+    for (const holder of due) holder.turn();
+  };
 
   /** Connections holding a slot. */
   get activeCount(): number {
@@ -199,5 +239,6 @@ export class WriteScheduler {
     this.timer = undefined;
     this.active.clear();
     this.waiting.clear();
+    this.turns.clear();
   }
 }

@@ -23,14 +23,16 @@ export const DEFAULT_MAX_INBOUND_FRAME_BYTES = 1024 * 1024;
  * Bytes handed to one connection's socket and not yet taken by the kernel, by default
  * (`--write-window-bytes`); the TCP port's write size too. Nothing is copied per connection: each is
  * handed views of the same framed buffers, so the window bounds what one write puts before the
- * kernel at once, not memory. 8 MiB (a 5 MB patch in one write per connection, as a bare server
- * writes a file) let a 500-client seed fan-out hand the kernel 500 × 6.7 MB at once: the kernel went
- * into TCP memory pressure (`net.ipv4.tcp_mem`) in every run, and the readers' kernel time doubled.
- * With 2 MiB (8 × 64 slot holders × 2 MiB = 1 GiB outstanding at most, twice that with revoked
- * writes) it did not, and the fan-out took 0.6–0.7× the bare server's time, our framed clients' the
- * same as before (docs/server.md, "Fourteenth round").
+ * kernel at once, not memory. A connection gets one window per turn (`WriteScheduler.nextTurn`), so
+ * the window is also what each socket's receiver finds queued before the relay moves on. 8 MiB (a
+ * 5 MB patch in one write per connection, as a bare server writes a file) put the kernel into TCP
+ * memory pressure (`net.ipv4.tcp_mem`) in a 500-client seed fan-out; 2 MiB did not, but overflowed
+ * the receivers' fresh buffers (zero-window advertisements) once turns spread the writes; with 1 MiB
+ * turns the readers' kernel time fell by a third and both protocols' fan-outs to 0.7–0.8× the bare
+ * server's (docs/server.md, "Fifteenth round"). Smaller windows cost the relay more writes for no
+ * more speed.
  */
-export const DEFAULT_WINDOW_BYTES = 2 * 1024 * 1024;
+export const DEFAULT_WINDOW_BYTES = 1024 * 1024;
 
 /** A connection's send queue past which it is dropped as too slow (`TOO_SLOW`), by default. */
 export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;

@@ -57,11 +57,13 @@ class TestSink implements Sink {
 
 const payload = (text: string): Payload => ({ frame: new TextEncoder().encode(text) });
 const limits = { windowBytes: 10, maxQueuedBytes: 100, dropAfterMs: 1_000 };
+/** Turns run as soon as they are asked for: these tests are about windows, queues and slots. */
+const AT_ONCE = { defer: (turns: () => void) => turns() };
 
 describe('Outbox', () => {
   it('writes control messages at once, up to the window', () => {
     const sink = new TestSink();
-    const box = new Outbox(sink, new WriteScheduler(), limits);
+    const box = new Outbox(sink, new WriteScheduler(AT_ONCE), limits);
     box.send(payload('aaaa'));
     box.send(payload('bbbbbbb'));
     box.send(payload('cc'));
@@ -72,7 +74,7 @@ describe('Outbox', () => {
 
   it('lets a newer message with the same key replace an unsent older one', () => {
     const sink = new TestSink();
-    const box = new Outbox(sink, new WriteScheduler(), limits);
+    const box = new Outbox(sink, new WriteScheduler(AT_ONCE), limits);
     box.send(payload('0123456789'));
     box.send(payload('r1'), { key: 'release' });
     box.send(payload('x'));
@@ -84,7 +86,7 @@ describe('Outbox', () => {
 
   it('slices big messages and keeps their bytes in order', () => {
     const sink = new TestSink(4);
-    const box = new Outbox(sink, new WriteScheduler(), { ...limits, windowBytes: 8 });
+    const box = new Outbox(sink, new WriteScheduler(AT_ONCE), { ...limits, windowBytes: 8 });
     box.send(payload('abcdefghijkl'), { bulk: true });
     box.send(payload('Z'));
     expect(sink.written.map((b) => b.length)).toEqual([4, 4]);
@@ -95,7 +97,7 @@ describe('Outbox', () => {
 
   it('writes what a batch queued in one corked write, framed pieces as they are', () => {
     const sink = new TestSink();
-    const box = new Outbox(sink, new WriteScheduler(), { ...limits, windowBytes: 64 });
+    const box = new Outbox(sink, new WriteScheduler(AT_ONCE), { ...limits, windowBytes: 64 });
     box.send(payload('a'), { bulk: true });
     sink.flush();
     box.batch(() => {
@@ -112,7 +114,7 @@ describe('Outbox', () => {
 
   it('refills bulk bytes in batches: once half the window flushed, up to the window, in one corked write', () => {
     const sink = new TestSink(2);
-    const box = new Outbox(sink, new WriteScheduler(), { ...limits, windowBytes: 8 });
+    const box = new Outbox(sink, new WriteScheduler(AT_ONCE), { ...limits, windowBytes: 8 });
     box.send(payload('abcdefghijklmnop'), { bulk: true });
     expect(sink.written.length).toBe(4);
     sink.flushOne();
@@ -125,9 +127,27 @@ describe('Outbox', () => {
     expect(sink.batches).toEqual([4, 2, 2]);
   });
 
+  it('never puts a second piece past the window: a run that does not fit waits for the flush', () => {
+    const sink = new TestSink();
+    const box = new Outbox(sink, new WriteScheduler(AT_ONCE), { ...limits, windowBytes: 10 });
+    const run = (c: string) => ({ wire: new TextEncoder().encode(c.repeat(4)) });
+    box.batch(() => {
+      for (const c of 'abc') box.send(run(c), { bulk: true });
+    });
+    // 4 + 4 fit in 10; a third 4 would be 12.
+    expect(sink.text()).toBe('aaaabbbb');
+    sink.flush();
+    expect(sink.text()).toBe('aaaabbbbcccc');
+    // A piece bigger than the window goes alone, on an empty one.
+    box.send({ wire: new TextEncoder().encode('x'.repeat(16)) }, { bulk: true });
+    expect(sink.written.length).toBe(3);
+    sink.flush();
+    expect(sink.written.length).toBe(4);
+  });
+
   it('reports a queue over its limit as too slow', () => {
     const sink = new TestSink();
-    const box = new Outbox(sink, new WriteScheduler(), limits);
+    const box = new Outbox(sink, new WriteScheduler(AT_ONCE), limits);
     const why: string[] = [];
     box.onTooSlow = (w) => why.push(w);
     for (let i = 0; i < 12; i++) box.send(payload('0123456789'));
@@ -137,7 +157,7 @@ describe('Outbox', () => {
   it('reports no progress for too long as too slow', () => {
     let t = 0;
     const sink = new TestSink();
-    const box = new Outbox(sink, new WriteScheduler(), limits, () => t);
+    const box = new Outbox(sink, new WriteScheduler(AT_ONCE), limits, () => t);
     const why: string[] = [];
     box.onTooSlow = (w) => why.push(w);
     box.send(payload('0123456789'));
@@ -151,7 +171,7 @@ describe('Outbox', () => {
 
   it('does not count the wait for a write slot as the client being too slow', () => {
     let t = 0;
-    const scheduler = new WriteScheduler({ maxActive: 1, now: () => t });
+    const scheduler = new WriteScheduler({ ...AT_ONCE, maxActive: 1, now: () => t });
     const busy = new Outbox(new TestSink(), scheduler, limits, () => t);
     const waiting = new Outbox(new TestSink(), scheduler, limits, () => t);
     const why: string[] = [];
@@ -165,7 +185,7 @@ describe('Outbox', () => {
 
   it('finishes with a last message after the half-written one, then resolves', async () => {
     const sink = new TestSink(4);
-    const box = new Outbox(sink, new WriteScheduler(), { ...limits, windowBytes: 4 });
+    const box = new Outbox(sink, new WriteScheduler(AT_ONCE), { ...limits, windowBytes: 4 });
     box.send(payload('abcdefgh'), { bulk: true });
     box.send(payload('never'));
     const done = box.finish(payload('ERR'));
@@ -179,7 +199,7 @@ describe('Outbox', () => {
 
 describe('WriteScheduler', () => {
   it('lets a few connections write bulk at once, and the next in line when one is done', () => {
-    const scheduler = new WriteScheduler({ maxActive: 2 });
+    const scheduler = new WriteScheduler({ ...AT_ONCE, maxActive: 2 });
     const sinks = [new TestSink(), new TestSink(), new TestSink()];
     const boxes = sinks.map((s) => new Outbox(s, scheduler, limits));
     boxes.forEach((b) => b.send(payload('12345'), { bulk: true }));
@@ -192,7 +212,7 @@ describe('WriteScheduler', () => {
 
   it('takes the slot from a holder that stopped reading, so it holds back no one', () => {
     let t = 0;
-    const scheduler = new WriteScheduler({ maxActive: 1, stallMs: 100, now: () => t });
+    const scheduler = new WriteScheduler({ ...AT_ONCE, maxActive: 1, stallMs: 100, now: () => t });
     const stuck = new TestSink();
     const good = new TestSink();
     const a = new Outbox(stuck, scheduler, limits, () => t);
@@ -214,7 +234,7 @@ describe('WriteScheduler', () => {
 
   it('keeps the slot of a holder whose one big write the kernel is still taking, piece by piece', () => {
     let t = 0;
-    const scheduler = new WriteScheduler({ maxActive: 1, stallMs: 100, now: () => t });
+    const scheduler = new WriteScheduler({ ...AT_ONCE, maxActive: 1, stallMs: 100, now: () => t });
     const slow = new TestSink();
     let unflushed = 0;
     slow.unflushedBytes = () => unflushed;
@@ -238,7 +258,7 @@ describe('WriteScheduler', () => {
 
   it(`lets at most ${REVOKED_SHARE}× the slots fill at once when every reader is slow, and the next in line go as each write ends`, () => {
     let t = 0;
-    const scheduler = new WriteScheduler({ maxActive: 2, stallMs: 100, now: () => t });
+    const scheduler = new WriteScheduler({ ...AT_ONCE, maxActive: 2, stallMs: 100, now: () => t });
     const sinks = Array.from({ length: 6 }, () => new TestSink());
     for (const sink of sinks)
       new Outbox(sink, scheduler, limits, () => t).send(payload('abc'), { bulk: true });
@@ -264,7 +284,7 @@ describe('WriteScheduler', () => {
     let t = 0;
     const { maxActive, stallMs } = DEFAULT_HUB_OPTIONS.scheduler;
     expect(maxActive).toBe(DEFAULT_WRITE_SLOTS);
-    const scheduler = new WriteScheduler({ ...DEFAULT_HUB_OPTIONS.scheduler, now: () => t });
+    const scheduler = new WriteScheduler({ ...AT_ONCE, ...DEFAULT_HUB_OPTIONS.scheduler, now: () => t });
     const stuck = Array.from({ length: DEFAULT_WRITE_SLOTS }, () => new TestSink());
     for (const sink of stuck) new Outbox(sink, scheduler, limits, () => t).send(payload('x'), { bulk: true });
     expect(scheduler.activeCount).toBe(DEFAULT_WRITE_SLOTS);
@@ -293,13 +313,14 @@ describe('WriteScheduler', () => {
       writing: true,
       granted: () => void (h.has = true),
       revoked: () => void (h.has = false),
+      turn: () => {},
     };
     return h;
   }
 
   it(`adds a slot for each holder done without stalling, up to ${SLOT_RANGE}× the configured count`, () => {
     let t = 0;
-    const scheduler = new WriteScheduler({ maxActive: 2, stallMs: 100, now: () => t });
+    const scheduler = new WriteScheduler({ ...AT_ONCE, maxActive: 2, stallMs: 100, now: () => t });
     const all = Array.from({ length: 40 }, () => holder(() => t));
     for (const h of all) scheduler.request(h);
     expect(all.filter((h) => h.has).length).toBe(2);
@@ -321,7 +342,7 @@ describe('WriteScheduler', () => {
 
   it('adds no slot for a holder that leaves (its connection closed): that says nothing of the readers', () => {
     let t = 0;
-    const scheduler = new WriteScheduler({ maxActive: 2, stallMs: 100, now: () => t });
+    const scheduler = new WriteScheduler({ ...AT_ONCE, maxActive: 2, stallMs: 100, now: () => t });
     const sinks = Array.from({ length: 4 }, () => new TestSink());
     const boxes = sinks.map((s) => new Outbox(s, scheduler, limits, () => t));
     for (const box of boxes) box.send(payload('0123456789'), { bulk: true });
@@ -337,7 +358,7 @@ describe('WriteScheduler', () => {
 
   it('halves the slots when many holders stall at once, down to the configured count ÷ the range; one non-reader among many moves nothing', () => {
     let t = 0;
-    const scheduler = new WriteScheduler({ maxActive: 16, stallMs: 100, now: () => t });
+    const scheduler = new WriteScheduler({ ...AT_ONCE, maxActive: 16, stallMs: 100, now: () => t });
     const all = Array.from({ length: 200 }, () => holder(() => t));
     for (const h of all) scheduler.request(h);
     expect(scheduler.activeCount).toBe(16);
@@ -357,5 +378,64 @@ describe('WriteScheduler', () => {
     expect(limits).toEqual([8, 4, 2, 2, 2, 2]);
     expect(Math.ceil(16 / SLOT_RANGE)).toBe(2);
     scheduler.close();
+  });
+
+  it("takes turns: a socket whose writes the kernel takes at once gets one window, then the others' turn", async () => {
+    // A kernel that takes every write at once (loopback, an open window): each completes in a tick.
+    const log: string[] = [];
+    const instant = (name: string): Sink => ({
+      framing: TCP_FRAMING,
+      sliceBytes: 4,
+      write(bytes, done) {
+        log.push(`${name}${bytes.length}`);
+        process.nextTick(done);
+      },
+    });
+    // The production scheduler: turns on `setImmediate`.
+    const scheduler = new WriteScheduler();
+    const a = new Outbox(instant('a'), scheduler, { ...limits, windowBytes: 4 });
+    const b = new Outbox(instant('b'), scheduler, { ...limits, windowBytes: 4 });
+    a.send(payload('x'.repeat(12)), { bulk: true });
+    // The other connection's request comes in with a later I/O event: refilled from inside its own
+    // completions, the first socket had all three windows by then.
+    await new Promise((r) => setImmediate(r));
+    b.send(payload('y'.repeat(12)), { bulk: true });
+    while (!a.idle || !b.idle) await new Promise((r) => setImmediate(r));
+    expect(log).toEqual(['a4', 'b4', 'a4', 'b4', 'a4', 'b4']);
+    scheduler.close();
+  });
+
+  it('runs the turns in the order asked, once each, and a holder asking during them in the next round', () => {
+    let due: (() => void) | null = null;
+    const scheduler = new WriteScheduler({ defer: (turns) => void (due = turns) });
+    const order: string[] = [];
+    const turnTaker = (name: string, again = false): SlotHolder => {
+      const h: SlotHolder = {
+        lastProgress: 0,
+        writing: false,
+        granted: () => {},
+        revoked: () => {},
+        turn: () => {
+          order.push(name);
+          if (again) scheduler.nextTurn(h);
+        },
+      };
+      return h;
+    };
+    const [x, y, z] = [turnTaker('x', true), turnTaker('y'), turnTaker('z')];
+    scheduler.nextTurn(y);
+    scheduler.nextTurn(x);
+    scheduler.nextTurn(y);
+    scheduler.nextTurn(z);
+    expect(order).toEqual([]);
+    const round = () => {
+      const run = due;
+      due = null;
+      run?.();
+    };
+    round();
+    expect(order).toEqual(['y', 'x', 'z']);
+    round();
+    expect(order).toEqual(['y', 'x', 'z', 'x']);
   });
 });

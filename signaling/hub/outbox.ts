@@ -265,7 +265,8 @@ export class Outbox implements SlotHolder {
     if (this.pumping || this.closed) return;
     this.pumping = true;
     // Bulk bytes go in batches: a refill starts only once half the window has flushed, and then fills
-    // it, in one corked write that carries many chunk frames (one system call, not one per frame).
+    // it (never past it), in one corked write that carries many chunk frames (one system call, not
+    // one per frame).
     let refilling = false;
     let corked = false;
     try {
@@ -277,7 +278,7 @@ export class Outbox implements SlotHolder {
             if (!this.mayWriteBulk()) this.wantSlot();
             if (!this.mayWriteBulk()) break;
             refilling ||= this.inflight <= this.limits.windowBytes / 2;
-            if (!refilling) break;
+            if (!refilling || this.overfills(this.bulk[0]!.size)) break;
             item = this.bulk.shift();
           }
           if (!item) break;
@@ -289,7 +290,8 @@ export class Outbox implements SlotHolder {
           if (!this.mayWriteBulk()) this.wantSlot();
           if (!this.mayWriteBulk()) break;
           refilling ||= this.inflight <= this.limits.windowBytes / 2;
-          if (!refilling) break;
+          const rest = this.current.bytes.length - this.current.offset;
+          if (!refilling || this.overfills(Math.min(rest, this.sink.sliceBytes))) break;
         }
         const cur = this.current;
         const whole = cur.offset === 0 && cur.bytes.length <= this.sink.sliceBytes;
@@ -320,6 +322,15 @@ export class Outbox implements SlotHolder {
     if (this.hasSlot) this.lastUnflushed = this.sink.unflushedBytes?.() ?? 0;
   }
 
+  /**
+   * Would `bytes` more of bulk take the unflushed bytes past the window? A piece bigger than the
+   * window goes alone, on an empty one. (Without this, a second run of chunk frames just under the
+   * window joined the first: nearly twice the window per turn.)
+   */
+  private overfills(bytes: number): boolean {
+    return this.inflight > 0 && this.inflight + bytes > this.limits.windowBytes;
+  }
+
   /** The bytes of a queued message on this connection's wire. */
   private bytesOf(item: Sendable): Uint8Array {
     if (typeof item === 'function') return this.sink.framing.bytesOf(item());
@@ -336,7 +347,13 @@ export class Outbox implements SlotHolder {
     this.onSent(bytes);
     if (this.inflight === 0 && !this.hasSlot) this.scheduler.flushed(this);
     if (this.idle) this.wakeDrainWaiters();
-    // A stalled holder lost its slot; progress puts it back in line (pump asks for one).
+    // Nothing left: the slot goes back now. Else the next window waits for this connection's turn (a
+    // stalled holder lost its slot; progress puts it back in line: pump asks for one).
+    if (this.idle) this.pump();
+    else this.scheduler.nextTurn(this);
+  }
+
+  turn(): void {
     this.pump();
   }
 
