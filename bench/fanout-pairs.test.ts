@@ -30,7 +30,7 @@ function row(who: string, round: number, max: number, variant: Row['variant'] = 
     serverLoopMs: null,
     serverThreads: '',
     revocations: null,
-    tcpPressures: null,
+    tcp: null,
     readerCpuMs: 0,
     readerSysMs: 0,
     readerReads: 0,

@@ -32,7 +32,7 @@ export function table(rows: readonly Row[]): string {
   const paired = new Map<Row, Pair>(pairs(rows).map((p) => [p.row, p]));
   const leastCpu = leastBareCpu(rows);
   const out = [
-    '| round | clients | N | payload | variant | connect all | upload | accept | fan-out p50 | fan-out all | publish → all | delivered | CPU server: all / event loop / system | CPU readers | TCP memory pressure | paired bare (before / after) | fan-out ÷ paired bare | server CPU ÷ least bare CPU |',
+    '| round | clients | N | payload | variant | connect all | upload | accept | fan-out p50 | fan-out all | publish → all | delivered | CPU server: all / event loop / system | CPU readers | TCP: memory pressure / zero windows / loss probes | paired bare (before / after) | fan-out ÷ paired bare | server CPU ÷ least bare CPU |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
@@ -40,7 +40,7 @@ export function table(rows: readonly Row[]): string {
     const c = leastCpu.get(cellKey(r));
     const cpu = r.variant === 'baseline' || c === undefined || c <= 0 ? null : r.serverCpuMs / c;
     out.push(
-      `| ${r.round === 0 ? '0 (warm-up)' : r.round} | ${r.who} | ${r.n} | ${r.payload} | ${r.variant} | ${f(r.connectMs)} | ${f(r.uploadMs)} | ${f(r.acceptMs)} | ${f(r.p50)} | ${f(r.max)} | ${f(r.userMs)} | ${r.delivered}/${r.n} | ${f(r.serverCpuMs)} / ${f(r.serverLoopMs)} / ${f(r.serverSysMs)} | ${f(r.readerCpuMs)} | ${r.tcpPressures ?? '—'} | ${p ? `${f(p.bareMs)} (${f(p.bareBefore)} / ${f(p.bareAfter)})` : ''} | ${x(p?.ratio ?? null)} | ${x(cpu)} |`,
+      `| ${r.round === 0 ? '0 (warm-up)' : r.round} | ${r.who} | ${r.n} | ${r.payload} | ${r.variant} | ${f(r.connectMs)} | ${f(r.uploadMs)} | ${f(r.acceptMs)} | ${f(r.p50)} | ${f(r.max)} | ${f(r.userMs)} | ${r.delivered}/${r.n} | ${f(r.serverCpuMs)} / ${f(r.serverLoopMs)} / ${f(r.serverSysMs)} | ${f(r.readerCpuMs)} | ${r.tcp ? `${r.tcp.pressures} / ${r.tcp.zeroWindows} / ${r.tcp.lossProbes}` : '—'} | ${p ? `${f(p.bareMs)} (${f(p.bareBefore)} / ${f(p.bareAfter)})` : ''} | ${x(p?.ratio ?? null)} | ${x(cpu)} |`,
     );
   }
   return out.join('\n');

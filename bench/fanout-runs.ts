@@ -23,7 +23,7 @@ import { relayFor } from './fanout-relays.ts';
 import { BenchChild } from './bench-child.ts';
 import { fullGc } from './fanout-machine.ts';
 import { startWindowProfile, type WindowProfile } from './fanout-profile.ts';
-import { pressuresSince, tcpMemoryPressures } from './tcp-pressure.ts';
+import { tcpCounters, tcpCountersSince, type TcpCounters } from './tcp-counters.ts';
 import { threadCpuMs, threadCpuSince } from './thread-cpu.ts';
 
 /** A relay run's variant: `sloth` adds a client, connected first, that never reads. */
@@ -64,8 +64,11 @@ export interface Row {
   readonly serverThreads: string;
   /** Write slots the relay took back from stalled holders in the run (null: a bare server). */
   readonly revocations: number | null;
-  /** Times the kernel entered TCP memory pressure during the push (`tcp-pressure.ts`); null off Linux. */
-  readonly tcpPressures: number | null;
+  /**
+   * The kernel's TCP during the push (`tcp-counters.ts`): entries into memory pressure, zero-window
+   * advertisements, tail loss probes; null off Linux.
+   */
+  readonly tcp: TcpCounters | null;
   /** CPU time the readers' process spent meanwhile. */
   readonly readerCpuMs: number;
   /** The part of it spent in the kernel. */
@@ -213,13 +216,13 @@ export async function runRelay(
       null,
       { bundles: false },
     );
-    const pressures = tcpMemoryPressures();
+    const tcpBefore = tcpCounters();
     const started = now();
     await api.publish(next.signed, next.blobs);
     published = next.signed;
     off();
     const results = await readers.ask({ cmd: 'collect', timeoutMs: o.timeoutMs }, 'results');
-    const tcpPressures = pressuresSince(pressures);
+    const tcp = tcpCountersSince(tcpBefore);
     const serverCpu = process.cpuUsage(cpu);
     const { loopMs: serverLoopMs, byThread: serverThreads } = threadCpuSince(threads);
     await (await profile)?.stop(`fanout-${o.round}-${o.proto}-${o.variant}`);
@@ -246,7 +249,7 @@ export async function runRelay(
       serverLoopMs,
       serverThreads,
       revocations: server.hub.scheduler.revocations - revocationsBefore,
-      tcpPressures,
+      tcp,
       readerCpuMs: results.cpuMs,
       readerSysMs: results.sysMs,
       readerReads: results.reads,
@@ -342,10 +345,10 @@ export async function runBaseline(
       },
       'connected',
     );
-    const pressures = tcpMemoryPressures();
+    const tcpBefore = tcpCounters();
     const { t0 } = await bareProcess.ask({ cmd: 'push', n: o.n, mode: o.mode }, 'pushing');
     const results = await readers.ask({ cmd: 'collect', timeoutMs: o.timeoutMs }, 'results');
-    const tcpPressures = pressuresSince(pressures);
+    const tcp = tcpCountersSince(tcpBefore);
     const serverCpu = await bareProcess.ask({ cmd: 'stop' }, 'cpu');
     await readers.ask({ cmd: 'close' }, 'closed');
     const delivery = stats(results.done, t0);
@@ -367,7 +370,7 @@ export async function runBaseline(
       serverLoopMs: serverCpu.loopMs,
       serverThreads: serverCpu.byThread,
       revocations: null,
-      tcpPressures,
+      tcp,
       readerCpuMs: results.cpuMs,
       readerSysMs: results.sysMs,
       readerReads: results.reads,

@@ -54,8 +54,9 @@ room, prints an admin link that carries the demo room's secret key in its #fragm
                      more for each that finishes without stalling, up to ${SLOT_RANGE}x N; halved when many stall
                      at once, down to N/${SLOT_RANGE}. The others wait their turn, and a holder that takes nothing
                      for ${DEFAULT_STALL_MS} ms loses its slot
-  --write-window-bytes N  bytes handed to one connection's socket at a time, refilled as the kernel
-                     takes them (default ${DEFAULT_WINDOW_BYTES}); the TCP port's write size too
+  --write-window-bytes N  bytes handed to one connection's socket per turn, the next window in its
+                     next turn once the kernel took them (default ${DEFAULT_WINDOW_BYTES}); the TCP
+                     port's write size too
   --max-send-queue-bytes N  a connection whose unsent bytes pass N is dropped as too slow, TOO_SLOW
                      (default ${DEFAULT_MAX_QUEUED_BYTES}; at least --write-window-bytes). Keep it over the
                      biggest patch: a seed client's frame carries a whole image, 4/3 of its bytes

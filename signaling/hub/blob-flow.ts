@@ -22,8 +22,8 @@ export const BLOB_QUEUE_SHARE = 15 / 16;
 /**
  * Without an egress limit, consecutive chunks of one answer go to the send queue as pieces of up to
  * the connection's whole window (each one view of the blob's framed messages, one `write`): a 5 MB
- * blob leaves in three writes per connection at the default 2 MiB, each handed over once the kernel
- * took the one before. With an egress limit, each chunk waits for the budget on its own.
+ * blob leaves in six writes per connection at the default 1 MiB, each in the connection's next turn
+ * once the kernel took the one before. With an egress limit, each chunk waits for the budget alone.
  */
 export function chunkRunBytes(windowBytes: number, egressLimited: boolean): number {
   return egressLimited ? 0 : windowBytes;
