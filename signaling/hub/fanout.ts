@@ -101,9 +101,11 @@ export class WriteScheduler {
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Slots taken back from stalled holders, since start (for metrics and tests). */
   revocations = 0;
-  /** Holders waiting for their next turn, in the order they asked (a `Set` keeps it). */
+  /**
+   * Holders waiting for their next turn, in the order they asked (a `Set` keeps it). Not empty: a
+   * round of turns is due (the set is swapped for an empty one when the round starts).
+   */
   private turns = new Set<SlotHolder>();
-  private turnsDue = false;
   private readonly defer: TurnDefer;
 
   constructor(options: SchedulerOptions = {}) {
@@ -121,14 +123,12 @@ export class WriteScheduler {
    * from inside its own callback (see the file comment). Asking twice before the turn is one turn.
    */
   nextTurn(holder: SlotHolder): void {
+    const roundDue = this.turns.size > 0;
     this.turns.add(holder);
-    if (this.turnsDue) return;
-    this.turnsDue = true;
-    this.defer(this.runTurns);
+    if (!roundDue) this.defer(this.runTurns);
   }
 
   private readonly runTurns = (): void => {
-    this.turnsDue = false;
     // Holders asking during these turns (a write completing at once) wait for the next round.
     const due = this.turns;
     this.turns = new Set();
