@@ -135,14 +135,20 @@ export interface TestNode {
 export async function startNode(redisUrl: string | null, extraArgs: string[] = []): Promise<TestNode> {
   await compiledCli(); // once, here: several nodes starting together must not all rebuild it
   const dataDir = await mkdtemp(join(tmpdir(), 'patchcast-node-'));
-  const httpPort = await freePort();
-  const tcpPort = await freePort();
+  let httpPort = await freePort();
+  let tcpPort = await freePort();
   const output: string[] = [];
   let child: ChildProcess | null = null;
   const node: TestNode = {
-    httpPort,
-    tcpPort,
-    url: `http://127.0.0.1:${httpPort}`,
+    get httpPort() {
+      return httpPort;
+    },
+    get tcpPort() {
+      return tcpPort;
+    },
+    get url() {
+      return `http://127.0.0.1:${httpPort}`;
+    },
     output,
     get process() {
       return child;
@@ -197,8 +203,23 @@ export async function startNode(redisUrl: string | null, extraArgs: string[] = [
       await ready;
     },
   };
-  await node.start();
-  return node;
+  // A free port is free when asked: another test's process may bind it before this node does. The
+  // first start then picks other ports (a restart keeps its own: players come back to them).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await node.start();
+      return node;
+    } catch (error) {
+      child = null;
+      if (attempt >= 3 || !String(error).includes('EADDRINUSE')) {
+        await rm(dataDir, { recursive: true, force: true });
+        throw error;
+      }
+      output.length = 0;
+      httpPort = await freePort();
+      tcpPort = await freePort();
+    }
+  }
 }
 
 /** haproxy in front of some nodes: one HTTP (and WebSocket) port, one TCP port. */
