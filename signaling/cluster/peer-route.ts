@@ -4,7 +4,10 @@
  * signaling message (OFFER, ANSWER, CANDIDATE, LEAVE) whose destination has no socket here is looked
  * up there and sent to the node that has it, which writes it to that socket — with the sender's id
  * set by the relay, never taken from the message. A destination no node holds goes to the local
- * PeerJS server as before (it queues it, then tells the sender the peer is unavailable).
+ * PeerJS server as before (it queues it, then tells the sender the peer is unavailable) — after it was
+ * looked for again a few times ({@link CLAIM_WAITS_MS}): a peer that just opened on another node is
+ * told OPEN while that node's claim is still on its way to Redis, and the first OFFER to it may
+ * overtake the claim. A sender's messages to one destination keep their order through those waits.
  */
 import type { WebSocket } from 'ws';
 import type { PeerJsEndpoint } from '../transports/peerjs.ts';
@@ -16,6 +19,19 @@ export const PEER_CLAIM_TTL_MS = 15_000;
 /** How long a looked-up destination is remembered (ms). */
 const LOOKUP_CACHE_MS = 2_000;
 
+/**
+ * The waits (ms) before a destination no node has claimed is looked up again, before its message
+ * goes to the local PeerJS server: a claim is one Redis write, so the first retry finds it unless
+ * Redis is slow; ~0.4 s in all before a peer is reported unavailable.
+ */
+export const CLAIM_WAITS_MS: readonly number[] = [10, 40, 100, 250];
+
+/**
+ * At most this many messages wait for a claim at once (a caller sending to made-up ids can't hold
+ * more); beyond it a destination not found is not looked for again.
+ */
+const MAX_WAITING = 1_000;
+
 const ROUTED_TYPES = new Set(['OFFER', 'ANSWER', 'CANDIDATE', 'LEAVE']);
 
 /** Routes PeerJS messages between nodes. */
@@ -23,6 +39,9 @@ export class PeerRoute {
   private readonly local = new Map<string, WebSocket>();
   private readonly idOf = new WeakMap<WebSocket, string>();
   private readonly lookups = new Map<string, { node: string | null; at: number }>();
+  /** Per sender and destination: the last of its messages being routed (they go in order). */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private waiting = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly stopListening: () => void;
   /** Messages routed to other nodes, and delivered here from other nodes. */
@@ -84,14 +103,45 @@ export class PeerRoute {
     const { type, dst, payload } = message as Record<string, unknown>;
     if (typeof type !== 'string' || !ROUTED_TYPES.has(type)) return false;
     if (typeof dst !== 'string' || dst.length > 64 || this.local.has(dst)) return false;
-    void this.nodeOf(dst).then((node) => {
-      if (node === null || node === this.store.node) return pass();
-      const forwarded = JSON.stringify({ type, src, dst, payload });
-      this.store.tell({ type: 'peer', node: this.store.node, dst, message: forwarded }, node);
-      this.counts.sent++;
-      this.store.stats.peerRouted('out');
+    const pair = `${src}\n${dst}`;
+    const route = (this.inFlight.get(pair) ?? Promise.resolve()).then(async () => {
+      try {
+        const node = await this.holderOf(dst);
+        if (node === null || node === this.store.node) return pass();
+        const forwarded = JSON.stringify({ type, src, dst, payload });
+        this.store.tell({ type: 'peer', node: this.store.node, dst, message: forwarded }, node);
+        this.counts.sent++;
+        this.store.stats.peerRouted('out');
+      } catch (error) {
+        this.log(`a PeerJS ${type} for ${dst} was not routed: ${String(error)}`);
+      }
+    });
+    this.inFlight.set(pair, route);
+    void route.finally(() => {
+      if (this.inFlight.get(pair) === route) this.inFlight.delete(pair);
     });
     return true;
+  }
+
+  /**
+   * The node holding `id`'s socket — this one, if it connected here meanwhile — looked for again
+   * after each of {@link CLAIM_WAITS_MS} while no node has claimed it; null when none has by then.
+   */
+  private async holderOf(id: string): Promise<string | null> {
+    let node = await this.nodeOf(id);
+    if (node !== null || this.waiting >= MAX_WAITING) return node;
+    this.waiting++;
+    try {
+      for (const ms of CLAIM_WAITS_MS) {
+        await new Promise((wake) => setTimeout(wake, ms));
+        if (this.local.has(id)) return this.store.node;
+        node = await this.nodeOf(id);
+        if (node !== null) return node;
+      }
+      return null;
+    } finally {
+      this.waiting--;
+    }
   }
 
   /** The node holding `id`'s socket, or null when none does. */
