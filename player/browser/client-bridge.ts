@@ -87,5 +87,7 @@ export interface ClientWorkerApi extends WorkerRelay {
     nowRunning: string | null,
     options: FailureOptions,
   ): Promise<void>;
+  /** Texels the page is done with, transferred back: the next texture's of that size go into them. */
+  reuseTexels(buffer: ArrayBuffer): void;
   close(): void;
 }

@@ -23,6 +23,25 @@ const EVENTS: readonly (keyof PatchEvents)[] = ['shown', 'applied', 'refused', '
 
 let client: PatchClient | null = null;
 let link: WorkerSwarmLink | null = null;
+/**
+ * Texels the page handed back (`reuseTexels`), newest first, at most {@link SPARE_TEXELS}: the next
+ * texture of one's size is copied into it. Two, so that textures of two sizes taking turns (a
+ * background and an overlay, or the benchmark's small and large) each find theirs.
+ */
+const spareTexels: ArrayBuffer[] = [];
+const SPARE_TEXELS = 2;
+
+/**
+ * A spare buffer of `byteLength` bytes for release `seq`'s texture, if one was handed back (taken:
+ * each is used once); marked on the timeline (`texels-reused`: DevTools, and the tests, see it).
+ */
+function takeSpare(seq: number, byteLength: number): Uint8Array | null {
+  const at = spareTexels.findIndex((spare) => spare.byteLength === byteLength);
+  if (at < 0) return null;
+  const spare = spareTexels.splice(at, 1)[0]!;
+  markStage('texels-reused', seq);
+  return new Uint8Array(spare);
+}
 
 /** The handlers the core calls, each sending its slot to the page (a texture decoded first). */
 function handlersFor(init: WorkerClientInit, page: Remote<PageSide>, outbox: Outbox): PatchHandlers {
@@ -32,7 +51,7 @@ function handlersFor(init: WorkerClientInit, page: Remote<PageSide>, outbox: Out
     async texture(change, bytes): Promise<ApplyOutcome> {
       if (!drawn.has(change.name))
         return { status: 'skipped', reason: `texture slot ${change.name} is not drawn` };
-      const decoded = await decodeTexels(bytes, change.slot.mime);
+      const decoded = await decodeTexels(bytes, change.slot.mime, (n) => takeSpare(change.seq, n));
       markStage('decoded', change.seq);
       const moved = 'texels' in decoded ? decoded.texels.buffer : decoded.bitmap;
       return page.texture(change, transfer(decoded, [moved]), outbox.take());
@@ -81,6 +100,10 @@ const api: ClientWorkerApi = {
   },
   reportFailure: (slot, failedSha256, error, nowRunning, options) =>
     mustHave().reportFailure(slot, failedSha256, error, nowRunning, options),
+  reuseTexels(buffer) {
+    spareTexels.unshift(buffer);
+    spareTexels.length = Math.min(spareTexels.length, SPARE_TEXELS);
+  },
   close: () => client?.close(),
   relayGetChunk: (sha256, index, mayDefer) =>
     link?.relayGetChunk(sha256, index, mayDefer) ??

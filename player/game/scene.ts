@@ -179,9 +179,12 @@ export class GameScene {
    * the old one was still held, a 1280 × 1200 image's first frame took 52–138 ms in software WebGL
    * here — fresh memory, first touched — against 16–21 ms with the old one freed first (the frames
    * around it: 15 ms).
+   *
+   * Returns the texels of the image it replaced, if that was texels: nothing here uses them any more
+   * (`WorkerPatchClient.reuseTexels` puts the next texture's into them).
    */
-  setBackground(decoded: DecodedTexture | DecodedTexels): void {
-    this.freeTexture();
+  setBackground(decoded: DecodedTexture | DecodedTexels): Uint8Array | null {
+    const freed = this.freeTexture();
     let texture: Texture;
     if ('texels' in decoded) {
       // Rows top-down as stored, uploaded from the array as they are: the UV transform flips them
@@ -203,6 +206,7 @@ export class GameScene {
     const material = this.backWall.material;
     material.map = texture;
     material.color.set(0xffffff);
+    return freed;
   }
 
   /** Takes the image off the back wall: the background colour shows again (the seed's "no image"). */
@@ -212,16 +216,18 @@ export class GameScene {
 
   /**
    * The back wall's image, off the wall (the blank map and the background colour instead) and freed,
-   * GPU memory and bitmap.
+   * GPU memory and bitmap; its texels, if it was made of texels (no longer used).
    */
-  private freeTexture(): void {
+  private freeTexture(): Uint8Array | null {
     const old = this.texture;
-    if (!old) return;
+    if (!old) return null;
     this.texture = null;
     this.backWall.material.map = this.blank;
     this.backWall.material.color.copy(this.backgroundColor);
     old.dispose();
     if (old.image instanceof ImageBitmap) old.image.close();
+    const data: unknown = old instanceof DataTexture ? (old.image as { data?: unknown }).data : null;
+    return data instanceof Uint8Array ? data : null;
   }
 
   /** Draws one frame. */

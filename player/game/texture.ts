@@ -57,9 +57,21 @@ export async function decodeTexture(bytes: Uint8Array, mime: string): Promise<De
  * ~60 ms from an `ImageBitmap` (which WebGL reads back before it uploads; docs/player.md#textures).
  * Everything else comes as from {@link decodeTexture}.
  */
-export async function decodeTexels(bytes: Uint8Array, mime: string): Promise<DecodedTexels | DecodedTexture> {
-  return decodeWith(bytes, mime, 'texels');
+export async function decodeTexels(
+  bytes: Uint8Array,
+  mime: string,
+  reuse?: TexelBuffers,
+): Promise<DecodedTexels | DecodedTexture> {
+  return decodeWith(bytes, mime, 'texels', reuse);
 }
+
+/**
+ * Where texels may go instead of fresh memory: a buffer of exactly `byteLength` bytes the caller is
+ * done with (texels of a texture no longer drawn), or null. Fresh memory is slow to touch first — in a
+ * worker of headless Chromium here under load, copying a 1155² frame took ~56 ms into a new array
+ * against ~1 ms into one used before (docs/performance.md, sixteenth round).
+ */
+export type TexelBuffers = (byteLength: number) => Uint8Array | null;
 
 /** What a decode hands back where it can: a bitmap (always possible), or texels. */
 type Wanted = 'bitmap' | 'texels';
@@ -68,9 +80,10 @@ async function decodeWith(
   bytes: Uint8Array,
   mime: string,
   wanted: Wanted,
+  reuse?: TexelBuffers,
 ): Promise<DecodedTexels | DecodedTexture> {
   try {
-    const decoded = await withImageDecoder(bytes, mime, wanted);
+    const decoded = await withImageDecoder(bytes, mime, wanted, reuse);
     if (decoded) return decoded;
   } catch (error) {
     // Over the edge is final; bytes the decoder refused get the other decoder's word on them.
@@ -125,13 +138,14 @@ function imageDecoderTakes(mime: string): Promise<boolean> | false {
 
 /**
  * One decode with `ImageDecoder` (its first frame), the size checked, then the texels (when wanted
- * and the image needs no scaling) or the one bitmap at the drawn size; null when the platform has no
- * `ImageDecoder` for `mime`.
+ * and the image needs no scaling; into a buffer `reuse` gives, if it does) or the one bitmap at the
+ * drawn size; null when the platform has no `ImageDecoder` for `mime`.
  */
 async function withImageDecoder(
   bytes: Uint8Array,
   mime: string,
   wanted: Wanted,
+  reuse?: TexelBuffers,
 ): Promise<DecodedTexels | DecodedTexture | null> {
   if (!(await imageDecoderTakes(mime))) return null;
   let decoder: ImageDecoder | undefined;
@@ -153,7 +167,7 @@ async function withImageDecoder(
     const height = frame.displayHeight;
     checkEdges(width, height);
     const options = sized(width, height);
-    const texels = wanted === 'texels' && options === BITMAP_OPTIONS ? await texelsOf(frame) : null;
+    const texels = wanted === 'texels' && options === BITMAP_OPTIONS ? await texelsOf(frame, reuse) : null;
     if (texels) return { texels, width, height };
     return { bitmap: await createImageBitmap(frame, options), width, height };
   } finally {
@@ -173,20 +187,22 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  * and the bytes put in RGBA order here: asked for `RGBA`, Chromium converts on the page's main
  * thread, so a worker's copy waits for the page's frames (tests/browser/player-worker-client.test.ts).
  */
-async function texelsOf(frame: VideoFrame): Promise<Uint8Array | null> {
+async function texelsOf(frame: VideoFrame, reuse?: TexelBuffers): Promise<Uint8Array | null> {
   const format = frame.format;
   if ((format !== 'BGRX' && format !== 'RGBX') || !LITTLE_ENDIAN) return null;
   const width = frame.displayWidth;
   const height = frame.displayHeight;
   const visible = frame.visibleRect;
   if (!visible || visible.width !== width || visible.height !== height) return null;
-  const texels = new Uint8Array(width * height * 4);
+  const size = width * height * 4;
+  const given = reuse?.(size);
+  const texels = given?.byteLength === size && given.byteOffset % 4 === 0 ? given : new Uint8Array(size);
   try {
     await frame.copyTo(texels, { layout: [{ offset: 0, stride: width * 4 }] });
   } catch {
     return null;
   }
-  const words = new Uint32Array(texels.buffer);
+  const words = new Uint32Array(texels.buffer, texels.byteOffset, size / 4);
   if (format === 'BGRX') {
     // Bytes B G R X, read little-endian: X R G B from the top. Out: A B G R from the top.
     for (let i = 0; i < words.length; i++) {

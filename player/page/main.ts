@@ -89,9 +89,11 @@ export function main(): void {
       return { status: 'failed', error: installed.message, transient: installed.transient };
     },
     texture(change, decoded): ApplyOutcome {
-      // Decoded in the client's worker (only the slots in `drawnTextures`): one step here.
-      scene.setBackground(decoded);
+      // Decoded in the client's worker (only the slots in `drawnTextures`): one step here. The texels
+      // of the image it replaced go back to the worker, for the next texture's.
+      const freed = scene.setBackground(decoded);
       markStage('uploaded', change.seq);
+      if (freed) client?.reuseTexels(freed);
       return { status: 'applied' };
     },
     config(change, value): ApplyOutcome {

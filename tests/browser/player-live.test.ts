@@ -160,6 +160,41 @@ describe('player live updates (real relay, real Chromium)', () => {
     expect(me?.slots['theme']).toMatchObject({ version: '2.2.0', status: 'applied' });
   });
 
+  it('copies each new texture into the texels of one it replaced, and shows every one right', async () => {
+    // Opaque images of one size (texels, not bitmaps): the second replaces the first, whose texels go
+    // back to the client's worker; the third is copied into them.
+    const solid = async (r: number, g: number, b: number) =>
+      new Uint8Array(
+        await sharp({ create: { width: 400, height: 300, channels: 3, background: { r, g, b } } })
+          .png()
+          .toBuffer(),
+      );
+    // The worker's timeline mark, placed on the page's timeline (`markStageAt`).
+    const reused = (seq: number) =>
+      page.evaluate((s) => performance.getEntriesByName(`patchcast:${s}:texels-reused`).length, seq);
+    const reuses: number[] = [];
+    const colours: [string, number, number, number][] = [
+      ['green', 30, 200, 40],
+      ['blue', 30, 40, 210],
+      ['red', 220, 30, 30],
+    ];
+    for (const [i, [name, r, g, b]] of colours.entries()) {
+      const version = `3.${i}.0-${name}`;
+      const published = await publish(relay.url, 'demo', key, {
+        background: { kind: 'texture', bytes: await solid(r, g, b), mime: 'image/png', version },
+      });
+      const applied = await waitForApplied(page, published.seq);
+      expect(applied.detail.slots['background']).toMatchObject({ status: 'applied', version });
+      await page.waitForTimeout(100);
+      reuses.push(await reused(published.seq));
+      const shown = await pixel(await page.screenshot(), 620, 200);
+      const want = [r, g, b];
+      const strongest = want.indexOf(Math.max(...want));
+      expect(shown.indexOf(Math.max(...shown)), `${name} shows: ${shown.join(',')}`).toBe(strongest);
+    }
+    expect(reuses).toEqual([0, 0, 1]);
+  });
+
   it('raised no page error', () => {
     expect(errors).toEqual([]);
   });

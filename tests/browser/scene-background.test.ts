@@ -141,4 +141,35 @@ describe('GameScene backgrounds', () => {
     expect(result.redAbove).toBe(true);
     expect(result.differing).toBe(0);
   });
+
+  it('hands back the texels of the image it replaced (none for a bitmap), for the next texture to reuse', async () => {
+    const result = await page.evaluate(async () => {
+      const lib = Reflect.get(window, 'game') as { GameScene: new (c: HTMLCanvasElement) => unknown };
+      const scene = new lib.GameScene(document.querySelector('canvas')!) as {
+        setBackground(d: unknown): Uint8Array | null;
+        render(): void;
+      };
+      const texels = (fill: number) => ({
+        texels: new Uint8Array(8 * 4 * 4).fill(fill),
+        width: 8,
+        height: 4,
+      });
+      const a = texels(1);
+      const b = texels(2);
+      const bitmap = { bitmap: await createImageBitmap(new ImageData(8, 4)), width: 8, height: 4 };
+      const got: (string | null)[] = [];
+      const name = (back: Uint8Array | null) =>
+        back === null ? null : back === a.texels ? 'a' : back === b.texels ? 'b' : 'other';
+      got.push(name(scene.setBackground(a)));
+      scene.render();
+      got.push(name(scene.setBackground(b)));
+      scene.render();
+      got.push(name(scene.setBackground(bitmap)));
+      scene.render();
+      got.push(name(scene.setBackground(texels(3))));
+      scene.render();
+      return got;
+    });
+    expect(result).toEqual([null, 'a', 'b', null]);
+  });
 });

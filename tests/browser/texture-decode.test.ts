@@ -254,6 +254,48 @@ describe('decodeTexels: texels where the page uploads them cheaply, the same ima
     expect(texels.texels!.slice(0, 4)).toEqual([0, 0, 255, 255]);
   });
 
+  it('copies texels into a buffer given back when it has their size, and into fresh memory when not', async () => {
+    const png = new Uint8Array(
+      await sharp(halves(40, 30), { raw: { width: 40, height: 30, channels: 4 } })
+        .removeAlpha()
+        .png()
+        .toBuffer(),
+    );
+    const b64 = Buffer.from(png).toString('base64');
+    const result = await page.evaluate(async (b64) => {
+      const lib = Reflect.get(window, 'textureModule') as {
+        decodeTexels(
+          bytes: Uint8Array,
+          mime: string,
+          reuse?: (n: number) => Uint8Array | null,
+        ): Promise<{ texels?: Uint8Array }>;
+      };
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const fresh = await lib.decodeTexels(bytes, 'image/png');
+      // Texels of an earlier image: junk everywhere, which the copy must overwrite.
+      const spare = new Uint8Array(40 * 30 * 4).fill(7);
+      const asked: number[] = [];
+      const reused = await lib.decodeTexels(bytes, 'image/png', (n) => (asked.push(n), spare));
+      const wrongSize = new Uint8Array(40 * 30 * 4 + 4);
+      const notReused = await lib.decodeTexels(bytes, 'image/png', () => wrongSize);
+      const same = (a?: Uint8Array, b?: Uint8Array) => !!a && !!b && a.every((v, i) => v === b[i]);
+      return {
+        asked,
+        intoSpare: reused.texels === spare,
+        sameTexels: same(fresh.texels, reused.texels),
+        wrongSizeIgnored: notReused.texels !== wrongSize && same(fresh.texels, notReused.texels),
+        wrongSizeUntouched: wrongSize.every((v) => v === 0),
+      };
+    }, b64);
+    expect(result).toEqual({
+      asked: [40 * 30 * 4],
+      intoSpare: true,
+      sameTexels: true,
+      wrongSizeIgnored: true,
+      wrongSizeUntouched: true,
+    });
+  });
+
   it('a PNG with alpha comes as a bitmap, its alpha as stored (copyTo would premultiply it)', async () => {
     const png = new Uint8Array(
       await sharp(halves(64, 32), { raw: { width: 64, height: 32, channels: 4 } })
