@@ -32,6 +32,12 @@ export const CLAIM_WAITS_MS: readonly number[] = [10, 40, 100, 250];
  */
 const MAX_WAITING = 1_000;
 
+/**
+ * At most this many of one sender's messages to one destination are in line (a negotiation is an
+ * OFFER and a few dozen CANDIDATEs); more go to the local PeerJS server at once, as if none waited.
+ */
+const MAX_IN_LINE = 64;
+
 const ROUTED_TYPES = new Set(['OFFER', 'ANSWER', 'CANDIDATE', 'LEAVE']);
 
 /** Routes PeerJS messages between nodes. */
@@ -39,9 +45,11 @@ export class PeerRoute {
   private readonly local = new Map<string, WebSocket>();
   private readonly idOf = new WeakMap<WebSocket, string>();
   private readonly lookups = new Map<string, { node: string | null; at: number }>();
-  /** Per sender and destination: the last of its messages being routed (they go in order). */
-  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Per sender and destination: the last of its messages being routed (they go in order), and how many. */
+  private readonly inFlight = new Map<string, { tail: Promise<void>; count: number }>();
   private waiting = 0;
+  /** Destinations looked for in vain through every wait, and when. */
+  private readonly missed = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
   private readonly stopListening: () => void;
   /** Messages routed to other nodes, and delivered here from other nodes. */
@@ -104,7 +112,9 @@ export class PeerRoute {
     if (typeof type !== 'string' || !ROUTED_TYPES.has(type)) return false;
     if (typeof dst !== 'string' || dst.length > 64 || this.local.has(dst)) return false;
     const pair = `${src}\n${dst}`;
-    const route = (this.inFlight.get(pair) ?? Promise.resolve()).then(async () => {
+    const line = this.inFlight.get(pair) ?? { tail: Promise.resolve(), count: 0 };
+    if (line.count >= MAX_IN_LINE) return false;
+    const route = line.tail.then(async () => {
       try {
         const node = await this.holderOf(dst);
         if (node === null || node === this.store.node) return pass();
@@ -116,19 +126,24 @@ export class PeerRoute {
         this.log(`a PeerJS ${type} for ${dst} was not routed: ${String(error)}`);
       }
     });
-    this.inFlight.set(pair, route);
+    line.tail = route;
+    line.count++;
+    this.inFlight.set(pair, line);
     void route.finally(() => {
-      if (this.inFlight.get(pair) === route) this.inFlight.delete(pair);
+      if (--line.count === 0 && this.inFlight.get(pair) === line) this.inFlight.delete(pair);
     });
     return true;
   }
 
   /**
    * The node holding `id`'s socket — this one, if it connected here meanwhile — looked for again
-   * after each of {@link CLAIM_WAITS_MS} while no node has claimed it; null when none has by then.
+   * after each of {@link CLAIM_WAITS_MS} while no node has claimed it; null when none has by then
+   * (and at once for a while after: the messages behind one that waited in vain don't wait again).
    */
   private async holderOf(id: string): Promise<string | null> {
     let node = await this.nodeOf(id);
+    const missed = this.missed.get(id);
+    if (missed !== undefined && Date.now() - missed < LOOKUP_CACHE_MS) return node;
     if (node !== null || this.waiting >= MAX_WAITING) return node;
     this.waiting++;
     try {
@@ -138,6 +153,8 @@ export class PeerRoute {
         node = await this.nodeOf(id);
         if (node !== null) return node;
       }
+      if (this.missed.size >= 10_000) this.missed.clear();
+      this.missed.set(id, Date.now());
       return null;
     } finally {
       this.waiting--;
