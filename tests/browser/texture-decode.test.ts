@@ -137,6 +137,17 @@ function halves(width: number, height: number): Buffer {
   return raw;
 }
 
+/** {@link halves} without its alpha channel, as a PNG: an opaque image, which `decodeTexels` gives as texels. */
+async function opaqueHalves(width: number, height: number): Promise<Uint8Array> {
+  const raw = halves(width, height);
+  return new Uint8Array(
+    await sharp(raw, { raw: { width, height, channels: 4 } })
+      .removeAlpha()
+      .png()
+      .toBuffer(),
+  );
+}
+
 /** Largest difference between two texel arrays of one length (channel values). */
 function maxDiff(a: readonly number[], b: readonly number[]): number {
   expect(a.length).toBe(b.length);
@@ -230,12 +241,7 @@ describe('decodeTexture: ImageDecoder and createImageBitmap(Blob) agree', () => 
 
 describe('decodeTexels: texels where the page uploads them cheaply, the same image as decodeTexture', () => {
   it('an opaque PNG through ImageDecoder comes as RGBA texels, rows top-down, equal to the bitmap both ways', async () => {
-    const png = new Uint8Array(
-      await sharp(halves(40, 30), { raw: { width: 40, height: 30, channels: 4 } })
-        .removeAlpha()
-        .png()
-        .toBuffer(),
-    );
+    const png = await opaqueHalves(40, 30);
     const before = await decoderCalls();
     const texels = await decode('imageDecoder', png, 'image/png', true, 'decodeTexels');
     expect(await decoderCalls()).toBe(before + 1);
@@ -255,12 +261,7 @@ describe('decodeTexels: texels where the page uploads them cheaply, the same ima
   });
 
   it('copies texels into a buffer given back when it has their size, and into fresh memory when not', async () => {
-    const png = new Uint8Array(
-      await sharp(halves(40, 30), { raw: { width: 40, height: 30, channels: 4 } })
-        .removeAlpha()
-        .png()
-        .toBuffer(),
-    );
+    const png = await opaqueHalves(40, 30);
     const b64 = Buffer.from(png).toString('base64');
     const result = await page.evaluate(async (b64) => {
       const lib = Reflect.get(window, 'textureModule') as {
