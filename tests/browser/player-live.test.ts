@@ -161,11 +161,12 @@ describe('player live updates (real relay, real Chromium)', () => {
   });
 
   it('copies each new texture into the texels of one it replaced, and shows every one right', async () => {
-    // Opaque images of one size (texels, not bitmaps): the second replaces the first, whose texels go
-    // back to the client's worker; the third is copied into them.
-    const solid = async (r: number, g: number, b: number) =>
+    // Opaque images (texels, not bitmaps): the second replaces the first, whose texels go back to the
+    // client's worker; the third is copied into them. Then two of another size: the worker keeps the
+    // two newest it was given, so the large one after them still finds the large texels.
+    const solid = async (r: number, g: number, b: number, width: number, height: number) =>
       new Uint8Array(
-        await sharp({ create: { width: 400, height: 300, channels: 3, background: { r, g, b } } })
+        await sharp({ create: { width, height, channels: 3, background: { r, g, b } } })
           .png()
           .toBuffer(),
       );
@@ -173,15 +174,23 @@ describe('player live updates (real relay, real Chromium)', () => {
     const reused = (seq: number) =>
       page.evaluate((s) => performance.getEntriesByName(`patchcast:${s}:texels-reused`).length, seq);
     const reuses: number[] = [];
-    const colours: [string, number, number, number][] = [
-      ['green', 30, 200, 40],
-      ['blue', 30, 40, 210],
-      ['red', 220, 30, 30],
+    const colours: [string, number, number, number, number, number][] = [
+      ['green', 30, 200, 40, 400, 300],
+      ['blue', 30, 40, 210, 400, 300],
+      ['red', 220, 30, 30, 400, 300],
+      ['small green', 30, 200, 40, 200, 150],
+      ['small blue', 30, 40, 210, 200, 150],
+      ['red again', 220, 30, 30, 400, 300],
     ];
-    for (const [i, [name, r, g, b]] of colours.entries()) {
-      const version = `3.${i}.0-${name}`;
+    for (const [i, [name, r, g, b, width, height]] of colours.entries()) {
+      const version = `3.${i}.0-${name.replace(' ', '-')}`;
       const published = await publish(relay.url, 'demo', key, {
-        background: { kind: 'texture', bytes: await solid(r, g, b), mime: 'image/png', version },
+        background: {
+          kind: 'texture',
+          bytes: await solid(r, g, b, width, height),
+          mime: 'image/png',
+          version,
+        },
       });
       const applied = await waitForApplied(page, published.seq);
       expect(applied.detail.slots['background']).toMatchObject({ status: 'applied', version });
@@ -192,7 +201,7 @@ describe('player live updates (real relay, real Chromium)', () => {
       const strongest = want.indexOf(Math.max(...want));
       expect(shown.indexOf(Math.max(...shown)), `${name} shows: ${shown.join(',')}`).toBe(strongest);
     }
-    expect(reuses).toEqual([0, 0, 1]);
+    expect(reuses).toEqual([0, 0, 1, 0, 0, 1]);
   });
 
   it('raised no page error', () => {
