@@ -7,7 +7,11 @@
  * a plain Node server that reads the body and answers (no hash, no check, no disk). A second table times the relay's steps on the
  * same bytes one by one (hash, chunk hashes, image check, durable write), so a slow row says why.
  *
- * Options: --runs 5  --sizes 64k,1m,4m  --formats png,jpeg,webp  --no-steps
+ * A third table sends each bundle at a publisher's pace (`--pace` MB/s, as over a real uplink:
+ * `upload-paced.ts`) and times its last byte → 201 beside the bare server's last byte → answer: what
+ * the relay still does after the body, with a PNG's check and the write done while it arrived.
+ *
+ * Options: --runs 5  --sizes 64k,1m,4m  --formats png,jpeg,webp  --no-steps  --pace 50 (0: none)
  * The relay runs in this process (as in the tests), on a temp data dir on the same disk as /tmp.
  */
 import { createServer, type Server } from 'node:http';
@@ -19,6 +23,7 @@ import { ApiPath, BUNDLE_CONTENT_TYPE, parseErrorBody } from '../protocol/index.
 import { splitBlobs } from '../publisher/relay-api.ts';
 import { OPERATOR_HEADERS, TestRoom, releaseBundle, startTestServer } from '../signaling/testing/helpers.ts';
 import type { BuiltRelease } from '../publisher/build.ts';
+import { pacedBare, pacedBundle } from './upload-paced.ts';
 import { relaySteps, STEP_NAMES } from './upload-steps.ts';
 import { FORMATS, SIZES, texture, type Format } from './upload-textures.ts';
 
@@ -128,6 +133,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .split(',')
     .filter((f): f is Format => FORMATS.includes(f as Format));
   const steps = !argv.includes('--no-steps');
+  const pace = Number(get('pace') ?? 50);
 
   const load = () =>
     loadavg()
@@ -141,12 +147,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   const stepDir = await mkdtemp(join(tmpdir(), 'patchcast-upload-steps-'));
   const rows: string[] = [];
   const stepRows: string[] = [];
+  const pacedRows: string[] = [];
   try {
     for (const format of formats) {
       for (const size of sizes) {
         const publishes: Timed[] = [];
         const bundles: number[] = [];
         const bares: number[] = [];
+        const pacedMs: number[] = [];
+        const pacedBareMs: number[] = [];
         let bytes = 0;
         // One warm-up publish (the first decode loads libraries), then `runs` timed ones, each of a
         // new texture (a blob the relay holds would not be uploaded), each beside a bare PUT.
@@ -174,6 +183,25 @@ export async function main(argv: readonly string[]): Promise<number> {
           });
           const bundleMs = await timedBundle(url, other);
           room.latest = other.signed;
+          if (pace > 0) {
+            const third = await room.build({
+              slots: {
+                background: {
+                  kind: 'texture',
+                  mime: `image/${format}`,
+                  bytes: await texture(format, SIZES[size]!, 2000 + round),
+                  version: `d${round}`,
+                },
+              },
+            });
+            const ms = await pacedBundle(url, third, pace);
+            room.latest = third.signed;
+            const bareMs = await pacedBare(bare.url, image, pace);
+            if (round > 0) {
+              pacedMs.push(ms);
+              pacedBareMs.push(bareMs);
+            }
+          }
           if (round === 0) continue;
           publishes.push(timed);
           bundles.push(bundleMs);
@@ -195,6 +223,12 @@ export async function main(argv: readonly string[]): Promise<number> {
             `${f1(accepted)} | ${f1(Math.max(...publishes.map((p) => p.accepted)))} | ${f1(median(publishes.map((p) => p.cpuMs)))} | ` +
             `${f1(bareMs)} | ${(accepted / bareMs).toFixed(1)}× |`,
         );
+        if (pace > 0) {
+          pacedRows.push(
+            `| ${format} | ${(bytes / 1e6).toFixed(2)} MB | ${f1(bytes / 1e3 / pace)} | **${f1(median(pacedMs))}** | ` +
+              `${f1(Math.max(...pacedMs))} | ${f1(median(pacedBareMs))} |`,
+          );
+        }
       }
     }
   } finally {
@@ -211,6 +245,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   );
   out.write('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n');
   for (const r of rows) out.write(`${r}\n`);
+  if (pace > 0) {
+    out.write(
+      `\nThe bundle sent at ${pace} MB/s, as over a real uplink (a new texture each run; medians): what is left after the last byte\n\n`,
+    );
+    out.write(
+      '| format | size | ms to send | last byte → 201 (median) | max | bare server: last byte → answer |\n|---|---|---|---|---|---|\n',
+    );
+    for (const r of pacedRows) out.write(`${r}\n`);
+  }
   if (steps) {
     out.write(
       `\nThe relay's steps on one texture of each row, one after another (wall ms / CPU ms of the process):\n\n`,

@@ -2,7 +2,7 @@
 import express, { type Router } from 'express';
 import { ErrorCode, MAX_TEXTURE_BYTES, PLAYER_BLOB_HEADER } from '../../protocol/index.ts';
 import type { ApiContext } from './api-context.ts';
-import { readHashedBody } from './hashed-body.ts';
+import { readBodyInto } from './upload-body.ts';
 import { refuse, safe, shaParam } from './respond.ts';
 
 /** The blob routes. */
@@ -59,12 +59,21 @@ export function blobRoutes(ctx: ApiContext): Router {
         return;
       }
       const limit = Math.min(expected.size, MAX_TEXTURE_BYTES);
-      const { bytes, digests } = await readHashedBody(req, limit, expected.chunkSize);
-      if (bytes.length === 0) return refuse(res, ErrorCode.BAD_MESSAGE, 'empty body');
-      const result = await relay.upload(sha, bytes, digests);
+      const incoming = relay.incomingUpload(sha, limit, expected.chunkSize);
+      try {
+        await readBodyInto(req, incoming);
+      } catch (error) {
+        await incoming.drop();
+        throw error;
+      }
+      if (incoming.length === 0) {
+        await incoming.drop();
+        return refuse(res, ErrorCode.BAD_MESSAGE, 'empty body');
+      }
+      const result = await relay.upload(incoming);
       if (!result.ok) return ctx.refuseCounted(req, res, 'upload', result.code, result.message);
       const { stored } = result;
-      res.status(stored ? 201 : 200).json({ sha256: sha, size: bytes.length, stored });
+      res.status(stored ? 201 : 200).json({ sha256: sha, size: incoming.length, stored });
     }),
   );
 

@@ -83,9 +83,9 @@ describe('a bundle publish', () => {
     const { room, png, built, sha } = await roomWithTexture('bundle');
     const seen: (number | undefined)[] = [];
     const upload = server.relay.upload.bind(server.relay);
-    server.relay.upload = (s, bytes, digests) => {
-      seen.push(digests?.chunks.length);
-      return upload(s, bytes, digests);
+    server.relay.upload = (incoming) => {
+      seen.push(incoming.arrived().digests.chunks.length);
+      return upload(incoming);
     };
     const res = await post(room.room, releaseBundle(built));
     expect(res.status).toBe(201);

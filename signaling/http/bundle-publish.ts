@@ -19,7 +19,6 @@ import {
 } from '../../protocol/index.ts';
 import type { ApiContext } from './api-context.ts';
 import { BodyReader } from './body-reader.ts';
-import { StreamingDigests } from './hashed-body.ts';
 import { answerPublish, publishInput } from './publishing.ts';
 import { parseJson, roomParam, safe } from './respond.ts';
 
@@ -155,15 +154,13 @@ async function takeBlob(
       'upload',
     );
   }
-  const bytes = Buffer.allocUnsafe(size);
-  const digests = new StreamingDigests(expected.chunkSize);
-  let at = 0;
-  const whole = await reader.stream(size, (piece) => {
-    piece.copy(bytes, at);
-    at += piece.length;
-    digests.update(piece);
-  });
-  if (!whole) return endsEarly();
-  const stored = await relay.upload(sha256, bytes, digests.digest());
+  // Hashed, written out of sight and (a PNG) checked while it streams in.
+  const incoming = relay.incomingUpload(sha256, size, expected.chunkSize);
+  const whole = await reader.stream(size, (piece) => incoming.take(piece));
+  if (!whole) {
+    await incoming.drop();
+    return endsEarly();
+  }
+  const stored = await relay.upload(incoming);
   return stored.ok ? null : refusal(stored.code, stored.message, 'upload');
 }

@@ -3,7 +3,10 @@
  * as it streams in (whole and per chunk, across pieces that don't line up with chunks), the write
  * beside the checks — and a refused or cut-off upload leaves nothing stored, not even a temp file.
  */
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiPath, ErrorCode } from '../../protocol/index.ts';
@@ -48,9 +51,9 @@ describe('a raw upload', () => {
     });
     const seen: (BlobDigests | undefined)[] = [];
     const upload = server.relay.upload.bind(server.relay);
-    server.relay.upload = (sha, bytes, digests) => {
-      seen.push(digests);
-      return upload(sha, bytes, digests);
+    server.relay.upload = (incoming) => {
+      seen.push(incoming.arrived().digests);
+      return upload(incoming);
     };
     const res = await room.publish(built);
     expect(res.status).toBe(201);
@@ -60,6 +63,57 @@ describe('a raw upload', () => {
     expect(await blobFiles(server.dataDir)).toEqual(
       [...before, `${slot.sha256.slice(0, 2)}/${slot.sha256}`].sort(),
     );
+  });
+
+  it('is written and its PNG checked while it streams in: little is left when the last byte lands', async () => {
+    server = await startTestServer();
+    const room = await TestRoom.create(server.url, 'arriving');
+    const png = await bigPngBytes(3_000_000);
+    const built = await room.build({
+      slots: { background: { kind: 'texture', mime: 'image/png', bytes: png, version: '2' } },
+    });
+    expect((await room.publish(built, { omitBlobs: true })).status).toBe(409);
+    const { checks, inflatedBytes } = { ...server.relay.textureChecks };
+    const sha = built.signed.release.slots['background']!.sha256;
+    const dir = join(server.dataDir, 'blobs', sha.slice(0, 2));
+    const req = request(server.url + ApiPath.blob(sha), {
+      method: 'PUT',
+      headers: { 'content-length': String(png.length) },
+      agent: false,
+    });
+    const answered = new Promise<number>((resolve, reject) => {
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+    });
+    const almost = png.length - 1000;
+    req.write(png.subarray(0, almost));
+    // With the last kilobyte still to come: the image data is being inflated...
+    await expect
+      .poll(() => server!.relay.textureChecks.inflatedBytes - inflatedBytes, { timeout: 10_000 })
+      .toBeGreaterThan(1_000_000);
+    // ...and the bytes are in a temp file beside the blob's place, not in it.
+    const tempSizes = async () => {
+      const names = await readdir(dir).catch(() => []);
+      const temps = names.filter((n) => n.startsWith('.tmp-'));
+      expect(names.filter((n) => !n.startsWith('.tmp-'))).toEqual([]);
+      return Promise.all(temps.map(async (n) => (await stat(join(dir, n))).size));
+    };
+    await expect.poll(tempSizes, { timeout: 10_000 }).toEqual([almost]);
+    expect(server.relay.hasBlob(sha)).toBe(false);
+    req.end(png.subarray(almost));
+    expect(await answered).toBe(201);
+    expect(await readdir(dir)).toEqual([sha]);
+    // (Compared as a hash: vitest's deep equality takes seconds over 3 MB.)
+    expect(
+      createHash('sha256')
+        .update(await readFile(join(dir, sha)))
+        .digest('hex'),
+    ).toBe(sha);
+    // One check, the one run while the bytes came (none after the last byte), and no decode.
+    expect(server.relay.textureChecks).toMatchObject({ checks: checks + 1, fullDecodes: 0 });
   });
 
   it('cut off half way leaves nothing stored, and the whole upload that follows is taken', async () => {

@@ -11,6 +11,7 @@ import {
   type Result,
   type Slot,
 } from '../../protocol/index.ts';
+import { ArrivingPngCheck } from './arriving-png.ts';
 import { checkContent, type DecodeBounds } from './content.ts';
 
 /**
@@ -45,8 +46,44 @@ export class BlobChecks {
     );
   }
 
-  /** Checks a blob's bytes against slot `name` (chunk list first, then content) and remembers a pass. */
-  async check(name: string, slot: Slot, bytes: Uint8Array, digests?: BlobDigests): Promise<Result<null>> {
+  /**
+   * The content check to run while the bytes of a blob slot `name` waits for arrive (`bytes`: the
+   * blob's buffer, filled from its start), when there is one: a PNG texture not checked before.
+   */
+  arriving(name: string, slot: Slot, bytes: Uint8Array): ArrivingPngCheck | null {
+    if (slot.kind !== 'texture' || slot.mime !== 'image/png') return null;
+    if (this.content.has(BlobChecks.contentKey(name, slot))) return null;
+    return new ArrivingPngCheck(bytes, this.bounds);
+  }
+
+  /**
+   * Checks a blob's bytes against slot `name` (chunk list first, then content) and remembers a pass.
+   * `png`: the check {@link arriving} started while the bytes came, finished here in place of
+   * checking the bytes again (dropped if the slot is no PNG texture after all).
+   */
+  async check(
+    name: string,
+    slot: Slot,
+    bytes: Uint8Array,
+    digests?: BlobDigests,
+    png?: ArrivingPngCheck | null,
+  ): Promise<Result<null>> {
+    const arrived = slot.kind === 'texture' && slot.mime === 'image/png' ? (png ?? null) : null;
+    try {
+      return await this.checkSlot(name, slot, bytes, digests, arrived);
+    } finally {
+      // Not needed after all (a refusal before it, or its content passed meanwhile): it stops.
+      png?.abort();
+    }
+  }
+
+  private async checkSlot(
+    name: string,
+    slot: Slot,
+    bytes: Uint8Array,
+    digests: BlobDigests | undefined,
+    png: ArrivingPngCheck | null,
+  ): Promise<Result<null>> {
     const chunking = BlobChecks.chunkingKey(slot);
     if (!this.chunkings.has(chunking)) {
       if (digests && digests.chunkSize === slot.chunkSize && digests.size === bytes.length) {
@@ -60,7 +97,7 @@ export class BlobChecks {
     }
     const content = BlobChecks.contentKey(name, slot);
     if (!this.content.has(content)) {
-      const checked = await checkContent(name, slot, bytes, this.bounds);
+      const checked = png ? await png.finish() : await checkContent(name, slot, bytes, this.bounds);
       if (!checked.ok) return { ...checked, message: `slot ${name}: ${checked.message}` };
       this.content.add(content);
     }

@@ -19,7 +19,7 @@ import {
   type TextureMime,
 } from '../../protocol/index.ts';
 import type { DecodeQueue } from './decode-queue.ts';
-import { declaredSize } from './image-header.ts';
+import { declaredSize, type DeclaredSize } from './image-header.ts';
 import { checkPng, pngCheckCounts, type PngCheckCounts } from './png-check.ts';
 import { checkScript } from './script.ts';
 
@@ -51,17 +51,16 @@ export function textureCheckCounts(): TextureCheckCounts {
 }
 
 /**
- * The relay's texture check: the header's declared size first (no decode: a bomb is refused here in
- * microseconds), within {@link MAX_TEXTURE_EDGE} and the pixel cap, then in the {@link DecodeQueue}:
- * for a PNG its whole structure and a counted inflate of its image data (`png-check.ts`: no pixel is
- * built, ~10× cheaper than a decode), for JPEG and WebP a full decode as the claimed type (the admin
- * site checks in the browser before publishing).
+ * The cheap half of the texture check: at most {@link MAX_TEXTURE_BYTES}, and a header (no decode)
+ * declaring a size within {@link MAX_TEXTURE_EDGE} a side and the pixel cap — a bomb is refused here
+ * in microseconds. A PNG's header is in its first 24 bytes: a PNG still arriving is checked as soon
+ * as those are in.
  */
-export async function checkTextureDecodes(
+export function checkDeclared(
   bytes: Uint8Array,
   mime: TextureMime,
   bounds: DecodeBounds,
-): Promise<Result<null>> {
+): Result<DeclaredSize> {
   if (bytes.length > MAX_TEXTURE_BYTES)
     return fail(ErrorCode.TOO_LARGE, `texture is over ${MAX_TEXTURE_BYTES} bytes`);
   const declared = declaredSize(bytes, mime);
@@ -79,6 +78,29 @@ export async function checkTextureDecodes(
       `texture declares ${width}×${height} = ${width * height} pixels; the relay decodes at most ${bounds.maxPixels}`,
     );
   }
+  return ok(declared);
+}
+
+/** A check that failed in the decode queue (a decoder's error, or the deadline), as the relay says it. */
+export function decodeFailure(mime: TextureMime, cause: unknown): Result<never> {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return fail(ErrorCode.BAD_IMAGE, `texture does not decode as ${mime}: ${detail}`);
+}
+
+/**
+ * The relay's texture check: {@link checkDeclared} first, then in the {@link DecodeQueue}: for a PNG
+ * its whole structure and a counted inflate of its image data (`png-check.ts`: no pixel is built,
+ * ~10× cheaper than a decode), for JPEG and WebP a full decode as the claimed type (the admin site
+ * checks in the browser before publishing). An uploaded PNG is checked while it arrives instead
+ * (`arriving-png.ts`), with the same answers.
+ */
+export async function checkTextureDecodes(
+  bytes: Uint8Array,
+  mime: TextureMime,
+  bounds: DecodeBounds,
+): Promise<Result<null>> {
+  const declared = checkDeclared(bytes, mime, bounds);
+  if (!declared.ok) return declared;
   // A PNG: its structure and a counted inflate (no pixel built); JPEG and WebP: decoded in full.
   const check =
     mime === 'image/png'
@@ -86,12 +108,11 @@ export async function checkTextureDecodes(
           const checked = await checkPng(bytes, bounds.counts, signal);
           return checked.ok ? ok(null) : checked;
         }
-      : (seconds: number) => decodeInFull(bytes, mime, declared, bounds, seconds);
+      : (seconds: number) => decodeInFull(bytes, mime, declared.value, bounds, seconds);
   try {
     return await bounds.decode.run(check);
   } catch (cause) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    return fail(ErrorCode.BAD_IMAGE, `texture does not decode as ${mime}: ${detail}`);
+    return decodeFailure(mime, cause);
   }
 }
 

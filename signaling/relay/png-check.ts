@@ -130,150 +130,288 @@ export interface PngStructure {
   readonly idat: readonly Uint8Array[];
 }
 
-/** Walks the chunks: signature, lengths, CRCs, order, critical chunks (no inflate). */
-export function pngStructure(bytes: Uint8Array): Result<PngStructure> {
-  if (bytes.length < 8 || SIGNATURE.some((x, i) => bytes[i] !== x)) return bad('no PNG signature');
-  let at = 8;
-  let header: PngHeader | null = null;
-  let palette = false;
-  const idat: Uint8Array[] = [];
-  let idatEnded = false;
+/**
+ * The chunk walk, resumable: {@link walk} takes the bytes that have arrived so far (one buffer of the
+ * whole file's size, filled from its start) and walks every chunk that is whole in them, handing each
+ * IDAT's data to `onData` — so a file can be checked while it is still arriving, and a whole one is
+ * walked in one call. The first error found (in byte order) is the walk's answer from then on.
+ */
+export class PngWalker {
+  private at = 0;
+  private header: PngHeader | null = null;
+  private palette = false;
+  private idatChunks = 0;
+  private idatEnded = false;
   /** An ancillary chunk that must follow PLTE (tRNS, bKGD, hIST) was seen: no PLTE may come now. */
-  let paletteClosed = false;
-  let chunks = 0;
-  while (at < bytes.length) {
-    if (++chunks > PNG_MAX_CHUNKS) return bad(`more than ${PNG_MAX_CHUNKS} chunks`);
-    if (at + 12 > bytes.length) return bad(`truncated chunk at byte ${at}`);
-    const length = u32(bytes, at);
-    const type = String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!, bytes[at + 6]!, bytes[at + 7]!);
-    if (!/^[A-Za-z]{4}$/.test(type)) return bad(`chunk type at byte ${at} is not four letters`);
-    if (length > MAX_CHUNK_LENGTH || at + 12 + length > bytes.length) {
-      return bad(`chunk ${type} at byte ${at} runs past the end (truncated?)`);
+  private paletteClosed = false;
+  private chunks = 0;
+  private answer: Result<PngHeader> | null = null;
+
+  constructor(private readonly onData: (data: Uint8Array) => void) {}
+
+  /** The header, once IHDR has been walked (null before). */
+  get pngHeader(): PngHeader | null {
+    return this.header;
+  }
+
+  /**
+   * Walks the chunks whole within `bytes[0, arrived)`; `bytes.length` is the file's size. Null while
+   * more bytes are needed; the header once IEND ended the file; an error as soon as one is found. With
+   * `arrived === bytes.length` the answer is final (a missing IEND is an error then).
+   */
+  walk(bytes: Uint8Array, arrived: number): Result<PngHeader> | null {
+    this.answer ??= this.step(bytes, arrived);
+    return this.answer;
+  }
+
+  private step(bytes: Uint8Array, arrived: number): Result<PngHeader> | null {
+    const final = arrived >= bytes.length;
+    if (this.at === 0) {
+      if (arrived < 8 && !final) return null;
+      if (bytes.length < 8 || SIGNATURE.some((x, i) => bytes[i] !== x)) return bad('no PNG signature');
+      this.at = 8;
     }
-    const body = bytes.subarray(at + 8, at + 8 + length);
-    // Bit 5 of the first letter clear: critical, and a decoder must refuse one it does not know.
-    const critical = (bytes[at + 4]! & 0x20) === 0;
-    if (crc32(body, crc32(bytes.subarray(at + 4, at + 8))) !== u32(bytes, at + 8 + length)) {
-      return bad(`chunk ${type} at byte ${at} fails its CRC`);
+    while (this.at < bytes.length) {
+      const at = this.at;
+      if (at + 12 > arrived && !final) return null;
+      if (++this.chunks > PNG_MAX_CHUNKS) return bad(`more than ${PNG_MAX_CHUNKS} chunks`);
+      if (at + 12 > bytes.length) return bad(`truncated chunk at byte ${at}`);
+      const length = u32(bytes, at);
+      const type = String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!, bytes[at + 6]!, bytes[at + 7]!);
+      if (!/^[A-Za-z]{4}$/.test(type)) return bad(`chunk type at byte ${at} is not four letters`);
+      if (length > MAX_CHUNK_LENGTH || at + 12 + length > bytes.length) {
+        return bad(`chunk ${type} at byte ${at} runs past the end (truncated?)`);
+      }
+      if (at + 12 + length > arrived) {
+        // Not whole yet: counted again when it is.
+        this.chunks -= 1;
+        return null;
+      }
+      const body = bytes.subarray(at + 8, at + 8 + length);
+      // Bit 5 of the first letter clear: critical, and a decoder must refuse one it does not know.
+      const critical = (bytes[at + 4]! & 0x20) === 0;
+      if (crc32(body, crc32(bytes.subarray(at + 4, at + 8))) !== u32(bytes, at + 8 + length)) {
+        return bad(`chunk ${type} at byte ${at} fails its CRC`);
+      }
+      this.at += 12 + length;
+      const walked = this.chunk(type, body, critical, bytes.length);
+      if (walked) return walked;
     }
-    at += 12 + length;
+    return bad('no IEND (truncated?)');
+  }
+
+  /** One whole chunk, its CRC checked: null to walk on, else the walk's answer. */
+  private chunk(type: string, body: Uint8Array, critical: boolean, size: number): Result<PngHeader> | null {
+    const header = this.header;
     if (header === null) {
       if (type !== 'IHDR') return bad(`the first chunk is ${type}, not IHDR`);
       const parsed = parseHeader(body);
       if (!parsed.ok) return parsed;
-      header = parsed.value;
-      continue;
+      this.header = parsed.value;
+      return null;
     }
-    if (type !== 'IDAT' && idat.length > 0) idatEnded = true;
+    if (type !== 'IDAT' && this.idatChunks > 0) this.idatEnded = true;
     switch (type) {
       case 'IHDR':
         return bad('a second IHDR');
       case 'PLTE': {
-        const entries = length / 3;
-        if (palette || idat.length > 0) return bad('PLTE repeated or after the image data');
-        if (paletteClosed) return bad('PLTE after a chunk that must follow it (tRNS, bKGD or hIST)');
+        const entries = body.length / 3;
+        if (this.palette || this.idatChunks > 0) return bad('PLTE repeated or after the image data');
+        if (this.paletteClosed) return bad('PLTE after a chunk that must follow it (tRNS, bKGD or hIST)');
         if (header.colourType === 0 || header.colourType === 4) return bad('PLTE in a greyscale image');
         const most = header.colourType === 3 ? 2 ** header.bitDepth : 256;
         if (!Number.isInteger(entries) || entries < 1 || entries > most) {
-          return bad(`PLTE of ${length} bytes`);
+          return bad(`PLTE of ${body.length} bytes`);
         }
-        palette = true;
-        break;
+        this.palette = true;
+        return null;
       }
       case 'IDAT':
-        if (idatEnded) return bad('IDAT chunks are not consecutive');
-        if (header.colourType === 3 && !palette) return bad('an indexed image without PLTE');
-        idat.push(body);
-        break;
+        if (this.idatEnded) return bad('IDAT chunks are not consecutive');
+        if (header.colourType === 3 && !this.palette) return bad('an indexed image without PLTE');
+        this.idatChunks += 1;
+        this.onData(body);
+        return null;
       case 'IEND':
-        if (length !== 0) return bad('IEND with data');
-        if (at !== bytes.length) return bad(`${bytes.length - at} bytes after IEND`);
-        if (idat.length === 0) return bad('no image data (IDAT)');
-        return ok({ header, idat });
+        if (body.length !== 0) return bad('IEND with data');
+        if (this.at !== size) return bad(`${size - this.at} bytes after IEND`);
+        if (this.idatChunks === 0) return bad('no image data (IDAT)');
+        return ok(header);
       case 'tRNS':
       case 'bKGD':
       case 'hIST':
-        paletteClosed = true;
-        break;
+        this.paletteClosed = true;
+        return null;
       default:
-        if (critical) return bad(`unknown critical chunk ${type}`);
+        return critical ? bad(`unknown critical chunk ${type}`) : null;
     }
   }
-  return bad('no IEND (truncated?)');
+}
+
+/** Walks the chunks: signature, lengths, CRCs, order, critical chunks (no inflate). */
+export function pngStructure(bytes: Uint8Array): Result<PngStructure> {
+  const idat: Uint8Array[] = [];
+  const walked = new PngWalker((data) => idat.push(data)).walk(bytes, bytes.length)!;
+  return walked.ok ? ok({ header: walked.value, idat }) : walked;
 }
 
 /**
- * Inflates the image data piece by piece and checks it against the header's layout: a whole zlib
- * stream, ending where the data ends, of exactly the scanlines' bytes, each with a filter type 0–4.
+ * The image data's inflate, fed in order as it comes: piece by piece, checked against the header's
+ * layout — a whole zlib stream, ending where the data ends, of exactly the scanlines' bytes, each with
+ * a filter type 0–4. Zlib runs on libuv's thread pool; {@link write} resolves once it took a group.
  */
+export class CountedInflate {
+  private readonly inflate = createInflate({ chunkSize: PNG_INFLATE_PIECE_BYTES });
+  private readonly segments: Segment[];
+  private readonly expected: number;
+  /** Image data written so far. */
+  private given = 0;
+  private total = 0;
+  // Where the next scanline's filter byte is: segment, row within it, offset in the inflated stream.
+  private segment = 0;
+  private row = 0;
+  private next = 0;
+  /** Set once the check failed (or was stopped): its answer. */
+  private failure: Result<never> | null = null;
+  /** Zlib reached the end of its stream (it may, before the last data was written). */
+  private streamEnded = false;
+  private readonly waiters = new Set<() => void>();
+  private readonly stop = () => this.fail(bad('stopped at the deadline'));
+
+  constructor(
+    header: PngHeader,
+    private readonly counts: PngCheckCounts,
+  ) {
+    this.segments = scanlines(header);
+    this.expected = this.segments.reduce((sum, s) => sum + s.rows * s.rowBytes, 0);
+    this.inflate.on('data', (piece: Buffer) => this.take(piece));
+    this.inflate.on('error', (error) => this.fail(bad(`image data does not inflate: ${error.message}`)));
+    this.inflate.on('end', () => {
+      this.streamEnded = true;
+      if (this.total !== this.expected) {
+        this.fail(bad(`image data inflates to ${this.total} bytes, not ${this.expected}`));
+      }
+      this.wake();
+    });
+  }
+
+  /**
+   * Stops the check when `signal` aborts (the relay's deadline: nobody waits for the answer then, so
+   * zlib stops and its thread is free again); returns the function that stops watching it.
+   */
+  stopAt(signal: AbortSignal | undefined): () => void {
+    if (!signal) return () => {};
+    if (signal.aborted) this.stop();
+    else signal.addEventListener('abort', this.stop, { once: true });
+    return () => signal.removeEventListener('abort', this.stop);
+  }
+
+  /** Hands zlib a group of image data; resolves once zlib took it (or the check failed). */
+  write(data: Uint8Array): Promise<void> {
+    if (this.failure) return Promise.resolve();
+    this.given += data.length;
+    return new Promise((resolve) => {
+      this.waiters.add(resolve);
+      this.inflate.write(data, () => {
+        this.waiters.delete(resolve);
+        resolve();
+      });
+    });
+  }
+
+  /** The last data is written: the check's answer once zlib is done. */
+  async end(last?: Uint8Array): Promise<Result<null>> {
+    if (last && last.length > 0) void this.write(last);
+    if (!this.failure) this.inflate.end();
+    while (!this.failure && !this.streamEnded) {
+      await new Promise<void>((resolve) => this.waiters.add(resolve));
+    }
+    if (this.failure) return this.failure;
+    if (this.inflate.bytesWritten !== this.given) {
+      return bad(`${this.given - this.inflate.bytesWritten} bytes of image data after its zlib stream`);
+    }
+    return ok(null);
+  }
+
+  /** Stops zlib (a refused upload): nothing more is inflated. */
+  abort(): void {
+    this.fail(bad('stopped'));
+  }
+
+  private take(piece: Buffer): void {
+    if (this.failure) return;
+    this.counts.inflatedBytes += piece.length;
+    this.counts.largestPiece = Math.max(this.counts.largestPiece, piece.length);
+    const start = this.total;
+    this.total += piece.length;
+    if (this.total > this.expected) {
+      return this.fail(bad(`image data inflates past the ${this.expected} bytes its size implies`));
+    }
+    while (this.next < this.total) {
+      const filter = piece[this.next - start]!;
+      if (filter > 4) return this.fail(bad(`scanline with filter type ${filter}`));
+      const s = this.segments[this.segment]!;
+      this.next += s.rowBytes;
+      if (++this.row === s.rows) {
+        this.segment += 1;
+        this.row = 0;
+      }
+    }
+  }
+
+  private fail(answer: Result<never>): void {
+    if (this.failure) return;
+    this.failure = answer;
+    this.inflate.destroy();
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiting = [...this.waiters];
+    this.waiters.clear();
+    for (const resolve of waiting) resolve();
+  }
+}
+
+/**
+ * Image data gathered into groups for zlib: encoders cut it into 8 KiB chunks, and zlib hands out
+ * what it has after each write, so the chunks go in groups of {@link PNG_INFLATE_WRITE_BYTES}
+ * (copied; one big copy costs more in page faults).
+ */
+export class IdatGroups {
+  private group: Uint8Array[] = [];
+  private grouped = 0;
+
+  /** Adds a chunk's data; a full group to write, or null. */
+  add(data: Uint8Array): Uint8Array | null {
+    this.group.push(data);
+    this.grouped += data.length;
+    return this.grouped >= PNG_INFLATE_WRITE_BYTES ? this.take() : null;
+  }
+
+  /** What is left (the last group, maybe empty). */
+  take(): Uint8Array {
+    const group = this.group;
+    this.group = [];
+    this.grouped = 0;
+    return group.length === 1 ? group[0]! : Buffer.concat(group);
+  }
+}
+
+/** Inflates a walked PNG's image data and checks it (see {@link CountedInflate}). */
 export function inflateCounted(
   structure: PngStructure,
   counts: PngCheckCounts = pngCheckCounts(),
   signal?: AbortSignal,
 ): Promise<Result<null>> {
-  const segments = scanlines(structure.header);
-  const expected = segments.reduce((sum, s) => sum + s.rows * s.rowBytes, 0);
-  const given = structure.idat.reduce((sum, d) => sum + d.length, 0);
-  return new Promise((resolve) => {
-    const inflate = createInflate({ chunkSize: PNG_INFLATE_PIECE_BYTES });
-    let settled = false;
-    const settle = (result: Result<null>) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', stop);
-      if (!result.ok) inflate.destroy();
-      resolve(result);
-    };
-    // Past the relay's deadline nobody waits for the answer: zlib stops, its thread is free again.
-    const stop = () => settle(bad('stopped at the deadline'));
-    if (signal?.aborted) return stop();
-    signal?.addEventListener('abort', stop, { once: true });
-    // Where the next scanline's filter byte is: segment, row within it, offset in the inflated stream.
-    let segment = 0;
-    let row = 0;
-    let next = 0;
-    let total = 0;
-    inflate.on('data', (piece: Buffer) => {
-      counts.inflatedBytes += piece.length;
-      counts.largestPiece = Math.max(counts.largestPiece, piece.length);
-      const start = total;
-      total += piece.length;
-      if (total > expected)
-        return settle(bad(`image data inflates past the ${expected} bytes its size implies`));
-      while (next < total) {
-        const filter = piece[next - start]!;
-        if (filter > 4) return settle(bad(`scanline with filter type ${filter}`));
-        const s = segments[segment]!;
-        next += s.rowBytes;
-        if (++row === s.rows) {
-          segment += 1;
-          row = 0;
-        }
-      }
-    });
-    inflate.on('error', (error) => settle(bad(`image data does not inflate: ${error.message}`)));
-    inflate.on('end', () => {
-      if (total !== expected) return settle(bad(`image data inflates to ${total} bytes, not ${expected}`));
-      if (inflate.bytesWritten !== given) {
-        return settle(bad(`${given - inflate.bytesWritten} bytes of image data after its zlib stream`));
-      }
-      settle(ok(null));
-    });
-    // Encoders cut the data into 8 KiB chunks, and zlib hands out what it has after each write: the
-    // chunks go in groups of PNG_INFLATE_WRITE_BYTES (copied; one big copy costs more in page faults).
-    let group: Uint8Array[] = [];
-    let grouped = 0;
-    for (const data of structure.idat) {
-      group.push(data);
-      grouped += data.length;
-      if (grouped >= PNG_INFLATE_WRITE_BYTES) {
-        inflate.write(group.length === 1 ? group[0] : Buffer.concat(group));
-        group = [];
-        grouped = 0;
-      }
-    }
-    inflate.end(group.length <= 1 ? group[0] : Buffer.concat(group));
-  });
+  const inflate = new CountedInflate(structure.header, counts);
+  const unwatch = inflate.stopAt(signal);
+  const groups = new IdatGroups();
+  for (const data of structure.idat) {
+    const group = groups.add(data);
+    if (group) void inflate.write(group);
+  }
+  return inflate.end(groups.take()).finally(unwatch);
 }
 
 /** The whole PNG check: structure, then the counted inflate. */

@@ -23,8 +23,9 @@ import {
 import { StoreConflict, type RoomStore } from '../store/room-store.ts';
 import { latestOf, releaseAt, type DataDirReport, type StoredRoom } from '../store/store.ts';
 import { AdoptionBook, type ConnectedPlayer } from './adoption.ts';
-import { BlobChecks, type BlobDigests } from './blob-checks.ts';
+import { BlobChecks } from './blob-checks.ts';
 import { PlanRunner } from './plans.ts';
+import type { IncomingBlob } from './incoming-blob.ts';
 import { ExpectedUploads, type UploadExpectation, type UploadResult } from './uploads.ts';
 import { duplicateVersion } from './versions.ts';
 import { textureCheckCounts } from './content.ts';
@@ -318,11 +319,20 @@ export class Relay {
     return this.uploads.expectationShared(sha256);
   }
 
+  /**
+   * An upload {@link expectUpload} allowed, to feed its body to as it arrives (hashed, written and —
+   * a PNG — checked meanwhile); then {@link upload} it (see {@link ExpectedUploads.incoming}).
+   */
+  incomingUpload(sha256: string, size: number, chunkSize: number | undefined): IncomingBlob {
+    return this.uploads.incoming(sha256, size, chunkSize);
+  }
+
   /** Stores the bytes of a blob a verified release named, once checked (see {@link ExpectedUploads}). */
-  async upload(sha256: string, bytes: Uint8Array, digests?: BlobDigests): Promise<UploadResult | Refusal> {
-    const result = await this.uploads.upload(sha256, bytes, digests);
+  async upload(incoming: IncomingBlob): Promise<UploadResult | Refusal> {
+    const result = await this.uploads.upload(incoming);
     if (result.ok && result.stored && result.slot) {
-      for (const listener of this.blobListeners) listener(sha256, bytes, result.slot);
+      const { bytes } = incoming.arrived();
+      for (const listener of this.blobListeners) listener(incoming.sha256, bytes, result.slot);
     }
     return result;
   }

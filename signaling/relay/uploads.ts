@@ -3,9 +3,10 @@
  * room's quota of bytes awaited and the upload window, each checked (size, hash, then its chunk list
  * and content against the slot that named it) as it arrives — not on the publish's critical path.
  */
-import { ErrorCode, fail, sha256Hex, type Slot } from '../../protocol/index.ts';
+import { ErrorCode, fail, type Slot } from '../../protocol/index.ts';
 import type { RoomStore } from '../store/room-store.ts';
-import type { BlobChecks, BlobDigests } from './blob-checks.ts';
+import type { BlobChecks } from './blob-checks.ts';
+import { IncomingBlob } from './incoming-blob.ts';
 import type { RelayLimits } from './limits.ts';
 import type { Refusal } from './relay.ts';
 
@@ -86,30 +87,59 @@ export class ExpectedUploads {
   }
 
   /**
+   * An upload about to be read, after {@link expectation} allowed it (`size` and `chunkSize` from
+   * there): its bytes are hashed as they arrive and — for a blob a release of this node waits for —
+   * written out of sight and (a PNG texture) checked as they arrive too, so that {@link upload} has
+   * little left to do after the last byte.
+   */
+  incoming(sha256: string, size: number, chunkSize: number | undefined): IncomingBlob {
+    const waiting = this.expected.get(sha256);
+    if (!waiting) return new IncomingBlob(sha256, size, { chunkSize });
+    return new IncomingBlob(sha256, size, {
+      chunkSize,
+      staging: (buffer) => this.store.stageBlob?.(sha256, buffer) ?? null,
+      png: (buffer) => this.checks.arriving(waiting.name, waiting.slot, buffer),
+    });
+  }
+
+  /**
    * Stores the bytes of an expected blob after checking size and hash — and, for a blob a release is
    * waiting for, its chunk list and content against that release's slot. `stored` is false when the
-   * blob was already there. `digests` are hashes the caller took while the bytes streamed in (they
-   * replace hashing them again). Where the store can, the bytes are written and fsynced beside the
-   * checks and put in place only once every check passed: a refused blob leaves nothing stored.
+   * blob was already there. What was done while the bytes arrived (hashes, the write, a PNG's check)
+   * is not done again; the write is put in place only once every check passed, and a refused blob
+   * leaves nothing stored.
    */
-  async upload(sha256: string, bytes: Uint8Array, digests?: BlobDigests): Promise<UploadResult | Refusal> {
+  async upload(incoming: IncomingBlob): Promise<UploadResult | Refusal> {
+    const taken = await this.take(incoming);
+    if (!taken.ok) await incoming.drop();
+    return taken;
+  }
+
+  private async take(incoming: IncomingBlob): Promise<UploadResult | Refusal> {
+    const { sha256 } = incoming;
+    const { bytes, digests } = incoming.arrived();
     const expected = this.expectation(sha256);
     if (!expected.ok) return expected;
-    if (expected.stored) return { ok: true, stored: false, slot: null };
+    if (expected.stored) {
+      await incoming.drop();
+      return { ok: true, stored: false, slot: null };
+    }
     if (bytes.length !== expected.size) {
       return fail(ErrorCode.HASH_MISMATCH, `blob ${sha256} is ${expected.size} bytes, not ${bytes.length}`);
     }
-    const hashed = digests && digests.size === bytes.length ? digests.sha256 : await sha256Hex(bytes);
-    if (hashed !== sha256) return fail(ErrorCode.HASH_MISMATCH, `body does not hash to ${sha256}`);
+    if (digests.sha256 !== sha256) return fail(ErrorCode.HASH_MISMATCH, `body does not hash to ${sha256}`);
     const waiting = this.expected.get(sha256);
-    if (!waiting) return { ok: true, stored: await this.store.putBlob(sha256, bytes), slot: null };
-    // The write (and its fsync) runs beside the checks; a failed write is only reported once the
-    // checks are done (a refusal of the bytes says more than a full disk).
-    const staging = this.store.stageBlob?.(sha256, bytes).then(
+    if (!waiting) {
+      await incoming.drop();
+      return { ok: true, stored: await this.store.putBlob(sha256, bytes), slot: null };
+    }
+    // The write's end (its fsync) runs beside the checks' end; a failed write is only reported once
+    // the checks are done (a refusal of the bytes says more than a full disk).
+    const staging = (incoming.staging ?? this.store.stageBlob?.(sha256, bytes))?.staged().then(
       (staged) => ({ staged }),
       (error: unknown) => ({ error }),
     );
-    const checked = await this.checks.check(waiting.name, waiting.slot, bytes, digests);
+    const checked = await this.checks.check(waiting.name, waiting.slot, bytes, digests, incoming.png);
     const staged = await staging;
     if (!checked.ok) {
       if (staged && 'staged' in staged) await staged.staged.discard();

@@ -49,6 +49,46 @@ export async function mkdirDurable(
   for (const made of created) await sync(dirname(made));
 }
 
+/**
+ * Directories this process made or found, durably: a file written in one skips {@link mkdirDurable}'s
+ * walk up (each step a trip to the thread pool and back to a loaded event loop: a blob's first write
+ * into a new `blobs/<aa>` waited 30–210 ms for it under the player benchmark's load).
+ */
+const durableDirs = new Set<string>();
+
+/** {@link mkdirDurable}, once per directory per process. */
+async function ensureDir(dir: string): Promise<void> {
+  if (durableDirs.has(dir)) return;
+  await mkdirDurable(dir);
+  durableDirs.add(dir);
+}
+
+/**
+ * Makes the subdirectories `names` of `parent` that are missing, with one fsync of `parent` for all
+ * (the data dir's 256 `blobs/<aa>` at start: no blob's write waits for its directory later).
+ */
+export async function mkdirsDurable(parent: string, names: readonly string[]): Promise<void> {
+  await ensureDir(parent);
+  const present = new Set(await readdir(parent));
+  const missing = names.filter((name) => !present.has(name));
+  await Promise.all(missing.map((name) => mkdir(join(parent, name), { recursive: true })));
+  if (missing.length > 0) await fsyncDir(parent);
+  for (const name of names) durableDirs.add(join(parent, name));
+}
+
+/** Opens a new temp file in `dir`, making `dir` first if needed (or again, if removed since). */
+async function openNew(dir: string, temp: string, mode: number): Promise<FileHandle> {
+  await ensureDir(dir);
+  try {
+    return await open(temp, 'wx', mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    durableDirs.delete(dir);
+    await ensureDir(dir);
+    return open(temp, 'wx', mode);
+  }
+}
+
 /** A file written and fsynced under a temp name beside its target, not yet in place. */
 export interface StagedFile {
   /** Renames it over the target and fsyncs the directory: from then on the target has the bytes. */
@@ -57,55 +97,107 @@ export interface StagedFile {
   discard(): Promise<void>;
 }
 
+/** A file being staged while its bytes arrive ({@link stageArriving}). */
+export interface ArrivingFile {
+  /** `bytes[0, n)` are in: written behind the writes before (one at a time, in order). */
+  advance(n: number): void;
+  /** Every byte is in: the rest written and the file fsynced, it is staged (not yet in place). */
+  staged(): Promise<StagedFile>;
+  /** Stops writing and removes the temp file (the target is untouched). */
+  discard(): Promise<void>;
+}
+
 /**
- * The first half of {@link writeFileAtomic}: writes `bytes` to a temp file beside `path` and fsyncs
- * it, so that the slow part (the data's fsync) can run beside other work — the relay checks an upload
- * meanwhile — and `commit` only renames. Until then nobody sees the bytes; a crash leaves a temp file
- * that the next start removes.
+ * The first half of {@link writeFileAtomic}, fed while the bytes arrive: a temp file beside `path`
+ * is opened at once, and each {@link ArrivingFile.advance} writes what came since the last write
+ * (while a write is out, what comes meanwhile goes in the next one: a fast body means few writes).
+ * `bytes` is the whole file's buffer, filled from its start. Until `commit` nobody sees the file; a
+ * crash leaves a temp file that the next start removes.
  */
-export async function stageFile(
+export function stageArriving(
   path: string,
-  bytes: Uint8Array | string,
+  bytes: Uint8Array,
   options: { readonly mode?: number } = {},
-): Promise<StagedFile> {
+): ArrivingFile {
   const dir = dirname(path);
-  await mkdirDurable(dir);
   const temp = join(dir, `${TEMP_PREFIX}${basename(path)}-${randomBytes(6).toString('hex')}`);
-  const handle = await open(temp, 'wx', options.mode ?? 0o644);
-  try {
-    await writeAll(handle, typeof bytes === 'string' ? Buffer.from(bytes) : bytes);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  return {
-    async commit() {
-      try {
-        await rename(temp, path);
-      } catch (error) {
-        await rm(temp, { force: true });
-        throw error;
+  let ready = 0;
+  let complete = false;
+  let dropped = false;
+  let wake: (() => void) | null = null;
+  const nudge = () => {
+    const waiting = wake;
+    wake = null;
+    waiting?.();
+  };
+  const written = (async () => {
+    const handle = await openNew(dir, temp, options.mode ?? 0o644);
+    try {
+      let at = 0;
+      while (!dropped) {
+        if (at < ready) {
+          // One `write` call for all that is in: `FileHandle.writeFile` would cut 4 MB into eight
+          // 512 KiB trips to the thread pool, each waiting for a loaded event loop to come back.
+          const { bytesWritten } = await handle.write(bytes, at, ready - at, at);
+          at += bytesWritten;
+        } else if (complete) {
+          break;
+        } else {
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
       }
-      await fsyncDir(dir);
+      if (!dropped) await handle.sync();
+    } catch (error) {
+      await handle.close();
+      await rm(temp, { force: true });
+      throw error;
+    }
+    await handle.close();
+  })();
+  // A failure is reported by staged(); one nobody asks for (a dropped upload) is not unhandled.
+  written.catch(() => {});
+  return {
+    advance(n) {
+      ready = Math.max(ready, Math.min(n, bytes.length));
+      nudge();
     },
-    discard: () => rm(temp, { force: true }),
+    async staged() {
+      ready = bytes.length;
+      complete = true;
+      nudge();
+      await written;
+      return {
+        async commit() {
+          try {
+            await rename(temp, path);
+          } catch (error) {
+            await rm(temp, { force: true });
+            throw error;
+          }
+          await fsyncDir(dir);
+        },
+        discard: () => rm(temp, { force: true }),
+      };
+    },
+    async discard() {
+      dropped = true;
+      nudge();
+      await written.catch(() => {});
+      await rm(temp, { force: true });
+    },
   };
 }
 
 /**
- * Writes all of `bytes` at the handle's start, in as few `write` calls as the kernel allows (one, for a
- * regular file). `FileHandle.writeFile` writes 512 KiB at a time, each a trip to libuv's thread pool
- * and back to the event loop: eight for a 4 MB texture, each waiting for a loaded event loop.
+ * The first half of {@link writeFileAtomic}: writes `bytes` to a temp file beside `path` and fsyncs
+ * it, so that the slow part (the data's fsync) can run beside other work, and `commit` only renames.
  */
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  let at = 0;
-  while (at < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, at, bytes.length - at, at);
-    at += bytesWritten;
-  }
+export function stageFile(
+  path: string,
+  bytes: Uint8Array | string,
+  options: { readonly mode?: number } = {},
+): Promise<StagedFile> {
+  return stageArriving(path, typeof bytes === 'string' ? Buffer.from(bytes) : bytes, options).staged();
 }
 
 /** Writes `bytes` to `path` atomically and durably; creates the parent directory if needed. */

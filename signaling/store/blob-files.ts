@@ -6,10 +6,10 @@
  */
 import { readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stageFile, writeFileAtomic } from './atomic.ts';
+import { stageArriving, writeFileAtomic } from './atomic.ts';
 import type { BlobIndex } from './blob-index.ts';
 import { ByteLru } from './lru.ts';
-import type { StagedBlob } from './room-store.ts';
+import type { ArrivingBlob, StagedBlob } from './room-store.ts';
 import type { StoreLog } from './store.ts';
 
 const SHA_RE = /^[0-9a-f]{64}$/;
@@ -102,26 +102,37 @@ export class BlobFiles {
   }
 
   /**
-   * {@link put} in two halves: the bytes are written and fsynced under a temp name now (beside the
-   * caller's checks), and `commit` puts them in place — or `discard` drops them, leaving nothing.
-   * Until `commit` the blob is neither stored nor served.
+   * {@link put} in two halves: the bytes are written under a temp name while they arrive (`bytes` is
+   * the blob's buffer, filled from its start) and fsynced once all are in, beside the caller's
+   * checks; `commit` puts them in place — or `discard` drops them, leaving nothing. Until `commit`
+   * the blob is neither stored nor served.
    */
-  async stage(sha256: string, bytes: Uint8Array): Promise<StagedBlob> {
+  stage(sha256: string, bytes: Uint8Array): ArrivingBlob {
     if (!SHA_RE.test(sha256)) throw new TypeError(`not a sha256: ${sha256}`);
-    if (this.stored.has(sha256)) return { commit: () => this.put(sha256, bytes), discard: async () => {} };
-    const staged = await stageFile(this.path(sha256), bytes);
+    if (this.stored.has(sha256)) {
+      const kept: StagedBlob = { commit: () => this.put(sha256, bytes), discard: async () => {} };
+      return { advance: () => {}, staged: async () => kept, discard: async () => {} };
+    }
+    const arriving = stageArriving(this.path(sha256), bytes);
     return {
-      commit: async () => {
-        this.touchedDuringSweep?.add(sha256);
-        this.cache.set(sha256, bytes);
-        // A sweep may be removing this very file: let it finish, or it could remove the new one.
-        await this.deleting.get(sha256);
-        const had = this.stored.has(sha256);
-        await staged.commit();
-        this.stored.add(sha256);
-        return !had;
+      advance: (n) => arriving.advance(n),
+      staged: async () => {
+        const staged = await arriving.staged();
+        return {
+          commit: async () => {
+            this.touchedDuringSweep?.add(sha256);
+            this.cache.set(sha256, bytes);
+            // A sweep may be removing this very file: let it finish, or it could remove the new one.
+            await this.deleting.get(sha256);
+            const had = this.stored.has(sha256);
+            await staged.commit();
+            this.stored.add(sha256);
+            return !had;
+          },
+          discard: () => staged.discard(),
+        };
       },
-      discard: () => staged.discard(),
+      discard: () => arriving.discard(),
     };
   }
 

@@ -16,7 +16,7 @@ import {
   type SignedRelease,
   type SignedRotation,
 } from '../../protocol/index.ts';
-import { mkdirDurable, removeTempFiles } from './atomic.ts';
+import { mkdirDurable, mkdirsDurable, removeTempFiles } from './atomic.ts';
 import { readLastSeq, readRoomRecord, releaseFiles, roomFiles } from './room-files.ts';
 import type { StoredRoom, StoreLog } from './store.ts';
 
@@ -73,8 +73,12 @@ export async function loadDataDir(dir: string, log: StoreLog): Promise<LoadedDat
   return { blobs, rooms, quarantined };
 }
 
+/** The 256 subdirectories of `blobs/`, by a blob's first two hex digits. */
+const BLOB_PREFIXES = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 async function loadBlobs(root: string, log: StoreLog): Promise<Set<string>> {
   const blobs = new Set<string>();
+  await mkdirsDurable(root, BLOB_PREFIXES);
   for (const prefix of await readdir(root)) {
     const sub = join(root, prefix);
     const removed = await removeTempFiles(sub);

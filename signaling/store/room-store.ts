@@ -21,10 +21,22 @@ export interface BlobStore {
   /** Stores a blob whose hash the caller has checked; false when it was there already. */
   putBlob(sha256: string, bytes: Uint8Array): Promise<boolean>;
   /**
-   * Optional: {@link putBlob} in two halves, so the slow write can run beside the caller's checks —
-   * the bytes are made durable out of sight now, and put in place (or dropped) later.
+   * Optional: {@link putBlob} in two halves, so the slow write runs while the bytes arrive and beside
+   * the caller's checks — written out of sight as they come (`bytes` is the blob's buffer, filled
+   * from its start; {@link ArrivingBlob.advance} says how far), made durable once all are in, and
+   * put in place (or dropped) later.
    */
-  stageBlob?(sha256: string, bytes: Uint8Array): Promise<StagedBlob>;
+  stageBlob?(sha256: string, bytes: Uint8Array): ArrivingBlob;
+}
+
+/** A blob being written out of sight while its bytes arrive ({@link BlobStore.stageBlob}). */
+export interface ArrivingBlob {
+  /** `bytes[0, n)` are in. */
+  advance(n: number): void;
+  /** Every byte is in: written and durable, neither stored nor served yet. */
+  staged(): Promise<StagedBlob>;
+  /** Drops it: nothing is left stored. */
+  discard(): Promise<void>;
 }
 
 /** A blob written out of sight by {@link BlobStore.stageBlob}: neither stored nor served yet. */

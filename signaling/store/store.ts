@@ -26,7 +26,7 @@ import { BlobFiles } from './blob-files.ts';
 import { BlobIndex } from './blob-index.ts';
 import { loadDataDir } from './load.ts';
 import { roomFiles, seqFileName, type RoomRecord } from './room-files.ts';
-import type { RoomStore, StagedBlob } from './room-store.ts';
+import type { ArrivingBlob, RoomStore } from './room-store.ts';
 
 /** What the relay keeps of one room: the keys it trusts, its rotation records and every release. */
 export interface StoredRoom {
@@ -187,8 +187,8 @@ export class RelayStore implements RoomStore {
     return this.blobs.put(sha256, bytes);
   }
 
-  /** {@link putBlob} in two halves (see `BlobFiles.stage`). */
-  stageBlob(sha256: string, bytes: Uint8Array): Promise<StagedBlob> {
+  /** {@link putBlob} in two halves, written while the bytes arrive (see `BlobFiles.stage`). */
+  stageBlob(sha256: string, bytes: Uint8Array): ArrivingBlob {
     return this.blobs.stage(sha256, bytes);
   }
 
