@@ -85,9 +85,9 @@ describe('an arriving PNG is checked while it arrives', () => {
     into.set(bytes.subarray(0, almost));
     check.advance(almost);
     // Three of the four megabytes are inflated with the last kilobyte still to come...
-    await expect.poll(() => bounds.counts!.inflatedBytes, { timeout: 5_000 }).toBeGreaterThan(2_500_000);
+    await expect.poll(() => bounds.counts!.inflatedBytes, { timeout: 10_000 }).toBeGreaterThan(2_500_000);
     // ...and between groups the upload holds no slot of the queue.
-    await expect.poll(() => bounds.decode.depth).toBe(0);
+    await expect.poll(() => bounds.decode.depth, { timeout: 10_000 }).toBe(0);
     into.set(bytes.subarray(almost), almost);
     check.advance(bytes.length);
     expect(await check.finish()).toEqual({ ok: true, value: null });
@@ -127,13 +127,15 @@ describe('an arriving PNG is checked while it arrives', () => {
     const into = new Uint8Array(bytes);
     const check = new ArrivingPngCheck(into, bounds);
     check.advance(bytes.length - 12); // all but IEND
-    await expect.poll(() => bounds.counts!.inflatedBytes, { interval: 2 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => bounds.counts!.inflatedBytes, { interval: 2, timeout: 10_000 })
+      .toBeGreaterThan(0);
     check.abort();
     await new Promise((r) => setTimeout(r, 50));
     const atStop = bounds.counts!.inflatedBytes;
     await new Promise((r) => setTimeout(r, 200));
     expect(bounds.counts!.inflatedBytes).toBe(atStop);
     expect(atStop).toBeLessThan(height * (1 + width * 4));
-    await expect.poll(() => bounds.decode.depth).toBe(0);
+    await expect.poll(() => bounds.decode.depth, { timeout: 10_000 }).toBe(0);
   });
 });

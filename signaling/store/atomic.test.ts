@@ -78,10 +78,13 @@ describe('stageArriving', () => {
     const temps = async () => (await readdir(join(root, 'blobs', 'cd'))).filter((n) => n.startsWith('.tmp-'));
     // The first megabyte reaches the temp file with the rest still to come.
     await expect
-      .poll(async () => {
-        const [temp] = await temps().catch(() => []);
-        return temp ? (await stat(join(root, 'blobs', 'cd', temp))).size : 0;
-      })
+      .poll(
+        async () => {
+          const [temp] = await temps().catch(() => []);
+          return temp ? (await stat(join(root, 'blobs', 'cd', temp))).size : 0;
+        },
+        { timeout: 10_000 },
+      )
       .toBe(1024 * 1024);
     arriving.advance(2 * 1024 * 1024);
     const staged = await arriving.staged();
