@@ -160,40 +160,24 @@ export async function main(argv: readonly string[]): Promise<number> {
         // One warm-up publish (the first decode loads libraries), then `runs` timed ones, each of a
         // new texture (a blob the relay holds would not be uploaded), each beside a bare PUT.
         for (let round = 0; round <= runs; round++) {
+          /** The room's next release, its background `bytes`. */
+          const build = (bytes: Uint8Array, version: string) =>
+            room.build({
+              slots: { background: { kind: 'texture', mime: `image/${format}`, bytes, version } },
+            });
           const image = await texture(format, SIZES[size]!, round);
           bytes = image.length;
-          const built = await room.build({
-            slots: {
-              background: { kind: 'texture', mime: `image/${format}`, bytes: image, version: `b${round}` },
-            },
-          });
+          const built = await build(image, `b${round}`);
           const bareMs = await barePut(bare.url, image);
           const timed = await timedPublish(url, built);
           room.latest = built.signed;
           // The same as one bundle, with another new texture of the same kind and size.
-          const other = await room.build({
-            slots: {
-              background: {
-                kind: 'texture',
-                mime: `image/${format}`,
-                bytes: await texture(format, SIZES[size]!, 1000 + round),
-                version: `c${round}`,
-              },
-            },
-          });
+          const other = await build(await texture(format, SIZES[size]!, 1000 + round), `c${round}`);
           const bundleMs = await timedBundle(url, other);
           room.latest = other.signed;
           if (pace > 0) {
-            const third = await room.build({
-              slots: {
-                background: {
-                  kind: 'texture',
-                  mime: `image/${format}`,
-                  bytes: await texture(format, SIZES[size]!, 2000 + round),
-                  version: `d${round}`,
-                },
-              },
-            });
+            // Sent at the publisher's pace, with a third new texture.
+            const third = await build(await texture(format, SIZES[size]!, 2000 + round), `d${round}`);
             const ms = await pacedBundle(url, third, pace);
             room.latest = third.signed;
             const bareMs = await pacedBare(bare.url, image, pace);
