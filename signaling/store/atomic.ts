@@ -209,13 +209,15 @@ export async function writeFileAtomic(
   await (await stageFile(path, bytes, options)).commit();
 }
 
-/** Removes the temp files a crash left in `dir` (not recursive). */
-export async function removeTempFiles(dir: string): Promise<number> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return 0;
+/** Removes the temp files a crash left in `dir` (not recursive); `listed`: its names, if read already. */
+export async function removeTempFiles(dir: string, listed?: readonly string[]): Promise<number> {
+  let names = listed;
+  if (!names) {
+    try {
+      names = await readdir(dir);
+    } catch {
+      return 0;
+    }
   }
   const debris = names.filter((n) => n.startsWith(TEMP_PREFIX));
   await Promise.all(debris.map((n) => rm(join(dir, n), { force: true })));

@@ -79,18 +79,23 @@ const BLOB_PREFIXES = Array.from({ length: 256 }, (_, i) => i.toString(16).padSt
 async function loadBlobs(root: string, log: StoreLog): Promise<Set<string>> {
   const blobs = new Set<string>();
   await mkdirsDurable(root, BLOB_PREFIXES);
-  for (const prefix of await readdir(root)) {
-    const sub = join(root, prefix);
-    const removed = await removeTempFiles(sub);
-    if (removed) log(`removed ${removed} unfinished blob write(s) in ${sub}`);
-    let names: string[];
-    try {
-      names = await readdir(sub);
-    } catch {
-      continue;
-    }
-    for (const name of names) if (SHA_RE.test(name) && name.startsWith(prefix)) blobs.add(name);
-  }
+  // Each of the 256 directories read once, side by side (one after another, with a second read for
+  // the temp files, they added ~50 ms to every start of an empty data dir).
+  const prefixes = await readdir(root);
+  await Promise.all(
+    prefixes.map(async (prefix) => {
+      const sub = join(root, prefix);
+      let names: string[];
+      try {
+        names = await readdir(sub);
+      } catch {
+        return;
+      }
+      const removed = await removeTempFiles(sub, names);
+      if (removed) log(`removed ${removed} unfinished blob write(s) in ${sub}`);
+      for (const name of names) if (SHA_RE.test(name) && name.startsWith(prefix)) blobs.add(name);
+    }),
+  );
   return blobs;
 }
 
