@@ -20,7 +20,6 @@ export class ArrivingPngCheck {
   private readonly walker: PngWalker;
   private readonly groups = new IdatGroups();
   private inflate: CountedInflate | null = null;
-  private arrived = 0;
   /** The declared size's refusal, or the walk's (or a queue task's) first error. */
   private declared: Result<unknown> | null = null;
   private walked: Result<PngHeader> | null = null;
@@ -43,7 +42,6 @@ export class ArrivingPngCheck {
 
   /** `bytes[0, n)` are in: checks what they allow. */
   advance(n: number): void {
-    this.arrived = n;
     if (this.stopped) return;
     if (this.declared === null) {
       if (n < Math.min(DECLARED_BYTES, this.bytes.length)) return;
@@ -56,13 +54,13 @@ export class ArrivingPngCheck {
 
   /** Every byte is in: the check's answer (as the whole bytes' check would give it). */
   async finish(): Promise<Result<null>> {
-    if (this.arrived < this.bytes.length) this.advance(this.bytes.length);
+    this.advance(this.bytes.length);
     if (!this.declared!.ok) return this.declared as Result<never>;
     const walked = this.walked!;
     if (!walked.ok) return walked;
     await this.tail;
     if (this.taskFailure) return this.taskFailure;
-    const inflate = (this.inflate ??= new CountedInflate(walked.value, this.counts()));
+    const inflate = this.inflater(walked.value);
     const last = this.groups.take();
     try {
       return await this.bounds.decode.run((_, signal) => {
@@ -81,14 +79,14 @@ export class ArrivingPngCheck {
     this.inflate?.abort();
   }
 
-  private counts() {
-    return this.bounds.counts ?? pngCheckCounts();
+  /** The image data's inflate, made with the first group (or at the end, for a small PNG). */
+  private inflater(header: PngHeader): CountedInflate {
+    return (this.inflate ??= new CountedInflate(header, this.bounds.counts ?? pngCheckCounts()));
   }
 
   /** A group of image data, inflated in the decode queue behind the groups before it. */
   private queue(group: Uint8Array): void {
-    const header = this.walker.pngHeader!;
-    const inflate = (this.inflate ??= new CountedInflate(header, this.counts()));
+    const inflate = this.inflater(this.walker.pngHeader!);
     this.tail = this.tail.then(async () => {
       if (this.stopped || this.taskFailure) return;
       try {
