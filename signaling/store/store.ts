@@ -86,6 +86,8 @@ export class RelayStore implements RoomStore {
   private readonly quarantine = new Map<string, string>();
   /** The highest seq each room ever accepted, as last recorded on disk or accepted since. */
   private readonly lastSeqs = new Map<string, number>();
+  /** Last-seq records being written: room → the seq to write and the write's end. */
+  private readonly lastSeqWrites = new Map<string, { seq: number; done: Promise<void> }>();
   /** Damage found at load (unreadable release files, …), until the room's next release. */
   private readonly loadDamage = new Map<string, string[]>();
   private readonly log: StoreLog;
@@ -221,8 +223,8 @@ export class RelayStore implements RoomStore {
 
   /**
    * Appends a release to its room (which must exist). Every blob it names must be stored already:
-   * that ordering is what makes a crash between the two writes harmless. The room's last-seq record
-   * follows the release file (a crash between the two leaves the file's name to tell the seq).
+   * that ordering is what makes a crash between the two writes harmless. Resolves once the release
+   * file is durable; the room's last-seq record follows it ({@link recordLastSeq}).
    */
   async saveRelease(signed: SignedRelease): Promise<void> {
     const state = this.roomsByName.get(signed.release.room);
@@ -236,12 +238,43 @@ export class RelayStore implements RoomStore {
     this.loadDamage.delete(state.room);
     if (signed.release.seq > (this.lastSeqs.get(state.room) ?? 0)) {
       this.lastSeqs.set(state.room, signed.release.seq);
-      try {
-        await writeFileAtomic(files.lastSeq, JSON.stringify({ format: 1, seq: signed.release.seq }));
-      } catch (error) {
-        // The release is durable, and its file's name tells its seq: say so, and go on.
-        this.log(`room ${state.room}: last-seq record not written: ${String(error)}`);
+      this.recordLastSeq(state.room, files.lastSeq, signed.release.seq);
+    }
+  }
+
+  /**
+   * Writes a room's last-seq record behind the release that raised it, not before the release is
+   * answered and sent out: the release's own file is durable already, and its name tells the seq
+   * if the process dies first (`load.ts` takes the higher of the two). One write per room at a time;
+   * seqs raised meanwhile are written together, the highest, once it is done.
+   */
+  private recordLastSeq(room: string, path: string, seq: number): void {
+    const writing = this.lastSeqWrites.get(room);
+    if (writing) {
+      writing.seq = seq;
+      return;
+    }
+    const entry = { seq, done: Promise.resolve() };
+    entry.done = (async () => {
+      for (let written = 0; written < entry.seq;) {
+        const next = entry.seq;
+        try {
+          await writeFileAtomic(path, JSON.stringify({ format: 1, seq: next }));
+        } catch (error) {
+          // The release is durable, and its file's name tells its seq: say so, and go on.
+          this.log(`room ${room}: last-seq record not written: ${String(error)}`);
+        }
+        written = next;
       }
+      this.lastSeqWrites.delete(room);
+    })();
+    this.lastSeqWrites.set(room, entry);
+  }
+
+  /** Waits for the last-seq records still being written (see {@link recordLastSeq}). */
+  async close(): Promise<void> {
+    while (this.lastSeqWrites.size > 0) {
+      await Promise.all([...this.lastSeqWrites.values()].map((entry) => entry.done));
     }
   }
 
