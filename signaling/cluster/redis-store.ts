@@ -326,7 +326,8 @@ export class ClusterStore implements RoomStore {
     });
   }
 
-  async saveRelease(signed: SignedRelease): Promise<void> {
+  async saveRelease(signed: SignedRelease, blobsWritten?: Promise<unknown>): Promise<void> {
+    await blobsWritten;
     const room = signed.release.room;
     await this.locked(room, async () => {
       const k = this.keys;

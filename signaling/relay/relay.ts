@@ -468,13 +468,19 @@ export class Relay {
       if (!checked.ok) return checked;
     }
 
-    // Durable in this order: blobs, then the room (if new), then the release file.
-    for (const [sha, bytes] of sent) await this.store.putBlob(sha, bytes);
-    this.uploads.settle(slots);
+    // Durable in this order: blobs, then the room (if new), then the release file — which is written
+    // out of sight beside the blobs' writes and put in place after them.
+    const blobsWritten = Promise.all([...sent].map(([sha, bytes]) => this.store.putBlob(sha, bytes))).then(
+      () => this.uploads.settle(slots),
+    );
+    // Its failure is reported where it is awaited (below, or in saveRelease); a path that throws
+    // before that must not leave it unhandled.
+    blobsWritten.catch(() => {});
     let room = state;
     const createdRoom = !room;
     try {
       if (!room) {
+        await blobsWritten;
         room = {
           room: input.room,
           createdAt: new Date(this.now()).toISOString(),
@@ -484,7 +490,7 @@ export class Relay {
         };
         await this.store.saveRoom(room);
       }
-      await this.store.saveRelease(signed);
+      await this.store.saveRelease(signed, blobsWritten);
     } catch (error) {
       // A shared store: another node got there first (or a blob expired meanwhile).
       if (!(error instanceof StoreConflict)) throw error;

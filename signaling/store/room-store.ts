@@ -81,8 +81,12 @@ export interface RoomStore extends BlobStore {
   pinBlobs(sha256s: Iterable<string>): () => void;
   /** Creates a room or rewrites its keys and rotation records. May throw {@link StoreConflict}. */
   saveRoom(state: StoredRoom): Promise<void>;
-  /** Appends a release whose blobs are stored. May throw {@link StoreConflict}. */
-  saveRelease(signed: SignedRelease): Promise<void>;
+  /**
+   * Appends a release whose blobs are stored — or, with `blobsWritten`, are being stored by that
+   * promise: the release goes in after it resolves (and not at all if it rejects), its own write
+   * may start before. May throw {@link StoreConflict}.
+   */
+  saveRelease(signed: SignedRelease, blobsWritten?: Promise<unknown>): Promise<void>;
   /** Removes uploads nobody published that are older than `minAgeMs`; returns how many went. */
   collectGarbage(minAgeMs: number, now?: number): Promise<number>;
 
