@@ -100,6 +100,16 @@ export interface PatchClientOptions {
 const ANONYMOUS = 'p-anonymous';
 
 /**
+ * The look at the key chain that a taken release asks for (`RoomTrust.refresh`'s `release`: a
+ * connected player learns of a removed key by the next publishes) comes at a random moment between
+ * these after it: not beside the release's own delivery (its blobs, decode, upload and commit), and
+ * not from every player of a room in the same second — with ten thousand players connected, one
+ * publish would otherwise bring ten thousand fetches of the chain to the relay at once, just as it
+ * sends them the release.
+ */
+export const TRUST_LOOK_AFTER_RELEASE_MS = { min: 1_000, max: 5_000 } as const;
+
+/**
  * The patch client; see the file comment. Events: `status` (anything in {@link PatchClient.status}
  * changed), `shown` (a release on screen, before it is stored and acked) and `applied` (stored and
  * acked; both {@link AppliedDetail}), `refused` ({@link RefusedDetail}), `connected`
@@ -132,6 +142,8 @@ export class PatchClient extends ClientEvents {
   /** The label of the release applied last (for the failure's words). */
   private releaseLabel = '';
   private closed = false;
+  /** The pending look at the key chain after a taken release ({@link TRUST_LOOK_AFTER_RELEASE_MS}). */
+  private trustLook: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: PatchClientOptions) {
     super();
@@ -242,6 +254,8 @@ export class PatchClient extends ClientEvents {
   /** Stops: closes the connection, abandons downloads, stops timers. */
   close(): void {
     this.closed = true;
+    if (this.trustLook !== null) clearTimeout(this.trustLook);
+    this.trustLook = null;
     this.releases.close();
     this.relayBlobs.close();
     this.relay.close();
@@ -281,9 +295,11 @@ export class PatchClient extends ClientEvents {
       this.emit('refused', { code: verdict.code, message: verdict.message });
       return verdict;
     }
-    // A release taken: look at the key chain again (a removal the player missed while connected).
+    // A release taken: look at the key chain again (a removal the player missed while connected) —
+    // at once when another key signed it, else a little later.
     const keyId = verdict.value.release.keyId;
-    void this.refreshTrust(this.lastKeyId !== null && keyId !== this.lastKeyId ? 'key-change' : 'release');
+    if (this.lastKeyId !== null && keyId !== this.lastKeyId) void this.refreshTrust('key-change');
+    else this.lookAtTrustLater();
     this.lastKeyId = keyId;
     this.lastAccepted = verdict.value;
     markStage(Stage.ACCEPTED, verdict.value.release.seq);
@@ -494,6 +510,20 @@ export class PatchClient extends ClientEvents {
     if (!trustRoot) return false;
     this.state = { ...this.state, trustRoot };
     return true;
+  }
+
+  /**
+   * Looks at the key chain at a random moment {@link TRUST_LOOK_AFTER_RELEASE_MS} from now, unless a
+   * look is pending already (it covers every release taken meanwhile).
+   */
+  private lookAtTrustLater(): void {
+    if (this.trustLook !== null || this.closed) return;
+    const { min, max } = TRUST_LOOK_AFTER_RELEASE_MS;
+    const delay = min + (this.options.random ?? Math.random)() * (max - min);
+    this.trustLook = setTimeout(() => {
+      this.trustLook = null;
+      if (!this.closed) void this.refreshTrust('release');
+    }, delay);
   }
 
   /** Tells the blob source (the swarm) which release we hold now, and which verified blobs it may serve. */
