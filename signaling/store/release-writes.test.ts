@@ -105,16 +105,8 @@ describe('a release written beside its blobs', () => {
 
 describe('the last-seq record', () => {
   it('ends at the highest seq of a burst once the store has closed, and outlives the newest release file', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'patchcast-last-seq-'));
     const key = await generateSigningKey();
-    const store = await RelayStore.open(dataDir);
-    await store.saveRoom({
-      room: 'q',
-      createdAt: new Date().toISOString(),
-      trusted: await trustKeys([key.publicKey]),
-      rotations: [],
-      history: [],
-    });
+    const { store, dir } = await storeWithRoom(key);
     let previous: Release | null = null;
     for (let seq = 1; seq <= 8; seq++) {
       const built = await buildRelease({ room: 'q', key, previous, slots: {} });
@@ -123,12 +115,12 @@ describe('the last-seq record', () => {
     }
     expect(store.lastSeq('q')).toBe(8);
     await store.close();
-    const record: unknown = JSON.parse(await readFile(join(roomDir(dataDir), 'last-seq.json'), 'utf8'));
+    const record: unknown = JSON.parse(await readFile(join(roomDir(dir), 'last-seq.json'), 'utf8'));
     expect(record).toEqual({ format: 1, seq: 8 });
 
     // The newest release's file lost: the record still holds its seq, which stays taken.
-    await rm(releaseFile(dataDir, 8));
-    const again = await RelayStore.open(dataDir);
+    await rm(releaseFile(dir, 8));
+    const again = await RelayStore.open(dir);
     expect(again.lastSeq('q')).toBe(8);
     expect(again.room('q')?.history.map((s) => s.release.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
